@@ -1,0 +1,171 @@
+//! The cluster: its container instances (indexed by `InstanceId`) and the interned task
+//! groups. Placement reads it; the simulation mutates it only through `bind_task` and
+//! `release_task`, which keep resources and group counts consistent.
+
+use super::instance::{
+    Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE,
+    DEFAULT_RESERVED_TCP_PORTS,
+};
+use super::instance_types::InstanceType;
+use super::task_def::Reservation;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Default)]
+pub struct Cluster {
+    pub name: String,
+    pub instances: Vec<ContainerInstance>,
+    group_names: Vec<String>,
+    group_ids: BTreeMap<String, GroupId>,
+}
+
+/// How to register a new instance of a known type.
+#[derive(Debug, Clone)]
+pub struct InstanceSpec<'a> {
+    pub instance_type: &'a InstanceType,
+    pub availability_zone: String,
+    /// Measured registered memory; `None` uses the type's default (spec §1.2).
+    pub registered_memory_mib: Option<u32>,
+    /// `ECS_RESERVED_MEMORY`.
+    pub reserved_memory_mib: u32,
+    pub awsvpc_trunking: bool,
+    pub custom_attributes: BTreeMap<String, String>,
+    pub registered_at_unix_s: i64,
+    pub agent_version: String,
+    pub price_usd_per_hour: Option<f64>,
+}
+
+impl Cluster {
+    pub fn new(name: &str) -> Self {
+        Cluster { name: name.to_string(), ..Cluster::default() }
+    }
+
+    /// The id for a group name, interning it on first use.
+    pub fn group_id(&mut self, name: &str) -> GroupId {
+        if let Some(&id) = self.group_ids.get(name) {
+            return id;
+        }
+        let id = GroupId(self.group_names.len() as u32);
+        self.group_names.push(name.to_string());
+        self.group_ids.insert(name.to_string(), id);
+        id
+    }
+    pub fn find_group(&self, name: &str) -> Option<GroupId> {
+        self.group_ids.get(name).copied()
+    }
+    pub fn group_name(&self, id: GroupId) -> &str {
+        &self.group_names[id.0 as usize]
+    }
+    pub fn group_names(&self) -> &[String] {
+        &self.group_names
+    }
+
+    pub fn instance(&self, id: InstanceId) -> &ContainerInstance {
+        &self.instances[id.index()]
+    }
+    pub fn instance_mut(&mut self, id: InstanceId) -> &mut ContainerInstance {
+        &mut self.instances[id.index()]
+    }
+
+    /// Registers an instance built by the caller (e.g. from describe-container-instances),
+    /// assigning its id.
+    pub fn push_instance(&mut self, mut instance: ContainerInstance) -> InstanceId {
+        let id = InstanceId(self.instances.len() as u32);
+        instance.id = id;
+        self.instances.push(instance);
+        id
+    }
+
+    /// Registers a new ACTIVE instance of a known type with ECS's registered resources and
+    /// built-in attributes (spec §1.2, §3.5).
+    pub fn register(&mut self, spec: &InstanceSpec) -> InstanceId {
+        let ordinal = self.instances.len() as u32;
+        let t = spec.instance_type;
+        let memory = spec.registered_memory_mib.unwrap_or_else(|| t.default_registered_memory_mib(spec.reserved_memory_mib));
+        let ec2_instance_id = format!("i-{:017x}", 0x0ec5_1000_0000_0000u64 + ordinal as u64);
+        let mut attributes = BTreeMap::new();
+        let subnet_suffix: String = spec.availability_zone.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        for (k, v) in [
+            ("ecs.ami-id", "ami-0ecs1m0000000000".to_string()),
+            ("ecs.availability-zone", spec.availability_zone.clone()),
+            ("ecs.instance-type", t.name.to_string()),
+            ("ecs.os-type", "linux".to_string()),
+            ("ecs.os-family", "LINUX".to_string()),
+            ("ecs.cpu-architecture", t.architecture.attribute_value().to_string()),
+            ("ecs.vpc-id", "vpc-0ec5100000000000".to_string()),
+            ("ecs.subnet-id", format!("subnet-{subnet_suffix}")),
+        ] {
+            attributes.insert(k.to_string(), v);
+        }
+        if spec.awsvpc_trunking && t.trunk_eni_tasks.is_some() {
+            attributes.insert("ecs.awsvpc-trunk-id".into(), format!("eni-trunk{ordinal:08x}"));
+        }
+        for (k, v) in &spec.custom_attributes {
+            attributes.insert(k.clone(), v.clone());
+        }
+        self.push_instance(ContainerInstance {
+            id: InstanceId(ordinal),
+            arn: format!("arn:aws:ecs:us-east-1:123456789012:container-instance/{}/{:032x}", self.name, ordinal as u128 + 1),
+            ec2_instance_id,
+            status: InstanceStatus::Active,
+            agent_connected: true,
+            agent_version: spec.agent_version.clone(),
+            registered_at_unix_s: spec.registered_at_unix_s,
+            instance_type: t.name.to_string(),
+            availability_zone: spec.availability_zone.clone(),
+            registered_cpu_units: t.cpu_units(),
+            registered_memory_mib: memory,
+            registered_gpus: t.gpus,
+            remaining_cpu_units: t.cpu_units(),
+            remaining_memory_mib: memory,
+            remaining_gpus: t.gpus,
+            reserved_tcp_ports: DEFAULT_RESERVED_TCP_PORTS.to_vec(),
+            reserved_udp_ports: vec![],
+            bound_tcp_ports: BTreeSet::new(),
+            bound_udp_ports: BTreeSet::new(),
+            task_static_ports: 0,
+            dynamic_port_range: DEFAULT_DYNAMIC_PORT_RANGE,
+            eni_task_limit: t.awsvpc_task_limit(spec.awsvpc_trunking),
+            enis_in_use: 0,
+            attributes,
+            running_tasks_count: 0,
+            pending_tasks_count: 0,
+            groups: Vec::new(),
+            price_usd_per_hour: spec.price_usd_per_hour.unwrap_or(t.price_usd_per_hour),
+        })
+    }
+
+    /// Binds a task of `group` to `instance`: resources, ports, ENI and group counts. The task
+    /// starts PENDING (counted in `pendingTasksCount`).
+    pub fn bind_task(&mut self, instance: InstanceId, group: GroupId, r: &Reservation) -> Binding {
+        let inst = &mut self.instances[instance.index()];
+        let b = inst.bind(r);
+        inst.count_group(group, 1, 1);
+        inst.pending_tasks_count += 1;
+        b
+    }
+
+    /// The task went from PENDING to RUNNING.
+    pub fn task_started(&mut self, instance: InstanceId) {
+        let inst = &mut self.instances[instance.index()];
+        inst.pending_tasks_count = inst.pending_tasks_count.saturating_sub(1);
+        inst.running_tasks_count += 1;
+    }
+
+    /// The task reached STOPPED: everything it held is returned.
+    pub fn release_task(&mut self, instance: InstanceId, group: GroupId, r: &Reservation, b: &Binding, was_running: bool) {
+        let inst = &mut self.instances[instance.index()];
+        inst.release(r, b);
+        inst.count_group(group, -1, -1);
+        if was_running {
+            inst.running_tasks_count = inst.running_tasks_count.saturating_sub(1);
+        } else {
+            inst.pending_tasks_count = inst.pending_tasks_count.saturating_sub(1);
+        }
+    }
+
+    /// The distinct availability zones of the instances, sorted.
+    pub fn zones(&self) -> Vec<String> {
+        let set: BTreeSet<&str> = self.instances.iter().map(|i| i.availability_zone.as_str()).collect();
+        set.into_iter().map(str::to_string).collect()
+    }
+}

@@ -1,0 +1,1 @@
+//! Fast placement index (to come).

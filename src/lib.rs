@@ -1,0 +1,8 @@
+//! ecsim — a deterministic discrete-event simulator of an Amazon ECS cluster.
+//!
+//! Layers (see docs/architecture.md): `engine` (time, events, random streams) → `ecs` (the
+//! cluster model and placement) → `workload` → `sim` (the world and the event loop) →
+//! `scenario` (file formats) → `report` (CSV, JSON, charts) → `cli`.
+
+pub mod ecs;
+pub mod engine;
