@@ -6,3 +6,4 @@
 
 pub mod ecs;
 pub mod engine;
+pub mod scenario;
