@@ -7,3 +7,5 @@
 pub mod ecs;
 pub mod engine;
 pub mod scenario;
+pub mod workload;
+pub mod sim;

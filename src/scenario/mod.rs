@@ -3,5 +3,101 @@
 //! located errors.
 
 pub mod diagnostic;
+pub mod ecs_json;
+pub mod load;
+pub mod toml_model;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use load::{load, load_str};
+
+use crate::ecs::placement::{Constraint, Strategy, TieBreak};
+use crate::ecs::{Cluster, TaskDefinition};
+use crate::engine::Span;
+use crate::workload::{Arrivals, Distribution};
+use std::path::PathBuf;
+
+/// A validated scenario: plain data, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub source: PathBuf,
+    /// SHA-256 of the scenario text and every file it read.
+    pub sha256: String,
+    pub duration: Span,
+    pub seed: u64,
+    pub tie_break: TieBreak,
+    pub explain_placements: bool,
+    /// The cluster at t = 0.
+    pub cluster: Cluster,
+    pub task_definitions: Vec<TaskDefinition>,
+    pub workloads: Vec<Workload>,
+    pub lifecycle: Lifecycle,
+    /// Placement variants to run side by side on the same workload and seed.
+    pub variants: Vec<Variant>,
+    pub warnings: Diagnostics,
+}
+
+/// A stream of standalone tasks (RunTask calls).
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub name: String,
+    /// Index into `Scenario::task_definitions`.
+    pub task_definition: usize,
+    pub group: String,
+    pub arrivals: Arrivals,
+    /// Tasks per RunTask call.
+    pub count: u32,
+    pub run_time: Distribution,
+    pub strategies: Vec<Strategy>,
+    pub constraints: Vec<Constraint>,
+    pub on_unplaceable: Unplaceable,
+}
+
+/// What happens to a task no instance can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unplaceable {
+    /// ECS's RunTask behaviour: a failure is returned and no task is created (spec §3.7).
+    Fail,
+    /// Wait (FIFO per workload) until capacity is freed; optionally give up after `max_wait`.
+    Wait { max_wait: Option<Span> },
+}
+
+/// Task lifecycle timings (spec §0, §2.2).
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    /// PENDING → RUNNING.
+    pub start_delay: Distribution,
+    /// Added for awsvpc tasks on EC2.
+    pub awsvpc_attach: Span,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle { start_delay: load::default_start_delay(), awsvpc_attach: Span::from_secs(5) }
+    }
+}
+
+/// One placement configuration to compare; `None` keeps the workload's own.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub name: String,
+    pub strategies: Option<Vec<Strategy>>,
+    pub constraints: Option<Vec<Constraint>>,
+}
+
+impl Scenario {
+    /// The scenario with `variant`'s placement applied to every workload.
+    pub fn with_variant(&self, variant: &Variant) -> Scenario {
+        let mut s = self.clone();
+        for w in &mut s.workloads {
+            if let Some(st) = &variant.strategies {
+                w.strategies = st.clone();
+            }
+            if let Some(c) = &variant.constraints {
+                w.constraints = c.clone();
+            }
+        }
+        s
+    }
+}

@@ -1,0 +1,442 @@
+//! Reads a scenario file and everything it refers to, and validates it into a plain
+//! `Scenario`. Every problem found is collected (with file, line, column and what to change)
+//! before giving up, so one `ecsim check` shows them all.
+
+use super::diagnostic::{line_col, Diagnostic, Diagnostics};
+use super::ecs_json;
+use super::toml_model::*;
+use super::{Lifecycle, Scenario, Unplaceable, Variant, Workload};
+use crate::ecs::instance_types;
+use crate::ecs::placement::rules::{console_template, CONSOLE_TEMPLATES, MAX_CONSTRAINTS, MAX_STRATEGIES};
+use crate::ecs::placement::{Constraint, Strategy};
+use crate::ecs::task_def::{Compatibility, ContainerDefinition, NetworkMode, PortMapping, Protocol, TaskDefinition};
+use crate::ecs::{Cluster, InstanceSpec};
+use crate::engine::Span;
+use crate::workload::{Arrivals, Distribution};
+use sha2::{Digest, Sha256};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Reads and validates the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
+    let text = std::fs::read_to_string(path).map_err(|e| Diagnostic::error(path, 0, 0, format!("cannot read the scenario: {e}")))?;
+    load_str(path, &text)
+}
+
+/// Validates scenario `text` as if read from `path` (relative file references resolve
+/// against `path`'s folder).
+pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
+    let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        let (line, col) = e.span().map_or((0, 0), |s| line_col(text, s.start));
+        Diagnostic::error(path, line, col, e.message().trim().to_string()).with_source(text).with_help(toml_help(e.message()))
+    })?;
+    let mut cx = Cx { path, text, dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(), diags: Diagnostics::default(), hasher: Sha256::new() };
+    cx.hasher.update(text.as_bytes());
+    let scenario = cx.build(raw);
+    if cx.diags.has_errors() {
+        return Err(cx.diags);
+    }
+    let mut scenario = scenario.ok_or_else(|| cx.diags.clone())?;
+    scenario.sha256 = format!("{:x}", cx.hasher.finalize());
+    scenario.warnings = cx.diags;
+    Ok(scenario)
+}
+
+fn toml_help(message: &str) -> String {
+    if message.contains("unknown field") {
+        "remove or rename the key; docs/scenarios.md lists every key".into()
+    } else if message.contains("missing field") {
+        "add the key; docs/scenarios.md says what it means".into()
+    } else {
+        "see docs/scenarios.md for the expected form".into()
+    }
+}
+
+struct Cx<'a> {
+    path: &'a Path,
+    text: &'a str,
+    dir: PathBuf,
+    diags: Diagnostics,
+    /// Hashes the scenario text and every file it reads, so a summary names exactly its inputs.
+    hasher: Sha256,
+}
+
+impl Cx<'_> {
+    fn error_at(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
+        let (line, col) = if span == (0..0) { (0, 0) } else { line_col(self.text, span.start) };
+        self.diags.push(Diagnostic::error(self.path, line, col, message).with_source(self.text).with_help(help));
+    }
+
+    fn read_file(&mut self, rel: &Spanned<String>) -> Option<(PathBuf, String)> {
+        let p = self.dir.join(rel.get_ref());
+        match std::fs::read_to_string(&p) {
+            Ok(t) => {
+                self.hasher.update(t.as_bytes());
+                Some((p, t))
+            }
+            Err(e) => {
+                self.error_at(rel.span(), format!("cannot read {}: {e}", p.display()), "paths are relative to the scenario file's folder");
+                None
+            }
+        }
+    }
+
+    fn build(&mut self, raw: RawScenario) -> Option<Scenario> {
+        let duration = *raw.scenario.duration.get_ref();
+        if duration == Span::ZERO {
+            self.error_at(raw.scenario.duration.span(), "the duration is zero", "give a positive duration such as \"2h\" or \"90m\"");
+        }
+        let cluster = self.build_cluster(&raw.cluster);
+        let task_definitions = self.build_task_definitions(&raw.task_definitions);
+        let workloads: Vec<Workload> = raw.workload.iter().filter_map(|w| self.build_workload(w, &task_definitions)).collect();
+        let lifecycle = self.build_lifecycle(&raw.lifecycle);
+        let variants = raw.variants.iter().filter_map(|v| self.build_variant(v)).collect();
+        if raw.workload.is_empty() {
+            self.diags.push(Diagnostic::warning(self.path, 0, 0, "the scenario has no [[workload]]: nothing will be placed"));
+        }
+        let name = raw.scenario.name.clone().unwrap_or_else(|| self.path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned()));
+        let default_explain = cluster.as_ref().is_some_and(|c| c.instances.len() <= 200);
+        Some(Scenario {
+            name,
+            description: raw.scenario.description.clone().unwrap_or_default(),
+            source: self.path.to_path_buf(),
+            sha256: String::new(),
+            duration,
+            seed: raw.scenario.seed,
+            tie_break: raw.scenario.tie_break,
+            explain_placements: raw.scenario.explain_placements.unwrap_or(default_explain),
+            cluster: cluster?,
+            task_definitions: task_definitions.into_iter().map(|(_, td)| td).collect(),
+            workloads,
+            lifecycle,
+            variants,
+            warnings: Diagnostics::default(),
+        })
+    }
+
+    fn build_cluster(&mut self, raw: &RawCluster) -> Option<Cluster> {
+        let mut cluster = Cluster::new(&raw.name);
+        let zones: Vec<String> = raw.zones.iter().map(|z| z.get_ref().clone()).collect();
+        for z in &raw.zones {
+            if zones.iter().filter(|x| *x == z.get_ref()).count() > 1 {
+                self.error_at(z.span(), format!("zone {:?} is listed twice", z.get_ref()), "list each availability zone once");
+            }
+        }
+        let mut ok = true;
+        if let Some(file) = &raw.describe_container_instances {
+            match self.read_file(file) {
+                Some((p, t)) => match ecs_json::load_container_instances(&p, &t, &mut cluster) {
+                    Ok(w) => self.diags.extend(w),
+                    Err(e) => {
+                        self.diags.extend(e);
+                        ok = false;
+                    }
+                },
+                None => ok = false,
+            }
+        }
+        if let Some(file) = &raw.describe_tasks {
+            if let Some((p, t)) = self.read_file(file) {
+                match ecs_json::load_tasks(&p, &t, &mut cluster) {
+                    Ok(w) => self.diags.extend(w),
+                    Err(e) => {
+                        self.diags.extend(e);
+                        ok = false;
+                    }
+                }
+            }
+        }
+        for group in &raw.instances {
+            let Some(t) = instance_types::lookup(group.instance_type.get_ref()) else {
+                let name = group.instance_type.get_ref();
+                let suggestion = closest(name, &instance_types::known_names());
+                self.error_at(
+                    group.instance_type.span(),
+                    format!("unknown instance type {name:?}"),
+                    format!("{}known types: {}", suggestion.map(|s| format!("did you mean {s:?}? ")).unwrap_or_default(), instance_types::known_names().join(", ")),
+                );
+                ok = false;
+                continue;
+            };
+            let group_zones: Vec<String> = match &group.zones {
+                Some(zs) => {
+                    for z in zs {
+                        if !zones.is_empty() && !zones.contains(z.get_ref()) {
+                            self.error_at(z.span(), format!("zone {:?} is not one of the cluster's zones", z.get_ref()), format!("use one of {zones:?} or add it to [cluster] zones"));
+                            ok = false;
+                        }
+                    }
+                    zs.iter().map(|z| z.get_ref().clone()).collect()
+                }
+                None => zones.clone(),
+            };
+            if group_zones.is_empty() {
+                self.error_at(group.instance_type.span(), "no availability zone for this instance group", "set [cluster] zones = [\"us-east-1a\", ...] or the group's zones");
+                ok = false;
+                continue;
+            }
+            if let Some(price) = group.price_usd_per_hour {
+                if !(price.is_finite() && price >= 0.0) {
+                    self.error_at(group.instance_type.span(), format!("price_usd_per_hour {price} is not a non-negative number"), "give the hourly price in USD, e.g. 0.096");
+                }
+            }
+            for i in 0..*group.count.get_ref() {
+                let mut attributes = group.attributes.clone();
+                if let Some(name) = &group.name {
+                    attributes.entry("ecsim.instance-group".into()).or_insert_with(|| name.clone());
+                }
+                cluster.register(&InstanceSpec {
+                    instance_type: t,
+                    availability_zone: group_zones[i as usize % group_zones.len()].clone(),
+                    registered_memory_mib: group.registered_memory_mib,
+                    reserved_memory_mib: raw.reserved_memory_mib,
+                    awsvpc_trunking: group.awsvpc_trunking,
+                    custom_attributes: attributes,
+                    registered_at_unix_s: 1_700_000_000,
+                    agent_version: "1.70.0".into(),
+                    price_usd_per_hour: group.price_usd_per_hour,
+                });
+            }
+        }
+        if ok && cluster.instances.is_empty() {
+            self.diags.push(Diagnostic::warning(self.path, 0, 0, "the cluster has no container instances: every placement will fail"));
+        }
+        ok.then_some(cluster)
+    }
+
+    fn build_task_definitions(&mut self, raws: &[RawTaskDefinition]) -> Vec<(String, TaskDefinition)> {
+        let mut out: Vec<(String, TaskDefinition)> = Vec::new();
+        for raw in raws {
+            let name = raw.name.get_ref().clone();
+            if out.iter().any(|(n, _)| *n == name) {
+                self.error_at(raw.name.span(), format!("task definition {name:?} is defined twice"), "give each [[task_definitions]] a distinct name");
+                continue;
+            }
+            let td = match &raw.file {
+                Some(file) => {
+                    if raw.cpu.is_some() || raw.memory.is_some() || raw.family.is_some() {
+                        self.error_at(file.span(), "a task definition has both `file` and inline fields", "use either file = \"...\" or the inline cpu/memory/... keys");
+                    }
+                    let Some((p, t)) = self.read_file(file) else { continue };
+                    match ecs_json::load_task_definition(&p, &t) {
+                        Ok((td, warnings)) => {
+                            self.diags.extend(warnings);
+                            td
+                        }
+                        Err(e) => {
+                            self.diags.extend(e);
+                            continue;
+                        }
+                    }
+                }
+                None => match self.inline_task_definition(raw, &name) {
+                    Some(td) => td,
+                    None => continue,
+                },
+            };
+            out.push((name, td));
+        }
+        out
+    }
+
+    fn inline_task_definition(&mut self, raw: &RawTaskDefinition, name: &str) -> Option<TaskDefinition> {
+        let network_mode = match raw.network_mode.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
+            None | Some(("bridge", _)) => NetworkMode::Bridge,
+            Some(("host", _)) => NetworkMode::Host,
+            Some(("awsvpc", _)) => NetworkMode::Awsvpc,
+            Some(("none", _)) => NetworkMode::None,
+            Some((other, span)) => {
+                self.error_at(span, format!("unknown network_mode {other:?}"), "use \"bridge\", \"host\", \"awsvpc\" or \"none\"");
+                return None;
+            }
+        };
+        let Some(memory) = raw.memory else {
+            self.error_at(raw.name.span(), format!("inline task definition {name:?} has no memory"), "add memory = <MiB>, or file = \"taskdef.json\"");
+            return None;
+        };
+        let mut ports: Vec<PortMapping> = raw.host_ports.iter().map(|&p| PortMapping { container_port: p, host_port: Some(p), protocol: Protocol::Tcp }).collect();
+        ports.extend((0..raw.dynamic_ports).map(|i| PortMapping { container_port: 8000 + i, host_port: None, protocol: Protocol::Tcp }));
+        Some(TaskDefinition {
+            family: raw.family.clone().unwrap_or_else(|| name.to_string()),
+            revision: 1,
+            network_mode,
+            requires_compatibilities: vec![Compatibility::Ec2],
+            cpu_units: raw.cpu,
+            memory_mib: Some(memory),
+            containers: vec![ContainerDefinition {
+                name: "app".into(),
+                image: "app".into(),
+                cpu_units: raw.cpu,
+                memory_mib: Some(memory),
+                memory_reservation_mib: None,
+                essential: true,
+                port_mappings: ports,
+                health_check: None,
+                stop_timeout_s: None,
+                start_timeout_s: None,
+                gpus: raw.gpus,
+            }],
+            member_of: vec![],
+            requires_attributes: vec![],
+        })
+    }
+
+    fn build_constraints(&mut self, raws: &[RawConstraint]) -> Option<Vec<Constraint>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for raw in raws {
+            match Constraint::parse(raw.kind.get_ref(), raw.expression.as_ref().map(|e| e.get_ref().as_str())) {
+                Ok(c) => out.push(c),
+                Err(e) => {
+                    // A CQL error points inside the expression string: its opening quote + column.
+                    let span = match (e.column, &raw.expression) {
+                        (Some(col), Some(expr)) => {
+                            let start = expr.span().start + 1 + expr.get_ref().char_indices().nth(col - 1).map_or(expr.get_ref().len(), |(b, _)| b);
+                            start..start + 1
+                        }
+                        _ => raw.kind.span(),
+                    };
+                    self.error_at(span, e.message.clone(), "see the cluster query language in docs/scenarios.md");
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn build_placement(
+        &mut self,
+        template: Option<&Spanned<String>>,
+        strategy: Option<&Spanned<Vec<Strategy>>>,
+        constraints: Option<&Vec<RawConstraint>>,
+    ) -> Option<(Option<Vec<Strategy>>, Option<Vec<Constraint>>)> {
+        let mut strategies = strategy.map(|s| s.get_ref().clone());
+        let mut cons = match constraints {
+            Some(c) => Some(self.build_constraints(c)?),
+            None => None,
+        };
+        if let Some(t) = template {
+            if strategies.is_some() || cons.is_some() {
+                self.error_at(t.span(), "template and placement_strategy/placement_constraints are both given", "use one or the other");
+                return None;
+            }
+            match console_template(t.get_ref()) {
+                Some((s, c)) => {
+                    strategies = Some(s);
+                    cons = Some(c);
+                }
+                None => {
+                    self.error_at(t.span(), format!("unknown console template {:?}", t.get_ref()), format!("use one of {CONSOLE_TEMPLATES:?}"));
+                    return None;
+                }
+            }
+        }
+        if let (Some(s), Some(span)) = (&strategies, strategy.map(Spanned::span)) {
+            if s.len() > MAX_STRATEGIES {
+                self.error_at(span, format!("{} placement strategies; ECS allows at most {MAX_STRATEGIES}", s.len()), "remove some strategies");
+                return None;
+            }
+        }
+        Some((strategies, cons))
+    }
+
+    fn build_workload(&mut self, raw: &RawWorkload, tds: &[(String, TaskDefinition)]) -> Option<Workload> {
+        let td_index = tds.iter().position(|(n, _)| n == raw.task_definition.get_ref());
+        if td_index.is_none() {
+            let names: Vec<&str> = tds.iter().map(|(n, _)| n.as_str()).collect();
+            self.error_at(raw.task_definition.span(), format!("no task definition named {:?}", raw.task_definition.get_ref()), format!("define it under [[task_definitions]]; defined: {names:?}"));
+        }
+        let count = *raw.count.get_ref();
+        if !(1..=10).contains(&count) {
+            self.error_at(raw.count.span(), format!("count {count} is outside RunTask's 1–10"), "use a count from 1 to 10 per arrival");
+        }
+        if let Err(m) = raw.run_time.get_ref().validate() {
+            self.error_at(raw.run_time.span(), m, "fix the run_time distribution");
+        }
+        let arrivals = match raw.arrivals.get_ref() {
+            RawArrivals::Poisson { rate_per_minute } => {
+                if !(rate_per_minute.is_finite() && *rate_per_minute > 0.0) {
+                    self.error_at(raw.arrivals.span(), format!("rate_per_minute {rate_per_minute} must be a positive number"), "e.g. rate_per_minute = 30");
+                }
+                Arrivals::Poisson { rate_per_minute: *rate_per_minute }
+            }
+            RawArrivals::Times { at } => {
+                if at.windows(2).any(|w| w[0] > w[1]) {
+                    self.error_at(raw.arrivals.span(), "arrival times are not in increasing order", "sort the `at` list");
+                }
+                Arrivals::Times { at: at.clone() }
+            }
+        };
+        let (strategies, constraints) = self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
+        let (_, td) = &tds[td_index?];
+        let constraints = constraints.unwrap_or_default();
+        // Task-definition memberOf constraints count toward the limit of 10 (spec §3.1).
+        if constraints.len() + td.member_of.len() > MAX_CONSTRAINTS {
+            self.error_at(raw.task_definition.span(), format!("{} placement constraints (task definition included); ECS allows {MAX_CONSTRAINTS}", constraints.len() + td.member_of.len()), "remove some constraints");
+        }
+        let mut all_constraints = constraints;
+        for expr in &td.member_of {
+            if let Ok(c) = Constraint::parse("memberOf", Some(expr)) {
+                all_constraints.push(c);
+            }
+        }
+        Some(Workload {
+            name: raw.name.clone(),
+            task_definition: td_index?,
+            group: raw.group.clone().unwrap_or_else(|| td.default_group()),
+            arrivals,
+            count,
+            run_time: raw.run_time.get_ref().clone(),
+            // RunTask's default is random (spec §3.3).
+            strategies: strategies.unwrap_or_else(|| vec![Strategy::Random]),
+            constraints: all_constraints,
+            on_unplaceable: match raw.on_unplaceable {
+                RawUnplaceable::Fail => Unplaceable::Fail,
+                RawUnplaceable::Wait => Unplaceable::Wait { max_wait: raw.max_wait },
+            },
+        })
+    }
+
+    fn build_lifecycle(&mut self, raw: &RawLifecycle) -> Lifecycle {
+        let mut l = Lifecycle::default();
+        if let Some(d) = &raw.start_delay {
+            if let Err(m) = d.get_ref().validate() {
+                self.error_at(d.span(), m, "fix the start_delay distribution");
+            }
+            l.start_delay = d.get_ref().clone();
+        }
+        if let Some(a) = raw.awsvpc_attach {
+            l.awsvpc_attach = a;
+        }
+        l
+    }
+
+    fn build_variant(&mut self, raw: &RawVariant) -> Option<Variant> {
+        let (strategies, constraints) = self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
+        Some(Variant { name: raw.name.clone(), strategies, constraints })
+    }
+}
+
+/// The known name closest to `name` by edit distance, if it is close enough to be a typo.
+pub fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    known.iter().map(|k| (edit_distance(name, k), *k)).filter(|(d, _)| *d <= 2).min().map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Default start delay when a scenario gives none: 10 s (spec §0).
+pub fn default_start_delay() -> Distribution {
+    Distribution::Constant { value: Span::from_secs(10) }
+}

@@ -1,0 +1,172 @@
+//! The scenario file as written (TOML), before validation. Every table denies unknown keys so
+//! a typo is an error at its line and column, not a silently ignored setting. Values that need
+//! checks serde cannot do carry their span (`Spanned`) so the check can point at them.
+//! `docs/scenarios.md` documents every key.
+
+use crate::ecs::placement::{Strategy, TieBreak};
+use crate::engine::Span;
+use crate::workload::Distribution;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub scenario: RawMeta,
+    pub cluster: RawCluster,
+    #[serde(default)]
+    pub task_definitions: Vec<RawTaskDefinition>,
+    #[serde(default)]
+    pub workload: Vec<RawWorkload>,
+    #[serde(default)]
+    pub lifecycle: RawLifecycle,
+    #[serde(default)]
+    pub variants: Vec<RawVariant>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub duration: Spanned<Span>,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default)]
+    pub tie_break: TieBreak,
+    /// Record each placement's reasoning in events.csv (default: on for clusters of at most
+    /// 200 instances, where it costs little).
+    pub explain_placements: Option<bool>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    #[serde(default = "default_cluster_name")]
+    pub name: String,
+    #[serde(default)]
+    pub zones: Vec<Spanned<String>>,
+    /// `ECS_RESERVED_MEMORY` of every instance, MiB.
+    #[serde(default)]
+    pub reserved_memory_mib: u32,
+    #[serde(default)]
+    pub instances: Vec<RawInstanceGroup>,
+    /// A describe-container-instances output to start from (relative to the scenario file).
+    pub describe_container_instances: Option<Spanned<String>>,
+    /// A describe-tasks output for the tasks already running on those instances.
+    pub describe_tasks: Option<Spanned<String>>,
+}
+
+fn default_cluster_name() -> String {
+    "default".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstanceGroup {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub instance_type: Spanned<String>,
+    pub count: Spanned<u32>,
+    /// Zones to spread the group over, round-robin; default: every cluster zone.
+    pub zones: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    pub registered_memory_mib: Option<u32>,
+    #[serde(default)]
+    pub awsvpc_trunking: bool,
+    pub price_usd_per_hour: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTaskDefinition {
+    /// The name workloads refer to.
+    pub name: Spanned<String>,
+    /// A RegisterTaskDefinition or DescribeTaskDefinition JSON file.
+    pub file: Option<Spanned<String>>,
+    /// Inline form: one container with these task-level figures.
+    pub family: Option<String>,
+    pub cpu: Option<u32>,
+    pub memory: Option<u32>,
+    pub network_mode: Option<Spanned<String>>,
+    #[serde(default)]
+    pub host_ports: Vec<u16>,
+    #[serde(default)]
+    pub dynamic_ports: u16,
+    #[serde(default)]
+    pub gpus: u32,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RawUnplaceable {
+    /// RunTask's behaviour: the task is not created (spec §3.7).
+    #[default]
+    Fail,
+    /// Wait in FIFO order for capacity (like a capacity provider's PROVISIONING state).
+    Wait,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConstraint {
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    pub expression: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub name: String,
+    pub task_definition: Spanned<String>,
+    pub group: Option<String>,
+    pub arrivals: Spanned<RawArrivals>,
+    /// Tasks per RunTask call (1–10).
+    #[serde(default = "one")]
+    pub count: Spanned<u32>,
+    pub run_time: Spanned<Distribution>,
+    pub placement_strategy: Option<Spanned<Vec<Strategy>>>,
+    pub placement_constraints: Option<Vec<RawConstraint>>,
+    /// A console template name (spec §3.6) instead of strategy + constraints.
+    pub template: Option<Spanned<String>>,
+    #[serde(default)]
+    pub on_unplaceable: RawUnplaceable,
+    /// With `on_unplaceable = "wait"`: give up after this long (default: never).
+    pub max_wait: Option<Span>,
+}
+
+fn one() -> Spanned<u32> {
+    Spanned::new(0..0, 1)
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(tag = "process", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawArrivals {
+    Poisson { rate_per_minute: f64 },
+    Times { at: Vec<Span> },
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawLifecycle {
+    /// PENDING → RUNNING: image pull and container start (spec §0 default 10 s).
+    pub start_delay: Option<Spanned<Distribution>>,
+    /// Extra delay for awsvpc ENI attachment on EC2 (spec §0 default 5 s).
+    pub awsvpc_attach: Option<Span>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariant {
+    pub name: String,
+    pub template: Option<Spanned<String>>,
+    pub placement_strategy: Option<Spanned<Vec<Strategy>>>,
+    pub placement_constraints: Option<Vec<RawConstraint>>,
+}

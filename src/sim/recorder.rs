@@ -1,0 +1,303 @@
+//! What a run records: the event log (every placement, failure, start and stop, with its
+//! reason), per-minute reservation per zone and for the cluster (time-weighted means), and
+//! the figures the summary needs. Fixed-size per-minute state; the event log grows with the
+//! number of tasks, not with time.
+
+use crate::ecs::instance::{ContainerInstance, InstanceId};
+use crate::ecs::placement::{Explanation, Outcome};
+use crate::ecs::task_def::Reservation;
+use crate::ecs::{Cluster, InstanceStatus};
+use crate::engine::{SimTime, Span};
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Placed,
+    Failed,
+    Waiting,
+    GaveUp,
+    Running,
+    Stopped,
+}
+
+/// One row of events.csv.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRow {
+    pub time_s: f64,
+    pub time: String,
+    pub event: EventKind,
+    pub task: String,
+    pub workload: String,
+    pub group: String,
+    pub instance: String,
+    pub zone: String,
+    pub reason: String,
+    pub detail: String,
+}
+
+/// One row of timeseries.csv: one minute of one zone, or of the cluster (`zone = "cluster"`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MinuteRow {
+    pub minute: u64,
+    pub time_s: u64,
+    pub zone: String,
+    /// Time-weighted mean over the minute of reserved / registered CPU, %.
+    pub cpu_reservation_pct: f64,
+    pub memory_reservation_pct: f64,
+    /// At the end of the minute.
+    pub running_tasks: u64,
+    pub pending_tasks: u64,
+    pub tasks_placed: u64,
+    pub tasks_failed: u64,
+    /// Free CPU/memory at the end of the minute on ACTIVE instances where no workload's task
+    /// fits any more (capacity that exists but cannot be used).
+    pub stranded_cpu_units: u64,
+    pub stranded_memory_mib: u64,
+    pub instances: u64,
+}
+
+/// Running integral of a piecewise-constant value over the current minute.
+#[derive(Debug, Clone, Default)]
+struct Integral {
+    value: u64,
+    since_us: u64,
+    area: u128,
+}
+
+impl Integral {
+    fn set(&mut self, now_us: u64, value: u64) {
+        self.area += self.value as u128 * (now_us - self.since_us) as u128;
+        self.since_us = now_us;
+        self.value = value;
+    }
+    /// Mean over [start, now), then restart the integral at `now`.
+    fn take_mean(&mut self, start_us: u64, now_us: u64) -> f64 {
+        self.set(now_us, self.value);
+        let span = (now_us - start_us).max(1);
+        let mean = self.area as f64 / span as f64;
+        self.area = 0;
+        mean
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct ZoneState {
+    name: String,
+    registered_cpu: u64,
+    registered_mem: u64,
+    cpu: Integral,
+    mem: Integral,
+    placed: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Recorder {
+    zones: Vec<ZoneState>,
+    workload_names: Vec<String>,
+    /// Instance index → zone index.
+    zone_of: Vec<usize>,
+    minute_start_us: u64,
+    minute: u64,
+    failed_this_minute: u64,
+    pub events: Vec<EventRow>,
+    pub minutes: Vec<MinuteRow>,
+    pub submitted: u64,
+    pub placed: u64,
+    pub failed: u64,
+    pub completed: u64,
+    pub waiting_at_end: u64,
+    pub failures_by_reason: BTreeMap<String, u64>,
+    pub wait_to_place_s: Vec<f64>,
+}
+
+impl Recorder {
+    pub fn new(cluster: &Cluster, scenario: &Scenario) -> Self {
+        let names = cluster.zones();
+        let mut zones: Vec<ZoneState> = names.iter().map(|n| ZoneState { name: n.clone(), ..ZoneState::default() }).collect();
+        let zone_of: Vec<usize> = cluster.instances.iter().map(|i| names.iter().position(|n| *n == i.availability_zone).unwrap_or(0)).collect();
+        for (inst, &z) in cluster.instances.iter().zip(&zone_of) {
+            if counts_in_denominator(inst) {
+                let zs = &mut zones[z];
+                zs.registered_cpu += inst.registered_cpu_units as u64;
+                zs.registered_mem += inst.registered_memory_mib as u64;
+                let (cpu, mem) = (zs.cpu.value + reserved_cpu(inst), zs.mem.value + reserved_mem(inst));
+                zs.cpu.set(0, cpu);
+                zs.mem.set(0, mem);
+            }
+        }
+        let workload_names = scenario.workloads.iter().map(|w| w.name.clone()).collect();
+        Recorder { zones, zone_of, workload_names, ..Recorder::default() }
+    }
+
+    /// A task's reservation was bound (`sign` = 1) or released (−1) on `instance`.
+    pub fn reserve(&mut self, now: SimTime, _cluster: &Cluster, instance: InstanceId, r: &Reservation, sign: i64) {
+        let z = &mut self.zones[self.zone_of[instance.index()]];
+        let now_us = now.as_micros();
+        z.cpu.set(now_us, (z.cpu.value as i64 + sign * r.cpu_units as i64).max(0) as u64);
+        z.mem.set(now_us, (z.mem.value as i64 + sign * r.memory_mib as i64).max(0) as u64);
+        if sign > 0 {
+            z.placed += 1;
+        }
+    }
+
+    pub fn submitted(&mut self) {
+        self.submitted += 1;
+    }
+    pub fn placed(&mut self, waited: Span) {
+        self.placed += 1;
+        self.wait_to_place_s.push(waited.as_secs_f64());
+    }
+    pub fn failed(&mut self, reason: &str) {
+        self.failed += 1;
+        self.failed_this_minute += 1;
+        *self.failures_by_reason.entry(reason.to_string()).or_insert(0) += 1;
+    }
+    pub fn completed(&mut self) {
+        self.completed += 1;
+    }
+    pub fn set_waiting_at_end(&mut self, n: u64) {
+        self.waiting_at_end = n;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn event(&mut self, now: SimTime, kind: EventKind, task: Option<u32>, workload: u16, group: &str, instance: Option<&ContainerInstance>, reason: &str, detail: &str) {
+        self.events.push(EventRow {
+            time_s: now.as_secs_f64(),
+            time: now.to_string(),
+            event: kind,
+            task: task.map(|t| format!("t-{t:06}")).unwrap_or_default(),
+            workload: self.workload_names.get(workload as usize).cloned().unwrap_or_default(),
+            group: group.to_string(),
+            instance: instance.map(|i| i.ec2_instance_id.clone()).unwrap_or_default(),
+            zone: instance.map(|i| i.availability_zone.clone()).unwrap_or_default(),
+            reason: reason.to_string(),
+            detail: detail.to_string(),
+        });
+    }
+
+    /// Closes the minute ending at `now`: one row per zone and one for the cluster.
+    pub fn minute_ended(&mut self, now: SimTime, cluster: &Cluster, shapes: &[Reservation]) {
+        let now_us = now.as_micros();
+        if now_us <= self.minute_start_us {
+            return;
+        }
+        let start = self.minute_start_us;
+        let n = self.zones.len();
+        let mut running = vec![0u64; n];
+        let mut pending = vec![0u64; n];
+        let mut stranded_cpu = vec![0u64; n];
+        let mut stranded_mem = vec![0u64; n];
+        let mut instances = vec![0u64; n];
+        for (inst, &z) in cluster.instances.iter().zip(&self.zone_of) {
+            running[z] += inst.running_tasks_count as u64;
+            pending[z] += inst.pending_tasks_count as u64;
+            if counts_in_denominator(inst) {
+                instances[z] += 1;
+            }
+            if inst.status == InstanceStatus::Active && !shapes.is_empty() && !shapes.iter().any(|r| inst.remaining_cpu_units >= r.cpu_units && inst.remaining_memory_mib >= r.memory_mib) {
+                stranded_cpu[z] += inst.remaining_cpu_units as u64;
+                stranded_mem[z] += inst.remaining_memory_mib as u64;
+            }
+        }
+        let mut cluster_row = MinuteRow {
+            minute: self.minute,
+            time_s: start / 1_000_000,
+            zone: "cluster".into(),
+            cpu_reservation_pct: 0.0,
+            memory_reservation_pct: 0.0,
+            running_tasks: 0,
+            pending_tasks: 0,
+            tasks_placed: 0,
+            tasks_failed: self.failed_this_minute,
+            stranded_cpu_units: 0,
+            stranded_memory_mib: 0,
+            instances: 0,
+        };
+        let (mut cpu_area, mut mem_area, mut reg_cpu, mut reg_mem) = (0.0, 0.0, 0u64, 0u64);
+        for (i, z) in self.zones.iter_mut().enumerate() {
+            let cpu_mean = z.cpu.take_mean(start, now_us);
+            let mem_mean = z.mem.take_mean(start, now_us);
+            cpu_area += cpu_mean;
+            mem_area += mem_mean;
+            reg_cpu += z.registered_cpu;
+            reg_mem += z.registered_mem;
+            let row = MinuteRow {
+                minute: self.minute,
+                time_s: start / 1_000_000,
+                zone: z.name.clone(),
+                cpu_reservation_pct: pct(cpu_mean, z.registered_cpu),
+                memory_reservation_pct: pct(mem_mean, z.registered_mem),
+                running_tasks: running[i],
+                pending_tasks: pending[i],
+                tasks_placed: z.placed,
+                tasks_failed: 0,
+                stranded_cpu_units: stranded_cpu[i],
+                stranded_memory_mib: stranded_mem[i],
+                instances: instances[i],
+            };
+            cluster_row.running_tasks += row.running_tasks;
+            cluster_row.pending_tasks += row.pending_tasks;
+            cluster_row.tasks_placed += row.tasks_placed;
+            cluster_row.stranded_cpu_units += row.stranded_cpu_units;
+            cluster_row.stranded_memory_mib += row.stranded_memory_mib;
+            cluster_row.instances += row.instances;
+            z.placed = 0;
+            self.minutes.push(row);
+        }
+        cluster_row.cpu_reservation_pct = pct(cpu_area, reg_cpu);
+        cluster_row.memory_reservation_pct = pct(mem_area, reg_mem);
+        self.minutes.push(cluster_row);
+        self.failed_this_minute = 0;
+        self.minute += 1;
+        self.minute_start_us = now_us;
+    }
+
+    /// Closes a last partial minute, if any.
+    pub fn finish(&mut self, end: SimTime, cluster: &Cluster, shapes: &[Reservation]) {
+        self.minute_ended(end, cluster, shapes);
+    }
+
+    pub fn zone_names(&self) -> Vec<String> {
+        self.zones.iter().map(|z| z.name.clone()).collect()
+    }
+}
+
+/// ACTIVE and DRAINING instances count in the reservation denominators (spec §1.4).
+fn counts_in_denominator(inst: &ContainerInstance) -> bool {
+    matches!(inst.status, InstanceStatus::Active | InstanceStatus::Draining)
+}
+
+fn reserved_cpu(inst: &ContainerInstance) -> u64 {
+    (inst.registered_cpu_units - inst.remaining_cpu_units.min(inst.registered_cpu_units)) as u64
+}
+
+fn reserved_mem(inst: &ContainerInstance) -> u64 {
+    (inst.registered_memory_mib - inst.remaining_memory_mib.min(inst.registered_memory_mib)) as u64
+}
+
+fn pct(value: f64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        // Rounded to 1e-4 so that CSV text is short and stable.
+        (value * 100.0 / total as f64 * 1e4).round() / 1e4
+    }
+}
+
+/// A one-line summary of a placement's reasoning for events.csv.
+pub fn one_line(e: &Explanation, cluster: &Cluster) -> String {
+    let mut parts = vec![format!("{} of {} instances passed filters", e.passed_filters.len(), cluster.instances.len())];
+    for s in e.steps.iter().filter(|s| !s.skipped) {
+        let best = s.ranking.first().map(|r| format!("{}={}", r.value, r.score)).unwrap_or_default();
+        parts.push(format!("{} best {} kept {}", s.strategy, best, s.kept.len()));
+    }
+    if let Some(Outcome::Placed { .. }) = e.outcome {
+        if e.final_ties.len() > 1 {
+            parts.push(format!("tie among {}", e.final_ties.len()));
+        }
+    }
+    parts.join("; ")
+}
