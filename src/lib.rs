@@ -9,3 +9,5 @@ pub mod engine;
 pub mod scenario;
 pub mod workload;
 pub mod sim;
+pub mod report;
+pub mod cli;

@@ -1,1 +1,4 @@
-fn main() {}
+//! The `ecsim` command line; the library does the work.
+fn main() -> std::process::ExitCode {
+    ecsim::cli::main()
+}

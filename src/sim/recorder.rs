@@ -291,7 +291,7 @@ fn pct(value: f64, total: u64) -> f64 {
 pub fn one_line(e: &Explanation, cluster: &Cluster) -> String {
     let mut parts = vec![format!("{} of {} instances passed filters", e.passed_filters.len(), cluster.instances.len())];
     for s in e.steps.iter().filter(|s| !s.skipped) {
-        let best = s.ranking.first().map(|r| format!("{}={}", r.value, r.score)).unwrap_or_default();
+        let best = s.ranking.first().map(|r| r.label()).unwrap_or_default();
         parts.push(format!("{} best {} kept {}", s.strategy, best, s.kept.len()));
     }
     if let Some(Outcome::Placed { .. }) = e.outcome {

@@ -96,7 +96,7 @@ impl Explanation {
                 let _ = writeln!(out, "  {}: one candidate left, nothing to do", step.strategy);
                 continue;
             }
-            let ranks: Vec<String> = step.ranking.iter().map(|r| format!("{}={} [{}]", r.value, r.score, list(&r.instances))).collect();
+            let ranks: Vec<String> = step.ranking.iter().map(|r| format!("{} [{}]", r.label(), list(&r.instances))).collect();
             let _ = writeln!(out, "  {}: {} -> keeps {}", step.strategy, ranks.join("; "), list(&step.kept));
         }
         match &self.outcome {

@@ -16,11 +16,23 @@ use std::collections::BTreeMap;
 /// One bucket of a strategy's ranking: a value (an AZ, an instance, an amount) and its score.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RankEntry {
-    /// The bucket: an attribute value, an instance ARN's id, or "(absent)".
+    /// The bucket: an attribute value, an EC2 instance id, "(absent)", or empty for binpack
+    /// (whose buckets are the remaining amounts themselves).
     pub value: String,
     /// Tasks of the group (spread) or remaining units/MiB (binpack); lower is better.
     pub score: u64,
     pub instances: Vec<InstanceId>,
+}
+
+impl RankEntry {
+    /// "us-east-1a: 2 tasks" for spread, "1024 free" for binpack.
+    pub fn label(&self) -> String {
+        if self.value.is_empty() {
+            format!("{} free", self.score)
+        } else {
+            format!("{}: {} task(s)", self.value, self.score)
+        }
+    }
 }
 
 /// Label under which instances lacking a spread attribute are grouped (spec §3.2 [INF]).
@@ -58,7 +70,7 @@ pub fn narrow(cluster: &Cluster, group: GroupId, strategy: &Strategy, candidates
         Strategy::Binpack(field) => {
             for &id in candidates.iter() {
                 let key = binpack_key(cluster.instance(id), *field);
-                buckets.entry((key, format!("{key}"))).or_default().push(id);
+                buckets.entry((key, String::new())).or_default().push(id);
             }
         }
         Strategy::Spread(SpreadField::InstanceId) => {

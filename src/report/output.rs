@@ -1,0 +1,37 @@
+//! Writes one run's results directory: summary.json, timeseries.csv, events.csv and the
+//! reservation chart (PNG + SVG). Every file is written to a temporary name and renamed, so
+//! an interrupted run never leaves a half-written file; the directory is filled in full or
+//! the error says which file failed.
+
+use super::atomic::write_atomic;
+use super::chart;
+use super::summary::Summary;
+use crate::sim::recorder::{EventRow, MinuteRow};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::path::Path;
+
+/// CSV text of `rows`, header first.
+pub fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)?;
+    }
+    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?)
+}
+
+/// Writes every output of one run into `dir` (created if missing).
+pub fn write_run(dir: &Path, summary: &Summary, minutes: &[MinuteRow], events: &[EventRow]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut json = serde_json::to_vec_pretty(summary)?;
+    json.push(b'\n');
+    write_atomic(&dir.join("summary.json"), &json).context("summary.json")?;
+    write_atomic(&dir.join("timeseries.csv"), &csv_bytes(minutes)?).context("timeseries.csv")?;
+    write_atomic(&dir.join("events.csv"), &csv_bytes(events)?).context("events.csv")?;
+    let title = match &summary.variant {
+        Some(v) => format!("{} — {v}: reservation per zone", summary.scenario),
+        None => format!("{}: reservation per zone", summary.scenario),
+    };
+    chart::reservation_chart(minutes, &title, &dir.join("reservation.png"), &dir.join("reservation.svg")).map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! The headline figures of one run (`summary.json`): what was asked, what happened, and the
+//! reservation and stranded capacity per zone and for the cluster.
+
+use crate::sim::recorder::MinuteRow;
+use crate::sim::RunOutcome;
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Mean, 95th percentile and maximum of a series.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Default)]
+pub struct Stats {
+    pub mean: f64,
+    pub p95: f64,
+    pub max: f64,
+}
+
+impl Stats {
+    /// Nearest-rank p95 (the smallest value with at least 95 % of the samples at or below it).
+    pub fn of(values: &[f64]) -> Stats {
+        if values.is_empty() {
+            return Stats::default();
+        }
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let rank = ((0.95 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+        Stats { mean: round4(values.iter().sum::<f64>() / values.len() as f64), p95: round4(sorted[rank - 1]), max: round4(sorted[sorted.len() - 1]) }
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reservation {
+    pub cpu_pct: Stats,
+    pub memory_pct: Stats,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tasks {
+    /// Tasks asked for (RunTask count summed).
+    pub submitted: u64,
+    pub placed: u64,
+    /// Not placed: RunTask failures, or waits that ran out.
+    pub failed: u64,
+    /// Still waiting for capacity when the run ended.
+    pub waiting_at_end: u64,
+    /// Reached STOPPED after running.
+    pub completed: u64,
+    pub failures_by_reason: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stranded {
+    /// Mean over minutes of free CPU / memory on ACTIVE instances where no workload task fits.
+    pub cpu_units_mean: f64,
+    pub memory_mib_mean: f64,
+    pub cpu_pct_of_registered_mean: f64,
+    pub memory_pct_of_registered_mean: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub ecsim_version: &'static str,
+    pub scenario: String,
+    pub scenario_sha256: String,
+    pub variant: Option<String>,
+    pub seed: u64,
+    pub duration_s: u64,
+    pub instances: usize,
+    pub zones: Vec<String>,
+    pub tasks: Tasks,
+    /// Submission to placement, over placed tasks, seconds.
+    pub wait_to_place_s: Stats,
+    pub reservation_cluster: Reservation,
+    pub reservation_by_zone: BTreeMap<String, Reservation>,
+    pub stranded: Stranded,
+    pub events_handled: u64,
+}
+
+impl Summary {
+    pub fn new(scenario: &Scenario, variant: Option<&str>, seed: u64, outcome: &RunOutcome) -> Summary {
+        let r = &outcome.recorder;
+        let zones = r.zone_names();
+        let reservation = |zone: &str| {
+            let rows: Vec<&MinuteRow> = r.minutes.iter().filter(|m| m.zone == zone).collect();
+            Reservation {
+                cpu_pct: Stats::of(&rows.iter().map(|m| m.cpu_reservation_pct).collect::<Vec<_>>()),
+                memory_pct: Stats::of(&rows.iter().map(|m| m.memory_reservation_pct).collect::<Vec<_>>()),
+            }
+        };
+        let cluster_rows: Vec<&MinuteRow> = r.minutes.iter().filter(|m| m.zone == "cluster").collect();
+        let mean = |f: &dyn Fn(&MinuteRow) -> f64| if cluster_rows.is_empty() { 0.0 } else { round4(cluster_rows.iter().map(|m| f(m)).sum::<f64>() / cluster_rows.len() as f64) };
+        let registered_cpu: u64 = outcome.cluster.instances.iter().map(|i| i.registered_cpu_units as u64).sum();
+        let registered_mem: u64 = outcome.cluster.instances.iter().map(|i| i.registered_memory_mib as u64).sum();
+        let cpu_units_mean = mean(&|m| m.stranded_cpu_units as f64);
+        let memory_mib_mean = mean(&|m| m.stranded_memory_mib as f64);
+        Summary {
+            ecsim_version: env!("CARGO_PKG_VERSION"),
+            scenario: scenario.name.clone(),
+            scenario_sha256: scenario.sha256.clone(),
+            variant: variant.map(str::to_string),
+            seed,
+            duration_s: scenario.duration.whole_secs(),
+            instances: outcome.cluster.instances.len(),
+            zones: zones.clone(),
+            tasks: Tasks {
+                submitted: r.submitted,
+                placed: r.placed,
+                failed: r.failed,
+                waiting_at_end: r.waiting_at_end,
+                completed: r.completed,
+                failures_by_reason: r.failures_by_reason.clone(),
+            },
+            wait_to_place_s: Stats::of(&r.wait_to_place_s),
+            reservation_cluster: reservation("cluster"),
+            reservation_by_zone: zones.iter().map(|z| (z.clone(), reservation(z))).collect(),
+            stranded: Stranded {
+                cpu_units_mean,
+                memory_mib_mean,
+                cpu_pct_of_registered_mean: if registered_cpu == 0 { 0.0 } else { round4(cpu_units_mean * 100.0 / registered_cpu as f64) },
+                memory_pct_of_registered_mean: if registered_mem == 0 { 0.0 } else { round4(memory_mib_mean * 100.0 / registered_mem as f64) },
+            },
+            events_handled: outcome.events_handled,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p95_is_nearest_rank() {
+        // 20 values 1..=20: ceil(0.95 × 20) = 19th smallest = 19.
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        let s = Stats::of(&v);
+        assert_eq!((s.mean, s.p95, s.max), (10.5, 19.0, 20.0));
+        assert_eq!(Stats::of(&[]), Stats::default());
+    }
+}
