@@ -1,0 +1,165 @@
+//! `ecsim run` and `ecsim check` driven as a user would, through the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn ecsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+}
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+fn read_all(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+fn run_quickstart(out: &Path, seed: &str) {
+    let status = ecsim().args(["run", "--quiet", "--seed", seed, "--out"]).arg(out).arg(repo("scenarios/quickstart.toml")).status().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn same_seed_gives_byte_identical_outputs_and_another_seed_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+    run_quickstart(&a, "11");
+    run_quickstart(&b, "11");
+    run_quickstart(&c, "12");
+    let (fa, fb, fc) = (read_all(&a), read_all(&b), read_all(&c));
+    let names: Vec<&str> = fa.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in ["events.csv", "reservation.png", "reservation.svg", "summary.json", "timeseries.csv"] {
+        assert!(names.contains(&expected), "missing {expected} in {names:?}");
+    }
+    assert_eq!(fa, fb, "same scenario and seed must give byte-identical files");
+    let differs = |name: &str| fa.iter().find(|f| f.0 == name) != fc.iter().find(|f| f.0 == name);
+    assert!(differs("events.csv") && differs("summary.json"), "another seed must change the run");
+}
+
+#[test]
+fn variants_are_identical_whatever_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut outs = vec![];
+    for threads in ["1", "4"] {
+        let out = tmp.path().join(format!("t{threads}"));
+        let status = ecsim()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["run", "--quiet", "--out"])
+            .arg(&out)
+            .arg(repo("scenarios/lessons/console-templates.toml"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut all = read_all(&out);
+        for sub in ["az-balanced-spread", "one-task-per-host"] {
+            all.extend(read_all(&out.join(sub)));
+        }
+        outs.push(all);
+    }
+    assert_eq!(outs[0], outs[1]);
+}
+
+#[test]
+fn summary_names_seed_scenario_hash_and_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_quickstart(tmp.path(), "3");
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(tmp.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["seed"], 3);
+    assert_eq!(s["scenario_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(s["ecsim_version"], env!("CARGO_PKG_VERSION"));
+    let tasks = &s["tasks"];
+    let submitted = tasks["submitted"].as_u64().unwrap();
+    // Every submitted task is placed, failed, or still waiting.
+    assert_eq!(submitted, tasks["placed"].as_u64().unwrap() + tasks["failed"].as_u64().unwrap() + tasks["waiting_at_end"].as_u64().unwrap());
+}
+
+/// Writes `text` as a scenario in a temp dir and runs `ecsim run` on it.
+fn run_bad(text: &str) -> (String, bool, PathBuf, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = tmp.path().join("out");
+    let o = ecsim().args(["run", "--out"]).arg(&out).arg(&path).output().unwrap();
+    (String::from_utf8_lossy(&o.stderr).into_owned(), o.status.success(), out, tmp)
+}
+
+const GOOD_HEAD: &str = r#"[scenario]
+duration = "1h"
+
+[cluster]
+zones = ["us-east-1a"]
+
+[[cluster.instances]]
+type = "m5.large"
+count = 2
+
+[[task_definitions]]
+name = "t"
+cpu = 256
+memory = 512
+"#;
+
+const GOOD_WORKLOAD: &str = r#"
+[[workload]]
+name = "w"
+task_definition = "t"
+arrivals = { process = "poisson", rate_per_minute = 1 }
+run_time = { distribution = "constant", value = "5m" }
+"#;
+
+#[test]
+fn bad_scenarios_get_located_errors_and_no_output() {
+    let cases: Vec<(String, &str)> = vec![
+        // Unknown instance type: line 8, column 8 is the value "m5.huge".
+        (GOOD_HEAD.replace("m5.large", "m5.huge") + GOOD_WORKLOAD, "bad.toml:8:8: error: unknown instance type \"m5.huge\""),
+        // Zero duration.
+        (GOOD_HEAD.replace("\"1h\"", "\"0s\"") + GOOD_WORKLOAD, "bad.toml:2:12: error: the duration is zero"),
+        // Negative count: serde says what it expected.
+        (GOOD_HEAD.replace("count = 2", "count = -2") + GOOD_WORKLOAD, "bad.toml:9:9: error:"),
+        // Wrong type.
+        (GOOD_HEAD.replace("cpu = 256", "cpu = \"lots\"") + GOOD_WORKLOAD, "bad.toml:13:7: error:"),
+        // Unknown strategy field.
+        (GOOD_HEAD.to_string() + GOOD_WORKLOAD + "placement_strategy = [{ type = \"binpack\", field = \"disk\" }]\n", "binpack field \"disk\" is not valid; use \"cpu\" or \"memory\""),
+        // CQL syntax error: the column points inside the expression.
+        (
+            GOOD_HEAD.to_string() + GOOD_WORKLOAD + "placement_constraints = [{ type = \"memberOf\", expression = \"attribute:ecs.instance-type ~= t3.*\" }]\n",
+            "bad.toml:21:",
+        ),
+        // A typo in a key.
+        (GOOD_HEAD.replace("duration", "duraton") + GOOD_WORKLOAD, "bad.toml:2:1: error: unknown field `duraton`"),
+    ];
+    for (text, expected) in cases {
+        let (stderr, ok, out, _tmp) = run_bad(&text);
+        assert!(!ok, "should fail: {expected}");
+        assert!(stderr.contains(expected), "expected {expected:?} in:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!out.exists(), "no results directory may be written on bad input");
+    }
+}
+
+#[test]
+fn check_reports_every_error_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("two.toml");
+    let text = GOOD_HEAD.replace("m5.large", "m5.huge") + &GOOD_WORKLOAD.replace("task_definition = \"t\"", "task_definition = \"nope\"");
+    std::fs::write(&path, text).unwrap();
+    let o = ecsim().arg("check").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr.contains("unknown instance type"), "{stderr}");
+    assert!(stderr.contains("no task definition named \"nope\""), "{stderr}");
+}
+
+#[test]
+fn check_accepts_the_bundled_scenarios() {
+    let o = ecsim().arg("check").arg(repo("scenarios/quickstart.toml")).arg(repo("scenarios/lessons/console-templates.toml")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
