@@ -91,7 +91,7 @@ fn spec<'a>(t: &'a InstanceType, az: &str) -> InstanceSpec<'a> {
     InstanceSpec {
         instance_type: t,
         availability_zone: az.to_string(),
-        registered_memory_mib: None,
+        os_memory_mib: None,
         reserved_memory_mib: 0,
         awsvpc_trunking: false,
         custom_attributes: BTreeMap::new(),
@@ -304,7 +304,7 @@ fn s(x: &str) -> String {
 fn we_1_1_registered_memory_is_measured_memory_minus_ecs_reserved_memory() {
     let mut c = Cluster::new("we-1-1");
     let id = c.register(&InstanceSpec {
-        registered_memory_mib: Some(7985),
+        os_memory_mib: Some(7985),
         reserved_memory_mib: 256,
         ..spec(&M4_LARGE, "us-east-1a")
     });
@@ -326,7 +326,7 @@ fn we_1_1_three_soft_limit_copies_leave_1280_cpu_6193_mib_and_take_ports_32768_t
     // on how `register` combines the two figures; see the test above).
     let mut c = Cluster::new("we-1-1");
     let id = c.register(&InstanceSpec {
-        registered_memory_mib: Some(7985),
+        os_memory_mib: Some(7985),
         ..spec(&M4_LARGE, "us-east-1a")
     });
     c.instance_mut(id).registered_memory_mib = 7985 - 256;
@@ -665,7 +665,7 @@ fn explanation_of_we_3_2_names_rejections_and_shows_az_counts_a2_b1_c1() {
         "{text}"
     );
     assert!(
-        text.contains("us-east-1b=1 [i-3, i-4]; us-east-1c=1 [i-5]; us-east-1a=2 [i-1]"),
+        text.contains("us-east-1b: 1 task(s) [i-3, i-4]; us-east-1c: 1 task(s) [i-5]; us-east-1a: 2 task(s) [i-1]"),
         "{text}"
     );
     assert!(text.contains("placed on i-5"), "{text}");

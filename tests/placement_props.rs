@@ -288,7 +288,7 @@ fn build(case: &Case) -> (Cluster, Vec<GroupId>, Vec<Placed>) {
         let id = cluster.register(&InstanceSpec {
             instance_type: &INSTANCE_TYPES[cfg.type_index],
             availability_zone: ZONES[cfg.zone % case.zones].to_string(),
-            registered_memory_mib: None,
+            os_memory_mib: None,
             reserved_memory_mib: 0,
             awsvpc_trunking: cfg.trunking,
             custom_attributes,
@@ -688,7 +688,7 @@ fn equal_cluster(zones: &[&str], per_zone: usize) -> Cluster {
             c.register(&InstanceSpec {
                 instance_type: m5,
                 availability_zone: az.to_string(),
-                registered_memory_mib: None,
+                os_memory_mib: None,
                 reserved_memory_mib: 0,
                 awsvpc_trunking: false,
                 custom_attributes: BTreeMap::new(),

@@ -23,8 +23,9 @@ pub struct Cluster {
 pub struct InstanceSpec<'a> {
     pub instance_type: &'a InstanceType,
     pub availability_zone: String,
-    /// Measured registered memory; `None` uses the type's default (spec §1.2).
-    pub registered_memory_mib: Option<u32>,
+    /// Memory the OS reports (MemTotal, MiB); ECS registers it minus `reserved_memory_mib`
+    /// (spec §1.2). `None` uses the type's default, floor(0.98 × nominal).
+    pub os_memory_mib: Option<u32>,
     /// `ECS_RESERVED_MEMORY`.
     pub reserved_memory_mib: u32,
     pub awsvpc_trunking: bool,
@@ -80,7 +81,10 @@ impl Cluster {
     pub fn register(&mut self, spec: &InstanceSpec) -> InstanceId {
         let ordinal = self.instances.len() as u32;
         let t = spec.instance_type;
-        let memory = spec.registered_memory_mib.unwrap_or_else(|| t.default_registered_memory_mib(spec.reserved_memory_mib));
+        let memory = match spec.os_memory_mib {
+            Some(m) => m.saturating_sub(spec.reserved_memory_mib),
+            None => t.default_registered_memory_mib(spec.reserved_memory_mib),
+        };
         let ec2_instance_id = format!("i-{:017x}", 0x0ec5_1000_0000_0000u64 + ordinal as u64);
         let mut attributes = BTreeMap::new();
         let subnet_suffix: String = spec.availability_zone.chars().filter(|c| c.is_ascii_alphanumeric()).collect();

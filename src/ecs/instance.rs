@@ -138,15 +138,16 @@ impl ContainerInstance {
         self.status == InstanceStatus::Active && self.agent_connected
     }
 
-    /// Free dynamic ports of one protocol.
+    /// Free dynamic ports of one protocol: the range minus ports bound by tasks or reserved
+    /// by the agent (51678/51679 lie inside the default range).
     pub fn free_dynamic_ports(&self, protocol: Protocol) -> u32 {
         let (lo, hi) = self.dynamic_port_range;
-        let bound = match protocol {
-            Protocol::Tcp => &self.bound_tcp_ports,
-            Protocol::Udp => &self.bound_udp_ports,
+        let (bound, reserved) = match protocol {
+            Protocol::Tcp => (&self.bound_tcp_ports, &self.reserved_tcp_ports),
+            Protocol::Udp => (&self.bound_udp_ports, &self.reserved_udp_ports),
         };
-        let in_range = bound.range(lo..=hi).count() as u32;
-        (hi as u32 - lo as u32 + 1) - in_range
+        let taken = bound.range(lo..=hi).count() + reserved.iter().filter(|p| (lo..=hi).contains(*p) && !bound.contains(p)).count();
+        (hi as u32 - lo as u32 + 1).saturating_sub(taken as u32)
     }
 
     /// True if `port` is neither reserved by the agent nor bound by a task.
@@ -185,9 +186,11 @@ impl ContainerInstance {
         for (count, protocol) in [(r.dynamic_tcp_ports, Protocol::Tcp), (r.dynamic_udp_ports, Protocol::Udp)] {
             let mut next = lo;
             for _ in 0..count {
+                // The filter checked that enough ports are free, so this stays inside the range.
                 while next < hi && !self.port_free(next, protocol) {
                     next += 1;
                 }
+                debug_assert!(self.port_free(next, protocol), "no free dynamic port on {}", self.arn);
                 match protocol {
                     Protocol::Tcp => {
                         self.bound_tcp_ports.insert(next);

@@ -189,7 +189,7 @@ impl Cx<'_> {
                 cluster.register(&InstanceSpec {
                     instance_type: t,
                     availability_zone: group_zones[i as usize % group_zones.len()].clone(),
-                    registered_memory_mib: group.registered_memory_mib,
+                    os_memory_mib: group.os_memory_mib,
                     reserved_memory_mib: raw.reserved_memory_mib,
                     awsvpc_trunking: group.awsvpc_trunking,
                     custom_attributes: attributes,

@@ -77,7 +77,8 @@ pub struct RawInstanceGroup {
     pub zones: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
-    pub registered_memory_mib: Option<u32>,
+    /// Memory the OS reports (MemTotal, MiB); ECS registers it minus reserved_memory_mib.
+    pub os_memory_mib: Option<u32>,
     #[serde(default)]
     pub awsvpc_trunking: bool,
     pub price_usd_per_hour: Option<f64>,

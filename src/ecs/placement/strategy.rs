@@ -16,24 +16,28 @@ use std::collections::BTreeMap;
 /// One bucket of a strategy's ranking: a value (an AZ, an instance, an amount) and its score.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RankEntry {
-    /// The bucket: an attribute value, an EC2 instance id, "(absent)", or empty for binpack
-    /// (whose buckets are the remaining amounts themselves).
+    /// The bucket: an attribute value, an EC2 instance id, "(absent)", or for binpack the
+    /// remaining amount itself.
     pub value: String,
     /// Tasks of the group (spread) or remaining units/MiB (binpack); lower is better.
     pub score: u64,
     pub instances: Vec<InstanceId>,
+    /// What `score` counts: "task(s)", "CPU units free" or "MiB free".
+    pub unit: &'static str,
 }
 
 impl RankEntry {
-    /// "us-east-1a: 2 tasks" for spread, "1024 free" for binpack.
+    /// "us-east-1a: 2 task(s)" for spread, "1024 MiB free" for binpack.
     pub fn label(&self) -> String {
-        if self.value.is_empty() {
-            format!("{} free", self.score)
+        if self.unit == TASKS {
+            format!("{}: {} {}", self.value, self.score, self.unit)
         } else {
-            format!("{}: {} task(s)", self.value, self.score)
+            format!("{} {}", self.score, self.unit)
         }
     }
 }
+
+const TASKS: &str = "task(s)";
 
 /// Label under which instances lacking a spread attribute are grouped (spec §3.2 [INF]).
 pub const ABSENT: &str = "(absent)";
@@ -62,7 +66,7 @@ pub fn narrow(cluster: &Cluster, group: GroupId, strategy: &Strategy, candidates
     match strategy {
         Strategy::Random => {
             let pick = candidates[rng.gen_range(0..candidates.len())];
-            let ranking = vec![RankEntry { value: "random pick".into(), score: 0, instances: vec![pick] }];
+            let ranking = vec![RankEntry { value: "random pick".into(), score: 0, instances: vec![pick], unit: TASKS }];
             candidates.clear();
             candidates.push(pick);
             return ranking;
@@ -70,7 +74,7 @@ pub fn narrow(cluster: &Cluster, group: GroupId, strategy: &Strategy, candidates
         Strategy::Binpack(field) => {
             for &id in candidates.iter() {
                 let key = binpack_key(cluster.instance(id), *field);
-                buckets.entry((key, String::new())).or_default().push(id);
+                buckets.entry((key, key.to_string())).or_default().push(id);
             }
         }
         Strategy::Spread(SpreadField::InstanceId) => {
@@ -88,6 +92,11 @@ pub fn narrow(cluster: &Cluster, group: GroupId, strategy: &Strategy, candidates
             }
         }
     }
+    let unit = match strategy {
+        Strategy::Binpack(BinpackField::Cpu) => "CPU units free",
+        Strategy::Binpack(BinpackField::Memory) => "MiB free",
+        _ => TASKS,
+    };
     let best = buckets.keys().next().map(|k| k.0).unwrap_or(0);
     candidates.clear();
     let mut ranking = Vec::with_capacity(buckets.len());
@@ -96,7 +105,7 @@ pub fn narrow(cluster: &Cluster, group: GroupId, strategy: &Strategy, candidates
             candidates.extend_from_slice(&ids);
         }
         ids.sort_unstable();
-        ranking.push(RankEntry { value, score, instances: ids });
+        ranking.push(RankEntry { value, score, instances: ids, unit });
     }
     candidates.sort_unstable();
     ranking
