@@ -3,5 +3,7 @@
 //! located errors.
 
 pub mod diagnostic;
+pub mod ecs_json;
+pub mod json_locate;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
