@@ -1,8 +1,816 @@
-//! Temporary stub; replaced by the importer branch.
-use super::Diagnostics;
-use crate::ecs::{Cluster, TaskDefinition};
+//! Importers for the real ECS JSON users already have: task definitions
+//! (RegisterTaskDefinition input or DescribeTaskDefinition output), services (CreateService
+//! input or DescribeServices output), and the cluster's current state from
+//! `aws ecs describe-container-instances` and `aws ecs describe-tasks`.
+//!
+//! Every message is located at `file:line:column`:
+//! * syntax errors where `serde_json` stops, with a hint when the text is an unrendered
+//!   template (`<SERVICE_PORT>`, `{{ ... }}`);
+//! * type errors at the offending value, with its JSON path (`serde_path_to_error`);
+//! * semantic errors — ECS's own validation rules (spec §1.3, §3.1, §5.1, §7.1, §14) — at the
+//!   key or value they are about, found again in the text by `json_locate`.
+//!
+//! Validation collects everything it finds rather than stopping at the first problem.
+//!
+//! Field policy, applied by a walk over the document against the tables in `schema`:
+//! * fields ecsim reads are validated and used;
+//! * fields of the AWS API that ecsim does not simulate (`logConfiguration`, `environment`,
+//!   `volumes`, ...) give one warning per field path, pointing at the key, so nothing is
+//!   dropped silently. Empty values (`[]`, `{}`, `null`, `""`, `false`) give none: nothing
+//!   is lost.
+//!   In describe-* output, which has many entries of the same shape, paths are grouped
+//!   across entries (`containerInstances[*].attachments`);
+//! * output-only fields that ECS computes (ARNs, timestamps, `compatibilities`, ...) are
+//!   accepted without a word: they carry no setting;
+//! * names that are not in the AWS API at all (a typo such as `memroy`) are errors in files
+//!   people write, with a "did you mean" suggestion, and warnings in describe-* output (AWS
+//!   adds output fields over time, and that text was not written by hand).
+//!
+//! Nothing here panics on any input; `tests/ecs_json.rs` feeds it truncated and garbled files.
+
+mod cluster_state;
+mod schema;
+mod service;
+mod task_def;
+
+pub use cluster_state::{load_container_instances, load_tasks};
+pub use service::load_service;
+pub use task_def::{
+    load_task_definition, load_task_definition_with, parse_task_cpu, parse_task_memory,
+    TaskDefinitionLimits, MAX_EC2_TASK_CPU_UNITS, MIN_EC2_TASK_CPU_UNITS,
+};
+
+use super::diagnostic::{line_col, Diagnostic, Diagnostics, Severity};
+use super::json_locate::{locate_nearest, string_char_offset, PathSeg};
+use crate::ecs::placement::{Constraint, Strategy};
+use schema::{Field, Schema, Shape};
+use serde::de::{self, Deserialize, DeserializeOwned, Deserializer};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
-pub fn load_task_definition(_path: &Path, _text: &str) -> Result<(TaskDefinition, Diagnostics), Diagnostics> { Err(Diagnostics::default()) }
-pub fn load_container_instances(_path: &Path, _text: &str, _cluster: &mut Cluster) -> Result<Diagnostics, Diagnostics> { Err(Diagnostics::default()) }
-pub fn load_tasks(_path: &Path, _text: &str, _cluster: &mut Cluster) -> Result<Diagnostics, Diagnostics> { Err(Diagnostics::default()) }
-pub fn load_service(_path: &Path, _text: &str) -> Result<(crate::ecs::service::ServiceDefinition, Diagnostics), Diagnostics> { Err(Diagnostics::default()) }
+
+/// The help given when text looks like an unrendered template.
+const TEMPLATE_HELP: &str =
+    "substitute the template placeholders (e.g. <SERVICE_PORT>, {{ ... }}) before loading";
+
+/// One owned step of a JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// A path into the document, printed as messages show it:
+/// `containerDefinitions[0].portMappings[1].hostPort`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct JPath(Vec<Seg>);
+
+impl JPath {
+    fn root() -> Self {
+        JPath(Vec::new())
+    }
+    fn key(&self, k: &str) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Key(k.to_string()));
+        p
+    }
+    fn idx(&self, i: usize) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Index(i));
+        p
+    }
+    fn segs(&self) -> Vec<PathSeg<'_>> {
+        self.0
+            .iter()
+            .map(|s| match s {
+                Seg::Key(k) => PathSeg::Key(k),
+                Seg::Index(i) => PathSeg::Index(*i),
+            })
+            .collect()
+    }
+    /// The path with every index written `[*]`, for grouping repeated entries.
+    fn grouped(&self) -> String {
+        let mut s = String::new();
+        for seg in &self.0 {
+            match seg {
+                Seg::Key(k) => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(k);
+                }
+                Seg::Index(_) => s.push_str("[*]"),
+            }
+        }
+        s
+    }
+}
+
+impl fmt::Display for JPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(top level)");
+        }
+        let mut first = true;
+        for seg in &self.0 {
+            match seg {
+                Seg::Key(k) => {
+                    if !first {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(k)?;
+                }
+                Seg::Index(i) => write!(f, "[{i}]")?,
+            }
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+/// Which part of a located member a message points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// The member name (falls back to the value for array elements).
+    Key,
+    /// The value.
+    Value,
+    /// The character with this 0-based index inside a string value (a CQL column).
+    InString(usize),
+}
+
+/// Unmodelled fields seen so far: grouping key → (first path, occurrences).
+type Unmodelled = BTreeMap<String, (JPath, usize)>;
+
+/// State of one load: the file, its text and the messages so far.
+struct Ctx<'a> {
+    file: &'a Path,
+    text: &'a str,
+    diags: Diagnostics,
+    unmodelled: Unmodelled,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(file: &'a Path, text: &'a str) -> Self {
+        Ctx {
+            file,
+            text,
+            diags: Diagnostics::default(),
+            unmodelled: BTreeMap::new(),
+        }
+    }
+
+    /// A message located at `path` (or at the nearest enclosing value that exists).
+    fn diag(
+        &self,
+        severity: Severity,
+        path: &JPath,
+        at: At,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let segs = path.segs();
+        let (loc, found) = locate_nearest(self.text, &segs);
+        let exact = found == segs.len();
+        let offset = match at {
+            At::Key if exact => loc.key.unwrap_or(loc.value),
+            At::InString(i) if exact => {
+                string_char_offset(self.text, loc.value, i).unwrap_or(loc.value)
+            }
+            _ => loc.value,
+        };
+        let (line, column) = if self.text.trim().is_empty() {
+            (0, 0)
+        } else {
+            line_col(self.text, offset)
+        };
+        let d = match severity {
+            Severity::Error => Diagnostic::error(self.file, line, column, message),
+            Severity::Warning => Diagnostic::warning(self.file, line, column, message),
+        };
+        d.with_source(self.text)
+    }
+
+    fn error(&mut self, path: &JPath, at: At, message: impl Into<String>) {
+        let d = self.diag(Severity::Error, path, at, message);
+        self.diags.push(d);
+    }
+
+    fn error_help(
+        &mut self,
+        path: &JPath,
+        at: At,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let d = self
+            .diag(Severity::Error, path, at, message)
+            .with_help(help);
+        self.diags.push(d);
+    }
+
+    fn warn(&mut self, path: &JPath, at: At, message: impl Into<String>) {
+        let d = self.diag(Severity::Warning, path, at, message);
+        self.diags.push(d);
+    }
+
+    fn warn_help(
+        &mut self,
+        path: &JPath,
+        at: At,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let d = self
+            .diag(Severity::Warning, path, at, message)
+            .with_help(help);
+        self.diags.push(d);
+    }
+
+    fn has_errors(&self) -> bool {
+        self.diags.has_errors()
+    }
+
+    /// The line of the value at `path` (for "first used on line N").
+    fn line_of(&self, path: &JPath) -> usize {
+        self.diag(Severity::Warning, path, At::Value, "").line
+    }
+
+    /// One placement constraint (spec §3.1), with CQL errors located at their column inside
+    /// the expression string. `in_task_definition` rejects `distinctInstance`, which
+    /// RegisterTaskDefinition does not accept.
+    fn constraint_at(
+        &mut self,
+        v: &Value,
+        path: &JPath,
+        in_task_definition: bool,
+    ) -> Option<Constraint> {
+        let raw: RawConstraint = self.de(v, path)?;
+        let Some(kind) = raw.kind else {
+            self.error(
+                path,
+                At::Value,
+                "a placement constraint needs a `type` (\"distinctInstance\" or \"memberOf\")",
+            );
+            return None;
+        };
+        let kind = self.needed_str(&kind, &path.key("type"))?;
+        if in_task_definition && kind == "distinctInstance" {
+            self.error_help(
+                &path.key("type"),
+                At::Value,
+                "distinctInstance is not allowed in a task definition's placementConstraints (only memberOf is)",
+                "put distinctInstance on the service (CreateService placementConstraints) or on RunTask",
+            );
+            return None;
+        }
+        if let Some(e) = &raw.expression {
+            self.needed_str(e, &path.key("expression"))?;
+        }
+        match Constraint::parse(kind, raw.expression.as_deref()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                let known = matches!(kind, "distinctInstance" | "memberOf");
+                match e.column {
+                    Some(col) => self.error_help(
+                        &path.key("expression"),
+                        At::InString(col.saturating_sub(1)),
+                        format!("invalid memberOf expression: {}", e.message),
+                        "see the cluster query language (spec §3.4), e.g. \"attribute:ecs.instance-type =~ t3.*\"",
+                    ),
+                    None if known && raw.expression.is_some() => self.error(&path.key("expression"), At::Value, e.message),
+                    None if known => self.error(path, At::Value, e.message),
+                    None => self.error(&path.key("type"), At::Value, e.message),
+                }
+                None
+            }
+        }
+    }
+
+    /// One placement strategy (spec §3.1), validated by `Strategy::parse`.
+    fn strategy_at(&mut self, v: &Value, path: &JPath) -> Option<Strategy> {
+        let raw: RawStrategy = self.de(v, path)?;
+        let Some(kind) = raw.kind else {
+            self.error(
+                path,
+                At::Value,
+                "a placement strategy needs a `type` (\"binpack\", \"spread\" or \"random\")",
+            );
+            return None;
+        };
+        let kind = self.needed_str(&kind, &path.key("type"))?;
+        if let Some(f) = &raw.field {
+            self.needed_str(f, &path.key("field"))?;
+        }
+        match Strategy::parse(kind, raw.field.as_deref()) {
+            Ok(s) => Some(s),
+            Err(m) => {
+                let at = match (
+                    matches!(kind, "binpack" | "spread" | "random"),
+                    raw.field.is_some(),
+                ) {
+                    (true, true) => path.key("field"),
+                    (true, false) => path.clone(),
+                    (false, _) => path.key("type"),
+                };
+                self.error(&at, At::Value, m);
+                None
+            }
+        }
+    }
+
+    /// Parses the text; a syntax error ends the load.
+    fn parse(&mut self) -> Result<Value, ()> {
+        match serde_json::from_str::<Value>(self.text) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let d = self.syntax_error(&e);
+                self.diags.push(d);
+                Err(())
+            }
+        }
+    }
+
+    fn syntax_error(&self, e: &serde_json::Error) -> Diagnostic {
+        // serde_json counts columns in bytes; diagnostics count characters.
+        let line = e.line().max(1);
+        let line_start: usize = self
+            .text
+            .split_inclusive('\n')
+            .take(line - 1)
+            .map(str::len)
+            .sum();
+        let offset = line_start + e.column().saturating_sub(1);
+        let (line, column) = if self.text.is_empty() {
+            (0, 0)
+        } else {
+            line_col(self.text, offset)
+        };
+        let full = e.to_string();
+        let what = full
+            .rsplit_once(" at line ")
+            .map_or(full.as_str(), |(m, _)| m);
+        let mut d = Diagnostic::error(self.file, line, column, format!("invalid JSON: {what}"))
+            .with_source(self.text);
+        // Placeholders near the error (its line or the ones around it) mean a template.
+        let near: Vec<&str> = self
+            .text
+            .lines()
+            .skip(line.saturating_sub(2))
+            .take(3)
+            .collect();
+        if let Some(p) = near.iter().find_map(|l| find_placeholder(l)) {
+            d = d.with_help(format!(
+                "`{p}` looks like a template placeholder, which is not JSON: {TEMPLATE_HELP}"
+            ));
+        }
+        d
+    }
+
+    /// Deserializes `v` (found at `path`) as `T`; a type error is reported at the offending
+    /// value with its full path and `None` is returned.
+    fn de<T: DeserializeOwned>(&mut self, v: &Value, path: &JPath) -> Option<T> {
+        match serde_path_to_error::deserialize::<_, T>(v) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let mut full = path.clone();
+                for seg in e.path().iter() {
+                    match seg {
+                        serde_path_to_error::Segment::Seq { index } => full = full.idx(*index),
+                        serde_path_to_error::Segment::Map { key } => full = full.key(key),
+                        _ => {}
+                    }
+                }
+                let inner = e.into_inner().to_string();
+                let help = value_at(v, &full, path)
+                    .and_then(Value::as_str)
+                    .and_then(find_placeholder)
+                    .map(|p| format!("`{p}` is a template placeholder; {TEMPLATE_HELP}"));
+                let mut d = self.diag(
+                    Severity::Error,
+                    &full,
+                    At::Value,
+                    format!("`{full}`: {inner}"),
+                );
+                if let Some(h) = help {
+                    d = d.with_help(h);
+                }
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    /// Checks every member name of `v` against `schema`, recursively: unknown names are
+    /// reported (with `unknown` severity), unmodelled ones recorded for `flush_unmodelled`.
+    fn check_fields(&mut self, v: &Value, schema: &Schema, path: &JPath, unknown: Severity) {
+        let Value::Object(map) = v else { return };
+        for (name, child) in map {
+            let here = path.key(name);
+            match schema.field(name) {
+                Some(Field::Modelled(Shape::Leaf)) | Some(Field::Derived) => {}
+                Some(Field::Modelled(Shape::Object(s))) => {
+                    self.check_fields(child, s, &here, unknown)
+                }
+                Some(Field::Modelled(Shape::ArrayOf(s))) => {
+                    if let Value::Array(items) = child {
+                        for (i, item) in items.iter().enumerate() {
+                            self.check_fields(item, s, &here.idx(i), unknown);
+                        }
+                    }
+                }
+                Some(Field::Unmodelled) => {
+                    if !is_empty(child) {
+                        self.unmodelled
+                            .entry(here.grouped())
+                            .or_insert_with(|| (here.clone(), 0))
+                            .1 += 1;
+                    }
+                }
+                None => self.unknown_field(name, schema, &here, unknown),
+            }
+        }
+    }
+
+    fn unknown_field(&mut self, name: &str, schema: &Schema, here: &JPath, severity: Severity) {
+        let message = match severity {
+            Severity::Error => format!(
+                "unknown field `{name}` in {}: it is not part of the ECS API",
+                schema.what
+            ),
+            Severity::Warning => {
+                format!("field `{here}` is not part of the ECS API as ecsim knows it; ignored")
+            }
+        };
+        let help = match did_you_mean(name, schema.names()) {
+            Some(s) if s.eq_ignore_ascii_case(name) => {
+                format!("did you mean `{s}`? Field names are case-sensitive")
+            }
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "the fields of {} are: {}",
+                schema.what,
+                schema.names().collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let d = self.diag(severity, here, At::Key, message).with_help(help);
+        self.diags.push(d);
+    }
+
+    /// Emits the unmodelled-field warnings, one per path (or per grouped path).
+    fn flush_unmodelled(&mut self, grouped: bool) {
+        let entries = std::mem::take(&mut self.unmodelled);
+        for (key, (first, count)) in entries {
+            let (shown, suffix) = if grouped {
+                (key, format!(" (in {count} entries)"))
+            } else {
+                (first.to_string(), String::new())
+            };
+            self.warn(
+                &first,
+                At::Key,
+                format!("field `{shown}` is not modelled by ecsim and is ignored{suffix}"),
+            );
+        }
+    }
+
+    /// Sorts the messages by position and splits the outcome: `Ok` with the warnings when there
+    /// is a value and no error, otherwise `Err` with every message.
+    fn finish<T>(mut self, value: Option<T>) -> Result<(T, Diagnostics), Diagnostics> {
+        self.diags.0.sort_by_key(|d| (d.line, d.column));
+        match value {
+            Some(v) if !self.diags.has_errors() => Ok((v, self.diags)),
+            _ => Err(self.diags),
+        }
+    }
+
+    // ---- scalar conversions, each reporting a located error and returning None ----
+
+    /// An integer in `min..=max` from a number or a string of digits. Placeholders and other
+    /// strings are errors that name them.
+    fn int(&mut self, s: &Scalar, path: &JPath, min: i64, max: i64) -> Option<i64> {
+        let n = match s {
+            Scalar::Num(n) => n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            }),
+            Scalar::Str(t) => {
+                if let Some(p) = find_placeholder(t) {
+                    self.placeholder_error(path, p);
+                    return None;
+                }
+                t.trim().parse::<i64>().ok()
+            }
+        };
+        match n {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            Some(n) => {
+                self.error(
+                    path,
+                    At::Value,
+                    format!("`{path}` is {n}; it must be between {min} and {max}"),
+                );
+                None
+            }
+            None => {
+                self.error(
+                    path,
+                    At::Value,
+                    format!("`{path}` must be a whole number, not {s}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A string value ecsim needs (an enum, a name): placeholders are errors.
+    fn needed_str<'s>(&mut self, s: &'s str, path: &JPath) -> Option<&'s str> {
+        if let Some(p) = find_placeholder(s) {
+            self.placeholder_error(path, p);
+            return None;
+        }
+        Some(s)
+    }
+
+    fn placeholder_error(&mut self, path: &JPath, placeholder: &str) {
+        self.error_help(
+            path,
+            At::Value,
+            format!(
+                "`{path}` is the template placeholder `{placeholder}`, but ecsim needs its value"
+            ),
+            TEMPLATE_HELP,
+        );
+    }
+
+    /// One of `allowed`, exactly as ECS spells it.
+    fn one_of<'s>(&mut self, s: &str, path: &JPath, allowed: &[&'s str]) -> Option<&'s str> {
+        let s = self.needed_str(s, path)?;
+        if let Some(a) = allowed.iter().find(|a| **a == s) {
+            return Some(a);
+        }
+        let list = allowed
+            .iter()
+            .map(|a| format!("\"{a}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let message = format!("`{path}` is \"{s}\"; expected one of {list}");
+        match did_you_mean(s, allowed.iter().copied()) {
+            Some(m) => self.error_help(path, At::Value, message, format!("did you mean \"{m}\"?")),
+            None => self.error(path, At::Value, message),
+        }
+        None
+    }
+
+    /// A name of 1–255 letters, digits, hyphens and underscores (families, containers,
+    /// services).
+    fn check_name(&mut self, s: &str, path: &JPath, what: &str) -> bool {
+        let Some(s) = self.needed_str(s, path) else {
+            return false;
+        };
+        let ok = !s.is_empty()
+            && s.len() <= 255
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            self.error(path, At::Value, format!("{what} \"{s}\" is not valid: use 1–255 letters, numbers, hyphens and underscores"));
+        }
+        ok
+    }
+}
+
+/// A number or a string as written in the file; converted where it is used, so that a
+/// placeholder or a unit can be named in the message.
+#[derive(Debug, Clone, PartialEq)]
+enum Scalar {
+    Num(serde_json::Number),
+    Str(String),
+}
+
+impl fmt::Display for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::Num(n) => write!(f, "{n}"),
+            Scalar::Str(s) => write!(f, "\"{s}\""),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or a string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Num(v.into()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Num(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                serde_json::Number::from_f64(v)
+                    .map(Scalar::Num)
+                    .ok_or_else(|| E::custom("not a finite number"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A placement constraint as written; `Constraint::parse` validates it. (The schema walk, not
+/// `deny_unknown_fields`, reports stray members, so that each is reported once.)
+#[derive(serde::Deserialize)]
+struct RawConstraint {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    expression: Option<String>,
+}
+
+/// A placement strategy as written; `Strategy::parse` validates it.
+#[derive(serde::Deserialize)]
+struct RawStrategy {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    field: Option<String>,
+}
+
+/// The value at `full`, given the value `v` found at `base` (a prefix of `full`).
+fn value_at<'v>(v: &'v Value, full: &JPath, base: &JPath) -> Option<&'v Value> {
+    let mut cur = v;
+    for seg in full.0.get(base.0.len()..)? {
+        cur = match seg {
+            Seg::Key(k) => cur.get(k.as_str())?,
+            Seg::Index(i) => cur.get(*i)?,
+        };
+    }
+    Some(cur)
+}
+
+/// Values that hold nothing (or a switched-off flag): an unmodelled field set to one of these
+/// loses nothing.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// The first template placeholder in `s`: `{{ ... }}`, `${...}` or `<NAME>` (letters, digits
+/// and underscores, as the AWS samples write them).
+fn find_placeholder(s: &str) -> Option<&str> {
+    if let Some(i) = s.find("{{") {
+        let end = s[i..].find("}}").map_or(s.len(), |j| i + j + 2);
+        return Some(&s[i..end]);
+    }
+    if let Some(i) = s.find("${") {
+        let end = s[i..].find('}').map_or(s.len(), |j| i + j + 1);
+        return Some(&s[i..end]);
+    }
+    let mut rest = s;
+    let mut base = 0;
+    while let Some(i) = rest.find('<') {
+        let after = &rest[i + 1..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if len > 0
+            && after[len..].starts_with('>')
+            && after[..len].chars().any(|c| c.is_ascii_uppercase())
+        {
+            let start = base + i;
+            return Some(&s[start..start + len + 2]);
+        }
+        base += i + 1;
+        rest = after;
+    }
+    None
+}
+
+/// The closest candidate to `name` by edit distance (adjacent transpositions count one),
+/// if it is close enough to be a plausible typo.
+fn did_you_mean<'c>(name: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    // Field names are short; a long string is no typo of one (and would cost time).
+    if name.len() > 64 {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent
+/// transpositions each cost one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_recognised_in_their_usual_forms() {
+        assert_eq!(
+            find_placeholder("arn:aws:iam::<AWS_ACCOUNT_ID>:role"),
+            Some("<AWS_ACCOUNT_ID>")
+        );
+        assert_eq!(
+            find_placeholder("img:{{ must_env `TAG` }}"),
+            Some("{{ must_env `TAG` }}")
+        );
+        assert_eq!(find_placeholder("${PORT}"), Some("${PORT}"));
+        assert_eq!(find_placeholder("a < b and c > d"), None);
+        assert_eq!(find_placeholder("<html>"), None);
+        assert_eq!(find_placeholder("plain"), None);
+    }
+
+    #[test]
+    fn suggestions_catch_typos_and_case() {
+        let names = ["memory", "memoryReservation", "cpu", "name"];
+        assert_eq!(
+            did_you_mean("memroy", names.iter().copied()),
+            Some("memory")
+        );
+        assert_eq!(
+            did_you_mean("Memory", names.iter().copied()),
+            Some("memory")
+        );
+        assert_eq!(did_you_mean("cpus", names.iter().copied()), Some("cpu"));
+        assert_eq!(did_you_mean("volumes", names.iter().copied()), None);
+        assert_eq!(edit_distance("abc", "acb"), 1);
+    }
+
+    #[test]
+    fn a_column_inside_a_string_maps_to_the_file_column() {
+        // What `constraint_at` does with a CQL error at column 5 of the expression `a"b == c`:
+        // the escaped quote counts as one character of the expression.
+        let text = "{\"placementConstraints\": [\n  {\"type\": \"memberOf\", \"expression\": \"a\\\"b == c\"}]}";
+        let ctx = Ctx::new(Path::new("t.json"), text);
+        let path = JPath::root()
+            .key("placementConstraints")
+            .idx(0)
+            .key("expression");
+        let d = ctx.diag(Severity::Error, &path, At::InString(4), "bad");
+        // Line 2 is `  {"type": "memberOf", "expression": "a\"b == c"}]}`; the opening quote
+        // of the value is column 38, so expression column 5 (the first `=`) is file column 44.
+        assert_eq!((d.line, d.column), (2, 44));
+        assert_eq!(
+            d.source_line.as_deref().and_then(|l| l.get(43..44)),
+            Some("=")
+        );
+    }
+
+    #[test]
+    fn paths_print_like_the_ecs_docs() {
+        let p = JPath::root()
+            .key("containerDefinitions")
+            .idx(0)
+            .key("portMappings")
+            .idx(1)
+            .key("hostPort");
+        assert_eq!(
+            p.to_string(),
+            "containerDefinitions[0].portMappings[1].hostPort"
+        );
+        assert_eq!(
+            p.grouped(),
+            "containerDefinitions[*].portMappings[*].hostPort"
+        );
+        assert_eq!(JPath::root().to_string(), "(top level)");
+    }
+}

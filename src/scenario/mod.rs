@@ -4,6 +4,7 @@
 
 pub mod diagnostic;
 pub mod ecs_json;
+pub mod json_locate;
 pub mod load;
 pub mod toml_model;
 

@@ -1,0 +1,567 @@
+//! Services: CreateService input (as ecspresso and `aws ecs create-service --cli-input-json`
+//! read it), or the `{"service": {...}}` / `{"services": [...]}` output of CreateService and
+//! DescribeServices, validated with ECS's own limits (spec §3.1, §5.1, §7.1, §14).
+
+use super::schema::{CREATE_SERVICE_OUTPUT, DESCRIBE_SERVICES, SERVICE};
+use super::{find_placeholder, At, Ctx, JPath, Scalar};
+use crate::ecs::placement::rules::{MAX_CONSTRAINTS, MAX_STRATEGIES};
+use crate::ecs::service::{
+    CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, LaunchType, LoadBalancerRef,
+    SchedulingStrategy, ServiceDefinition,
+};
+use crate::scenario::diagnostic::{Diagnostics, Severity};
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::Path;
+
+/// Target groups per service (spec §14).
+pub const MAX_LOAD_BALANCERS: usize = 5;
+/// Subnets and security groups per awsvpc configuration (spec §14).
+pub const MAX_SUBNETS: usize = 16;
+pub const MAX_SECURITY_GROUPS: usize = 5;
+/// Largest `healthCheckGracePeriodSeconds` (spec §14).
+pub const MAX_HEALTH_CHECK_GRACE_PERIOD_S: i64 = 2_147_483_647;
+
+/// Loads one service definition. A missing `serviceName` (ecspresso files omit it) defaults
+/// to the file stem. `Ok` carries the warnings; `Err` every message.
+pub fn load_service(
+    path: &Path,
+    text: &str,
+) -> Result<(ServiceDefinition, Diagnostics), Diagnostics> {
+    let mut ctx = Ctx::new(path, text);
+    let Ok(root) = ctx.parse() else {
+        return ctx.finish(None);
+    };
+    if !root.is_object() {
+        ctx.error(
+            &JPath::root(),
+            At::Value,
+            "expected a service definition (a JSON object)",
+        );
+        return ctx.finish(None);
+    }
+    let root_path = JPath::root();
+    // Which of the three shapes this is; output forms carry values ECS filled in.
+    let (schema, base, v, output) = if let Some(s) = root.get("service").filter(|s| s.is_object()) {
+        (&CREATE_SERVICE_OUTPUT, root_path.key("service"), s, true)
+    } else if let Some(Value::Array(list)) = root.get("services") {
+        report_failures(&mut ctx, &root);
+        match list.as_slice() {
+            [one] => (
+                &DESCRIBE_SERVICES,
+                root_path.key("services").idx(0),
+                one,
+                true,
+            ),
+            _ => {
+                ctx.error_help(
+                    &root_path.key("services"),
+                    At::Key,
+                    format!("this describe-services output holds {} services; load_service reads exactly one", list.len()),
+                    "describe only the service to simulate, or keep one element of \"services\"",
+                );
+                return ctx.finish(None);
+            }
+        }
+    } else {
+        (&SERVICE, root_path.clone(), &root, false)
+    };
+    ctx.check_fields(&root, schema, &root_path, Severity::Error);
+    ctx.flush_unmodelled(false);
+    let service = build(&mut ctx, v, &base, output, &default_name(path));
+    ctx.finish(service)
+}
+
+/// The file stem, made into a valid service name.
+fn default_name(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(255)
+        .collect();
+    if name.is_empty() {
+        "service".into()
+    } else {
+        name
+    }
+}
+
+fn report_failures(ctx: &mut Ctx, root: &Value) {
+    let Some(Value::Array(failures)) = root.get("failures") else {
+        return;
+    };
+    for (i, f) in failures.iter().enumerate() {
+        let arn = f.get("arn").and_then(Value::as_str).unwrap_or("?");
+        let reason = f.get("reason").and_then(Value::as_str).unwrap_or("?");
+        ctx.warn(
+            &JPath::root().key("failures").idx(i),
+            At::Value,
+            format!("describe-services reported a failure for {arn}: {reason}"),
+        );
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawService {
+    service_name: Option<String>,
+    task_definition: Option<String>,
+    desired_count: Option<Scalar>,
+    launch_type: Option<String>,
+    capacity_provider_strategy: Option<Value>,
+    scheduling_strategy: Option<String>,
+    deployment_configuration: Option<RawDeploymentConfiguration>,
+    deployment_controller: Option<RawDeploymentController>,
+    // Read one by one so each element's error is located on its own.
+    placement_strategy: Option<Vec<Value>>,
+    placement_constraints: Option<Vec<Value>>,
+    load_balancers: Option<Vec<RawLoadBalancer>>,
+    health_check_grace_period_seconds: Option<Scalar>,
+    network_configuration: Option<RawNetworkConfiguration>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawDeploymentConfiguration {
+    maximum_percent: Option<Scalar>,
+    minimum_healthy_percent: Option<Scalar>,
+    deployment_circuit_breaker: Option<RawSwitch>,
+    alarms: Option<RawAlarms>,
+    strategy: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawSwitch {
+    enable: Option<bool>,
+    rollback: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAlarms {
+    alarm_names: Option<Vec<String>>,
+    enable: Option<bool>,
+    rollback: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct RawDeploymentController {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawLoadBalancer {
+    target_group_arn: Option<String>,
+    load_balancer_name: Option<String>,
+    container_name: Option<String>,
+    container_port: Option<Scalar>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawNetworkConfiguration {
+    awsvpc_configuration: Option<RawAwsvpc>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAwsvpc {
+    subnets: Option<Vec<String>>,
+    security_groups: Option<Vec<Value>>,
+}
+
+/// Validates the service at `base`. `output` is true for CreateService/DescribeServices
+/// output, where ECS has filled in values (a DAEMON's `desiredCount`) that input may not set.
+fn build(
+    ctx: &mut Ctx,
+    v: &Value,
+    base: &JPath,
+    output: bool,
+    default_name: &str,
+) -> Option<ServiceDefinition> {
+    let raw: RawService = ctx.de(v, base)?;
+
+    let service_name = match &raw.service_name {
+        Some(n) => {
+            ctx.check_name(n, &base.key("serviceName"), "service name");
+            n.clone()
+        }
+        None => default_name.to_string(),
+    };
+    let scheduling_strategy = match &raw.scheduling_strategy {
+        Some(s) => match ctx.one_of(s, &base.key("schedulingStrategy"), &["REPLICA", "DAEMON"]) {
+            Some("DAEMON") => SchedulingStrategy::Daemon,
+            _ => SchedulingStrategy::Replica,
+        },
+        None => SchedulingStrategy::Replica,
+    };
+    let daemon = scheduling_strategy == SchedulingStrategy::Daemon;
+    let launch_path = base.key("launchType");
+    let launch_type = match &raw.launch_type {
+        Some(l) => match ctx.one_of(l, &launch_path, &["EC2", "FARGATE", "EXTERNAL"]) {
+            Some("FARGATE") => LaunchType::Fargate,
+            Some("EXTERNAL") => LaunchType::External,
+            _ => LaunchType::Ec2,
+        },
+        None => LaunchType::Ec2,
+    };
+    let has_capacity_providers = raw
+        .capacity_provider_strategy
+        .as_ref()
+        .is_some_and(|c| c.as_array().is_some_and(|a| !a.is_empty()));
+    if has_capacity_providers && raw.launch_type.is_some() {
+        ctx.error(
+            &launch_path,
+            At::Key,
+            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
+        );
+    }
+    if daemon && launch_type == LaunchType::Fargate {
+        ctx.error(
+            &launch_path,
+            At::Value,
+            "Fargate tasks do not support the DAEMON scheduling strategy",
+        );
+    }
+
+    let count_path = base.key("desiredCount");
+    let desired_count = match &raw.desired_count {
+        Some(c) => {
+            let n = ctx
+                .int(c, &count_path, 0, i64::from(i32::MAX))
+                .map_or(0, |n| n as u32);
+            if daemon && !output {
+                ctx.warn(&count_path, At::Key, "desiredCount is ignored for a DAEMON service: ECS runs one task on each instance that satisfies its constraints");
+            }
+            n
+        }
+        None if !daemon => {
+            ctx.error_help(
+                base,
+                At::Value,
+                "a REPLICA service needs a `desiredCount`",
+                "CreateService requires desiredCount unless schedulingStrategy is DAEMON; add e.g. \"desiredCount\": 2",
+            );
+            0
+        }
+        None => 0,
+    };
+
+    if let Some(dc) = &raw.deployment_controller {
+        let path = base.key("deploymentController").key("type");
+        if let Some(kind) = dc
+            .kind
+            .as_deref()
+            .and_then(|k| ctx.one_of(k, &path, &["ECS", "CODE_DEPLOY", "EXTERNAL"]))
+        {
+            if kind != "ECS" && daemon {
+                ctx.error(&path, At::Value, format!("the {kind} deployment controller does not support the DAEMON scheduling strategy"));
+            } else if kind != "ECS" {
+                ctx.warn(&path, At::Value, format!("the {kind} deployment controller is not modelled; ecsim simulates ECS rolling updates"));
+            }
+        }
+    }
+    let deployment = deployment(
+        ctx,
+        raw.deployment_configuration.as_ref(),
+        &base.key("deploymentConfiguration"),
+        scheduling_strategy,
+    );
+
+    // Placement (spec §3.1).
+    let strategy_path = base.key("placementStrategy");
+    let strategies_in = raw.placement_strategy.as_deref().unwrap_or(&[]);
+    if daemon && !strategies_in.is_empty() {
+        ctx.error(
+            &strategy_path,
+            At::Key,
+            "The daemon scheduling strategy does not support placement strategies. Remove the placement strategy and try again.",
+        );
+    }
+    if strategies_in.len() > MAX_STRATEGIES {
+        ctx.error(
+            &strategy_path,
+            At::Key,
+            format!(
+                "{} placement strategies; ECS allows at most {MAX_STRATEGIES}",
+                strategies_in.len()
+            ),
+        );
+    }
+    let placement_strategy: Vec<_> = strategies_in
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| ctx.strategy_at(s, &strategy_path.idx(i)))
+        .collect();
+    let constraint_path = base.key("placementConstraints");
+    let constraints_in = raw.placement_constraints.as_deref().unwrap_or(&[]);
+    if constraints_in.len() > MAX_CONSTRAINTS {
+        ctx.error(
+            &constraint_path,
+            At::Key,
+            format!(
+                "{} placement constraints; ECS allows at most {MAX_CONSTRAINTS}",
+                constraints_in.len()
+            ),
+        );
+    }
+    let placement_constraints: Vec<_> = constraints_in
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| ctx.constraint_at(c, &constraint_path.idx(i), false))
+        .collect();
+    if launch_type == LaunchType::Fargate
+        && !(strategies_in.is_empty() && constraints_in.is_empty())
+    {
+        let at = if strategies_in.is_empty() {
+            constraint_path
+        } else {
+            strategy_path
+        };
+        ctx.warn(&at, At::Key, "Fargate ignores placement strategies and constraints; tasks are spread over the subnets' zones (spec §3)");
+    }
+
+    let load_balancers = load_balancers(
+        ctx,
+        raw.load_balancers.unwrap_or_default(),
+        &base.key("loadBalancers"),
+    );
+    let health_check_grace_period_s = raw
+        .health_check_grace_period_seconds
+        .as_ref()
+        .and_then(|g| {
+            ctx.int(
+                g,
+                &base.key("healthCheckGracePeriodSeconds"),
+                0,
+                MAX_HEALTH_CHECK_GRACE_PERIOD_S,
+            )
+        })
+        .map_or(0, |g| g as u32);
+    let subnets = match raw
+        .network_configuration
+        .and_then(|n| n.awsvpc_configuration)
+    {
+        Some(a) => subnets(
+            ctx,
+            a,
+            &base.key("networkConfiguration").key("awsvpcConfiguration"),
+        ),
+        None => Vec::new(),
+    };
+
+    Some(ServiceDefinition {
+        service_name,
+        task_definition: raw.task_definition,
+        desired_count,
+        launch_type,
+        scheduling_strategy,
+        deployment,
+        placement_strategy,
+        placement_constraints,
+        load_balancers,
+        health_check_grace_period_s,
+        subnets,
+    })
+}
+
+/// `deploymentConfiguration` with ECS's defaults and limits (spec §7.1).
+fn deployment(
+    ctx: &mut Ctx,
+    raw: Option<&RawDeploymentConfiguration>,
+    path: &JPath,
+    strategy: SchedulingStrategy,
+) -> DeploymentConfiguration {
+    let mut d = DeploymentConfiguration::default_for(strategy);
+    let Some(raw) = raw else { return d };
+    if let Some(m) = &raw.minimum_healthy_percent {
+        if let Some(m) = ctx.int(m, &path.key("minimumHealthyPercent"), 0, 100) {
+            d.minimum_healthy_percent = m as u32;
+        }
+    }
+    if let Some(m) = &raw.maximum_percent {
+        let mpath = path.key("maximumPercent");
+        if strategy == SchedulingStrategy::Daemon {
+            match ctx.int(m, &mpath, 0, i64::from(i32::MAX)) {
+                Some(100) | None => {}
+                Some(n) => ctx.error(
+                    &mpath,
+                    At::Value,
+                    format!("a DAEMON service's maximumPercent must be 100, not {n}"),
+                ),
+            }
+        } else if let Some(n) = ctx.int(m, &mpath, 100, i64::from(i32::MAX)) {
+            d.maximum_percent = n as u32;
+        }
+    }
+    if d.minimum_healthy_percent == 100
+        && d.maximum_percent == 100
+        && strategy == SchedulingStrategy::Replica
+    {
+        ctx.warn(
+            path,
+            At::Key,
+            "minimumHealthyPercent and maximumPercent are both 100: a deployment can neither stop an old task first nor start a new one first, so it cannot make progress",
+        );
+    }
+    if let Some(cb) = &raw.deployment_circuit_breaker {
+        if let Some((enable, rollback)) = switch(
+            ctx,
+            cb.enable,
+            cb.rollback,
+            &path.key("deploymentCircuitBreaker"),
+        ) {
+            d.circuit_breaker = Some(CircuitBreaker { enable, rollback });
+        }
+    }
+    if let Some(a) = &raw.alarms {
+        let apath = path.key("alarms");
+        let names = a.alarm_names.clone();
+        if names.is_none() {
+            ctx.error(
+                &apath,
+                At::Value,
+                "deployment alarms need `alarmNames` (CreateService requires it)",
+            );
+        }
+        if let (Some((enable, rollback)), Some(alarm_names)) =
+            (switch(ctx, a.enable, a.rollback, &apath), names)
+        {
+            d.alarms = Some(DeploymentAlarms {
+                alarm_names,
+                enable,
+                rollback,
+            });
+        }
+    }
+    if let Some(s) = &raw.strategy {
+        let spath = path.key("strategy");
+        if let Some(s) = ctx.one_of(s, &spath, &["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"]) {
+            if s != "ROLLING" {
+                ctx.warn(&spath, At::Value, format!("the {s} deployment strategy is not modelled yet; ecsim simulates a rolling update"));
+            }
+        }
+    }
+    d
+}
+
+/// `{enable, rollback}`: both are required by the API.
+fn switch(
+    ctx: &mut Ctx,
+    enable: Option<bool>,
+    rollback: Option<bool>,
+    path: &JPath,
+) -> Option<(bool, bool)> {
+    for (name, v) in [("enable", enable), ("rollback", rollback)] {
+        if v.is_none() {
+            ctx.error(
+                path,
+                At::Value,
+                format!("`{path}` needs `{name}` (true or false)"),
+            );
+        }
+    }
+    Some((enable?, rollback?))
+}
+
+fn load_balancers(ctx: &mut Ctx, raw: Vec<RawLoadBalancer>, path: &JPath) -> Vec<LoadBalancerRef> {
+    if raw.len() > MAX_LOAD_BALANCERS {
+        ctx.error(
+            path,
+            At::Key,
+            format!(
+                "{} load balancers; a service can use at most {MAX_LOAD_BALANCERS} target groups",
+                raw.len()
+            ),
+        );
+    }
+    let mut out = Vec::new();
+    for (i, lb) in raw.into_iter().enumerate() {
+        let lpath = path.idx(i);
+        match (&lb.target_group_arn, &lb.load_balancer_name) {
+            (None, None) => ctx.error(&lpath, At::Value, "a load balancer entry needs a `targetGroupArn`"),
+            (None, Some(_)) => ctx.warn(&lpath, At::Value, "Classic Load Balancers (`loadBalancerName`) are not modelled; only target groups are"),
+            _ => {}
+        }
+        if lb.container_name.is_none() {
+            ctx.error(
+                &lpath,
+                At::Value,
+                "a load balancer entry needs the `containerName` to register",
+            );
+        }
+        let container_port = match &lb.container_port {
+            Some(p) => ctx
+                .int(p, &lpath.key("containerPort"), 1, 65535)
+                .map(|p| p as u16),
+            None => {
+                ctx.error(
+                    &lpath,
+                    At::Value,
+                    "a load balancer entry needs the `containerPort` to register",
+                );
+                None
+            }
+        };
+        out.push(LoadBalancerRef {
+            target_group_arn: lb.target_group_arn,
+            container_name: lb.container_name,
+            container_port,
+        });
+    }
+    out
+}
+
+fn subnets(ctx: &mut Ctx, raw: RawAwsvpc, path: &JPath) -> Vec<String> {
+    let spath = path.key("subnets");
+    let subnets = raw.subnets.unwrap_or_default();
+    if subnets.is_empty() {
+        ctx.error(
+            path,
+            At::Key,
+            "awsvpcConfiguration needs at least one subnet in `subnets`",
+        );
+    }
+    if subnets.len() > MAX_SUBNETS {
+        ctx.error(
+            &spath,
+            At::Key,
+            format!(
+                "{} subnets; an awsvpc configuration takes at most {MAX_SUBNETS}",
+                subnets.len()
+            ),
+        );
+    }
+    if let Some(groups) = raw
+        .security_groups
+        .filter(|g| g.len() > MAX_SECURITY_GROUPS)
+    {
+        ctx.error(
+            &path.key("securityGroups"),
+            At::Key,
+            format!(
+                "{} security groups; an awsvpc configuration takes at most {MAX_SECURITY_GROUPS}",
+                groups.len()
+            ),
+        );
+    }
+    for (i, s) in subnets.iter().enumerate() {
+        if let Some(p) = find_placeholder(s) {
+            // Kept: a subnet is only a name to ecsim until zones are mapped to subnets.
+            ctx.warn(&spath.idx(i), At::Value, format!("subnet `{p}` is a template placeholder; ecsim keeps it as an opaque subnet name"));
+        }
+    }
+    subnets
+}

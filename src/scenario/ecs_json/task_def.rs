@@ -1,0 +1,815 @@
+//! Task definitions: RegisterTaskDefinition input, or DescribeTaskDefinition output
+//! (`{"taskDefinition": {...}}`), validated as RegisterTaskDefinition validates (spec §1.3,
+//! §3.1, §12.6) and turned into `ecs::TaskDefinition`.
+
+use super::schema::{DESCRIBE_TASK_DEFINITION, TASK_DEFINITION};
+use super::{At, Ctx, JPath, Scalar};
+use crate::ecs::placement::rules::MAX_CONSTRAINTS;
+use crate::ecs::placement::Constraint;
+use crate::ecs::task_def::{
+    Compatibility, ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Protocol,
+    RequiredAttribute, TaskDefinition,
+};
+use crate::scenario::diagnostic::{Diagnostics, Severity};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Smallest task-level `cpu` on EC2 (spec §1.3).
+pub const MIN_EC2_TASK_CPU_UNITS: u32 = 128;
+/// Largest task-level `cpu` on EC2: 10 vCPU in the 2023 reference. Newer references allow
+/// more (spec §15.15), so this is only the default of `TaskDefinitionLimits`.
+pub const MAX_EC2_TASK_CPU_UNITS: u32 = 10240;
+/// Docker ≥ 20.10 refuses a container memory limit below 6 MiB (spec §1.3).
+pub const MIN_CONTAINER_MEMORY_MIB: u32 = 6;
+/// Fargate's longest `stopTimeout`, in seconds (spec §14).
+pub const MAX_FARGATE_STOP_TIMEOUT_S: u32 = 120;
+
+/// The limits that differ between references of RegisterTaskDefinition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskDefinitionLimits {
+    pub max_ec2_task_cpu_units: u32,
+}
+
+impl Default for TaskDefinitionLimits {
+    fn default() -> Self {
+        TaskDefinitionLimits {
+            max_ec2_task_cpu_units: MAX_EC2_TASK_CPU_UNITS,
+        }
+    }
+}
+
+/// Loads one task definition (either JSON form) with the default limits. `Ok` carries the
+/// warnings (unmodelled fields, ...); `Err` every message, errors first in file order.
+pub fn load_task_definition(
+    path: &Path,
+    text: &str,
+) -> Result<(TaskDefinition, Diagnostics), Diagnostics> {
+    load_task_definition_with(path, text, &TaskDefinitionLimits::default())
+}
+
+/// `load_task_definition` with explicit limits.
+pub fn load_task_definition_with(
+    path: &Path,
+    text: &str,
+    limits: &TaskDefinitionLimits,
+) -> Result<(TaskDefinition, Diagnostics), Diagnostics> {
+    let mut ctx = Ctx::new(path, text);
+    let Ok(root) = ctx.parse() else {
+        return ctx.finish(None);
+    };
+    if !root.is_object() {
+        ctx.error(
+            &JPath::root(),
+            At::Value,
+            format!(
+                "expected a task definition (a JSON object), found {}",
+                kind(&root)
+            ),
+        );
+        return ctx.finish(None);
+    }
+    // DescribeTaskDefinition wraps the definition; RegisterTaskDefinition input does not.
+    let describe = root.get("taskDefinition").is_some_and(Value::is_object);
+    let (schema, base, v) = match root.get("taskDefinition") {
+        Some(inner) if describe => (
+            &DESCRIBE_TASK_DEFINITION,
+            JPath::root().key("taskDefinition"),
+            inner,
+        ),
+        _ => (&TASK_DEFINITION, JPath::root(), &root),
+    };
+    ctx.check_fields(&root, schema, &JPath::root(), Severity::Error);
+    ctx.flush_unmodelled(false);
+    let td = build(&mut ctx, v, &base, limits);
+    ctx.finish(td)
+}
+
+/// Task-level `cpu` as ECS converts it: `"1024"` units, or `"1 vCPU"`, `"0.5 vCPU"`
+/// (× 1024).
+pub fn parse_task_cpu(s: &str) -> Result<u32, String> {
+    let lower = s.trim().to_ascii_lowercase();
+    let parsed = match lower.strip_suffix("vcpu") {
+        Some(n) => scaled(n, 1024),
+        None => lower.parse::<u32>().ok(),
+    };
+    parsed.ok_or_else(|| {
+        format!(
+            "\"{s}\" is not a CPU size: write units (\"1024\") or vCPUs (\"1 vCPU\", \"0.5 vCPU\")"
+        )
+    })
+}
+
+/// Task-level `memory` as ECS converts it: `"2048"` MiB, or `"2 GB"`, `"2GB"` (× 1024).
+pub fn parse_task_memory(s: &str) -> Result<u32, String> {
+    let lower = s.trim().to_ascii_lowercase();
+    let parsed = match lower
+        .strip_suffix("gib")
+        .or_else(|| lower.strip_suffix("gb"))
+    {
+        Some(n) => scaled(n, 1024),
+        None => lower
+            .strip_suffix("mib")
+            .unwrap_or(&lower)
+            .trim()
+            .parse::<u32>()
+            .ok(),
+    };
+    parsed.ok_or_else(|| {
+        format!("\"{s}\" is not a memory size: write MiB (\"2048\") or GB (\"2 GB\", \"2GB\")")
+    })
+}
+
+/// `n × unit` when that is a whole, positive number that fits.
+fn scaled(n: &str, unit: u32) -> Option<u32> {
+    let x: f64 = n.trim().parse().ok()?;
+    let v = x * f64::from(unit);
+    (v.is_finite() && v > 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX)).then_some(v as u32)
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawTaskDef {
+    family: Option<String>,
+    revision: Option<Scalar>,
+    status: Option<String>,
+    network_mode: Option<String>,
+    requires_compatibilities: Option<Vec<String>>,
+    cpu: Option<Scalar>,
+    memory: Option<Scalar>,
+    // Containers and constraints are read one by one, so that a type error in one does not
+    // hide the errors in the others.
+    container_definitions: Option<Vec<Value>>,
+    placement_constraints: Option<Vec<Value>>,
+    requires_attributes: Option<Vec<RawAttribute>>,
+}
+
+#[derive(Deserialize)]
+struct RawAttribute {
+    name: Option<String>,
+    value: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawContainer {
+    name: Option<String>,
+    image: Option<String>,
+    cpu: Option<Scalar>,
+    memory: Option<Scalar>,
+    memory_reservation: Option<Scalar>,
+    essential: Option<bool>,
+    port_mappings: Option<Vec<RawPortMapping>>,
+    health_check: Option<RawHealthCheck>,
+    stop_timeout: Option<Scalar>,
+    start_timeout: Option<Scalar>,
+    resource_requirements: Option<Vec<RawResourceRequirement>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPortMapping {
+    container_port: Option<Scalar>,
+    host_port: Option<Scalar>,
+    protocol: Option<String>,
+    container_port_range: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawHealthCheck {
+    command: Option<Vec<String>>,
+    interval: Option<Scalar>,
+    timeout: Option<Scalar>,
+    retries: Option<Scalar>,
+    start_period: Option<Scalar>,
+}
+
+#[derive(Deserialize)]
+struct RawResourceRequirement {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    value: Option<String>,
+}
+
+/// Validates the definition at `base`; `None` only when its shape is unusable (the errors are
+/// in `ctx`).
+fn build(
+    ctx: &mut Ctx,
+    v: &Value,
+    base: &JPath,
+    limits: &TaskDefinitionLimits,
+) -> Option<TaskDefinition> {
+    let raw: RawTaskDef = ctx.de(v, base)?;
+
+    let family = match &raw.family {
+        Some(f) => {
+            ctx.check_name(f, &base.key("family"), "family");
+            f.clone()
+        }
+        None => {
+            ctx.error(
+                base,
+                At::Value,
+                "the task definition has no `family` (RegisterTaskDefinition requires one)",
+            );
+            String::new()
+        }
+    };
+    let revision = match &raw.revision {
+        Some(r) => ctx
+            .int(r, &base.key("revision"), 1, i64::from(i32::MAX))
+            .map_or(1, |r| r as u32),
+        None => 1,
+    };
+    if let Some(s) = &raw.status {
+        let path = base.key("status");
+        if let Some(s) = ctx.one_of(s, &path, &["ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"]) {
+            if s != "ACTIVE" {
+                ctx.warn(
+                    &path,
+                    At::Value,
+                    format!("this revision is {s} (deregistered); ecsim loads it anyway"),
+                );
+            }
+        }
+    }
+    let network_mode = match &raw.network_mode {
+        Some(m) => match ctx.one_of(
+            m,
+            &base.key("networkMode"),
+            &["bridge", "host", "awsvpc", "none"],
+        ) {
+            Some("host") => NetworkMode::Host,
+            Some("awsvpc") => NetworkMode::Awsvpc,
+            Some("none") => NetworkMode::None,
+            _ => NetworkMode::Bridge,
+        },
+        None => NetworkMode::Bridge,
+    };
+    let mut compat = Vec::new();
+    for (i, c) in raw.requires_compatibilities.iter().flatten().enumerate() {
+        match ctx.one_of(
+            c,
+            &base.key("requiresCompatibilities").idx(i),
+            &["EC2", "FARGATE", "EXTERNAL"],
+        ) {
+            Some("EC2") => compat.push(Compatibility::Ec2),
+            Some("FARGATE") => compat.push(Compatibility::Fargate),
+            Some(_) => compat.push(Compatibility::External),
+            None => {}
+        }
+    }
+    let cpu_path = base.key("cpu");
+    let cpu_units = raw
+        .cpu
+        .as_ref()
+        .and_then(|s| task_size(ctx, s, &cpu_path, parse_task_cpu));
+    let memory_path = base.key("memory");
+    let memory_mib = raw
+        .memory
+        .as_ref()
+        .and_then(|s| task_size(ctx, s, &memory_path, parse_task_memory));
+
+    // Containers.
+    let list_path = base.key("containerDefinitions");
+    let mut containers = Vec::new();
+    let mut container_paths = Vec::new();
+    match &raw.container_definitions {
+        Some(list) if !list.is_empty() => {
+            for (i, item) in list.iter().enumerate() {
+                let path = list_path.idx(i);
+                if let Some(rc) = ctx.de::<RawContainer>(item, &path) {
+                    containers.push(container(ctx, rc, &path, network_mode));
+                    container_paths.push(path);
+                }
+            }
+        }
+        Some(_) => ctx.error(
+            &list_path,
+            At::Key,
+            "`containerDefinitions` is empty; a task definition needs at least one container",
+        ),
+        None => ctx.error(
+            base,
+            At::Value,
+            "the task definition has no `containerDefinitions`",
+        ),
+    }
+
+    // Rules that look at several containers, or at the task and its containers.
+    let mut first_use: BTreeMap<&str, &JPath> = BTreeMap::new();
+    for (c, path) in containers.iter().zip(&container_paths) {
+        if c.name.is_empty() {
+            continue;
+        }
+        match first_use.get(c.name.as_str()) {
+            Some(first) => {
+                let line = ctx.line_of(&first.key("name"));
+                ctx.error(
+                    &path.key("name"),
+                    At::Value,
+                    format!(
+                        "duplicate container name \"{}\" (first used on line {line})",
+                        c.name
+                    ),
+                );
+            }
+            None => {
+                first_use.insert(&c.name, path);
+            }
+        }
+    }
+    if !containers.is_empty() && !containers.iter().any(|c| c.essential) {
+        ctx.error_help(
+            &list_path,
+            At::Key,
+            "no container is essential; a task definition needs at least one essential container",
+            "set \"essential\": true on the container whose exit should stop the task (true is the default when omitted)",
+        );
+    }
+    let fargate = compat.contains(&Compatibility::Fargate);
+    let ec2_like = compat.is_empty()
+        || compat.contains(&Compatibility::Ec2)
+        || compat.contains(&Compatibility::External);
+    if fargate {
+        check_fargate(
+            ctx,
+            base,
+            &raw,
+            network_mode,
+            cpu_units,
+            memory_mib,
+            &containers,
+            &container_paths,
+        );
+    }
+    if ec2_like {
+        if let Some(cpu) = cpu_units {
+            if !(MIN_EC2_TASK_CPU_UNITS..=limits.max_ec2_task_cpu_units).contains(&cpu) {
+                ctx.error(
+                    &cpu_path,
+                    At::Value,
+                    format!(
+                        "task-level cpu {cpu} is outside the EC2 range {MIN_EC2_TASK_CPU_UNITS}–{} units",
+                        limits.max_ec2_task_cpu_units
+                    ),
+                );
+            }
+        }
+        if memory_mib.is_none() && raw.memory.is_none() {
+            for (c, path) in containers.iter().zip(&container_paths) {
+                if c.memory_mib.is_none() && c.memory_reservation_mib.is_none() {
+                    let at = if c.name.is_empty() {
+                        path.clone()
+                    } else {
+                        path.key("name")
+                    };
+                    ctx.error_help(
+                        &at,
+                        At::Key,
+                        format!("Invalid setting for container '{}'. At least one of 'memory' or 'memoryReservation' must be specified.", c.name),
+                        "without a task-level \"memory\", each container must say how much memory it reserves",
+                    );
+                }
+            }
+        }
+    }
+    if let Some(cpu) = cpu_units {
+        let sum: u64 = containers
+            .iter()
+            .map(|c| u64::from(c.cpu_units.unwrap_or(0)))
+            .sum();
+        if sum > u64::from(cpu) {
+            ctx.error(&cpu_path, At::Value, format!("the containers' cpu adds up to {sum} units, more than the task-level cpu {cpu}"));
+        }
+    }
+    if let Some(mem) = memory_mib {
+        let sum: u64 = containers
+            .iter()
+            .map(|c| u64::from(c.memory_reservation_mib.or(c.memory_mib).unwrap_or(0)))
+            .sum();
+        if sum > u64::from(mem) {
+            ctx.error(
+                &memory_path,
+                At::Value,
+                format!("the containers reserve {sum} MiB in total, more than the task-level memory {mem} MiB"),
+            );
+        }
+    }
+
+    let member_of = td_constraints(
+        ctx,
+        raw.placement_constraints.as_deref().unwrap_or(&[]),
+        &base.key("placementConstraints"),
+    );
+
+    let mut requires_attributes = Vec::new();
+    for (i, a) in raw.requires_attributes.into_iter().flatten().enumerate() {
+        match a.name {
+            Some(name) if !name.is_empty() => requires_attributes.push(RequiredAttribute {
+                name,
+                value: a.value,
+            }),
+            _ => ctx.error(
+                &base.key("requiresAttributes").idx(i),
+                At::Value,
+                "a required attribute needs a `name`",
+            ),
+        }
+    }
+
+    Some(TaskDefinition {
+        family,
+        revision,
+        network_mode,
+        requires_compatibilities: compat,
+        cpu_units,
+        memory_mib,
+        containers,
+        member_of,
+        requires_attributes,
+    })
+}
+
+/// A task-level size: a JSON number is taken as units/MiB, a string goes through `parse`.
+fn task_size(
+    ctx: &mut Ctx,
+    s: &Scalar,
+    path: &JPath,
+    parse: fn(&str) -> Result<u32, String>,
+) -> Option<u32> {
+    match s {
+        Scalar::Num(_) => ctx.int(s, path, 1, i64::from(u32::MAX)).map(|n| n as u32),
+        Scalar::Str(t) => {
+            let t = ctx.needed_str(t, path)?;
+            match parse(t) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    ctx.error(path, At::Value, format!("`{path}`: {e}"));
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// Fargate accepts only awsvpc and the task sizes of spec §12.6.
+#[allow(clippy::too_many_arguments)]
+fn check_fargate(
+    ctx: &mut Ctx,
+    base: &JPath,
+    raw: &RawTaskDef,
+    mode: NetworkMode,
+    cpu: Option<u32>,
+    memory: Option<u32>,
+    containers: &[ContainerDefinition],
+    paths: &[JPath],
+) {
+    if mode != NetworkMode::Awsvpc {
+        let path = if raw.network_mode.is_some() {
+            base.key("networkMode")
+        } else {
+            base.clone()
+        };
+        ctx.error_help(
+            &path,
+            At::Value,
+            format!(
+                "Fargate supports only networkMode \"awsvpc\", not \"{}\"",
+                mode.as_str()
+            ),
+            "set \"networkMode\": \"awsvpc\"",
+        );
+    }
+    if raw.cpu.is_none() {
+        ctx.error(
+            base,
+            At::Value,
+            "Fargate requires a task-level `cpu` (e.g. \"256\" or \"1 vCPU\")",
+        );
+    }
+    if raw.memory.is_none() {
+        ctx.error(
+            base,
+            At::Value,
+            "Fargate requires a task-level `memory` (e.g. \"512\" or \"2 GB\")",
+        );
+    }
+    if let (Some(cpu), Some(mem)) = (cpu, memory) {
+        match fargate_memory_choices(cpu) {
+            None => ctx.error_help(
+                &base.key("cpu"),
+                At::Value,
+                format!("{cpu} CPU units is not a Fargate task size"),
+                "Fargate cpu is one of 256, 512, 1024, 2048, 4096, 8192, 16384",
+            ),
+            Some(choices) if !choices.contains(&mem) => {
+                let shown = if choices.len() <= 4 {
+                    choices
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                } else {
+                    format!(
+                        "{} to {} in steps of {}",
+                        choices[0],
+                        choices[choices.len() - 1],
+                        choices[1] - choices[0]
+                    )
+                };
+                ctx.error_help(
+                    &base.key("memory"),
+                    At::Value,
+                    format!("{mem} MiB is not a valid Fargate memory size for {cpu} CPU units"),
+                    format!("with cpu {cpu}, memory must be {shown} MiB (spec §12.6)"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    for (c, path) in containers.iter().zip(paths) {
+        if let Some(t) = c.stop_timeout_s.filter(|&t| t > MAX_FARGATE_STOP_TIMEOUT_S) {
+            ctx.error(
+                &path.key("stopTimeout"),
+                At::Value,
+                format!(
+                    "stopTimeout {t} s is over Fargate's maximum of {MAX_FARGATE_STOP_TIMEOUT_S} s"
+                ),
+            );
+        }
+    }
+}
+
+/// The memory sizes (MiB) Fargate allows with `cpu` units (spec §12.6).
+fn fargate_memory_choices(cpu: u32) -> Option<Vec<u32>> {
+    let gb = |from: u32, to: u32, step: u32| {
+        (from..=to)
+            .step_by(step as usize)
+            .map(|g| g * 1024)
+            .collect::<Vec<_>>()
+    };
+    Some(match cpu {
+        256 => vec![512, 1024, 2048],
+        512 => gb(1, 4, 1),
+        1024 => gb(2, 8, 1),
+        2048 => gb(4, 16, 1),
+        4096 => gb(8, 30, 1),
+        8192 => gb(16, 60, 4),
+        16384 => gb(32, 120, 8),
+        _ => return None,
+    })
+}
+
+/// One container, with the rules that concern it alone.
+fn container(
+    ctx: &mut Ctx,
+    raw: RawContainer,
+    path: &JPath,
+    mode: NetworkMode,
+) -> ContainerDefinition {
+    let name = match raw.name {
+        Some(n) => {
+            ctx.check_name(&n, &path.key("name"), "container name");
+            n
+        }
+        None => {
+            ctx.error(path, At::Value, "this container definition has no `name`");
+            String::new()
+        }
+    };
+    // The image is only a label in the simulation: placeholders in it are fine.
+    let image = raw.image.unwrap_or_else(|| {
+        ctx.error(
+            path,
+            At::Value,
+            format!("container \"{name}\" has no `image`"),
+        );
+        String::new()
+    });
+    let u32_field = |ctx: &mut Ctx, s: &Option<Scalar>, key: &str, min: i64| {
+        s.as_ref()
+            .and_then(|s| ctx.int(s, &path.key(key), min, i64::from(u32::MAX)))
+            .map(|n| n as u32)
+    };
+    let cpu_units = u32_field(ctx, &raw.cpu, "cpu", 0);
+    let memory_mib = u32_field(ctx, &raw.memory, "memory", 1);
+    let memory_reservation_mib = u32_field(ctx, &raw.memory_reservation, "memoryReservation", 1);
+    if let Some(m) = memory_mib.filter(|&m| m < MIN_CONTAINER_MEMORY_MIB) {
+        ctx.error_help(
+            &path.key("memory"),
+            At::Value,
+            format!("container \"{name}\" has memory {m} MiB; the minimum is {MIN_CONTAINER_MEMORY_MIB} MiB"),
+            "Docker 20.10 and later reserve at least 6 MiB for a container",
+        );
+    }
+    if let (Some(m), Some(r)) = (memory_mib, memory_reservation_mib) {
+        if m < r {
+            ctx.error_help(
+                &path.key("memoryReservation"),
+                At::Value,
+                format!("container \"{name}\": memoryReservation {r} MiB is above its hard limit memory {m} MiB"),
+                "memory (the hard limit) must be at least memoryReservation (the soft limit)",
+            );
+        }
+    }
+    let mut port_mappings = Vec::new();
+    for (i, pm) in raw.port_mappings.into_iter().flatten().enumerate() {
+        if let Some(m) = port_mapping(ctx, pm, &path.key("portMappings").idx(i), mode) {
+            port_mappings.push(m);
+        }
+    }
+    let health_check = raw
+        .health_check
+        .map(|h| health_check(ctx, h, &path.key("healthCheck")));
+    let stop_timeout_s = u32_field(ctx, &raw.stop_timeout, "stopTimeout", 0);
+    let start_timeout_s = u32_field(ctx, &raw.start_timeout, "startTimeout", 0);
+    let mut gpus = 0u32;
+    for (i, r) in raw.resource_requirements.into_iter().flatten().enumerate() {
+        let rpath = path.key("resourceRequirements").idx(i);
+        let kind = r
+            .kind
+            .as_deref()
+            .and_then(|k| ctx.one_of(k, &rpath.key("type"), &["GPU", "InferenceAccelerator"]));
+        match (kind, r.value) {
+            (Some("GPU"), Some(v)) => {
+                if let Some(n) = ctx.int(&Scalar::Str(v), &rpath.key("value"), 1, 1024) {
+                    gpus += n as u32;
+                }
+            }
+            (Some("InferenceAccelerator"), _) => ctx.warn(
+                &rpath,
+                At::Value,
+                "InferenceAccelerator requirements are not modelled by ecsim and are ignored",
+            ),
+            (None, _) if r.kind.is_none() => {
+                ctx.error(&rpath, At::Value, "a resource requirement needs a `type`")
+            }
+            (Some(_), None) => {
+                ctx.error(&rpath, At::Value, "a resource requirement needs a `value`")
+            }
+            _ => {}
+        }
+    }
+    ContainerDefinition {
+        name,
+        image,
+        cpu_units,
+        memory_mib,
+        memory_reservation_mib,
+        essential: raw.essential.unwrap_or(true),
+        port_mappings,
+        health_check,
+        stop_timeout_s,
+        start_timeout_s,
+        gpus,
+    }
+}
+
+fn port_mapping(
+    ctx: &mut Ctx,
+    raw: RawPortMapping,
+    path: &JPath,
+    mode: NetworkMode,
+) -> Option<PortMapping> {
+    let protocol = match raw.protocol.as_deref() {
+        Some(p) => match ctx.one_of(p, &path.key("protocol"), &["tcp", "udp"]) {
+            Some("udp") => Protocol::Udp,
+            _ => Protocol::Tcp,
+        },
+        None => Protocol::Tcp,
+    };
+    let host_port = raw
+        .host_port
+        .as_ref()
+        .and_then(|s| ctx.int(s, &path.key("hostPort"), 0, 65535))
+        .map(|p| p as u16);
+    let Some(cp) = raw.container_port else {
+        if raw.container_port_range.is_some() {
+            ctx.warn(path, At::Value, "port-range mappings (`containerPortRange`) are not modelled by ecsim; this mapping reserves nothing");
+        } else {
+            ctx.error(path, At::Value, "a port mapping needs a `containerPort`");
+        }
+        return None;
+    };
+    let container_port = ctx.int(&cp, &path.key("containerPort"), 1, 65535)? as u16;
+    // In awsvpc and host mode the container port *is* the port on the network (spec §1.3 rule 4).
+    if let Some(hp) = host_port.filter(|&hp| hp != 0 && hp != container_port) {
+        let mode_name = match mode {
+            NetworkMode::Awsvpc => Some("awsvpc"),
+            NetworkMode::Host => Some("host"),
+            _ => None,
+        };
+        if let Some(mode_name) = mode_name {
+            let why = if mode == NetworkMode::Awsvpc {
+                "each awsvpc task has its own network interface, so the container listens on the port itself"
+            } else {
+                "in host mode the container binds the instance's port directly"
+            };
+            ctx.error_help(
+                &path.key("hostPort"),
+                At::Key,
+                format!("When networkMode={mode_name}, the host ports and container ports in port mappings must match."),
+                format!("hostPort is {hp} but containerPort is {container_port}: remove \"hostPort\" or set it to {container_port}; {why}"),
+            );
+        }
+    }
+    Some(PortMapping {
+        container_port,
+        host_port,
+        protocol,
+    })
+}
+
+/// A container health check with ECS's defaults and ranges (spec §14).
+fn health_check(ctx: &mut Ctx, raw: RawHealthCheck, path: &JPath) -> HealthCheck {
+    if raw.command.as_ref().map_or(true, Vec::is_empty) {
+        ctx.error(path, At::Value, "a health check needs a `command`, e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]");
+    }
+    let mut field = |s: &Option<Scalar>, key: &str, default: u32, min: i64, max: i64| {
+        s.as_ref()
+            .and_then(|s| ctx.int(s, &path.key(key), min, max))
+            .map_or(default, |n| n as u32)
+    };
+    HealthCheck {
+        interval_s: field(&raw.interval, "interval", 30, 5, 300),
+        timeout_s: field(&raw.timeout, "timeout", 5, 2, 120),
+        retries: field(&raw.retries, "retries", 3, 1, 10),
+        start_period_s: field(&raw.start_period, "startPeriod", 0, 0, 300),
+    }
+}
+
+/// Task-definition placement constraints: only `memberOf` is allowed (spec §3.1). Returns
+/// the expressions.
+fn td_constraints(ctx: &mut Ctx, items: &[Value], path: &JPath) -> Vec<String> {
+    if items.len() > MAX_CONSTRAINTS {
+        ctx.error(
+            path,
+            At::Key,
+            format!(
+                "{} placement constraints; ECS allows at most {MAX_CONSTRAINTS} per task",
+                items.len()
+            ),
+        );
+    }
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(Constraint::MemberOf { expression, .. }) =
+            ctx.constraint_at(item, &path.idx(i), true)
+        {
+            out.push(expression);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_sizes_convert_as_ecs_does() {
+        assert_eq!(parse_task_cpu("1024"), Ok(1024));
+        assert_eq!(parse_task_cpu("1 vCPU"), Ok(1024));
+        assert_eq!(parse_task_cpu("0.5 vCPU"), Ok(512));
+        assert_eq!(parse_task_cpu(".25 vcpu"), Ok(256));
+        assert!(parse_task_cpu("0.3 vCPU").is_err());
+        assert!(parse_task_cpu("lots").is_err());
+        assert_eq!(parse_task_memory("2048"), Ok(2048));
+        assert_eq!(parse_task_memory("2 GB"), Ok(2048));
+        assert_eq!(parse_task_memory("2GB"), Ok(2048));
+        assert_eq!(parse_task_memory("0.5 GB"), Ok(512));
+        assert!(parse_task_memory("-1 GB").is_err());
+    }
+
+    #[test]
+    fn fargate_table_matches_spec_12_6() {
+        assert_eq!(fargate_memory_choices(256), Some(vec![512, 1024, 2048]));
+        assert_eq!(
+            fargate_memory_choices(1024).map(|c| (c[0], c[c.len() - 1], c.len())),
+            Some((2048, 8192, 7))
+        );
+        assert_eq!(
+            fargate_memory_choices(8192).map(|c| (c[0], c[1], c[c.len() - 1])),
+            Some((16384, 20480, 61440))
+        );
+        assert_eq!(
+            fargate_memory_choices(16384).map(|c| (c[0], c[1], c[c.len() - 1])),
+            Some((32768, 40960, 122880))
+        );
+        assert_eq!(fargate_memory_choices(300), None);
+    }
+}
