@@ -151,6 +151,15 @@ pub fn check(cluster: &Cluster, inst: &ContainerInstance, req: &PlacementRequest
     }
 }
 
+/// `check(..).is_ok()` without building the rejection: the placement index re-evaluates one
+/// instance after every change, so the success path must not allocate (a failing
+/// `requiresAttributes` check still builds its `Rejection`).
+pub fn passes(cluster: &Cluster, inst: &ContainerInstance, req: &PlacementRequest) -> bool {
+    inst.is_placeable()
+        && resource_checks(inst, req).iter().all(Option::is_none)
+        && req.constraints.iter().all(|c| constraint_holds(cluster, inst, req, c))
+}
+
 /// Every resource check, in reporting order; `None` where the check passes.
 fn resource_checks(inst: &ContainerInstance, req: &PlacementRequest) -> [Option<Rejection>; 6] {
     let r = req.reservation;
@@ -198,14 +207,15 @@ fn constraint_checks(cluster: &Cluster, inst: &ContainerInstance, req: &Placemen
     req.constraints
         .iter()
         .enumerate()
-        .map(|(index, c)| {
-            let ok = match c {
-                Constraint::DistinctInstance => inst.active_count(req.group) == 0,
-                Constraint::MemberOf { parsed, .. } => parsed.eval(&FactsView { instance: inst, group_names: cluster.group_names() }),
-            };
-            (!ok).then(|| Rejection::Constraint { index, constraint: c.to_string() })
-        })
+        .map(|(index, c)| (!constraint_holds(cluster, inst, req, c)).then(|| Rejection::Constraint { index, constraint: c.to_string() }))
         .collect()
+}
+
+fn constraint_holds(cluster: &Cluster, inst: &ContainerInstance, req: &PlacementRequest, c: &Constraint) -> bool {
+    match c {
+        Constraint::DistinctInstance => inst.active_count(req.group) == 0,
+        Constraint::MemberOf { parsed, .. } => parsed.eval(&FactsView { instance: inst, group_names: cluster.group_names() }),
+    }
 }
 
 /// The instance that passed the most checks (ties: lowest ordinal) and the first check it
