@@ -14,9 +14,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use ecsim::ecs::instance_types;
 use ecsim::ecs::placement::index::PlacementIndex;
-use ecsim::ecs::placement::{
-    self, BinpackField, Constraint, PlacementRequest, SpreadField, Strategy, TieBreak,
-};
+use ecsim::ecs::placement::{self, BinpackField, Constraint, PlacementRequest, SpreadField, Strategy, TieBreak};
 use ecsim::ecs::{Cluster, GroupId, InstanceSpec, Reservation};
 use ecsim::engine::Streams;
 use std::time::Duration;
@@ -30,17 +28,9 @@ struct Sizes {
 
 fn sizes() -> Sizes {
     if std::env::args().any(|a| a == "--test") {
-        Sizes {
-            instances: 300,
-            index_tasks: 3_000,
-            reference_tasks: 100,
-        }
+        Sizes { instances: 300, index_tasks: 3_000, reference_tasks: 100 }
     } else {
-        Sizes {
-            instances: 10_000,
-            index_tasks: 100_000,
-            reference_tasks: 200,
-        }
+        Sizes { instances: 10_000, index_tasks: 100_000, reference_tasks: 200 }
     }
 }
 
@@ -51,7 +41,7 @@ fn cluster(instances: usize) -> (Cluster, GroupId) {
         cluster.register(&InstanceSpec {
             instance_type: m5,
             availability_zone: ["us-east-1a", "us-east-1b", "us-east-1c"][i % 3].to_string(),
-            registered_memory_mib: None,
+            os_memory_mib: None,
             reserved_memory_mib: 0,
             awsvpc_trunking: false,
             custom_attributes: Default::default(),
@@ -73,11 +63,7 @@ struct Case {
 fn cases() -> Vec<Case> {
     let zone = || Strategy::Spread(SpreadField::Attribute("ecs.availability-zone".into()));
     vec![
-        Case {
-            name: "a_spread_zone_instance",
-            strategies: Strategy::service_default(),
-            constraints: vec![],
-        },
+        Case { name: "a_spread_zone_instance", strategies: Strategy::service_default(), constraints: vec![] },
         Case {
             name: "b_spread_zone_binpack_memory",
             strategies: vec![zone(), Strategy::Binpack(BinpackField::Memory)],
@@ -86,11 +72,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "c_member_of_default_spread",
             strategies: Strategy::service_default(),
-            constraints: vec![Constraint::parse(
-                "memberOf",
-                Some("attribute:ecs.instance-type =~ m5.*"),
-            )
-            .expect("valid expression")],
+            constraints: vec![Constraint::parse("memberOf", Some("attribute:ecs.instance-type =~ m5.*")).expect("valid expression")],
         },
     ]
 }
@@ -98,22 +80,10 @@ fn cases() -> Vec<Case> {
 fn bench_placement(c: &mut Criterion) {
     let sizes = sizes();
     let (base, group) = cluster(sizes.instances);
-    assert_eq!(
-        base.instance(ecsim::ecs::InstanceId(0))
-            .remaining_memory_mib,
-        16056
-    );
-    let reservation = Reservation {
-        cpu_units: 256,
-        memory_mib: 512,
-        dynamic_tcp_ports: 1,
-        ..Reservation::default()
-    };
+    assert_eq!(base.instance(ecsim::ecs::InstanceId(0)).remaining_memory_mib, 16056);
+    let reservation = Reservation { cpu_units: 256, memory_mib: 512, dynamic_tcp_ports: 1, ..Reservation::default() };
     let mut g = c.benchmark_group("placement");
-    g.sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
+    g.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
 
     for case in cases() {
         let req = PlacementRequest {
@@ -135,9 +105,7 @@ fn bench_placement(c: &mut Criterion) {
                 },
                 |(mut cluster, mut index, mut rng)| {
                     for _ in 0..sizes.index_tasks {
-                        let id = index
-                            .place(&cluster, &mut rng)
-                            .expect("the cluster has room for every task");
+                        let id = index.place(&cluster, &mut rng).expect("the cluster has room for every task");
                         cluster.bind_task(id, group, &reservation);
                         index.instance_changed(&cluster, id);
                     }
@@ -164,9 +132,7 @@ fn bench_placement(c: &mut Criterion) {
             || (base.clone(), Streams::new(1).get("placement")),
             |(mut cluster, mut rng)| {
                 for _ in 0..sizes.reference_tasks {
-                    let id = placement::place(&cluster, &req, &mut rng, false)
-                        .instance()
-                        .expect("the cluster has room for every task");
+                    let id = placement::place(&cluster, &req, &mut rng, false).instance().expect("the cluster has room for every task");
                     cluster.bind_task(id, group, &reservation);
                 }
                 cluster

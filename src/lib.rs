@@ -4,10 +4,10 @@
 //! cluster model and placement) → `workload` → `sim` (the world and the event loop) →
 //! `scenario` (file formats) → `report` (CSV, JSON, charts) → `cli`.
 
+pub mod cli;
 pub mod ecs;
 pub mod engine;
-pub mod scenario;
-pub mod workload;
-pub mod sim;
 pub mod report;
-pub mod cli;
+pub mod scenario;
+pub mod sim;
+pub mod workload;

@@ -23,7 +23,8 @@ fn read_all(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn run_quickstart(out: &Path, seed: &str) {
-    let status = ecsim().args(["run", "--quiet", "--seed", seed, "--out"]).arg(out).arg(repo("scenarios/quickstart.toml")).status().unwrap();
+    let status =
+        ecsim().args(["run", "--quiet", "--seed", seed, "--out"]).arg(out).arg(repo("scenarios/quickstart.toml")).status().unwrap();
     assert!(status.success());
 }
 
@@ -78,7 +79,10 @@ fn summary_names_seed_scenario_hash_and_version() {
     let tasks = &s["tasks"];
     let submitted = tasks["submitted"].as_u64().unwrap();
     // Every submitted task is placed, failed, or still waiting.
-    assert_eq!(submitted, tasks["placed"].as_u64().unwrap() + tasks["failed"].as_u64().unwrap() + tasks["waiting_at_end"].as_u64().unwrap());
+    assert_eq!(
+        submitted,
+        tasks["placed"].as_u64().unwrap() + tasks["failed"].as_u64().unwrap() + tasks["waiting_at_end"].as_u64().unwrap()
+    );
 }
 
 /// Writes `text` as a scenario in a temp dir and runs `ecsim run` on it.
@@ -127,10 +131,15 @@ fn bad_scenarios_get_located_errors_and_no_output() {
         // Wrong type.
         (GOOD_HEAD.replace("cpu = 256", "cpu = \"lots\"") + GOOD_WORKLOAD, "bad.toml:13:7: error:"),
         // Unknown strategy field.
-        (GOOD_HEAD.to_string() + GOOD_WORKLOAD + "placement_strategy = [{ type = \"binpack\", field = \"disk\" }]\n", "binpack field \"disk\" is not valid; use \"cpu\" or \"memory\""),
+        (
+            GOOD_HEAD.to_string() + GOOD_WORKLOAD + "placement_strategy = [{ type = \"binpack\", field = \"disk\" }]\n",
+            "binpack field \"disk\" is not valid; use \"cpu\" or \"memory\"",
+        ),
         // CQL syntax error: the column points inside the expression.
         (
-            GOOD_HEAD.to_string() + GOOD_WORKLOAD + "placement_constraints = [{ type = \"memberOf\", expression = \"attribute:ecs.instance-type ~= t3.*\" }]\n",
+            GOOD_HEAD.to_string()
+                + GOOD_WORKLOAD
+                + "placement_constraints = [{ type = \"memberOf\", expression = \"attribute:ecs.instance-type ~= t3.*\" }]\n",
             "bad.toml:21:",
         ),
         // A typo in a key.
@@ -160,6 +169,7 @@ fn check_reports_every_error_at_once() {
 
 #[test]
 fn check_accepts_the_bundled_scenarios() {
-    let o = ecsim().arg("check").arg(repo("scenarios/quickstart.toml")).arg(repo("scenarios/lessons/console-templates.toml")).output().unwrap();
+    let o =
+        ecsim().arg("check").arg(repo("scenarios/quickstart.toml")).arg(repo("scenarios/lessons/console-templates.toml")).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }

@@ -8,18 +8,12 @@
 //! chosen instance before the next is placed (spec §3.2).
 
 use ecsim::ecs::cluster::{Cluster, InstanceSpec};
-use ecsim::ecs::instance::{
-    Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, MAX_RESERVED_PORTS,
-};
+use ecsim::ecs::instance::{Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, MAX_RESERVED_PORTS};
 use ecsim::ecs::instance_types::{self, INSTANCE_TYPES};
 use ecsim::ecs::placement::{
-    self, filter, BinpackField, Constraint, Decision, Outcome, PlacementRequest, SpreadField,
-    Strategy as Rule, TieBreak,
+    self, filter, BinpackField, Constraint, Decision, Outcome, PlacementRequest, SpreadField, Strategy as Rule, TieBreak,
 };
-use ecsim::ecs::task_def::{
-    Compatibility, ContainerDefinition, NetworkMode, PortMapping, Protocol, Reservation,
-    TaskDefinition,
-};
+use ecsim::ecs::task_def::{Compatibility, ContainerDefinition, NetworkMode, PortMapping, Protocol, Reservation, TaskDefinition};
 use ecsim::engine::Streams;
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -142,65 +136,34 @@ fn rule() -> impl Strategy<Value = Rule> {
 
 /// Small dynamic ranges that do not contain an agent-reserved port.
 fn plain_ranges() -> Vec<Option<(u16, u16)>> {
-    vec![
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        Some((40000, 40003)),
-    ]
+    vec![None, None, None, None, None, None, None, Some((40000, 40003))]
 }
 
 /// As `plain_ranges`, plus a small range around the reserved ports 51678/51679 (the default
 /// range 32768–60999 contains them too).
 fn ranges_with_reserved_inside() -> Vec<Option<(u16, u16)>> {
-    vec![
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        Some((40000, 40003)),
-        Some((51676, 51681)),
-    ]
+    vec![None, None, None, None, None, None, Some((40000, 40003)), Some((51676, 51681))]
 }
 
 fn case_with(dynamic_ranges: Vec<Option<(u16, u16)>>) -> impl Strategy<Value = Case> {
     (
         1..=3usize,
         prop::collection::vec(instance_cfg(dynamic_ranges), 1..=40),
-        prop::collection::vec(
-            (
-                0..40usize,
-                shape(),
-                select(vec![
-                    PreState::Pending,
-                    PreState::Running,
-                    PreState::Stopping,
-                ]),
-            ),
-            0..=20,
-        ),
+        prop::collection::vec((0..40usize, shape(), select(vec![PreState::Pending, PreState::Running, PreState::Stopping])), 0..=20),
         prop::collection::vec(shape(), 0..=40),
         prop::collection::vec(rule(), 0..=5),
         prop::bool::weighted(0.3),
         any::<u64>(),
     )
-        .prop_map(
-            |(zones, instances, pre_placed, tasks, strategies, distinct_instance, seed)| Case {
-                zones,
-                instances,
-                pre_placed,
-                tasks,
-                strategies,
-                distinct_instance,
-                seed,
-            },
-        )
+        .prop_map(|(zones, instances, pre_placed, tasks, strategies, distinct_instance, seed)| Case {
+            zones,
+            instances,
+            pre_placed,
+            tasks,
+            strategies,
+            distinct_instance,
+            seed,
+        })
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -212,29 +175,14 @@ fn case() -> impl Strategy<Value = Case> {
 // ---------------------------------------------------------------------------------------------
 
 fn task_def(shape: &Shape) -> TaskDefinition {
-    let mut port_mappings: Vec<PortMapping> = shape
-        .static_tcp
-        .iter()
-        .map(|&p| PortMapping {
-            container_port: p,
-            host_port: Some(p),
-            protocol: Protocol::Tcp,
-        })
-        .collect();
+    let mut port_mappings: Vec<PortMapping> =
+        shape.static_tcp.iter().map(|&p| PortMapping { container_port: p, host_port: Some(p), protocol: Protocol::Tcp }).collect();
     if shape.static_udp {
-        port_mappings.push(PortMapping {
-            container_port: 5353,
-            host_port: Some(5353),
-            protocol: Protocol::Udp,
-        });
+        port_mappings.push(PortMapping { container_port: 5353, host_port: Some(5353), protocol: Protocol::Udp });
     }
     for k in 0..shape.dynamic {
         // Bridge: dynamic; host: static 9000+k (hostPort = containerPort); awsvpc: none.
-        port_mappings.push(PortMapping {
-            container_port: 9000 + k,
-            host_port: None,
-            protocol: Protocol::Tcp,
-        });
+        port_mappings.push(PortMapping { container_port: 9000 + k, host_port: None, protocol: Protocol::Tcp });
     }
     TaskDefinition {
         family: "prop".into(),
@@ -329,13 +277,7 @@ fn build(case: &Case) -> (Cluster, Vec<GroupId>, Vec<Placed>) {
             PreState::Running => cluster.task_started(id),
             PreState::Stopping => cluster.instance_mut(id).count_group(g, 0, -1),
         }
-        placed.push(Placed {
-            instance: id,
-            group: g,
-            reservation: r,
-            binding,
-            state: *state,
-        });
+        placed.push(Placed { instance: id, group: g, reservation: r, binding, state: *state });
     }
     for (k, cfg) in case.instances.iter().enumerate() {
         let inst = cluster.instance_mut(InstanceId(k as u32));
@@ -350,18 +292,9 @@ fn build(case: &Case) -> (Cluster, Vec<GroupId>, Vec<Placed>) {
 
 /// Places every task of the case in turn, binding each; `on_step` sees the cluster, the
 /// request and the decision before the binding.
-fn run(
-    case: &Case,
-    tie_break: TieBreak,
-    explain: bool,
-    mut on_step: impl FnMut(&Cluster, &PlacementRequest, &Decision),
-) -> Run {
+fn run(case: &Case, tie_break: TieBreak, explain: bool, mut on_step: impl FnMut(&Cluster, &PlacementRequest, &Decision)) -> Run {
     let (mut cluster, groups, mut placed) = build(case);
-    let constraints = if case.distinct_instance {
-        vec![Constraint::DistinctInstance]
-    } else {
-        vec![]
-    };
+    let constraints = if case.distinct_instance { vec![Constraint::DistinctInstance] } else { vec![] };
     let mut rng = Streams::new(case.seed).get("placement");
     let mut choices = vec![];
     for shape in &case.tasks {
@@ -379,21 +312,11 @@ fn run(
         on_step(&cluster, &req, &d);
         if let Some(id) = d.instance() {
             let binding = cluster.bind_task(id, g, &r);
-            placed.push(Placed {
-                instance: id,
-                group: g,
-                reservation: r.clone(),
-                binding,
-                state: PreState::Pending,
-            });
+            placed.push(Placed { instance: id, group: g, reservation: r.clone(), binding, state: PreState::Pending });
         }
         choices.push(d.instance());
     }
-    Run {
-        cluster,
-        placed,
-        choices,
-    }
+    Run { cluster, placed, choices }
 }
 
 fn tie_break(random: bool) -> TieBreak {
@@ -414,23 +337,16 @@ fn fits(inst: &ContainerInstance, req: &PlacementRequest) -> bool {
     if inst.status != InstanceStatus::Active || !inst.agent_connected {
         return false;
     }
-    if inst.remaining_cpu_units < r.cpu_units
-        || inst.remaining_memory_mib < r.memory_mib
-        || inst.remaining_gpus < r.gpus
-    {
+    if inst.remaining_cpu_units < r.cpu_units || inst.remaining_memory_mib < r.memory_mib || inst.remaining_gpus < r.gpus {
         return false;
     }
-    let tcp_free =
-        |p: &u16| !inst.reserved_tcp_ports.contains(p) && !inst.bound_tcp_ports.contains(p);
-    let udp_free =
-        |p: &u16| !inst.reserved_udp_ports.contains(p) && !inst.bound_udp_ports.contains(p);
+    let tcp_free = |p: &u16| !inst.reserved_tcp_ports.contains(p) && !inst.bound_tcp_ports.contains(p);
+    let udp_free = |p: &u16| !inst.reserved_udp_ports.contains(p) && !inst.bound_udp_ports.contains(p);
     if !r.static_tcp_ports.iter().all(tcp_free) || !r.static_udp_ports.iter().all(udp_free) {
         return false;
     }
     let statics = r.static_tcp_ports.len() + r.static_udp_ports.len();
-    let reserved = inst.reserved_tcp_ports.len()
-        + inst.reserved_udp_ports.len()
-        + inst.task_static_ports as usize;
+    let reserved = inst.reserved_tcp_ports.len() + inst.reserved_udp_ports.len() + inst.task_static_ports as usize;
     if statics > 0 && reserved + statics > MAX_RESERVED_PORTS {
         return false;
     }
@@ -438,12 +354,7 @@ fn fits(inst: &ContainerInstance, req: &PlacementRequest) -> bool {
     let (lo, hi) = inst.dynamic_port_range;
     let size = (hi - lo) as usize + 1;
     let taken = |reserved: &[u16], bound: &BTreeSet<u16>| -> usize {
-        reserved
-            .iter()
-            .chain(bound)
-            .filter(|p| (lo..=hi).contains(*p))
-            .collect::<BTreeSet<_>>()
-            .len()
+        reserved.iter().chain(bound).filter(|p| (lo..=hi).contains(*p)).collect::<BTreeSet<_>>().len()
     };
     let free_tcp = size - taken(&inst.reserved_tcp_ports, &inst.bound_tcp_ports);
     let free_udp = size - taken(&inst.reserved_udp_ports, &inst.bound_udp_ports);
@@ -462,12 +373,7 @@ fn fits(inst: &ContainerInstance, req: &PlacementRequest) -> bool {
 /// Spec §3.2 step 5 without randomness: the candidates left after the strategies, up to (not
 /// including) the first `random` rule, in ordinal order.
 fn spec_candidates(cluster: &Cluster, req: &PlacementRequest) -> Vec<InstanceId> {
-    let mut candidates: Vec<InstanceId> = cluster
-        .instances
-        .iter()
-        .filter(|i| fits(i, req))
-        .map(|i| i.id)
-        .collect();
+    let mut candidates: Vec<InstanceId> = cluster.instances.iter().filter(|i| fits(i, req)).map(|i| i.id).collect();
     for rule in req.strategies {
         let score = |id: InstanceId| -> u64 {
             let inst = cluster.instance(id);
@@ -479,12 +385,7 @@ fn spec_candidates(cluster: &Cluster, req: &PlacementRequest) -> Vec<InstanceId>
                 // instances lacking the attribute forming one bucket.
                 Rule::Spread(SpreadField::Attribute(name)) => {
                     let value = inst.attributes.get(name);
-                    cluster
-                        .instances
-                        .iter()
-                        .filter(|x| x.attributes.get(name) == value)
-                        .map(|x| x.spread_count(req.group) as u64)
-                        .sum()
+                    cluster.instances.iter().filter(|x| x.attributes.get(name) == value).map(|x| x.spread_count(req.group) as u64).sum()
                 }
                 Rule::Random => unreachable!(),
             }
@@ -713,11 +614,7 @@ fn equal_cluster(zones: &[&str], per_zone: usize) -> Cluster {
 fn random_strategy_splits_placements_evenly_over_three_zones_across_seeds() {
     let mut c = equal_cluster(&ZONES, 2);
     let g = c.group_id("family:batch");
-    let r = Reservation {
-        cpu_units: 256,
-        memory_mib: 512,
-        ..Reservation::default()
-    };
+    let r = Reservation { cpu_units: 256, memory_mib: 512, ..Reservation::default() };
     let strategies = [Rule::Random];
     let req = PlacementRequest {
         reservation: &r,
@@ -733,26 +630,17 @@ fn random_strategy_splits_placements_evenly_over_three_zones_across_seeds() {
     for seed in 0..n {
         let d = placement::place(&c, &req, &mut Streams::new(seed).get("placement"), false);
         let id = d.instance().expect("roomy cluster");
-        *per_az
-            .entry(c.instance(id).availability_zone.clone())
-            .or_default() += 1;
+        *per_az.entry(c.instance(id).availability_zone.clone()).or_default() += 1;
         per_instance[id.index()] += 1;
     }
     assert_eq!(per_az.len(), 3, "{per_az:?}");
     for (az, count) in &per_az {
         let share = *count as f64 / n as f64;
-        assert!(
-            (share - 1.0 / 3.0).abs() <= 0.03,
-            "{az}: share {share:.4}, expected 1/3 ± 0.03 ({per_az:?})"
-        );
+        assert!((share - 1.0 / 3.0).abs() <= 0.03, "{az}: share {share:.4}, expected 1/3 ± 0.03 ({per_az:?})");
     }
     for (k, count) in per_instance.iter().enumerate() {
         let share = *count as f64 / n as f64;
-        assert!(
-            (share - 1.0 / 6.0).abs() <= 0.03,
-            "i-{}: share {share:.4}, expected 1/6 ± 0.03 ({per_instance:?})",
-            k + 1
-        );
+        assert!((share - 1.0 / 6.0).abs() <= 0.03, "i-{}: share {share:.4}, expected 1/6 ± 0.03 ({per_instance:?})", k + 1);
     }
 }
 
@@ -770,11 +658,7 @@ fn random_tie_break_is_uniform_over_the_tied_instances() {
         c.instance_mut(InstanceId(k as u32)).remaining_memory_mib = memory;
     }
     let g = c.group_id("service:web");
-    let r = Reservation {
-        cpu_units: 256,
-        memory_mib: 512,
-        ..Reservation::default()
-    };
+    let r = Reservation { cpu_units: 256, memory_mib: 512, ..Reservation::default() };
     let strategies = [Rule::Binpack(BinpackField::Memory)];
     let req = PlacementRequest {
         reservation: &r,
@@ -788,17 +672,10 @@ fn random_tie_break_is_uniform_over_the_tied_instances() {
     let mut counts = [0u32; 5];
     let mut rng = Streams::new(2024).get("placement");
     for _ in 0..n as usize {
-        counts[placement::place(&c, &req, &mut rng, false)
-            .instance()
-            .expect("fits")
-            .index()] += 1;
+        counts[placement::place(&c, &req, &mut rng, false).instance().expect("fits").index()] += 1;
     }
     let (mean, sigma) = (n / 3.0, (n * (1.0 / 3.0) * (2.0 / 3.0)).sqrt());
-    assert_eq!(
-        (counts[0], counts[4]),
-        (0, 0),
-        "only the tied instances may be chosen: {counts:?}"
-    );
+    assert_eq!((counts[0], counts[4]), (0, 0), "only the tied instances may be chosen: {counts:?}");
     for (k, &count) in counts.iter().enumerate().take(4).skip(1) {
         assert!(
             (count as f64 - mean).abs() <= 4.0 * sigma,
@@ -814,11 +691,7 @@ fn random_tie_break_is_uniform_over_the_tied_instances() {
 fn first_tie_break_ignores_the_seed() {
     let mut c = equal_cluster(&ZONES, 2);
     let g = c.group_id("service:web");
-    let r = Reservation {
-        cpu_units: 256,
-        memory_mib: 512,
-        ..Reservation::default()
-    };
+    let r = Reservation { cpu_units: 256, memory_mib: 512, ..Reservation::default() };
     let strategies = Rule::service_default();
     let req = PlacementRequest {
         reservation: &r,
@@ -829,9 +702,6 @@ fn first_tie_break_ignores_the_seed() {
         tie_break: TieBreak::First,
     };
     for seed in 0..100 {
-        assert_eq!(
-            placement::place(&c, &req, &mut Streams::new(seed).get("placement"), false).instance(),
-            Some(InstanceId(0))
-        );
+        assert_eq!(placement::place(&c, &req, &mut Streams::new(seed).get("placement"), false).instance(), Some(InstanceId(0)));
     }
 }

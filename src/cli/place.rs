@@ -141,7 +141,9 @@ fn load_inputs(args: &PlaceArgs) -> Result<Inputs, Diagnostics> {
     if let Some(arg) = &args.strategy {
         let (p, text) = inline_or_file(arg, "strategy")?;
         match parse_array::<Vec<Strategy>>(&p, &text) {
-            Ok(s) if s.len() > placement::rules::MAX_STRATEGIES => errors.push(Diagnostic::error(&p, 0, 0, format!("{} strategies; ECS allows at most 5", s.len()))),
+            Ok(s) if s.len() > placement::rules::MAX_STRATEGIES => {
+                errors.push(Diagnostic::error(&p, 0, 0, format!("{} strategies; ECS allows at most 5", s.len())))
+            }
             Ok(s) => strategies = Some(s),
             Err(e) => errors.extend(e),
         }
@@ -164,7 +166,12 @@ fn load_inputs(args: &PlaceArgs) -> Result<Inputs, Diagnostics> {
         }
     }
     if constraints.len() > placement::rules::MAX_CONSTRAINTS {
-        errors.push(Diagnostic::error(Path::new("--constraints"), 0, 0, format!("{} constraints (task definition included); ECS allows 10", constraints.len())));
+        errors.push(Diagnostic::error(
+            Path::new("--constraints"),
+            0,
+            0,
+            format!("{} constraints (task definition included); ECS allows 10", constraints.len()),
+        ));
     }
     if errors.has_errors() {
         return Err(errors);
@@ -236,11 +243,21 @@ pub fn place(args: PlaceArgs) -> Result<ExitCode> {
                 // the reason of the first check it failed; once one task fails, the rest of
                 // the batch fails the same way, so they are reported once.
                 let detail = closest
-                    .map(|(id, r)| format!("The closest matching container-instance {} {}", inputs.cluster.instance(id).ec2_instance_id, r.closest_match_text()))
+                    .map(|(id, r)| {
+                        format!(
+                            "The closest matching container-instance {} {}",
+                            inputs.cluster.instance(id).ec2_instance_id,
+                            r.closest_match_text()
+                        )
+                    })
                     .unwrap_or_else(|| "no ACTIVE container instance in the cluster".into());
                 if let Some(e) = &explanation {
                     for (id, r) in &e.rejected {
-                        failures.push(Failure { arn: inputs.cluster.instance(*id).arn.clone(), reason: r.reason().code().into(), detail: r.to_string() });
+                        failures.push(Failure {
+                            arn: inputs.cluster.instance(*id).arn.clone(),
+                            reason: r.reason().code().into(),
+                            detail: r.to_string(),
+                        });
                     }
                 }
                 if failures.is_empty() {

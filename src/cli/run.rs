@@ -78,7 +78,10 @@ fn run_one(scenario: &Scenario, variant: Option<&str>, seed: u64, dir: &Path, sh
     let started = std::time::Instant::now();
     let total_minutes = scenario.duration.whole_secs().div_ceil(60).max(1);
     let bar = ProgressBar::with_draw_target(Some(total_minutes), ProgressDrawTarget::hidden());
-    bar.set_style(ProgressStyle::with_template("{spinner} simulated {pos}/{len} min [{bar:30}] {percent}% eta {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} simulated {pos}/{len} min [{bar:30}] {percent}% eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let mut shown = false;
     let outcome = sim::run_with(scenario, seed, RunOptions::default(), &mut |now| {
         bar.set_position(now.whole_secs() / 60);
@@ -146,7 +149,8 @@ fn run_variants(scenario: &Scenario, seed: u64, dir: &Path) -> Result<Vec<Summar
         })
         .collect();
     write_atomic(&dir.join("comparison.csv"), &csv_bytes(&rows)?)?;
-    chart::comparison_chart(&series, &dir.join("comparison.png"), &dir.join("comparison.svg")).map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+    chart::comparison_chart(&series, &dir.join("comparison.png"), &dir.join("comparison.svg"))
+        .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
     Ok(summaries)
 }
 
@@ -161,7 +165,14 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
         let label = s.variant.as_deref().map(|v| format!(" [{v}]")).unwrap_or_default();
         println!(
             "{}{}: {} tasks submitted, {} placed, {} failed, {} waiting at end; wait to place mean {:.1} s, p95 {:.1} s",
-            s.scenario, label, s.tasks.submitted, s.tasks.placed, s.tasks.failed, s.tasks.waiting_at_end, s.wait_to_place_s.mean, s.wait_to_place_s.p95
+            s.scenario,
+            label,
+            s.tasks.submitted,
+            s.tasks.placed,
+            s.tasks.failed,
+            s.tasks.waiting_at_end,
+            s.wait_to_place_s.mean,
+            s.wait_to_place_s.p95
         );
         println!(
             "  reservation (cluster, per-minute mean/p95/max): CPU {:.1}/{:.1}/{:.1} %, memory {:.1}/{:.1}/{:.1} %; stranded CPU {:.1} %, memory {:.1} %",

@@ -3,8 +3,7 @@
 //! `release_task`, which keep resources and group counts consistent.
 
 use super::instance::{
-    Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE,
-    DEFAULT_RESERVED_TCP_PORTS,
+    Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE, DEFAULT_RESERVED_TCP_PORTS,
 };
 use super::instance_types::InstanceType;
 use super::task_def::Reservation;

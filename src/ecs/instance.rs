@@ -265,10 +265,6 @@ impl InstanceFacts for FactsView<'_> {
         self.instance.running_tasks_count
     }
     fn any_task_group(&self, pred: &mut dyn FnMut(&str) -> bool) -> bool {
-        self.instance
-            .groups
-            .iter()
-            .filter(|g| g.active > 0)
-            .any(|g| self.group_names.get(g.group.0 as usize).is_some_and(|n| pred(n)))
+        self.instance.groups.iter().filter(|g| g.active > 0).any(|g| self.group_names.get(g.group.0 as usize).is_some_and(|n| pred(n)))
     }
 }

@@ -70,7 +70,16 @@ const fn t(
     trunk_eni_tasks: Option<u32>,
     price_usd_per_hour: f64,
 ) -> InstanceType {
-    InstanceType { name, architecture, vcpus, memory_mib_nominal: memory_gib * 1024, max_enis, trunk_eni_tasks, gpus: 0, price_usd_per_hour }
+    InstanceType {
+        name,
+        architecture,
+        vcpus,
+        memory_mib_nominal: memory_gib * 1024,
+        max_enis,
+        trunk_eni_tasks,
+        gpus: 0,
+        price_usd_per_hour,
+    }
 }
 
 use Architecture::{Arm64, X86_64};

@@ -134,9 +134,8 @@ impl TaskDefinition {
     /// static; bridge mappings without one are dynamic; awsvpc ports live on the task's own ENI
     /// and reserve nothing on the host.
     pub fn reservation(&self) -> Reservation {
-        let memory_mib = self.memory_mib.unwrap_or_else(|| {
-            self.containers.iter().map(|c| c.memory_reservation_mib.or(c.memory_mib).unwrap_or(0)).sum()
-        });
+        let memory_mib =
+            self.memory_mib.unwrap_or_else(|| self.containers.iter().map(|c| c.memory_reservation_mib.or(c.memory_mib).unwrap_or(0)).sum());
         let cpu_units = self.cpu_units.unwrap_or_else(|| self.containers.iter().map(|c| c.cpu_units.unwrap_or(0)).sum());
         let mut r = Reservation {
             cpu_units,

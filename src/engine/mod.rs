@@ -8,5 +8,5 @@ pub mod random;
 pub mod time;
 
 pub use queue::EventQueue;
-pub use random::{Streams, StreamRng};
+pub use random::{StreamRng, Streams};
 pub use time::{SimTime, Span, SpanParseError};

@@ -90,19 +90,13 @@ impl Span {
         let mut total_us: u128 = 0;
         let mut rest = s;
         while !rest.is_empty() {
-            let num_len = rest
-                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-                .unwrap_or(rest.len());
+            let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
             if num_len == 0 {
                 return Err(SpanParseError::new(text, "expected a number before the unit"));
             }
-            let number: f64 = rest[..num_len]
-                .parse()
-                .map_err(|_| SpanParseError::new(text, "malformed number"))?;
+            let number: f64 = rest[..num_len].parse().map_err(|_| SpanParseError::new(text, "malformed number"))?;
             rest = &rest[num_len..];
-            let unit_len = rest
-                .find(|c: char| c.is_ascii_digit() || c == '.')
-                .unwrap_or(rest.len());
+            let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
             let unit = &rest[..unit_len];
             rest = &rest[unit_len..];
             let scale_us = match unit {
@@ -113,12 +107,7 @@ impl Span {
                 "h" => 3600e6,
                 "d" => 86400e6,
                 "" => return Err(SpanParseError::new(text, "missing unit after a number")),
-                _ => {
-                    return Err(SpanParseError::new(
-                        text,
-                        "unknown unit; use us, ms, s, m, h or d (e.g. \"90s\", \"1h30m\")",
-                    ))
-                }
+                _ => return Err(SpanParseError::new(text, "unknown unit; use us, ms, s, m, h or d (e.g. \"90s\", \"1h30m\")")),
             };
             let us = number * scale_us;
             if !us.is_finite() || us < 0.0 {
@@ -126,9 +115,7 @@ impl Span {
             }
             total_us += us.round() as u128;
         }
-        u64::try_from(total_us)
-            .map(Span)
-            .map_err(|_| SpanParseError::new(text, "duration out of range"))
+        u64::try_from(total_us).map(Span).map_err(|_| SpanParseError::new(text, "duration out of range"))
     }
 }
 

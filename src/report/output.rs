@@ -17,7 +17,7 @@ pub fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
     for r in rows {
         w.serialize(r)?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
 }
 
 /// Writes every output of one run into `dir` (created if missing).
@@ -32,6 +32,7 @@ pub fn write_run(dir: &Path, summary: &Summary, minutes: &[MinuteRow], events: &
         Some(v) => format!("{} — {v}: reservation per zone", summary.scenario),
         None => format!("{}: reservation per zone", summary.scenario),
     };
-    chart::reservation_chart(minutes, &title, &dir.join("reservation.png"), &dir.join("reservation.svg")).map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+    chart::reservation_chart(minutes, &title, &dir.join("reservation.png"), &dir.join("reservation.svg"))
+        .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
     Ok(())
 }

@@ -1,9 +1,9 @@
 //! The headline figures of one run (`summary.json`): what was asked, what happened, and the
 //! reservation and stranded capacity per zone and for the cluster.
 
+use crate::scenario::Scenario;
 use crate::sim::recorder::MinuteRow;
 use crate::sim::RunOutcome;
-use crate::scenario::Scenario;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -24,7 +24,11 @@ impl Stats {
         let mut sorted = values.to_vec();
         sorted.sort_by(f64::total_cmp);
         let rank = ((0.95 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-        Stats { mean: round4(values.iter().sum::<f64>() / values.len() as f64), p95: round4(sorted[rank - 1]), max: round4(sorted[sorted.len() - 1]) }
+        Stats {
+            mean: round4(values.iter().sum::<f64>() / values.len() as f64),
+            p95: round4(sorted[rank - 1]),
+            max: round4(sorted[sorted.len() - 1]),
+        }
     }
 }
 
@@ -92,7 +96,13 @@ impl Summary {
             }
         };
         let cluster_rows: Vec<&MinuteRow> = r.minutes.iter().filter(|m| m.zone == "cluster").collect();
-        let mean = |f: &dyn Fn(&MinuteRow) -> f64| if cluster_rows.is_empty() { 0.0 } else { round4(cluster_rows.iter().map(|m| f(m)).sum::<f64>() / cluster_rows.len() as f64) };
+        let mean = |f: &dyn Fn(&MinuteRow) -> f64| {
+            if cluster_rows.is_empty() {
+                0.0
+            } else {
+                round4(cluster_rows.iter().map(|m| f(m)).sum::<f64>() / cluster_rows.len() as f64)
+            }
+        };
         let registered_cpu: u64 = outcome.cluster.instances.iter().map(|i| i.registered_cpu_units as u64).sum();
         let registered_mem: u64 = outcome.cluster.instances.iter().map(|i| i.registered_memory_mib as u64).sum();
         let cpu_units_mean = mean(&|m| m.stranded_cpu_units as f64);
@@ -121,7 +131,11 @@ impl Summary {
                 cpu_units_mean,
                 memory_mib_mean,
                 cpu_pct_of_registered_mean: if registered_cpu == 0 { 0.0 } else { round4(cpu_units_mean * 100.0 / registered_cpu as f64) },
-                memory_pct_of_registered_mean: if registered_mem == 0 { 0.0 } else { round4(memory_mib_mean * 100.0 / registered_mem as f64) },
+                memory_pct_of_registered_mean: if registered_mem == 0 {
+                    0.0
+                } else {
+                    round4(memory_mib_mean * 100.0 / registered_mem as f64)
+                },
             },
             events_handled: outcome.events_handled,
         }

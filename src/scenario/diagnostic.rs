@@ -29,7 +29,15 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(file: &Path, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, file: file.to_path_buf(), line, column, message: message.into(), help: None, source_line: None }
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+            help: None,
+            source_line: None,
+        }
     }
     pub fn warning(file: &Path, line: usize, column: usize, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, line, column, message) }

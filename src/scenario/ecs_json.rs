@@ -36,8 +36,8 @@ mod task_def;
 pub use cluster_state::{load_container_instances, load_tasks};
 pub use service::load_service;
 pub use task_def::{
-    load_task_definition, load_task_definition_with, parse_task_cpu, parse_task_memory,
-    TaskDefinitionLimits, MAX_EC2_TASK_CPU_UNITS, MIN_EC2_TASK_CPU_UNITS,
+    load_task_definition, load_task_definition_with, parse_task_cpu, parse_task_memory, TaskDefinitionLimits, MAX_EC2_TASK_CPU_UNITS,
+    MIN_EC2_TASK_CPU_UNITS,
 };
 
 use super::diagnostic::{line_col, Diagnostic, Diagnostics, Severity};
@@ -51,8 +51,7 @@ use std::fmt;
 use std::path::Path;
 
 /// The help given when text looks like an unrendered template.
-const TEMPLATE_HELP: &str =
-    "substitute the template placeholders (e.g. <SERVICE_PORT>, {{ ... }}) before loading";
+const TEMPLATE_HELP: &str = "substitute the template placeholders (e.g. <SERVICE_PORT>, {{ ... }}) before loading";
 
 /// One owned step of a JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,37 +152,20 @@ struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     fn new(file: &'a Path, text: &'a str) -> Self {
-        Ctx {
-            file,
-            text,
-            diags: Diagnostics::default(),
-            unmodelled: BTreeMap::new(),
-        }
+        Ctx { file, text, diags: Diagnostics::default(), unmodelled: BTreeMap::new() }
     }
 
     /// A message located at `path` (or at the nearest enclosing value that exists).
-    fn diag(
-        &self,
-        severity: Severity,
-        path: &JPath,
-        at: At,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    fn diag(&self, severity: Severity, path: &JPath, at: At, message: impl Into<String>) -> Diagnostic {
         let segs = path.segs();
         let (loc, found) = locate_nearest(self.text, &segs);
         let exact = found == segs.len();
         let offset = match at {
             At::Key if exact => loc.key.unwrap_or(loc.value),
-            At::InString(i) if exact => {
-                string_char_offset(self.text, loc.value, i).unwrap_or(loc.value)
-            }
+            At::InString(i) if exact => string_char_offset(self.text, loc.value, i).unwrap_or(loc.value),
             _ => loc.value,
         };
-        let (line, column) = if self.text.trim().is_empty() {
-            (0, 0)
-        } else {
-            line_col(self.text, offset)
-        };
+        let (line, column) = if self.text.trim().is_empty() { (0, 0) } else { line_col(self.text, offset) };
         let d = match severity {
             Severity::Error => Diagnostic::error(self.file, line, column, message),
             Severity::Warning => Diagnostic::warning(self.file, line, column, message),
@@ -196,16 +178,8 @@ impl<'a> Ctx<'a> {
         self.diags.push(d);
     }
 
-    fn error_help(
-        &mut self,
-        path: &JPath,
-        at: At,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        let d = self
-            .diag(Severity::Error, path, at, message)
-            .with_help(help);
+    fn error_help(&mut self, path: &JPath, at: At, message: impl Into<String>, help: impl Into<String>) {
+        let d = self.diag(Severity::Error, path, at, message).with_help(help);
         self.diags.push(d);
     }
 
@@ -214,16 +188,8 @@ impl<'a> Ctx<'a> {
         self.diags.push(d);
     }
 
-    fn warn_help(
-        &mut self,
-        path: &JPath,
-        at: At,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        let d = self
-            .diag(Severity::Warning, path, at, message)
-            .with_help(help);
+    fn warn_help(&mut self, path: &JPath, at: At, message: impl Into<String>, help: impl Into<String>) {
+        let d = self.diag(Severity::Warning, path, at, message).with_help(help);
         self.diags.push(d);
     }
 
@@ -239,19 +205,10 @@ impl<'a> Ctx<'a> {
     /// One placement constraint (spec §3.1), with CQL errors located at their column inside
     /// the expression string. `in_task_definition` rejects `distinctInstance`, which
     /// RegisterTaskDefinition does not accept.
-    fn constraint_at(
-        &mut self,
-        v: &Value,
-        path: &JPath,
-        in_task_definition: bool,
-    ) -> Option<Constraint> {
+    fn constraint_at(&mut self, v: &Value, path: &JPath, in_task_definition: bool) -> Option<Constraint> {
         let raw: RawConstraint = self.de(v, path)?;
         let Some(kind) = raw.kind else {
-            self.error(
-                path,
-                At::Value,
-                "a placement constraint needs a `type` (\"distinctInstance\" or \"memberOf\")",
-            );
+            self.error(path, At::Value, "a placement constraint needs a `type` (\"distinctInstance\" or \"memberOf\")");
             return None;
         };
         let kind = self.needed_str(&kind, &path.key("type"))?;
@@ -291,11 +248,7 @@ impl<'a> Ctx<'a> {
     fn strategy_at(&mut self, v: &Value, path: &JPath) -> Option<Strategy> {
         let raw: RawStrategy = self.de(v, path)?;
         let Some(kind) = raw.kind else {
-            self.error(
-                path,
-                At::Value,
-                "a placement strategy needs a `type` (\"binpack\", \"spread\" or \"random\")",
-            );
+            self.error(path, At::Value, "a placement strategy needs a `type` (\"binpack\", \"spread\" or \"random\")");
             return None;
         };
         let kind = self.needed_str(&kind, &path.key("type"))?;
@@ -305,10 +258,7 @@ impl<'a> Ctx<'a> {
         match Strategy::parse(kind, raw.field.as_deref()) {
             Ok(s) => Some(s),
             Err(m) => {
-                let at = match (
-                    matches!(kind, "binpack" | "spread" | "random"),
-                    raw.field.is_some(),
-                ) {
+                let at = match (matches!(kind, "binpack" | "spread" | "random"), raw.field.is_some()) {
                     (true, true) => path.key("field"),
                     (true, false) => path.clone(),
                     (false, _) => path.key("type"),
@@ -334,35 +284,16 @@ impl<'a> Ctx<'a> {
     fn syntax_error(&self, e: &serde_json::Error) -> Diagnostic {
         // serde_json counts columns in bytes; diagnostics count characters.
         let line = e.line().max(1);
-        let line_start: usize = self
-            .text
-            .split_inclusive('\n')
-            .take(line - 1)
-            .map(str::len)
-            .sum();
+        let line_start: usize = self.text.split_inclusive('\n').take(line - 1).map(str::len).sum();
         let offset = line_start + e.column().saturating_sub(1);
-        let (line, column) = if self.text.is_empty() {
-            (0, 0)
-        } else {
-            line_col(self.text, offset)
-        };
+        let (line, column) = if self.text.is_empty() { (0, 0) } else { line_col(self.text, offset) };
         let full = e.to_string();
-        let what = full
-            .rsplit_once(" at line ")
-            .map_or(full.as_str(), |(m, _)| m);
-        let mut d = Diagnostic::error(self.file, line, column, format!("invalid JSON: {what}"))
-            .with_source(self.text);
+        let what = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m);
+        let mut d = Diagnostic::error(self.file, line, column, format!("invalid JSON: {what}")).with_source(self.text);
         // Placeholders near the error (its line or the ones around it) mean a template.
-        let near: Vec<&str> = self
-            .text
-            .lines()
-            .skip(line.saturating_sub(2))
-            .take(3)
-            .collect();
+        let near: Vec<&str> = self.text.lines().skip(line.saturating_sub(2)).take(3).collect();
         if let Some(p) = near.iter().find_map(|l| find_placeholder(l)) {
-            d = d.with_help(format!(
-                "`{p}` looks like a template placeholder, which is not JSON: {TEMPLATE_HELP}"
-            ));
+            d = d.with_help(format!("`{p}` looks like a template placeholder, which is not JSON: {TEMPLATE_HELP}"));
         }
         d
     }
@@ -386,12 +317,7 @@ impl<'a> Ctx<'a> {
                     .and_then(Value::as_str)
                     .and_then(find_placeholder)
                     .map(|p| format!("`{p}` is a template placeholder; {TEMPLATE_HELP}"));
-                let mut d = self.diag(
-                    Severity::Error,
-                    &full,
-                    At::Value,
-                    format!("`{full}`: {inner}"),
-                );
+                let mut d = self.diag(Severity::Error, &full, At::Value, format!("`{full}`: {inner}"));
                 if let Some(h) = help {
                     d = d.with_help(h);
                 }
@@ -409,9 +335,7 @@ impl<'a> Ctx<'a> {
             let here = path.key(name);
             match schema.field(name) {
                 Some(Field::Modelled(Shape::Leaf)) | Some(Field::Derived) => {}
-                Some(Field::Modelled(Shape::Object(s))) => {
-                    self.check_fields(child, s, &here, unknown)
-                }
+                Some(Field::Modelled(Shape::Object(s))) => self.check_fields(child, s, &here, unknown),
                 Some(Field::Modelled(Shape::ArrayOf(s))) => {
                     if let Value::Array(items) = child {
                         for (i, item) in items.iter().enumerate() {
@@ -421,10 +345,7 @@ impl<'a> Ctx<'a> {
                 }
                 Some(Field::Unmodelled) => {
                     if !is_empty(child) {
-                        self.unmodelled
-                            .entry(here.grouped())
-                            .or_insert_with(|| (here.clone(), 0))
-                            .1 += 1;
+                        self.unmodelled.entry(here.grouped()).or_insert_with(|| (here.clone(), 0)).1 += 1;
                     }
                 }
                 None => self.unknown_field(name, schema, &here, unknown),
@@ -434,10 +355,7 @@ impl<'a> Ctx<'a> {
 
     fn unknown_field(&mut self, name: &str, schema: &Schema, here: &JPath, severity: Severity) {
         let message = match severity {
-            Severity::Error => format!(
-                "unknown field `{name}` in {}: it is not part of the ECS API",
-                schema.what
-            ),
+            Severity::Error => format!("unknown field `{name}` in {}: it is not part of the ECS API", schema.what),
             Severity::Warning => {
                 format!("field `{here}` is not part of the ECS API as ecsim knows it; ignored")
             }
@@ -447,11 +365,7 @@ impl<'a> Ctx<'a> {
                 format!("did you mean `{s}`? Field names are case-sensitive")
             }
             Some(s) => format!("did you mean `{s}`?"),
-            None => format!(
-                "the fields of {} are: {}",
-                schema.what,
-                schema.names().collect::<Vec<_>>().join(", ")
-            ),
+            None => format!("the fields of {} are: {}", schema.what, schema.names().collect::<Vec<_>>().join(", ")),
         };
         let d = self.diag(severity, here, At::Key, message).with_help(help);
         self.diags.push(d);
@@ -461,16 +375,8 @@ impl<'a> Ctx<'a> {
     fn flush_unmodelled(&mut self, grouped: bool) {
         let entries = std::mem::take(&mut self.unmodelled);
         for (key, (first, count)) in entries {
-            let (shown, suffix) = if grouped {
-                (key, format!(" (in {count} entries)"))
-            } else {
-                (first.to_string(), String::new())
-            };
-            self.warn(
-                &first,
-                At::Key,
-                format!("field `{shown}` is not modelled by ecsim and is ignored{suffix}"),
-            );
+            let (shown, suffix) = if grouped { (key, format!(" (in {count} entries)")) } else { (first.to_string(), String::new()) };
+            self.warn(&first, At::Key, format!("field `{shown}` is not modelled by ecsim and is ignored{suffix}"));
         }
     }
 
@@ -490,11 +396,7 @@ impl<'a> Ctx<'a> {
     /// strings are errors that name them.
     fn int(&mut self, s: &Scalar, path: &JPath, min: i64, max: i64) -> Option<i64> {
         let n = match s {
-            Scalar::Num(n) => n.as_i64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            }),
+            Scalar::Num(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)),
             Scalar::Str(t) => {
                 if let Some(p) = find_placeholder(t) {
                     self.placeholder_error(path, p);
@@ -506,19 +408,11 @@ impl<'a> Ctx<'a> {
         match n {
             Some(n) if (min..=max).contains(&n) => Some(n),
             Some(n) => {
-                self.error(
-                    path,
-                    At::Value,
-                    format!("`{path}` is {n}; it must be between {min} and {max}"),
-                );
+                self.error(path, At::Value, format!("`{path}` is {n}; it must be between {min} and {max}"));
                 None
             }
             None => {
-                self.error(
-                    path,
-                    At::Value,
-                    format!("`{path}` must be a whole number, not {s}"),
-                );
+                self.error(path, At::Value, format!("`{path}` must be a whole number, not {s}"));
                 None
             }
         }
@@ -537,9 +431,7 @@ impl<'a> Ctx<'a> {
         self.error_help(
             path,
             At::Value,
-            format!(
-                "`{path}` is the template placeholder `{placeholder}`, but ecsim needs its value"
-            ),
+            format!("`{path}` is the template placeholder `{placeholder}`, but ecsim needs its value"),
             TEMPLATE_HELP,
         );
     }
@@ -550,11 +442,7 @@ impl<'a> Ctx<'a> {
         if let Some(a) = allowed.iter().find(|a| **a == s) {
             return Some(a);
         }
-        let list = allowed
-            .iter()
-            .map(|a| format!("\"{a}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
         let message = format!("`{path}` is \"{s}\"; expected one of {list}");
         match did_you_mean(s, allowed.iter().copied()) {
             Some(m) => self.error_help(path, At::Value, message, format!("did you mean \"{m}\"?")),
@@ -569,10 +457,7 @@ impl<'a> Ctx<'a> {
         let Some(s) = self.needed_str(s, path) else {
             return false;
         };
-        let ok = !s.is_empty()
-            && s.len() <= 255
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let ok = !s.is_empty() && s.len() <= 255 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !ok {
             self.error(path, At::Value, format!("{what} \"{s}\" is not valid: use 1–255 letters, numbers, hyphens and underscores"));
         }
@@ -612,9 +497,7 @@ impl<'de> Deserialize<'de> for Scalar {
                 Ok(Scalar::Num(v.into()))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
-                serde_json::Number::from_f64(v)
-                    .map(Scalar::Num)
-                    .ok_or_else(|| E::custom("not a finite number"))
+                serde_json::Number::from_f64(v).map(Scalar::Num).ok_or_else(|| E::custom("not a finite number"))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
                 Ok(Scalar::Str(v.to_string()))
@@ -680,13 +563,8 @@ fn find_placeholder(s: &str) -> Option<&str> {
     let mut base = 0;
     while let Some(i) = rest.find('<') {
         let after = &rest[i + 1..];
-        let len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(after.len());
-        if len > 0
-            && after[len..].starts_with('>')
-            && after[..len].chars().any(|c| c.is_ascii_uppercase())
-        {
+        let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+        if len > 0 && after[len..].starts_with('>') && after[..len].chars().any(|c| c.is_ascii_uppercase()) {
             let start = base + i;
             return Some(&s[start..start + len + 2]);
         }
@@ -727,9 +605,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -745,14 +621,8 @@ mod tests {
 
     #[test]
     fn placeholders_are_recognised_in_their_usual_forms() {
-        assert_eq!(
-            find_placeholder("arn:aws:iam::<AWS_ACCOUNT_ID>:role"),
-            Some("<AWS_ACCOUNT_ID>")
-        );
-        assert_eq!(
-            find_placeholder("img:{{ must_env `TAG` }}"),
-            Some("{{ must_env `TAG` }}")
-        );
+        assert_eq!(find_placeholder("arn:aws:iam::<AWS_ACCOUNT_ID>:role"), Some("<AWS_ACCOUNT_ID>"));
+        assert_eq!(find_placeholder("img:{{ must_env `TAG` }}"), Some("{{ must_env `TAG` }}"));
         assert_eq!(find_placeholder("${PORT}"), Some("${PORT}"));
         assert_eq!(find_placeholder("a < b and c > d"), None);
         assert_eq!(find_placeholder("<html>"), None);
@@ -762,14 +632,8 @@ mod tests {
     #[test]
     fn suggestions_catch_typos_and_case() {
         let names = ["memory", "memoryReservation", "cpu", "name"];
-        assert_eq!(
-            did_you_mean("memroy", names.iter().copied()),
-            Some("memory")
-        );
-        assert_eq!(
-            did_you_mean("Memory", names.iter().copied()),
-            Some("memory")
-        );
+        assert_eq!(did_you_mean("memroy", names.iter().copied()), Some("memory"));
+        assert_eq!(did_you_mean("Memory", names.iter().copied()), Some("memory"));
         assert_eq!(did_you_mean("cpus", names.iter().copied()), Some("cpu"));
         assert_eq!(did_you_mean("volumes", names.iter().copied()), None);
         assert_eq!(edit_distance("abc", "acb"), 1);
@@ -781,36 +645,19 @@ mod tests {
         // the escaped quote counts as one character of the expression.
         let text = "{\"placementConstraints\": [\n  {\"type\": \"memberOf\", \"expression\": \"a\\\"b == c\"}]}";
         let ctx = Ctx::new(Path::new("t.json"), text);
-        let path = JPath::root()
-            .key("placementConstraints")
-            .idx(0)
-            .key("expression");
+        let path = JPath::root().key("placementConstraints").idx(0).key("expression");
         let d = ctx.diag(Severity::Error, &path, At::InString(4), "bad");
         // Line 2 is `  {"type": "memberOf", "expression": "a\"b == c"}]}`; the opening quote
         // of the value is column 38, so expression column 5 (the first `=`) is file column 44.
         assert_eq!((d.line, d.column), (2, 44));
-        assert_eq!(
-            d.source_line.as_deref().and_then(|l| l.get(43..44)),
-            Some("=")
-        );
+        assert_eq!(d.source_line.as_deref().and_then(|l| l.get(43..44)), Some("="));
     }
 
     #[test]
     fn paths_print_like_the_ecs_docs() {
-        let p = JPath::root()
-            .key("containerDefinitions")
-            .idx(0)
-            .key("portMappings")
-            .idx(1)
-            .key("hostPort");
-        assert_eq!(
-            p.to_string(),
-            "containerDefinitions[0].portMappings[1].hostPort"
-        );
-        assert_eq!(
-            p.grouped(),
-            "containerDefinitions[*].portMappings[*].hostPort"
-        );
+        let p = JPath::root().key("containerDefinitions").idx(0).key("portMappings").idx(1).key("hostPort");
+        assert_eq!(p.to_string(), "containerDefinitions[0].portMappings[1].hostPort");
+        assert_eq!(p.grouped(), "containerDefinitions[*].portMappings[*].hostPort");
         assert_eq!(JPath::root().to_string(), "(top level)");
     }
 }

@@ -32,10 +32,7 @@ pub struct Location {
 ///
 /// When an object holds the same name twice, the last one wins, as in `serde_json::Value`.
 pub fn locate(text: &str, path: &[PathSeg]) -> Option<Location> {
-    let mut s = Scanner {
-        b: text.as_bytes(),
-        pos: 0,
-    };
+    let mut s = Scanner { b: text.as_bytes(), pos: 0 };
     s.ws();
     s.peek()?;
     let mut key = None;
@@ -65,13 +62,7 @@ pub fn locate_nearest(text: &str, path: &[PathSeg]) -> (Location, usize) {
         }
     }
     // Not even a value at the top (blank text): point at the first byte.
-    (
-        Location {
-            key: None,
-            value: 0,
-        },
-        0,
-    )
+    (Location { key: None, value: 0 }, 0)
 }
 
 /// The byte offset, in `text`, of the character with 0-based index `char_index` of the
@@ -98,9 +89,7 @@ pub fn string_char_offset(text: &str, string_start: usize, char_index: usize) ->
                 if esc == b'u' {
                     let hi = hex4(b, pos + 2)?;
                     // A surrogate pair is one character written as two escapes.
-                    let pair = (0xD800..0xDC00).contains(&hi)
-                        && b.get(pos + 6) == Some(&b'\\')
-                        && b.get(pos + 7) == Some(&b'u');
+                    let pair = (0xD800..0xDC00).contains(&hi) && b.get(pos + 6) == Some(&b'\\') && b.get(pos + 7) == Some(&b'u');
                     pos += if pair { 12 } else { 6 };
                 } else {
                     pos += 2;
@@ -296,17 +285,7 @@ mod tests {
 
     #[test]
     fn finds_keys_and_values_along_a_path() {
-        let loc = locate(
-            DOC,
-            &[
-                Key("containerDefinitions"),
-                Index(1),
-                Key("portMappings"),
-                Index(0),
-                Key("hostPort"),
-            ],
-        )
-        .unwrap();
+        let loc = locate(DOC, &[Key("containerDefinitions"), Index(1), Key("portMappings"), Index(0), Key("hostPort")]).unwrap();
         assert!(at(DOC, loc.key.unwrap()).starts_with("\"hostPort\""));
         assert!(at(DOC, loc.value).starts_with("8080}"));
         let loc = locate(DOC, &[Key("containerDefinitions"), Index(1)]).unwrap();
@@ -324,8 +303,7 @@ mod tests {
     fn missing_steps_give_none_and_nearest_gives_the_parent() {
         assert_eq!(locate(DOC, &[Key("memory")]), None);
         assert_eq!(locate(DOC, &[Key("containerDefinitions"), Index(7)]), None);
-        let (loc, found) =
-            locate_nearest(DOC, &[Key("containerDefinitions"), Index(0), Key("memory")]);
+        let (loc, found) = locate_nearest(DOC, &[Key("containerDefinitions"), Index(0), Key("memory")]);
         assert_eq!(found, 2);
         assert!(at(DOC, loc.value).starts_with("{\"name\": \"a\""));
     }
@@ -350,18 +328,7 @@ mod tests {
 
     #[test]
     fn never_panics_on_garbage() {
-        for text in [
-            "",
-            "{",
-            "[",
-            "{\"a\"",
-            "{\"a\":",
-            "{\"a\": [1,",
-            "\"\\",
-            "{\"a\" 1}",
-            "]",
-            "{\"\\u12",
-        ] {
+        for text in ["", "{", "[", "{\"a\"", "{\"a\":", "{\"a\": [1,", "\"\\", "{\"a\" 1}", "]", "{\"\\u12"] {
             let _ = locate(text, &[Key("a"), Index(0), Key("b")]);
             let _ = locate_nearest(text, &[Key("a"), Index(3)]);
             let _ = string_char_offset(text, 0, 3);

@@ -31,7 +31,8 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
         let (line, col) = e.span().map_or((0, 0), |s| line_col(text, s.start));
         Diagnostic::error(path, line, col, e.message().trim().to_string()).with_source(text).with_help(toml_help(e.message()))
     })?;
-    let mut cx = Cx { path, text, dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(), diags: Diagnostics::default(), hasher: Sha256::new() };
+    let mut cx =
+        Cx { path, text, dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(), diags: Diagnostics::default(), hasher: Sha256::new() };
     cx.hasher.update(text.as_bytes());
     let scenario = cx.build(raw);
     if cx.diags.has_errors() {
@@ -52,6 +53,9 @@ fn toml_help(message: &str) -> String {
         "see docs/scenarios.md for the expected form".into()
     }
 }
+
+/// A placement given by a template or by strategy and constraints; `None` keeps the default.
+type Placement = (Option<Vec<Strategy>>, Option<Vec<Constraint>>);
 
 struct Cx<'a> {
     path: &'a Path,
@@ -95,7 +99,11 @@ impl Cx<'_> {
         if raw.workload.is_empty() {
             self.diags.push(Diagnostic::warning(self.path, 0, 0, "the scenario has no [[workload]]: nothing will be placed"));
         }
-        let name = raw.scenario.name.clone().unwrap_or_else(|| self.path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned()));
+        let name = raw
+            .scenario
+            .name
+            .clone()
+            .unwrap_or_else(|| self.path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned()));
         let default_explain = cluster.as_ref().is_some_and(|c| c.instances.len() <= 200);
         Some(Scenario {
             name,
@@ -154,7 +162,11 @@ impl Cx<'_> {
                 self.error_at(
                     group.instance_type.span(),
                     format!("unknown instance type {name:?}"),
-                    format!("{}known types: {}", suggestion.map(|s| format!("did you mean {s:?}? ")).unwrap_or_default(), instance_types::known_names().join(", ")),
+                    format!(
+                        "{}known types: {}",
+                        suggestion.map(|s| format!("did you mean {s:?}? ")).unwrap_or_default(),
+                        instance_types::known_names().join(", ")
+                    ),
                 );
                 ok = false;
                 continue;
@@ -163,7 +175,11 @@ impl Cx<'_> {
                 Some(zs) => {
                     for z in zs {
                         if !zones.is_empty() && !zones.contains(z.get_ref()) {
-                            self.error_at(z.span(), format!("zone {:?} is not one of the cluster's zones", z.get_ref()), format!("use one of {zones:?} or add it to [cluster] zones"));
+                            self.error_at(
+                                z.span(),
+                                format!("zone {:?} is not one of the cluster's zones", z.get_ref()),
+                                format!("use one of {zones:?} or add it to [cluster] zones"),
+                            );
                             ok = false;
                         }
                     }
@@ -172,13 +188,21 @@ impl Cx<'_> {
                 None => zones.clone(),
             };
             if group_zones.is_empty() {
-                self.error_at(group.instance_type.span(), "no availability zone for this instance group", "set [cluster] zones = [\"us-east-1a\", ...] or the group's zones");
+                self.error_at(
+                    group.instance_type.span(),
+                    "no availability zone for this instance group",
+                    "set [cluster] zones = [\"us-east-1a\", ...] or the group's zones",
+                );
                 ok = false;
                 continue;
             }
             if let Some(price) = group.price_usd_per_hour {
                 if !(price.is_finite() && price >= 0.0) {
-                    self.error_at(group.instance_type.span(), format!("price_usd_per_hour {price} is not a non-negative number"), "give the hourly price in USD, e.g. 0.096");
+                    self.error_at(
+                        group.instance_type.span(),
+                        format!("price_usd_per_hour {price} is not a non-negative number"),
+                        "give the hourly price in USD, e.g. 0.096",
+                    );
                 }
             }
             for i in 0..*group.count.get_ref() {
@@ -210,13 +234,21 @@ impl Cx<'_> {
         for raw in raws {
             let name = raw.name.get_ref().clone();
             if out.iter().any(|(n, _)| *n == name) {
-                self.error_at(raw.name.span(), format!("task definition {name:?} is defined twice"), "give each [[task_definitions]] a distinct name");
+                self.error_at(
+                    raw.name.span(),
+                    format!("task definition {name:?} is defined twice"),
+                    "give each [[task_definitions]] a distinct name",
+                );
                 continue;
             }
             let td = match &raw.file {
                 Some(file) => {
                     if raw.cpu.is_some() || raw.memory.is_some() || raw.family.is_some() {
-                        self.error_at(file.span(), "a task definition has both `file` and inline fields", "use either file = \"...\" or the inline cpu/memory/... keys");
+                        self.error_at(
+                            file.span(),
+                            "a task definition has both `file` and inline fields",
+                            "use either file = \"...\" or the inline cpu/memory/... keys",
+                        );
                     }
                     let Some((p, t)) = self.read_file(file) else { continue };
                     match ecs_json::load_task_definition(&p, &t) {
@@ -252,10 +284,15 @@ impl Cx<'_> {
             }
         };
         let Some(memory) = raw.memory else {
-            self.error_at(raw.name.span(), format!("inline task definition {name:?} has no memory"), "add memory = <MiB>, or file = \"taskdef.json\"");
+            self.error_at(
+                raw.name.span(),
+                format!("inline task definition {name:?} has no memory"),
+                "add memory = <MiB>, or file = \"taskdef.json\"",
+            );
             return None;
         };
-        let mut ports: Vec<PortMapping> = raw.host_ports.iter().map(|&p| PortMapping { container_port: p, host_port: Some(p), protocol: Protocol::Tcp }).collect();
+        let mut ports: Vec<PortMapping> =
+            raw.host_ports.iter().map(|&p| PortMapping { container_port: p, host_port: Some(p), protocol: Protocol::Tcp }).collect();
         ports.extend((0..raw.dynamic_ports).map(|i| PortMapping { container_port: 8000 + i, host_port: None, protocol: Protocol::Tcp }));
         Some(TaskDefinition {
             family: raw.family.clone().unwrap_or_else(|| name.to_string()),
@@ -292,7 +329,8 @@ impl Cx<'_> {
                     // A CQL error points inside the expression string: its opening quote + column.
                     let span = match (e.column, &raw.expression) {
                         (Some(col), Some(expr)) => {
-                            let start = expr.span().start + 1 + expr.get_ref().char_indices().nth(col - 1).map_or(expr.get_ref().len(), |(b, _)| b);
+                            let start =
+                                expr.span().start + 1 + expr.get_ref().char_indices().nth(col - 1).map_or(expr.get_ref().len(), |(b, _)| b);
                             start..start + 1
                         }
                         _ => raw.kind.span(),
@@ -310,7 +348,7 @@ impl Cx<'_> {
         template: Option<&Spanned<String>>,
         strategy: Option<&Spanned<Vec<Strategy>>>,
         constraints: Option<&Vec<RawConstraint>>,
-    ) -> Option<(Option<Vec<Strategy>>, Option<Vec<Constraint>>)> {
+    ) -> Option<Placement> {
         let mut strategies = strategy.map(|s| s.get_ref().clone());
         let mut cons = match constraints {
             Some(c) => Some(self.build_constraints(c)?),
@@ -327,14 +365,22 @@ impl Cx<'_> {
                     cons = Some(c);
                 }
                 None => {
-                    self.error_at(t.span(), format!("unknown console template {:?}", t.get_ref()), format!("use one of {CONSOLE_TEMPLATES:?}"));
+                    self.error_at(
+                        t.span(),
+                        format!("unknown console template {:?}", t.get_ref()),
+                        format!("use one of {CONSOLE_TEMPLATES:?}"),
+                    );
                     return None;
                 }
             }
         }
         if let (Some(s), Some(span)) = (&strategies, strategy.map(Spanned::span)) {
             if s.len() > MAX_STRATEGIES {
-                self.error_at(span, format!("{} placement strategies; ECS allows at most {MAX_STRATEGIES}", s.len()), "remove some strategies");
+                self.error_at(
+                    span,
+                    format!("{} placement strategies; ECS allows at most {MAX_STRATEGIES}", s.len()),
+                    "remove some strategies",
+                );
                 return None;
             }
         }
@@ -345,7 +391,11 @@ impl Cx<'_> {
         let td_index = tds.iter().position(|(n, _)| n == raw.task_definition.get_ref());
         if td_index.is_none() {
             let names: Vec<&str> = tds.iter().map(|(n, _)| n.as_str()).collect();
-            self.error_at(raw.task_definition.span(), format!("no task definition named {:?}", raw.task_definition.get_ref()), format!("define it under [[task_definitions]]; defined: {names:?}"));
+            self.error_at(
+                raw.task_definition.span(),
+                format!("no task definition named {:?}", raw.task_definition.get_ref()),
+                format!("define it under [[task_definitions]]; defined: {names:?}"),
+            );
         }
         let count = *raw.count.get_ref();
         if !(1..=10).contains(&count) {
@@ -357,7 +407,11 @@ impl Cx<'_> {
         let arrivals = match raw.arrivals.get_ref() {
             RawArrivals::Poisson { rate_per_minute } => {
                 if !(rate_per_minute.is_finite() && *rate_per_minute > 0.0) {
-                    self.error_at(raw.arrivals.span(), format!("rate_per_minute {rate_per_minute} must be a positive number"), "e.g. rate_per_minute = 30");
+                    self.error_at(
+                        raw.arrivals.span(),
+                        format!("rate_per_minute {rate_per_minute} must be a positive number"),
+                        "e.g. rate_per_minute = 30",
+                    );
                 }
                 Arrivals::Poisson { rate_per_minute: *rate_per_minute }
             }
@@ -368,12 +422,20 @@ impl Cx<'_> {
                 Arrivals::Times { at: at.clone() }
             }
         };
-        let (strategies, constraints) = self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
+        let (strategies, constraints) =
+            self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
         let (_, td) = &tds[td_index?];
         let constraints = constraints.unwrap_or_default();
         // Task-definition memberOf constraints count toward the limit of 10 (spec §3.1).
         if constraints.len() + td.member_of.len() > MAX_CONSTRAINTS {
-            self.error_at(raw.task_definition.span(), format!("{} placement constraints (task definition included); ECS allows {MAX_CONSTRAINTS}", constraints.len() + td.member_of.len()), "remove some constraints");
+            self.error_at(
+                raw.task_definition.span(),
+                format!(
+                    "{} placement constraints (task definition included); ECS allows {MAX_CONSTRAINTS}",
+                    constraints.len() + td.member_of.len()
+                ),
+                "remove some constraints",
+            );
         }
         let mut all_constraints = constraints;
         for expr in &td.member_of {
@@ -413,7 +475,8 @@ impl Cx<'_> {
     }
 
     fn build_variant(&mut self, raw: &RawVariant) -> Option<Variant> {
-        let (strategies, constraints) = self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
+        let (strategies, constraints) =
+            self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
         Some(Variant { name: raw.name.clone(), strategies, constraints })
     }
 }

@@ -7,6 +7,7 @@
 pub mod recorder;
 
 use crate::ecs::instance::{Binding, GroupId, InstanceId};
+use crate::ecs::placement::index::PlacementIndex;
 use crate::ecs::placement::{self, Outcome, PlacementRequest};
 use crate::ecs::task_def::Reservation;
 use crate::ecs::Cluster;
@@ -81,6 +82,9 @@ pub struct World<'s> {
     pub tasks: Vec<Task>,
     workloads: Vec<WorkloadState>,
     placement_rng: StreamRng,
+    /// One placement index per workload (when placements are not explained): the same
+    /// decisions and random draws as `placement::place`, in O(log n).
+    indexes: Vec<Option<PlacementIndex>>,
     pub recorder: Recorder,
 }
 
@@ -126,7 +130,25 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         })
         .collect();
     let recorder = Recorder::new(&cluster, scenario);
-    let mut world = World { scenario, cluster, tasks: Vec::new(), workloads, placement_rng: streams.get("placement"), recorder };
+    let indexes = scenario
+        .workloads
+        .iter()
+        .zip(&workloads)
+        .map(|(w, ws)| {
+            (!scenario.explain_placements).then(|| {
+                let req = PlacementRequest {
+                    reservation: &ws.reservation,
+                    group: ws.group,
+                    strategies: &w.strategies,
+                    constraints: &w.constraints,
+                    requires_attributes: &scenario.task_definitions[w.task_definition].requires_attributes,
+                    tie_break: scenario.tie_break,
+                };
+                PlacementIndex::new(&cluster, &req)
+            })
+        })
+        .collect();
+    let mut world = World { scenario, cluster, tasks: Vec::new(), workloads, placement_rng: streams.get("placement"), indexes, recorder };
     let mut queue: EventQueue<Event> = EventQueue::new();
     let end = SimTime::ZERO + scenario.duration;
 
@@ -190,6 +212,13 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
 }
 
 impl World<'_> {
+    /// Every placement index must hear of every change to an instance.
+    fn instance_changed(&mut self, instance: InstanceId) {
+        for index in self.indexes.iter_mut().flatten() {
+            index.instance_changed(&self.cluster, instance);
+        }
+    }
+
     fn workloads_reservations(&self) -> Vec<Reservation> {
         self.workloads.iter().map(|w| w.reservation.clone()).collect()
     }
@@ -211,7 +240,15 @@ impl World<'_> {
         }
     }
 
-    fn unplaced(&mut self, queue: &mut EventQueue<Event>, now: SimTime, workload: u16, run_time: Span, start_delay: Span, queued_behind: bool) {
+    fn unplaced(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        now: SimTime,
+        workload: u16,
+        run_time: Span,
+        start_delay: Span,
+        queued_behind: bool,
+    ) {
         let w = &self.scenario.workloads[workload as usize];
         match w.on_unplaceable {
             Unplaceable::Fail => {
@@ -235,7 +272,15 @@ impl World<'_> {
 
     /// Places one task; on success binds it and schedules its start. Returns false if no
     /// instance fits (a failure is recorded for `Fail` workloads).
-    fn try_place(&mut self, queue: &mut EventQueue<Event>, now: SimTime, workload: u16, submitted_at: SimTime, run_time: Span, start_delay: Span) -> bool {
+    fn try_place(
+        &mut self,
+        queue: &mut EventQueue<Event>,
+        now: SimTime,
+        workload: u16,
+        submitted_at: SimTime,
+        run_time: Span,
+        start_delay: Span,
+    ) -> bool {
         let w = &self.scenario.workloads[workload as usize];
         let ws = &self.workloads[workload as usize];
         let td = &self.scenario.task_definitions[w.task_definition];
@@ -248,25 +293,52 @@ impl World<'_> {
             tie_break: self.scenario.tie_break,
         };
         let explain = self.scenario.explain_placements;
-        let decision = placement::place(&self.cluster, &req, &mut self.placement_rng, explain);
+        let fast = match self.indexes[workload as usize].as_mut() {
+            Some(index) => index.place(&self.cluster, &mut self.placement_rng),
+            None => None,
+        };
+        let decision = match fast {
+            Some(instance) => placement::Decision { outcome: Outcome::Placed { instance }, explanation: None },
+            // No index, or nothing fits: the reference says why (with no candidate it draws
+            // nothing, so the random streams stay where the index left them).
+            None => placement::place(&self.cluster, &req, &mut self.placement_rng, explain),
+        };
         let detail = decision.explanation.as_ref().map(|e| recorder::one_line(e, &self.cluster)).unwrap_or_default();
         match decision.outcome {
             Outcome::Placed { instance } => {
                 let reservation = ws.reservation.clone();
                 let group = ws.group;
                 let binding = self.cluster.bind_task(instance, group, &reservation);
+                self.instance_changed(instance);
                 let task = self.tasks.len() as u32;
                 self.tasks.push(Task { workload, instance, binding, state: TaskState::Pending, submitted_at, run_time });
                 let extra = if reservation.enis > 0 { self.scenario.lifecycle.awsvpc_attach } else { Span::ZERO };
                 queue.schedule(now + start_delay + extra, Event::TaskStarted { task });
                 self.recorder.reserve(now, &self.cluster, instance, &reservation, 1);
                 self.recorder.placed(now.since(submitted_at));
-                self.recorder.event(now, EventKind::Placed, Some(task), workload, &w.group, Some(self.cluster.instance(instance)), "", &detail);
+                self.recorder.event(
+                    now,
+                    EventKind::Placed,
+                    Some(task),
+                    workload,
+                    &w.group,
+                    Some(self.cluster.instance(instance)),
+                    "",
+                    &detail,
+                );
                 true
             }
             Outcome::Failed { reason, closest } => {
                 if w.on_unplaceable == Unplaceable::Fail {
-                    let closest_text = closest.map(|(id, r)| format!("closest matching container-instance {} {}", self.cluster.instance(id).ec2_instance_id, r.closest_match_text())).unwrap_or_default();
+                    let closest_text = closest
+                        .map(|(id, r)| {
+                            format!(
+                                "closest matching container-instance {} {}",
+                                self.cluster.instance(id).ec2_instance_id,
+                                r.closest_match_text()
+                            )
+                        })
+                        .unwrap_or_default();
                     let detail = if detail.is_empty() { closest_text } else { format!("{detail}; {closest_text}") };
                     self.recorder.failed(reason.code());
                     self.recorder.event(now, EventKind::Failed, None, workload, &w.group, None, reason.code(), &detail);
@@ -281,6 +353,7 @@ impl World<'_> {
         t.state = TaskState::Running;
         let (instance, run_time, workload) = (t.instance, t.run_time, t.workload);
         self.cluster.task_started(instance);
+        self.instance_changed(instance);
         queue.schedule(now + run_time, Event::TaskStopped { task });
         let w = &self.scenario.workloads[workload as usize];
         self.recorder.event(now, EventKind::Running, Some(task), workload, &w.group, Some(self.cluster.instance(instance)), "", "");
@@ -295,10 +368,20 @@ impl World<'_> {
         let ws = &self.workloads[workload as usize];
         let reservation = ws.reservation.clone();
         self.cluster.release_task(instance, ws.group, &reservation, &binding, was_running);
+        self.instance_changed(instance);
         self.recorder.reserve(now, &self.cluster, instance, &reservation, -1);
         self.recorder.completed();
         let w = &self.scenario.workloads[workload as usize];
-        self.recorder.event(now, EventKind::Stopped, Some(task), workload, &w.group, Some(self.cluster.instance(instance)), "EssentialContainerExited", "");
+        self.recorder.event(
+            now,
+            EventKind::Stopped,
+            Some(task),
+            workload,
+            &w.group,
+            Some(self.cluster.instance(instance)),
+            "EssentialContainerExited",
+            "",
+        );
         self.retry_waiting(queue, now);
     }
 
@@ -321,7 +404,16 @@ impl World<'_> {
             ws.waiting.remove(pos);
             let w = &self.scenario.workloads[workload as usize];
             self.recorder.failed("WAIT_EXPIRED");
-            self.recorder.event(now, EventKind::GaveUp, None, workload, &w.group, None, "WAIT_EXPIRED", "no instance could take the task within max_wait");
+            self.recorder.event(
+                now,
+                EventKind::GaveUp,
+                None,
+                workload,
+                &w.group,
+                None,
+                "WAIT_EXPIRED",
+                "no instance could take the task within max_wait",
+            );
         }
     }
 
@@ -330,8 +422,10 @@ impl World<'_> {
     fn check_invariants(&self) {
         let n = self.cluster.instances.len();
         // Start from what the instances held at t = 0 (tasks from describe-tasks, not ours).
-        let mut cpu: Vec<u64> = self.scenario.cluster.instances.iter().map(|i| (i.registered_cpu_units - i.remaining_cpu_units) as u64).collect();
-        let mut mem: Vec<u64> = self.scenario.cluster.instances.iter().map(|i| (i.registered_memory_mib - i.remaining_memory_mib) as u64).collect();
+        let mut cpu: Vec<u64> =
+            self.scenario.cluster.instances.iter().map(|i| (i.registered_cpu_units - i.remaining_cpu_units) as u64).collect();
+        let mut mem: Vec<u64> =
+            self.scenario.cluster.instances.iter().map(|i| (i.registered_memory_mib - i.remaining_memory_mib) as u64).collect();
         let mut enis: Vec<u32> = self.scenario.cluster.instances.iter().map(|i| i.enis_in_use).collect();
         debug_assert_eq!(cpu.len(), n);
         for t in self.tasks.iter().filter(|t| t.state != TaskState::Stopped) {
@@ -341,8 +435,18 @@ impl World<'_> {
             enis[t.instance.index()] += r.enis;
         }
         for (i, inst) in self.cluster.instances.iter().enumerate() {
-            assert_eq!(cpu[i] + inst.remaining_cpu_units as u64, inst.registered_cpu_units as u64, "CPU accounting broken on {}", inst.ec2_instance_id);
-            assert_eq!(mem[i] + inst.remaining_memory_mib as u64, inst.registered_memory_mib as u64, "memory accounting broken on {}", inst.ec2_instance_id);
+            assert_eq!(
+                cpu[i] + inst.remaining_cpu_units as u64,
+                inst.registered_cpu_units as u64,
+                "CPU accounting broken on {}",
+                inst.ec2_instance_id
+            );
+            assert_eq!(
+                mem[i] + inst.remaining_memory_mib as u64,
+                inst.registered_memory_mib as u64,
+                "memory accounting broken on {}",
+                inst.ec2_instance_id
+            );
             assert_eq!(enis[i], inst.enis_in_use, "ENI accounting broken on {}", inst.ec2_instance_id);
             assert!(inst.enis_in_use <= inst.eni_task_limit, "ENI over-commit on {}", inst.ec2_instance_id);
         }

@@ -117,7 +117,8 @@ impl Recorder {
     pub fn new(cluster: &Cluster, scenario: &Scenario) -> Self {
         let names = cluster.zones();
         let mut zones: Vec<ZoneState> = names.iter().map(|n| ZoneState { name: n.clone(), ..ZoneState::default() }).collect();
-        let zone_of: Vec<usize> = cluster.instances.iter().map(|i| names.iter().position(|n| *n == i.availability_zone).unwrap_or(0)).collect();
+        let zone_of: Vec<usize> =
+            cluster.instances.iter().map(|i| names.iter().position(|n| *n == i.availability_zone).unwrap_or(0)).collect();
         for (inst, &z) in cluster.instances.iter().zip(&zone_of) {
             if counts_in_denominator(inst) {
                 let zs = &mut zones[z];
@@ -163,7 +164,17 @@ impl Recorder {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn event(&mut self, now: SimTime, kind: EventKind, task: Option<u32>, workload: u16, group: &str, instance: Option<&ContainerInstance>, reason: &str, detail: &str) {
+    pub fn event(
+        &mut self,
+        now: SimTime,
+        kind: EventKind,
+        task: Option<u32>,
+        workload: u16,
+        group: &str,
+        instance: Option<&ContainerInstance>,
+        reason: &str,
+        detail: &str,
+    ) {
         self.events.push(EventRow {
             time_s: now.as_secs_f64(),
             time: now.to_string(),
@@ -197,7 +208,10 @@ impl Recorder {
             if counts_in_denominator(inst) {
                 instances[z] += 1;
             }
-            if inst.status == InstanceStatus::Active && !shapes.is_empty() && !shapes.iter().any(|r| inst.remaining_cpu_units >= r.cpu_units && inst.remaining_memory_mib >= r.memory_mib) {
+            if inst.status == InstanceStatus::Active
+                && !shapes.is_empty()
+                && !shapes.iter().any(|r| inst.remaining_cpu_units >= r.cpu_units && inst.remaining_memory_mib >= r.memory_mib)
+            {
                 stranded_cpu[z] += inst.remaining_cpu_units as u64;
                 stranded_mem[z] += inst.remaining_memory_mib as u64;
             }

@@ -30,8 +30,12 @@ impl Distribution {
     pub fn validate(&self) -> Result<(), String> {
         match self {
             Distribution::Uniform { min, max } if min > max => Err(format!("uniform min {min} is above max {max}; swap them")),
-            Distribution::Lognormal { cv, .. } if !(cv.is_finite() && *cv >= 0.0) => Err(format!("lognormal cv must be a finite number ≥ 0, got {cv}")),
-            Distribution::Weibull { shape, .. } if !(shape.is_finite() && *shape > 0.0) => Err(format!("weibull shape must be > 0, got {shape}")),
+            Distribution::Lognormal { cv, .. } if !(cv.is_finite() && *cv >= 0.0) => {
+                Err(format!("lognormal cv must be a finite number ≥ 0, got {cv}"))
+            }
+            Distribution::Weibull { shape, .. } if !(shape.is_finite() && *shape > 0.0) => {
+                Err(format!("weibull shape must be > 0, got {shape}"))
+            }
             Distribution::Exponential { mean } if mean.as_micros() == 0 => Err("exponential mean must be above 0".into()),
             _ => Ok(()),
         }

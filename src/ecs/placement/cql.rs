@@ -140,11 +140,7 @@ impl Subject {
     }
 
     fn allowed_symbols(&self) -> Vec<&'static str> {
-        OPERATORS
-            .iter()
-            .filter(|(op, _, _)| self.allows(*op))
-            .map(|(_, s, _)| *s)
-            .collect()
+        OPERATORS.iter().filter(|(op, _, _)| self.allows(*op)).map(|(_, s, _)| *s).collect()
     }
 }
 
@@ -152,12 +148,7 @@ impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Subject::Attribute(name) => write!(f, "attribute:{name}"),
-            named => f.write_str(
-                NAMED_SUBJECTS
-                    .iter()
-                    .find(|(_, s)| s == named)
-                    .map_or("?", |n| n.0),
-            ),
+            named => f.write_str(NAMED_SUBJECTS.iter().find(|(_, s)| s == named).map_or("?", |n| n.0)),
         }
     }
 }
@@ -197,27 +188,17 @@ pub fn parse(expression: &str) -> Result<Expr, CqlError> {
             chars.len()
         );
     }
-    let mut p = Parser {
-        chars,
-        pos: 0,
-        depth: 0,
-    };
+    let mut p = Parser { chars, pos: 0, depth: 0 };
     p.skip_ws();
     if p.peek().is_none() {
-        bail!(
-            1,
-            "empty expression; write a condition such as 'attribute:ecs.os-type == linux'"
-        );
+        bail!(1, "empty expression; write a condition such as 'attribute:ecs.os-type == linux'");
     }
     let root = p.or_expr()?;
     p.skip_ws();
     match p.peek() {
         None => Ok(Expr { root }),
         Some(')') => bail!(p.col(), "unmatched ')'; remove it or add the missing '('"),
-        Some(']') => bail!(
-            p.col(),
-            "unexpected ']'; quote a value with brackets, e.g. 't[23].*'"
-        ),
+        Some(']') => bail!(p.col(), "unexpected ']'; quote a value with brackets, e.g. 't[23].*'"),
         Some(_) => bail!(
             p.col(),
             "expected 'and', 'or' or the end of the expression, found {} (quote a value that \
@@ -243,7 +224,7 @@ fn ends_value(c: char) -> bool {
 
 /// Whether a word (keyword or word operator) may end before `c`: `not(`, `in[`, `exists)`.
 fn ends_word(c: Option<char>) -> bool {
-    c.map_or(true, |c| c.is_whitespace() || "()[]'\"!".contains(c))
+    c.is_none_or(|c| c.is_whitespace() || "()[]'\"!".contains(c))
 }
 
 impl Parser {
@@ -262,9 +243,7 @@ impl Parser {
     }
 
     fn starts_with(&self, s: &str) -> bool {
-        s.chars()
-            .enumerate()
-            .all(|(i, c)| self.chars.get(self.pos + i) == Some(&c))
+        s.chars().enumerate().all(|(i, c)| self.chars.get(self.pos + i) == Some(&c))
     }
 
     fn take_while(&mut self, keep: impl Fn(char) -> bool) -> String {
@@ -281,11 +260,7 @@ impl Parser {
         if rest.is_empty() {
             return "the end of the expression".to_string();
         }
-        let token: String = rest
-            .iter()
-            .take_while(|c| !c.is_whitespace())
-            .take(24)
-            .collect();
+        let token: String = rest.iter().take_while(|c| !c.is_whitespace()).take(24).collect();
         format!("'{token}'")
     }
 
@@ -306,10 +281,7 @@ impl Parser {
     fn enter(&mut self, column: usize) -> Result<(), CqlError> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            bail!(
-                column,
-                "'(' and 'not' nest deeper than {MAX_NESTING} levels; simplify"
-            );
+            bail!(column, "'(' and 'not' nest deeper than {MAX_NESTING} levels; simplify");
         }
         Ok(())
     }
@@ -363,11 +335,7 @@ impl Parser {
                 Ok(inner)
             }
             None => bail!(open, "unclosed parenthesis; add a ')' to close this '('"),
-            Some(_) => bail!(
-                self.col(),
-                "expected ')', 'and' or 'or', found {}",
-                self.found()
-            ),
+            Some(_) => bail!(self.col(), "expected ')', 'and' or 'or', found {}", self.found()),
         }
     }
 
@@ -383,11 +351,7 @@ impl Parser {
                 op_start + 1,
                 "operator '{op_text}' is not allowed on {subject}; use {}{}",
                 join_or(&subject.allowed_symbols()),
-                if only_attributes {
-                    " (exists and !exists apply only to attribute:NAME)"
-                } else {
-                    ""
-                }
+                if only_attributes { " (exists and !exists apply only to attribute:NAME)" } else { "" }
             );
         }
         let operand = match op {
@@ -397,17 +361,12 @@ impl Parser {
                 self.skip_ws();
                 let column = self.col();
                 let text = self.value(&op_text)?;
-                let regex =
-                    compile_pattern(&text).map_err(|message| CqlError { column, message })?;
+                let regex = compile_pattern(&text).map_err(|message| CqlError { column, message })?;
                 Operand::Pattern(text, regex)
             }
             _ => Operand::One(self.typed_value(&subject, &op_text)?),
         };
-        Ok(Node::Pred(Predicate {
-            subject,
-            op,
-            operand,
-        }))
+        Ok(Node::Pred(Predicate { subject, op, operand }))
     }
 
     fn subject(&mut self) -> Result<Subject, CqlError> {
@@ -439,22 +398,12 @@ impl Parser {
         }
         self.pos = start - 1;
         if word.is_empty() {
-            bail!(
-                start,
-                "expected a condition such as 'attribute:ecs.os-type == linux' or a '(', found {}",
-                self.found()
-            );
+            bail!(start, "expected a condition such as 'attribute:ecs.os-type == linux' or a '(', found {}", self.found());
         }
         let lower = word.to_lowercase();
         let names = NAMED_SUBJECTS.iter().map(|(name, _)| name.to_string());
-        match names
-            .chain([format!("attribute:{}", word.get(10..).unwrap_or(""))])
-            .find(|name| name.to_lowercase() == lower)
-        {
-            Some(name) => bail!(
-                start,
-                "unknown subject '{word}'; subjects are case-sensitive: write {name}"
-            ),
+        match names.chain([format!("attribute:{}", word.get(10..).unwrap_or(""))]).find(|name| name.to_lowercase() == lower) {
+            Some(name) => bail!(start, "unknown subject '{word}'; subjects are case-sensitive: write {name}"),
             None => bail!(
                 start,
                 "unknown subject '{word}'; use agentConnected, agentVersion, ec2InstanceId, \
@@ -491,18 +440,12 @@ impl Parser {
     fn value(&mut self, after: &str) -> Result<String, CqlError> {
         let start = self.col();
         match self.peek() {
-            None => bail!(
-                start,
-                "expected a value after '{after}', found the end of the expression"
-            ),
+            None => bail!(start, "expected a value after '{after}', found the end of the expression"),
             Some(quote @ ('\'' | '"')) => {
                 self.pos += 1;
                 let text = self.take_while(|c| c != quote);
                 if !self.eat(&quote.to_string()) {
-                    bail!(
-                        start,
-                        "unclosed quote; add a closing {quote} after the value"
-                    );
+                    bail!(start, "unclosed quote; add a closing {quote} after the value");
                 }
                 Ok(text)
             }
@@ -530,11 +473,7 @@ impl Parser {
         self.skip_ws();
         let open = self.col();
         if !self.eat("[") {
-            bail!(
-                open,
-                "expected a list such as [a, b] after '{op_text}', found {}",
-                self.found()
-            );
+            bail!(open, "expected a list such as [a, b] after '{op_text}', found {}", self.found());
         }
         let mut values = Vec::new();
         loop {
@@ -542,13 +481,9 @@ impl Parser {
             match self.peek() {
                 None => break,
                 Some(']') if values.is_empty() => {
-                    bail!(
-                        self.col(),
-                        "empty list; write at least one value, e.g. [a, b]"
-                    )
+                    bail!(self.col(), "empty list; write at least one value, e.g. [a, b]")
                 }
-                _ => values
-                    .push(self.typed_value(subject, if values.is_empty() { "[" } else { "," })?),
+                _ => values.push(self.typed_value(subject, if values.is_empty() { "[" } else { "," })?),
             }
             self.skip_ws();
             match self.peek() {
@@ -558,11 +493,7 @@ impl Parser {
                     return Ok(values);
                 }
                 None => break,
-                Some(_) => bail!(
-                    self.col(),
-                    "expected ',' or ']' in the list, found {}",
-                    self.found()
-                ),
+                Some(_) => bail!(self.col(), "expected ',' or ']' in the list, found {}", self.found()),
             }
         }
         bail!(open, "unclosed bracket; add a ']' to close this list")
@@ -597,9 +528,7 @@ fn value_type(subject: &Subject, text: &str) -> Result<Typed, String> {
             Subject::AgentConnected => "true or false",
             Subject::RunningTasksCount => "a whole number such as 2",
             Subject::AgentVersion => "a dotted version such as 1.14.5",
-            _ => {
-                "2018-06-18T22:28:28Z, 2018-06-18T22:28:28+00:00, 2018-06-18T22:28:28 or 2018-06-18"
-            }
+            _ => "2018-06-18T22:28:28Z, 2018-06-18T22:28:28+00:00, 2018-06-18T22:28:28 or 2018-06-18",
         };
         format!("{subject} takes {wanted}, found '{text}'")
     })
@@ -612,11 +541,7 @@ fn compile_pattern(text: &str) -> Result<Regex, String> {
         Ok(regex) => return Ok(regex),
         Err(e) => e.to_string(),
     };
-    let reason = error
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("error: "))
-        .unwrap_or(&error);
+    let reason = error.lines().rev().find_map(|l| l.strip_prefix("error: ")).unwrap_or(&error);
     Err(format!(
         "invalid regular expression '{text}': {reason}; write a pattern without backreferences or \
          lookaround, quoted if it holds spaces, brackets, parentheses or commas, e.g. 't[23].*'"
@@ -625,11 +550,7 @@ fn compile_pattern(text: &str) -> Result<Regex, String> {
 
 /// A strict dotted numeric version (`1.14.5`), as written in an expression.
 fn parse_version(text: &str) -> Option<Vec<u64>> {
-    let number = |part: &str| {
-        part.bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| part.parse().ok())
-    };
+    let number = |part: &str| part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok());
     text.split('.').map(|part| number(part).flatten()).collect()
 }
 
@@ -637,19 +558,14 @@ fn parse_version(text: &str) -> Option<Vec<u64>> {
 fn lenient_version(text: &str) -> Vec<u64> {
     let number = |part: &str| {
         let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
-        digits
-            .parse()
-            .unwrap_or(if digits.is_empty() { 0 } else { u64::MAX })
+        digits.parse().unwrap_or(if digits.is_empty() { 0 } else { u64::MAX })
     };
     text.split('.').map(number).collect()
 }
 
 /// Component-wise numeric order; missing components count as 0 (`1.14 == 1.14.0`).
 fn compare_versions(a: &[u64], b: &[u64]) -> Ordering {
-    (0..a.len().max(b.len()))
-        .map(|i| a.get(i).unwrap_or(&0).cmp(b.get(i).unwrap_or(&0)))
-        .find(|o| o.is_ne())
-        .unwrap_or(Ordering::Equal)
+    (0..a.len().max(b.len())).map(|i| a.get(i).unwrap_or(&0).cmp(b.get(i).unwrap_or(&0))).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
 }
 
 /// `YYYY-MM-DD`, optionally followed by `THH:MM:SS` and then `Z` or `±HH:MM` (no suffix = UTC),
@@ -658,20 +574,13 @@ fn parse_instant(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     let num = |from: usize, len: usize| -> Option<i64> {
         let digits = b.get(from..from + len)?;
-        digits.iter().try_fold(0, |acc, d| {
-            d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0'))
-        })
+        digits.iter().try_fold(0, |acc, d| d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0')))
     };
     let at = |i: usize, c: u8| b.get(i) == Some(&c);
     let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = if month == 2 {
-        28 + i64::from(leap)
-    } else {
-        30 + (month + month / 8) % 2
-    };
-    if !(at(4, b'-') && at(7, b'-') && (1..=12).contains(&month) && (1..=month_days).contains(&day))
-    {
+    let month_days = if month == 2 { 28 + i64::from(leap) } else { 30 + (month + month / 8) % 2 };
+    if !(at(4, b'-') && at(7, b'-') && (1..=12).contains(&month) && (1..=month_days).contains(&day)) {
         return None;
     }
     let date = days_from_civil(year, month, day) * 86_400;
@@ -762,9 +671,7 @@ impl Predicate {
             Subject::TaskGroup => instance.any_task_group(&mut |group| test(Actual::Text(group))),
             Subject::Ec2InstanceId => test(Actual::Text(instance.ec2_instance_id())),
             Subject::AgentConnected => test(Actual::Bool(instance.agent_connected())),
-            Subject::AgentVersion => {
-                test(Actual::Version(lenient_version(instance.agent_version())))
-            }
+            Subject::AgentVersion => test(Actual::Version(lenient_version(instance.agent_version()))),
             Subject::RegisteredAt => test(Actual::Int(instance.registered_at_unix_s())),
             Subject::RunningTasksCount => test(Actual::Int(instance.running_tasks_count().into())),
         }
@@ -804,10 +711,7 @@ impl Node {
         match self {
             Node::Or(items) | Node::And(items) => items.iter().any(Node::is_dynamic),
             Node::Not(inner) => inner.is_dynamic(),
-            Node::Pred(p) => matches!(
-                p.subject,
-                Subject::TaskGroup | Subject::RunningTasksCount | Subject::AgentConnected
-            ),
+            Node::Pred(p) => matches!(p.subject, Subject::TaskGroup | Subject::RunningTasksCount | Subject::AgentConnected),
         }
     }
 
@@ -854,8 +758,7 @@ impl fmt::Display for Expr {
 
 /// A value as it must be written to parse back: quoted when it is empty or holds a delimiter.
 fn quoted(text: &str) -> String {
-    let needs =
-        text.is_empty() || text.chars().any(ends_value) || text.starts_with(['\'', '"', '[']);
+    let needs = text.is_empty() || text.chars().any(ends_value) || text.starts_with(['\'', '"', '[']);
     match (needs, text.contains('\'')) {
         (false, _) => text.to_string(),
         (true, false) => format!("'{text}'"),
@@ -900,18 +803,8 @@ mod tests {
     /// i-abcd1234: a t2.small in us-east-1a with a connected agent 1.70.0, registered on
     /// 2018-06-18T22:28:28Z, one running task, no task groups.
     fn instance() -> TestInstance {
-        let attributes = vec![
-            ("ecs.instance-type", "t2.small"),
-            ("ecs.availability-zone", "us-east-1a"),
-        ];
-        TestInstance {
-            id: "i-abcd1234",
-            connected: true,
-            version: "1.70.0",
-            running: 1,
-            attributes,
-            groups: vec![],
-        }
+        let attributes = vec![("ecs.instance-type", "t2.small"), ("ecs.availability-zone", "us-east-1a")];
+        TestInstance { id: "i-abcd1234", connected: true, version: "1.70.0", running: 1, attributes, groups: vec![] }
     }
 
     impl TestInstance {
@@ -921,8 +814,7 @@ mod tests {
             self
         }
         fn typed(self, instance_type: &'static str, zone: &'static str) -> Self {
-            self.attr("ecs.instance-type", instance_type)
-                .attr("ecs.availability-zone", zone)
+            self.attr("ecs.instance-type", instance_type).attr("ecs.availability-zone", zone)
         }
         fn tasks(mut self, groups: &[&'static str]) -> Self {
             self.groups = groups.to_vec();
@@ -932,10 +824,7 @@ mod tests {
 
     impl InstanceFacts for TestInstance {
         fn attribute(&self, name: &str) -> Option<&str> {
-            self.attributes
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| *v)
+            self.attributes.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
         }
         fn ec2_instance_id(&self) -> &str {
             self.id
@@ -1016,20 +905,14 @@ mod tests {
     /// WE-3.4: `.` is a regex wildcard, so t3a.medium is a member too.
     #[test]
     fn worked_example_we_3_4() {
-        let e = parsed(
-            "attribute:ecs.instance-type =~ t3.* and attribute:ecs.availability-zone != us-east-1c",
-        );
+        let e = parsed("attribute:ecs.instance-type =~ t3.* and attribute:ecs.availability-zone != us-east-1c");
         let fleet = [
             ("i-1", "t3.medium", "us-east-1a"),
             ("i-2", "t3.large", "us-east-1c"),
             ("i-3", "m5.large", "us-east-1a"),
             ("i-4", "t3a.medium", "us-east-1b"),
         ];
-        let members: Vec<_> = fleet
-            .iter()
-            .filter(|(_, t, z)| e.eval(&instance().typed(t, z)))
-            .map(|m| m.0)
-            .collect();
+        let members: Vec<_> = fleet.iter().filter(|(_, t, z)| e.eval(&instance().typed(t, z))).map(|m| m.0).collect();
         assert_eq!(members, ["i-1", "i-4"]);
         assert!(!e.is_dynamic());
     }
@@ -1134,11 +1017,7 @@ mod tests {
             ("!in", "not_in"),
             ("!exists", "not_exists"),
         ];
-        let instances = [
-            instance().attr("n", "5"),
-            instance().attr("n", "6"),
-            instance(),
-        ];
+        let instances = [instance().attr("n", "5"), instance().attr("n", "6"), instance()];
         for (symbol, word) in spellings {
             for value in ["5", "6", "4"] {
                 let value = match symbol {
@@ -1305,38 +1184,22 @@ mod tests {
             "attribute:v in ['x', \"it's\"]" => true,
             "attribute:ecs.instance-type =~ 't[2-3].(small|micro)'" => true,
         }
-        assert_eq!(
-            canonical("attribute:v in [\"it's\", '', \"a 'b'\", 'a b']"),
-            "attribute:v in [it's, '', \"a 'b'\", 'a b']"
-        );
+        assert_eq!(canonical("attribute:v in [\"it's\", '', \"a 'b'\", 'a b']"), "attribute:v in [it's, '', \"a 'b'\", 'a b']");
     }
 
     #[test]
     fn display_is_canonical_and_parses_back() {
-        let text = canonical(
-            "! attribute:a equals 1 && (task:group in[x,y] || registeredAt less_than 2018-06-18)",
-        );
-        assert_eq!(
-            text,
-            "not(attribute:a == 1) and (task:group in [x, y] or registeredAt < 2018-06-18)"
-        );
+        let text = canonical("! attribute:a equals 1 && (task:group in[x,y] || registeredAt less_than 2018-06-18)");
+        assert_eq!(text, "not(attribute:a == 1) and (task:group in [x, y] or registeredAt < 2018-06-18)");
         assert_eq!(canonical(&text), text);
-        assert_eq!(
-            canonical("ec2InstanceId in ['i-1', 'i-2']"),
-            "ec2InstanceId in [i-1, i-2]"
-        );
-        assert_eq!(
-            canonical("((attribute:a   matches   t3.*))"),
-            "attribute:a =~ t3.*"
-        );
+        assert_eq!(canonical("ec2InstanceId in ['i-1', 'i-2']"), "ec2InstanceId in [i-1, i-2]");
+        assert_eq!(canonical("((attribute:a   matches   t3.*))"), "attribute:a =~ t3.*");
     }
 
     #[test]
     fn is_dynamic_flags_task_and_agent_state() {
         let dynamic = |e: &str| parsed(e).is_dynamic();
-        assert!(!dynamic(
-            "attribute:a == 1 and agentVersion > 1 or ec2InstanceId == i-1"
-        ));
+        assert!(!dynamic("attribute:a == 1 and agentVersion > 1 or ec2InstanceId == i-1"));
         assert!(!dynamic("registeredAt > 2018-06-18"));
         assert!(dynamic("attribute:a == 1 or not(task:group == db)"));
         assert!(dynamic("runningTasksCount == 0"));
@@ -1366,9 +1229,7 @@ mod tests {
 
     #[test]
     fn error_displays_with_its_column() {
-        let e = parse("ec2InstanceId >= i-1")
-            .map(|e| e.to_string())
-            .unwrap_err();
+        let e = parse("ec2InstanceId >= i-1").map(|e| e.to_string()).unwrap_err();
         let shown = "column 15: operator '>=' is not allowed on ec2InstanceId; \
                      use ==, !=, =~, !~, in or not_in";
         assert_eq!(e.to_string(), shown);

@@ -90,7 +90,11 @@ impl Explanation {
         for (id, why) in &self.rejected {
             let _ = writeln!(out, "  filter: {} removed: {}", name(*id), why);
         }
-        let _ = writeln!(out, "  candidates after filters and constraints: {}", if self.passed_filters.is_empty() { "none".into() } else { list(&self.passed_filters) });
+        let _ = writeln!(
+            out,
+            "  candidates after filters and constraints: {}",
+            if self.passed_filters.is_empty() { "none".into() } else { list(&self.passed_filters) }
+        );
         for step in &self.steps {
             if step.skipped {
                 let _ = writeln!(out, "  {}: one candidate left, nothing to do", step.strategy);

@@ -15,18 +15,48 @@ use std::fmt;
 #[serde(tag = "check", rename_all = "snake_case")]
 pub enum Rejection {
     /// DRAINING, INACTIVE, ...: never a candidate (spec §3.2 step 1).
-    NotActive { status: InstanceStatus },
+    NotActive {
+        status: InstanceStatus,
+    },
     AgentDisconnected,
-    Cpu { remaining_units: u32, needed_units: u32 },
-    Memory { remaining_mib: u32, needed_mib: u32 },
-    PortInUse { port: u16, protocol: Protocol },
-    TooManyPorts { reserved: usize, adding: usize },
-    DynamicPorts { free: u32, needed: u32, protocol: Protocol },
-    Eni { in_use: u32, limit: u32 },
-    Gpu { remaining: u32, needed: u32 },
-    MissingAttribute { name: String, value: Option<String> },
+    Cpu {
+        remaining_units: u32,
+        needed_units: u32,
+    },
+    Memory {
+        remaining_mib: u32,
+        needed_mib: u32,
+    },
+    PortInUse {
+        port: u16,
+        protocol: Protocol,
+    },
+    TooManyPorts {
+        reserved: usize,
+        adding: usize,
+    },
+    DynamicPorts {
+        free: u32,
+        needed: u32,
+        protocol: Protocol,
+    },
+    Eni {
+        in_use: u32,
+        limit: u32,
+    },
+    Gpu {
+        remaining: u32,
+        needed: u32,
+    },
+    MissingAttribute {
+        name: String,
+        value: Option<String>,
+    },
     /// Constraint number `index` (0-based, in the order given) is not satisfied.
-    Constraint { index: usize, constraint: String },
+    Constraint {
+        index: usize,
+        constraint: String,
+    },
 }
 
 /// RunTask's failure `reason` codes (spec §3.7).
@@ -89,7 +119,9 @@ impl Rejection {
             Rejection::AgentDisconnected => FailureReason::Agent,
             Rejection::Cpu { .. } => FailureReason::Cpu,
             Rejection::Memory { .. } => FailureReason::Memory,
-            Rejection::PortInUse { protocol: Protocol::Udp, .. } | Rejection::DynamicPorts { protocol: Protocol::Udp, .. } => FailureReason::PortsUdp,
+            Rejection::PortInUse { protocol: Protocol::Udp, .. } | Rejection::DynamicPorts { protocol: Protocol::Udp, .. } => {
+                FailureReason::PortsUdp
+            }
             Rejection::PortInUse { .. } | Rejection::TooManyPorts { .. } | Rejection::DynamicPorts { .. } => FailureReason::Ports,
             Rejection::Eni { .. } => FailureReason::Eni,
             Rejection::Gpu { .. } => FailureReason::Gpu,
@@ -124,8 +156,12 @@ impl fmt::Display for Rejection {
             Rejection::AgentDisconnected => f.write_str("agent disconnected"),
             Rejection::Cpu { remaining_units, needed_units } => write!(f, "CPU: {remaining_units} units free, task needs {needed_units}"),
             Rejection::Memory { remaining_mib, needed_mib } => write!(f, "memory: {remaining_mib} MiB free, task needs {needed_mib}"),
-            Rejection::PortInUse { port, protocol } => write!(f, "port {port}/{} is already in use", if *protocol == Protocol::Tcp { "tcp" } else { "udp" }),
-            Rejection::TooManyPorts { reserved, adding } => write!(f, "too many ports: {reserved} reserved + {adding} would exceed {MAX_RESERVED_PORTS}"),
+            Rejection::PortInUse { port, protocol } => {
+                write!(f, "port {port}/{} is already in use", if *protocol == Protocol::Tcp { "tcp" } else { "udp" })
+            }
+            Rejection::TooManyPorts { reserved, adding } => {
+                write!(f, "too many ports: {reserved} reserved + {adding} would exceed {MAX_RESERVED_PORTS}")
+            }
             Rejection::DynamicPorts { free, needed, .. } => write!(f, "dynamic ports: {free} free, task needs {needed}"),
             Rejection::Eni { in_use, limit } => write!(f, "ENI: {in_use} of {limit} awsvpc task slots in use"),
             Rejection::Gpu { remaining, needed } => write!(f, "GPU: {remaining} free, task needs {needed}"),
@@ -163,10 +199,13 @@ pub fn passes(cluster: &Cluster, inst: &ContainerInstance, req: &PlacementReques
 /// Every resource check, in reporting order; `None` where the check passes.
 fn resource_checks(inst: &ContainerInstance, req: &PlacementRequest) -> [Option<Rejection>; 6] {
     let r = req.reservation;
-    let cpu = (inst.remaining_cpu_units < r.cpu_units).then_some(Rejection::Cpu { remaining_units: inst.remaining_cpu_units, needed_units: r.cpu_units });
-    let memory = (inst.remaining_memory_mib < r.memory_mib).then_some(Rejection::Memory { remaining_mib: inst.remaining_memory_mib, needed_mib: r.memory_mib });
+    let cpu = (inst.remaining_cpu_units < r.cpu_units)
+        .then_some(Rejection::Cpu { remaining_units: inst.remaining_cpu_units, needed_units: r.cpu_units });
+    let memory = (inst.remaining_memory_mib < r.memory_mib)
+        .then_some(Rejection::Memory { remaining_mib: inst.remaining_memory_mib, needed_mib: r.memory_mib });
     let ports = port_check(inst, req);
-    let eni = (r.enis > 0 && inst.enis_in_use + r.enis > inst.eni_task_limit).then_some(Rejection::Eni { in_use: inst.enis_in_use, limit: inst.eni_task_limit });
+    let eni = (r.enis > 0 && inst.enis_in_use + r.enis > inst.eni_task_limit)
+        .then_some(Rejection::Eni { in_use: inst.enis_in_use, limit: inst.eni_task_limit });
     let gpu = (inst.remaining_gpus < r.gpus).then_some(Rejection::Gpu { remaining: inst.remaining_gpus, needed: r.gpus });
     let attribute = req
         .requires_attributes

@@ -80,15 +80,13 @@ impl PlacementIndex {
     /// Builds the index over every instance of `cluster`, in O(n log n).
     pub fn new(cluster: &Cluster, req: &PlacementRequest) -> PlacementIndex {
         let req = OwnedRequest::from(req);
-        let fast = Fast::for_chain(&req.strategies, req.tie_break, cluster.instances.len()).map(
-            |mut fast| {
-                let borrowed = req.borrow();
-                for inst in &cluster.instances {
-                    fast.add(cluster, &borrowed, inst.id);
-                }
-                fast
-            },
-        );
+        let fast = Fast::for_chain(&req.strategies, req.tie_break, cluster.instances.len()).map(|mut fast| {
+            let borrowed = req.borrow();
+            for inst in &cluster.instances {
+                fast.add(cluster, &borrowed, inst.id);
+            }
+            fast
+        });
         PlacementIndex { req, fast }
     }
 
@@ -111,11 +109,7 @@ impl PlacementIndex {
         let Some(fast) = self.fast.as_mut() else {
             return super::place(cluster, &req, rng, false).instance();
         };
-        debug_assert_eq!(
-            fast.members.len(),
-            cluster.instances.len(),
-            "an instance was registered without instance_added"
-        );
+        debug_assert_eq!(fast.members.len(), cluster.instances.len(), "an instance was registered without instance_added");
         let chosen = fast.place(rng)?;
         debug_assert!(
             filter::passes(cluster, cluster.instance(chosen), &req),
@@ -210,19 +204,11 @@ struct Node {
 }
 
 impl Node {
-    const EMPTY: Node = Node {
-        key: [0; LOCAL_KEYS],
-        ties: 0,
-        child: [NIL, NIL],
-    };
+    const EMPTY: Node = Node { key: [0; LOCAL_KEYS], ties: 0, child: [NIL, NIL] };
 
     fn leaf(key: Option<[u32; LOCAL_KEYS]>) -> Node {
         match key {
-            Some(key) => Node {
-                key,
-                ties: 1,
-                ..Node::EMPTY
-            },
+            Some(key) => Node { key, ties: 1, ..Node::EMPTY },
             None => Node::EMPTY,
         }
     }
@@ -246,11 +232,7 @@ impl SpreadAttr {
     const ABSENT: u32 = 0;
 
     fn new(name: &str) -> Self {
-        SpreadAttr {
-            name: name.to_string(),
-            ids: BTreeMap::new(),
-            tasks: vec![0],
-        }
+        SpreadAttr { name: name.to_string(), ids: BTreeMap::new(), tasks: vec![0] }
     }
 
     fn value_id(&mut self, inst: &ContainerInstance) -> u32 {
@@ -330,15 +312,12 @@ impl Fast {
                 Strategy::Binpack(BinpackField::Cpu) => local(Local::Cpu, &mut locals),
                 Strategy::Binpack(BinpackField::Memory) => local(Local::Memory, &mut locals),
                 Strategy::Spread(SpreadField::InstanceId) => local(Local::Spread, &mut locals),
-                Strategy::Spread(SpreadField::Attribute(name)) => Key::Class(
-                    attrs
-                        .iter()
-                        .position(|a| a.name == *name)
-                        .unwrap_or_else(|| {
-                            attrs.push(SpreadAttr::new(name));
-                            attrs.len() - 1
-                        }),
-                ),
+                Strategy::Spread(SpreadField::Attribute(name)) => {
+                    Key::Class(attrs.iter().position(|a| a.name == *name).unwrap_or_else(|| {
+                        attrs.push(SpreadAttr::new(name));
+                        attrs.len() - 1
+                    }))
+                }
             };
             if !keys.contains(&key) {
                 keys.push(key);
@@ -371,18 +350,11 @@ impl Fast {
     }
 
     fn add(&mut self, cluster: &Cluster, req: &PlacementRequest, id: InstanceId) {
-        debug_assert_eq!(
-            id.index(),
-            self.members.len(),
-            "instances are added in ordinal order"
-        );
+        debug_assert_eq!(id.index(), self.members.len(), "instances are added in ordinal order");
         while (1u64 << self.depth) <= id.0 as u64 {
             self.grow();
         }
-        self.members.push(Member {
-            class: NIL,
-            spread: 0,
-        });
+        self.members.push(Member { class: NIL, spread: 0 });
         self.refresh(cluster, req, id);
     }
 
@@ -392,10 +364,7 @@ impl Fast {
         for class in &mut self.classes {
             if class.root != NIL {
                 let old = self.nodes[class.root as usize];
-                self.nodes.push(Node {
-                    child: [class.root, NIL],
-                    ..old
-                });
+                self.nodes.push(Node { child: [class.root, NIL], ..old });
                 class.root = (self.nodes.len() - 1) as u32;
             }
         }
@@ -409,26 +378,15 @@ impl Fast {
             self.values.push(attr.value_id(inst));
         }
         let old = self.members[id.index()];
-        let class = if old.class != NIL && self.classes[old.class as usize].values == self.values {
-            old.class
-        } else {
-            self.class_of_values()
-        };
+        let class =
+            if old.class != NIL && self.classes[old.class as usize].values == self.values { old.class } else { self.class_of_values() };
         let spread = inst.spread_count(req.group);
         if old.class != NIL {
-            for (attr, &v) in self
-                .attrs
-                .iter_mut()
-                .zip(&self.classes[old.class as usize].values)
-            {
+            for (attr, &v) in self.attrs.iter_mut().zip(&self.classes[old.class as usize].values) {
                 attr.tasks[v as usize] -= old.spread as u64;
             }
         }
-        for (attr, &v) in self
-            .attrs
-            .iter_mut()
-            .zip(&self.classes[class as usize].values)
-        {
+        for (attr, &v) in self.attrs.iter_mut().zip(&self.classes[class as usize].values) {
             attr.tasks[v as usize] += spread as u64;
         }
         if old.class != NIL && old.class != class {
@@ -445,10 +403,7 @@ impl Fast {
             return class;
         }
         let class = self.classes.len() as u32;
-        self.classes.push(Class {
-            values: self.values.clone(),
-            root: NIL,
-        });
+        self.classes.push(Class { values: self.values.clone(), root: NIL });
         self.class_ids.insert(self.values.clone(), class);
         class
     }
@@ -544,11 +499,7 @@ impl Fast {
                     Key::Class(a) => self.attrs[a].tasks[class.values[a] as usize],
                 };
             }
-            let order = if self.tied.is_empty() {
-                Ordering::Less
-            } else {
-                full.cmp(&best)
-            };
+            let order = if self.tied.is_empty() { Ordering::Less } else { full.cmp(&best) };
             match order {
                 Ordering::Less => {
                     best = full;
@@ -567,11 +518,7 @@ impl Fast {
             return None;
         }
         // The reference's draw: position among the ties in ordinal order.
-        let k = if self.draws && ties > 1 {
-            rng.gen_range(0..ties as usize) as u64
-        } else {
-            0
-        };
+        let k = if self.draws && ties > 1 { rng.gen_range(0..ties as usize) as u64 } else { 0 };
         Some(InstanceId(self.select(k)))
     }
 
@@ -579,14 +526,7 @@ impl Fast {
     /// trees share the ordinal layout, so one descent counts every class's ties in the left
     /// half and goes left or right for all of them.
     fn select(&mut self, mut k: u64) -> u32 {
-        let Fast {
-            classes,
-            nodes,
-            tied,
-            cursor,
-            depth,
-            ..
-        } = self;
+        let Fast { classes, nodes, tied, cursor, depth, .. } = self;
         cursor.clear();
         cursor.extend(tied.iter().map(|&c| classes[c as usize].root));
         // Tied classes have equal full tuples, hence equal local keys at their roots.
@@ -608,18 +548,11 @@ impl Fast {
             };
             for n in cursor.iter_mut().filter(|n| **n != NIL) {
                 let c = nodes[*n as usize].child[bit];
-                *n = if c != NIL && nodes[c as usize].has_ties_at(&target) {
-                    c
-                } else {
-                    NIL
-                };
+                *n = if c != NIL && nodes[c as usize].has_ties_at(&target) { c } else { NIL };
             }
             ordinal = (ordinal << 1) | bit as u32;
         }
-        debug_assert!(
-            k == 0 && cursor.iter().any(|&n| n != NIL),
-            "tie {k} not found"
-        );
+        debug_assert!(k == 0 && cursor.iter().any(|&n| n != NIL), "tie {k} not found");
         ordinal
     }
 }

@@ -20,7 +20,7 @@ pub use rules::{BinpackField, Constraint, SpreadField, Strategy, TieBreak};
 
 use super::cluster::Cluster;
 use super::instance::{GroupId, InstanceId};
-use super::task_def::{Reservation, RequiredAttribute};
+use super::task_def::{RequiredAttribute, Reservation};
 use crate::engine::StreamRng;
 use rand::Rng;
 use serde::Serialize;
@@ -40,10 +40,15 @@ pub struct PlacementRequest<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    Placed { instance: InstanceId },
+    Placed {
+        instance: InstanceId,
+    },
     /// No instance passed the filters and constraints. `closest` is the instance that passed
     /// the most checks (ties: lowest ordinal) with the first check it failed (spec §3.7).
-    Failed { reason: FailureReason, closest: Option<(InstanceId, Rejection)> },
+    Failed {
+        reason: FailureReason,
+        closest: Option<(InstanceId, Rejection)>,
+    },
 }
 
 /// The outcome and, when asked for, the reasoning.

@@ -170,7 +170,8 @@ impl Constraint {
                 _ => Ok(Constraint::DistinctInstance),
             },
             "memberOf" => {
-                let expression = expression.ok_or_else(|| plain("memberOf needs an \"expression\" in the cluster query language".into()))?;
+                let expression =
+                    expression.ok_or_else(|| plain("memberOf needs an \"expression\" in the cluster query language".into()))?;
                 if expression.chars().count() > MAX_EXPRESSION_CHARS {
                     return Err(plain(format!("expression is longer than {MAX_EXPRESSION_CHARS} characters")));
                 }

@@ -61,7 +61,13 @@ pub fn attribute_counts<'a>(cluster: &'a Cluster, name: &str, group: GroupId) ->
 
 /// Narrows `candidates` (kept in ordinal order) to the strategy's best and returns the
 /// ranking it used, best first.
-pub fn narrow(cluster: &Cluster, group: GroupId, strategy: &Strategy, candidates: &mut Vec<InstanceId>, rng: &mut StreamRng) -> Vec<RankEntry> {
+pub fn narrow(
+    cluster: &Cluster,
+    group: GroupId,
+    strategy: &Strategy,
+    candidates: &mut Vec<InstanceId>,
+    rng: &mut StreamRng,
+) -> Vec<RankEntry> {
     let mut buckets: BTreeMap<(u64, String), Vec<InstanceId>> = BTreeMap::new();
     match strategy {
         Strategy::Random => {

@@ -8,10 +8,7 @@
 
 use super::schema::{DESCRIBE_CONTAINER_INSTANCES, DESCRIBE_TASKS};
 use super::{At, Ctx, JPath, Scalar};
-use crate::ecs::instance::{
-    ContainerInstance, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE,
-    DEFAULT_RESERVED_TCP_PORTS,
-};
+use crate::ecs::instance::{ContainerInstance, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE, DEFAULT_RESERVED_TCP_PORTS};
 use crate::ecs::instance_types;
 use crate::ecs::Cluster;
 use crate::scenario::diagnostic::{Diagnostics, Severity};
@@ -33,32 +30,22 @@ pub const UNKNOWN_TYPE_MAX_ENIS: u32 = 3;
 /// Attributes without a `value` (capability flags such as
 /// `com.amazonaws.ecs.capability.docker-remote-api.1.17`) are stored with the value `""`:
 /// they exist, which is all CQL's `exists` and `requiresAttributes` without a value ask.
-pub fn load_container_instances(
-    path: &Path,
-    text: &str,
-    cluster: &mut Cluster,
-) -> Result<Diagnostics, Diagnostics> {
+pub fn load_container_instances(path: &Path, text: &str, cluster: &mut Cluster) -> Result<Diagnostics, Diagnostics> {
     let mut ctx = Ctx::new(path, text);
     let Ok(root) = ctx.parse() else {
         return ctx.finish::<()>(None).map(|(_, d)| d);
     };
     let list_path = JPath::root().key("containerInstances");
     let Some(list) = root.get("containerInstances").and_then(Value::as_array) else {
-        ctx.error(&JPath::root(), At::Value, "expected describe-container-instances output: {\"containerInstances\": [...], \"failures\": [...]}");
+        ctx.error(
+            &JPath::root(),
+            At::Value,
+            "expected describe-container-instances output: {\"containerInstances\": [...], \"failures\": [...]}",
+        );
         return ctx.finish::<()>(None).map(|(_, d)| d);
     };
-    report_failures(
-        &mut ctx,
-        &root,
-        "describe-container-instances",
-        "container instance",
-    );
-    ctx.check_fields(
-        &root,
-        &DESCRIBE_CONTAINER_INSTANCES,
-        &JPath::root(),
-        Severity::Warning,
-    );
+    report_failures(&mut ctx, &root, "describe-container-instances", "container instance");
+    ctx.check_fields(&root, &DESCRIBE_CONTAINER_INSTANCES, &JPath::root(), Severity::Warning);
     ctx.flush_unmodelled(true);
 
     let mut arns: BTreeSet<String> = cluster.instances.iter().map(|i| i.arn.clone()).collect();
@@ -72,11 +59,7 @@ pub fn load_container_instances(
             continue;
         };
         if !arns.insert(inst.arn.clone()) {
-            ctx.error(
-                &ipath.key("containerInstanceArn"),
-                At::Value,
-                format!("container instance {} is already in the cluster", inst.arn),
-            );
+            ctx.error(&ipath.key("containerInstanceArn"), At::Value, format!("container instance {} is already in the cluster", inst.arn));
             continue;
         }
         built.push(inst);
@@ -92,22 +75,14 @@ pub fn load_container_instances(
 /// Counts the non-STOPPED tasks of a describe-tasks output in their groups on the instances
 /// of `cluster` (loaded before, from describe-container-instances). Fargate tasks, which run
 /// on no container instance, are skipped with a warning. `Ok` carries the warnings.
-pub fn load_tasks(
-    path: &Path,
-    text: &str,
-    cluster: &mut Cluster,
-) -> Result<Diagnostics, Diagnostics> {
+pub fn load_tasks(path: &Path, text: &str, cluster: &mut Cluster) -> Result<Diagnostics, Diagnostics> {
     let mut ctx = Ctx::new(path, text);
     let Ok(root) = ctx.parse() else {
         return ctx.finish::<()>(None).map(|(_, d)| d);
     };
     let list_path = JPath::root().key("tasks");
     let Some(list) = root.get("tasks").and_then(Value::as_array) else {
-        ctx.error(
-            &JPath::root(),
-            At::Value,
-            "expected describe-tasks output: {\"tasks\": [...], \"failures\": [...]}",
-        );
+        ctx.error(&JPath::root(), At::Value, "expected describe-tasks output: {\"tasks\": [...], \"failures\": [...]}");
         return ctx.finish::<()>(None).map(|(_, d)| d);
     };
     report_failures(&mut ctx, &root, "describe-tasks", "task");
@@ -128,24 +103,10 @@ pub fn load_tasks(
         }
     }
     if let Some(first) = fargate.first() {
-        ctx.warn(
-            first,
-            At::Value,
-            format!(
-                "{} Fargate task(s) skipped: they run on no container instance",
-                fargate.len()
-            ),
-        );
+        ctx.warn(first, At::Value, format!("{} Fargate task(s) skipped: they run on no container instance", fargate.len()));
     }
     if let Some(first) = unplaced.first() {
-        ctx.warn(
-            first,
-            At::Value,
-            format!(
-                "{} task(s) not yet on a container instance (no containerInstanceArn) skipped",
-                unplaced.len()
-            ),
-        );
+        ctx.warn(first, At::Value, format!("{} task(s) not yet on a container instance (no containerInstanceArn) skipped", unplaced.len()));
     }
     if !ctx.has_errors() {
         for op in ops {
@@ -231,34 +192,18 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
     let arn = match raw.container_instance_arn {
         Some(a) if !a.is_empty() => a,
         _ => {
-            ctx.error(
-                path,
-                At::Value,
-                "a container instance needs its `containerInstanceArn`",
-            );
+            ctx.error(path, At::Value, "a container instance needs its `containerInstanceArn`");
             String::new()
         }
     };
     let status_path = path.key("status");
     let status = match &raw.status {
         Some(s) => {
-            let names = [
-                "REGISTERING",
-                "REGISTRATION_FAILED",
-                "ACTIVE",
-                "DRAINING",
-                "DEREGISTERING",
-                "INACTIVE",
-            ];
-            ctx.one_of(s, &status_path, &names)
-                .and_then(InstanceStatus::parse)
+            let names = ["REGISTERING", "REGISTRATION_FAILED", "ACTIVE", "DRAINING", "DEREGISTERING", "INACTIVE"];
+            ctx.one_of(s, &status_path, &names).and_then(InstanceStatus::parse)
         }
         None => {
-            ctx.error(
-                path,
-                At::Value,
-                format!("container instance {arn} has no `status`"),
-            );
+            ctx.error(path, At::Value, format!("container instance {arn} has no `status`"));
             None
         }
     };
@@ -266,11 +211,7 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
         Some(t) => {
             let parsed = timestamp(t);
             if parsed.is_none() {
-                ctx.error(
-                    &path.key("registeredAt"),
-                    At::Value,
-                    format!("registeredAt {t} is neither an ISO-8601 time nor Unix seconds"),
-                );
+                ctx.error(&path.key("registeredAt"), At::Value, format!("registeredAt {t} is neither an ISO-8601 time nor Unix seconds"));
             }
             parsed.unwrap_or(0)
         }
@@ -294,17 +235,12 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
         ctx.warn(path, At::Value, format!("container instance {arn} has no `ecs.availability-zone` attribute; its zone is left empty"));
         String::new()
     });
-    let instance_type = attributes
-        .get("ecs.instance-type")
-        .cloned()
-        .unwrap_or_default();
+    let instance_type = attributes.get("ecs.instance-type").cloned().unwrap_or_default();
     let trunking = attributes.contains_key("ecs.awsvpc-trunk-id");
     let (eni_task_limit, price_usd_per_hour) = match instance_types::lookup(&instance_type) {
         Some(t) => (t.awsvpc_task_limit(trunking), t.price_usd_per_hour),
         None => {
-            let at = attribute_paths
-                .get("ecs.instance-type")
-                .map_or(path.clone(), |p| p.key("value"));
+            let at = attribute_paths.get("ecs.instance-type").map_or(path.clone(), |p| p.key("value"));
             ctx.warn_help(
                 &at,
                 At::Value,
@@ -319,11 +255,7 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
     let registered = match &raw.registered_resources {
         Some(list) => resources(ctx, list, &registered_path),
         None => {
-            ctx.error(
-                path,
-                At::Value,
-                format!("container instance {arn} has no `registeredResources`"),
-            );
+            ctx.error(path, At::Value, format!("container instance {arn} has no `registeredResources`"));
             Resources::default()
         }
     };
@@ -343,11 +275,7 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
     };
     for (name, reg) in [("CPU", registered.cpu), ("MEMORY", registered.memory)] {
         if reg.is_none() && raw.registered_resources.is_some() {
-            ctx.error(
-                &registered_path,
-                At::Key,
-                format!("registeredResources has no {name}"),
-            );
+            ctx.error(&registered_path, At::Key, format!("registeredResources has no {name}"));
         }
     }
     let registered_cpu_units = registered.cpu.unwrap_or(0);
@@ -360,49 +288,35 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
         ("GPU", registered.gpus, remaining.gpus),
     ] {
         if rem > reg {
-            ctx.error(
-                &remaining_path,
-                At::Key,
-                format!("remaining {name} {rem} is more than registered {name} {reg}"),
-            );
+            ctx.error(&remaining_path, At::Key, format!("remaining {name} {rem} is more than registered {name} {reg}"));
         }
     }
     // PORTS are the ports *taken*: registered = the agent's reserved list; remaining = those
     // plus the ones tasks hold.
     let reserved_tcp = registered.tcp.clone().unwrap_or_else(|| {
         if raw.registered_resources.is_some() {
-            ctx.warn(
-                &registered_path,
-                At::Key,
-                "registeredResources has no PORTS; assuming the agent's default reserved ports",
-            );
+            ctx.warn(&registered_path, At::Key, "registeredResources has no PORTS; assuming the agent's default reserved ports");
         }
         DEFAULT_RESERVED_TCP_PORTS.iter().copied().collect()
     });
     let reserved_udp = registered.udp.clone().unwrap_or_default();
     let mut bound = Vec::new();
-    for (name, reserved, taken) in [
-        ("PORTS", &reserved_tcp, &remaining.tcp),
-        ("PORTS_UDP", &reserved_udp, &remaining.udp),
-    ] {
+    for (name, reserved, taken) in [("PORTS", &reserved_tcp, &remaining.tcp), ("PORTS_UDP", &reserved_udp, &remaining.udp)] {
         let taken = taken.clone().unwrap_or_else(|| reserved.clone());
         if let Some(p) = reserved.difference(&taken).next() {
-            ctx.error(&remaining_path, At::Key, format!("remaining {name} lacks the reserved port {p}; remaining ports must include every registered one"));
+            ctx.error(
+                &remaining_path,
+                At::Key,
+                format!("remaining {name} lacks the reserved port {p}; remaining ports must include every registered one"),
+            );
         }
-        bound.push(
-            taken
-                .difference(reserved)
-                .copied()
-                .collect::<BTreeSet<u16>>(),
-        );
+        bound.push(taken.difference(reserved).copied().collect::<BTreeSet<u16>>());
     }
     let bound_udp_ports = bound.pop().unwrap_or_default();
     let bound_tcp_ports = bound.pop().unwrap_or_default();
 
     let count = |ctx: &mut Ctx, s: &Option<Scalar>, key: &str| {
-        s.as_ref()
-            .and_then(|s| ctx.int(s, &path.key(key), 0, i64::from(i32::MAX)))
-            .map_or(0, |n| n as u32)
+        s.as_ref().and_then(|s| ctx.int(s, &path.key(key), 0, i64::from(i32::MAX))).map_or(0, |n| n as u32)
     };
     let running_tasks_count = count(ctx, &raw.running_tasks_count, "runningTasksCount");
     let pending_tasks_count = count(ctx, &raw.pending_tasks_count, "pendingTasksCount");
@@ -413,10 +327,7 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
         ec2_instance_id: raw.ec2_instance_id.unwrap_or_default(),
         status: status?,
         agent_connected: raw.agent_connected.unwrap_or(true),
-        agent_version: raw
-            .version_info
-            .and_then(|v| v.agent_version)
-            .unwrap_or_default(),
+        agent_version: raw.version_info.and_then(|v| v.agent_version).unwrap_or_default(),
         registered_at_unix_s,
         instance_type,
         availability_zone,
@@ -450,33 +361,21 @@ fn resources(ctx: &mut Ctx, list: &[RawResource], path: &JPath) -> Resources {
         let name = res.name.as_deref().unwrap_or("");
         match name {
             // GPUs registered by ID (the agent reports each GPU's ID).
-            "GPU" if res.string_set_value.is_some() => {
-                r.gpus = res.string_set_value.as_ref().map_or(0, |s| s.len() as u32)
-            }
+            "GPU" if res.string_set_value.is_some() => r.gpus = res.string_set_value.as_ref().map_or(0, |s| s.len() as u32),
             "CPU" | "MEMORY" | "GPU" => {
                 // The CLI prints all three value fields; the one in use is the non-zero one.
-                let candidates = [
-                    ("integerValue", &res.integer_value),
-                    ("longValue", &res.long_value),
-                    ("doubleValue", &res.double_value),
-                ];
+                let candidates = [("integerValue", &res.integer_value), ("longValue", &res.long_value), ("doubleValue", &res.double_value)];
                 let mut present = false;
                 let mut value = None;
                 for (key, v) in candidates {
                     if let Some(v) = v {
                         present = true;
-                        let n = ctx
-                            .int(v, &rpath.key(key), 0, i64::from(u32::MAX))
-                            .map(|n| n as u32);
+                        let n = ctx.int(v, &rpath.key(key), 0, i64::from(u32::MAX)).map(|n| n as u32);
                         value = value.or(n.filter(|&n| n > 0));
                     }
                 }
                 match (name, value.or(present.then_some(0))) {
-                    (_, None) => ctx.error(
-                        &rpath,
-                        At::Value,
-                        format!("resource {name} has no integerValue"),
-                    ),
+                    (_, None) => ctx.error(&rpath, At::Value, format!("resource {name} has no integerValue")),
                     ("CPU", v) => r.cpu = v,
                     ("MEMORY", v) => r.memory = v,
                     (_, Some(v)) => r.gpus = v,
@@ -489,11 +388,7 @@ fn resources(ctx: &mut Ctx, list: &[RawResource], path: &JPath) -> Resources {
                         Ok(port) => {
                             set.insert(port);
                         }
-                        Err(_) => ctx.error(
-                            &rpath.key("stringSetValue").idx(j),
-                            At::Value,
-                            format!("\"{p}\" is not a port number"),
-                        ),
+                        Err(_) => ctx.error(&rpath.key("stringSetValue").idx(j), At::Value, format!("\"{p}\" is not a port number")),
                     }
                 }
                 if name == "PORTS" {
@@ -503,11 +398,7 @@ fn resources(ctx: &mut Ctx, list: &[RawResource], path: &JPath) -> Resources {
                 }
             }
             "" => ctx.error(&rpath, At::Value, "a resource needs a `name`"),
-            other => ctx.warn(
-                &rpath.key("name"),
-                At::Value,
-                format!("resource {other} is not modelled by ecsim and is ignored"),
-            ),
+            other => ctx.warn(&rpath.key("name"), At::Value, format!("resource {other} is not modelled by ecsim and is ignored")),
         }
     }
     r
@@ -539,9 +430,7 @@ fn parse_iso8601(s: &str) -> Option<i64> {
     let (y, mo, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
     let (h, mi, sec) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
     let seps = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
-    if seps.iter().any(|&(i, c)| s.as_bytes().get(i) != Some(&c))
-        || !matches!(s.as_bytes().get(10), Some(b'T' | b't' | b' '))
-    {
+    if seps.iter().any(|&(i, c)| s.as_bytes().get(i) != Some(&c)) || !matches!(s.as_bytes().get(10), Some(b'T' | b't' | b' ')) {
         return None;
     }
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
@@ -622,25 +511,12 @@ impl InstanceIndex {
         for inst in &cluster.instances {
             let id = arn_id(&inst.arn).to_string();
             // The same ID twice is ambiguous: match it only by full ARN.
-            by_id
-                .entry(id)
-                .and_modify(|e| *e = None)
-                .or_insert(Some(inst.id));
+            by_id.entry(id).and_modify(|e| *e = None).or_insert(Some(inst.id));
         }
-        InstanceIndex {
-            by_arn: cluster
-                .instances
-                .iter()
-                .map(|i| (i.arn.clone(), i.id))
-                .collect(),
-            by_id,
-        }
+        InstanceIndex { by_arn: cluster.instances.iter().map(|i| (i.arn.clone(), i.id)).collect(), by_id }
     }
     fn find(&self, arn: &str) -> Option<InstanceId> {
-        self.by_arn
-            .get(arn)
-            .copied()
-            .or_else(|| self.by_id.get(arn_id(arn)).copied().flatten())
+        self.by_arn.get(arn).copied().or_else(|| self.by_id.get(arn_id(arn)).copied().flatten())
     }
 }
 
@@ -657,17 +533,7 @@ fn task(
     unplaced: &mut Vec<JPath>,
 ) -> Option<TaskOp> {
     let name = raw.task_arn.as_deref().unwrap_or("(no taskArn)");
-    let statuses = [
-        "PROVISIONING",
-        "PENDING",
-        "ACTIVATING",
-        "RUNNING",
-        "DEACTIVATING",
-        "STOPPING",
-        "DEPROVISIONING",
-        "STOPPED",
-        "DELETED",
-    ];
+    let statuses = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED", "DELETED"];
     let last = match &raw.last_status {
         Some(s) => ctx.one_of(s, &path.key("lastStatus"), &statuses),
         None => {
@@ -676,17 +542,9 @@ fn task(
         }
     };
     let desired = match &raw.desired_status {
-        Some(s) => ctx.one_of(
-            s,
-            &path.key("desiredStatus"),
-            &["RUNNING", "PENDING", "STOPPED"],
-        ),
+        Some(s) => ctx.one_of(s, &path.key("desiredStatus"), &["RUNNING", "PENDING", "STOPPED"]),
         None => {
-            ctx.error(
-                path,
-                At::Value,
-                format!("task {name} has no `desiredStatus`"),
-            );
+            ctx.error(path, At::Value, format!("task {name} has no `desiredStatus`"));
             None
         }
     };
@@ -714,42 +572,20 @@ fn task(
     // describe-tasks always has `group`; without it, a standalone task's default applies.
     let group = match raw.group.filter(|g| !g.is_empty()) {
         Some(g) => g,
-        None => match raw
-            .task_definition_arn
-            .as_deref()
-            .map(arn_id)
-            .and_then(|fr| fr.split(':').next())
-        {
+        None => match raw.task_definition_arn.as_deref().map(arn_id).and_then(|fr| fr.split(':').next()) {
             Some(family) if !family.is_empty() => format!("family:{family}"),
             _ => {
-                ctx.error(
-                    path,
-                    At::Value,
-                    format!("task {name} has neither a `group` nor a `taskDefinitionArn`"),
-                );
+                ctx.error(path, At::Value, format!("task {name} has neither a `group` nor a `taskDefinitionArn`"));
                 return None;
             }
         },
     };
     if group.chars().count() > 255 {
-        ctx.error(
-            &path.key("group"),
-            At::Value,
-            "a task group name is at most 255 characters",
-        );
+        ctx.error(&path.key("group"), At::Value, "a task group name is at most 255 characters");
         return None;
     }
-    let eni = raw
-        .attachments
-        .iter()
-        .flatten()
-        .any(|a| a.kind.as_deref() == Some("ElasticNetworkInterface"));
-    Some(TaskOp {
-        instance,
-        group,
-        spreading: desired == "RUNNING",
-        eni,
-    })
+    let eni = raw.attachments.iter().flatten().any(|a| a.kind.as_deref() == Some("ElasticNetworkInterface"));
+    Some(TaskOp { instance, group, spreading: desired == "RUNNING", eni })
 }
 
 #[cfg(test)]
@@ -759,26 +595,12 @@ mod tests {
     #[test]
     fn timestamps_in_both_cli_formats() {
         // 2024-05-02T09:14:07Z = 1714641247.
-        assert_eq!(
-            parse_iso8601("2024-05-02T09:14:07.482000+00:00"),
-            Some(1_714_641_247)
-        );
-        assert_eq!(
-            parse_iso8601("2024-05-02T11:14:07+02:00"),
-            Some(1_714_641_247)
-        );
+        assert_eq!(parse_iso8601("2024-05-02T09:14:07.482000+00:00"), Some(1_714_641_247));
+        assert_eq!(parse_iso8601("2024-05-02T11:14:07+02:00"), Some(1_714_641_247));
         assert_eq!(parse_iso8601("2024-05-02 09:14:07Z"), Some(1_714_641_247));
         assert_eq!(parse_iso8601("1970-01-01T00:00:00"), Some(0));
-        assert_eq!(
-            timestamp(&Scalar::Num(
-                serde_json::Number::from_f64(1_714_641_247.482).unwrap()
-            )),
-            Some(1_714_641_247)
-        );
-        assert_eq!(
-            timestamp(&Scalar::Str("1714641247".into())),
-            Some(1_714_641_247)
-        );
+        assert_eq!(timestamp(&Scalar::Num(serde_json::Number::from_f64(1_714_641_247.482).unwrap())), Some(1_714_641_247));
+        assert_eq!(timestamp(&Scalar::Str("1714641247".into())), Some(1_714_641_247));
         assert_eq!(parse_iso8601("2024-13-02T09:14:07Z"), None);
         assert_eq!(parse_iso8601("yesterday"), None);
         assert_eq!(parse_iso8601("2024-05-02T09:14:07+0"), None);

@@ -44,10 +44,7 @@ const M: Field = Modelled(Leaf);
 
 pub(super) static DESCRIBE_TASK_DEFINITION: Schema = Schema {
     what: "DescribeTaskDefinition output",
-    fields: &[
-        ("taskDefinition", Modelled(Object(&TASK_DEFINITION))),
-        ("tags", Unmodelled),
-    ],
+    fields: &[("taskDefinition", Modelled(Object(&TASK_DEFINITION))), ("tags", Unmodelled)],
 };
 
 pub(super) static TASK_DEFINITION: Schema = Schema {
@@ -61,10 +58,7 @@ pub(super) static TASK_DEFINITION: Schema = Schema {
         ("cpu", M),
         ("memory", M),
         ("containerDefinitions", Modelled(ArrayOf(&CONTAINER))),
-        (
-            "placementConstraints",
-            Modelled(ArrayOf(&TD_PLACEMENT_CONSTRAINT)),
-        ),
+        ("placementConstraints", Modelled(ArrayOf(&TD_PLACEMENT_CONSTRAINT))),
         ("requiresAttributes", Modelled(ArrayOf(&ATTRIBUTE))),
         ("taskRoleArn", Unmodelled),
         ("executionRoleArn", Unmodelled),
@@ -98,10 +92,7 @@ pub(super) static CONTAINER: Schema = Schema {
         ("healthCheck", Modelled(Object(&HEALTH_CHECK))),
         ("stopTimeout", M),
         ("startTimeout", M),
-        (
-            "resourceRequirements",
-            Modelled(ArrayOf(&RESOURCE_REQUIREMENT)),
-        ),
+        ("resourceRequirements", Modelled(ArrayOf(&RESOURCE_REQUIREMENT))),
         ("repositoryCredentials", Unmodelled),
         ("links", Unmodelled),
         ("restartPolicy", Unmodelled),
@@ -150,46 +141,24 @@ static PORT_MAPPING: Schema = Schema {
 
 static HEALTH_CHECK: Schema = Schema {
     what: "a container health check",
-    fields: &[
-        ("command", M),
-        ("interval", M),
-        ("timeout", M),
-        ("retries", M),
-        ("startPeriod", M),
-    ],
+    fields: &[("command", M), ("interval", M), ("timeout", M), ("retries", M), ("startPeriod", M)],
 };
 
-static RESOURCE_REQUIREMENT: Schema = Schema {
-    what: "a resource requirement",
-    fields: &[("type", M), ("value", M)],
-};
+static RESOURCE_REQUIREMENT: Schema = Schema { what: "a resource requirement", fields: &[("type", M), ("value", M)] };
 
-static TD_PLACEMENT_CONSTRAINT: Schema = Schema {
-    what: "a task definition placement constraint",
-    fields: &[("type", M), ("expression", M)],
-};
+static TD_PLACEMENT_CONSTRAINT: Schema =
+    Schema { what: "a task definition placement constraint", fields: &[("type", M), ("expression", M)] };
 
-static ATTRIBUTE: Schema = Schema {
-    what: "an attribute",
-    fields: &[
-        ("name", M),
-        ("value", M),
-        ("targetType", Derived),
-        ("targetId", Derived),
-    ],
-};
+static ATTRIBUTE: Schema =
+    Schema { what: "an attribute", fields: &[("name", M), ("value", M), ("targetType", Derived), ("targetId", Derived)] };
 
 // ---- services ----
 
-pub(super) static CREATE_SERVICE_OUTPUT: Schema = Schema {
-    what: "CreateService output",
-    fields: &[("service", Modelled(Object(&SERVICE)))],
-};
+pub(super) static CREATE_SERVICE_OUTPUT: Schema =
+    Schema { what: "CreateService output", fields: &[("service", Modelled(Object(&SERVICE)))] };
 
-pub(super) static DESCRIBE_SERVICES: Schema = Schema {
-    what: "DescribeServices output",
-    fields: &[("services", Modelled(ArrayOf(&SERVICE))), ("failures", M)],
-};
+pub(super) static DESCRIBE_SERVICES: Schema =
+    Schema { what: "DescribeServices output", fields: &[("services", Modelled(ArrayOf(&SERVICE))), ("failures", M)] };
 
 pub(super) static SERVICE: Schema = Schema {
     what: "a service definition",
@@ -199,25 +168,13 @@ pub(super) static SERVICE: Schema = Schema {
         ("desiredCount", M),
         ("launchType", M),
         ("schedulingStrategy", M),
-        (
-            "deploymentConfiguration",
-            Modelled(Object(&DEPLOYMENT_CONFIGURATION)),
-        ),
-        (
-            "deploymentController",
-            Modelled(Object(&DEPLOYMENT_CONTROLLER)),
-        ),
+        ("deploymentConfiguration", Modelled(Object(&DEPLOYMENT_CONFIGURATION))),
+        ("deploymentController", Modelled(Object(&DEPLOYMENT_CONTROLLER))),
         ("placementStrategy", Modelled(ArrayOf(&PLACEMENT_STRATEGY))),
-        (
-            "placementConstraints",
-            Modelled(ArrayOf(&PLACEMENT_CONSTRAINT)),
-        ),
+        ("placementConstraints", Modelled(ArrayOf(&PLACEMENT_CONSTRAINT))),
         ("loadBalancers", Modelled(ArrayOf(&LOAD_BALANCER))),
         ("healthCheckGracePeriodSeconds", M),
-        (
-            "networkConfiguration",
-            Modelled(Object(&NETWORK_CONFIGURATION)),
-        ),
+        ("networkConfiguration", Modelled(Object(&NETWORK_CONFIGURATION))),
         ("capacityProviderStrategy", Unmodelled),
         ("cluster", Unmodelled),
         ("platformVersion", Unmodelled),
@@ -256,10 +213,7 @@ static DEPLOYMENT_CONFIGURATION: Schema = Schema {
     fields: &[
         ("maximumPercent", M),
         ("minimumHealthyPercent", M),
-        (
-            "deploymentCircuitBreaker",
-            Modelled(Object(&CIRCUIT_BREAKER)),
-        ),
+        ("deploymentCircuitBreaker", Modelled(Object(&CIRCUIT_BREAKER))),
         ("alarms", Modelled(Object(&DEPLOYMENT_ALARMS))),
         ("strategy", M),
         ("bakeTimeInMinutes", Unmodelled),
@@ -269,30 +223,15 @@ static DEPLOYMENT_CONFIGURATION: Schema = Schema {
     ],
 };
 
-static CIRCUIT_BREAKER: Schema = Schema {
-    what: "a deployment circuit breaker",
-    fields: &[("enable", M), ("rollback", M)],
-};
+static CIRCUIT_BREAKER: Schema = Schema { what: "a deployment circuit breaker", fields: &[("enable", M), ("rollback", M)] };
 
-static DEPLOYMENT_ALARMS: Schema = Schema {
-    what: "deployment alarms",
-    fields: &[("alarmNames", M), ("enable", M), ("rollback", M)],
-};
+static DEPLOYMENT_ALARMS: Schema = Schema { what: "deployment alarms", fields: &[("alarmNames", M), ("enable", M), ("rollback", M)] };
 
-static DEPLOYMENT_CONTROLLER: Schema = Schema {
-    what: "a deployment controller",
-    fields: &[("type", M)],
-};
+static DEPLOYMENT_CONTROLLER: Schema = Schema { what: "a deployment controller", fields: &[("type", M)] };
 
-static PLACEMENT_STRATEGY: Schema = Schema {
-    what: "a placement strategy",
-    fields: &[("type", M), ("field", M)],
-};
+static PLACEMENT_STRATEGY: Schema = Schema { what: "a placement strategy", fields: &[("type", M), ("field", M)] };
 
-static PLACEMENT_CONSTRAINT: Schema = Schema {
-    what: "a placement constraint",
-    fields: &[("type", M), ("expression", M)],
-};
+static PLACEMENT_CONSTRAINT: Schema = Schema { what: "a placement constraint", fields: &[("type", M), ("expression", M)] };
 
 static LOAD_BALANCER: Schema = Schema {
     what: "a load balancer",
@@ -305,32 +244,17 @@ static LOAD_BALANCER: Schema = Schema {
     ],
 };
 
-static NETWORK_CONFIGURATION: Schema = Schema {
-    what: "a network configuration",
-    fields: &[(
-        "awsvpcConfiguration",
-        Modelled(Object(&AWSVPC_CONFIGURATION)),
-    )],
-};
+static NETWORK_CONFIGURATION: Schema =
+    Schema { what: "a network configuration", fields: &[("awsvpcConfiguration", Modelled(Object(&AWSVPC_CONFIGURATION)))] };
 
-static AWSVPC_CONFIGURATION: Schema = Schema {
-    what: "an awsvpc configuration",
-    fields: &[
-        ("subnets", M),
-        ("securityGroups", Unmodelled),
-        ("assignPublicIp", Unmodelled),
-    ],
-};
+static AWSVPC_CONFIGURATION: Schema =
+    Schema { what: "an awsvpc configuration", fields: &[("subnets", M), ("securityGroups", Unmodelled), ("assignPublicIp", Unmodelled)] };
 
 // ---- cluster state ----
 
 pub(super) static DESCRIBE_CONTAINER_INSTANCES: Schema = Schema {
     what: "describe-container-instances output",
-    fields: &[
-        ("containerInstances", Modelled(ArrayOf(&CONTAINER_INSTANCE))),
-        ("failures", M),
-        ("nextToken", Derived),
-    ],
+    fields: &[("containerInstances", Modelled(ArrayOf(&CONTAINER_INSTANCE))), ("failures", M), ("nextToken", Derived)],
 };
 
 static CONTAINER_INSTANCE: Schema = Schema {
@@ -361,35 +285,16 @@ static CONTAINER_INSTANCE: Schema = Schema {
     ],
 };
 
-static VERSION_INFO: Schema = Schema {
-    what: "versionInfo",
-    fields: &[
-        ("agentVersion", M),
-        ("agentHash", Derived),
-        ("dockerVersion", Derived),
-    ],
-};
+static VERSION_INFO: Schema =
+    Schema { what: "versionInfo", fields: &[("agentVersion", M), ("agentHash", Derived), ("dockerVersion", Derived)] };
 
 static RESOURCE: Schema = Schema {
     what: "a resource",
-    fields: &[
-        ("name", M),
-        ("type", M),
-        ("integerValue", M),
-        ("longValue", M),
-        ("doubleValue", M),
-        ("stringSetValue", M),
-    ],
+    fields: &[("name", M), ("type", M), ("integerValue", M), ("longValue", M), ("doubleValue", M), ("stringSetValue", M)],
 };
 
-pub(super) static DESCRIBE_TASKS: Schema = Schema {
-    what: "describe-tasks output",
-    fields: &[
-        ("tasks", Modelled(ArrayOf(&TASK))),
-        ("failures", M),
-        ("nextToken", Derived),
-    ],
-};
+pub(super) static DESCRIBE_TASKS: Schema =
+    Schema { what: "describe-tasks output", fields: &[("tasks", Modelled(ArrayOf(&TASK))), ("failures", M), ("nextToken", Derived)] };
 
 static TASK: Schema = Schema {
     what: "a task",
@@ -435,12 +340,5 @@ static TASK: Schema = Schema {
     ],
 };
 
-static ATTACHMENT: Schema = Schema {
-    what: "an attachment",
-    fields: &[
-        ("type", M),
-        ("id", Derived),
-        ("status", Derived),
-        ("details", Derived),
-    ],
-};
+static ATTACHMENT: Schema =
+    Schema { what: "an attachment", fields: &[("type", M), ("id", Derived), ("status", Derived), ("details", Derived)] };

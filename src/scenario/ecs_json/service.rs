@@ -6,8 +6,7 @@ use super::schema::{CREATE_SERVICE_OUTPUT, DESCRIBE_SERVICES, SERVICE};
 use super::{find_placeholder, At, Ctx, JPath, Scalar};
 use crate::ecs::placement::rules::{MAX_CONSTRAINTS, MAX_STRATEGIES};
 use crate::ecs::service::{
-    CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, LaunchType, LoadBalancerRef,
-    SchedulingStrategy, ServiceDefinition,
+    CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, LaunchType, LoadBalancerRef, SchedulingStrategy, ServiceDefinition,
 };
 use crate::scenario::diagnostic::{Diagnostics, Severity};
 use serde::Deserialize;
@@ -24,20 +23,13 @@ pub const MAX_HEALTH_CHECK_GRACE_PERIOD_S: i64 = 2_147_483_647;
 
 /// Loads one service definition. A missing `serviceName` (ecspresso files omit it) defaults
 /// to the file stem. `Ok` carries the warnings; `Err` every message.
-pub fn load_service(
-    path: &Path,
-    text: &str,
-) -> Result<(ServiceDefinition, Diagnostics), Diagnostics> {
+pub fn load_service(path: &Path, text: &str) -> Result<(ServiceDefinition, Diagnostics), Diagnostics> {
     let mut ctx = Ctx::new(path, text);
     let Ok(root) = ctx.parse() else {
         return ctx.finish(None);
     };
     if !root.is_object() {
-        ctx.error(
-            &JPath::root(),
-            At::Value,
-            "expected a service definition (a JSON object)",
-        );
+        ctx.error(&JPath::root(), At::Value, "expected a service definition (a JSON object)");
         return ctx.finish(None);
     }
     let root_path = JPath::root();
@@ -47,12 +39,7 @@ pub fn load_service(
     } else if let Some(Value::Array(list)) = root.get("services") {
         report_failures(&mut ctx, &root);
         match list.as_slice() {
-            [one] => (
-                &DESCRIBE_SERVICES,
-                root_path.key("services").idx(0),
-                one,
-                true,
-            ),
+            [one] => (&DESCRIBE_SERVICES, root_path.key("services").idx(0), one, true),
             _ => {
                 ctx.error_help(
                     &root_path.key("services"),
@@ -74,21 +61,8 @@ pub fn load_service(
 
 /// The file stem, made into a valid service name.
 fn default_name(path: &Path) -> String {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(255)
-        .collect();
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).take(255).collect();
     if name.is_empty() {
         "service".into()
     } else {
@@ -103,11 +77,7 @@ fn report_failures(ctx: &mut Ctx, root: &Value) {
     for (i, f) in failures.iter().enumerate() {
         let arn = f.get("arn").and_then(Value::as_str).unwrap_or("?");
         let reason = f.get("reason").and_then(Value::as_str).unwrap_or("?");
-        ctx.warn(
-            &JPath::root().key("failures").idx(i),
-            At::Value,
-            format!("describe-services reported a failure for {arn}: {reason}"),
-        );
+        ctx.warn(&JPath::root().key("failures").idx(i), At::Value, format!("describe-services reported a failure for {arn}: {reason}"));
     }
 }
 
@@ -184,13 +154,7 @@ struct RawAwsvpc {
 
 /// Validates the service at `base`. `output` is true for CreateService/DescribeServices
 /// output, where ECS has filled in values (a DAEMON's `desiredCount`) that input may not set.
-fn build(
-    ctx: &mut Ctx,
-    v: &Value,
-    base: &JPath,
-    output: bool,
-    default_name: &str,
-) -> Option<ServiceDefinition> {
+fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &str) -> Option<ServiceDefinition> {
     let raw: RawService = ctx.de(v, base)?;
 
     let service_name = match &raw.service_name {
@@ -217,10 +181,7 @@ fn build(
         },
         None => LaunchType::Ec2,
     };
-    let has_capacity_providers = raw
-        .capacity_provider_strategy
-        .as_ref()
-        .is_some_and(|c| c.as_array().is_some_and(|a| !a.is_empty()));
+    let has_capacity_providers = raw.capacity_provider_strategy.as_ref().is_some_and(|c| c.as_array().is_some_and(|a| !a.is_empty()));
     if has_capacity_providers && raw.launch_type.is_some() {
         ctx.error(
             &launch_path,
@@ -229,21 +190,19 @@ fn build(
         );
     }
     if daemon && launch_type == LaunchType::Fargate {
-        ctx.error(
-            &launch_path,
-            At::Value,
-            "Fargate tasks do not support the DAEMON scheduling strategy",
-        );
+        ctx.error(&launch_path, At::Value, "Fargate tasks do not support the DAEMON scheduling strategy");
     }
 
     let count_path = base.key("desiredCount");
     let desired_count = match &raw.desired_count {
         Some(c) => {
-            let n = ctx
-                .int(c, &count_path, 0, i64::from(i32::MAX))
-                .map_or(0, |n| n as u32);
+            let n = ctx.int(c, &count_path, 0, i64::from(i32::MAX)).map_or(0, |n| n as u32);
             if daemon && !output {
-                ctx.warn(&count_path, At::Key, "desiredCount is ignored for a DAEMON service: ECS runs one task on each instance that satisfies its constraints");
+                ctx.warn(
+                    &count_path,
+                    At::Key,
+                    "desiredCount is ignored for a DAEMON service: ECS runs one task on each instance that satisfies its constraints",
+                );
             }
             n
         }
@@ -261,24 +220,19 @@ fn build(
 
     if let Some(dc) = &raw.deployment_controller {
         let path = base.key("deploymentController").key("type");
-        if let Some(kind) = dc
-            .kind
-            .as_deref()
-            .and_then(|k| ctx.one_of(k, &path, &["ECS", "CODE_DEPLOY", "EXTERNAL"]))
-        {
+        if let Some(kind) = dc.kind.as_deref().and_then(|k| ctx.one_of(k, &path, &["ECS", "CODE_DEPLOY", "EXTERNAL"])) {
             if kind != "ECS" && daemon {
                 ctx.error(&path, At::Value, format!("the {kind} deployment controller does not support the DAEMON scheduling strategy"));
             } else if kind != "ECS" {
-                ctx.warn(&path, At::Value, format!("the {kind} deployment controller is not modelled; ecsim simulates ECS rolling updates"));
+                ctx.warn(
+                    &path,
+                    At::Value,
+                    format!("the {kind} deployment controller is not modelled; ecsim simulates ECS rolling updates"),
+                );
             }
         }
     }
-    let deployment = deployment(
-        ctx,
-        raw.deployment_configuration.as_ref(),
-        &base.key("deploymentConfiguration"),
-        scheduling_strategy,
-    );
+    let deployment = deployment(ctx, raw.deployment_configuration.as_ref(), &base.key("deploymentConfiguration"), scheduling_strategy);
 
     // Placement (spec §3.1).
     let strategy_path = base.key("placementStrategy");
@@ -291,74 +245,34 @@ fn build(
         );
     }
     if strategies_in.len() > MAX_STRATEGIES {
-        ctx.error(
-            &strategy_path,
-            At::Key,
-            format!(
-                "{} placement strategies; ECS allows at most {MAX_STRATEGIES}",
-                strategies_in.len()
-            ),
-        );
+        ctx.error(&strategy_path, At::Key, format!("{} placement strategies; ECS allows at most {MAX_STRATEGIES}", strategies_in.len()));
     }
-    let placement_strategy: Vec<_> = strategies_in
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| ctx.strategy_at(s, &strategy_path.idx(i)))
-        .collect();
+    let placement_strategy: Vec<_> =
+        strategies_in.iter().enumerate().filter_map(|(i, s)| ctx.strategy_at(s, &strategy_path.idx(i))).collect();
     let constraint_path = base.key("placementConstraints");
     let constraints_in = raw.placement_constraints.as_deref().unwrap_or(&[]);
     if constraints_in.len() > MAX_CONSTRAINTS {
         ctx.error(
             &constraint_path,
             At::Key,
-            format!(
-                "{} placement constraints; ECS allows at most {MAX_CONSTRAINTS}",
-                constraints_in.len()
-            ),
+            format!("{} placement constraints; ECS allows at most {MAX_CONSTRAINTS}", constraints_in.len()),
         );
     }
-    let placement_constraints: Vec<_> = constraints_in
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| ctx.constraint_at(c, &constraint_path.idx(i), false))
-        .collect();
-    if launch_type == LaunchType::Fargate
-        && !(strategies_in.is_empty() && constraints_in.is_empty())
-    {
-        let at = if strategies_in.is_empty() {
-            constraint_path
-        } else {
-            strategy_path
-        };
+    let placement_constraints: Vec<_> =
+        constraints_in.iter().enumerate().filter_map(|(i, c)| ctx.constraint_at(c, &constraint_path.idx(i), false)).collect();
+    if launch_type == LaunchType::Fargate && !(strategies_in.is_empty() && constraints_in.is_empty()) {
+        let at = if strategies_in.is_empty() { constraint_path } else { strategy_path };
         ctx.warn(&at, At::Key, "Fargate ignores placement strategies and constraints; tasks are spread over the subnets' zones (spec §3)");
     }
 
-    let load_balancers = load_balancers(
-        ctx,
-        raw.load_balancers.unwrap_or_default(),
-        &base.key("loadBalancers"),
-    );
+    let load_balancers = load_balancers(ctx, raw.load_balancers.unwrap_or_default(), &base.key("loadBalancers"));
     let health_check_grace_period_s = raw
         .health_check_grace_period_seconds
         .as_ref()
-        .and_then(|g| {
-            ctx.int(
-                g,
-                &base.key("healthCheckGracePeriodSeconds"),
-                0,
-                MAX_HEALTH_CHECK_GRACE_PERIOD_S,
-            )
-        })
+        .and_then(|g| ctx.int(g, &base.key("healthCheckGracePeriodSeconds"), 0, MAX_HEALTH_CHECK_GRACE_PERIOD_S))
         .map_or(0, |g| g as u32);
-    let subnets = match raw
-        .network_configuration
-        .and_then(|n| n.awsvpc_configuration)
-    {
-        Some(a) => subnets(
-            ctx,
-            a,
-            &base.key("networkConfiguration").key("awsvpcConfiguration"),
-        ),
+    let subnets = match raw.network_configuration.and_then(|n| n.awsvpc_configuration) {
+        Some(a) => subnets(ctx, a, &base.key("networkConfiguration").key("awsvpcConfiguration")),
         None => Vec::new(),
     };
 
@@ -396,20 +310,13 @@ fn deployment(
         if strategy == SchedulingStrategy::Daemon {
             match ctx.int(m, &mpath, 0, i64::from(i32::MAX)) {
                 Some(100) | None => {}
-                Some(n) => ctx.error(
-                    &mpath,
-                    At::Value,
-                    format!("a DAEMON service's maximumPercent must be 100, not {n}"),
-                ),
+                Some(n) => ctx.error(&mpath, At::Value, format!("a DAEMON service's maximumPercent must be 100, not {n}")),
             }
         } else if let Some(n) = ctx.int(m, &mpath, 100, i64::from(i32::MAX)) {
             d.maximum_percent = n as u32;
         }
     }
-    if d.minimum_healthy_percent == 100
-        && d.maximum_percent == 100
-        && strategy == SchedulingStrategy::Replica
-    {
+    if d.minimum_healthy_percent == 100 && d.maximum_percent == 100 && strategy == SchedulingStrategy::Replica {
         ctx.warn(
             path,
             At::Key,
@@ -417,12 +324,7 @@ fn deployment(
         );
     }
     if let Some(cb) = &raw.deployment_circuit_breaker {
-        if let Some((enable, rollback)) = switch(
-            ctx,
-            cb.enable,
-            cb.rollback,
-            &path.key("deploymentCircuitBreaker"),
-        ) {
+        if let Some((enable, rollback)) = switch(ctx, cb.enable, cb.rollback, &path.key("deploymentCircuitBreaker")) {
             d.circuit_breaker = Some(CircuitBreaker { enable, rollback });
         }
     }
@@ -430,20 +332,10 @@ fn deployment(
         let apath = path.key("alarms");
         let names = a.alarm_names.clone();
         if names.is_none() {
-            ctx.error(
-                &apath,
-                At::Value,
-                "deployment alarms need `alarmNames` (CreateService requires it)",
-            );
+            ctx.error(&apath, At::Value, "deployment alarms need `alarmNames` (CreateService requires it)");
         }
-        if let (Some((enable, rollback)), Some(alarm_names)) =
-            (switch(ctx, a.enable, a.rollback, &apath), names)
-        {
-            d.alarms = Some(DeploymentAlarms {
-                alarm_names,
-                enable,
-                rollback,
-            });
+        if let (Some((enable, rollback)), Some(alarm_names)) = (switch(ctx, a.enable, a.rollback, &apath), names) {
+            d.alarms = Some(DeploymentAlarms { alarm_names, enable, rollback });
         }
     }
     if let Some(s) = &raw.strategy {
@@ -458,19 +350,10 @@ fn deployment(
 }
 
 /// `{enable, rollback}`: both are required by the API.
-fn switch(
-    ctx: &mut Ctx,
-    enable: Option<bool>,
-    rollback: Option<bool>,
-    path: &JPath,
-) -> Option<(bool, bool)> {
+fn switch(ctx: &mut Ctx, enable: Option<bool>, rollback: Option<bool>, path: &JPath) -> Option<(bool, bool)> {
     for (name, v) in [("enable", enable), ("rollback", rollback)] {
         if v.is_none() {
-            ctx.error(
-                path,
-                At::Value,
-                format!("`{path}` needs `{name}` (true or false)"),
-            );
+            ctx.error(path, At::Value, format!("`{path}` needs `{name}` (true or false)"));
         }
     }
     Some((enable?, rollback?))
@@ -478,48 +361,29 @@ fn switch(
 
 fn load_balancers(ctx: &mut Ctx, raw: Vec<RawLoadBalancer>, path: &JPath) -> Vec<LoadBalancerRef> {
     if raw.len() > MAX_LOAD_BALANCERS {
-        ctx.error(
-            path,
-            At::Key,
-            format!(
-                "{} load balancers; a service can use at most {MAX_LOAD_BALANCERS} target groups",
-                raw.len()
-            ),
-        );
+        ctx.error(path, At::Key, format!("{} load balancers; a service can use at most {MAX_LOAD_BALANCERS} target groups", raw.len()));
     }
     let mut out = Vec::new();
     for (i, lb) in raw.into_iter().enumerate() {
         let lpath = path.idx(i);
         match (&lb.target_group_arn, &lb.load_balancer_name) {
             (None, None) => ctx.error(&lpath, At::Value, "a load balancer entry needs a `targetGroupArn`"),
-            (None, Some(_)) => ctx.warn(&lpath, At::Value, "Classic Load Balancers (`loadBalancerName`) are not modelled; only target groups are"),
+            (None, Some(_)) => {
+                ctx.warn(&lpath, At::Value, "Classic Load Balancers (`loadBalancerName`) are not modelled; only target groups are")
+            }
             _ => {}
         }
         if lb.container_name.is_none() {
-            ctx.error(
-                &lpath,
-                At::Value,
-                "a load balancer entry needs the `containerName` to register",
-            );
+            ctx.error(&lpath, At::Value, "a load balancer entry needs the `containerName` to register");
         }
         let container_port = match &lb.container_port {
-            Some(p) => ctx
-                .int(p, &lpath.key("containerPort"), 1, 65535)
-                .map(|p| p as u16),
+            Some(p) => ctx.int(p, &lpath.key("containerPort"), 1, 65535).map(|p| p as u16),
             None => {
-                ctx.error(
-                    &lpath,
-                    At::Value,
-                    "a load balancer entry needs the `containerPort` to register",
-                );
+                ctx.error(&lpath, At::Value, "a load balancer entry needs the `containerPort` to register");
                 None
             }
         };
-        out.push(LoadBalancerRef {
-            target_group_arn: lb.target_group_arn,
-            container_name: lb.container_name,
-            container_port,
-        });
+        out.push(LoadBalancerRef { target_group_arn: lb.target_group_arn, container_name: lb.container_name, container_port });
     }
     out
 }
@@ -528,33 +392,16 @@ fn subnets(ctx: &mut Ctx, raw: RawAwsvpc, path: &JPath) -> Vec<String> {
     let spath = path.key("subnets");
     let subnets = raw.subnets.unwrap_or_default();
     if subnets.is_empty() {
-        ctx.error(
-            path,
-            At::Key,
-            "awsvpcConfiguration needs at least one subnet in `subnets`",
-        );
+        ctx.error(path, At::Key, "awsvpcConfiguration needs at least one subnet in `subnets`");
     }
     if subnets.len() > MAX_SUBNETS {
-        ctx.error(
-            &spath,
-            At::Key,
-            format!(
-                "{} subnets; an awsvpc configuration takes at most {MAX_SUBNETS}",
-                subnets.len()
-            ),
-        );
+        ctx.error(&spath, At::Key, format!("{} subnets; an awsvpc configuration takes at most {MAX_SUBNETS}", subnets.len()));
     }
-    if let Some(groups) = raw
-        .security_groups
-        .filter(|g| g.len() > MAX_SECURITY_GROUPS)
-    {
+    if let Some(groups) = raw.security_groups.filter(|g| g.len() > MAX_SECURITY_GROUPS) {
         ctx.error(
             &path.key("securityGroups"),
             At::Key,
-            format!(
-                "{} security groups; an awsvpc configuration takes at most {MAX_SECURITY_GROUPS}",
-                groups.len()
-            ),
+            format!("{} security groups; an awsvpc configuration takes at most {MAX_SECURITY_GROUPS}", groups.len()),
         );
     }
     for (i, s) in subnets.iter().enumerate() {

@@ -7,8 +7,7 @@ use super::{At, Ctx, JPath, Scalar};
 use crate::ecs::placement::rules::MAX_CONSTRAINTS;
 use crate::ecs::placement::Constraint;
 use crate::ecs::task_def::{
-    Compatibility, ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Protocol,
-    RequiredAttribute, TaskDefinition,
+    Compatibility, ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Protocol, RequiredAttribute, TaskDefinition,
 };
 use crate::scenario::diagnostic::{Diagnostics, Severity};
 use serde::Deserialize;
@@ -34,18 +33,13 @@ pub struct TaskDefinitionLimits {
 
 impl Default for TaskDefinitionLimits {
     fn default() -> Self {
-        TaskDefinitionLimits {
-            max_ec2_task_cpu_units: MAX_EC2_TASK_CPU_UNITS,
-        }
+        TaskDefinitionLimits { max_ec2_task_cpu_units: MAX_EC2_TASK_CPU_UNITS }
     }
 }
 
 /// Loads one task definition (either JSON form) with the default limits. `Ok` carries the
 /// warnings (unmodelled fields, ...); `Err` every message, errors first in file order.
-pub fn load_task_definition(
-    path: &Path,
-    text: &str,
-) -> Result<(TaskDefinition, Diagnostics), Diagnostics> {
+pub fn load_task_definition(path: &Path, text: &str) -> Result<(TaskDefinition, Diagnostics), Diagnostics> {
     load_task_definition_with(path, text, &TaskDefinitionLimits::default())
 }
 
@@ -60,24 +54,13 @@ pub fn load_task_definition_with(
         return ctx.finish(None);
     };
     if !root.is_object() {
-        ctx.error(
-            &JPath::root(),
-            At::Value,
-            format!(
-                "expected a task definition (a JSON object), found {}",
-                kind(&root)
-            ),
-        );
+        ctx.error(&JPath::root(), At::Value, format!("expected a task definition (a JSON object), found {}", kind(&root)));
         return ctx.finish(None);
     }
     // DescribeTaskDefinition wraps the definition; RegisterTaskDefinition input does not.
     let describe = root.get("taskDefinition").is_some_and(Value::is_object);
     let (schema, base, v) = match root.get("taskDefinition") {
-        Some(inner) if describe => (
-            &DESCRIBE_TASK_DEFINITION,
-            JPath::root().key("taskDefinition"),
-            inner,
-        ),
+        Some(inner) if describe => (&DESCRIBE_TASK_DEFINITION, JPath::root().key("taskDefinition"), inner),
         _ => (&TASK_DEFINITION, JPath::root(), &root),
     };
     ctx.check_fields(&root, schema, &JPath::root(), Severity::Error);
@@ -94,31 +77,17 @@ pub fn parse_task_cpu(s: &str) -> Result<u32, String> {
         Some(n) => scaled(n, 1024),
         None => lower.parse::<u32>().ok(),
     };
-    parsed.ok_or_else(|| {
-        format!(
-            "\"{s}\" is not a CPU size: write units (\"1024\") or vCPUs (\"1 vCPU\", \"0.5 vCPU\")"
-        )
-    })
+    parsed.ok_or_else(|| format!("\"{s}\" is not a CPU size: write units (\"1024\") or vCPUs (\"1 vCPU\", \"0.5 vCPU\")"))
 }
 
 /// Task-level `memory` as ECS converts it: `"2048"` MiB, or `"2 GB"`, `"2GB"` (× 1024).
 pub fn parse_task_memory(s: &str) -> Result<u32, String> {
     let lower = s.trim().to_ascii_lowercase();
-    let parsed = match lower
-        .strip_suffix("gib")
-        .or_else(|| lower.strip_suffix("gb"))
-    {
+    let parsed = match lower.strip_suffix("gib").or_else(|| lower.strip_suffix("gb")) {
         Some(n) => scaled(n, 1024),
-        None => lower
-            .strip_suffix("mib")
-            .unwrap_or(&lower)
-            .trim()
-            .parse::<u32>()
-            .ok(),
+        None => lower.strip_suffix("mib").unwrap_or(&lower).trim().parse::<u32>().ok(),
     };
-    parsed.ok_or_else(|| {
-        format!("\"{s}\" is not a memory size: write MiB (\"2048\") or GB (\"2 GB\", \"2GB\")")
-    })
+    parsed.ok_or_else(|| format!("\"{s}\" is not a memory size: write MiB (\"2048\") or GB (\"2 GB\", \"2GB\")"))
 }
 
 /// `n × unit` when that is a whole, positive number that fits.
@@ -206,12 +175,7 @@ struct RawResourceRequirement {
 
 /// Validates the definition at `base`; `None` only when its shape is unusable (the errors are
 /// in `ctx`).
-fn build(
-    ctx: &mut Ctx,
-    v: &Value,
-    base: &JPath,
-    limits: &TaskDefinitionLimits,
-) -> Option<TaskDefinition> {
+fn build(ctx: &mut Ctx, v: &Value, base: &JPath, limits: &TaskDefinitionLimits) -> Option<TaskDefinition> {
     let raw: RawTaskDef = ctx.de(v, base)?;
 
     let family = match &raw.family {
@@ -220,38 +184,24 @@ fn build(
             f.clone()
         }
         None => {
-            ctx.error(
-                base,
-                At::Value,
-                "the task definition has no `family` (RegisterTaskDefinition requires one)",
-            );
+            ctx.error(base, At::Value, "the task definition has no `family` (RegisterTaskDefinition requires one)");
             String::new()
         }
     };
     let revision = match &raw.revision {
-        Some(r) => ctx
-            .int(r, &base.key("revision"), 1, i64::from(i32::MAX))
-            .map_or(1, |r| r as u32),
+        Some(r) => ctx.int(r, &base.key("revision"), 1, i64::from(i32::MAX)).map_or(1, |r| r as u32),
         None => 1,
     };
     if let Some(s) = &raw.status {
         let path = base.key("status");
         if let Some(s) = ctx.one_of(s, &path, &["ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"]) {
             if s != "ACTIVE" {
-                ctx.warn(
-                    &path,
-                    At::Value,
-                    format!("this revision is {s} (deregistered); ecsim loads it anyway"),
-                );
+                ctx.warn(&path, At::Value, format!("this revision is {s} (deregistered); ecsim loads it anyway"));
             }
         }
     }
     let network_mode = match &raw.network_mode {
-        Some(m) => match ctx.one_of(
-            m,
-            &base.key("networkMode"),
-            &["bridge", "host", "awsvpc", "none"],
-        ) {
+        Some(m) => match ctx.one_of(m, &base.key("networkMode"), &["bridge", "host", "awsvpc", "none"]) {
             Some("host") => NetworkMode::Host,
             Some("awsvpc") => NetworkMode::Awsvpc,
             Some("none") => NetworkMode::None,
@@ -261,11 +211,7 @@ fn build(
     };
     let mut compat = Vec::new();
     for (i, c) in raw.requires_compatibilities.iter().flatten().enumerate() {
-        match ctx.one_of(
-            c,
-            &base.key("requiresCompatibilities").idx(i),
-            &["EC2", "FARGATE", "EXTERNAL"],
-        ) {
+        match ctx.one_of(c, &base.key("requiresCompatibilities").idx(i), &["EC2", "FARGATE", "EXTERNAL"]) {
             Some("EC2") => compat.push(Compatibility::Ec2),
             Some("FARGATE") => compat.push(Compatibility::Fargate),
             Some(_) => compat.push(Compatibility::External),
@@ -273,15 +219,9 @@ fn build(
         }
     }
     let cpu_path = base.key("cpu");
-    let cpu_units = raw
-        .cpu
-        .as_ref()
-        .and_then(|s| task_size(ctx, s, &cpu_path, parse_task_cpu));
+    let cpu_units = raw.cpu.as_ref().and_then(|s| task_size(ctx, s, &cpu_path, parse_task_cpu));
     let memory_path = base.key("memory");
-    let memory_mib = raw
-        .memory
-        .as_ref()
-        .and_then(|s| task_size(ctx, s, &memory_path, parse_task_memory));
+    let memory_mib = raw.memory.as_ref().and_then(|s| task_size(ctx, s, &memory_path, parse_task_memory));
 
     // Containers.
     let list_path = base.key("containerDefinitions");
@@ -297,16 +237,8 @@ fn build(
                 }
             }
         }
-        Some(_) => ctx.error(
-            &list_path,
-            At::Key,
-            "`containerDefinitions` is empty; a task definition needs at least one container",
-        ),
-        None => ctx.error(
-            base,
-            At::Value,
-            "the task definition has no `containerDefinitions`",
-        ),
+        Some(_) => ctx.error(&list_path, At::Key, "`containerDefinitions` is empty; a task definition needs at least one container"),
+        None => ctx.error(base, At::Value, "the task definition has no `containerDefinitions`"),
     }
 
     // Rules that look at several containers, or at the task and its containers.
@@ -318,14 +250,7 @@ fn build(
         match first_use.get(c.name.as_str()) {
             Some(first) => {
                 let line = ctx.line_of(&first.key("name"));
-                ctx.error(
-                    &path.key("name"),
-                    At::Value,
-                    format!(
-                        "duplicate container name \"{}\" (first used on line {line})",
-                        c.name
-                    ),
-                );
+                ctx.error(&path.key("name"), At::Value, format!("duplicate container name \"{}\" (first used on line {line})", c.name));
             }
             None => {
                 first_use.insert(&c.name, path);
@@ -341,20 +266,9 @@ fn build(
         );
     }
     let fargate = compat.contains(&Compatibility::Fargate);
-    let ec2_like = compat.is_empty()
-        || compat.contains(&Compatibility::Ec2)
-        || compat.contains(&Compatibility::External);
+    let ec2_like = compat.is_empty() || compat.contains(&Compatibility::Ec2) || compat.contains(&Compatibility::External);
     if fargate {
-        check_fargate(
-            ctx,
-            base,
-            &raw,
-            network_mode,
-            cpu_units,
-            memory_mib,
-            &containers,
-            &container_paths,
-        );
+        check_fargate(ctx, base, &raw, network_mode, cpu_units, memory_mib, &containers, &container_paths);
     }
     if ec2_like {
         if let Some(cpu) = cpu_units {
@@ -372,15 +286,14 @@ fn build(
         if memory_mib.is_none() && raw.memory.is_none() {
             for (c, path) in containers.iter().zip(&container_paths) {
                 if c.memory_mib.is_none() && c.memory_reservation_mib.is_none() {
-                    let at = if c.name.is_empty() {
-                        path.clone()
-                    } else {
-                        path.key("name")
-                    };
+                    let at = if c.name.is_empty() { path.clone() } else { path.key("name") };
                     ctx.error_help(
                         &at,
                         At::Key,
-                        format!("Invalid setting for container '{}'. At least one of 'memory' or 'memoryReservation' must be specified.", c.name),
+                        format!(
+                            "Invalid setting for container '{}'. At least one of 'memory' or 'memoryReservation' must be specified.",
+                            c.name
+                        ),
                         "without a task-level \"memory\", each container must say how much memory it reserves",
                     );
                 }
@@ -388,19 +301,13 @@ fn build(
         }
     }
     if let Some(cpu) = cpu_units {
-        let sum: u64 = containers
-            .iter()
-            .map(|c| u64::from(c.cpu_units.unwrap_or(0)))
-            .sum();
+        let sum: u64 = containers.iter().map(|c| u64::from(c.cpu_units.unwrap_or(0))).sum();
         if sum > u64::from(cpu) {
             ctx.error(&cpu_path, At::Value, format!("the containers' cpu adds up to {sum} units, more than the task-level cpu {cpu}"));
         }
     }
     if let Some(mem) = memory_mib {
-        let sum: u64 = containers
-            .iter()
-            .map(|c| u64::from(c.memory_reservation_mib.or(c.memory_mib).unwrap_or(0)))
-            .sum();
+        let sum: u64 = containers.iter().map(|c| u64::from(c.memory_reservation_mib.or(c.memory_mib).unwrap_or(0))).sum();
         if sum > u64::from(mem) {
             ctx.error(
                 &memory_path,
@@ -410,24 +317,13 @@ fn build(
         }
     }
 
-    let member_of = td_constraints(
-        ctx,
-        raw.placement_constraints.as_deref().unwrap_or(&[]),
-        &base.key("placementConstraints"),
-    );
+    let member_of = td_constraints(ctx, raw.placement_constraints.as_deref().unwrap_or(&[]), &base.key("placementConstraints"));
 
     let mut requires_attributes = Vec::new();
     for (i, a) in raw.requires_attributes.into_iter().flatten().enumerate() {
         match a.name {
-            Some(name) if !name.is_empty() => requires_attributes.push(RequiredAttribute {
-                name,
-                value: a.value,
-            }),
-            _ => ctx.error(
-                &base.key("requiresAttributes").idx(i),
-                At::Value,
-                "a required attribute needs a `name`",
-            ),
+            Some(name) if !name.is_empty() => requires_attributes.push(RequiredAttribute { name, value: a.value }),
+            _ => ctx.error(&base.key("requiresAttributes").idx(i), At::Value, "a required attribute needs a `name`"),
         }
     }
 
@@ -445,12 +341,7 @@ fn build(
 }
 
 /// A task-level size: a JSON number is taken as units/MiB, a string goes through `parse`.
-fn task_size(
-    ctx: &mut Ctx,
-    s: &Scalar,
-    path: &JPath,
-    parse: fn(&str) -> Result<u32, String>,
-) -> Option<u32> {
+fn task_size(ctx: &mut Ctx, s: &Scalar, path: &JPath, parse: fn(&str) -> Result<u32, String>) -> Option<u32> {
     match s {
         Scalar::Num(_) => ctx.int(s, path, 1, i64::from(u32::MAX)).map(|n| n as u32),
         Scalar::Str(t) => {
@@ -479,34 +370,19 @@ fn check_fargate(
     paths: &[JPath],
 ) {
     if mode != NetworkMode::Awsvpc {
-        let path = if raw.network_mode.is_some() {
-            base.key("networkMode")
-        } else {
-            base.clone()
-        };
+        let path = if raw.network_mode.is_some() { base.key("networkMode") } else { base.clone() };
         ctx.error_help(
             &path,
             At::Value,
-            format!(
-                "Fargate supports only networkMode \"awsvpc\", not \"{}\"",
-                mode.as_str()
-            ),
+            format!("Fargate supports only networkMode \"awsvpc\", not \"{}\"", mode.as_str()),
             "set \"networkMode\": \"awsvpc\"",
         );
     }
     if raw.cpu.is_none() {
-        ctx.error(
-            base,
-            At::Value,
-            "Fargate requires a task-level `cpu` (e.g. \"256\" or \"1 vCPU\")",
-        );
+        ctx.error(base, At::Value, "Fargate requires a task-level `cpu` (e.g. \"256\" or \"1 vCPU\")");
     }
     if raw.memory.is_none() {
-        ctx.error(
-            base,
-            At::Value,
-            "Fargate requires a task-level `memory` (e.g. \"512\" or \"2 GB\")",
-        );
+        ctx.error(base, At::Value, "Fargate requires a task-level `memory` (e.g. \"512\" or \"2 GB\")");
     }
     if let (Some(cpu), Some(mem)) = (cpu, memory) {
         match fargate_memory_choices(cpu) {
@@ -518,18 +394,9 @@ fn check_fargate(
             ),
             Some(choices) if !choices.contains(&mem) => {
                 let shown = if choices.len() <= 4 {
-                    choices
-                        .iter()
-                        .map(u32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    choices.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
                 } else {
-                    format!(
-                        "{} to {} in steps of {}",
-                        choices[0],
-                        choices[choices.len() - 1],
-                        choices[1] - choices[0]
-                    )
+                    format!("{} to {} in steps of {}", choices[0], choices[choices.len() - 1], choices[1] - choices[0])
                 };
                 ctx.error_help(
                     &base.key("memory"),
@@ -546,9 +413,7 @@ fn check_fargate(
             ctx.error(
                 &path.key("stopTimeout"),
                 At::Value,
-                format!(
-                    "stopTimeout {t} s is over Fargate's maximum of {MAX_FARGATE_STOP_TIMEOUT_S} s"
-                ),
+                format!("stopTimeout {t} s is over Fargate's maximum of {MAX_FARGATE_STOP_TIMEOUT_S} s"),
             );
         }
     }
@@ -556,12 +421,7 @@ fn check_fargate(
 
 /// The memory sizes (MiB) Fargate allows with `cpu` units (spec §12.6).
 fn fargate_memory_choices(cpu: u32) -> Option<Vec<u32>> {
-    let gb = |from: u32, to: u32, step: u32| {
-        (from..=to)
-            .step_by(step as usize)
-            .map(|g| g * 1024)
-            .collect::<Vec<_>>()
-    };
+    let gb = |from: u32, to: u32, step: u32| (from..=to).step_by(step as usize).map(|g| g * 1024).collect::<Vec<_>>();
     Some(match cpu {
         256 => vec![512, 1024, 2048],
         512 => gb(1, 4, 1),
@@ -575,12 +435,7 @@ fn fargate_memory_choices(cpu: u32) -> Option<Vec<u32>> {
 }
 
 /// One container, with the rules that concern it alone.
-fn container(
-    ctx: &mut Ctx,
-    raw: RawContainer,
-    path: &JPath,
-    mode: NetworkMode,
-) -> ContainerDefinition {
+fn container(ctx: &mut Ctx, raw: RawContainer, path: &JPath, mode: NetworkMode) -> ContainerDefinition {
     let name = match raw.name {
         Some(n) => {
             ctx.check_name(&n, &path.key("name"), "container name");
@@ -593,17 +448,11 @@ fn container(
     };
     // The image is only a label in the simulation: placeholders in it are fine.
     let image = raw.image.unwrap_or_else(|| {
-        ctx.error(
-            path,
-            At::Value,
-            format!("container \"{name}\" has no `image`"),
-        );
+        ctx.error(path, At::Value, format!("container \"{name}\" has no `image`"));
         String::new()
     });
     let u32_field = |ctx: &mut Ctx, s: &Option<Scalar>, key: &str, min: i64| {
-        s.as_ref()
-            .and_then(|s| ctx.int(s, &path.key(key), min, i64::from(u32::MAX)))
-            .map(|n| n as u32)
+        s.as_ref().and_then(|s| ctx.int(s, &path.key(key), min, i64::from(u32::MAX))).map(|n| n as u32)
     };
     let cpu_units = u32_field(ctx, &raw.cpu, "cpu", 0);
     let memory_mib = u32_field(ctx, &raw.memory, "memory", 1);
@@ -632,35 +481,24 @@ fn container(
             port_mappings.push(m);
         }
     }
-    let health_check = raw
-        .health_check
-        .map(|h| health_check(ctx, h, &path.key("healthCheck")));
+    let health_check = raw.health_check.map(|h| health_check(ctx, h, &path.key("healthCheck")));
     let stop_timeout_s = u32_field(ctx, &raw.stop_timeout, "stopTimeout", 0);
     let start_timeout_s = u32_field(ctx, &raw.start_timeout, "startTimeout", 0);
     let mut gpus = 0u32;
     for (i, r) in raw.resource_requirements.into_iter().flatten().enumerate() {
         let rpath = path.key("resourceRequirements").idx(i);
-        let kind = r
-            .kind
-            .as_deref()
-            .and_then(|k| ctx.one_of(k, &rpath.key("type"), &["GPU", "InferenceAccelerator"]));
+        let kind = r.kind.as_deref().and_then(|k| ctx.one_of(k, &rpath.key("type"), &["GPU", "InferenceAccelerator"]));
         match (kind, r.value) {
             (Some("GPU"), Some(v)) => {
                 if let Some(n) = ctx.int(&Scalar::Str(v), &rpath.key("value"), 1, 1024) {
                     gpus += n as u32;
                 }
             }
-            (Some("InferenceAccelerator"), _) => ctx.warn(
-                &rpath,
-                At::Value,
-                "InferenceAccelerator requirements are not modelled by ecsim and are ignored",
-            ),
-            (None, _) if r.kind.is_none() => {
-                ctx.error(&rpath, At::Value, "a resource requirement needs a `type`")
+            (Some("InferenceAccelerator"), _) => {
+                ctx.warn(&rpath, At::Value, "InferenceAccelerator requirements are not modelled by ecsim and are ignored")
             }
-            (Some(_), None) => {
-                ctx.error(&rpath, At::Value, "a resource requirement needs a `value`")
-            }
+            (None, _) if r.kind.is_none() => ctx.error(&rpath, At::Value, "a resource requirement needs a `type`"),
+            (Some(_), None) => ctx.error(&rpath, At::Value, "a resource requirement needs a `value`"),
             _ => {}
         }
     }
@@ -679,12 +517,7 @@ fn container(
     }
 }
 
-fn port_mapping(
-    ctx: &mut Ctx,
-    raw: RawPortMapping,
-    path: &JPath,
-    mode: NetworkMode,
-) -> Option<PortMapping> {
+fn port_mapping(ctx: &mut Ctx, raw: RawPortMapping, path: &JPath, mode: NetworkMode) -> Option<PortMapping> {
     let protocol = match raw.protocol.as_deref() {
         Some(p) => match ctx.one_of(p, &path.key("protocol"), &["tcp", "udp"]) {
             Some("udp") => Protocol::Udp,
@@ -692,14 +525,14 @@ fn port_mapping(
         },
         None => Protocol::Tcp,
     };
-    let host_port = raw
-        .host_port
-        .as_ref()
-        .and_then(|s| ctx.int(s, &path.key("hostPort"), 0, 65535))
-        .map(|p| p as u16);
+    let host_port = raw.host_port.as_ref().and_then(|s| ctx.int(s, &path.key("hostPort"), 0, 65535)).map(|p| p as u16);
     let Some(cp) = raw.container_port else {
         if raw.container_port_range.is_some() {
-            ctx.warn(path, At::Value, "port-range mappings (`containerPortRange`) are not modelled by ecsim; this mapping reserves nothing");
+            ctx.warn(
+                path,
+                At::Value,
+                "port-range mappings (`containerPortRange`) are not modelled by ecsim; this mapping reserves nothing",
+            );
         } else {
             ctx.error(path, At::Value, "a port mapping needs a `containerPort`");
         }
@@ -727,22 +560,16 @@ fn port_mapping(
             );
         }
     }
-    Some(PortMapping {
-        container_port,
-        host_port,
-        protocol,
-    })
+    Some(PortMapping { container_port, host_port, protocol })
 }
 
 /// A container health check with ECS's defaults and ranges (spec §14).
 fn health_check(ctx: &mut Ctx, raw: RawHealthCheck, path: &JPath) -> HealthCheck {
-    if raw.command.as_ref().map_or(true, Vec::is_empty) {
+    if raw.command.as_ref().is_none_or(Vec::is_empty) {
         ctx.error(path, At::Value, "a health check needs a `command`, e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]");
     }
     let mut field = |s: &Option<Scalar>, key: &str, default: u32, min: i64, max: i64| {
-        s.as_ref()
-            .and_then(|s| ctx.int(s, &path.key(key), min, max))
-            .map_or(default, |n| n as u32)
+        s.as_ref().and_then(|s| ctx.int(s, &path.key(key), min, max)).map_or(default, |n| n as u32)
     };
     HealthCheck {
         interval_s: field(&raw.interval, "interval", 30, 5, 300),
@@ -756,20 +583,11 @@ fn health_check(ctx: &mut Ctx, raw: RawHealthCheck, path: &JPath) -> HealthCheck
 /// the expressions.
 fn td_constraints(ctx: &mut Ctx, items: &[Value], path: &JPath) -> Vec<String> {
     if items.len() > MAX_CONSTRAINTS {
-        ctx.error(
-            path,
-            At::Key,
-            format!(
-                "{} placement constraints; ECS allows at most {MAX_CONSTRAINTS} per task",
-                items.len()
-            ),
-        );
+        ctx.error(path, At::Key, format!("{} placement constraints; ECS allows at most {MAX_CONSTRAINTS} per task", items.len()));
     }
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        if let Some(Constraint::MemberOf { expression, .. }) =
-            ctx.constraint_at(item, &path.idx(i), true)
-        {
+        if let Some(Constraint::MemberOf { expression, .. }) = ctx.constraint_at(item, &path.idx(i), true) {
             out.push(expression);
         }
     }
@@ -798,18 +616,9 @@ mod tests {
     #[test]
     fn fargate_table_matches_spec_12_6() {
         assert_eq!(fargate_memory_choices(256), Some(vec![512, 1024, 2048]));
-        assert_eq!(
-            fargate_memory_choices(1024).map(|c| (c[0], c[c.len() - 1], c.len())),
-            Some((2048, 8192, 7))
-        );
-        assert_eq!(
-            fargate_memory_choices(8192).map(|c| (c[0], c[1], c[c.len() - 1])),
-            Some((16384, 20480, 61440))
-        );
-        assert_eq!(
-            fargate_memory_choices(16384).map(|c| (c[0], c[1], c[c.len() - 1])),
-            Some((32768, 40960, 122880))
-        );
+        assert_eq!(fargate_memory_choices(1024).map(|c| (c[0], c[c.len() - 1], c.len())), Some((2048, 8192, 7)));
+        assert_eq!(fargate_memory_choices(8192).map(|c| (c[0], c[1], c[c.len() - 1])), Some((16384, 20480, 61440)));
+        assert_eq!(fargate_memory_choices(16384).map(|c| (c[0], c[1], c[c.len() - 1])), Some((32768, 40960, 122880)));
         assert_eq!(fargate_memory_choices(300), None);
     }
 }

@@ -7,29 +7,19 @@ use crate::ecs::instance::{Binding, InstanceStatus};
 use crate::ecs::instance_types;
 use crate::ecs::placement::{self, filter};
 use crate::engine::Streams;
-use proptest::prelude::{
-    any, prop, prop_assert, prop_assert_eq, prop_oneof, proptest, Just, ProptestConfig,
-};
+use proptest::prelude::{any, prop, prop_assert, prop_assert_eq, prop_oneof, proptest, Just, ProptestConfig};
 use proptest::strategy::Strategy as Gen;
 use std::collections::BTreeMap;
 
 const AZ: &str = "ecs.availability-zone";
 const ZONES: [&str; 4] = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"];
 
-fn register(
-    cluster: &mut Cluster,
-    zone: &str,
-    instance_type: &str,
-    team: Option<&str>,
-) -> InstanceId {
-    let custom_attributes: BTreeMap<String, String> = team
-        .map(|t| ("team".to_string(), t.to_string()))
-        .into_iter()
-        .collect();
+fn register(cluster: &mut Cluster, zone: &str, instance_type: &str, team: Option<&str>) -> InstanceId {
+    let custom_attributes: BTreeMap<String, String> = team.map(|t| ("team".to_string(), t.to_string())).into_iter().collect();
     cluster.register(&InstanceSpec {
         instance_type: instance_types::lookup(instance_type).expect("known type"),
         availability_zone: zone.to_string(),
-        registered_memory_mib: None,
+        os_memory_mib: None,
         reserved_memory_mib: 0,
         awsvpc_trunking: false,
         custom_attributes,
@@ -43,29 +33,12 @@ fn spread(attribute: &str) -> Strategy {
     Strategy::Spread(SpreadField::Attribute(attribute.to_string()))
 }
 
-fn request<'a>(
-    reservation: &'a Reservation,
-    group: GroupId,
-    strategies: &'a [Strategy],
-    tie_break: TieBreak,
-) -> PlacementRequest<'a> {
-    PlacementRequest {
-        reservation,
-        group,
-        strategies,
-        constraints: &[],
-        requires_attributes: &[],
-        tie_break,
-    }
+fn request<'a>(reservation: &'a Reservation, group: GroupId, strategies: &'a [Strategy], tie_break: TieBreak) -> PlacementRequest<'a> {
+    PlacementRequest { reservation, group, strategies, constraints: &[], requires_attributes: &[], tie_break }
 }
 
 fn small_task() -> Reservation {
-    Reservation {
-        cpu_units: 256,
-        memory_mib: 512,
-        dynamic_tcp_ports: 1,
-        ..Reservation::default()
-    }
+    Reservation { cpu_units: 256, memory_mib: 512, dynamic_tcp_ports: 1, ..Reservation::default() }
 }
 
 /// Places `n` tasks with the reference and with the index (binding each), asserting that both
@@ -79,11 +52,7 @@ fn place_both(cluster: &mut Cluster, req: &PlacementRequest, n: usize) -> Vec<Op
         let expected = placement::place(cluster, req, &mut rng_ref, false).instance();
         let got = index.place(cluster, &mut rng_idx);
         assert_eq!(got, expected);
-        assert_eq!(
-            rng_idx.get_word_pos(),
-            rng_ref.get_word_pos(),
-            "same draws as the reference"
-        );
+        assert_eq!(rng_idx.get_word_pos(), rng_ref.get_word_pos(), "same draws as the reference");
         if let Some(id) = got {
             cluster.bind_task(id, req.group, req.reservation);
             index.instance_changed(cluster, id);
@@ -103,11 +72,7 @@ fn we_3_3_default_spread_with_one_zone_empty() {
     let group = cluster.group_id("service:web");
     let strategies = Strategy::service_default();
     let r = small_task();
-    let got = place_both(
-        &mut cluster,
-        &request(&r, group, &strategies, TieBreak::First),
-        5,
-    );
+    let got = place_both(&mut cluster, &request(&r, group, &strategies, TieBreak::First), 5);
     assert_eq!(got, [0, 2, 1, 2, 0].map(|i| Some(InstanceId(i))));
 }
 
@@ -115,18 +80,10 @@ fn we_3_3_default_spread_with_one_zone_empty() {
 fn every_chain_ecs_accepts_is_indexed_and_longer_ones_fall_back_to_the_reference() {
     let mut cluster = Cluster::new("c");
     for i in 0..24 {
-        let id = register(
-            &mut cluster,
-            ZONES[i % 3],
-            "m5.large",
-            Some(["x", "y"][i % 2]),
-        );
+        let id = register(&mut cluster, ZONES[i % 3], "m5.large", Some(["x", "y"][i % 2]));
         for (n, attr) in ["a1", "a2", "a3", "a4", "a5", "a6"].iter().enumerate() {
             let value = format!("v{}", (i + n) % 3);
-            cluster
-                .instance_mut(id)
-                .attributes
-                .insert(attr.to_string(), value);
+            cluster.instance_mut(id).attributes.insert(attr.to_string(), value);
         }
     }
     let group = cluster.group_id("service:web");
@@ -139,20 +96,10 @@ fn every_chain_ecs_accepts_is_indexed_and_longer_ones_fall_back_to_the_reference
         Strategy::Spread(SpreadField::InstanceId),
         spread("team"),
     ];
-    assert!(
-        PlacementIndex::new(&cluster, &request(&r, group, &five, TieBreak::Random))
-            .is_exact_fast_path()
-    );
-    place_both(
-        &mut cluster.clone(),
-        &request(&r, group, &five, TieBreak::Random),
-        60,
-    );
+    assert!(PlacementIndex::new(&cluster, &request(&r, group, &five, TieBreak::Random)).is_exact_fast_path());
+    place_both(&mut cluster.clone(), &request(&r, group, &five, TieBreak::Random), 60);
     // Six spread attributes: more keys than ECS allows strategies, so the reference runs.
-    let six: Vec<Strategy> = ["a1", "a2", "a3", "a4", "a5", "a6"]
-        .iter()
-        .map(|a| spread(a))
-        .collect();
+    let six: Vec<Strategy> = ["a1", "a2", "a3", "a4", "a5", "a6"].iter().map(|a| spread(a)).collect();
     let req = request(&r, group, &six, TieBreak::Random);
     assert!(!PlacementIndex::new(&cluster, &req).is_exact_fast_path());
     let got = place_both(&mut cluster, &req, 60);
@@ -163,10 +110,7 @@ fn every_chain_ecs_accepts_is_indexed_and_longer_ones_fall_back_to_the_reference
 fn chi_square(counts: &[u32]) -> f64 {
     let total: u32 = counts.iter().sum();
     let expected = total as f64 / counts.len() as f64;
-    counts
-        .iter()
-        .map(|&c| (c as f64 - expected).powi(2) / expected)
-        .sum()
+    counts.iter().map(|&c| (c as f64 - expected).powi(2) / expected).sum()
 }
 
 #[test]
@@ -177,11 +121,7 @@ fn random_ties_across_classes_are_uniform() {
     let mut cluster = Cluster::new("c");
     for i in 0..10 {
         let id = register(&mut cluster, ZONES[i % 3], "m5.large", None);
-        cluster.instance_mut(id).remaining_memory_mib = if [0, 1, 2, 3].contains(&i) {
-            1024
-        } else {
-            4096
-        };
+        cluster.instance_mut(id).remaining_memory_mib = if [0, 1, 2, 3].contains(&i) { 1024 } else { 4096 };
     }
     let group = cluster.group_id("service:web");
     let r = small_task();
@@ -195,10 +135,7 @@ fn random_ties_across_classes_are_uniform() {
         counts[id.index()] += 1;
     }
     // df = 3: P(chi² > 16.27) = 0.001; the seed is fixed, so this cannot flake.
-    assert!(
-        chi_square(&counts) < 16.27,
-        "picks {counts:?} are not uniform"
-    );
+    assert!(chi_square(&counts) < 16.27, "picks {counts:?} are not uniform");
 }
 
 #[test]
@@ -210,11 +147,7 @@ fn random_strategy_in_the_chain_picks_uniformly_among_the_ties_before_it() {
     let group = cluster.group_id("service:web");
     let r = small_task();
     // spread(zone) with every count 0 keeps all nine; random picks one; binpack is a no-op.
-    let strategies = [
-        spread(AZ),
-        Strategy::Random,
-        Strategy::Binpack(BinpackField::Memory),
-    ];
+    let strategies = [spread(AZ), Strategy::Random, Strategy::Binpack(BinpackField::Memory)];
     let req = request(&r, group, &strategies, TieBreak::First);
     let mut index = PlacementIndex::new(&cluster, &req);
     let mut rng = Streams::new(3).get("placement");
@@ -223,10 +156,7 @@ fn random_strategy_in_the_chain_picks_uniformly_among_the_ties_before_it() {
         counts[index.place(&cluster, &mut rng).expect("fits").index()] += 1;
     }
     // df = 8: P(chi² > 26.12) = 0.001.
-    assert!(
-        chi_square(&counts) < 26.12,
-        "picks {counts:?} are not uniform"
-    );
+    assert!(chi_square(&counts) < 26.12, "picks {counts:?} are not uniform");
     place_both(&mut cluster, &req, 40);
 }
 
@@ -246,29 +176,12 @@ struct InstanceSeed {
 
 fn instance_seed() -> impl Gen<Value = InstanceSeed> {
     (
-        (
-            0..4usize,
-            any::<bool>(),
-            prop::sample::select(vec![0u32, 128, 256, 512, 1024, 2048]),
-        ),
-        (
-            prop::sample::select(vec![0u32, 256, 512, 1024, 4096, 8028]),
-            prop::bool::weighted(0.1),
-            prop::bool::weighted(0.05),
-        ),
-        (
-            prop::bool::weighted(0.15),
-            prop::option::weighted(0.7, 0..3u8),
-            0..3u8,
-            0..2u8,
-        ),
+        (0..4usize, any::<bool>(), prop::sample::select(vec![0u32, 128, 256, 512, 1024, 2048])),
+        (prop::sample::select(vec![0u32, 256, 512, 1024, 4096, 8028]), prop::bool::weighted(0.1), prop::bool::weighted(0.05)),
+        (prop::bool::weighted(0.15), prop::option::weighted(0.7, 0..3u8), 0..3u8, 0..2u8),
     )
-        .prop_map(
-            |(
-                (zone, large, cpu),
-                (memory, draining, disconnected),
-                (port_80_bound, team, own_tasks, other_tasks),
-            )| InstanceSeed {
+        .prop_map(|((zone, large, cpu), (memory, draining, disconnected), (port_80_bound, team, own_tasks, other_tasks))| {
+            InstanceSeed {
                 zone,
                 large,
                 cpu_free_units: cpu,
@@ -279,8 +192,8 @@ fn instance_seed() -> impl Gen<Value = InstanceSeed> {
                 team,
                 own_tasks,
                 other_tasks,
-            },
-        )
+            }
+        })
 }
 
 fn strategy_pool() -> impl Gen<Value = Strategy> {
@@ -356,12 +269,7 @@ fn index_matches_reference(
     let mut tasks: Vec<Task> = Vec::new();
     for s in &seeds {
         let team = s.team.map(team_name);
-        let id = register(
-            &mut cluster,
-            ZONES[s.zone % zones],
-            if s.large { "m5.xlarge" } else { "m5.large" },
-            team.as_deref(),
-        );
+        let id = register(&mut cluster, ZONES[s.zone % zones], if s.large { "m5.xlarge" } else { "m5.large" }, team.as_deref());
         let inst = cluster.instance_mut(id);
         inst.remaining_cpu_units = s.cpu_free_units.min(inst.registered_cpu_units);
         inst.remaining_memory_mib = s.memory_free_mib.min(inst.registered_memory_mib);
@@ -375,13 +283,7 @@ fn index_matches_reference(
         for (g, n) in [(group, s.own_tasks), (other, s.other_tasks)] {
             for _ in 0..n {
                 let binding = cluster.bind_task(id, g, &marker);
-                tasks.push(Task {
-                    instance: id,
-                    group: g,
-                    reservation: marker.clone(),
-                    binding,
-                    running: false,
-                });
+                tasks.push(Task { instance: id, group: g, reservation: marker.clone(), binding, running: false });
             }
         }
     }
@@ -397,19 +299,9 @@ fn index_matches_reference(
         constraints.push(Constraint::DistinctInstance);
     }
     if member_of {
-        constraints.push(
-            Constraint::parse("memberOf", Some("attribute:ecs.instance-type == m5.large"))
-                .expect("valid"),
-        );
+        constraints.push(Constraint::parse("memberOf", Some("attribute:ecs.instance-type == m5.large")).expect("valid"));
     }
-    let requires_attributes = if requires_team {
-        vec![RequiredAttribute {
-            name: "team".into(),
-            value: None,
-        }]
-    } else {
-        vec![]
-    };
+    let requires_attributes = if requires_team { vec![RequiredAttribute { name: "team".into(), value: None }] } else { vec![] };
     let req = PlacementRequest {
         reservation: &reservation,
         group,
@@ -419,10 +311,7 @@ fn index_matches_reference(
         tie_break,
     };
     for inst in &cluster.instances {
-        prop_assert_eq!(
-            filter::passes(&cluster, inst, &req),
-            filter::check(&cluster, inst, &req).is_ok()
-        );
+        prop_assert_eq!(filter::passes(&cluster, inst, &req), filter::check(&cluster, inst, &req).is_ok());
     }
 
     let mut index = PlacementIndex::new(&cluster, &req);
@@ -440,13 +329,7 @@ fn index_matches_reference(
                 let ties = &decision.explanation.as_ref().expect("explained").final_ties;
                 prop_assert!(ties.contains(&id));
                 let binding = cluster.bind_task(id, group, &reservation);
-                tasks.push(Task {
-                    instance: id,
-                    group,
-                    reservation: reservation.clone(),
-                    binding,
-                    running: false,
-                });
+                tasks.push(Task { instance: id, group, reservation: reservation.clone(), binding, running: false });
                 id
             }
             Op::Release(i) if !tasks.is_empty() => {
@@ -467,11 +350,7 @@ fn index_matches_reference(
             Op::ToggleDrain(i) => {
                 let id = InstanceId((i % cluster.instances.len()) as u32);
                 let inst = cluster.instance_mut(id);
-                inst.status = if inst.status == InstanceStatus::Active {
-                    InstanceStatus::Draining
-                } else {
-                    InstanceStatus::Active
-                };
+                inst.status = if inst.status == InstanceStatus::Active { InstanceStatus::Draining } else { InstanceStatus::Active };
                 id
             }
             Op::Retag(i, team) => {
@@ -486,22 +365,11 @@ fn index_matches_reference(
             Op::OtherGroupTask(i) => {
                 let id = InstanceId((i % cluster.instances.len()) as u32);
                 let binding = cluster.bind_task(id, other, &marker);
-                tasks.push(Task {
-                    instance: id,
-                    group: other,
-                    reservation: marker.clone(),
-                    binding,
-                    running: false,
-                });
+                tasks.push(Task { instance: id, group: other, reservation: marker.clone(), binding, running: false });
                 id
             }
             Op::Register(zone, large) => {
-                let id = register(
-                    &mut cluster,
-                    ZONES[zone % zones],
-                    if large { "m5.xlarge" } else { "m5.large" },
-                    None,
-                );
+                let id = register(&mut cluster, ZONES[zone % zones], if large { "m5.xlarge" } else { "m5.large" }, None);
                 index.instance_added(&cluster, id);
                 continue;
             }
