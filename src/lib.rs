@@ -9,3 +9,4 @@ pub mod engine;
 pub mod scenario;
 pub mod workload;
 pub mod sim;
+pub mod report;
