@@ -1,9 +1,476 @@
-//! (placeholder until the report branch lands)
+//! Charts of a run's reservation over simulated time, as PNG and SVG.
+//!
+//! - `reservation_chart`: two stacked panels, CPU and memory reservation (%) per zone, with the
+//!   cluster line thicker and black.
+//! - `comparison_chart`: the cluster's CPU reservation (%) of several runs ("variants", e.g. the
+//!   console's placement templates) on one set of axes.
+//!
+//! The font is embedded (DejaVu Sans, `assets/fonts/`), so a machine without system fonts
+//! draws the same pixels. Output bytes are a pure function of the input rows: the same rows
+//! give byte-identical PNG and SVG files. Both files are written atomically.
+
+use super::atomic::write_atomic;
 use crate::sim::recorder::MinuteRow;
-use std::path::Path;
-pub fn reservation_chart(_rows: &[MinuteRow], _title: &str, _png: &Path, _svg: &Path) -> Result<(), String> {
-    Ok(())
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Pixel size of the PNG of `reservation_chart` (the SVG has the same view box).
+pub const RESERVATION_SIZE: (u32, u32) = (1200, 800);
+/// Pixel size of the PNG of `comparison_chart`.
+pub const COMPARISON_SIZE: (u32, u32) = (1200, 600);
+
+/// The family the charts ask for. The embedded font is registered under this name, and SVG
+/// viewers fall back to their own sans-serif.
+const FONT: &str = "sans-serif";
+static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// The zone name the recorder gives the cluster-wide rows.
+const CLUSTER: &str = "cluster";
+/// Up to this many seconds of simulated time the x axis is in minutes, beyond it in hours.
+const MINUTES_AXIS_MAX_S: u64 = 3 * 3600;
+/// At most this many points per line; about one per two pixels of plot width.
+const MAX_POINTS: u64 = 450;
+const LEGEND_WIDTH: u32 = 220;
+const LEGEND_LABEL_CHARS: usize = 24;
+
+/// Tableau 10: distinguishable, and none of them is black, which is the cluster's.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("the embedded chart font could not be loaded")]
+    Font,
+    #[error("drawing {path}: {message}")]
+    Draw { path: PathBuf, message: String },
+    #[error("encoding {path}: {message}")]
+    Encode { path: PathBuf, message: String },
+    #[error("writing {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
-pub fn comparison_chart(_v: &[(String, Vec<MinuteRow>)], _png: &Path, _svg: &Path) -> Result<(), String> {
-    Ok(())
+
+/// Registers the embedded DejaVu Sans with plotters, once per process. Every chart function
+/// calls it; it is public for callers that draw with plotters themselves.
+pub fn ensure_font() -> Result<(), ChartError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    // "DejaVu Sans" too, for callers that ask for the font by its own name.
+    let ok = *REGISTERED.get_or_init(|| [FONT, "DejaVu Sans"].iter().all(|name| plotters::style::register_font(name, FontStyle::Normal, DEJAVU_SANS).is_ok()));
+    if ok {
+        Ok(())
+    } else {
+        Err(ChartError::Font)
+    }
+}
+
+/// CPU and memory reservation per zone and for the cluster against simulated time.
+pub fn reservation_chart(rows: &[MinuteRow], title: &str, png: &Path, svg: &Path) -> Result<(), ChartError> {
+    let axis = TimeAxis::for_rows(rows.iter());
+    let zones = zone_order(rows);
+    let panel = |caption: &str, y_desc: &str, value: fn(&MinuteRow) -> f64| Panel {
+        caption: caption.to_string(),
+        y_desc: y_desc.to_string(),
+        lines: zones
+            .iter()
+            .enumerate()
+            .map(|(i, zone)| {
+                let points = axis.points(rows.iter().filter(|r| r.zone == *zone), value);
+                if zone == CLUSTER {
+                    Line { label: CLUSTER.to_string(), color: BLACK, width: 3, points }
+                } else {
+                    Line { label: zone.clone(), color: PALETTE[i % PALETTE.len()], width: 2, points }
+                }
+            })
+            .collect(),
+    };
+    let figure = Figure {
+        title: title.to_string(),
+        size: RESERVATION_SIZE,
+        x_desc: axis.desc(),
+        x_max: axis.max,
+        legend_title: "Zone".to_string(),
+        panels: vec![
+            panel("CPU reservation", "CPU reserved / registered (%)", |r| r.cpu_reservation_pct),
+            panel("Memory reservation", "Memory reserved / registered (%)", |r| r.memory_reservation_pct),
+        ],
+    };
+    render(&figure, png, svg)
+}
+
+/// The cluster's CPU reservation of several runs, one line per run, labelled with its name.
+pub fn comparison_chart(variants: &[(String, Vec<MinuteRow>)], png: &Path, svg: &Path) -> Result<(), ChartError> {
+    let axis = TimeAxis::for_rows(variants.iter().flat_map(|(_, rows)| rows.iter()));
+    let lines = variants
+        .iter()
+        .enumerate()
+        .map(|(i, (name, rows))| Line { label: name.clone(), color: PALETTE[i % PALETTE.len()], width: 2, points: axis.points(rows.iter().filter(|r| r.zone == CLUSTER), |r| r.cpu_reservation_pct) })
+        .collect();
+    let figure = Figure {
+        title: "Cluster CPU reservation by variant".to_string(),
+        size: COMPARISON_SIZE,
+        x_desc: axis.desc(),
+        x_max: axis.max,
+        legend_title: "Variant".to_string(),
+        panels: vec![Panel { caption: String::new(), y_desc: "CPU reserved / registered (%)".to_string(), lines }],
+    };
+    render(&figure, png, svg)
+}
+
+struct Line {
+    label: String,
+    color: RGBColor,
+    width: u32,
+    points: Vec<(f64, f64)>,
+}
+
+struct Panel {
+    /// Drawn above the panel unless empty.
+    caption: String,
+    y_desc: String,
+    lines: Vec<Line>,
+}
+
+/// Everything drawn, independent of the backend; every panel shares the legend of the first.
+struct Figure {
+    title: String,
+    size: (u32, u32),
+    x_desc: String,
+    x_max: f64,
+    legend_title: String,
+    panels: Vec<Panel>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TimeAxis {
+    /// Seconds per axis unit: 60 (minutes) or 3600 (hours).
+    unit_s: f64,
+    max: f64,
+    /// Minutes averaged into one point (1 up to `MAX_POINTS` minutes).
+    minutes_per_point: u64,
+}
+
+impl TimeAxis {
+    fn for_rows<'a>(rows: impl Iterator<Item = &'a MinuteRow> + Clone) -> Self {
+        let last_s = rows.clone().map(|r| r.time_s).max().unwrap_or(0);
+        let minutes = rows.map(|r| r.minute + 1).max().unwrap_or(1);
+        let unit_s = if last_s <= MINUTES_AXIS_MAX_S { 60.0 } else { 3600.0 };
+        // A run of a single minute still gets an axis one unit wide.
+        TimeAxis { unit_s, max: (last_s as f64 / unit_s).max(1.0), minutes_per_point: minutes.div_ceil(MAX_POINTS).max(1) }
+    }
+
+    fn desc(&self) -> String {
+        let unit = if self.unit_s == 60.0 { "min" } else { "h" };
+        match self.minutes_per_point {
+            1 => format!("Simulated time ({unit})"),
+            k => format!("Simulated time ({unit}); each point the mean of {k} minutes"),
+        }
+    }
+
+    /// The rows' values in minute order, each plotted at the start of its minute and clamped
+    /// to the axis. Long runs are averaged over `minutes_per_point` consecutive minutes
+    /// (aligned to minute 0, the same for every line): more points than pixels would only
+    /// draw noise, and plotters draws a thick line of sub-pixel segments thin and broken.
+    fn points<'a>(&self, rows: impl Iterator<Item = &'a MinuteRow>, value: fn(&MinuteRow) -> f64) -> Vec<(f64, f64)> {
+        let mut rows: Vec<&MinuteRow> = rows.filter(|r| value(r).is_finite()).collect();
+        rows.sort_by_key(|r| r.minute);
+        let k = self.minutes_per_point;
+        rows.chunk_by(|a, b| a.minute / k == b.minute / k)
+            .map(|bucket| {
+                let mean = bucket.iter().map(|r| value(r)).sum::<f64>() / bucket.len() as f64;
+                (bucket[0].time_s as f64 / self.unit_s, mean.clamp(0.0, 100.0))
+            })
+            .collect()
+    }
+}
+
+/// Zones in order of first appearance (the recorder's order), the cluster last so that its
+/// line is drawn on top.
+fn zone_order(rows: &[MinuteRow]) -> Vec<String> {
+    let mut zones: Vec<String> = Vec::new();
+    for r in rows {
+        if r.zone != CLUSTER && !zones.contains(&r.zone) {
+            zones.push(r.zone.clone());
+        }
+    }
+    if rows.iter().any(|r| r.zone == CLUSTER) {
+        zones.push(CLUSTER.to_string());
+    }
+    zones
+}
+
+fn render(figure: &Figure, png: &Path, svg: &Path) -> Result<(), ChartError> {
+    ensure_font()?;
+    let (w, h) = figure.size;
+
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        draw(&root, figure).map_err(|message| ChartError::Draw { path: png.to_path_buf(), message })?;
+    }
+    let png_bytes = encode_png(&rgb, w, h).map_err(|e| ChartError::Encode { path: png.to_path_buf(), message: e.to_string() })?;
+    write_atomic(png, &png_bytes).map_err(|source| ChartError::Io { path: png.to_path_buf(), source })?;
+
+    let mut svg_text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg_text, (w, h)).into_drawing_area();
+        draw(&root, figure).map_err(|message| ChartError::Draw { path: svg.to_path_buf(), message })?;
+    }
+    write_atomic(svg, svg_text.as_bytes()).map_err(|source| ChartError::Io { path: svg.to_path_buf(), source })
+}
+
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    // Fixed settings: the same pixels always give the same bytes.
+    encoder.set_compression(png::Compression::Default);
+    encoder.set_filter(png::FilterType::Sub);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let body = root.margin(8, 0, 0, 0).titled(&figure.title, (FONT, 26)).map_err(err)?;
+    let (w, _) = body.dim_in_pixel();
+    let (plots, legend) = body.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+
+    for (panel, area) in figure.panels.iter().zip(plots.split_evenly((figure.panels.len(), 1)).iter()) {
+        let mut builder = ChartBuilder::on(area);
+        if !panel.caption.is_empty() {
+            builder.caption(&panel.caption, (FONT, 18));
+        }
+        let mut chart = builder.margin(12).x_label_area_size(48).y_label_area_size(72).build_cartesian_2d(0f64..figure.x_max, 0f64..100f64).map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(figure.x_desc.as_str())
+            .y_desc(panel.y_desc.as_str())
+            .y_labels(11)
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| trim_number(*v))
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+            .draw()
+            .map_err(err)?;
+        for line in &panel.lines {
+            chart.draw_series(LineSeries::new(line.points.iter().copied(), line.color.stroke_width(line.width))).map_err(err)?;
+        }
+    }
+
+    // A legend of its own column, so that it never hides a line near 100 %.
+    let lines = figure.panels.first().map(|p| p.lines.as_slice()).unwrap_or_default();
+    let label_style = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    let (x0, mut y) = (12i32, 60i32);
+    legend.draw(&Text::new(figure.legend_title.as_str(), (x0, y), TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center)))).map_err(err)?;
+    for line in lines {
+        y += 26;
+        legend.draw(&PathElement::new(vec![(x0, y), (x0 + 32, y)], line.color.stroke_width(line.width))).map_err(err)?;
+        legend.draw(&Text::new(shorten(&line.label), (x0 + 42, y), label_style.clone())).map_err(err)?;
+    }
+    root.present().map_err(err)
+}
+
+/// "30", "1.5", "0.25": axis numbers without trailing zeros.
+fn trim_number(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn shorten(label: &str) -> String {
+    if label.chars().count() <= LEGEND_LABEL_CHARS {
+        label.to_string()
+    } else {
+        let mut s: String = label.chars().take(LEGEND_LABEL_CHARS - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
+
+    fn row(minute: u64, zone: &str, cpu: f64, mem: f64) -> MinuteRow {
+        MinuteRow {
+            minute,
+            time_s: minute * 60,
+            zone: zone.to_string(),
+            cpu_reservation_pct: cpu,
+            memory_reservation_pct: mem,
+            running_tasks: 0,
+            pending_tasks: 0,
+            tasks_placed: 0,
+            tasks_failed: 0,
+            stranded_cpu_units: 0,
+            stranded_memory_mib: 0,
+            instances: 2,
+        }
+    }
+
+    /// Three equal zones filling up at different rates; the cluster is their mean.
+    fn synthetic(minutes: u64) -> Vec<MinuteRow> {
+        let mut rows = Vec::new();
+        for m in 0..minutes {
+            let mut cpu_sum = 0.0;
+            let mut mem_sum = 0.0;
+            for (i, z) in ZONES.iter().enumerate() {
+                let cpu = ((m as f64) * (1.0 + i as f64)).min(100.0);
+                let mem = (cpu * 0.6 + 5.0).min(100.0);
+                cpu_sum += cpu;
+                mem_sum += mem;
+                rows.push(row(m, z, cpu, mem));
+            }
+            rows.push(row(m, CLUSTER, cpu_sum / 3.0, mem_sum / 3.0));
+        }
+        rows
+    }
+
+    fn is_png(bytes: &[u8]) -> (u32, u32) {
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "no PNG signature");
+        let decoder = png::Decoder::new(bytes);
+        let mut reader = decoder.read_info().expect("PNG header decodes");
+        let mut pixels = vec![0u8; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut pixels).expect("PNG data decodes");
+        // Not a blank canvas: something other than white was drawn.
+        assert!(pixels[..info.buffer_size()].iter().any(|&b| b < 0x80));
+        (info.width, info.height)
+    }
+
+    #[test]
+    fn reservation_chart_writes_a_decodable_png_and_an_svg_naming_every_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = (dir.path().join("reservation.png"), dir.path().join("reservation.svg"));
+        reservation_chart(&synthetic(40), "quickstart: reservation", &png, &svg).unwrap();
+
+        assert_eq!(is_png(&fs::read(&png).unwrap()), RESERVATION_SIZE);
+        let text = fs::read_to_string(&svg).unwrap();
+        assert!(text.starts_with("<svg"), "{}", &text[..40]);
+        for name in ZONES.iter().chain([&CLUSTER]) {
+            assert!(text.contains(name), "SVG lacks {name}");
+        }
+        for label in ["quickstart: reservation", "Simulated time (min)", "CPU reserved / registered (%)", "Memory reserved / registered (%)"] {
+            assert!(text.contains(label), "SVG lacks {label:?}");
+        }
+    }
+
+    #[test]
+    fn the_same_rows_give_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = synthetic(30);
+        let paths = |n: &str| (dir.path().join(format!("{n}.png")), dir.path().join(format!("{n}.svg")));
+        let (png1, svg1) = paths("one");
+        let (png2, svg2) = paths("two");
+        reservation_chart(&rows, "t", &png1, &svg1).unwrap();
+        reservation_chart(&rows, "t", &png2, &svg2).unwrap();
+        assert_eq!(fs::read(&png1).unwrap(), fs::read(&png2).unwrap());
+        assert_eq!(fs::read(&svg1).unwrap(), fs::read(&svg2).unwrap());
+
+        let variants = vec![("BinPack".to_string(), rows.clone()), ("AZ Balanced Spread".to_string(), synthetic(20))];
+        comparison_chart(&variants, &png1, &svg1).unwrap();
+        comparison_chart(&variants, &png2, &svg2).unwrap();
+        assert_eq!(fs::read(&png1).unwrap(), fs::read(&png2).unwrap());
+        assert_eq!(fs::read(&svg1).unwrap(), fs::read(&svg2).unwrap());
+    }
+
+    #[test]
+    fn long_runs_are_drawn_in_hours() {
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = (dir.path().join("a.png"), dir.path().join("a.svg"));
+        reservation_chart(&synthetic(6 * 60), "six hours", &png, &svg).unwrap();
+        let text = fs::read_to_string(&svg).unwrap();
+        assert!(text.contains("Simulated time (h)"));
+        assert!(!text.contains("Simulated time (min)"));
+        // 360 minutes: one point per minute.
+        assert!(!text.contains("mean of"));
+        reservation_chart(&synthetic(24 * 60), "a day", &png, &svg).unwrap();
+        assert!(fs::read_to_string(&svg).unwrap().contains("Simulated time (h); each point the mean of 4 minutes"));
+    }
+
+    #[test]
+    fn comparison_chart_names_every_variant() {
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = (dir.path().join("cmp.png"), dir.path().join("cmp.svg"));
+        let variants = vec![("AZ Balanced Spread".to_string(), synthetic(30)), ("AZ Balanced BinPack".to_string(), synthetic(30)), ("BinPack".to_string(), synthetic(25))];
+        comparison_chart(&variants, &png, &svg).unwrap();
+        assert_eq!(is_png(&fs::read(&png).unwrap()), COMPARISON_SIZE);
+        let text = fs::read_to_string(&svg).unwrap();
+        for (name, _) in &variants {
+            assert!(text.contains(name.as_str()), "SVG lacks {name}");
+        }
+    }
+
+    #[test]
+    fn degenerate_inputs_still_draw_axes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = (dir.path().join("e.png"), dir.path().join("e.svg"));
+        reservation_chart(&[], "empty", &png, &svg).unwrap();
+        assert_eq!(is_png(&fs::read(&png).unwrap()), RESERVATION_SIZE);
+        // One minute, values out of range and not a number: clamped or skipped, no panic.
+        let rows = vec![row(0, "a", 140.0, f64::NAN), row(0, CLUSTER, -3.0, 50.0)];
+        reservation_chart(&rows, "one minute", &png, &svg).unwrap();
+        comparison_chart(&[], &png, &svg).unwrap();
+    }
+
+    #[test]
+    fn a_missing_directory_is_reported_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("missing/r.png");
+        let err = reservation_chart(&synthetic(3), "t", &png, &dir.path().join("r.svg")).unwrap_err();
+        assert!(matches!(err, ChartError::Io { ref path, .. } if *path == png), "{err}");
+    }
+
+    #[test]
+    fn long_runs_are_averaged_over_aligned_buckets() {
+        let rows: Vec<MinuteRow> = (0..1000).map(|m| row(m, "a", (m % 3) as f64, 0.0)).collect();
+        let axis = TimeAxis::for_rows(rows.iter());
+        assert_eq!(axis.minutes_per_point, 3);
+        let points = axis.points(rows.iter(), |r| r.cpu_reservation_pct);
+        assert_eq!(points.len(), 334);
+        // Minutes 0, 1, 2 average to 1; the last bucket holds minute 999 alone.
+        assert_eq!(points[0], (0.0, 1.0));
+        assert_eq!(points[1], (3.0 * 60.0 / 3600.0, 1.0));
+        assert_eq!(points[333], (999.0 * 60.0 / 3600.0, 0.0));
+        // Short runs keep every minute.
+        let short = TimeAxis::for_rows(rows[..450].iter());
+        assert_eq!(short.minutes_per_point, 1);
+    }
+
+    #[test]
+    fn axis_numbers_are_short() {
+        assert_eq!(trim_number(30.0), "30");
+        assert_eq!(trim_number(1.5), "1.5");
+        assert_eq!(trim_number(0.25), "0.25");
+        assert_eq!(trim_number(-0.0001), "0");
+        assert_eq!(shorten("a".repeat(30).as_str()).chars().count(), LEGEND_LABEL_CHARS);
+    }
 }

@@ -1,4 +1,6 @@
-//! Reports: summary statistics, CSV and JSON files, charts (plotters), all written atomically.
+//! What a run leaves behind for people: the summary statistics (`summary`), result files
+//! written atomically (`atomic`, `output`) and charts of reservation over simulated time
+//! (`chart`). Reads the recorder's rows; never the simulation's state.
 
 pub mod atomic;
 pub mod chart;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs all the tests: the one command the README names for it, and the body of .ci/run.
+#
+#   1. cargo test --release --all-targets   unit, integration, golden and determinism tests
+#                                           (criterion benches run once each, in test mode)
+#   2. cargo test --release --doc           examples in the docs
+#   3. cargo bench --bench '*' -- --test    every bench through `cargo bench` itself, once each
+#   4. the quickstart scenario, end to end with the release binary
+#   5. the notebooks, headless, on that run (scripts/setup-python.sh makes .venv)
+#
+# Works on a clean clone with no tty (CI=true). Needs cargo, python3 and the package
+# registries; installs nothing outside the repository except cargo's and pip's caches.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+started=$SECONDS
+section_started=$SECONDS
+section() {
+    if ((SECONDS > started)); then
+        echo "---- done in $((SECONDS - section_started)) s"
+    fi
+    section_started=$SECONDS
+    printf '\n==== %s ====\n' "$*"
+}
+
+section "1/5 cargo test --release --all-targets"
+cargo test --release --all-targets
+
+section "2/5 cargo test --release --doc"
+cargo test --release --doc
+
+# `--bench '*'`, not `--benches`: the latter also reruns the library's unit tests.
+section "3/5 cargo bench --bench '*' -- --test"
+cargo bench --bench '*' -- --test
+
+# Built without dev-dependencies, as a user builds it: some dependencies are compiled again
+# with fewer features than in the test build (about a minute on 2 cores).
+section "4/5 quickstart run (release binary)"
+run_dir="results/quickstart"
+cargo build --release --bin ecsim
+cargo run --release --bin ecsim -- run scenarios/quickstart.toml --out "$run_dir"
+if [[ ! -s "$run_dir/timeseries.csv" ]]; then
+    echo "test.sh: the quickstart run wrote no $run_dir/timeseries.csv" >&2
+    exit 1
+fi
+
+section "5/5 notebooks (pytest --nbmake)"
+bash scripts/setup-python.sh
+ECSIM_RESULTS="$root/$run_dir/timeseries.csv" .venv/bin/pytest --nbmake notebooks/
+
+section "summary"
+echo "test.sh: all tests passed in $((SECONDS - started)) s"
