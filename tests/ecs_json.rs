@@ -298,18 +298,13 @@ fn cql_errors_point_inside_the_expression() {
         r#"{{"family": "c", "placementConstraints": [{{"type": "memberOf", "expression": "{expression}"}}],
  "containerDefinitions": [{{"name": "a", "image": "i", "memory": 64}}]}}"#
     );
-    match Constraint::parse("memberOf", Some(expression)) {
-        Err(e) => {
-            let column = e.column.expect("CQL errors carry a column");
-            let err = td_inline(&text).expect_err("bad expression");
-            let d = errors(&err)[0];
-            // Column 1 of the expression is the character after the opening quote.
-            let quote = text.find(&format!("\"{expression}\"")).expect("present");
-            assert_eq!((d.line, d.column), (1, quote + 1 + column), "{err}");
-        }
-        // The stub parser accepts everything: the expression is then kept as written.
-        Ok(_) => assert_eq!(td_inline(&text).expect("accepted").0.member_of, vec![expression.to_string()]),
-    }
+    let e = Constraint::parse("memberOf", Some(expression)).expect_err("a dangling `and` is a syntax error");
+    let column = e.column.expect("CQL errors carry a column");
+    let err = td_inline(&text).expect_err("bad expression");
+    let d = errors(&err)[0];
+    // Column 1 of the expression is the character after the opening quote.
+    let quote = text.find(&format!("\"{expression}\"")).expect("present");
+    assert_eq!((d.line, d.column), (1, quote + 1 + column), "{err}");
 }
 
 #[test]
@@ -401,7 +396,8 @@ fn placement_rules_are_validated_one_element_at_a_time() {
     assert!(e[0].message.contains("binpack field \"disk\" is not valid"));
     assert!(e[1].message.contains("unknown placement constraint type \"memberof\""));
     // A valid service keeps the rules in order.
-    let ok = text.replace("\"disk\"", "\"memory\"").replace("memberof", "memberOf");
+    // (and a real CQL expression: "x" alone names no subject)
+    let ok = text.replace("\"disk\"", "\"memory\"").replace("memberof", "memberOf").replace("\"x\"", "\"attribute:stack == prod\"");
     let (s, _) = service_inline(&ok).expect("loads");
     assert_eq!(s.placement_strategy.len(), 3);
     assert_eq!(s.placement_strategy[0], Strategy::Spread(SpreadField::Attribute("ecs.availability-zone".into())));

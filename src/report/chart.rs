@@ -71,7 +71,9 @@ pub enum ChartError {
 pub fn ensure_font() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     // "DejaVu Sans" too, for callers that ask for the font by its own name.
-    let ok = *REGISTERED.get_or_init(|| [FONT, "DejaVu Sans"].iter().all(|name| plotters::style::register_font(name, FontStyle::Normal, DEJAVU_SANS).is_ok()));
+    let ok = *REGISTERED.get_or_init(|| {
+        [FONT, "DejaVu Sans"].iter().all(|name| plotters::style::register_font(name, FontStyle::Normal, DEJAVU_SANS).is_ok())
+    });
     if ok {
         Ok(())
     } else {
@@ -119,7 +121,12 @@ pub fn comparison_chart(variants: &[(String, Vec<MinuteRow>)], png: &Path, svg: 
     let lines = variants
         .iter()
         .enumerate()
-        .map(|(i, (name, rows))| Line { label: name.clone(), color: PALETTE[i % PALETTE.len()], width: 2, points: axis.points(rows.iter().filter(|r| r.zone == CLUSTER), |r| r.cpu_reservation_pct) })
+        .map(|(i, (name, rows))| Line {
+            label: name.clone(),
+            color: PALETTE[i % PALETTE.len()],
+            width: 2,
+            points: axis.points(rows.iter().filter(|r| r.zone == CLUSTER), |r| r.cpu_reservation_pct),
+        })
         .collect();
     let figure = Figure {
         title: "Cluster CPU reservation by variant".to_string(),
@@ -260,7 +267,12 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> R
         if !panel.caption.is_empty() {
             builder.caption(&panel.caption, (FONT, 18));
         }
-        let mut chart = builder.margin(12).x_label_area_size(48).y_label_area_size(72).build_cartesian_2d(0f64..figure.x_max, 0f64..100f64).map_err(err)?;
+        let mut chart = builder
+            .margin(12)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(0f64..figure.x_max, 0f64..100f64)
+            .map_err(err)?;
         chart
             .configure_mesh()
             .x_desc(figure.x_desc.as_str())
@@ -283,7 +295,13 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> R
     let lines = figure.panels.first().map(|p| p.lines.as_slice()).unwrap_or_default();
     let label_style = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     let (x0, mut y) = (12i32, 60i32);
-    legend.draw(&Text::new(figure.legend_title.as_str(), (x0, y), TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center)))).map_err(err)?;
+    legend
+        .draw(&Text::new(
+            figure.legend_title.as_str(),
+            (x0, y),
+            TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(err)?;
     for line in lines {
         y += 26;
         legend.draw(&PathElement::new(vec![(x0, y), (x0 + 32, y)], line.color.stroke_width(line.width))).map_err(err)?;
@@ -334,6 +352,8 @@ mod tests {
             stranded_cpu_units: 0,
             stranded_memory_mib: 0,
             instances: 2,
+            registered_cpu_units: 4096,
+            registered_memory_mib: 16056,
         }
     }
 
@@ -378,7 +398,9 @@ mod tests {
         for name in ZONES.iter().chain([&CLUSTER]) {
             assert!(text.contains(name), "SVG lacks {name}");
         }
-        for label in ["quickstart: reservation", "Simulated time (min)", "CPU reserved / registered (%)", "Memory reserved / registered (%)"] {
+        for label in
+            ["quickstart: reservation", "Simulated time (min)", "CPU reserved / registered (%)", "Memory reserved / registered (%)"]
+        {
             assert!(text.contains(label), "SVG lacks {label:?}");
         }
     }
@@ -420,7 +442,11 @@ mod tests {
     fn comparison_chart_names_every_variant() {
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = (dir.path().join("cmp.png"), dir.path().join("cmp.svg"));
-        let variants = vec![("AZ Balanced Spread".to_string(), synthetic(30)), ("AZ Balanced BinPack".to_string(), synthetic(30)), ("BinPack".to_string(), synthetic(25))];
+        let variants = vec![
+            ("AZ Balanced Spread".to_string(), synthetic(30)),
+            ("AZ Balanced BinPack".to_string(), synthetic(30)),
+            ("BinPack".to_string(), synthetic(25)),
+        ];
         comparison_chart(&variants, &png, &svg).unwrap();
         assert_eq!(is_png(&fs::read(&png).unwrap()), COMPARISON_SIZE);
         let text = fs::read_to_string(&svg).unwrap();

@@ -57,6 +57,9 @@ pub struct MinuteRow {
     pub stranded_cpu_units: u64,
     pub stranded_memory_mib: u64,
     pub instances: u64,
+    /// The denominators of the reservation percentages (ACTIVE and DRAINING instances).
+    pub registered_cpu_units: u64,
+    pub registered_memory_mib: u64,
 }
 
 /// Running integral of a piecewise-constant value over the current minute.
@@ -229,6 +232,8 @@ impl Recorder {
             stranded_cpu_units: 0,
             stranded_memory_mib: 0,
             instances: 0,
+            registered_cpu_units: 0,
+            registered_memory_mib: 0,
         };
         let (mut cpu_area, mut mem_area, mut reg_cpu, mut reg_mem) = (0.0, 0.0, 0u64, 0u64);
         for (i, z) in self.zones.iter_mut().enumerate() {
@@ -251,6 +256,8 @@ impl Recorder {
                 stranded_cpu_units: stranded_cpu[i],
                 stranded_memory_mib: stranded_mem[i],
                 instances: instances[i],
+                registered_cpu_units: z.registered_cpu,
+                registered_memory_mib: z.registered_mem,
             };
             cluster_row.running_tasks += row.running_tasks;
             cluster_row.pending_tasks += row.pending_tasks;
@@ -261,6 +268,8 @@ impl Recorder {
             z.placed = 0;
             self.minutes.push(row);
         }
+        cluster_row.registered_cpu_units = reg_cpu;
+        cluster_row.registered_memory_mib = reg_mem;
         cluster_row.cpu_reservation_pct = pct(cpu_area, reg_cpu);
         cluster_row.memory_reservation_pct = pct(mem_area, reg_mem);
         self.minutes.push(cluster_row);
