@@ -173,3 +173,32 @@ fn check_accepts_the_bundled_scenarios() {
         ecsim().arg("check").arg(repo("scenarios/quickstart.toml")).arg(repo("scenarios/lessons/console-templates.toml")).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn check_locates_the_errors_in_the_realworld_samples() {
+    let dir = repo("tests/fixtures/realworld");
+    let mut files: Vec<PathBuf> = vec![];
+    for sub in ["task-definitions", "services"] {
+        for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+            files.push(e.unwrap().path());
+        }
+    }
+    files.sort();
+    let o = ecsim().arg("check").args(&files).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    // RegisterTaskDefinition's own rejection, at the hostPort of tomcat_ec2.json.
+    assert!(
+        stderr.contains(
+            "tomcat_ec2.json:12:21: error: When networkMode=awsvpc, the host ports and container ports in port mappings must match."
+        ),
+        "{stderr}"
+    );
+    // The template that is not JSON, at its first placeholder, with what to do about it.
+    assert!(stderr.contains("fullstack_taskdef_template_INVALID_JSON.json:19:23: error: invalid JSON"), "{stderr}");
+    assert!(stderr.contains("substitute the template placeholders"), "{stderr}");
+    // Unmodelled fields are warnings, never silently dropped.
+    assert!(stderr.contains("warning: field `containerDefinitions[0].logConfiguration` is not modelled by ecsim"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("error(s) in 3 file(s)"), "{stdout}");
+}

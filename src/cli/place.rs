@@ -252,7 +252,9 @@ pub fn place(args: PlaceArgs) -> Result<ExitCode> {
                     })
                     .unwrap_or_else(|| "no ACTIVE container instance in the cluster".into());
                 if let Some(e) = &explanation {
-                    for (id, r) in &e.rejected {
+                    // Instances that are not ACTIVE are not candidates at all; RunTask does not
+                    // report them.
+                    for (id, r) in e.rejected.iter().filter(|(_, r)| !matches!(r, placement::Rejection::NotActive { .. })) {
                         failures.push(Failure {
                             arn: inputs.cluster.instance(*id).arn.clone(),
                             reason: r.reason().code().into(),
@@ -286,7 +288,9 @@ pub fn place(args: PlaceArgs) -> Result<ExitCode> {
             println!("{} of {} tasks placed", tasks.len(), args.count);
         }
     } else {
-        let out = json!({ "tasks": tasks, "failures": failures, "explanation": explanations });
+        let name = |id: crate::ecs::InstanceId| inputs.cluster.instance(id).ec2_instance_id.clone();
+        let explanation: Vec<Value> = explanations.iter().map(|e| e.to_json(&name)).collect();
+        let out = json!({ "tasks": tasks, "failures": failures, "explanation": explanation });
         println!("{}", serde_json::to_string_pretty(&out)?);
     }
     Ok(ExitCode::SUCCESS)

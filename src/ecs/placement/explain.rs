@@ -79,6 +79,49 @@ impl Explanation {
         }
     }
 
+    /// The explanation as JSON with instances named by `name(id)` (for `ecsim place`).
+    pub fn to_json(&self, name: &dyn Fn(InstanceId) -> String) -> serde_json::Value {
+        use serde_json::json;
+        let names = |ids: &[InstanceId]| ids.iter().map(|&i| name(i)).collect::<Vec<_>>();
+        let rejected: Vec<_> = self
+            .rejected
+            .iter()
+            .map(|(id, r)| json!({"instance": name(*id), "reason": r.reason().code(), "check": r, "text": r.to_string()}))
+            .collect();
+        let steps: Vec<_> = self
+            .steps
+            .iter()
+            .map(|s| {
+                let ranking: Vec<_> = s
+                    .ranking
+                    .iter()
+                    .map(|r| json!({"value": r.value, "score": r.score, "unit": r.unit, "instances": names(&r.instances)}))
+                    .collect();
+                json!({"strategy": s.strategy, "skipped": s.skipped, "ranking": ranking, "kept": names(&s.kept)})
+            })
+            .collect();
+        let outcome = match &self.outcome {
+            Some(Outcome::Placed { instance }) => json!({"placed_on": name(*instance)}),
+            Some(Outcome::Failed { reason, closest }) => json!({
+                "failed": reason.code(),
+                "closest_match": closest.as_ref().map(|(id, r)| format!("The closest matching container-instance {} {}", name(*id), r.closest_match_text())),
+            }),
+            None => serde_json::Value::Null,
+        };
+        json!({
+            "group": self.group,
+            "needs": self.needs,
+            "strategies": self.strategies,
+            "constraints": self.constraints,
+            "tie_break": self.tie_break,
+            "rejected": rejected,
+            "passed_filters": names(&self.passed_filters),
+            "steps": steps,
+            "final_ties": names(&self.final_ties),
+            "outcome": outcome,
+        })
+    }
+
     /// A few lines a person can follow, naming instances by `name(id)`.
     pub fn render(&self, name: &dyn Fn(InstanceId) -> String) -> String {
         let mut out = String::new();
