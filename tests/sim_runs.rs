@@ -74,3 +74,31 @@ fn arrivals_follow_the_configured_rates() {
     assert!((web - 360.0).abs() < 18.0, "web {web}");
     assert!((batch - 324.0).abs() < 16.2, "batch {batch}");
 }
+
+#[test]
+fn console_templates_lesson_shows_what_its_header_says() {
+    let base = load("scenarios/lessons/console-templates.toml");
+    let runs: Vec<(String, sim::RunOutcome)> = base.variants.iter().map(|v| (v.name.clone(), sim::run(&base.with_variant(v), base.seed))).collect();
+    let get = |name: &str| &runs.iter().find(|(n, _)| n == name).unwrap().1.recorder;
+    // Common random numbers: the same tasks are submitted to every variant.
+    let submitted: Vec<u64> = runs.iter().map(|(_, r)| r.recorder.submitted).collect();
+    assert!(submitted.iter().all(|&s| s == submitted[0]), "{submitted:?}");
+    // Mean CPU reservation per zone over the run; the spread between the hottest and coolest.
+    let zone_spread = |r: &ecsim::sim::recorder::Recorder| {
+        let zones = r.zone_names();
+        let means: Vec<f64> = zones
+            .iter()
+            .map(|z| {
+                let rows: Vec<f64> = r.minutes.iter().filter(|m| &m.zone == z).map(|m| m.cpu_reservation_pct).collect();
+                rows.iter().sum::<f64>() / rows.len() as f64
+            })
+            .collect();
+        means.iter().cloned().fold(f64::MIN, f64::max) - means.iter().cloned().fold(f64::MAX, f64::min)
+    };
+    assert!(zone_spread(get("AZ Balanced Spread")) > 5.0 * zone_spread(get("BinPack")));
+    assert!(zone_spread(get("AZ Balanced BinPack")) > 5.0 * zone_spread(get("BinPack")));
+    // One Task Per Host: at most one task of each of the two groups per instance (8 instances).
+    let one = get("One Task Per Host");
+    assert!(one.minutes.iter().filter(|m| m.zone == "cluster").all(|m| m.running_tasks + m.pending_tasks <= 16));
+    assert!(one.failures_by_reason.get("DistinctInstance placement constraint unsatisfied").copied().unwrap_or(0) > one.placed);
+}
