@@ -93,7 +93,7 @@ fn run_one(scenario: &Scenario, variant: Option<&str>, seed: u64, dir: &Path, sh
     });
     bar.finish_and_clear();
     let summary = Summary::new(scenario, variant, seed, &outcome);
-    write_run(dir, &summary, &outcome.recorder.minutes, &outcome.recorder.events)?;
+    write_run(dir, &summary, &outcome.recorder.minutes, outcome.recorder.event_rows(&outcome.cluster))?;
     let cluster_minutes = outcome.recorder.minutes.into_iter().filter(|m| m.zone == "cluster").collect();
     Ok((summary, cluster_minutes))
 }
@@ -185,6 +185,10 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
             s.stranded.cpu_pct_of_registered_mean,
             s.stranded.memory_pct_of_registered_mean
         );
+        if !s.tasks.failures_by_reason.is_empty() {
+            let reasons: Vec<String> = s.tasks.failures_by_reason.iter().map(|(r, n)| format!("{r} ×{n}")).collect();
+            println!("  failures: {}", reasons.join(", "));
+        }
         for (zone, r) in &s.reservation_by_zone {
             println!("    {zone}: CPU mean {:.1} %, memory mean {:.1} %", r.cpu_pct.mean, r.memory_pct.mean);
         }

@@ -3,7 +3,7 @@
 //! an interrupted run never leaves a half-written file; the directory is filled in full or
 //! the error says which file failed.
 
-use super::atomic::write_atomic;
+use super::atomic::{write_atomic, write_atomic_with};
 use super::chart;
 use super::summary::Summary;
 use crate::sim::recorder::{EventRow, MinuteRow};
@@ -20,14 +20,26 @@ pub fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
 }
 
+/// Streams `rows` as CSV into `path`, atomically (events.csv can have millions of rows).
+pub fn write_csv_rows<T: Serialize>(path: &Path, rows: impl Iterator<Item = T>) -> Result<()> {
+    write_atomic_with(path, |w| {
+        let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(w));
+        for r in rows {
+            csv.serialize(r).map_err(std::io::Error::other)?;
+        }
+        csv.flush()
+    })
+    .with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Writes every output of one run into `dir` (created if missing).
-pub fn write_run(dir: &Path, summary: &Summary, minutes: &[MinuteRow], events: &[EventRow]) -> Result<()> {
+pub fn write_run(dir: &Path, summary: &Summary, minutes: &[MinuteRow], events: impl Iterator<Item = EventRow>) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut json = serde_json::to_vec_pretty(summary)?;
     json.push(b'\n');
     write_atomic(&dir.join("summary.json"), &json).context("summary.json")?;
     write_atomic(&dir.join("timeseries.csv"), &csv_bytes(minutes)?).context("timeseries.csv")?;
-    write_atomic(&dir.join("events.csv"), &csv_bytes(events)?).context("events.csv")?;
+    write_csv_rows(&dir.join("events.csv"), events)?;
     let title = match &summary.variant {
         Some(v) => format!("{} — {v}: reservation per zone", summary.scenario),
         None => format!("{}: reservation per zone", summary.scenario),

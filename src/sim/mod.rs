@@ -265,7 +265,7 @@ impl World<'_> {
                 if let Some(m) = max_wait {
                     queue.schedule(now + m, Event::WaitExpired { workload, ticket });
                 }
-                self.recorder.event(now, EventKind::Waiting, None, workload, &w.group, None, "", "");
+                self.recorder.event(now, EventKind::Waiting, None, workload, None, "", "");
             }
         }
     }
@@ -306,26 +306,17 @@ impl World<'_> {
         let detail = decision.explanation.as_ref().map(|e| recorder::one_line(e, &self.cluster)).unwrap_or_default();
         match decision.outcome {
             Outcome::Placed { instance } => {
-                let reservation = ws.reservation.clone();
-                let group = ws.group;
-                let binding = self.cluster.bind_task(instance, group, &reservation);
+                // Field-by-field borrows: the reservation is read in place, never cloned.
+                let reservation = &self.workloads[workload as usize].reservation;
+                let binding = self.cluster.bind_task(instance, ws.group, reservation);
+                self.recorder.reserve(now, &self.cluster, instance, reservation, 1);
+                let extra = if reservation.enis > 0 { self.scenario.lifecycle.awsvpc_attach } else { Span::ZERO };
                 self.instance_changed(instance);
                 let task = self.tasks.len() as u32;
                 self.tasks.push(Task { workload, instance, binding, state: TaskState::Pending, submitted_at, run_time });
-                let extra = if reservation.enis > 0 { self.scenario.lifecycle.awsvpc_attach } else { Span::ZERO };
                 queue.schedule(now + start_delay + extra, Event::TaskStarted { task });
-                self.recorder.reserve(now, &self.cluster, instance, &reservation, 1);
                 self.recorder.placed(now.since(submitted_at));
-                self.recorder.event(
-                    now,
-                    EventKind::Placed,
-                    Some(task),
-                    workload,
-                    &w.group,
-                    Some(self.cluster.instance(instance)),
-                    "",
-                    &detail,
-                );
+                self.recorder.event(now, EventKind::Placed, Some(task), workload, Some(instance), "", &detail);
                 true
             }
             Outcome::Failed { reason, closest } => {
@@ -341,7 +332,7 @@ impl World<'_> {
                         .unwrap_or_default();
                     let detail = if detail.is_empty() { closest_text } else { format!("{detail}; {closest_text}") };
                     self.recorder.failed(reason.code());
-                    self.recorder.event(now, EventKind::Failed, None, workload, &w.group, None, reason.code(), &detail);
+                    self.recorder.event(now, EventKind::Failed, None, workload, None, reason.code(), &detail);
                 }
                 false
             }
@@ -355,8 +346,7 @@ impl World<'_> {
         self.cluster.task_started(instance);
         self.instance_changed(instance);
         queue.schedule(now + run_time, Event::TaskStopped { task });
-        let w = &self.scenario.workloads[workload as usize];
-        self.recorder.event(now, EventKind::Running, Some(task), workload, &w.group, Some(self.cluster.instance(instance)), "", "");
+        self.recorder.event(now, EventKind::Running, Some(task), workload, Some(instance), "", "");
     }
 
     fn on_stopped(&mut self, queue: &mut EventQueue<Event>, now: SimTime, task: u32) {
@@ -366,22 +356,11 @@ impl World<'_> {
         let (instance, workload) = (t.instance, t.workload);
         let binding = std::mem::take(&mut t.binding);
         let ws = &self.workloads[workload as usize];
-        let reservation = ws.reservation.clone();
-        self.cluster.release_task(instance, ws.group, &reservation, &binding, was_running);
+        self.cluster.release_task(instance, ws.group, &ws.reservation, &binding, was_running);
+        self.recorder.reserve(now, &self.cluster, instance, &ws.reservation, -1);
         self.instance_changed(instance);
-        self.recorder.reserve(now, &self.cluster, instance, &reservation, -1);
         self.recorder.completed();
-        let w = &self.scenario.workloads[workload as usize];
-        self.recorder.event(
-            now,
-            EventKind::Stopped,
-            Some(task),
-            workload,
-            &w.group,
-            Some(self.cluster.instance(instance)),
-            "EssentialContainerExited",
-            "",
-        );
+        self.recorder.event(now, EventKind::Stopped, Some(task), workload, Some(instance), "EssentialContainerExited", "");
         self.retry_waiting(queue, now);
     }
 
@@ -402,14 +381,12 @@ impl World<'_> {
         let ws = &mut self.workloads[workload as usize];
         if let Some(pos) = ws.waiting.iter().position(|w| w.ticket == ticket) {
             ws.waiting.remove(pos);
-            let w = &self.scenario.workloads[workload as usize];
             self.recorder.failed("WAIT_EXPIRED");
             self.recorder.event(
                 now,
                 EventKind::GaveUp,
                 None,
                 workload,
-                &w.group,
                 None,
                 "WAIT_EXPIRED",
                 "no instance could take the task within max_wait",

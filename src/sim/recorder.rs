@@ -23,6 +23,26 @@ pub enum EventKind {
     Stopped,
 }
 
+/// One recorded event, kept compact (no strings) so recording allocates nothing per event;
+/// `Recorder::event_rows` turns it into an `EventRow` when the file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRecord {
+    pub time: SimTime,
+    pub kind: EventKind,
+    /// `NONE` when the event concerns no task (a failed RunTask).
+    pub task: u32,
+    pub workload: u16,
+    /// Instance index, or `NONE`.
+    pub instance: u32,
+    /// Index into the interned reason texts (0 = no reason).
+    pub reason: u16,
+    /// Index into the explanation texts, or `NONE`.
+    pub detail: u32,
+}
+
+/// "No task", "no instance", "no detail" in an `EventRecord`.
+pub const NONE: u32 = u32::MAX;
+
 /// One row of events.csv.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventRow {
@@ -105,7 +125,12 @@ pub struct Recorder {
     minute_start_us: u64,
     minute: u64,
     failed_this_minute: u64,
-    pub events: Vec<EventRow>,
+    pub events: Vec<EventRecord>,
+    /// Interned reason codes; index 0 is "".
+    reasons: Vec<String>,
+    /// Placement explanations (only when `explain_placements` is on).
+    details: Vec<String>,
+    groups: Vec<String>,
     pub minutes: Vec<MinuteRow>,
     pub submitted: u64,
     pub placed: u64,
@@ -133,7 +158,8 @@ impl Recorder {
             }
         }
         let workload_names = scenario.workloads.iter().map(|w| w.name.clone()).collect();
-        Recorder { zones, zone_of, workload_names, ..Recorder::default() }
+        let groups = scenario.workloads.iter().map(|w| w.group.clone()).collect();
+        Recorder { zones, zone_of, workload_names, groups, reasons: vec![String::new()], ..Recorder::default() }
     }
 
     /// A task's reservation was bound (`sign` = 1) or released (−1) on `instance`.
@@ -166,30 +192,69 @@ impl Recorder {
         self.waiting_at_end = n;
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Records one event. `reason` is a short code (interned: a handful of distinct values);
+    /// `detail` is empty except for explained placements.
     pub fn event(
         &mut self,
         now: SimTime,
         kind: EventKind,
         task: Option<u32>,
         workload: u16,
-        group: &str,
-        instance: Option<&ContainerInstance>,
+        instance: Option<InstanceId>,
         reason: &str,
         detail: &str,
     ) {
-        self.events.push(EventRow {
-            time_s: now.as_secs_f64(),
-            time: now.to_string(),
-            event: kind,
-            task: task.map(|t| format!("t-{t:06}")).unwrap_or_default(),
-            workload: self.workload_names.get(workload as usize).cloned().unwrap_or_default(),
-            group: group.to_string(),
-            instance: instance.map(|i| i.ec2_instance_id.clone()).unwrap_or_default(),
-            zone: instance.map(|i| i.availability_zone.clone()).unwrap_or_default(),
-            reason: reason.to_string(),
-            detail: detail.to_string(),
+        let reason = match self.reasons.iter().position(|r| r == reason) {
+            Some(i) => i as u16,
+            None => {
+                self.reasons.push(reason.to_string());
+                (self.reasons.len() - 1) as u16
+            }
+        };
+        let detail = if detail.is_empty() {
+            NONE
+        } else {
+            self.details.push(detail.to_string());
+            (self.details.len() - 1) as u32
+        };
+        self.events.push(EventRecord {
+            time: now,
+            kind,
+            task: task.unwrap_or(NONE),
+            workload,
+            instance: instance.map_or(NONE, |i| i.0),
+            reason,
+            detail,
         });
+    }
+
+    /// The reason code of a record ("" when none).
+    pub fn reason(&self, e: &EventRecord) -> &str {
+        &self.reasons[e.reason as usize]
+    }
+
+    /// The workload name of a record.
+    pub fn workload_name(&self, e: &EventRecord) -> &str {
+        self.workload_names.get(e.workload as usize).map_or("", String::as_str)
+    }
+
+    /// The events as the rows of events.csv, in the order they happened.
+    pub fn event_rows<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = EventRow> + 'a {
+        self.events.iter().map(move |e| {
+            let inst = (e.instance != NONE).then(|| cluster.instance(InstanceId(e.instance)));
+            EventRow {
+                time_s: e.time.as_secs_f64(),
+                time: e.time.to_string(),
+                event: e.kind,
+                task: if e.task == NONE { String::new() } else { format!("t-{:06}", e.task) },
+                workload: self.workload_name(e).to_string(),
+                group: self.groups.get(e.workload as usize).cloned().unwrap_or_default(),
+                instance: inst.map(|i| i.ec2_instance_id.clone()).unwrap_or_default(),
+                zone: inst.map(|i| i.availability_zone.clone()).unwrap_or_default(),
+                reason: self.reason(e).to_string(),
+                detail: if e.detail == NONE { String::new() } else { self.details[e.detail as usize].clone() },
+            }
+        })
     }
 
     /// Closes the minute ending at `now`: one row per zone and one for the cluster.
