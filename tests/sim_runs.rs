@@ -100,3 +100,44 @@ fn console_templates_lesson_shows_what_its_header_says() {
     assert!(one.minutes.iter().filter(|m| m.zone == "cluster").all(|m| m.running_tasks + m.pending_tasks <= 16));
     assert!(one.failures_by_reason.get("DistinctInstance placement constraint unsatisfied").copied().unwrap_or(0) > one.placed);
 }
+
+#[test]
+fn a_scenario_can_start_from_describe_container_instances_and_describe_tasks() {
+    // The "demo" cluster of tests/fixtures (README there): 4 instances, one DRAINING, with
+    // tasks already running. Its remaining resources stand; new tasks never go to the DRAINING
+    // instance; what the existing tasks hold is never released by the simulation.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let text = r#"
+[scenario]
+duration = "30m"
+tie_break = "first"
+
+[cluster]
+describe_container_instances = "describe-container-instances.json"
+describe_tasks = "describe-tasks.json"
+
+[[task_definitions]]
+name = "web"
+file = "realworld/task-definitions/nginx_ec2.json"
+
+[[workload]]
+name = "web"
+task_definition = "web"
+group = "service:web"
+arrivals = { process = "times", at = ["1m", "1m", "1m", "1m", "1m", "1m"] }
+run_time = { distribution = "constant", value = "10m" }
+template = "AZ Balanced Spread"
+"#;
+    let s = scenario::load_str(&dir.join("from-describe.toml"), text).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(s.cluster.instances.len(), 4);
+    let before: Vec<(u32, u32)> = s.cluster.instances.iter().map(|i| (i.remaining_cpu_units, i.remaining_memory_mib)).collect();
+    assert_eq!(before[0], (1280, 6144));
+    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true }, &mut |_| {});
+    let r = &out.recorder;
+    assert_eq!(r.placed, 6);
+    // Nothing on the DRAINING instance (index 2).
+    assert!(r.events.iter().all(|e| e.instance != 2));
+    // At the end every new task has stopped: remaining is back to what describe said.
+    let after: Vec<(u32, u32)> = out.cluster.instances.iter().map(|i| (i.remaining_cpu_units, i.remaining_memory_mib)).collect();
+    assert_eq!(before, after);
+}
