@@ -7,6 +7,8 @@ pub mod cluster;
 pub mod instance;
 pub mod instance_types;
 pub mod placement;
+pub mod scheduler;
+pub mod task;
 pub mod service;
 pub mod task_def;
 

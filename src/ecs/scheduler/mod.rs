@@ -1,0 +1,37 @@
+//! The service scheduler's decisions as pure functions of plain inputs (spec §4–§7): which
+//! tasks count as healthy, how many tasks a rolling update starts and stops in one evaluation,
+//! which tasks a scale-in stops, the launch throttle and the circuit-breaker threshold.
+//!
+//! The simulation (`sim`) owns the state and the clock; it builds `TaskView`s, asks these
+//! functions, and carries out the answer. Each function is unit-tested on the spec's worked
+//! examples.
+
+pub mod circuit_breaker;
+pub mod health;
+pub mod rolling;
+pub mod scale_in;
+pub mod throttle;
+
+use super::instance::InstanceId;
+use super::task::LastStatus;
+
+/// What the scheduler sees of one task of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskView {
+    /// The task's index in the simulation (creation order: lower = older).
+    pub id: u32,
+    pub instance: InstanceId,
+    /// The deployment the task belongs to (index into the service's deployments).
+    pub deployment: u32,
+    pub last_status: LastStatus,
+    /// `desiredStatus = RUNNING` (false once the scheduler or a user decided to stop it).
+    pub desired_running: bool,
+    /// Counts as healthy for `minimumHealthyPercent` (spec §6.1; see `health`).
+    pub healthy: bool,
+    /// Known to be unhealthy (failed container or target health check after the grace period).
+    pub unhealthy: bool,
+    /// The task's instance is DRAINING (its tasks are "old" for §8.1).
+    pub on_draining_instance: bool,
+    /// Task scale-in protection is on and not expired (spec §4.1).
+    pub protected: bool,
+}
