@@ -8,8 +8,8 @@ pub mod instance;
 pub mod instance_types;
 pub mod placement;
 pub mod scheduler;
-pub mod task;
 pub mod service;
+pub mod task;
 pub mod task_def;
 
 pub use cluster::{Cluster, InstanceSpec};

@@ -5,11 +5,11 @@
 use super::diagnostic::{line_col, Diagnostic, Diagnostics};
 use super::ecs_json;
 use super::toml_model::*;
-use super::{Lifecycle, Scenario, Unplaceable, Variant, Workload};
+use super::{Action, Lifecycle, Scenario, ServiceSpec, Unplaceable, Variant, Workload};
 use crate::ecs::instance_types;
 use crate::ecs::placement::rules::{console_template, CONSOLE_TEMPLATES, MAX_CONSTRAINTS, MAX_STRATEGIES};
 use crate::ecs::placement::{Constraint, Strategy};
-use crate::ecs::task_def::{Compatibility, ContainerDefinition, NetworkMode, PortMapping, Protocol, TaskDefinition};
+use crate::ecs::task_def::{Compatibility, ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Protocol, TaskDefinition};
 use crate::ecs::{Cluster, InstanceSpec};
 use crate::engine::Span;
 use crate::workload::{Arrivals, Distribution};
@@ -57,22 +57,22 @@ fn toml_help(message: &str) -> String {
 /// A placement given by a template or by strategy and constraints; `None` keeps the default.
 type Placement = (Option<Vec<Strategy>>, Option<Vec<Constraint>>);
 
-struct Cx<'a> {
-    path: &'a Path,
-    text: &'a str,
+pub(super) struct Cx<'a> {
+    pub(super) path: &'a Path,
+    pub(super) text: &'a str,
     dir: PathBuf,
-    diags: Diagnostics,
+    pub(super) diags: Diagnostics,
     /// Hashes the scenario text and every file it reads, so a summary names exactly its inputs.
     hasher: Sha256,
 }
 
 impl Cx<'_> {
-    fn error_at(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
+    pub(super) fn error_at(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
         let (line, col) = if span == (0..0) { (0, 0) } else { line_col(self.text, span.start) };
         self.diags.push(Diagnostic::error(self.path, line, col, message).with_source(self.text).with_help(help));
     }
 
-    fn read_file(&mut self, rel: &Spanned<String>) -> Option<(PathBuf, String)> {
+    pub(super) fn read_file(&mut self, rel: &Spanned<String>) -> Option<(PathBuf, String)> {
         let p = self.dir.join(rel.get_ref());
         match std::fs::read_to_string(&p) {
             Ok(t) => {
@@ -96,8 +96,30 @@ impl Cx<'_> {
         let workloads: Vec<Workload> = raw.workload.iter().filter_map(|w| self.build_workload(w, &task_definitions)).collect();
         let lifecycle = self.build_lifecycle(&raw.lifecycle);
         let variants = raw.variants.iter().filter_map(|v| self.build_variant(v)).collect();
-        if raw.workload.is_empty() {
-            self.diags.push(Diagnostic::warning(self.path, 0, 0, "the scenario has no [[workload]]: nothing will be placed"));
+        let behaviours = raw.task_definitions.iter().map(|t| self.build_behaviour(&t.behaviour)).collect();
+        let services: Vec<ServiceSpec> = raw.services.iter().filter_map(|s| self.build_service(s, &task_definitions)).collect();
+        for (i, s) in services.iter().enumerate() {
+            if services[..i].iter().any(|o| o.definition.service_name == s.definition.service_name) {
+                let span = raw.services[i].name.span();
+                self.error_at(
+                    span,
+                    format!("service {:?} is defined twice", s.definition.service_name),
+                    "give each [[services]] a distinct name",
+                );
+            }
+        }
+        let instances = cluster.as_ref().map_or(0, |c| c.instances.len());
+        let mut actions: Vec<Action> =
+            raw.actions.iter().filter_map(|a| self.build_action(a, &services, &task_definitions, instances, duration)).collect();
+        // Stable: actions at the same time keep the order they are written in.
+        actions.sort_by_key(|a| a.at);
+        if raw.workload.is_empty() && services.is_empty() && actions.is_empty() {
+            self.diags.push(Diagnostic::warning(
+                self.path,
+                0,
+                0,
+                "the scenario has no [[workload]], [[services]] or [[actions]]: nothing will be placed",
+            ));
         }
         let name = raw
             .scenario
@@ -115,10 +137,14 @@ impl Cx<'_> {
             tie_break: raw.scenario.tie_break,
             explain_placements: raw.scenario.explain_placements.unwrap_or(default_explain),
             cluster: cluster?,
+            task_definition_names: task_definitions.iter().map(|(n, _)| n.clone()).collect(),
             task_definitions: task_definitions.into_iter().map(|(_, td)| td).collect(),
             workloads,
             lifecycle,
             variants,
+            behaviours,
+            services,
+            actions,
             warnings: Diagnostics::default(),
         })
     }
@@ -309,7 +335,12 @@ impl Cx<'_> {
                 memory_reservation_mib: None,
                 essential: true,
                 port_mappings: ports,
-                health_check: None,
+                health_check: raw.health_check.as_ref().map(|h| HealthCheck {
+                    interval_s: h.interval,
+                    timeout_s: h.timeout,
+                    retries: h.retries,
+                    start_period_s: h.start_period,
+                }),
                 stop_timeout_s: None,
                 start_timeout_s: None,
                 gpus: raw.gpus,
@@ -343,7 +374,7 @@ impl Cx<'_> {
         ok.then_some(out)
     }
 
-    fn build_placement(
+    pub(super) fn build_placement(
         &mut self,
         template: Option<&Spanned<String>>,
         strategy: Option<&Spanned<Vec<Strategy>>>,

@@ -6,6 +6,7 @@ pub mod diagnostic;
 pub mod ecs_json;
 pub mod json_locate;
 pub mod load;
+mod load_services;
 pub mod toml_model;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
@@ -36,7 +37,88 @@ pub struct Scenario {
     pub lifecycle: Lifecycle,
     /// Placement variants to run side by side on the same workload and seed.
     pub variants: Vec<Variant>,
+    /// The `[[task_definitions]]` names, parallel to `task_definitions`.
+    pub task_definition_names: Vec<String>,
+    /// How each task definition's application behaves, parallel to `task_definitions`.
+    pub behaviours: Vec<Behaviour>,
+    pub services: Vec<ServiceSpec>,
+    /// Scheduled actions, in time order (stable for equal times).
+    pub actions: Vec<Action>,
     pub warnings: Diagnostics,
+}
+
+/// How a revision's application behaves once ECS starts it.
+#[derive(Debug, Clone, Default)]
+pub struct Behaviour {
+    /// PENDING → STOPPED this long after placement (never reaches RUNNING).
+    pub fails_to_start_after: Option<Span>,
+    /// Essential container exits after this long RUNNING.
+    pub crash_after: Option<Distribution>,
+    /// Every container health check fails.
+    pub container_unhealthy: bool,
+    /// Time to exit after SIGTERM (capped by stopTimeout, then SIGKILL).
+    pub exit_after_sigterm: Span,
+}
+
+/// A service to create (CreateService at `created_at`).
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    pub definition: crate::ecs::service::ServiceDefinition,
+    /// Index into `Scenario::task_definitions`: the first revision.
+    pub task_definition: usize,
+    /// DEACTIVATING time of a stopping task: the target group's deregistration delay (0 s
+    /// when the service has no load balancer).
+    pub deregistration_delay: Span,
+    pub created_at: Span,
+}
+
+/// A scheduled action.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub at: Span,
+    pub kind: ActionKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum ActionKind {
+    UpdateService {
+        service: usize,
+        desired_count: Option<u32>,
+        task_definition: Option<usize>,
+        deployment: Option<crate::ecs::service::DeploymentConfiguration>,
+        placement_strategy: Option<Vec<Strategy>>,
+        force_new_deployment: bool,
+    },
+    DeleteService {
+        service: usize,
+    },
+    RunTask {
+        task_definition: usize,
+        count: u32,
+        group: String,
+        run_time: Distribution,
+    },
+    StopTask {
+        service: usize,
+        index: u32,
+    },
+    DrainInstance {
+        instance: crate::ecs::InstanceId,
+    },
+    ActivateInstance {
+        instance: crate::ecs::InstanceId,
+    },
+    DeregisterInstance {
+        instance: crate::ecs::InstanceId,
+    },
+    TerminateInstance {
+        instance: crate::ecs::InstanceId,
+    },
+    RegisterInstance {
+        instance_type: &'static crate::ecs::instance_types::InstanceType,
+        zone: String,
+        count: u32,
+    },
 }
 
 /// A stream of standalone tasks (RunTask calls).

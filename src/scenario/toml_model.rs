@@ -23,6 +23,10 @@ pub struct RawScenario {
     pub lifecycle: RawLifecycle,
     #[serde(default)]
     pub variants: Vec<RawVariant>,
+    #[serde(default)]
+    pub services: Vec<RawService>,
+    #[serde(default)]
+    pub actions: Vec<Spanned<RawAction>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +106,48 @@ pub struct RawTaskDefinition {
     pub dynamic_ports: u16,
     #[serde(default)]
     pub gpus: u32,
+    /// Inline form: a container health check (seconds).
+    pub health_check: Option<RawHealthCheck>,
+    /// How the application behaves (a bad revision, crashes, shutdown time).
+    #[serde(default)]
+    pub behaviour: RawBehaviour,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawHealthCheck {
+    #[serde(default = "thirty")]
+    pub interval: u32,
+    #[serde(default = "five")]
+    pub timeout: u32,
+    #[serde(default = "three")]
+    pub retries: u32,
+    #[serde(default)]
+    pub start_period: u32,
+}
+
+fn thirty() -> u32 {
+    30
+}
+fn five() -> u32 {
+    5
+}
+fn three() -> u32 {
+    3
+}
+
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawBehaviour {
+    /// The task never reaches RUNNING: it goes PENDING → STOPPED this long after placement
+    /// (an image that cannot be pulled, a container that fails to start).
+    pub fails_to_start_after: Option<Span>,
+    /// An essential container exits after this long RUNNING (application crash).
+    pub crash_after: Option<Spanned<Distribution>>,
+    /// Result of every container health check: "healthy" (default) or "unhealthy".
+    pub container_health: Option<Spanned<String>>,
+    /// How long the application takes to exit after SIGTERM (capped by stopTimeout).
+    pub exit_after_sigterm: Option<Span>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
@@ -170,4 +216,94 @@ pub struct RawVariant {
     pub template: Option<Spanned<String>>,
     pub placement_strategy: Option<Spanned<Vec<Strategy>>>,
     pub placement_constraints: Option<Vec<RawConstraint>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub name: Spanned<String>,
+    /// A create-service JSON (placement, deployment configuration, scheduling strategy).
+    pub file: Option<Spanned<String>>,
+    /// The task definition (a `[[task_definitions]]` name): the first revision.
+    pub task_definition: Spanned<String>,
+    pub desired_count: Option<u32>,
+    /// "REPLICA" (default) or "DAEMON".
+    pub scheduling_strategy: Option<Spanned<String>>,
+    pub deployment: Option<RawDeploymentConfiguration>,
+    pub placement_strategy: Option<Spanned<Vec<Strategy>>>,
+    pub placement_constraints: Option<Vec<RawConstraint>>,
+    pub template: Option<Spanned<String>>,
+    pub health_check_grace_period: Option<Span>,
+    /// Stand-in for the target group's deregistration delay until load balancers are
+    /// modelled: how long a stopping task stays DEACTIVATING (default 0 s: no load balancer).
+    pub deregistration_delay: Option<Span>,
+    /// CreateService time (default: the start of the run).
+    pub created_at: Option<Span>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeploymentConfiguration {
+    pub minimum_healthy_percent: Option<Spanned<i64>>,
+    pub maximum_percent: Option<Spanned<i64>>,
+    pub circuit_breaker: Option<RawCircuitBreaker>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawCircuitBreaker {
+    pub enable: bool,
+    #[serde(default)]
+    pub rollback: bool,
+}
+
+/// One scheduled action (`at` from the start of the run).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawAction {
+    /// UpdateService: any of desired count, a new revision, deployment configuration, placement.
+    UpdateService {
+        at: Span,
+        service: String,
+        desired_count: Option<u32>,
+        task_definition: Option<String>,
+        deployment: Option<RawDeploymentConfiguration>,
+        placement_strategy: Option<Vec<Strategy>>,
+        #[serde(default)]
+        force_new_deployment: bool,
+    },
+    /// DeleteService (scaled to 0 first, as `--force` does).
+    DeleteService { at: Span, service: String },
+    /// RunTask of a task definition, `count` 1–10.
+    RunTask {
+        at: Span,
+        task_definition: String,
+        #[serde(default = "one_u32")]
+        count: u32,
+        group: Option<String>,
+        run_time: Option<Distribution>,
+    },
+    /// StopTask of the `index`-th task (creation order) of a service.
+    StopTask { at: Span, service: String, index: u32 },
+    /// UpdateContainerInstancesState DRAINING.
+    DrainInstance { at: Span, instance: u32 },
+    /// UpdateContainerInstancesState ACTIVE.
+    ActivateInstance { at: Span, instance: u32 },
+    /// DeregisterContainerInstance --force: tasks on it are stopped (ECS forgets them).
+    DeregisterInstance { at: Span, instance: u32 },
+    /// The EC2 instance is terminated: its tasks die with it.
+    TerminateInstance { at: Span, instance: u32 },
+    /// A new instance of a type registers.
+    RegisterInstance {
+        at: Span,
+        #[serde(rename = "type")]
+        instance_type: String,
+        zone: String,
+        #[serde(default = "one_u32")]
+        count: u32,
+    },
+}
+
+fn one_u32() -> u32 {
+    1
 }

@@ -1,0 +1,290 @@
+//! The service, behaviour and action parts of a scenario: `[[services]]` (CreateService, from
+//! inline keys or a real create-service JSON), each task definition's `behaviour` (how its
+//! application starts, fails and stops) and `[[actions]]` (UpdateService, DeleteService,
+//! RunTask, StopTask, instance state changes at given times), validated with located errors.
+
+use super::diagnostic::{line_col, Diagnostic};
+use super::ecs_json;
+use super::load::Cx;
+use super::toml_model::*;
+use super::{Action, ActionKind, Behaviour, ServiceSpec};
+use crate::ecs::instance_types;
+use crate::ecs::placement::rules::MAX_STRATEGIES;
+use crate::ecs::service::{CircuitBreaker, DeploymentConfiguration, SchedulingStrategy, ServiceDefinition};
+use crate::ecs::task_def::TaskDefinition;
+use crate::engine::Span;
+use crate::workload::Distribution;
+use toml::Spanned;
+
+impl Cx<'_> {
+    pub(super) fn build_behaviour(&mut self, raw: &RawBehaviour) -> Behaviour {
+        let container_unhealthy = match raw.container_health.as_ref().map(|h| (h.get_ref().as_str(), h.span())) {
+            None | Some(("healthy", _)) => false,
+            Some(("unhealthy", _)) => true,
+            Some((other, span)) => {
+                self.error_at(span, format!("container_health {other:?} is not known"), "use \"healthy\" or \"unhealthy\"");
+                false
+            }
+        };
+        if let Some(d) = &raw.crash_after {
+            if let Err(m) = d.get_ref().validate() {
+                self.error_at(d.span(), m, "fix the crash_after distribution");
+            }
+        }
+        Behaviour {
+            fails_to_start_after: raw.fails_to_start_after,
+            crash_after: raw.crash_after.as_ref().map(|d| d.get_ref().clone()),
+            container_unhealthy,
+            exit_after_sigterm: raw.exit_after_sigterm.unwrap_or(Span::ZERO),
+        }
+    }
+
+    /// Validates a deployment configuration with ECS's limits (spec §7.1, §14).
+    pub(super) fn build_deployment(
+        &mut self,
+        raw: &RawDeploymentConfiguration,
+        base: DeploymentConfiguration,
+        strategy: SchedulingStrategy,
+    ) -> DeploymentConfiguration {
+        let mut d = base;
+        if let Some(m) = &raw.minimum_healthy_percent {
+            if !(0..=100).contains(m.get_ref()) {
+                self.error_at(m.span(), format!("minimum_healthy_percent {} is outside 0–100", m.get_ref()), "ECS accepts 0 to 100");
+            } else {
+                d.minimum_healthy_percent = *m.get_ref() as u32;
+            }
+        }
+        if let Some(m) = &raw.maximum_percent {
+            let v = *m.get_ref();
+            match strategy {
+                SchedulingStrategy::Daemon if v != 100 => {
+                    self.error_at(m.span(), format!("a DAEMON service's maximum_percent must be 100, not {v}"), "remove it or set 100")
+                }
+                SchedulingStrategy::Replica if !(100..=2_147_483_647).contains(&v) => self.error_at(
+                    m.span(),
+                    format!("maximum_percent {v} is below 100"),
+                    "a REPLICA service needs maximum_percent ≥ 100 (200 is the default)",
+                ),
+                _ => d.maximum_percent = v as u32,
+            }
+        }
+        if let Some(cb) = &raw.circuit_breaker {
+            d.circuit_breaker = Some(CircuitBreaker { enable: cb.enable, rollback: cb.rollback });
+        }
+        d
+    }
+
+    pub(super) fn build_service(&mut self, raw: &RawService, tds: &[(String, TaskDefinition)]) -> Option<ServiceSpec> {
+        let name = raw.name.get_ref().clone();
+        let td_index = tds.iter().position(|(n, _)| n == raw.task_definition.get_ref());
+        if td_index.is_none() {
+            let names: Vec<&str> = tds.iter().map(|(n, _)| n.as_str()).collect();
+            self.error_at(
+                raw.task_definition.span(),
+                format!("no task definition named {:?}", raw.task_definition.get_ref()),
+                format!("define it under [[task_definitions]]; defined: {names:?}"),
+            );
+        }
+        let mut def = match &raw.file {
+            Some(file) => {
+                let (p, t) = self.read_file(file)?;
+                match ecs_json::load_service(&p, &t) {
+                    Ok((d, w)) => {
+                        self.diags.extend(w);
+                        d
+                    }
+                    Err(e) => {
+                        self.diags.extend(e);
+                        return None;
+                    }
+                }
+            }
+            None => ServiceDefinition {
+                service_name: name.clone(),
+                task_definition: None,
+                desired_count: 0,
+                launch_type: crate::ecs::service::LaunchType::Ec2,
+                scheduling_strategy: SchedulingStrategy::Replica,
+                deployment: DeploymentConfiguration::default_for(SchedulingStrategy::Replica),
+                placement_strategy: vec![],
+                placement_constraints: vec![],
+                load_balancers: vec![],
+                health_check_grace_period_s: 0,
+                subnets: vec![],
+            },
+        };
+        def.service_name = name.clone();
+        if let Some(s) = &raw.scheduling_strategy {
+            def.scheduling_strategy = match s.get_ref().as_str() {
+                "REPLICA" => SchedulingStrategy::Replica,
+                "DAEMON" => SchedulingStrategy::Daemon,
+                other => {
+                    self.error_at(s.span(), format!("unknown scheduling_strategy {other:?}"), "use \"REPLICA\" or \"DAEMON\"");
+                    return None;
+                }
+            };
+            if raw.file.is_none() {
+                def.deployment = DeploymentConfiguration::default_for(def.scheduling_strategy);
+            }
+        }
+        if let Some(n) = raw.desired_count {
+            def.desired_count = n;
+        }
+        if let Some(d) = &raw.deployment {
+            def.deployment = self.build_deployment(d, def.deployment.clone(), def.scheduling_strategy);
+        }
+        let (strategies, constraints) =
+            self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
+        if let Some(s) = strategies {
+            def.placement_strategy = s;
+        }
+        if let Some(c) = constraints {
+            def.placement_constraints = c;
+        }
+        if def.scheduling_strategy == SchedulingStrategy::Daemon && !def.placement_strategy.is_empty() {
+            let span =
+                raw.placement_strategy.as_ref().map(Spanned::span).or(raw.template.as_ref().map(Spanned::span)).unwrap_or(raw.name.span());
+            self.error_at(
+                span,
+                "a DAEMON service cannot have a placement strategy",
+                "remove placement_strategy: a daemon runs one task on every instance",
+            );
+        }
+        if let Some(g) = raw.health_check_grace_period {
+            def.health_check_grace_period_s = g.whole_secs().min(2_147_483_647) as u32;
+        }
+        Some(ServiceSpec {
+            definition: def,
+            task_definition: td_index?,
+            deregistration_delay: raw.deregistration_delay.unwrap_or(Span::ZERO),
+            created_at: raw.created_at.unwrap_or(Span::ZERO),
+        })
+    }
+
+    pub(super) fn build_action(
+        &mut self,
+        raw: &Spanned<RawAction>,
+        services: &[ServiceSpec],
+        tds: &[(String, TaskDefinition)],
+        instances: usize,
+        duration: Span,
+    ) -> Option<Action> {
+        let span = raw.span();
+        let service_index = |cx: &mut Self, name: &str, at: Span| -> Option<usize> {
+            match services.iter().position(|s| s.definition.service_name == name) {
+                None => {
+                    let names: Vec<&str> = services.iter().map(|s| s.definition.service_name.as_str()).collect();
+                    cx.error_at(
+                        span.clone(),
+                        format!("no service named {name:?}"),
+                        format!("define it under [[services]]; defined: {names:?}"),
+                    );
+                    None
+                }
+                Some(i) if at < services[i].created_at => {
+                    cx.error_at(
+                        span.clone(),
+                        format!("the action at {at} comes before service {name:?} is created ({})", services[i].created_at),
+                        "move the action after the service's created_at",
+                    );
+                    None
+                }
+                Some(i) => Some(i),
+            }
+        };
+        let td_index = |cx: &mut Self, name: &str| -> Option<usize> {
+            let i = tds.iter().position(|(n, _)| n == name);
+            if i.is_none() {
+                let names: Vec<&str> = tds.iter().map(|(n, _)| n.as_str()).collect();
+                cx.error_at(span.clone(), format!("no task definition (revision) named {name:?}"), format!("defined: {names:?}"));
+            }
+            i
+        };
+        let instance = |cx: &mut Self, i: u32| -> Option<crate::ecs::InstanceId> {
+            if (i as usize) < instances {
+                Some(crate::ecs::InstanceId(i))
+            } else {
+                cx.error_at(
+                    span.clone(),
+                    format!("no instance {i}: the cluster has {instances} at the start"),
+                    "instances are numbered from 0 in registration order",
+                );
+                None
+            }
+        };
+        let (at, kind) = match raw.get_ref() {
+            RawAction::UpdateService {
+                at,
+                service,
+                desired_count,
+                task_definition,
+                deployment,
+                placement_strategy,
+                force_new_deployment,
+            } => {
+                let service = service_index(self, service, *at)?;
+                let task_definition = match task_definition {
+                    Some(t) => Some(td_index(self, t)?),
+                    None => None,
+                };
+                let spec = &services[service].definition;
+                let deployment = deployment.as_ref().map(|d| self.build_deployment(d, spec.deployment.clone(), spec.scheduling_strategy));
+                if placement_strategy.as_ref().is_some_and(|s| s.len() > MAX_STRATEGIES) {
+                    self.error_at(span.clone(), "more than 5 placement strategies", "remove some strategies");
+                }
+                if spec.scheduling_strategy == SchedulingStrategy::Daemon && placement_strategy.as_ref().is_some_and(|s| !s.is_empty()) {
+                    self.error_at(span.clone(), "a DAEMON service cannot have a placement strategy", "remove placement_strategy");
+                }
+                (
+                    *at,
+                    ActionKind::UpdateService {
+                        service,
+                        desired_count: *desired_count,
+                        task_definition,
+                        deployment,
+                        placement_strategy: placement_strategy.clone(),
+                        force_new_deployment: *force_new_deployment,
+                    },
+                )
+            }
+            RawAction::DeleteService { at, service } => (*at, ActionKind::DeleteService { service: service_index(self, service, *at)? }),
+            RawAction::RunTask { at, task_definition, count, group, run_time } => {
+                let td = td_index(self, task_definition)?;
+                if !(1..=10).contains(count) {
+                    self.error_at(span.clone(), format!("count {count} is outside RunTask's 1–10"), "use 1 to 10");
+                }
+                let group = group.clone().unwrap_or_else(|| tds[td].1.default_group());
+                let run_time = run_time.clone().unwrap_or(Distribution::Constant { value: Span::from_secs(86_400 * 365) });
+                (*at, ActionKind::RunTask { task_definition: td, count: *count, group, run_time })
+            }
+            RawAction::StopTask { at, service, index } => {
+                (*at, ActionKind::StopTask { service: service_index(self, service, *at)?, index: *index })
+            }
+            RawAction::DrainInstance { at, instance: i } => (*at, ActionKind::DrainInstance { instance: instance(self, *i)? }),
+            RawAction::ActivateInstance { at, instance: i } => (*at, ActionKind::ActivateInstance { instance: instance(self, *i)? }),
+            RawAction::DeregisterInstance { at, instance: i } => (*at, ActionKind::DeregisterInstance { instance: instance(self, *i)? }),
+            RawAction::TerminateInstance { at, instance: i } => (*at, ActionKind::TerminateInstance { instance: instance(self, *i)? }),
+            RawAction::RegisterInstance { at, instance_type, zone, count } => {
+                let Some(t) = instance_types::lookup(instance_type) else {
+                    self.error_at(
+                        span.clone(),
+                        format!("unknown instance type {instance_type:?}"),
+                        format!("known types: {}", instance_types::known_names().join(", ")),
+                    );
+                    return None;
+                };
+                (*at, ActionKind::RegisterInstance { instance_type: t, zone: zone.clone(), count: *count })
+            }
+        };
+        if at > duration {
+            let (line, col) = line_col(self.text, span.start);
+            self.diags.push(Diagnostic::warning(
+                self.path,
+                line,
+                col,
+                format!("the action at {at} is after the end of the run ({duration}) and never happens"),
+            ));
+        }
+        Some(Action { at, kind })
+    }
+}
