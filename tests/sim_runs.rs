@@ -56,7 +56,7 @@ fn arrivals_follow_the_configured_rates() {
                 .events
                 .iter()
                 .filter(|e| {
-                    out.recorder.workload_name(e) == w
+                    out.recorder.source_name(e) == w
                         && matches!(
                             e.kind,
                             sim::recorder::EventKind::Placed | sim::recorder::EventKind::Failed | sim::recorder::EventKind::Waiting

@@ -93,7 +93,7 @@ fn run_one(scenario: &Scenario, variant: Option<&str>, seed: u64, dir: &Path, sh
     });
     bar.finish_and_clear();
     let summary = Summary::new(scenario, variant, seed, &outcome);
-    write_run(dir, &summary, &outcome.recorder.minutes, outcome.recorder.event_rows(&outcome.cluster))?;
+    write_run(dir, &summary, &outcome)?;
     let cluster_minutes = outcome.recorder.minutes.into_iter().filter(|m| m.zone == "cluster").collect();
     Ok((summary, cluster_minutes))
 }

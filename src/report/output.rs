@@ -6,7 +6,7 @@
 use super::atomic::{write_atomic, write_atomic_with};
 use super::chart;
 use super::summary::Summary;
-use crate::sim::recorder::{EventRow, MinuteRow};
+use crate::sim::RunOutcome;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::Path;
@@ -33,13 +33,25 @@ pub fn write_csv_rows<T: Serialize>(path: &Path, rows: impl Iterator<Item = T>) 
 }
 
 /// Writes every output of one run into `dir` (created if missing).
-pub fn write_run(dir: &Path, summary: &Summary, minutes: &[MinuteRow], events: impl Iterator<Item = EventRow>) -> Result<()> {
+pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<()> {
+    let minutes = &outcome.recorder.minutes;
+    let events = outcome.recorder.event_rows(&outcome.cluster);
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut json = serde_json::to_vec_pretty(summary)?;
     json.push(b'\n');
     write_atomic(&dir.join("summary.json"), &json).context("summary.json")?;
     write_atomic(&dir.join("timeseries.csv"), &csv_bytes(minutes)?).context("timeseries.csv")?;
     write_csv_rows(&dir.join("events.csv"), events)?;
+    let r = &outcome.recorder;
+    if !r.service_minutes.is_empty() || !r.deployments.is_empty() {
+        write_atomic(&dir.join("services.csv"), &csv_bytes(&r.service_minutes)?).context("services.csv")?;
+        write_atomic(&dir.join("deployments.csv"), &csv_bytes(&r.deployments)?).context("deployments.csv")?;
+    }
+    if !r.task_rows.is_empty() {
+        let mut rows = r.task_rows.clone();
+        rows.sort_by(|a, b| a.task.cmp(&b.task));
+        write_atomic(&dir.join("tasks.csv"), &csv_bytes(&rows)?).context("tasks.csv")?;
+    }
     let title = match &summary.variant {
         Some(v) => format!("{} — {v}: reservation per zone", summary.scenario),
         None => format!("{}: reservation per zone", summary.scenario),

@@ -81,7 +81,23 @@ pub struct Summary {
     pub reservation_cluster: Reservation,
     pub reservation_by_zone: BTreeMap<String, Reservation>,
     pub stranded: Stranded,
+    /// One entry per service: its deployments and where it ended.
+    pub services: Vec<ServiceSummary>,
     pub events_handled: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSummary {
+    pub service: String,
+    pub deployments: u32,
+    pub deployments_completed: u32,
+    pub deployments_failed: u32,
+    /// Seconds from start to COMPLETED, per completed deployment, in order.
+    pub deployment_durations_s: Vec<f64>,
+    /// At the end of the run.
+    pub desired: u32,
+    pub running: u32,
+    pub healthy: u32,
 }
 
 impl Summary {
@@ -137,9 +153,33 @@ impl Summary {
                     round4(memory_mib_mean * 100.0 / registered_mem as f64)
                 },
             },
+            services: service_summaries(outcome),
             events_handled: outcome.events_handled,
         }
     }
+}
+
+fn service_summaries(outcome: &RunOutcome) -> Vec<ServiceSummary> {
+    let r = &outcome.recorder;
+    let mut names: Vec<String> = r.deployments.iter().map(|d| d.service.clone()).collect();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let ds: Vec<_> = r.deployments.iter().filter(|d| d.service == name).collect();
+            let last = r.service_minutes.iter().rev().find(|m| m.service == name);
+            ServiceSummary {
+                deployments: ds.len() as u32,
+                deployments_completed: ds.iter().filter(|d| d.outcome == "COMPLETED").count() as u32,
+                deployments_failed: ds.iter().filter(|d| d.outcome == "FAILED").count() as u32,
+                deployment_durations_s: ds.iter().filter(|d| d.outcome == "COMPLETED").filter_map(|d| d.duration_s).collect(),
+                desired: last.map_or(0, |m| m.desired),
+                running: last.map_or(0, |m| m.running),
+                healthy: last.map_or(0, |m| m.healthy),
+                service: name,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -322,7 +322,7 @@ impl Cx<'_> {
         ports.extend((0..raw.dynamic_ports).map(|i| PortMapping { container_port: 8000 + i, host_port: None, protocol: Protocol::Tcp }));
         Some(TaskDefinition {
             family: raw.family.clone().unwrap_or_else(|| name.to_string()),
-            revision: 1,
+            revision: raw.revision.unwrap_or(1),
             network_mode,
             requires_compatibilities: vec![Compatibility::Ec2],
             cpu_units: raw.cpu,

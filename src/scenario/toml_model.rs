@@ -97,6 +97,8 @@ pub struct RawTaskDefinition {
     pub file: Option<Spanned<String>>,
     /// Inline form: one container with these task-level figures.
     pub family: Option<String>,
+    /// Inline form: the revision number (default 1), as in `family:revision`.
+    pub revision: Option<u32>,
     pub cpu: Option<u32>,
     pub memory: Option<u32>,
     pub network_mode: Option<Spanned<String>>,

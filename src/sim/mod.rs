@@ -1,90 +1,129 @@
-//! The simulation: the `World` (cluster, tasks, waiting queues), the `Event` enum, and the
-//! dispatch loop that pops (time, sequence) events and hands each to its handler.
+//! The simulation: the `World` (cluster, tasks, services, workloads), the `Event` enum, and
+//! the dispatch loop that pops (time, sequence) events and hands each to its handler.
 //!
-//! Standalone tasks (RunTask) arrive from workloads, are placed by the ECS placement engine,
-//! go PENDING → RUNNING → STOPPED, and free their resources when STOPPED (spec §1.4, §2.2).
+//! * `lifecycle`: a task's way from placement to STOPPED (spec §2.2), container health checks,
+//!   the stop sequence (DEACTIVATING → STOPPING → STOPPED), resources freed only at STOPPED.
+//! * `standalone`: workloads of RunTask calls (arrivals, waiting for capacity).
+//! * `services`: the service scheduler (REPLICA and DAEMON, deployments, circuit breaker).
+//! * `actions`: scheduled UpdateService, StopTask, instance state changes, ...
+//! * `recorder`: what the run records for the report.
 
+pub mod actions;
+pub mod lifecycle;
 pub mod recorder;
+pub mod services;
+pub mod standalone;
 
 use crate::ecs::instance::{Binding, GroupId, InstanceId};
 use crate::ecs::placement::index::PlacementIndex;
-use crate::ecs::placement::{self, Outcome, PlacementRequest};
+use crate::ecs::task::{LastStatus, StopCode};
 use crate::ecs::task_def::Reservation;
 use crate::ecs::Cluster;
 use crate::engine::{EventQueue, SimTime, Span, StreamRng, Streams};
-use crate::scenario::{Scenario, Unplaceable};
-use crate::workload::Arrivals;
-use recorder::{EventKind, Recorder};
-use std::collections::VecDeque;
+use crate::scenario::Scenario;
+use recorder::Recorder;
+use services::ServiceState;
+use standalone::WorkloadState;
 
 /// Everything that can happen. Small and `Copy`: the queue moves these by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// A RunTask call of workload `workload` (Poisson: schedules the next one).
+    /// A RunTask call of a workload (Poisson: schedules the next one).
     Arrival { workload: u16 },
-    /// The `index`-th listed arrival time of a workload.
+    /// The next listed arrival time of a workload.
     ListedArrival { workload: u16 },
-    /// PENDING → RUNNING.
-    TaskStarted { task: u32 },
-    /// The task's containers exited; it is STOPPED and its resources return.
-    TaskStopped { task: u32 },
+    /// A timer of one task; ignored when the task's generation moved on (it changed state).
+    TaskTimer { task: u32, generation: u32, timer: TaskTimer },
+    /// Re-evaluate one service (coalesced: at most one pending per service and instant).
+    ServiceEvaluation { service: u16 },
+    /// The scheduler's periodic tick (spec §0, 15 s).
+    SchedulerTick,
+    /// The `index`-th scheduled action.
+    Action { index: u16 },
     /// A waiting task's `max_wait` ran out.
     WaitExpired { workload: u16, ticket: u32 },
     /// End of a one-minute metric period.
     MinuteEnded,
 }
 
+/// What a task timer is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskTimer {
+    /// PENDING → RUNNING (image pulled, containers started).
+    Started,
+    /// PENDING → STOPPED: the task failed to start (a bad revision).
+    FailedToStart,
+    /// An essential container exited (crash, or a standalone task's work is done).
+    Exited,
+    /// A container health check runs.
+    HealthCheck,
+    /// 40 s RUNNING: a service task without health checks counts as healthy (spec §6.1).
+    HealthyByTime,
+    /// DEACTIVATING is over (target deregistered): STOPPING, SIGTERM.
+    Deactivated,
+    /// The containers have exited (or were killed after stopTimeout): STOPPED.
+    ContainersStopped,
+}
+
 const _: () = assert!(std::mem::size_of::<Event>() <= 16);
 
+/// Who a task belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskState {
-    Pending,
-    Running,
-    Stopped,
+pub enum Owner {
+    Workload(u16),
+    Service(u16),
+    /// Started by a RunTask action.
+    Action,
 }
 
-/// A placed standalone task.
+/// A task placed on an instance.
 #[derive(Debug, Clone)]
 pub struct Task {
-    pub workload: u16,
+    pub owner: Owner,
+    pub task_definition: u16,
+    pub group: GroupId,
+    /// The service deployment it belongs to (0 for standalone tasks).
+    pub deployment: u32,
     pub instance: InstanceId,
     pub binding: Binding,
-    pub state: TaskState,
+    pub last_status: LastStatus,
+    pub desired_running: bool,
+    /// Bumped on every state change; timers carry it and are dropped when it moved on.
+    pub generation: u32,
     pub submitted_at: SimTime,
-    pub run_time: Span,
-}
-
-/// A task waiting for capacity (`on_unplaceable = "wait"`).
-#[derive(Debug, Clone, Copy)]
-struct Waiting {
-    ticket: u32,
-    submitted_at: SimTime,
-    run_time: Span,
-    start_delay: Span,
-}
-
-/// Per-workload state that does not change during the run, plus its random streams.
-struct WorkloadState {
-    reservation: Reservation,
-    group: GroupId,
-    arrivals_rng: StreamRng,
-    run_time_rng: StreamRng,
-    start_delay_rng: StreamRng,
-    next_listed: usize,
-    waiting: VecDeque<Waiting>,
-    next_ticket: u32,
+    pub placed_at: SimTime,
+    pub running_at: Option<SimTime>,
+    pub stopped_at: Option<SimTime>,
+    /// Standalone tasks: how long the work takes once RUNNING.
+    pub run_time: Option<Span>,
+    /// Container health: None = UNKNOWN (or no health check), Some(true) HEALTHY.
+    pub container_healthy: Option<bool>,
+    pub health_failures: u32,
+    /// Counts as healthy for minimumHealthyPercent (spec §6.1).
+    pub healthy: bool,
+    pub stop_code: Option<StopCode>,
+    /// Stopped because a health check failed (circuit breaker stage 2).
+    pub stopped_for_health: bool,
+    /// The application has already exited (no SIGTERM wait in the stop sequence).
+    pub exited: bool,
 }
 
 /// The whole simulated state.
 pub struct World<'s> {
     pub scenario: &'s Scenario,
+    pub queue: EventQueue<Event>,
     pub cluster: Cluster,
     pub tasks: Vec<Task>,
-    workloads: Vec<WorkloadState>,
-    placement_rng: StreamRng,
+    /// What one task of each task definition reserves.
+    pub reservations: Vec<Reservation>,
+    pub workloads: Vec<WorkloadState>,
+    pub services: Vec<ServiceState>,
+    pub placement_rng: StreamRng,
+    pub scale_in_rng: StreamRng,
+    pub lifecycle_rng: StreamRng,
     /// One placement index per workload (when placements are not explained): the same
     /// decisions and random draws as `placement::place`, in O(log n).
-    indexes: Vec<Option<PlacementIndex>>,
+    pub indexes: Vec<Option<PlacementIndex>>,
     pub recorder: Recorder,
 }
 
@@ -103,6 +142,9 @@ pub struct RunOptions {
     pub check_invariants: bool,
 }
 
+/// The scheduler's periodic evaluation (spec §0 [INF]).
+pub const SCHEDULER_TICK: Span = Span(15_000_000);
+
 /// Runs `scenario` with `seed` to its end.
 pub fn run(scenario: &Scenario, seed: u64) -> RunOutcome {
     run_with(scenario, seed, RunOptions::default(), &mut |_| {})
@@ -112,286 +154,92 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunOutcome {
 pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &mut dyn FnMut(SimTime)) -> RunOutcome {
     let streams = Streams::new(seed);
     let mut cluster = scenario.cluster.clone();
-    let workloads: Vec<WorkloadState> = scenario
-        .workloads
-        .iter()
-        .map(|w| {
-            let prefix = format!("workload/{}", w.name);
-            WorkloadState {
-                reservation: scenario.task_definitions[w.task_definition].reservation(),
-                group: cluster.group_id(&w.group),
-                arrivals_rng: streams.get(&format!("{prefix}/arrivals")),
-                run_time_rng: streams.get(&format!("{prefix}/run_time")),
-                start_delay_rng: streams.get(&format!("{prefix}/start_delay")),
-                next_listed: 0,
-                waiting: VecDeque::new(),
-                next_ticket: 0,
-            }
-        })
-        .collect();
+    let workloads = standalone::init(scenario, &mut cluster, &streams);
+    let services = services::init(scenario, &mut cluster);
     let recorder = Recorder::new(&cluster, scenario);
-    let indexes = scenario
-        .workloads
-        .iter()
-        .zip(&workloads)
-        .map(|(w, ws)| {
-            (!scenario.explain_placements).then(|| {
-                let req = PlacementRequest {
-                    reservation: &ws.reservation,
-                    group: ws.group,
-                    strategies: &w.strategies,
-                    constraints: &w.constraints,
-                    requires_attributes: &scenario.task_definitions[w.task_definition].requires_attributes,
-                    tie_break: scenario.tie_break,
-                };
-                PlacementIndex::new(&cluster, &req)
-            })
-        })
-        .collect();
-    let mut world = World { scenario, cluster, tasks: Vec::new(), workloads, placement_rng: streams.get("placement"), indexes, recorder };
-    let mut queue: EventQueue<Event> = EventQueue::new();
+    let indexes = standalone::indexes(scenario, &cluster, &workloads);
+    let mut world = World {
+        scenario,
+        queue: EventQueue::new(),
+        cluster,
+        tasks: Vec::new(),
+        reservations: scenario.task_definitions.iter().map(|td| td.reservation()).collect(),
+        workloads,
+        services,
+        placement_rng: streams.get("placement"),
+        scale_in_rng: streams.get("scalein"),
+        lifecycle_rng: streams.get("lifecycle"),
+        indexes,
+        recorder,
+    };
     let end = SimTime::ZERO + scenario.duration;
-
-    for (i, w) in scenario.workloads.iter().enumerate() {
-        let workload = i as u16;
-        match &w.arrivals {
-            Arrivals::Poisson { .. } => {
-                if let Some(gap) = w.arrivals.next_gap(&mut world.workloads[i].arrivals_rng) {
-                    queue.schedule(SimTime::ZERO + gap, Event::Arrival { workload });
-                }
-            }
-            Arrivals::Times { at } => {
-                if let Some(first) = at.first() {
-                    queue.schedule(SimTime::ZERO + *first, Event::ListedArrival { workload });
-                }
-            }
-        }
+    world.schedule_first_arrivals();
+    for (i, s) in scenario.services.iter().enumerate() {
+        world.queue.schedule(SimTime::ZERO + s.created_at, Event::ServiceEvaluation { service: i as u16 });
+        world.services[i].evaluation_pending = true;
     }
-    queue.schedule(SimTime::from_secs(60), Event::MinuteEnded);
+    for (i, a) in scenario.actions.iter().enumerate() {
+        world.queue.schedule(SimTime::ZERO + a.at, Event::Action { index: i as u16 });
+    }
+    if !scenario.services.is_empty() {
+        world.queue.schedule(SimTime::ZERO + SCHEDULER_TICK, Event::SchedulerTick);
+    }
+    world.queue.schedule(SimTime::from_secs(60), Event::MinuteEnded);
 
-    while let Some(t) = queue.peek_time() {
+    while let Some(t) = world.queue.peek_time() {
         if t > end {
             break;
         }
-        let Some((now, event)) = queue.pop() else { break };
+        let Some((now, event)) = world.queue.pop() else { break };
         match event {
-            Event::Arrival { workload } => {
-                world.on_arrival(&mut queue, now, workload);
-                let w = &scenario.workloads[workload as usize];
-                if let Some(gap) = w.arrivals.next_gap(&mut world.workloads[workload as usize].arrivals_rng) {
-                    queue.schedule(now + gap, Event::Arrival { workload });
+            Event::Arrival { workload } => world.on_arrival(now, workload, true),
+            Event::ListedArrival { workload } => world.on_arrival(now, workload, false),
+            Event::TaskTimer { task, generation, timer } => world.on_task_timer(now, task, generation, timer),
+            Event::ServiceEvaluation { service } => world.on_service_evaluation(now, service),
+            Event::SchedulerTick => {
+                for s in 0..world.services.len() {
+                    world.request_evaluation(now, s as u16);
                 }
+                world.queue.schedule(now + SCHEDULER_TICK, Event::SchedulerTick);
             }
-            Event::ListedArrival { workload } => {
-                world.on_arrival(&mut queue, now, workload);
-                let ws = &mut world.workloads[workload as usize];
-                ws.next_listed += 1;
-                if let Arrivals::Times { at } = &scenario.workloads[workload as usize].arrivals {
-                    if let Some(next) = at.get(ws.next_listed) {
-                        queue.schedule(SimTime::ZERO + *next, Event::ListedArrival { workload });
-                    }
-                }
-            }
-            Event::TaskStarted { task } => world.on_started(&mut queue, now, task),
-            Event::TaskStopped { task } => world.on_stopped(&mut queue, now, task),
+            Event::Action { index } => world.on_action(now, index),
             Event::WaitExpired { workload, ticket } => world.on_wait_expired(now, workload, ticket),
             Event::MinuteEnded => {
-                world.recorder.minute_ended(now, &world.cluster, &world.workloads_reservations());
+                world.minute_ended(now);
                 progress(now);
-                queue.schedule(now + Span::from_secs(60), Event::MinuteEnded);
+                world.queue.schedule(now + Span::from_secs(60), Event::MinuteEnded);
             }
         }
         if options.check_invariants || cfg!(debug_assertions) {
             world.check_invariants();
         }
     }
-    world.recorder.finish(end, &world.cluster, &world.workloads_reservations());
+    world.minute_ended(end);
+    world.finish(end);
     let waiting = world.workloads.iter().map(|w| w.waiting.len() as u64).sum();
     world.recorder.set_waiting_at_end(waiting);
-    RunOutcome { events_handled: queue.events_popped(), recorder: world.recorder, cluster: world.cluster }
+    RunOutcome { events_handled: world.queue.events_popped(), recorder: world.recorder, cluster: world.cluster }
 }
 
 impl World<'_> {
     /// Every placement index must hear of every change to an instance.
-    fn instance_changed(&mut self, instance: InstanceId) {
+    pub fn instance_changed(&mut self, instance: InstanceId) {
         for index in self.indexes.iter_mut().flatten() {
             index.instance_changed(&self.cluster, instance);
         }
     }
 
-    fn workloads_reservations(&self) -> Vec<Reservation> {
-        self.workloads.iter().map(|w| w.reservation.clone()).collect()
+    /// Task shapes of the workloads (for the stranded-capacity measure).
+    fn workload_shapes(&self) -> Vec<Reservation> {
+        let mut shapes: Vec<Reservation> = self.scenario.workloads.iter().map(|w| self.reservations[w.task_definition].clone()).collect();
+        shapes.extend(self.scenario.services.iter().map(|s| self.reservations[s.task_definition].clone()));
+        shapes
     }
 
-    /// A RunTask call: draw each task's run time and start delay now (so the draws do not
-    /// depend on placement), then place the tasks one at a time (spec §3.2).
-    fn on_arrival(&mut self, queue: &mut EventQueue<Event>, now: SimTime, workload: u16) {
-        let w = &self.scenario.workloads[workload as usize];
-        for _ in 0..w.count {
-            let ws = &mut self.workloads[workload as usize];
-            let run_time = w.run_time.sample(&mut ws.run_time_rng);
-            let start_delay = self.scenario.lifecycle.start_delay.sample(&mut ws.start_delay_rng);
-            self.recorder.submitted();
-            let waiting = !ws.waiting.is_empty();
-            // FIFO: a new task never overtakes tasks already waiting for capacity.
-            if waiting || !self.try_place(queue, now, workload, now, run_time, start_delay) {
-                self.unplaced(queue, now, workload, run_time, start_delay, waiting);
-            }
-        }
-    }
-
-    fn unplaced(
-        &mut self,
-        queue: &mut EventQueue<Event>,
-        now: SimTime,
-        workload: u16,
-        run_time: Span,
-        start_delay: Span,
-        queued_behind: bool,
-    ) {
-        let w = &self.scenario.workloads[workload as usize];
-        match w.on_unplaceable {
-            Unplaceable::Fail => {
-                if queued_behind {
-                    // Cannot happen: with Fail nothing ever waits.
-                    debug_assert!(false, "a task waited under on_unplaceable = fail");
-                }
-            }
-            Unplaceable::Wait { max_wait } => {
-                let ws = &mut self.workloads[workload as usize];
-                let ticket = ws.next_ticket;
-                ws.next_ticket += 1;
-                ws.waiting.push_back(Waiting { ticket, submitted_at: now, run_time, start_delay });
-                if let Some(m) = max_wait {
-                    queue.schedule(now + m, Event::WaitExpired { workload, ticket });
-                }
-                self.recorder.event(now, EventKind::Waiting, None, workload, None, "", "");
-            }
-        }
-    }
-
-    /// Places one task; on success binds it and schedules its start. Returns false if no
-    /// instance fits (a failure is recorded for `Fail` workloads).
-    fn try_place(
-        &mut self,
-        queue: &mut EventQueue<Event>,
-        now: SimTime,
-        workload: u16,
-        submitted_at: SimTime,
-        run_time: Span,
-        start_delay: Span,
-    ) -> bool {
-        let w = &self.scenario.workloads[workload as usize];
-        let ws = &self.workloads[workload as usize];
-        let td = &self.scenario.task_definitions[w.task_definition];
-        let req = PlacementRequest {
-            reservation: &ws.reservation,
-            group: ws.group,
-            strategies: &w.strategies,
-            constraints: &w.constraints,
-            requires_attributes: &td.requires_attributes,
-            tie_break: self.scenario.tie_break,
-        };
-        let explain = self.scenario.explain_placements;
-        let fast = match self.indexes[workload as usize].as_mut() {
-            Some(index) => index.place(&self.cluster, &mut self.placement_rng),
-            None => None,
-        };
-        let decision = match fast {
-            Some(instance) => placement::Decision { outcome: Outcome::Placed { instance }, explanation: None },
-            // No index, or nothing fits: the reference says why (with no candidate it draws
-            // nothing, so the random streams stay where the index left them).
-            None => placement::place(&self.cluster, &req, &mut self.placement_rng, explain),
-        };
-        let detail = decision.explanation.as_ref().map(|e| recorder::one_line(e, &self.cluster)).unwrap_or_default();
-        match decision.outcome {
-            Outcome::Placed { instance } => {
-                // Field-by-field borrows: the reservation is read in place, never cloned.
-                let reservation = &self.workloads[workload as usize].reservation;
-                let binding = self.cluster.bind_task(instance, ws.group, reservation);
-                self.recorder.reserve(now, &self.cluster, instance, reservation, 1);
-                let extra = if reservation.enis > 0 { self.scenario.lifecycle.awsvpc_attach } else { Span::ZERO };
-                self.instance_changed(instance);
-                let task = self.tasks.len() as u32;
-                self.tasks.push(Task { workload, instance, binding, state: TaskState::Pending, submitted_at, run_time });
-                queue.schedule(now + start_delay + extra, Event::TaskStarted { task });
-                self.recorder.placed(now.since(submitted_at));
-                self.recorder.event(now, EventKind::Placed, Some(task), workload, Some(instance), "", &detail);
-                true
-            }
-            Outcome::Failed { reason, closest } => {
-                if w.on_unplaceable == Unplaceable::Fail {
-                    let closest_text = closest
-                        .map(|(id, r)| {
-                            format!(
-                                "closest matching container-instance {} {}",
-                                self.cluster.instance(id).ec2_instance_id,
-                                r.closest_match_text()
-                            )
-                        })
-                        .unwrap_or_default();
-                    let detail = if detail.is_empty() { closest_text } else { format!("{detail}; {closest_text}") };
-                    self.recorder.failed(reason.code());
-                    self.recorder.event(now, EventKind::Failed, None, workload, None, reason.code(), &detail);
-                }
-                false
-            }
-        }
-    }
-
-    fn on_started(&mut self, queue: &mut EventQueue<Event>, now: SimTime, task: u32) {
-        let t = &mut self.tasks[task as usize];
-        t.state = TaskState::Running;
-        let (instance, run_time, workload) = (t.instance, t.run_time, t.workload);
-        self.cluster.task_started(instance);
-        self.instance_changed(instance);
-        queue.schedule(now + run_time, Event::TaskStopped { task });
-        self.recorder.event(now, EventKind::Running, Some(task), workload, Some(instance), "", "");
-    }
-
-    fn on_stopped(&mut self, queue: &mut EventQueue<Event>, now: SimTime, task: u32) {
-        let t = &mut self.tasks[task as usize];
-        let was_running = t.state == TaskState::Running;
-        t.state = TaskState::Stopped;
-        let (instance, workload) = (t.instance, t.workload);
-        let binding = std::mem::take(&mut t.binding);
-        let ws = &self.workloads[workload as usize];
-        self.cluster.release_task(instance, ws.group, &ws.reservation, &binding, was_running);
-        self.recorder.reserve(now, &self.cluster, instance, &ws.reservation, -1);
-        self.instance_changed(instance);
-        self.recorder.completed();
-        self.recorder.event(now, EventKind::Stopped, Some(task), workload, Some(instance), "EssentialContainerExited", "");
-        self.retry_waiting(queue, now);
-    }
-
-    /// Capacity was freed: place waiting tasks, oldest first within each workload, until the
-    /// head of a workload's queue does not fit.
-    fn retry_waiting(&mut self, queue: &mut EventQueue<Event>, now: SimTime) {
-        for workload in 0..self.workloads.len() {
-            while let Some(head) = self.workloads[workload].waiting.front().copied() {
-                if !self.try_place(queue, now, workload as u16, head.submitted_at, head.run_time, head.start_delay) {
-                    break;
-                }
-                self.workloads[workload].waiting.pop_front();
-            }
-        }
-    }
-
-    fn on_wait_expired(&mut self, now: SimTime, workload: u16, ticket: u32) {
-        let ws = &mut self.workloads[workload as usize];
-        if let Some(pos) = ws.waiting.iter().position(|w| w.ticket == ticket) {
-            ws.waiting.remove(pos);
-            self.recorder.failed("WAIT_EXPIRED");
-            self.recorder.event(
-                now,
-                EventKind::GaveUp,
-                None,
-                workload,
-                None,
-                "WAIT_EXPIRED",
-                "no instance could take the task within max_wait",
-            );
-        }
+    fn minute_ended(&mut self, now: SimTime) {
+        let shapes = self.workload_shapes();
+        self.recorder.minute_ended(now, &self.cluster, &shapes);
+        self.record_service_minute(now);
     }
 
     /// Model invariants: what every non-STOPPED task holds, plus what remains, is exactly
@@ -399,14 +247,16 @@ impl World<'_> {
     fn check_invariants(&self) {
         let n = self.cluster.instances.len();
         // Start from what the instances held at t = 0 (tasks from describe-tasks, not ours).
-        let mut cpu: Vec<u64> =
-            self.scenario.cluster.instances.iter().map(|i| (i.registered_cpu_units - i.remaining_cpu_units) as u64).collect();
-        let mut mem: Vec<u64> =
-            self.scenario.cluster.instances.iter().map(|i| (i.registered_memory_mib - i.remaining_memory_mib) as u64).collect();
-        let mut enis: Vec<u32> = self.scenario.cluster.instances.iter().map(|i| i.enis_in_use).collect();
-        debug_assert_eq!(cpu.len(), n);
-        for t in self.tasks.iter().filter(|t| t.state != TaskState::Stopped) {
-            let r = &self.workloads[t.workload as usize].reservation;
+        let mut cpu: Vec<u64> = vec![0; n];
+        let mut mem: Vec<u64> = vec![0; n];
+        let mut enis: Vec<u32> = vec![0; n];
+        for (i, inst) in self.scenario.cluster.instances.iter().enumerate() {
+            cpu[i] = (inst.registered_cpu_units - inst.remaining_cpu_units) as u64;
+            mem[i] = (inst.registered_memory_mib - inst.remaining_memory_mib) as u64;
+            enis[i] = inst.enis_in_use;
+        }
+        for t in self.tasks.iter().filter(|t| t.last_status != LastStatus::Stopped) {
+            let r = &self.reservations[t.task_definition as usize];
             cpu[t.instance.index()] += r.cpu_units as u64;
             mem[t.instance.index()] += r.memory_mib as u64;
             enis[t.instance.index()] += r.enis;
@@ -427,5 +277,6 @@ impl World<'_> {
             assert_eq!(enis[i], inst.enis_in_use, "ENI accounting broken on {}", inst.ec2_instance_id);
             assert!(inst.enis_in_use <= inst.eni_task_limit, "ENI over-commit on {}", inst.ec2_instance_id);
         }
+        self.check_service_invariants();
     }
 }

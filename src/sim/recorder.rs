@@ -15,12 +15,29 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
+    /// A task was placed (PROVISIONING → PENDING).
     Placed,
+    /// A RunTask call (or a service launch) found no instance.
     Failed,
     Waiting,
     GaveUp,
     Running,
+    /// Counts as healthy for minimumHealthyPercent (spec §6.1).
+    Healthy,
+    Unhealthy,
+    /// PENDING → STOPPED: never reached RUNNING.
+    FailedToStart,
+    Deactivating,
+    Stopping,
     Stopped,
+    /// A service event (ECS's message in `detail`).
+    Service,
+    /// A deployment changed state (created, completed, failed, rolled back).
+    Deployment,
+    /// A scheduled action was carried out.
+    Action,
+    /// A container instance changed state.
+    Instance,
 }
 
 /// One recorded event, kept compact (no strings) so recording allocates nothing per event;
@@ -31,13 +48,113 @@ pub struct EventRecord {
     pub kind: EventKind,
     /// `NONE` when the event concerns no task (a failed RunTask).
     pub task: u32,
-    pub workload: u16,
+    /// Who the event belongs to: a workload index, a service index with the top bit set
+    /// (`lifecycle::recorder_source`), or u16::MAX for actions.
+    pub source: u16,
     /// Instance index, or `NONE`.
     pub instance: u32,
     /// Index into the interned reason texts (0 = no reason).
     pub reason: u16,
     /// Index into the explanation texts, or `NONE`.
     pub detail: u32,
+}
+
+use crate::sim::lifecycle::recorder_source::SERVICE_BIT;
+
+/// One row of tasks.csv: a task's life, for the Gantt chart.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TaskRow {
+    pub task: String,
+    /// Workload or service name.
+    pub owner: String,
+    /// Task definition index and, for services, the deployment.
+    pub task_definition: u16,
+    pub deployment: u32,
+    pub instance: u32,
+    pub placed_s: f64,
+    /// Empty when the task never reached RUNNING.
+    pub running_s: Option<f64>,
+    /// Empty when the task was still alive at the end of the run.
+    pub stopped_s: Option<f64>,
+    pub stop_code: String,
+}
+
+impl TaskRow {
+    /// A task still alive when the run ended (`stopped_s` empty).
+    pub fn alive(task: u32, t: &crate::sim::Task, _end: SimTime) -> Self {
+        TaskRow {
+            task: format!("t-{task:06}"),
+            owner: String::new(),
+            task_definition: t.task_definition,
+            deployment: t.deployment,
+            instance: t.instance.0,
+            placed_s: t.placed_at.as_secs_f64(),
+            running_s: t.running_at.map(SimTime::as_secs_f64),
+            stopped_s: None,
+            stop_code: String::new(),
+        }
+    }
+
+    fn new(task: u32, t: &crate::sim::Task, workloads: &[String], services: &[String]) -> Self {
+        let owner = match t.owner {
+            crate::sim::Owner::Workload(w) => workloads.get(w as usize).cloned().unwrap_or_default(),
+            crate::sim::Owner::Service(s) => services.get(s as usize).cloned().unwrap_or_default(),
+            crate::sim::Owner::Action => "run_task".into(),
+        };
+        TaskRow {
+            task: format!("t-{task:06}"),
+            owner,
+            task_definition: t.task_definition,
+            deployment: t.deployment,
+            instance: t.instance.0,
+            placed_s: t.placed_at.as_secs_f64(),
+            running_s: t.running_at.map(SimTime::as_secs_f64),
+            stopped_s: t.stopped_at.map(SimTime::as_secs_f64),
+            stop_code: t.stop_code.map_or("", crate::ecs::task::StopCode::as_str).to_string(),
+        }
+    }
+}
+
+/// One row of services.csv: a service at the end of a minute.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ServiceMinuteRow {
+    pub minute: u64,
+    pub time_s: u64,
+    pub service: String,
+    pub desired: u32,
+    /// lastStatus RUNNING.
+    pub running: u32,
+    /// PROVISIONING, PENDING or ACTIVATING.
+    pub pending: u32,
+    /// Counting toward minimumHealthyPercent (spec §6.1).
+    pub healthy: u32,
+    /// Any lastStatus but STOPPED (what maximumPercent bounds).
+    pub in_flight: u32,
+    /// Tasks of the PRIMARY deployment with desiredStatus RUNNING.
+    pub primary_tasks: u32,
+    /// Tasks of older deployments still alive.
+    pub old_tasks: u32,
+    pub deployments: u32,
+}
+
+/// One row of deployments.csv.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DeploymentRow {
+    pub service: String,
+    pub deployment: u32,
+    pub task_definition: String,
+    pub started_s: f64,
+    /// Empty while in progress at the end of the run.
+    pub ended_s: Option<f64>,
+    pub duration_s: Option<f64>,
+    /// COMPLETED, FAILED or IN_PROGRESS (and superseded ones: replaced by a newer deployment).
+    pub outcome: String,
+    pub reason: String,
+    pub desired: u32,
+    pub lowest_running: u32,
+    pub lowest_healthy: u32,
+    pub peak_tasks: u32,
+    pub failed_tasks: u32,
 }
 
 /// "No task", "no instance", "no detail" in an `EventRecord`.
@@ -120,6 +237,13 @@ struct ZoneState {
 pub struct Recorder {
     zones: Vec<ZoneState>,
     workload_names: Vec<String>,
+    service_names: Vec<String>,
+    /// One row per task that ran, for tasks.csv and the Gantt chart.
+    pub task_rows: Vec<TaskRow>,
+    /// Per service and minute, for services.csv.
+    pub service_minutes: Vec<ServiceMinuteRow>,
+    /// One row per deployment, for deployments.csv.
+    pub deployments: Vec<DeploymentRow>,
     /// Instance index → zone index.
     zone_of: Vec<usize>,
     minute_start_us: u64,
@@ -159,7 +283,8 @@ impl Recorder {
         }
         let workload_names = scenario.workloads.iter().map(|w| w.name.clone()).collect();
         let groups = scenario.workloads.iter().map(|w| w.group.clone()).collect();
-        Recorder { zones, zone_of, workload_names, groups, reasons: vec![String::new()], ..Recorder::default() }
+        let service_names = scenario.services.iter().map(|s| s.definition.service_name.clone()).collect();
+        Recorder { zones, zone_of, workload_names, service_names, groups, reasons: vec![String::new()], ..Recorder::default() }
     }
 
     /// A task's reservation was bound (`sign` = 1) or released (−1) on `instance`.
@@ -194,12 +319,13 @@ impl Recorder {
 
     /// Records one event. `reason` is a short code (interned: a handful of distinct values);
     /// `detail` is empty except for explained placements.
+    #[allow(clippy::too_many_arguments)] // one flat record: every argument is one of its fields
     pub fn event(
         &mut self,
         now: SimTime,
         kind: EventKind,
         task: Option<u32>,
-        workload: u16,
+        source: u16,
         instance: Option<InstanceId>,
         reason: &str,
         detail: &str,
@@ -221,7 +347,7 @@ impl Recorder {
             time: now,
             kind,
             task: task.unwrap_or(NONE),
-            workload,
+            source,
             instance: instance.map_or(NONE, |i| i.0),
             reason,
             detail,
@@ -233,9 +359,29 @@ impl Recorder {
         &self.reasons[e.reason as usize]
     }
 
-    /// The workload name of a record.
-    pub fn workload_name(&self, e: &EventRecord) -> &str {
-        self.workload_names.get(e.workload as usize).map_or("", String::as_str)
+    /// The workload or service name of a record ("" for actions).
+    pub fn source_name(&self, e: &EventRecord) -> &str {
+        match e.source {
+            u16::MAX => "",
+            s if s & SERVICE_BIT != 0 => self.service_names.get((s & !SERVICE_BIT) as usize).map_or("", String::as_str),
+            w => self.workload_names.get(w as usize).map_or("", String::as_str),
+        }
+    }
+
+    /// The task group of a record's source.
+    fn source_group(&self, e: &EventRecord) -> String {
+        match e.source {
+            u16::MAX => String::new(),
+            s if s & SERVICE_BIT != 0 => {
+                format!("service:{}", self.service_names.get((s & !SERVICE_BIT) as usize).map_or("", String::as_str))
+            }
+            w => self.groups.get(w as usize).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// A task reached STOPPED (or the run ended): its interval for tasks.csv.
+    pub fn task_stopped(&mut self, task: u32, t: &crate::sim::Task) {
+        self.task_rows.push(TaskRow::new(task, t, &self.workload_names, &self.service_names));
     }
 
     /// The events as the rows of events.csv, in the order they happened.
@@ -247,8 +393,8 @@ impl Recorder {
                 time: e.time.to_string(),
                 event: e.kind,
                 task: if e.task == NONE { String::new() } else { format!("t-{:06}", e.task) },
-                workload: self.workload_name(e).to_string(),
-                group: self.groups.get(e.workload as usize).cloned().unwrap_or_default(),
+                workload: self.source_name(e).to_string(),
+                group: self.source_group(e),
                 instance: inst.map(|i| i.ec2_instance_id.clone()).unwrap_or_default(),
                 zone: inst.map(|i| i.availability_zone.clone()).unwrap_or_default(),
                 reason: self.reason(e).to_string(),
@@ -346,6 +492,46 @@ impl Recorder {
     /// Closes a last partial minute, if any.
     pub fn finish(&mut self, end: SimTime, cluster: &Cluster, shapes: &[Reservation]) {
         self.minute_ended(end, cluster, shapes);
+    }
+
+    /// Minutes closed so far.
+    pub fn minute_index(&self) -> u64 {
+        self.minute
+    }
+
+    /// An instance registered during the run: it joins its zone's denominators.
+    pub fn instance_added(&mut self, now: SimTime, cluster: &Cluster, id: InstanceId) {
+        let inst = cluster.instance(id);
+        let z = match self.zones.iter().position(|z| z.name == inst.availability_zone) {
+            Some(z) => z,
+            None => {
+                self.zones.push(ZoneState { name: inst.availability_zone.clone(), ..ZoneState::default() });
+                self.zones.len() - 1
+            }
+        };
+        self.zone_of.push(z);
+        self.set_counted(now, inst, z, 1);
+    }
+
+    /// An instance left or joined the denominators (status change): ACTIVE and DRAINING count.
+    pub fn instance_status_changed(&mut self, now: SimTime, inst: &ContainerInstance, was_counted: bool) {
+        let z = self.zone_of[inst.id.index()];
+        match (was_counted, counts_in_denominator(inst)) {
+            (true, false) => self.set_counted(now, inst, z, -1),
+            (false, true) => self.set_counted(now, inst, z, 1),
+            _ => {}
+        }
+    }
+
+    fn set_counted(&mut self, now: SimTime, inst: &ContainerInstance, z: usize, sign: i64) {
+        let zs = &mut self.zones[z];
+        let now_us = now.as_micros();
+        let add = |v: u64, d: u64| (v as i64 + sign * d as i64).max(0) as u64;
+        zs.registered_cpu = add(zs.registered_cpu, inst.registered_cpu_units as u64);
+        zs.registered_mem = add(zs.registered_mem, inst.registered_memory_mib as u64);
+        let (cpu, mem) = (add(zs.cpu.value, reserved_cpu(inst)), add(zs.mem.value, reserved_mem(inst)));
+        zs.cpu.set(now_us, cpu);
+        zs.mem.set(now_us, mem);
     }
 
     pub fn zone_names(&self) -> Vec<String> {

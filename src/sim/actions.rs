@@ -1,0 +1,175 @@
+//! Scheduled actions (spec §5, §7, §8.1): UpdateService, DeleteService, RunTask, StopTask,
+//! UpdateContainerInstancesState (DRAINING / ACTIVE), deregistering, terminating and
+//! registering instances.
+
+use super::lifecycle::{recorder_source, NewTask};
+use super::recorder::EventKind;
+use super::services::ServiceUpdate;
+use super::{Owner, World};
+use crate::ecs::instance::{InstanceId, InstanceStatus};
+use crate::ecs::placement::{self, Outcome, PlacementRequest, Strategy};
+use crate::ecs::task::{LastStatus, StopCode};
+use crate::ecs::InstanceSpec;
+use crate::engine::SimTime;
+use crate::scenario::ActionKind;
+
+impl World<'_> {
+    pub(super) fn on_action(&mut self, now: SimTime, index: u16) {
+        let scenario = self.scenario;
+        let action = &scenario.actions[index as usize];
+        let source = match &action.kind {
+            ActionKind::UpdateService { service, .. } | ActionKind::DeleteService { service } | ActionKind::StopTask { service, .. } => {
+                recorder_source::service(*service as u16)
+            }
+            _ => recorder_source::action(),
+        };
+        let describe = format!("{:?}", action.kind);
+        let summary: String = describe.chars().take(200).collect();
+        self.recorder.event(now, EventKind::Action, None, source, None, "", &summary);
+        match &action.kind {
+            ActionKind::UpdateService { service, desired_count, task_definition, deployment, placement_strategy, force_new_deployment } => {
+                let update = ServiceUpdate {
+                    desired_count: *desired_count,
+                    task_definition: *task_definition,
+                    deployment: deployment.clone(),
+                    placement_strategy: placement_strategy.clone(),
+                    force_new_deployment: *force_new_deployment,
+                };
+                self.update_service(now, *service as u16, &update);
+            }
+            ActionKind::DeleteService { service } => {
+                self.services[*service].deleted = true;
+                self.request_evaluation(now, *service as u16);
+            }
+            ActionKind::RunTask { task_definition, count, group, run_time } => {
+                let group = self.cluster.group_id(group);
+                for _ in 0..*count {
+                    let req = PlacementRequest {
+                        reservation: &self.reservations[*task_definition],
+                        group,
+                        strategies: &[Strategy::Random],
+                        constraints: &[],
+                        requires_attributes: &scenario.task_definitions[*task_definition].requires_attributes,
+                        tie_break: scenario.tie_break,
+                    };
+                    self.recorder.submitted();
+                    match placement::place(&self.cluster, &req, &mut self.placement_rng, false).outcome {
+                        Outcome::Placed { instance } => {
+                            let run = run_time.sample(&mut self.lifecycle_rng);
+                            let delay = scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
+                            let new = NewTask {
+                                owner: Owner::Action,
+                                task_definition: *task_definition as u16,
+                                group,
+                                deployment: 0,
+                                submitted_at: now,
+                                run_time: Some(run),
+                                start_delay: delay,
+                            };
+                            let task = self.start_task(now, instance, new);
+                            self.recorder.placed(crate::engine::Span::ZERO);
+                            self.record(now, EventKind::Placed, task, "", "RunTask");
+                        }
+                        Outcome::Failed { reason, .. } => {
+                            self.recorder.failed(reason.code());
+                            self.recorder.event(now, EventKind::Failed, None, recorder_source::action(), None, reason.code(), "RunTask");
+                        }
+                    }
+                }
+            }
+            ActionKind::StopTask { service, index } => {
+                let alive: Vec<u32> = self.services[*service].tasks.clone();
+                if let Some(&task) = alive.get(*index as usize) {
+                    self.stop_task(now, task, StopCode::UserInitiated);
+                }
+            }
+            ActionKind::DrainInstance { instance } => self.set_instance_status(now, *instance, InstanceStatus::Draining),
+            ActionKind::ActivateInstance { instance } => self.set_instance_status(now, *instance, InstanceStatus::Active),
+            ActionKind::DeregisterInstance { instance } | ActionKind::TerminateInstance { instance } => {
+                // The instance is gone: its tasks stop where they are (ECS marks them STOPPED),
+                // and services replace them elsewhere.
+                let on_it: Vec<u32> = (0..self.tasks.len() as u32)
+                    .filter(|&t| self.tasks[t as usize].instance == *instance && self.tasks[t as usize].last_status != LastStatus::Stopped)
+                    .collect();
+                self.set_instance_status(now, *instance, InstanceStatus::Inactive);
+                for t in on_it {
+                    self.tasks[t as usize].exited = true;
+                    self.kill_task(now, t);
+                }
+            }
+            ActionKind::RegisterInstance { instance_type, zone, count } => {
+                for _ in 0..*count {
+                    let id = self.cluster.register(&InstanceSpec {
+                        instance_type,
+                        availability_zone: zone.clone(),
+                        os_memory_mib: None,
+                        reserved_memory_mib: 0,
+                        awsvpc_trunking: false,
+                        custom_attributes: Default::default(),
+                        registered_at_unix_s: 1_700_000_000 + now.whole_secs() as i64,
+                        agent_version: "1.70.0".into(),
+                        price_usd_per_hour: None,
+                    });
+                    for index in self.indexes.iter_mut().flatten() {
+                        index.instance_added(&self.cluster, id);
+                    }
+                    self.recorder.instance_added(now, &self.cluster, id);
+                    let name = self.cluster.instance(id).ec2_instance_id.clone();
+                    self.recorder.event(
+                        now,
+                        EventKind::Instance,
+                        None,
+                        recorder_source::action(),
+                        Some(id),
+                        "ACTIVE",
+                        &format!("{name} registered in {zone}"),
+                    );
+                }
+                self.evaluate_all(now);
+                self.retry_waiting(now);
+            }
+        }
+    }
+
+    fn set_instance_status(&mut self, now: SimTime, instance: InstanceId, status: InstanceStatus) {
+        let was_counted = matches!(self.cluster.instance(instance).status, InstanceStatus::Active | InstanceStatus::Draining);
+        self.cluster.instance_mut(instance).status = status;
+        self.recorder.instance_status_changed(now, self.cluster.instance(instance), was_counted);
+        self.instance_changed(instance);
+        let name = self.cluster.instance(instance).ec2_instance_id.clone();
+        self.recorder.event(
+            now,
+            EventKind::Instance,
+            None,
+            recorder_source::action(),
+            Some(instance),
+            status.as_str(),
+            &format!("{name} is {}", status.as_str()),
+        );
+        if status == InstanceStatus::Draining {
+            // Service tasks not yet RUNNING on a draining instance are stopped at once (§8.1).
+            let pending: Vec<u32> = (0..self.tasks.len() as u32)
+                .filter(|&t| {
+                    let task = &self.tasks[t as usize];
+                    task.instance == instance
+                        && task.desired_running
+                        && task.last_status.is_before_running()
+                        && matches!(task.owner, Owner::Service(_))
+                })
+                .collect();
+            for t in pending {
+                self.stop_task(now, t, StopCode::ServiceSchedulerInitiated);
+            }
+        }
+        self.evaluate_all(now);
+        if status == InstanceStatus::Active {
+            self.retry_waiting(now);
+        }
+    }
+
+    fn evaluate_all(&mut self, now: SimTime) {
+        for s in 0..self.services.len() {
+            self.request_evaluation(now, s as u16);
+        }
+    }
+}

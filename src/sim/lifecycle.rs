@@ -1,0 +1,277 @@
+//! A task's way through the lifecycle of spec §2.2, with the timings of the scenario:
+//!
+//! ```text
+//! placed ─(PROVISIONING, + ENI attach for awsvpc)─ PENDING ─(start delay)─ RUNNING
+//!    └─ a bad revision: PENDING ─(fails_to_start_after)─ STOPPED (TaskFailedToStart)
+//! stop: DEACTIVATING (deregistration delay) → STOPPING (SIGTERM; exit or SIGKILL after
+//!       stopTimeout) → DEPROVISIONING → STOPPED; a task not yet RUNNING goes straight to STOPPED
+//! ```
+//!
+//! Resources are bound at placement and returned only at STOPPED (spec §1.4). Container health
+//! checks follow Docker: the first runs `interval` after start, `retries` consecutive failures
+//! (outside `startPeriod`) make the container UNHEALTHY, one success HEALTHY (spec §2.2).
+
+use super::{Event, Owner, Task, TaskTimer, World};
+use crate::ecs::instance::{GroupId, InstanceId, InstanceStatus};
+use crate::ecs::scheduler::health::NO_CHECK_HEALTHY_AFTER_S;
+use crate::ecs::task::{LastStatus, StopCode};
+use crate::engine::{SimTime, Span};
+use crate::sim::recorder::EventKind;
+
+/// A new task's identity before it is bound.
+#[derive(Debug, Clone, Copy)]
+pub struct NewTask {
+    pub owner: Owner,
+    pub task_definition: u16,
+    pub group: GroupId,
+    pub deployment: u32,
+    pub submitted_at: SimTime,
+    pub run_time: Option<Span>,
+    /// PENDING → RUNNING, drawn by the caller from its own stream.
+    pub start_delay: Span,
+}
+
+impl World<'_> {
+    fn timer(&mut self, at: SimTime, task: u32, timer: TaskTimer) {
+        let generation = self.tasks[task as usize].generation;
+        self.queue.schedule(at, Event::TaskTimer { task, generation, timer });
+    }
+
+    fn set_status(&mut self, task: u32, status: LastStatus) {
+        let t = &mut self.tasks[task as usize];
+        t.last_status = status;
+        t.generation = t.generation.wrapping_add(1);
+    }
+
+    /// Binds a placed task to `instance` and starts its lifecycle. Returns the task id.
+    pub fn start_task(&mut self, now: SimTime, instance: InstanceId, new: NewTask) -> u32 {
+        debug_assert!(self.cluster.instance(instance).status == InstanceStatus::Active, "task placed on a non-ACTIVE instance");
+        let reservation = &self.reservations[new.task_definition as usize];
+        let binding = self.cluster.bind_task(instance, new.group, reservation);
+        self.recorder.reserve(now, &self.cluster, instance, reservation, 1);
+        let attach = if reservation.enis > 0 { self.scenario.lifecycle.awsvpc_attach } else { Span::ZERO };
+        self.instance_changed(instance);
+        let task = self.tasks.len() as u32;
+        self.tasks.push(Task {
+            owner: new.owner,
+            task_definition: new.task_definition,
+            group: new.group,
+            deployment: new.deployment,
+            instance,
+            binding,
+            last_status: LastStatus::Pending,
+            desired_running: true,
+            generation: 0,
+            submitted_at: new.submitted_at,
+            placed_at: now,
+            running_at: None,
+            stopped_at: None,
+            run_time: new.run_time,
+            container_healthy: None,
+            health_failures: 0,
+            healthy: false,
+            stop_code: None,
+            stopped_for_health: false,
+            exited: false,
+        });
+        let behaviour = &self.scenario.behaviours[new.task_definition as usize];
+        match behaviour.fails_to_start_after {
+            Some(after) => self.timer(now + attach + after, task, TaskTimer::FailedToStart),
+            None => self.timer(now + attach + new.start_delay, task, TaskTimer::Started),
+        }
+        task
+    }
+
+    pub fn on_task_timer(&mut self, now: SimTime, task: u32, generation: u32, timer: TaskTimer) {
+        if self.tasks[task as usize].generation != generation {
+            return; // the task changed state since: this timer is stale
+        }
+        match timer {
+            TaskTimer::Started => self.on_running(now, task),
+            TaskTimer::FailedToStart => {
+                self.tasks[task as usize].stop_code = Some(StopCode::TaskFailedToStart);
+                self.record(now, EventKind::FailedToStart, task, "TaskFailedToStart", "");
+                self.stopped(now, task);
+            }
+            TaskTimer::Exited => {
+                self.tasks[task as usize].exited = true;
+                self.stop_task(now, task, StopCode::EssentialContainerExited);
+            }
+            TaskTimer::HealthCheck => self.on_health_check(now, task),
+            TaskTimer::HealthyByTime => {
+                self.tasks[task as usize].healthy = true;
+                self.record(now, EventKind::Healthy, task, "", "RUNNING for 40 s (no health check, no load balancer)");
+                self.notify_owner(now, task);
+            }
+            TaskTimer::Deactivated => {
+                let t = &self.tasks[task as usize];
+                let td = &self.scenario.task_definitions[t.task_definition as usize];
+                // SIGTERM now; the application exits on its own or is killed at stopTimeout.
+                let exit = if t.exited { Span::ZERO } else { self.scenario.behaviours[t.task_definition as usize].exit_after_sigterm };
+                let wait = exit.min(Span::from_secs(td.stop_timeout_s() as u64));
+                self.set_status(task, LastStatus::Stopping);
+                self.record(now, EventKind::Stopping, task, "", "SIGTERM sent");
+                self.timer(now + wait, task, TaskTimer::ContainersStopped);
+            }
+            TaskTimer::ContainersStopped => self.stopped(now, task),
+        }
+    }
+
+    fn on_running(&mut self, now: SimTime, task: u32) {
+        self.set_status(task, LastStatus::Running);
+        let t = &mut self.tasks[task as usize];
+        t.running_at = Some(now);
+        let (instance, td_index, owner) = (t.instance, t.task_definition as usize, t.owner);
+        self.cluster.task_started(instance);
+        self.instance_changed(instance);
+        self.record(now, EventKind::Running, task, "", "");
+        if let Some(run_time) = self.tasks[task as usize].run_time {
+            self.timer(now + run_time, task, TaskTimer::Exited);
+        }
+        if let Some(crash) = &self.scenario.behaviours[td_index].crash_after {
+            let after = crash.sample(&mut self.lifecycle_rng);
+            self.timer(now + after, task, TaskTimer::Exited);
+        }
+        if let Owner::Service(_) = owner {
+            let check =
+                self.scenario.task_definitions[td_index].containers.iter().filter(|c| c.essential).find_map(|c| c.health_check.clone());
+            match check {
+                Some(hc) => self.timer(now + Span::from_secs(hc.interval_s as u64), task, TaskTimer::HealthCheck),
+                None => self.timer(now + Span::from_secs(NO_CHECK_HEALTHY_AFTER_S), task, TaskTimer::HealthyByTime),
+            }
+        }
+        self.notify_owner(now, task);
+    }
+
+    /// One container health check (Docker semantics, spec §2.2 [INF]).
+    fn on_health_check(&mut self, now: SimTime, task: u32) {
+        let t = &self.tasks[task as usize];
+        let td_index = t.task_definition as usize;
+        let Some(hc) =
+            self.scenario.task_definitions[td_index].containers.iter().filter(|c| c.essential).find_map(|c| c.health_check.clone())
+        else {
+            return;
+        };
+        let passes = !self.scenario.behaviours[td_index].container_unhealthy;
+        let running_for = t.running_at.map_or(Span::ZERO, |r| now.since(r));
+        if passes {
+            let t = &mut self.tasks[task as usize];
+            t.health_failures = 0;
+            if t.container_healthy != Some(true) {
+                t.container_healthy = Some(true);
+                t.healthy = true;
+                self.record(now, EventKind::Healthy, task, "", "container health check passed");
+                self.notify_owner(now, task);
+            }
+            // The result never changes in this model: no need to keep checking.
+            return;
+        }
+        // Failures inside startPeriod do not count.
+        if running_for >= Span::from_secs(hc.start_period_s as u64) {
+            self.tasks[task as usize].health_failures += 1;
+        }
+        if self.tasks[task as usize].health_failures >= hc.retries {
+            let t = &mut self.tasks[task as usize];
+            t.container_healthy = Some(false);
+            t.healthy = false;
+            self.record(now, EventKind::Unhealthy, task, "", &format!("container health check failed {} times", hc.retries));
+            self.notify_owner(now, task);
+        } else {
+            self.timer(now + Span::from_secs(hc.interval_s as u64), task, TaskTimer::HealthCheck);
+        }
+    }
+
+    /// Starts the stop sequence (desiredStatus STOPPED). A task that is not RUNNING yet stops at
+    /// once; a running one is deregistered first (DEACTIVATING for the deregistration delay).
+    pub fn stop_task(&mut self, now: SimTime, task: u32, code: StopCode) {
+        let t = &mut self.tasks[task as usize];
+        if !t.desired_running && t.last_status >= LastStatus::Deactivating {
+            return; // already stopping
+        }
+        t.desired_running = false;
+        t.healthy = false;
+        t.stop_code.get_or_insert(code);
+        if t.last_status.is_before_running() {
+            self.stopped(now, task);
+            return;
+        }
+        let delay = match t.owner {
+            Owner::Service(s) => self.scenario.services[s as usize].deregistration_delay,
+            _ => Span::ZERO,
+        };
+        self.set_status(task, LastStatus::Deactivating);
+        let detail = if delay > Span::ZERO { format!("deregistering; waiting the deregistration delay {delay}") } else { String::new() };
+        self.record(now, EventKind::Deactivating, task, code.as_str(), &detail);
+        self.timer(now + delay, task, TaskTimer::Deactivated);
+        self.notify_owner(now, task);
+    }
+
+    /// The instance died under the task: STOPPED at once, no stop sequence.
+    pub fn kill_task(&mut self, now: SimTime, task: u32) {
+        let t = &mut self.tasks[task as usize];
+        t.desired_running = false;
+        t.stop_code.get_or_insert(StopCode::TerminationNotice);
+        self.stopped(now, task);
+    }
+
+    /// STOPPED: everything the task held is returned.
+    fn stopped(&mut self, now: SimTime, task: u32) {
+        let was_running = self.tasks[task as usize].running_at.is_some() && self.tasks[task as usize].last_status >= LastStatus::Running;
+        self.set_status(task, LastStatus::Stopped);
+        let t = &mut self.tasks[task as usize];
+        t.stopped_at = Some(now);
+        t.desired_running = false;
+        t.healthy = false;
+        let (instance, group, td) = (t.instance, t.group, t.task_definition as usize);
+        let binding = std::mem::take(&mut t.binding);
+        let reservation = &self.reservations[td];
+        self.cluster.release_task(instance, group, reservation, &binding, was_running);
+        self.recorder.reserve(now, &self.cluster, instance, reservation, -1);
+        self.instance_changed(instance);
+        let code = self.tasks[task as usize].stop_code.map_or("", StopCode::as_str);
+        self.record(now, EventKind::Stopped, task, code, "");
+        self.recorder.task_stopped(task, &self.tasks[task as usize]);
+        if matches!(self.tasks[task as usize].owner, Owner::Workload(_) | Owner::Action) {
+            self.recorder.completed();
+        }
+        self.notify_owner(now, task);
+        // Capacity was freed: tasks waiting for it may fit now.
+        self.retry_waiting(now);
+    }
+
+    /// Tells the task's service that something changed (it re-evaluates, coalesced).
+    fn notify_owner(&mut self, now: SimTime, task: u32) {
+        if let Owner::Service(s) = self.tasks[task as usize].owner {
+            self.on_service_task_changed(now, s, task);
+        }
+    }
+
+    pub fn record(&mut self, now: SimTime, kind: EventKind, task: u32, reason: &str, detail: &str) {
+        let t = &self.tasks[task as usize];
+        // A standalone task's stop sequence is instantaneous: its STOPPED row says it all.
+        if matches!(kind, EventKind::Deactivating | EventKind::Stopping) && !matches!(t.owner, Owner::Service(_)) {
+            return;
+        }
+        let source = match t.owner {
+            Owner::Workload(w) => recorder_source::workload(w),
+            Owner::Service(s) => recorder_source::service(s),
+            Owner::Action => recorder_source::action(),
+        };
+        self.recorder.event(now, kind, Some(task), source, Some(t.instance), reason, detail);
+    }
+}
+
+/// Encodes who an event belongs to in the recorder's compact `source` field.
+pub mod recorder_source {
+    /// Workloads are 0..; services are tagged with the top bit; RunTask actions use u16::MAX.
+    pub const SERVICE_BIT: u16 = 0x8000;
+    pub fn workload(w: u16) -> u16 {
+        w
+    }
+    pub fn service(s: u16) -> u16 {
+        s | SERVICE_BIT
+    }
+    pub fn action() -> u16 {
+        u16::MAX
+    }
+}

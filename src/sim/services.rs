@@ -1,0 +1,775 @@
+//! The service scheduler at work (spec §5–§8.1): services keep `desiredCount` tasks (REPLICA)
+//! or one task per eligible instance (DAEMON), replace stopped and unhealthy tasks, roll out
+//! new revisions within minimumHealthyPercent / maximumPercent, trip the circuit breaker, and
+//! move tasks off DRAINING instances. Every decision comes from `ecs::scheduler`; this module
+//! keeps the state, carries the decisions out and writes ECS's service events.
+
+use super::lifecycle::{recorder_source, NewTask};
+use super::recorder::{DeploymentRow, EventKind, ServiceMinuteRow};
+use super::{Event, Owner, World};
+use crate::ecs::instance::{GroupId, InstanceStatus};
+use crate::ecs::placement::{self, filter, Constraint, Outcome, PlacementRequest, Strategy};
+use crate::ecs::scheduler::circuit_breaker::{self, CircuitBreaker, Record, ThresholdConfig};
+use crate::ecs::scheduler::health::{self, HealthInput, UnhealthyInput};
+use crate::ecs::scheduler::rolling::{self, RollingInput};
+use crate::ecs::scheduler::scale_in::{self, ScaleInRequest};
+use crate::ecs::scheduler::throttle::Throttle;
+use crate::ecs::scheduler::TaskView;
+use crate::ecs::service::{DeploymentConfiguration, SchedulingStrategy};
+use crate::ecs::task::{LastStatus, StopCode};
+use crate::ecs::Cluster;
+use crate::engine::SimTime;
+use crate::scenario::Scenario;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentStatus {
+    Primary,
+    Active,
+    Inactive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolloutState {
+    InProgress,
+    Completed,
+    Failed,
+}
+
+impl RolloutState {
+    fn as_str(self) -> &'static str {
+        match self {
+            RolloutState::InProgress => "IN_PROGRESS",
+            RolloutState::Completed => "COMPLETED",
+            RolloutState::Failed => "FAILED",
+        }
+    }
+}
+
+/// One deployment of a service (spec §7.1).
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub task_definition: usize,
+    pub status: DeploymentStatus,
+    pub rollout: RolloutState,
+    pub reason: String,
+    pub created_at: SimTime,
+    pub finished_at: Option<SimTime>,
+    pub desired: u32,
+    pub breaker: Option<CircuitBreaker>,
+    pub lowest_running: u32,
+    pub lowest_healthy: u32,
+    pub peak_in_flight: u32,
+}
+
+/// A service's state during the run.
+pub struct ServiceState {
+    pub name: String,
+    pub group: GroupId,
+    pub scheduling: SchedulingStrategy,
+    pub desired: u32,
+    pub config: DeploymentConfiguration,
+    pub strategies: Vec<Strategy>,
+    pub constraints: Vec<Constraint>,
+    pub deployments: Vec<Deployment>,
+    /// Tasks not yet STOPPED, in creation order.
+    pub tasks: Vec<u32>,
+    pub created: bool,
+    pub deleted: bool,
+    pub throttle: Throttle,
+    pub evaluation_pending: bool,
+    pub steady: bool,
+    /// The last "unable to …" message, so that it is not repeated every evaluation.
+    last_problem: String,
+}
+
+pub fn init(scenario: &Scenario, cluster: &mut Cluster) -> Vec<ServiceState> {
+    scenario
+        .services
+        .iter()
+        .map(|s| {
+            let d = &s.definition;
+            // A REPLICA service with no strategy gets the default AZ-balanced spread (§3.3).
+            let strategies = if d.placement_strategy.is_empty() && d.scheduling_strategy == SchedulingStrategy::Replica {
+                Strategy::service_default()
+            } else {
+                d.placement_strategy.clone()
+            };
+            let mut constraints = d.placement_constraints.clone();
+            for expr in &scenario.task_definitions[s.task_definition].member_of {
+                if let Ok(c) = Constraint::parse("memberOf", Some(expr)) {
+                    constraints.push(c);
+                }
+            }
+            ServiceState {
+                name: d.service_name.clone(),
+                group: cluster.group_id(&format!("service:{}", d.service_name)),
+                scheduling: d.scheduling_strategy,
+                desired: d.desired_count,
+                config: d.deployment.clone(),
+                strategies,
+                constraints,
+                deployments: vec![],
+                tasks: vec![],
+                created: false,
+                deleted: false,
+                throttle: Throttle::new(),
+                evaluation_pending: false,
+                steady: false,
+                last_problem: String::new(),
+            }
+        })
+        .collect()
+}
+
+/// What an UpdateService changes (`None`: unchanged).
+#[derive(Debug, Clone, Default)]
+pub struct ServiceUpdate {
+    pub desired_count: Option<u32>,
+    pub task_definition: Option<usize>,
+    pub deployment: Option<DeploymentConfiguration>,
+    pub placement_strategy: Option<Vec<Strategy>>,
+    pub force_new_deployment: bool,
+}
+
+/// Counts of one service's tasks.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    running: u32,
+    pending: u32,
+    healthy: u32,
+    in_flight: u32,
+    primary: u32,
+    old: u32,
+}
+
+impl World<'_> {
+    /// Asks for an evaluation of `service` now; several requests at one instant make one.
+    pub fn request_evaluation(&mut self, now: SimTime, service: u16) {
+        let s = &mut self.services[service as usize];
+        if !s.evaluation_pending && s.created && !(s.deleted && s.tasks.is_empty()) {
+            s.evaluation_pending = true;
+            self.queue.schedule(now, Event::ServiceEvaluation { service });
+        }
+    }
+
+    fn service_event(&mut self, now: SimTime, service: u16, message: String) {
+        self.recorder.event(now, EventKind::Service, None, recorder_source::service(service), None, "", &message);
+    }
+
+    /// A task of the service changed state.
+    pub(super) fn on_service_task_changed(&mut self, now: SimTime, service: u16, task: u32) {
+        let t = &self.tasks[task as usize];
+        let (status, deployment, reached_running) = (t.last_status, t.deployment, t.running_at.is_some());
+        if status == LastStatus::Running && t.running_at == Some(now) {
+            let s = &mut self.services[service as usize];
+            s.throttle.record_running();
+            if let Some(b) = s.deployments.get_mut(deployment as usize).and_then(|d| d.breaker.as_mut()) {
+                b.record_task_running();
+            }
+        }
+        if status == LastStatus::Stopped {
+            let s = &mut self.services[service as usize];
+            s.tasks.retain(|&x| x != task);
+            if !reached_running {
+                s.throttle.record_failure(now.whole_secs());
+                if s.throttle.should_emit_event() {
+                    let name = s.name.clone();
+                    self.service_event(now, service, format!("service {name} is unable to consistently start tasks successfully."));
+                }
+            }
+            if !reached_running {
+                self.count_for_circuit_breaker(now, service, deployment, false);
+            }
+        }
+        self.request_evaluation(now, service);
+    }
+
+    /// Stage 1 counts tasks that stopped before RUNNING; stage 2 tasks stopped for failed
+    /// health checks (`for_health`), at the moment the scheduler stops them (spec §7.4).
+    fn count_for_circuit_breaker(&mut self, now: SimTime, service: u16, deployment: u32, for_health: bool) {
+        let s = &mut self.services[service as usize];
+        let Some(d) = s.deployments.get_mut(deployment as usize) else { return };
+        if d.status != DeploymentStatus::Primary || d.rollout != RolloutState::InProgress {
+            return;
+        }
+        let Some(breaker) = d.breaker.as_mut() else { return };
+        let record = if for_health { breaker.record_failed_health_check() } else { breaker.record_stopped_before_running() };
+        if record == Record::Tripped {
+            self.trip_circuit_breaker(now, service, deployment);
+        }
+    }
+
+    fn trip_circuit_breaker(&mut self, now: SimTime, service: u16, deployment: u32) {
+        let s = &mut self.services[service as usize];
+        let name = s.name.clone();
+        let d = &mut s.deployments[deployment as usize];
+        d.rollout = RolloutState::Failed;
+        d.finished_at = Some(now);
+        d.reason = "ECS deployment circuit breaker: tasks failed to start.".into();
+        let rollback = s.config.circuit_breaker.as_ref().is_some_and(|c| c.rollback);
+        self.recorder.event(
+            now,
+            EventKind::Deployment,
+            None,
+            recorder_source::service(service),
+            None,
+            "FAILED",
+            &format!("(service {name}) deployment ecs-svc/{deployment} failed: ECS deployment circuit breaker: tasks failed to start."),
+        );
+        if rollback {
+            let last_good = s.deployments.iter().rposition(|d| d.rollout == RolloutState::Completed);
+            if let Some(good) = last_good {
+                let td = s.deployments[good].task_definition;
+                self.new_deployment(now, service, td, format!("rolling back to deployment ecs-svc/{good} after a circuit breaker failure"));
+            }
+        }
+    }
+
+    /// Creates a PRIMARY deployment of `task_definition`; earlier ones become ACTIVE.
+    fn new_deployment(&mut self, now: SimTime, service: u16, task_definition: usize, why: String) {
+        let scenario = self.scenario;
+        let s = &mut self.services[service as usize];
+        for d in &mut s.deployments {
+            if d.status == DeploymentStatus::Primary {
+                d.status = DeploymentStatus::Active;
+                if d.rollout == RolloutState::InProgress {
+                    d.finished_at = Some(now);
+                    d.reason = "replaced by a newer deployment".into();
+                }
+            }
+        }
+        let breaker = s
+            .config
+            .circuit_breaker
+            .as_ref()
+            .filter(|c| c.enable)
+            .map(|_| CircuitBreaker::new(circuit_breaker::threshold(s.desired, &ThresholdConfig::default())));
+        s.deployments.push(Deployment {
+            task_definition,
+            status: DeploymentStatus::Primary,
+            rollout: RolloutState::InProgress,
+            reason: why.clone(),
+            created_at: now,
+            finished_at: None,
+            desired: s.desired,
+            breaker,
+            lowest_running: u32::MAX,
+            lowest_healthy: u32::MAX,
+            peak_in_flight: 0,
+        });
+        s.throttle.reset();
+        s.steady = false;
+        let id = s.deployments.len() - 1;
+        let name = s.name.clone();
+        let td = scenario.task_definitions[task_definition].family_revision();
+        self.recorder.event(
+            now,
+            EventKind::Deployment,
+            None,
+            recorder_source::service(service),
+            None,
+            "IN_PROGRESS",
+            &format!("(service {name}) deployment ecs-svc/{id} of {td} started: {why}"),
+        );
+    }
+
+    /// One evaluation of a service (spec §0, §5.2, §5.3, §7.2).
+    pub(super) fn on_service_evaluation(&mut self, now: SimTime, service: u16) {
+        let idx = service as usize;
+        self.services[idx].evaluation_pending = false;
+        if !self.services[idx].created {
+            self.services[idx].created = true;
+            let td = self.scenario.services[idx].task_definition;
+            self.new_deployment(now, service, td, "CreateService".into());
+        }
+        self.refresh_health(now, service);
+        match self.services[idx].scheduling {
+            SchedulingStrategy::Replica => self.reconcile_replica(now, service),
+            SchedulingStrategy::Daemon => self.reconcile_daemon(now, service),
+        }
+        self.track_deployment(now, service);
+    }
+
+    /// Recomputes `healthy` of the service's tasks (the 40 s rule and container health are
+    /// set by the lifecycle; this adds the grace period for unhealthy verdicts).
+    fn refresh_health(&mut self, now: SimTime, service: u16) {
+        let scenario = self.scenario;
+        for &id in &self.services[service as usize].tasks {
+            let t = &mut self.tasks[id as usize];
+            let has_check =
+                scenario.task_definitions[t.task_definition as usize].containers.iter().any(|c| c.essential && c.health_check.is_some());
+            let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.map_or(0, |r| now.since(r).whole_secs()));
+            t.healthy = health::counts_as_healthy(&HealthInput {
+                running_for_s,
+                desired_running: t.desired_running,
+                has_container_health_check: has_check,
+                container_healthy: t.container_healthy,
+                load_balanced: false,
+                target_healthy_in_all: false,
+            });
+        }
+    }
+
+    fn is_unhealthy(&self, now: SimTime, service: u16, id: u32) -> bool {
+        let t = &self.tasks[id as usize];
+        let grace = self.scenario.services[service as usize].definition.health_check_grace_period_s as u64;
+        let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.map_or(0, |r| now.since(r).whole_secs()));
+        health::is_unhealthy(&UnhealthyInput {
+            running_for_s,
+            desired_running: t.desired_running,
+            grace_period_s: grace,
+            container_unhealthy: t.container_healthy == Some(false),
+            target_unhealthy_in_any: false,
+        })
+    }
+
+    fn views(&self, now: SimTime, service: u16) -> Vec<TaskView> {
+        self.services[service as usize]
+            .tasks
+            .iter()
+            .map(|&id| {
+                let t = &self.tasks[id as usize];
+                TaskView {
+                    id,
+                    instance: t.instance,
+                    deployment: t.deployment,
+                    last_status: t.last_status,
+                    desired_running: t.desired_running,
+                    healthy: t.healthy,
+                    unhealthy: self.is_unhealthy(now, service, id),
+                    on_draining_instance: self.cluster.instance(t.instance).status == InstanceStatus::Draining,
+                    protected: false,
+                }
+            })
+            .collect()
+    }
+
+    fn counts(&self, service: u16) -> Counts {
+        let s = &self.services[service as usize];
+        let primary = s.deployments.len().saturating_sub(1) as u32;
+        let mut c = Counts::default();
+        for &id in &s.tasks {
+            let t = &self.tasks[id as usize];
+            c.in_flight += 1;
+            if t.last_status == LastStatus::Running {
+                c.running += 1;
+            }
+            if t.last_status.is_before_running() {
+                c.pending += 1;
+            }
+            if t.healthy {
+                c.healthy += 1;
+            }
+            if t.desired_running && t.deployment == primary {
+                c.primary += 1;
+            } else if t.deployment != primary {
+                c.old += 1;
+            }
+        }
+        c
+    }
+
+    fn reconcile_replica(&mut self, now: SimTime, service: u16) {
+        let idx = service as usize;
+        let s = &self.services[idx];
+        let desired = if s.deleted { 0 } else { s.desired };
+        let primary = s.deployments.len().saturating_sub(1) as u32;
+        let primary_failed = s.deployments.last().is_some_and(|d| d.rollout == RolloutState::Failed);
+        let views = self.views(now, service);
+        let plan = rolling::plan(&RollingInput {
+            desired,
+            minimum_healthy_percent: s.config.minimum_healthy_percent,
+            maximum_percent: s.config.maximum_percent,
+            primary,
+            tasks: &views,
+        });
+        // 1. Old (or draining) tasks that are not healthy go first.
+        for &id in &plan.stop_unhealthy_old {
+            self.stop_service_task(now, id);
+        }
+        // Unhealthy tasks of the current deployment: replaced (spec §5.2), and counted by the
+        // circuit breaker (stage 2).
+        for &id in &plan.stop_unhealthy_new {
+            if self.tasks[id as usize].desired_running {
+                self.tasks[id as usize].stopped_for_health = true;
+                let deployment = self.tasks[id as usize].deployment;
+                self.record(now, EventKind::Unhealthy, id, "", "stopped by the scheduler: failed health checks");
+                self.stop_service_task(now, id);
+                self.count_for_circuit_breaker(now, service, deployment, true);
+            }
+        }
+        // 2. k healthy old tasks, chosen as scale-in chooses (§4.1).
+        if plan.stop_healthy_old > 0 {
+            self.stop_selected(now, service, &views, &plan.healthy_old, plan.stop_healthy_old);
+        }
+        // Scale-in: more tasks than desired.
+        if plan.stop_excess > 0 {
+            let views = self.views(now, service);
+            self.stop_selected(now, service, &views, &plan.excess_candidates, plan.stop_excess);
+        }
+        // 3. Launch new tasks of the PRIMARY deployment, unless throttled or failed.
+        if plan.launch > 0 && !primary_failed {
+            let allowed_at_s = self.services[idx].throttle.next_launch_allowed_at(now.whole_secs());
+            if allowed_at_s > now.whole_secs() {
+                self.queue.schedule(SimTime::from_secs(allowed_at_s), Event::ServiceEvaluation { service });
+                self.services[idx].evaluation_pending = true;
+            } else {
+                self.launch(now, service, plan.launch);
+            }
+        }
+        if plan.blocked {
+            let name = self.services[idx].name.clone();
+            self.problem(now, service, format!("service {name} was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."));
+        }
+        if plan.complete {
+            self.complete_deployment(now, service);
+        }
+    }
+
+    fn stop_selected(&mut self, now: SimTime, service: u16, views: &[TaskView], candidates: &[u32], k: u32) {
+        let s = &self.services[service as usize];
+        let td = s.deployments.last().map_or(0, |d| d.task_definition);
+        let req = ScaleInRequest {
+            strategies: &s.strategies,
+            tie_break: self.scenario.tie_break,
+            task_cpu_units: self.reservations[td].cpu_units,
+            task_memory_mib: self.reservations[td].memory_mib,
+        };
+        let chosen = scale_in::select(&self.cluster, views, candidates, k, &req, &mut self.scale_in_rng);
+        for id in chosen {
+            self.stop_service_task(now, id);
+        }
+    }
+
+    fn stop_service_task(&mut self, now: SimTime, task: u32) {
+        if self.tasks[task as usize].desired_running {
+            self.stop_task(now, task, StopCode::ServiceSchedulerInitiated);
+        }
+    }
+
+    /// Launches up to `n` tasks of the PRIMARY deployment through placement (spec §3).
+    fn launch(&mut self, now: SimTime, service: u16, n: u32) {
+        let idx = service as usize;
+        let scenario = self.scenario;
+        let deployment = self.services[idx].deployments.len().saturating_sub(1) as u32;
+        let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
+        let mut started = vec![];
+        for _ in 0..n {
+            let s = &self.services[idx];
+            let req = PlacementRequest {
+                reservation: &self.reservations[td],
+                group: s.group,
+                strategies: &s.strategies,
+                constraints: &s.constraints,
+                requires_attributes: &scenario.task_definitions[td].requires_attributes,
+                tie_break: scenario.tie_break,
+            };
+            let decision = placement::place(&self.cluster, &req, &mut self.placement_rng, false);
+            match decision.outcome {
+                Outcome::Placed { instance } => {
+                    let delay = scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
+                    let new = NewTask {
+                        owner: Owner::Service(service),
+                        task_definition: td as u16,
+                        group: s.group,
+                        deployment,
+                        submitted_at: now,
+                        run_time: None,
+                        start_delay: delay,
+                    };
+                    let task = self.start_task(now, instance, new);
+                    self.services[idx].tasks.push(task);
+                    self.record(now, EventKind::Placed, task, "", "");
+                    started.push(task);
+                }
+                Outcome::Failed { reason, closest } => {
+                    let name = self.services[idx].name.clone();
+                    let tail = closest
+                        .map(|(id, r)| {
+                            format!(
+                                " The closest matching container-instance {} {}",
+                                self.cluster.instance(id).ec2_instance_id,
+                                r.closest_match_text()
+                            )
+                        })
+                        .unwrap_or_default();
+                    self.recorder.failed(reason.code());
+                    self.services[idx].throttle.record_failure(now.whole_secs());
+                    self.problem(
+                        now,
+                        service,
+                        format!(
+                            "service {name} was unable to place a task because no container instance met all of its requirements.{tail}"
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
+        if !started.is_empty() {
+            let name = self.services[idx].name.clone();
+            let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
+            self.services[idx].last_problem.clear();
+            self.service_event(
+                now,
+                service,
+                format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")),
+            );
+        }
+    }
+
+    /// A problem event, not repeated while the same problem persists (spec §5.4).
+    fn problem(&mut self, now: SimTime, service: u16, message: String) {
+        if self.services[service as usize].last_problem != message {
+            self.services[service as usize].last_problem = message.clone();
+            self.service_event(now, service, message);
+        }
+    }
+
+    fn complete_deployment(&mut self, now: SimTime, service: u16) {
+        let s = &mut self.services[service as usize];
+        let Some(primary) = s.deployments.last_mut() else { return };
+        if primary.rollout == RolloutState::InProgress {
+            primary.rollout = RolloutState::Completed;
+            primary.finished_at = Some(now);
+            primary.reason = "ECS deployment completed.".into();
+            let id = s.deployments.len() - 1;
+            for d in s.deployments.iter_mut().take(id) {
+                d.status = DeploymentStatus::Inactive;
+            }
+            let name = s.name.clone();
+            self.recorder.event(
+                now,
+                EventKind::Deployment,
+                None,
+                recorder_source::service(service),
+                None,
+                "COMPLETED",
+                &format!("(service {name}) deployment ecs-svc/{id} completed."),
+            );
+        }
+        let c = self.counts(service);
+        let s = &mut self.services[service as usize];
+        let steady = c.running == s.desired && c.healthy == s.desired && c.old == 0;
+        if steady && !s.steady {
+            s.steady = true;
+            s.last_problem.clear();
+            let name = s.name.clone();
+            self.service_event(now, service, format!("service {name} has reached a steady state."));
+        } else if !steady {
+            s.steady = false;
+        }
+    }
+
+    /// DAEMON (spec §5.3): one task per ACTIVE instance that satisfies the constraints; the
+    /// daemon on a DRAINING instance is stopped; a new revision replaces each daemon task
+    /// after the old one has stopped (maximumPercent 100).
+    fn reconcile_daemon(&mut self, now: SimTime, service: u16) {
+        let idx = service as usize;
+        let scenario = self.scenario;
+        let primary = self.services[idx].deployments.len().saturating_sub(1) as u32;
+        let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
+        let deleted = self.services[idx].deleted;
+        // Stop daemons on instances that are not ACTIVE, of old revisions, or of a deleted service.
+        let to_stop: Vec<u32> = self.services[idx]
+            .tasks
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let t = &self.tasks[id as usize];
+                t.desired_running
+                    && (deleted || t.deployment != primary || self.cluster.instance(t.instance).status != InstanceStatus::Active)
+            })
+            .collect();
+        for id in to_stop {
+            self.stop_service_task(now, id);
+        }
+        if deleted {
+            return;
+        }
+        let mut started = vec![];
+        for i in 0..self.cluster.instances.len() {
+            let inst = &self.cluster.instances[i];
+            if !inst.is_placeable() {
+                continue;
+            }
+            let occupied = self.services[idx].tasks.iter().any(|&id| self.tasks[id as usize].instance == inst.id);
+            if occupied {
+                continue;
+            }
+            let s = &self.services[idx];
+            let req = PlacementRequest {
+                reservation: &self.reservations[td],
+                group: s.group,
+                strategies: &[],
+                constraints: &s.constraints,
+                requires_attributes: &scenario.task_definitions[td].requires_attributes,
+                tie_break: scenario.tie_break,
+            };
+            match filter::check(&self.cluster, inst, &req) {
+                Ok(()) => {
+                    let instance = inst.id;
+                    let group = s.group;
+                    let delay = scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
+                    let new = NewTask {
+                        owner: Owner::Service(service),
+                        task_definition: td as u16,
+                        group,
+                        deployment: primary,
+                        submitted_at: now,
+                        run_time: None,
+                        start_delay: delay,
+                    };
+                    let task = self.start_task(now, instance, new);
+                    self.services[idx].tasks.push(task);
+                    self.record(now, EventKind::Placed, task, "", "daemon");
+                    started.push(task);
+                }
+                // A constraint the instance does not meet: no daemon belongs there.
+                Err(filter::Rejection::Constraint { .. }) => {}
+                Err(r) => {
+                    let name = s.name.clone();
+                    let id = inst.ec2_instance_id.clone();
+                    self.problem(now, service, format!("service {name} was unable to place a task because no container instance met all of its requirements. The closest matching container-instance {id} {}", r.closest_match_text()));
+                }
+            }
+        }
+        if !started.is_empty() {
+            let name = self.services[idx].name.clone();
+            let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
+            self.service_event(
+                now,
+                service,
+                format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")),
+            );
+        }
+        let old_alive = self.services[idx].tasks.iter().any(|&id| self.tasks[id as usize].deployment != primary);
+        let all_healthy = self.services[idx].tasks.iter().all(|&id| self.tasks[id as usize].healthy);
+        if !old_alive && all_healthy && started.is_empty() {
+            self.complete_deployment(now, service);
+        }
+    }
+
+    /// Lowest running and healthy counts and peak tasks of the PRIMARY deployment while it is
+    /// in progress (deployments.csv).
+    fn track_deployment(&mut self, _now: SimTime, service: u16) {
+        let c = self.counts(service);
+        let s = &mut self.services[service as usize];
+        if let Some(d) = s.deployments.last_mut() {
+            if d.rollout == RolloutState::InProgress || d.finished_at.is_none() {
+                d.lowest_running = d.lowest_running.min(c.running);
+                d.lowest_healthy = d.lowest_healthy.min(c.healthy);
+                d.peak_in_flight = d.peak_in_flight.max(c.in_flight);
+            }
+        }
+    }
+
+    /// One services.csv row per service at the end of a minute.
+    pub(super) fn record_service_minute(&mut self, now: SimTime) {
+        let minute = self.recorder.minute_index().saturating_sub(1);
+        for i in 0..self.services.len() {
+            if !self.services[i].created {
+                continue;
+            }
+            let c = self.counts(i as u16);
+            let s = &self.services[i];
+            self.recorder.service_minutes.push(ServiceMinuteRow {
+                minute,
+                time_s: now.whole_secs().saturating_sub(60) / 60 * 60,
+                service: s.name.clone(),
+                desired: if s.deleted { 0 } else { s.desired },
+                running: c.running,
+                pending: c.pending,
+                healthy: c.healthy,
+                in_flight: c.in_flight,
+                primary_tasks: c.primary,
+                old_tasks: c.old,
+                deployments: s.deployments.iter().filter(|d| d.status != DeploymentStatus::Inactive).count() as u32,
+            });
+        }
+    }
+
+    /// At the end of the run: deployment rows, and rows for tasks still alive.
+    pub(super) fn finish(&mut self, end: SimTime) {
+        let scenario = self.scenario;
+        for s in &self.services {
+            for (id, d) in s.deployments.iter().enumerate() {
+                let superseded = d.status != DeploymentStatus::Primary && d.rollout == RolloutState::InProgress;
+                self.recorder.deployments.push(DeploymentRow {
+                    service: s.name.clone(),
+                    deployment: id as u32,
+                    task_definition: scenario.task_definitions[d.task_definition].family_revision(),
+                    started_s: d.created_at.as_secs_f64(),
+                    ended_s: d.finished_at.map(SimTime::as_secs_f64),
+                    duration_s: d.finished_at.map(|f| f.since(d.created_at).as_secs_f64()),
+                    outcome: if superseded { "SUPERSEDED".into() } else { d.rollout.as_str().into() },
+                    reason: d.reason.clone(),
+                    desired: d.desired,
+                    lowest_running: if d.lowest_running == u32::MAX { 0 } else { d.lowest_running },
+                    lowest_healthy: if d.lowest_healthy == u32::MAX { 0 } else { d.lowest_healthy },
+                    peak_tasks: d.peak_in_flight,
+                    failed_tasks: d.breaker.as_ref().map_or(0, |b| b.failed_tasks()),
+                });
+            }
+        }
+        for (i, t) in self.tasks.iter().enumerate() {
+            if t.last_status != LastStatus::Stopped {
+                self.recorder.task_rows.push(super::recorder::TaskRow::alive(i as u32, t, end));
+            }
+        }
+    }
+
+    /// Invariants of services: a launch never pushes the tasks in flight above maximumPercent
+    /// (checked where tasks are launched) and no task is on an INACTIVE instance unless it is
+    /// stopping.
+    pub(super) fn check_service_invariants(&self) {
+        for s in &self.services {
+            for &id in &s.tasks {
+                let t = &self.tasks[id as usize];
+                assert!(t.last_status != LastStatus::Stopped, "service {} lists STOPPED task {id}", s.name);
+            }
+        }
+    }
+
+    /// UpdateService (spec §7.1): a new desired count changes the PRIMARY deployment; a new
+    /// task definition (or a forced new deployment) starts a deployment.
+    pub(super) fn update_service(&mut self, now: SimTime, service: u16, update: &ServiceUpdate) {
+        let ServiceUpdate {
+            desired_count: desired,
+            task_definition,
+            deployment: config,
+            placement_strategy: strategies,
+            force_new_deployment: force,
+        } = update.clone();
+        let idx = service as usize;
+        if let Some(c) = config {
+            self.services[idx].config = c;
+        }
+        if let Some(st) = strategies {
+            self.services[idx].strategies = if st.is_empty() && self.services[idx].scheduling == SchedulingStrategy::Replica {
+                Strategy::service_default()
+            } else {
+                st
+            };
+        }
+        if let Some(d) = desired {
+            self.services[idx].desired = d;
+            if let Some(p) = self.services[idx].deployments.last_mut() {
+                p.desired = d;
+            }
+        }
+        let current = self.services[idx].deployments.last().map(|d| d.task_definition);
+        match task_definition {
+            Some(td) if Some(td) != current || force => {
+                self.new_deployment(now, service, td, "UpdateService with a new task definition".into())
+            }
+            None if force => {
+                let td = current.unwrap_or(0);
+                self.new_deployment(now, service, td, "UpdateService --force-new-deployment".into());
+            }
+            _ => {}
+        }
+        self.services[idx].steady = false;
+        self.request_evaluation(now, service);
+    }
+}

@@ -1,0 +1,234 @@
+//! Standalone tasks (RunTask): workloads whose calls arrive as a Poisson process or at listed
+//! times; each task is placed one at a time (spec §3.2). A task no instance can take fails
+//! (RunTask's behaviour, spec §3.7) or waits FIFO for capacity, as the workload says.
+
+use super::lifecycle::{recorder_source, NewTask};
+use super::recorder::{self, EventKind};
+use super::{Event, Owner, World};
+use crate::ecs::instance::GroupId;
+use crate::ecs::placement::index::PlacementIndex;
+use crate::ecs::placement::{self, Outcome, PlacementRequest};
+use crate::ecs::Cluster;
+use crate::engine::{SimTime, Span, StreamRng, Streams};
+use crate::scenario::{Scenario, Unplaceable};
+use crate::workload::Arrivals;
+use std::collections::VecDeque;
+
+/// A task waiting for capacity (`on_unplaceable = "wait"`).
+#[derive(Debug, Clone, Copy)]
+pub struct Waiting {
+    ticket: u32,
+    submitted_at: SimTime,
+    run_time: Span,
+    start_delay: Span,
+}
+
+/// Per-workload state and random streams.
+pub struct WorkloadState {
+    pub group: GroupId,
+    arrivals_rng: StreamRng,
+    run_time_rng: StreamRng,
+    start_delay_rng: StreamRng,
+    next_listed: usize,
+    pub waiting: VecDeque<Waiting>,
+    next_ticket: u32,
+}
+
+pub fn init(scenario: &Scenario, cluster: &mut Cluster, streams: &Streams) -> Vec<WorkloadState> {
+    scenario
+        .workloads
+        .iter()
+        .map(|w| {
+            let prefix = format!("workload/{}", w.name);
+            WorkloadState {
+                group: cluster.group_id(&w.group),
+                arrivals_rng: streams.get(&format!("{prefix}/arrivals")),
+                run_time_rng: streams.get(&format!("{prefix}/run_time")),
+                start_delay_rng: streams.get(&format!("{prefix}/start_delay")),
+                next_listed: 0,
+                waiting: VecDeque::new(),
+                next_ticket: 0,
+            }
+        })
+        .collect()
+}
+
+/// One placement index per workload when placements are not explained.
+pub fn indexes(scenario: &Scenario, cluster: &Cluster, workloads: &[WorkloadState]) -> Vec<Option<PlacementIndex>> {
+    scenario
+        .workloads
+        .iter()
+        .zip(workloads)
+        .map(|(w, ws)| {
+            (!scenario.explain_placements).then(|| {
+                let reservation = scenario.task_definitions[w.task_definition].reservation();
+                let req = PlacementRequest {
+                    reservation: &reservation,
+                    group: ws.group,
+                    strategies: &w.strategies,
+                    constraints: &w.constraints,
+                    requires_attributes: &scenario.task_definitions[w.task_definition].requires_attributes,
+                    tie_break: scenario.tie_break,
+                };
+                PlacementIndex::new(cluster, &req)
+            })
+        })
+        .collect()
+}
+
+impl World<'_> {
+    pub(super) fn schedule_first_arrivals(&mut self) {
+        for (i, w) in self.scenario.workloads.iter().enumerate() {
+            let workload = i as u16;
+            match &w.arrivals {
+                Arrivals::Poisson { .. } => {
+                    if let Some(gap) = w.arrivals.next_gap(&mut self.workloads[i].arrivals_rng) {
+                        self.queue.schedule(SimTime::ZERO + gap, Event::Arrival { workload });
+                    }
+                }
+                Arrivals::Times { at } => {
+                    if let Some(first) = at.first() {
+                        self.queue.schedule(SimTime::ZERO + *first, Event::ListedArrival { workload });
+                    }
+                }
+            }
+        }
+    }
+
+    /// A RunTask call: draw each task's run time and start delay now (so the draws do not
+    /// depend on placement), place the tasks one at a time, then schedule the next call.
+    pub(super) fn on_arrival(&mut self, now: SimTime, workload: u16, poisson: bool) {
+        let scenario = self.scenario;
+        let w = &scenario.workloads[workload as usize];
+        for _ in 0..w.count {
+            let ws = &mut self.workloads[workload as usize];
+            let run_time = w.run_time.sample(&mut ws.run_time_rng);
+            let start_delay = scenario.lifecycle.start_delay.sample(&mut ws.start_delay_rng);
+            self.recorder.submitted();
+            let waiting = !ws.waiting.is_empty();
+            // FIFO: a new task never overtakes tasks already waiting for capacity.
+            if waiting || !self.try_place(now, workload, now, run_time, start_delay) {
+                self.unplaced(now, workload, run_time, start_delay);
+            }
+        }
+        let ws = &mut self.workloads[workload as usize];
+        if poisson {
+            if let Some(gap) = w.arrivals.next_gap(&mut ws.arrivals_rng) {
+                self.queue.schedule(now + gap, Event::Arrival { workload });
+            }
+        } else {
+            ws.next_listed += 1;
+            if let Arrivals::Times { at } = &w.arrivals {
+                if let Some(next) = at.get(ws.next_listed) {
+                    self.queue.schedule(SimTime::ZERO + *next, Event::ListedArrival { workload });
+                }
+            }
+        }
+    }
+
+    fn unplaced(&mut self, now: SimTime, workload: u16, run_time: Span, start_delay: Span) {
+        let w = &self.scenario.workloads[workload as usize];
+        if let Unplaceable::Wait { max_wait } = w.on_unplaceable {
+            let ws = &mut self.workloads[workload as usize];
+            let ticket = ws.next_ticket;
+            ws.next_ticket += 1;
+            ws.waiting.push_back(Waiting { ticket, submitted_at: now, run_time, start_delay });
+            if let Some(m) = max_wait {
+                self.queue.schedule(now + m, Event::WaitExpired { workload, ticket });
+            }
+            self.recorder.event(now, EventKind::Waiting, None, recorder_source::workload(workload), None, "", "");
+        }
+    }
+
+    /// Places one task; on success binds it and starts it. Returns false if no instance fits
+    /// (a failure is recorded for `fail` workloads).
+    fn try_place(&mut self, now: SimTime, workload: u16, submitted_at: SimTime, run_time: Span, start_delay: Span) -> bool {
+        let scenario = self.scenario;
+        let w = &scenario.workloads[workload as usize];
+        let group = self.workloads[workload as usize].group;
+        let td = &scenario.task_definitions[w.task_definition];
+        let req = PlacementRequest {
+            reservation: &self.reservations[w.task_definition],
+            group,
+            strategies: &w.strategies,
+            constraints: &w.constraints,
+            requires_attributes: &td.requires_attributes,
+            tie_break: scenario.tie_break,
+        };
+        let fast = match self.indexes[workload as usize].as_mut() {
+            Some(index) => index.place(&self.cluster, &mut self.placement_rng),
+            None => None,
+        };
+        let decision = match fast {
+            Some(instance) => placement::Decision { outcome: Outcome::Placed { instance }, explanation: None },
+            // No index, or nothing fits: the reference says why (with no candidate it draws
+            // nothing, so the random streams stay where the index left them).
+            None => placement::place(&self.cluster, &req, &mut self.placement_rng, scenario.explain_placements),
+        };
+        let detail = decision.explanation.as_ref().map(|e| recorder::one_line(e, &self.cluster)).unwrap_or_default();
+        match decision.outcome {
+            Outcome::Placed { instance } => {
+                let new = NewTask {
+                    owner: Owner::Workload(workload),
+                    task_definition: w.task_definition as u16,
+                    group,
+                    deployment: 0,
+                    submitted_at,
+                    run_time: Some(run_time),
+                    start_delay,
+                };
+                let task = self.start_task(now, instance, new);
+                self.recorder.placed(now.since(submitted_at));
+                self.record(now, EventKind::Placed, task, "", &detail);
+                true
+            }
+            Outcome::Failed { reason, closest } => {
+                if w.on_unplaceable == Unplaceable::Fail {
+                    let closest_text = closest
+                        .map(|(id, r)| {
+                            format!(
+                                "closest matching container-instance {} {}",
+                                self.cluster.instance(id).ec2_instance_id,
+                                r.closest_match_text()
+                            )
+                        })
+                        .unwrap_or_default();
+                    let detail = if detail.is_empty() { closest_text } else { format!("{detail}; {closest_text}") };
+                    self.recorder.failed(reason.code());
+                    self.recorder.event(now, EventKind::Failed, None, recorder_source::workload(workload), None, reason.code(), &detail);
+                }
+                false
+            }
+        }
+    }
+
+    /// Capacity was freed: place waiting tasks, oldest first within each workload, until the
+    /// head of a workload's queue does not fit.
+    pub(super) fn retry_waiting(&mut self, now: SimTime) {
+        for workload in 0..self.workloads.len() {
+            while let Some(head) = self.workloads[workload].waiting.front().copied() {
+                if !self.try_place(now, workload as u16, head.submitted_at, head.run_time, head.start_delay) {
+                    break;
+                }
+                self.workloads[workload].waiting.pop_front();
+            }
+        }
+    }
+
+    pub(super) fn on_wait_expired(&mut self, now: SimTime, workload: u16, ticket: u32) {
+        let ws = &mut self.workloads[workload as usize];
+        if let Some(pos) = ws.waiting.iter().position(|w| w.ticket == ticket) {
+            ws.waiting.remove(pos);
+            self.recorder.failed("WAIT_EXPIRED");
+            self.recorder.event(
+                now,
+                EventKind::GaveUp,
+                None,
+                recorder_source::workload(workload),
+                None,
+                "WAIT_EXPIRED",
+                "no instance could take the task within max_wait",
+            );
+        }
+    }
+}
