@@ -24,7 +24,7 @@ pub const COMPARISON_SIZE: (u32, u32) = (1200, 600);
 
 /// The family the charts ask for. The embedded font is registered under this name, and SVG
 /// viewers fall back to their own sans-serif.
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// The zone name the recorder gives the cluster-wide rows.
@@ -34,10 +34,10 @@ const MINUTES_AXIS_MAX_S: u64 = 3 * 3600;
 /// At most this many points per line; about one per two pixels of plot width.
 const MAX_POINTS: u64 = 450;
 const LEGEND_WIDTH: u32 = 220;
-const LEGEND_LABEL_CHARS: usize = 24;
+pub(super) const LEGEND_LABEL_CHARS: usize = 24;
 
 /// Tableau 10: distinguishable, and none of them is black, which is the cluster's.
-const PALETTE: [RGBColor; 10] = [
+pub(super) const PALETTE: [RGBColor; 10] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0xff, 0x7f, 0x0e),
     RGBColor(0x2c, 0xa0, 0x2c),
@@ -241,7 +241,7 @@ fn render(figure: &Figure, png: &Path, svg: &Path) -> Result<(), ChartError> {
     write_atomic(svg, svg_text.as_bytes()).map_err(|source| ChartError::Io { path: svg.to_path_buf(), source })
 }
 
-fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+pub(super) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, w, h);
     encoder.set_color(png::ColorType::Rgb);
@@ -311,7 +311,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> R
 }
 
 /// "30", "1.5", "0.25": axis numbers without trailing zeros.
-fn trim_number(v: f64) -> String {
+pub(super) fn trim_number(v: f64) -> String {
     let s = format!("{v:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {
@@ -321,7 +321,7 @@ fn trim_number(v: f64) -> String {
     }
 }
 
-fn shorten(label: &str) -> String {
+pub(super) fn shorten(label: &str) -> String {
     if label.chars().count() <= LEGEND_LABEL_CHARS {
         label.to_string()
     } else {

@@ -5,4 +5,5 @@
 pub mod atomic;
 pub mod chart;
 pub mod output;
+pub mod service_charts;
 pub mod summary;
