@@ -575,17 +575,3 @@ pub fn one_line(e: &Explanation, cluster: &Cluster) -> String {
     }
     parts.join("; ")
 }
-
-/// One row of tasks.csv: a task's life, for the Gantt chart.
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
-pub struct TaskRow {
-    pub task: String,          // "t-000012"
-    pub owner: String,         // workload or service name ("" if unknown)
-    pub task_definition: u16,  // index of the task definition (revision)
-    pub deployment: u32,       // deployment number within the service (0, 1, 2…), 0 for standalone tasks
-    pub instance: u32,         // instance index
-    pub placed_s: f64,
-    pub running_s: Option<f64>, // None: never reached RUNNING
-    pub stopped_s: Option<f64>, // None: still alive when the run ended
-    pub stop_code: String,
-}
