@@ -1,6 +1,6 @@
 //! `ecsim run SCENARIO`: simulate and write the results directory.
 
-use crate::report::output::{csv_bytes, write_run};
+use crate::report::output::{csv_bytes, slug, write_run};
 use crate::report::summary::Summary;
 use crate::report::{atomic::write_atomic, chart};
 use crate::scenario::{self, Scenario};
@@ -152,12 +152,6 @@ fn run_variants(scenario: &Scenario, seed: u64, dir: &Path) -> Result<Vec<Summar
     chart::comparison_chart(&series, &dir.join("comparison.png"), &dir.join("comparison.svg"))
         .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
     Ok(summaries)
-}
-
-/// A folder name for a variant: lowercase, spaces and punctuation as dashes.
-pub fn slug(name: &str) -> String {
-    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
-    s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
 }
 
 fn print_summaries(summaries: &[Summary], out: &Path) {

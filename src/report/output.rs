@@ -4,8 +4,8 @@
 //! the error says which file failed.
 
 use super::atomic::{write_atomic, write_atomic_with};
-use super::chart;
 use super::summary::Summary;
+use super::{chart, service_charts};
 use crate::sim::RunOutcome;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -51,6 +51,32 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
         let mut rows = r.task_rows.clone();
         rows.sort_by(|a, b| a.task.cmp(&b.task));
         write_atomic(&dir.join("tasks.csv"), &csv_bytes(&rows)?).context("tasks.csv")?;
+        let end_s = summary.duration_s as f64;
+        let labels: Vec<(String, String)> =
+            outcome.cluster.instances.iter().map(|i| (i.ec2_instance_id.clone(), i.availability_zone.clone())).collect();
+        service_charts::gantt_chart(&rows, &labels, end_s, &dir.join("tasks-gantt.png"), &dir.join("tasks-gantt.svg"))
+            .map_err(|e| anyhow::anyhow!("Gantt chart: {e}"))?;
+        // One "tasks by deployment" chart per service.
+        let mut services: Vec<&str> = r.deployments.iter().map(|d| d.service.as_str()).collect();
+        services.dedup();
+        for service in services {
+            let labels: Vec<String> = r
+                .deployments
+                .iter()
+                .filter(|d| d.service == service)
+                .map(|d| format!("ecs-svc/{} {}", d.deployment, d.task_definition))
+                .collect();
+            let stem = format!("service-{}-deployments", slug(service));
+            service_charts::revisions_chart(
+                &rows,
+                service,
+                &labels,
+                end_s,
+                &dir.join(format!("{stem}.png")),
+                &dir.join(format!("{stem}.svg")),
+            )
+            .map_err(|e| anyhow::anyhow!("deployments chart of {service}: {e}"))?;
+        }
     }
     let title = match &summary.variant {
         Some(v) => format!("{} — {v}: reservation per zone", summary.scenario),
@@ -59,4 +85,10 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
     chart::reservation_chart(minutes, &title, &dir.join("reservation.png"), &dir.join("reservation.svg"))
         .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
     Ok(())
+}
+
+/// A file or folder name for a variant or service: lowercase, spaces and punctuation as dashes.
+pub fn slug(name: &str) -> String {
+    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
 }

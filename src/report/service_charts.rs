@@ -56,8 +56,9 @@ pub type Steps = Vec<(f64, u32, u32)>;
 
 /// For the tasks of `service` (rows with `owner == service`), per deployment in ascending
 /// order, the exact number of tasks RUNNING and in flight (placed and not yet stopped) over
-/// time. A task is RUNNING from `running_s` to `stopped_s` and in flight from `placed_s` to
-/// `stopped_s`; intervals are closed at the start and open at the end, so a task stopping
+/// time. A task is RUNNING from `running_s` until the scheduler decides to stop it
+/// (`stopping_s`; else `stopped_s`) — a deregistering task no longer serves — and in flight
+/// from `placed_s` to `stopped_s`; intervals are closed at the start and open at the end, so a task stopping
 /// at `t` and another starting at `t` give no spike. Rows with a non-finite `placed_s` are
 /// skipped.
 pub fn step_counts(rows: &[TaskRow], service: &str) -> Vec<(u32, Steps)> {
@@ -87,6 +88,8 @@ fn service_rows<'a>(rows: &'a [TaskRow], service: &'a str) -> impl Iterator<Item
 struct Life {
     placed: f64,
     running: Option<f64>,
+    /// End of RUNNING: the stop decision, or STOPPED.
+    serving_until: Option<f64>,
     stopped: Option<f64>,
 }
 
@@ -94,8 +97,9 @@ impl Life {
     fn of(r: &TaskRow) -> Life {
         let placed = r.placed_s;
         let stopped = r.stopped_s.filter(|s| s.is_finite()).map(|s| s.max(placed));
-        let running = r.running_s.filter(|t| t.is_finite()).map(|t| t.max(placed)).filter(|&t| stopped.is_none_or(|s| t < s));
-        Life { placed, running, stopped }
+        let serving_until = r.stopping_s.filter(|s| s.is_finite()).map(|s| s.max(placed)).or(stopped);
+        let running = r.running_s.filter(|t| t.is_finite()).map(|t| t.max(placed)).filter(|&t| serving_until.is_none_or(|s| t < s));
+        Life { placed, running, serving_until, stopped }
     }
 
     fn last_time(&self) -> f64 {
@@ -114,7 +118,7 @@ fn steps(rows: &[&TaskRow]) -> Steps {
         }
         if let Some(t) = life.running {
             events.push((t, 1, 0));
-            if let Some(s) = life.stopped {
+            if let Some(s) = life.serving_until {
                 events.push((s, -1, 0));
             }
         }
@@ -684,6 +688,7 @@ mod tests {
             instance,
             placed_s: placed,
             running_s: running,
+            stopping_s: None,
             stopped_s: stopped,
             stop_code: if stopped.is_some() { "ServiceSchedulerInitiated".to_string() } else { String::new() },
         }

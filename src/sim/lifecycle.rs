@@ -65,6 +65,7 @@ impl World<'_> {
             submitted_at: new.submitted_at,
             placed_at: now,
             running_at: None,
+            stopping_at: None,
             stopped_at: None,
             run_time: new.run_time,
             container_healthy: None,
@@ -191,6 +192,7 @@ impl World<'_> {
         t.desired_running = false;
         t.healthy = false;
         t.stop_code.get_or_insert(code);
+        t.stopping_at.get_or_insert(now);
         if t.last_status.is_before_running() {
             self.stopped(now, task);
             return;
@@ -230,7 +232,7 @@ impl World<'_> {
         self.instance_changed(instance);
         let code = self.tasks[task as usize].stop_code.map_or("", StopCode::as_str);
         self.record(now, EventKind::Stopped, task, code, "");
-        self.recorder.task_stopped(task, &self.tasks[task as usize]);
+        self.recorder.task_row(task, &self.tasks[task as usize]);
         if matches!(self.tasks[task as usize].owner, Owner::Workload(_) | Owner::Action) {
             self.recorder.completed();
         }

@@ -93,6 +93,8 @@ pub struct Task {
     pub submitted_at: SimTime,
     pub placed_at: SimTime,
     pub running_at: Option<SimTime>,
+    /// When desiredStatus became STOPPED.
+    pub stopping_at: Option<SimTime>,
     pub stopped_at: Option<SimTime>,
     /// Standalone tasks: how long the work takes once RUNNING.
     pub run_time: Option<Span>,
@@ -215,7 +217,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         }
     }
     world.minute_ended(end);
-    world.finish(end);
+    world.finish();
     let waiting = world.workloads.iter().map(|w| w.waiting.len() as u64).sum();
     world.recorder.set_waiting_at_end(waiting);
     RunOutcome { events_handled: world.queue.events_popped(), recorder: world.recorder, cluster: world.cluster }

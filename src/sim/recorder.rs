@@ -74,27 +74,14 @@ pub struct TaskRow {
     pub placed_s: f64,
     /// Empty when the task never reached RUNNING.
     pub running_s: Option<f64>,
+    /// When the task was told to stop (desiredStatus STOPPED); empty if it never was.
+    pub stopping_s: Option<f64>,
     /// Empty when the task was still alive at the end of the run.
     pub stopped_s: Option<f64>,
     pub stop_code: String,
 }
 
 impl TaskRow {
-    /// A task still alive when the run ended (`stopped_s` empty).
-    pub fn alive(task: u32, t: &crate::sim::Task, _end: SimTime) -> Self {
-        TaskRow {
-            task: format!("t-{task:06}"),
-            owner: String::new(),
-            task_definition: t.task_definition,
-            deployment: t.deployment,
-            instance: t.instance.0,
-            placed_s: t.placed_at.as_secs_f64(),
-            running_s: t.running_at.map(SimTime::as_secs_f64),
-            stopped_s: None,
-            stop_code: String::new(),
-        }
-    }
-
     fn new(task: u32, t: &crate::sim::Task, workloads: &[String], services: &[String]) -> Self {
         let owner = match t.owner {
             crate::sim::Owner::Workload(w) => workloads.get(w as usize).cloned().unwrap_or_default(),
@@ -109,6 +96,7 @@ impl TaskRow {
             instance: t.instance.0,
             placed_s: t.placed_at.as_secs_f64(),
             running_s: t.running_at.map(SimTime::as_secs_f64),
+            stopping_s: t.stopping_at.map(SimTime::as_secs_f64),
             stopped_s: t.stopped_at.map(SimTime::as_secs_f64),
             stop_code: t.stop_code.map_or("", crate::ecs::task::StopCode::as_str).to_string(),
         }
@@ -379,8 +367,9 @@ impl Recorder {
         }
     }
 
-    /// A task reached STOPPED (or the run ended): its interval for tasks.csv.
-    pub fn task_stopped(&mut self, task: u32, t: &crate::sim::Task) {
+    /// A task reached STOPPED, or the run ended with it alive (`stopped_s` empty): its row
+    /// of tasks.csv.
+    pub fn task_row(&mut self, task: u32, t: &crate::sim::Task) {
         self.task_rows.push(TaskRow::new(task, t, &self.workload_names, &self.service_names));
     }
 

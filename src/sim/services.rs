@@ -690,7 +690,7 @@ impl World<'_> {
     }
 
     /// At the end of the run: deployment rows, and rows for tasks still alive.
-    pub(super) fn finish(&mut self, end: SimTime) {
+    pub(super) fn finish(&mut self) {
         let scenario = self.scenario;
         for s in &self.services {
             for (id, d) in s.deployments.iter().enumerate() {
@@ -714,7 +714,7 @@ impl World<'_> {
         }
         for (i, t) in self.tasks.iter().enumerate() {
             if t.last_status != LastStatus::Stopped {
-                self.recorder.task_rows.push(super::recorder::TaskRow::alive(i as u32, t, end));
+                self.recorder.task_row(i as u32, t);
             }
         }
     }
