@@ -157,6 +157,26 @@ fn run_variants(scenario: &Scenario, seed: u64, dir: &Path) -> Result<Vec<Summar
 fn print_summaries(summaries: &[Summary], out: &Path) {
     for s in summaries {
         let label = s.variant.as_deref().map(|v| format!(" [{v}]")).unwrap_or_default();
+        for svc in &s.services {
+            let durations: Vec<String> = svc.deployment_durations_s.iter().map(|d| format!("{d:.0} s")).collect();
+            println!(
+                "{}{}: service {}: {} deployment(s), {} completed ({}), {} failed; at the end desired {}, running {}, healthy {}",
+                s.scenario,
+                label,
+                svc.service,
+                svc.deployments,
+                svc.deployments_completed,
+                durations.join(", "),
+                svc.deployments_failed,
+                svc.desired,
+                svc.running,
+                svc.healthy
+            );
+        }
+        if s.tasks.submitted == 0 && !s.services.is_empty() {
+            println!("  reservation (cluster, per-minute mean/max): CPU {:.1}/{:.1} %, memory {:.1}/{:.1} %", s.reservation_cluster.cpu_pct.mean, s.reservation_cluster.cpu_pct.max, s.reservation_cluster.memory_pct.mean, s.reservation_cluster.memory_pct.max);
+            continue;
+        }
         println!(
             "{}{}: {} tasks submitted, {} placed, {} failed, {} waiting at end; wait to place mean {:.1} s, p95 {:.1} s",
             s.scenario,
