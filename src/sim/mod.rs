@@ -127,6 +127,8 @@ pub struct World<'s> {
     /// decisions and random draws as `placement::place`, in O(log n).
     pub indexes: Vec<Option<PlacementIndex>>,
     pub recorder: Recorder,
+    /// Check model invariants (after every event, and inside scheduler decisions).
+    pub check: bool,
 }
 
 /// The result of one run.
@@ -173,6 +175,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         lifecycle_rng: streams.get("lifecycle"),
         indexes,
         recorder,
+        check: options.check_invariants || cfg!(debug_assertions),
     };
     let end = SimTime::ZERO + scenario.duration;
     world.schedule_first_arrivals();
@@ -212,7 +215,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
                 world.queue.schedule(now + Span::from_secs(60), Event::MinuteEnded);
             }
         }
-        if options.check_invariants || cfg!(debug_assertions) {
+        if world.check {
             world.check_invariants();
         }
     }

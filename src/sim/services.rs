@@ -383,6 +383,7 @@ impl World<'_> {
             primary,
             tasks: &views,
         });
+        let healthy_before = plan.healthy;
         // 1. Old (or draining) tasks that are not healthy go first.
         for &id in &plan.stop_unhealthy_old {
             self.stop_service_task(now, id);
@@ -416,6 +417,13 @@ impl World<'_> {
             } else {
                 self.launch(now, service, plan.launch);
             }
+        }
+        if self.check {
+            // The scheduler's own stops never take healthy tasks below minimumHealthyPercent,
+            // and its launches never take tasks in flight above maximumPercent (spec §7.2).
+            let c = self.counts(service);
+            assert!(c.healthy >= plan.min_healthy.min(healthy_before), "service {}: healthy {} below minimum {}", self.services[idx].name, c.healthy, plan.min_healthy);
+            assert!(plan.launch == 0 || c.in_flight <= plan.max_total, "service {}: {} tasks in flight above maximum {}", self.services[idx].name, c.in_flight, plan.max_total);
         }
         if plan.blocked {
             let name = self.services[idx].name.clone();
