@@ -141,3 +141,18 @@ template = "AZ Balanced Spread"
     let after: Vec<(u32, u32)> = out.cluster.instances.iter().map(|i| (i.remaining_cpu_units, i.remaining_memory_mib)).collect();
     assert_eq!(before, after);
 }
+
+#[test]
+fn a_deployment_alarm_fails_the_deployment_and_rolls_back() {
+    // scenarios/lessons/services/alarm-rollback.toml: revision 2 deployed at 600 s, alarm in
+    // ALARM at 630 s → deployment 1 FAILED at 630 s; rollback deployment 2 (web:1) completes;
+    // min 100 % keeps 4 healthy tasks throughout.
+    let s = load("scenarios/lessons/services/alarm-rollback.toml");
+    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true }, &mut |_| {});
+    let d = &out.recorder.deployments;
+    assert_eq!(d.len(), 3);
+    assert_eq!((d[1].outcome.as_str(), d[1].ended_s), ("FAILED", Some(630.0)));
+    assert!(d[1].reason.contains("HighLatency"), "{}", d[1].reason);
+    assert_eq!((d[2].task_definition.as_str(), d[2].outcome.as_str()), ("web:1", "COMPLETED"));
+    assert!(d[1..].iter().all(|x| x.lowest_healthy == 4));
+}

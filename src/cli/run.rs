@@ -174,7 +174,13 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
             );
         }
         if s.tasks.submitted == 0 && !s.services.is_empty() {
-            println!("  reservation (cluster, per-minute mean/max): CPU {:.1}/{:.1} %, memory {:.1}/{:.1} %", s.reservation_cluster.cpu_pct.mean, s.reservation_cluster.cpu_pct.max, s.reservation_cluster.memory_pct.mean, s.reservation_cluster.memory_pct.max);
+            println!(
+                "  reservation (cluster, per-minute mean/max): CPU {:.1}/{:.1} %, memory {:.1}/{:.1} %",
+                s.reservation_cluster.cpu_pct.mean,
+                s.reservation_cluster.cpu_pct.max,
+                s.reservation_cluster.memory_pct.mean,
+                s.reservation_cluster.memory_pct.max
+            );
             continue;
         }
         println!(

@@ -10,7 +10,7 @@ use super::toml_model::*;
 use super::{Action, ActionKind, Behaviour, ServiceSpec};
 use crate::ecs::instance_types;
 use crate::ecs::placement::rules::MAX_STRATEGIES;
-use crate::ecs::service::{CircuitBreaker, DeploymentConfiguration, SchedulingStrategy, ServiceDefinition};
+use crate::ecs::service::{CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, SchedulingStrategy, ServiceDefinition};
 use crate::ecs::task_def::TaskDefinition;
 use crate::engine::Span;
 use crate::workload::Distribution;
@@ -70,6 +70,9 @@ impl Cx<'_> {
         }
         if let Some(cb) = &raw.circuit_breaker {
             d.circuit_breaker = Some(CircuitBreaker { enable: cb.enable, rollback: cb.rollback });
+        }
+        if let Some(a) = &raw.alarms {
+            d.alarms = Some(DeploymentAlarms { alarm_names: a.alarm_names.clone(), enable: a.enable, rollback: a.rollback });
         }
         d
     }
@@ -264,6 +267,21 @@ impl Cx<'_> {
             RawAction::ActivateInstance { at, instance: i } => (*at, ActionKind::ActivateInstance { instance: instance(self, *i)? }),
             RawAction::DeregisterInstance { at, instance: i } => (*at, ActionKind::DeregisterInstance { instance: instance(self, *i)? }),
             RawAction::TerminateInstance { at, instance: i } => (*at, ActionKind::TerminateInstance { instance: instance(self, *i)? }),
+            RawAction::SetAlarmState { at, alarm, state } => {
+                let in_alarm = match state.as_str() {
+                    "ALARM" => true,
+                    "OK" | "INSUFFICIENT_DATA" => false,
+                    other => {
+                        self.error_at(
+                            span.clone(),
+                            format!("unknown alarm state {other:?}"),
+                            "use \"ALARM\", \"OK\" or \"INSUFFICIENT_DATA\"",
+                        );
+                        return None;
+                    }
+                };
+                (*at, ActionKind::SetAlarmState { alarm: alarm.clone(), in_alarm })
+            }
             RawAction::RegisterInstance { at, instance_type, zone, count } => {
                 let Some(t) = instance_types::lookup(instance_type) else {
                     self.error_at(

@@ -114,6 +114,10 @@ pub enum ActionKind {
     TerminateInstance {
         instance: crate::ecs::InstanceId,
     },
+    SetAlarmState {
+        alarm: String,
+        in_alarm: bool,
+    },
     RegisterInstance {
         instance_type: &'static crate::ecs::instance_types::InstanceType,
         zone: String,

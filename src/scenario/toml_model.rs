@@ -249,6 +249,22 @@ pub struct RawDeploymentConfiguration {
     pub minimum_healthy_percent: Option<Spanned<i64>>,
     pub maximum_percent: Option<Spanned<i64>>,
     pub circuit_breaker: Option<RawCircuitBreaker>,
+    /// CloudWatch alarms that fail the deployment (spec §7.5).
+    pub alarms: Option<RawDeploymentAlarms>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeploymentAlarms {
+    pub alarm_names: Vec<String>,
+    #[serde(default = "yes")]
+    pub enable: bool,
+    #[serde(default)]
+    pub rollback: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -295,6 +311,9 @@ pub enum RawAction {
     DeregisterInstance { at: Span, instance: u32 },
     /// The EC2 instance is terminated: its tasks die with it.
     TerminateInstance { at: Span, instance: u32 },
+    /// A CloudWatch alarm changes state ("ALARM" or "OK"); until alarms are simulated, this is
+    /// how a scenario makes one fire (deployment failure detection, spec §7.5).
+    SetAlarmState { at: Span, alarm: String, state: String },
     /// A new instance of a type registers.
     RegisterInstance {
         at: Span,

@@ -97,6 +97,14 @@ impl World<'_> {
                     self.kill_task(now, t);
                 }
             }
+            ActionKind::SetAlarmState { alarm, in_alarm } => {
+                if *in_alarm {
+                    self.alarms_in_alarm.insert(alarm.clone());
+                } else {
+                    self.alarms_in_alarm.remove(alarm);
+                }
+                self.evaluate_all(now);
+            }
             ActionKind::RegisterInstance { instance_type, zone, count } => {
                 for _ in 0..*count {
                     let id = self.cluster.register(&InstanceSpec {

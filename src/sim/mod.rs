@@ -129,6 +129,10 @@ pub struct World<'s> {
     pub recorder: Recorder,
     /// Check model invariants (after every event, and inside scheduler decisions).
     pub check: bool,
+    /// Tasks the scheduler told to stop during the current evaluation (for its event).
+    pub stopped_this_evaluation: Vec<u32>,
+    /// CloudWatch alarms currently in ALARM (set by actions until alarms are simulated).
+    pub alarms_in_alarm: std::collections::BTreeSet<String>,
 }
 
 /// The result of one run.
@@ -176,6 +180,8 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         indexes,
         recorder,
         check: options.check_invariants || cfg!(debug_assertions),
+        stopped_this_evaluation: Vec::new(),
+        alarms_in_alarm: Default::default(),
     };
     let end = SimTime::ZERO + scenario.duration;
     world.schedule_first_arrivals();

@@ -59,6 +59,9 @@ pub struct Deployment {
     pub lowest_running: u32,
     pub lowest_healthy: u32,
     pub peak_in_flight: u32,
+    /// An alarm was already in ALARM when the deployment started: alarms are ignored for it
+    /// (spec §7.5).
+    pub alarms_ignored: bool,
 }
 
 /// A service's state during the run.
@@ -200,13 +203,19 @@ impl World<'_> {
     }
 
     fn trip_circuit_breaker(&mut self, now: SimTime, service: u16, deployment: u32) {
+        let rollback = self.services[service as usize].config.circuit_breaker.as_ref().is_some_and(|c| c.rollback);
+        self.fail_deployment(now, service, deployment, "ECS deployment circuit breaker: tasks failed to start.", rollback);
+    }
+
+    /// The deployment is FAILED (circuit breaker or alarm); it launches no more tasks. With
+    /// `rollback`, a deployment of the last COMPLETED task definition starts.
+    fn fail_deployment(&mut self, now: SimTime, service: u16, deployment: u32, reason: &str, rollback: bool) {
         let s = &mut self.services[service as usize];
         let name = s.name.clone();
         let d = &mut s.deployments[deployment as usize];
         d.rollout = RolloutState::Failed;
         d.finished_at = Some(now);
-        d.reason = "ECS deployment circuit breaker: tasks failed to start.".into();
-        let rollback = s.config.circuit_breaker.as_ref().is_some_and(|c| c.rollback);
+        d.reason = reason.to_string();
         self.recorder.event(
             now,
             EventKind::Deployment,
@@ -214,15 +223,36 @@ impl World<'_> {
             recorder_source::service(service),
             None,
             "FAILED",
-            &format!("(service {name}) deployment ecs-svc/{deployment} failed: ECS deployment circuit breaker: tasks failed to start."),
+            &format!("(service {name}) deployment ecs-svc/{deployment} failed: {reason}"),
         );
         if rollback {
-            let last_good = s.deployments.iter().rposition(|d| d.rollout == RolloutState::Completed);
-            if let Some(good) = last_good {
+            let s = &self.services[service as usize];
+            if let Some(good) = s.deployments.iter().rposition(|d| d.rollout == RolloutState::Completed) {
                 let td = s.deployments[good].task_definition;
-                self.new_deployment(now, service, td, format!("rolling back to deployment ecs-svc/{good} after a circuit breaker failure"));
+                self.new_deployment(now, service, td, format!("rolling back to deployment ecs-svc/{good}: {reason}"));
             }
         }
+    }
+
+    /// CloudWatch-alarm failure detection (spec §7.5): a listed alarm in ALARM while the
+    /// PRIMARY deployment is in progress fails it (and rolls back when configured), unless an
+    /// alarm was already in ALARM when the deployment started. The bake time after the rollout
+    /// (derived from the alarms' periods) comes with the CloudWatch layer; until then it is 0.
+    fn check_deployment_alarms(&mut self, now: SimTime, service: u16) {
+        let s = &self.services[service as usize];
+        let Some(alarms) = s.config.alarms.as_ref().filter(|a| a.enable) else { return };
+        let Some(d) = s.deployments.last() else { return };
+        if d.rollout != RolloutState::InProgress || d.alarms_ignored || s.deployments.len() < 2 {
+            return;
+        }
+        let firing: Vec<&String> = alarms.alarm_names.iter().filter(|n| self.alarms_in_alarm.contains(*n)).collect();
+        if firing.is_empty() {
+            return;
+        }
+        let reason = format!("alarm(s) {} in ALARM", firing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+        let rollback = alarms.rollback;
+        let deployment = (s.deployments.len() - 1) as u32;
+        self.fail_deployment(now, service, deployment, &reason, rollback);
     }
 
     /// Creates a PRIMARY deployment of `task_definition`; earlier ones become ACTIVE.
@@ -256,9 +286,14 @@ impl World<'_> {
             lowest_running: u32::MAX,
             lowest_healthy: u32::MAX,
             peak_in_flight: 0,
+            alarms_ignored: false,
         });
         s.throttle.reset();
         s.steady = false;
+        let already = s.config.alarms.as_ref().is_some_and(|a| a.enable && a.alarm_names.iter().any(|n| self.alarms_in_alarm.contains(n)));
+        if let Some(d) = s.deployments.last_mut() {
+            d.alarms_ignored = already;
+        }
         let id = s.deployments.len() - 1;
         let name = s.name.clone();
         let td = scenario.task_definitions[task_definition].family_revision();
@@ -283,10 +318,12 @@ impl World<'_> {
             self.new_deployment(now, service, td, "CreateService".into());
         }
         self.refresh_health(now, service);
+        self.check_deployment_alarms(now, service);
         match self.services[idx].scheduling {
             SchedulingStrategy::Replica => self.reconcile_replica(now, service),
             SchedulingStrategy::Daemon => self.reconcile_daemon(now, service),
         }
+        self.report_stops(now, service);
         self.track_deployment(now, service);
     }
 
@@ -422,8 +459,20 @@ impl World<'_> {
             // The scheduler's own stops never take healthy tasks below minimumHealthyPercent,
             // and its launches never take tasks in flight above maximumPercent (spec §7.2).
             let c = self.counts(service);
-            assert!(c.healthy >= plan.min_healthy.min(healthy_before), "service {}: healthy {} below minimum {}", self.services[idx].name, c.healthy, plan.min_healthy);
-            assert!(plan.launch == 0 || c.in_flight <= plan.max_total, "service {}: {} tasks in flight above maximum {}", self.services[idx].name, c.in_flight, plan.max_total);
+            assert!(
+                c.healthy >= plan.min_healthy.min(healthy_before),
+                "service {}: healthy {} below minimum {}",
+                self.services[idx].name,
+                c.healthy,
+                plan.min_healthy
+            );
+            assert!(
+                plan.launch == 0 || c.in_flight <= plan.max_total,
+                "service {}: {} tasks in flight above maximum {}",
+                self.services[idx].name,
+                c.in_flight,
+                plan.max_total
+            );
         }
         if plan.blocked {
             let name = self.services[idx].name.clone();
@@ -452,7 +501,22 @@ impl World<'_> {
     fn stop_service_task(&mut self, now: SimTime, task: u32) {
         if self.tasks[task as usize].desired_running {
             self.stop_task(now, task, StopCode::ServiceSchedulerInitiated);
+            self.stopped_this_evaluation.push(task);
         }
+    }
+
+    /// "service X has stopped N running tasks: (task …)." for the stops of one evaluation.
+    fn report_stops(&mut self, now: SimTime, service: u16) {
+        if self.stopped_this_evaluation.is_empty() {
+            return;
+        }
+        let list: Vec<String> = self.stopped_this_evaluation.drain(..).map(|t| format!("t-{t:06}")).collect();
+        let name = self.services[service as usize].name.clone();
+        self.service_event(
+            now,
+            service,
+            format!("service {name} has stopped {} running tasks: (task {}).", list.len(), list.join(") (task ")),
+        );
     }
 
     /// Launches up to `n` tasks of the PRIMARY deployment through placement (spec §3).
