@@ -8,8 +8,9 @@
 //! from launch to healthy; `deregistration_delay = "300s"` (where set) stands in for the ALB, so a
 //! RUNNING task told to stop is STOPPED R = 300 s later (the application exits at once on SIGTERM).
 //!
-//! Tests marked `#[ignore]` state what the spec says and fail on the current simulator; each
-//! reason names the discrepancy.
+//! Each test states what the spec says; the ten discrepancies these tests first found
+//! (spread counting stopping tasks, missing events, minute rows, daemon steady state, the
+//! throttle reset, the WE-7.4 rollback) are fixed.
 
 use ecsim::scenario;
 use ecsim::sim::recorder::{DeploymentRow, EventKind, EventRow, ServiceMinuteRow};
@@ -224,9 +225,6 @@ fn rolling_50_200_completes_in_360_s_with_peak_8_and_at_least_2_healthy() {
 }
 
 #[test]
-#[ignore = "spread counts tasks already told to stop: new tasks go to instances 4, 5, 0, 1 instead of \
-            1, 0, 4, 5 (spec §3.2 counts only desiredStatus RUNNING); the sim never lowers \
-            GroupCount::spreading in lifecycle.rs stop_task"]
 fn rolling_50_200_new_tasks_spread_over_tasks_meant_to_run() {
     let out = run("rolling-50-200");
     let evs = events(&out);
@@ -241,8 +239,6 @@ fn rolling_50_200_new_tasks_spread_over_tasks_meant_to_run() {
 }
 
 #[test]
-#[ignore = "the service never emits `has stopped N running tasks: (task …)` (spec §5.4); \
-            sim/services.rs stop_selected/stop_service_task stop tasks without a service event"]
 fn rolling_50_200_reports_the_stopped_tasks() {
     let out = run("rolling-50-200");
     let evs = events(&out);
@@ -336,8 +332,6 @@ fn sinatra_hi_scales_out_over_three_zones_and_reaches_steady_state() {
 }
 
 #[test]
-#[ignore = "the steady-state event is emitted only on entering steady state, never repeated \
-            (spec §5.4: every 6 h while it persists); sim/services.rs complete_deployment"]
 fn sinatra_hi_repeats_the_steady_state_event_every_6_hours() {
     let out = run("sinatra-hi");
     let evs = events(&out);
@@ -346,9 +340,6 @@ fn sinatra_hi_repeats_the_steady_state_event_every_6_hours() {
 }
 
 #[test]
-#[ignore = "services.csv: a minute's row includes events at the instant that closes it when they \
-            were scheduled before the minute tick (the row of 240 s shows the UpdateService of \
-            300 s: desired 4, running 1); sim/mod.rs MinuteEnded is ordered by queue sequence"]
 fn sinatra_hi_minute_rows_cover_their_own_minute() {
     let out = run("sinatra-hi");
     // §0: the datapoint of minute [60k, 60(k+1)) — the UpdateService at exactly 300 s belongs
@@ -357,9 +348,6 @@ fn sinatra_hi_minute_rows_cover_their_own_minute() {
 }
 
 #[test]
-#[ignore = "services.csv repeats its last row when the run lasts a whole number of minutes: \
-            sim/mod.rs minute_ended calls record_service_minute even when the recorder's \
-            minute_ended had nothing to close (the final call at `end`)"]
 fn services_csv_has_one_row_per_service_and_minute() {
     for lesson in ["sinatra-hi", "rolling-50-200"] {
         let out = run(lesson);
@@ -428,10 +416,11 @@ fn circuit_breaker_fails_at_the_third_failed_task_and_rolls_back() {
     let (t, _, text) = created.expect("rollback deployment event");
     assert_eq!(t, 620.0);
     assert!(text.contains("rolling back"), "{text}");
-    // The throttle (§5.5) saw f = 3 consecutive failures at 620 s → its event; the new
-    // deployment reset it, so the rollback launches at once (620 s), not 300 s later.
+    // The throttle (§5.5) saw f = 3 consecutive failures at 620 s → its event. The rollback
+    // deploys web:1, which the 4 original tasks already run: they stay (WE-7.4, decided in
+    // docs/decisions.md), so nothing is launched.
     assert_eq!(message_times(&evs, "web", "service web is unable to consistently start tasks successfully."), [620.0]);
-    assert_eq!(tasks_at(&evs, 620.0, EventKind::Placed).len(), 4);
+    assert_eq!(tasks_at(&evs, 620.0, EventKind::Placed).len(), 0);
 
     // min 100 %: the original tasks t-000000..3 were not stopped while ecs-svc/1 ran, and the
     // service never had fewer than 4 healthy tasks.
@@ -444,10 +433,6 @@ fn circuit_breaker_fails_at_the_third_failed_task_and_rolls_back() {
 }
 
 #[test]
-#[ignore = "WE-7.4 says the old tasks are never stopped with min 100 %; the rollback deployment \
-            (web:1 again) starts 4 fresh web:1 tasks at 620 s and stops the 4 originals at 680 s, \
-            because sim/services.rs new_deployment + rolling::plan treat every task of an older \
-            deployment as old, even one of the same revision (spec §7.2 vs WE-7.4: ambiguous)"]
 fn circuit_breaker_rollback_keeps_the_original_tasks() {
     let out = run("circuit-breaker-rollback");
     let evs = events(&out);
@@ -535,9 +520,6 @@ fn drain_instance_replaces_first_and_never_drops_below_4_healthy() {
 }
 
 #[test]
-#[ignore = "after the drain the service never announces steady state again (runningCount was 6 \
-            from 620 s to 660 s): sim/services.rs complete_deployment is only called when \
-            rolling::plan says complete, and its `steady` flag is not reset by the drain"]
 fn drain_instance_reaches_steady_state_again() {
     let out = run("drain-instance");
     let evs = events(&out);
@@ -547,8 +529,6 @@ fn drain_instance_reaches_steady_state_again() {
 }
 
 #[test]
-#[ignore = "tasks.csv rows of tasks alive at the end have an empty owner: recorder.rs \
-            TaskRow::alive does not name the service"]
 fn task_rows_name_their_service() {
     let out = run("drain-instance");
     assert_eq!(out.recorder.task_rows.len(), 6);
@@ -586,9 +566,6 @@ fn daemon_follows_the_eligible_instances() {
 }
 
 #[test]
-#[ignore = "a DAEMON service never reaches steady state: its desired count stays 0 \
-            (services.csv desired 0) so sim/services.rs complete_deployment's runningCount = \
-            desiredCount test fails; a daemon's desired count is the number of eligible instances"]
 fn daemon_reaches_steady_state() {
     let out = run("daemon-growing-cluster");
     let evs = events(&out);
@@ -620,11 +597,6 @@ fn throttle_backs_off_after_the_third_failure() {
 }
 
 #[test]
-#[ignore = "UpdateService with a new task definition does not launch at once during a throttle \
-            wait: the launch happens at 2820 s (the delayed evaluation) instead of 2000 s. \
-            sim/services.rs reconcile_replica schedules the delayed evaluation and sets \
-            evaluation_pending, so request_evaluation swallows every request (UpdateService, \
-            ticks, task and instance changes) until then"]
 fn throttle_is_reset_by_a_new_task_definition() {
     let out = run("throttle-backoff");
     let evs = events(&out);

@@ -166,6 +166,24 @@ impl Cluster {
         }
     }
 
+    /// The task was told to stop (desiredStatus STOPPED): `spread` stops counting it at once
+    /// (spec §3.2), while `distinctInstance` and `task:group` see it until it is STOPPED.
+    pub fn task_stopping(&mut self, instance: InstanceId, group: GroupId) {
+        self.instances[instance.index()].count_group(group, 0, -1);
+    }
+
+    /// Like `release_task`, for a task that went through `task_stopping` first.
+    pub fn release_stopping_task(&mut self, instance: InstanceId, group: GroupId, r: &Reservation, b: &Binding, was_running: bool) {
+        let inst = &mut self.instances[instance.index()];
+        inst.release(r, b);
+        inst.count_group(group, -1, 0);
+        if was_running {
+            inst.running_tasks_count = inst.running_tasks_count.saturating_sub(1);
+        } else {
+            inst.pending_tasks_count = inst.pending_tasks_count.saturating_sub(1);
+        }
+    }
+
     /// The distinct availability zones of the instances, sorted.
     pub fn zones(&self) -> Vec<String> {
         let set: BTreeSet<&str> = self.instances.iter().map(|i| i.availability_zone.as_str()).collect();

@@ -47,7 +47,8 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(1024), now: SimTime::ZERO, next_seq: 0, popped: 0 }
+        // Sequence 0 is reserved for `schedule_first`.
+        EventQueue { heap: BinaryHeap::with_capacity(1024), now: SimTime::ZERO, next_seq: 1, popped: 0 }
     }
 
     /// The time of the event being handled (or of the last one handled).
@@ -61,6 +62,16 @@ impl<E> EventQueue<E> {
         let at = at.max(self.now);
         self.heap.push(Pending { at, seq: self.next_seq, event });
         self.next_seq += 1;
+    }
+
+    /// Schedules `event` at `at`, before every other event of that instant, whenever they were
+    /// scheduled. For period boundaries (metric minutes), which close the period before
+    /// anything at its end happens. At most one such event may exist per instant: two would
+    /// tie on (time, sequence).
+    pub fn schedule_first(&mut self, at: SimTime, event: E) {
+        debug_assert!(at >= self.now, "event scheduled in the past: {at} < {}", self.now);
+        let at = at.max(self.now);
+        self.heap.push(Pending { at, seq: 0, event });
     }
 
     /// Schedules `event` after `delay` from now.
@@ -109,6 +120,17 @@ mod tests {
         q.schedule(SimTime::from_secs(1), 'z');
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, vec!['z', 'a', 'b', 'c']);
+    }
+
+    #[test]
+    fn schedule_first_pops_before_earlier_scheduled_events_of_its_instant() {
+        let mut q = EventQueue::new();
+        let t = SimTime::from_secs(60);
+        q.schedule(t, "action");
+        q.schedule_first(t, "minute");
+        q.schedule(SimTime::from_secs(59), "before");
+        let order: Vec<&str> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec!["before", "minute", "action"]);
     }
 
     #[test]

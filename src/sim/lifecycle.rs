@@ -192,7 +192,13 @@ impl World<'_> {
         t.desired_running = false;
         t.healthy = false;
         t.stop_code.get_or_insert(code);
-        t.stopping_at.get_or_insert(now);
+        if t.stopping_at.is_none() {
+            t.stopping_at = Some(now);
+            let (instance, group) = (t.instance, t.group);
+            self.cluster.task_stopping(instance, group);
+            self.instance_changed(instance);
+        }
+        let t = &self.tasks[task as usize];
         if t.last_status.is_before_running() {
             self.stopped(now, task);
             return;
@@ -226,8 +232,13 @@ impl World<'_> {
         t.healthy = false;
         let (instance, group, td) = (t.instance, t.group, t.task_definition as usize);
         let binding = std::mem::take(&mut t.binding);
+        let told_to_stop = t.stopping_at.is_some();
         let reservation = &self.reservations[td];
-        self.cluster.release_task(instance, group, reservation, &binding, was_running);
+        if told_to_stop {
+            self.cluster.release_stopping_task(instance, group, reservation, &binding, was_running);
+        } else {
+            self.cluster.release_task(instance, group, reservation, &binding, was_running);
+        }
         self.recorder.reserve(now, &self.cluster, instance, reservation, -1);
         self.instance_changed(instance);
         let code = self.tasks[task as usize].stop_code.map_or("", StopCode::as_str);

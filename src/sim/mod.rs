@@ -195,7 +195,9 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     if !scenario.services.is_empty() {
         world.queue.schedule(SimTime::ZERO + SCHEDULER_TICK, Event::SchedulerTick);
     }
-    world.queue.schedule(SimTime::from_secs(60), Event::MinuteEnded);
+    // Minute boundaries pop before anything else at their instant: a minute's row is the state
+    // over [60k, 60(k+1)), before what happens at 60(k+1).
+    world.queue.schedule_first(SimTime::from_secs(60), Event::MinuteEnded);
 
     while let Some(t) = world.queue.peek_time() {
         if t > end {
@@ -218,7 +220,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
             Event::MinuteEnded => {
                 world.minute_ended(now);
                 progress(now);
-                world.queue.schedule(now + Span::from_secs(60), Event::MinuteEnded);
+                world.queue.schedule_first(now + Span::from_secs(60), Event::MinuteEnded);
             }
         }
         if world.check {
@@ -249,8 +251,9 @@ impl World<'_> {
 
     fn minute_ended(&mut self, now: SimTime) {
         let shapes = self.workload_shapes();
-        self.recorder.minute_ended(now, &self.cluster, &shapes);
-        self.record_service_minute(now);
+        if self.recorder.minute_ended(now, &self.cluster, &shapes) {
+            self.record_service_minute(now);
+        }
     }
 
     /// Model invariants: what every non-STOPPED task holds, plus what remains, is exactly

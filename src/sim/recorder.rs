@@ -392,11 +392,12 @@ impl Recorder {
         })
     }
 
-    /// Closes the minute ending at `now`: one row per zone and one for the cluster.
-    pub fn minute_ended(&mut self, now: SimTime, cluster: &Cluster, shapes: &[Reservation]) {
+    /// Closes the minute ending at `now`: one row per zone and one for the cluster. Returns
+    /// false when there was nothing to close (the run ended on a minute boundary).
+    pub fn minute_ended(&mut self, now: SimTime, cluster: &Cluster, shapes: &[Reservation]) -> bool {
         let now_us = now.as_micros();
         if now_us <= self.minute_start_us {
-            return;
+            return false;
         }
         let start = self.minute_start_us;
         let n = self.zones.len();
@@ -476,6 +477,7 @@ impl Recorder {
         self.failed_this_minute = 0;
         self.minute += 1;
         self.minute_start_us = now_us;
+        true
     }
 
     /// Closes a last partial minute, if any.

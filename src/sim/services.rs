@@ -81,6 +81,10 @@ pub struct ServiceState {
     pub throttle: Throttle,
     pub evaluation_pending: bool,
     pub steady: bool,
+    /// When the last "has reached a steady state" event was emitted.
+    steady_since_event: Option<SimTime>,
+    /// A throttled launch is waiting for this evaluation.
+    delayed_evaluation_at: Option<SimTime>,
     /// The last "unable to …" message, so that it is not repeated every evaluation.
     last_problem: String,
 }
@@ -118,6 +122,8 @@ pub fn init(scenario: &Scenario, cluster: &mut Cluster) -> Vec<ServiceState> {
                 throttle: Throttle::new(),
                 evaluation_pending: false,
                 steady: false,
+                steady_since_event: None,
+                delayed_evaluation_at: None,
                 last_problem: String::new(),
             }
         })
@@ -133,6 +139,9 @@ pub struct ServiceUpdate {
     pub placement_strategy: Option<Vec<Strategy>>,
     pub force_new_deployment: bool,
 }
+
+/// The steady-state event is repeated this often while the state lasts (spec §5.4).
+const STEADY_EVENT_REPEAT: crate::engine::Span = crate::engine::Span(6 * 3600 * 1_000_000);
 
 /// Counts of one service's tasks.
 #[derive(Debug, Clone, Copy, Default)]
@@ -324,6 +333,7 @@ impl World<'_> {
             SchedulingStrategy::Daemon => self.reconcile_daemon(now, service),
         }
         self.report_stops(now, service);
+        self.update_steady(now, service);
         self.track_deployment(now, service);
     }
 
@@ -369,7 +379,7 @@ impl World<'_> {
                 TaskView {
                     id,
                     instance: t.instance,
-                    deployment: t.deployment,
+                    deployment: self.effective_deployment(service, t.deployment),
                     last_status: t.last_status,
                     desired_running: t.desired_running,
                     healthy: t.healthy,
@@ -379,6 +389,18 @@ impl World<'_> {
                 }
             })
             .collect()
+    }
+
+    /// A task of an older deployment that runs the PRIMARY deployment's task definition is
+    /// not "old": a rollback to the revision that is running keeps its tasks (WE-7.4: "the old
+    /// tasks were never stopped").
+    fn effective_deployment(&self, service: u16, deployment: u32) -> u32 {
+        let s = &self.services[service as usize];
+        let primary = s.deployments.len().saturating_sub(1);
+        match (s.deployments.get(deployment as usize), s.deployments.get(primary)) {
+            (Some(d), Some(p)) if d.task_definition == p.task_definition => primary as u32,
+            _ => deployment,
+        }
     }
 
     fn counts(&self, service: u16) -> Counts {
@@ -397,9 +419,10 @@ impl World<'_> {
             if t.healthy {
                 c.healthy += 1;
             }
-            if t.desired_running && t.deployment == primary {
+            let deployment = self.effective_deployment(service, t.deployment);
+            if t.desired_running && deployment == primary {
                 c.primary += 1;
-            } else if t.deployment != primary {
+            } else if deployment != primary {
                 c.old += 1;
             }
         }
@@ -449,8 +472,13 @@ impl World<'_> {
         if plan.launch > 0 && !primary_failed {
             let allowed_at_s = self.services[idx].throttle.next_launch_allowed_at(now.whole_secs());
             if allowed_at_s > now.whole_secs() {
-                self.queue.schedule(SimTime::from_secs(allowed_at_s), Event::ServiceEvaluation { service });
-                self.services[idx].evaluation_pending = true;
+                // A delayed evaluation, not a pending one: requests before then (UpdateService,
+                // ticks, task changes) still evaluate at once.
+                let at = SimTime::from_secs(allowed_at_s);
+                if self.services[idx].delayed_evaluation_at != Some(at) {
+                    self.services[idx].delayed_evaluation_at = Some(at);
+                    self.queue.schedule(at, Event::ServiceEvaluation { service });
+                }
             } else {
                 self.launch(now, service, plan.launch);
             }
@@ -620,16 +648,27 @@ impl World<'_> {
                 &format!("(service {name}) deployment ecs-svc/{id} completed."),
             );
         }
+    }
+
+    /// Steady state (spec §5.4): as many RUNNING and healthy tasks as desired, no older
+    /// deployment's task left, the PRIMARY deployment not in progress. The event is emitted on
+    /// entering it and every 6 h while it lasts.
+    fn update_steady(&mut self, now: SimTime, service: u16) {
         let c = self.counts(service);
         let s = &mut self.services[service as usize];
-        let steady = c.running == s.desired && c.healthy == s.desired && c.old == 0;
-        if steady && !s.steady {
+        let primary_done = s.deployments.last().is_some_and(|d| d.rollout != RolloutState::InProgress);
+        let steady =
+            primary_done && !s.deleted && c.running == s.desired && c.healthy == s.desired && c.old == 0 && c.in_flight == s.desired;
+        let repeat = s.steady_since_event.is_some_and(|at| now.since(at) >= STEADY_EVENT_REPEAT);
+        if steady && (!s.steady || repeat) {
             s.steady = true;
+            s.steady_since_event = Some(now);
             s.last_problem.clear();
             let name = s.name.clone();
             self.service_event(now, service, format!("service {name} has reached a steady state."));
         } else if !steady {
             s.steady = false;
+            s.steady_since_event = None;
         }
     }
 
@@ -657,7 +696,33 @@ impl World<'_> {
             self.stop_service_task(now, id);
         }
         if deleted {
+            self.services[idx].desired = 0;
             return;
+        }
+        // The daemon's desired count is the number of ACTIVE instances meeting its constraints.
+        let eligibility = PlacementRequest {
+            reservation: &crate::ecs::task_def::Reservation::default(),
+            group: self.services[idx].group,
+            strategies: &[],
+            constraints: &self.services[idx].constraints,
+            requires_attributes: &[],
+            tie_break: scenario.tie_break,
+        };
+        let eligible = self
+            .cluster
+            .instances
+            .iter()
+            .filter(|i| {
+                filter::check(&self.cluster, i, &eligibility).is_ok()
+                    || self.services[idx]
+                        .tasks
+                        .iter()
+                        .any(|&t| self.tasks[t as usize].instance == i.id && self.tasks[t as usize].desired_running)
+            })
+            .count() as u32;
+        self.services[idx].desired = eligible;
+        if let Some(d) = self.services[idx].deployments.last_mut() {
+            d.desired = eligible;
         }
         let mut started = vec![];
         for i in 0..self.cluster.instances.len() {
@@ -724,11 +789,12 @@ impl World<'_> {
 
     /// Lowest running and healthy counts and peak tasks of the PRIMARY deployment while it is
     /// in progress (deployments.csv).
-    fn track_deployment(&mut self, _now: SimTime, service: u16) {
+    fn track_deployment(&mut self, now: SimTime, service: u16) {
         let c = self.counts(service);
         let s = &mut self.services[service as usize];
         if let Some(d) = s.deployments.last_mut() {
-            if d.rollout == RolloutState::InProgress || d.finished_at.is_none() {
+            // Including the evaluation that completes it (a rollback can complete at once).
+            if d.finished_at.is_none_or(|f| f == now) {
                 d.lowest_running = d.lowest_running.min(c.running);
                 d.lowest_healthy = d.lowest_healthy.min(c.healthy);
                 d.peak_in_flight = d.peak_in_flight.max(c.in_flight);
