@@ -202,3 +202,66 @@ fn check_locates_the_errors_in_the_realworld_samples() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("error(s) in 3 file(s)"), "{stdout}");
 }
+
+const SERVICE_BASE: &str = r#"[scenario]
+duration = "1h"
+
+[cluster]
+zones = ["us-east-1a"]
+
+[[cluster.instances]]
+type = "m5.large"
+count = 2
+
+[[task_definitions]]
+name = "t"
+cpu = 256
+memory = 512
+
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 2
+created_at = "5m"
+"#;
+
+#[test]
+fn bad_service_settings_and_actions_get_located_errors() {
+    let cases: Vec<(String, &str)> = vec![
+        // UpdateService naming an unknown service (the [[actions]] table starts on line 22).
+        (
+            SERVICE_BASE.to_string() + "\n[[actions]]\naction = \"update_service\"\nat = \"10m\"\nservice = \"api\"\ndesired_count = 3\n",
+            "bad.toml:22:1: error: no service named \"api\"",
+        ),
+        // ... or an unknown revision.
+        (
+            SERVICE_BASE.to_string()
+                + "\n[[actions]]\naction = \"update_service\"\nat = \"10m\"\nservice = \"web\"\ntask_definition = \"t2\"\n",
+            "no task definition (revision) named \"t2\"",
+        ),
+        // A deployment configuration out of ECS's range.
+        (
+            SERVICE_BASE.replace("desired_count = 2", "desired_count = 2\ndeployment = { minimum_healthy_percent = 150 }"),
+            "minimum_healthy_percent 150 is outside 0–100",
+        ),
+        // A DAEMON service with a placement strategy.
+        (
+            SERVICE_BASE.replace("desired_count = 2", "scheduling_strategy = \"DAEMON\"\ntemplate = \"BinPack\""),
+            "a DAEMON service cannot have a placement strategy",
+        ),
+        // An action before the service exists.
+        (
+            SERVICE_BASE.to_string() + "\n[[actions]]\naction = \"update_service\"\nat = \"1m\"\nservice = \"web\"\ndesired_count = 3\n",
+            "comes before service \"web\" is created",
+        ),
+        // An unknown action.
+        (SERVICE_BASE.to_string() + "\n[[actions]]\naction = \"reboot\"\nat = \"1m\"\n", "bad.toml:23:10: error: unknown variant `reboot`"),
+    ];
+    for (text, expected) in cases {
+        let (stderr, ok, out, _tmp) = run_bad(&text);
+        assert!(!ok, "should fail: {expected}");
+        assert!(stderr.contains(expected), "expected {expected:?} in:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!out.exists());
+    }
+}

@@ -156,3 +156,60 @@ fn a_deployment_alarm_fails_the_deployment_and_rolls_back() {
     assert_eq!((d[2].task_definition.as_str(), d[2].outcome.as_str()), ("web:1", "COMPLETED"));
     assert!(d[1..].iter().all(|x| x.lowest_healthy == 4));
 }
+
+/// Tasks of `service` per zone, alive and meant to run, at the end of a run.
+fn tasks_per_zone(out: &sim::RunOutcome) -> Vec<(String, usize)> {
+    let mut zones: std::collections::BTreeMap<String, usize> = Default::default();
+    for row in out.recorder.task_rows.iter().filter(|r| r.stopped_s.is_none() && r.stopping_s.is_none()) {
+        *zones.entry(out.cluster.instances[row.instance as usize].availability_zone.clone()).or_default() += 1;
+    }
+    zones.into_iter().collect()
+}
+
+#[test]
+fn az_rebalancing_moves_tasks_back_into_the_returning_zone() {
+    // scenarios/lessons/services/az-rebalancing.toml (WE-4.3): 2/2/2 → c loses its instances →
+    // 3/3/0 → two instances return in c → rebalancing → 2/2/2.
+    let s = load("scenarios/lessons/services/az-rebalancing.toml");
+    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true }, &mut |_| {});
+    let z =
+        |a: usize, b: usize, c: usize| vec![("us-east-1a".to_string(), a), ("us-east-1b".to_string(), b), ("us-east-1c".to_string(), c)];
+    assert_eq!(tasks_per_zone(&out), z(2, 2, 2));
+    // Never fewer than 6 healthy once the replacements of 5 min are healthy (6 min).
+    assert!(out.recorder.service_minutes.iter().filter(|m| m.time_s >= 360).all(|m| m.healthy >= 6));
+    // Without rebalancing the service stays 3/3/0.
+    let mut off = s.clone();
+    off.services[0].availability_zone_rebalancing = false;
+    let out = sim::run(&off, 1);
+    let counts: Vec<usize> = tasks_per_zone(&out).into_iter().map(|(_, n)| n).collect();
+    assert_eq!(counts, vec![3, 3]);
+}
+
+#[test]
+fn a_service_can_come_from_a_real_create_service_json() {
+    // The ecspresso create-service file: desiredCount 2, min 50 / max 200, circuit breaker with
+    // rollback, alarms. The scenario only names the task definition.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/realworld");
+    let text = r#"
+[scenario]
+duration = "10m"
+[cluster]
+zones = ["us-east-1a", "us-east-1b"]
+[[cluster.instances]]
+type = "m5.large"
+count = 2
+[[task_definitions]]
+name = "nginx"
+file = "task-definitions/nginx_ec2.json"
+[[services]]
+name = "test"
+file = "services/ecspresso_service_circuit_breaker_alarms.json"
+task_definition = "nginx"
+"#;
+    let s = scenario::load_str(&dir.join("svc.toml"), text).unwrap_or_else(|d| panic!("{d}"));
+    let d = &s.services[0].definition;
+    assert_eq!((d.desired_count, d.deployment.minimum_healthy_percent, d.deployment.maximum_percent), (2, 50, 200));
+    assert!(d.deployment.circuit_breaker.as_ref().is_some_and(|c| c.enable && c.rollback));
+    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true }, &mut |_| {});
+    assert_eq!(out.recorder.service_minutes.last().map(|m| (m.running, m.healthy)), Some((2, 2)));
+}

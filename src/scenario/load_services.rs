@@ -161,6 +161,7 @@ impl Cx<'_> {
             task_definition: td_index?,
             deregistration_delay: raw.deregistration_delay.unwrap_or(Span::ZERO),
             created_at: raw.created_at.unwrap_or(Span::ZERO),
+            availability_zone_rebalancing: raw.availability_zone_rebalancing,
         })
     }
 
@@ -259,6 +260,17 @@ impl Cx<'_> {
                 let group = group.clone().unwrap_or_else(|| tds[td].1.default_group());
                 let run_time = run_time.clone().unwrap_or(Distribution::Constant { value: Span::from_secs(86_400 * 365) });
                 (*at, ActionKind::RunTask { task_definition: td, count: *count, group, run_time })
+            }
+            RawAction::ProtectTask { at, service, index, expires_in } => {
+                let expires_in = expires_in.unwrap_or(Span::from_secs(7200));
+                if !(Span::from_secs(60)..=Span::from_secs(2880 * 60)).contains(&expires_in) {
+                    self.error_at(
+                        span.clone(),
+                        format!("expires_in {expires_in} is outside 1–2880 minutes"),
+                        "ECS accepts 1 to 2880 minutes",
+                    );
+                }
+                (*at, ActionKind::ProtectTask { service: service_index(self, service, *at)?, index: *index, expires_in })
             }
             RawAction::StopTask { at, service, index } => {
                 (*at, ActionKind::StopTask { service: service_index(self, service, *at)?, index: *index })

@@ -70,6 +70,8 @@ pub struct ServiceSpec {
     /// when the service has no load balancer).
     pub deregistration_delay: Span,
     pub created_at: Span,
+    /// AZ rebalancing (spec §4.3).
+    pub availability_zone_rebalancing: bool,
 }
 
 /// A scheduled action.
@@ -113,6 +115,11 @@ pub enum ActionKind {
     },
     TerminateInstance {
         instance: crate::ecs::InstanceId,
+    },
+    ProtectTask {
+        service: usize,
+        index: u32,
+        expires_in: Span,
     },
     SetAlarmState {
         alarm: String,

@@ -236,6 +236,9 @@ pub struct RawService {
     pub placement_constraints: Option<Vec<RawConstraint>>,
     pub template: Option<Spanned<String>>,
     pub health_check_grace_period: Option<Span>,
+    /// `availabilityZoneRebalancing = ENABLED` (spec §4.3); default false.
+    #[serde(default)]
+    pub availability_zone_rebalancing: bool,
     /// Stand-in for the target group's deregistration delay until load balancers are
     /// modelled: how long a stopping task stays DEACTIVATING (default 0 s: no load balancer).
     pub deregistration_delay: Option<Span>,
@@ -301,6 +304,9 @@ pub enum RawAction {
         group: Option<String>,
         run_time: Option<Distribution>,
     },
+    /// Task scale-in protection (UpdateTaskProtection) on the `index`-th live task of a service,
+    /// for `expires_in` (default 2 h; spec §4.1).
+    ProtectTask { at: Span, service: String, index: u32, expires_in: Option<Span> },
     /// StopTask of the `index`-th task (creation order) of a service.
     StopTask { at: Span, service: String, index: u32 },
     /// UpdateContainerInstancesState DRAINING.

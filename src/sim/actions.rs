@@ -18,9 +18,10 @@ impl World<'_> {
         let scenario = self.scenario;
         let action = &scenario.actions[index as usize];
         let source = match &action.kind {
-            ActionKind::UpdateService { service, .. } | ActionKind::DeleteService { service } | ActionKind::StopTask { service, .. } => {
-                recorder_source::service(*service as u16)
-            }
+            ActionKind::UpdateService { service, .. }
+            | ActionKind::DeleteService { service }
+            | ActionKind::StopTask { service, .. }
+            | ActionKind::ProtectTask { service, .. } => recorder_source::service(*service as u16),
             _ => recorder_source::action(),
         };
         let describe = format!("{:?}", action.kind);
@@ -75,6 +76,12 @@ impl World<'_> {
                             self.recorder.event(now, EventKind::Failed, None, recorder_source::action(), None, reason.code(), "RunTask");
                         }
                     }
+                }
+            }
+            ActionKind::ProtectTask { service, index, expires_in } => {
+                if let Some(&task) = self.services[*service].tasks.get(*index as usize) {
+                    self.tasks[task as usize].protected_until = Some(now + *expires_in);
+                    self.request_evaluation(now, *service as u16);
                 }
             }
             ActionKind::StopTask { service, index } => {

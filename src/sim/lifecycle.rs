@@ -74,6 +74,7 @@ impl World<'_> {
             stop_code: None,
             stopped_for_health: false,
             exited: false,
+            protected_until: None,
         });
         let behaviour = &self.scenario.behaviours[new.task_definition as usize];
         match behaviour.fails_to_start_after {

@@ -108,6 +108,8 @@ pub struct Task {
     pub stopped_for_health: bool,
     /// The application has already exited (no SIGTERM wait in the stop sequence).
     pub exited: bool,
+    /// Task scale-in protection expires then (spec §4.1).
+    pub protected_until: Option<SimTime>,
 }
 
 /// The whole simulated state.

@@ -85,6 +85,11 @@ pub struct ServiceState {
     steady_since_event: Option<SimTime>,
     /// A throttled launch is waiting for this evaluation.
     delayed_evaluation_at: Option<SimTime>,
+    /// `availabilityZoneRebalancing` (spec §4.3).
+    pub az_rebalancing: bool,
+    /// The task started in the emptiest zone, until it is healthy.
+    rebalancing_task: Option<u32>,
+    rebalancing_in_progress: bool,
     /// The last "unable to …" message, so that it is not repeated every evaluation.
     last_problem: String,
 }
@@ -124,6 +129,9 @@ pub fn init(scenario: &Scenario, cluster: &mut Cluster) -> Vec<ServiceState> {
                 steady: false,
                 steady_since_event: None,
                 delayed_evaluation_at: None,
+                az_rebalancing: s.availability_zone_rebalancing,
+                rebalancing_task: None,
+                rebalancing_in_progress: false,
                 last_problem: String::new(),
             }
         })
@@ -385,7 +393,7 @@ impl World<'_> {
                     healthy: t.healthy,
                     unhealthy: self.is_unhealthy(now, service, id),
                     on_draining_instance: self.cluster.instance(t.instance).status == InstanceStatus::Draining,
-                    protected: false,
+                    protected: t.protected_until.is_some_and(|until| now < until),
                 }
             })
             .collect()
@@ -463,10 +471,20 @@ impl World<'_> {
         if plan.stop_healthy_old > 0 {
             self.stop_selected(now, service, &views, &plan.healthy_old, plan.stop_healthy_old);
         }
-        // Scale-in: more tasks than desired.
-        if plan.stop_excess > 0 {
+        // While a rebalancing task is not healthy yet, the extra task it makes is not excess.
+        let mut stop_excess = plan.stop_excess;
+        if let Some(t) = self.services[idx].rebalancing_task {
+            let task = &self.tasks[t as usize];
+            if task.desired_running && !task.healthy {
+                stop_excess = stop_excess.saturating_sub(1);
+            } else {
+                self.services[idx].rebalancing_task = None;
+            }
+        }
+        // Scale-in: more tasks than desired (§4.1 picks them in the zone with the most).
+        if stop_excess > 0 {
             let views = self.views(now, service);
-            self.stop_selected(now, service, &views, &plan.excess_candidates, plan.stop_excess);
+            self.stop_selected(now, service, &views, &plan.excess_candidates, stop_excess);
         }
         // 3. Launch new tasks of the PRIMARY deployment, unless throttled or failed.
         if plan.launch > 0 && !primary_failed {
@@ -509,6 +527,9 @@ impl World<'_> {
         if plan.complete {
             self.complete_deployment(now, service);
         }
+        if self.services[idx].az_rebalancing && !plan.acts() {
+            self.rebalance_zones(now, service, plan.max_total, plan.in_flight);
+        }
     }
 
     fn stop_selected(&mut self, now: SimTime, service: u16, views: &[TaskView], candidates: &[u32], k: u32) {
@@ -521,6 +542,10 @@ impl World<'_> {
             task_memory_mib: self.reservations[td].memory_mib,
         };
         let chosen = scale_in::select(&self.cluster, views, candidates, k, &req, &mut self.scale_in_rng);
+        if (chosen.len() as u32) < k {
+            let name = self.services[service as usize].name.clone();
+            self.problem(now, service, format!("service {name} was unable to reach steady state because task set {name} was unable to scale in. Reason: The number of protected tasks are more than the desired count of tasks."));
+        }
         for id in chosen {
             self.stop_service_task(now, id);
         }
@@ -549,6 +574,11 @@ impl World<'_> {
 
     /// Launches up to `n` tasks of the PRIMARY deployment through placement (spec §3).
     fn launch(&mut self, now: SimTime, service: u16, n: u32) {
+        self.launch_with(now, service, n, None);
+    }
+
+    /// `launch` with one more constraint (AZ rebalancing pins a zone).
+    fn launch_with(&mut self, now: SimTime, service: u16, n: u32, extra: Option<Constraint>) {
         let idx = service as usize;
         let scenario = self.scenario;
         let deployment = self.services[idx].deployments.len().saturating_sub(1) as u32;
@@ -556,11 +586,13 @@ impl World<'_> {
         let mut started = vec![];
         for _ in 0..n {
             let s = &self.services[idx];
+            let mut constraints = s.constraints.clone();
+            constraints.extend(extra.clone());
             let req = PlacementRequest {
                 reservation: &self.reservations[td],
                 group: s.group,
                 strategies: &s.strategies,
-                constraints: &s.constraints,
+                constraints: &constraints,
                 requires_attributes: &scenario.task_definitions[td].requires_attributes,
                 tie_break: scenario.tie_break,
             };
@@ -615,6 +647,59 @@ impl World<'_> {
                 service,
                 format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")),
             );
+        }
+    }
+
+    /// AZ rebalancing (spec §4.3): once the service is steady, if its task counts per zone (zones
+    /// with an ACTIVE instance) differ by more than one, start one task in the emptiest zone;
+    /// when it is healthy the service has one task too many, and scale-in (§4.1) stops one in
+    /// the fullest zone. Repeat until balanced. Only for services whose first strategy is AZ
+    /// spread (the default is).
+    fn rebalance_zones(&mut self, now: SimTime, service: u16, max_total: u32, in_flight: u32) {
+        let idx = service as usize;
+        let s = &self.services[idx];
+        let az = Strategy::service_default()[0].clone();
+        if !s.steady || s.rebalancing_task.is_some() || s.strategies.first() != Some(&az) || in_flight >= max_total {
+            return;
+        }
+        let mut per_zone: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+        for inst in self.cluster.instances.iter().filter(|i| i.is_placeable()) {
+            per_zone.entry(inst.availability_zone.clone()).or_insert(0);
+        }
+        for &t in &s.tasks {
+            let zone = &self.cluster.instance(self.tasks[t as usize].instance).availability_zone;
+            if let Some(n) = per_zone.get_mut(zone) {
+                *n += 1;
+            }
+        }
+        let (Some(min), Some(max)) = (per_zone.values().min().copied(), per_zone.values().max().copied()) else { return };
+        let name = s.name.clone();
+        if max - min <= 1 {
+            if s.rebalancing_in_progress {
+                self.services[idx].rebalancing_in_progress = false;
+                self.service_event(now, service, format!("service {name} is AZ balanced. AZ Rebalancing completed."));
+            }
+            return;
+        }
+        if !s.rebalancing_in_progress {
+            let counts: Vec<String> = per_zone.iter().map(|(z, n)| format!("{n} tasks in {z}")).collect();
+            self.services[idx].rebalancing_in_progress = true;
+            self.service_event(
+                now,
+                service,
+                format!("service {name} is not AZ balanced with {}. AZ Rebalancing in progress.", counts.join(", ")),
+            );
+        }
+        let Some((zone, _)) = per_zone.iter().find(|(_, n)| **n == min) else { return };
+        let zone = zone.clone();
+        let Ok(in_zone) = Constraint::parse("memberOf", Some(&format!("attribute:ecs.availability-zone == '{zone}'"))) else { return };
+        let before = self.services[idx].tasks.len();
+        self.launch_with(now, service, 1, Some(in_zone));
+        if self.services[idx].tasks.len() > before {
+            self.services[idx].rebalancing_task = self.services[idx].tasks.last().copied();
+        } else {
+            let name = self.services[idx].name.clone();
+            self.problem(now, service, format!("service {name} is unable to place a task in Availability Zone {zone} because no container instance met all of its requirements."));
         }
     }
 
