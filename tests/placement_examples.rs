@@ -280,7 +280,7 @@ fn we_1_1_three_soft_limit_copies_leave_1280_cpu_6193_mib_and_take_ports_32768_t
     assert_eq!(inst.remaining_cpu_units, 1280);
     assert_eq!(inst.remaining_memory_mib, 6193);
     // Dynamic ports: the lowest free ones of 32768–60999, in placement order.
-    let ports: Vec<Vec<u16>> = bindings.iter().map(|b| b.tcp_ports.clone()).collect();
+    let ports: Vec<Vec<u16>> = bindings.iter().map(|b| b.tcp_ports.to_vec()).collect();
     assert_eq!(ports, vec![vec![32768], vec![32769], vec![32770]]);
     assert!(bindings.iter().all(|b| b.static_ports == 0 && b.udp_ports.is_empty()));
     // Reserved ports are still the 5 agent defaults: dynamic ports do not count.
@@ -581,7 +581,7 @@ fn we_3_5_static_port_80_second_task_on_i_2_third_fails_with_resource_ports() {
     let g = c.group_id("service:web");
     // i-1 already runs one such task (desired count 1).
     let first = c.bind_task(i(1), g, &r);
-    assert_eq!(first.tcp_ports, vec![80]);
+    assert_eq!(first.tcp_ports.to_vec(), vec![80]);
 
     let strategies = Strategy::service_default();
     let req = request(&r, g, &strategies, &[]);
@@ -820,7 +820,7 @@ fn at_most_100_reserved_ports_per_instance_including_the_5_agent_defaults() {
     // Dynamic ports do not count toward the limit: a task with 5 dynamic ports still fits.
     let dynamic = Reservation { dynamic_tcp_ports: 5, ..sized(128, 128) };
     let (_, b) = place_and_bind(&mut c, &request(&dynamic, g, &[], &[])).expect("dynamic ports are not limited");
-    assert_eq!(b.tcp_ports, vec![32768, 32769, 32770, 32771, 32772]);
+    assert_eq!(b.tcp_ports.to_vec(), vec![32768, 32769, 32770, 32771, 32772]);
     assert_eq!(b.static_ports, 0);
     assert_eq!(c.instance(i(1)).reserved_port_count(), 100);
 }
@@ -865,7 +865,7 @@ fn reserved_ports_inside_the_dynamic_range_are_not_free_dynamic_ports() {
     let req = request(&r, g, &[], &[]);
     let first = place_and_bind(&mut c, &req).expect("51677 is free").1;
     let second = place_and_bind(&mut c, &req).expect("51680 is free").1;
-    assert_eq!((first.tcp_ports.clone(), second.tcp_ports.clone()), (vec![51677], vec![51680]));
+    assert_eq!((first.tcp_ports.to_vec(), second.tcp_ports.to_vec()), (vec![51677], vec![51680]));
     let d = decide(&c, &req);
     assert!(
         matches!(d.outcome, Outcome::Failed { reason: FailureReason::Ports, .. }),
@@ -908,7 +908,7 @@ fn a_udp_host_port_in_use_fails_with_resource_ports_udp() {
     assert_eq!((r.static_udp_ports.clone(), r.static_tcp_ports.len()), (vec![53], 0));
     let req = request(&r, g, &[], &[]);
     let (_, b) = place_and_bind(&mut c, &req).expect("53/udp is free");
-    assert_eq!((b.udp_ports, b.static_ports), (vec![53], 1));
+    assert_eq!((b.udp_ports.to_vec(), b.static_ports), (vec![53], 1));
     // 53/udp is now bound: the second task fails with RESOURCE:PORTS_UDP.
     let (reason, closest) = failure(&decide(&c, &req));
     assert_eq!(reason, FailureReason::PortsUdp);

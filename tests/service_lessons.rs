@@ -513,7 +513,7 @@ fn drain_instance_replaces_first_and_never_drops_below_4_healthy() {
     assert_eq!(counts(minute(&out, "web", 720)), (4, 4, 4, 6, 4, 0, 1));
     assert_eq!(counts(minute(&out, "web", 960)), (4, 4, 4, 4, 4, 0, 1));
     // The final layout: instances 1 and 2 hold 2 tasks each; instance 0 none.
-    let alive: Vec<u32> = out.recorder.task_rows.iter().filter(|r| r.stopped_s.is_none()).map(|r| r.instance).collect();
+    let alive: Vec<u32> = out.task_rows().iter().filter(|r| r.stopped_s.is_none()).map(|r| r.instance).collect();
     assert_eq!(alive.iter().filter(|i| **i == 1).count(), 2);
     assert_eq!(alive.iter().filter(|i| **i == 2).count(), 2);
     assert!(!alive.contains(&0));
@@ -531,8 +531,8 @@ fn drain_instance_reaches_steady_state_again() {
 #[test]
 fn task_rows_name_their_service() {
     let out = run("drain-instance");
-    assert_eq!(out.recorder.task_rows.len(), 6);
-    assert!(out.recorder.task_rows.iter().all(|r| r.owner == "web"), "{:?}", out.recorder.task_rows);
+    assert_eq!(out.task_rows().len(), 6);
+    assert!(out.task_rows().iter().all(|r| r.owner == "web"), "{:?}", out.task_rows());
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -621,6 +621,6 @@ fn every_lesson_is_deterministic() {
         assert_eq!(rows(&a), rows(&b), "{lesson}: events differ between two runs with one seed");
         assert_eq!(a.recorder.deployments, b.recorder.deployments, "{lesson}");
         assert_eq!(a.recorder.service_minutes, b.recorder.service_minutes, "{lesson}");
-        assert_eq!(a.recorder.task_rows, b.recorder.task_rows, "{lesson}");
+        assert_eq!(a.task_rows(), b.task_rows(), "{lesson}");
     }
 }

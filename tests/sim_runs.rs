@@ -160,7 +160,7 @@ fn a_deployment_alarm_fails_the_deployment_and_rolls_back() {
 /// Tasks of `service` per zone, alive and meant to run, at the end of a run.
 fn tasks_per_zone(out: &sim::RunOutcome) -> Vec<(String, usize)> {
     let mut zones: std::collections::BTreeMap<String, usize> = Default::default();
-    for row in out.recorder.task_rows.iter().filter(|r| r.stopped_s.is_none() && r.stopping_s.is_none()) {
+    for row in out.task_rows().iter().filter(|r| r.stopped_s.is_none() && r.stopping_s.is_none()) {
         *zones.entry(out.cluster.instances[row.instance as usize].availability_zone.clone()).or_default() += 1;
     }
     zones.into_iter().collect()

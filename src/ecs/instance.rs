@@ -75,10 +75,14 @@ pub struct GroupCount {
 
 /// Ports and ENIs one placed task holds, returned by `ContainerInstance::bind` so that
 /// `release` gives back exactly what was taken.
+/// Inline storage for a task's host ports: a task holds a few, and binding one must not
+/// allocate (it happens for every placed task).
+pub type Ports = smallvec::SmallVec<[u16; 4]>;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Binding {
-    pub tcp_ports: Vec<u16>,
-    pub udp_ports: Vec<u16>,
+    pub tcp_ports: Ports,
+    pub udp_ports: Ports,
     /// Of `tcp_ports`/`udp_ports`, how many are static (count toward the 100-port limit).
     pub static_ports: u32,
 }

@@ -47,9 +47,8 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
         write_atomic(&dir.join("services.csv"), &csv_bytes(&r.service_minutes)?).context("services.csv")?;
         write_atomic(&dir.join("deployments.csv"), &csv_bytes(&r.deployments)?).context("deployments.csv")?;
     }
-    if !r.task_rows.is_empty() {
-        let mut rows = r.task_rows.clone();
-        rows.sort_by(|a, b| a.task.cmp(&b.task));
+    if !outcome.tasks.is_empty() {
+        let rows = outcome.task_rows();
         write_atomic(&dir.join("tasks.csv"), &csv_bytes(&rows)?).context("tasks.csv")?;
         let end_s = summary.duration_s as f64;
         let labels: Vec<(String, String)> =

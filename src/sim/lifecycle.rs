@@ -208,6 +208,13 @@ impl World<'_> {
             Owner::Service(s) => self.scenario.services[s as usize].deregistration_delay,
             _ => Span::ZERO,
         };
+        let t = &self.tasks[task as usize];
+        let exit = if t.exited { Span::ZERO } else { self.scenario.behaviours[t.task_definition as usize].exit_after_sigterm };
+        if delay == Span::ZERO && exit == Span::ZERO && !matches!(t.owner, Owner::Service(_)) {
+            // Nothing to wait for: the whole stop sequence happens at this instant.
+            self.stopped(now, task);
+            return;
+        }
         self.set_status(task, LastStatus::Deactivating);
         let detail = if delay > Span::ZERO { format!("deregistering; waiting the deregistration delay {delay}") } else { String::new() };
         self.record(now, EventKind::Deactivating, task, code.as_str(), &detail);
@@ -244,7 +251,6 @@ impl World<'_> {
         self.instance_changed(instance);
         let code = self.tasks[task as usize].stop_code.map_or("", StopCode::as_str);
         self.record(now, EventKind::Stopped, task, code, "");
-        self.recorder.task_row(task, &self.tasks[task as usize]);
         if matches!(self.tasks[task as usize].owner, Owner::Workload(_) | Owner::Action) {
             self.recorder.completed();
         }

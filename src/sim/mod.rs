@@ -141,7 +141,16 @@ pub struct World<'s> {
 pub struct RunOutcome {
     pub recorder: Recorder,
     pub cluster: Cluster,
+    /// Every task of the run, in creation order (tasks.csv is built from them).
+    pub tasks: Vec<Task>,
     pub events_handled: u64,
+}
+
+impl RunOutcome {
+    /// The rows of tasks.csv.
+    pub fn task_rows(&self) -> Vec<recorder::TaskRow> {
+        self.recorder.task_rows(&self.tasks)
+    }
 }
 
 /// How to run.
@@ -233,7 +242,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     world.finish();
     let waiting = world.workloads.iter().map(|w| w.waiting.len() as u64).sum();
     world.recorder.set_waiting_at_end(waiting);
-    RunOutcome { events_handled: world.queue.events_popped(), recorder: world.recorder, cluster: world.cluster }
+    RunOutcome { events_handled: world.queue.events_popped(), recorder: world.recorder, cluster: world.cluster, tasks: world.tasks }
 }
 
 impl World<'_> {

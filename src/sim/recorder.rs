@@ -226,8 +226,6 @@ pub struct Recorder {
     zones: Vec<ZoneState>,
     workload_names: Vec<String>,
     service_names: Vec<String>,
-    /// One row per task that ran, for tasks.csv and the Gantt chart.
-    pub task_rows: Vec<TaskRow>,
     /// Per service and minute, for services.csv.
     pub service_minutes: Vec<ServiceMinuteRow>,
     /// One row per deployment, for deployments.csv.
@@ -367,10 +365,10 @@ impl Recorder {
         }
     }
 
-    /// A task reached STOPPED, or the run ended with it alive (`stopped_s` empty): its row
-    /// of tasks.csv.
-    pub fn task_row(&mut self, task: u32, t: &crate::sim::Task) {
-        self.task_rows.push(TaskRow::new(task, t, &self.workload_names, &self.service_names));
+    /// The rows of tasks.csv, in task order, built when the file is written (nothing is
+    /// allocated per task during the run).
+    pub fn task_rows(&self, tasks: &[crate::sim::Task]) -> Vec<TaskRow> {
+        tasks.iter().enumerate().map(|(i, t)| TaskRow::new(i as u32, t, &self.workload_names, &self.service_names)).collect()
     }
 
     /// The events as the rows of events.csv, in the order they happened.

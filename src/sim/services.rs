@@ -935,11 +935,6 @@ impl World<'_> {
                 });
             }
         }
-        for (i, t) in self.tasks.iter().enumerate() {
-            if t.last_status != LastStatus::Stopped {
-                self.recorder.task_row(i as u32, t);
-            }
-        }
     }
 
     /// Invariants of services: a launch never pushes the tasks in flight above maximumPercent
