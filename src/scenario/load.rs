@@ -419,15 +419,7 @@ impl Cx<'_> {
     }
 
     fn build_workload(&mut self, raw: &RawWorkload, tds: &[(String, TaskDefinition)]) -> Option<Workload> {
-        let td_index = tds.iter().position(|(n, _)| n == raw.task_definition.get_ref());
-        if td_index.is_none() {
-            let names: Vec<&str> = tds.iter().map(|(n, _)| n.as_str()).collect();
-            self.error_at(
-                raw.task_definition.span(),
-                format!("no task definition named {:?}", raw.task_definition.get_ref()),
-                format!("define it under [[task_definitions]]; defined: {names:?}"),
-            );
-        }
+        let td_index = self.resolve_task_definition(&raw.task_definition, tds);
         let count = *raw.count.get_ref();
         if !(1..=10).contains(&count) {
             self.error_at(raw.count.span(), format!("count {count} is outside RunTask's 1–10"), "use a count from 1 to 10 per arrival");
@@ -489,6 +481,20 @@ impl Cx<'_> {
                 RawUnplaceable::Wait => Unplaceable::Wait { max_wait: raw.max_wait },
             },
         })
+    }
+
+    /// The index of the `[[task_definitions]]` entry called `name`, or a located error.
+    pub(super) fn resolve_task_definition(&mut self, name: &Spanned<String>, tds: &[(String, TaskDefinition)]) -> Option<usize> {
+        let index = tds.iter().position(|(n, _)| n == name.get_ref());
+        if index.is_none() {
+            let names: Vec<&str> = tds.iter().map(|(n, _)| n.as_str()).collect();
+            self.error_at(
+                name.span(),
+                format!("no task definition named {:?}", name.get_ref()),
+                format!("define it under [[task_definitions]]; defined: {names:?}"),
+            );
+        }
+        index
     }
 
     fn build_lifecycle(&mut self, raw: &RawLifecycle) -> Lifecycle {

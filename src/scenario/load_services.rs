@@ -79,15 +79,7 @@ impl Cx<'_> {
 
     pub(super) fn build_service(&mut self, raw: &RawService, tds: &[(String, TaskDefinition)]) -> Option<ServiceSpec> {
         let name = raw.name.get_ref().clone();
-        let td_index = tds.iter().position(|(n, _)| n == raw.task_definition.get_ref());
-        if td_index.is_none() {
-            let names: Vec<&str> = tds.iter().map(|(n, _)| n.as_str()).collect();
-            self.error_at(
-                raw.task_definition.span(),
-                format!("no task definition named {:?}", raw.task_definition.get_ref()),
-                format!("define it under [[task_definitions]]; defined: {names:?}"),
-            );
-        }
+        let td_index = self.resolve_task_definition(&raw.task_definition, tds);
         let mut def = match &raw.file {
             Some(file) => {
                 let (p, t) = self.read_file(file)?;

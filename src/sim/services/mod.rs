@@ -3,6 +3,13 @@
 //! new revisions within minimumHealthyPercent / maximumPercent, trip the circuit breaker, and
 //! move tasks off DRAINING instances. Every decision comes from `ecs::scheduler`; this module
 //! keeps the state, carries the decisions out and writes ECS's service events.
+//!
+//! `deployments` (creating, completing, failing, rolling back), `daemon` (DAEMON services) and
+//! `rebalance` (AZ rebalancing) are the other parts of it.
+
+mod daemon;
+mod deployments;
+mod rebalance;
 
 use super::lifecycle::{recorder_source, NewTask};
 use super::recorder::{DeploymentRow, EventKind, ServiceMinuteRow};
@@ -202,127 +209,6 @@ impl World<'_> {
             }
         }
         self.request_evaluation(now, service);
-    }
-
-    /// Stage 1 counts tasks that stopped before RUNNING; stage 2 tasks stopped for failed
-    /// health checks (`for_health`), at the moment the scheduler stops them (spec §7.4).
-    fn count_for_circuit_breaker(&mut self, now: SimTime, service: u16, deployment: u32, for_health: bool) {
-        let s = &mut self.services[service as usize];
-        let Some(d) = s.deployments.get_mut(deployment as usize) else { return };
-        if d.status != DeploymentStatus::Primary || d.rollout != RolloutState::InProgress {
-            return;
-        }
-        let Some(breaker) = d.breaker.as_mut() else { return };
-        let record = if for_health { breaker.record_failed_health_check() } else { breaker.record_stopped_before_running() };
-        if record == Record::Tripped {
-            self.trip_circuit_breaker(now, service, deployment);
-        }
-    }
-
-    fn trip_circuit_breaker(&mut self, now: SimTime, service: u16, deployment: u32) {
-        let rollback = self.services[service as usize].config.circuit_breaker.as_ref().is_some_and(|c| c.rollback);
-        self.fail_deployment(now, service, deployment, "ECS deployment circuit breaker: tasks failed to start.", rollback);
-    }
-
-    /// The deployment is FAILED (circuit breaker or alarm); it launches no more tasks. With
-    /// `rollback`, a deployment of the last COMPLETED task definition starts.
-    fn fail_deployment(&mut self, now: SimTime, service: u16, deployment: u32, reason: &str, rollback: bool) {
-        let s = &mut self.services[service as usize];
-        let name = s.name.clone();
-        let d = &mut s.deployments[deployment as usize];
-        d.rollout = RolloutState::Failed;
-        d.finished_at = Some(now);
-        d.reason = reason.to_string();
-        self.recorder.event(
-            now,
-            EventKind::Deployment,
-            None,
-            recorder_source::service(service),
-            None,
-            "FAILED",
-            &format!("(service {name}) deployment ecs-svc/{deployment} failed: {reason}"),
-        );
-        if rollback {
-            let s = &self.services[service as usize];
-            if let Some(good) = s.deployments.iter().rposition(|d| d.rollout == RolloutState::Completed) {
-                let td = s.deployments[good].task_definition;
-                self.new_deployment(now, service, td, format!("rolling back to deployment ecs-svc/{good}: {reason}"));
-            }
-        }
-    }
-
-    /// CloudWatch-alarm failure detection (spec §7.5): a listed alarm in ALARM while the
-    /// PRIMARY deployment is in progress fails it (and rolls back when configured), unless an
-    /// alarm was already in ALARM when the deployment started. The bake time after the rollout
-    /// (derived from the alarms' periods) comes with the CloudWatch layer; until then it is 0.
-    fn check_deployment_alarms(&mut self, now: SimTime, service: u16) {
-        let s = &self.services[service as usize];
-        let Some(alarms) = s.config.alarms.as_ref().filter(|a| a.enable) else { return };
-        let Some(d) = s.deployments.last() else { return };
-        if d.rollout != RolloutState::InProgress || d.alarms_ignored || s.deployments.len() < 2 {
-            return;
-        }
-        let firing: Vec<&String> = alarms.alarm_names.iter().filter(|n| self.alarms_in_alarm.contains(*n)).collect();
-        if firing.is_empty() {
-            return;
-        }
-        let reason = format!("alarm(s) {} in ALARM", firing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
-        let rollback = alarms.rollback;
-        let deployment = (s.deployments.len() - 1) as u32;
-        self.fail_deployment(now, service, deployment, &reason, rollback);
-    }
-
-    /// Creates a PRIMARY deployment of `task_definition`; earlier ones become ACTIVE.
-    fn new_deployment(&mut self, now: SimTime, service: u16, task_definition: usize, why: String) {
-        let scenario = self.scenario;
-        let s = &mut self.services[service as usize];
-        for d in &mut s.deployments {
-            if d.status == DeploymentStatus::Primary {
-                d.status = DeploymentStatus::Active;
-                if d.rollout == RolloutState::InProgress {
-                    d.finished_at = Some(now);
-                    d.reason = "replaced by a newer deployment".into();
-                }
-            }
-        }
-        let breaker = s
-            .config
-            .circuit_breaker
-            .as_ref()
-            .filter(|c| c.enable)
-            .map(|_| CircuitBreaker::new(circuit_breaker::threshold(s.desired, &ThresholdConfig::default())));
-        s.deployments.push(Deployment {
-            task_definition,
-            status: DeploymentStatus::Primary,
-            rollout: RolloutState::InProgress,
-            reason: why.clone(),
-            created_at: now,
-            finished_at: None,
-            desired: s.desired,
-            breaker,
-            lowest_running: u32::MAX,
-            lowest_healthy: u32::MAX,
-            peak_in_flight: 0,
-            alarms_ignored: false,
-        });
-        s.throttle.reset();
-        s.steady = false;
-        let already = s.config.alarms.as_ref().is_some_and(|a| a.enable && a.alarm_names.iter().any(|n| self.alarms_in_alarm.contains(n)));
-        if let Some(d) = s.deployments.last_mut() {
-            d.alarms_ignored = already;
-        }
-        let id = s.deployments.len() - 1;
-        let name = s.name.clone();
-        let td = scenario.task_definitions[task_definition].family_revision();
-        self.recorder.event(
-            now,
-            EventKind::Deployment,
-            None,
-            recorder_source::service(service),
-            None,
-            "IN_PROGRESS",
-            &format!("(service {name}) deployment ecs-svc/{id} of {td} started: {why}"),
-        );
     }
 
     /// One evaluation of a service (spec §0, §5.2, §5.3, §7.2).
@@ -598,22 +484,7 @@ impl World<'_> {
             };
             let decision = placement::place(&self.cluster, &req, &mut self.placement_rng, false);
             match decision.outcome {
-                Outcome::Placed { instance } => {
-                    let delay = scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
-                    let new = NewTask {
-                        owner: Owner::Service(service),
-                        task_definition: td as u16,
-                        group: s.group,
-                        deployment,
-                        submitted_at: now,
-                        run_time: None,
-                        start_delay: delay,
-                    };
-                    let task = self.start_task(now, instance, new);
-                    self.services[idx].tasks.push(task);
-                    self.record(now, EventKind::Placed, task, "", "");
-                    started.push(task);
-                }
+                Outcome::Placed { instance } => started.push(self.start_service_task(now, service, instance, td, deployment, "")),
                 Outcome::Failed { reason, closest } => {
                     let name = self.services[idx].name.clone();
                     let tail = closest
@@ -638,69 +509,45 @@ impl World<'_> {
                 }
             }
         }
-        if !started.is_empty() {
-            let name = self.services[idx].name.clone();
-            let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
-            self.services[idx].last_problem.clear();
-            self.service_event(
-                now,
-                service,
-                format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")),
-            );
-        }
+        self.report_starts(now, service, &started);
     }
 
-    /// AZ rebalancing (spec §4.3): once the service is steady, if its task counts per zone (zones
-    /// with an ACTIVE instance) differ by more than one, start one task in the emptiest zone;
-    /// when it is healthy the service has one task too many, and scale-in (§4.1) stops one in
-    /// the fullest zone. Repeat until balanced. Only for services whose first strategy is AZ
-    /// spread (the default is).
-    fn rebalance_zones(&mut self, now: SimTime, service: u16, max_total: u32, in_flight: u32) {
-        let idx = service as usize;
-        let s = &self.services[idx];
-        let az = Strategy::service_default()[0].clone();
-        if !s.steady || s.rebalancing_task.is_some() || s.strategies.first() != Some(&az) || in_flight >= max_total {
+    /// Binds a placed task of the service and starts it.
+    fn start_service_task(
+        &mut self,
+        now: SimTime,
+        service: u16,
+        instance: crate::ecs::InstanceId,
+        td: usize,
+        deployment: u32,
+        detail: &str,
+    ) -> u32 {
+        let start_delay = self.scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
+        let group = self.services[service as usize].group;
+        let new = NewTask {
+            owner: Owner::Service(service),
+            task_definition: td as u16,
+            group,
+            deployment,
+            submitted_at: now,
+            run_time: None,
+            start_delay,
+        };
+        let task = self.start_task(now, instance, new);
+        self.services[service as usize].tasks.push(task);
+        self.record(now, EventKind::Placed, task, "", detail);
+        task
+    }
+
+    /// "service X has started N tasks: (task …)." (spec §5.4).
+    fn report_starts(&mut self, now: SimTime, service: u16, started: &[u32]) {
+        if started.is_empty() {
             return;
         }
-        let mut per_zone: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
-        for inst in self.cluster.instances.iter().filter(|i| i.is_placeable()) {
-            per_zone.entry(inst.availability_zone.clone()).or_insert(0);
-        }
-        for &t in &s.tasks {
-            let zone = &self.cluster.instance(self.tasks[t as usize].instance).availability_zone;
-            if let Some(n) = per_zone.get_mut(zone) {
-                *n += 1;
-            }
-        }
-        let (Some(min), Some(max)) = (per_zone.values().min().copied(), per_zone.values().max().copied()) else { return };
-        let name = s.name.clone();
-        if max - min <= 1 {
-            if s.rebalancing_in_progress {
-                self.services[idx].rebalancing_in_progress = false;
-                self.service_event(now, service, format!("service {name} is AZ balanced. AZ Rebalancing completed."));
-            }
-            return;
-        }
-        if !s.rebalancing_in_progress {
-            let counts: Vec<String> = per_zone.iter().map(|(z, n)| format!("{n} tasks in {z}")).collect();
-            self.services[idx].rebalancing_in_progress = true;
-            self.service_event(
-                now,
-                service,
-                format!("service {name} is not AZ balanced with {}. AZ Rebalancing in progress.", counts.join(", ")),
-            );
-        }
-        let Some((zone, _)) = per_zone.iter().find(|(_, n)| **n == min) else { return };
-        let zone = zone.clone();
-        let Ok(in_zone) = Constraint::parse("memberOf", Some(&format!("attribute:ecs.availability-zone == '{zone}'"))) else { return };
-        let before = self.services[idx].tasks.len();
-        self.launch_with(now, service, 1, Some(in_zone));
-        if self.services[idx].tasks.len() > before {
-            self.services[idx].rebalancing_task = self.services[idx].tasks.last().copied();
-        } else {
-            let name = self.services[idx].name.clone();
-            self.problem(now, service, format!("service {name} is unable to place a task in Availability Zone {zone} because no container instance met all of its requirements."));
-        }
+        let name = self.services[service as usize].name.clone();
+        let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
+        self.services[service as usize].last_problem.clear();
+        self.service_event(now, service, format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")));
     }
 
     /// A problem event, not repeated while the same problem persists (spec §5.4).
@@ -708,30 +555,6 @@ impl World<'_> {
         if self.services[service as usize].last_problem != message {
             self.services[service as usize].last_problem = message.clone();
             self.service_event(now, service, message);
-        }
-    }
-
-    fn complete_deployment(&mut self, now: SimTime, service: u16) {
-        let s = &mut self.services[service as usize];
-        let Some(primary) = s.deployments.last_mut() else { return };
-        if primary.rollout == RolloutState::InProgress {
-            primary.rollout = RolloutState::Completed;
-            primary.finished_at = Some(now);
-            primary.reason = "ECS deployment completed.".into();
-            let id = s.deployments.len() - 1;
-            for d in s.deployments.iter_mut().take(id) {
-                d.status = DeploymentStatus::Inactive;
-            }
-            let name = s.name.clone();
-            self.recorder.event(
-                now,
-                EventKind::Deployment,
-                None,
-                recorder_source::service(service),
-                None,
-                "COMPLETED",
-                &format!("(service {name}) deployment ecs-svc/{id} completed."),
-            );
         }
     }
 
@@ -757,136 +580,6 @@ impl World<'_> {
         }
     }
 
-    /// DAEMON (spec §5.3): one task per ACTIVE instance that satisfies the constraints; the
-    /// daemon on a DRAINING instance is stopped; a new revision replaces each daemon task
-    /// after the old one has stopped (maximumPercent 100).
-    fn reconcile_daemon(&mut self, now: SimTime, service: u16) {
-        let idx = service as usize;
-        let scenario = self.scenario;
-        let primary = self.services[idx].deployments.len().saturating_sub(1) as u32;
-        let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
-        let deleted = self.services[idx].deleted;
-        // Stop daemons on instances that are not ACTIVE, of old revisions, or of a deleted service.
-        let to_stop: Vec<u32> = self.services[idx]
-            .tasks
-            .iter()
-            .copied()
-            .filter(|&id| {
-                let t = &self.tasks[id as usize];
-                t.desired_running
-                    && (deleted || t.deployment != primary || self.cluster.instance(t.instance).status != InstanceStatus::Active)
-            })
-            .collect();
-        for id in to_stop {
-            self.stop_service_task(now, id);
-        }
-        if deleted {
-            self.services[idx].desired = 0;
-            return;
-        }
-        // The daemon's desired count is the number of ACTIVE instances meeting its constraints.
-        let eligibility = PlacementRequest {
-            reservation: &crate::ecs::task_def::Reservation::default(),
-            group: self.services[idx].group,
-            strategies: &[],
-            constraints: &self.services[idx].constraints,
-            requires_attributes: &[],
-            tie_break: scenario.tie_break,
-        };
-        let eligible = self
-            .cluster
-            .instances
-            .iter()
-            .filter(|i| {
-                filter::check(&self.cluster, i, &eligibility).is_ok()
-                    || self.services[idx]
-                        .tasks
-                        .iter()
-                        .any(|&t| self.tasks[t as usize].instance == i.id && self.tasks[t as usize].desired_running)
-            })
-            .count() as u32;
-        self.services[idx].desired = eligible;
-        if let Some(d) = self.services[idx].deployments.last_mut() {
-            d.desired = eligible;
-        }
-        let mut started = vec![];
-        for i in 0..self.cluster.instances.len() {
-            let inst = &self.cluster.instances[i];
-            if !inst.is_placeable() {
-                continue;
-            }
-            let occupied = self.services[idx].tasks.iter().any(|&id| self.tasks[id as usize].instance == inst.id);
-            if occupied {
-                continue;
-            }
-            let s = &self.services[idx];
-            let req = PlacementRequest {
-                reservation: &self.reservations[td],
-                group: s.group,
-                strategies: &[],
-                constraints: &s.constraints,
-                requires_attributes: &scenario.task_definitions[td].requires_attributes,
-                tie_break: scenario.tie_break,
-            };
-            match filter::check(&self.cluster, inst, &req) {
-                Ok(()) => {
-                    let instance = inst.id;
-                    let group = s.group;
-                    let delay = scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
-                    let new = NewTask {
-                        owner: Owner::Service(service),
-                        task_definition: td as u16,
-                        group,
-                        deployment: primary,
-                        submitted_at: now,
-                        run_time: None,
-                        start_delay: delay,
-                    };
-                    let task = self.start_task(now, instance, new);
-                    self.services[idx].tasks.push(task);
-                    self.record(now, EventKind::Placed, task, "", "daemon");
-                    started.push(task);
-                }
-                // A constraint the instance does not meet: no daemon belongs there.
-                Err(filter::Rejection::Constraint { .. }) => {}
-                Err(r) => {
-                    let name = s.name.clone();
-                    let id = inst.ec2_instance_id.clone();
-                    self.problem(now, service, format!("service {name} was unable to place a task because no container instance met all of its requirements. The closest matching container-instance {id} {}", r.closest_match_text()));
-                }
-            }
-        }
-        if !started.is_empty() {
-            let name = self.services[idx].name.clone();
-            let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
-            self.service_event(
-                now,
-                service,
-                format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")),
-            );
-        }
-        let old_alive = self.services[idx].tasks.iter().any(|&id| self.tasks[id as usize].deployment != primary);
-        let all_healthy = self.services[idx].tasks.iter().all(|&id| self.tasks[id as usize].healthy);
-        if !old_alive && all_healthy && started.is_empty() {
-            self.complete_deployment(now, service);
-        }
-    }
-
-    /// Lowest running and healthy counts and peak tasks of the PRIMARY deployment while it is
-    /// in progress (deployments.csv).
-    fn track_deployment(&mut self, now: SimTime, service: u16) {
-        let c = self.counts(service);
-        let s = &mut self.services[service as usize];
-        if let Some(d) = s.deployments.last_mut() {
-            // Including the evaluation that completes it (a rollback can complete at once).
-            if d.finished_at.is_none_or(|f| f == now) {
-                d.lowest_running = d.lowest_running.min(c.running);
-                d.lowest_healthy = d.lowest_healthy.min(c.healthy);
-                d.peak_in_flight = d.peak_in_flight.max(c.in_flight);
-            }
-        }
-    }
-
     /// One services.csv row per service at the end of a minute.
     pub(super) fn record_service_minute(&mut self, now: SimTime) {
         let minute = self.recorder.minute_index().saturating_sub(1);
@@ -909,31 +602,6 @@ impl World<'_> {
                 old_tasks: c.old,
                 deployments: s.deployments.iter().filter(|d| d.status != DeploymentStatus::Inactive).count() as u32,
             });
-        }
-    }
-
-    /// At the end of the run: deployment rows, and rows for tasks still alive.
-    pub(super) fn finish(&mut self) {
-        let scenario = self.scenario;
-        for s in &self.services {
-            for (id, d) in s.deployments.iter().enumerate() {
-                let superseded = d.status != DeploymentStatus::Primary && d.rollout == RolloutState::InProgress;
-                self.recorder.deployments.push(DeploymentRow {
-                    service: s.name.clone(),
-                    deployment: id as u32,
-                    task_definition: scenario.task_definitions[d.task_definition].family_revision(),
-                    started_s: d.created_at.as_secs_f64(),
-                    ended_s: d.finished_at.map(SimTime::as_secs_f64),
-                    duration_s: d.finished_at.map(|f| f.since(d.created_at).as_secs_f64()),
-                    outcome: if superseded { "SUPERSEDED".into() } else { d.rollout.as_str().into() },
-                    reason: d.reason.clone(),
-                    desired: d.desired,
-                    lowest_running: if d.lowest_running == u32::MAX { 0 } else { d.lowest_running },
-                    lowest_healthy: if d.lowest_healthy == u32::MAX { 0 } else { d.lowest_healthy },
-                    peak_tasks: d.peak_in_flight,
-                    failed_tasks: d.breaker.as_ref().map_or(0, |b| b.failed_tasks()),
-                });
-            }
         }
     }
 

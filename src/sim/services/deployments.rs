@@ -1,0 +1,192 @@
+//! Deployments of a service (spec §7): creating one (CreateService, UpdateService with a new
+//! revision, rollback), completing it, failing it through the circuit breaker (§7.4) or a
+//! CloudWatch alarm (§7.5), and what deployments.csv records about each.
+
+use super::*;
+
+impl World<'_> {
+    /// Stage 1 counts tasks that stopped before RUNNING; stage 2 tasks stopped for failed
+    /// health checks (`for_health`), at the moment the scheduler stops them (spec §7.4).
+    pub(super) fn count_for_circuit_breaker(&mut self, now: SimTime, service: u16, deployment: u32, for_health: bool) {
+        let s = &mut self.services[service as usize];
+        let Some(d) = s.deployments.get_mut(deployment as usize) else { return };
+        if d.status != DeploymentStatus::Primary || d.rollout != RolloutState::InProgress {
+            return;
+        }
+        let Some(breaker) = d.breaker.as_mut() else { return };
+        let record = if for_health { breaker.record_failed_health_check() } else { breaker.record_stopped_before_running() };
+        if record == Record::Tripped {
+            self.trip_circuit_breaker(now, service, deployment);
+        }
+    }
+
+    pub(super) fn trip_circuit_breaker(&mut self, now: SimTime, service: u16, deployment: u32) {
+        let rollback = self.services[service as usize].config.circuit_breaker.as_ref().is_some_and(|c| c.rollback);
+        self.fail_deployment(now, service, deployment, "ECS deployment circuit breaker: tasks failed to start.", rollback);
+    }
+
+    /// The deployment is FAILED (circuit breaker or alarm); it launches no more tasks. With
+    /// `rollback`, a deployment of the last COMPLETED task definition starts.
+    pub(super) fn fail_deployment(&mut self, now: SimTime, service: u16, deployment: u32, reason: &str, rollback: bool) {
+        let s = &mut self.services[service as usize];
+        let name = s.name.clone();
+        let d = &mut s.deployments[deployment as usize];
+        d.rollout = RolloutState::Failed;
+        d.finished_at = Some(now);
+        d.reason = reason.to_string();
+        self.recorder.event(
+            now,
+            EventKind::Deployment,
+            None,
+            recorder_source::service(service),
+            None,
+            "FAILED",
+            &format!("(service {name}) deployment ecs-svc/{deployment} failed: {reason}"),
+        );
+        if rollback {
+            let s = &self.services[service as usize];
+            if let Some(good) = s.deployments.iter().rposition(|d| d.rollout == RolloutState::Completed) {
+                let td = s.deployments[good].task_definition;
+                self.new_deployment(now, service, td, format!("rolling back to deployment ecs-svc/{good}: {reason}"));
+            }
+        }
+    }
+
+    /// CloudWatch-alarm failure detection (spec §7.5): a listed alarm in ALARM while the
+    /// PRIMARY deployment is in progress fails it (and rolls back when configured), unless an
+    /// alarm was already in ALARM when the deployment started. The bake time after the rollout
+    /// (derived from the alarms' periods) comes with the CloudWatch layer; until then it is 0.
+    pub(super) fn check_deployment_alarms(&mut self, now: SimTime, service: u16) {
+        let s = &self.services[service as usize];
+        let Some(alarms) = s.config.alarms.as_ref().filter(|a| a.enable) else { return };
+        let Some(d) = s.deployments.last() else { return };
+        if d.rollout != RolloutState::InProgress || d.alarms_ignored || s.deployments.len() < 2 {
+            return;
+        }
+        let firing: Vec<&String> = alarms.alarm_names.iter().filter(|n| self.alarms_in_alarm.contains(*n)).collect();
+        if firing.is_empty() {
+            return;
+        }
+        let reason = format!("alarm(s) {} in ALARM", firing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+        let rollback = alarms.rollback;
+        let deployment = (s.deployments.len() - 1) as u32;
+        self.fail_deployment(now, service, deployment, &reason, rollback);
+    }
+
+    /// Creates a PRIMARY deployment of `task_definition`; earlier ones become ACTIVE.
+    pub(super) fn new_deployment(&mut self, now: SimTime, service: u16, task_definition: usize, why: String) {
+        let scenario = self.scenario;
+        let s = &mut self.services[service as usize];
+        for d in &mut s.deployments {
+            if d.status == DeploymentStatus::Primary {
+                d.status = DeploymentStatus::Active;
+                if d.rollout == RolloutState::InProgress {
+                    d.finished_at = Some(now);
+                    d.reason = "replaced by a newer deployment".into();
+                }
+            }
+        }
+        let breaker = s
+            .config
+            .circuit_breaker
+            .as_ref()
+            .filter(|c| c.enable)
+            .map(|_| CircuitBreaker::new(circuit_breaker::threshold(s.desired, &ThresholdConfig::default())));
+        s.deployments.push(Deployment {
+            task_definition,
+            status: DeploymentStatus::Primary,
+            rollout: RolloutState::InProgress,
+            reason: why.clone(),
+            created_at: now,
+            finished_at: None,
+            desired: s.desired,
+            breaker,
+            lowest_running: u32::MAX,
+            lowest_healthy: u32::MAX,
+            peak_in_flight: 0,
+            alarms_ignored: false,
+        });
+        s.throttle.reset();
+        s.steady = false;
+        let already = s.config.alarms.as_ref().is_some_and(|a| a.enable && a.alarm_names.iter().any(|n| self.alarms_in_alarm.contains(n)));
+        if let Some(d) = s.deployments.last_mut() {
+            d.alarms_ignored = already;
+        }
+        let id = s.deployments.len() - 1;
+        let name = s.name.clone();
+        let td = scenario.task_definitions[task_definition].family_revision();
+        self.recorder.event(
+            now,
+            EventKind::Deployment,
+            None,
+            recorder_source::service(service),
+            None,
+            "IN_PROGRESS",
+            &format!("(service {name}) deployment ecs-svc/{id} of {td} started: {why}"),
+        );
+    }
+
+    pub(super) fn complete_deployment(&mut self, now: SimTime, service: u16) {
+        let s = &mut self.services[service as usize];
+        let Some(primary) = s.deployments.last_mut() else { return };
+        if primary.rollout == RolloutState::InProgress {
+            primary.rollout = RolloutState::Completed;
+            primary.finished_at = Some(now);
+            primary.reason = "ECS deployment completed.".into();
+            let id = s.deployments.len() - 1;
+            for d in s.deployments.iter_mut().take(id) {
+                d.status = DeploymentStatus::Inactive;
+            }
+            let name = s.name.clone();
+            self.recorder.event(
+                now,
+                EventKind::Deployment,
+                None,
+                recorder_source::service(service),
+                None,
+                "COMPLETED",
+                &format!("(service {name}) deployment ecs-svc/{id} completed."),
+            );
+        }
+    }
+
+    /// Lowest running and healthy counts and peak tasks of the PRIMARY deployment while it is
+    /// in progress (deployments.csv).
+    pub(super) fn track_deployment(&mut self, now: SimTime, service: u16) {
+        let c = self.counts(service);
+        let s = &mut self.services[service as usize];
+        if let Some(d) = s.deployments.last_mut() {
+            // Including the evaluation that completes it (a rollback can complete at once).
+            if d.finished_at.is_none_or(|f| f == now) {
+                d.lowest_running = d.lowest_running.min(c.running);
+                d.lowest_healthy = d.lowest_healthy.min(c.healthy);
+                d.peak_in_flight = d.peak_in_flight.max(c.in_flight);
+            }
+        }
+    }
+
+    /// At the end of the run: deployment rows, and rows for tasks still alive.
+    pub(in crate::sim) fn finish(&mut self) {
+        let scenario = self.scenario;
+        for s in &self.services {
+            for (id, d) in s.deployments.iter().enumerate() {
+                let superseded = d.status != DeploymentStatus::Primary && d.rollout == RolloutState::InProgress;
+                self.recorder.deployments.push(DeploymentRow {
+                    service: s.name.clone(),
+                    deployment: id as u32,
+                    task_definition: scenario.task_definitions[d.task_definition].family_revision(),
+                    started_s: d.created_at.as_secs_f64(),
+                    ended_s: d.finished_at.map(SimTime::as_secs_f64),
+                    duration_s: d.finished_at.map(|f| f.since(d.created_at).as_secs_f64()),
+                    outcome: if superseded { "SUPERSEDED".into() } else { d.rollout.as_str().into() },
+                    reason: d.reason.clone(),
+                    desired: d.desired,
+                    lowest_running: if d.lowest_running == u32::MAX { 0 } else { d.lowest_running },
+                    lowest_healthy: if d.lowest_healthy == u32::MAX { 0 } else { d.lowest_healthy },
+                    peak_tasks: d.peak_in_flight,
+                    failed_tasks: d.breaker.as_ref().map_or(0, |b| b.failed_tasks()),
+                });
+            }
+        }
+    }
+}
