@@ -45,7 +45,10 @@ impl World<'_> {
 
     /// Binds a placed task to `instance` and starts its lifecycle. Returns the task id.
     pub fn start_task(&mut self, now: SimTime, instance: InstanceId, new: NewTask) -> u32 {
-        debug_assert!(self.cluster.instance(instance).status == InstanceStatus::Active, "task placed on a non-ACTIVE instance");
+        if self.check {
+            let inst = self.cluster.instance(instance);
+            assert!(inst.status == InstanceStatus::Active, "task placed on {} instance {}", inst.status.as_str(), inst.ec2_instance_id);
+        }
         let reservation = &self.reservations[new.task_definition as usize];
         let binding = self.cluster.bind_task(instance, new.group, reservation);
         self.recorder.reserve(now, &self.cluster, instance, reservation, 1);
