@@ -5,6 +5,11 @@
 use super::*;
 
 impl World<'_> {
+    /// A deployment event in events.csv: its new state and ECS-style text.
+    fn deployment_event(&mut self, now: SimTime, service: u16, state: &str, text: &str) {
+        self.recorder.event(now, EventKind::Deployment, None, recorder_source::service(service), None, state, text);
+    }
+
     /// Stage 1 counts tasks that stopped before RUNNING; stage 2 tasks stopped for failed
     /// health checks (`for_health`), at the moment the scheduler stops them (spec §7.4).
     pub(super) fn count_for_circuit_breaker(&mut self, now: SimTime, service: u16, deployment: u32, for_health: bool) {
@@ -34,15 +39,7 @@ impl World<'_> {
         d.rollout = RolloutState::Failed;
         d.finished_at = Some(now);
         d.reason = reason.to_string();
-        self.recorder.event(
-            now,
-            EventKind::Deployment,
-            None,
-            recorder_source::service(service),
-            None,
-            "FAILED",
-            &format!("(service {name}) deployment ecs-svc/{deployment} failed: {reason}"),
-        );
+        self.deployment_event(now, service, "FAILED", &format!("(service {name}) deployment ecs-svc/{deployment} failed: {reason}"));
         if rollback {
             let s = &self.services[service as usize];
             if let Some(good) = s.deployments.iter().rposition(|d| d.rollout == RolloutState::Completed) {
@@ -115,15 +112,7 @@ impl World<'_> {
         let id = s.deployments.len() - 1;
         let name = s.name.clone();
         let td = scenario.task_definitions[task_definition].family_revision();
-        self.recorder.event(
-            now,
-            EventKind::Deployment,
-            None,
-            recorder_source::service(service),
-            None,
-            "IN_PROGRESS",
-            &format!("(service {name}) deployment ecs-svc/{id} of {td} started: {why}"),
-        );
+        self.deployment_event(now, service, "IN_PROGRESS", &format!("(service {name}) deployment ecs-svc/{id} of {td} started: {why}"));
     }
 
     pub(super) fn complete_deployment(&mut self, now: SimTime, service: u16) {
@@ -138,15 +127,7 @@ impl World<'_> {
                 d.status = DeploymentStatus::Inactive;
             }
             let name = s.name.clone();
-            self.recorder.event(
-                now,
-                EventKind::Deployment,
-                None,
-                recorder_source::service(service),
-                None,
-                "COMPLETED",
-                &format!("(service {name}) deployment ecs-svc/{id} completed."),
-            );
+            self.deployment_event(now, service, "COMPLETED", &format!("(service {name}) deployment ecs-svc/{id} completed."));
         }
     }
 
