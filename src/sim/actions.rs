@@ -182,9 +182,16 @@ impl World<'_> {
         }
     }
 
-    fn evaluate_all(&mut self, now: SimTime) {
-        for s in 0..self.services.len() {
-            self.request_evaluation(now, s as u16);
+    /// Every service re-evaluates; DAEMON services first, so that a daemon takes its place on
+    /// an instance before replica tasks can (spec §5.3: "the daemon task is the first task
+    /// launched on an instance").
+    pub(super) fn evaluate_all(&mut self, now: SimTime) {
+        for daemon_pass in [true, false] {
+            for s in 0..self.services.len() {
+                if (self.services[s].scheduling == crate::ecs::service::SchedulingStrategy::Daemon) == daemon_pass {
+                    self.request_evaluation(now, s as u16);
+                }
+            }
         }
     }
 }

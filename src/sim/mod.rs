@@ -221,9 +221,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
             Event::TaskTimer { task, generation, timer } => world.on_task_timer(now, task, generation, timer),
             Event::ServiceEvaluation { service } => world.on_service_evaluation(now, service),
             Event::SchedulerTick => {
-                for s in 0..world.services.len() {
-                    world.request_evaluation(now, s as u16);
-                }
+                world.evaluate_all(now);
                 world.queue.schedule(now + SCHEDULER_TICK, Event::SchedulerTick);
             }
             Event::Action { index } => world.on_action(now, index),

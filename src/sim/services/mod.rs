@@ -482,9 +482,10 @@ impl World<'_> {
                 requires_attributes: &scenario.task_definitions[td].requires_attributes,
                 tie_break: scenario.tie_break,
             };
-            let decision = placement::place(&self.cluster, &req, &mut self.placement_rng, false);
+            let decision = placement::place(&self.cluster, &req, &mut self.placement_rng, scenario.explain_placements);
+            let detail = decision.explanation.as_ref().map(|e| super::recorder::one_line(e, &self.cluster)).unwrap_or_default();
             match decision.outcome {
-                Outcome::Placed { instance } => started.push(self.start_service_task(now, service, instance, td, deployment, "")),
+                Outcome::Placed { instance } => started.push(self.start_service_task(now, service, instance, td, deployment, &detail)),
                 Outcome::Failed { reason, closest } => {
                     let name = self.services[idx].name.clone();
                     let tail = closest
