@@ -5,7 +5,8 @@
 //!   must be readable): RUNNING tasks solid, tasks in flight (placed, not stopped) dashed, the
 //!   service's total in flight black.
 //! - `gantt_chart`: one lane per instance, grouped by zone, each task a bar from placement to
-//!   stop (light while PENDING, solid while RUNNING), coloured by owner and deployment.
+//!   stop (light while PENDING, solid while RUNNING, mid-tone from the stop decision: deregistering and stopping), coloured by
+//!   owner and deployment.
 //!
 //! Same conventions as `chart`: the embedded DejaVu Sans, output bytes a pure function of the
 //! input, both files written atomically.
@@ -339,6 +340,8 @@ struct Bar {
     start: f64,
     /// Where RUNNING begins (`end` if never).
     running: f64,
+    /// Where the task was told to stop (deregistering, stopping); `end` if never.
+    stopping: f64,
     end: f64,
     color: usize,
     sublane: usize,
@@ -392,6 +395,7 @@ impl GanttFigure {
             bars.push(Bar {
                 start: clock.units(life.placed),
                 running: clock.units(life.running.unwrap_or(stop)),
+                stopping: clock.units(life.serving_until.unwrap_or(stop).min(stop)),
                 end: clock.units(stop),
                 color: color_of(r),
                 sublane: 0,
@@ -552,8 +556,10 @@ impl Picture for GanttFigure {
                 let end = b.end.max(b.start + min_width);
                 let running = b.running.min(end);
                 let pending = (running > b.start).then(|| Rectangle::new([(b.start, top), (running, bottom)], tint(color, 0.35).filled()));
-                let up = (end > running).then(|| Rectangle::new([(running, top), (end, bottom)], color.filled()));
-                pending.into_iter().chain(up)
+                let stopping = b.stopping.clamp(running, end);
+                let up = (stopping > running).then(|| Rectangle::new([(running, top), (stopping, bottom)], color.filled()));
+                let down = (end > stopping).then(|| Rectangle::new([(stopping, top), (end, bottom)], tint(color, 0.6).filled()));
+                pending.into_iter().chain(up).chain(down)
             });
             chart.draw_series(rects).map_err(err)?;
         }
@@ -593,7 +599,7 @@ impl Picture for GanttFigure {
         }
         ly += 40;
         legend.draw(&Text::new("Task state", (x0, ly), title_style)).map_err(err)?;
-        for (share, label) in [(0.35, "PENDING"), (1.0, "RUNNING")] {
+        for (share, label) in [(0.35, "PENDING"), (1.0, "RUNNING"), (0.6, "STOPPING")] {
             ly += 22;
             legend.draw(&Rectangle::new([(x0, ly - 7), (x0 + 32, ly + 7)], tint(PALETTE[0], share).filled())).map_err(err)?;
             legend.draw(&Text::new(label, (x0 + 42, ly), label_style.clone())).map_err(err)?;
