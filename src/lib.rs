@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod ecs;
+pub mod elb;
 pub mod engine;
 pub mod report;
 pub mod scenario;

@@ -1,0 +1,41 @@
+//! Request-queueing throughput of the ELB core (`ecsim::elb::bench_model`).
+//!
+//! 100 targets with one worker each, exponential service (mean 10 ms), Poisson arrivals at
+//! ρ = 0.8 (8,000 requests/s), round robin; one iteration runs 1,000,000 requests (2,000,000
+//! heap events: arrival and completion). Throughput is in events per second.
+//!
+//! `cargo bench --bench elb -- --test` runs one small iteration.
+
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use ecsim::elb::bench_model::{run, Algorithm, ModelConfig};
+use ecsim::engine::Span;
+use ecsim::workload::distribution::Distribution;
+use std::hint::black_box;
+use std::time::Duration;
+
+fn config(requests: u64) -> ModelConfig {
+    ModelConfig {
+        targets: 100,
+        concurrency: 1,
+        arrival_rate: 0.8 * 100.0 / 0.010,
+        service: Distribution::Exponential { mean: Span::from_millis(10) },
+        algorithm: Algorithm::RoundRobin,
+        queue_limit: None,
+        requests,
+        warmup: 0,
+        seed: 1,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let requests = if std::env::args().any(|a| a == "--test") { 10_000 } else { 1_000_000 };
+    let cfg = config(requests);
+    let mut group = c.benchmark_group("elb");
+    group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(2 * requests));
+    group.bench_function("round_robin_100_targets_rho_0.8", |b| b.iter(|| black_box(run(black_box(&cfg)).events)));
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

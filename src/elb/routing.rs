@@ -1,0 +1,195 @@
+//! Choosing a target for a request (spec §9.3, step 4).
+//!
+//! Each algorithm picks from a slice of eligible target indices (the caller keeps that slice up
+//! to date as targets become healthy, drain or leave) and returns `None` only when the slice is
+//! empty (the ALB then answers 503). Nothing is allocated per request; random choices draw from
+//! the stream the caller passes (the simulator's `alb-route`).
+//!
+//! * [`RoundRobin`]: one cursor cycling over the eligible slice in order.
+//! * [`Random`]: uniform over the slice.
+//! * [`LeastOutstanding`]: fewest in-flight requests; ties go to the earliest entry of the slice
+//!   (deterministic and O(1) extra; the spec's random tie-break is left for the wiring step).
+//! * [`WeightedRandom`]: probability ∝ weight (two passes over the slice, no allocation).
+
+use super::target::Target;
+use crate::engine::StreamRng;
+use rand::Rng;
+
+/// Round robin: a cursor over the eligible slice.
+#[derive(Debug, Clone, Default)]
+pub struct RoundRobin {
+    cursor: usize,
+}
+
+impl RoundRobin {
+    pub fn new() -> Self {
+        RoundRobin { cursor: 0 }
+    }
+
+    /// The next eligible target. If the slice shrank, the cursor wraps.
+    #[inline]
+    pub fn pick(&mut self, eligible: &[u32]) -> Option<u32> {
+        if eligible.is_empty() {
+            return None;
+        }
+        if self.cursor >= eligible.len() {
+            self.cursor = 0;
+        }
+        let chosen = eligible[self.cursor];
+        self.cursor += 1;
+        Some(chosen)
+    }
+}
+
+/// Uniform random choice.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Random;
+
+impl Random {
+    #[inline]
+    pub fn pick(eligible: &[u32], rng: &mut StreamRng) -> Option<u32> {
+        match eligible.len() {
+            0 => None,
+            1 => Some(eligible[0]),
+            n => Some(eligible[rng.gen_range(0..n)]),
+        }
+    }
+}
+
+/// Least outstanding requests (busy + queued), ties to the earliest entry of the slice.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LeastOutstanding;
+
+impl LeastOutstanding {
+    #[inline]
+    pub fn pick(eligible: &[u32], targets: &[Target]) -> Option<u32> {
+        let mut best: Option<(u32, u32)> = None;
+        for &i in eligible {
+            let load = targets[i as usize].outstanding();
+            if best.is_none_or(|(_, b)| load < b) {
+                best = Some((i, load));
+                if load == 0 {
+                    break;
+                }
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+}
+
+/// Weighted random: probability ∝ `weights[target]` (weights ≤ 0 or NaN never chosen, unless
+/// every weight is, in which case the choice is uniform).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WeightedRandom;
+
+impl WeightedRandom {
+    #[inline]
+    pub fn pick(eligible: &[u32], weights: &[f64], rng: &mut StreamRng) -> Option<u32> {
+        let weight = |i: u32| {
+            let w = weights[i as usize];
+            if w > 0.0 {
+                w
+            } else {
+                0.0
+            }
+        };
+        let total: f64 = eligible.iter().map(|&i| weight(i)).sum();
+        if total <= 0.0 || !total.is_finite() {
+            return Random::pick(eligible, rng);
+        }
+        let mut x = rng.gen::<f64>() * total;
+        let mut last_positive = None;
+        for &i in eligible {
+            let w = weight(i);
+            if w > 0.0 {
+                if x < w {
+                    return Some(i);
+                }
+                x -= w;
+                last_positive = Some(i);
+            }
+        }
+        // Rounding left x just above the last weight.
+        last_positive
+    }
+}
+
+/// The algorithm of a target group, with its state.
+#[derive(Debug, Clone)]
+pub enum Router {
+    RoundRobin(RoundRobin),
+    Random,
+    LeastOutstanding,
+    /// Weights indexed by target number.
+    WeightedRandom(Vec<f64>),
+}
+
+impl Router {
+    /// One choice among `eligible`, looking at `targets` for least-outstanding-requests.
+    #[inline]
+    pub fn pick(&mut self, eligible: &[u32], targets: &[Target], rng: &mut StreamRng) -> Option<u32> {
+        match self {
+            Router::RoundRobin(rr) => rr.pick(eligible),
+            Router::Random => Random::pick(eligible, rng),
+            Router::LeastOutstanding => LeastOutstanding::pick(eligible, targets),
+            Router::WeightedRandom(weights) => WeightedRandom::pick(eligible, weights, rng),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{SimTime, Span, Streams};
+    use crate::workload::distribution::Distribution;
+
+    #[test]
+    fn round_robin_cycles_and_wraps_when_the_set_shrinks() {
+        let mut rr = RoundRobin::new();
+        let picks: Vec<u32> = (0..5).filter_map(|_| rr.pick(&[3, 5, 7])).collect();
+        assert_eq!(picks, vec![3, 5, 7, 3, 5]);
+        assert_eq!(rr.pick(&[3]), Some(3));
+        assert_eq!(rr.pick(&[]), None);
+    }
+
+    #[test]
+    fn random_is_uniform_enough() {
+        let mut rng = Streams::new(7).get("alb-route");
+        let mut hits = [0u32; 4];
+        for _ in 0..40_000 {
+            hits[Random::pick(&[0, 1, 2, 3], &mut rng).unwrap() as usize] += 1;
+        }
+        // Binomial(40000, 1/4): sd ≈ 87; 5 sd = 435.
+        assert!(hits.iter().all(|&h| h.abs_diff(10_000) < 435), "{hits:?}");
+        assert_eq!(Random::pick(&[], &mut rng), None);
+    }
+
+    #[test]
+    fn least_outstanding_takes_the_fewest_in_flight_ties_to_the_first() {
+        let mut rng = Streams::new(1).get("svc");
+        let service = Distribution::Constant { value: Span::from_secs(1) };
+        let mut targets: Vec<Target> = (0..3).map(|_| Target::new(1, None, service.clone())).collect();
+        targets[0].arrive(SimTime::ZERO, &mut rng);
+        targets[0].arrive(SimTime::ZERO, &mut rng);
+        targets[1].arrive(SimTime::ZERO, &mut rng);
+        targets[2].arrive(SimTime::ZERO, &mut rng);
+        assert_eq!(LeastOutstanding::pick(&[0, 1, 2], &targets), Some(1));
+        assert_eq!(LeastOutstanding::pick(&[2, 1], &targets), Some(2));
+        assert_eq!(LeastOutstanding::pick(&[0], &targets), Some(0));
+        assert_eq!(LeastOutstanding::pick(&[], &targets), None);
+    }
+
+    #[test]
+    fn weighted_random_follows_the_weights() {
+        let mut rng = Streams::new(7).get("alb-route");
+        let weights = [1.0, 3.0, 0.0, -1.0];
+        let mut hits = [0u32; 4];
+        for _ in 0..40_000 {
+            hits[WeightedRandom::pick(&[0, 1, 2, 3], &weights, &mut rng).unwrap() as usize] += 1;
+        }
+        // Binomial(40000, 1/4): sd ≈ 87; 5 sd = 435.
+        assert!(hits[0].abs_diff(10_000) < 435 && hits[2] == 0 && hits[3] == 0, "{hits:?}");
+        // All weights zero: uniform.
+        assert!(WeightedRandom::pick(&[2, 3], &weights, &mut rng).is_some());
+    }
+}
