@@ -34,6 +34,17 @@ pub const GANTT_MAX_INSTANCES: usize = 40;
 const SECONDS_AXIS_MAX_S: f64 = 30.0 * 60.0;
 const MINUTES_AXIS_MAX_S: f64 = 3.0 * 3600.0;
 const LEGEND_WIDTH: u32 = 260;
+
+/// The layout both figures share: a white page, the title, then the plot with the legend
+/// column on its right.
+type Areas<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
+fn frame<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> Result<Areas<DB>, String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let body = root.margin(8, 0, 0, 0).titled(title, (FONT, 26)).map_err(err)?;
+    let (w, _) = body.dim_in_pixel();
+    Ok(body.split_horizontally(w.saturating_sub(LEGEND_WIDTH)))
+}
 const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
 const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
 
@@ -234,10 +245,7 @@ impl Picture for RevisionsFigure {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&WHITE).map_err(err)?;
-        let body = root.margin(8, 0, 0, 0).titled(&self.title, (FONT, 26)).map_err(err)?;
-        let (w, _) = body.dim_in_pixel();
-        let (plot, legend) = body.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let (plot, legend) = frame(root, &self.title)?;
 
         let mut chart = ChartBuilder::on(&plot)
             .margin(12)
@@ -502,10 +510,7 @@ impl Picture for GanttFigure {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&WHITE).map_err(err)?;
-        let body = root.margin(8, 0, 0, 0).titled(&self.title, (FONT, 26)).map_err(err)?;
-        let (w, _) = body.dim_in_pixel();
-        let (plot, legend) = body.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let (plot, legend) = frame(root, &self.title)?;
 
         // y is layout pixels from the top of the lanes, drawn downwards.
         let mut chart = ChartBuilder::on(&plot)

@@ -51,7 +51,7 @@ impl World<'_> {
         }
         let reservation = &self.reservations[new.task_definition as usize];
         let binding = self.cluster.bind_task(instance, new.group, reservation);
-        self.recorder.reserve(now, &self.cluster, instance, reservation, 1);
+        self.recorder.reserve(now, instance, reservation, 1);
         let attach = if reservation.enis > 0 { self.scenario.lifecycle.awsvpc_attach } else { Span::ZERO };
         self.instance_changed(instance);
         let task = self.tasks.len() as u32;
@@ -250,7 +250,7 @@ impl World<'_> {
         } else {
             self.cluster.release_task(instance, group, reservation, &binding, was_running);
         }
-        self.recorder.reserve(now, &self.cluster, instance, reservation, -1);
+        self.recorder.reserve(now, instance, reservation, -1);
         self.instance_changed(instance);
         let code = self.tasks[task as usize].stop_code.map_or("", StopCode::as_str);
         self.record(now, EventKind::Stopped, task, code, "");

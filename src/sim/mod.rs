@@ -120,6 +120,8 @@ pub struct World<'s> {
     pub tasks: Vec<Task>,
     /// What one task of each task definition reserves.
     pub reservations: Vec<Reservation>,
+    /// The task shapes of the workloads and services (for the stranded-capacity measure).
+    shapes: Vec<Reservation>,
     pub workloads: Vec<WorkloadState>,
     pub services: Vec<ServiceState>,
     pub placement_rng: StreamRng,
@@ -183,6 +185,13 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         cluster,
         tasks: Vec::new(),
         reservations: scenario.task_definitions.iter().map(|td| td.reservation()).collect(),
+        shapes: scenario
+            .workloads
+            .iter()
+            .map(|w| w.task_definition)
+            .chain(scenario.services.iter().map(|s| s.task_definition))
+            .map(|td| scenario.task_definitions[td].reservation())
+            .collect(),
         workloads,
         services,
         placement_rng: streams.get("placement"),
@@ -251,16 +260,8 @@ impl World<'_> {
         }
     }
 
-    /// Task shapes of the workloads (for the stranded-capacity measure).
-    fn workload_shapes(&self) -> Vec<Reservation> {
-        let mut shapes: Vec<Reservation> = self.scenario.workloads.iter().map(|w| self.reservations[w.task_definition].clone()).collect();
-        shapes.extend(self.scenario.services.iter().map(|s| self.reservations[s.task_definition].clone()));
-        shapes
-    }
-
     fn minute_ended(&mut self, now: SimTime) {
-        let shapes = self.workload_shapes();
-        if self.recorder.minute_ended(now, &self.cluster, &shapes) {
+        if self.recorder.minute_ended(now, &self.cluster, &self.shapes) {
             self.record_service_minute(now);
         }
     }

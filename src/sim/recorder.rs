@@ -274,7 +274,7 @@ impl Recorder {
     }
 
     /// A task's reservation was bound (`sign` = 1) or released (−1) on `instance`.
-    pub fn reserve(&mut self, now: SimTime, _cluster: &Cluster, instance: InstanceId, r: &Reservation, sign: i64) {
+    pub fn reserve(&mut self, now: SimTime, instance: InstanceId, r: &Reservation, sign: i64) {
         let z = &mut self.zones[self.zone_of[instance.index()]];
         let now_us = now.as_micros();
         z.cpu.set(now_us, (z.cpu.value as i64 + sign * r.cpu_units as i64).max(0) as u64);
