@@ -11,6 +11,7 @@
 //! event; nothing is allocated per request.
 
 pub mod bench_model;
+pub mod config;
 pub mod histogram;
 pub mod routing;
 pub mod target;

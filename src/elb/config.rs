@@ -1,0 +1,201 @@
+//! The load balancer as configured (spec §9.1): load balancers, listeners, rules and target
+//! groups, validated plain data. Built by the scenario loader from TOML or from the ELBv2 API
+//! JSON shapes (`scenario::elbv2_json`); read by the simulation.
+//!
+//! Target groups are referred to by index into [`ElbConfig::target_groups`]; the loader resolves
+//! names and ARNs and reports an unknown one with its location.
+
+use crate::engine::Span;
+
+/// Every load balancer and target group of a scenario.
+#[derive(Debug, Clone, Default)]
+pub struct ElbConfig {
+    pub load_balancers: Vec<LoadBalancerConfig>,
+    pub target_groups: Vec<TargetGroupConfig>,
+}
+
+/// An Application Load Balancer.
+#[derive(Debug, Clone)]
+pub struct LoadBalancerConfig {
+    pub name: String,
+    /// Enabled Availability Zones (its subnets); the loader fills in the cluster's zones when
+    /// the scenario names none.
+    pub zones: Vec<String>,
+    /// `idle_timeout.timeout_seconds` (default 60 s): a request not answered within it gets a 504.
+    pub idle_timeout: Span,
+    pub listeners: Vec<ListenerConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerProtocol {
+    Http,
+    Https,
+}
+
+/// A listener: a port, its rules in ascending priority, and the default action.
+#[derive(Debug, Clone)]
+pub struct ListenerConfig {
+    pub port: u16,
+    pub protocol: ListenerProtocol,
+    /// Non-default rules, sorted by ascending `priority` (priorities are unique per listener).
+    pub rules: Vec<RuleConfig>,
+    pub default_action: RuleAction,
+}
+
+/// A listener rule (spec §9.2): all conditions must match (AND); each condition's values are
+/// alternatives (OR).
+#[derive(Debug, Clone)]
+pub struct RuleConfig {
+    /// 1–50000; lower is evaluated first.
+    pub priority: u32,
+    pub conditions: Vec<Condition>,
+    pub action: RuleAction,
+}
+
+/// One rule condition. Patterns use `*` (0+ characters) and `?` (exactly one), whole string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// Case-insensitive match of the Host header (without port).
+    HostHeader(Vec<String>),
+    /// Case-sensitive match of the path (without the query string).
+    PathPattern(Vec<String>),
+    /// Exact, case-sensitive method names (`GET`, `POST`, …).
+    HttpRequestMethod(Vec<String>),
+    /// A named header (name case-insensitive), value patterns case-insensitive.
+    HttpHeader { name: String, values: Vec<String> },
+    /// Key/value pairs of the query string; a `None` key matches any key. Case-insensitive.
+    QueryString(Vec<(Option<String>, String)>),
+    /// Client address CIDR blocks (`10.0.0.0/8`); IPv4 only.
+    SourceIp(Vec<String>),
+}
+
+/// The terminal action of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleAction {
+    /// Forward to one or more target groups; weights 0–999, split in proportion (§9.2 step 4).
+    Forward(Vec<WeightedTargetGroup>),
+    /// The ALB answers itself with this status code (not counted as a 5xx of the targets).
+    FixedResponse { status_code: u16 },
+    /// The ALB answers with a redirect (`HTTP_301` / `HTTP_302`).
+    Redirect { status_code: u16 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeightedTargetGroup {
+    /// Index into [`ElbConfig::target_groups`].
+    pub target_group: usize,
+    pub weight: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetType {
+    /// `(instanceId, hostPort)`: bridge and host network modes (dynamic host ports allowed).
+    Instance,
+    /// `(taskEniIp, containerPort)`: awsvpc and Fargate.
+    Ip,
+}
+
+/// `load_balancing.algorithm.type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    RoundRobin,
+    LeastOutstandingRequests,
+    WeightedRandom,
+}
+
+/// What makes a target `initial` → `healthy` (spec §9.4, §15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitialHealthyChecks {
+    /// One successful check (the ALB guide: "must pass one health check").
+    One,
+    /// `HealthyThresholdCount` consecutive successes (the ECS best-practices reading).
+    Threshold,
+}
+
+/// `Matcher.HttpCode`: a list of codes and ranges ("200,202", "200-299").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matcher {
+    /// Inclusive ranges; a single code is `(c, c)`.
+    pub ranges: Vec<(u16, u16)>,
+}
+
+impl Matcher {
+    pub fn matches(&self, status: u16) -> bool {
+        self.ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&status))
+    }
+}
+
+impl Default for Matcher {
+    fn default() -> Self {
+        Matcher { ranges: vec![(200, 200)] }
+    }
+}
+
+/// A target group's health check (spec §9.1 defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheckConfig {
+    pub path: String,
+    /// `HealthCheckIntervalSeconds` (30 s; 5–300).
+    pub interval: Span,
+    /// `HealthCheckTimeoutSeconds` (5 s; 2–120); must be below the interval.
+    pub timeout: Span,
+    /// `HealthyThresholdCount` (5; 2–10).
+    pub healthy_threshold: u32,
+    /// `UnhealthyThresholdCount` (2; 2–10).
+    pub unhealthy_threshold: u32,
+    pub matcher: Matcher,
+    pub initial_healthy_checks: InitialHealthyChecks,
+}
+
+impl Default for HealthCheckConfig {
+    fn default() -> Self {
+        HealthCheckConfig {
+            path: "/".into(),
+            interval: Span::from_secs(30),
+            timeout: Span::from_secs(5),
+            healthy_threshold: 5,
+            unhealthy_threshold: 2,
+            matcher: Matcher::default(),
+            initial_healthy_checks: InitialHealthyChecks::One,
+        }
+    }
+}
+
+/// A target group (spec §9.1).
+#[derive(Debug, Clone)]
+pub struct TargetGroupConfig {
+    pub name: String,
+    /// The ARN users refer to it by (generated from the name when not given).
+    pub arn: String,
+    pub target_type: TargetType,
+    pub port: u16,
+    pub health_check: HealthCheckConfig,
+    /// `deregistration_delay.timeout_seconds` (300 s; 0–3600).
+    pub deregistration_delay: Span,
+    pub algorithm: Algorithm,
+    /// `load_balancing.cross_zone.enabled`: `None` = use the load balancer's (on).
+    pub cross_zone: Option<bool>,
+    /// `slow_start.duration_seconds` (0 = off; 30–900).
+    pub slow_start: Span,
+    /// `target_group_health.unhealthy_state_routing.minimum_healthy_targets.count` (1): below
+    /// this many healthy targets the group fails open (§9.3 step 2).
+    pub min_healthy_targets: u32,
+}
+
+impl TargetGroupConfig {
+    /// A target group with the ELBv2 defaults.
+    pub fn with_defaults(name: &str) -> Self {
+        TargetGroupConfig {
+            name: name.to_string(),
+            arn: format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{name}/0000000000000000"),
+            target_type: TargetType::Instance,
+            port: 80,
+            health_check: HealthCheckConfig::default(),
+            deregistration_delay: Span::from_secs(300),
+            algorithm: Algorithm::RoundRobin,
+            cross_zone: None,
+            slow_start: Span::ZERO,
+            min_healthy_targets: 1,
+        }
+    }
+}
