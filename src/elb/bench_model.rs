@@ -123,7 +123,7 @@ pub fn run(config: &ModelConfig) -> ModelResult {
                     queue.schedule(SimTime((next_arrival_us.round() as u64).max(now.as_micros())), Event::Arrival);
                 }
                 let Some(target) = router.pick(&eligible, &targets, &mut route_rng) else { continue };
-                match targets[target as usize].arrive(now, &mut service_rng) {
+                match targets[target as usize].arrive(now, 0, &mut service_rng) {
                     Arrival::StartedService { worker, done_at } => queue.schedule(done_at, Event::Completion { target, worker }),
                     Arrival::Queued => waited += measured as u64,
                     Arrival::Rejected => {

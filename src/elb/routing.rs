@@ -7,8 +7,9 @@
 //!
 //! * [`RoundRobin`]: one cursor cycling over the eligible slice in order.
 //! * [`Random`]: uniform over the slice.
-//! * [`LeastOutstanding`]: fewest in-flight requests; ties go to the earliest entry of the slice
-//!   (deterministic and O(1) extra; the spec's random tie-break is left for the wiring step).
+//! * [`LeastOutstanding`]: fewest in-flight requests; ties are broken uniformly at random (spec
+//!   §9.3 [INF], stream `alb-route`) by reservoir sampling in the same pass: no allocation, and a
+//!   draw only when a tie is met.
 //! * [`WeightedRandom`]: probability ∝ weight (two passes over the slice, no allocation).
 
 use super::target::Target;
@@ -56,20 +57,30 @@ impl Random {
     }
 }
 
-/// Least outstanding requests (busy + queued), ties to the earliest entry of the slice.
+/// Least outstanding requests (busy + queued), ties uniformly at random.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LeastOutstanding;
 
 impl LeastOutstanding {
+    /// One pass: keep the least-loaded target seen; the k-th target tying with it replaces it with
+    /// probability 1/k (reservoir sampling), so each tied target is chosen with equal probability.
     #[inline]
-    pub fn pick(eligible: &[u32], targets: &[Target]) -> Option<u32> {
+    pub fn pick(eligible: &[u32], targets: &[Target], rng: &mut StreamRng) -> Option<u32> {
         let mut best: Option<(u32, u32)> = None;
+        let mut ties = 0u32;
         for &i in eligible {
             let load = targets[i as usize].outstanding();
-            if best.is_none_or(|(_, b)| load < b) {
-                best = Some((i, load));
-                if load == 0 {
-                    break;
+            match best {
+                Some((_, b)) if load > b => {}
+                Some((_, b)) if load == b => {
+                    ties += 1;
+                    if rng.gen_range(0..ties) == 0 {
+                        best = Some((i, load));
+                    }
+                }
+                _ => {
+                    best = Some((i, load));
+                    ties = 1;
                 }
             }
         }
@@ -131,7 +142,7 @@ impl Router {
         match self {
             Router::RoundRobin(rr) => rr.pick(eligible),
             Router::Random => Random::pick(eligible, rng),
-            Router::LeastOutstanding => LeastOutstanding::pick(eligible, targets),
+            Router::LeastOutstanding => LeastOutstanding::pick(eligible, targets, rng),
             Router::WeightedRandom(weights) => WeightedRandom::pick(eligible, weights, rng),
         }
     }
@@ -165,18 +176,22 @@ mod tests {
     }
 
     #[test]
-    fn least_outstanding_takes_the_fewest_in_flight_ties_to_the_first() {
+    fn least_outstanding_takes_the_fewest_in_flight_and_breaks_ties_at_random() {
         let mut rng = Streams::new(1).get("svc");
+        let mut route = Streams::new(1).get("alb-route");
         let service = Distribution::Constant { value: Span::from_secs(1) };
         let mut targets: Vec<Target> = (0..3).map(|_| Target::new(1, None, service.clone())).collect();
-        targets[0].arrive(SimTime::ZERO, &mut rng);
-        targets[0].arrive(SimTime::ZERO, &mut rng);
-        targets[1].arrive(SimTime::ZERO, &mut rng);
-        targets[2].arrive(SimTime::ZERO, &mut rng);
-        assert_eq!(LeastOutstanding::pick(&[0, 1, 2], &targets), Some(1));
-        assert_eq!(LeastOutstanding::pick(&[2, 1], &targets), Some(2));
-        assert_eq!(LeastOutstanding::pick(&[0], &targets), Some(0));
-        assert_eq!(LeastOutstanding::pick(&[], &targets), None);
+        targets[0].arrive(SimTime::ZERO, 0, &mut rng);
+        targets[0].arrive(SimTime::ZERO, 0, &mut rng);
+        targets[1].arrive(SimTime::ZERO, 0, &mut rng);
+        targets[2].arrive(SimTime::ZERO, 0, &mut rng);
+        assert_eq!(LeastOutstanding::pick(&[0, 1, 2], &targets, &mut route).map(|i| i != 0), Some(true));
+        assert_eq!(LeastOutstanding::pick(&[0], &targets, &mut route), Some(0));
+        assert_eq!(LeastOutstanding::pick(&[], &targets, &mut route), None);
+        // Targets 1 and 2 tie at one in flight: each wins about half of 20,000 picks
+        // (binomial sd ≈ 71; 5 sd = 354).
+        let wins_1 = (0..20_000).filter(|_| LeastOutstanding::pick(&[0, 1, 2], &targets, &mut route) == Some(1)).count();
+        assert!(wins_1.abs_diff(10_000) < 354, "{wins_1}");
     }
 
     #[test]
