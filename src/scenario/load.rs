@@ -96,8 +96,9 @@ impl Cx<'_> {
         let workloads: Vec<Workload> = raw.workload.iter().filter_map(|w| self.build_workload(w, &task_definitions)).collect();
         let lifecycle = self.build_lifecycle(&raw.lifecycle);
         let variants = raw.variants.iter().filter_map(|v| self.build_variant(v)).collect();
-        let behaviours = raw.task_definitions.iter().map(|t| self.build_behaviour(&t.behaviour)).collect();
-        let services: Vec<ServiceSpec> = raw.services.iter().filter_map(|s| self.build_service(s, &task_definitions)).collect();
+        let behaviours = raw.task_definitions.iter().map(|t| self.build_behaviour(&t.behaviour, t.serving.as_ref())).collect();
+        let elb = crate::elb::config::ElbConfig::default();
+        let services: Vec<ServiceSpec> = raw.services.iter().filter_map(|s| self.build_service(s, &task_definitions, &elb)).collect();
         for (i, s) in services.iter().enumerate() {
             if services[..i].iter().any(|o| o.definition.service_name == s.definition.service_name) {
                 let span = raw.services[i].name.span();
@@ -145,6 +146,7 @@ impl Cx<'_> {
             behaviours,
             services,
             actions,
+            elb,
             warnings: Diagnostics::default(),
         })
     }

@@ -7,7 +7,8 @@ use super::diagnostic::{line_col, Diagnostic};
 use super::ecs_json;
 use super::load::Cx;
 use super::toml_model::*;
-use super::{Action, ActionKind, Behaviour, ServiceSpec};
+use super::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec, ServiceTargetGroup, Serving};
+use crate::elb::config::ElbConfig;
 use crate::ecs::instance_types;
 use crate::ecs::placement::rules::MAX_STRATEGIES;
 use crate::ecs::service::{CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, SchedulingStrategy, ServiceDefinition};
@@ -17,7 +18,7 @@ use crate::workload::Distribution;
 use toml::Spanned;
 
 impl Cx<'_> {
-    pub(super) fn build_behaviour(&mut self, raw: &RawBehaviour) -> Behaviour {
+    pub(super) fn build_behaviour(&mut self, raw: &RawBehaviour, serving: Option<&Spanned<RawServing>>) -> Behaviour {
         let container_unhealthy = match raw.container_health.as_ref().map(|h| (h.get_ref().as_str(), h.span())) {
             None | Some(("healthy", _)) => false,
             Some(("unhealthy", _)) => true,
@@ -31,12 +32,106 @@ impl Cx<'_> {
                 self.error_at(d.span(), m, "fix the crash_after distribution");
             }
         }
+        let target_health = match raw.target_health.as_ref().map(|h| (h.get_ref().as_str(), h.span())) {
+            None | Some(("healthy", _)) => HealthAnswer::Healthy,
+            Some(("error", _)) => HealthAnswer::Error,
+            Some(("hang", _)) => HealthAnswer::Hang,
+            Some((other, span)) => {
+                self.error_at(span, format!("target_health {other:?} is not known"), "use \"healthy\", \"error\" or \"hang\"");
+                HealthAnswer::Healthy
+            }
+        };
+        let error_fraction = match &raw.error_fraction {
+            Some(f) if !(0.0..=1.0).contains(f.get_ref()) => {
+                self.error_at(f.span(), format!("error_fraction {} is outside 0–1", f.get_ref()), "give the fraction of requests that fail, e.g. 0.05");
+                0.0
+            }
+            Some(f) => *f.get_ref(),
+            None => 0.0,
+        };
         Behaviour {
             fails_to_start_after: raw.fails_to_start_after,
             crash_after: raw.crash_after.as_ref().map(|d| d.get_ref().clone()),
             container_unhealthy,
             exit_after_sigterm: raw.exit_after_sigterm.unwrap_or(Span::ZERO),
+            serving: serving.map_or_else(Serving::default, |s| self.build_serving(s)),
+            target_health,
+            error_fraction,
         }
+    }
+
+    fn build_serving(&mut self, raw: &Spanned<RawServing>) -> Serving {
+        let d = Serving::default();
+        let r = raw.get_ref();
+        let concurrency = r.concurrency.unwrap_or(d.concurrency);
+        if !(1..=100_000).contains(&concurrency) {
+            self.error_at(raw.span(), format!("serving.concurrency {concurrency} is outside 1–100000"), "give the number of parallel workers");
+        }
+        let service_time = r.service_time.clone().unwrap_or(d.service_time);
+        if let Err(m) = service_time.validate() {
+            self.error_at(raw.span(), format!("serving.service_time: {m}"), "fix the service_time distribution");
+        }
+        let cpu = r.cpu_per_busy_worker.unwrap_or(d.cpu_per_busy_worker_units);
+        if !(cpu.is_finite() && cpu >= 0.0) {
+            self.error_at(raw.span(), format!("serving.cpu_per_busy_worker {cpu} must be ≥ 0"), "CPU units; 1024 is one vCPU");
+        }
+        Serving { concurrency: concurrency.max(1), service_time, queue_limit: r.queue_limit, cpu_per_busy_worker_units: cpu.max(0.0) }
+    }
+
+    /// Resolves a service's `loadBalancers` (from the scenario or its JSON) against the target
+    /// groups, by name or ARN.
+    fn build_service_target_groups(&mut self, raw: &RawService, def: &ServiceDefinition, elb: &ElbConfig) -> Vec<ServiceTargetGroup> {
+        let known = || elb.target_groups.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+        let find = |r: &str| elb.target_groups.iter().position(|t| t.name == r || t.arn == r);
+        let mut out = Vec::new();
+        if let Some(list) = &raw.load_balancers {
+            for lb in list {
+                match find(lb.target_group.get_ref()) {
+                    Some(i) => out.push(ServiceTargetGroup {
+                        target_group: i,
+                        container_name: lb.container_name.clone(),
+                        container_port: lb.container_port,
+                    }),
+                    None => self.error_at(
+                        lb.target_group.span(),
+                        format!("no target group named {:?}", lb.target_group.get_ref()),
+                        format!("define it under [[target_groups]]; defined: {:?}", known()),
+                    ),
+                }
+            }
+        } else {
+            for lb in &def.load_balancers {
+                let Some(arn) = &lb.target_group_arn else { continue };
+                match find(arn) {
+                    Some(i) => out.push(ServiceTargetGroup {
+                        target_group: i,
+                        container_name: lb.container_name.clone(),
+                        container_port: lb.container_port,
+                    }),
+                    None => {
+                        // A real service JSON names a real ARN; a scenario that models no load
+                        // balancer still runs the service (without one), and says so.
+                        let span = raw.file.as_ref().map_or(raw.name.span(), Spanned::span);
+                        let (line, col) = line_col(self.text, span.start);
+                        self.diags.push(
+                            Diagnostic::warning(
+                                self.path,
+                                line,
+                                col,
+                                format!("the service's loadBalancers name target group {arn:?}, which the scenario does not define: the service runs without a load balancer"),
+                            )
+                            .with_help(format!("add a [[target_groups]] with that name or arn to route traffic to it; defined: {:?}", known())),
+                        );
+                    }
+                }
+            }
+        }
+        for (i, t) in out.iter().enumerate() {
+            if out[..i].iter().any(|o| o.target_group == t.target_group) {
+                self.error_at(raw.name.span(), format!("service {:?} names target group {:?} twice", raw.name.get_ref(), elb.target_groups[t.target_group].name), "list each target group once");
+            }
+        }
+        out
     }
 
     /// Validates a deployment configuration with ECS's limits (spec §7.1, §14).
@@ -77,7 +172,7 @@ impl Cx<'_> {
         d
     }
 
-    pub(super) fn build_service(&mut self, raw: &RawService, tds: &[(String, TaskDefinition)]) -> Option<ServiceSpec> {
+    pub(super) fn build_service(&mut self, raw: &RawService, tds: &[(String, TaskDefinition)], elb: &ElbConfig) -> Option<ServiceSpec> {
         let name = raw.name.get_ref().clone();
         let td_index = self.resolve_task_definition(&raw.task_definition, tds);
         let mut def = match &raw.file {
@@ -148,10 +243,12 @@ impl Cx<'_> {
         if let Some(g) = raw.health_check_grace_period {
             def.health_check_grace_period_s = g.whole_secs().min(2_147_483_647) as u32;
         }
+        let target_groups = self.build_service_target_groups(raw, &def, elb);
         Some(ServiceSpec {
             definition: def,
             task_definition: td_index?,
             deregistration_delay: raw.deregistration_delay.unwrap_or(Span::ZERO),
+            target_groups,
             created_at: raw.created_at.unwrap_or(Span::ZERO),
             availability_zone_rebalancing: raw.availability_zone_rebalancing,
         })

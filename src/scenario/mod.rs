@@ -44,6 +44,10 @@ pub struct Scenario {
     pub services: Vec<ServiceSpec>,
     /// Scheduled actions, in time order (stable for equal times).
     pub actions: Vec<Action>,
+    /// Load balancers, listeners, rules and target groups (spec §9).
+    pub elb: crate::elb::config::ElbConfig,
+    /// Request traffic to the load balancers.
+    pub traffic: Vec<TrafficSource>,
     pub warnings: Diagnostics,
 }
 
@@ -58,6 +62,48 @@ pub struct Behaviour {
     pub container_unhealthy: bool,
     /// Time to exit after SIGTERM (capped by stopTimeout, then SIGKILL).
     pub exit_after_sigterm: Span,
+    /// How the application serves requests behind a load balancer.
+    pub serving: Serving,
+    /// How it answers the load balancer's health checks.
+    pub target_health: HealthAnswer,
+    /// Fraction of requests it answers with a 5xx of its own (HTTPCode_Target_5XX_Count).
+    pub error_fraction: f64,
+}
+
+/// How a task serves requests (the request queue of spec §9 / DESIGN "per-task request queues").
+#[derive(Debug, Clone)]
+pub struct Serving {
+    /// Workers serving requests in parallel.
+    pub concurrency: u32,
+    /// Time to serve one request when the task has the CPU it wants.
+    pub service_time: Distribution,
+    /// Requests waiting beyond this are refused with a 503 from the task; `None` = unbounded.
+    pub queue_limit: Option<usize>,
+    /// CPU units one busy worker wants (1024 = a whole vCPU: a CPU-bound worker).
+    pub cpu_per_busy_worker_units: f64,
+}
+
+impl Default for Serving {
+    fn default() -> Self {
+        Serving {
+            concurrency: 1,
+            service_time: Distribution::Exponential { mean: Span::from_millis(50) },
+            queue_limit: None,
+            cpu_per_busy_worker_units: 1024.0,
+        }
+    }
+}
+
+/// The answer to a load-balancer health check (spec §9.4: an error answer vs a hang).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HealthAnswer {
+    /// 200 after `HEALTH_CHECK_RESPONSE` (10 ms).
+    #[default]
+    Healthy,
+    /// A 500 after 10 ms: fails fast.
+    Error,
+    /// No answer: fails at the health check's timeout.
+    Hang,
 }
 
 /// A service to create (CreateService at `created_at`).
@@ -66,12 +112,55 @@ pub struct ServiceSpec {
     pub definition: crate::ecs::service::ServiceDefinition,
     /// Index into `Scenario::task_definitions`: the first revision.
     pub task_definition: usize,
-    /// DEACTIVATING time of a stopping task: the target group's deregistration delay (0 s
-    /// when the service has no load balancer).
+    /// DEACTIVATING time of a stopping task when the service has no target group (a stand-in for
+    /// a load balancer the scenario does not model; 0 s by default). With target groups the
+    /// longest of their deregistration delays applies (spec §6.4).
     pub deregistration_delay: Span,
+    /// The target groups the service registers its tasks in (`loadBalancers`).
+    pub target_groups: Vec<ServiceTargetGroup>,
     pub created_at: Span,
     /// AZ rebalancing (spec §4.3).
     pub availability_zone_rebalancing: bool,
+}
+
+/// A source of requests to one listener of a load balancer.
+#[derive(Debug, Clone)]
+pub struct TrafficSource {
+    pub name: String,
+    /// Indexes into `ElbConfig::load_balancers` and its `listeners`.
+    pub load_balancer: usize,
+    pub listener: usize,
+    pub kind: TrafficKind,
+}
+
+/// What the listener rules look at in a request.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RequestSpec {
+    pub method: String,
+    /// Without the port.
+    pub host: String,
+    /// Without the query string.
+    pub path: String,
+    pub query: String,
+    pub client_ip: Option<std::net::Ipv4Addr>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TrafficKind {
+    /// A Poisson process following a rate profile, all requests alike.
+    Poisson { profile: crate::workload::traffic::RateProfile, request: RequestSpec },
+    /// An ALB access log replayed: each request at its creation-time offset (÷ `speed`),
+    /// repeated for `loop_for` when given.
+    Replay { requests: Vec<RequestSpec>, offsets: Vec<Span>, speed: f64, loop_for: Option<Span> },
+}
+
+/// One `loadBalancers` entry of a service, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceTargetGroup {
+    /// Index into `ElbConfig::target_groups`.
+    pub target_group: usize,
+    pub container_name: Option<String>,
+    pub container_port: Option<u16>,
 }
 
 /// A scheduled action.

@@ -113,6 +113,21 @@ pub struct RawTaskDefinition {
     /// How the application behaves (a bad revision, crashes, shutdown time).
     #[serde(default)]
     pub behaviour: RawBehaviour,
+    /// How the application serves requests behind a load balancer.
+    pub serving: Option<Spanned<RawServing>>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawServing {
+    /// Workers serving requests in parallel (default 1).
+    pub concurrency: Option<u32>,
+    /// Time to serve one request with the CPU it wants (default exponential, mean 50 ms).
+    pub service_time: Option<Distribution>,
+    /// Requests waiting beyond this get a 503 from the task (default unbounded).
+    pub queue_limit: Option<usize>,
+    /// CPU units a busy worker wants (default 1024: one vCPU).
+    pub cpu_per_busy_worker: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -150,6 +165,21 @@ pub struct RawBehaviour {
     pub container_health: Option<Spanned<String>>,
     /// How long the application takes to exit after SIGTERM (capped by stopTimeout).
     pub exit_after_sigterm: Option<Span>,
+    /// Answer to load-balancer health checks: "healthy" (default), "error" (a 500 at once) or
+    /// "hang" (no answer: fails at the check's timeout).
+    pub target_health: Option<Spanned<String>>,
+    /// Fraction of requests answered with a 500 by the application (0–1, default 0).
+    pub error_fraction: Option<Spanned<f64>>,
+}
+
+/// One `loadBalancers` entry of a service in the scenario.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawServiceLoadBalancer {
+    /// A `[[target_groups]]` name or ARN.
+    pub target_group: Spanned<String>,
+    pub container_name: Option<String>,
+    pub container_port: Option<u16>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
@@ -239,9 +269,11 @@ pub struct RawService {
     /// `availabilityZoneRebalancing = ENABLED` (spec §4.3); default false.
     #[serde(default)]
     pub availability_zone_rebalancing: bool,
-    /// Stand-in for the target group's deregistration delay until load balancers are
-    /// modelled: how long a stopping task stays DEACTIVATING (default 0 s: no load balancer).
+    /// For a service without target groups: how long a stopping task stays DEACTIVATING, a
+    /// stand-in for a load balancer the scenario does not model (default 0 s).
     pub deregistration_delay: Option<Span>,
+    /// `loadBalancers`: the target groups the service's tasks register in.
+    pub load_balancers: Option<Vec<RawServiceLoadBalancer>>,
     /// CreateService time (default: the start of the run).
     pub created_at: Option<Span>,
 }

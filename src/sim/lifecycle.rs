@@ -109,6 +109,9 @@ impl World<'_> {
                 self.notify_owner(now, task);
             }
             TaskTimer::Deactivated => {
+                // The deregistration delay is over: the targets leave their groups and requests
+                // still in flight are cut (§9.6).
+                self.remove_server(now, task);
                 let t = &self.tasks[task as usize];
                 let td = &self.scenario.task_definitions[t.task_definition as usize];
                 // SIGTERM now; the application exits on its own or is killed at stopTimeout.
@@ -138,10 +141,14 @@ impl World<'_> {
             self.timer(now + after, task, TaskTimer::Exited);
         }
         if let Owner::Service(_) = owner {
+            // Behind a load balancer the target is registered now (§6.2) and target health, not
+            // the 40 s rule, decides when the task counts as healthy (§6.1).
+            let load_balanced = self.register_targets(now, task);
             let check =
                 self.scenario.task_definitions[td_index].containers.iter().filter(|c| c.essential).find_map(|c| c.health_check.clone());
             match check {
                 Some(hc) => self.timer(now + Span::from_secs(hc.interval_s as u64), task, TaskTimer::HealthCheck),
+                None if load_balanced => {}
                 None => self.timer(now + Span::from_secs(NO_CHECK_HEALTHY_AFTER_S), task, TaskTimer::HealthyByTime),
             }
         }
@@ -207,10 +214,14 @@ impl World<'_> {
             self.stopped(now, task);
             return;
         }
-        let delay = match t.owner {
-            Owner::Service(s) => self.scenario.services[s as usize].deregistration_delay,
+        // Behind a load balancer ECS waits the full deregistration delay of every target group
+        // (§6.4); a service without one may give a stand-in delay.
+        let delay = match (t.owner, self.deregistration_delay(task)) {
+            (_, Some(delay)) => delay,
+            (Owner::Service(s), None) => self.scenario.services[s as usize].deregistration_delay,
             _ => Span::ZERO,
         };
+        self.deregister_targets(now, task);
         let t = &self.tasks[task as usize];
         let exit = if t.exited { Span::ZERO } else { self.scenario.behaviours[t.task_definition as usize].exit_after_sigterm };
         if delay == Span::ZERO && exit == Span::ZERO && !matches!(t.owner, Owner::Service(_)) {
@@ -235,6 +246,9 @@ impl World<'_> {
 
     /// STOPPED: everything the task held is returned.
     fn stopped(&mut self, now: SimTime, task: u32) {
+        // A task that dies without the stop sequence (its instance went away) is still registered:
+        // its requests are cut with 502s.
+        self.remove_server(now, task);
         let was_running = self.tasks[task as usize].running_at.is_some() && self.tasks[task as usize].last_status >= LastStatus::Running;
         self.set_status(task, LastStatus::Stopped);
         let t = &mut self.tasks[task as usize];
@@ -263,7 +277,7 @@ impl World<'_> {
     }
 
     /// Tells the task's service that something changed (it re-evaluates, coalesced).
-    fn notify_owner(&mut self, now: SimTime, task: u32) {
+    pub(crate) fn notify_owner(&mut self, now: SimTime, task: u32) {
         if let Owner::Service(s) = self.tasks[task as usize].owner {
             self.on_service_task_changed(now, s, task);
         }

@@ -6,9 +6,12 @@
 //! * `standalone`: workloads of RunTask calls (arrivals, waiting for capacity).
 //! * `services`: the service scheduler (REPLICA and DAEMON, deployments, circuit breaker).
 //! * `actions`: scheduled UpdateService, StopTask, instance state changes, ...
+//! * `alb`: the Application Load Balancer: targets, health checks, routing, request queues,
+//!   traffic sources and their metrics.
 //! * `recorder`: what the run records for the report.
 
 pub mod actions;
+pub mod alb;
 pub mod lifecycle;
 pub mod recorder;
 pub mod services;
@@ -44,6 +47,13 @@ pub enum Event {
     WaitExpired { workload: u16, ticket: u32 },
     /// End of a one-minute metric period.
     MinuteEnded,
+    /// The next request of a traffic source reaches its load balancer.
+    Request { source: u16 },
+    /// A worker of a server (a task's request queue) finishes a request; dropped when the
+    /// server's generation moved on (the task went away).
+    RequestDone { server: u32, worker: u32, generation: u32 },
+    /// A load-balancer health check of a target: sent (`verdict` 0), passed (1) or failed (2).
+    TargetCheck { group: u16, verdict: u8, server: u32, generation: u32 },
 }
 
 /// What a task timer is for.
@@ -137,6 +147,8 @@ pub struct World<'s> {
     pub stopped_this_evaluation: Vec<u32>,
     /// CloudWatch alarms currently in ALARM (set by actions until alarms are simulated).
     pub alarms_in_alarm: std::collections::BTreeSet<String>,
+    /// The load balancers, their targets and the request traffic.
+    pub alb: alb::AlbState,
 }
 
 /// The result of one run.
@@ -146,6 +158,8 @@ pub struct RunOutcome {
     /// Every task of the run, in creation order (tasks.csv is built from them).
     pub tasks: Vec<Task>,
     pub events_handled: u64,
+    /// Load-balancer run totals (empty without load balancers).
+    pub traffic: Option<alb::metrics::TrafficTotals>,
 }
 
 impl RunOutcome {
@@ -179,6 +193,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     let services = services::init(scenario, &mut cluster);
     let recorder = Recorder::new(&cluster, scenario);
     let indexes = standalone::indexes(scenario, &cluster, &workloads);
+    let alb = alb::AlbState::new(scenario, cluster.zones(), &streams);
     let mut world = World {
         scenario,
         queue: EventQueue::new(),
@@ -202,7 +217,9 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         check: options.check_invariants || cfg!(debug_assertions),
         stopped_this_evaluation: Vec::new(),
         alarms_in_alarm: Default::default(),
+        alb,
     };
+    world.start_traffic(&streams);
     let end = SimTime::ZERO + scenario.duration;
     world.schedule_first_arrivals();
     for (i, s) in scenario.services.iter().enumerate() {
@@ -240,6 +257,9 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
                 progress(now);
                 world.queue.schedule_first(now + Span::from_secs(60), Event::MinuteEnded);
             }
+            Event::Request { source } => world.on_request(now, source),
+            Event::RequestDone { server, worker, generation } => world.on_request_done(now, server, worker, generation),
+            Event::TargetCheck { group, verdict, server, generation } => world.on_target_check(now, group, verdict, server, generation),
         }
         if world.check {
             world.check_invariants();
@@ -249,7 +269,14 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     world.finish();
     let waiting = world.workloads.iter().map(|w| w.waiting.len() as u64).sum();
     world.recorder.set_waiting_at_end(waiting);
-    RunOutcome { events_handled: world.queue.events_popped(), recorder: world.recorder, cluster: world.cluster, tasks: world.tasks }
+    let traffic = world.traffic_totals();
+    RunOutcome {
+        events_handled: world.queue.events_popped(),
+        recorder: world.recorder,
+        cluster: world.cluster,
+        tasks: world.tasks,
+        traffic,
+    }
 }
 
 impl World<'_> {
@@ -261,7 +288,13 @@ impl World<'_> {
     }
 
     fn minute_ended(&mut self, now: SimTime) {
-        if self.recorder.minute_ended(now, &self.cluster, &self.shapes) {
+        let start = self.recorder.minute_start();
+        if now <= start {
+            return;
+        }
+        let zone_alb = self.alb_minute_ended(start, now);
+        let alb = zone_alb.as_deref().map(|z| (self.alb.zones.as_slice(), z));
+        if self.recorder.minute_ended(now, &self.cluster, &self.shapes, alb) {
             self.record_service_minute(now);
         }
     }

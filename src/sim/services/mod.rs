@@ -236,17 +236,19 @@ impl World<'_> {
     fn refresh_health(&mut self, now: SimTime, service: u16) {
         let scenario = self.scenario;
         for &id in &self.services[service as usize].tasks {
-            let t = &mut self.tasks[id as usize];
+            let t = &self.tasks[id as usize];
             let has_check =
                 scenario.task_definitions[t.task_definition as usize].containers.iter().any(|c| c.essential && c.health_check.is_some());
             let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.map_or(0, |r| now.since(r).whole_secs()));
+            let (target_healthy_in_all, _) = self.target_health(id);
+            let t = &mut self.tasks[id as usize];
             t.healthy = health::counts_as_healthy(&HealthInput {
                 running_for_s,
                 desired_running: t.desired_running,
                 has_container_health_check: has_check,
                 container_healthy: t.container_healthy,
-                load_balanced: false,
-                target_healthy_in_all: false,
+                load_balanced: !scenario.services[service as usize].target_groups.is_empty(),
+                target_healthy_in_all,
             });
         }
     }
@@ -260,7 +262,7 @@ impl World<'_> {
             desired_running: t.desired_running,
             grace_period_s: grace,
             container_unhealthy: t.container_healthy == Some(false),
-            target_unhealthy_in_any: false,
+            target_unhealthy_in_any: self.target_health(id).1,
         })
     }
 
@@ -602,6 +604,7 @@ impl World<'_> {
                 primary_tasks: c.primary,
                 old_tasks: c.old,
                 deployments: s.deployments.iter().filter(|d| d.status != DeploymentStatus::Inactive).count() as u32,
+                cpu_utilization_pct: self.alb.service_cpu_pct.get(i).copied().flatten(),
             });
         }
     }

@@ -1,0 +1,119 @@
+//! Load-balancer health checks of registered targets (spec §9.4).
+//!
+//! A check is sent when the target is registered and then every `HealthCheckIntervalSeconds`;
+//! its verdict is known at send time + the answer's time: 10 ms for an application that answers
+//! (a 200, or an error status with `target_health = "error"`), the check's timeout for one that
+//! hangs or whose task is gone. Verdicts move the target through the table of §9.4:
+//!
+//! | from | to | when |
+//! |---|---|---|
+//! | initial | healthy | one success (or `HealthyThresholdCount` with `initial = "threshold"`, §15) |
+//! | initial / healthy | unhealthy | `UnhealthyThresholdCount` consecutive failures |
+//! | unhealthy | healthy | `HealthyThresholdCount` consecutive successes |
+//!
+//! Draining targets are not checked. Every change is an event and tells the task's service, whose
+//! scheduler reads target health for `minimumHealthyPercent` (§6.1) and replacement (§6.3).
+//! Health checks do not go through the task's request queue (a decision: docs/decisions.md).
+
+use super::{TargetState, World};
+use crate::elb::config::InitialHealthyChecks;
+use crate::engine::{SimTime, Span};
+use crate::scenario::HealthAnswer;
+use crate::sim::recorder::EventKind;
+use crate::sim::Event;
+
+/// How long a target that answers takes to answer a health check.
+pub const HEALTH_CHECK_RESPONSE: Span = Span(10_000);
+
+/// `verdict` of `Event::TargetCheck`.
+pub const SEND: u8 = 0;
+pub const PASSED: u8 = 1;
+pub const FAILED: u8 = 2;
+
+impl World<'_> {
+    pub fn on_target_check(&mut self, now: SimTime, group: u16, verdict: u8, server: u32, generation: u32) {
+        let gi = group as usize;
+        let info = &self.alb.info[server as usize];
+        if info.generation != generation {
+            return; // the task is gone (its slot may serve another task now)
+        }
+        let task = info.task;
+        let Some(pos) = self.alb.groups[gi].targets.iter().position(|t| t.server == server) else { return };
+        if self.alb.groups[gi].targets[pos].state == TargetState::Draining {
+            return; // checks stop at deregistration
+        }
+        let config = &self.scenario.elb.target_groups[gi];
+        let hc = &config.health_check;
+        if verdict == SEND {
+            let answer = if self.alb.info[server as usize].alive {
+                self.scenario.behaviours[self.tasks[task as usize].task_definition as usize].target_health
+            } else {
+                HealthAnswer::Hang
+            };
+            let (after, result) = match answer {
+                HealthAnswer::Healthy => (HEALTH_CHECK_RESPONSE, PASSED),
+                HealthAnswer::Error => (HEALTH_CHECK_RESPONSE, FAILED),
+                HealthAnswer::Hang => (hc.timeout, FAILED),
+            };
+            self.queue.schedule(now + after, Event::TargetCheck { group, verdict: result, server, generation });
+            self.queue.schedule(now + hc.interval, Event::TargetCheck { group, verdict: SEND, server, generation });
+            return;
+        }
+        let t = &mut self.alb.groups[gi].targets[pos];
+        let passed = verdict == PASSED;
+        if passed {
+            t.ok_streak += 1;
+            t.fail_streak = 0;
+        } else {
+            t.fail_streak += 1;
+            t.ok_streak = 0;
+        }
+        let next = match (t.state, passed) {
+            (TargetState::Initial, true) => {
+                let needed = match hc.initial_healthy_checks {
+                    InitialHealthyChecks::One => 1,
+                    InitialHealthyChecks::Threshold => hc.healthy_threshold,
+                };
+                (t.ok_streak >= needed).then_some(TargetState::Healthy)
+            }
+            (TargetState::Unhealthy, true) => (t.ok_streak >= hc.healthy_threshold).then_some(TargetState::Healthy),
+            (TargetState::Initial | TargetState::Healthy, false) => {
+                (t.fail_streak >= hc.unhealthy_threshold).then_some(TargetState::Unhealthy)
+            }
+            _ => None,
+        };
+        let Some(next) = next else { return };
+        let streak = if passed { t.ok_streak } else { t.fail_streak };
+        t.state = next;
+        if next == TargetState::Unhealthy {
+            t.slow_start_from = None;
+        }
+        if next == TargetState::Healthy && config.slow_start > Span::ZERO {
+            // Slow start only when another healthy target is not in slow start (§9.3 step 5).
+            let others_ready = self.alb.groups[gi].targets.iter().enumerate().any(|(i, o)| {
+                i != pos && o.state == TargetState::Healthy && o.slow_start_from.is_none_or(|f| now >= f + config.slow_start)
+            });
+            if others_ready {
+                let g = &mut self.alb.groups[gi];
+                g.targets[pos].slow_start_from = Some(now);
+                g.targets[pos].swrr_current = 0.0;
+                g.slow_start_until = g.slow_start_until.max(now + config.slow_start);
+            }
+        }
+        self.alb.refresh_eligible(gi, config);
+        self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
+        let detail = match (next, passed) {
+            (TargetState::Healthy, _) => format!("target healthy in (target-group {}) after {streak} passed checks", config.name),
+            _ => {
+                let why = match self.scenario.behaviours[self.tasks[task as usize].task_definition as usize].target_health {
+                    HealthAnswer::Hang => "Target.Timeout",
+                    _ if !self.alb.info[server as usize].alive => "Target.Timeout",
+                    _ => "Target.ResponseCodeMismatch",
+                };
+                format!("target unhealthy in (target-group {}) after {streak} failed checks ({why})", config.name)
+            }
+        };
+        self.record(now, EventKind::TargetHealth, task, next.as_str(), &detail);
+        self.notify_owner(now, task);
+    }
+}

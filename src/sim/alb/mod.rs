@@ -1,0 +1,650 @@
+//! The Application Load Balancer inside the simulation (spec §6.2, §6.4, §9).
+//!
+//! * **Servers.** A service task behind a target group gets a *server* when it reaches RUNNING: its
+//!   request queue (`elb::target::Target`: workers, FIFO, CPU) in a slot that is recycled when the
+//!   task goes away. A server's `generation` moves on when its slot is torn down, so completions
+//!   and health checks still in the event queue for the old task are dropped on arrival.
+//! * **Targets.** The server is registered in each target group of the task's service (target
+//!   `initial`, §6.2); health checks (`health`) move it to `healthy`/`unhealthy` (§9.4). When the
+//!   scheduler stops the task, its targets drain: no new requests, in-flight ones finish, and what
+//!   is still in flight when the deregistration delay runs out is cut with a 502 (§9.6).
+//! * **Routing.** A request of a traffic source (`traffic`) has a precomputed [`Route`]: the
+//!   listener rule that matches its host/path/method is evaluated once per distinct request, not per
+//!   request. The load-balancer node (zone) is chosen round robin (clients spread evenly over the
+//!   nodes' addresses); the target group by the forward weights; the target by the group's
+//!   algorithm over its eligible targets — healthy ones, or every non-draining one when fewer than
+//!   `min_healthy_targets` are healthy (fail-open, §9.3); none registered → 503.
+//! * **Outcomes** (§9.5): the target answers (2xx, or a 5xx of its own: `error_fraction`, or a full
+//!   queue); 502 when the task dies or the delay cuts it; 504 when the response takes longer than
+//!   the idle timeout (counted when the response would have come: the client saw the 504 earlier,
+//!   but the count per run is exact).
+//!
+//! Hot path: a request is one arrival event and one completion event; a queued request is an entry
+//! in its server's FIFO; nothing is allocated per request. `metrics` keeps per-minute counters and
+//! fixed-size latency histograms per (target group, zone).
+
+pub mod health;
+pub mod metrics;
+pub mod traffic;
+
+use super::{Event, Owner, World};
+use crate::elb::config::{Algorithm, RuleAction, TargetGroupConfig};
+use crate::elb::routing::{LeastOutstanding, Random, RoundRobin};
+use crate::elb::target::{Arrival, Target};
+use crate::engine::{SimTime, Span, StreamRng, Streams};
+use crate::scenario::Scenario;
+use crate::sim::recorder::EventKind;
+use metrics::{AlbMetrics, Outcome};
+use rand::Rng;
+use smallvec::SmallVec;
+
+/// No server (a task that is not behind a load balancer).
+pub const NO_SERVER: u32 = u32::MAX;
+
+/// A task's request queue and what the load balancer knows of it.
+#[derive(Debug, Clone)]
+pub struct ServerInfo {
+    pub task: u32,
+    pub service: u16,
+    /// Moves on when the slot is torn down: stale events for the old task are dropped.
+    pub generation: u32,
+    /// The task is up and answering (false once torn down, or when its application exited).
+    pub alive: bool,
+    /// Zone index of the task's instance.
+    pub zone: u16,
+    pub error_fraction: f64,
+    /// CPU units the task reserves (the denominator of service CPUUtilization, spec §10.4).
+    pub reserved_cpu_units: f64,
+    /// Since when the CPU accounting of this slot runs (creation, or the last minute boundary).
+    pub accounted_since: SimTime,
+}
+
+/// TargetHealth.State of one registered target (spec §9.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetState {
+    Initial,
+    Healthy,
+    Unhealthy,
+    Draining,
+}
+
+impl TargetState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetState::Initial => "initial",
+            TargetState::Healthy => "healthy",
+            TargetState::Unhealthy => "unhealthy",
+            TargetState::Draining => "draining",
+        }
+    }
+}
+
+/// A registered target of a target group.
+#[derive(Debug, Clone)]
+pub struct TargetEntry {
+    pub server: u32,
+    pub task: u32,
+    pub zone: u16,
+    pub state: TargetState,
+    /// Consecutive successful / failed health checks.
+    pub ok_streak: u32,
+    pub fail_streak: u32,
+    /// Slow start began then (spec §9.3 step 5).
+    pub slow_start_from: Option<SimTime>,
+    /// Smooth weighted round robin's running weight (used only during slow start).
+    pub swrr_current: f64,
+}
+
+/// A target group's live state.
+#[derive(Debug, Clone)]
+pub struct GroupState {
+    /// Registered targets (draining ones included) in registration order.
+    pub targets: Vec<TargetEntry>,
+    /// Server ids the algorithm chooses from (cross-zone on), and the same per node zone.
+    eligible: Vec<u32>,
+    eligible_pos: Vec<u32>,
+    eligible_by_zone: Vec<Vec<u32>>,
+    rr: RoundRobin,
+    rr_by_zone: Vec<RoundRobin>,
+    /// Fewer than `min_healthy_targets` healthy: routing to every non-draining target.
+    pub fail_open: bool,
+    cross_zone: bool,
+    /// Some target is in slow start until then.
+    slow_start_until: SimTime,
+}
+
+/// The precomputed answer of the listener rules for one kind of request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub load_balancer: u16,
+    pub action: RouteAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteAction {
+    /// Target groups with cumulative weights (the last is the total).
+    Forward(SmallVec<[(u16, u32); 2]>),
+    /// A fixed response or a redirect: the ALB answers itself.
+    Answer { status_code: u16 },
+}
+
+/// Everything the load balancer holds during a run.
+pub struct AlbState {
+    pub servers: Vec<Target>,
+    pub info: Vec<ServerInfo>,
+    free: Vec<u32>,
+    pub groups: Vec<GroupState>,
+    /// Per load balancer: its node zones (indexes into `zones`) and the node cursor.
+    lb_nodes: Vec<(Vec<u16>, usize)>,
+    pub zones: Vec<String>,
+    pub routes: Vec<Route>,
+    route_rng: StreamRng,
+    service_rng: StreamRng,
+    error_rng: StreamRng,
+    pub metrics: AlbMetrics,
+    /// The task's server, by task id (grown as tasks are created).
+    pub server_of_task: Vec<u32>,
+    pub sources: Vec<traffic::SourceState>,
+    pub source_totals: Vec<traffic::SourceTotals>,
+    /// The route of each source's next (scheduled) request.
+    pub pending_route: Vec<u32>,
+    /// Per service: CPUUtilization (%) of the minute that just ended.
+    pub service_cpu_pct: Vec<Option<f64>>,
+}
+
+impl AlbState {
+    pub fn new(scenario: &Scenario, zones: Vec<String>, streams: &Streams) -> Self {
+        let nz = zones.len().max(1);
+        let groups = scenario
+            .elb
+            .target_groups
+            .iter()
+            .map(|tg| GroupState {
+                targets: Vec::new(),
+                eligible: Vec::new(),
+                eligible_pos: Vec::new(),
+                eligible_by_zone: vec![Vec::new(); nz],
+                rr: RoundRobin::new(),
+                rr_by_zone: vec![RoundRobin::new(); nz],
+                fail_open: false,
+                cross_zone: tg.cross_zone.unwrap_or(true),
+                slow_start_until: SimTime::ZERO,
+            })
+            .collect();
+        let lb_nodes = scenario
+            .elb
+            .load_balancers
+            .iter()
+            .map(|lb| {
+                let mut nodes: Vec<u16> = lb.zones.iter().filter_map(|z| zones.iter().position(|x| x == z)).map(|i| i as u16).collect();
+                if nodes.is_empty() {
+                    nodes = (0..zones.len() as u16).collect();
+                }
+                (nodes, 0)
+            })
+            .collect();
+        let metrics = AlbMetrics::new(scenario.elb.target_groups.len(), zones.len(), scenario.services.len());
+        AlbState {
+            servers: Vec::new(),
+            info: Vec::new(),
+            free: Vec::new(),
+            groups,
+            lb_nodes,
+            zones,
+            routes: Vec::new(),
+            route_rng: streams.get("alb-route"),
+            service_rng: streams.get("alb-service"),
+            error_rng: streams.get("alb-errors"),
+            metrics,
+            server_of_task: Vec::new(),
+            sources: Vec::new(),
+            source_totals: Vec::new(),
+            pending_route: Vec::new(),
+            service_cpu_pct: vec![None; scenario.services.len()],
+        }
+    }
+
+    /// The index of `route` in `routes`, adding it if new.
+    pub fn intern_route(&mut self, route: Route) -> u32 {
+        match self.routes.iter().position(|r| *r == route) {
+            Some(i) => i as u32,
+            None => {
+                self.routes.push(route);
+                (self.routes.len() - 1) as u32
+            }
+        }
+    }
+
+    pub fn server_of(&self, task: u32) -> u32 {
+        self.server_of_task.get(task as usize).copied().unwrap_or(NO_SERVER)
+    }
+
+    /// Recomputes which targets of `group` receive requests (after any state change).
+    pub fn refresh_eligible(&mut self, group: usize, config: &TargetGroupConfig) {
+        let g = &mut self.groups[group];
+        let healthy = g.targets.iter().filter(|t| t.state == TargetState::Healthy).count() as u32;
+        g.fail_open = healthy < config.min_healthy_targets && g.targets.iter().any(|t| t.state != TargetState::Draining);
+        g.eligible.clear();
+        g.eligible_pos.clear();
+        for z in &mut g.eligible_by_zone {
+            z.clear();
+        }
+        for (pos, t) in g.targets.iter().enumerate() {
+            let takes = if g.fail_open { t.state != TargetState::Draining } else { t.state == TargetState::Healthy };
+            if takes {
+                g.eligible.push(t.server);
+                g.eligible_pos.push(pos as u32);
+                if let Some(z) = g.eligible_by_zone.get_mut(t.zone as usize) {
+                    z.push(t.server);
+                }
+            }
+        }
+    }
+}
+
+/// Resolves the rule of `listener` for one kind of request into a [`Route`].
+pub fn route_for(load_balancer: usize, action: &RuleAction) -> Route {
+    let action = match action {
+        RuleAction::Forward(list) => {
+            let mut cumulative = SmallVec::new();
+            let mut total = 0u32;
+            for w in list {
+                total += w.weight;
+                cumulative.push((w.target_group as u16, total));
+            }
+            // All weights 0 (or one group without weight): equal split.
+            if total == 0 {
+                cumulative = list.iter().enumerate().map(|(i, w)| (w.target_group as u16, i as u32 + 1)).collect();
+            }
+            RouteAction::Forward(cumulative)
+        }
+        RuleAction::FixedResponse { status_code } | RuleAction::Redirect { status_code } => RouteAction::Answer { status_code: *status_code },
+    };
+    Route { load_balancer: load_balancer as u16, action }
+}
+
+impl World<'_> {
+    /// A request following route `route` reaches the load balancer at `now`.
+    pub fn send_request(&mut self, now: SimTime, route: u32) {
+        let alb = &mut self.alb;
+        let Route { load_balancer, action } = &alb.routes[route as usize];
+        // The node: clients spread evenly over the load balancer's zones.
+        let (nodes, cursor) = &mut alb.lb_nodes[*load_balancer as usize];
+        let zone = nodes[*cursor % nodes.len()];
+        *cursor = (*cursor + 1) % nodes.len();
+        let group = match action {
+            RouteAction::Answer { status_code } => {
+                alb.metrics.answered_by_alb(zone, *status_code);
+                return;
+            }
+            RouteAction::Forward(groups) => {
+                if groups.len() == 1 {
+                    groups[0].0
+                } else {
+                    let total = groups.last().map_or(1, |g| g.1);
+                    let x = alb.route_rng.gen_range(0..total);
+                    groups.iter().find(|g| x < g.1).map_or(groups[0].0, |g| g.0)
+                }
+            }
+        };
+        let gi = group as usize;
+        let config = &self.scenario.elb.target_groups[gi];
+        let g = &mut alb.groups[gi];
+        let eligible: &[u32] = if g.cross_zone { &g.eligible } else { &g.eligible_by_zone[zone as usize] };
+        if eligible.is_empty() {
+            // No registered (non-draining) target, or none in this node's zone with cross-zone
+            // off: the ALB answers 503 (§9.3 steps 3 and 6).
+            alb.metrics.outcome(gi, zone, Outcome::Elb503, None);
+            return;
+        }
+        let in_slow_start = now < g.slow_start_until;
+        let server = if in_slow_start {
+            pick_slow_start(g, config, now, zone, &mut alb.route_rng)
+        } else {
+            match config.algorithm {
+                Algorithm::RoundRobin => {
+                    if g.cross_zone {
+                        g.rr.pick(eligible)
+                    } else {
+                        g.rr_by_zone[zone as usize].pick(eligible)
+                    }
+                }
+                Algorithm::LeastOutstandingRequests => LeastOutstanding::pick(eligible, &alb.servers, &mut alb.route_rng),
+                Algorithm::WeightedRandom => Random::pick(eligible, &mut alb.route_rng),
+            }
+        };
+        let Some(server) = server else { return };
+        let fail_open = g.fail_open;
+        alb.metrics.routed(gi, zone, fail_open);
+        let info = &alb.info[server as usize];
+        if !info.alive {
+            // The target is registered but its task is gone: the connection is refused.
+            alb.metrics.outcome(gi, zone, Outcome::Elb502, None);
+            return;
+        }
+        let generation = info.generation;
+        let tag = (group as u32) << 16 | zone as u32;
+        match alb.servers[server as usize].arrive(now, tag, &mut alb.service_rng) {
+            Arrival::StartedService { worker, done_at } => {
+                self.queue.schedule(done_at, Event::RequestDone { server, worker, generation });
+            }
+            Arrival::Queued => {}
+            // The task's own queue is full: it answers 503 itself.
+            Arrival::Rejected => alb.metrics.outcome(gi, zone, Outcome::Target5xx, None),
+        }
+    }
+
+    /// A worker of `server` finished its request.
+    pub fn on_request_done(&mut self, now: SimTime, server: u32, worker: u32, generation: u32) {
+        let alb = &mut self.alb;
+        if alb.info[server as usize].generation != generation {
+            return; // the task went away; its requests were already answered with 502
+        }
+        let done = alb.servers[server as usize].complete(worker, now, &mut alb.service_rng);
+        if let Some(at) = done.next_done_at {
+            self.queue.schedule(at, Event::RequestDone { server, worker, generation });
+        }
+        let (group, zone) = ((done.tag >> 16) as usize, (done.tag & 0xffff) as u16);
+        let lb_idle = self.alb_idle_timeout(group);
+        let alb = &mut self.alb;
+        let error_fraction = alb.info[server as usize].error_fraction;
+        let outcome = if done.latency > lb_idle {
+            Outcome::Elb504
+        } else if error_fraction > 0.0 && alb.error_rng.gen::<f64>() < error_fraction {
+            Outcome::Target5xx
+        } else {
+            Outcome::Success
+        };
+        let latency = (outcome != Outcome::Elb504).then_some(done.latency);
+        alb.metrics.outcome(group, zone, outcome, latency);
+    }
+
+    /// The idle timeout of the (first) load balancer forwarding to `group`.
+    fn alb_idle_timeout(&self, group: usize) -> Span {
+        let lbs = &self.scenario.elb.load_balancers;
+        lbs.iter()
+            .find(|lb| {
+                lb.listeners.iter().any(|l| {
+                    l.rules.iter().map(|r| &r.action).chain(std::iter::once(&l.default_action)).any(
+                        |a| matches!(a, RuleAction::Forward(list) if list.iter().any(|w| w.target_group == group)),
+                    )
+                })
+            })
+            .or(lbs.first())
+            .map_or(Span::from_secs(60), |lb| lb.idle_timeout)
+    }
+
+    /// A service task reached RUNNING: give it a server and register it in its service's target
+    /// groups (spec §6.2). Returns whether it has target groups.
+    pub fn register_targets(&mut self, now: SimTime, task: u32) -> bool {
+        let t = &self.tasks[task as usize];
+        let Owner::Service(service) = t.owner else { return false };
+        let spec = &self.scenario.services[service as usize];
+        if spec.target_groups.is_empty() {
+            return false;
+        }
+        let behaviour = &self.scenario.behaviours[t.task_definition as usize];
+        let serving = &behaviour.serving;
+        let instance = self.cluster.instance(t.instance);
+        let zone = self.alb.zones.iter().position(|z| *z == instance.availability_zone).unwrap_or(0) as u16;
+        let td = &self.scenario.task_definitions[t.task_definition as usize];
+        let reserved_cpu = self.reservations[t.task_definition as usize].cpu_units as f64;
+        // A task-level cpu is a hard limit (the task's cgroup); without one the containers' cpu
+        // are shares and the task may use whatever CPU of its instance is idle.
+        let cpu_limit = td.cpu_units.map_or(instance.registered_cpu_units as f64, |c| c as f64);
+        let mut target = Target::new(serving.concurrency, serving.queue_limit, serving.service_time.clone());
+        target.set_cpu(serving.cpu_per_busy_worker_units, cpu_limit);
+        target.start_at(now);
+        let alb = &mut self.alb;
+        let server = match alb.free.pop() {
+            Some(slot) => {
+                alb.servers[slot as usize] = target;
+                let info = &mut alb.info[slot as usize];
+                info.task = task;
+                info.service = service;
+                info.alive = true;
+                info.zone = zone;
+                info.error_fraction = behaviour.error_fraction;
+                info.reserved_cpu_units = reserved_cpu;
+                info.accounted_since = now;
+                slot
+            }
+            None => {
+                alb.servers.push(target);
+                alb.info.push(ServerInfo {
+                    task,
+                    service,
+                    generation: 0,
+                    alive: true,
+                    zone,
+                    error_fraction: behaviour.error_fraction,
+                    reserved_cpu_units: reserved_cpu,
+                    accounted_since: now,
+                });
+                (alb.servers.len() - 1) as u32
+            }
+        };
+        if alb.server_of_task.len() <= task as usize {
+            alb.server_of_task.resize(task as usize + 1, NO_SERVER);
+        }
+        alb.server_of_task[task as usize] = server;
+        let generation = alb.info[server as usize].generation;
+        let groups: SmallVec<[usize; 2]> = spec.target_groups.iter().map(|t| t.target_group).collect();
+        for &gi in &groups {
+            let config = &self.scenario.elb.target_groups[gi];
+            let g = &mut self.alb.groups[gi];
+            // Slow start (§9.3 step 5): only when another healthy target is not in slow start.
+            g.targets.push(TargetEntry {
+                server,
+                task,
+                zone,
+                state: TargetState::Initial,
+                ok_streak: 0,
+                fail_streak: 0,
+                slow_start_from: None,
+                swrr_current: 0.0,
+            });
+            self.alb.refresh_eligible(gi, config);
+            self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
+            // The first check goes out as soon as the registration completes (§9.4).
+            self.queue.schedule(now, Event::TargetCheck { group: gi as u16, verdict: 0, server, generation });
+            let detail = format!("registered 1 targets in (target-group {})", config.name);
+            self.record(now, EventKind::TargetHealth, task, "initial", &detail);
+        }
+        true
+    }
+
+    /// The longest deregistration delay of the task's target groups (ECS waits for the full
+    /// delay of every group, §6.4), or `None` when the task is not behind a load balancer.
+    pub fn deregistration_delay(&self, task: u32) -> Option<Span> {
+        let Owner::Service(s) = self.tasks[task as usize].owner else { return None };
+        self.scenario.services[s as usize]
+            .target_groups
+            .iter()
+            .map(|t| self.scenario.elb.target_groups[t.target_group].deregistration_delay)
+            .max()
+    }
+
+    /// The scheduler stops the task: its targets start draining (§6.4, §9.6).
+    pub fn deregister_targets(&mut self, now: SimTime, task: u32) {
+        let server = self.alb.server_of(task);
+        if server == NO_SERVER {
+            return;
+        }
+        for gi in 0..self.alb.groups.len() {
+            let Some(pos) = self.alb.groups[gi].targets.iter().position(|t| t.server == server) else { continue };
+            if self.alb.groups[gi].targets[pos].state == TargetState::Draining {
+                continue;
+            }
+            self.alb.groups[gi].targets[pos].state = TargetState::Draining;
+            let config = &self.scenario.elb.target_groups[gi];
+            self.alb.refresh_eligible(gi, config);
+            self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
+            let detail = format!("deregistered 1 targets in (target-group {}); draining connections", config.name);
+            self.record(now, EventKind::TargetHealth, task, "draining", &detail);
+        }
+        // An application that already exited answers nothing more.
+        if self.tasks[task as usize].exited {
+            self.cut_requests(now, server);
+        }
+    }
+
+    /// The deregistration delay is over, or the task is gone: its targets leave their groups and
+    /// whatever is still in flight is cut with a 502; the server's slot is freed.
+    pub fn remove_server(&mut self, now: SimTime, task: u32) {
+        let server = self.alb.server_of(task);
+        if server == NO_SERVER {
+            return;
+        }
+        for gi in 0..self.alb.groups.len() {
+            let before = self.alb.groups[gi].targets.len();
+            self.alb.groups[gi].targets.retain(|t| t.server != server);
+            if self.alb.groups[gi].targets.len() != before {
+                let config = &self.scenario.elb.target_groups[gi];
+                self.alb.refresh_eligible(gi, config);
+                self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
+            }
+        }
+        self.cut_requests(now, server);
+        let alb = &mut self.alb;
+        alb.metrics.account_cpu(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
+        let info = &mut alb.info[server as usize];
+        info.alive = false;
+        info.generation = info.generation.wrapping_add(1);
+        alb.server_of_task[task as usize] = NO_SERVER;
+        alb.free.push(server);
+    }
+
+    /// Every request in flight on `server` gets a 502 (the connection is reset).
+    fn cut_requests(&mut self, now: SimTime, server: u32) {
+        let alb = &mut self.alb;
+        let metrics = &mut alb.metrics;
+        alb.servers[server as usize].abort_all(now, |_, tag| {
+            metrics.outcome((tag >> 16) as usize, (tag & 0xffff) as u16, Outcome::Elb502, None);
+        });
+        alb.info[server as usize].alive = false;
+        // Completions already scheduled belong to the cut requests.
+        alb.info[server as usize].generation = alb.info[server as usize].generation.wrapping_add(1);
+    }
+
+    /// Closes the load balancer's minute [start, now): alb.csv rows, service CPU, and the per-zone
+    /// figures for timeseries.csv. `None` when the scenario has no target group.
+    pub fn alb_minute_ended(&mut self, start: SimTime, now: SimTime) -> Option<Vec<metrics::ZoneMinute>> {
+        if self.scenario.elb.target_groups.is_empty() {
+            return None;
+        }
+        let alb = &mut self.alb;
+        for (server, info) in alb.servers.iter_mut().zip(alb.info.iter_mut()) {
+            if info.alive {
+                alb.metrics.account_cpu(now, server, info);
+            }
+        }
+        for (s, cpu) in alb.service_cpu_pct.iter_mut().enumerate() {
+            *cpu = alb.metrics.take_service_cpu_pct(s);
+        }
+        let names: Vec<String> = self.scenario.elb.target_groups.iter().map(|t| t.name.clone()).collect();
+        let minute = self.recorder.minute_index();
+        Some(alb.metrics.minute_ended(minute, start, now, &names, &alb.groups))
+    }
+
+    /// The run's traffic figures, when the scenario has load balancers.
+    pub fn traffic_totals(&self) -> Option<metrics::TrafficTotals> {
+        if self.scenario.elb.target_groups.is_empty() && self.scenario.traffic.is_empty() {
+            return None;
+        }
+        let m = &self.alb.metrics;
+        let names: Vec<String> = self.scenario.elb.target_groups.iter().map(|t| t.name.clone()).collect();
+        let latency = m.run_latency();
+        let (elb_5xx, target_5xx) = m.run_errors();
+        let ms = |s: Option<Span>| s.map(|s| s.as_micros() as f64 / 1000.0);
+        Some(metrics::TrafficTotals {
+            requests: m.requests_total,
+            successful: m.successful,
+            availability: if m.requests_total > 0 { m.successful as f64 / m.requests_total as f64 } else { 1.0 },
+            elb_5xx,
+            target_5xx,
+            latency_ms_avg: latency.mean().map(|m| m.as_micros() as f64 / 1000.0),
+            latency_ms_p50: ms(latency.percentile(50.0)),
+            latency_ms_p90: ms(latency.percentile(90.0)),
+            latency_ms_p99: ms(latency.percentile(99.0)),
+            latency_ms_p999: ms(latency.percentile(99.9)),
+            latency_ms_max: ms(latency.max()),
+            target_groups: m.totals(&names),
+            sources: self.alb.source_totals.clone(),
+            rows: m.rows.clone(),
+        })
+    }
+
+    /// (healthy in every target group, unhealthy in at least one) for the scheduler (§6.1, §6.3).
+    pub fn target_health(&self, task: u32) -> (bool, bool) {
+        let server = self.alb.server_of(task);
+        if server == NO_SERVER {
+            return (false, false);
+        }
+        let Owner::Service(s) = self.tasks[task as usize].owner else { return (false, false) };
+        let mut all_healthy = true;
+        let mut any_unhealthy = false;
+        for stg in &self.scenario.services[s as usize].target_groups {
+            match self.alb.groups[stg.target_group].targets.iter().find(|t| t.server == server).map(|t| t.state) {
+                Some(TargetState::Healthy) => {}
+                Some(TargetState::Unhealthy) => {
+                    all_healthy = false;
+                    any_unhealthy = true;
+                }
+                _ => all_healthy = false,
+            }
+        }
+        (all_healthy, any_unhealthy)
+    }
+}
+
+/// Slow start (spec §9.3 step 5 [INF]): weight `max(0.01, elapsed/d)` while in slow start, 1
+/// after. Round robin becomes a smooth weighted round robin; the other algorithms a weighted
+/// random choice. O(eligible) per request, only while some target is in slow start. With
+/// cross-zone off only the targets in the node's zone take part.
+fn pick_slow_start(g: &mut GroupState, config: &TargetGroupConfig, now: SimTime, zone: u16, rng: &mut StreamRng) -> Option<u32> {
+    let d = config.slow_start.as_secs_f64().max(1e-9);
+    let weight = |t: &TargetEntry| match t.slow_start_from {
+        Some(from) if now < from + config.slow_start => (now.since(from).as_secs_f64() / d).max(0.01),
+        _ => 1.0,
+    };
+    let cross = g.cross_zone;
+    let takes = |t: &TargetEntry| cross || t.zone == zone;
+    let total: f64 = g.eligible_pos.iter().map(|&p| &g.targets[p as usize]).filter(|t| takes(t)).map(weight).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    if config.algorithm == Algorithm::RoundRobin {
+        // Smooth weighted round robin: every target gains its weight, the largest running weight
+        // wins and pays the total back.
+        let mut best: Option<(usize, f64)> = None;
+        for &p in &g.eligible_pos {
+            let t = &mut g.targets[p as usize];
+            if !takes(t) {
+                continue;
+            }
+            t.swrr_current += weight(t);
+            if best.is_none_or(|(_, v)| t.swrr_current > v) {
+                best = Some((p as usize, t.swrr_current));
+            }
+        }
+        let (b, _) = best?;
+        g.targets[b].swrr_current -= total;
+        return Some(g.targets[b].server);
+    }
+    let mut x = rng.gen::<f64>() * total;
+    let mut last = None;
+    for &p in &g.eligible_pos {
+        let t = &g.targets[p as usize];
+        if !takes(t) {
+            continue;
+        }
+        let w = weight(t);
+        if x < w {
+            return Some(t.server);
+        }
+        x -= w;
+        last = Some(t.server);
+    }
+    last
+}
