@@ -14,4 +14,5 @@ pub mod bench_model;
 pub mod config;
 pub mod histogram;
 pub mod routing;
+pub mod rules;
 pub mod target;

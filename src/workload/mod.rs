@@ -3,6 +3,7 @@
 //! changing placement never changes arrivals or run times (common random numbers).
 
 pub mod distribution;
+pub mod traffic;
 
 pub use distribution::Distribution;
 
