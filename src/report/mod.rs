@@ -7,3 +7,4 @@ pub mod chart;
 pub mod output;
 pub mod service_charts;
 pub mod summary;
+pub mod traffic_chart;

@@ -1,11 +1,11 @@
-//! Writes one run's results directory: summary.json, timeseries.csv, events.csv and the
-//! reservation chart (PNG + SVG). Every file is written to a temporary name and renamed, so
+//! Writes one run's results directory: summary.json, timeseries.csv, events.csv, the
+//! reservation chart (PNG + SVG), and for services and load balancers their CSVs and charts. Every file is written to a temporary name and renamed, so
 //! an interrupted run never leaves a half-written file; the directory is filled in full or
 //! the error says which file failed.
 
 use super::atomic::{write_atomic, write_atomic_with};
 use super::summary::Summary;
-use super::{chart, service_charts};
+use super::{chart, service_charts, traffic_chart};
 use crate::sim::RunOutcome;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -46,6 +46,15 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
     if !r.service_minutes.is_empty() || !r.deployments.is_empty() {
         write_atomic(&dir.join("services.csv"), &csv_bytes(&r.service_minutes)?).context("services.csv")?;
         write_atomic(&dir.join("deployments.csv"), &csv_bytes(&r.deployments)?).context("deployments.csv")?;
+    }
+    if let Some(traffic) = &outcome.traffic {
+        write_atomic(&dir.join("alb.csv"), &csv_bytes(&traffic.rows)?).context("alb.csv")?;
+        let title = match &summary.variant {
+            Some(v) => format!("{} — {v}: load balancer", summary.scenario),
+            None => format!("{}: load balancer", summary.scenario),
+        };
+        traffic_chart::traffic_chart(&traffic.rows, &title, &dir.join("traffic.png"), &dir.join("traffic.svg"))
+            .map_err(|e| anyhow::anyhow!("traffic chart: {e}"))?;
     }
     if !outcome.tasks.is_empty() {
         let rows = outcome.task_rows();

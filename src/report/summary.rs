@@ -83,6 +83,10 @@ pub struct Summary {
     pub stranded: Stranded,
     /// One entry per service: its deployments and where it ended.
     pub services: Vec<ServiceSummary>,
+    /// Requests through the load balancers: availability, errors, latency percentiles over the
+    /// run, per target group and per source (absent without load balancers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<crate::sim::alb::metrics::TrafficTotals>,
     pub events_handled: u64,
 }
 
@@ -154,6 +158,7 @@ impl Summary {
                 },
             },
             services: service_summaries(outcome),
+            traffic: outcome.traffic.clone(),
             events_handled: outcome.events_handled,
         }
     }

@@ -109,6 +109,7 @@ impl Cx<'_> {
                 );
             }
         }
+        let traffic = self.build_traffic(&raw.traffic, &elb);
         let instances = cluster.as_ref().map_or(0, |c| c.instances.len());
         let mut actions: Vec<Action> =
             raw.actions.iter().filter_map(|a| self.build_action(a, &services, &task_definitions, instances, duration)).collect();
@@ -147,6 +148,7 @@ impl Cx<'_> {
             services,
             actions,
             elb,
+            traffic,
             warnings: Diagnostics::default(),
         })
     }

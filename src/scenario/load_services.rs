@@ -8,11 +8,11 @@ use super::ecs_json;
 use super::load::Cx;
 use super::toml_model::*;
 use super::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec, ServiceTargetGroup, Serving};
-use crate::elb::config::ElbConfig;
 use crate::ecs::instance_types;
 use crate::ecs::placement::rules::MAX_STRATEGIES;
 use crate::ecs::service::{CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, SchedulingStrategy, ServiceDefinition};
 use crate::ecs::task_def::TaskDefinition;
+use crate::elb::config::ElbConfig;
 use crate::engine::Span;
 use crate::workload::Distribution;
 use toml::Spanned;
@@ -43,7 +43,11 @@ impl Cx<'_> {
         };
         let error_fraction = match &raw.error_fraction {
             Some(f) if !(0.0..=1.0).contains(f.get_ref()) => {
-                self.error_at(f.span(), format!("error_fraction {} is outside 0–1", f.get_ref()), "give the fraction of requests that fail, e.g. 0.05");
+                self.error_at(
+                    f.span(),
+                    format!("error_fraction {} is outside 0–1", f.get_ref()),
+                    "give the fraction of requests that fail, e.g. 0.05",
+                );
                 0.0
             }
             Some(f) => *f.get_ref(),
@@ -65,7 +69,11 @@ impl Cx<'_> {
         let r = raw.get_ref();
         let concurrency = r.concurrency.unwrap_or(d.concurrency);
         if !(1..=100_000).contains(&concurrency) {
-            self.error_at(raw.span(), format!("serving.concurrency {concurrency} is outside 1–100000"), "give the number of parallel workers");
+            self.error_at(
+                raw.span(),
+                format!("serving.concurrency {concurrency} is outside 1–100000"),
+                "give the number of parallel workers",
+            );
         }
         let service_time = r.service_time.clone().unwrap_or(d.service_time);
         if let Err(m) = service_time.validate() {
@@ -128,7 +136,11 @@ impl Cx<'_> {
         }
         for (i, t) in out.iter().enumerate() {
             if out[..i].iter().any(|o| o.target_group == t.target_group) {
-                self.error_at(raw.name.span(), format!("service {:?} names target group {:?} twice", raw.name.get_ref(), elb.target_groups[t.target_group].name), "list each target group once");
+                self.error_at(
+                    raw.name.span(),
+                    format!("service {:?} names target group {:?} twice", raw.name.get_ref(), elb.target_groups[t.target_group].name),
+                    "list each target group once",
+                );
             }
         }
         out

@@ -7,6 +7,7 @@ pub mod ecs_json;
 pub mod json_locate;
 pub mod load;
 mod load_services;
+mod load_traffic;
 pub mod toml_model;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};

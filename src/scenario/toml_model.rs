@@ -27,6 +27,8 @@ pub struct RawScenario {
     pub services: Vec<RawService>,
     #[serde(default)]
     pub actions: Vec<Spanned<RawAction>>,
+    #[serde(default)]
+    pub traffic: Vec<super::load_traffic::RawTraffic>,
 }
 
 #[derive(Debug, Deserialize)]

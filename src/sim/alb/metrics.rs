@@ -329,14 +329,7 @@ impl AlbMetrics {
 
     /// Closes the minute [start, now): one alb.csv row per target group, and the per-zone
     /// figures for timeseries.csv (the last entry is the whole load balancer: the "cluster" row).
-    pub fn minute_ended(
-        &mut self,
-        minute: u64,
-        start: SimTime,
-        now: SimTime,
-        names: &[String],
-        groups: &[GroupState],
-    ) -> Vec<ZoneMinute> {
+    pub fn minute_ended(&mut self, minute: u64, start: SimTime, now: SimTime, names: &[String], groups: &[GroupState]) -> Vec<ZoneMinute> {
         let zones = self.zones;
         let mut by_zone = vec![ZoneMinute::default(); zones + 1];
         for (z, zm) in by_zone.iter_mut().enumerate().take(zones) {

@@ -258,7 +258,9 @@ pub fn route_for(load_balancer: usize, action: &RuleAction) -> Route {
             }
             RouteAction::Forward(cumulative)
         }
-        RuleAction::FixedResponse { status_code } | RuleAction::Redirect { status_code } => RouteAction::Answer { status_code: *status_code },
+        RuleAction::FixedResponse { status_code } | RuleAction::Redirect { status_code } => {
+            RouteAction::Answer { status_code: *status_code }
+        }
     };
     Route { load_balancer: load_balancer as u16, action }
 }
@@ -365,9 +367,11 @@ impl World<'_> {
         lbs.iter()
             .find(|lb| {
                 lb.listeners.iter().any(|l| {
-                    l.rules.iter().map(|r| &r.action).chain(std::iter::once(&l.default_action)).any(
-                        |a| matches!(a, RuleAction::Forward(list) if list.iter().any(|w| w.target_group == group)),
-                    )
+                    l.rules
+                        .iter()
+                        .map(|r| &r.action)
+                        .chain(std::iter::once(&l.default_action))
+                        .any(|a| matches!(a, RuleAction::Forward(list) if list.iter().any(|w| w.target_group == group)))
                 })
             })
             .or(lbs.first())

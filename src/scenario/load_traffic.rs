@@ -1,0 +1,250 @@
+//! The `[[traffic]]` part of a scenario: request sources for the load balancers, as a Poisson
+//! process with a rate profile (`workload::traffic`) or the replay of an ALB access log
+//! (`workload::alb_log`), validated with located errors.
+
+use super::diagnostic::{line_col, Diagnostic};
+use super::load::Cx;
+use super::{RequestSpec, TrafficKind, TrafficSource};
+use crate::elb::config::ElbConfig;
+use crate::engine::Span;
+use crate::workload::traffic::RateProfile;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// One `[[traffic]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraffic {
+    pub name: Spanned<String>,
+    /// A `[[load_balancers]]` name (default: the only one).
+    pub load_balancer: Option<Spanned<String>>,
+    /// The listener's port (default: the load balancer's first listener).
+    pub listener: Option<Spanned<u16>>,
+    /// The request (Poisson sources): host, path, method, query string, client address.
+    pub host: Option<String>,
+    pub path: Option<String>,
+    pub method: Option<String>,
+    pub query: Option<String>,
+    pub client_ip: Option<Spanned<String>>,
+    /// The arrival rate over time (a Poisson source).
+    pub rate: Option<Spanned<RawRate>>,
+    /// An ALB access log to replay instead (relative to the scenario file).
+    pub access_log: Option<Spanned<String>>,
+    /// Replay speed: 2 = twice as fast as logged (default 1).
+    pub speed: Option<Spanned<f64>>,
+    /// Replay the log over and over for this long (default: once).
+    pub loop_for: Option<Span>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(tag = "profile", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawRate {
+    Constant { per_second: f64 },
+    Steps { steps: Vec<RawPoint> },
+    Diurnal { mean_per_second: f64, amplitude: f64, period: Option<Span>, peak_at: Option<Span> },
+    Spikes { base_per_second: f64, spikes: Vec<RawSpike> },
+    PiecewiseLinear { points: Vec<RawPoint> },
+    Csv { file: String },
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawPoint {
+    pub at: Span,
+    pub per_second: f64,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpike {
+    pub at: Span,
+    pub duration: Span,
+    pub per_second: f64,
+}
+
+impl Cx<'_> {
+    pub(super) fn build_traffic(&mut self, raw: &[RawTraffic], elb: &ElbConfig) -> Vec<TrafficSource> {
+        let mut out = Vec::new();
+        for (i, t) in raw.iter().enumerate() {
+            if raw[..i].iter().any(|o| o.name.get_ref() == t.name.get_ref()) {
+                self.error_at(
+                    t.name.span(),
+                    format!("traffic source {:?} is defined twice", t.name.get_ref()),
+                    "give each [[traffic]] a distinct name",
+                );
+            }
+            if let Some(s) = self.build_source(t, elb) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    fn build_source(&mut self, t: &RawTraffic, elb: &ElbConfig) -> Option<TrafficSource> {
+        let names: Vec<&str> = elb.load_balancers.iter().map(|l| l.name.as_str()).collect();
+        let load_balancer = match &t.load_balancer {
+            Some(n) => match elb.load_balancers.iter().position(|l| l.name == *n.get_ref()) {
+                Some(i) => i,
+                None => {
+                    self.error_at(n.span(), format!("no load balancer named {:?}", n.get_ref()), format!("defined: {names:?}"));
+                    return None;
+                }
+            },
+            None if elb.load_balancers.len() == 1 => 0,
+            None => {
+                let help = if names.is_empty() {
+                    "define one under [[load_balancers]] (with a listener) for the traffic to reach".to_string()
+                } else {
+                    format!("say which with load_balancer = \"…\"; defined: {names:?}")
+                };
+                self.error_at(t.name.span(), format!("traffic {:?} does not say which load balancer it goes to", t.name.get_ref()), help);
+                return None;
+            }
+        };
+        let lb = &elb.load_balancers[load_balancer];
+        let listener = match &t.listener {
+            Some(port) => match lb.listeners.iter().position(|l| l.port == *port.get_ref()) {
+                Some(i) => i,
+                None => {
+                    let ports: Vec<u16> = lb.listeners.iter().map(|l| l.port).collect();
+                    self.error_at(
+                        port.span(),
+                        format!("load balancer {:?} has no listener on port {}", lb.name, port.get_ref()),
+                        format!("its listeners: {ports:?}"),
+                    );
+                    return None;
+                }
+            },
+            None if !lb.listeners.is_empty() => 0,
+            None => {
+                self.error_at(t.name.span(), format!("load balancer {:?} has no listener", lb.name), "add a [[load_balancers.listeners]]");
+                return None;
+            }
+        };
+        let client_ip = match &t.client_ip {
+            Some(ip) => match ip.get_ref().parse::<std::net::Ipv4Addr>() {
+                Ok(a) => Some(a),
+                Err(_) => {
+                    self.error_at(ip.span(), format!("client_ip {:?} is not an IPv4 address", ip.get_ref()), "write it as 203.0.113.7");
+                    None
+                }
+            },
+            None => None,
+        };
+        let kind = match (&t.rate, &t.access_log) {
+            (Some(_), Some(log)) => {
+                self.error_at(
+                    log.span(),
+                    "a traffic source has either a rate or an access_log, not both",
+                    "split it into two [[traffic]] sources",
+                );
+                return None;
+            }
+            (None, None) => {
+                self.error_at(
+                    t.name.span(),
+                    format!("traffic {:?} has neither a rate nor an access_log", t.name.get_ref()),
+                    "add rate = { profile = \"constant\", per_second = 100 } or access_log = \"…\"",
+                );
+                return None;
+            }
+            (Some(rate), None) => {
+                let profile = self.build_rate(rate)?;
+                let request = RequestSpec {
+                    method: t.method.clone().unwrap_or_else(|| "GET".into()),
+                    host: t.host.clone().unwrap_or_else(|| "www.example.com".into()),
+                    path: t.path.clone().unwrap_or_else(|| "/".into()),
+                    query: t.query.clone().unwrap_or_default(),
+                    client_ip,
+                };
+                TrafficKind::Poisson { profile, request }
+            }
+            (None, Some(log)) => self.build_replay(t, log)?,
+        };
+        Some(TrafficSource { name: t.name.get_ref().clone(), load_balancer, listener, kind })
+    }
+
+    fn build_rate(&mut self, rate: &Spanned<RawRate>) -> Option<RateProfile> {
+        let points = |p: &[RawPoint]| p.iter().map(|p| (p.at, p.per_second)).collect::<Vec<_>>();
+        let built = match rate.get_ref() {
+            RawRate::Constant { per_second } => RateProfile::constant(*per_second),
+            RawRate::Steps { steps } => RateProfile::steps(&points(steps)),
+            RawRate::Diurnal { mean_per_second, amplitude, period, peak_at } => {
+                RateProfile::diurnal(*mean_per_second, *amplitude, *period, peak_at.unwrap_or(Span::ZERO))
+            }
+            RawRate::Spikes { base_per_second, spikes } => {
+                let s: Vec<(Span, Span, f64)> = spikes.iter().map(|s| (s.at, s.duration, s.per_second)).collect();
+                RateProfile::spikes(*base_per_second, &s)
+            }
+            RawRate::PiecewiseLinear { points: p } => RateProfile::piecewise_linear(&points(p)),
+            RawRate::Csv { file } => {
+                let (path, text) = self.read_file(&Spanned::new(rate.span(), file.clone()))?;
+                return match RateProfile::from_csv(&text) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        self.diags.push(
+                            Diagnostic::error(&path, e.line, e.column, e.message)
+                                .with_source(&text)
+                                .with_help("the CSV needs a header `time,requests_per_second` and one row per point, times increasing"),
+                        );
+                        None
+                    }
+                };
+            }
+        };
+        match built {
+            Ok(p) => Some(p),
+            Err(m) => {
+                self.error_at(rate.span(), m, "see docs/scenarios.md, \"Traffic\"");
+                None
+            }
+        }
+    }
+
+    fn build_replay(&mut self, t: &RawTraffic, log: &Spanned<String>) -> Option<TrafficKind> {
+        let (path, text) = self.read_file(log)?;
+        let parsed = crate::workload::alb_log::parse_log(&text);
+        if !parsed.skipped.is_empty() {
+            let (line, col) = line_col(self.text, log.span().start);
+            let first = &parsed.skipped[0];
+            self.diags.push(
+                Diagnostic::warning(self.path, line, col, format!("{}: {}", path.display(), parsed.summary())).with_help(format!(
+                    "the replay skips them; first at {}:{}: {}",
+                    path.display(),
+                    first.line,
+                    first.reason
+                )),
+            );
+        }
+        if parsed.requests.is_empty() {
+            self.error_at(
+                log.span(),
+                format!("{} holds no request the replay can use", path.display()),
+                "give an ALB access log (one entry per line, in the AWS format)",
+            );
+            return None;
+        }
+        let speed = match &t.speed {
+            Some(s) if !(s.get_ref().is_finite() && *s.get_ref() > 0.0) => {
+                self.error_at(s.span(), format!("speed {} must be above 0", s.get_ref()), "2 replays twice as fast as logged");
+                1.0
+            }
+            Some(s) => *s.get_ref(),
+            None => 1.0,
+        };
+        let first_us = parsed.requests[0].created_at_us;
+        let offsets = parsed.requests.iter().map(|r| Span((r.created_at_us - first_us).max(0) as u64)).collect();
+        let requests = parsed
+            .requests
+            .iter()
+            .map(|r| RequestSpec {
+                method: r.method.clone(),
+                host: r.host.clone(),
+                path: r.path.clone(),
+                query: r.query.clone(),
+                client_ip: r.client_ip,
+            })
+            .collect();
+        Some(TrafficKind::Replay { requests, offsets, speed, loop_for: t.loop_for })
+    }
+}
