@@ -377,6 +377,9 @@ impl Curve {
         let value = |t: f64| mean_per_s * (1.0 + gain * (omega * (t - peak_s)).cos());
         // Grid knots at peak ± h/2 + j·h, folded into [0, period).
         let offset = (peak_s + h / 2.0) % h;
+        // A remainder a rounding error short of h is really 0; kept, the last grid knot would
+        // land at or past the period and be lost.
+        let offset = if h - offset < h * 1e-12 { 0.0 } else { offset };
         let grid: Vec<f64> = (0..n).map(|j| offset + j as f64 * h).filter(|&t| t < period_s).collect();
         let (first, last) = (grid[0], grid[grid.len() - 1]);
         // The value at 0 (and at the period) lies on the segment from the last grid knot to the
