@@ -2,6 +2,7 @@
 //! (distributions from `rand_distr`). Each draw comes from a named stream of the workload, so
 //! changing placement never changes arrivals or run times (common random numbers).
 
+pub mod alb_log;
 pub mod distribution;
 pub mod traffic;
 
