@@ -296,3 +296,165 @@ fn bad_profiles_say_what_to_change() {
         assert!(e.contains(needle), "{e:?} should mention {needle:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// ALB access logs
+// ---------------------------------------------------------------------------------------------
+
+use ecsim::workload::alb_log::{parse_log, split_fields, LogParse, Replay, ReplayOptions};
+use std::net::Ipv4Addr;
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/alb-logs/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// 2018-07-02T22:22:48.364000Z: 17,714 days after 1970-01-01 (1,530,489,600 s) plus
+/// 22 h 22 min 48 s (80,568 s) = 1,530,570,168 s, plus 364,000 µs.
+const JULY_2_2018_US: i64 = 1_530_570_168_364_000;
+/// 2018-11-30T22:22:48.364000Z: 151 days later (Jul 2 → Nov 30: 29 + 31 + 30 + 31 + 30) = 13,046,400 s.
+const NOV_30_2018_US: i64 = JULY_2_2018_US + 151 * 86_400 * 1_000_000;
+
+#[test]
+fn the_seven_awsdocs_examples_parse() {
+    let log = parse_log(&fixture("awsdocs_alb_access_log_examples.log"));
+    assert_eq!(log.skipped, vec![], "{}", log.summary());
+    assert_eq!(log.summary(), "7 requests read, 0 lines skipped");
+    // (method, host, path, created, client, target_processing_time, elb status), in file order:
+    // the five 2 July entries are all created in the same microsecond, so the stable sort keeps
+    // them in file order, and the two Lambda entries come last.
+    type Entry = (&'static str, &'static str, i64, [u8; 4], Option<f64>, Option<u16>);
+    let expected: [Entry; 7] = [
+        ("GET", "www.example.com", JULY_2_2018_US, [192, 168, 131, 39], Some(0.001), Some(200)), // http
+        ("GET", "www.example.com", JULY_2_2018_US, [192, 168, 131, 39], Some(0.048), Some(200)), // https
+        ("GET", "10.0.2.105", JULY_2_2018_US, [10, 0, 1, 252], Some(0.002), Some(200)),          // h2 (redirect)
+        ("GET", "10.0.0.30", JULY_2_2018_US, [10, 0, 0, 140], Some(0.003), Some(101)),           // ws
+        ("GET", "10.0.0.30", JULY_2_2018_US, [10, 0, 0, 140], Some(0.001), Some(101)),           // wss
+        ("GET", "www.example.com", NOV_30_2018_US, [192, 168, 131, 39], Some(0.001), Some(200)), // Lambda
+        ("GET", "www.example.com", NOV_30_2018_US, [192, 168, 131, 39], Some(0.001), Some(502)), // Lambda failure
+    ];
+    assert_eq!(log.requests.len(), expected.len());
+    for (i, (r, (method, host, created, ip, tpt, status))) in log.requests.iter().zip(expected).enumerate() {
+        assert_eq!((r.method.as_str(), r.host.as_str(), r.path.as_str(), r.query.as_str()), (method, host, "/", ""), "entry {}", i + 1);
+        assert_eq!(r.created_at_us, created, "entry {}", i + 1);
+        assert_eq!(r.client_ip, Some(Ipv4Addr::from(ip)), "entry {}", i + 1);
+        assert_eq!(r.target_processing_time_s, tpt, "entry {}", i + 1);
+        assert_eq!(r.elb_status_code, status, "entry {}", i + 1);
+    }
+}
+
+#[test]
+fn quoted_unquoted_and_empty_fields() {
+    let f = split_fields(r#"http 0.001 "GET http://a:80/ HTTP/1.1" "-" - "say \"hi\" \\ ok" "x"y" last"#).unwrap();
+    let f: Vec<&str> = f.iter().map(|c| c.as_ref()).collect();
+    // A quote followed by a non-space is kept (a stray quote in a user agent must not end it).
+    assert_eq!(f, ["http", "0.001", "GET http://a:80/ HTTP/1.1", "-", "-", r#"say "hi" \ ok"#, r#"x"y"#, "last"]);
+    // ALB's own escape for a quote in the request line stays as logged.
+    assert_eq!(split_fields(r#""GET http://a:80/?q=\x22 HTTP/2.0""#).unwrap()[0], r"GET http://a:80/?q=\x22 HTTP/2.0");
+    assert_eq!(split_fields(r#"a "b c"#).unwrap_err(), "unterminated quote in field 2");
+    assert_eq!(split_fields(r#"a "b c\""#).unwrap_err(), "unterminated quote in field 2");
+}
+
+#[test]
+fn bad_lines_are_skipped_with_their_line_numbers() {
+    let log = parse_log(&fixture("with-bad-lines.log"));
+    let skipped: Vec<(usize, &str)> = log.skipped.iter().map(|s| (s.line, s.reason.as_str())).collect();
+    assert_eq!(skipped.len(), 4, "{skipped:?}");
+    assert_eq!(skipped[0], (5, "unterminated quote in field 13"));
+    assert_eq!(skipped[1], (7, "too few fields (13, an access log entry has at least 22)"));
+    assert_eq!(skipped[2].0, 8);
+    assert!(skipped[2].1.starts_with("bad timestamp in field 22") && skipped[2].1.contains("2024-02 has no day 30"), "{}", skipped[2].1);
+    assert_eq!(skipped[3].0, 9);
+    assert!(skipped[3].1.starts_with("bad request line in field 13"), "{}", skipped[3].1);
+    assert_eq!(
+        log.summary(),
+        "4 requests read, 4 lines skipped (line 5: unterminated quote in field 13; \
+         line 7: too few fields (13, an access log entry has at least 22); \
+         line 8: bad timestamp in field 22 (request_creation_time) \"2024-02-30T12:00:03.400000Z\": 2024-02 has no day 30; and 1 more)"
+    );
+
+    // Kept: lines 4 and 10 (both created 12:00:00.250000, file order kept), 2 (12:00:01.5),
+    // 6 (12:00:02.0). 2024-03-10T12:00:00Z is 1,710,072,000 s after the epoch.
+    let noon_us = 1_710_072_000_000_000i64;
+    let got: Vec<(i64, &str, &str)> =
+        log.requests.iter().map(|r| (r.created_at_us - noon_us, r.method.as_str(), r.path.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (250_000, "POST", "/api/orders"),
+            (250_000, "GET", "/api/stock/42"),
+            (1_500_000, "GET", "/api/orders"),
+            (2_000_000, "GET", "/search")
+        ]
+    );
+    let stock = &log.requests[1];
+    assert_eq!((stock.target_processing_time_s, stock.elb_status_code), (None, Some(502)));
+    assert_eq!((log.requests[2].host.as_str(), log.requests[2].query.as_str()), ("shop.example.org", "page=2"));
+    // Line 6 (escaped quotes in the user agent, extra trailing fields) is read in full.
+    assert_eq!(log.requests[3].query, "q=red%20shoes");
+    assert_eq!(log.requests[3].client_ip, Some(Ipv4Addr::new(192, 0, 2, 44)));
+}
+
+fn replay(log: &LogParse, speed: f64, loop_for: Option<Span>) -> Vec<(SimTime, usize)> {
+    Replay::new(log, ReplayOptions { speed, loop_for }).unwrap().collect()
+}
+
+#[test]
+fn replay_offsets_speed_and_loop() {
+    // Created at 12:00:00.25 (×2), 12:00:01.5 and 12:00:02.0 → offsets 0, 0, 1.25 s, 1.75 s.
+    let log = parse_log(&fixture("with-bad-lines.log"));
+    let us = |t: u64| SimTime(t);
+    assert_eq!(replay(&log, 1.0, None), [(us(0), 0), (us(0), 1), (us(1_250_000), 2), (us(1_750_000), 3)]);
+    // Twice as fast: every offset halves.
+    assert_eq!(replay(&log, 2.0, None), [(us(0), 0), (us(0), 1), (us(625_000), 2), (us(875_000), 3)]);
+    // Looping: one pass lasts the log's length plus one mean gap, 1.75 s · 4/3 = 2.333333 s, so
+    // the second pass starts at 2.333333 s. Up to 5 s: passes at 0, 2.333333 and 4.666667 s; the
+    // third pass is cut after its first two requests (4.666667 + 1.25 > 5).
+    let looped = replay(&log, 1.0, Some(secs(5)));
+    let period = 2_333_333;
+    let expected = [
+        (0, 0),
+        (0, 1),
+        (1_250_000, 2),
+        (1_750_000, 3),
+        (period, 0),
+        (period, 1),
+        (period + 1_250_000, 2),
+        (period + 1_750_000, 3),
+        (2 * period, 0),
+        (2 * period, 1),
+    ];
+    assert_eq!(looped, expected.map(|(t, i)| (us(t), i)));
+    assert_eq!(Replay::new(&log, ReplayOptions { speed: 1.0, loop_for: Some(secs(5)) }).unwrap().period(), Some(Span(period)));
+    // loop_for shorter than the log cuts the first pass.
+    assert_eq!(replay(&log, 1.0, Some(secs(1))).len(), 2);
+}
+
+#[test]
+fn replay_refuses_what_it_cannot_do() {
+    let log = parse_log(&fixture("awsdocs_alb_access_log_examples.log"));
+    for speed in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let e = Replay::new(&log, ReplayOptions { speed, loop_for: None }).unwrap_err();
+        assert!(e.contains("finite number above 0"), "{e}");
+    }
+    // Looping needs a log with some length; one with a single creation instant has none.
+    let one_instant = parse_log(&fixture("awsdocs_alb_access_log_examples.log").lines().take(5).collect::<Vec<_>>().join("\n"));
+    let e = Replay::new(&one_instant, ReplayOptions { speed: 1.0, loop_for: Some(secs(60)) }).unwrap_err();
+    assert!(e.contains("same instant"), "{e}");
+    // An empty log replays as nothing, looped or not.
+    assert_eq!(replay(&LogParse::default(), 1.0, Some(secs(60))), []);
+    // The full awsdocs log spans 151 days; replayed once at 86,400× it takes 151 s.
+    let fast = replay(&log, 86_400.0, None);
+    assert_eq!(fast.last(), Some(&(SimTime::from_secs(151), 6)));
+}
+
+#[test]
+fn a_later_spike_leaves_earlier_arrivals_alone() {
+    // One Exp(1) draw per arrival: the same seed maps to the same times until the profiles differ.
+    let plain = RateProfile::constant(10.0).unwrap();
+    let spiked = RateProfile::spikes(10.0, &[(secs(50), secs(10), 90.0)]).unwrap();
+    let (a, b) = (arrivals(&plain, 11, secs(100)), arrivals(&spiked, 11, secs(100)));
+    let before = |v: &[SimTime]| v.iter().copied().filter(|t| *t < SimTime::from_secs(50)).collect::<Vec<_>>();
+    assert_eq!(before(&a), before(&b));
+    assert!(before(&a).len() > 400 && a != b);
+}
