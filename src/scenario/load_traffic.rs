@@ -7,6 +7,7 @@ use super::load::Cx;
 use super::{RequestSpec, TrafficKind, TrafficSource};
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
+use crate::workload::alb_log::{Replay, ReplayOptions};
 use crate::workload::traffic::RateProfile;
 use serde::Deserialize;
 use toml::Spanned;
@@ -232,8 +233,14 @@ impl Cx<'_> {
             Some(s) => *s.get_ref(),
             None => 1.0,
         };
-        let first_us = parsed.requests[0].created_at_us;
-        let offsets = parsed.requests.iter().map(|r| Span((r.created_at_us - first_us).max(0) as u64)).collect();
+        let options = ReplayOptions { speed, loop_for: t.loop_for };
+        let replay = match Replay::new(&parsed, options) {
+            Ok(r) => r,
+            Err(m) => {
+                self.error_at(log.span(), m, "see docs/scenarios.md, \"Traffic\"");
+                return None;
+            }
+        };
         let requests = parsed
             .requests
             .iter()
@@ -245,6 +252,6 @@ impl Cx<'_> {
                 client_ip: r.client_ip,
             })
             .collect();
-        Some(TrafficKind::Replay { requests, offsets, speed, loop_for: t.loop_for })
+        Some(TrafficKind::Replay { replay, requests })
     }
 }

@@ -150,9 +150,10 @@ pub struct RequestSpec {
 pub enum TrafficKind {
     /// A Poisson process following a rate profile, all requests alike.
     Poisson { profile: crate::workload::traffic::RateProfile, request: RequestSpec },
-    /// An ALB access log replayed: each request at its creation-time offset (÷ `speed`),
-    /// repeated for `loop_for` when given.
-    Replay { requests: Vec<RequestSpec>, offsets: Vec<Span>, speed: f64, loop_for: Option<Span> },
+    /// An ALB access log replayed: each request at its creation-time offset (÷ speed), repeated
+    /// for `loop_for` when given. `replay` is the iterator at its start; `requests[i]` is what the
+    /// listener rules see of its i-th request.
+    Replay { replay: crate::workload::alb_log::Replay, requests: Vec<RequestSpec> },
 }
 
 /// One `loadBalancers` entry of a service, resolved.

@@ -12,63 +12,17 @@
 
 use super::{route_for, AlbState, World};
 use crate::elb::rules::{evaluate, HttpRequest};
-use crate::engine::{SimTime, Span, StreamRng, Streams};
+use crate::engine::{SimTime, StreamRng, Streams};
 use crate::scenario::{RequestSpec, TrafficKind};
 use crate::sim::Event;
+use crate::workload::alb_log::Replay;
 use crate::workload::traffic::PoissonArrivals;
 use std::collections::BTreeMap;
-
-/// Walks a replayed log's offsets: each ÷ `speed`; when `loop_for` is given the log starts over
-/// after its last request (one gap of the log's mean spacing later) until `loop_for` has passed.
-pub struct ReplayCursor {
-    offsets: Vec<Span>,
-    speed: f64,
-    loop_for: Option<Span>,
-    index: usize,
-    /// Start of the current pass, µs.
-    pass_start_us: f64,
-    /// Length of one pass, µs (the last offset ÷ speed plus one mean gap).
-    pass_us: f64,
-}
-
-impl ReplayCursor {
-    pub fn new(offsets: Vec<Span>, speed: f64, loop_for: Option<Span>) -> Self {
-        let speed = if speed > 0.0 && speed.is_finite() { speed } else { 1.0 };
-        let last_us = offsets.last().map_or(0.0, |s| s.as_micros() as f64 / speed);
-        let n = offsets.len().max(1) as f64;
-        let pass_us = last_us + (last_us / n).max(1.0);
-        ReplayCursor { offsets, speed, loop_for, index: 0, pass_start_us: 0.0, pass_us }
-    }
-
-    /// The next request: its time and its index in the log.
-    pub fn next(&mut self) -> Option<(SimTime, usize)> {
-        if self.offsets.is_empty() {
-            return None;
-        }
-        if self.index == self.offsets.len() {
-            let limit = self.loop_for?.as_micros() as f64;
-            self.pass_start_us += self.pass_us;
-            self.index = 0;
-            if self.pass_start_us >= limit {
-                return None;
-            }
-        }
-        let i = self.index;
-        let at_us = self.pass_start_us + self.offsets[i].as_micros() as f64 / self.speed;
-        if let Some(limit) = self.loop_for {
-            if at_us >= limit.as_micros() as f64 && self.pass_start_us > 0.0 {
-                return None;
-            }
-        }
-        self.index += 1;
-        Some((SimTime(at_us.round() as u64), i))
-    }
-}
 
 /// A source's generator state.
 pub enum SourceState {
     Poisson { arrivals: PoissonArrivals, rng: StreamRng, route: u32 },
-    Replay { replay: ReplayCursor, routes: Vec<u32> },
+    Replay { replay: Replay, routes: Vec<u32> },
 }
 
 /// Run totals of one source.
@@ -97,7 +51,7 @@ impl World<'_> {
                     rng: streams.get(&format!("traffic/{}", src.name)),
                     route: route_of(&mut self.alb, request),
                 },
-                TrafficKind::Replay { requests, offsets, speed, loop_for } => {
+                TrafficKind::Replay { replay, requests } => {
                     let mut routes = Vec::with_capacity(requests.len());
                     let mut seen: BTreeMap<&RequestSpec, u32> = BTreeMap::new();
                     for r in requests {
@@ -111,7 +65,7 @@ impl World<'_> {
                         };
                         routes.push(route);
                     }
-                    SourceState::Replay { replay: ReplayCursor::new(offsets.clone(), *speed, *loop_for), routes }
+                    SourceState::Replay { replay: replay.clone(), routes }
                 }
             };
             self.alb.sources.push(state);
