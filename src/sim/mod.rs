@@ -261,7 +261,8 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
             Event::RequestDone { server, worker, generation } => world.on_request_done(now, server, worker, generation),
             Event::TargetCheck { group, verdict, server, generation } => world.on_target_check(now, group, verdict, server, generation),
         }
-        if world.check {
+        // Requests change no cluster or scheduler state: checking after each would only cost.
+        if world.check && !matches!(event, Event::Request { .. } | Event::RequestDone { .. }) {
             world.check_invariants();
         }
     }
@@ -335,5 +336,6 @@ impl World<'_> {
             assert!(inst.enis_in_use <= inst.eni_task_limit, "ENI over-commit on {}", inst.ec2_instance_id);
         }
         self.check_service_invariants();
+        self.check_alb_invariants();
     }
 }

@@ -579,6 +579,23 @@ impl World<'_> {
         })
     }
 
+    /// Load-balancer invariants: a registered target belongs to a task that is not STOPPED and
+    /// whose server it is; the eligible set never holds a draining target.
+    pub(crate) fn check_alb_invariants(&self) {
+        use crate::ecs::task::LastStatus;
+        for (gi, g) in self.alb.groups.iter().enumerate() {
+            for t in &g.targets {
+                let task = &self.tasks[t.task as usize];
+                assert!(task.last_status != LastStatus::Stopped, "target group {gi} holds the STOPPED task {}", t.task);
+                assert_eq!(self.alb.server_of(t.task), t.server, "target group {gi}: task {} is not on its server", t.task);
+            }
+            for &s in &g.eligible {
+                let entry = g.targets.iter().find(|t| t.server == s).expect("eligible target is registered");
+                assert!(entry.state != TargetState::Draining, "target group {gi} routes to a draining target");
+            }
+        }
+    }
+
     /// (healthy in every target group, unhealthy in at least one) for the scheduler (§6.1, §6.3).
     pub fn target_health(&self, task: u32) -> (bool, bool) {
         let server = self.alb.server_of(task);
