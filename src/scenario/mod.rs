@@ -4,9 +4,12 @@
 
 pub mod diagnostic;
 pub mod ecs_json;
+pub mod elbv2_json;
 pub mod json_locate;
 pub mod load;
+mod load_elb;
 mod load_services;
+pub mod toml_elb;
 pub mod toml_model;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
@@ -44,6 +47,8 @@ pub struct Scenario {
     pub services: Vec<ServiceSpec>,
     /// Scheduled actions, in time order (stable for equal times).
     pub actions: Vec<Action>,
+    /// Load balancers and target groups (spec §9).
+    pub elb: crate::elb::config::ElbConfig,
     pub warnings: Diagnostics,
 }
 

@@ -27,6 +27,10 @@ pub struct RawScenario {
     pub services: Vec<RawService>,
     #[serde(default)]
     pub actions: Vec<Spanned<RawAction>>,
+    #[serde(default)]
+    pub target_groups: Vec<super::toml_elb::RawTargetGroup>,
+    #[serde(default)]
+    pub load_balancers: Vec<super::toml_elb::RawLoadBalancer>,
 }
 
 #[derive(Debug, Deserialize)]
