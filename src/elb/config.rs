@@ -6,6 +6,24 @@
 //! names and ARNs and reports an unknown one with its location.
 
 use crate::engine::Span;
+use std::ops::RangeInclusive;
+
+// ELBv2 limits (spec §9.1), checked by the scenario readers.
+
+/// `HealthCheckIntervalSeconds`.
+pub const HEALTH_CHECK_INTERVAL_S: RangeInclusive<u64> = 5..=300;
+/// `HealthCheckTimeoutSeconds` (and it must be below the interval).
+pub const HEALTH_CHECK_TIMEOUT_S: RangeInclusive<u64> = 2..=120;
+/// `HealthyThresholdCount` and `UnhealthyThresholdCount`.
+pub const THRESHOLD_COUNT: RangeInclusive<u32> = 2..=10;
+/// Codes a `Matcher.HttpCode` may list.
+pub const MATCHER_CODES: RangeInclusive<u16> = 200..=499;
+/// `deregistration_delay.timeout_seconds`.
+pub const DEREGISTRATION_DELAY_S: RangeInclusive<u64> = 0..=3600;
+/// `slow_start.duration_seconds` when not 0 (off).
+pub const SLOW_START_S: RangeInclusive<u64> = 30..=900;
+/// `idle_timeout.timeout_seconds` of a load balancer.
+pub const IDLE_TIMEOUT_S: RangeInclusive<u64> = 1..=4000;
 
 /// Every load balancer and target group of a scenario.
 #[derive(Debug, Clone, Default)]
@@ -120,6 +138,31 @@ pub struct Matcher {
 }
 
 impl Matcher {
+    /// Reads `Matcher.HttpCode`: codes and ranges separated by commas ("200", "200,202",
+    /// "200-299"), each code in 200–499. The error says what is wrong.
+    pub fn parse(text: &str) -> Result<Matcher, String> {
+        let code = |s: &str| -> Result<u16, String> {
+            let c: u16 = s.trim().parse().map_err(|_| format!("{:?} is not an HTTP status code", s.trim()))?;
+            if MATCHER_CODES.contains(&c) {
+                Ok(c)
+            } else {
+                Err(format!("{c} is outside {}–{}", MATCHER_CODES.start(), MATCHER_CODES.end()))
+            }
+        };
+        let mut ranges = Vec::new();
+        for part in text.split(',') {
+            let range = match part.split_once('-') {
+                Some((lo, hi)) => (code(lo)?, code(hi)?),
+                None => (code(part)?, code(part)?),
+            };
+            if range.0 > range.1 {
+                return Err(format!("the range {}-{} runs backwards", range.0, range.1));
+            }
+            ranges.push(range);
+        }
+        Ok(Matcher { ranges })
+    }
+
     pub fn matches(&self, status: u16) -> bool {
         self.ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&status))
     }
@@ -182,6 +225,11 @@ pub struct TargetGroupConfig {
     pub min_healthy_targets: u32,
 }
 
+/// The index of the target group called `name_or_arn` (its name or its ARN).
+pub fn find_target_group(groups: &[TargetGroupConfig], name_or_arn: &str) -> Option<usize> {
+    groups.iter().position(|g| g.name == name_or_arn || g.arn == name_or_arn)
+}
+
 impl TargetGroupConfig {
     /// A target group with the ELBv2 defaults.
     pub fn with_defaults(name: &str) -> Self {
@@ -197,5 +245,30 @@ impl TargetGroupConfig {
             slow_start: Span::ZERO,
             min_healthy_targets: 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matchers_read_codes_lists_and_ranges() {
+        assert_eq!(Matcher::parse("200").unwrap(), Matcher::default());
+        let m = Matcher::parse("200,202,300-399").unwrap();
+        assert_eq!(m.ranges, vec![(200, 200), (202, 202), (300, 399)]);
+        assert!(m.matches(202) && m.matches(302) && !m.matches(201) && !m.matches(404));
+        assert!(Matcher::parse("500").unwrap_err().contains("outside 200–499"));
+        assert!(Matcher::parse("200-").unwrap_err().contains("not an HTTP status code"));
+        assert!(Matcher::parse("299-200").unwrap_err().contains("backwards"));
+        assert!(Matcher::parse("ok").is_err());
+    }
+
+    #[test]
+    fn target_groups_are_found_by_name_or_arn() {
+        let groups = [TargetGroupConfig::with_defaults("a"), TargetGroupConfig::with_defaults("b")];
+        assert_eq!(find_target_group(&groups, "b"), Some(1));
+        assert_eq!(find_target_group(&groups, &groups[0].arn), Some(0));
+        assert_eq!(find_target_group(&groups, "c"), None);
     }
 }

@@ -29,7 +29,8 @@
 //! Nothing here panics on any input; `tests/ecs_json.rs` feeds it truncated and garbled files.
 
 mod cluster_state;
-mod schema;
+// `pub(super)` with `Ctx` below: `elbv2_json` reads the ELBv2 JSON with the same machinery.
+pub(super) mod schema;
 mod service;
 mod task_def;
 
@@ -63,18 +64,18 @@ enum Seg {
 /// A path into the document, printed as messages show it:
 /// `containerDefinitions[0].portMappings[1].hostPort`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct JPath(Vec<Seg>);
+pub(super) struct JPath(Vec<Seg>);
 
 impl JPath {
-    fn root() -> Self {
+    pub(super) fn root() -> Self {
         JPath(Vec::new())
     }
-    fn key(&self, k: &str) -> Self {
+    pub(super) fn key(&self, k: &str) -> Self {
         let mut p = self.clone();
         p.0.push(Seg::Key(k.to_string()));
         p
     }
-    fn idx(&self, i: usize) -> Self {
+    pub(super) fn idx(&self, i: usize) -> Self {
         let mut p = self.clone();
         p.0.push(Seg::Index(i));
         p
@@ -130,7 +131,7 @@ impl fmt::Display for JPath {
 
 /// Which part of a located member a message points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum At {
+pub(super) enum At {
     /// The member name (falls back to the value for array elements).
     Key,
     /// The value.
@@ -143,20 +144,27 @@ enum At {
 type Unmodelled = BTreeMap<String, (JPath, usize)>;
 
 /// State of one load: the file, its text and the messages so far.
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     file: &'a Path,
     text: &'a str,
     diags: Diagnostics,
     unmodelled: Unmodelled,
+    /// Which AWS API the file belongs to, for messages about names it does not have.
+    api: &'static str,
 }
 
 impl<'a> Ctx<'a> {
-    fn new(file: &'a Path, text: &'a str) -> Self {
-        Ctx { file, text, diags: Diagnostics::default(), unmodelled: BTreeMap::new() }
+    pub(super) fn new(file: &'a Path, text: &'a str) -> Self {
+        Ctx::for_api(file, text, "ECS")
+    }
+
+    /// A load of a file of another AWS API (`"ELBv2"`).
+    pub(super) fn for_api(file: &'a Path, text: &'a str, api: &'static str) -> Self {
+        Ctx { file, text, diags: Diagnostics::default(), unmodelled: BTreeMap::new(), api }
     }
 
     /// A message located at `path` (or at the nearest enclosing value that exists).
-    fn diag(&self, severity: Severity, path: &JPath, at: At, message: impl Into<String>) -> Diagnostic {
+    pub(super) fn diag(&self, severity: Severity, path: &JPath, at: At, message: impl Into<String>) -> Diagnostic {
         let segs = path.segs();
         let (loc, found) = locate_nearest(self.text, &segs);
         let exact = found == segs.len();
@@ -173,32 +181,32 @@ impl<'a> Ctx<'a> {
         d.with_source(self.text)
     }
 
-    fn error(&mut self, path: &JPath, at: At, message: impl Into<String>) {
+    pub(super) fn error(&mut self, path: &JPath, at: At, message: impl Into<String>) {
         let d = self.diag(Severity::Error, path, at, message);
         self.diags.push(d);
     }
 
-    fn error_help(&mut self, path: &JPath, at: At, message: impl Into<String>, help: impl Into<String>) {
+    pub(super) fn error_help(&mut self, path: &JPath, at: At, message: impl Into<String>, help: impl Into<String>) {
         let d = self.diag(Severity::Error, path, at, message).with_help(help);
         self.diags.push(d);
     }
 
-    fn warn(&mut self, path: &JPath, at: At, message: impl Into<String>) {
+    pub(super) fn warn(&mut self, path: &JPath, at: At, message: impl Into<String>) {
         let d = self.diag(Severity::Warning, path, at, message);
         self.diags.push(d);
     }
 
-    fn warn_help(&mut self, path: &JPath, at: At, message: impl Into<String>, help: impl Into<String>) {
+    pub(super) fn warn_help(&mut self, path: &JPath, at: At, message: impl Into<String>, help: impl Into<String>) {
         let d = self.diag(Severity::Warning, path, at, message).with_help(help);
         self.diags.push(d);
     }
 
-    fn has_errors(&self) -> bool {
+    pub(super) fn has_errors(&self) -> bool {
         self.diags.has_errors()
     }
 
     /// The line of the value at `path` (for "first used on line N").
-    fn line_of(&self, path: &JPath) -> usize {
+    pub(super) fn line_of(&self, path: &JPath) -> usize {
         self.diag(Severity::Warning, path, At::Value, "").line
     }
 
@@ -270,7 +278,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Parses the text; a syntax error ends the load.
-    fn parse(&mut self) -> Result<Value, ()> {
+    pub(super) fn parse(&mut self) -> Result<Value, ()> {
         match serde_json::from_str::<Value>(self.text) {
             Ok(v) => Ok(v),
             Err(e) => {
@@ -300,7 +308,7 @@ impl<'a> Ctx<'a> {
 
     /// Deserializes `v` (found at `path`) as `T`; a type error is reported at the offending
     /// value with its full path and `None` is returned.
-    fn de<T: DeserializeOwned>(&mut self, v: &Value, path: &JPath) -> Option<T> {
+    pub(super) fn de<T: DeserializeOwned>(&mut self, v: &Value, path: &JPath) -> Option<T> {
         match serde_path_to_error::deserialize::<_, T>(v) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -329,7 +337,7 @@ impl<'a> Ctx<'a> {
 
     /// Checks every member name of `v` against `schema`, recursively: unknown names are
     /// reported (with `unknown` severity), unmodelled ones recorded for `flush_unmodelled`.
-    fn check_fields(&mut self, v: &Value, schema: &Schema, path: &JPath, unknown: Severity) {
+    pub(super) fn check_fields(&mut self, v: &Value, schema: &Schema, path: &JPath, unknown: Severity) {
         let Value::Object(map) = v else { return };
         for (name, child) in map {
             let here = path.key(name);
@@ -355,9 +363,9 @@ impl<'a> Ctx<'a> {
 
     fn unknown_field(&mut self, name: &str, schema: &Schema, here: &JPath, severity: Severity) {
         let message = match severity {
-            Severity::Error => format!("unknown field `{name}` in {}: it is not part of the ECS API", schema.what),
+            Severity::Error => format!("unknown field `{name}` in {}: it is not part of the {} API", schema.what, self.api),
             Severity::Warning => {
-                format!("field `{here}` is not part of the ECS API as ecsim knows it; ignored")
+                format!("field `{here}` is not part of the {} API as ecsim knows it; ignored", self.api)
             }
         };
         let help = match did_you_mean(name, schema.names()) {
@@ -372,7 +380,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Emits the unmodelled-field warnings, one per path (or per grouped path).
-    fn flush_unmodelled(&mut self, grouped: bool) {
+    pub(super) fn flush_unmodelled(&mut self, grouped: bool) {
         let entries = std::mem::take(&mut self.unmodelled);
         for (key, (first, count)) in entries {
             let (shown, suffix) = if grouped { (key, format!(" (in {count} entries)")) } else { (first.to_string(), String::new()) };
@@ -382,7 +390,7 @@ impl<'a> Ctx<'a> {
 
     /// Sorts the messages by position and splits the outcome: `Ok` with the warnings when there
     /// is a value and no error, otherwise `Err` with every message.
-    fn finish<T>(mut self, value: Option<T>) -> Result<(T, Diagnostics), Diagnostics> {
+    pub(super) fn finish<T>(mut self, value: Option<T>) -> Result<(T, Diagnostics), Diagnostics> {
         self.diags.0.sort_by_key(|d| (d.line, d.column));
         match value {
             Some(v) if !self.diags.has_errors() => Ok((v, self.diags)),
@@ -394,7 +402,7 @@ impl<'a> Ctx<'a> {
 
     /// An integer in `min..=max` from a number or a string of digits. Placeholders and other
     /// strings are errors that name them.
-    fn int(&mut self, s: &Scalar, path: &JPath, min: i64, max: i64) -> Option<i64> {
+    pub(super) fn int(&mut self, s: &Scalar, path: &JPath, min: i64, max: i64) -> Option<i64> {
         let n = match s {
             Scalar::Num(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)),
             Scalar::Str(t) => {
@@ -419,7 +427,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A string value ecsim needs (an enum, a name): placeholders are errors.
-    fn needed_str<'s>(&mut self, s: &'s str, path: &JPath) -> Option<&'s str> {
+    pub(super) fn needed_str<'s>(&mut self, s: &'s str, path: &JPath) -> Option<&'s str> {
         if let Some(p) = find_placeholder(s) {
             self.placeholder_error(path, p);
             return None;
@@ -437,7 +445,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// One of `allowed`, exactly as ECS spells it.
-    fn one_of<'s>(&mut self, s: &str, path: &JPath, allowed: &[&'s str]) -> Option<&'s str> {
+    pub(super) fn one_of<'s>(&mut self, s: &str, path: &JPath, allowed: &[&'s str]) -> Option<&'s str> {
         let s = self.needed_str(s, path)?;
         if let Some(a) = allowed.iter().find(|a| **a == s) {
             return Some(a);
@@ -468,7 +476,7 @@ impl<'a> Ctx<'a> {
 /// A number or a string as written in the file; converted where it is used, so that a
 /// placeholder or a unit can be named in the message.
 #[derive(Debug, Clone, PartialEq)]
-enum Scalar {
+pub(super) enum Scalar {
     Num(serde_json::Number),
     Str(String),
 }
@@ -550,7 +558,7 @@ fn is_empty(v: &Value) -> bool {
 
 /// The first template placeholder in `s`: `{{ ... }}`, `${...}` or `<NAME>` (letters, digits
 /// and underscores, as the AWS samples write them).
-fn find_placeholder(s: &str) -> Option<&str> {
+pub(super) fn find_placeholder(s: &str) -> Option<&str> {
     if let Some(i) = s.find("{{") {
         let end = s[i..].find("}}").map_or(s.len(), |j| i + j + 2);
         return Some(&s[i..end]);
@@ -576,7 +584,7 @@ fn find_placeholder(s: &str) -> Option<&str> {
 
 /// The closest candidate to `name` by edit distance (adjacent transpositions count one),
 /// if it is close enough to be a plausible typo.
-fn did_you_mean<'c>(name: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+pub(super) fn did_you_mean<'c>(name: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
     // Field names are short; a long string is no typo of one (and would cost time).
     if name.len() > 64 {
         return None;

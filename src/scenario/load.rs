@@ -92,12 +92,12 @@ impl Cx<'_> {
             self.error_at(raw.scenario.duration.span(), "the duration is zero", "give a positive duration such as \"2h\" or \"90m\"");
         }
         let cluster = self.build_cluster(&raw.cluster);
+        let elb = self.build_elb(&raw.target_groups, &raw.load_balancers, &cluster_zones(&raw.cluster, cluster.as_ref()));
         let task_definitions = self.build_task_definitions(&raw.task_definitions);
         let workloads: Vec<Workload> = raw.workload.iter().filter_map(|w| self.build_workload(w, &task_definitions)).collect();
         let lifecycle = self.build_lifecycle(&raw.lifecycle);
         let variants = raw.variants.iter().filter_map(|v| self.build_variant(v)).collect();
         let behaviours = raw.task_definitions.iter().map(|t| self.build_behaviour(&t.behaviour, t.serving.as_ref())).collect();
-        let elb = crate::elb::config::ElbConfig::default();
         let services: Vec<ServiceSpec> = raw.services.iter().filter_map(|s| self.build_service(s, &task_definitions, &elb)).collect();
         for (i, s) in services.iter().enumerate() {
             if services[..i].iter().any(|o| o.definition.service_name == s.definition.service_name) {
@@ -520,6 +520,20 @@ impl Cx<'_> {
             self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
         Some(Variant { name: raw.name.clone(), strategies, constraints })
     }
+}
+
+/// The cluster's zones: `[cluster] zones`, or those of its instances (read from
+/// describe-container-instances) when it lists none.
+fn cluster_zones(raw: &RawCluster, cluster: Option<&Cluster>) -> Vec<String> {
+    let mut zones: Vec<String> = raw.zones.iter().map(|z| z.get_ref().clone()).collect();
+    if zones.is_empty() {
+        for i in cluster.map_or(&[][..], |c| &c.instances[..]) {
+            if !zones.contains(&i.availability_zone) {
+                zones.push(i.availability_zone.clone());
+            }
+        }
+    }
+    zones
 }
 
 /// The known name closest to `name` by edit distance, if it is close enough to be a typo.

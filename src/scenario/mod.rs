@@ -4,10 +4,13 @@
 
 pub mod diagnostic;
 pub mod ecs_json;
+pub mod elbv2_json;
 pub mod json_locate;
 pub mod load;
+mod load_elb;
 mod load_services;
 mod load_traffic;
+pub mod toml_elb;
 pub mod toml_model;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};

@@ -29,6 +29,10 @@ pub struct RawScenario {
     pub actions: Vec<Spanned<RawAction>>,
     #[serde(default)]
     pub traffic: Vec<super::load_traffic::RawTraffic>,
+    #[serde(default)]
+    pub target_groups: Vec<super::toml_elb::RawTargetGroup>,
+    #[serde(default)]
+    pub load_balancers: Vec<super::toml_elb::RawLoadBalancer>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,14 +4,14 @@
 //! DescribeContainerInstances, DescribeTasks).
 
 /// What a member's value looks like, for the walk to descend into it.
-pub(super) enum Shape {
+pub(in crate::scenario) enum Shape {
     Leaf,
     Object(&'static Schema),
     /// An array of objects of this schema.
     ArrayOf(&'static Schema),
 }
 
-pub(super) enum Field {
+pub(in crate::scenario) enum Field {
     /// Read and validated by ecsim.
     Modelled(Shape),
     /// Part of the AWS API but not simulated: a warning when set to something.
@@ -20,7 +20,7 @@ pub(super) enum Field {
     Derived,
 }
 
-pub(super) struct Schema {
+pub(in crate::scenario) struct Schema {
     /// How messages name an object of this kind ("a container definition").
     pub what: &'static str,
     pub fields: &'static [(&'static str, Field)],
