@@ -7,15 +7,27 @@ use super::time::{SimTime, Span};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// `key` = time (µs) in the high 64 bits, sequence in the low 64: one branch-free u128
+/// comparison orders by (time, sequence).
 struct Pending<E> {
-    at: SimTime,
-    seq: u64,
+    key: u128,
     event: E,
+}
+
+impl<E> Pending<E> {
+    #[inline]
+    fn new(at: SimTime, seq: u64, event: E) -> Self {
+        Pending { key: (at.0 as u128) << 64 | seq as u128, event }
+    }
+    #[inline]
+    fn at(&self) -> SimTime {
+        SimTime((self.key >> 64) as u64)
+    }
 }
 
 impl<E> PartialEq for Pending<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.at == other.at && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Pending<E> {}
@@ -26,8 +38,9 @@ impl<E> PartialOrd for Pending<E> {
 }
 impl<E> Ord for Pending<E> {
     /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest (time, seq) first.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -60,7 +73,7 @@ impl<E> EventQueue<E> {
     pub fn schedule(&mut self, at: SimTime, event: E) {
         debug_assert!(at >= self.now, "event scheduled in the past: {at} < {}", self.now);
         let at = at.max(self.now);
-        self.heap.push(Pending { at, seq: self.next_seq, event });
+        self.heap.push(Pending::new(at, self.next_seq, event));
         self.next_seq += 1;
     }
 
@@ -71,7 +84,7 @@ impl<E> EventQueue<E> {
     pub fn schedule_first(&mut self, at: SimTime, event: E) {
         debug_assert!(at >= self.now, "event scheduled in the past: {at} < {}", self.now);
         let at = at.max(self.now);
-        self.heap.push(Pending { at, seq: 0, event });
+        self.heap.push(Pending::new(at, 0, event));
     }
 
     /// Schedules `event` after `delay` from now.
@@ -82,14 +95,15 @@ impl<E> EventQueue<E> {
     /// Removes the earliest event and advances the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let p = self.heap.pop()?;
-        self.now = p.at;
+        let at = p.at();
+        self.now = at;
         self.popped += 1;
-        Some((p.at, p.event))
+        Some((at, p.event))
     }
 
     /// Time of the next event without removing it.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|p| p.at)
+        self.heap.peek().map(|p| p.at())
     }
 
     pub fn len(&self) -> usize {

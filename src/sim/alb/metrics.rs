@@ -271,9 +271,9 @@ impl AlbMetrics {
                 r.elb_504 += 1;
             }
         }
+        // The run's histogram is the sum of the minutes' (folded in at each minute's end).
         if let Some(l) = latency {
             self.minute_latency[i].record(l);
-            self.run_latency[group].record(l);
         }
     }
 
@@ -367,6 +367,7 @@ impl AlbMetrics {
                 zm.target_5xx += self.minute[i].target_5xx;
                 self.minute[i] = Counters::default();
                 self.scratch.merge(&self.minute_latency[i]);
+                self.run_latency[g].merge(&self.minute_latency[i]);
                 self.minute_latency[i].reset();
                 let (ha, hmin, hmax) = self.healthy[i].take(start, now);
                 let (ua, umin, umax) = self.unhealthy[i].take(start, now);

@@ -150,6 +150,8 @@ pub struct AlbState {
     pub pending_route: Vec<u32>,
     /// Per service: CPUUtilization (%) of the minute that just ended.
     pub service_cpu_pct: Vec<Option<f64>>,
+    /// Per target group: the idle timeout of the (first) load balancer forwarding to it.
+    idle_timeout: Vec<Span>,
 }
 
 impl AlbState {
@@ -201,6 +203,7 @@ impl AlbState {
             source_totals: Vec::new(),
             pending_route: Vec::new(),
             service_cpu_pct: vec![None; scenario.services.len()],
+            idle_timeout: (0..scenario.elb.target_groups.len()).map(|g| idle_timeout_of(scenario, g)).collect(),
         }
     }
 
@@ -240,6 +243,23 @@ impl AlbState {
             }
         }
     }
+}
+
+/// The idle timeout of the (first) load balancer that forwards to target group `group`.
+fn idle_timeout_of(scenario: &Scenario, group: usize) -> Span {
+    let lbs = &scenario.elb.load_balancers;
+    lbs.iter()
+        .find(|lb| {
+            lb.listeners.iter().any(|l| {
+                l.rules
+                    .iter()
+                    .map(|r| &r.action)
+                    .chain(std::iter::once(&l.default_action))
+                    .any(|a| matches!(a, RuleAction::Forward(list) if list.iter().any(|w| w.target_group == group)))
+            })
+        })
+        .or(lbs.first())
+        .map_or(Span::from_secs(60), |lb| lb.idle_timeout)
 }
 
 /// Resolves the rule of `listener` for one kind of request into a [`Route`].
@@ -347,10 +367,8 @@ impl World<'_> {
             self.queue.schedule(at, Event::RequestDone { server, worker, generation });
         }
         let (group, zone) = ((done.tag >> 16) as usize, (done.tag & 0xffff) as u16);
-        let lb_idle = self.alb_idle_timeout(group);
-        let alb = &mut self.alb;
         let error_fraction = alb.info[server as usize].error_fraction;
-        let outcome = if done.latency > lb_idle {
+        let outcome = if done.latency > alb.idle_timeout[group] {
             Outcome::Elb504
         } else if error_fraction > 0.0 && alb.error_rng.gen::<f64>() < error_fraction {
             Outcome::Target5xx
@@ -359,23 +377,6 @@ impl World<'_> {
         };
         let latency = (outcome != Outcome::Elb504).then_some(done.latency);
         alb.metrics.outcome(group, zone, outcome, latency);
-    }
-
-    /// The idle timeout of the (first) load balancer forwarding to `group`.
-    fn alb_idle_timeout(&self, group: usize) -> Span {
-        let lbs = &self.scenario.elb.load_balancers;
-        lbs.iter()
-            .find(|lb| {
-                lb.listeners.iter().any(|l| {
-                    l.rules
-                        .iter()
-                        .map(|r| &r.action)
-                        .chain(std::iter::once(&l.default_action))
-                        .any(|a| matches!(a, RuleAction::Forward(list) if list.iter().any(|w| w.target_group == group)))
-                })
-            })
-            .or(lbs.first())
-            .map_or(Span::from_secs(60), |lb| lb.idle_timeout)
     }
 
     /// A service task reached RUNNING: give it a server and register it in its service's target
