@@ -164,24 +164,27 @@ struct Figure {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct TimeAxis {
+pub(super) struct TimeAxis {
     /// Seconds per axis unit: 60 (minutes) or 3600 (hours).
     unit_s: f64,
-    max: f64,
+    pub(super) max: f64,
     /// Minutes averaged into one point (1 up to `MAX_POINTS` minutes).
-    minutes_per_point: u64,
+    pub(super) minutes_per_point: u64,
 }
 
 impl TimeAxis {
     fn for_rows<'a>(rows: impl Iterator<Item = &'a MinuteRow> + Clone) -> Self {
-        let last_s = rows.clone().map(|r| r.time_s).max().unwrap_or(0);
-        let minutes = rows.map(|r| r.minute + 1).max().unwrap_or(1);
+        TimeAxis::spanning(rows.clone().map(|r| r.time_s).max().unwrap_or(0), rows.map(|r| r.minute + 1).max().unwrap_or(1))
+    }
+
+    /// The axis of a run whose last minute starts at `last_s` and that has `minutes` minutes.
+    pub(super) fn spanning(last_s: u64, minutes: u64) -> Self {
         let unit_s = if last_s <= MINUTES_AXIS_MAX_S { 60.0 } else { 3600.0 };
         // A run of a single minute still gets an axis one unit wide.
         TimeAxis { unit_s, max: (last_s as f64 / unit_s).max(1.0), minutes_per_point: minutes.div_ceil(MAX_POINTS).max(1) }
     }
 
-    fn desc(&self) -> String {
+    pub(super) fn desc(&self) -> String {
         let unit = if self.unit_s == 60.0 { "min" } else { "h" };
         match self.minutes_per_point {
             1 => format!("Simulated time ({unit})"),
@@ -194,13 +197,24 @@ impl TimeAxis {
     /// (aligned to minute 0, the same for every line): more points than pixels would only
     /// draw noise, and plotters draws a thick line of sub-pixel segments thin and broken.
     fn points<'a>(&self, rows: impl Iterator<Item = &'a MinuteRow>, value: fn(&MinuteRow) -> f64) -> Vec<(f64, f64)> {
-        let mut rows: Vec<&MinuteRow> = rows.filter(|r| value(r).is_finite()).collect();
-        rows.sort_by_key(|r| r.minute);
+        self.bucket_means(rows.map(|r| (r.minute, r.time_s, value(r))))
+            .into_iter()
+            .map(|(_, x, mean)| (x, mean.clamp(0.0, 100.0)))
+            .collect()
+    }
+
+    /// Samples `(minute, time_s, value)`, at most one per minute, averaged as `points` does:
+    /// per bucket of `minutes_per_point` minutes that has a finite sample, `(bucket, x, mean)`
+    /// with `bucket` = minute ÷ `minutes_per_point` (a missing bucket is a gap in the data).
+    pub(super) fn bucket_means(&self, samples: impl Iterator<Item = (u64, u64, f64)>) -> Vec<(u64, f64, f64)> {
+        let mut samples: Vec<(u64, u64, f64)> = samples.filter(|s| s.2.is_finite()).collect();
+        samples.sort_by_key(|s| s.0);
         let k = self.minutes_per_point;
-        rows.chunk_by(|a, b| a.minute / k == b.minute / k)
+        samples
+            .chunk_by(|a, b| a.0 / k == b.0 / k)
             .map(|bucket| {
-                let mean = bucket.iter().map(|r| value(r)).sum::<f64>() / bucket.len() as f64;
-                (bucket[0].time_s as f64 / self.unit_s, mean.clamp(0.0, 100.0))
+                let mean = bucket.iter().map(|s| s.2).sum::<f64>() / bucket.len() as f64;
+                (bucket[0].0 / k, bucket[0].1 as f64 / self.unit_s, mean)
             })
             .collect()
     }
@@ -221,14 +235,31 @@ fn zone_order(rows: &[MinuteRow]) -> Vec<String> {
     zones
 }
 
-fn render(figure: &Figure, png: &Path, svg: &Path) -> Result<(), ChartError> {
+/// A figure drawn the same way on both backends.
+pub(super) trait Picture {
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+impl Picture for Figure {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw(root, self)
+    }
+}
+
+/// Draws `figure` into an in-memory PNG and an SVG string, then writes each atomically.
+pub(super) fn render(figure: &impl Picture, png: &Path, svg: &Path) -> Result<(), ChartError> {
     ensure_font()?;
-    let (w, h) = figure.size;
+    let (w, h) = figure.size();
 
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        draw(&root, figure).map_err(|message| ChartError::Draw { path: png.to_path_buf(), message })?;
+        figure.draw(&root).map_err(|message| ChartError::Draw { path: png.to_path_buf(), message })?;
     }
     let png_bytes = encode_png(&rgb, w, h).map_err(|e| ChartError::Encode { path: png.to_path_buf(), message: e.to_string() })?;
     write_atomic(png, &png_bytes).map_err(|source| ChartError::Io { path: png.to_path_buf(), source })?;
@@ -236,7 +267,7 @@ fn render(figure: &Figure, png: &Path, svg: &Path) -> Result<(), ChartError> {
     let mut svg_text = String::new();
     {
         let root = SVGBackend::with_string(&mut svg_text, (w, h)).into_drawing_area();
-        draw(&root, figure).map_err(|message| ChartError::Draw { path: svg.to_path_buf(), message })?;
+        figure.draw(&root).map_err(|message| ChartError::Draw { path: svg.to_path_buf(), message })?;
     }
     write_atomic(svg, svg_text.as_bytes()).map_err(|source| ChartError::Io { path: svg.to_path_buf(), source })
 }
@@ -255,12 +286,22 @@ pub(super) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::Enc
     Ok(out)
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> Result<(), String> {
+/// The plot and the legend column of a figure.
+pub(super) type Areas<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
+
+/// The layout every figure shares: a white page, the title, then the plot with a legend
+/// column `legend_width` pixels wide on its right.
+pub(super) fn frame<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, legend_width: u32) -> Result<Areas<DB>, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
-    let body = root.margin(8, 0, 0, 0).titled(&figure.title, (FONT, 26)).map_err(err)?;
+    let body = root.margin(8, 0, 0, 0).titled(title, (FONT, 26)).map_err(err)?;
     let (w, _) = body.dim_in_pixel();
-    let (plots, legend) = body.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+    Ok(body.split_horizontally(w.saturating_sub(legend_width)))
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let (plots, legend) = frame(root, &figure.title, LEGEND_WIDTH)?;
 
     for (panel, area) in figure.panels.iter().zip(plots.split_evenly((figure.panels.len(), 1)).iter()) {
         let mut builder = ChartBuilder::on(area);
@@ -332,7 +373,7 @@ pub(super) fn shorten(label: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::fs;
 
@@ -354,6 +395,8 @@ mod tests {
             instances: 2,
             registered_cpu_units: 4096,
             registered_memory_mib: 16056,
+            // The load balancer's columns play no part in reservation charts.
+            ..MinuteRow::default()
         }
     }
 
@@ -375,7 +418,7 @@ mod tests {
         rows
     }
 
-    fn is_png(bytes: &[u8]) -> (u32, u32) {
+    pub(in crate::report) fn is_png(bytes: &[u8]) -> (u32, u32) {
         assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "no PNG signature");
         let decoder = png::Decoder::new(bytes);
         let mut reader = decoder.read_info().expect("PNG header decodes");

@@ -1,10 +1,624 @@
-//! The load balancer's chart: latency percentiles, requests and errors per minute (alb.csv).
+//! The load balancer's chart from alb.csv's rows: four panels stacked on one time axis.
+//!
+//! 1. TargetResponseTime p50 (thin), p90 (dashed) and p99 (thick) per target group, one colour
+//!    per group. Minutes without a latency (no target answered) are gaps, not zeros. The axis
+//!    is linear from 0 unless the values span more than `LOG_SCALE_RATIO` (a timeout next to
+//!    a 20 ms baseline): then it is logarithmic, so nothing is clipped and the baseline stays
+//!    readable.
+//! 2. Requests per minute per target group.
+//! 3. ELB 5xx (red) and target 5xx (orange) per minute, summed over the target groups.
+//! 4. Healthy targets per target group (time-weighted mean over each minute).
+//!
+//! Long runs are averaged over buckets of minutes as in `chart` (`TimeAxis`): each point is
+//! the mean per minute of its bucket, which the axis descriptions say. Same conventions as
+//! `chart`: the embedded DejaVu Sans, output bytes a pure function of the rows, both files
+//! written atomically.
 
+use super::chart::{frame, render, shorten, trim_number, ChartError, Picture, TimeAxis, FONT, PALETTE};
 use crate::sim::alb::metrics::AlbMinuteRow;
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
+/// Pixel size of the PNG (the SVG has the same view box).
+pub const TRAFFIC_SIZE: (u32, u32) = (1200, 1500);
+const LEGEND_WIDTH: u32 = 250;
+/// Share of the plot column's height of each panel, top to bottom: the latency panel holds
+/// three lines per group; the bottom one also holds the x axis description.
+const PANEL_SHARES: [f64; 4] = [0.31, 0.225, 0.225, 0.24];
+/// The latency axis is logarithmic when its largest value exceeds this many times the 5th
+/// percentile of its values: a linear axis would flatten the baseline to a few pixels.
+const LOG_SCALE_RATIO: f64 = 20.0;
+const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
+const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
+const ELB_5XX: RGBColor = PALETTE[3];
+const TARGET_5XX: RGBColor = PALETTE[1];
+/// Legend layout in pixels: the first heading level with the top of its panel's plot.
+const LEGEND_TOP: i32 = 40;
+const LEGEND_ROW: i32 = 22;
+const LEGEND_BLOCK_GAP: i32 = 10;
+
+/// The latency percentiles: name, field, stroke width, dashed. Drawn in this order, the thick
+/// p99 first so that the thinner lines stay visible on top of it.
+type Percentile = (&'static str, fn(&AlbMinuteRow) -> Option<f64>, u32, bool);
+const PERCENTILES: [Percentile; 3] =
+    [("p99", |r| r.latency_ms_p99, 3, false), ("p90", |r| r.latency_ms_p90, 2, true), ("p50", |r| r.latency_ms_p50, 1, false)];
+
 /// Draws `traffic.png` and `traffic.svg` from alb.csv's rows.
-pub fn traffic_chart(rows: &[AlbMinuteRow], title: &str, png: &Path, svg: &Path) -> Result<(), super::chart::ChartError> {
-    let _ = (rows, title, png, svg);
+pub fn traffic_chart(rows: &[AlbMinuteRow], title: &str, png: &Path, svg: &Path) -> Result<(), ChartError> {
+    render(&TrafficFigure::new(rows, title), png, svg)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stroke {
+    color: RGBColor,
+    width: u32,
+    dashed: bool,
+}
+
+impl Stroke {
+    fn solid(color: RGBColor, width: u32) -> Stroke {
+        Stroke { color, width, dashed: false }
+    }
+}
+
+/// One line, in data units: x in axis units, y as measured (the panel's scale maps it).
+#[derive(Debug)]
+struct Series {
+    stroke: Stroke,
+    /// Runs of consecutive buckets; a bucket without data separates two runs.
+    segments: Vec<Vec<(f64, f64)>>,
+}
+
+#[derive(Debug)]
+struct LegendBlock {
+    heading: &'static str,
+    entries: Vec<(String, Stroke)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scale {
+    Linear {
+        top: f64,
+    },
+    /// Decades: the axis runs from 10^lo to 10^hi.
+    Log {
+        lo: i32,
+        hi: i32,
+    },
+}
+
+impl Scale {
+    /// From 0 to a round number above the largest value (1 when there is none).
+    fn linear(values: impl Iterator<Item = f64>) -> Scale {
+        Scale::Linear { top: nice_ceil(values.fold(0.0, f64::max) * 1.05) }
+    }
+
+    /// Linear, or logarithmic when the values span too much (`LOG_SCALE_RATIO`).
+    fn latency(values: impl Iterator<Item = f64>) -> Scale {
+        let mut positive: Vec<f64> = values.filter(|v| *v > 0.0).collect();
+        positive.sort_by(f64::total_cmp);
+        let (Some(&min), Some(&max)) = (positive.first(), positive.last()) else { return Scale::linear(std::iter::empty()) };
+        let p5 = positive[(positive.len() - 1) * 5 / 100];
+        if max > LOG_SCALE_RATIO * p5 {
+            let lo = min.log10().floor() as i32;
+            // Headroom, so that a maximum on a power of ten is not drawn on the frame.
+            Scale::Log { lo, hi: ((max * 1.05).log10().ceil() as i32).max(lo + 1) }
+        } else {
+            Scale::linear(positive.into_iter())
+        }
+    }
+
+    /// The plotted y of a value: itself, or its logarithm (zero at the bottom of the axis).
+    fn y(&self, v: f64) -> f64 {
+        match *self {
+            Scale::Linear { .. } => v,
+            Scale::Log { lo, .. } => v.max(10f64.powi(lo)).log10(),
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        match *self {
+            Scale::Linear { top } => 0.0..top,
+            Scale::Log { lo, hi } => lo as f64..hi as f64,
+        }
+    }
+
+    fn labels(&self) -> usize {
+        match *self {
+            Scale::Linear { .. } => 6,
+            // One label a decade: plotters then puts its key points on the whole numbers.
+            Scale::Log { lo, hi } => (hi - lo + 1) as usize,
+        }
+    }
+
+    fn label(&self, y: f64) -> String {
+        match *self {
+            Scale::Linear { .. } => trim_number(y),
+            Scale::Log { .. } if (y - y.round()).abs() < 1e-9 => format!("{}", 10f64.powi(y.round() as i32)),
+            Scale::Log { .. } => String::new(),
+        }
+    }
+}
+
+/// The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is at least
+/// `v`: axis tops that waste little height; 1 for nothing to show.
+fn nice_ceil(v: f64) -> f64 {
+    if v.is_nan() || v <= 0.0 {
+        return 1.0;
+    }
+    let decade = 10f64.powf(v.log10().floor());
+    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0].iter().map(|m| m * decade).find(|&top| top >= v).unwrap_or(10.0 * decade)
+}
+
+#[derive(Debug)]
+struct Panel {
+    caption: &'static str,
+    y_desc: String,
+    scale: Scale,
+    series: Vec<Series>,
+    legend: Vec<LegendBlock>,
+}
+
+#[derive(Debug)]
+struct TrafficFigure {
+    title: String,
+    x_desc: String,
+    x_max: f64,
+    panels: Vec<Panel>,
+}
+
+impl TrafficFigure {
+    fn new(rows: &[AlbMinuteRow], title: &str) -> TrafficFigure {
+        let axis =
+            TimeAxis::spanning(rows.iter().map(|r| r.time_s).max().unwrap_or(0), rows.iter().map(|r| r.minute + 1).max().unwrap_or(1));
+        let line =
+            |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: segments(&axis.bucket_means(samples.into_iter())) };
+        let mean_of = match axis.minutes_per_point {
+            1 => String::new(),
+            k => format!(", mean of {k} minutes"),
+        };
+
+        // Target groups in the recorder's order; a group's colour is its index.
+        let mut groups: Vec<&str> = Vec::new();
+        for r in rows {
+            if !groups.contains(&r.target_group.as_str()) {
+                groups.push(&r.target_group);
+            }
+        }
+        let color = |g: usize| PALETTE[g % PALETTE.len()];
+        let groups = &groups;
+        let of_group = move |g: usize| rows.iter().filter(move |r| r.target_group == groups[g]);
+        let group_legend = |width: u32| LegendBlock {
+            heading: "Target group",
+            entries: groups.iter().enumerate().map(|(g, name)| (shorten(name), Stroke::solid(color(g), width))).collect(),
+        };
+        let per_group = |width: u32, value: fn(&AlbMinuteRow) -> f64| -> Vec<Series> {
+            (0..groups.len())
+                .map(|g| line(Stroke::solid(color(g), width), of_group(g).map(|r| (r.minute, r.time_s, value(r))).collect()))
+                .collect()
+        };
+
+        let mut latency: Vec<Series> = Vec::new();
+        for &(_, field, width, dashed) in &PERCENTILES {
+            for g in 0..groups.len() {
+                let samples = of_group(g).filter_map(|r| field(r).map(|v| (r.minute, r.time_s, v))).collect();
+                latency.push(line(Stroke { color: color(g), width, dashed }, samples));
+            }
+        }
+        let latency_scale = Scale::latency(values(&latency));
+        let log = if matches!(latency_scale, Scale::Log { .. }) { " (log scale)" } else { "" };
+        let percentile_key = LegendBlock {
+            heading: "Percentile",
+            entries: PERCENTILES
+                .iter()
+                .rev()
+                .map(|&(name, _, width, dashed)| (name.to_string(), Stroke { color: GREY, width, dashed }))
+                .collect(),
+        };
+
+        let requests = per_group(2, |r| r.requests as f64);
+
+        // Errors summed over the groups minute by minute, then averaged like any count.
+        let mut errors: BTreeMap<u64, (u64, u64, u64)> = BTreeMap::new();
+        for r in rows {
+            let e = errors.entry(r.minute).or_insert((r.time_s, 0, 0));
+            e.1 += r.elb_5xx;
+            e.2 += r.target_5xx;
+        }
+        let errors = vec![
+            line(Stroke::solid(ELB_5XX, 2), errors.iter().map(|(&m, e)| (m, e.0, e.1 as f64)).collect()),
+            line(Stroke::solid(TARGET_5XX, 2), errors.iter().map(|(&m, e)| (m, e.0, e.2 as f64)).collect()),
+        ];
+
+        let healthy = per_group(2, |r| r.healthy_hosts_avg);
+
+        let panels = vec![
+            Panel {
+                caption: "TargetResponseTime (ms)",
+                y_desc: format!("ms{mean_of}{log}"),
+                scale: latency_scale,
+                series: latency,
+                legend: vec![group_legend(2), percentile_key],
+            },
+            Panel {
+                caption: "Requests per minute",
+                y_desc: format!("per minute{mean_of}"),
+                scale: Scale::linear(values(&requests)),
+                series: requests,
+                legend: vec![group_legend(2)],
+            },
+            Panel {
+                caption: "5xx per minute",
+                y_desc: format!("per minute{mean_of}"),
+                scale: Scale::linear(values(&errors)),
+                series: errors,
+                legend: vec![LegendBlock {
+                    heading: "All target groups",
+                    entries: vec![
+                        ("ELB 5xx (502, 503, 504)".to_string(), Stroke::solid(ELB_5XX, 2)),
+                        ("target 5xx".to_string(), Stroke::solid(TARGET_5XX, 2)),
+                    ],
+                }],
+            },
+            Panel {
+                caption: "Healthy targets",
+                y_desc: format!("targets{mean_of}"),
+                scale: Scale::linear(values(&healthy)),
+                series: healthy,
+                legend: vec![group_legend(2)],
+            },
+        ];
+        TrafficFigure { title: title.to_string(), x_desc: axis.desc(), x_max: axis.max, panels }
+    }
+}
+
+/// Bucket means `(bucket, x, mean)` in bucket order as runs of consecutive buckets.
+fn segments(points: &[(u64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut previous: Option<u64> = None;
+    for &(bucket, x, v) in points {
+        if previous.is_none_or(|p| bucket > p + 1) {
+            out.push(Vec::new());
+        }
+        out.last_mut().expect("a run was just started").push((x, v));
+        previous = Some(bucket);
+    }
+    out
+}
+
+fn values(series: &[Series]) -> impl Iterator<Item = f64> + '_ {
+    series.iter().flat_map(|s| s.segments.iter().flatten().map(|p| p.1))
+}
+
+impl Picture for TrafficFigure {
+    fn size(&self) -> (u32, u32) {
+        TRAFFIC_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let (plots, legend) = frame(root, &self.title, LEGEND_WIDTH)?;
+        // The legend column is cut where the plots are, so that each panel's entries stand
+        // level with it.
+        let (_, h) = plots.dim_in_pixel();
+        let breaks: Vec<i32> = PANEL_SHARES
+            .iter()
+            .scan(0.0, |top, share| {
+                *top += share;
+                Some((*top * h as f64).round() as i32)
+            })
+            .take(PANEL_SHARES.len() - 1)
+            .collect();
+        let no_breaks: [i32; 0] = [];
+        let areas = plots.split_by_breakpoints(no_breaks, &breaks);
+        let keys = legend.split_by_breakpoints(no_breaks, &breaks);
+        let bottom = self.panels.len() - 1;
+        for (i, ((panel, area), key)) in self.panels.iter().zip(&areas).zip(&keys).enumerate() {
+            self.draw_panel(panel, area, i == bottom)?;
+            draw_legend(key, &panel.legend)?;
+        }
+        root.present().map_err(err)
+    }
+}
+
+impl TrafficFigure {
+    /// One panel; the time axis is described under the bottom one only.
+    fn draw_panel<DB: DrawingBackend>(&self, panel: &Panel, area: &DrawingArea<DB, Shift>, bottom: bool) -> Result<(), String> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let mut chart = ChartBuilder::on(area)
+            .caption(panel.caption, (FONT, 18))
+            .margin(10)
+            .x_label_area_size(if bottom { 48 } else { 28 })
+            .y_label_area_size(72)
+            .build_cartesian_2d(0f64..self.x_max, panel.scale.range())
+            .map_err(err)?;
+        let label = |y: &f64| panel.scale.label(*y);
+        let mut mesh = chart.configure_mesh();
+        mesh.y_desc(panel.y_desc.as_str())
+            .y_labels(panel.scale.labels())
+            .y_label_formatter(&label)
+            .x_label_formatter(&|v| trim_number(*v))
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(GRID);
+        if bottom {
+            mesh.x_desc(self.x_desc.as_str());
+        }
+        mesh.draw().map_err(err)?;
+
+        for series in &panel.series {
+            let Stroke { color, width, dashed } = series.stroke;
+            let style = color.stroke_width(width);
+            for segment in &series.segments {
+                let points = segment.iter().map(|&(x, v)| (x, panel.scale.y(v)));
+                match segment.len() {
+                    // A lone bucket between gaps: a dot, since a line of one point draws nothing.
+                    1 => chart.draw_series(points.map(|p| Circle::new(p, width + 1, color.filled()))),
+                    _ if dashed => chart.draw_series(DashedLineSeries::new(points, 8, 5, style)),
+                    _ => chart.draw_series(LineSeries::new(points, style)),
+                }
+                .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A panel's legend blocks from the top of its area. When they do not fit, the first block
+/// (the target groups) gives up entries and ends with "… and N more".
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, blocks: &[LegendBlock]) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let (_, h) = area.dim_in_pixel();
+    let room = h as i32 - LEGEND_TOP - LEGEND_BLOCK_GAP * blocks.len() as i32;
+    let fit = (room / LEGEND_ROW).max(1) as usize;
+    let rows: usize = blocks.iter().map(|b| 1 + b.entries.len()).sum();
+    let first_len = blocks.first().map_or(0, |b| b.entries.len());
+    let hidden = if rows > fit { (rows - fit + 1).min(first_len) } else { 0 };
+
+    let heading_style = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    let label_style = TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    let (x0, mut y) = (12i32, LEGEND_TOP);
+    for (i, block) in blocks.iter().enumerate() {
+        area.draw(&Text::new(block.heading, (x0, y), heading_style.clone())).map_err(err)?;
+        let shown = if i == 0 { block.entries.len() - hidden } else { block.entries.len() };
+        for (label, stroke) in block.entries.iter().take(shown) {
+            y += LEGEND_ROW;
+            let sample = vec![(x0, y), (x0 + 32, y)];
+            let style = stroke.color.stroke_width(stroke.width);
+            if stroke.dashed {
+                area.draw(&DashedPathElement::new(sample, 8, 5, style)).map_err(err)?;
+            } else {
+                area.draw(&PathElement::new(sample, style)).map_err(err)?;
+            }
+            area.draw(&Text::new(label.as_str(), (x0 + 42, y), label_style.clone())).map_err(err)?;
+        }
+        if i == 0 && hidden > 0 {
+            y += LEGEND_ROW;
+            area.draw(&Text::new(format!("… and {hidden} more"), (x0 + 42, y), label_style.clone())).map_err(err)?;
+        }
+        y += LEGEND_ROW + LEGEND_BLOCK_GAP;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::chart::tests::is_png;
+    use std::fs;
+
+    const GROUPS: [&str; 2] = ["web-tg", "api-tg"];
+
+    fn row(minute: u64, group: &str) -> AlbMinuteRow {
+        AlbMinuteRow {
+            minute,
+            time_s: minute * 60,
+            target_group: group.to_string(),
+            requests: 0,
+            requests_per_target: 0.0,
+            latency_ms_avg: None,
+            latency_ms_p50: None,
+            latency_ms_p90: None,
+            latency_ms_p99: None,
+            elb_5xx: 0,
+            elb_502: 0,
+            elb_503: 0,
+            elb_504: 0,
+            target_5xx: 0,
+            healthy_hosts_avg: 0.0,
+            healthy_hosts_min: 0,
+            healthy_hosts_max: 0,
+            unhealthy_hosts_avg: 0.0,
+            unhealthy_hosts_min: 0,
+            unhealthy_hosts_max: 0,
+            unhealthy_routing: 0,
+        }
+    }
+
+    /// Two groups; at minute 10 the web group loses a target and answers with 5xx; latency
+    /// rises from minute 15; the api group has no answered request in minutes 20 to 22.
+    fn synthetic(minutes: u64) -> Vec<AlbMinuteRow> {
+        let mut rows = Vec::new();
+        for m in 0..minutes {
+            for (g, name) in GROUPS.iter().enumerate() {
+                let mut r = row(m, name);
+                let rise = if m >= 15 { 1.0 + (m - 15).min(10) as f64 * 0.2 } else { 1.0 };
+                let base = 20.0 + 10.0 * g as f64;
+                r.requests = 600 + 100 * g as u64 + m % 7;
+                let answered = !(g == 1 && (20..23).contains(&m));
+                r.latency_ms_p50 = answered.then_some(base * rise);
+                r.latency_ms_p90 = answered.then_some(2.0 * base * rise);
+                r.latency_ms_p99 = answered.then_some(4.0 * base * rise);
+                r.healthy_hosts_avg = 3.0 - g as f64;
+                if g == 0 && m == 10 {
+                    (r.elb_502, r.target_5xx, r.healthy_hosts_avg) = (40, 25, 2.5);
+                    r.elb_5xx = r.elb_502;
+                }
+                rows.push(r);
+            }
+        }
+        rows
+    }
+
+    fn paths(dir: &tempfile::TempDir, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+        (dir.path().join(format!("{name}.png")), dir.path().join(format!("{name}.svg")))
+    }
+
+    #[test]
+    fn draws_a_decodable_png_and_an_svg_with_every_panel_and_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = paths(&dir, "traffic");
+        traffic_chart(&synthetic(30), "quickstart: load balancer", &png, &svg).unwrap();
+
+        assert_eq!(is_png(&fs::read(&png).unwrap()), TRAFFIC_SIZE);
+        let text = fs::read_to_string(&svg).unwrap();
+        assert!(text.starts_with("<svg"), "{}", &text[..40]);
+        for label in [
+            "quickstart: load balancer",
+            "TargetResponseTime (ms)",
+            "Requests per minute",
+            "5xx per minute",
+            "Healthy targets",
+            "Simulated time (min)",
+            "ELB 5xx (502, 503, 504)",
+            "target 5xx",
+            "p50",
+            "p90",
+            "p99",
+        ] {
+            assert!(text.contains(label), "SVG lacks {label:?}");
+        }
+        for name in GROUPS {
+            assert!(text.contains(name), "SVG lacks {name}");
+        }
+    }
+
+    #[test]
+    fn the_same_rows_give_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = synthetic(30);
+        let (png1, svg1) = paths(&dir, "one");
+        let (png2, svg2) = paths(&dir, "two");
+        traffic_chart(&rows, "t", &png1, &svg1).unwrap();
+        traffic_chart(&rows, "t", &png2, &svg2).unwrap();
+        assert!(!fs::read(&png1).unwrap().is_empty());
+        assert_eq!(fs::read(&png1).unwrap(), fs::read(&png2).unwrap());
+        assert_eq!(fs::read(&svg1).unwrap(), fs::read(&svg2).unwrap());
+    }
+
+    #[test]
+    fn no_rows_draw_empty_panels() {
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = paths(&dir, "empty");
+        traffic_chart(&[], "empty", &png, &svg).unwrap();
+        assert_eq!(is_png(&fs::read(&png).unwrap()), TRAFFIC_SIZE);
+        assert!(fs::read_to_string(&svg).unwrap().contains("5xx per minute"));
+        // One minute, latency 0 and a lone group: no panic either.
+        let mut r = row(0, "only");
+        r.latency_ms_p50 = Some(0.0);
+        traffic_chart(&[r], "one minute", &png, &svg).unwrap();
+    }
+
+    #[test]
+    fn a_day_is_drawn_in_hours_from_buckets_of_minutes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = paths(&dir, "day");
+        let rows = synthetic(24 * 60);
+        traffic_chart(&rows, "a day", &png, &svg).unwrap();
+        assert_eq!(is_png(&fs::read(&png).unwrap()), TRAFFIC_SIZE);
+        let text = fs::read_to_string(&svg).unwrap();
+        assert!(text.contains("Simulated time (h); each point the mean of 4 minutes"));
+        assert!(text.contains("per minute, mean of 4 minutes"));
+        // 1440 minutes in buckets of 4: 360 points per line.
+        let figure = TrafficFigure::new(&rows, "a day");
+        let requests = &figure.panels[1].series[0];
+        assert_eq!(requests.segments.iter().map(Vec::len).sum::<usize>(), 360);
+    }
+
+    #[test]
+    fn a_minute_without_latency_is_a_gap() {
+        let figure = TrafficFigure::new(&synthetic(30), "t");
+        let latency = &figure.panels[0];
+        // p99, p90, p50 per group in that order: the api group's lines break at minutes 20-22.
+        assert_eq!(latency.series.len(), 3 * GROUPS.len());
+        for (i, series) in latency.series.iter().enumerate() {
+            let lengths: Vec<usize> = series.segments.iter().map(Vec::len).collect();
+            assert_eq!(lengths, if i % 2 == 1 { vec![20, 7] } else { vec![30] }, "series {i}");
+        }
+        assert_eq!(latency.series[1].segments[1][0], (23.0, 4.0 * 30.0 * 2.6));
+        assert_eq!(latency.scale, Scale::Linear { top: 400.0 });
+    }
+
+    #[test]
+    fn errors_are_summed_over_groups_and_hosts_kept_per_group() {
+        let mut rows = synthetic(30);
+        rows[2 * 10 + 1].elb_5xx = 5;
+        let figure = TrafficFigure::new(&rows, "t");
+        let errors = &figure.panels[2].series;
+        assert_eq!(errors[0].segments[0][10], (10.0, 45.0));
+        assert_eq!(errors[1].segments[0][10], (10.0, 25.0));
+        assert_eq!(errors[0].segments[0][9], (9.0, 0.0));
+        assert_eq!(figure.panels[2].scale, Scale::Linear { top: 50.0 });
+        let healthy = &figure.panels[3].series;
+        assert_eq!(healthy.len(), 2);
+        assert_eq!(healthy[0].segments[0][10], (10.0, 2.5));
+        assert_eq!(healthy[1].segments[0][10], (10.0, 2.0));
+    }
+
+    #[test]
+    fn a_latency_spanning_decades_gets_a_log_axis() {
+        let mut rows = synthetic(30);
+        // A timeout-length p99 in one minute, 20 ms elsewhere.
+        rows[2 * 12].latency_ms_p99 = Some(60_000.0);
+        let figure = TrafficFigure::new(&rows, "t");
+        let scale = figure.panels[0].scale;
+        assert_eq!(scale, Scale::Log { lo: 1, hi: 5 });
+        assert!(figure.panels[0].y_desc.ends_with("(log scale)"));
+        assert_eq!(scale.y(60_000.0), 60_000f64.log10());
+        // Zero is drawn at the bottom, not at minus infinity.
+        assert_eq!(scale.y(0.0), 1.0);
+        assert_eq!((scale.label(2.0), scale.label(2.5)), ("100".to_string(), String::new()));
+
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = paths(&dir, "log");
+        traffic_chart(&rows, "t", &png, &svg).unwrap();
+        let labels = texts(&fs::read_to_string(&svg).unwrap());
+        for decade in ["10", "100", "1000", "10000", "100000"] {
+            assert!(labels.iter().any(|l| l == decade), "no label {decade} in {labels:?}");
+        }
+        assert!(labels.iter().any(|l| l == "ms (log scale)"));
+    }
+
+    /// The contents of the SVG's text elements, trimmed.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text").skip(1).filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim().to_string())).collect()
+    }
+
+    #[test]
+    fn axis_tops_are_round() {
+        assert_eq!(nice_ceil(0.0), 1.0);
+        assert_eq!(nice_ceil(f64::NAN), 1.0);
+        assert_eq!(nice_ceil(3.15), 4.0);
+        assert_eq!(nice_ceil(100.0), 100.0);
+        assert_eq!(nice_ceil(105.0), 120.0);
+        assert_eq!(nice_ceil(0.07), 0.08);
+        assert_eq!(nice_ceil(850.0), 1000.0);
+    }
+
+    #[test]
+    fn too_many_groups_shorten_the_legend() {
+        let rows: Vec<AlbMinuteRow> = (0..40).map(|g| row(0, &format!("group-{g:02}"))).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = paths(&dir, "many");
+        traffic_chart(&rows, "t", &png, &svg).unwrap();
+        let text = fs::read_to_string(&svg).unwrap();
+        assert!(text.contains("group-00"));
+        assert!(text.contains("more"));
+    }
 }
