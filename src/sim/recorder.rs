@@ -532,8 +532,6 @@ impl Recorder {
         true
     }
 
-    /// Closes a last partial minute, if any.
-
     /// Minutes closed so far.
     pub fn minute_index(&self) -> u64 {
         self.minute

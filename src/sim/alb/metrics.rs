@@ -342,12 +342,11 @@ impl AlbMetrics {
             *a = (0, 0);
         }
         // Per zone: latency over all groups.
-        for z in 0..zones {
+        for (z, zm) in by_zone.iter_mut().enumerate().take(zones) {
             self.scratch.reset();
             for g in 0..names.len() {
                 self.scratch.merge(&self.minute_latency[g * zones + z]);
             }
-            let zm = &mut by_zone[z];
             zm.latency_ms_avg = self.scratch.mean().map(|m| m.as_micros() as f64 / 1000.0);
             zm.latency_ms_p50 = ms(self.scratch.percentile(50.0));
             zm.latency_ms_p90 = ms(self.scratch.percentile(90.0));
@@ -358,10 +357,9 @@ impl AlbMetrics {
             let mut c = Counters::default();
             self.scratch.reset();
             let (mut h_avg, mut h_min, mut h_max, mut u_avg, mut u_min, mut u_max) = (0.0, 0, 0, 0.0, 0, 0);
-            for z in 0..zones {
+            for (z, zm) in by_zone.iter_mut().enumerate().take(zones) {
                 let i = g * zones + z;
                 c.add(&self.minute[i]);
-                let zm = &mut by_zone[z];
                 zm.requests += self.minute[i].requests + self.minute[i].elb_503;
                 zm.elb_5xx += self.minute[i].elb_5xx();
                 zm.target_5xx += self.minute[i].target_5xx;
@@ -371,8 +369,8 @@ impl AlbMetrics {
                 self.minute_latency[i].reset();
                 let (ha, hmin, hmax) = self.healthy[i].take(start, now);
                 let (ua, umin, umax) = self.unhealthy[i].take(start, now);
-                by_zone[z].healthy_targets += ha;
-                by_zone[z].unhealthy_targets += ua;
+                zm.healthy_targets += ha;
+                zm.unhealthy_targets += ua;
                 // Sums over zones of per-zone extremes bound the group's extremes; exact when
                 // the counts change in one zone at a time (the usual case).
                 h_avg += ha;

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 /// A source's generator state.
 pub enum SourceState {
-    Poisson { arrivals: PoissonArrivals, rng: StreamRng, route: u32 },
+    Poisson { arrivals: Box<PoissonArrivals>, rng: Box<StreamRng>, route: u32 },
     Replay { replay: Replay, routes: Vec<u32> },
 }
 
@@ -47,8 +47,8 @@ impl World<'_> {
             };
             let state = match &src.kind {
                 TrafficKind::Poisson { profile, request } => SourceState::Poisson {
-                    arrivals: PoissonArrivals::new(profile.clone()),
-                    rng: streams.get(&format!("traffic/{}", src.name)),
+                    arrivals: Box::new(PoissonArrivals::new(profile.clone())),
+                    rng: Box::new(streams.get(&format!("traffic/{}", src.name))),
                     route: route_of(&mut self.alb, request),
                 },
                 TrafficKind::Replay { replay, requests } => {
