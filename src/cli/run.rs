@@ -173,6 +173,22 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
                 svc.healthy
             );
         }
+        if let Some(t) = &s.traffic {
+            let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
+            println!(
+                "{}{}: traffic: {} requests, availability {:.4} %, ELB 5xx {}, target 5xx {}; response time p50/p90/p99/max {}/{}/{}/{} ms",
+                s.scenario,
+                label,
+                t.requests,
+                100.0 * t.availability,
+                t.elb_5xx,
+                t.target_5xx,
+                ms(t.latency_ms_p50),
+                ms(t.latency_ms_p90),
+                ms(t.latency_ms_p99),
+                ms(t.latency_ms_max)
+            );
+        }
         if s.tasks.submitted == 0 && !s.services.is_empty() {
             println!(
                 "  reservation (cluster, per-minute mean/max): CPU {:.1}/{:.1} %, memory {:.1}/{:.1} %",
