@@ -1,9 +1,9 @@
-//! `ecsim check FILE...`: validates scenarios and ECS JSON files without running anything,
+//! `ecsim check FILE...`: validates scenarios, ECS JSON and ELBv2 JSON files without running anything,
 //! reporting every error (and warning) with file:line:column. Exit 1 on errors.
 
 use crate::ecs::Cluster;
 use crate::scenario::diagnostic::{Diagnostic, Diagnostics};
-use crate::scenario::{self, ecs_json};
+use crate::scenario::{self, ecs_json, elbv2_json};
 use anyhow::Result;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -11,8 +11,9 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Scenario TOML files and ECS JSON files (task definitions, services,
-    /// describe-container-instances, describe-tasks).
+    /// Scenario TOML files, ECS JSON files (task definitions, services,
+    /// describe-container-instances, describe-tasks) and ELBv2 JSON files (describe-target-groups,
+    /// target-group attributes, describe-listeners, describe-rules).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -25,6 +26,10 @@ enum Kind {
     Service,
     ContainerInstances,
     Tasks,
+    TargetGroups,
+    TargetGroupAttributes,
+    Listeners,
+    Rules,
 }
 
 fn kind_of(path: &Path, text: &str) -> Kind {
@@ -40,8 +45,29 @@ fn kind_of(path: &Path, text: &str) -> Kind {
         Kind::TaskDefinition
     } else if has("tasks") && !has("desiredCount") {
         Kind::Tasks
+    } else if let Some(kind) = elbv2_kind(text) {
+        kind
     } else {
         Kind::Service
+    }
+}
+
+/// The kind of an ELBv2 JSON file, from its top-level keys (ELBv2 names are PascalCase, and
+/// nested ones such as `ForwardConfig.TargetGroups` must not count).
+fn elbv2_kind(text: &str) -> Option<Kind> {
+    let root: serde_json::Value = serde_json::from_str(text).ok()?;
+    let top = root.as_object()?;
+    let has = |k: &str| top.contains_key(k);
+    if has("TargetGroups") || (has("Name") && ["VpcId", "TargetType", "Protocol", "HealthCheckPath"].iter().any(|k| has(k))) {
+        Some(Kind::TargetGroups)
+    } else if has("Attributes") {
+        Some(Kind::TargetGroupAttributes)
+    } else if has("Listeners") || has("DefaultActions") {
+        Some(Kind::Listeners)
+    } else if has("Rules") || has("Conditions") {
+        Some(Kind::Rules)
+    } else {
+        None
     }
 }
 
@@ -68,10 +94,27 @@ pub fn check_file(path: &Path) -> Diagnostics {
                 }
             })
         }
+        Kind::TargetGroups => elbv2_json::load_target_groups(path, &text).map(|(_, w)| w),
+        Kind::TargetGroupAttributes => elbv2_json::load_target_group_attributes(path, &text).map(|(_, w)| w),
+        // Listeners and rules name target groups defined elsewhere: check the rest.
+        Kind::Listeners => without_target_groups(elbv2_json::load_listeners(path, &text, &[]).map(|(_, w)| w)),
+        Kind::Rules => without_target_groups(elbv2_json::load_rules(path, &text, &[]).map(|(_, w)| w)),
     };
     match result {
         Ok(w) | Err(w) => w,
     }
+}
+
+/// The outcome without the "no target group" errors a file checked on its own cannot avoid.
+fn without_target_groups(result: Result<Diagnostics, Diagnostics>) -> Result<Diagnostics, Diagnostics> {
+    result.or_else(|d| {
+        let kept = Diagnostics(d.0.into_iter().filter(|x| !x.message.starts_with("no target group")).collect());
+        if kept.has_errors() {
+            Err(kept)
+        } else {
+            Ok(kept)
+        }
+    })
 }
 
 pub fn check(args: CheckArgs) -> Result<ExitCode> {

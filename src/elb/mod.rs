@@ -6,6 +6,9 @@
 //! Poisson traffic through them for benches and for validation against queueing theory. It is not
 //! wired into the main simulation yet.
 //!
+//! The configuration a scenario gives (load balancers, listeners, rules, target groups) is
+//! [`config`]; which rule and target group a request goes to is [`rules`] (spec §9.2).
+//!
 //! Hot-path rules (DESIGN.md, "Performance principles"): a request is at most two heap events
 //! (its arrival and its completion); a queued request is an entry in its target's FIFO, not an
 //! event; nothing is allocated per request.

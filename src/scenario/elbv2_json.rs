@@ -55,7 +55,7 @@ pub fn name_problem(name: &str) -> Option<String> {
 }
 
 /// What to say about a target group nobody defined: the ones that are.
-pub fn known_target_groups_help(groups: &[TargetGroupConfig]) -> String {
+pub(super) fn known_target_groups_help(groups: &[TargetGroupConfig]) -> String {
     let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
     format!("refer to a [[target_groups]] entry by name or ARN; defined: {names:?}")
 }
@@ -281,15 +281,15 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
 }
 
 /// What `matcher` errors suggest.
-pub const MATCHER_HELP: &str = "HTTP codes 200–499 as a code (\"200\"), a list (\"200,202\") or a range (\"200-299\")";
+pub(super) const MATCHER_HELP: &str = "HTTP codes 200–499 as a code (\"200\"), a list (\"200,202\") or a range (\"200-299\")";
 
 /// The message for a health check whose interval is not longer than its timeout.
-pub fn interval_message(interval: Span, timeout: Span) -> String {
+pub(super) fn interval_message(interval: Span, timeout: Span) -> String {
     format!("the health-check interval ({interval}) must be longer than its timeout ({timeout})")
 }
 
 /// Why `path` cannot be a health-check path (it must start with `/`, at most 1024 characters).
-pub fn check_health_path(path: &str) -> Result<(), String> {
+pub(super) fn check_health_path(path: &str) -> Result<(), String> {
     if !path.starts_with('/') {
         Err(format!("health-check path {path:?} does not start with /"))
     } else if path.len() > 1024 {
@@ -479,10 +479,10 @@ pub fn load_target_group_attributes(path: &Path, text: &str) -> Result<(TargetGr
 }
 
 /// What slow-start range errors suggest.
-pub const SLOW_START_HELP: &str = "use 0 (off) or 30 to 900 seconds";
+pub(super) const SLOW_START_HELP: &str = "use 0 (off) or 30 to 900 seconds";
 /// Slow start combined with least outstanding requests (spec §9.3).
-pub const SLOW_START_LOR_MESSAGE: &str = "slow start cannot be combined with least_outstanding_requests";
-pub const SLOW_START_LOR_HELP: &str = "set the slow start to 0, or use round_robin or weighted_random";
+pub(super) const SLOW_START_LOR_MESSAGE: &str = "slow start cannot be combined with least_outstanding_requests";
+pub(super) const SLOW_START_LOR_HELP: &str = "set the slow start to 0, or use round_robin or weighted_random";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -623,7 +623,7 @@ struct RawRedirect {
 }
 
 /// Why `code` cannot be a fixed-response status (ELBv2 takes 2XX, 4XX and 5XX), or `None`.
-pub fn fixed_response_problem(code: i64) -> Option<String> {
+pub(super) fn fixed_response_problem(code: i64) -> Option<String> {
     (!matches!(code, 200..=299 | 400..=599)).then(|| format!("a fixed response of {code}: ELBv2 answers with 2XX, 4XX or 5XX codes"))
 }
 

@@ -4,6 +4,7 @@
 //! its line and column with what to change, and all of them are collected; target groups are
 //! resolved by name or ARN here, so the simulation only sees indices.
 
+use super::diagnostic::Diagnostic;
 use super::elbv2_json::{self, check_health_path, fixed_response_problem, interval_message, known_target_groups_help, name_problem};
 use super::load::{closest, Cx};
 use super::toml_elb::*;
@@ -31,6 +32,7 @@ impl Cx<'_> {
         load_balancers: &[RawLoadBalancer],
         cluster_zones: &[String],
     ) -> ElbConfig {
+        let first_message = self.diags.0.len();
         let mut groups: Vec<TargetGroupConfig> = Vec::new();
         for raw in target_groups {
             let Some((tg, name_span)) = self.build_target_group(raw) else { continue };
@@ -61,6 +63,15 @@ impl Cx<'_> {
                 continue;
             }
             lbs.push(lb);
+        }
+        // Several listeners may read one JSON file: say each of its problems once.
+        let mut seen: Vec<Diagnostic> = Vec::new();
+        let ours = self.diags.0.split_off(first_message);
+        for d in ours {
+            if !seen.contains(&d) {
+                seen.push(d.clone());
+                self.diags.push(d);
+            }
         }
         ElbConfig { load_balancers: lbs, target_groups: groups }
     }
@@ -483,6 +494,12 @@ impl Cx<'_> {
                 spans.push(h.span());
             }
         }
+        // In the order they are written, so "the condition that takes the rule past the limit"
+        // reads from the top.
+        let mut order: Vec<usize> = (0..conditions.len()).collect();
+        order.sort_by_key(|&i| spans[i].start);
+        let conditions: Vec<Condition> = order.iter().map(|&i| conditions[i].clone()).collect();
+        let spans: Vec<Range<usize>> = order.iter().map(|&i| spans[i].clone()).collect();
         let problems = check_conditions(&conditions);
         for p in &problems {
             let span = p.condition.map_or_else(|| r.priority.span(), |i| spans[i].clone());
