@@ -518,7 +518,8 @@ impl PoissonArrivals {
         }
         let exp: f64 = rng.sample(Exp1);
         let at = self.advance(exp).and_then(|t_s| {
-            let us = (t_s * 1e6).round();
+            // Round half up without a libm call (t_s ≥ 0), as `Span::from_secs_f64`.
+            let us = t_s * 1e6 + 0.5;
             (us < u64::MAX as f64).then_some(SimTime(us as u64))
         });
         self.last = at;
