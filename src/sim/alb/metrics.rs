@@ -204,6 +204,11 @@ fn ms(s: Option<Span>) -> Option<f64> {
     s.map(|s| s.as_micros() as f64 / 1000.0)
 }
 
+/// [mean, p50, p90, p99] of a latency histogram, in ms (`None` when it is empty).
+pub fn latency_ms(h: &Histogram) -> [Option<f64>; 4] {
+    [ms(h.mean()), ms(h.percentile(50.0)), ms(h.percentile(90.0)), ms(h.percentile(99.0))]
+}
+
 impl AlbMetrics {
     pub fn new(groups: usize, zones: usize, services: usize) -> Self {
         let zones = zones.max(1);
@@ -347,10 +352,7 @@ impl AlbMetrics {
             for g in 0..names.len() {
                 self.scratch.merge(&self.minute_latency[g * zones + z]);
             }
-            zm.latency_ms_avg = self.scratch.mean().map(|m| m.as_micros() as f64 / 1000.0);
-            zm.latency_ms_p50 = ms(self.scratch.percentile(50.0));
-            zm.latency_ms_p90 = ms(self.scratch.percentile(90.0));
-            zm.latency_ms_p99 = ms(self.scratch.percentile(99.0));
+            [zm.latency_ms_avg, zm.latency_ms_p50, zm.latency_ms_p90, zm.latency_ms_p99] = latency_ms(&self.scratch);
         }
         self.scratch_all.reset();
         for (g, name) in names.iter().enumerate() {
@@ -381,6 +383,7 @@ impl AlbMetrics {
                 u_max += umax;
             }
             self.scratch_all.merge(&self.scratch);
+            let [latency_ms_avg, latency_ms_p50, latency_ms_p90, latency_ms_p99] = latency_ms(&self.scratch);
             let state = &groups[g];
             let healthy_now = state.targets.iter().filter(|t| t.state == TargetState::Healthy).count();
             let registered_now = state.targets.iter().filter(|t| t.state != TargetState::Draining).count();
@@ -391,10 +394,10 @@ impl AlbMetrics {
                 target_group: name.clone(),
                 requests: c.requests,
                 requests_per_target: if per_target_denominator > 0 { c.requests as f64 / per_target_denominator as f64 } else { 0.0 },
-                latency_ms_avg: self.scratch.mean().map(|m| m.as_micros() as f64 / 1000.0),
-                latency_ms_p50: ms(self.scratch.percentile(50.0)),
-                latency_ms_p90: ms(self.scratch.percentile(90.0)),
-                latency_ms_p99: ms(self.scratch.percentile(99.0)),
+                latency_ms_avg,
+                latency_ms_p50,
+                latency_ms_p90,
+                latency_ms_p99,
                 elb_5xx: c.elb_5xx(),
                 elb_502: c.elb_502,
                 elb_503: c.elb_503,
@@ -416,10 +419,7 @@ impl AlbMetrics {
             total.unhealthy_targets += u_avg;
         }
         let total = &mut by_zone[zones];
-        total.latency_ms_avg = self.scratch_all.mean().map(|m| m.as_micros() as f64 / 1000.0);
-        total.latency_ms_p50 = ms(self.scratch_all.percentile(50.0));
-        total.latency_ms_p90 = ms(self.scratch_all.percentile(90.0));
-        total.latency_ms_p99 = ms(self.scratch_all.percentile(99.0));
+        [total.latency_ms_avg, total.latency_ms_p50, total.latency_ms_p90, total.latency_ms_p99] = latency_ms(&self.scratch_all);
         by_zone
     }
 
@@ -430,6 +430,7 @@ impl AlbMetrics {
             .enumerate()
             .map(|(g, name)| {
                 let (c, h) = (&self.run[g], &self.run_latency[g]);
+                let [latency_ms_avg, latency_ms_p50, latency_ms_p90, latency_ms_p99] = latency_ms(h);
                 GroupTotals {
                     target_group: name.clone(),
                     requests: c.requests,
@@ -439,10 +440,10 @@ impl AlbMetrics {
                     elb_503: c.elb_503,
                     elb_504: c.elb_504,
                     unhealthy_routing: c.unhealthy_routing,
-                    latency_ms_avg: h.mean().map(|m| m.as_micros() as f64 / 1000.0),
-                    latency_ms_p50: ms(h.percentile(50.0)),
-                    latency_ms_p90: ms(h.percentile(90.0)),
-                    latency_ms_p99: ms(h.percentile(99.0)),
+                    latency_ms_avg,
+                    latency_ms_p50,
+                    latency_ms_p90,
+                    latency_ms_p99,
                 }
             })
             .collect()

@@ -562,16 +562,17 @@ impl World<'_> {
         let latency = m.run_latency();
         let (elb_5xx, target_5xx) = m.run_errors();
         let ms = |s: Option<Span>| s.map(|s| s.as_micros() as f64 / 1000.0);
+        let [latency_ms_avg, latency_ms_p50, latency_ms_p90, latency_ms_p99] = metrics::latency_ms(&latency);
         Some(metrics::TrafficTotals {
             requests: m.requests_total,
             successful: m.successful,
             availability: if m.requests_total > 0 { m.successful as f64 / m.requests_total as f64 } else { 1.0 },
             elb_5xx,
             target_5xx,
-            latency_ms_avg: latency.mean().map(|m| m.as_micros() as f64 / 1000.0),
-            latency_ms_p50: ms(latency.percentile(50.0)),
-            latency_ms_p90: ms(latency.percentile(90.0)),
-            latency_ms_p99: ms(latency.percentile(99.0)),
+            latency_ms_avg,
+            latency_ms_p50,
+            latency_ms_p90,
+            latency_ms_p99,
             latency_ms_p999: ms(latency.percentile(99.9)),
             latency_ms_max: ms(latency.max()),
             target_groups: m.totals(&names),
