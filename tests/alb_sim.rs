@@ -14,14 +14,10 @@
 //!
 //! Run with `cargo test --release --test alb_sim` (the queueing tests simulate 36 M requests).
 //!
-//! Where the simulator disagrees with the spec, the test is written with the spec's value and
-//! marked `#[ignore = "simulator disagrees: …"]` (run them with `--ignored`):
-//! * `we_6_3_healthy_events_are_written_when_the_task_counts_as_healthy` — `Healthy` events of
-//!   load-balanced tasks (§6.1, WE-6.3);
-//! * `slow_start_spares_targets_registered_together_into_an_empty_group` — §9.3 step 5;
-//! * `cross_zone_off_counts_load_balancer_nodes_in_zones_without_instances` — load-balancer nodes
-//!   in zones without instances (§9.1, §9.3 step 6);
-//! * `a_load_balancer_answers_requests_in_a_cluster_without_instances` — a panic.
+//! These tests first found four disagreements with the spec, now fixed: `Healthy` events of
+//! load-balanced tasks (§6.1, WE-6.3), slow start for targets registered together into an empty
+//! group (§9.3 step 5), load-balancer nodes in zones without instances (§9.1, §9.3 step 6), and a
+//! panic in a cluster without instances.
 
 use ecsim::engine::{SimTime, Streams};
 use ecsim::scenario::{self, Scenario};
@@ -547,9 +543,6 @@ fn we_6_3_a_task_counts_as_healthy_only_when_target_and_container_are() {
 }
 
 #[test]
-#[ignore = "simulator disagrees: the Healthy event of a load-balanced task is written when its container check passes \
-            (both-threshold at 20 s instead of 130.01 s) and never when its target becomes healthy (lb-only has none; \
-            expected 10.01 s) — src/sim/lifecycle.rs on_health_check / src/sim/alb/health.rs on_target_check"]
 fn we_6_3_healthy_events_are_written_when_the_task_counts_as_healthy() {
     // `EventKind::Healthy` is documented as "counts as healthy for minimumHealthyPercent (spec
     // §6.1)". By WE-6.3 that moment is 20 s for "both", 130.01 s for "both-threshold" (the target
@@ -1013,10 +1006,6 @@ fn cross_zone_off_with_targets_in_one_of_three_zones_answers_two_thirds_with_503
 }
 
 #[test]
-#[ignore = "simulator disagrees: a load-balancer zone without a container instance gets no node — AlbState::new \
-            (src/sim/alb/mod.rs) maps the load balancer's zones through cluster.zones(), which lists only zones \
-            holding instances — so with cross-zone off every request reaches the us-east-1a node: 0 503s \
-            instead of 2/3 (spec §9.1 zones default to the cluster's; §9.3 step 6)"]
 fn cross_zone_off_counts_load_balancer_nodes_in_zones_without_instances() {
     // The same, with the cluster's only instance in us-east-1a: the cluster (and so the load
     // balancer) still has three zones, and the nodes in us-east-1b and us-east-1c still receive
@@ -1108,9 +1097,6 @@ fn slow_start_gives_a_new_target_a_share_rising_linearly_over_its_first_minute()
 }
 
 #[test]
-#[ignore = "simulator disagrees: targets registered together into an empty group enter slow start one after another \
-            (the 2nd and 3rd to pass their first check see the 1st healthy) — src/sim/alb/health.rs on_target_check, \
-            `others_ready`; spec §9.3 step 5 says none of them enters slow start"]
 fn slow_start_spares_targets_registered_together_into_an_empty_group() {
     // §9.3 step 5: "targets registered together into an empty group … do not enter slow start".
     // a, b, c are registered at the same instant (59.99 s) into the empty group "web" and become
@@ -1468,9 +1454,6 @@ fn access_logs_replay_every_kept_line_and_speed_compresses_time() {
 }
 
 #[test]
-#[ignore = "simulator disagrees: the run panics (`attempt to calculate the remainder with a divisor of zero`, \
-            src/sim/alb/mod.rs World::send_request, `*cursor % nodes.len()`) when the cluster has no container \
-            instance: AlbState::new gives the load balancer no node, its zones being taken from instances"]
 fn a_load_balancer_answers_requests_in_a_cluster_without_instances() {
     // The listener answers everything itself (fixed response 200, §9.2 step 4), so no target
     // (and no instance) is needed: the 4 requests kept from with-bad-lines.log all reach the

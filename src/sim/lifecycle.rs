@@ -171,8 +171,13 @@ impl World<'_> {
             t.health_failures = 0;
             if t.container_healthy != Some(true) {
                 t.container_healthy = Some(true);
-                t.healthy = true;
-                self.record(now, EventKind::Healthy, task, "", "container health check passed");
+                if self.alb.server_of(task) == super::alb::NO_SERVER {
+                    self.tasks[task as usize].healthy = true;
+                    self.record(now, EventKind::Healthy, task, "", "container health check passed");
+                } else {
+                    // Behind a load balancer the target must be healthy too (§6.1).
+                    self.healthy_if_complete(now, task, "container health check passed and target healthy in every target group");
+                }
                 self.notify_owner(now, task);
             }
             // The result never changes in this model: no need to keep checking.

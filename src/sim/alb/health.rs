@@ -88,7 +88,7 @@ impl World<'_> {
         if next == TargetState::Unhealthy {
             t.slow_start_from = None;
         }
-        if next == TargetState::Healthy && config.slow_start > Span::ZERO {
+        if next == TargetState::Healthy && config.slow_start > Span::ZERO && !self.alb.groups[gi].targets[pos].slow_start_exempt {
             // Slow start only when another healthy target is not in slow start (§9.3 step 5).
             let others_ready = self.alb.groups[gi].targets.iter().enumerate().any(|(i, o)| {
                 i != pos && o.state == TargetState::Healthy && o.slow_start_from.is_none_or(|f| now >= f + config.slow_start)
@@ -114,6 +114,29 @@ impl World<'_> {
             }
         };
         self.record(now, EventKind::TargetHealth, task, next.as_str(), &detail);
+        if next == TargetState::Healthy {
+            self.healthy_if_complete(now, task, "target healthy in every target group");
+        }
         self.notify_owner(now, task);
+    }
+
+    /// A load-balanced task counts as healthy once its targets are healthy in every target group
+    /// and, when it has a container health check, that check passed (spec §6.1): records the
+    /// `healthy` event at the moment both hold.
+    pub(crate) fn healthy_if_complete(&mut self, now: SimTime, task: u32, why: &str) {
+        let t = &self.tasks[task as usize];
+        if t.healthy || !t.desired_running {
+            return;
+        }
+        let has_check =
+            self.scenario.task_definitions[t.task_definition as usize].containers.iter().any(|c| c.essential && c.health_check.is_some());
+        if has_check && t.container_healthy != Some(true) {
+            return;
+        }
+        if !self.target_health(task).0 {
+            return;
+        }
+        self.tasks[task as usize].healthy = true;
+        self.record(now, EventKind::Healthy, task, "", why);
     }
 }

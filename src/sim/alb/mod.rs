@@ -93,6 +93,8 @@ pub struct TargetEntry {
     pub slow_start_from: Option<SimTime>,
     /// Smooth weighted round robin's running weight (used only during slow start).
     pub swrr_current: f64,
+    /// Registered while the group had no healthy target: never enters slow start.
+    pub slow_start_exempt: bool,
 }
 
 /// A target group's live state.
@@ -155,7 +157,16 @@ pub struct AlbState {
 }
 
 impl AlbState {
-    pub fn new(scenario: &Scenario, zones: Vec<String>, streams: &Streams) -> Self {
+    /// `zones`: the cluster's zones; a load balancer's zones without an instance are added (its
+    /// node there has no local target: with cross-zone off it answers 503, §9.3 step 6).
+    pub fn new(scenario: &Scenario, mut zones: Vec<String>, streams: &Streams) -> Self {
+        for lb in &scenario.elb.load_balancers {
+            for z in &lb.zones {
+                if !zones.contains(z) {
+                    zones.push(z.clone());
+                }
+            }
+        }
         let nz = zones.len().max(1);
         let groups = scenario
             .elb
@@ -180,7 +191,8 @@ impl AlbState {
             .map(|lb| {
                 let mut nodes: Vec<u16> = lb.zones.iter().filter_map(|z| zones.iter().position(|x| x == z)).map(|i| i as u16).collect();
                 if nodes.is_empty() {
-                    nodes = (0..zones.len() as u16).collect();
+                    // A load balancer always has at least one node (zone 0 stands for it).
+                    nodes = (0..zones.len().max(1) as u16).collect();
                 }
                 (nodes, 0)
             })
@@ -438,7 +450,9 @@ impl World<'_> {
         for &gi in &groups {
             let config = &self.scenario.elb.target_groups[gi];
             let g = &mut self.alb.groups[gi];
-            // Slow start (§9.3 step 5): only when another healthy target is not in slow start.
+            // Slow start (§9.3 step 5): targets registered while the group has no healthy target
+            // (registered together into an empty group) never enter it.
+            let into_empty_group = !g.targets.iter().any(|t| t.state == TargetState::Healthy);
             g.targets.push(TargetEntry {
                 server,
                 task,
@@ -448,6 +462,7 @@ impl World<'_> {
                 fail_streak: 0,
                 slow_start_from: None,
                 swrr_current: 0.0,
+                slow_start_exempt: into_empty_group,
             });
             self.alb.refresh_eligible(gi, config);
             self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
