@@ -1528,3 +1528,25 @@ default_action = { fixed_response = 200 }
         assert!(e.help.is_some(), "{message}: says what to change");
     }
 }
+
+/// The cubebuster-edges lesson (header of scenarios/lessons/alb/cubebuster-edges.toml): every
+/// `/cubebuster/play` request reaches CubeBuster (rule priority 1), every `/edges/index.html`
+/// request Edges (priority 2, `/*`), nothing the default 404; no 5xx. CubeBuster's 3 tasks of 4
+/// workers (40 ms) at 150/s behind round robin: each task sees 50/s, ρ = 50 × 0.040 / 4 = 0.5.
+/// Its mean response time lies between the service time (no waiting) and the M/M/4 figure for
+/// Poisson arrivals — round robin smooths each task's arrivals (Erlang-3 gaps), so it waits less:
+/// Erlang C(4, a = 2) = (2⁴/4!)·(4/(4−2)) / (Σ_{k<4} 2^k/k! + (2⁴/4!)·(4/2)) = 1.3333/7.6667 = 0.1739,
+/// W_q = C / (4μ − λ) = 0.1739 / (100 − 50) s = 3.48 ms → M/M/4 mean 43.48 ms.
+#[test]
+fn cubebuster_edges_lesson_routes_by_path_and_cubebuster_waits_less_than_m_m_4() {
+    let out = run(&load_lesson("cubebuster-edges"));
+    let t = traffic(&out);
+    assert_eq!((t.elb_5xx, t.target_5xx), (0, 0));
+    let (cube, edges) = (group(&out, "cubebuster"), group(&out, "edges"));
+    assert_eq!(cube.requests, source(&out, "players"), "every /cubebuster/play request reaches CubeBuster");
+    assert_eq!(edges.requests, source(&out, "visitors"), "every other path reaches Edges");
+    // 150/s from minute 1 to 30: 261,000 expected (Poisson sd ≈ 511).
+    assert!(cube.requests.abs_diff(261_000) < 2_600, "{}", cube.requests);
+    let mean = cube.latency_ms_avg.expect("latency");
+    assert!((40.0 * 0.99..43.48).contains(&mean), "CubeBuster mean response {mean} ms");
+}
