@@ -6,6 +6,7 @@
 
 pub mod capacity;
 pub mod cli;
+pub mod cloudwatch;
 pub mod ecs;
 pub mod elb;
 pub mod engine;

@@ -3,6 +3,7 @@
 //! located errors.
 
 pub mod capacity_json;
+pub mod cloudwatch_json;
 pub mod diagnostic;
 pub mod ecs_json;
 pub mod elbv2_json;

@@ -1,0 +1,634 @@
+//! Importer for CloudWatch metric alarms as users already have them:
+//! * `aws cloudwatch put-metric-alarm --cli-input-json` input (one object with `AlarmName`);
+//! * `aws cloudwatch describe-alarms` output (`{"MetricAlarms": [...], "CompositeAlarms": [...]}`).
+//!
+//! The machinery is `ecs_json`'s: syntax and type errors located by `serde_path_to_error` and
+//! `json_locate`, the same field policy (unknown names are errors in input files and warnings in
+//! describe output; settings ecsim does not simulate give one warning each), every problem
+//! collected. The checks are PutMetricAlarm's own (spec §10.3): M ≤ N, N × Period ≤ one day,
+//! periods of whole minutes, the four static operators and treatments. Metric math (`Metrics`)
+//! and anomaly-detection thresholds are refused as not modelled.
+//!
+//! Whether the simulation publishes an alarm's metric is for the caller to check, once it knows
+//! the scenario's clusters, services and target groups: [`metric_problem`] tells whether ecsim
+//! publishes such a metric at all (namespace, name, dimension names) with a "did you mean", and
+//! each [`LoadedAlarm`] says where its metric is written.
+
+use super::diagnostic::{Diagnostics, Severity};
+use super::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
+use super::ecs_json::schema::Shape::{ArrayOf, Leaf};
+use super::ecs_json::schema::{Field, Schema};
+use super::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
+use crate::cloudwatch::{
+    AlarmConfig, ComparisonOperator, ConfigError, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData,
+    ANOMALY_OPERATORS, COMPARISON_OPERATORS, LOW_SAMPLE_SETTINGS, STATISTICS, TREATMENTS,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::Path;
+
+const API: &str = "CloudWatch";
+
+/// Dimensions one metric may have (CloudWatch quota).
+pub const MAX_DIMENSIONS: usize = 30;
+/// Longest alarm name.
+pub const MAX_ALARM_NAME_CHARS: usize = 255;
+
+// ------------------------------------------------------------------ field tables
+
+const M: Field = Modelled(Leaf);
+
+static DESCRIBE_ALARMS: Schema = Schema {
+    what: "describe-alarms output",
+    fields: &[("MetricAlarms", Modelled(ArrayOf(&METRIC_ALARM))), ("CompositeAlarms", Unmodelled), ("NextToken", Derived)],
+};
+
+/// One metric alarm: put-metric-alarm input and describe-alarms output share it. The state
+/// fields of the output are derived: a simulated alarm starts in INSUFFICIENT_DATA.
+static METRIC_ALARM: Schema = Schema {
+    what: "a metric alarm",
+    fields: &[
+        ("AlarmName", M),
+        ("ActionsEnabled", M),
+        ("OKActions", M),
+        ("AlarmActions", M),
+        ("InsufficientDataActions", M),
+        ("MetricName", M),
+        ("Namespace", M),
+        ("Statistic", M),
+        ("ExtendedStatistic", M),
+        ("Dimensions", Modelled(ArrayOf(&DIMENSION))),
+        ("Period", M),
+        ("EvaluationPeriods", M),
+        ("DatapointsToAlarm", M),
+        ("Threshold", M),
+        ("ComparisonOperator", M),
+        ("TreatMissingData", M),
+        ("EvaluateLowSampleCountPercentile", M),
+        // Read only to be refused with a message of their own.
+        ("Metrics", M),
+        ("ThresholdMetricId", M),
+        ("Unit", Unmodelled),
+        ("Tags", Unmodelled),
+        ("AlarmDescription", Derived),
+        ("AlarmArn", Derived),
+        ("AlarmConfigurationUpdatedTimestamp", Derived),
+        ("StateValue", Derived),
+        ("StateReason", Derived),
+        ("StateReasonData", Derived),
+        ("StateUpdatedTimestamp", Derived),
+        ("StateTransitionedTimestamp", Derived),
+        ("EvaluationState", Derived),
+    ],
+};
+
+static DIMENSION: Schema = Schema { what: "a dimension", fields: &[("Name", M), ("Value", M)] };
+
+// ------------------------------------------------------------------ loading
+
+/// An alarm read from a file, with where its metric is named (for the caller's "this scenario
+/// does not publish that metric").
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedAlarm {
+    pub config: AlarmConfig,
+    /// Line and column (1-based) of the `MetricName` value.
+    pub metric_line: usize,
+    pub metric_column: usize,
+}
+
+/// Loads put-metric-alarm input (one alarm) or describe-alarms output (every metric alarm, in
+/// file order). `Ok` carries the warnings; `Err` every message.
+pub fn load_alarms(path: &Path, text: &str) -> Result<(Vec<LoadedAlarm>, Diagnostics), Diagnostics> {
+    let mut ctx = Ctx::for_api(path, text, API);
+    let Ok(root) = ctx.parse() else {
+        return ctx.finish(None);
+    };
+    let root_path = JPath::root();
+    let mut out: Vec<LoadedAlarm> = Vec::new();
+    match root.get("MetricAlarms") {
+        Some(Value::Array(list)) => {
+            ctx.check_fields(&root, &DESCRIBE_ALARMS, &root_path, Severity::Warning);
+            ctx.flush_unmodelled(true);
+            let list_path = root_path.key("MetricAlarms");
+            for (i, v) in list.iter().enumerate() {
+                let here = list_path.idx(i);
+                let Some(a) = alarm(&mut ctx, v, &here) else { continue };
+                if out.iter().any(|o| o.config.name == a.config.name) {
+                    ctx.error_help(
+                        &here.key("AlarmName"),
+                        At::Value,
+                        format!("alarm {:?} is listed twice", a.config.name),
+                        "alarm names are unique in an account and region: keep one",
+                    );
+                    continue;
+                }
+                out.push(a);
+            }
+        }
+        Some(_) => ctx.error(&root_path.key("MetricAlarms"), At::Value, "`MetricAlarms` must be a list"),
+        None if root.is_object() => {
+            ctx.check_fields(&root, &METRIC_ALARM, &root_path, Severity::Error);
+            ctx.flush_unmodelled(false);
+            out.extend(alarm(&mut ctx, &root, &root_path));
+        }
+        None => ctx.error(
+            &root_path,
+            At::Value,
+            "expected describe-alarms output ({\"MetricAlarms\": [...]}) or put-metric-alarm input (a JSON object)",
+        ),
+    }
+    ctx.finish(Some(out))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawAlarm {
+    alarm_name: Option<String>,
+    actions_enabled: Option<bool>,
+    #[serde(rename = "OKActions")]
+    ok_actions: Option<Vec<String>>,
+    alarm_actions: Option<Vec<String>>,
+    insufficient_data_actions: Option<Vec<String>>,
+    metric_name: Option<String>,
+    namespace: Option<String>,
+    statistic: Option<String>,
+    extended_statistic: Option<String>,
+    dimensions: Option<Vec<RawDimension>>,
+    period: Option<Scalar>,
+    evaluation_periods: Option<Scalar>,
+    datapoints_to_alarm: Option<Scalar>,
+    threshold: Option<Scalar>,
+    comparison_operator: Option<String>,
+    treat_missing_data: Option<String>,
+    evaluate_low_sample_count_percentile: Option<String>,
+    metrics: Option<Value>,
+    threshold_metric_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawDimension {
+    name: Option<String>,
+    value: Option<String>,
+}
+
+/// Reports a required field that is absent, at the alarm's object.
+fn missing(ctx: &mut Ctx, path: &JPath, field: &str, help: &str) {
+    ctx.error_help(path, At::Value, format!("the alarm has no {field}"), help);
+}
+
+fn alarm(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<LoadedAlarm> {
+    let raw: RawAlarm = ctx.de(v, path)?;
+    // Metric math and anomaly detection change what the alarm is; the rest would only add noise.
+    // Output of an ordinary alarm may carry an empty `Metrics`: only a query list is math.
+    if raw.metrics.as_ref().is_some_and(|m| !m.is_null() && m.as_array().is_none_or(|a| !a.is_empty())) {
+        ctx.error_help(
+            &path.key("Metrics"),
+            At::Key,
+            "metric math alarms (`Metrics`) are not modelled",
+            "alarm on one metric: give Namespace, MetricName, Dimensions, Statistic (or ExtendedStatistic) and Period instead of Metrics",
+        );
+        return None;
+    }
+    if raw.threshold_metric_id.is_some() {
+        ctx.error_help(
+            &path.key("ThresholdMetricId"),
+            At::Key,
+            "anomaly-detection alarms (`ThresholdMetricId`) are not modelled",
+            format!("use a static Threshold with one of {}", COMPARISON_OPERATORS.join(", ")),
+        );
+        return None;
+    }
+    // Each check reports its own errors and gives `None`; the alarm is built only when all
+    // of them give a value.
+    let name = match &raw.alarm_name {
+        Some(n) => alarm_name(ctx, n, &path.key("AlarmName")),
+        None => {
+            missing(ctx, path, "AlarmName", "add \"AlarmName\": a name of 1–255 ASCII characters");
+            None
+        }
+    };
+    let namespace = match &raw.namespace {
+        Some(ns) => non_empty(ctx, ns, &path.key("Namespace"), "Namespace"),
+        None => {
+            missing(ctx, path, "Namespace", "add \"Namespace\", e.g. \"AWS/ECS\" or \"AWS/ApplicationELB\"");
+            None
+        }
+    };
+    let metric_name = match &raw.metric_name {
+        Some(m) => non_empty(ctx, m, &path.key("MetricName"), "MetricName"),
+        None => {
+            missing(
+                ctx,
+                path,
+                "MetricName",
+                "add \"MetricName\", e.g. \"CPUUtilization\" (or alarm on metric math, which ecsim does not model)",
+            );
+            None
+        }
+    };
+    let dimensions = dimensions(ctx, raw.dimensions.as_deref().unwrap_or_default(), &path.key("Dimensions"));
+    let statistic = statistic(ctx, &raw, path);
+    let period = match &raw.period {
+        Some(p) => {
+            let here = path.key("Period");
+            ctx.int(p, &here, i64::MIN, i64::MAX).and_then(|s| match Period::from_seconds(s) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    ctx.error_help(&here, At::Value, e.to_string(), e.help());
+                    None
+                }
+            })
+        }
+        None => {
+            missing(ctx, path, "Period", "add \"Period\" in seconds: 60 or a multiple of 60");
+            None
+        }
+    };
+    let evaluation_periods = match &raw.evaluation_periods {
+        Some(n) => count(ctx, n, &path.key("EvaluationPeriods"), ConfigError::ZeroEvaluationPeriods),
+        None => {
+            missing(ctx, path, "EvaluationPeriods", "add \"EvaluationPeriods\": the N of \"M out of N\", at least 1");
+            None
+        }
+    };
+    let datapoints =
+        raw.datapoints_to_alarm.as_ref().map(|m| count(ctx, m, &path.key("DatapointsToAlarm"), ConfigError::ZeroDatapointsToAlarm));
+    let threshold = match &raw.threshold {
+        Some(t) => number(ctx, t, &path.key("Threshold")),
+        None => {
+            missing(ctx, path, "Threshold", "add \"Threshold\": the number the statistic is compared with");
+            None
+        }
+    };
+    let comparison = match &raw.comparison_operator {
+        Some(op) => parsed(ctx, op, &path.key("ComparisonOperator"), &COMPARISON_OPERATORS, |s| s.parse::<ComparisonOperator>()),
+        None => {
+            missing(ctx, path, "ComparisonOperator", &format!("add \"ComparisonOperator\": one of {}", COMPARISON_OPERATORS.join(", ")));
+            None
+        }
+    };
+    let treatment = match &raw.treat_missing_data {
+        Some(t) => parsed(ctx, t, &path.key("TreatMissingData"), &TREATMENTS, |s| s.parse::<TreatMissingData>()),
+        None => Some(TreatMissingData::default()),
+    };
+    let low_sample = match &raw.evaluate_low_sample_count_percentile {
+        Some(l) => {
+            let here = path.key("EvaluateLowSampleCountPercentile");
+            let parsed = parsed(ctx, l, &here, &LOW_SAMPLE_SETTINGS, |s| s.parse::<LowSampleCountPercentile>());
+            if parsed.is_some() && statistic.is_some_and(|s| s.percentile().is_none()) {
+                ctx.warn(&here, At::Key, "EvaluateLowSampleCountPercentile only applies to percentile statistics and is ignored here");
+            }
+            parsed
+        }
+        None => Some(LowSampleCountPercentile::default()),
+    };
+
+    let (Some(name), Some(namespace), Some(metric_name), Some(dimensions), Some(statistic), Some(period)) =
+        (name, namespace, metric_name, dimensions, statistic, period)
+    else {
+        return None;
+    };
+    let (Some(n), Some(threshold), Some(comparison), Some(treatment), Some(low_sample)) =
+        (evaluation_periods, threshold, comparison, treatment, low_sample)
+    else {
+        return None;
+    };
+    let m = match datapoints {
+        Some(Some(m)) => m,
+        Some(None) => return None,
+        None => n,
+    };
+    let metric = MetricId::new(namespace, metric_name, dimensions);
+    let config = AlarmConfig {
+        name: name.to_string(),
+        metric,
+        statistic,
+        period,
+        evaluation_periods: n,
+        datapoints_to_alarm: m,
+        threshold,
+        comparison,
+        treat_missing_data: treatment,
+        evaluate_low_sample_count_percentile: low_sample,
+        actions_enabled: raw.actions_enabled.unwrap_or(true),
+        alarm_actions: raw.alarm_actions.unwrap_or_default(),
+        ok_actions: raw.ok_actions.unwrap_or_default(),
+        insufficient_data_actions: raw.insufficient_data_actions.unwrap_or_default(),
+    };
+    let problems = config.problems();
+    for e in &problems {
+        let field = match e {
+            ConfigError::DatapointsAboveEvaluationPeriods { .. } | ConfigError::ZeroDatapointsToAlarm => "DatapointsToAlarm",
+            ConfigError::ThresholdNotFinite => "Threshold",
+            _ => "EvaluationPeriods",
+        };
+        ctx.error_help(&path.key(field), At::Value, e.to_string(), e.help());
+    }
+    if !problems.is_empty() {
+        return None;
+    }
+    let at = ctx.diag(Severity::Warning, &path.key("MetricName"), At::Value, "");
+    Some(LoadedAlarm { config, metric_line: at.line, metric_column: at.column })
+}
+
+fn alarm_name<'s>(ctx: &mut Ctx, name: &'s str, path: &JPath) -> Option<&'s str> {
+    let name = ctx.needed_str(name, path)?;
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_ALARM_NAME_CHARS {
+        ctx.error_help(path, At::Value, format!("the alarm name has {chars} characters"), "alarm names have 1–255 characters");
+        return None;
+    }
+    if !name.is_ascii() {
+        ctx.error_help(path, At::Value, format!("alarm name {name:?} is not ASCII"), "alarm names may contain only ASCII characters");
+        return None;
+    }
+    Some(name)
+}
+
+fn non_empty<'s>(ctx: &mut Ctx, s: &'s str, path: &JPath, field: &str) -> Option<&'s str> {
+    let s = ctx.needed_str(s, path)?;
+    if s.is_empty() {
+        ctx.error_help(path, At::Value, format!("{field} is empty"), format!("give the metric's {field}"));
+        return None;
+    }
+    Some(s)
+}
+
+fn dimensions<'r>(ctx: &mut Ctx, raw: &'r [RawDimension], path: &JPath) -> Option<Vec<(&'r str, &'r str)>> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    let mut ok = true;
+    if raw.len() > MAX_DIMENSIONS {
+        ctx.error_help(path, At::Value, format!("{} dimensions", raw.len()), format!("a metric has at most {MAX_DIMENSIONS} dimensions"));
+        ok = false;
+    }
+    for (i, d) in raw.iter().enumerate() {
+        let here = path.idx(i);
+        let (Some(name), Some(value)) = (&d.name, &d.value) else {
+            ctx.error_help(
+                &here,
+                At::Value,
+                "a dimension needs a Name and a Value",
+                "write {\"Name\": \"ClusterName\", \"Value\": \"prod\"}",
+            );
+            ok = false;
+            continue;
+        };
+        let (Some(name), Some(value)) =
+            (non_empty(ctx, name, &here.key("Name"), "dimension Name"), non_empty(ctx, value, &here.key("Value"), "dimension Value"))
+        else {
+            ok = false;
+            continue;
+        };
+        if out.iter().any(|(n, _)| *n == name) {
+            ctx.error_help(&here.key("Name"), At::Value, format!("dimension {name:?} is given twice"), "a metric has each dimension once");
+            ok = false;
+            continue;
+        }
+        out.push((name, value));
+    }
+    ok.then_some(out)
+}
+
+/// `Statistic` or `ExtendedStatistic`: exactly one of them.
+fn statistic(ctx: &mut Ctx, raw: &RawAlarm, path: &JPath) -> Option<Statistic> {
+    match (&raw.statistic, &raw.extended_statistic) {
+        (Some(_), Some(_)) => {
+            ctx.error_help(
+                &path.key("ExtendedStatistic"),
+                At::Key,
+                "the alarm has both Statistic and ExtendedStatistic",
+                "keep one: Statistic for Average/Sum/Minimum/Maximum/SampleCount, ExtendedStatistic for a percentile",
+            );
+            None
+        }
+        (Some(s), None) => {
+            let here = path.key("Statistic");
+            let s = ctx.needed_str(s, &here)?;
+            statistic_result(ctx, Statistic::parse_standard(s), s, &here, &STATISTICS)
+        }
+        (None, Some(s)) => {
+            let here = path.key("ExtendedStatistic");
+            let s = ctx.needed_str(s, &here)?;
+            statistic_result(ctx, Statistic::parse_extended(s), s, &here, &[])
+        }
+        (None, None) => {
+            missing(ctx, path, "Statistic", "add \"Statistic\" (e.g. \"Average\") or \"ExtendedStatistic\" (e.g. \"p99\")");
+            None
+        }
+    }
+}
+
+fn statistic_result(ctx: &mut Ctx, r: Result<Statistic, ConfigError>, text: &str, path: &JPath, names: &[&str]) -> Option<Statistic> {
+    match r {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let help = match did_you_mean(text, names.iter().copied()) {
+                Some(m) => format!("did you mean \"{m}\"?"),
+                None => e.help(),
+            };
+            ctx.error_help(path, At::Value, format!("`{path}`: {e}"), help);
+            None
+        }
+    }
+}
+
+/// A keyword parsed by `parse`; an unknown one is reported with "did you mean" among `names`.
+fn parsed<T>(ctx: &mut Ctx, text: &str, path: &JPath, names: &[&str], parse: impl Fn(&str) -> Result<T, ConfigError>) -> Option<T> {
+    let text = ctx.needed_str(text, path)?;
+    match parse(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let help = match did_you_mean(text, names.iter().copied()) {
+                Some(m) if !ANOMALY_OPERATORS.contains(&text) => format!("did you mean \"{m}\"?"),
+                _ => e.help(),
+            };
+            ctx.error_help(path, At::Value, format!("`{path}`: {e}"), help);
+            None
+        }
+    }
+}
+
+/// A positive count (EvaluationPeriods, DatapointsToAlarm).
+fn count(ctx: &mut Ctx, s: &Scalar, path: &JPath, zero: ConfigError) -> Option<u32> {
+    let n = ctx.int(s, path, i64::MIN, i64::MAX)?;
+    if n < 1 {
+        ctx.error_help(path, At::Value, format!("`{path}` is {n}"), zero.help());
+        return None;
+    }
+    match u32::try_from(n) {
+        Ok(n) => Some(n),
+        Err(_) => {
+            ctx.error_help(path, At::Value, format!("`{path}` is {n}"), "N × Period must stay within one day");
+            None
+        }
+    }
+}
+
+/// A finite number.
+fn number(ctx: &mut Ctx, s: &Scalar, path: &JPath) -> Option<f64> {
+    let v = match s {
+        Scalar::Num(n) => n.as_f64(),
+        Scalar::Str(t) => ctx.needed_str(t, path)?.trim().parse::<f64>().ok(),
+    };
+    match v {
+        Some(v) if v.is_finite() => Some(v),
+        _ => {
+            ctx.error_help(
+                path,
+                At::Value,
+                format!("`{path}` must be a number, not {s}"),
+                "write the threshold as a JSON number, e.g. 75.0",
+            );
+            None
+        }
+    }
+}
+
+// ------------------------------------------------------------------ metrics ecsim publishes
+
+/// A metric the simulation can publish, with the dimension-name sets it publishes it under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownMetric {
+    pub namespace: &'static str,
+    pub name: &'static str,
+    /// Each set sorted by name, as `MetricId` keeps them.
+    pub dimension_sets: &'static [&'static [&'static str]],
+}
+
+const CLUSTER: &[&str] = &["ClusterName"];
+const CLUSTER_SERVICE: &[&str] = &["ClusterName", "ServiceName"];
+const LB: &[&str] = &["LoadBalancer"];
+const LB_AZ: &[&str] = &["AvailabilityZone", "LoadBalancer"];
+const LB_TG: &[&str] = &["LoadBalancer", "TargetGroup"];
+const LB_TG_AZ: &[&str] = &["AvailabilityZone", "LoadBalancer", "TargetGroup"];
+const TG: &[&str] = &["TargetGroup"];
+const PER_TARGET_GROUP: &[&[&str]] = &[LB, LB_AZ, LB_TG, LB_TG_AZ];
+
+/// The metrics ecsim can publish (spec §9.7, §10.4, §12.3).
+pub static KNOWN_METRICS: &[KnownMetric] = &[
+    KnownMetric { namespace: "AWS/ECS", name: "CPUUtilization", dimension_sets: &[CLUSTER, CLUSTER_SERVICE] },
+    KnownMetric { namespace: "AWS/ECS", name: "MemoryUtilization", dimension_sets: &[CLUSTER, CLUSTER_SERVICE] },
+    KnownMetric { namespace: "AWS/ECS", name: "CPUReservation", dimension_sets: &[CLUSTER] },
+    KnownMetric { namespace: "AWS/ECS", name: "MemoryReservation", dimension_sets: &[CLUSTER] },
+    KnownMetric { namespace: "AWS/ApplicationELB", name: "RequestCount", dimension_sets: PER_TARGET_GROUP },
+    KnownMetric { namespace: "AWS/ApplicationELB", name: "RequestCountPerTarget", dimension_sets: &[TG, LB_TG, LB_TG_AZ] },
+    KnownMetric { namespace: "AWS/ApplicationELB", name: "TargetResponseTime", dimension_sets: PER_TARGET_GROUP },
+    KnownMetric { namespace: "AWS/ApplicationELB", name: "HTTPCode_ELB_5XX_Count", dimension_sets: &[LB, LB_AZ] },
+    KnownMetric { namespace: "AWS/ApplicationELB", name: "HTTPCode_Target_5XX_Count", dimension_sets: PER_TARGET_GROUP },
+    KnownMetric { namespace: "AWS/ApplicationELB", name: "HealthyHostCount", dimension_sets: &[LB_TG, LB_TG_AZ] },
+    KnownMetric { namespace: "AWS/ApplicationELB", name: "UnHealthyHostCount", dimension_sets: &[LB_TG, LB_TG_AZ] },
+    KnownMetric {
+        namespace: "AWS/ECS/ManagedScaling",
+        name: "CapacityProviderReservation",
+        dimension_sets: &[&["CapacityProviderName", "ClusterName"]],
+    },
+];
+
+/// The metrics ecsim can publish.
+pub fn known_metrics() -> &'static [KnownMetric] {
+    KNOWN_METRICS
+}
+
+/// Why ecsim could never publish `metric`, and what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricProblem {
+    pub message: String,
+    pub help: String,
+}
+
+/// The closest word to `text` among `candidates`, if close enough to be a typo (the importers'
+/// "did you mean"; case differences count as typos).
+pub fn suggest<'c>(text: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    did_you_mean(text, candidates)
+}
+
+/// The known metric nearest to (`namespace`, `name`): an exact match, a typo of a name in the
+/// namespace, or the same name in another namespace.
+pub fn closest_known_metric(namespace: &str, name: &str) -> Option<&'static KnownMetric> {
+    let exact = KNOWN_METRICS.iter().find(|k| k.namespace == namespace && k.name == name);
+    let in_namespace = || {
+        let names = KNOWN_METRICS.iter().filter(|k| k.namespace == namespace).map(|k| k.name);
+        let m = did_you_mean(name, names)?;
+        KNOWN_METRICS.iter().find(|k| k.namespace == namespace && k.name == m)
+    };
+    let elsewhere = || KNOWN_METRICS.iter().find(|k| k.name == name);
+    exact.or_else(in_namespace).or_else(elsewhere)
+}
+
+/// `None` when ecsim publishes metrics of this namespace, name and dimension names (whether the
+/// run publishes this very series — this cluster, that service — is the caller's check);
+/// otherwise what is wrong, with a "did you mean".
+pub fn metric_problem(metric: &MetricId) -> Option<MetricProblem> {
+    let (ns, name) = (metric.namespace(), metric.name());
+    let mut namespaces: Vec<&str> = KNOWN_METRICS.iter().map(|k| k.namespace).collect();
+    namespaces.dedup();
+    if !namespaces.contains(&ns) {
+        // The metric's name says more than the namespace's spelling: AWS/EC2 CPUUtilization is
+        // one edit from AWS/ECS, but ecsim's is the task CPU, not the instance's.
+        let help = match (KNOWN_METRICS.iter().find(|k| k.name == name), did_you_mean(ns, namespaces.iter().copied())) {
+            (Some(k), _) => format!("ecsim publishes {name} in \"{}\"", k.namespace),
+            (None, Some(s)) => format!("did you mean \"{s}\"?"),
+            (None, None) => format!("ecsim publishes metrics in {}", namespaces.join(", ")),
+        };
+        return Some(MetricProblem { message: format!("ecsim publishes no metrics in namespace \"{ns}\""), help });
+    }
+    let Some(known) = KNOWN_METRICS.iter().find(|k| k.namespace == ns && k.name == name) else {
+        let help = match closest_known_metric(ns, name) {
+            Some(k) if k.namespace == ns => format!("did you mean \"{}\"?", k.name),
+            Some(k) => format!("{name} is in namespace \"{}\"", k.namespace),
+            None => {
+                let names: Vec<&str> = KNOWN_METRICS.iter().filter(|k| k.namespace == ns).map(|k| k.name).collect();
+                format!("ecsim publishes these {ns} metrics: {}", names.join(", "))
+            }
+        };
+        return Some(MetricProblem { message: format!("ecsim does not publish {ns} {name}"), help });
+    };
+    let given: Vec<&str> = metric.dimensions().iter().map(|(k, _)| k.as_str()).collect();
+    if known.dimension_sets.contains(&given.as_slice()) {
+        return None;
+    }
+    let all: Vec<&str> = known.dimension_sets.iter().flat_map(|s| s.iter().copied()).collect();
+    // A typo, or a name cut short ("Service" for "ServiceName").
+    let near = |g: &str| {
+        let lower = g.to_ascii_lowercase();
+        did_you_mean(g, all.iter().copied()).or_else(|| all.iter().copied().find(|k| k.to_ascii_lowercase().starts_with(&lower)))
+    };
+    let typo = given.iter().filter(|g| !all.contains(g)).find_map(|g| near(g).map(|s| (*g, s)));
+    let sets: Vec<String> = known.dimension_sets.iter().map(|s| format!("[{}]", s.join(", "))).collect();
+    let help = match typo {
+        Some((g, s)) => format!("did you mean dimension \"{s}\" rather than \"{g}\"? {name} has dimensions {}", sets.join(" or ")),
+        None => format!("{name} has dimensions {}", sets.join(" or ")),
+    };
+    Some(MetricProblem { message: format!("ecsim publishes no {ns} {name} with dimensions [{}]", given.join(", ")), help })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_dimension_set_is_sorted_like_metric_ids() {
+        for k in KNOWN_METRICS {
+            for set in k.dimension_sets {
+                assert!(set.windows(2).all(|w| w[0] < w[1]), "{} {set:?}", k.name);
+            }
+        }
+    }
+
+    #[test]
+    fn metric_problems_suggest_the_nearest_known_metric() {
+        let ok = MetricId::new("AWS/ECS", "CPUUtilization", [("ServiceName", "web"), ("ClusterName", "prod")]);
+        assert_eq!(metric_problem(&ok), None);
+        let typo = MetricId::new("AWS/ECS", "CPUUtilisation", [("ClusterName", "prod")]);
+        assert_eq!(metric_problem(&typo).unwrap().help, "did you mean \"CPUUtilization\"?");
+        let ec2 = MetricId::new("AWS/EC2", "CPUUtilization", [("InstanceId", "i-1")]);
+        assert_eq!(metric_problem(&ec2).unwrap().help, "ecsim publishes CPUUtilization in \"AWS/ECS\"");
+        let dims = MetricId::new("AWS/ECS", "CPUUtilization", [("ClusterName", "prod"), ("Service", "web")]);
+        let p = metric_problem(&dims).unwrap();
+        assert_eq!(p.message, "ecsim publishes no AWS/ECS CPUUtilization with dimensions [ClusterName, Service]");
+        assert!(p.help.starts_with("did you mean dimension \"ServiceName\" rather than \"Service\"?"), "{}", p.help);
+        assert_eq!(closest_known_metric("AWS/ApplicationELB", "RequestCountPerTarget").unwrap().dimension_sets.len(), 3);
+        assert_eq!(suggest("Avrage", STATISTICS.iter().copied()), Some("Average"));
+    }
+}
