@@ -2,6 +2,7 @@
 //! definitions, services, describe-container-instances, describe-tasks), validated with
 //! located errors.
 
+pub mod autoscaling_json;
 pub mod diagnostic;
 pub mod ecs_json;
 pub mod elbv2_json;
