@@ -5,6 +5,7 @@
 //! `scenario` (file formats) → `report` (CSV, JSON, charts) → `cli`.
 
 pub mod capacity;
+pub mod autoscaling;
 pub mod cli;
 pub mod cloudwatch;
 pub mod ecs;

@@ -4,6 +4,7 @@
 
 pub mod capacity_json;
 pub mod cloudwatch_json;
+pub mod autoscaling_json;
 pub mod diagnostic;
 pub mod ecs_json;
 pub mod elbv2_json;

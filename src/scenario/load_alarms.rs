@@ -1,0 +1,221 @@
+//! The `[[alarms]]` part of a scenario: CloudWatch metric alarms (spec §10.3), written inline or
+//! read from PutMetricAlarm / describe-alarms JSON (`cloudwatch_json`), and checked against the
+//! metrics this scenario publishes: an alarm on a service, target group or cluster the scenario
+//! does not have is an error at its line and column.
+
+use super::cloudwatch_json::{load_alarms, metric_problem};
+use super::diagnostic::{line_col, Diagnostic};
+use super::load::Cx;
+use crate::cloudwatch::{
+    AlarmConfig, ComparisonOperator, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData,
+};
+use crate::elb::config::ElbConfig;
+use crate::engine::Span;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// One `[[alarms]]` table: a PutMetricAlarm request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlarm {
+    /// `AlarmName` (required unless `file` gives it).
+    pub name: Option<Spanned<String>>,
+    /// put-metric-alarm input or describe-alarms output JSON (every alarm in it is added).
+    pub file: Option<Spanned<String>>,
+    pub namespace: Option<String>,
+    pub metric: Option<Spanned<String>>,
+    #[serde(default)]
+    pub dimensions: BTreeMap<String, String>,
+    /// "Average", "Sum", "Minimum", "Maximum", "SampleCount" or a percentile "p99".
+    pub statistic: Option<Spanned<String>>,
+    pub period: Option<Spanned<Span>>,
+    pub evaluation_periods: Option<u32>,
+    pub datapoints_to_alarm: Option<u32>,
+    pub threshold: Option<f64>,
+    pub comparison: Option<Spanned<String>>,
+    pub treat_missing_data: Option<Spanned<String>>,
+    pub evaluate_low_sample_count_percentile: Option<Spanned<String>>,
+    /// Policies to run while in ALARM (`"policy:<name>"` or a scaling-policy ARN).
+    #[serde(default)]
+    pub alarm_actions: Vec<String>,
+}
+
+/// What the scenario publishes, to check alarm dimensions against.
+pub struct Published<'a> {
+    pub cluster: &'a str,
+    pub services: Vec<&'a str>,
+    pub elb: &'a ElbConfig,
+}
+
+impl Published<'_> {
+    /// Rewrites short dimension values to the ones ecsim publishes (`TargetGroup = "web"` →
+    /// `targetgroup/web/…`, `LoadBalancer = "web"` → `app/web/…`) and says what is unknown.
+    fn resolve(&self, metric: &MetricId) -> Result<MetricId, (String, String)> {
+        let mut dims: Vec<(String, String)> = Vec::new();
+        for (k, v) in metric.dimensions() {
+            let v = match k.as_str() {
+                "ClusterName" if v != self.cluster => {
+                    return Err((format!("ClusterName {v:?} is not this scenario's cluster"), format!("the cluster is {:?}", self.cluster)))
+                }
+                "ServiceName" if !self.services.contains(&v.as_str()) => {
+                    return Err((format!("ServiceName {v:?} is not a service of the scenario"), format!("services: {:?}", self.services)))
+                }
+                "TargetGroup" => match self.elb.target_groups.iter().find(|t| t.name == *v || tg_dimension(&t.arn) == *v) {
+                    Some(t) => tg_dimension(&t.arn),
+                    None => {
+                        let names: Vec<&str> = self.elb.target_groups.iter().map(|t| t.name.as_str()).collect();
+                        return Err((format!("TargetGroup {v:?} is not a target group of the scenario"), format!("target groups: {names:?}")));
+                    }
+                },
+                "LoadBalancer" => match self.elb.load_balancers.iter().find(|l| l.name == *v || lb_dimension(&l.name) == *v) {
+                    Some(l) => lb_dimension(&l.name),
+                    None => {
+                        let names: Vec<&str> = self.elb.load_balancers.iter().map(|l| l.name.as_str()).collect();
+                        return Err((format!("LoadBalancer {v:?} is not a load balancer of the scenario"), format!("load balancers: {names:?}")));
+                    }
+                },
+                _ => v.clone(),
+            };
+            dims.push((k.clone(), v));
+        }
+        Ok(MetricId::new(metric.namespace(), metric.name(), dims))
+    }
+}
+
+/// The `TargetGroup` dimension value of a target group ARN: `targetgroup/<name>/<id>`.
+pub fn tg_dimension(arn: &str) -> String {
+    arn.find("targetgroup/").map_or_else(|| arn.to_string(), |i| arn[i..].to_string())
+}
+
+/// The `LoadBalancer` dimension value of a load balancer: `app/<name>/<id>`.
+pub fn lb_dimension(name: &str) -> String {
+    format!("app/{name}/0000000000000000")
+}
+
+impl Cx<'_> {
+    pub(super) fn build_alarms(&mut self, raw: &[RawAlarm], published: &Published) -> Vec<AlarmConfig> {
+        let mut out: Vec<AlarmConfig> = Vec::new();
+        for a in raw {
+            let span = a.name.as_ref().map(Spanned::span).or(a.file.as_ref().map(Spanned::span)).unwrap_or(0..0);
+            let mut configs: Vec<(AlarmConfig, Option<(std::path::PathBuf, String, usize, usize)>)> = Vec::new();
+            if let Some(file) = &a.file {
+                let Some((path, text)) = self.read_file(file) else { continue };
+                match load_alarms(&path, &text) {
+                    Ok((loaded, warnings)) => {
+                        self.diags.extend(warnings);
+                        for l in loaded {
+                            configs.push((l.config, Some((path.clone(), text.clone(), l.metric_line, l.metric_column))));
+                        }
+                    }
+                    Err(e) => {
+                        self.diags.extend(e);
+                        continue;
+                    }
+                }
+            } else if let Some(c) = self.inline_alarm(a) {
+                configs.push((c, None));
+            } else {
+                continue;
+            }
+            for (mut config, at) in configs {
+                let error = |cx: &mut Self, message: String, help: String| match &at {
+                    Some((path, text, line, col)) => cx.diags.push(Diagnostic::error(path, *line, *col, message).with_source(text).with_help(help)),
+                    None => cx.error_at(a.metric.as_ref().map_or(span.clone(), Spanned::span), message, help),
+                };
+                if let Some(p) = metric_problem(&config.metric) {
+                    error(self, p.message, p.help);
+                    continue;
+                }
+                match published.resolve(&config.metric) {
+                    Ok(m) => config.metric = m,
+                    Err((message, help)) => {
+                        error(self, format!("alarm {:?}: {message}", config.name), help);
+                        continue;
+                    }
+                }
+                if out.iter().any(|o| o.name == config.name) {
+                    self.error_at(span.clone(), format!("alarm {:?} is defined twice", config.name), "give each alarm a distinct name");
+                    continue;
+                }
+                out.push(config);
+            }
+        }
+        out
+    }
+
+    fn inline_alarm(&mut self, a: &RawAlarm) -> Option<AlarmConfig> {
+        let Some(name) = &a.name else {
+            self.error_at(0..0, "an [[alarms]] entry needs a name (or a file)", "add name = \"HighCPU\"");
+            return None;
+        };
+        let Some(metric) = &a.metric else {
+            self.error_at(name.span(), format!("alarm {:?} names no metric", name.get_ref()), "add metric = \"CPUUtilization\" (and namespace, dimensions)");
+            return None;
+        };
+        let namespace = a.namespace.clone().unwrap_or_else(|| "AWS/ECS".into());
+        let id = MetricId::new(namespace, metric.get_ref().clone(), a.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let statistic = match &a.statistic {
+            None => Statistic::Average,
+            Some(s) => match s.get_ref().parse::<Statistic>() {
+                Ok(st) => st,
+                Err(e) => {
+                    self.error_at(s.span(), e.to_string(), "use Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p99");
+                    return None;
+                }
+            },
+        };
+        let period = match &a.period {
+            None => Period::from_seconds(60).ok()?,
+            Some(p) => match Period::from_seconds(p.get_ref().whole_secs() as i64) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.error_at(p.span(), e.to_string(), e.help());
+                    return None;
+                }
+            },
+        };
+        let comparison = match &a.comparison {
+            None => ComparisonOperator::GreaterThanThreshold,
+            Some(c) => match c.get_ref().parse::<ComparisonOperator>() {
+                Ok(c) => c,
+                Err(e) => {
+                    self.error_at(c.span(), e.to_string(), "use GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold or LessThanOrEqualToThreshold");
+                    return None;
+                }
+            },
+        };
+        let Some(threshold) = a.threshold else {
+            self.error_at(name.span(), format!("alarm {:?} has no threshold", name.get_ref()), "add threshold = 50");
+            return None;
+        };
+        let n = a.evaluation_periods.unwrap_or(1);
+        let mut config = AlarmConfig::new(name.get_ref().clone(), id, statistic, period, n, comparison, threshold)
+            .with_datapoints_to_alarm(a.datapoints_to_alarm.unwrap_or(n));
+        if let Some(t) = &a.treat_missing_data {
+            match t.get_ref().parse::<TreatMissingData>() {
+                Ok(t) => config = config.with_treat_missing_data(t),
+                Err(e) => {
+                    self.error_at(t.span(), e.to_string(), "use missing, ignore, breaching or notBreaching");
+                    return None;
+                }
+            }
+        }
+        if let Some(l) = &a.evaluate_low_sample_count_percentile {
+            match l.get_ref().parse::<LowSampleCountPercentile>() {
+                Ok(l) => config = config.with_low_sample_count_percentile(l),
+                Err(e) => {
+                    self.error_at(l.span(), e.to_string(), "use evaluate or ignore");
+                    return None;
+                }
+            }
+        }
+        config.alarm_actions = a.alarm_actions.clone();
+        if let Err(e) = config.validate() {
+            let (line, col) = line_col(self.text, name.span().start);
+            self.diags.push(Diagnostic::error(self.path, line, col, format!("alarm {:?}: {e}", name.get_ref())).with_source(self.text).with_help(e.help()));
+            return None;
+        }
+        Some(config)
+    }
+}
