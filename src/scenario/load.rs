@@ -110,6 +110,10 @@ impl Cx<'_> {
             }
         }
         let traffic = self.build_traffic(&raw.traffic, &elb);
+        let cluster_name = raw.cluster.name.clone();
+        let service_names: Vec<&str> = services.iter().map(|s| s.definition.service_name.as_str()).collect();
+        let published = super::load_alarms::Published { cluster: &cluster_name, services: service_names, elb: &elb };
+        let alarms = self.build_alarms(&raw.alarms, &published);
         let instances = cluster.as_ref().map_or(0, |c| c.instances.len());
         let mut actions: Vec<Action> =
             raw.actions.iter().filter_map(|a| self.build_action(a, &services, &task_definitions, instances, duration)).collect();
@@ -149,6 +153,8 @@ impl Cx<'_> {
             actions,
             elb,
             traffic,
+            alarms,
+            metric_delay: raw.cloudwatch.metric_delay.unwrap_or(Span::ZERO),
             warnings: Diagnostics::default(),
         })
     }

@@ -83,7 +83,18 @@ impl Cx<'_> {
         if !(cpu.is_finite() && cpu >= 0.0) {
             self.error_at(raw.span(), format!("serving.cpu_per_busy_worker {cpu} must be ≥ 0"), "CPU units; 1024 is one vCPU");
         }
-        Serving { concurrency: concurrency.max(1), service_time, queue_limit: r.queue_limit, cpu_per_busy_worker_units: cpu.max(0.0) }
+        let per_worker = r.memory_per_busy_worker_mib.unwrap_or(0.0);
+        if !(per_worker.is_finite() && per_worker >= 0.0) {
+            self.error_at(raw.span(), format!("serving.memory_per_busy_worker_mib {per_worker} must be ≥ 0"), "MiB per busy worker");
+        }
+        Serving {
+            concurrency: concurrency.max(1),
+            service_time,
+            queue_limit: r.queue_limit,
+            cpu_per_busy_worker_units: cpu.max(0.0),
+            memory_base_mib: r.memory_base_mib,
+            memory_per_busy_worker_mib: per_worker.max(0.0),
+        }
     }
 
     /// Resolves a service's `loadBalancers` (from the scenario or its JSON) against the target

@@ -10,6 +10,7 @@ pub mod ecs_json;
 pub mod elbv2_json;
 pub mod json_locate;
 pub mod load;
+pub mod load_alarms;
 mod load_elb;
 mod load_services;
 mod load_traffic;
@@ -55,6 +56,11 @@ pub struct Scenario {
     pub elb: crate::elb::config::ElbConfig,
     /// Request traffic to the load balancers.
     pub traffic: Vec<TrafficSource>,
+    /// CloudWatch metric alarms (spec §10.3), their metrics resolved to what the run publishes.
+    pub alarms: Vec<crate::cloudwatch::AlarmConfig>,
+    /// How long after its minute a datapoint becomes visible to alarms (`[cloudwatch]
+    /// metric_delay`, rounded up to whole minutes).
+    pub metric_delay: Span,
     pub warnings: Diagnostics,
 }
 
@@ -88,6 +94,9 @@ pub struct Serving {
     pub queue_limit: Option<usize>,
     /// CPU units one busy worker wants (1024 = a whole vCPU: a CPU-bound worker).
     pub cpu_per_busy_worker_units: f64,
+    /// Memory the task uses idle (default: half of what it reserves) and per busy worker.
+    pub memory_base_mib: Option<u32>,
+    pub memory_per_busy_worker_mib: f64,
 }
 
 impl Default for Serving {
@@ -97,6 +106,8 @@ impl Default for Serving {
             service_time: Distribution::Exponential { mean: Span::from_millis(50) },
             queue_limit: None,
             cpu_per_busy_worker_units: 1024.0,
+            memory_base_mib: None,
+            memory_per_busy_worker_mib: 0.0,
         }
     }
 }

@@ -30,6 +30,10 @@ pub struct RawScenario {
     #[serde(default)]
     pub traffic: Vec<super::load_traffic::RawTraffic>,
     #[serde(default)]
+    pub alarms: Vec<super::load_alarms::RawAlarm>,
+    #[serde(default)]
+    pub cloudwatch: RawCloudWatch,
+    #[serde(default)]
     pub target_groups: Vec<super::toml_elb::RawTargetGroup>,
     #[serde(default)]
     pub load_balancers: Vec<super::toml_elb::RawLoadBalancer>,
@@ -134,6 +138,9 @@ pub struct RawServing {
     pub queue_limit: Option<usize>,
     /// CPU units a busy worker wants (default 1024: one vCPU).
     pub cpu_per_busy_worker: Option<f64>,
+    /// Memory used idle (default: half the task's reservation) and per busy worker (default 0).
+    pub memory_base_mib: Option<u32>,
+    pub memory_per_busy_worker_mib: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -371,4 +378,12 @@ pub enum RawAction {
 
 fn one_u32() -> u32 {
     1
+}
+
+/// `[cloudwatch]`: how metrics are published.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawCloudWatch {
+    /// Minutes after its end that a minute's datapoint becomes visible to alarms (default 0).
+    pub metric_delay: Option<Span>,
 }

@@ -105,11 +105,22 @@ impl World<'_> {
                 }
             }
             ActionKind::SetAlarmState { alarm, in_alarm } => {
-                if *in_alarm {
-                    self.alarms_in_alarm.insert(alarm.clone());
-                } else {
-                    self.alarms_in_alarm.remove(alarm);
+                // SetAlarmState: a simulated alarm changes state until its next evaluation.
+                let minute = now.as_micros() / 60_000_000;
+                if let Some(i) = self.monitor.alarm_index(alarm) {
+                    let state = if *in_alarm { crate::cloudwatch::AlarmState::Alarm } else { crate::cloudwatch::AlarmState::Ok };
+                    if let Some(t) = self.monitor.alarms[i].set_state(state, "set by a set_alarm_state action", minute) {
+                        self.monitor.rows.push(super::monitor::AlarmRow {
+                            time_s: now.whole_secs(),
+                            alarm: alarm.clone(),
+                            from: t.from.to_string(),
+                            to: t.to.to_string(),
+                            datapoints: String::new(),
+                            reason: t.reason,
+                        });
+                    }
                 }
+                self.alarm_changed(now, alarm, *in_alarm);
                 self.evaluate_all(now);
             }
             ActionKind::RegisterInstance { instance_type, zone, count } => {

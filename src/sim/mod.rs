@@ -12,6 +12,7 @@
 
 pub mod actions;
 pub mod alb;
+pub mod monitor;
 pub mod lifecycle;
 pub mod recorder;
 pub mod services;
@@ -149,6 +150,8 @@ pub struct World<'s> {
     pub alarms_in_alarm: std::collections::BTreeSet<String>,
     /// The load balancers, their targets and the request traffic.
     pub alb: alb::AlbState,
+    /// CloudWatch: published metrics and alarms.
+    pub monitor: monitor::Monitor,
 }
 
 /// The result of one run.
@@ -160,6 +163,8 @@ pub struct RunOutcome {
     pub events_handled: u64,
     /// Load-balancer run totals (empty without load balancers).
     pub traffic: Option<alb::metrics::TrafficTotals>,
+    /// alarms.csv: every alarm state change.
+    pub alarm_rows: Vec<monitor::AlarmRow>,
 }
 
 impl RunOutcome {
@@ -218,6 +223,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         stopped_this_evaluation: Vec::new(),
         alarms_in_alarm: Default::default(),
         alb,
+        monitor: monitor::Monitor::new(scenario),
     };
     world.start_traffic(&streams);
     let end = SimTime::ZERO + scenario.duration;
@@ -277,6 +283,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         cluster: world.cluster,
         tasks: world.tasks,
         traffic,
+        alarm_rows: world.monitor.rows,
     }
 }
 
@@ -295,8 +302,13 @@ impl World<'_> {
         }
         let zone_alb = self.alb_minute_ended(start, now);
         let alb = zone_alb.as_deref().map(|z| (self.alb.zones.as_slice(), z));
+        let minute = self.recorder.minute_index();
         if self.recorder.minute_ended(now, &self.cluster, &self.shapes, alb) {
             self.record_service_minute(now);
+            // Only whole minutes are datapoints (the run's last partial minute is not published).
+            if now.as_micros() % 60_000_000 == 0 {
+                self.monitor_minute(now, minute);
+            }
         }
     }
 

@@ -129,6 +129,8 @@ pub struct ServiceMinuteRow {
     /// CPUUtilization over the minute (%): CPU used by the tasks serving requests ÷ CPU they
     /// reserve (spec §10.4); empty for a service without a load balancer.
     pub cpu_utilization_pct: Option<f64>,
+    /// MemoryUtilization over the minute (%): the tasks' modelled memory use ÷ memory reserved.
+    pub memory_utilization_pct: Option<f64>,
 }
 
 /// One row of deployments.csv.

@@ -7,10 +7,12 @@
 //! group for the run — never a vector of latencies. Host counts are time-weighted over the minute
 //! (Average) with the extremes of the instantaneous count (Minimum/Maximum) [INF, §9.7].
 //!
-//! Per-service `CPUUtilization` (spec §10.4): CPU units used by the service's tasks (from their
-//! busy workers, `elb::target`) ÷ CPU units they reserve, over the minute.
+//! Per-service `CPUUtilization` and `MemoryUtilization` (spec §10.4): one sample per task per
+//! minute — CPU units used (from its busy workers, `elb::target`) ÷ CPU units reserved; memory
+//! used (`memory_base_mib` + `memory_per_busy_worker_mib` × mean busy workers) ÷ memory reserved.
 
 use super::{GroupState, ServerInfo, TargetState};
+use crate::cloudwatch::StatSet;
 use crate::elb::histogram::Histogram;
 use crate::elb::target::Target;
 use crate::engine::{SimTime, Span};
@@ -192,11 +194,13 @@ pub struct AlbMetrics {
     /// Every request that reached a load balancer, and those that did not end in a 5xx.
     pub requests_total: u64,
     pub successful: u64,
-    /// Per service: CPU unit-µs used and reserved this minute.
-    cpu_used: Vec<f64>,
-    cpu_reserved: Vec<f64>,
+    /// Per service: this minute's per-task CPUUtilization and MemoryUtilization samples (%).
+    cpu: Vec<StatSet>,
+    memory: Vec<StatSet>,
     scratch: Histogram,
     scratch_all: Histogram,
+    /// Per target group: the last closed minute's TargetResponseTime histogram.
+    last_minute: Vec<Histogram>,
     pub rows: Vec<AlbMinuteRow>,
 }
 
@@ -225,10 +229,11 @@ impl AlbMetrics {
             answered_5xx_run: 0,
             requests_total: 0,
             successful: 0,
-            cpu_used: vec![0.0; services],
-            cpu_reserved: vec![0.0; services],
+            cpu: vec![StatSet::EMPTY; services],
+            memory: vec![StatSet::EMPTY; services],
             scratch: Histogram::new(),
             scratch_all: Histogram::new(),
+            last_minute: (0..groups).map(|_| Histogram::new()).collect(),
             rows: Vec::new(),
         }
     }
@@ -312,24 +317,31 @@ impl AlbMetrics {
         }
     }
 
-    /// Brings the CPU accounting of one server up to `now`.
-    pub fn account_cpu(&mut self, now: SimTime, server: &mut Target, info: &mut ServerInfo) {
-        if !info.alive && info.accounted_since >= now {
+    /// Closes one task's usage sample for the time since its last one (spec §10.4: one sample
+    /// per RUNNING task per minute = its average over the minute): CPU used ÷ CPU reserved, and
+    /// memory (a base plus a share per busy worker) ÷ memory reserved.
+    pub fn account_usage(&mut self, now: SimTime, server: &mut Target, info: &mut ServerInfo) {
+        let dt_us = now.since(info.accounted_since).as_micros() as f64;
+        if dt_us <= 0.0 {
             return;
         }
         let s = info.service as usize;
-        self.cpu_used[s] += server.take_cpu_time(now);
-        self.cpu_reserved[s] += info.reserved_cpu_units * now.since(info.accounted_since).as_micros() as f64;
+        let cpu_used = server.take_cpu_time(now);
+        let busy_workers = server.take_busy_time(now) as f64 / dt_us;
+        if info.reserved_cpu_units > 0.0 {
+            self.cpu[s].add(100.0 * cpu_used / (info.reserved_cpu_units * dt_us));
+        }
+        if info.reserved_memory_mib > 0.0 {
+            let used = info.memory_base_mib + info.memory_per_busy_worker_mib * busy_workers;
+            self.memory[s].add(100.0 * used / info.reserved_memory_mib);
+        }
         info.accounted_since = now;
     }
 
-    /// Service CPUUtilization (%) over the minute that just ended, then restarts; `None` when
-    /// the service had no task behind a load balancer.
-    pub fn take_service_cpu_pct(&mut self, service: usize) -> Option<f64> {
-        let (used, reserved) = (self.cpu_used[service], self.cpu_reserved[service]);
-        self.cpu_used[service] = 0.0;
-        self.cpu_reserved[service] = 0.0;
-        (reserved > 0.0).then(|| 100.0 * used / reserved)
+    /// The minute's (CPUUtilization, MemoryUtilization) statistic sets of a service, then
+    /// restarts; empty sets when no task of the service served requests.
+    pub fn take_service_usage(&mut self, service: usize) -> (StatSet, StatSet) {
+        (std::mem::replace(&mut self.cpu[service], StatSet::EMPTY), std::mem::replace(&mut self.memory[service], StatSet::EMPTY))
     }
 
     /// Closes the minute [start, now): one alb.csv row per target group, and the per-zone
@@ -383,6 +395,8 @@ impl AlbMetrics {
                 u_max += umax;
             }
             self.scratch_all.merge(&self.scratch);
+            self.last_minute[g].reset();
+            self.last_minute[g].merge(&self.scratch);
             let [latency_ms_avg, latency_ms_p50, latency_ms_p90, latency_ms_p99] = latency_ms(&self.scratch);
             let state = &groups[g];
             let healthy_now = state.targets.iter().filter(|t| t.state == TargetState::Healthy).count();
@@ -421,6 +435,11 @@ impl AlbMetrics {
         let total = &mut by_zone[zones];
         [total.latency_ms_avg, total.latency_ms_p50, total.latency_ms_p90, total.latency_ms_p99] = latency_ms(&self.scratch_all);
         by_zone
+    }
+
+    /// The last closed minute's TargetResponseTime histogram of target group `group`.
+    pub fn last_minute_latency(&self, group: usize) -> &Histogram {
+        &self.last_minute[group]
     }
 
     /// Run totals per target group.

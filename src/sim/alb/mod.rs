@@ -53,8 +53,12 @@ pub struct ServerInfo {
     /// Zone index of the task's instance.
     pub zone: u16,
     pub error_fraction: f64,
-    /// CPU units the task reserves (the denominator of service CPUUtilization, spec §10.4).
+    /// CPU units and MiB the task reserves (the denominators of service CPUUtilization and
+    /// MemoryUtilization, spec §10.4), and its memory model.
     pub reserved_cpu_units: f64,
+    pub reserved_memory_mib: f64,
+    pub memory_base_mib: f64,
+    pub memory_per_busy_worker_mib: f64,
     /// Since when the CPU accounting of this slot runs (creation, or the last minute boundary).
     pub accounted_since: SimTime,
 }
@@ -150,8 +154,9 @@ pub struct AlbState {
     pub source_totals: Vec<traffic::SourceTotals>,
     /// The route of each source's next (scheduled) request.
     pub pending_route: Vec<u32>,
-    /// Per service: CPUUtilization (%) of the minute that just ended.
-    pub service_cpu_pct: Vec<Option<f64>>,
+    /// Per service: (CPUUtilization, MemoryUtilization) statistic sets of the minute that just
+    /// ended (one sample per task, %).
+    pub service_usage: Vec<(crate::cloudwatch::StatSet, crate::cloudwatch::StatSet)>,
     /// Per target group: the idle timeout of the (first) load balancer forwarding to it.
     idle_timeout: Vec<Span>,
 }
@@ -214,7 +219,7 @@ impl AlbState {
             sources: Vec::new(),
             source_totals: Vec::new(),
             pending_route: Vec::new(),
-            service_cpu_pct: vec![None; scenario.services.len()],
+            service_usage: vec![(crate::cloudwatch::StatSet::EMPTY, crate::cloudwatch::StatSet::EMPTY); scenario.services.len()],
             idle_timeout: (0..scenario.elb.target_groups.len()).map(|g| idle_timeout_of(scenario, g)).collect(),
         }
     }
@@ -406,6 +411,9 @@ impl World<'_> {
         let zone = self.alb.zones.iter().position(|z| *z == instance.availability_zone).unwrap_or(0) as u16;
         let td = &self.scenario.task_definitions[t.task_definition as usize];
         let reserved_cpu = self.reservations[t.task_definition as usize].cpu_units as f64;
+        let reserved_memory = self.reservations[t.task_definition as usize].memory_mib as f64;
+        let memory_base = serving.memory_base_mib.map_or(reserved_memory / 2.0, f64::from);
+        let memory_per_busy_worker = serving.memory_per_busy_worker_mib;
         // A task-level cpu is a hard limit (the task's cgroup); without one the containers' cpu
         // are shares and the task may use whatever CPU of its instance is idle.
         let cpu_limit = td.cpu_units.map_or(instance.registered_cpu_units as f64, |c| c as f64);
@@ -423,6 +431,9 @@ impl World<'_> {
                 info.zone = zone;
                 info.error_fraction = behaviour.error_fraction;
                 info.reserved_cpu_units = reserved_cpu;
+                info.reserved_memory_mib = reserved_memory;
+                info.memory_base_mib = memory_base;
+                info.memory_per_busy_worker_mib = memory_per_busy_worker;
                 info.accounted_since = now;
                 slot
             }
@@ -436,6 +447,9 @@ impl World<'_> {
                     zone,
                     error_fraction: behaviour.error_fraction,
                     reserved_cpu_units: reserved_cpu,
+                    reserved_memory_mib: reserved_memory,
+                    memory_base_mib: memory_base,
+                    memory_per_busy_worker_mib: memory_per_busy_worker,
                     accounted_since: now,
                 });
                 (alb.servers.len() - 1) as u32
@@ -527,7 +541,7 @@ impl World<'_> {
         }
         self.cut_requests(now, server);
         let alb = &mut self.alb;
-        alb.metrics.account_cpu(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
+        alb.metrics.account_usage(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
         let info = &mut alb.info[server as usize];
         info.alive = false;
         info.generation = info.generation.wrapping_add(1);
@@ -556,11 +570,11 @@ impl World<'_> {
         let alb = &mut self.alb;
         for (server, info) in alb.servers.iter_mut().zip(alb.info.iter_mut()) {
             if info.alive {
-                alb.metrics.account_cpu(now, server, info);
+                alb.metrics.account_usage(now, server, info);
             }
         }
-        for (s, cpu) in alb.service_cpu_pct.iter_mut().enumerate() {
-            *cpu = alb.metrics.take_service_cpu_pct(s);
+        for (s, usage) in alb.service_usage.iter_mut().enumerate() {
+            *usage = alb.metrics.take_service_usage(s);
         }
         let names: Vec<String> = self.scenario.elb.target_groups.iter().map(|t| t.name.clone()).collect();
         let minute = self.recorder.minute_index();

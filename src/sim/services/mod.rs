@@ -604,7 +604,8 @@ impl World<'_> {
                 primary_tasks: c.primary,
                 old_tasks: c.old,
                 deployments: s.deployments.iter().filter(|d| d.status != DeploymentStatus::Inactive).count() as u32,
-                cpu_utilization_pct: self.alb.service_cpu_pct.get(i).copied().flatten(),
+                cpu_utilization_pct: self.alb.service_usage.get(i).and_then(|u| u.0.average()),
+                memory_utilization_pct: self.alb.service_usage.get(i).and_then(|u| u.1.average()),
             });
         }
     }

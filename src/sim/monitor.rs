@@ -1,0 +1,251 @@
+//! CloudWatch inside the simulation (spec §10): at every minute boundary the run publishes the
+//! datapoints of the minute that just ended — only for the series some alarm reads — and
+//! evaluates every alarm; state changes are recorded (alarms.csv) and acted on: deployment
+//! alarms (§7.5) and scaling policies (`scaling`).
+//!
+//! Sources: `AWS/ECS` CPUReservation / MemoryReservation (the cluster row of the minute, §10.4),
+//! service CPUUtilization / MemoryUtilization (one sample per task serving requests, statistic
+//! set over the tasks), `AWS/ApplicationELB` per target group (RequestCount — an explicit 0 when
+//! idle —, RequestCountPerTarget, TargetResponseTime from the minute's histogram, 5xx counts, host
+//! counts) or per load balancer (summed over its target groups).
+
+use super::World;
+use crate::cloudwatch::{Alarm, AlarmConfig, MetricId, MetricStore, SeriesId, StatSet, StoreOptions};
+use crate::elb::config::RuleAction;
+use crate::elb::histogram::Histogram;
+use crate::engine::SimTime;
+use crate::scenario::load_alarms::{lb_dimension, tg_dimension};
+use crate::scenario::Scenario;
+use serde::Serialize;
+
+/// What one published series measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    ClusterCpuReservation,
+    ClusterMemoryReservation,
+    ServiceCpu(usize),
+    ServiceMemory(usize),
+    /// An ALB metric of target groups (one, or every group a load balancer forwards to).
+    Alb(AlbMetric, AlbScope),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlbMetric {
+    RequestCount,
+    RequestCountPerTarget,
+    TargetResponseTime,
+    Elb5xx,
+    Target5xx,
+    HealthyHostCount,
+    UnHealthyHostCount,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlbScope {
+    Group(usize),
+    LoadBalancer(usize),
+}
+
+/// Which simulated quantity `metric` is, if the run publishes it.
+pub fn source_of(scenario: &Scenario, metric: &MetricId) -> Option<Source> {
+    let dim = |k: &str| metric.dimension(k);
+    match (metric.namespace(), metric.name()) {
+        ("AWS/ECS", "CPUReservation") => Some(Source::ClusterCpuReservation),
+        ("AWS/ECS", "MemoryReservation") => Some(Source::ClusterMemoryReservation),
+        ("AWS/ECS", name @ ("CPUUtilization" | "MemoryUtilization")) => {
+            let s = scenario.services.iter().position(|s| Some(s.definition.service_name.as_str()) == dim("ServiceName"))?;
+            Some(if name == "CPUUtilization" { Source::ServiceCpu(s) } else { Source::ServiceMemory(s) })
+        }
+        ("AWS/ApplicationELB", name) => {
+            let m = match name {
+                "RequestCount" => AlbMetric::RequestCount,
+                "RequestCountPerTarget" => AlbMetric::RequestCountPerTarget,
+                "TargetResponseTime" => AlbMetric::TargetResponseTime,
+                "HTTPCode_ELB_5XX_Count" => AlbMetric::Elb5xx,
+                "HTTPCode_Target_5XX_Count" => AlbMetric::Target5xx,
+                "HealthyHostCount" => AlbMetric::HealthyHostCount,
+                "UnHealthyHostCount" => AlbMetric::UnHealthyHostCount,
+                _ => return None,
+            };
+            let scope = match (dim("TargetGroup"), dim("LoadBalancer")) {
+                (Some(tg), _) => AlbScope::Group(scenario.elb.target_groups.iter().position(|t| tg_dimension(&t.arn) == tg)?),
+                (None, Some(lb)) => AlbScope::LoadBalancer(scenario.elb.load_balancers.iter().position(|l| lb_dimension(&l.name) == lb)?),
+                (None, None) => return None,
+            };
+            Some(Source::Alb(m, scope))
+        }
+        _ => None,
+    }
+}
+
+/// One row of alarms.csv: a state change with the datapoints that caused it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AlarmRow {
+    pub time_s: u64,
+    pub alarm: String,
+    pub from: String,
+    pub to: String,
+    /// The evaluation range, oldest → newest ("-" for a missing datapoint).
+    pub datapoints: String,
+    pub reason: String,
+}
+
+/// The run's metric store and alarms.
+pub struct Monitor {
+    pub store: MetricStore,
+    pub alarms: Vec<Alarm>,
+    /// The series some alarm reads, and what each measures.
+    published: Vec<(SeriesId, Source)>,
+    pub rows: Vec<AlarmRow>,
+    /// Per target group: the minute's TargetResponseTime histogram (ALB), in µs.
+    scratch: Histogram,
+}
+
+impl Monitor {
+    pub fn new(scenario: &Scenario) -> Self {
+        let delay_minutes = scenario.metric_delay.as_micros().div_ceil(60_000_000) as u32;
+        let store = MetricStore::new(StoreOptions { delay_minutes, ..StoreOptions::default() });
+        let mut m = Monitor { store, alarms: Vec::new(), published: Vec::new(), rows: Vec::new(), scratch: Histogram::new() };
+        for config in &scenario.alarms {
+            m.add_alarm(scenario, config.clone());
+        }
+        m
+    }
+
+    /// Adds an alarm (a scenario's, or one a scaling policy creates); its series is published
+    /// from now on. An alarm on a metric the run cannot publish stays INSUFFICIENT_DATA (the
+    /// loader reports such alarms as errors before a run starts).
+    pub fn add_alarm(&mut self, scenario: &Scenario, config: AlarmConfig) -> usize {
+        let source = source_of(scenario, &config.metric);
+        let alarm = match Alarm::new(config, &mut self.store) {
+            Ok(a) => a,
+            Err(e) => panic!("alarm validated at load time: {e}"),
+        };
+        if let Some(source) = source {
+            if !self.published.iter().any(|(s, _)| *s == alarm.series()) {
+                self.published.push((alarm.series(), source));
+            }
+        }
+        self.alarms.push(alarm);
+        self.alarms.len() - 1
+    }
+
+    pub fn alarm_index(&self, name: &str) -> Option<usize> {
+        self.alarms.iter().position(|a| a.name() == name)
+    }
+}
+
+fn add_hist(set: &mut StatSet, h: &Histogram) {
+    if let (Some(mean), Some(min), Some(max)) = (h.mean(), h.min(), h.max()) {
+        let n = h.count() as f64;
+        set.merge(&StatSet { sample_count: n, sum: mean.as_secs_f64() * n, min: min.as_secs_f64(), max: max.as_secs_f64() });
+    }
+}
+
+impl World<'_> {
+    /// Publishes minute `minute` (which ended at `now`) and evaluates every alarm at `now`.
+    pub fn monitor_minute(&mut self, now: SimTime, minute: u64) {
+        if self.monitor.alarms.is_empty() {
+            return;
+        }
+        let scenario = self.scenario;
+        let cluster_row = self.recorder.minutes.iter().rev().find(|r| r.zone == "cluster" && r.minute == minute).cloned();
+        let alb_rows_from = self.alb.metrics.rows.len().saturating_sub(scenario.elb.target_groups.len());
+        for i in 0..self.monitor.published.len() {
+            let (series, source) = self.monitor.published[i];
+            let value: Option<StatSet> = match source {
+                Source::ClusterCpuReservation => cluster_row.as_ref().map(|r| StatSet::one(r.cpu_reservation_pct)),
+                Source::ClusterMemoryReservation => cluster_row.as_ref().map(|r| StatSet::one(r.memory_reservation_pct)),
+                Source::ServiceCpu(s) => Some(self.alb.service_usage[s].0).filter(|x| !x.is_empty()),
+                Source::ServiceMemory(s) => Some(self.alb.service_usage[s].1).filter(|x| !x.is_empty()),
+                Source::Alb(metric, scope) => {
+                    let groups: Vec<usize> = match scope {
+                        AlbScope::Group(g) => vec![g],
+                        AlbScope::LoadBalancer(l) => groups_of(scenario, l),
+                    };
+                    let rows = &self.alb.metrics.rows[alb_rows_from..];
+                    let sum = |f: &dyn Fn(&crate::sim::alb::metrics::AlbMinuteRow) -> f64| -> f64 {
+                        groups.iter().filter_map(|&g| rows.get(g)).map(f).sum()
+                    };
+                    match metric {
+                        AlbMetric::RequestCount => Some(StatSet::one(sum(&|r| r.requests as f64))),
+                        AlbMetric::RequestCountPerTarget => Some(StatSet::one(sum(&|r| r.requests_per_target))),
+                        AlbMetric::Elb5xx => Some(StatSet::one(sum(&|r| r.elb_5xx as f64))).filter(|s| s.sum > 0.0),
+                        AlbMetric::Target5xx => Some(StatSet::one(sum(&|r| r.target_5xx as f64))).filter(|s| s.sum > 0.0),
+                        AlbMetric::HealthyHostCount => Some(StatSet {
+                            sample_count: 1.0,
+                            sum: sum(&|r| r.healthy_hosts_avg),
+                            min: sum(&|r| r.healthy_hosts_min as f64),
+                            max: sum(&|r| r.healthy_hosts_max as f64),
+                        }),
+                        AlbMetric::UnHealthyHostCount => Some(StatSet {
+                            sample_count: 1.0,
+                            sum: sum(&|r| r.unhealthy_hosts_avg),
+                            min: sum(&|r| r.unhealthy_hosts_min as f64),
+                            max: sum(&|r| r.unhealthy_hosts_max as f64),
+                        }),
+                        AlbMetric::TargetResponseTime => {
+                            self.monitor.scratch.reset();
+                            for &g in &groups {
+                                self.monitor.scratch.merge(self.alb.metrics.last_minute_latency(g));
+                            }
+                            let mut set = StatSet::EMPTY;
+                            add_hist(&mut set, &self.monitor.scratch);
+                            if !set.is_empty() {
+                                self.monitor.store.publish_histogram(series, minute, &self.monitor.scratch);
+                            }
+                            Some(set).filter(|s| !s.is_empty())
+                        }
+                    }
+                }
+            };
+            if let Some(set) = value {
+                self.monitor.store.publish_set(series, minute, set);
+            }
+        }
+        let now_minute = now.as_micros() / 60_000_000;
+        for i in 0..self.monitor.alarms.len() {
+            let Some(t) = self.monitor.alarms[i].evaluate(&self.monitor.store, now_minute) else { continue };
+            let name = self.monitor.alarms[i].name().to_string();
+            self.monitor.rows.push(AlarmRow {
+                time_s: now.whole_secs(),
+                alarm: name.clone(),
+                from: t.from.to_string(),
+                to: t.to.to_string(),
+                datapoints: t.datapoints.iter().map(|d| d.map_or("-".to_string(), |v| format!("{v:.4}"))).collect::<Vec<_>>().join(" "),
+                reason: t.reason.clone(),
+            });
+            // Deployment alarms (§7.5) read the state of named alarms.
+            let in_alarm = self.monitor.alarms[i].in_alarm();
+            self.alarm_changed(now, &name, in_alarm);
+        }
+    }
+}
+
+impl World<'_> {
+    /// An alarm entered or left ALARM (evaluated, or set by a `set_alarm_state` action): the
+    /// services whose deployments watch it re-evaluate (§7.5).
+    pub fn alarm_changed(&mut self, now: SimTime, name: &str, in_alarm: bool) {
+        let changed = if in_alarm { self.alarms_in_alarm.insert(name.to_string()) } else { self.alarms_in_alarm.remove(name) };
+        if changed {
+            self.evaluate_all(now);
+        }
+    }
+}
+
+/// The target groups a load balancer forwards to.
+fn groups_of(scenario: &Scenario, lb: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for l in &scenario.elb.load_balancers[lb].listeners {
+        for a in l.rules.iter().map(|r| &r.action).chain(std::iter::once(&l.default_action)) {
+            if let RuleAction::Forward(list) = a {
+                for w in list {
+                    if !out.contains(&w.target_group) {
+                        out.push(w.target_group);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
