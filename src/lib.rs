@@ -4,8 +4,8 @@
 //! cluster model and placement) → `workload` → `sim` (the world and the event loop) →
 //! `scenario` (file formats) → `report` (CSV, JSON, charts) → `cli`.
 
-pub mod capacity;
 pub mod autoscaling;
+pub mod capacity;
 pub mod cli;
 pub mod cloudwatch;
 pub mod ecs;

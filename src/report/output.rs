@@ -47,6 +47,9 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
         write_atomic(&dir.join("services.csv"), &csv_bytes(&r.service_minutes)?).context("services.csv")?;
         write_atomic(&dir.join("deployments.csv"), &csv_bytes(&r.deployments)?).context("deployments.csv")?;
     }
+    if !outcome.scaling_rows.is_empty() {
+        write_atomic(&dir.join("scaling.csv"), &csv_bytes(&outcome.scaling_rows)?).context("scaling.csv")?;
+    }
     if !outcome.alarm_rows.is_empty() {
         write_atomic(&dir.join("alarms.csv"), &csv_bytes(&outcome.alarm_rows)?).context("alarms.csv")?;
     }

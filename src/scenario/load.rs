@@ -114,6 +114,7 @@ impl Cx<'_> {
         let service_names: Vec<&str> = services.iter().map(|s| s.definition.service_name.as_str()).collect();
         let published = super::load_alarms::Published { cluster: &cluster_name, services: service_names, elb: &elb };
         let alarms = self.build_alarms(&raw.alarms, &published);
+        let scaling = self.build_scaling(&raw.scaling, &services, &cluster_name, &elb, &alarms);
         let instances = cluster.as_ref().map_or(0, |c| c.instances.len());
         let mut actions: Vec<Action> =
             raw.actions.iter().filter_map(|a| self.build_action(a, &services, &task_definitions, instances, duration)).collect();
@@ -154,6 +155,7 @@ impl Cx<'_> {
             elb,
             traffic,
             alarms,
+            scaling,
             metric_delay: raw.cloudwatch.metric_delay.unwrap_or(Span::ZERO),
             warnings: Diagnostics::default(),
         })

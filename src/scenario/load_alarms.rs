@@ -6,9 +6,7 @@
 use super::cloudwatch_json::{load_alarms, metric_problem};
 use super::diagnostic::{line_col, Diagnostic};
 use super::load::Cx;
-use crate::cloudwatch::{
-    AlarmConfig, ComparisonOperator, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData,
-};
+use crate::cloudwatch::{AlarmConfig, ComparisonOperator, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData};
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
 use serde::Deserialize;
@@ -65,14 +63,20 @@ impl Published<'_> {
                     Some(t) => tg_dimension(&t.arn),
                     None => {
                         let names: Vec<&str> = self.elb.target_groups.iter().map(|t| t.name.as_str()).collect();
-                        return Err((format!("TargetGroup {v:?} is not a target group of the scenario"), format!("target groups: {names:?}")));
+                        return Err((
+                            format!("TargetGroup {v:?} is not a target group of the scenario"),
+                            format!("target groups: {names:?}"),
+                        ));
                     }
                 },
                 "LoadBalancer" => match self.elb.load_balancers.iter().find(|l| l.name == *v || lb_dimension(&l.name) == *v) {
                     Some(l) => lb_dimension(&l.name),
                     None => {
                         let names: Vec<&str> = self.elb.load_balancers.iter().map(|l| l.name.as_str()).collect();
-                        return Err((format!("LoadBalancer {v:?} is not a load balancer of the scenario"), format!("load balancers: {names:?}")));
+                        return Err((
+                            format!("LoadBalancer {v:?} is not a load balancer of the scenario"),
+                            format!("load balancers: {names:?}"),
+                        ));
                     }
                 },
                 _ => v.clone(),
@@ -120,7 +124,9 @@ impl Cx<'_> {
             }
             for (mut config, at) in configs {
                 let error = |cx: &mut Self, message: String, help: String| match &at {
-                    Some((path, text, line, col)) => cx.diags.push(Diagnostic::error(path, *line, *col, message).with_source(text).with_help(help)),
+                    Some((path, text, line, col)) => {
+                        cx.diags.push(Diagnostic::error(path, *line, *col, message).with_source(text).with_help(help))
+                    }
                     None => cx.error_at(a.metric.as_ref().map_or(span.clone(), Spanned::span), message, help),
                 };
                 if let Some(p) = metric_problem(&config.metric) {
@@ -150,7 +156,11 @@ impl Cx<'_> {
             return None;
         };
         let Some(metric) = &a.metric else {
-            self.error_at(name.span(), format!("alarm {:?} names no metric", name.get_ref()), "add metric = \"CPUUtilization\" (and namespace, dimensions)");
+            self.error_at(
+                name.span(),
+                format!("alarm {:?} names no metric", name.get_ref()),
+                "add metric = \"CPUUtilization\" (and namespace, dimensions)",
+            );
             return None;
         };
         let namespace = a.namespace.clone().unwrap_or_else(|| "AWS/ECS".into());
@@ -180,7 +190,11 @@ impl Cx<'_> {
             Some(c) => match c.get_ref().parse::<ComparisonOperator>() {
                 Ok(c) => c,
                 Err(e) => {
-                    self.error_at(c.span(), e.to_string(), "use GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold or LessThanOrEqualToThreshold");
+                    self.error_at(
+                        c.span(),
+                        e.to_string(),
+                        "use GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold or LessThanOrEqualToThreshold",
+                    );
                     return None;
                 }
             },
@@ -213,7 +227,11 @@ impl Cx<'_> {
         config.alarm_actions = a.alarm_actions.clone();
         if let Err(e) = config.validate() {
             let (line, col) = line_col(self.text, name.span().start);
-            self.diags.push(Diagnostic::error(self.path, line, col, format!("alarm {:?}: {e}", name.get_ref())).with_source(self.text).with_help(e.help()));
+            self.diags.push(
+                Diagnostic::error(self.path, line, col, format!("alarm {:?}: {e}", name.get_ref()))
+                    .with_source(self.text)
+                    .with_help(e.help()),
+            );
             return None;
         }
         Some(config)

@@ -2,9 +2,9 @@
 //! definitions, services, describe-container-instances, describe-tasks), validated with
 //! located errors.
 
+pub mod autoscaling_json;
 pub mod capacity_json;
 pub mod cloudwatch_json;
-pub mod autoscaling_json;
 pub mod diagnostic;
 pub mod ecs_json;
 pub mod elbv2_json;
@@ -12,6 +12,7 @@ pub mod json_locate;
 pub mod load;
 pub mod load_alarms;
 mod load_elb;
+pub mod load_scaling;
 mod load_services;
 mod load_traffic;
 pub mod toml_elb;
@@ -58,6 +59,8 @@ pub struct Scenario {
     pub traffic: Vec<TrafficSource>,
     /// CloudWatch metric alarms (spec §10.3), their metrics resolved to what the run publishes.
     pub alarms: Vec<crate::cloudwatch::AlarmConfig>,
+    /// Service Auto Scaling: scalable targets, policies, scheduled actions (spec §11).
+    pub scaling: Vec<load_scaling::ScalingSpec>,
     /// How long after its minute a datapoint becomes visible to alarms (`[cloudwatch]
     /// metric_delay`, rounded up to whole minutes).
     pub metric_delay: Span,

@@ -34,6 +34,8 @@ pub struct RawScenario {
     #[serde(default)]
     pub cloudwatch: RawCloudWatch,
     #[serde(default)]
+    pub scaling: Vec<super::load_scaling::RawScaling>,
+    #[serde(default)]
     pub target_groups: Vec<super::toml_elb::RawTargetGroup>,
     #[serde(default)]
     pub load_balancers: Vec<super::toml_elb::RawLoadBalancer>,

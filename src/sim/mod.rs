@@ -12,9 +12,10 @@
 
 pub mod actions;
 pub mod alb;
-pub mod monitor;
 pub mod lifecycle;
+pub mod monitor;
 pub mod recorder;
+pub mod scaling;
 pub mod services;
 pub mod standalone;
 
@@ -152,6 +153,9 @@ pub struct World<'s> {
     pub alb: alb::AlbState,
     /// CloudWatch: published metrics and alarms.
     pub monitor: monitor::Monitor,
+    /// Service Auto Scaling: scalable targets and their policies.
+    pub scaling: Vec<scaling::ServiceScaling>,
+    pub scaling_rows: Vec<scaling::ScalingRow>,
 }
 
 /// The result of one run.
@@ -165,6 +169,8 @@ pub struct RunOutcome {
     pub traffic: Option<alb::metrics::TrafficTotals>,
     /// alarms.csv: every alarm state change.
     pub alarm_rows: Vec<monitor::AlarmRow>,
+    /// scaling.csv: every scaling decision.
+    pub scaling_rows: Vec<scaling::ScalingRow>,
 }
 
 impl RunOutcome {
@@ -224,7 +230,10 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         alarms_in_alarm: Default::default(),
         alb,
         monitor: monitor::Monitor::new(scenario),
+        scaling: Vec::new(),
+        scaling_rows: Vec::new(),
     };
+    world.scaling = scaling::init(scenario, &mut world.monitor);
     world.start_traffic(&streams);
     let end = SimTime::ZERO + scenario.duration;
     world.schedule_first_arrivals();
@@ -284,6 +293,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         tasks: world.tasks,
         traffic,
         alarm_rows: world.monitor.rows,
+        scaling_rows: world.scaling_rows,
     }
 }
 
@@ -308,6 +318,7 @@ impl World<'_> {
             // Only whole minutes are datapoints (the run's last partial minute is not published).
             if now.as_micros() % 60_000_000 == 0 {
                 self.monitor_minute(now, minute);
+                self.autoscale(now);
             }
         }
     }

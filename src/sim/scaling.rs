@@ -1,0 +1,230 @@
+//! Service Auto Scaling in the simulation (spec §11): each minute, after the alarms are
+//! evaluated (`monitor`), every policy whose alarm is in ALARM is invoked — Auto Scaling actions
+//! repeat once per minute while the alarm stays in ALARM (§10.3) — and scheduled actions whose
+//! time has come run. A decision sets the service's desired count as UpdateService would; each
+//! is a row of scaling.csv with the policy and the arithmetic behind it.
+//!
+//! Target-tracking policies create their two alarms (AlarmHigh 3 of 3, AlarmLow 15 of 15 at
+//! 0.9 × target) in the run's CloudWatch; several policies on one service combine as §11.2 says.
+//! Scale-in waits while a deployment is in progress. Scheduled actions run at the end of the
+//! minute that holds their time (minute resolution, like cron).
+
+use super::World;
+use crate::autoscaling::alarm::{AlarmKind, Comparison, TreatMissingData};
+use crate::autoscaling::scheduled::{sim_of_unix, unix_of_sim, ScheduledOutcome, DEFAULT_START_UNIX_S};
+use crate::autoscaling::step::StepScalingState;
+use crate::autoscaling::{combine, AlarmSpec, PolicyConfig, PolicyVote, ScalableTarget, ScalingDecision, TargetTrackingState};
+use crate::cloudwatch::{AlarmConfig, ComparisonOperator, MetricId, Period, Statistic};
+use crate::ecs::task::LastStatus;
+use crate::engine::SimTime;
+use crate::scenario::load_scaling::ScalingSpec;
+use crate::scenario::Scenario;
+use crate::sim::monitor::Monitor;
+use serde::Serialize;
+
+/// One row of scaling.csv.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScalingRow {
+    pub time_s: u64,
+    pub service: String,
+    /// The policy or scheduled action.
+    pub policy: String,
+    pub from_desired: u32,
+    pub to_desired: u32,
+    pub reason: String,
+}
+
+enum PolicyState {
+    TargetTracking { state: TargetTrackingState, high: usize, low: Option<usize> },
+    Step { state: StepScalingState, alarms: Vec<usize> },
+}
+
+/// The scaling state of one service.
+pub struct ServiceScaling {
+    pub service: usize,
+    pub target: ScalableTarget,
+    names: Vec<String>,
+    policies: Vec<PolicyState>,
+    /// Next firing (simulated seconds) of each scheduled action.
+    next_fire_s: Vec<Option<u64>>,
+}
+
+fn to_cloudwatch(spec: &AlarmSpec) -> AlarmConfig {
+    let metric = MetricId::new(spec.metric.namespace.clone(), spec.metric.metric_name.clone(), spec.metric.dimensions.clone());
+    let statistic = spec.metric.statistic.as_str().parse::<Statistic>().unwrap_or(Statistic::Average);
+    let comparison = match spec.comparison {
+        Comparison::GreaterThanOrEqualToThreshold => ComparisonOperator::GreaterThanOrEqualToThreshold,
+        Comparison::GreaterThanThreshold => ComparisonOperator::GreaterThanThreshold,
+        Comparison::LessThanThreshold => ComparisonOperator::LessThanThreshold,
+        Comparison::LessThanOrEqualToThreshold => ComparisonOperator::LessThanOrEqualToThreshold,
+    };
+    let period = Period::from_seconds(i64::from(spec.period_s)).unwrap_or(Period::from_minutes(1));
+    let treat = match spec.treat_missing {
+        TreatMissingData::Missing => crate::cloudwatch::TreatMissingData::Missing,
+        TreatMissingData::Ignore => crate::cloudwatch::TreatMissingData::Ignore,
+        TreatMissingData::Breaching => crate::cloudwatch::TreatMissingData::Breaching,
+        TreatMissingData::NotBreaching => crate::cloudwatch::TreatMissingData::NotBreaching,
+    };
+    AlarmConfig::new(spec.name.clone(), metric, statistic, period, spec.evaluation_periods, comparison, spec.threshold)
+        .with_datapoints_to_alarm(spec.datapoints_to_alarm)
+        .with_treat_missing_data(treat)
+}
+
+/// Builds each service's scaling state, creating target tracking's alarms in `monitor`.
+pub fn init(scenario: &Scenario, monitor: &mut Monitor) -> Vec<ServiceScaling> {
+    scenario
+        .scaling
+        .iter()
+        .map(|spec: &ScalingSpec| {
+            let mut policies = Vec::new();
+            let mut names = Vec::new();
+            for (p, invoked_by) in spec.policies.iter().zip(&spec.invoked_by) {
+                names.push(p.name.clone());
+                match &p.config {
+                    PolicyConfig::TargetTracking(tt) => {
+                        let mut add =
+                            |kind: AlarmKind| tt.alarm(kind, &spec.target, &p.name).map(|a| monitor.add_alarm(scenario, to_cloudwatch(&a)));
+                        let high = add(AlarmKind::High).unwrap_or(usize::MAX);
+                        let low = add(AlarmKind::Low);
+                        policies.push(PolicyState::TargetTracking { state: TargetTrackingState::new(tt.clone()), high, low });
+                    }
+                    PolicyConfig::Step(step) => {
+                        let alarms = invoked_by.iter().filter_map(|n| monitor.alarm_index(n)).collect();
+                        policies.push(PolicyState::Step { state: StepScalingState::new(step.clone()), alarms });
+                    }
+                }
+            }
+            let next_fire_s = spec.scheduled.iter().map(|a| a.first_fire().and_then(|u| sim_of_unix(u, DEFAULT_START_UNIX_S))).collect();
+            ServiceScaling { service: spec.service, target: spec.target.clone(), names, policies, next_fire_s }
+        })
+        .collect()
+}
+
+impl World<'_> {
+    /// Runs every scaling policy and due scheduled action (after the minute's alarm evaluation).
+    pub fn autoscale(&mut self, now: SimTime) {
+        let now_s = now.whole_secs();
+        for i in 0..self.scaling.len() {
+            let service = self.scaling[i].service;
+            let s = service as u16;
+            if !self.services[service].created || self.services[service].deleted {
+                continue;
+            }
+            let deploying = self.deployment_in_progress(s);
+            let running =
+                self.services[service].tasks.iter().filter(|&&t| self.tasks[t as usize].last_status == LastStatus::Running).count() as u32;
+            // Scheduled actions first: they set the range the policies work in.
+            for a in 0..self.scenario.scaling[i].scheduled.len() {
+                let Some(at) = self.scaling[i].next_fire_s[a] else { continue };
+                if at > now_s {
+                    continue;
+                }
+                let action = &self.scenario.scaling[i].scheduled[a];
+                let current = self.services[service].desired;
+                let outcome = action.apply(&mut self.scaling[i].target, current, deploying);
+                self.scaling[i].next_fire_s[a] =
+                    action.next_fire(unix_of_sim(now_s, DEFAULT_START_UNIX_S)).and_then(|u| sim_of_unix(u, DEFAULT_START_UNIX_S));
+                let name = format!("scheduled:{}", action.name);
+                match outcome {
+                    ScheduledOutcome::Applied { min_capacity, max_capacity, decision } => {
+                        let reason = format!("range set to [{min_capacity}, {max_capacity}]");
+                        match decision {
+                            Some(d) => self.apply_scaling(now, service, &name, &d, &reason),
+                            None => self.scaling_row(now, service, &name, current, current, &reason),
+                        }
+                    }
+                    ScheduledOutcome::Failed(why) => self.scaling_row(now, service, &name, current, current, &why),
+                    ScheduledOutcome::Suspended => {}
+                }
+            }
+            // Target tracking: every policy proposes, the proposals combine (§11.2).
+            let current = self.services[service].desired;
+            let mut votes: Vec<PolicyVote> = Vec::new();
+            let mut voters: Vec<usize> = Vec::new();
+            for (p, policy) in self.scaling[i].policies.iter().enumerate() {
+                let PolicyState::TargetTracking { state, high, low } = policy else { continue };
+                let alarm = |idx: usize| self.monitor.alarms.get(idx).filter(|a| a.in_alarm()).and_then(|a| a.newest_datapoint());
+                let proposal = match (alarm(*high), low.and_then(alarm)) {
+                    (Some(v), _) => state.propose(now_s, AlarmKind::High, running, v, current, &self.scaling[i].target, deploying),
+                    (None, Some(v)) => state.propose(now_s, AlarmKind::Low, running, v, current, &self.scaling[i].target, deploying),
+                    (None, None) => None,
+                };
+                votes.push(PolicyVote { scale_in_enabled: low.is_some(), proposal });
+                voters.push(p);
+            }
+            if let Some(d) = combine(&votes, current) {
+                let name = voters
+                    .iter()
+                    .zip(&votes)
+                    .find(|(_, v)| v.proposal.as_ref().is_some_and(|x| x.new_desired == d.new_desired))
+                    .map_or("target tracking".to_string(), |(&p, _)| self.scaling[i].names[p].clone());
+                for &p in &voters {
+                    if let PolicyState::TargetTracking { state, .. } = &mut self.scaling[i].policies[p] {
+                        state.record(now_s, current, d.new_desired);
+                    }
+                }
+                if d.new_desired > current {
+                    for policy in &mut self.scaling[i].policies {
+                        if let PolicyState::Step { state, .. } = policy {
+                            state.note_scale_out_elsewhere(now_s);
+                        }
+                    }
+                }
+                self.apply_scaling(now, service, &name, &d, "");
+            }
+            // Step policies: each invoked by its alarms while they are in ALARM.
+            for p in 0..self.scaling[i].policies.len() {
+                let current = self.services[service].desired;
+                let decision = {
+                    let target = self.scaling[i].target.clone();
+                    let PolicyState::Step { state, alarms } = &mut self.scaling[i].policies[p] else { continue };
+                    let firing = alarms.iter().map(|&a| &self.monitor.alarms[a]).find(|a| a.in_alarm());
+                    let Some(alarm) = firing else { continue };
+                    let Some(v) = alarm.newest_datapoint() else { continue };
+                    let breach = v - alarm.config().threshold;
+                    state.on_alarm(now_s, breach, current, &target, deploying)
+                };
+                if let Some(d) = decision {
+                    let name = self.scaling[i].names[p].clone();
+                    self.apply_scaling(now, service, &name, &d, "");
+                }
+            }
+        }
+    }
+
+    fn deployment_in_progress(&self, service: u16) -> bool {
+        // The PRIMARY deployment is still rolling out (§11.2: no scale-in during a deployment).
+        self.services[service as usize].deployments.last().is_some_and(|d| d.rollout == super::services::RolloutState::InProgress)
+    }
+
+    fn apply_scaling(&mut self, now: SimTime, service: usize, policy: &str, d: &ScalingDecision, note: &str) {
+        let from = self.services[service].desired;
+        let reason = if note.is_empty() { d.reason.clone() } else { format!("{note}; {}", d.reason) };
+        self.scaling_row(now, service, policy, from, d.new_desired, &reason);
+        if d.new_desired != from {
+            self.services[service].desired = d.new_desired;
+            let detail = format!("Auto Scaling ({policy}): desired count {from} → {}", d.new_desired);
+            self.recorder.event(
+                now,
+                super::recorder::EventKind::Service,
+                None,
+                super::lifecycle::recorder_source::service(service as u16),
+                None,
+                "",
+                &detail,
+            );
+            self.request_evaluation(now, service as u16);
+        }
+    }
+
+    fn scaling_row(&mut self, now: SimTime, service: usize, policy: &str, from: u32, to: u32, reason: &str) {
+        self.scaling_rows.push(ScalingRow {
+            time_s: now.whole_secs(),
+            service: self.services[service].name.clone(),
+            policy: policy.to_string(),
+            from_desired: from,
+            to_desired: to,
+            reason: reason.to_string(),
+        });
+    }
+}
