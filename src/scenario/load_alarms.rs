@@ -39,6 +39,9 @@ pub struct RawAlarm {
     pub alarm_actions: Vec<String>,
 }
 
+/// Where an alarm read from JSON names its metric: the file, its text, line and column.
+type JsonPlace = (std::path::PathBuf, String, usize, usize);
+
 /// What the scenario publishes, to check alarm dimensions against.
 pub struct Published<'a> {
     pub cluster: &'a str,
@@ -102,7 +105,7 @@ impl Cx<'_> {
         let mut out: Vec<AlarmConfig> = Vec::new();
         for a in raw {
             let span = a.name.as_ref().map(Spanned::span).or(a.file.as_ref().map(Spanned::span)).unwrap_or(0..0);
-            let mut configs: Vec<(AlarmConfig, Option<(std::path::PathBuf, String, usize, usize)>)> = Vec::new();
+            let mut configs: Vec<(AlarmConfig, Option<JsonPlace>)> = Vec::new();
             if let Some(file) = &a.file {
                 let Some((path, text)) = self.read_file(file) else { continue };
                 match load_alarms(&path, &text) {

@@ -316,7 +316,7 @@ impl World<'_> {
         if self.recorder.minute_ended(now, &self.cluster, &self.shapes, alb) {
             self.record_service_minute(now);
             // Only whole minutes are datapoints (the run's last partial minute is not published).
-            if now.as_micros() % 60_000_000 == 0 {
+            if now.as_micros().is_multiple_of(60_000_000) {
                 self.monitor_minute(now, minute);
                 self.autoscale(now);
             }
