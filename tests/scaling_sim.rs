@@ -153,7 +153,7 @@ fn step_lesson_adds_one_task_at_a_time() {
     // add-one runs only while HighCPU is in ALARM: the last HighCPU transition before each
     // decision went to ALARM.
     for r in &add {
-        let last = out.alarm_rows.iter().filter(|a| a.alarm == "HighCPU" && a.time_s <= r.time_s).next_back().unwrap();
+        let last = out.alarm_rows.iter().rfind(|a| a.alarm == "HighCPU" && a.time_s <= r.time_s).unwrap();
         assert_eq!(last.to, "ALARM", "{r:?}");
     }
 }
