@@ -201,3 +201,25 @@ fn bad_alarms_and_scaling_are_located_errors() {
     let e = error_of(&orphan_step);
     assert!(e.contains("no alarm invokes step policy \"orphan\""), "{e}");
 }
+
+/// alarm-5xx-rollback.toml (spec §7.5, §10.3): web:2 answers 20 % of its requests with a 500.
+/// Its first 3 tasks serve from 620 s, so minute 10 (600–660 s) already holds far more than 50
+/// target 5xx; Target5xx (Sum > 50, 1 of 1) goes to ALARM at the evaluation at 660 s with that
+/// minute's datapoint, ecs-svc/1 FAILED at 660 s and the rollback to web:1 completes once its
+/// tasks are healthy and web:2's have drained; from minute 12 on no request fails.
+#[test]
+fn a_5xx_alarm_fails_the_deployment_and_the_rollback_stops_the_errors() {
+    let out = run(&load("scenarios/lessons/alb/alarm-5xx-rollback.toml"));
+    let to_alarm: Vec<&AlarmRow> = out.alarm_rows.iter().filter(|r| r.alarm == "Target5xx" && r.to == "ALARM").collect();
+    assert_eq!(to_alarm.first().map(|r| r.time_s), Some(660), "{to_alarm:?}");
+    let newest: f64 = to_alarm[0].datapoints.split(' ').next_back().unwrap().parse().unwrap();
+    assert!(newest > 50.0, "{newest}");
+    let deployments = &out.recorder.deployments;
+    let failed = deployments.iter().find(|d| d.deployment == 1).unwrap();
+    assert_eq!((failed.outcome.as_str(), failed.ended_s), ("FAILED", Some(660.0)), "{failed:?}");
+    let rollback = deployments.iter().find(|d| d.deployment == 2).unwrap();
+    assert_eq!((rollback.task_definition.as_str(), rollback.outcome.as_str()), ("web:1", "COMPLETED"));
+    let rows = &out.traffic.as_ref().unwrap().rows;
+    assert!(rows.iter().filter(|r| r.minute >= 12).all(|r| r.target_5xx == 0));
+    assert!(rows.iter().filter(|r| r.minute < 10).all(|r| r.target_5xx == 0));
+}

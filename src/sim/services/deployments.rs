@@ -3,6 +3,7 @@
 //! CloudWatch alarm (§7.5), and what deployments.csv records about each.
 
 use super::*;
+use crate::engine::Span;
 
 impl World<'_> {
     /// A deployment event in events.csv: its new state and ECS-style text.
@@ -102,6 +103,7 @@ impl World<'_> {
             lowest_healthy: u32::MAX,
             peak_in_flight: 0,
             alarms_ignored: false,
+            bake_until: None,
         });
         s.throttle.reset();
         s.steady = false;
@@ -116,6 +118,23 @@ impl World<'_> {
     }
 
     pub(super) fn complete_deployment(&mut self, now: SimTime, service: u16) {
+        // Bake time (§7.5): a deployment watched by alarms stays IN_PROGRESS for the longest
+        // Period × EvaluationPeriods of its alarms after the rollout is done.
+        let bake = self.deployment_bake_time(service);
+        let s = &mut self.services[service as usize];
+        let watched = s.deployments.len() >= 2 && s.deployments.last().is_some_and(|d| !d.alarms_ignored);
+        if bake > Span::ZERO && watched {
+            let Some(primary) = s.deployments.last_mut() else { return };
+            match primary.bake_until {
+                None if primary.rollout == RolloutState::InProgress => {
+                    primary.bake_until = Some(now + bake);
+                    self.queue.schedule(now + bake, Event::ServiceEvaluation { service });
+                    return;
+                }
+                Some(until) if now < until => return,
+                _ => {}
+            }
+        }
         let s = &mut self.services[service as usize];
         let Some(primary) = s.deployments.last_mut() else { return };
         if primary.rollout == RolloutState::InProgress {
@@ -129,6 +148,19 @@ impl World<'_> {
             let name = s.name.clone();
             self.deployment_event(now, service, "COMPLETED", &format!("(service {name}) deployment ecs-svc/{id} completed."));
         }
+    }
+
+    /// The bake time of a service's deployment alarms: the longest Period × EvaluationPeriods of
+    /// the listed alarms the scenario defines (spec §7.5 [INF]); 0 without such alarms.
+    fn deployment_bake_time(&self, service: u16) -> Span {
+        let Some(alarms) = self.services[service as usize].config.alarms.as_ref().filter(|a| a.enable) else { return Span::ZERO };
+        alarms
+            .alarm_names
+            .iter()
+            .filter_map(|n| self.monitor.alarm_index(n))
+            .map(|i| Span::from_secs(self.monitor.alarms[i].config().evaluation_interval_s()))
+            .max()
+            .unwrap_or(Span::ZERO)
     }
 
     /// Lowest running and healthy counts and peak tasks of the PRIMARY deployment while it is

@@ -69,6 +69,9 @@ pub struct Deployment {
     /// An alarm was already in ALARM when the deployment started: alarms are ignored for it
     /// (spec §7.5).
     pub alarms_ignored: bool,
+    /// Deployment alarms' bake time (§7.5): the rollout is done but the alarms are watched until
+    /// then.
+    pub bake_until: Option<SimTime>,
 }
 
 /// A service's state during the run.
@@ -195,6 +198,11 @@ impl World<'_> {
             }
         }
         if status == LastStatus::Stopped {
+            // A task the scheduler (or a user) stopped before it ran did not fail to start: a
+            // rollback or a scale-in stopping PENDING tasks is no reason to back off (§5.5) or to
+            // trip the breaker (§7.4).
+            let told_to_stop = matches!(self.tasks[task as usize].stop_code, Some(StopCode::ServiceSchedulerInitiated | StopCode::UserInitiated));
+            let reached_running = reached_running || told_to_stop;
             let s = &mut self.services[service as usize];
             s.tasks.retain(|&x| x != task);
             if !reached_running {
