@@ -166,7 +166,7 @@ struct Figure {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct TimeAxis {
     /// Seconds per axis unit: 60 (minutes) or 3600 (hours).
-    unit_s: f64,
+    pub(super) unit_s: f64,
     pub(super) max: f64,
     /// Minutes averaged into one point (1 up to `MAX_POINTS` minutes).
     pub(super) minutes_per_point: u64,

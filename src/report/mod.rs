@@ -5,6 +5,7 @@
 pub mod atomic;
 pub mod chart;
 pub mod output;
+pub mod scaling_chart;
 pub mod service_charts;
 pub mod summary;
 pub mod traffic_chart;
