@@ -5,7 +5,7 @@
 
 use super::atomic::{write_atomic, write_atomic_with};
 use super::summary::Summary;
-use super::{chart, service_charts, traffic_chart};
+use super::{chart, scaling_chart, service_charts, traffic_chart};
 use crate::sim::RunOutcome;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -49,6 +49,23 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
     }
     if !outcome.scaling_rows.is_empty() {
         write_atomic(&dir.join("scaling.csv"), &csv_bytes(&outcome.scaling_rows)?).context("scaling.csv")?;
+    }
+    // One scaling chart per service that scales or watches alarms: desired vs running tasks
+    // with the bands of its alarms in ALARM, and its CPU and memory utilization.
+    for (service, alarms) in &outcome.service_alarms {
+        let stem = format!("scaling-{}", slug(service));
+        let title = format!("{}: service {service}", summary.scenario);
+        scaling_chart::scaling_chart(
+            service,
+            &r.service_minutes,
+            &outcome.alarm_rows,
+            alarms,
+            &outcome.scaling_rows,
+            &title,
+            &dir.join(format!("{stem}.png")),
+            &dir.join(format!("{stem}.svg")),
+        )
+        .map_err(|e| anyhow::anyhow!("scaling chart of {service}: {e}"))?;
     }
     if !outcome.alarm_rows.is_empty() {
         write_atomic(&dir.join("alarms.csv"), &csv_bytes(&outcome.alarm_rows)?).context("alarms.csv")?;

@@ -171,6 +171,8 @@ pub struct RunOutcome {
     pub alarm_rows: Vec<monitor::AlarmRow>,
     /// scaling.csv: every scaling decision.
     pub scaling_rows: Vec<scaling::ScalingRow>,
+    /// Per service with scaling or deployment alarms: the alarms that concern it (for its chart).
+    pub service_alarms: Vec<(String, Vec<String>)>,
 }
 
 impl RunOutcome {
@@ -286,6 +288,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     let waiting = world.workloads.iter().map(|w| w.waiting.len() as u64).sum();
     world.recorder.set_waiting_at_end(waiting);
     let traffic = world.traffic_totals();
+    let service_alarms = world.service_alarms();
     RunOutcome {
         events_handled: world.queue.events_popped(),
         recorder: world.recorder,
@@ -294,6 +297,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         traffic,
         alarm_rows: world.monitor.rows,
         scaling_rows: world.scaling_rows,
+        service_alarms,
     }
 }
 

@@ -192,6 +192,29 @@ impl World<'_> {
         }
     }
 
+    /// Per service that scales or watches alarms: the alarms that concern it — its target
+    /// tracking's, those invoking its step policies, its deployment alarms.
+    pub fn service_alarms(&self) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        for (i, spec) in self.scenario.services.iter().enumerate() {
+            let mut names: Vec<String> = spec.definition.deployment.alarms.as_ref().map(|a| a.alarm_names.clone()).unwrap_or_default();
+            for sc in self.scaling.iter().filter(|sc| sc.service == i) {
+                for policy in &sc.policies {
+                    let alarms: Vec<usize> = match policy {
+                        PolicyState::TargetTracking { high, low, .. } => std::iter::once(*high).chain(*low).collect(),
+                        PolicyState::Step { alarms, .. } => alarms.clone(),
+                    };
+                    names.extend(alarms.into_iter().filter_map(|a| self.monitor.alarms.get(a)).map(|a| a.name().to_string()));
+                }
+            }
+            names.dedup();
+            if !names.is_empty() {
+                out.push((spec.definition.service_name.clone(), names));
+            }
+        }
+        out
+    }
+
     fn deployment_in_progress(&self, service: u16) -> bool {
         // The PRIMARY deployment is still rolling out (§11.2: no scale-in during a deployment).
         self.services[service as usize].deployments.last().is_some_and(|d| d.rollout == super::services::RolloutState::InProgress)

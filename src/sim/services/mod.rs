@@ -201,7 +201,8 @@ impl World<'_> {
             // A task the scheduler (or a user) stopped before it ran did not fail to start: a
             // rollback or a scale-in stopping PENDING tasks is no reason to back off (§5.5) or to
             // trip the breaker (§7.4).
-            let told_to_stop = matches!(self.tasks[task as usize].stop_code, Some(StopCode::ServiceSchedulerInitiated | StopCode::UserInitiated));
+            let told_to_stop =
+                matches!(self.tasks[task as usize].stop_code, Some(StopCode::ServiceSchedulerInitiated | StopCode::UserInitiated));
             let reached_running = reached_running || told_to_stop;
             let s = &mut self.services[service as usize];
             s.tasks.retain(|&x| x != task);
