@@ -543,3 +543,84 @@ pub(super) mod tests {
         assert_eq!(shorten("a".repeat(30).as_str()).chars().count(), LEGEND_LABEL_CHARS);
     }
 }
+
+/// How one line is drawn in the multi-panel figures (`traffic_chart`, `scaling_chart`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Stroke {
+    pub(super) color: RGBColor,
+    pub(super) width: u32,
+    pub(super) dashed: bool,
+}
+
+impl Stroke {
+    pub(super) fn solid(color: RGBColor, width: u32) -> Stroke {
+        Stroke { color, width, dashed: false }
+    }
+}
+
+/// The axes of one panel of a multi-panel figure, in the house style: caption, y description
+/// and labels, light grid; the x description only under the bottom panel.
+pub(super) struct PanelAxes<'a> {
+    pub(super) caption: &'a str,
+    pub(super) x_max: f64,
+    pub(super) y_range: std::ops::Range<f64>,
+    pub(super) y_desc: &'a str,
+    pub(super) y_labels: usize,
+    pub(super) y_label: &'a dyn Fn(&f64) -> String,
+    /// `Some` for the bottom panel.
+    pub(super) x_desc: Option<&'a str>,
+}
+
+pub(super) type PanelChart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
+impl PanelAxes<'_> {
+    pub(super) fn draw<'a, DB: DrawingBackend>(&self, area: &'a DrawingArea<DB, Shift>) -> Result<PanelChart<'a, DB>, String> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.caption, (FONT, 18))
+            .margin(10)
+            .x_label_area_size(if self.x_desc.is_some() { 48 } else { 28 })
+            .y_label_area_size(72)
+            .build_cartesian_2d(0f64..self.x_max, self.y_range.clone())
+            .map_err(err)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.y_desc(self.y_desc)
+            .y_labels(self.y_labels)
+            .y_label_formatter(self.y_label)
+            .x_label_formatter(&|v| trim_number(*v))
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd));
+        if let Some(x_desc) = self.x_desc {
+            mesh.x_desc(x_desc);
+        }
+        mesh.draw().map_err(err)?;
+        Ok(chart)
+    }
+}
+
+/// Draws one line made of runs of points (gaps between runs): a lone point between gaps is a
+/// dot, since a line of one point draws nothing.
+/// `y` maps a value to the panel's y coordinate (identity, or a log scale).
+pub(super) fn draw_runs<DB: DrawingBackend>(
+    chart: &mut PanelChart<'_, DB>,
+    runs: &[Vec<(f64, f64)>],
+    stroke: Stroke,
+    y: &dyn Fn(f64) -> f64,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let Stroke { color, width, dashed } = stroke;
+    let style = color.stroke_width(width);
+    for run in runs {
+        let points = run.iter().map(|&(x, v)| (x, y(v)));
+        match run.len() {
+            1 => chart.draw_series(points.map(|p| Circle::new(p, width + 1, color.filled()))),
+            _ if dashed => chart.draw_series(DashedLineSeries::new(points, 8, 5, style)),
+            _ => chart.draw_series(LineSeries::new(points, style)),
+        }
+        .map_err(err)?;
+    }
+    Ok(())
+}

@@ -17,7 +17,7 @@
 //! as `chart`: the embedded DejaVu Sans, output bytes a pure function of the rows, both files
 //! written atomically.
 
-use super::chart::{frame, render, trim_number, ChartError, Picture, TimeAxis, FONT, PALETTE};
+use super::chart::{draw_runs, frame, render, trim_number, ChartError, PanelAxes, Picture, Stroke, TimeAxis, FONT, PALETTE};
 use crate::sim::monitor::AlarmRow;
 use crate::sim::recorder::ServiceMinuteRow;
 use crate::sim::scaling::ScalingRow;
@@ -49,7 +49,6 @@ const RUNNING: RGBColor = PALETTE[2];
 const CPU: RGBColor = PALETTE[0];
 const MEMORY: RGBColor = PALETTE[1];
 const GREY: RGBColor = RGBColor(0x7f, 0x7f, 0x7f);
-const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
 /// Half the size of a scaling marker, in pixels.
 const MARKER_PX: i32 = 7;
 /// Legend layout in pixels: the first heading level with the top of its panel's plot.
@@ -74,13 +73,6 @@ pub fn scaling_chart(
     svg: &Path,
 ) -> Result<(), ChartError> {
     render(&ScalingFigure::new(service, minutes, alarms, alarm_names, scaling, title), png, svg)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Stroke {
-    color: RGBColor,
-    width: u32,
-    dashed: bool,
 }
 
 /// Which way a scaling decision moved the desired count.
@@ -419,45 +411,23 @@ impl ScalingFigure {
     /// bottom panel only.
     fn draw_panel<DB: DrawingBackend>(&self, panel: &Panel, area: &DrawingArea<DB, Shift>, bottom: bool) -> Result<(), String> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        let mut chart = ChartBuilder::on(area)
-            .caption(panel.caption, (FONT, 18))
-            .margin(10)
-            .x_label_area_size(if bottom { 48 } else { 28 })
-            .y_label_area_size(72)
-            .build_cartesian_2d(0f64..self.x_max, 0f64..panel.top)
-            .map_err(err)?;
         // Whole numbers only: a task count of 2.5 is no tick worth labelling.
         let whole = |y: &f64| if (y - y.round()).abs() < 1e-9 { trim_number(*y) } else { String::new() };
-        let mut mesh = chart.configure_mesh();
-        mesh.y_desc(panel.y_desc)
-            .y_labels((panel.top as usize).min(10) + 1)
-            .y_label_formatter(&whole)
-            .x_label_formatter(&|v| trim_number(*v))
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 15))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID);
-        if bottom {
-            mesh.x_desc(self.x_desc.as_str());
-        }
-        mesh.draw().map_err(err)?;
-
+        let axes = PanelAxes {
+            caption: panel.caption,
+            x_max: self.x_max,
+            y_range: 0f64..panel.top,
+            y_desc: panel.y_desc,
+            y_labels: (panel.top as usize).min(10) + 1,
+            y_label: &whole,
+            x_desc: bottom.then_some(self.x_desc.as_str()),
+        };
+        let mut chart = axes.draw(area)?;
         chart
             .draw_series(panel.bands.iter().map(|b| Rectangle::new([(b.from, 0.0), (b.to, panel.top)], b.color.mix(BAND_OPACITY).filled())))
             .map_err(err)?;
         for trace in &panel.traces {
-            let Stroke { color, width, dashed } = trace.stroke;
-            let style = color.stroke_width(width);
-            for run in &trace.runs {
-                let points = run.iter().copied();
-                match run.len() {
-                    // A lone bucket between gaps: a dot, since a line of one point draws nothing.
-                    1 => chart.draw_series(points.map(|p| Circle::new(p, width + 1, color.filled()))),
-                    _ if dashed => chart.draw_series(DashedLineSeries::new(points, 8, 5, style)),
-                    _ => chart.draw_series(LineSeries::new(points, style)),
-                }
-                .map_err(err)?;
-            }
+            draw_runs(&mut chart, &trace.runs, trace.stroke, &|v| v)?;
         }
         chart.draw_series(panel.markers.iter().map(|m| EmptyElement::at((m.x, m.y)) + m.step.marker())).map_err(err)?;
         Ok(())

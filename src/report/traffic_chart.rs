@@ -14,7 +14,7 @@
 //! `chart`: the embedded DejaVu Sans, output bytes a pure function of the rows, both files
 //! written atomically.
 
-use super::chart::{frame, render, shorten, trim_number, ChartError, Picture, TimeAxis, FONT, PALETTE};
+use super::chart::{draw_runs, frame, render, shorten, trim_number, ChartError, PanelAxes, Picture, Stroke, TimeAxis, FONT, PALETTE};
 use crate::sim::alb::metrics::AlbMinuteRow;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -33,7 +33,6 @@ const PANEL_SHARES: [f64; 4] = [0.31, 0.225, 0.225, 0.24];
 /// The latency axis is logarithmic when its largest value exceeds this many times the 5th
 /// percentile of its values: a linear axis would flatten the baseline to a few pixels.
 const LOG_SCALE_RATIO: f64 = 20.0;
-const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
 const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
 const ELB_5XX: RGBColor = PALETTE[3];
 const TARGET_5XX: RGBColor = PALETTE[1];
@@ -51,19 +50,6 @@ const PERCENTILES: [Percentile; 3] =
 /// Draws `traffic.png` and `traffic.svg` from alb.csv's rows.
 pub fn traffic_chart(rows: &[AlbMinuteRow], title: &str, png: &Path, svg: &Path) -> Result<(), ChartError> {
     render(&TrafficFigure::new(rows, title), png, svg)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Stroke {
-    color: RGBColor,
-    width: u32,
-    dashed: bool,
-}
-
-impl Stroke {
-    fn solid(color: RGBColor, width: u32) -> Stroke {
-        Stroke { color, width, dashed: false }
-    }
 }
 
 /// One line, in data units: x in axis units, y as measured (the panel's scale maps it).
@@ -329,42 +315,19 @@ impl Picture for TrafficFigure {
 impl TrafficFigure {
     /// One panel; the time axis is described under the bottom one only.
     fn draw_panel<DB: DrawingBackend>(&self, panel: &Panel, area: &DrawingArea<DB, Shift>, bottom: bool) -> Result<(), String> {
-        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        let mut chart = ChartBuilder::on(area)
-            .caption(panel.caption, (FONT, 18))
-            .margin(10)
-            .x_label_area_size(if bottom { 48 } else { 28 })
-            .y_label_area_size(72)
-            .build_cartesian_2d(0f64..self.x_max, panel.scale.range())
-            .map_err(err)?;
         let label = |y: &f64| panel.scale.label(*y);
-        let mut mesh = chart.configure_mesh();
-        mesh.y_desc(panel.y_desc.as_str())
-            .y_labels(panel.scale.labels())
-            .y_label_formatter(&label)
-            .x_label_formatter(&|v| trim_number(*v))
-            .label_style((FONT, 14))
-            .axis_desc_style((FONT, 15))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID);
-        if bottom {
-            mesh.x_desc(self.x_desc.as_str());
-        }
-        mesh.draw().map_err(err)?;
-
+        let axes = PanelAxes {
+            caption: panel.caption,
+            x_max: self.x_max,
+            y_range: panel.scale.range(),
+            y_desc: panel.y_desc.as_str(),
+            y_labels: panel.scale.labels(),
+            y_label: &label,
+            x_desc: bottom.then_some(self.x_desc.as_str()),
+        };
+        let mut chart = axes.draw(area)?;
         for series in &panel.series {
-            let Stroke { color, width, dashed } = series.stroke;
-            let style = color.stroke_width(width);
-            for segment in &series.segments {
-                let points = segment.iter().map(|&(x, v)| (x, panel.scale.y(v)));
-                match segment.len() {
-                    // A lone bucket between gaps: a dot, since a line of one point draws nothing.
-                    1 => chart.draw_series(points.map(|p| Circle::new(p, width + 1, color.filled()))),
-                    _ if dashed => chart.draw_series(DashedLineSeries::new(points, 8, 5, style)),
-                    _ => chart.draw_series(LineSeries::new(points, style)),
-                }
-                .map_err(err)?;
-            }
+            draw_runs(&mut chart, &series.segments, series.stroke, &|v| panel.scale.y(v))?;
         }
         Ok(())
     }
