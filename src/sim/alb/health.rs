@@ -50,9 +50,12 @@ impl World<'_> {
             } else {
                 HealthAnswer::Hang
             };
+            // The answer's status against the matcher: 200 from a healthy application, 500 from
+            // one answering with an error (matchers stop at 499, so that one always fails).
+            let verdict = |status: u16| if hc.matcher.matches(status) { PASSED } else { FAILED };
             let (after, result) = match answer {
-                HealthAnswer::Healthy => (HEALTH_CHECK_RESPONSE, PASSED),
-                HealthAnswer::Error => (HEALTH_CHECK_RESPONSE, FAILED),
+                HealthAnswer::Healthy => (HEALTH_CHECK_RESPONSE, verdict(200)),
+                HealthAnswer::Error => (HEALTH_CHECK_RESPONSE, verdict(500)),
                 HealthAnswer::Hang => (hc.timeout, FAILED),
             };
             self.queue.schedule(now + after, Event::TargetCheck { group, verdict: result, server, generation });

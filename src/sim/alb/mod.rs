@@ -482,7 +482,18 @@ impl World<'_> {
             self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
             // The first check goes out as soon as the registration completes (§9.4).
             self.queue.schedule(now, Event::TargetCheck { group: gi as u16, verdict: 0, server, generation });
-            let detail = format!("registered 1 targets in (target-group {})", config.name);
+            // The target: (instance, host port) — a dynamic port in bridge mode — or, for target
+            // type ip, (the task's ENI address, container port) (§6.2).
+            let t = &self.tasks[task as usize];
+            let host_port = t.binding.tcp_ports.first().copied().unwrap_or(config.port);
+            let target_id = match config.target_type {
+                crate::elb::config::TargetType::Instance => {
+                    format!("{}:{host_port}", self.cluster.instance(t.instance).ec2_instance_id)
+                }
+                // A synthetic address: ecsim does not model the subnets' address ranges.
+                crate::elb::config::TargetType::Ip => format!("10.0.{}.{}:{}", task / 250 % 250, task % 250 + 2, config.port),
+            };
+            let detail = format!("registered 1 targets in (target-group {}): {target_id}", config.name);
             self.record(now, EventKind::TargetHealth, task, "initial", &detail);
         }
         true
