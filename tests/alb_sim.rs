@@ -423,7 +423,11 @@ load_balancers = [{ target_group = "error", container_port = 80 }]
         let (task, running) = first_running(&evs, service);
         assert_eq!(running, us(10.0), "{service}: RUNNING at R = 10 s");
         let th = target_health(&evs, task);
-        assert_eq!(th[0], (us(10.0), "initial".into(), format!("registered 1 targets in (target-group {service})")), "{service}");
+        // Registered at RUNNING as (instance, dynamic host port): the first port of the range.
+        assert_eq!(th[0].0, us(10.0), "{service}");
+        assert_eq!(th[0].1, "initial", "{service}");
+        assert!(th[0].2.starts_with(&format!("registered 1 targets in (target-group {service}): i-")), "{service}: {}", th[0].2);
+        assert!(th[0].2.ends_with(":32768"), "{service}: {}", th[0].2);
         assert_eq!(th.get(1), Some(&(us(at), state.to_string(), detail.to_string())), "{service}: {th:?}");
     }
 }
