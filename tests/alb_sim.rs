@@ -423,11 +423,12 @@ load_balancers = [{ target_group = "error", container_port = 80 }]
         let (task, running) = first_running(&evs, service);
         assert_eq!(running, us(10.0), "{service}: RUNNING at R = 10 s");
         let th = target_health(&evs, task);
-        // Registered at RUNNING as (instance, dynamic host port): the first port of the range.
+        // Registered at RUNNING as (instance, dynamic host port in 32768–60999, spec §1.2).
         assert_eq!(th[0].0, us(10.0), "{service}");
         assert_eq!(th[0].1, "initial", "{service}");
         assert!(th[0].2.starts_with(&format!("registered 1 targets in (target-group {service}): i-")), "{service}: {}", th[0].2);
-        assert!(th[0].2.ends_with(":32768"), "{service}: {}", th[0].2);
+        let port: u16 = th[0].2.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a host port");
+        assert!((32768..=60999).contains(&port), "{service}: {}", th[0].2);
         assert_eq!(th.get(1), Some(&(us(at), state.to_string(), detail.to_string())), "{service}: {th:?}");
     }
 }
