@@ -97,12 +97,15 @@ pub fn lb_dimension(name: &str) -> String {
     format!("app/{name}/0000000000000000")
 }
 
+/// Where in a file an alarm was read: (path, text, line, column).
+type FileSpot = (std::path::PathBuf, String, usize, usize);
+
 impl Cx<'_> {
     pub(super) fn build_alarms(&mut self, raw: &[RawAlarm], published: &Published) -> Vec<AlarmConfig> {
         let mut out: Vec<AlarmConfig> = Vec::new();
         for a in raw {
             let span = a.name.as_ref().map(Spanned::span).or(a.file.as_ref().map(Spanned::span)).unwrap_or(0..0);
-            let mut configs: Vec<(AlarmConfig, Option<(std::path::PathBuf, String, usize, usize)>)> = Vec::new();
+            let mut configs: Vec<(AlarmConfig, Option<FileSpot>)> = Vec::new();
             if let Some(file) = &a.file {
                 let Some((path, text)) = self.read_file(file) else { continue };
                 match load_alarms(&path, &text) {
