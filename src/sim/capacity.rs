@@ -72,6 +72,8 @@ pub struct Member {
     pub state: MemberState,
     /// Protected from scale-in at launch (`NewInstancesProtectedFromScaleIn`).
     pub protected: bool,
+    /// In the group at t = 0: warm already (no warm-up holds a scale-out for it).
+    pub initial: bool,
     /// Its cost item.
     item: usize,
 }
@@ -230,6 +232,7 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> Ca
                 launched_at: SimTime::ZERO,
                 state: MemberState::InService,
                 protected: spec.config.new_instances_protected_from_scale_in,
+                initial: true,
                 item: state.info[id.index()].item as usize,
             });
         }
@@ -457,6 +460,7 @@ impl World<'_> {
             launched_at: now,
             state: MemberState::Launching,
             protected: config.new_instances_protected_from_scale_in,
+            initial: false,
             item: self.capacity.items.len() - 1,
         });
         group.launched += 1;
@@ -623,8 +627,12 @@ impl World<'_> {
             if let Some(value) = firing(high) {
                 let to =
                     provider::managed_desired(cpr.n, value, scaling.target_capacity_percent, cpr.step, config.min_size, config.max_size);
-                let launched: Vec<SimTime> =
-                    self.capacity.groups[g].members.iter().filter(|m| m.state != MemberState::Terminated).map(|m| m.launched_at).collect();
+                let launched: Vec<SimTime> = self.capacity.groups[g]
+                    .members
+                    .iter()
+                    .filter(|m| m.state != MemberState::Terminated && !m.initial)
+                    .map(|m| m.launched_at)
+                    .collect();
                 if to > current && !provider::in_warmup(now, &launched, scaling.instance_warmup_period) {
                     let reason = describe(value, to, "AlarmHigh");
                     self.set_group_desired(now, g, to, &format!("managed scaling ({})", spec.config.name), reason);
