@@ -394,3 +394,179 @@ fn other_capacity_mistakes_are_located() {
     ));
     error_at(&d, 14, 12, "the zone of subnet \"subnet-0abc\" is unknown");
 }
+
+// ---------------------------------------------------------------- Fargate in the rest of the run
+
+#[test]
+fn a_fargate_service_behind_a_load_balancer_rolls_out_and_serves() {
+    let text = r#"
+[scenario]
+name = "fargate-alb"
+duration = "25m"
+seed = 11
+[cluster]
+zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+[[task_definitions]]
+name = "web-v1"
+family = "web"
+revision = 1
+cpu = 1024
+memory = 2048
+network_mode = "awsvpc"
+serving = { concurrency = 4, service_time = { distribution = "exponential", mean = "20ms" }, cpu_per_busy_worker = 256 }
+behaviour = { exit_after_sigterm = "2s" }
+[[task_definitions]]
+name = "web-v2"
+family = "web"
+revision = 2
+cpu = 1024
+memory = 2048
+network_mode = "awsvpc"
+serving = { concurrency = 4, service_time = { distribution = "exponential", mean = "20ms" }, cpu_per_busy_worker = 256 }
+behaviour = { exit_after_sigterm = "2s" }
+[[target_groups]]
+name = "web"
+port = 80
+target_type = "ip"
+deregistration_delay = "30s"
+health_check = { interval = "10s", timeout = "5s", healthy_threshold = 3, unhealthy_threshold = 2 }
+[[load_balancers]]
+name = "web"
+[[load_balancers.listeners]]
+port = 80
+protocol = "HTTP"
+default_action = { forward = "web" }
+[[services]]
+name = "web"
+task_definition = "web-v1"
+desired_count = 6
+launch_type = "FARGATE"
+deployment = { minimum_healthy_percent = 100, maximum_percent = 150 }
+load_balancers = [{ target_group = "web", container_port = 80 }]
+[[traffic]]
+name = "users"
+rate = { profile = "steps", steps = [{ at = "0s", per_second = 0 }, { at = "3m", per_second = 300 }] }
+[[actions]]
+action = "update_service"
+at = "10m"
+service = "web"
+task_definition = "web-v2"
+"#;
+    let s = scenario::load_str(&lesson_path("fargate-alb"), text).unwrap_or_else(|d| panic!("{d}"));
+    let out = run(&s);
+    let d = &out.recorder.deployments;
+    assert_eq!(d.iter().map(|d| d.outcome.as_str()).collect::<Vec<_>>(), ["COMPLETED", "COMPLETED"], "{d:#?}");
+    let tasks = out.task_rows();
+    assert_eq!(tasks.len(), 12);
+    assert!(tasks.iter().all(|t| t.capacity_provider == "FARGATE"));
+    // Each task had capacity of its own, spread 2 per zone per revision; none is left.
+    let fargate: Vec<_> = out.cluster.instances.iter().filter(|i| i.fargate).collect();
+    assert_eq!(fargate.len(), 12);
+    for zone in ["us-east-1a", "us-east-1b", "us-east-1c"] {
+        let alive = tasks.iter().filter(|t| t.stopped_s.is_none() && out.cluster.instances[t.instance as usize].availability_zone == zone);
+        assert_eq!(alive.count(), 2, "{zone}");
+    }
+    assert_eq!(fargate.iter().filter(|i| i.status == ecsim::ecs::InstanceStatus::Active).count(), 6);
+    let traffic = out.traffic.as_ref().expect("traffic");
+    assert!(traffic.availability > 0.999, "{}", traffic.availability);
+    // The six stopped tasks were billed to their STOPPED, the six alive to the end.
+    let c = &out.capacity.cost;
+    assert_eq!(c.fargate[0].tasks, 12);
+    assert_eq!(c.ec2_usd, 0.0);
+}
+
+#[test]
+fn provisioning_tasks_go_when_the_service_no_longer_wants_them() {
+    // A group that cannot grow (max 1): 3 of 4 tasks wait; scaling the service to 1 drops them.
+    let text = r#"
+[scenario]
+duration = "10m"
+[cluster]
+zones = ["us-east-1a"]
+[[auto_scaling_groups]]
+name = "asg"
+instance_type = "m5.large"
+max = 1
+desired = 1
+[[capacity_providers]]
+name = "cp"
+auto_scaling_group = "asg"
+managed_scaling = {}
+[[task_definitions]]
+name = "t"
+cpu = 2048
+memory = 512
+[[services]]
+name = "s"
+task_definition = "t"
+desired_count = 4
+capacity_provider_strategy = [{ capacity_provider = "cp", weight = 1 }]
+[[actions]]
+action = "update_service"
+at = "5m"
+service = "s"
+desired_count = 1
+"#;
+    let s = scenario::load_str(&lesson_path("provisioning"), text).unwrap_or_else(|d| panic!("{d}"));
+    let out = run(&s);
+    assert_eq!((minute(&out, "s", 240).provisioning, minute(&out, "s", 240).running), (3, 1));
+    assert_eq!((minute(&out, "s", 300).provisioning, minute(&out, "s", 300).running), (0, 1));
+    // The group is at its maximum: the metric asks for more, the group cannot give it.
+    assert!(out.scaling_rows.is_empty(), "{:#?}", out.scaling_rows);
+    assert!(out.alarm_rows.iter().any(|a| a.alarm.ends_with("AlarmHigh") && a.to == "ALARM"));
+}
+
+#[test]
+fn a_scale_out_stops_a_scale_in_in_progress() {
+    // Three full instances; SetDesiredCapacity 2 drains one (no termination protection, so the
+    // policy may pick a busy one). Its task must move first, but no other instance has room: the
+    // replacement waits in PROVISIONING, CapacityProviderReservation = 100 × 3 / 2 = 150 and
+    // AlarmHigh sets desired ceil(2 × 150 / 100) = 3 — the draining instance returns to service
+    // (§12.3 step 8) instead of a new one being launched, and its task stays.
+    let text = r#"
+[scenario]
+duration = "20m"
+seed = 3
+[cluster]
+zones = ["us-east-1a"]
+[[auto_scaling_groups]]
+name = "asg"
+instance_type = "m5.large"
+max = 5
+desired = 3
+[[capacity_providers]]
+name = "cp"
+auto_scaling_group = "asg"
+managed_scaling = {}
+managed_draining = "ENABLED"
+[[task_definitions]]
+name = "t"
+cpu = 2048
+memory = 512
+[[services]]
+name = "s"
+task_definition = "t"
+desired_count = 3
+capacity_provider_strategy = [{ capacity_provider = "cp", weight = 1 }]
+[[actions]]
+action = "set_desired_capacity"
+at = "5m"
+group = "asg"
+desired = 2
+"#;
+    let s = scenario::load_str(&lesson_path("scale-out-stops-scale-in"), text).unwrap_or_else(|d| panic!("{d}"));
+    let out = run(&s);
+    let rows: Vec<(u64, &str, u32, u32)> =
+        out.scaling_rows.iter().map(|r| (r.time_s, r.policy.as_str(), r.from_desired, r.to_desired)).collect();
+    assert_eq!(rows, vec![(300, "SetDesiredCapacity", 3, 2), (360, "managed scaling (cp)", 2, 3)], "{:#?}", out.scaling_rows);
+    assert!(out.scaling_rows[1].reason.contains("CapacityProviderReservation 150.00 (N 2, M 3, needed 1, step 1)"));
+    let ev = instance_events(&out);
+    let reasons: Vec<(f64, &str)> = ev.iter().map(|e| (e.0, e.1.as_str())).collect();
+    assert_eq!(reasons, vec![(300.0, "DRAINING"), (360.0, "ACTIVE")], "{ev:#?}");
+    assert!(!ev.iter().any(|e| e.1 == "LAUNCHING" || e.1 == "TERMINATED"));
+    // Nothing was stopped: the three tasks of t = 0 still run; the PROVISIONING replacement went.
+    let tasks = out.task_rows();
+    assert_eq!(tasks.len(), 3, "{tasks:#?}");
+    assert!(tasks.iter().all(|t| t.stopped_s.is_none()));
+    assert_eq!((minute(&out, "s", 300).provisioning, minute(&out, "s", 360).provisioning), (1, 0));
+}

@@ -126,7 +126,7 @@ impl Cx<'_> {
         let scaling = self.build_scaling(&raw.scaling, &services, &cluster_name, &elb, &alarms);
         let instances = cluster.as_ref().map_or(0, |c| c.instances.len());
         let mut actions: Vec<Action> =
-            raw.actions.iter().filter_map(|a| self.build_action(a, &services, &task_definitions, instances, duration)).collect();
+            raw.actions.iter().filter_map(|a| self.build_action(a, &services, &task_definitions, instances, duration, &capacity)).collect();
         // Stable: actions at the same time keep the order they are written in.
         actions.sort_by_key(|a| a.at);
         if raw.workload.is_empty() && services.is_empty() && actions.is_empty() {

@@ -720,8 +720,7 @@ impl Cx<'_> {
             None if raw.capacity_provider_strategy.is_none() && def.launch_type_given => Some(def.launch_type),
             None => None,
         };
-        if let (Some(l), Some(s)) = (&raw.launch_type, &raw.capacity_provider_strategy) {
-            let _ = s;
+        if let (Some(l), Some(_)) = (&raw.launch_type, &raw.capacity_provider_strategy) {
             self.error_at(
                 l.span(),
                 "launch_type and capacity_provider_strategy are both given",
@@ -761,7 +760,7 @@ impl Cx<'_> {
             }
         };
         let mut zones = spec.zones.clone();
-        if let Some(c) = capacity.as_ref().filter(|c| c.is_fargate()) {
+        if capacity.as_ref().is_some_and(|c| c.is_fargate()) {
             if let Some((name, td)) = td {
                 let at = raw.task_definition.span();
                 self.check_fargate_task_definition(at, &def.service_name, name, td);
@@ -773,7 +772,6 @@ impl Cx<'_> {
                     "tasks are spread evenly over the service's zones",
                 );
             }
-            let _ = c;
             zones = self.fargate_zones(raw, def, spec, span);
         }
         (capacity, zones)

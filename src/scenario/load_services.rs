@@ -295,6 +295,7 @@ impl Cx<'_> {
         tds: &[(String, TaskDefinition)],
         instances: usize,
         duration: Span,
+        capacity: &super::CapacitySpec,
     ) -> Option<Action> {
         let span = raw.span();
         let service_index = |cx: &mut Self, name: &str, at: Span| -> Option<usize> {
@@ -420,6 +421,26 @@ impl Cx<'_> {
                     }
                 };
                 (*at, ActionKind::SetAlarmState { alarm: alarm.clone(), in_alarm })
+            }
+            RawAction::SetDesiredCapacity { at, group, desired } => {
+                let Some(g) = capacity.groups.iter().position(|g| g.config.name == *group) else {
+                    let names: Vec<&str> = capacity.groups.iter().map(|g| g.config.name.as_str()).collect();
+                    self.error_at(
+                        span.clone(),
+                        format!("no Auto Scaling group named {group:?}"),
+                        format!("define it under [[auto_scaling_groups]]; defined: {names:?}"),
+                    );
+                    return None;
+                };
+                let c = &capacity.groups[g].config;
+                if !(c.min_size..=c.max_size).contains(desired) {
+                    self.error_at(
+                        span.clone(),
+                        format!("desired {desired} is outside the group's [{}, {}]", c.min_size, c.max_size),
+                        "SetDesiredCapacity must stay within MinSize and MaxSize",
+                    );
+                }
+                (*at, ActionKind::SetDesiredCapacity { group: g, desired: *desired })
             }
             RawAction::RegisterInstance { at, instance_type, zone, count } => {
                 let Some(t) = instance_types::lookup(instance_type) else {

@@ -344,6 +344,11 @@ pub enum ActionKind {
         alarm: String,
         in_alarm: bool,
     },
+    /// SetDesiredCapacity: index into `CapacitySpec::groups`.
+    SetDesiredCapacity {
+        group: usize,
+        desired: u32,
+    },
     RegisterInstance {
         instance_type: &'static crate::ecs::instance_types::InstanceType,
         zone: String,

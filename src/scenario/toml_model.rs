@@ -393,6 +393,8 @@ pub enum RawAction {
     /// A CloudWatch alarm changes state ("ALARM" or "OK"); until alarms are simulated, this is
     /// how a scenario makes one fire (deployment failure detection, spec §7.5).
     SetAlarmState { at: Span, alarm: String, state: String },
+    /// SetDesiredCapacity of an Auto Scaling group (within its min and max).
+    SetDesiredCapacity { at: Span, group: String, desired: u32 },
     /// A new instance of a type registers.
     RegisterInstance {
         at: Span,

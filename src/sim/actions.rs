@@ -114,6 +114,13 @@ impl World<'_> {
                 self.alarm_changed(now, alarm, *in_alarm);
                 self.evaluate_all(now);
             }
+            ActionKind::SetDesiredCapacity { group, desired } => self.set_group_desired(
+                now,
+                *group,
+                *desired,
+                "SetDesiredCapacity",
+                format!("set_desired_capacity action: desired {desired}"),
+            ),
             ActionKind::RegisterInstance { instance_type, zone, count } => {
                 for _ in 0..*count {
                     let id = self.register_instance(

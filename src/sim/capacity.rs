@@ -532,7 +532,9 @@ impl World<'_> {
         }
     }
 
-    fn set_group_desired(&mut self, now: SimTime, g: usize, to: u32, policy: &str, reason: String) {
+    /// Sets a group's desired capacity (managed scaling, or a SetDesiredCapacity action), with
+    /// a scaling.csv row, and launches or terminates to it.
+    pub(super) fn set_group_desired(&mut self, now: SimTime, g: usize, to: u32, policy: &str, reason: String) {
         let from = self.capacity.groups[g].desired;
         if from == to {
             return;
@@ -619,9 +621,15 @@ impl World<'_> {
                 |i: usize| self.monitor.alarms.get(i).filter(|a| a.in_alarm()).map(|a| a.newest_datapoint().unwrap_or(cpr.cpr_percent));
             let current = self.capacity.groups[g].desired;
             let describe = |value: f64, to: u32, alarm: &str| {
+                let formula = if cpr.n == 0 {
+                    // No instance running: the group launches `step` instances (§12.3 step 6).
+                    format!("N = 0: desired = step {}", cpr.step)
+                } else {
+                    format!("desired = ceil({} × {value:.2} / {})", cpr.n, scaling.target_capacity_percent)
+                };
                 format!(
-                    "{alarm}: CapacityProviderReservation {value:.2} (N {}, M {}, needed {}, step {}); desired = ceil({} × {value:.2} / {}) = {to} within [{}, {}]",
-                    cpr.n, cpr.m, cpr.needed, cpr.step, cpr.n, scaling.target_capacity_percent, config.min_size, config.max_size
+                    "{alarm}: CapacityProviderReservation {value:.2} (N {}, M {}, needed {}, step {}); {formula} = {to} within [{}, {}]",
+                    cpr.n, cpr.m, cpr.needed, cpr.step, config.min_size, config.max_size
                 )
             };
             if let Some(value) = firing(high) {
@@ -820,10 +828,21 @@ impl World<'_> {
 
     // ------------------------------------------------------------ cost
 
-    /// Sets the cluster row of the minute just closed to the run's cost so far.
+    /// Sets the cluster row of the minute just closed to the run's cost so far: what is billed
+    /// already, plus everything still open billed to `now` (item by item, without building a
+    /// ledger: this runs every minute over every instance).
     pub(super) fn record_cost_minute(&mut self, now: SimTime) {
-        let (ledger, _) = self.capacity.ledger_at(now, self.scenario, &self.tasks);
-        let total = (ledger.report().total_usd * 1e6).round() / 1e6;
+        let c = &self.capacity;
+        let mut total = c.closed.report().total_usd;
+        for it in c.items.iter().filter(|it| it.end.is_none()) {
+            total += crate::capacity::cost::ec2_cost_usd(it.usd_per_hour, now.since(it.start));
+        }
+        let prices = c.closed.fargate_prices;
+        for f in c.fargate.values().filter(|f| now > f.billed_from) {
+            let r = &self.reservations[self.tasks[f.task as usize].task_definition as usize];
+            total += fargate_cost_usd(r.cpu_units, r.memory_mib, Architecture::X86_64, f.spot, now.since(f.billed_from), &prices);
+        }
+        let total = (total * 1e6).round() / 1e6;
         if let Some(row) = self.recorder.minutes.iter_mut().rev().find(|r| r.zone == "cluster") {
             row.cost_usd_cumulative = Some(total);
         }
