@@ -72,7 +72,7 @@ fn outgrows_cluster_scales_out_by_we_12_1_and_in_by_we_12_2() {
     let alarm = |name: &str, to: &str| out.alarm_rows.iter().find(|a| a.alarm.ends_with(name) && a.to == to).map(|a| a.time_s);
     assert_eq!(alarm("AlarmHigh", "ALARM"), Some(660));
     assert_eq!(alarm("AlarmHigh", "OK"), Some(60), "first evaluation");
-    assert_eq!(out.alarm_rows.iter().filter(|a| a.alarm.ends_with("AlarmHigh") && a.to == "OK").map(|a| a.time_s).last(), Some(780));
+    assert_eq!(out.alarm_rows.iter().filter(|a| a.alarm.ends_with("AlarmHigh") && a.to == "OK").map(|a| a.time_s).next_back(), Some(780));
     assert_eq!(alarm("AlarmLow", "ALARM"), Some(2700));
     let low = out.alarm_rows.iter().find(|a| a.alarm == "TargetTracking-asg-web-AlarmLow" && a.to == "ALARM").unwrap();
     assert_eq!(low.datapoints.split(' ').filter(|d| *d == "83.3333").count(), 15, "{}", low.datapoints);
