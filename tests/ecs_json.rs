@@ -416,9 +416,16 @@ fn too_many_placement_strategies_and_conflicting_launch_settings_are_errors() {
     assert_eq!(messages.len(), 2, "{err}");
     assert!(messages[0].starts_with("Specifying both a launch type and capacity provider strategy is not supported."));
     assert_eq!(messages[1], "6 placement strategies; ECS allows at most 5");
-    // capacityProviderStrategy alone is accepted and reported as not modelled yet.
-    let (_, warnings) = service_inline(r#"{"desiredCount": 1, "capacityProviderStrategy": [{"capacityProvider": "cp"}]}"#).expect("loads");
-    assert!(unmodelled(&warnings, "capacityProviderStrategy").is_some());
+    // capacityProviderStrategy alone is modelled (spec §12.2): read, and checked by its rules.
+    let (s, warnings) =
+        service_inline(r#"{"desiredCount": 1, "capacityProviderStrategy": [{"capacityProvider": "cp", "weight": 1}]}"#).expect("loads");
+    assert!(unmodelled(&warnings, "capacityProviderStrategy").is_none());
+    assert_eq!(s.capacity_provider_strategy.len(), 1);
+    assert_eq!((s.capacity_provider_strategy[0].capacity_provider.as_str(), s.capacity_provider_strategy[0].weight), ("cp", 1));
+    assert!(!s.launch_type_given);
+    // Omitted weights are 0 (the API default): a strategy of weight 0 only is refused.
+    let err = service_inline(r#"{"desiredCount": 1, "capacityProviderStrategy": [{"capacityProvider": "cp"}]}"#).expect_err("rejected");
+    assert!(err.errors().any(|e| e.message.contains("every weight is 0")), "{err}");
 }
 
 #[test]

@@ -186,13 +186,15 @@ impl CostLedger {
                 }
             })
             .collect();
-        let ec2_usd: f64 = ec2.iter().map(|r| r.usd).sum();
-        let fargate_usd: f64 = fargate.iter().map(|r| r.usd).sum();
+        // `fold` from +0.0: an empty `sum` of floats is −0.0, which would print as "-0".
+        let total = |v: &mut dyn Iterator<Item = f64>| v.fold(0.0, |a, b| a + b);
+        let ec2_usd = total(&mut ec2.iter().map(|r| r.usd));
+        let fargate_usd = total(&mut fargate.iter().map(|r| r.usd));
         CostReport {
             price_table_date: PRICE_TABLE_DATE.to_string(),
-            ec2_instance_hours: ec2.iter().map(|r| r.instance_hours).sum(),
-            fargate_vcpu_hours: fargate.iter().map(|r| r.vcpu_hours).sum(),
-            fargate_gb_hours: fargate.iter().map(|r| r.gb_hours).sum(),
+            ec2_instance_hours: total(&mut ec2.iter().map(|r| r.instance_hours)),
+            fargate_vcpu_hours: total(&mut fargate.iter().map(|r| r.vcpu_hours)),
+            fargate_gb_hours: total(&mut fargate.iter().map(|r| r.gb_hours)),
             ec2,
             fargate,
             ec2_usd,

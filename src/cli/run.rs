@@ -111,6 +111,8 @@ struct ComparisonRow {
     zone_cpu_reservation_pct_spread: f64,
     stranded_cpu_pct_mean: f64,
     stranded_memory_pct_mean: f64,
+    /// What the variant's run cost (USD, `summary.json` `cost.total_usd`).
+    cost_usd: f64,
 }
 
 /// Runs every variant with the same seed (common random numbers: identical arrivals and run
@@ -145,6 +147,7 @@ fn run_variants(scenario: &Scenario, seed: u64, dir: &Path) -> Result<Vec<Summar
                 zone_cpu_reservation_pct_spread: if zone_means.is_empty() { 0.0 } else { (spread * 1e4).round() / 1e4 },
                 stranded_cpu_pct_mean: s.stranded.cpu_pct_of_registered_mean,
                 stranded_memory_pct_mean: s.stranded.memory_pct_of_registered_mean,
+                cost_usd: (s.cost.total_usd * 1e6).round() / 1e6,
             }
         })
         .collect();
@@ -189,6 +192,19 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
                 ms(t.latency_ms_max)
             );
         }
+        let c = &s.cost;
+        println!(
+            "{}{}: cost ${:.4} (EC2 ${:.4} for {:.2} instance-hours, Fargate ${:.4} for {:.2} vCPU-hours and {:.2} GB-hours; prices {})",
+            s.scenario,
+            label,
+            c.total_usd,
+            c.ec2_usd,
+            c.ec2_instance_hours,
+            c.fargate_usd,
+            c.fargate_vcpu_hours,
+            c.fargate_gb_hours,
+            c.price_table_date
+        );
         if s.tasks.submitted == 0 && !s.services.is_empty() {
             println!(
                 "  reservation (cluster, per-minute mean/max): CPU {:.1}/{:.1} %, memory {:.1}/{:.1} %",

@@ -134,6 +134,56 @@ impl Cluster {
             pending_tasks_count: 0,
             groups: Vec::new(),
             price_usd_per_hour: spec.price_usd_per_hour.unwrap_or(t.price_usd_per_hour),
+            fargate: false,
+        })
+    }
+
+    /// Registers the capacity of one Fargate task in `zone`: an ACTIVE instance sized exactly to
+    /// `r` (so the task fills it), flagged `fargate` so that no other task is ever placed on it
+    /// and the cluster's instance counts and reservation leave it out. Its id is
+    /// `fargate-<ordinal>`; the caller binds the task at once and retires the instance when the
+    /// task is STOPPED.
+    pub fn register_fargate(&mut self, zone: &str, r: &Reservation, spot: bool) -> InstanceId {
+        let ordinal = self.instances.len() as u32;
+        let mut attributes = BTreeMap::new();
+        for (k, v) in [
+            ("ecs.availability-zone", zone.to_string()),
+            ("ecs.cpu-architecture", "x86_64".to_string()),
+            ("ecs.os-type", "linux".to_string()),
+            ("ecs.capacity-provider", if spot { "FARGATE_SPOT" } else { "FARGATE" }.to_string()),
+        ] {
+            attributes.insert(k.to_string(), v);
+        }
+        self.push_instance(ContainerInstance {
+            id: InstanceId(ordinal),
+            arn: format!("arn:aws:ecs:us-east-1:123456789012:fargate/{}/{:032x}", self.name, ordinal as u128 + 1),
+            ec2_instance_id: format!("{}-{ordinal:06}", if spot { "fargate-spot" } else { "fargate" }),
+            status: InstanceStatus::Active,
+            agent_connected: true,
+            agent_version: String::new(),
+            registered_at_unix_s: 0,
+            instance_type: "fargate".to_string(),
+            availability_zone: zone.to_string(),
+            registered_cpu_units: r.cpu_units,
+            registered_memory_mib: r.memory_mib,
+            registered_gpus: r.gpus,
+            remaining_cpu_units: r.cpu_units,
+            remaining_memory_mib: r.memory_mib,
+            remaining_gpus: r.gpus,
+            reserved_tcp_ports: vec![],
+            reserved_udp_ports: vec![],
+            bound_tcp_ports: BTreeSet::new(),
+            bound_udp_ports: BTreeSet::new(),
+            task_static_ports: 0,
+            dynamic_port_range: DEFAULT_DYNAMIC_PORT_RANGE,
+            eni_task_limit: r.enis.max(1),
+            enis_in_use: 0,
+            attributes,
+            running_tasks_count: 0,
+            pending_tasks_count: 0,
+            groups: Vec::new(),
+            price_usd_per_hour: 0.0,
+            fargate: true,
         })
     }
 
@@ -184,9 +234,9 @@ impl Cluster {
         }
     }
 
-    /// The distinct availability zones of the instances, sorted.
+    /// The distinct availability zones of the instances (Fargate capacity aside), sorted.
     pub fn zones(&self) -> Vec<String> {
-        let set: BTreeSet<&str> = self.instances.iter().map(|i| i.availability_zone.as_str()).collect();
+        let set: BTreeSet<&str> = self.instances.iter().filter(|i| !i.fargate).map(|i| i.availability_zone.as_str()).collect();
         set.into_iter().map(str::to_string).collect()
     }
 }

@@ -123,6 +123,10 @@ pub struct ContainerInstance {
     /// Task groups on the instance, sorted by group id (usually a handful).
     pub groups: Vec<GroupCount>,
     pub price_usd_per_hour: f64,
+    /// A Fargate task's own capacity (`Cluster::register_fargate`): sized exactly to its one
+    /// task, never a placement candidate, outside the cluster's instance counts and reservation.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fargate: bool,
 }
 
 impl ContainerInstance {
@@ -139,7 +143,7 @@ impl ContainerInstance {
     }
 
     pub fn is_placeable(&self) -> bool {
-        self.status == InstanceStatus::Active && self.agent_connected
+        self.status == InstanceStatus::Active && self.agent_connected && !self.fargate
     }
 
     /// Free dynamic ports of one protocol: the range minus ports bound by tasks or reserved

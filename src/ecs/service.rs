@@ -60,6 +60,15 @@ pub struct LoadBalancerRef {
     pub container_port: Option<u16>,
 }
 
+/// One `capacityProviderStrategy` item as written (validated by `crate::capacity::strategy`
+/// when the scenario resolves it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CapacityProviderItem {
+    pub capacity_provider: String,
+    pub base: u32,
+    pub weight: u32,
+}
+
 /// A CreateService request, validated.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceDefinition {
@@ -68,6 +77,10 @@ pub struct ServiceDefinition {
     pub task_definition: Option<String>,
     pub desired_count: u32,
     pub launch_type: LaunchType,
+    /// `launchType` was written (without it, a strategy or the cluster's default applies).
+    pub launch_type_given: bool,
+    /// `capacityProviderStrategy` (empty when not given).
+    pub capacity_provider_strategy: Vec<CapacityProviderItem>,
     pub scheduling_strategy: SchedulingStrategy,
     pub deployment: DeploymentConfiguration,
     pub placement_strategy: Vec<Strategy>,

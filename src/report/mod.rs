@@ -3,6 +3,7 @@
 //! (`chart`). Reads the recorder's rows; never the simulation's state.
 
 pub mod atomic;
+pub mod capacity_chart;
 pub mod chart;
 pub mod output;
 pub mod scaling_chart;

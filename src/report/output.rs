@@ -5,7 +5,7 @@
 
 use super::atomic::{write_atomic, write_atomic_with};
 use super::summary::Summary;
-use super::{chart, scaling_chart, service_charts, traffic_chart};
+use super::{capacity_chart, chart, scaling_chart, service_charts, traffic_chart};
 use crate::sim::RunOutcome;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -108,6 +108,14 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
             )
             .map_err(|e| anyhow::anyhow!("deployments chart of {service}: {e}"))?;
         }
+    }
+    if outcome.capacity.in_use {
+        let title = match &summary.variant {
+            Some(v) => format!("{} — {v}: capacity", summary.scenario),
+            None => format!("{}: capacity", summary.scenario),
+        };
+        capacity_chart::capacity_chart(minutes, &r.service_minutes, &title, &dir.join("capacity.png"), &dir.join("capacity.svg"))
+            .map_err(|e| anyhow::anyhow!("capacity chart: {e}"))?;
     }
     let title = match &summary.variant {
         Some(v) => format!("{} — {v}: reservation per zone", summary.scenario),

@@ -87,6 +87,12 @@ pub struct Summary {
     /// run, per target group and per source (absent without load balancers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traffic: Option<crate::sim::alb::metrics::TrafficTotals>,
+    /// What the run cost: EC2 instance-hours by type and purchase option, Fargate vCPU- and
+    /// GB-hours, with the date of the price table (spec §12.5, §13).
+    pub cost: crate::capacity::CostReport,
+    /// Auto Scaling groups at the end of the run (absent without groups).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub auto_scaling_groups: Vec<crate::sim::capacity::GroupSummary>,
     pub events_handled: u64,
 }
 
@@ -102,6 +108,10 @@ pub struct ServiceSummary {
     pub desired: u32,
     pub running: u32,
     pub healthy: u32,
+    /// What the service's Fargate tasks cost (USD); absent for services on EC2, whose cost is
+    /// the cluster's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
 }
 
 impl Summary {
@@ -123,8 +133,9 @@ impl Summary {
                 round4(cluster_rows.iter().map(|m| f(m)).sum::<f64>() / cluster_rows.len() as f64)
             }
         };
-        let registered_cpu: u64 = outcome.cluster.instances.iter().map(|i| i.registered_cpu_units as u64).sum();
-        let registered_mem: u64 = outcome.cluster.instances.iter().map(|i| i.registered_memory_mib as u64).sum();
+        let ec2 = || outcome.cluster.instances.iter().filter(|i| !i.fargate);
+        let registered_cpu: u64 = ec2().map(|i| i.registered_cpu_units as u64).sum();
+        let registered_mem: u64 = ec2().map(|i| i.registered_memory_mib as u64).sum();
         let cpu_units_mean = mean(&|m| m.stranded_cpu_units as f64);
         let memory_mib_mean = mean(&|m| m.stranded_memory_mib as f64);
         Summary {
@@ -134,7 +145,7 @@ impl Summary {
             variant: variant.map(str::to_string),
             seed,
             duration_s: scenario.duration.whole_secs(),
-            instances: outcome.cluster.instances.len(),
+            instances: ec2().count(),
             zones: zones.clone(),
             tasks: Tasks {
                 submitted: r.submitted,
@@ -157,14 +168,16 @@ impl Summary {
                     round4(memory_mib_mean * 100.0 / registered_mem as f64)
                 },
             },
-            services: service_summaries(outcome),
+            services: service_summaries(scenario, outcome),
             traffic: outcome.traffic.clone(),
+            cost: outcome.capacity.cost.clone(),
+            auto_scaling_groups: outcome.capacity.groups.clone(),
             events_handled: outcome.events_handled,
         }
     }
 }
 
-fn service_summaries(outcome: &RunOutcome) -> Vec<ServiceSummary> {
+fn service_summaries(scenario: &Scenario, outcome: &RunOutcome) -> Vec<ServiceSummary> {
     let r = &outcome.recorder;
     let mut names: Vec<String> = r.deployments.iter().map(|d| d.service.clone()).collect();
     names.dedup();
@@ -181,6 +194,12 @@ fn service_summaries(outcome: &RunOutcome) -> Vec<ServiceSummary> {
                 desired: last.map_or(0, |m| m.desired),
                 running: last.map_or(0, |m| m.running),
                 healthy: last.map_or(0, |m| m.healthy),
+                cost_usd: scenario
+                    .services
+                    .iter()
+                    .position(|s| s.definition.service_name == name)
+                    .and_then(|i| outcome.capacity.service_cost_usd.get(i).copied().flatten())
+                    .map(|usd| (usd * 1e6).round() / 1e6),
                 service: name,
             }
         })

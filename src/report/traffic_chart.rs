@@ -49,25 +49,25 @@ const PERCENTILES: [Percentile; 3] =
 
 /// Draws `traffic.png` and `traffic.svg` from alb.csv's rows.
 pub fn traffic_chart(rows: &[AlbMinuteRow], title: &str, png: &Path, svg: &Path) -> Result<(), ChartError> {
-    render(&TrafficFigure::new(rows, title), png, svg)
+    render(&PanelFigure::traffic(rows, title), png, svg)
 }
 
 /// One line, in data units: x in axis units, y as measured (the panel's scale maps it).
 #[derive(Debug)]
-struct Series {
-    stroke: Stroke,
+pub(super) struct Series {
+    pub(super) stroke: Stroke,
     /// Runs of consecutive buckets; a bucket without data separates two runs.
-    segments: Vec<Vec<(f64, f64)>>,
+    pub(super) segments: Vec<Vec<(f64, f64)>>,
 }
 
 #[derive(Debug)]
-struct LegendBlock {
-    heading: &'static str,
-    entries: Vec<(String, Stroke)>,
+pub(super) struct LegendBlock {
+    pub(super) heading: &'static str,
+    pub(super) entries: Vec<(String, Stroke)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Scale {
+pub(super) enum Scale {
     Linear {
         top: f64,
     },
@@ -80,7 +80,7 @@ enum Scale {
 
 impl Scale {
     /// From 0 to a round number above the largest value (1 when there is none).
-    fn linear(values: impl Iterator<Item = f64>) -> Scale {
+    pub(super) fn linear(values: impl Iterator<Item = f64>) -> Scale {
         Scale::Linear { top: nice_ceil(values.fold(0.0, f64::max) * 1.05) }
     }
 
@@ -142,24 +142,29 @@ fn nice_ceil(v: f64) -> f64 {
 }
 
 #[derive(Debug)]
-struct Panel {
-    caption: &'static str,
-    y_desc: String,
-    scale: Scale,
-    series: Vec<Series>,
-    legend: Vec<LegendBlock>,
+pub(super) struct Panel {
+    pub(super) caption: &'static str,
+    pub(super) y_desc: String,
+    pub(super) scale: Scale,
+    pub(super) series: Vec<Series>,
+    pub(super) legend: Vec<LegendBlock>,
 }
 
+/// Panels stacked on one time axis, each with its legend beside it (the traffic chart, the
+/// capacity chart).
 #[derive(Debug)]
-struct TrafficFigure {
-    title: String,
-    x_desc: String,
-    x_max: f64,
-    panels: Vec<Panel>,
+pub(super) struct PanelFigure {
+    pub(super) title: String,
+    pub(super) size: (u32, u32),
+    /// Share of the plot column's height of each panel, top to bottom.
+    pub(super) shares: Vec<f64>,
+    pub(super) x_desc: String,
+    pub(super) x_max: f64,
+    pub(super) panels: Vec<Panel>,
 }
 
-impl TrafficFigure {
-    fn new(rows: &[AlbMinuteRow], title: &str) -> TrafficFigure {
+impl PanelFigure {
+    fn traffic(rows: &[AlbMinuteRow], title: &str) -> PanelFigure {
         let axis =
             TimeAxis::spanning(rows.iter().map(|r| r.time_s).max().unwrap_or(0), rows.iter().map(|r| r.minute + 1).max().unwrap_or(1));
         let line =
@@ -259,12 +264,19 @@ impl TrafficFigure {
                 legend: vec![group_legend(2)],
             },
         ];
-        TrafficFigure { title: title.to_string(), x_desc: axis.desc(), x_max: axis.max, panels }
+        PanelFigure {
+            title: title.to_string(),
+            size: TRAFFIC_SIZE,
+            shares: PANEL_SHARES.to_vec(),
+            x_desc: axis.desc(),
+            x_max: axis.max,
+            panels,
+        }
     }
 }
 
 /// Bucket means `(bucket, x, mean)` in bucket order as runs of consecutive buckets.
-fn segments(points: &[(u64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+pub(super) fn segments(points: &[(u64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut previous: Option<u64> = None;
     for &(bucket, x, v) in points {
@@ -277,13 +289,13 @@ fn segments(points: &[(u64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
-fn values(series: &[Series]) -> impl Iterator<Item = f64> + '_ {
+pub(super) fn values(series: &[Series]) -> impl Iterator<Item = f64> + '_ {
     series.iter().flat_map(|s| s.segments.iter().flatten().map(|p| p.1))
 }
 
-impl Picture for TrafficFigure {
+impl Picture for PanelFigure {
     fn size(&self) -> (u32, u32) {
-        TRAFFIC_SIZE
+        self.size
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
@@ -292,13 +304,14 @@ impl Picture for TrafficFigure {
         // The legend column is cut where the plots are, so that each panel's entries stand
         // level with it.
         let (_, h) = plots.dim_in_pixel();
-        let breaks: Vec<i32> = PANEL_SHARES
+        let breaks: Vec<i32> = self
+            .shares
             .iter()
             .scan(0.0, |top, share| {
                 *top += share;
                 Some((*top * h as f64).round() as i32)
             })
-            .take(PANEL_SHARES.len() - 1)
+            .take(self.shares.len().saturating_sub(1))
             .collect();
         let no_breaks: [i32; 0] = [];
         let areas = plots.split_by_breakpoints(no_breaks, &breaks);
@@ -312,7 +325,7 @@ impl Picture for TrafficFigure {
     }
 }
 
-impl TrafficFigure {
+impl PanelFigure {
     /// One panel; the time axis is described under the bottom one only.
     fn draw_panel<DB: DrawingBackend>(&self, panel: &Panel, area: &DrawingArea<DB, Shift>, bottom: bool) -> Result<(), String> {
         let label = |y: &f64| panel.scale.label(*y);
@@ -499,14 +512,14 @@ mod tests {
         assert!(text.contains("Simulated time (h); each point the mean of 4 minutes"));
         assert!(text.contains("per minute, mean of 4 minutes"));
         // 1440 minutes in buckets of 4: 360 points per line.
-        let figure = TrafficFigure::new(&rows, "a day");
+        let figure = PanelFigure::traffic(&rows, "a day");
         let requests = &figure.panels[1].series[0];
         assert_eq!(requests.segments.iter().map(Vec::len).sum::<usize>(), 360);
     }
 
     #[test]
     fn a_minute_without_latency_is_a_gap() {
-        let figure = TrafficFigure::new(&synthetic(30), "t");
+        let figure = PanelFigure::traffic(&synthetic(30), "t");
         let latency = &figure.panels[0];
         // p99, p90, p50 per group in that order: the api group's lines break at minutes 20-22.
         assert_eq!(latency.series.len(), 3 * GROUPS.len());
@@ -522,7 +535,7 @@ mod tests {
     fn errors_are_summed_over_groups_and_hosts_kept_per_group() {
         let mut rows = synthetic(30);
         rows[2 * 10 + 1].elb_5xx = 5;
-        let figure = TrafficFigure::new(&rows, "t");
+        let figure = PanelFigure::traffic(&rows, "t");
         let errors = &figure.panels[2].series;
         assert_eq!(errors[0].segments[0][10], (10.0, 45.0));
         assert_eq!(errors[1].segments[0][10], (10.0, 25.0));
@@ -539,7 +552,7 @@ mod tests {
         let mut rows = synthetic(30);
         // A timeout-length p99 in one minute, 20 ms elsewhere.
         rows[2 * 12].latency_ms_p99 = Some(60_000.0);
-        let figure = TrafficFigure::new(&rows, "t");
+        let figure = PanelFigure::traffic(&rows, "t");
         let scale = figure.panels[0].scale;
         assert_eq!(scale, Scale::Log { lo: 1, hi: 5 });
         assert!(figure.panels[0].y_desc.ends_with("(log scale)"));

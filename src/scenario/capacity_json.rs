@@ -240,7 +240,7 @@ fn enabled(ctx: &mut Ctx, s: &str, path: &JPath) -> Option<bool> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct RawStrategyItem {
+pub(in crate::scenario) struct RawStrategyItem {
     capacity_provider: Option<String>,
     base: Option<Scalar>,
     weight: Option<Scalar>,
@@ -248,7 +248,7 @@ pub(super) struct RawStrategyItem {
 
 /// A capacity provider strategy written at `path` (a list of items), checked against spec §12.2
 /// and, when `known` is given, against the cluster's providers. `None` after reporting.
-pub(super) fn strategy_at(
+pub(in crate::scenario) fn strategy_at(
     ctx: &mut Ctx,
     raw: &[RawStrategyItem],
     path: &JPath,

@@ -91,14 +91,23 @@ impl Cx<'_> {
         if duration == Span::ZERO {
             self.error_at(raw.scenario.duration.span(), "the duration is zero", "give a positive duration such as \"2h\" or \"90m\"");
         }
-        let cluster = self.build_cluster(&raw.cluster);
+        let mut cluster = self.build_cluster(&raw.cluster);
+        let zones = cluster_zones(&raw.cluster, cluster.as_ref());
+        let capacity =
+            self.build_capacity(&raw.cluster, &raw.auto_scaling_groups, &raw.capacity_providers, &raw.fargate, cluster.as_mut(), &zones);
         let elb = self.build_elb(&raw.target_groups, &raw.load_balancers, &cluster_zones(&raw.cluster, cluster.as_ref()));
         let task_definitions = self.build_task_definitions(&raw.task_definitions);
         let workloads: Vec<Workload> = raw.workload.iter().filter_map(|w| self.build_workload(w, &task_definitions)).collect();
         let lifecycle = self.build_lifecycle(&raw.lifecycle);
-        let variants = raw.variants.iter().filter_map(|v| self.build_variant(v)).collect();
+        let variants: Vec<Variant> = raw.variants.iter().filter_map(|v| self.build_variant(v, &capacity)).collect();
         let behaviours = raw.task_definitions.iter().map(|t| self.build_behaviour(&t.behaviour, t.serving.as_ref())).collect();
-        let services: Vec<ServiceSpec> = raw.services.iter().filter_map(|s| self.build_service(s, &task_definitions, &elb)).collect();
+        let services: Vec<ServiceSpec> =
+            raw.services.iter().filter_map(|s| self.build_service(s, &task_definitions, &elb, &capacity)).collect();
+        self.check_variant_capacity(&raw.variants, &variants, &services, &task_definitions);
+        // Auto Scaling groups and Fargate bring capacity of their own.
+        if cluster.as_ref().is_some_and(|c| c.instances.is_empty()) && !capacity.in_use(&services) {
+            self.diags.push(Diagnostic::warning(self.path, 0, 0, "the cluster has no container instances: every placement will fail"));
+        }
         for (i, s) in services.iter().enumerate() {
             if services[..i].iter().any(|o| o.definition.service_name == s.definition.service_name) {
                 let span = raw.services[i].name.span();
@@ -117,7 +126,7 @@ impl Cx<'_> {
         let scaling = self.build_scaling(&raw.scaling, &services, &cluster_name, &elb, &alarms);
         let instances = cluster.as_ref().map_or(0, |c| c.instances.len());
         let mut actions: Vec<Action> =
-            raw.actions.iter().filter_map(|a| self.build_action(a, &services, &task_definitions, instances, duration)).collect();
+            raw.actions.iter().filter_map(|a| self.build_action(a, &services, &task_definitions, instances, duration, &capacity)).collect();
         // Stable: actions at the same time keep the order they are written in.
         actions.sort_by_key(|a| a.at);
         if raw.workload.is_empty() && services.is_empty() && actions.is_empty() {
@@ -157,6 +166,7 @@ impl Cx<'_> {
             alarms,
             scaling,
             metric_delay: raw.cloudwatch.metric_delay.unwrap_or(Span::ZERO),
+            capacity,
             warnings: Diagnostics::default(),
         })
     }
@@ -260,9 +270,6 @@ impl Cx<'_> {
                     price_usd_per_hour: group.price_usd_per_hour,
                 });
             }
-        }
-        if ok && cluster.instances.is_empty() {
-            self.diags.push(Diagnostic::warning(self.path, 0, 0, "the cluster has no container instances: every placement will fail"));
         }
         ok.then_some(cluster)
     }
@@ -523,10 +530,11 @@ impl Cx<'_> {
         l
     }
 
-    fn build_variant(&mut self, raw: &RawVariant) -> Option<Variant> {
+    fn build_variant(&mut self, raw: &RawVariant, capacity: &super::CapacitySpec) -> Option<Variant> {
         let (strategies, constraints) =
             self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
-        Some(Variant { name: raw.name.clone(), strategies, constraints })
+        let capacity = self.build_variant_capacity(raw, capacity);
+        Some(Variant { name: raw.name.clone(), strategies, constraints, capacity })
     }
 }
 

@@ -195,7 +195,13 @@ impl Cx<'_> {
         d
     }
 
-    pub(super) fn build_service(&mut self, raw: &RawService, tds: &[(String, TaskDefinition)], elb: &ElbConfig) -> Option<ServiceSpec> {
+    pub(super) fn build_service(
+        &mut self,
+        raw: &RawService,
+        tds: &[(String, TaskDefinition)],
+        elb: &ElbConfig,
+        capacity: &super::CapacitySpec,
+    ) -> Option<ServiceSpec> {
         let name = raw.name.get_ref().clone();
         let td_index = self.resolve_task_definition(&raw.task_definition, tds);
         let mut def = match &raw.file {
@@ -217,6 +223,8 @@ impl Cx<'_> {
                 task_definition: None,
                 desired_count: 0,
                 launch_type: crate::ecs::service::LaunchType::Ec2,
+                launch_type_given: false,
+                capacity_provider_strategy: vec![],
                 scheduling_strategy: SchedulingStrategy::Replica,
                 deployment: DeploymentConfiguration::default_for(SchedulingStrategy::Replica),
                 placement_strategy: vec![],
@@ -267,6 +275,7 @@ impl Cx<'_> {
             def.health_check_grace_period_s = g.whole_secs().min(2_147_483_647) as u32;
         }
         let target_groups = self.build_service_target_groups(raw, &def, elb);
+        let (capacity, zones) = self.build_service_capacity(raw, &def, td_index.map(|i| &tds[i]), capacity);
         Some(ServiceSpec {
             definition: def,
             task_definition: td_index?,
@@ -274,6 +283,8 @@ impl Cx<'_> {
             target_groups,
             created_at: raw.created_at.unwrap_or(Span::ZERO),
             availability_zone_rebalancing: raw.availability_zone_rebalancing,
+            capacity,
+            zones,
         })
     }
 
@@ -284,6 +295,7 @@ impl Cx<'_> {
         tds: &[(String, TaskDefinition)],
         instances: usize,
         duration: Span,
+        capacity: &super::CapacitySpec,
     ) -> Option<Action> {
         let span = raw.span();
         let service_index = |cx: &mut Self, name: &str, at: Span| -> Option<usize> {
@@ -343,6 +355,10 @@ impl Cx<'_> {
                     Some(t) => Some(td_index(self, t)?),
                     None => None,
                 };
+                if let (Some(td), Some(true)) = (task_definition, services[service].capacity.as_ref().map(|c| c.is_fargate())) {
+                    let name = services[service].definition.service_name.clone();
+                    self.check_fargate_task_definition(span.clone(), &name, &tds[td].0, &tds[td].1);
+                }
                 let spec = &services[service].definition;
                 let deployment = deployment.as_ref().map(|d| self.build_deployment(d, spec.deployment.clone(), spec.scheduling_strategy));
                 if placement_strategy.as_ref().is_some_and(|s| s.len() > MAX_STRATEGIES) {
@@ -405,6 +421,26 @@ impl Cx<'_> {
                     }
                 };
                 (*at, ActionKind::SetAlarmState { alarm: alarm.clone(), in_alarm })
+            }
+            RawAction::SetDesiredCapacity { at, group, desired } => {
+                let Some(g) = capacity.groups.iter().position(|g| g.config.name == *group) else {
+                    let names: Vec<&str> = capacity.groups.iter().map(|g| g.config.name.as_str()).collect();
+                    self.error_at(
+                        span.clone(),
+                        format!("no Auto Scaling group named {group:?}"),
+                        format!("define it under [[auto_scaling_groups]]; defined: {names:?}"),
+                    );
+                    return None;
+                };
+                let c = &capacity.groups[g].config;
+                if !(c.min_size..=c.max_size).contains(desired) {
+                    self.error_at(
+                        span.clone(),
+                        format!("desired {desired} is outside the group's [{}, {}]", c.min_size, c.max_size),
+                        "SetDesiredCapacity must stay within MinSize and MaxSize",
+                    );
+                }
+                (*at, ActionKind::SetDesiredCapacity { group: g, desired: *desired })
             }
             RawAction::RegisterInstance { at, instance_type, zone, count } => {
                 let Some(t) = instance_types::lookup(instance_type) else {

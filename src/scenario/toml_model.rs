@@ -39,6 +39,12 @@ pub struct RawScenario {
     pub target_groups: Vec<super::toml_elb::RawTargetGroup>,
     #[serde(default)]
     pub load_balancers: Vec<super::toml_elb::RawLoadBalancer>,
+    #[serde(default)]
+    pub auto_scaling_groups: Vec<super::load_capacity::RawAsg>,
+    #[serde(default)]
+    pub capacity_providers: Vec<super::load_capacity::RawCapacityProvider>,
+    #[serde(default)]
+    pub fargate: super::load_capacity::RawFargate,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +82,16 @@ pub struct RawCluster {
     pub describe_container_instances: Option<Spanned<String>>,
     /// A describe-tasks output for the tasks already running on those instances.
     pub describe_tasks: Option<Spanned<String>>,
+    /// The cluster's capacity providers (default: every `[[capacity_providers]]`, FARGATE and
+    /// FARGATE_SPOT).
+    pub capacity_providers: Option<Spanned<Vec<Spanned<String>>>>,
+    /// For services given neither a launch type nor a strategy.
+    pub default_capacity_provider_strategy: Option<Spanned<Vec<Spanned<super::load_capacity::RawStrategyItem>>>>,
+    /// put-cluster-capacity-providers input instead of the two keys above.
+    pub capacity_providers_file: Option<Spanned<String>>,
+    /// Subnet ID → Availability Zone (for Fargate services' and groups' subnets).
+    #[serde(default)]
+    pub subnets: BTreeMap<String, String>,
 }
 
 fn default_cluster_name() -> String {
@@ -263,6 +279,10 @@ pub struct RawVariant {
     pub template: Option<Spanned<String>>,
     pub placement_strategy: Option<Spanned<Vec<Strategy>>>,
     pub placement_constraints: Option<Vec<RawConstraint>>,
+    /// "EC2" or "FARGATE" for every REPLICA service.
+    pub launch_type: Option<Spanned<String>>,
+    /// A capacity provider strategy for every REPLICA service.
+    pub capacity_provider_strategy: Option<Spanned<Vec<Spanned<super::load_capacity::RawStrategyItem>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -291,6 +311,12 @@ pub struct RawService {
     pub load_balancers: Option<Vec<RawServiceLoadBalancer>>,
     /// CreateService time (default: the start of the run).
     pub created_at: Option<Span>,
+    /// "EC2" or "FARGATE" (default: the JSON's, else the cluster's default strategy, else EC2).
+    pub launch_type: Option<Spanned<String>>,
+    /// `[{ capacity_provider = "cp", base = 0, weight = 1 }, ...]`.
+    pub capacity_provider_strategy: Option<Spanned<Vec<Spanned<super::load_capacity::RawStrategyItem>>>>,
+    /// `awsvpcConfiguration.subnets`: the zones Fargate tasks spread over.
+    pub subnets: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -367,6 +393,8 @@ pub enum RawAction {
     /// A CloudWatch alarm changes state ("ALARM" or "OK"); until alarms are simulated, this is
     /// how a scenario makes one fire (deployment failure detection, spec §7.5).
     SetAlarmState { at: Span, alarm: String, state: String },
+    /// SetDesiredCapacity of an Auto Scaling group (within its min and max).
+    SetDesiredCapacity { at: Span, group: String, desired: u32 },
     /// A new instance of a type registers.
     RegisterInstance {
         at: Span,

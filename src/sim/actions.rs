@@ -93,16 +93,7 @@ impl World<'_> {
             ActionKind::DrainInstance { instance } => self.set_instance_status(now, *instance, InstanceStatus::Draining),
             ActionKind::ActivateInstance { instance } => self.set_instance_status(now, *instance, InstanceStatus::Active),
             ActionKind::DeregisterInstance { instance } | ActionKind::TerminateInstance { instance } => {
-                // The instance is gone: its tasks stop where they are (ECS marks them STOPPED),
-                // and services replace them elsewhere.
-                let on_it: Vec<u32> = (0..self.tasks.len() as u32)
-                    .filter(|&t| self.tasks[t as usize].instance == *instance && self.tasks[t as usize].last_status != LastStatus::Stopped)
-                    .collect();
-                self.set_instance_status(now, *instance, InstanceStatus::Inactive);
-                for t in on_it {
-                    self.tasks[t as usize].exited = true;
-                    self.kill_task(now, t);
-                }
+                self.terminate_instance(now, *instance)
             }
             ActionKind::SetAlarmState { alarm, in_alarm } => {
                 // SetAlarmState: a simulated alarm changes state until its next evaluation.
@@ -123,33 +114,31 @@ impl World<'_> {
                 self.alarm_changed(now, alarm, *in_alarm);
                 self.evaluate_all(now);
             }
+            ActionKind::SetDesiredCapacity { group, desired } => self.set_group_desired(
+                now,
+                *group,
+                *desired,
+                "SetDesiredCapacity",
+                format!("set_desired_capacity action: desired {desired}"),
+            ),
             ActionKind::RegisterInstance { instance_type, zone, count } => {
                 for _ in 0..*count {
-                    let id = self.cluster.register(&InstanceSpec {
-                        instance_type,
-                        availability_zone: zone.clone(),
-                        os_memory_mib: None,
-                        reserved_memory_mib: 0,
-                        awsvpc_trunking: false,
-                        custom_attributes: Default::default(),
-                        registered_at_unix_s: 1_700_000_000 + now.whole_secs() as i64,
-                        agent_version: "1.70.0".into(),
-                        price_usd_per_hour: None,
-                    });
-                    for index in self.indexes.iter_mut().flatten() {
-                        index.instance_added(&self.cluster, id);
-                    }
-                    self.recorder.instance_added(now, &self.cluster, id);
-                    let name = self.cluster.instance(id).ec2_instance_id.clone();
-                    self.recorder.event(
+                    let id = self.register_instance(
                         now,
-                        EventKind::Instance,
-                        None,
-                        recorder_source::action(),
-                        Some(id),
-                        "ACTIVE",
-                        &format!("{name} registered in {zone}"),
+                        &InstanceSpec {
+                            instance_type,
+                            availability_zone: zone.clone(),
+                            os_memory_mib: None,
+                            reserved_memory_mib: 0,
+                            awsvpc_trunking: false,
+                            custom_attributes: Default::default(),
+                            registered_at_unix_s: 1_700_000_000 + now.whole_secs() as i64,
+                            agent_version: "1.70.0".into(),
+                            price_usd_per_hour: None,
+                        },
+                        "",
                     );
+                    self.capacity_instance_registered(now, id);
                 }
                 self.evaluate_all(now);
                 self.retry_waiting(now);
@@ -157,9 +146,47 @@ impl World<'_> {
         }
     }
 
-    fn set_instance_status(&mut self, now: SimTime, instance: InstanceId, status: InstanceStatus) {
+    /// Registers a new ACTIVE instance (a RegisterInstance action, or an Auto Scaling group's
+    /// launch) and tells the placement indexes and the recorder; `how` ends the event's text.
+    pub(super) fn register_instance(&mut self, now: SimTime, spec: &InstanceSpec, how: &str) -> InstanceId {
+        let id = self.cluster.register(spec);
+        for index in self.indexes.iter_mut().flatten() {
+            index.instance_added(&self.cluster, id);
+        }
+        self.recorder.instance_added(now, &self.cluster, id);
+        let name = self.cluster.instance(id).ec2_instance_id.clone();
+        let zone = &spec.availability_zone;
+        self.recorder.event(
+            now,
+            EventKind::Instance,
+            None,
+            recorder_source::action(),
+            Some(id),
+            "ACTIVE",
+            &format!("{name} registered in {zone}{how}"),
+        );
+        id
+    }
+
+    /// The instance is gone (terminated, or deregistered with --force): its tasks stop where
+    /// they are (ECS marks them STOPPED), and services replace them elsewhere.
+    pub(super) fn terminate_instance(&mut self, now: SimTime, instance: InstanceId) {
+        let on_it: Vec<u32> = (0..self.tasks.len() as u32)
+            .filter(|&t| self.tasks[t as usize].instance == instance && self.tasks[t as usize].last_status != LastStatus::Stopped)
+            .collect();
+        self.set_instance_status(now, instance, InstanceStatus::Inactive);
+        for t in on_it {
+            self.tasks[t as usize].exited = true;
+            self.kill_task(now, t);
+        }
+    }
+
+    pub(super) fn set_instance_status(&mut self, now: SimTime, instance: InstanceId, status: InstanceStatus) {
         let was_counted = matches!(self.cluster.instance(instance).status, InstanceStatus::Active | InstanceStatus::Draining);
         self.cluster.instance_mut(instance).status = status;
+        if status == InstanceStatus::Inactive {
+            self.capacity_instance_gone(now, instance);
+        }
         self.recorder.instance_status_changed(now, self.cluster.instance(instance), was_counted);
         self.instance_changed(instance);
         let name = self.cluster.instance(instance).ec2_instance_id.clone();

@@ -52,7 +52,12 @@ impl World<'_> {
         let reservation = &self.reservations[new.task_definition as usize];
         let binding = self.cluster.bind_task(instance, new.group, reservation);
         self.recorder.reserve(now, instance, reservation, 1);
-        let attach = if reservation.enis > 0 { self.scenario.lifecycle.awsvpc_attach } else { Span::ZERO };
+        // Fargate's own start delay includes its ENI (`capacity`).
+        let attach = if reservation.enis > 0 && !self.cluster.instance(instance).fargate {
+            self.scenario.lifecycle.awsvpc_attach
+        } else {
+            Span::ZERO
+        };
         self.instance_changed(instance);
         let task = self.tasks.len() as u32;
         self.tasks.push(Task {
@@ -277,6 +282,8 @@ impl World<'_> {
             self.recorder.completed();
         }
         self.notify_owner(now, task);
+        // Fargate capacity is retired and billed; a draining Auto Scaling instance may be empty.
+        self.capacity_task_stopped(now, task);
         // Capacity was freed: tasks waiting for it may fit now.
         self.retry_waiting(now);
     }

@@ -12,6 +12,7 @@
 
 pub mod actions;
 pub mod alb;
+pub mod capacity;
 pub mod lifecycle;
 pub mod monitor;
 pub mod recorder;
@@ -56,6 +57,8 @@ pub enum Event {
     RequestDone { server: u32, worker: u32, generation: u32 },
     /// A load-balancer health check of a target: sent (`verdict` 0), passed (1) or failed (2).
     TargetCheck { group: u16, verdict: u8, server: u32, generation: u32 },
+    /// An instance an Auto Scaling group launched registers with the cluster.
+    AsgInstanceReady { group: u16, member: u32 },
 }
 
 /// What a task timer is for.
@@ -156,6 +159,8 @@ pub struct World<'s> {
     /// Service Auto Scaling: scalable targets and their policies.
     pub scaling: Vec<scaling::ServiceScaling>,
     pub scaling_rows: Vec<scaling::ScalingRow>,
+    /// Auto Scaling groups, capacity providers, PROVISIONING tasks, Fargate, cost (spec §12).
+    pub capacity: capacity::CapacityState,
 }
 
 /// The result of one run.
@@ -169,16 +174,27 @@ pub struct RunOutcome {
     pub traffic: Option<alb::metrics::TrafficTotals>,
     /// alarms.csv: every alarm state change.
     pub alarm_rows: Vec<monitor::AlarmRow>,
-    /// scaling.csv: every scaling decision.
+    /// scaling.csv: every scaling decision (services' and Auto Scaling groups').
     pub scaling_rows: Vec<scaling::ScalingRow>,
     /// Per service with scaling or deployment alarms: the alarms that concern it (for its chart).
     pub service_alarms: Vec<(String, Vec<String>)>,
+    /// Cost, Auto Scaling groups at the end, capacity providers of instances.
+    pub capacity: capacity::CapacityOutcome,
 }
 
 impl RunOutcome {
     /// The rows of tasks.csv.
     pub fn task_rows(&self) -> Vec<recorder::TaskRow> {
-        self.recorder.task_rows(&self.tasks)
+        let mut rows = self.recorder.task_rows(&self.tasks);
+        if !self.capacity.instance_provider.is_empty() {
+            for (row, t) in rows.iter_mut().zip(&self.tasks) {
+                let Owner::Service(s) = t.owner else { continue };
+                if self.capacity.services_with_capacity.get(s as usize).copied().unwrap_or(false) {
+                    row.capacity_provider = self.capacity.instance_provider.get(t.instance.index()).cloned().unwrap_or_default();
+                }
+            }
+        }
+        rows
     }
 }
 
@@ -206,7 +222,9 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     let services = services::init(scenario, &mut cluster);
     let recorder = Recorder::new(&cluster, scenario);
     let indexes = standalone::indexes(scenario, &cluster, &workloads);
-    let alb = alb::AlbState::new(scenario, cluster.zones(), &streams);
+    let alb = alb::AlbState::new(scenario, recorder.zone_names(), &streams);
+    let mut monitor = monitor::Monitor::new(scenario);
+    let capacity = capacity::init(scenario, &mut monitor, &streams);
     let mut world = World {
         scenario,
         queue: EventQueue::new(),
@@ -231,9 +249,10 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         stopped_this_evaluation: Vec::new(),
         alarms_in_alarm: Default::default(),
         alb,
-        monitor: monitor::Monitor::new(scenario),
+        monitor,
         scaling: Vec::new(),
         scaling_rows: Vec::new(),
+        capacity,
     };
     world.scaling = scaling::init(scenario, &mut world.monitor);
     world.start_traffic(&streams);
@@ -277,6 +296,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
             Event::Request { source } => world.on_request(now, source),
             Event::RequestDone { server, worker, generation } => world.on_request_done(now, server, worker, generation),
             Event::TargetCheck { group, verdict, server, generation } => world.on_target_check(now, group, verdict, server, generation),
+            Event::AsgInstanceReady { group, member } => world.on_asg_instance_ready(now, group, member),
         }
         // Requests change no cluster or scheduler state: checking after each would only cost.
         if world.check && !matches!(event, Event::Request { .. } | Event::RequestDone { .. }) {
@@ -285,6 +305,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     }
     world.minute_ended(end);
     world.finish();
+    let capacity = world.capacity_finish(end);
     let waiting = world.workloads.iter().map(|w| w.waiting.len() as u64).sum();
     world.recorder.set_waiting_at_end(waiting);
     let traffic = world.traffic_totals();
@@ -298,6 +319,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         alarm_rows: world.monitor.rows,
         scaling_rows: world.scaling_rows,
         service_alarms,
+        capacity,
     }
 }
 
@@ -318,11 +340,14 @@ impl World<'_> {
         let alb = zone_alb.as_deref().map(|z| (self.alb.zones.as_slice(), z));
         let minute = self.recorder.minute_index();
         if self.recorder.minute_ended(now, &self.cluster, &self.shapes, alb) {
+            self.record_cost_minute(now);
             self.record_service_minute(now);
             // Only whole minutes are datapoints (the run's last partial minute is not published).
             if now.as_micros().is_multiple_of(60_000_000) {
+                self.capacity_minute_metrics();
                 self.monitor_minute(now, minute);
                 self.autoscale(now);
+                self.capacity_scale(now);
             }
         }
     }
@@ -364,5 +389,6 @@ impl World<'_> {
         }
         self.check_service_invariants();
         self.check_alb_invariants();
+        self.check_capacity_invariants();
     }
 }

@@ -27,6 +27,8 @@ pub enum Source {
     ServiceMemory(usize),
     /// An ALB metric of target groups (one, or every group a load balancer forwards to).
     Alb(AlbMetric, AlbScope),
+    /// `AWS/ECS/ManagedScaling` CapacityProviderReservation of a capacity provider (spec §12.3).
+    CapacityProviderReservation(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,10 @@ pub fn source_of(scenario: &Scenario, metric: &MetricId) -> Option<Source> {
         ("AWS/ECS", name @ ("CPUUtilization" | "MemoryUtilization")) => {
             let s = scenario.services.iter().position(|s| Some(s.definition.service_name.as_str()) == dim("ServiceName"))?;
             Some(if name == "CPUUtilization" { Source::ServiceCpu(s) } else { Source::ServiceMemory(s) })
+        }
+        (crate::capacity::provider::METRIC_NAMESPACE, crate::capacity::provider::METRIC_NAME) => {
+            let p = scenario.capacity.providers.iter().position(|p| Some(p.config.name.as_str()) == dim("CapacityProviderName"))?;
+            Some(Source::CapacityProviderReservation(p))
         }
         ("AWS/ApplicationELB", name) => {
             let m = match name {
@@ -160,6 +166,7 @@ impl World<'_> {
                 Source::ClusterMemoryReservation => cluster_row.as_ref().map(|r| StatSet::one(r.memory_reservation_pct)),
                 Source::ServiceCpu(s) => Some(self.alb.service_usage[s].0).filter(|x| !x.is_empty()),
                 Source::ServiceMemory(s) => Some(self.alb.service_usage[s].1).filter(|x| !x.is_empty()),
+                Source::CapacityProviderReservation(p) => self.capacity_provider_reservation_of(p).map(StatSet::one),
                 Source::Alb(metric, scope) => {
                     let groups: Vec<usize> = match scope {
                         AlbScope::Group(g) => vec![g],

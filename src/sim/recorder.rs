@@ -82,6 +82,9 @@ pub struct TaskRow {
     /// Empty when the task was still alive at the end of the run.
     pub stopped_s: Option<f64>,
     pub stop_code: String,
+    /// The capacity provider (FARGATE, FARGATE_SPOT or an Auto Scaling group's provider) of a
+    /// task of a service with a strategy or the Fargate launch type; empty otherwise.
+    pub capacity_provider: String,
 }
 
 impl TaskRow {
@@ -102,6 +105,7 @@ impl TaskRow {
             stopping_s: t.stopping_at.map(SimTime::as_secs_f64),
             stopped_s: t.stopped_at.map(SimTime::as_secs_f64),
             stop_code: t.stop_code.map_or("", crate::ecs::task::StopCode::as_str).to_string(),
+            capacity_provider: String::new(),
         }
     }
 }
@@ -117,6 +121,8 @@ pub struct ServiceMinuteRow {
     pub running: u32,
     /// PROVISIONING, PENDING or ACTIVATING.
     pub pending: u32,
+    /// Waiting in PROVISIONING for a capacity provider's instances (not placed yet; spec §12.3).
+    pub provisioning: u32,
     /// Counting toward minimumHealthyPercent (spec §6.1).
     pub healthy: u32,
     /// Any lastStatus but STOPPED (what maximumPercent bounds).
@@ -205,6 +211,9 @@ pub struct MinuteRow {
     pub latency_ms_p99: Option<f64>,
     pub healthy_targets: f64,
     pub unhealthy_targets: f64,
+    /// The cluster row only: what the run has cost so far (USD; EC2 instances and Fargate
+    /// tasks, per-second billing with the one-minute minimum; `capacity::cost`).
+    pub cost_usd_cumulative: Option<f64>,
 }
 
 impl MinuteRow {
@@ -267,6 +276,8 @@ pub struct Recorder {
     pub deployments: Vec<DeploymentRow>,
     /// Instance index → zone index.
     zone_of: Vec<usize>,
+    /// Instance index → a Fargate task's capacity (its task counts, its resources do not).
+    fargate: Vec<bool>,
     minute_start_us: u64,
     minute: u64,
     failed_this_minute: u64,
@@ -288,7 +299,22 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(cluster: &Cluster, scenario: &Scenario) -> Self {
-        let names = cluster.zones();
+        // Zones where capacity may appear later (groups, Fargate services) have rows from the
+        // start.
+        let mut names = cluster.zones();
+        let capacity_zones = scenario.capacity.groups.iter().flat_map(|g| g.config.zones.iter());
+        let fargate_zones =
+            scenario.services.iter().filter(|s| s.capacity.as_ref().is_some_and(|c| c.is_fargate())).flat_map(|s| s.zones.iter());
+        let mut added = false;
+        for z in capacity_zones.chain(fargate_zones) {
+            if !names.contains(z) {
+                names.push(z.clone());
+                added = true;
+            }
+        }
+        if added {
+            names.sort();
+        }
         let mut zones: Vec<ZoneState> = names.iter().map(|n| ZoneState { name: n.clone(), ..ZoneState::default() }).collect();
         let zone_of: Vec<usize> =
             cluster.instances.iter().map(|i| names.iter().position(|n| *n == i.availability_zone).unwrap_or(0)).collect();
@@ -305,12 +331,18 @@ impl Recorder {
         let workload_names = scenario.workloads.iter().map(|w| w.name.clone()).collect();
         let groups = scenario.workloads.iter().map(|w| w.group.clone()).collect();
         let service_names = scenario.services.iter().map(|s| s.definition.service_name.clone()).collect();
-        Recorder { zones, zone_of, workload_names, service_names, groups, reasons: vec![String::new()], ..Recorder::default() }
+        let fargate = vec![false; zone_of.len()];
+        Recorder { zones, zone_of, fargate, workload_names, service_names, groups, reasons: vec![String::new()], ..Recorder::default() }
     }
 
     /// A task's reservation was bound (`sign` = 1) or released (−1) on `instance`.
     pub fn reserve(&mut self, now: SimTime, instance: InstanceId, r: &Reservation, sign: i64) {
         let z = &mut self.zones[self.zone_of[instance.index()]];
+        if self.fargate[instance.index()] {
+            // Fargate capacity is not the cluster's: the task is placed, nothing is reserved.
+            z.placed += u64::from(sign > 0);
+            return;
+        }
         let now_us = now.as_micros();
         z.cpu.set(now_us, (z.cpu.value as i64 + sign * r.cpu_units as i64).max(0) as u64);
         z.mem.set(now_us, (z.mem.value as i64 + sign * r.memory_mib as i64).max(0) as u64);
@@ -459,6 +491,7 @@ impl Recorder {
                 instances[z] += 1;
             }
             if inst.status == InstanceStatus::Active
+                && !inst.fargate
                 && !shapes.is_empty()
                 && !shapes.iter().any(|r| inst.remaining_cpu_units >= r.cpu_units && inst.remaining_memory_mib >= r.memory_mib)
             {
@@ -550,7 +583,10 @@ impl Recorder {
             }
         };
         self.zone_of.push(z);
-        self.set_counted(now, inst, z, 1);
+        self.fargate.push(inst.fargate);
+        if counts_in_denominator(inst) {
+            self.set_counted(now, inst, z, 1);
+        }
     }
 
     /// An instance left or joined the denominators (status change): ACTIVE and DRAINING count.
@@ -579,9 +615,10 @@ impl Recorder {
     }
 }
 
-/// ACTIVE and DRAINING instances count in the reservation denominators (spec §1.4).
+/// ACTIVE and DRAINING instances count in the reservation denominators (spec §1.4); a Fargate
+/// task's capacity never does.
 fn counts_in_denominator(inst: &ContainerInstance) -> bool {
-    matches!(inst.status, InstanceStatus::Active | InstanceStatus::Draining)
+    matches!(inst.status, InstanceStatus::Active | InstanceStatus::Draining) && !inst.fargate
 }
 
 fn reserved_cpu(inst: &ContainerInstance) -> u64 {
@@ -603,7 +640,8 @@ fn pct(value: f64, total: u64) -> f64 {
 
 /// A one-line summary of a placement's reasoning for events.csv.
 pub fn one_line(e: &Explanation, cluster: &Cluster) -> String {
-    let mut parts = vec![format!("{} of {} instances passed filters", e.passed_filters.len(), cluster.instances.len())];
+    let instances = cluster.instances.iter().filter(|i| !i.fargate).count();
+    let mut parts = vec![format!("{} of {instances} instances passed filters", e.passed_filters.len())];
     for s in e.steps.iter().filter(|s| !s.skipped) {
         let best = s.ranking.first().map(|r| r.label()).unwrap_or_default();
         parts.push(format!("{} best {} kept {}", s.strategy, best, s.kept.len()));

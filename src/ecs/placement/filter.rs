@@ -175,7 +175,8 @@ impl fmt::Display for Rejection {
 /// Steps 1–3 for one instance: `Ok` if it is a candidate, else the first check it fails, in
 /// the order CPU, memory, ports, ENI, GPU, attribute, constraints.
 pub fn check(cluster: &Cluster, inst: &ContainerInstance, req: &PlacementRequest) -> Result<(), Rejection> {
-    if inst.status != InstanceStatus::Active {
+    // A Fargate task's capacity takes no other task (it is never reported: see `closest_match`).
+    if inst.status != InstanceStatus::Active || inst.fargate {
         return Err(Rejection::NotActive { status: inst.status });
     }
     if !inst.agent_connected {
@@ -261,7 +262,7 @@ fn constraint_holds(cluster: &Cluster, inst: &ContainerInstance, req: &Placement
 /// failed (spec §3.7 [INF]). `None` when the cluster has no ACTIVE instance.
 pub fn closest_match(cluster: &Cluster, req: &PlacementRequest) -> Option<(InstanceId, Rejection)> {
     let mut best: Option<(usize, InstanceId, Rejection)> = None;
-    for inst in cluster.instances.iter().filter(|i| i.status == InstanceStatus::Active) {
+    for inst in cluster.instances.iter().filter(|i| i.status == InstanceStatus::Active && !i.fargate) {
         let mut checks: Vec<Option<Rejection>> = vec![(!inst.agent_connected).then_some(Rejection::AgentDisconnected)];
         checks.extend(resource_checks(inst, req));
         checks.extend(constraint_checks(cluster, inst, req));

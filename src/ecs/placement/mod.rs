@@ -76,7 +76,8 @@ pub fn place(cluster: &Cluster, req: &PlacementRequest, rng: &mut StreamRng, exp
 
     // Steps 1–3: candidates, filters, constraints.
     let mut candidates: Vec<InstanceId> = Vec::with_capacity(cluster.instances.len());
-    for inst in &cluster.instances {
+    // A Fargate task's capacity is no candidate and no part of the explanation.
+    for inst in cluster.instances.iter().filter(|i| !i.fargate) {
         match filter::check(cluster, inst, req) {
             Ok(()) => candidates.push(inst.id),
             Err(rejection) => {

@@ -17,6 +17,7 @@ fn task(n: u32, owner: &str, deployment: u32, instance: u32, placed: f64, runnin
         stopping_s: None,
         stopped_s: stopped,
         stop_code: if stopped.is_some() { "ServiceSchedulerInitiated".to_string() } else { String::new() },
+        capacity_provider: String::new(),
     }
 }
 

@@ -350,6 +350,7 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
         pending_tasks_count,
         groups: Vec::new(),
         price_usd_per_hour,
+        fargate: false,
     })
 }
 

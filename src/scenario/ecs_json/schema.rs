@@ -154,6 +154,9 @@ static ATTRIBUTE: Schema =
 
 // ---- services ----
 
+pub(in crate::scenario) static CAPACITY_PROVIDER_STRATEGY_ITEM: Schema =
+    Schema { what: "a capacity provider strategy item", fields: &[("capacityProvider", M), ("base", M), ("weight", M)] };
+
 pub(super) static CREATE_SERVICE_OUTPUT: Schema =
     Schema { what: "CreateService output", fields: &[("service", Modelled(Object(&SERVICE)))] };
 
@@ -175,7 +178,7 @@ pub(super) static SERVICE: Schema = Schema {
         ("loadBalancers", Modelled(ArrayOf(&LOAD_BALANCER))),
         ("healthCheckGracePeriodSeconds", M),
         ("networkConfiguration", Modelled(Object(&NETWORK_CONFIGURATION))),
-        ("capacityProviderStrategy", Unmodelled),
+        ("capacityProviderStrategy", Modelled(ArrayOf(&CAPACITY_PROVIDER_STRATEGY_ITEM))),
         ("cluster", Unmodelled),
         ("platformVersion", Unmodelled),
         ("role", Unmodelled),

@@ -6,7 +6,8 @@ use super::schema::{CREATE_SERVICE_OUTPUT, DESCRIBE_SERVICES, SERVICE};
 use super::{find_placeholder, At, Ctx, JPath, Scalar};
 use crate::ecs::placement::rules::{MAX_CONSTRAINTS, MAX_STRATEGIES};
 use crate::ecs::service::{
-    CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, LaunchType, LoadBalancerRef, SchedulingStrategy, ServiceDefinition,
+    CapacityProviderItem, CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, LaunchType, LoadBalancerRef, SchedulingStrategy,
+    ServiceDefinition,
 };
 use crate::scenario::diagnostic::{Diagnostics, Severity};
 use serde::Deserialize;
@@ -182,6 +183,27 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
         None => LaunchType::Ec2,
     };
     let has_capacity_providers = raw.capacity_provider_strategy.as_ref().is_some_and(|c| c.as_array().is_some_and(|a| !a.is_empty()));
+    let strategy_path = base.key("capacityProviderStrategy");
+    let capacity_provider_strategy = match raw.capacity_provider_strategy.as_ref().filter(|_| has_capacity_providers) {
+        Some(v) => ctx
+            .de::<Vec<crate::scenario::capacity_json::RawStrategyItem>>(v, &strategy_path)
+            .and_then(|items| crate::scenario::capacity_json::strategy_at(ctx, &items, &strategy_path, None))
+            .map(|s| {
+                s.items()
+                    .iter()
+                    .map(|it| CapacityProviderItem { capacity_provider: it.capacity_provider.clone(), base: it.base, weight: it.weight })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    if daemon && has_capacity_providers {
+        ctx.error(
+            &strategy_path,
+            At::Key,
+            "The daemon scheduling strategy does not support capacity provider strategies; use the EC2 launch type",
+        );
+    }
     if has_capacity_providers && raw.launch_type.is_some() {
         ctx.error(
             &launch_path,
@@ -281,6 +303,8 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
         task_definition: raw.task_definition,
         desired_count,
         launch_type,
+        launch_type_given: raw.launch_type.is_some(),
+        capacity_provider_strategy,
         scheduling_strategy,
         deployment,
         placement_strategy,

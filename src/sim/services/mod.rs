@@ -336,6 +336,14 @@ impl World<'_> {
 
     fn reconcile_replica(&mut self, now: SimTime, service: u16) {
         let idx = service as usize;
+        if self.scenario.services[idx].capacity.is_some() {
+            // PROVISIONING tasks go first where capacity appeared; those no longer wanted go.
+            let c = self.counts(service);
+            let s = &self.services[idx];
+            let wanted = if s.deleted { 0 } else { s.desired.saturating_sub(c.primary) };
+            self.place_provisioning(now, service, wanted);
+        }
+        let provisioning = self.capacity.provisioning[idx].len() as u32;
         let s = &self.services[idx];
         let desired = if s.deleted { 0 } else { s.desired };
         let primary = s.deployments.len().saturating_sub(1) as u32;
@@ -384,7 +392,9 @@ impl World<'_> {
             self.stop_selected(now, service, &views, &plan.excess_candidates, stop_excess);
         }
         // 3. Launch new tasks of the PRIMARY deployment, unless throttled or failed.
-        if plan.launch > 0 && !primary_failed {
+        // PROVISIONING tasks count as launched (they are tasks to ECS, only not placed yet).
+        let launch = plan.launch.saturating_sub(provisioning);
+        if launch > 0 && !primary_failed {
             let allowed_at_s = self.services[idx].throttle.next_launch_allowed_at(now.whole_secs());
             if allowed_at_s > now.whole_secs() {
                 // A delayed evaluation, not a pending one: requests before then (UpdateService,
@@ -395,7 +405,7 @@ impl World<'_> {
                     self.queue.schedule(at, Event::ServiceEvaluation { service });
                 }
             } else {
-                self.launch(now, service, plan.launch);
+                self.launch(now, service, launch);
             }
         }
         if self.check {
@@ -478,6 +488,12 @@ impl World<'_> {
     fn launch_with(&mut self, now: SimTime, service: u16, n: u32, extra: Option<Constraint>) {
         let idx = service as usize;
         let scenario = self.scenario;
+        if scenario.services[idx].capacity.is_some() {
+            // A launch type other than EC2, or a capacity provider strategy (spec §12.4).
+            let started = self.launch_by_capacity(now, service, n, extra.as_ref());
+            self.report_starts(now, service, &started);
+            return;
+        }
         let deployment = self.services[idx].deployments.len().saturating_sub(1) as u32;
         let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
         let mut started = vec![];
@@ -525,7 +541,7 @@ impl World<'_> {
     }
 
     /// Binds a placed task of the service and starts it.
-    fn start_service_task(
+    pub(in crate::sim) fn start_service_task(
         &mut self,
         now: SimTime,
         service: u16,
@@ -535,6 +551,21 @@ impl World<'_> {
         detail: &str,
     ) -> u32 {
         let start_delay = self.scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
+        self.start_service_task_after(now, service, instance, td, deployment, detail, start_delay)
+    }
+
+    /// `start_service_task` with the PENDING → RUNNING delay given (Fargate draws its own).
+    #[allow(clippy::too_many_arguments)] // the task's identity, one argument per field
+    pub(in crate::sim) fn start_service_task_after(
+        &mut self,
+        now: SimTime,
+        service: u16,
+        instance: crate::ecs::InstanceId,
+        td: usize,
+        deployment: u32,
+        detail: &str,
+        start_delay: crate::engine::Span,
+    ) -> u32 {
         let group = self.services[service as usize].group;
         let new = NewTask {
             owner: Owner::Service(service),
@@ -552,7 +583,7 @@ impl World<'_> {
     }
 
     /// "service X has started N tasks: (task …)." (spec §5.4).
-    fn report_starts(&mut self, now: SimTime, service: u16, started: &[u32]) {
+    pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: u16, started: &[u32]) {
         if started.is_empty() {
             return;
         }
@@ -563,7 +594,7 @@ impl World<'_> {
     }
 
     /// A problem event, not repeated while the same problem persists (spec §5.4).
-    fn problem(&mut self, now: SimTime, service: u16, message: String) {
+    pub(in crate::sim) fn problem(&mut self, now: SimTime, service: u16, message: String) {
         if self.services[service as usize].last_problem != message {
             self.services[service as usize].last_problem = message.clone();
             self.service_event(now, service, message);
@@ -608,6 +639,7 @@ impl World<'_> {
                 desired: if s.deleted { 0 } else { s.desired },
                 running: c.running,
                 pending: c.pending,
+                provisioning: self.capacity.provisioning.get(i).map_or(0, |p| p.len() as u32),
                 healthy: c.healthy,
                 in_flight: c.in_flight,
                 primary_tasks: c.primary,

@@ -1,0 +1,178 @@
+//! The capacity chart (`capacity.png` / `capacity.svg`), three panels on one time axis, drawn
+//! with the traffic chart's stacked-panel figure:
+//!
+//! 1. Container instances per zone (timeseries.csv `instances`: ACTIVE and DRAINING, Fargate
+//!    capacity aside) and the cluster's total (black).
+//! 2. Tasks per service: desired (dashed) and running (solid), one colour per service
+//!    (services.csv).
+//! 3. What the run has cost so far (USD, the cluster row's `cost_usd_cumulative`).
+
+use super::chart::Stroke;
+use super::chart::{render, shorten, ChartError, TimeAxis, PALETTE};
+use super::traffic_chart::{segments, values, LegendBlock, Panel, PanelFigure, Scale, Series};
+use crate::sim::recorder::{MinuteRow, ServiceMinuteRow};
+use plotters::style::{RGBColor, BLACK};
+use std::path::Path;
+
+/// Pixel size of the PNG (the SVG has the same view box).
+pub const CAPACITY_SIZE: (u32, u32) = (1200, 1200);
+const PANEL_SHARES: [f64; 3] = [0.34, 0.34, 0.32];
+const CLUSTER: &str = "cluster";
+const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
+
+/// Draws `capacity.png` and `capacity.svg` from timeseries.csv's and services.csv's rows.
+pub fn capacity_chart(minutes: &[MinuteRow], services: &[ServiceMinuteRow], title: &str, png: &Path, svg: &Path) -> Result<(), ChartError> {
+    render(&figure(minutes, services, title), png, svg)
+}
+
+fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], title: &str) -> PanelFigure {
+    let last_s = minutes.iter().map(|r| r.time_s).chain(services.iter().map(|r| r.time_s)).max().unwrap_or(0);
+    let count = minutes.iter().map(|r| r.minute + 1).chain(services.iter().map(|r| r.minute + 1)).max().unwrap_or(1);
+    let axis = TimeAxis::spanning(last_s, count);
+    let line =
+        |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: segments(&axis.bucket_means(samples.into_iter())) };
+    let mean_of = match axis.minutes_per_point {
+        1 => String::new(),
+        k => format!(", mean of {k} minutes"),
+    };
+
+    // Zones in the recorder's order, the cluster last (drawn on top).
+    let mut zones: Vec<&str> = Vec::new();
+    for r in minutes.iter().filter(|r| r.zone != CLUSTER) {
+        if !zones.contains(&r.zone.as_str()) {
+            zones.push(&r.zone);
+        }
+    }
+    let zone_stroke = |i: usize| Stroke::solid(PALETTE[i % PALETTE.len()], 2);
+    let mut instances: Vec<Series> = zones
+        .iter()
+        .enumerate()
+        .map(|(i, z)| {
+            line(zone_stroke(i), minutes.iter().filter(|r| r.zone == *z).map(|r| (r.minute, r.time_s, r.instances as f64)).collect())
+        })
+        .collect();
+    instances.push(line(
+        Stroke::solid(BLACK, 3),
+        minutes.iter().filter(|r| r.zone == CLUSTER).map(|r| (r.minute, r.time_s, r.instances as f64)).collect(),
+    ));
+    let mut zone_entries: Vec<(String, Stroke)> = zones.iter().enumerate().map(|(i, z)| (shorten(z), zone_stroke(i))).collect();
+    zone_entries.push((CLUSTER.to_string(), Stroke::solid(BLACK, 3)));
+
+    let mut names: Vec<&str> = Vec::new();
+    for r in services {
+        if !names.contains(&r.service.as_str()) {
+            names.push(&r.service);
+        }
+    }
+    let color = |i: usize| PALETTE[i % PALETTE.len()];
+    let mut tasks: Vec<Series> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let rows = || services.iter().filter(move |r| r.service == *name);
+        tasks.push(line(
+            Stroke { color: color(i), width: 2, dashed: true },
+            rows().map(|r| (r.minute, r.time_s, f64::from(r.desired))).collect(),
+        ));
+        tasks.push(line(Stroke::solid(color(i), 2), rows().map(|r| (r.minute, r.time_s, f64::from(r.running))).collect()));
+    }
+    let service_entries = names.iter().enumerate().map(|(i, n)| (shorten(n), Stroke::solid(color(i), 2))).collect();
+    let key = LegendBlock {
+        heading: "Line",
+        entries: vec![
+            ("desired".to_string(), Stroke { color: GREY, width: 2, dashed: true }),
+            ("running".to_string(), Stroke::solid(GREY, 2)),
+        ],
+    };
+
+    let cost = vec![line(
+        Stroke::solid(BLACK, 2),
+        minutes.iter().filter(|r| r.zone == CLUSTER).filter_map(|r| r.cost_usd_cumulative.map(|c| (r.minute, r.time_s, c))).collect(),
+    )];
+
+    let panels = vec![
+        Panel {
+            caption: "Container instances",
+            y_desc: format!("instances{mean_of}"),
+            scale: Scale::linear(values(&instances)),
+            series: instances,
+            legend: vec![LegendBlock { heading: "Zone", entries: zone_entries }],
+        },
+        Panel {
+            caption: "Tasks per service",
+            y_desc: format!("tasks{mean_of}"),
+            scale: Scale::linear(values(&tasks)),
+            series: tasks,
+            legend: vec![LegendBlock { heading: "Service", entries: service_entries }, key],
+        },
+        Panel {
+            caption: "Cost so far (USD)",
+            y_desc: "USD".to_string(),
+            scale: Scale::linear(values(&cost)),
+            series: cost,
+            legend: vec![LegendBlock { heading: "Cost", entries: vec![("EC2 + Fargate".to_string(), Stroke::solid(BLACK, 2))] }],
+        },
+    ];
+    PanelFigure {
+        title: title.to_string(),
+        size: CAPACITY_SIZE,
+        shares: PANEL_SHARES.to_vec(),
+        x_desc: axis.desc(),
+        x_max: axis.max,
+        panels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::chart::tests::is_png;
+    use std::fs;
+
+    fn minute(m: u64, zone: &str, instances: u64, cost: Option<f64>) -> MinuteRow {
+        MinuteRow { minute: m, time_s: m * 60, zone: zone.to_string(), instances, cost_usd_cumulative: cost, ..MinuteRow::default() }
+    }
+
+    fn service(m: u64, desired: u32, running: u32) -> ServiceMinuteRow {
+        ServiceMinuteRow {
+            minute: m,
+            time_s: m * 60,
+            service: "web".into(),
+            desired,
+            running,
+            pending: 0,
+            provisioning: desired.saturating_sub(running),
+            healthy: running,
+            in_flight: running,
+            primary_tasks: running,
+            old_tasks: 0,
+            deployments: 1,
+            cpu_utilization_pct: None,
+            memory_utilization_pct: None,
+        }
+    }
+
+    #[test]
+    fn capacity_chart_names_zones_services_and_cost() {
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = (dir.path().join("capacity.png"), dir.path().join("capacity.svg"));
+        let mut minutes = Vec::new();
+        let mut services = Vec::new();
+        for m in 0..30 {
+            let n = if m < 12 { 4 } else { 6 };
+            minutes.push(minute(m, "us-east-1a", n, None));
+            minutes.push(minute(m, CLUSTER, n, Some(0.0016 * (m + 1) as f64 * n as f64)));
+            services.push(service(m, if m < 10 { 4 } else { 6 }, n as u32));
+        }
+        capacity_chart(&minutes, &services, "outgrows-cluster: capacity", &png, &svg).unwrap();
+        assert_eq!(is_png(&fs::read(&png).unwrap()), CAPACITY_SIZE);
+        let text = fs::read_to_string(&svg).unwrap();
+        for label in ["us-east-1a", "cluster", "web", "desired", "running", "Cost so far (USD)", "Container instances"] {
+            assert!(text.contains(label), "SVG lacks {label:?}");
+        }
+        // Same rows, same bytes.
+        let (png2, svg2) = (dir.path().join("b.png"), dir.path().join("b.svg"));
+        capacity_chart(&minutes, &services, "outgrows-cluster: capacity", &png2, &svg2).unwrap();
+        assert_eq!(fs::read(&png).unwrap(), fs::read(&png2).unwrap());
+        // Nothing at all still draws axes.
+        capacity_chart(&[], &[], "empty", &png, &svg).unwrap();
+    }
+}
