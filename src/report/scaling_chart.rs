@@ -508,6 +508,7 @@ mod tests {
             desired,
             running,
             pending: desired.saturating_sub(running),
+            provisioning: 0,
             healthy: running,
             in_flight: desired.max(running),
             primary_tasks: running,
