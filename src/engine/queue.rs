@@ -70,6 +70,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedules `event` at `at`. Scheduling in the past is a model bug, not user input.
+    #[inline(always)]
     pub fn schedule(&mut self, at: SimTime, event: E) {
         debug_assert!(at >= self.now, "event scheduled in the past: {at} < {}", self.now);
         let at = at.max(self.now);
@@ -93,6 +94,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes the earliest event and advances the clock to its time.
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let p = self.heap.pop()?;
         let at = p.at();
@@ -102,6 +104,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Time of the next event without removing it.
+    #[inline(always)]
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|p| p.at())
     }
