@@ -223,3 +223,25 @@ fn a_5xx_alarm_fails_the_deployment_and_the_rollback_stops_the_errors() {
     assert!(rows.iter().filter(|r| r.minute >= 12).all(|r| r.target_5xx == 0));
     assert!(rows.iter().filter(|r| r.minute < 10).all(|r| r.target_5xx == 0));
 }
+
+/// A scalable target from a register-scalable-target JSON (`target_file`): MinCapacity 2,
+/// MaxCapacity 20 for ResourceId service/prod/web; a file without this service's ResourceId is an
+/// error at the `target_file` line.
+#[test]
+fn a_scalable_target_can_come_from_register_scalable_target_json() {
+    let text = WE_11_1
+        .replace("name = \"default\"", "name = \"prod\"")
+        .replace("[[services]]\nname = \"app\"", "[[services]]\nname = \"web\"")
+        .replace(
+            "service = \"app\"\nmin = 1\nmax = 20",
+            "service = \"web\"\ntarget_file = \"fixtures/autoscaling/register-scalable-target.json\"",
+        );
+    let s = load_str(&text);
+    assert_eq!((s.scaling[0].target.min_capacity, s.scaling[0].target.max_capacity), (2, 20));
+    let wrong = text.replace("name = \"prod\"", "name = \"staging\"");
+    let e = error_of(&wrong);
+    assert!(e.contains("registers no scalable target with ResourceId \"service/staging/web\""), "{e}");
+    let cluster_cpu = WE_11_1.to_string()
+        + "\n[[alarms]]\nname = \"x\"\nmetric = \"CPUUtilization\"\ndimensions = { ClusterName = \"default\" }\nthreshold = 50\n";
+    assert!(error_of(&cluster_cpu).contains("cluster-level CPUUtilization is not published"));
+}

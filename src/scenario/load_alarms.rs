@@ -53,6 +53,15 @@ impl Published<'_> {
     /// Rewrites short dimension values to the ones ecsim publishes (`TargetGroup = "web"` →
     /// `targetgroup/web/…`, `LoadBalancer = "web"` → `app/web/…`) and says what is unknown.
     fn resolve(&self, metric: &MetricId) -> Result<MetricId, (String, String)> {
+        if metric.namespace() == "AWS/ECS"
+            && matches!(metric.name(), "CPUUtilization" | "MemoryUtilization")
+            && metric.dimension("ServiceName").is_none()
+        {
+            return Err((
+                format!("the cluster-level {} is not published by ecsim yet (only the service-level one)", metric.name()),
+                "add ServiceName to the dimensions, or watch CPUReservation / MemoryReservation".into(),
+            ));
+        }
         let mut dims: Vec<(String, String)> = Vec::new();
         for (k, v) in metric.dimensions() {
             let v = match k.as_str() {

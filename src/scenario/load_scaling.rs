@@ -1,9 +1,9 @@
 //! The `[[scaling]]` part of a scenario: Service Auto Scaling (spec §11) — a scalable target per
 //! service with target-tracking and step policies and scheduled actions, written inline or read
-//! from the Application Auto Scaling JSON (`register-scalable-target`, `put-scaling-policy`,
+//! from the Application Auto Scaling JSON (`register-scalable-target` via `target_file`, `put-scaling-policy`,
 //! `put-scheduled-action` input or the describe output; `autoscaling_json`).
 
-use super::autoscaling_json::{load_scaling_policies, load_scheduled_actions};
+use super::autoscaling_json::{load_scalable_targets, load_scaling_policies, load_scheduled_actions};
 use super::load::Cx;
 use super::ServiceSpec;
 use crate::autoscaling::scheduled::{Schedule, ScheduledAction, DEFAULT_START_UNIX_S};
@@ -20,8 +20,12 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub struct RawScaling {
     pub service: Spanned<String>,
-    pub min: Spanned<u32>,
-    pub max: Spanned<u32>,
+    /// MinCapacity / MaxCapacity (required unless `target_file` gives them; inline values win).
+    pub min: Option<Spanned<u32>>,
+    pub max: Option<Spanned<u32>>,
+    /// register-scalable-target input or describe-scalable-targets output (the entry whose
+    /// ResourceId is this service's).
+    pub target_file: Option<Spanned<String>>,
     /// put-scaling-policy input or describe-scaling-policies output.
     pub policies_file: Option<Spanned<String>>,
     /// put-scheduled-action input or describe-scheduled-actions output.
@@ -123,13 +127,49 @@ impl Cx<'_> {
                 continue;
             }
             let resource_id = format!("service/{cluster}/{}", r.service.get_ref());
-            let target = match ScalableTarget::new(resource_id.clone(), *r.min.get_ref(), *r.max.get_ref()) {
+            let mut from_file: Option<ScalableTarget> = None;
+            if let Some(file) = &r.target_file {
+                let Some((path, text)) = self.read_file(file) else { continue };
+                match load_scalable_targets(&path, &text) {
+                    Ok((list, warnings)) => {
+                        self.diags.extend(warnings);
+                        from_file = list.into_iter().find(|t| t.resource_id == resource_id);
+                        if from_file.is_none() {
+                            self.error_at(
+                                file.span(),
+                                format!("{} registers no scalable target with ResourceId {resource_id:?}", path.display()),
+                                "the ResourceId of an ECS service is service/<cluster>/<service>",
+                            );
+                            continue;
+                        }
+                    }
+                    Err(e) => {
+                        self.diags.extend(e);
+                        continue;
+                    }
+                }
+            }
+            let min = r.min.as_ref().map(|m| *m.get_ref()).or(from_file.as_ref().map(|t| t.min_capacity));
+            let max = r.max.as_ref().map(|m| *m.get_ref()).or(from_file.as_ref().map(|t| t.max_capacity));
+            let (Some(min), Some(max)) = (min, max) else {
+                self.error_at(
+                    r.service.span(),
+                    format!("the scalable target of {:?} needs min and max", r.service.get_ref()),
+                    "add min = 1, max = 10 (or target_file = a register-scalable-target JSON)",
+                );
+                continue;
+            };
+            let span = r.min.as_ref().map_or(r.service.span(), Spanned::span);
+            let mut target = match ScalableTarget::new(resource_id.clone(), min, max) {
                 Ok(t) => t,
                 Err(e) => {
-                    self.error_at(r.min.span(), e.message, e.help);
+                    self.error_at(span, e.message, e.help);
                     continue;
                 }
             };
+            if let Some(t) = &from_file {
+                target.suspended = t.suspended.clone();
+            }
             let mut policies: Vec<ScalingPolicy> = Vec::new();
             let mut invoked_by: Vec<Vec<String>> = Vec::new();
             for tt in &r.target_tracking {
