@@ -168,7 +168,7 @@ impl Cx<'_> {
                 }
             };
             if let Some(t) = &from_file {
-                target.suspended = t.suspended.clone();
+                target.suspended = t.suspended;
             }
             let mut policies: Vec<ScalingPolicy> = Vec::new();
             let mut invoked_by: Vec<Vec<String>> = Vec::new();
