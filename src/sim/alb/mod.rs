@@ -19,21 +19,23 @@
 //!   the idle timeout (counted when the response would have come: the client saw the 504 earlier,
 //!   but the count per run is exact).
 //!
+//! Registration, draining and removal of targets are in `targets`.
+//!
 //! Hot path: a request is one arrival event and one completion event; a queued request is an entry
 //! in its server's FIFO; nothing is allocated per request. `metrics` keeps per-minute counters and
 //! fixed-size latency histograms per (target group, zone).
 
 pub mod health;
 pub mod metrics;
+mod targets;
 pub mod traffic;
 
-use super::{Event, Owner, World};
+use super::{Event, World};
 use crate::elb::config::{Algorithm, RuleAction, TargetGroupConfig};
 use crate::elb::routing::{LeastOutstanding, Random, RoundRobin};
 use crate::elb::target::{Arrival, Target};
 use crate::engine::{SimTime, Span, StreamRng, Streams};
 use crate::scenario::Scenario;
-use crate::sim::recorder::EventKind;
 use metrics::{AlbMetrics, Outcome};
 use rand::Rng;
 use smallvec::SmallVec;
@@ -396,182 +398,6 @@ impl World<'_> {
         alb.metrics.outcome(group, zone, outcome, latency);
     }
 
-    /// A service task reached RUNNING: give it a server and register it in its service's target
-    /// groups (spec §6.2). Returns whether it has target groups.
-    pub fn register_targets(&mut self, now: SimTime, task: u32) -> bool {
-        let t = &self.tasks[task as usize];
-        let Owner::Service(service) = t.owner else { return false };
-        let spec = &self.scenario.services[service as usize];
-        if spec.target_groups.is_empty() {
-            return false;
-        }
-        let behaviour = &self.scenario.behaviours[t.task_definition as usize];
-        let serving = &behaviour.serving;
-        let instance = self.cluster.instance(t.instance);
-        let zone = self.alb.zones.iter().position(|z| *z == instance.availability_zone).unwrap_or(0) as u16;
-        let td = &self.scenario.task_definitions[t.task_definition as usize];
-        let reserved_cpu = self.reservations[t.task_definition as usize].cpu_units as f64;
-        let reserved_memory = self.reservations[t.task_definition as usize].memory_mib as f64;
-        let memory_base = serving.memory_base_mib.map_or(reserved_memory / 2.0, f64::from);
-        let memory_per_busy_worker = serving.memory_per_busy_worker_mib;
-        // A task-level cpu is a hard limit (the task's cgroup); without one the containers' cpu
-        // are shares and the task may use whatever CPU of its instance is idle.
-        let cpu_limit = td.cpu_units.map_or(instance.registered_cpu_units as f64, |c| c as f64);
-        let mut target = Target::new(serving.concurrency, serving.queue_limit, serving.service_time.clone());
-        target.set_cpu(serving.cpu_per_busy_worker_units, cpu_limit);
-        target.start_at(now);
-        let alb = &mut self.alb;
-        let server = match alb.free.pop() {
-            Some(slot) => {
-                alb.servers[slot as usize] = target;
-                let info = &mut alb.info[slot as usize];
-                info.task = task;
-                info.service = service;
-                info.alive = true;
-                info.zone = zone;
-                info.error_fraction = behaviour.error_fraction;
-                info.reserved_cpu_units = reserved_cpu;
-                info.reserved_memory_mib = reserved_memory;
-                info.memory_base_mib = memory_base;
-                info.memory_per_busy_worker_mib = memory_per_busy_worker;
-                info.accounted_since = now;
-                slot
-            }
-            None => {
-                alb.servers.push(target);
-                alb.info.push(ServerInfo {
-                    task,
-                    service,
-                    generation: 0,
-                    alive: true,
-                    zone,
-                    error_fraction: behaviour.error_fraction,
-                    reserved_cpu_units: reserved_cpu,
-                    reserved_memory_mib: reserved_memory,
-                    memory_base_mib: memory_base,
-                    memory_per_busy_worker_mib: memory_per_busy_worker,
-                    accounted_since: now,
-                });
-                (alb.servers.len() - 1) as u32
-            }
-        };
-        if alb.server_of_task.len() <= task as usize {
-            alb.server_of_task.resize(task as usize + 1, NO_SERVER);
-        }
-        alb.server_of_task[task as usize] = server;
-        let generation = alb.info[server as usize].generation;
-        let groups: SmallVec<[usize; 2]> = spec.target_groups.iter().map(|t| t.target_group).collect();
-        for &gi in &groups {
-            let config = &self.scenario.elb.target_groups[gi];
-            let g = &mut self.alb.groups[gi];
-            // Slow start (§9.3 step 5): targets registered while the group has no healthy target
-            // (registered together into an empty group) never enter it.
-            let into_empty_group = !g.targets.iter().any(|t| t.state == TargetState::Healthy);
-            g.targets.push(TargetEntry {
-                server,
-                task,
-                zone,
-                state: TargetState::Initial,
-                ok_streak: 0,
-                fail_streak: 0,
-                slow_start_from: None,
-                swrr_current: 0.0,
-                slow_start_exempt: into_empty_group,
-            });
-            self.alb.refresh_eligible(gi, config);
-            self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
-            // The first check goes out as soon as the registration completes (§9.4).
-            self.queue.schedule(now, Event::TargetCheck { group: gi as u16, verdict: 0, server, generation });
-            // The target: (instance, host port) — a dynamic port in bridge mode — or, for target
-            // type ip, (the task's ENI address, container port) (§6.2).
-            let t = &self.tasks[task as usize];
-            let host_port = t.binding.tcp_ports.first().copied().unwrap_or(config.port);
-            let target_id = match config.target_type {
-                crate::elb::config::TargetType::Instance => {
-                    format!("{}:{host_port}", self.cluster.instance(t.instance).ec2_instance_id)
-                }
-                // A synthetic address: ecsim does not model the subnets' address ranges.
-                crate::elb::config::TargetType::Ip => format!("10.0.{}.{}:{}", task / 250 % 250, task % 250 + 2, config.port),
-            };
-            let detail = format!("registered 1 targets in (target-group {}): {target_id}", config.name);
-            self.record(now, EventKind::TargetHealth, task, "initial", &detail);
-        }
-        true
-    }
-
-    /// The longest deregistration delay of the task's target groups (ECS waits for the full
-    /// delay of every group, §6.4), or `None` when the task is not behind a load balancer.
-    pub fn deregistration_delay(&self, task: u32) -> Option<Span> {
-        let Owner::Service(s) = self.tasks[task as usize].owner else { return None };
-        self.scenario.services[s as usize]
-            .target_groups
-            .iter()
-            .map(|t| self.scenario.elb.target_groups[t.target_group].deregistration_delay)
-            .max()
-    }
-
-    /// The scheduler stops the task: its targets start draining (§6.4, §9.6).
-    pub fn deregister_targets(&mut self, now: SimTime, task: u32) {
-        let server = self.alb.server_of(task);
-        if server == NO_SERVER {
-            return;
-        }
-        for gi in 0..self.alb.groups.len() {
-            let Some(pos) = self.alb.groups[gi].targets.iter().position(|t| t.server == server) else { continue };
-            if self.alb.groups[gi].targets[pos].state == TargetState::Draining {
-                continue;
-            }
-            self.alb.groups[gi].targets[pos].state = TargetState::Draining;
-            let config = &self.scenario.elb.target_groups[gi];
-            self.alb.refresh_eligible(gi, config);
-            self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
-            let detail = format!("deregistered 1 targets in (target-group {}); draining connections", config.name);
-            self.record(now, EventKind::TargetHealth, task, "draining", &detail);
-        }
-        // An application that already exited answers nothing more.
-        if self.tasks[task as usize].exited {
-            self.cut_requests(now, server);
-        }
-    }
-
-    /// The deregistration delay is over, or the task is gone: its targets leave their groups and
-    /// whatever is still in flight is cut with a 502; the server's slot is freed.
-    pub fn remove_server(&mut self, now: SimTime, task: u32) {
-        let server = self.alb.server_of(task);
-        if server == NO_SERVER {
-            return;
-        }
-        for gi in 0..self.alb.groups.len() {
-            let before = self.alb.groups[gi].targets.len();
-            self.alb.groups[gi].targets.retain(|t| t.server != server);
-            if self.alb.groups[gi].targets.len() != before {
-                let config = &self.scenario.elb.target_groups[gi];
-                self.alb.refresh_eligible(gi, config);
-                self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
-            }
-        }
-        self.cut_requests(now, server);
-        let alb = &mut self.alb;
-        alb.metrics.account_usage(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
-        let info = &mut alb.info[server as usize];
-        info.alive = false;
-        info.generation = info.generation.wrapping_add(1);
-        alb.server_of_task[task as usize] = NO_SERVER;
-        alb.free.push(server);
-    }
-
-    /// Every request in flight on `server` gets a 502 (the connection is reset).
-    fn cut_requests(&mut self, now: SimTime, server: u32) {
-        let alb = &mut self.alb;
-        let metrics = &mut alb.metrics;
-        alb.servers[server as usize].abort_all(now, |_, tag| {
-            metrics.outcome((tag >> 16) as usize, (tag & 0xffff) as u16, Outcome::Elb502, None);
-        });
-        alb.info[server as usize].alive = false;
-        // Completions already scheduled belong to the cut requests.
-        alb.info[server as usize].generation = alb.info[server as usize].generation.wrapping_add(1);
-    }
-
     /// Closes the load balancer's minute [start, now): alb.csv rows, service CPU, and the per-zone
     /// figures for timeseries.csv. `None` when the scenario has no target group.
     pub fn alb_minute_ended(&mut self, start: SimTime, now: SimTime) -> Option<Vec<metrics::ZoneMinute>> {
@@ -636,28 +462,6 @@ impl World<'_> {
                 assert!(entry.state != TargetState::Draining, "target group {gi} routes to a draining target");
             }
         }
-    }
-
-    /// (healthy in every target group, unhealthy in at least one) for the scheduler (§6.1, §6.3).
-    pub fn target_health(&self, task: u32) -> (bool, bool) {
-        let server = self.alb.server_of(task);
-        if server == NO_SERVER {
-            return (false, false);
-        }
-        let Owner::Service(s) = self.tasks[task as usize].owner else { return (false, false) };
-        let mut all_healthy = true;
-        let mut any_unhealthy = false;
-        for stg in &self.scenario.services[s as usize].target_groups {
-            match self.alb.groups[stg.target_group].targets.iter().find(|t| t.server == server).map(|t| t.state) {
-                Some(TargetState::Healthy) => {}
-                Some(TargetState::Unhealthy) => {
-                    all_healthy = false;
-                    any_unhealthy = true;
-                }
-                _ => all_healthy = false,
-            }
-        }
-        (all_healthy, any_unhealthy)
     }
 }
 
