@@ -103,7 +103,7 @@ pub struct Monitor {
     /// The series some alarm reads, and what each measures.
     published: Vec<(SeriesId, Source)>,
     pub rows: Vec<AlarmRow>,
-    /// Per target group: the minute's TargetResponseTime histogram (ALB), in µs.
+    /// Reused to merge the minute's TargetResponseTime histograms of a load balancer's groups.
     scratch: Histogram,
 }
 
