@@ -11,6 +11,7 @@ pub mod cloudwatch;
 pub mod ecs;
 pub mod elb;
 pub mod engine;
+pub mod faults;
 pub mod report;
 pub mod scenario;
 pub mod sim;

@@ -67,6 +67,9 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
         )
         .map_err(|e| anyhow::anyhow!("scaling chart of {service}: {e}"))?;
     }
+    if !outcome.fault_rows.is_empty() {
+        write_atomic(&dir.join("faults.csv"), &csv_bytes(&outcome.fault_rows)?).context("faults.csv")?;
+    }
     if !outcome.alarm_rows.is_empty() {
         write_atomic(&dir.join("alarms.csv"), &csv_bytes(&outcome.alarm_rows)?).context("alarms.csv")?;
     }

@@ -93,6 +93,12 @@ pub struct Summary {
     /// Auto Scaling groups at the end of the run (absent without groups).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub auto_scaling_groups: Vec<crate::sim::capacity::GroupSummary>,
+    /// Injected faults: occurrences, tasks lost, worst recovery (faults.csv has every one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub faults: Option<crate::faults::FaultsSummary>,
+    /// The run against the scenario's `[slo]` (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slo: Option<crate::faults::SloReport>,
     pub events_handled: u64,
 }
 
@@ -172,6 +178,12 @@ impl Summary {
             traffic: outcome.traffic.clone(),
             cost: outcome.capacity.cost.clone(),
             auto_scaling_groups: outcome.capacity.groups.clone(),
+            faults: (!scenario.faults.is_empty()).then(|| crate::faults::summarize(&outcome.fault_rows)),
+            slo: (!scenario.slo.is_empty()).then(|| {
+                let (requests, successful, p99) =
+                    outcome.traffic.as_ref().map_or((0, 0, None), |t| (t.requests, t.successful, t.latency_ms_p99));
+                crate::faults::evaluate_slo(&scenario.slo, requests, requests - successful, p99)
+            }),
             events_handled: outcome.events_handled,
         }
     }

@@ -96,11 +96,12 @@ impl Cx<'_> {
         let capacity =
             self.build_capacity(&raw.cluster, &raw.auto_scaling_groups, &raw.capacity_providers, &raw.fargate, cluster.as_mut(), &zones);
         let elb = self.build_elb(&raw.target_groups, &raw.load_balancers, &cluster_zones(&raw.cluster, cluster.as_ref()));
-        let task_definitions = self.build_task_definitions(&raw.task_definitions);
+        let mut task_definitions = self.build_task_definitions(&raw.task_definitions);
         let workloads: Vec<Workload> = raw.workload.iter().filter_map(|w| self.build_workload(w, &task_definitions)).collect();
         let lifecycle = self.build_lifecycle(&raw.lifecycle);
         let variants: Vec<Variant> = raw.variants.iter().filter_map(|v| self.build_variant(v, &capacity)).collect();
-        let behaviours = raw.task_definitions.iter().map(|t| self.build_behaviour(&t.behaviour, t.serving.as_ref())).collect();
+        let mut behaviours: Vec<super::Behaviour> =
+            raw.task_definitions.iter().map(|t| self.build_behaviour(&t.behaviour, t.serving.as_ref())).collect();
         let services: Vec<ServiceSpec> =
             raw.services.iter().filter_map(|s| self.build_service(s, &task_definitions, &elb, &capacity)).collect();
         self.check_variant_capacity(&raw.variants, &variants, &services, &task_definitions);
@@ -127,6 +128,19 @@ impl Cx<'_> {
         let instances = cluster.as_ref().map_or(0, |c| c.instances.len());
         let mut actions: Vec<Action> =
             raw.actions.iter().filter_map(|a| self.build_action(a, &services, &task_definitions, instances, duration, &capacity)).collect();
+        let faults = self.build_faults(
+            &raw.faults,
+            &mut super::load_faults::FaultContext {
+                cluster: cluster.as_ref(),
+                capacity: &capacity,
+                services: &services,
+                task_definitions: &mut task_definitions,
+                behaviours: &mut behaviours,
+                actions: &mut actions,
+                duration,
+            },
+        );
+        let slo = self.build_slo(raw.slo.as_ref());
         // Stable: actions at the same time keep the order they are written in.
         actions.sort_by_key(|a| a.at);
         if raw.workload.is_empty() && services.is_empty() && actions.is_empty() {
@@ -167,6 +181,8 @@ impl Cx<'_> {
             scaling,
             metric_delay: raw.cloudwatch.metric_delay.unwrap_or(Span::ZERO),
             capacity,
+            faults,
+            slo,
             warnings: Diagnostics::default(),
         })
     }

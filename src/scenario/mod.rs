@@ -13,6 +13,7 @@ pub mod load;
 pub mod load_alarms;
 mod load_capacity;
 mod load_elb;
+mod load_faults;
 pub mod load_scaling;
 mod load_services;
 mod load_traffic;
@@ -68,6 +69,10 @@ pub struct Scenario {
     pub metric_delay: Span,
     /// Auto Scaling groups, capacity providers, Fargate settings (spec §12).
     pub capacity: CapacitySpec,
+    /// Failures to inject (`[[faults]]`, spec §8.2, §8.3).
+    pub faults: Vec<crate::faults::FaultSpec>,
+    /// `[slo]`: the objectives the run is held to.
+    pub slo: crate::faults::Slo,
     pub warnings: Diagnostics,
 }
 
@@ -408,7 +413,7 @@ pub struct Variant {
 }
 
 impl Scenario {
-    /// The scenario with `variant`'s placement applied to every workload.
+    /// The scenario with `variant`'s placement applied to every workload and REPLICA service.
     pub fn with_variant(&self, variant: &Variant) -> Scenario {
         let mut s = self.clone();
         for w in &mut s.workloads {
@@ -417,6 +422,18 @@ impl Scenario {
             }
             if let Some(c) = &variant.constraints {
                 w.constraints = c.clone();
+            }
+        }
+        // ... and to every REPLICA service (a DAEMON's placement is one task per instance).
+        for svc in &mut s.services {
+            if svc.definition.scheduling_strategy != crate::ecs::service::SchedulingStrategy::Replica {
+                continue;
+            }
+            if let Some(st) = &variant.strategies {
+                svc.definition.placement_strategy = st.clone();
+            }
+            if let Some(c) = &variant.constraints {
+                svc.definition.placement_constraints = c.clone();
             }
         }
         if let Some(capacity) = &variant.capacity {

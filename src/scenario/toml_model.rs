@@ -45,6 +45,9 @@ pub struct RawScenario {
     pub capacity_providers: Vec<super::load_capacity::RawCapacityProvider>,
     #[serde(default)]
     pub fargate: super::load_capacity::RawFargate,
+    #[serde(default)]
+    pub faults: Vec<super::load_faults::RawFault>,
+    pub slo: Option<super::load_faults::RawSlo>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -377,7 +377,7 @@ impl World<'_> {
         }
     }
 
-    fn terminate_member(&mut self, now: SimTime, g: usize, m: usize) {
+    pub(super) fn terminate_member(&mut self, now: SimTime, g: usize, m: usize) {
         let name = self.scenario.capacity.groups[g].config.name.clone();
         let member = &mut self.capacity.groups[g].members[m];
         if member.state == MemberState::Terminated {
@@ -438,6 +438,7 @@ impl World<'_> {
         group.members[m].state = MemberState::InService;
         let in_service = group.members.iter().filter(|m| m.state == MemberState::InService).count() as u32;
         group.peak_in_service = group.peak_in_service.max(in_service);
+        self.faults_instance_registered(now, id);
         self.evaluate_all(now);
         self.retry_waiting(now);
     }
@@ -448,7 +449,8 @@ impl World<'_> {
         for m in self.capacity.groups[g].members.iter().filter(|m| matches!(m.state, MemberState::Launching | MemberState::InService)) {
             per_zone[m.zone] += 1;
         }
-        let (Some(zone), Some(t)) = (asg::zone_for_launch(&per_zone), config.type_for_launch(|_| true)) else { return };
+        // Not into a zone that is out (a zone outage fault).
+        let (Some(zone), Some(t)) = (self.launch_zone(&per_zone, &config.zones), config.type_for_launch(|_| true)) else { return };
         let item =
             CostItem { instance_type: t, purchase: config.purchase, usd_per_hour: config.price_usd_per_hour(t), start: now, end: None };
         self.capacity.items.push(item);
@@ -484,7 +486,7 @@ impl World<'_> {
     }
 
     /// Launches or terminates until the group holds its desired capacity.
-    fn reconcile_group(&mut self, now: SimTime, g: usize) {
+    pub(super) fn reconcile_group(&mut self, now: SimTime, g: usize) {
         let alive =
             |s: &GroupState| s.members.iter().filter(|m| matches!(m.state, MemberState::Launching | MemberState::InService)).count() as u32;
         let desired = self.capacity.groups[g].desired;
@@ -809,7 +811,7 @@ impl World<'_> {
                 per_zone[z] += 1;
             }
         }
-        let zone = asg::zone_for_launch(&per_zone).map_or_else(|| "fargate".to_string(), |z| zones[z].clone());
+        let zone = self.launch_zone(&per_zone, zones).map_or_else(|| "fargate".to_string(), |z| zones[z].clone());
         let id = self.cluster.register_fargate(&zone, &self.reservations[td], spot);
         for index in self.indexes.iter_mut().flatten() {
             index.instance_added(&self.cluster, id);
@@ -823,6 +825,9 @@ impl World<'_> {
         let detail = format!("{provider} in {zone}; PROVISIONING {provisioning}, then PENDING {pull}");
         let task = self.start_service_task_after(now, service, id, td, deployment, &detail, crate::engine::Span(provisioning.0 + pull.0));
         self.capacity.fargate.insert(id.0, FargateTask { task, service, spot, billed_from: now + provisioning });
+        if spot {
+            self.faults_fargate_spot_started(now, task, service);
+        }
         task
     }
 

@@ -97,6 +97,9 @@ impl World<'_> {
             return; // the task changed state since: this timer is stale
         }
         match timer {
+            // On an unreachable instance the task never reports RUNNING; ECS stops it when it
+            // learns of the failure.
+            TaskTimer::Started if self.faults.is_down(self.tasks[task as usize].instance) => {}
             TaskTimer::Started => self.on_running(now, task),
             TaskTimer::FailedToStart => {
                 self.tasks[task as usize].stop_code = Some(StopCode::TaskFailedToStart);
@@ -146,6 +149,7 @@ impl World<'_> {
             self.timer(now + after, task, TaskTimer::Exited);
         }
         if let Owner::Service(_) = owner {
+            self.faults_task_running(now, task);
             // Behind a load balancer the target is registered now (§6.2) and target health, not
             // the 40 s rule, decides when the task counts as healthy (§6.1).
             let load_balanced = self.register_targets(now, task);

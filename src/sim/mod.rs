@@ -13,6 +13,7 @@
 pub mod actions;
 pub mod alb;
 pub mod capacity;
+pub mod faults;
 pub mod lifecycle;
 pub mod monitor;
 pub mod recorder;
@@ -59,6 +60,9 @@ pub enum Event {
     TargetCheck { group: u16, verdict: u8, server: u32, generation: u32 },
     /// An instance an Auto Scaling group launched registers with the cluster.
     AsgInstanceReady { group: u16, member: u32 },
+    /// A step of a `[[faults]]` entry (`faults::FIRE`, `DETECT`, ...) on `target` (an instance,
+    /// a task, an occurrence, or `PICK`).
+    Fault { fault: u16, step: u8, target: u32 },
 }
 
 /// What a task timer is for.
@@ -161,6 +165,8 @@ pub struct World<'s> {
     pub scaling_rows: Vec<scaling::ScalingRow>,
     /// Auto Scaling groups, capacity providers, PROVISIONING tasks, Fargate, cost (spec §12).
     pub capacity: capacity::CapacityState,
+    /// Injected faults and their measures.
+    pub faults: faults::FaultState,
 }
 
 /// The result of one run.
@@ -180,6 +186,8 @@ pub struct RunOutcome {
     pub service_alarms: Vec<(String, Vec<String>)>,
     /// Cost, Auto Scaling groups at the end, capacity providers of instances.
     pub capacity: capacity::CapacityOutcome,
+    /// faults.csv: one row per fault occurrence and service it hit.
+    pub fault_rows: Vec<crate::faults::FaultRow>,
 }
 
 impl RunOutcome {
@@ -253,8 +261,10 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         scaling: Vec::new(),
         scaling_rows: Vec::new(),
         capacity,
+        faults: faults::FaultState::new(scenario, &streams),
     };
     world.scaling = scaling::init(scenario, &mut world.monitor);
+    world.schedule_faults();
     world.start_traffic(&streams);
     let end = SimTime::ZERO + scenario.duration;
     world.schedule_first_arrivals();
@@ -297,6 +307,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
             Event::RequestDone { server, worker, generation } => world.on_request_done(now, server, worker, generation),
             Event::TargetCheck { group, verdict, server, generation } => world.on_target_check(now, group, verdict, server, generation),
             Event::AsgInstanceReady { group, member } => world.on_asg_instance_ready(now, group, member),
+            Event::Fault { fault, step, target } => world.on_fault(now, fault, step, target),
         }
         // Requests change no cluster or scheduler state: checking after each would only cost.
         if world.check && !matches!(event, Event::Request { .. } | Event::RequestDone { .. }) {
@@ -304,6 +315,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         }
     }
     world.minute_ended(end);
+    let fault_rows = world.fault_rows(end);
     world.finish();
     let capacity = world.capacity_finish(end);
     let waiting = world.workloads.iter().map(|w| w.waiting.len() as u64).sum();
@@ -320,6 +332,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         scaling_rows: world.scaling_rows,
         service_alarms,
         capacity,
+        fault_rows,
     }
 }
 
@@ -350,6 +363,7 @@ impl World<'_> {
                 self.capacity_scale(now);
             }
         }
+        self.watch_all(now);
     }
 
     /// Model invariants: what every non-STOPPED task holds, plus what remains, is exactly

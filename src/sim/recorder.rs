@@ -41,6 +41,8 @@ pub enum EventKind {
     /// A load-balancer target was registered, changed health, or began draining (`reason` is
     /// the new TargetHealth.State).
     TargetHealth,
+    /// An injected fault fired or took a step (`[[faults]]`).
+    Fault,
 }
 
 /// One recorded event, kept compact (no strings) so recording allocates nothing per event;
@@ -211,6 +213,10 @@ pub struct MinuteRow {
     pub latency_ms_p99: Option<f64>,
     pub healthy_targets: f64,
     pub unhealthy_targets: f64,
+    /// 100 × (requests − 5xx) ÷ requests of the minute (empty without requests): the per-minute
+    /// availability. Outcomes count in the minute they happen, requests in the minute they
+    /// arrive, so a minute can differ slightly from the run's ratio.
+    pub availability_pct: Option<f64>,
     /// The cluster row only: what the run has cost so far (USD; EC2 instances and Fargate
     /// tasks, per-second billing with the one-minute minimum; `capacity::cost`).
     pub cost_usd_cumulative: Option<f64>,
@@ -228,6 +234,10 @@ impl MinuteRow {
         self.latency_ms_p99 = z.latency_ms_p99;
         self.healthy_targets = z.healthy_targets;
         self.unhealthy_targets = z.unhealthy_targets;
+        self.availability_pct = (z.requests > 0).then(|| {
+            let ok = z.requests.saturating_sub(z.elb_5xx + z.target_5xx);
+            (1e6 * ok as f64 / z.requests as f64).round() / 1e4
+        });
     }
 }
 

@@ -60,6 +60,7 @@ impl World<'_> {
             };
             self.queue.schedule(now + after, Event::TargetCheck { group, verdict: result, server, generation });
             self.queue.schedule(now + hc.interval, Event::TargetCheck { group, verdict: SEND, server, generation });
+            self.alb.groups[gi].targets[pos].next_check_at = now + hc.interval;
             return;
         }
         let t = &mut self.alb.groups[gi].targets[pos];

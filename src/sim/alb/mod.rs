@@ -52,6 +52,9 @@ pub struct ServerInfo {
     pub generation: u32,
     /// The task is up and answering (false once torn down, or when its application exited).
     pub alive: bool,
+    /// Its instance is unreachable (a failure, a zone outage): requests time out (504) instead
+    /// of being refused (502).
+    pub unreachable: bool,
     /// Zone index of the task's instance.
     pub zone: u16,
     pub error_fraction: f64,
@@ -101,6 +104,9 @@ pub struct TargetEntry {
     pub swrr_current: f64,
     /// Registered while the group had no healthy target: never enters slow start.
     pub slow_start_exempt: bool,
+    /// When its next health check goes out (to restart the checks on schedule after the
+    /// server's generation moved on).
+    pub next_check_at: SimTime,
 }
 
 /// A target group's live state.
@@ -359,8 +365,10 @@ impl World<'_> {
         alb.metrics.routed(gi, zone, fail_open);
         let info = &alb.info[server as usize];
         if !info.alive {
-            // The target is registered but its task is gone: the connection is refused.
-            alb.metrics.outcome(gi, zone, Outcome::Elb502, None);
+            // The target is registered but its task is gone: the connection is refused (502), or
+            // never answered when its instance is unreachable (504, §9.5).
+            let outcome = if info.unreachable { Outcome::Elb504 } else { Outcome::Elb502 };
+            alb.metrics.outcome(gi, zone, outcome, None);
             return;
         }
         let generation = info.generation;

@@ -45,6 +45,7 @@ impl World<'_> {
                 info.task = task;
                 info.service = service;
                 info.alive = true;
+                info.unreachable = false;
                 info.zone = zone;
                 info.error_fraction = behaviour.error_fraction;
                 info.reserved_cpu_units = reserved_cpu;
@@ -61,6 +62,7 @@ impl World<'_> {
                     service,
                     generation: 0,
                     alive: true,
+                    unreachable: false,
                     zone,
                     error_fraction: behaviour.error_fraction,
                     reserved_cpu_units: reserved_cpu,
@@ -94,6 +96,7 @@ impl World<'_> {
                 slow_start_from: None,
                 swrr_current: 0.0,
                 slow_start_exempt: into_empty_group,
+                next_check_at: now,
             });
             self.alb.refresh_eligible(gi, config);
             self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
@@ -175,6 +178,73 @@ impl World<'_> {
         info.generation = info.generation.wrapping_add(1);
         alb.server_of_task[task as usize] = NO_SERVER;
         alb.free.push(server);
+    }
+
+    /// The task's instance became unreachable: what is in flight never gets an answer (504 at the
+    /// idle timeout; counted now), new requests time out, health checks time out (§9.4, §9.5).
+    pub fn server_unreachable(&mut self, now: SimTime, task: u32) {
+        let server = self.alb.server_of(task);
+        if server == NO_SERVER {
+            return;
+        }
+        let alb = &mut self.alb;
+        alb.metrics.account_usage(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
+        let metrics = &mut alb.metrics;
+        alb.servers[server as usize].abort_all(now, |_, tag| {
+            metrics.outcome((tag >> 16) as usize, (tag & 0xffff) as u16, Outcome::Elb504, None);
+        });
+        let info = &mut alb.info[server as usize];
+        info.alive = false;
+        info.unreachable = true;
+        info.generation = info.generation.wrapping_add(1);
+        // Checks in the event queue carry the old generation: start them again.
+        self.restart_health_checks(now, task);
+    }
+
+    /// The instance is reachable again (the outage is over) and the task still there: it answers
+    /// again, from an empty queue.
+    pub fn server_reachable(&mut self, now: SimTime, task: u32) {
+        let server = self.alb.server_of(task);
+        if server == NO_SERVER || !self.alb.info[server as usize].unreachable {
+            return;
+        }
+        let info = &mut self.alb.info[server as usize];
+        info.alive = true;
+        info.unreachable = false;
+        info.accounted_since = now;
+        self.alb.servers[server as usize].start_at(now);
+        info.generation = info.generation.wrapping_add(1);
+        self.restart_health_checks(now, task);
+    }
+
+    /// The application died under its requests: what is in flight gets a 502 at once.
+    pub fn server_crashed(&mut self, now: SimTime, task: u32) {
+        let server = self.alb.server_of(task);
+        if server == NO_SERVER {
+            return;
+        }
+        let alb = &mut self.alb;
+        alb.metrics.account_usage(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
+        self.cut_requests(now, server);
+        self.restart_health_checks(now, task);
+    }
+
+    /// The server's generation moved on while it stays registered: its health checks go on at
+    /// the times they were due (the old chain carries the old generation and stops).
+    fn restart_health_checks(&mut self, _now: SimTime, task: u32) {
+        let server = self.alb.server_of(task);
+        if server == NO_SERVER {
+            return;
+        }
+        let generation = self.alb.info[server as usize].generation;
+        for gi in 0..self.alb.groups.len() {
+            let Some(t) = self.alb.groups[gi].targets.iter().find(|t| t.server == server) else { continue };
+            if t.state == TargetState::Draining {
+                continue;
+            }
+            let at = t.next_check_at;
+            self.queue.schedule(at, Event::TargetCheck { group: gi as u16, verdict: super::health::SEND, server, generation });
+        }
     }
 
     /// Every request in flight on `server` gets a 502 (the connection is reset).

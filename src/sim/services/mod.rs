@@ -188,6 +188,7 @@ impl World<'_> {
 
     /// A task of the service changed state.
     pub(super) fn on_service_task_changed(&mut self, now: SimTime, service: u16, task: u32) {
+        self.faults_service_changed(now, service);
         let t = &self.tasks[task as usize];
         let (status, deployment, reached_running) = (t.last_status, t.deployment, t.running_at.is_some());
         if status == LastStatus::Running && t.running_at == Some(now) {
@@ -201,8 +202,16 @@ impl World<'_> {
             // A task the scheduler (or a user) stopped before it ran did not fail to start: a
             // rollback or a scale-in stopping PENDING tasks is no reason to back off (§5.5) or to
             // trip the breaker (§7.4).
-            let told_to_stop =
-                matches!(self.tasks[task as usize].stop_code, Some(StopCode::ServiceSchedulerInitiated | StopCode::UserInitiated));
+            // Nor did one whose instance failed or was interrupted under it.
+            let told_to_stop = matches!(
+                self.tasks[task as usize].stop_code,
+                Some(
+                    StopCode::ServiceSchedulerInitiated
+                        | StopCode::UserInitiated
+                        | StopCode::TerminationNotice
+                        | StopCode::SpotInterruption
+                )
+            );
             let reached_running = reached_running || told_to_stop;
             let s = &mut self.services[service as usize];
             s.tasks.retain(|&x| x != task);

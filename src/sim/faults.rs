@@ -1,0 +1,766 @@
+//! Faults in the run (`crate::faults`; spec §8.2, §8.3, §9.4–9.6): carrying them out, and
+//! measuring each occurrence.
+//!
+//! * **Unreachable instances** (`instance_failure`, `zone_outage`): the instance is marked down at
+//!   once. Its tasks' load-balancer targets stop answering: requests in flight and new ones time
+//!   out (504), health checks time out, so the targets go unhealthy after U × interval (+ timeout).
+//!   A task about to start there stays PENDING. After `detection` ECS learns of it: the tasks are
+//!   STOPPED (stop code TerminationNotice) and the instance is INACTIVE (a failure) or
+//!   disconnected (an outage, until it is over). An Auto Scaling group terminates and replaces
+//!   its member `replace_after` the failure, launching only in zones not in an outage.
+//! * **Spot** (§8.2): the notice at `t`; with `draining` the instance goes DRAINING (§8.1 moves
+//!   the service tasks); at `t` + 120 s it is terminated: the tasks still there are killed (stop
+//!   code SpotInterruption; requests in flight get 502) and its group launches a replacement.
+//!   A Fargate Spot task is stopped at the notice and killed at + 120 s if still there.
+//! * **Crashes**: the essential container exits; in-flight requests get 502; ECS stops the task
+//!   (EssentialContainerExited) and the service replaces it.
+//! * **Measures.** Each occurrence opens a *watch* per service it hits: the service's count of
+//!   healthy tasks on reachable instances, its lowest value, and the moment it is back at the
+//!   desired count — once the fault has done its damage (the tasks it hit are gone, the outage or
+//!   disconnection is over, a bad deployment has ended). Requests failed are counted from the
+//!   occurrence's start to its last service's recovery (or the end of the run).
+//!
+//! Random draws: a fault's own stream picks targets for `at` times; a target's lifetime comes
+//! from a stream named after the fault and the target (instance ordinal, group member, or the
+//! n-th task of the service), so the failure times do not depend on anything else in the run.
+
+use super::lifecycle::recorder_source;
+use super::recorder::EventKind;
+use super::{Event, Owner, World};
+use crate::capacity::asg;
+use crate::ecs::instance::{InstanceId, InstanceStatus};
+use crate::ecs::task::{LastStatus, StopCode};
+use crate::engine::{SimTime, StreamRng, Streams};
+use crate::faults::{FaultKind, FaultRow, InstanceTarget, SpotTarget, Timing, SPOT_NOTICE};
+use crate::scenario::Scenario;
+use crate::sim::services::RolloutState;
+use rand::Rng;
+
+/// `Event::Fault` steps.
+pub const FIRE: u8 = 0;
+pub const DETECT: u8 = 1;
+pub const REPLACE: u8 = 2;
+pub const END: u8 = 3;
+pub const SPOT_TERMINATE: u8 = 4;
+pub const FARGATE_KILL: u8 = 5;
+/// A zone outage's group health check (target: the occurrence).
+pub const ZONE_REPLACE: u8 = 6;
+
+/// `target` of an event that picks its own (an `at` time on a group).
+const PICK: u32 = u32::MAX;
+
+#[derive(Debug, Clone)]
+struct Watch {
+    occurrence: u32,
+    service: u16,
+    desired: u32,
+    tasks_lost: u32,
+    lowest: u32,
+    /// Tasks the fault hit that have not reached STOPPED yet.
+    pending: Vec<u32>,
+    recovered: Option<SimTime>,
+}
+
+#[derive(Debug, Clone)]
+struct Occurrence {
+    fault: u16,
+    target: String,
+    start: SimTime,
+    end: Option<SimTime>,
+    /// The fault is still doing damage (an outage or disconnection not over, a bad deployment
+    /// in progress): no recovery before it is over.
+    ongoing: bool,
+    failed_at_start: u64,
+    failed_at_close: Option<u64>,
+    detail: String,
+    /// Instances it took down (unreachable), for its detection and replacement steps.
+    instances: Vec<InstanceId>,
+}
+
+/// The faults' state in the run.
+pub struct FaultState {
+    streams: Streams,
+    /// Per fault: the stream that picks targets.
+    pick: Vec<StreamRng>,
+    /// Per instance (grown as instances register): unreachable, and by which occurrence.
+    down: Vec<u32>,
+    /// Per cluster zone (`scenario.capacity.zones`): in an outage.
+    pub zone_out: Vec<bool>,
+    occurrences: Vec<Occurrence>,
+    watches: Vec<Watch>,
+    open_watches: usize,
+    /// Per service: tasks that reached RUNNING (the index of a task's lifetime stream), and
+    /// Fargate Spot tasks started.
+    running_seen: Vec<u32>,
+    spot_seen: Vec<u32>,
+}
+
+const UP: u32 = u32::MAX;
+
+impl FaultState {
+    pub fn new(scenario: &Scenario, streams: &Streams) -> Self {
+        FaultState {
+            streams: *streams,
+            pick: scenario.faults.iter().map(|f| streams.get(&format!("fault/{}", f.name))).collect(),
+            down: vec![UP; scenario.cluster.instances.len()],
+            zone_out: vec![false; scenario.capacity.zones.len()],
+            occurrences: Vec::new(),
+            watches: Vec::new(),
+            open_watches: 0,
+            running_seen: vec![0; scenario.services.len()],
+            spot_seen: vec![0; scenario.services.len()],
+        }
+    }
+
+    pub fn is_down(&self, instance: InstanceId) -> bool {
+        self.down.get(instance.index()).is_some_and(|&o| o != UP)
+    }
+
+    fn set_down(&mut self, instance: InstanceId, occurrence: u32) {
+        let i = instance.index();
+        if self.down.len() <= i {
+            self.down.resize(i + 1, UP);
+        }
+        self.down[i] = occurrence;
+    }
+
+    fn lifetime_stream(&self, fault: &str, what: &str, n: u32) -> StreamRng {
+        self.streams.get(&format!("fault/{fault}/{what}/{n}"))
+    }
+}
+
+impl World<'_> {
+    /// Schedules what is known at t = 0: `at` times, and lifetimes of the instances already there.
+    pub(super) fn schedule_faults(&mut self) {
+        let scenario = self.scenario;
+        for (f, spec) in scenario.faults.iter().enumerate() {
+            let fault = f as u16;
+            match &spec.kind {
+                FaultKind::InstanceFailure { target, timing, .. } | FaultKind::AgentDisconnect { target, timing, .. } => {
+                    self.schedule_instance_timing(fault, target, timing);
+                }
+                FaultKind::SpotInterruption { target: SpotTarget::Instances(target), timing, .. } => {
+                    self.schedule_instance_timing(fault, target, timing);
+                }
+                FaultKind::SpotInterruption { target: SpotTarget::FargateSpot { .. }, timing: Timing::At(times), .. }
+                | FaultKind::AppCrash { timing: Timing::At(times), .. } => {
+                    for &at in times {
+                        self.queue.schedule(SimTime::ZERO + at, Event::Fault { fault, step: FIRE, target: PICK });
+                    }
+                }
+                FaultKind::ZoneOutage { at, .. } | FaultKind::BadRevision { at, .. } => {
+                    self.queue.schedule(SimTime::ZERO + *at, Event::Fault { fault, step: FIRE, target: PICK });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn schedule_instance_timing(&mut self, fault: u16, target: &InstanceTarget, timing: &Timing) {
+        match (timing, target) {
+            (Timing::At(times), InstanceTarget::Instances(list)) => {
+                for &at in times {
+                    for &i in list {
+                        self.queue.schedule(SimTime::ZERO + at, Event::Fault { fault, step: FIRE, target: i });
+                    }
+                }
+            }
+            (Timing::At(times), _) => {
+                for &at in times {
+                    self.queue.schedule(SimTime::ZERO + at, Event::Fault { fault, step: FIRE, target: PICK });
+                }
+            }
+            (Timing::Lifetime(_), _) => {
+                let ids: Vec<InstanceId> = self.cluster.instances.iter().filter(|i| !i.fargate).map(|i| i.id).collect();
+                for id in ids {
+                    self.instance_lifetime(SimTime::ZERO, fault, id);
+                }
+            }
+        }
+    }
+
+    /// A lifetime fault's draw for one instance, if the fault targets it.
+    fn instance_lifetime(&mut self, now: SimTime, fault: u16, id: InstanceId) {
+        let spec = &self.scenario.faults[fault as usize];
+        let (target, Timing::Lifetime(d)) = (match &spec.kind {
+            FaultKind::InstanceFailure { target, timing, .. } | FaultKind::AgentDisconnect { target, timing, .. } => (target, timing),
+            FaultKind::SpotInterruption { target: SpotTarget::Instances(target), timing, .. } => (target, timing),
+            _ => return,
+        }) else {
+            return;
+        };
+        // The stream is named after what identifies the instance whatever else happens: its
+        // ordinal at t = 0, or its place among its group's launches.
+        let key = match target {
+            InstanceTarget::Instances(list) if list.contains(&id.0) && now == SimTime::ZERO => ("instance", id.0),
+            InstanceTarget::Group(name) if self.cluster.instance(id).attributes.get("ecsim.instance-group") == Some(name) => {
+                ("instance", id.0)
+            }
+            InstanceTarget::AutoScalingGroup(g) => match self.capacity.groups[*g].members.iter().position(|m| m.instance == Some(id)) {
+                Some(m) => ("member", m as u32),
+                None => return,
+            },
+            _ => return,
+        };
+        let mut rng = self.faults.lifetime_stream(&spec.name, key.0, key.1);
+        let after = d.sample(&mut rng);
+        self.queue.schedule(now + after, Event::Fault { fault, step: FIRE, target: id.0 });
+    }
+
+    /// An instance registered during the run (an Auto Scaling group's launch).
+    pub(super) fn faults_instance_registered(&mut self, now: SimTime, id: InstanceId) {
+        let idx = id.index();
+        if self.faults.down.len() <= idx {
+            self.faults.down.resize(idx + 1, UP);
+        }
+        for f in 0..self.scenario.faults.len() {
+            self.instance_lifetime(now, f as u16, id);
+        }
+    }
+
+    /// A service task reached RUNNING: app-crash lifetimes.
+    pub(super) fn faults_task_running(&mut self, now: SimTime, task: u32) {
+        let Owner::Service(s) = self.tasks[task as usize].owner else { return };
+        if self.scenario.faults.is_empty() {
+            return;
+        }
+        let n = self.faults.running_seen[s as usize];
+        self.faults.running_seen[s as usize] += 1;
+        for (f, spec) in self.scenario.faults.iter().enumerate() {
+            if let FaultKind::AppCrash { service, timing: Timing::Lifetime(d) } = &spec.kind {
+                if *service == s as usize {
+                    let mut rng = self.faults.lifetime_stream(&spec.name, "task", n);
+                    let at = now + d.sample(&mut rng);
+                    self.queue.schedule(at, Event::Fault { fault: f as u16, step: FIRE, target: task });
+                }
+            }
+        }
+    }
+
+    /// A Fargate Spot task was started: interruption lifetimes.
+    pub(super) fn faults_fargate_spot_started(&mut self, now: SimTime, task: u32, service: u16) {
+        if self.scenario.faults.is_empty() {
+            return;
+        }
+        let n = self.faults.spot_seen[service as usize];
+        self.faults.spot_seen[service as usize] += 1;
+        for (f, spec) in self.scenario.faults.iter().enumerate() {
+            if let FaultKind::SpotInterruption { target: SpotTarget::FargateSpot { service: only }, timing: Timing::Lifetime(d), .. } =
+                &spec.kind
+            {
+                if only.is_none_or(|o| o == service as usize) {
+                    let mut rng = self.faults.lifetime_stream(&spec.name, &format!("fargate-spot/{service}"), n);
+                    let at = now + d.sample(&mut rng);
+                    self.queue.schedule(at, Event::Fault { fault: f as u16, step: FIRE, target: task });
+                }
+            }
+        }
+    }
+
+    /// Whether a zone (by name) may take new capacity.
+    pub(super) fn zone_available(&self, zone: &str) -> bool {
+        self.scenario.capacity.zones.iter().position(|z| z == zone).is_none_or(|z| !self.faults.zone_out[z])
+    }
+
+    /// Zone-count vector for a launch with zones in an outage made unattractive.
+    pub(super) fn launch_zone(&self, counts: &[u32], zones: &[String]) -> Option<usize> {
+        let masked: Vec<u32> = counts.iter().zip(zones).map(|(&c, z)| if self.zone_available(z) { c } else { u32::MAX }).collect();
+        let z = asg::zone_for_launch(&masked)?;
+        (masked[z] != u32::MAX || counts.is_empty()).then_some(z)
+    }
+
+    pub(super) fn on_fault(&mut self, now: SimTime, fault: u16, step: u8, target: u32) {
+        let spec = &self.scenario.faults[fault as usize];
+        match (&spec.kind, step) {
+            (FaultKind::InstanceFailure { target: t, .. }, FIRE) => {
+                if let Some(id) = self.resolve_instance(fault, t, target) {
+                    self.instance_down(now, fault, id);
+                }
+            }
+            (FaultKind::InstanceFailure { .. }, DETECT) => {
+                let id = InstanceId(target);
+                if self.cluster.instance(id).status != InstanceStatus::Inactive {
+                    let name = self.cluster.instance(id).ec2_instance_id.clone();
+                    self.fault_event(now, Some(id), &format!("ECS sees that {name} is gone: its tasks are STOPPED"));
+                    self.kill_tasks_on(now, id, StopCode::TerminationNotice);
+                    // A group member stays in its group until the group's health check; its
+                    // instance is gone for ECS already.
+                    self.set_instance_status(now, id, InstanceStatus::Inactive);
+                }
+                self.watch_all(now);
+            }
+            (FaultKind::InstanceFailure { .. }, REPLACE) => {
+                self.replace_in_group(now, InstanceId(target));
+            }
+            (FaultKind::AgentDisconnect { target: t, duration, .. }, FIRE) => {
+                let Some(id) = self.resolve_instance(fault, t, target) else { return };
+                if !self.cluster.instance(id).agent_connected {
+                    return;
+                }
+                let name = self.cluster.instance(id).ec2_instance_id.clone();
+                let o = self.open_occurrence(now, fault, name.clone(), format!("agent of {name} disconnected for {duration}"), false);
+                self.watch_services_on(now, o, id);
+                self.cluster.instance_mut(id).agent_connected = false;
+                self.instance_changed(id);
+                self.fault_event(now, Some(id), &format!("the ECS agent of {name} disconnected"));
+                self.queue.schedule(now + *duration, Event::Fault { fault, step: END, target: o });
+            }
+            (FaultKind::AgentDisconnect { .. }, END) => {
+                let o = target as usize;
+                if let Some(&id) = self.faults.occurrences[o].instances.first() {
+                    self.reconnect(now, id);
+                }
+                self.faults.occurrences[o].end = Some(now);
+                self.faults.occurrences[o].ongoing = false;
+                self.watch_all(now);
+            }
+            (FaultKind::ZoneOutage { zone, duration, detection, replace_after, .. }, FIRE) => {
+                let z = self.scenario.capacity.zones.iter().position(|x| x == zone).unwrap_or(0);
+                self.faults.zone_out[z] = true;
+                let victims: Vec<InstanceId> = self
+                    .cluster
+                    .instances
+                    .iter()
+                    .filter(|i| i.availability_zone == *zone && matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining))
+                    .map(|i| i.id)
+                    .filter(|&id| !self.faults.is_down(id))
+                    .collect();
+                let detail = format!("{zone} down for {duration}: {} instances unreachable", victims.len());
+                let o = self.open_occurrence(now, fault, zone.clone(), detail, false);
+                self.fault_event(now, None, &format!("availability zone {zone} is out for {duration}"));
+                for &id in &victims {
+                    self.take_down(now, o, id);
+                }
+                self.watch_all(now);
+                self.queue.schedule(now + *detection, Event::Fault { fault, step: DETECT, target: o });
+                self.queue.schedule(now + *replace_after, Event::Fault { fault, step: ZONE_REPLACE, target: o });
+                self.queue.schedule(now + *duration, Event::Fault { fault, step: END, target: o });
+            }
+            (FaultKind::ZoneOutage { .. }, DETECT) => {
+                let o = target as usize;
+                let ids = self.faults.occurrences[o].instances.clone();
+                for id in ids {
+                    if self.faults.down.get(id.index()) == Some(&(o as u32)) {
+                        self.kill_tasks_on(now, id, StopCode::TerminationNotice);
+                        if self.cluster.instance(id).fargate {
+                            continue; // retired with its task
+                        }
+                        self.cluster.instance_mut(id).agent_connected = false;
+                        self.instance_changed(id);
+                    }
+                }
+                self.evaluate_all(now);
+                self.watch_all(now);
+            }
+            (FaultKind::ZoneOutage { .. }, ZONE_REPLACE) => {
+                let o = target as usize;
+                if self.faults.occurrences[o].end.is_none() {
+                    let ids = self.faults.occurrences[o].instances.clone();
+                    for id in ids {
+                        if self.faults.down.get(id.index()) == Some(&(o as u32)) {
+                            self.replace_in_group(now, id);
+                        }
+                    }
+                }
+            }
+            (FaultKind::ZoneOutage { zone, .. }, END) => {
+                let o = target as usize;
+                let z = self.scenario.capacity.zones.iter().position(|x| x == zone).unwrap_or(0);
+                self.faults.zone_out[z] = false;
+                self.fault_event(now, None, &format!("availability zone {zone} is back"));
+                let ids = self.faults.occurrences[o].instances.clone();
+                for id in ids {
+                    if self.faults.down.get(id.index()) == Some(&(o as u32)) {
+                        self.faults.down[id.index()] = UP;
+                        let on_it: Vec<u32> = self.live_tasks_on(id);
+                        for t in on_it {
+                            self.server_reachable(now, t);
+                        }
+                        if !self.cluster.instance(id).fargate && self.cluster.instance(id).status != InstanceStatus::Inactive {
+                            self.reconnect(now, id);
+                        }
+                    }
+                }
+                self.faults.occurrences[o].end = Some(now);
+                self.faults.occurrences[o].ongoing = false;
+                self.evaluate_all(now);
+                self.retry_waiting(now);
+                self.watch_all(now);
+            }
+            (FaultKind::SpotInterruption { target: SpotTarget::Instances(t), draining, .. }, FIRE) => {
+                let Some(id) = self.resolve_instance(fault, t, target) else { return };
+                let name = self.cluster.instance(id).ec2_instance_id.clone();
+                let how = if *draining { "draining (ECS_ENABLE_SPOT_INSTANCE_DRAINING)" } else { "no spot draining" };
+                let o = self.open_occurrence(now, fault, name.clone(), format!("spot interruption notice for {name}; {how}"), true);
+                self.faults.occurrences[o as usize].instances.push(id);
+                self.watch_services_on(now, o, id);
+                self.fault_event(now, Some(id), &format!("EC2 Spot interruption notice for {name}: terminated in 120 s"));
+                if *draining && self.cluster.instance(id).status == InstanceStatus::Active {
+                    self.set_instance_status(now, id, InstanceStatus::Draining);
+                }
+                self.queue.schedule(now + SPOT_NOTICE, Event::Fault { fault, step: SPOT_TERMINATE, target: o });
+            }
+            (FaultKind::SpotInterruption { .. }, SPOT_TERMINATE) => {
+                let o = target as usize;
+                if let Some(&id) = self.faults.occurrences[o].instances.first() {
+                    if self.cluster.instance(id).status != InstanceStatus::Inactive {
+                        let name = self.cluster.instance(id).ec2_instance_id.clone();
+                        self.fault_event(now, Some(id), &format!("{name} terminated by EC2 (Spot interruption)"));
+                        for t in self.live_tasks_on(id) {
+                            self.tasks[t as usize].stop_code.get_or_insert(StopCode::SpotInterruption);
+                        }
+                        match self.group_member_of(id) {
+                            Some((g, m)) => {
+                                self.terminate_member(now, g, m);
+                                self.reconcile_group(now, g);
+                            }
+                            None => self.terminate_instance(now, id),
+                        }
+                    }
+                }
+                self.faults.occurrences[o].end = Some(now);
+                self.faults.occurrences[o].ongoing = false;
+                self.watch_all(now);
+            }
+            (FaultKind::SpotInterruption { target: SpotTarget::FargateSpot { service }, .. }, FIRE) => {
+                let task = if target == PICK { self.pick_fargate_spot_task(fault, *service) } else { Some(target) };
+                let Some(task) = task else { return };
+                let t = &self.tasks[task as usize];
+                if !t.desired_running || t.last_status == LastStatus::Stopped {
+                    return;
+                }
+                let Owner::Service(s) = t.owner else { return };
+                let label = format!("t-{task:06}");
+                let o = self.open_occurrence(now, fault, label.clone(), format!("Fargate Spot interruption of {label}"), false);
+                self.open_watch(now, o, s, vec![task]);
+                self.record(now, EventKind::Fault, task, "SpotInterruption", "Your Spot Task was interrupted.");
+                self.stop_task(now, task, StopCode::SpotInterruption);
+                self.queue.schedule(now + SPOT_NOTICE, Event::Fault { fault, step: FARGATE_KILL, target: task });
+                self.watch_all(now);
+            }
+            (FaultKind::SpotInterruption { .. }, FARGATE_KILL) => {
+                if self.tasks[target as usize].last_status != LastStatus::Stopped {
+                    self.tasks[target as usize].exited = true;
+                    self.kill_task(now, target);
+                }
+                self.watch_all(now);
+            }
+            (FaultKind::AppCrash { service, .. }, FIRE) => {
+                let task = if target == PICK { self.pick_running_task(fault, *service) } else { Some(target) };
+                let Some(task) = task else { return };
+                let t = &self.tasks[task as usize];
+                if !t.desired_running || t.last_status != LastStatus::Running {
+                    return;
+                }
+                let label = format!("t-{task:06}");
+                let o = self.open_occurrence(now, fault, label.clone(), format!("essential container of {label} exited"), false);
+                self.open_watch(now, o, *service as u16, vec![task]);
+                self.record(now, EventKind::Fault, task, "EssentialContainerExited", "application crash (injected)");
+                self.server_crashed(now, task);
+                self.tasks[task as usize].exited = true;
+                self.stop_task(now, task, StopCode::EssentialContainerExited);
+                self.watch_all(now);
+            }
+            (FaultKind::BadRevision { service, task_definition, failure, .. }, FIRE) => {
+                let td = &self.scenario.task_definitions[*task_definition];
+                let label = format!("{}:{}", td.family, td.revision);
+                let detail = format!("UpdateService {} to {label}, which fails ({failure:?})", self.services[*service].name);
+                let o = self.open_occurrence(now, fault, label, detail, true);
+                self.open_watch(now, o, *service as u16, Vec::new());
+            }
+            _ => {}
+        }
+    }
+
+    fn fault_event(&mut self, now: SimTime, instance: Option<InstanceId>, detail: &str) {
+        self.recorder.event(now, EventKind::Fault, None, recorder_source::action(), instance, "", detail);
+    }
+
+    /// The instance a fault hits: the one named, or one drawn among the live ones of its group.
+    fn resolve_instance(&mut self, fault: u16, target: &InstanceTarget, given: u32) -> Option<InstanceId> {
+        let alive = |w: &World, id: InstanceId| {
+            let i = w.cluster.instance(id);
+            matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining) && !i.fargate && !w.faults.is_down(id)
+        };
+        if given != PICK {
+            let id = InstanceId(given);
+            return alive(self, id).then_some(id);
+        }
+        let candidates: Vec<InstanceId> = match target {
+            InstanceTarget::Instances(list) => list.iter().map(|&i| InstanceId(i)).collect(),
+            InstanceTarget::Group(name) => {
+                self.cluster.instances.iter().filter(|i| i.attributes.get("ecsim.instance-group") == Some(name)).map(|i| i.id).collect()
+            }
+            InstanceTarget::AutoScalingGroup(g) => self.capacity.groups[*g].members.iter().filter_map(|m| m.instance).collect(),
+        };
+        let live: Vec<InstanceId> = candidates.into_iter().filter(|&id| alive(self, id)).collect();
+        if live.is_empty() {
+            return None;
+        }
+        let k = self.faults.pick[fault as usize].gen_range(0..live.len());
+        Some(live[k])
+    }
+
+    fn pick_running_task(&mut self, fault: u16, service: usize) -> Option<u32> {
+        let running: Vec<u32> = self.services[service]
+            .tasks
+            .iter()
+            .copied()
+            .filter(|&t| self.tasks[t as usize].last_status == LastStatus::Running && self.tasks[t as usize].desired_running)
+            .collect();
+        if running.is_empty() {
+            return None;
+        }
+        let k = self.faults.pick[fault as usize].gen_range(0..running.len());
+        Some(running[k])
+    }
+
+    fn pick_fargate_spot_task(&mut self, fault: u16, service: Option<usize>) -> Option<u32> {
+        let mut tasks: Vec<u32> = Vec::new();
+        for (s, st) in self.services.iter().enumerate() {
+            if service.is_some_and(|x| x != s) {
+                continue;
+            }
+            for &t in &st.tasks {
+                let task = &self.tasks[t as usize];
+                let inst = self.cluster.instance(task.instance);
+                if task.desired_running && inst.fargate && inst.attributes.get("ecs.capacity-provider").is_some_and(|p| p == "FARGATE_SPOT")
+                {
+                    tasks.push(t);
+                }
+            }
+        }
+        if tasks.is_empty() {
+            return None;
+        }
+        let k = self.faults.pick[fault as usize].gen_range(0..tasks.len());
+        Some(tasks[k])
+    }
+
+    /// An `instance_failure`: down now, ECS learns after `detection`, the group replaces it
+    /// after `replace_after`.
+    fn instance_down(&mut self, now: SimTime, fault: u16, id: InstanceId) {
+        let FaultKind::InstanceFailure { detection, replace_after, .. } = self.scenario.faults[fault as usize].kind else { return };
+        let inst = self.cluster.instance(id);
+        let name = inst.ec2_instance_id.clone();
+        let detail = format!("{name} in {} failed; ECS detects it after {detection}", inst.availability_zone);
+        let o = self.open_occurrence(now, fault, name.clone(), detail, false);
+        self.fault_event(now, Some(id), &format!("{name} failed: unreachable"));
+        self.take_down(now, o, id);
+        self.watch_all(now);
+        self.queue.schedule(now + detection, Event::Fault { fault, step: DETECT, target: id.0 });
+        if self.group_member_of(id).is_some() {
+            self.queue.schedule(now + replace_after, Event::Fault { fault, step: REPLACE, target: id.0 });
+        }
+    }
+
+    /// Marks an instance unreachable for occurrence `o`: its tasks stop answering.
+    fn take_down(&mut self, now: SimTime, o: u32, id: InstanceId) {
+        self.faults.set_down(id, o);
+        self.faults.occurrences[o as usize].instances.push(id);
+        self.watch_services_on(now, o, id);
+        for t in self.live_tasks_on(id) {
+            self.server_unreachable(now, t);
+        }
+    }
+
+    fn live_tasks_on(&self, id: InstanceId) -> Vec<u32> {
+        (0..self.tasks.len() as u32)
+            .filter(|&t| self.tasks[t as usize].instance == id && self.tasks[t as usize].last_status != LastStatus::Stopped)
+            .collect()
+    }
+
+    fn kill_tasks_on(&mut self, now: SimTime, id: InstanceId, code: StopCode) {
+        for t in self.live_tasks_on(id) {
+            self.tasks[t as usize].stop_code.get_or_insert(code);
+            self.tasks[t as usize].exited = true;
+            self.kill_task(now, t);
+        }
+    }
+
+    fn reconnect(&mut self, now: SimTime, id: InstanceId) {
+        if self.cluster.instance(id).status == InstanceStatus::Inactive || self.faults.is_down(id) {
+            return;
+        }
+        self.cluster.instance_mut(id).agent_connected = true;
+        self.instance_changed(id);
+        let name = self.cluster.instance(id).ec2_instance_id.clone();
+        self.fault_event(now, Some(id), &format!("the ECS agent of {name} reconnected"));
+        self.evaluate_all(now);
+        self.retry_waiting(now);
+    }
+
+    fn group_member_of(&self, id: InstanceId) -> Option<(usize, usize)> {
+        self.capacity.groups.iter().enumerate().find_map(|(g, gs)| gs.members.iter().position(|m| m.instance == Some(id)).map(|m| (g, m)))
+    }
+
+    /// The group's health check found the member impaired: it terminates it and launches a
+    /// replacement (in a zone that is not out).
+    fn replace_in_group(&mut self, now: SimTime, id: InstanceId) {
+        let Some((g, m)) = self.group_member_of(id) else { return };
+        let name = self.cluster.instance(id).ec2_instance_id.clone();
+        let group = self.scenario.capacity.groups[g].config.name.clone();
+        self.fault_event(now, Some(id), &format!("Auto Scaling group {group}: {name} failed its EC2 health check; replacing it"));
+        if self.cluster.instance(id).status != InstanceStatus::Inactive {
+            self.kill_tasks_on(now, id, StopCode::TerminationNotice);
+        }
+        self.terminate_member(now, g, m);
+        self.reconcile_group(now, g);
+    }
+
+    fn failed_requests(&self) -> u64 {
+        self.alb.metrics.requests_total - self.alb.metrics.successful
+    }
+
+    fn open_occurrence(&mut self, now: SimTime, fault: u16, target: String, detail: String, ongoing: bool) -> u32 {
+        let failed = self.failed_requests();
+        self.faults.occurrences.push(Occurrence {
+            fault,
+            target,
+            start: now,
+            end: None,
+            ongoing,
+            failed_at_start: failed,
+            failed_at_close: None,
+            detail,
+            instances: Vec::new(),
+        });
+        (self.faults.occurrences.len() - 1) as u32
+    }
+
+    /// Opens a watch for every service with tasks on `id` (one watch per service and occurrence).
+    fn watch_services_on(&mut self, now: SimTime, o: u32, id: InstanceId) {
+        let mut by_service: Vec<(u16, Vec<u32>)> = Vec::new();
+        for t in self.live_tasks_on(id) {
+            if let Owner::Service(s) = self.tasks[t as usize].owner {
+                match by_service.iter_mut().find(|(x, _)| *x == s) {
+                    Some((_, v)) => v.push(t),
+                    None => by_service.push((s, vec![t])),
+                }
+            }
+        }
+        for (s, tasks) in by_service {
+            match self.faults.watches.iter_mut().find(|w| w.occurrence == o && w.service == s) {
+                Some(w) => {
+                    w.tasks_lost += tasks.len() as u32;
+                    w.pending.extend(tasks);
+                }
+                None => self.open_watch(now, o, s, tasks),
+            }
+        }
+    }
+
+    fn open_watch(&mut self, _now: SimTime, o: u32, service: u16, tasks: Vec<u32>) {
+        let desired = self.services[service as usize].desired;
+        let healthy = self.healthy_reachable(service);
+        self.faults.watches.push(Watch {
+            occurrence: o,
+            service,
+            desired,
+            tasks_lost: tasks.len() as u32,
+            lowest: healthy,
+            pending: tasks,
+            recovered: None,
+        });
+        self.faults.open_watches += 1;
+    }
+
+    /// Healthy tasks of the service on instances that are reachable.
+    fn healthy_reachable(&self, service: u16) -> u32 {
+        self.services[service as usize]
+            .tasks
+            .iter()
+            .filter(|&&t| {
+                let task = &self.tasks[t as usize];
+                task.healthy && task.desired_running && !self.faults.is_down(task.instance)
+            })
+            .count() as u32
+    }
+
+    /// Something changed for `service`: updates its open watches.
+    pub(super) fn faults_service_changed(&mut self, now: SimTime, service: u16) {
+        if self.faults.open_watches == 0 {
+            return;
+        }
+        self.update_watches(now, Some(service));
+    }
+
+    pub(super) fn watch_all(&mut self, now: SimTime) {
+        if self.faults.open_watches > 0 {
+            self.update_watches(now, None);
+        }
+    }
+
+    fn update_watches(&mut self, now: SimTime, only: Option<u16>) {
+        for w in 0..self.faults.watches.len() {
+            let watch = &self.faults.watches[w];
+            if watch.recovered.is_some() || only.is_some_and(|s| s != watch.service) {
+                continue;
+            }
+            let service = watch.service;
+            let healthy = self.healthy_reachable(service);
+            let desired = self.services[service as usize].desired;
+            let o = watch.occurrence as usize;
+            let ongoing = self.faults.occurrences[o].ongoing || self.bad_deployment_in_progress(o, service);
+            let tasks = &self.tasks;
+            let watch = &mut self.faults.watches[w];
+            watch.lowest = watch.lowest.min(healthy);
+            watch.pending.retain(|&t| tasks[t as usize].last_status != LastStatus::Stopped);
+            if !ongoing && watch.pending.is_empty() && healthy >= desired {
+                watch.recovered = Some(now);
+                self.faults.open_watches -= 1;
+                let occ = watch.occurrence;
+                if self.faults.watches.iter().filter(|x| x.occurrence == occ).all(|x| x.recovered.is_some()) {
+                    let failed = self.failed_requests();
+                    self.faults.occurrences[o].failed_at_close = Some(failed);
+                }
+            }
+        }
+    }
+
+    /// A bad revision's occurrence stays open while a deployment to it is in progress.
+    fn bad_deployment_in_progress(&self, o: usize, service: u16) -> bool {
+        let occ = &self.faults.occurrences[o];
+        let FaultKind::BadRevision { task_definition, .. } = self.scenario.faults[occ.fault as usize].kind else { return false };
+        let s = &self.services[service as usize];
+        let deployed = s.deployments.iter().any(|d| d.task_definition == task_definition);
+        // Not created yet (the update comes at the same instant), or it (or its rollback) still
+        // rolling.
+        !deployed || s.deployments.iter().any(|d| d.rollout == RolloutState::InProgress)
+    }
+
+    /// faults.csv, at the end of the run.
+    pub(super) fn fault_rows(&mut self, end: SimTime) -> Vec<FaultRow> {
+        self.update_watches(end, None);
+        let failed_end = self.failed_requests();
+        let mut rows = Vec::new();
+        for (o, occ) in self.faults.occurrences.iter().enumerate() {
+            let spec = &self.scenario.faults[occ.fault as usize];
+            let requests_failed = occ.failed_at_close.unwrap_or(failed_end) - occ.failed_at_start;
+            let base = |service: String, desired, tasks_lost, lowest_healthy, recovered: Option<SimTime>| FaultRow {
+                occurrence: o as u32,
+                fault: spec.name.clone(),
+                kind: spec.kind.as_str(),
+                target: occ.target.clone(),
+                start_s: occ.start.as_secs_f64(),
+                end_s: occ.end.unwrap_or(occ.start).as_secs_f64(),
+                service,
+                desired,
+                tasks_lost,
+                lowest_healthy,
+                recovered_s: recovered.map(SimTime::as_secs_f64),
+                time_to_recover_s: recovered.map(|r| r.since(occ.start).as_secs_f64()),
+                requests_failed,
+                detail: occ.detail.clone(),
+            };
+            let watches: Vec<&Watch> = self.faults.watches.iter().filter(|w| w.occurrence == o as u32).collect();
+            if watches.is_empty() {
+                rows.push(base(String::new(), 0, 0, 0, None));
+            }
+            for w in watches {
+                rows.push(base(self.services[w.service as usize].name.clone(), w.desired, w.tasks_lost, w.lowest, w.recovered));
+            }
+        }
+        rows
+    }
+}
