@@ -261,7 +261,7 @@ fn label_key(path: &str) -> &str {
 fn slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
-        let c = if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' };
+        let c = if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' };
         if !(c == '-' && out.ends_with('-')) {
             out.push(c);
         }
