@@ -70,9 +70,10 @@ fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
 
 #[test]
 fn the_grid_is_the_product_of_the_axes_last_fastest_zips_move_together() {
-    // 2 templates × range 2..=6 step 2 (3 values) × a zip of two paths with 2 values each
+    // 2 templates × range 4..=8 step 2 (3 values) × a zip of two paths with 2 values each
     // (one dimension) = 2 × 3 × 2 = 12 cells. Cell 7 = digits (1, 0, 1) in radix (2, 3, 2):
-    // 7 = 1·6 + 0·2 + 1 → BinPack, count 2, the zip's second pair (150 %, 60 s).
+    // 7 = 1·6 + 0·2 + 1 → BinPack, count 4, the zip's second pair (150 %, 60 s). (base-web
+    // terminates instance 3, so fewer than 4 instances would be an error.)
     let text = r#"
         [sweep]
         base = "base-web.toml"
@@ -81,7 +82,7 @@ fn the_grid_is_the_product_of_the_axes_last_fastest_zips_move_together() {
         values = ["AZ Balanced Spread", "BinPack"]
         [[axes]]
         path = "cluster.instances.0.count"
-        range = { from = 2, to = 6, step = 2 }
+        range = { from = 4, to = 8, step = 2 }
         [[axes]]
         zip = [ { path = "services.web.deployment.maximum_percent", values = [200, 150] },
                 { path = "target_groups.web.deregistration_delay", values = ["30s", "60s"] } ]
@@ -90,9 +91,9 @@ fn the_grid_is_the_product_of_the_axes_last_fastest_zips_move_together() {
     assert_eq!(file.replications, 1);
     let grid = cells(&file.dims);
     assert_eq!(grid.len(), 12);
-    assert_eq!(grid[0].id, "c00_template=AZ-Balanced-Spread_count=2_maximum_percent=200_deregistration_delay=30s");
-    assert_eq!(grid[7].id, "c07_template=BinPack_count=2_maximum_percent=150_deregistration_delay=60s");
-    assert_eq!(grid[11].id, "c11_template=BinPack_count=6_maximum_percent=150_deregistration_delay=60s");
+    assert_eq!(grid[0].id, "c00_template=AZ-Balanced-Spread_count=4_maximum_percent=200_deregistration_delay=30s");
+    assert_eq!(grid[7].id, "c07_template=BinPack_count=4_maximum_percent=150_deregistration_delay=60s");
+    assert_eq!(grid[11].id, "c11_template=BinPack_count=8_maximum_percent=150_deregistration_delay=60s");
     // And every cell is a valid scenario: the optional `deployment` table is created.
     let prepared = ecsim::sweep::prepare(file).unwrap();
     assert_eq!(prepared.scenarios.len(), 12);
