@@ -170,7 +170,11 @@ fn three_shards_merged_equal_the_unsharded_sweep() {
     // A shard of another sweep (another master seed): an error naming it, nothing written.
     let other_file = tmp.path().join("other.toml");
     let text = std::fs::read_to_string(repo(SMOKE)).unwrap().replace("seed = 7", "seed = 8");
-    std::fs::write(&other_file, text.replace("base = \"base-web.toml\"", &format!("base = {:?}", s(&repo("scenarios/sweeps/base-web.toml"))))).unwrap();
+    std::fs::write(
+        &other_file,
+        text.replace("base = \"base-web.toml\"", &format!("base = {:?}", s(&repo("scenarios/sweeps/base-web.toml")))),
+    )
+    .unwrap();
     let foreign = tmp.path().join("foreign1");
     ok(ecsim(&["sweep", s(&other_file), "--shard", "1/3", "--out", s(&foreign)]));
     let err = fails(ecsim(&["merge", s(&shard(0)), s(&foreign), s(&shard(2)), "--out", s(&partial)]));
@@ -248,7 +252,12 @@ fn bad_sweeps_are_located_errors_and_write_nothing() {
 
     // services has one element, `web`.
     let err = run("[[axes]]\npath = \"services.api.template\"\nvalues = [\"BinPack\"]\n");
-    assert!(err.contains("bad.toml:7:8: error: axis path services.api.template names no scenario key: no element named 'api' in services (known: web)"), "{err}");
+    assert!(
+        err.contains(
+            "bad.toml:7:8: error: axis path services.api.template names no scenario key: no element named 'api' in services (known: web)"
+        ),
+        "{err}"
+    );
     // A count must be a whole number: the loader's message, at the value.
     let err = run("[[axes]]\npath = \"cluster.instances.0.count\"\nvalues = [2, \"many\"]\n");
     assert!(err.contains("bad.toml:8:14: error: axis `cluster.instances.0.count` value `many`: "), "{err}");

@@ -96,12 +96,20 @@ pub fn stats(values: &[f64]) -> Option<CellStats> {
 pub fn fmt6(x: f64) -> String {
     let s = format!("{:.6}", round6(x));
     let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
-    if s == "-0" { "0".into() } else { s }
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
 }
 
 fn round6(x: f64) -> f64 {
     let r = (x * 1e6).round() / 1e6;
-    if r == 0.0 { 0.0 } else { r }
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
 }
 
 /// A run's figure in runs.csv: Rust's shortest round-trip form (`3`, `99.91`), never an
@@ -156,7 +164,11 @@ pub fn assemble(manifest: &Manifest, records: &[RunRecord]) -> Result<Assembled>
                         close.map_or(format!("`{u}`"), |c| format!("`{u}` (did you mean `{c}`?)"))
                     })
                     .collect();
-                bail!("unknown figure(s) in `figures`: {}; the runs have: {}", hints.join(", "), present.iter().copied().collect::<Vec<_>>().join(", "));
+                bail!(
+                    "unknown figure(s) in `figures`: {}; the runs have: {}",
+                    hints.join(", "),
+                    present.iter().copied().collect::<Vec<_>>().join(", ")
+                );
             }
             wanted.iter().map(String::as_str).collect()
         }

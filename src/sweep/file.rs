@@ -203,7 +203,8 @@ fn single(file: &SweepFile, axis: &Spanned<RawAxis>) -> Result<Axis, Diagnostic>
             values.get_ref().iter().map(|v| (v.get_ref().clone(), v.span())).unzip()
         }
         (None, Some(range)) => {
-            let values = range_values(range.get_ref()).map_err(|m| file.error(Some(&range.span()), format!("axis `{}`: {m}", path.get_ref())))?;
+            let values =
+                range_values(range.get_ref()).map_err(|m| file.error(Some(&range.span()), format!("axis `{}`: {m}", path.get_ref())))?;
             let spans = vec![range.span(); values.len()];
             (values, spans)
         }
@@ -277,7 +278,11 @@ pub fn cells(dims: &[Dimension]) -> Vec<Cell> {
         .map(|a| {
             let key = label_key(&a.path);
             let clash = axes.iter().filter(|b| label_key(&b.path) == key).count() > 1;
-            if clash { a.path.clone() } else { key.to_string() }
+            if clash {
+                a.path.clone()
+            } else {
+                key.to_string()
+            }
         })
         .collect();
     let total: usize = dims.iter().map(Dimension::len).product();
@@ -291,8 +296,11 @@ pub fn cells(dims: &[Dimension]) -> Vec<Cell> {
                 picks[d] = rest % dim.len();
                 rest /= dim.len();
             }
-            let values: Vec<(String, Value)> =
-                dims.iter().zip(&picks).flat_map(|(dim, &i)| dim.members.iter().map(move |a| (a.path.clone(), a.values[i].clone()))).collect();
+            let values: Vec<(String, Value)> = dims
+                .iter()
+                .zip(&picks)
+                .flat_map(|(dim, &i)| dim.members.iter().map(move |a| (a.path.clone(), a.values[i].clone())))
+                .collect();
             let mut id = format!("c{index:0width$}");
             for ((_, v), key) in values.iter().zip(&keys) {
                 id.push_str(&format!("_{}={}", slug(key), slug(&display_value(v))));

@@ -101,7 +101,9 @@ pub fn shard_from_env(get: &dyn Fn(&str) -> Option<String>, shards: Option<u32>)
     }
     if let Some(index) = num("JOB_COMPLETION_INDEX")? {
         let Some(count) = shards.map(i64::from).or(num(SHARDS_ENV)?) else {
-            bail!("JOB_COMPLETION_INDEX is set but the shard count is unknown: pass --shards N or set {SHARDS_ENV} to the Job's completions");
+            bail!(
+                "JOB_COMPLETION_INDEX is set but the shard count is unknown: pass --shards N or set {SHARDS_ENV} to the Job's completions"
+            );
         };
         return make(index, count, "JOB_COMPLETION_INDEX");
     }
@@ -359,7 +361,8 @@ fn run_one(p: &Prepared, m: &Manifest, ci: usize, rep: u32) -> RunRecord {
 /// Reads runs `ks` of `m` from `dir`; a missing or foreign one is an error naming `what`.
 pub fn read_all(m: &Manifest, dir: &Path, ks: impl Iterator<Item = usize>, what: &str) -> Result<Vec<RunRecord>> {
     ks.map(|k| {
-        read_run(m, dir, k).with_context(|| format!("{what} is incomplete: {} is missing or not a run of this sweep", m.run_file(dir, k).display()))
+        read_run(m, dir, k)
+            .with_context(|| format!("{what} is incomplete: {} is missing or not a run of this sweep", m.run_file(dir, k).display()))
     })
     .collect()
 }
@@ -400,9 +403,8 @@ mod tests {
 
     #[test]
     fn shards_from_the_environment() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
-        };
+        let env =
+            |pairs: &'static [(&'static str, &'static str)]| move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
         // Slurm --array=1-4: ids 1..4, min 1, count 4 → task 3 is shard 2/4.
         let slurm = env(&[("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "4")]);
         assert_eq!(shard_from_env(&slurm, None).unwrap(), Some(Shard { index: 2, count: 4 }));
