@@ -15,4 +15,5 @@ pub mod faults;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod workload;
