@@ -20,7 +20,9 @@
 # scripts/test.sh builds before it runs this). --slurm-only stops after step 3.
 # Works in a container without systemd, with no tty (CI=true). ECSIM_SLURM_KEEP=1 keeps
 # the temporary directory (configs, daemon logs, job logs, sweep outputs) for a look.
-set -euo pipefail
+set -Eeuo pipefail
+# Say which command failed: `set -e` alone would end the script without a word.
+trap 'echo "slurm-test.sh: line $LINENO: failed: $BASH_COMMAND" >&2' ERR
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -44,12 +46,16 @@ daemon_timeout=60  # seconds a daemon may take to answer
 
 started=$SECONDS
 step_started=
+step_name=
+timings=() # "seconds  step" of each finished step, for the summary
 log() { printf '[slurm-test %3d s] %s\n' "$((SECONDS - started))" "$*"; }
 step() {
     if [[ -n "$step_started" ]]; then
         log "-- took $((SECONDS - step_started)) s"
+        timings+=("$(printf '%4d s  %s' "$((SECONDS - step_started))" "$step_name")")
     fi
     step_started=$SECONDS
+    step_name=$*
     printf '\n[slurm-test %3d s] == %s\n' "$((SECONDS - started))" "$*"
 }
 fail() {
@@ -82,7 +88,7 @@ restore_files=()   # config files written over: put back from $tmp/backup, or re
 cleanup() {
     local rc=$?
     set +e
-    trap - EXIT INT TERM
+    trap - EXIT INT TERM ERR
     if ((${#submitted_jobs[@]})) && command -v scancel >/dev/null; then
         # Jobs that are still queued or running (a timeout, a failure): without this their
         # slurmstepd would outlive slurmd.
@@ -284,14 +290,26 @@ run_jobs() {
     local ok=true line id task jstate exit
     for id in "$@"; do
         while read -r line; do
-            task=$(grep -o 'ArrayTaskId=[^ ]*' <<<"$line" | cut -d= -f2)
-            jstate=$(grep -o 'JobState=[^ ]*' <<<"$line" | cut -d= -f2)
-            exit=$(grep -o ' ExitCode=[^ ]*' <<<"$line" | cut -d= -f2)
+            task='' jstate='' exit=''
+            [[ "$line" =~ (^| )ArrayTaskId=([^ ]*) ]] && task=${BASH_REMATCH[2]}
+            [[ "$line" =~ (^| )JobState=([^ ]*) ]] && jstate=${BASH_REMATCH[2]}
+            [[ "$line" =~ (^| )ExitCode=([^ ]*) ]] && exit=${BASH_REMATCH[2]}
             log "job $id${task:+ task $task}: $jstate, exit code $exit"
             [[ "$jstate" == COMPLETED && "$exit" == 0:0 ]] || ok=false
         done < <(scontrol -o show job "$id")
     done
-    $ok || fail "a job did not complete with exit code 0 (logs in $tmp/logs; ECSIM_SLURM_KEEP=1 keeps them)"
+    if ! $ok; then
+        # The jobs' own output says why: every log is named ...-JOBID_TASK.out or -JOBID.out.
+        local f
+        for id in "$@"; do
+            for f in "$tmp/logs/"*"-${id}_"*.out "$tmp/logs/"*"-${id}.out"; do
+                [[ -e "$f" ]] || continue
+                echo "---- ${f##*/}" >&2
+                cat "$f" >&2
+            done
+        done
+        fail "a job did not complete with exit code 0"
+    fi
 }
 
 # ---- 3. dummy array job -----------------------------------------------------------------
@@ -326,7 +344,7 @@ step "4b. array job: $tasks shards (sweep-array.sbatch), then a merge job (after
 # The submitter's environment goes with the jobs (sbatch's default --export=ALL): the
 # shards must not inherit a shard index from it, only from Slurm.
 export ECSIM_BIN="$ecsim"
-unset JOB_COMPLETION_INDEX AWS_BATCH_JOB_ARRAY_INDEX
+unset ECSIM_SHARDS JOB_COMPLETION_INDEX AWS_BATCH_JOB_ARRAY_INDEX AWS_BATCH_JOB_ARRAY_SIZE
 array=$(sbatch --parsable --array=0-$((tasks - 1)) --output="$tmp/logs/%x-%A_%a.out" \
     scripts/slurm/sweep-array.sbatch "$sweep" "$tmp" --quiet)
 submitted_jobs+=("$array")
@@ -335,7 +353,7 @@ merge=$(sbatch --parsable --dependency=afterok:"$array" --output="$tmp/logs/%x-%
 submitted_jobs+=("$merge")
 log "submitted array job $array and merge job $merge"
 run_jobs "$array" "$merge"
-for log_file in "$tmp"/logs/ecsim-*.out; do
+for log_file in "$tmp"/logs/ecsim-sweep-*.out "$tmp"/logs/ecsim-merge-*.out; do
     echo "---- ${log_file##*/}"
     cat "$log_file"
 done
@@ -359,4 +377,5 @@ if [[ -e "$tmp/partial" ]] && [[ -n "$(ls -A "$tmp/partial")" ]]; then
     fail "the failed merge wrote into $tmp/partial: $(ls -A "$tmp/partial" | tr '\n' ' ')"
 fi
 
-step "summary"
+step "summary (the daemons are stopped next)"
+printf '%s\n' "${timings[@]}"
