@@ -14,4 +14,5 @@ pub mod engine;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod workload;

@@ -1,9 +1,11 @@
-//! The command line (clap): `run`, `place`, `check`. Thin: it parses arguments into library
+//! The command line (clap): `run`, `place`, `check`, `sweep`, `merge`. Thin: it parses arguments into library
 //! types, calls the library, and turns errors into messages and exit codes.
 
 pub mod check;
+pub mod merge;
 pub mod place;
 pub mod run;
+pub mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +26,11 @@ pub enum Command {
     Place(place::PlaceArgs),
     /// Validate scenarios and ECS JSON files without running; report every error.
     Check(check::CheckArgs),
+    /// Run a grid of scenario variations × replications (a sweep file) and aggregate them:
+    /// runs.csv, cells.csv (mean, sd, 95 % CI per cell), cells.json.
+    Sweep(sweep::SweepArgs),
+    /// Merge the shard folders of one sweep into the tables of the whole sweep.
+    Merge(merge::MergeArgs),
 }
 
 /// Entry point of the binary.
@@ -33,6 +40,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Place(args) => place::place(args),
         Command::Check(args) => check::check(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => merge::merge(args),
     };
     match result {
         Ok(code) => code,

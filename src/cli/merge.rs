@@ -1,0 +1,30 @@
+//! `ecsim merge SHARD_DIR... --out DIR`: the shards of one sweep into the tables of the whole.
+
+use crate::sweep::merge::merge as merge_shards;
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shard folders (each written by `ecsim sweep --shard I/N`), all N of them.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Where to write the merged sweep (runs/, runs.csv, cells.csv, cells.json, sweep.json).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn merge(args: MergeArgs) -> Result<ExitCode> {
+    let (manifest, assembled) = merge_shards(&args.shards, &args.out)?;
+    if !args.quiet {
+        eprintln!("merged {} shard(s) of sweep {}: {} run(s)", args.shards.len(), manifest.sweep, manifest.runs());
+        super::sweep::print_table(&assembled);
+        println!("results written to {}/ (runs.csv, cells.csv, cells.json)", args.out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

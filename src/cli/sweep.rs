@@ -1,0 +1,142 @@
+//! `ecsim sweep SWEEP`: run a grid of scenario variations × replications and write runs.csv,
+//! cells.csv, cells.json (docs/sweeps.md).
+
+use crate::sweep::aggregate::{Assembled, DEFAULT_HEADLINE};
+use crate::sweep::{self, run::Finished, Shard};
+use anyhow::Result;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// The sweep file (TOML; docs/sweeps.md).
+    pub sweep: PathBuf,
+    /// Output folder (default: results/sweeps/<sweep name>/). Runs already in it are kept.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: every core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Run only shard I of N (runs k = cell × replications + rep with k mod N = I); default:
+    /// from SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX when set.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// The shard count where the batch system gives only an index (Kubernetes Indexed Jobs;
+    /// or set ECSIM_SHARDS).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[allow(clippy::disallowed_methods)] // wall time for the progress report and the runs/s line only
+pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
+    let shard = match args.shard {
+        Some(s) => Some(s),
+        None => sweep::shard_from_env(&|k| std::env::var(k).ok(), args.shards)?,
+    };
+    let prepared = match sweep::parse(&args.sweep).and_then(sweep::prepare) {
+        Ok(p) => p,
+        Err(diags) => {
+            eprintln!("{diags}");
+            eprintln!("{} error(s); nothing was run and nothing was written", diags.errors().count());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results/sweeps").join(&prepared.file.name));
+    let cells = prepared.cells.len();
+    let reps = prepared.file.replications;
+    let wanted: Vec<String> = prepared.file.figures.clone().unwrap_or_else(|| DEFAULT_HEADLINE.iter().map(|s| s.to_string()).collect());
+    let terminal = std::io::stderr().is_terminal();
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    let started = std::time::Instant::now();
+    let mut to_run = 0;
+    let executed = sweep::execute(
+        &prepared,
+        &out,
+        args.threads,
+        shard,
+        &mut |todo, skipped| {
+            to_run = todo;
+            if args.quiet {
+                return;
+            }
+            let of = shard.map_or(String::new(), |s| format!(", shard {s}"));
+            eprintln!(
+                "sweep {}: {cells} cell(s) × {reps} replication(s){of}: {skipped} run(s) already done, {todo} to run",
+                prepared.file.name
+            );
+            if terminal && todo > 0 {
+                bar.set_length(todo as u64);
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} runs {pos}/{len} [{bar:30}] {percent}% eta {eta} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+        },
+        &|f: Finished| {
+            if args.quiet {
+                return;
+            }
+            let head = wanted.iter().find_map(|w| f.record.figures.get(w).map(|v| format!(" ({w} {v:.4})"))).unwrap_or_default();
+            let line = format!("run {}/{} done: {} r{}{head}", f.done, f.total, f.record.cell, f.record.replication);
+            if terminal {
+                bar.set_message(line);
+                bar.inc(1);
+            } else {
+                eprintln!("{line}");
+            }
+        },
+    )?;
+    bar.finish_and_clear();
+    if args.quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    if to_run > 0 {
+        eprintln!("{to_run} run(s) in {secs:.1} s ({:.2} runs/s)", to_run as f64 / secs.max(1e-9));
+    }
+    match &executed.assembled {
+        Some(a) => {
+            print_table(a);
+            println!("results written to {}/ (runs.csv, cells.csv, cells.json)", out.display());
+        }
+        None => println!(
+            "shard {} done: {} run(s) in {}/runs/; merge the shards with `ecsim merge SHARD_DIR... --out DIR`",
+            shard.map_or(String::new(), |s| s.to_string()),
+            executed.runs,
+            out.display()
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The cells with their headline figures: mean ± half-width of the 95 % interval.
+pub fn print_table(a: &Assembled) {
+    let width = a.table.iter().map(|(id, _)| id.len()).max().unwrap_or(4).max(4);
+    let cols: Vec<usize> = a.headline.iter().map(|h| h.len().max(18)).collect();
+    let mut header = format!("{:width$}", "cell");
+    for (h, w) in a.headline.iter().zip(&cols) {
+        header.push_str(&format!("  {h:>w$}"));
+    }
+    println!("{header}");
+    for (id, stats) in &a.table {
+        let mut line = format!("{id:width$}");
+        for (s, w) in stats.iter().zip(&cols) {
+            let text = match s {
+                Some(s) => match s.ci95 {
+                    Some((lo, hi)) => format!("{:.4} ± {:.4}", s.mean, (hi - lo) / 2.0),
+                    None => format!("{:.4}", s.mean),
+                },
+                None => "–".into(),
+            };
+            line.push_str(&format!("  {text:>w$}"));
+        }
+        println!("{line}");
+    }
+}
