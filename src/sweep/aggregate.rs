@@ -139,8 +139,9 @@ struct JsonCell<'a> {
     figures: BTreeMap<&'a str, JsonFigure>,
 }
 
-/// Builds runs.csv, cells.csv and cells.json from every run of the sweep, `records` in global
-/// order (cell-major). The result depends only on the manifest and the records.
+/// Builds runs.csv (every figure of every run), cells.csv and cells.json (the manifest's
+/// `figures`, default every figure) from every run of the sweep, `records` in global order
+/// (cell-major). The result depends only on the manifest and the records.
 pub fn assemble(manifest: &Manifest, records: &[RunRecord]) -> Result<Assembled> {
     let present: BTreeSet<&str> = records.iter().flat_map(|r| r.figures.keys().map(String::as_str)).collect();
     let figures: Vec<&str> = match &manifest.figures {
@@ -165,13 +166,13 @@ pub fn assemble(manifest: &Manifest, records: &[RunRecord]) -> Result<Assembled>
     let mut runs = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["cell".to_string(), "replication".into(), "seed".into()];
     header.extend(manifest.axes.iter().cloned());
-    header.extend(figures.iter().map(|f| f.to_string()));
+    header.extend(present.iter().map(|f| f.to_string()));
     runs.write_record(&header)?;
     for r in records {
         let cell = &manifest.cells[r.cell_index];
         let mut row = vec![r.cell.clone(), r.replication.to_string(), r.seed.to_string()];
         row.extend(cell.values.iter().map(display_json));
-        row.extend(figures.iter().map(|f| r.figures.get(*f).map_or(String::new(), |x| fmt_figure(*x))));
+        row.extend(present.iter().map(|f| r.figures.get(*f).map_or(String::new(), |x| fmt_figure(*x))));
         runs.write_record(&row)?;
     }
 
