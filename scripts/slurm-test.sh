@@ -216,8 +216,10 @@ mem_mb=$((mem_mb * 9 / 10))
 # Replace Debian's config (the default path every Slurm command reads), keeping the old.
 mkdir -p /etc/slurm
 # No cgroup.conf: no cgroup plugin is configured, and slurmd 22.05 runs without one.
+# One left by a run of this script that was killed (SIGKILL skips the trap) is not kept.
+marker="# Written by ecsim scripts/slurm-test.sh"
 file=/etc/slurm/slurm.conf
-if [[ -e "$file" ]]; then
+if [[ -e "$file" ]] && [[ "$(head -n 1 "$file")" != "$marker"* ]]; then
     cp -p "$file" "$tmp/backup/${file##*/}"
 fi
 restore_files+=("$file")
@@ -225,7 +227,7 @@ restore_files+=("$file")
 # machine. linuxproc/task none/no accounting: no cgroups, which containers often lack.
 # jobcomp/filetxt records every finished task (state, exit code) without slurmdbd.
 cat >/etc/slurm/slurm.conf <<EOF
-# Written by ecsim scripts/slurm-test.sh; the previous file is put back when it ends.
+$marker; the previous file is put back when it ends.
 ClusterName=ecsim-test
 SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
@@ -315,6 +317,8 @@ run_jobs() {
 # ---- 3. dummy array job -----------------------------------------------------------------
 step "3. dummy array job: sbatch --array=0-2 --wrap 'env | grep ^SLURM_ARRAY'"
 # Slurm alone, before any ecsim: which SLURM_ARRAY_* variables does each task get?
+# (Single quotes: the task's shell expands them, not this one.)
+# shellcheck disable=SC2016
 dummy=$(sbatch --parsable --array=0-2 --job-name=dummy --output="$tmp/logs/dummy-%A_%a.out" \
     --wrap 'echo "task $SLURM_ARRAY_TASK_ID: $(env | grep ^SLURM_ARRAY | sort | tr "\n" " ")"')
 submitted_jobs+=("$dummy")
