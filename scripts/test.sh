@@ -64,7 +64,7 @@ else
     if [[ "${ECSIM_SKIP_SLURM:-}" == 1 ]]; then
         echo "test.sh: ECSIM_SKIP_SLURM=1 is ignored in CI (CI=true)"
     fi
-    ECSIM_BIN="$root/target/release/ecsim" bash scripts/slurm-test.sh
+    ECSIM_BIN="${CARGO_TARGET_DIR:-$root/target}/release/ecsim" bash scripts/slurm-test.sh
 fi
 
 section "summary"
