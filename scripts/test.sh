@@ -7,9 +7,15 @@
 #   3. cargo bench --bench '*' -- --test    every bench through `cargo bench` itself, once each
 #   4. the quickstart scenario, end to end with the release binary
 #   5. the notebooks, headless, on that run (scripts/setup-python.sh makes .venv)
+#   6. a sharded sweep as a real Slurm job array on this machine, merged and compared
+#      byte for byte with the unsharded sweep (scripts/slurm-test.sh)
 #
 # Works on a clean clone with no tty (CI=true). Needs cargo, python3 and the package
-# registries; installs nothing outside the repository except cargo's and pip's caches.
+# registries; installs nothing outside the repository except cargo's and pip's caches,
+# and, for step 6, Debian's slurm-wlm and munge (apt-get, as root). Step 6 starts its own
+# slurmctld, slurmd and munged and stops them when it ends; it replaces
+# /etc/slurm/slurm.conf while it runs and puts the old one back. Set ECSIM_SKIP_SLURM=1
+# to skip it on a machine where that is unwelcome; CI always runs it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,19 +31,19 @@ section() {
     printf '\n==== %s ====\n' "$*"
 }
 
-section "1/5 cargo test --release --all-targets"
+section "1/6 cargo test --release --all-targets"
 cargo test --release --all-targets
 
-section "2/5 cargo test --release --doc"
+section "2/6 cargo test --release --doc"
 cargo test --release --doc
 
 # `--bench '*'`, not `--benches`: the latter also reruns the library's unit tests.
-section "3/5 cargo bench --bench '*' -- --test"
+section "3/6 cargo bench --bench '*' -- --test"
 cargo bench --bench '*' -- --test
 
 # Built without dev-dependencies, as a user builds it: some dependencies are compiled again
 # with fewer features than in the test build (about a minute on 2 cores).
-section "4/5 quickstart run (release binary)"
+section "4/6 quickstart run (release binary)"
 run_dir="results/quickstart"
 cargo build --release --bin ecsim
 cargo run --release --bin ecsim -- run scenarios/quickstart.toml --out "$run_dir"
@@ -46,9 +52,20 @@ if [[ ! -s "$run_dir/timeseries.csv" ]]; then
     exit 1
 fi
 
-section "5/5 notebooks (pytest --nbmake)"
+section "5/6 notebooks (pytest --nbmake)"
 bash scripts/setup-python.sh
 ECSIM_RESULTS="$root/$run_dir/timeseries.csv" .venv/bin/pytest --nbmake notebooks/
+
+# Uses the release binary that step 4 built; builds nothing itself.
+section "6/6 Slurm job array (scripts/slurm-test.sh)"
+if [[ "${ECSIM_SKIP_SLURM:-}" == 1 && "${CI:-}" != true ]]; then
+    echo "test.sh: SKIPPED the Slurm job array test (ECSIM_SKIP_SLURM=1)"
+else
+    if [[ "${ECSIM_SKIP_SLURM:-}" == 1 ]]; then
+        echo "test.sh: ECSIM_SKIP_SLURM=1 is ignored in CI (CI=true)"
+    fi
+    ECSIM_BIN="${CARGO_TARGET_DIR:-$root/target}/release/ecsim" bash scripts/slurm-test.sh
+fi
 
 section "summary"
 echo "test.sh: all tests passed in $((SECONDS - started)) s"
