@@ -88,10 +88,26 @@ pub fn shard_from_env(get: &dyn Fn(&str) -> Option<String>, shards: Option<u32>)
         }
     };
     if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
-        let Some(count) = shards.map(i64::from).or(num("SLURM_ARRAY_TASK_COUNT")?) else {
+        // With --shards N the array task ids are the shard indexes themselves, so that only the
+        // failed shards can be resubmitted (`--array=3,7 ... --shards 16`).
+        if let Some(n) = shards {
+            return make(id, i64::from(n), "SLURM_ARRAY_TASK_ID");
+        }
+        let Some(count) = num("SLURM_ARRAY_TASK_COUNT")? else {
             bail!("SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT; pass --shards N");
         };
-        return make(id - num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0), count, "SLURM_ARRAY_TASK_ID");
+        let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        // Otherwise the array must be one contiguous range (`--array=0-15` or `1-16`): a list or
+        // a step would map two tasks to one shard, or a task past the count.
+        let step = num("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1);
+        let max = num("SLURM_ARRAY_TASK_MAX")?.unwrap_or(min + count - 1);
+        if step != 1 || max - min + 1 != count {
+            bail!(
+                "the Slurm array is not one contiguous range (min {min}, max {max}, step {step}, {count} tasks): \
+                 submit --array=0-(N-1), or pass --shards N to use SLURM_ARRAY_TASK_ID as the shard index"
+            );
+        }
+        return make(id - min, count, "SLURM_ARRAY_TASK_ID");
     }
     if let Some(index) = num("AWS_BATCH_JOB_ARRAY_INDEX")? {
         let Some(count) = shards.map(i64::from).or(num("AWS_BATCH_JOB_ARRAY_SIZE")?) else {
@@ -408,6 +424,18 @@ mod tests {
         // Slurm --array=1-4: ids 1..4, min 1, count 4 → task 3 is shard 2/4.
         let slurm = env(&[("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "4")]);
         assert_eq!(shard_from_env(&slurm, None).unwrap(), Some(Shard { index: 2, count: 4 }));
+        // A resubmission of failed shards only (--array=3,7): refused without --shards, and the
+        // task id is the shard index with it.
+        let list = env(&[
+            ("SLURM_ARRAY_TASK_ID", "7"),
+            ("SLURM_ARRAY_TASK_MIN", "3"),
+            ("SLURM_ARRAY_TASK_MAX", "7"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+        ]);
+        assert!(shard_from_env(&list, None).unwrap_err().to_string().contains("contiguous"));
+        assert_eq!(shard_from_env(&list, Some(16)).unwrap(), Some(Shard { index: 7, count: 16 }));
+        let stepped = env(&[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_STEP", "2"), ("SLURM_ARRAY_TASK_COUNT", "8")]);
+        assert!(shard_from_env(&stepped, None).is_err());
         let batch = env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "0"), ("AWS_BATCH_JOB_ARRAY_SIZE", "10")]);
         assert_eq!(shard_from_env(&batch, None).unwrap(), Some(Shard { index: 0, count: 10 }));
         let k8s = env(&[("JOB_COMPLETION_INDEX", "5")]);
