@@ -255,11 +255,11 @@ pub fn display_value(v: &Value) -> String {
 }
 
 /// The short name of an axis in cell ids: its last segment that is not an index.
-fn label_key(path: &str) -> &str {
+pub(crate) fn label_key(path: &str) -> &str {
     path.rsplit('.').find(|s| s.parse::<usize>().is_err()).unwrap_or(path)
 }
 
-fn slug(s: &str) -> String {
+pub(crate) fn slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
         let c = if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' };

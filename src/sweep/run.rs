@@ -383,13 +383,15 @@ pub fn read_all(m: &Manifest, dir: &Path, ks: impl Iterator<Item = usize>, what:
     .collect()
 }
 
-/// Writes the tables and the manifest (without shard) into `out`, each atomically.
+/// Writes the tables, the manifest (without shard) and the charts (`charts/`, drawn from the
+/// same aggregate) into `out`, each atomically.
 pub fn write_outputs(out: &Path, m: &Manifest, a: &Assembled) -> Result<()> {
     let whole = Manifest { shard: None, ..m.clone() };
     write_atomic(&out.join("runs.csv"), &a.runs_csv).context("runs.csv")?;
     write_atomic(&out.join("cells.csv"), &a.cells_csv).context("cells.csv")?;
     write_atomic(&out.join("cells.json"), &a.cells_json).context("cells.json")?;
     write_atomic(&out.join("sweep.json"), &whole.bytes()).context("sweep.json")?;
+    crate::report::sweep_chart::sweep_charts(&whole, a, &out.join("charts")).context("sweep charts")?;
     Ok(())
 }
 
