@@ -1,6 +1,7 @@
-//! The command line (clap): `run`, `place`, `check`, `sweep`, `merge`. Thin: it parses arguments into library
+//! The command line (clap): `run`, `place`, `check`, `sweep`, `merge`, `capacity`. Thin: it parses arguments into library
 //! types, calls the library, and turns errors into messages and exit codes.
 
+pub mod capacity;
 pub mod check;
 pub mod merge;
 pub mod place;
@@ -31,6 +32,9 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Merge the shard folders of one sweep into the tables of the whole sweep.
     Merge(merge::MergeArgs),
+    /// Find the smallest value of an integer knob (instances, desired count) at which every
+    /// replication meets the scenario's [slo] without placement failures.
+    Capacity(capacity::CapacityArgs),
 }
 
 /// Entry point of the binary.
@@ -42,6 +46,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
+        Command::Capacity(args) => capacity::capacity(args),
     };
     match result {
         Ok(code) => code,

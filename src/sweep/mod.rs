@@ -6,6 +6,7 @@
 //! statistics, tables) ← `merge`; `paths` sets a value at a dotted path. See docs/sweeps.md.
 
 pub mod aggregate;
+pub mod capacity;
 pub mod file;
 pub mod merge;
 pub mod paths;

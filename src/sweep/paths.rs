@@ -54,6 +54,28 @@ pub fn set(doc: &mut Table, path: &str, value: Value) -> Result<(), PathError> {
     unreachable!("the loop returns at the last segment")
 }
 
+/// The value at `path` in `doc`; an error naming the first segment that names nothing (unlike
+/// `set`, nothing is created).
+pub fn get<'a>(doc: &'a Table, path: &str) -> Result<&'a Value, PathError> {
+    let segments: Vec<&str> = path.split('.').collect();
+    if segments.iter().any(|s| s.is_empty()) {
+        return Err(PathError(format!("`{path}` has an empty segment")));
+    }
+    let keys = |t: &Table| t.keys().map(String::as_str).collect::<Vec<_>>().join(", ");
+    let mut here: &Value =
+        doc.get(segments[0]).ok_or_else(|| PathError(format!("no key `{}` at the top level (it has: {})", segments[0], keys(doc))))?;
+    let mut walked = segments[0].to_string();
+    for seg in &segments[1..] {
+        here = match here {
+            Value::Table(t) => t.get(*seg).ok_or_else(|| PathError(format!("{walked} has no key `{seg}` (it has: {})", keys(t))))?,
+            Value::Array(items) => &items[element_index(items, seg, &walked)?],
+            other => return Err(PathError(format!("{walked} is a {}, not a table or an array", other.type_str()))),
+        };
+        walked = format!("{walked}.{seg}");
+    }
+    Ok(here)
+}
+
 /// The array element `seg` names: an index, or the element whose `name` is `seg`.
 fn element_index(items: &[Value], seg: &str, walked: &str) -> Result<usize, PathError> {
     let names: Vec<&str> = items.iter().filter_map(|v| v.get("name").and_then(Value::as_str)).collect();
@@ -111,6 +133,15 @@ mod tests {
         set(&mut d, "lifecycle.start_delay", Value::String("x".into())).unwrap();
         assert_eq!(d["services"][0]["deployment"]["maximum_percent"].as_integer(), Some(150));
         assert!(d.contains_key("lifecycle"));
+    }
+
+    #[test]
+    fn get_reads_without_creating() {
+        let d = doc();
+        assert_eq!(get(&d, "services.cache.desired_count").unwrap().as_integer(), Some(1));
+        assert_eq!(get(&d, "cluster.instances.0.count").unwrap().as_integer(), Some(2));
+        assert_eq!(get(&d, "services.api.replicas").unwrap_err().0, "services.api has no key `replicas` (it has: desired_count, name)");
+        assert_eq!(get(&d, "nope.x").unwrap_err().0, "no key `nope` at the top level (it has: cluster, scenario, services)");
     }
 
     #[test]
