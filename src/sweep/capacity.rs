@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 /// Doublings tried above `--from` before giving up (without `--to`).
-pub const MAX_DOUBLINGS: u32 = 12;
+pub const MAX_DOUBLINGS: u32 = 10;
 
 /// What to search.
 #[derive(Debug, Clone)]
