@@ -191,7 +191,11 @@ fn extent<'a>(stats: impl Iterator<Item = &'a CellStats>) -> Option<(f64, f64)> 
 /// A y range around `[lo, hi]` with a margin; a flat range gets a unit-wide one.
 fn padded(lo: f64, hi: f64) -> (f64, f64) {
     if hi - lo < 1e-12 {
-        let w = if lo.abs() > 1e-12 { lo.abs() * 0.05 } else { 1.0 };
+        // Flat at 0 (no failures anywhere): the axis starts just below 0, not at -1.
+        if lo.abs() <= 1e-12 {
+            return (-0.05, 1.0);
+        }
+        let w = lo.abs() * 0.05;
         return (lo - w, hi + w);
     }
     let m = (hi - lo) * 0.08;
