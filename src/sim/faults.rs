@@ -283,9 +283,16 @@ impl World<'_> {
                     let name = self.cluster.instance(id).ec2_instance_id.clone();
                     self.fault_event(now, Some(id), &format!("ECS sees that {name} is gone: its tasks are STOPPED"));
                     self.kill_tasks_on(now, id, StopCode::TerminationNotice);
-                    // A group member stays in its group until the group's health check; its
-                    // instance is gone for ECS already.
-                    self.set_instance_status(now, id, InstanceStatus::Inactive);
+                    // A group member stays in its group until the group's health check (REPLACE
+                    // terminates it: TERMINATED, billed until then); for ECS its agent is gone.
+                    // Setting it INACTIVE here used to end the member at once (no TERMINATED
+                    // event, billing stopped at detection).
+                    if self.group_member_of(id).is_some() {
+                        self.cluster.instance_mut(id).agent_connected = false;
+                        self.instance_changed(id);
+                    } else {
+                        self.set_instance_status(now, id, InstanceStatus::Inactive);
+                    }
                 }
                 self.watch_all(now);
             }
@@ -465,7 +472,10 @@ impl World<'_> {
                 let td = &self.scenario.task_definitions[*task_definition];
                 let label = format!("{}:{}", td.family, td.revision);
                 let detail = format!("UpdateService {} to {label}, which fails ({failure:?})", self.services[*service].name);
-                let o = self.open_occurrence(now, fault, label, detail, true);
+                // Not `ongoing`: nothing would ever clear it for a bad revision, so its watch
+                // could never recover. `bad_deployment_in_progress` keeps the watch open while
+                // the deployment to the bad revision (or its rollback) is in progress.
+                let o = self.open_occurrence(now, fault, label, detail, false);
                 self.open_watch(now, o, *service as u16, Vec::new());
             }
             _ => {}
