@@ -567,6 +567,42 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn fault_bands_are_one_per_occurrence_and_drawn_with_their_names() {
+        let row = |occurrence, service: &str, recovered_s: Option<f64>| FaultRow {
+            occurrence,
+            fault: if occurrence == 0 { "az-b".into() } else { "crash".into() },
+            kind: "zone_outage",
+            target: String::new(),
+            start_s: 600.0 * (occurrence + 1) as f64,
+            end_s: 900.0 * (occurrence + 1) as f64,
+            service: service.into(),
+            desired: 6,
+            tasks_lost: 1,
+            lowest_healthy: 5,
+            recovered_s,
+            time_to_recover_s: None,
+            requests_failed: 0,
+            detail: String::new(),
+        };
+        // Two services hit by occurrence 0 (the later recovery counts), one not recovered by
+        // occurrence 1, and an occurrence that hit no service.
+        let rows = [row(0, "web", Some(700.0)), row(0, "api", Some(1000.0)), row(1, "web", None), row(2, "", None)];
+        let bands = FaultBand::from_rows(&rows);
+        assert_eq!(bands.len(), 3);
+        assert_eq!((bands[0].label.as_str(), bands[0].start_s, bands[0].end_s, bands[0].recovered_s), ("az-b", 600.0, 900.0, Some(1000.0)));
+        assert_eq!(bands[1].recovered_s, Some(f64::INFINITY));
+        assert_eq!(bands[2].recovered_s, None);
+
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = (dir.path().join("r.png"), dir.path().join("r.svg"));
+        reservation_chart(&synthetic(40), &bands, "t", &png, &svg).unwrap();
+        let text = fs::read_to_string(&svg).unwrap();
+        for label in ["az-b", "crash", "Faults", "until recovered"] {
+            assert!(text.contains(label), "SVG lacks {label:?}");
+        }
+    }
+
+    #[test]
     fn axis_numbers_are_short() {
         assert_eq!(trim_number(30.0), "30");
         assert_eq!(trim_number(1.5), "1.5");
