@@ -317,6 +317,7 @@ impl World<'_> {
                 if let Some(&id) = self.faults.occurrences[o].instances.first() {
                     self.reconnect(now, id);
                 }
+                self.release_survivors(o as u32);
                 self.faults.occurrences[o].end = Some(now);
                 self.faults.occurrences[o].ongoing = false;
                 self.watch_all(now);
@@ -388,6 +389,7 @@ impl World<'_> {
                         }
                     }
                 }
+                self.release_survivors(o as u32);
                 self.faults.occurrences[o].end = Some(now);
                 self.faults.occurrences[o].ongoing = false;
                 self.evaluate_all(now);
@@ -657,6 +659,24 @@ impl World<'_> {
                 }
                 None => self.open_watch(now, o, s, tasks),
             }
+        }
+    }
+
+    /// The fault is over and its instances are back: the tasks it hit that are still there and
+    /// meant to run (not STOPPED, not being stopped) survived it. Bug fix: they stayed in `pending` for good, so an
+    /// `agent_disconnect` (whose tasks keep running) or a zone outage shorter than its detection
+    /// delay never recovered in faults.csv, and counted its surviving tasks as lost.
+    fn release_survivors(&mut self, o: u32) {
+        let tasks = &self.tasks;
+        let down = &self.faults.down;
+        for w in self.faults.watches.iter_mut().filter(|w| w.occurrence == o) {
+            let survived = |t: &u32| {
+                let task = &tasks[*t as usize];
+                task.desired_running && task.last_status != LastStatus::Stopped && down.get(task.instance.index()).is_none_or(|&d| d == UP)
+            };
+            let survivors = w.pending.iter().filter(|t| survived(t)).count() as u32;
+            w.pending.retain(|t| !survived(t));
+            w.tasks_lost = w.tasks_lost.saturating_sub(survivors);
         }
     }
 
