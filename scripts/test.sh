@@ -6,7 +6,7 @@
 #   2. cargo test --release --doc           examples in the docs
 #   3. cargo bench --bench '*' -- --test    every bench through `cargo bench` itself, once each
 #   4. the quickstart scenario, end to end with the release binary
-#   5. the notebooks, headless, on that run (scripts/setup-python.sh makes .venv)
+#   5. the notebooks, headless, on that run and a small sweep (scripts/setup-python.sh makes .venv)
 #   6. a sharded sweep as a real Slurm job array on this machine, merged and compared
 #      byte for byte with the unsharded sweep (scripts/slurm-test.sh)
 #
@@ -54,7 +54,10 @@ fi
 
 section "5/6 notebooks (pytest --nbmake)"
 bash scripts/setup-python.sh
-ECSIM_RESULTS="$root/$run_dir/timeseries.csv" .venv/bin/pytest --nbmake notebooks/
+# reservation.ipynb reads the quickstart run; capacity-planning.ipynb runs a small sweep
+# (scenarios/sweeps/capacity-walkthrough.toml) with the release binary step 4 built.
+ECSIM_RESULTS="$root/$run_dir/timeseries.csv" ECSIM_BIN="${CARGO_TARGET_DIR:-$root/target}/release/ecsim" \
+    .venv/bin/pytest --nbmake notebooks/
 
 # Uses the release binary that step 4 built; builds nothing itself.
 section "6/6 Slurm job array (scripts/slurm-test.sh)"

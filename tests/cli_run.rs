@@ -265,3 +265,60 @@ fn bad_service_settings_and_actions_get_located_errors() {
         assert!(!out.exists());
     }
 }
+
+/// faults.csv of a run as (fault, tasks_lost, lowest_healthy, time_to_recover_s, requests_failed).
+fn fault_figures(dir: &Path) -> Vec<(String, String, String, String, String)> {
+    let mut r = csv::Reader::from_path(dir.join("faults.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let cols = [col("fault"), col("tasks_lost"), col("lowest_healthy"), col("time_to_recover_s"), col("requests_failed")];
+    r.records()
+        .map(|rec| rec.unwrap())
+        .map(|rec| (rec[cols[0]].into(), rec[cols[1]].into(), rec[cols[2]].into(), rec[cols[3]].into(), rec[cols[4]].into()))
+        .collect()
+}
+
+/// The fault lessons run, write faults.csv and the figures their header comments quote.
+#[test]
+fn fault_lessons_give_the_figures_of_their_headers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = |a: &str, b: &str, c: &str, d: &str, e: &str| (a.to_string(), b.to_string(), c.to_string(), d.to_string(), e.to_string());
+    let cases: [(&str, &str, _); 5] = [
+        ("zone-outage-binpack-vs-spread", "spread", f("az-b", "2", "4", "80.01", "2949")),
+        ("zone-outage-binpack-vs-spread", "binpack", f("az-b", "4", "2", "60.0", "5897")),
+        ("spot-without-draining", "", f("spot", "2", "4", "140.01", "5")),
+        ("spot-with-draining", "", f("spot", "2", "6", "120.0", "0")),
+        ("instance-failure-during-rolling-update", "", f("host-down", "2", "5", "47.0", "1504")),
+    ];
+    for (lesson, variant, expected) in cases {
+        let out = tmp.path().join(lesson);
+        if !out.exists() {
+            let file = repo(&format!("scenarios/lessons/faults/{lesson}.toml"));
+            let status = ecsim().args(["run", "--quiet", "--out"]).arg(&out).arg(file).status().unwrap();
+            assert!(status.success(), "{lesson}");
+        }
+        let dir = if variant.is_empty() { out } else { out.join(variant) };
+        assert_eq!(fault_figures(&dir), vec![expected], "{lesson} {variant}");
+        assert!(dir.join("traffic.png").exists());
+    }
+}
+
+/// An agent disconnection stops no task: once the agent is back the service has recovered,
+/// and faults.csv counts no task lost (regression: it stayed "not recovered" for good).
+#[test]
+fn an_agent_disconnection_recovers_when_the_agent_is_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("agent.toml");
+    std::fs::write(
+        &scenario,
+        "[scenario]\nname = \"agent\"\nduration = \"20m\"\nseed = 5\n[cluster]\nzones = [\"us-east-1a\"]\n\
+         [[cluster.instances]]\ntype = \"m5.xlarge\"\ncount = 2\n\
+         [[task_definitions]]\nname = \"web\"\nfamily = \"web\"\ncpu = 1024\nmemory = 2048\n\
+         [[services]]\nname = \"web\"\ntask_definition = \"web\"\ndesired_count = 4\n\
+         [[faults]]\nname = \"agent\"\nkind = \"agent_disconnect\"\ninstance = 0\nat = \"5m\"\nduration = \"2m\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    assert!(ecsim().args(["run", "--quiet", "--out"]).arg(&out).arg(&scenario).status().unwrap().success());
+    assert_eq!(fault_figures(&out), vec![("agent".into(), "0".into(), "4".into(), "120.0".into(), "0".into())]);
+}

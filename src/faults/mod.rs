@@ -122,7 +122,9 @@ pub enum Timing {
 /// How a bad revision fails (spec §7.4's two stages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BadRevisionFailure {
-    /// Containers exit this long after RUNNING (stage 2 of the circuit breaker: health).
+    /// Containers exit this long after RUNNING. The tasks are replaced, in a loop; the circuit
+    /// breaker does not count them (stage 2 counts tasks stopped for failed health checks only,
+    /// spec §7.4), so such a deployment never fails by itself — `HealthCheck` does.
     Exits(Span),
     /// Container health checks fail (and the load balancer's checks get errors).
     HealthCheck,

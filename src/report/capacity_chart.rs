@@ -6,9 +6,11 @@
 //! 2. Tasks per service: desired (dashed) and running (solid), one colour per service
 //!    (services.csv).
 //! 3. What the run has cost so far (USD, the cluster row's `cost_usd_cumulative`).
+//!
+//! Behind every panel, the run's faults (`chart::FaultBand`), named at the top of the first.
 
 use super::chart::Stroke;
-use super::chart::{render, shorten, ChartError, TimeAxis, PALETTE};
+use super::chart::{fault_legend, render, shorten, ChartError, FaultBand, TimeAxis, PALETTE};
 use super::traffic_chart::{segments, values, LegendBlock, Panel, PanelFigure, Scale, Series};
 use crate::sim::recorder::{MinuteRow, ServiceMinuteRow};
 use plotters::style::{RGBColor, BLACK};
@@ -21,11 +23,19 @@ const CLUSTER: &str = "cluster";
 const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
 
 /// Draws `capacity.png` and `capacity.svg` from timeseries.csv's and services.csv's rows.
-pub fn capacity_chart(minutes: &[MinuteRow], services: &[ServiceMinuteRow], title: &str, png: &Path, svg: &Path) -> Result<(), ChartError> {
-    render(&figure(minutes, services, title), png, svg)
+/// `faults` are shaded behind the lines.
+pub fn capacity_chart(
+    minutes: &[MinuteRow],
+    services: &[ServiceMinuteRow],
+    faults: &[FaultBand],
+    title: &str,
+    png: &Path,
+    svg: &Path,
+) -> Result<(), ChartError> {
+    render(&figure(minutes, services, faults, title), png, svg)
 }
 
-fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], title: &str) -> PanelFigure {
+fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], faults: &[FaultBand], title: &str) -> PanelFigure {
     let last_s = minutes.iter().map(|r| r.time_s).chain(services.iter().map(|r| r.time_s)).max().unwrap_or(0);
     let count = minutes.iter().map(|r| r.minute + 1).chain(services.iter().map(|r| r.minute + 1)).max().unwrap_or(1);
     let axis = TimeAxis::spanning(last_s, count);
@@ -88,13 +98,18 @@ fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], title: &str) -> 
         minutes.iter().filter(|r| r.zone == CLUSTER).filter_map(|r| r.cost_usd_cumulative.map(|c| (r.minute, r.time_s, c))).collect(),
     )];
 
+    let mut instances_legend = vec![LegendBlock { heading: "Zone", entries: zone_entries }];
+    if !faults.is_empty() {
+        instances_legend
+            .push(LegendBlock { heading: "Faults", entries: fault_legend().iter().map(|(l, s)| (l.to_string(), *s)).collect() });
+    }
     let panels = vec![
         Panel {
             caption: "Container instances",
             y_desc: format!("instances{mean_of}"),
             scale: Scale::linear(values(&instances)),
             series: instances,
-            legend: vec![LegendBlock { heading: "Zone", entries: zone_entries }],
+            legend: instances_legend,
         },
         Panel {
             caption: "Tasks per service",
@@ -117,6 +132,8 @@ fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], title: &str) -> 
         shares: PANEL_SHARES.to_vec(),
         x_desc: axis.desc(),
         x_max: axis.max,
+        unit_s: axis.unit_s,
+        faults: faults.to_vec(),
         panels,
     }
 }
@@ -162,7 +179,7 @@ mod tests {
             minutes.push(minute(m, CLUSTER, n, Some(0.0016 * (m + 1) as f64 * n as f64)));
             services.push(service(m, if m < 10 { 4 } else { 6 }, n as u32));
         }
-        capacity_chart(&minutes, &services, "outgrows-cluster: capacity", &png, &svg).unwrap();
+        capacity_chart(&minutes, &services, &[], "outgrows-cluster: capacity", &png, &svg).unwrap();
         assert_eq!(is_png(&fs::read(&png).unwrap()), CAPACITY_SIZE);
         let text = fs::read_to_string(&svg).unwrap();
         for label in ["us-east-1a", "cluster", "web", "desired", "running", "Cost so far (USD)", "Container instances"] {
@@ -170,9 +187,9 @@ mod tests {
         }
         // Same rows, same bytes.
         let (png2, svg2) = (dir.path().join("b.png"), dir.path().join("b.svg"));
-        capacity_chart(&minutes, &services, "outgrows-cluster: capacity", &png2, &svg2).unwrap();
+        capacity_chart(&minutes, &services, &[], "outgrows-cluster: capacity", &png2, &svg2).unwrap();
         assert_eq!(fs::read(&png).unwrap(), fs::read(&png2).unwrap());
         // Nothing at all still draws axes.
-        capacity_chart(&[], &[], "empty", &png, &svg).unwrap();
+        capacity_chart(&[], &[], &[], "empty", &png, &svg).unwrap();
     }
 }

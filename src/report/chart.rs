@@ -5,11 +5,17 @@
 //! - `comparison_chart`: the cluster's CPU reservation (%) of several runs ("variants", e.g. the
 //!   console's placement templates) on one set of axes.
 //!
+//! Every time-series chart (these two excepted: `comparison_chart`) shades the run's faults
+//! (`FaultBand`, from faults.csv): darker from a fault's start to its end, lighter from its end
+//! until the services it hit were back at their desired healthy count, labelled with the
+//! fault's name at the top of the first panel.
+//!
 //! The font is embedded (DejaVu Sans, `assets/fonts/`), so a machine without system fonts
 //! draws the same pixels. Output bytes are a pure function of the input rows: the same rows
 //! give byte-identical PNG and SVG files. Both files are written atomically.
 
 use super::atomic::write_atomic;
+use crate::faults::FaultRow;
 use crate::sim::recorder::MinuteRow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -82,7 +88,8 @@ pub fn ensure_font() -> Result<(), ChartError> {
 }
 
 /// CPU and memory reservation per zone and for the cluster against simulated time.
-pub fn reservation_chart(rows: &[MinuteRow], title: &str, png: &Path, svg: &Path) -> Result<(), ChartError> {
+/// `faults` are shaded behind the lines (`FaultBand`).
+pub fn reservation_chart(rows: &[MinuteRow], faults: &[FaultBand], title: &str, png: &Path, svg: &Path) -> Result<(), ChartError> {
     let axis = TimeAxis::for_rows(rows.iter());
     let zones = zone_order(rows);
     let panel = |caption: &str, y_desc: &str, value: fn(&MinuteRow) -> f64| Panel {
@@ -107,6 +114,8 @@ pub fn reservation_chart(rows: &[MinuteRow], title: &str, png: &Path, svg: &Path
         x_desc: axis.desc(),
         x_max: axis.max,
         legend_title: "Zone".to_string(),
+        unit_s: axis.unit_s,
+        faults: faults.to_vec(),
         panels: vec![
             panel("CPU reservation", "CPU reserved / registered (%)", |r| r.cpu_reservation_pct),
             panel("Memory reservation", "Memory reserved / registered (%)", |r| r.memory_reservation_pct),
@@ -134,6 +143,8 @@ pub fn comparison_chart(variants: &[(String, Vec<MinuteRow>)], png: &Path, svg: 
         x_desc: axis.desc(),
         x_max: axis.max,
         legend_title: "Variant".to_string(),
+        unit_s: axis.unit_s,
+        faults: Vec::new(),
         panels: vec![Panel { caption: String::new(), y_desc: "CPU reserved / registered (%)".to_string(), lines }],
     };
     render(&figure, png, svg)
@@ -160,6 +171,9 @@ struct Figure {
     x_desc: String,
     x_max: f64,
     legend_title: String,
+    /// Seconds per x axis unit, and the faults shaded behind the lines.
+    unit_s: f64,
+    faults: Vec<FaultBand>,
     panels: Vec<Panel>,
 }
 
@@ -303,7 +317,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> R
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let (plots, legend) = frame(root, &figure.title, LEGEND_WIDTH)?;
 
-    for (panel, area) in figure.panels.iter().zip(plots.split_evenly((figure.panels.len(), 1)).iter()) {
+    for (i, (panel, area)) in figure.panels.iter().zip(plots.split_evenly((figure.panels.len(), 1)).iter()).enumerate() {
         let mut builder = ChartBuilder::on(area);
         if !panel.caption.is_empty() {
             builder.caption(&panel.caption, (FONT, 18));
@@ -327,6 +341,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> R
             .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
             .draw()
             .map_err(err)?;
+        draw_fault_bands(&mut chart, &figure.faults, figure.unit_s, figure.x_max, 0.0..100.0, i == 0)?;
         for line in &panel.lines {
             chart.draw_series(LineSeries::new(line.points.iter().copied(), line.color.stroke_width(line.width))).map_err(err)?;
         }
@@ -347,6 +362,23 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> R
         y += 26;
         legend.draw(&PathElement::new(vec![(x0, y), (x0 + 32, y)], line.color.stroke_width(line.width))).map_err(err)?;
         legend.draw(&Text::new(shorten(&line.label), (x0 + 42, y), label_style.clone())).map_err(err)?;
+    }
+    if !figure.faults.is_empty() {
+        y += 38;
+        legend
+            .draw(&Text::new("Faults", (x0, y), TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center))))
+            .map_err(err)?;
+        for (label, stroke) in fault_legend() {
+            y += 26;
+            let sample = vec![(x0, y), (x0 + 32, y)];
+            let style = stroke.color.stroke_width(stroke.width);
+            if stroke.dashed {
+                legend.draw(&plotters::element::DashedPathElement::new(sample, 6, 4, style)).map_err(err)?;
+            } else {
+                legend.draw(&PathElement::new(sample, style)).map_err(err)?;
+            }
+            legend.draw(&Text::new(label, (x0 + 42, y), label_style.clone())).map_err(err)?;
+        }
     }
     root.present().map_err(err)
 }
@@ -433,7 +465,7 @@ pub(super) mod tests {
     fn reservation_chart_writes_a_decodable_png_and_an_svg_naming_every_zone() {
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = (dir.path().join("reservation.png"), dir.path().join("reservation.svg"));
-        reservation_chart(&synthetic(40), "quickstart: reservation", &png, &svg).unwrap();
+        reservation_chart(&synthetic(40), &[], "quickstart: reservation", &png, &svg).unwrap();
 
         assert_eq!(is_png(&fs::read(&png).unwrap()), RESERVATION_SIZE);
         let text = fs::read_to_string(&svg).unwrap();
@@ -455,8 +487,8 @@ pub(super) mod tests {
         let paths = |n: &str| (dir.path().join(format!("{n}.png")), dir.path().join(format!("{n}.svg")));
         let (png1, svg1) = paths("one");
         let (png2, svg2) = paths("two");
-        reservation_chart(&rows, "t", &png1, &svg1).unwrap();
-        reservation_chart(&rows, "t", &png2, &svg2).unwrap();
+        reservation_chart(&rows, &[], "t", &png1, &svg1).unwrap();
+        reservation_chart(&rows, &[], "t", &png2, &svg2).unwrap();
         assert_eq!(fs::read(&png1).unwrap(), fs::read(&png2).unwrap());
         assert_eq!(fs::read(&svg1).unwrap(), fs::read(&svg2).unwrap());
 
@@ -471,13 +503,13 @@ pub(super) mod tests {
     fn long_runs_are_drawn_in_hours() {
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = (dir.path().join("a.png"), dir.path().join("a.svg"));
-        reservation_chart(&synthetic(6 * 60), "six hours", &png, &svg).unwrap();
+        reservation_chart(&synthetic(6 * 60), &[], "six hours", &png, &svg).unwrap();
         let text = fs::read_to_string(&svg).unwrap();
         assert!(text.contains("Simulated time (h)"));
         assert!(!text.contains("Simulated time (min)"));
         // 360 minutes: one point per minute.
         assert!(!text.contains("mean of"));
-        reservation_chart(&synthetic(24 * 60), "a day", &png, &svg).unwrap();
+        reservation_chart(&synthetic(24 * 60), &[], "a day", &png, &svg).unwrap();
         assert!(fs::read_to_string(&svg).unwrap().contains("Simulated time (h); each point the mean of 4 minutes"));
     }
 
@@ -502,11 +534,11 @@ pub(super) mod tests {
     fn degenerate_inputs_still_draw_axes() {
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = (dir.path().join("e.png"), dir.path().join("e.svg"));
-        reservation_chart(&[], "empty", &png, &svg).unwrap();
+        reservation_chart(&[], &[], "empty", &png, &svg).unwrap();
         assert_eq!(is_png(&fs::read(&png).unwrap()), RESERVATION_SIZE);
         // One minute, values out of range and not a number: clamped or skipped, no panic.
         let rows = vec![row(0, "a", 140.0, f64::NAN), row(0, CLUSTER, -3.0, 50.0)];
-        reservation_chart(&rows, "one minute", &png, &svg).unwrap();
+        reservation_chart(&rows, &[], "one minute", &png, &svg).unwrap();
         comparison_chart(&[], &png, &svg).unwrap();
     }
 
@@ -514,7 +546,7 @@ pub(super) mod tests {
     fn a_missing_directory_is_reported_with_its_path() {
         let dir = tempfile::tempdir().unwrap();
         let png = dir.path().join("missing/r.png");
-        let err = reservation_chart(&synthetic(3), "t", &png, &dir.path().join("r.svg")).unwrap_err();
+        let err = reservation_chart(&synthetic(3), &[], "t", &png, &dir.path().join("r.svg")).unwrap_err();
         assert!(matches!(err, ChartError::Io { ref path, .. } if *path == png), "{err}");
     }
 
@@ -532,6 +564,42 @@ pub(super) mod tests {
         // Short runs keep every minute.
         let short = TimeAxis::for_rows(rows[..450].iter());
         assert_eq!(short.minutes_per_point, 1);
+    }
+
+    #[test]
+    fn fault_bands_are_one_per_occurrence_and_drawn_with_their_names() {
+        let row = |occurrence, service: &str, recovered_s: Option<f64>| FaultRow {
+            occurrence,
+            fault: if occurrence == 0 { "az-b".into() } else { "crash".into() },
+            kind: "zone_outage",
+            target: String::new(),
+            start_s: 600.0 * (occurrence + 1) as f64,
+            end_s: 900.0 * (occurrence + 1) as f64,
+            service: service.into(),
+            desired: 6,
+            tasks_lost: 1,
+            lowest_healthy: 5,
+            recovered_s,
+            time_to_recover_s: None,
+            requests_failed: 0,
+            detail: String::new(),
+        };
+        // Two services hit by occurrence 0 (the later recovery counts), one not recovered by
+        // occurrence 1, and an occurrence that hit no service.
+        let rows = [row(0, "web", Some(700.0)), row(0, "api", Some(1000.0)), row(1, "web", None), row(2, "", None)];
+        let bands = FaultBand::from_rows(&rows);
+        assert_eq!(bands.len(), 3);
+        assert_eq!((bands[0].label.as_str(), bands[0].start_s, bands[0].end_s, bands[0].recovered_s), ("az-b", 600.0, 900.0, Some(1000.0)));
+        assert_eq!(bands[1].recovered_s, Some(f64::INFINITY));
+        assert_eq!(bands[2].recovered_s, None);
+
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = (dir.path().join("r.png"), dir.path().join("r.svg"));
+        reservation_chart(&synthetic(40), &bands, "t", &png, &svg).unwrap();
+        let text = fs::read_to_string(&svg).unwrap();
+        for label in ["az-b", "crash", "Faults", "until recovered"] {
+            assert!(text.contains(label), "SVG lacks {label:?}");
+        }
     }
 
     #[test]
@@ -621,6 +689,120 @@ pub(super) fn draw_runs<DB: DrawingBackend>(
             _ => chart.draw_series(LineSeries::new(points, style)),
         }
         .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The hue of fault bands: a purple no line of the charts uses.
+pub(super) const FAULT: RGBColor = RGBColor(0x6a, 0x3d, 0x9a);
+/// Opacity of a fault's band while it lasts, and while the services recover after it.
+pub(super) const FAULT_OPACITY: f64 = 0.26;
+pub(super) const RECOVERY_OPACITY: f64 = 0.10;
+/// Label rows above the fault bands, so that the names of faults close together stay apart.
+const FAULT_LABEL_ROWS: usize = 3;
+
+/// One occurrence of a fault on a time-series chart, in seconds of simulated time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultBand {
+    /// The fault's name (faults.csv `fault`).
+    pub label: String,
+    pub start_s: f64,
+    /// When the fault itself ended (`end_s`): the start for an instantaneous fault.
+    pub end_s: f64,
+    /// When the last service it hit was back at its desired healthy count; `None`: it hit no
+    /// service; `Some(INFINITY)`: a service had not recovered by the end of the run.
+    pub recovered_s: Option<f64>,
+}
+
+impl FaultBand {
+    /// One band per occurrence of faults.csv's rows (rows of one occurrence are adjacent).
+    pub fn from_rows(rows: &[FaultRow]) -> Vec<FaultBand> {
+        rows.chunk_by(|a, b| a.occurrence == b.occurrence)
+            .map(|occurrence| {
+                let first = &occurrence[0];
+                let recovered_s = occurrence
+                    .iter()
+                    .filter(|r| !r.service.is_empty())
+                    .map(|r| r.recovered_s.unwrap_or(f64::INFINITY))
+                    .fold(None, |m: Option<f64>, r| Some(m.map_or(r, |m| m.max(r))));
+                FaultBand { label: first.fault.clone(), start_s: first.start_s, end_s: first.end_s, recovered_s }
+            })
+            .collect()
+    }
+}
+
+/// The legend entries of the fault bands: wide strokes of the bands' colours on white, and
+/// the recovery's dashed line.
+pub(super) fn fault_legend() -> [(&'static str, Stroke); 3] {
+    [
+        ("fault", Stroke::solid(on_white(FAULT, FAULT_OPACITY), 12)),
+        ("until recovered", Stroke::solid(on_white(FAULT, RECOVERY_OPACITY), 12)),
+        ("recovered", Stroke { color: FAULT, width: 1, dashed: true }),
+    ]
+}
+
+/// `color` at `opacity` over white, as one opaque colour.
+fn on_white(color: RGBColor, opacity: f64) -> RGBColor {
+    let mix = |c: u8| (255.0 - (255.0 - f64::from(c)) * opacity).round() as u8;
+    RGBColor(mix(color.0), mix(color.1), mix(color.2))
+}
+
+/// Shades `bands` behind a panel's lines (call it before drawing them): from start to end in
+/// `FAULT` at `FAULT_OPACITY`, from end to recovery (or the end of the axis) fainter, a thin
+/// line at the start (all that an instantaneous fault that hit nothing shows) and a dashed one
+/// at the recovery. With `labels`,
+/// each band's name at its top left, on the first of `FAULT_LABEL_ROWS` rows where it does not
+/// run into the previous label (left out where none is free).
+pub(super) fn draw_fault_bands<DB: DrawingBackend>(
+    chart: &mut PanelChart<'_, DB>,
+    bands: &[FaultBand],
+    unit_s: f64,
+    x_max: f64,
+    y: std::ops::Range<f64>,
+    labels: bool,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let x = |s: f64| (s / unit_s).clamp(0.0, x_max);
+    let mut sorted: Vec<&FaultBand> = bands.iter().collect();
+    sorted.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    for b in &sorted {
+        let (start, end) = (x(b.start_s), x(b.end_s.max(b.start_s)));
+        let until = b.recovered_s.map_or(end, |r| x(r.max(b.end_s)));
+        if until > end {
+            chart
+                .draw_series(std::iter::once(Rectangle::new([(end, y.start), (until, y.end)], FAULT.mix(RECOVERY_OPACITY).filled())))
+                .map_err(err)?;
+        }
+        if end > start {
+            chart
+                .draw_series(std::iter::once(Rectangle::new([(start, y.start), (end, y.end)], FAULT.mix(FAULT_OPACITY).filled())))
+                .map_err(err)?;
+        }
+        chart
+            .draw_series(std::iter::once(PathElement::new(vec![(start, y.start), (start, y.end)], FAULT.mix(0.7).stroke_width(1))))
+            .map_err(err)?;
+        // The moment of recovery, which may come before the end (an outage the service
+        // recovered from elsewhere).
+        if let Some(r) = b.recovered_s.filter(|r| r.is_finite()) {
+            let r = x(r.max(b.start_s));
+            chart.draw_series(DashedLineSeries::new([(r, y.start), (r, y.end)], 6, 4, FAULT.stroke_width(1))).map_err(err)?;
+        }
+    }
+    if labels {
+        let style = TextStyle::from((FONT, 12).into_font()).color(&FAULT).pos(Pos::new(HPos::Left, VPos::Top));
+        // The right end, in pixels, of the last label of each row.
+        let mut row_end = [i32::MIN; FAULT_LABEL_ROWS];
+        for b in &sorted {
+            let start = x(b.start_s);
+            let px = chart.backend_coord(&(start, y.end)).0;
+            let Some(row) = row_end.iter().position(|&e| px > e) else { continue };
+            // DejaVu Sans at 12 px: about 7 px a character.
+            row_end[row] = px + 4 + 7 * b.label.chars().count() as i32 + 6;
+            chart
+                .plotting_area()
+                .draw(&(EmptyElement::at((start, y.end)) + Text::new(b.label.clone(), (4, 3 + 14 * row as i32), style.clone())))
+                .map_err(err)?;
+        }
     }
     Ok(())
 }

@@ -35,6 +35,8 @@ pub fn write_csv_rows<T: Serialize>(path: &Path, rows: impl Iterator<Item = T>) 
 /// Writes every output of one run into `dir` (created if missing).
 pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<()> {
     let minutes = &outcome.recorder.minutes;
+    // One band per fault occurrence on the time-series charts.
+    let faults = chart::FaultBand::from_rows(&outcome.fault_rows);
     let events = outcome.recorder.event_rows(&outcome.cluster);
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut json = serde_json::to_vec_pretty(summary)?;
@@ -61,6 +63,7 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
             &outcome.alarm_rows,
             alarms,
             &outcome.scaling_rows,
+            &faults,
             &title,
             &dir.join(format!("{stem}.png")),
             &dir.join(format!("{stem}.svg")),
@@ -79,7 +82,7 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
             Some(v) => format!("{} — {v}: load balancer", summary.scenario),
             None => format!("{}: load balancer", summary.scenario),
         };
-        traffic_chart::traffic_chart(&traffic.rows, &title, &dir.join("traffic.png"), &dir.join("traffic.svg"))
+        traffic_chart::traffic_chart(&traffic.rows, minutes, &faults, &title, &dir.join("traffic.png"), &dir.join("traffic.svg"))
             .map_err(|e| anyhow::anyhow!("traffic chart: {e}"))?;
     }
     if !outcome.tasks.is_empty() {
@@ -117,14 +120,14 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
             Some(v) => format!("{} — {v}: capacity", summary.scenario),
             None => format!("{}: capacity", summary.scenario),
         };
-        capacity_chart::capacity_chart(minutes, &r.service_minutes, &title, &dir.join("capacity.png"), &dir.join("capacity.svg"))
+        capacity_chart::capacity_chart(minutes, &r.service_minutes, &faults, &title, &dir.join("capacity.png"), &dir.join("capacity.svg"))
             .map_err(|e| anyhow::anyhow!("capacity chart: {e}"))?;
     }
     let title = match &summary.variant {
         Some(v) => format!("{} — {v}: reservation per zone", summary.scenario),
         None => format!("{}: reservation per zone", summary.scenario),
     };
-    chart::reservation_chart(minutes, &title, &dir.join("reservation.png"), &dir.join("reservation.svg"))
+    chart::reservation_chart(minutes, &faults, &title, &dir.join("reservation.png"), &dir.join("reservation.svg"))
         .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
     Ok(())
 }

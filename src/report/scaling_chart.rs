@@ -8,6 +8,7 @@
 //!    On top, a marker at each scaling decision, at its time and new desired count: a red
 //!    triangle up for a scale-out, a blue one down for a scale-in, a grey diamond where the
 //!    count stayed (a scheduled action that only moved the range).
+//!    Behind everything, the run's faults (`chart::FaultBand`), named at the top of the panel.
 //! 2. CPU utilization (%) and, where the run models it, memory utilization (dashed), from 0 to
 //!    100 or higher when a value exceeds it.
 //!
@@ -17,7 +18,10 @@
 //! as `chart`: the embedded DejaVu Sans, output bytes a pure function of the rows, both files
 //! written atomically.
 
-use super::chart::{draw_runs, frame, render, trim_number, ChartError, PanelAxes, Picture, Stroke, TimeAxis, FONT, PALETTE};
+use super::chart::{
+    draw_fault_bands, draw_runs, fault_legend, frame, render, trim_number, ChartError, FaultBand, PanelAxes, Picture, Stroke, TimeAxis,
+    FONT, PALETTE,
+};
 use crate::sim::monitor::AlarmRow;
 use crate::sim::recorder::ServiceMinuteRow;
 use crate::sim::scaling::ScalingRow;
@@ -60,19 +64,20 @@ const LEGEND_BLOCK_GAP: i32 = 10;
 /// Draws the scaling chart of `service`: `minutes` are services.csv's rows (of every
 /// service; the axis spans them all, the lines are `service`'s), `alarms` alarms.csv's rows,
 /// of which the alarms named in `alarm_names` are drawn, and `scaling` scaling.csv's rows, of
-/// which `service`'s are drawn.
-#[allow(clippy::too_many_arguments)] // the three CSVs' rows, what of them to draw, and where
+/// which `service`'s are drawn; `faults` are shaded behind both panels.
+#[allow(clippy::too_many_arguments)] // the four CSVs' rows, what of them to draw, and where
 pub fn scaling_chart(
     service: &str,
     minutes: &[ServiceMinuteRow],
     alarms: &[AlarmRow],
     alarm_names: &[String],
     scaling: &[ScalingRow],
+    faults: &[FaultBand],
     title: &str,
     png: &Path,
     svg: &Path,
 ) -> Result<(), ChartError> {
-    render(&ScalingFigure::new(service, minutes, alarms, alarm_names, scaling, title), png, svg)
+    render(&ScalingFigure::new(service, minutes, alarms, alarm_names, scaling, title).with_faults(faults), png, svg)
 }
 
 /// Which way a scaling decision moved the desired count.
@@ -187,6 +192,9 @@ struct ScalingFigure {
     title: String,
     x_desc: String,
     x_max: f64,
+    /// Seconds per x axis unit, and the faults shaded behind both panels.
+    unit_s: f64,
+    faults: Vec<FaultBand>,
     tasks: Panel,
     utilization: Panel,
 }
@@ -282,6 +290,8 @@ impl ScalingFigure {
             title: title.to_string(),
             x_desc: axis.desc(),
             x_max: axis.max,
+            unit_s: axis.unit_s,
+            faults: Vec::new(),
             tasks: Panel {
                 caption: "Tasks",
                 y_desc: "Count",
@@ -302,6 +312,19 @@ impl ScalingFigure {
                 legend: vec![LegendBlock { heading: "Utilization", entries: utilization_legend }],
             },
         }
+    }
+}
+
+impl ScalingFigure {
+    /// The same figure with `faults` shaded, and their key under the tasks panel's legend.
+    fn with_faults(mut self, faults: &[FaultBand]) -> ScalingFigure {
+        if !faults.is_empty() {
+            let entries =
+                fault_legend().iter().map(|&(label, stroke)| Entry { label: vec![label.to_string()], key: Key::Line(stroke) }).collect();
+            self.tasks.legend.push(LegendBlock { heading: "Faults", entries });
+        }
+        self.faults = faults.to_vec();
+        self
     }
 }
 
@@ -423,6 +446,7 @@ impl ScalingFigure {
             x_desc: bottom.then_some(self.x_desc.as_str()),
         };
         let mut chart = axes.draw(area)?;
+        draw_fault_bands(&mut chart, &self.faults, self.unit_s, self.x_max, 0f64..panel.top, !bottom)?;
         chart
             .draw_series(panel.bands.iter().map(|b| Rectangle::new([(b.from, 0.0), (b.to, panel.top)], b.color.mix(BAND_OPACITY).filled())))
             .map_err(err)?;
@@ -581,7 +605,8 @@ mod tests {
 
     fn draw(minutes: &[ServiceMinuteRow], dir: &tempfile::TempDir, name: &str) -> (Vec<u8>, String) {
         let (png, svg) = (dir.path().join(format!("{name}.png")), dir.path().join(format!("{name}.svg")));
-        scaling_chart("web", minutes, &synthetic_alarms(), &names(), &synthetic_scaling(), "quickstart: web scaling", &png, &svg).unwrap();
+        scaling_chart("web", minutes, &synthetic_alarms(), &names(), &synthetic_scaling(), &[], "quickstart: web scaling", &png, &svg)
+            .unwrap();
         (fs::read(&png).unwrap(), fs::read_to_string(&svg).unwrap())
     }
 
@@ -625,7 +650,7 @@ mod tests {
     fn empty_inputs_draw_empty_panels() {
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = (dir.path().join("e.png"), dir.path().join("e.svg"));
-        scaling_chart("web", &[], &[], &[], &[], "empty", &png, &svg).unwrap();
+        scaling_chart("web", &[], &[], &[], &[], &[], "empty", &png, &svg).unwrap();
         assert_eq!(is_png(&fs::read(&png).unwrap()), SCALING_SIZE);
         let text = fs::read_to_string(&svg).unwrap();
         assert!(text.contains("CPU utilization (%)"));
@@ -633,8 +658,8 @@ mod tests {
         // Named alarms without transitions, a lone minute without utilization, a service
         // with no rows of its own: no panic either.
         let lone = [minute(0, "web", 0, 0, None)];
-        scaling_chart("web", &lone, &[], &names(), &[], "one minute", &png, &svg).unwrap();
-        scaling_chart("db", &synthetic_minutes(5), &synthetic_alarms(), &names(), &synthetic_scaling(), "t", &png, &svg).unwrap();
+        scaling_chart("web", &lone, &[], &names(), &[], &[], "one minute", &png, &svg).unwrap();
+        scaling_chart("db", &synthetic_minutes(5), &synthetic_alarms(), &names(), &synthetic_scaling(), &[], "t", &png, &svg).unwrap();
         assert!(fs::read_to_string(&svg).unwrap().contains(HIGH));
     }
 
@@ -719,7 +744,7 @@ mod tests {
         let names: Vec<String> = (0..40).map(|i| format!("alarm-{i:02}")).collect();
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = (dir.path().join("m.png"), dir.path().join("m.svg"));
-        scaling_chart("web", &synthetic_minutes(10), &[], &names, &[], "t", &png, &svg).unwrap();
+        scaling_chart("web", &synthetic_minutes(10), &[], &names, &[], &[], "t", &png, &svg).unwrap();
         let text = fs::read_to_string(&svg).unwrap();
         assert!(text.contains("alarm-00"));
         assert!(!text.contains("alarm-39"));

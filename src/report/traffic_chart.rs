@@ -8,14 +8,23 @@
 //! 2. Requests per minute per target group.
 //! 3. ELB 5xx (red) and target 5xx (orange) per minute, summed over the target groups.
 //! 4. Healthy targets per target group (time-weighted mean over each minute).
+//! 5. Availability per minute (%), 100 × (requests − 5xx) ÷ requests: timeseries.csv's
+//!    `availability_pct` of the cluster row. The axis runs from a round number below the
+//!    lowest minute to 100, so that a dip to 99.5 % shows; minutes without requests are gaps.
+//!
+//! Behind every panel, the run's faults (`chart::FaultBand`), named at the top of the first.
 //!
 //! Long runs are averaged over buckets of minutes as in `chart` (`TimeAxis`): each point is
 //! the mean per minute of its bucket, which the axis descriptions say. Same conventions as
 //! `chart`: the embedded DejaVu Sans, output bytes a pure function of the rows, both files
 //! written atomically.
 
-use super::chart::{draw_runs, frame, render, shorten, trim_number, ChartError, PanelAxes, Picture, Stroke, TimeAxis, FONT, PALETTE};
+use super::chart::{
+    draw_fault_bands, draw_runs, fault_legend, frame, render, shorten, trim_number, ChartError, FaultBand, PanelAxes, Picture, Stroke,
+    TimeAxis, FONT, PALETTE,
+};
 use crate::sim::alb::metrics::AlbMinuteRow;
+use crate::sim::recorder::MinuteRow;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -25,17 +34,20 @@ use std::ops::Range;
 use std::path::Path;
 
 /// Pixel size of the PNG (the SVG has the same view box).
-pub const TRAFFIC_SIZE: (u32, u32) = (1200, 1500);
+pub const TRAFFIC_SIZE: (u32, u32) = (1200, 1800);
 const LEGEND_WIDTH: u32 = 250;
 /// Share of the plot column's height of each panel, top to bottom: the latency panel holds
 /// three lines per group; the bottom one also holds the x axis description.
-const PANEL_SHARES: [f64; 4] = [0.31, 0.225, 0.225, 0.24];
+const PANEL_SHARES: [f64; 5] = [0.26, 0.18, 0.18, 0.18, 0.20];
 /// The latency axis is logarithmic when its largest value exceeds this many times the 5th
 /// percentile of its values: a linear axis would flatten the baseline to a few pixels.
 const LOG_SCALE_RATIO: f64 = 20.0;
 const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
 const ELB_5XX: RGBColor = PALETTE[3];
 const TARGET_5XX: RGBColor = PALETTE[1];
+const AVAILABILITY: RGBColor = PALETTE[2];
+/// The zone name the recorder gives the cluster-wide rows of timeseries.csv.
+const CLUSTER: &str = "cluster";
 /// Legend layout in pixels: the first heading level with the top of its panel's plot.
 const LEGEND_TOP: i32 = 40;
 const LEGEND_ROW: i32 = 22;
@@ -47,9 +59,17 @@ type Percentile = (&'static str, fn(&AlbMinuteRow) -> Option<f64>, u32, bool);
 const PERCENTILES: [Percentile; 3] =
     [("p99", |r| r.latency_ms_p99, 3, false), ("p90", |r| r.latency_ms_p90, 2, true), ("p50", |r| r.latency_ms_p50, 1, false)];
 
-/// Draws `traffic.png` and `traffic.svg` from alb.csv's rows.
-pub fn traffic_chart(rows: &[AlbMinuteRow], title: &str, png: &Path, svg: &Path) -> Result<(), ChartError> {
-    render(&PanelFigure::traffic(rows, title), png, svg)
+/// Draws `traffic.png` and `traffic.svg` from alb.csv's rows, the availability of
+/// timeseries.csv's cluster rows (`minutes`), and the run's `faults`.
+pub fn traffic_chart(
+    rows: &[AlbMinuteRow],
+    minutes: &[MinuteRow],
+    faults: &[FaultBand],
+    title: &str,
+    png: &Path,
+    svg: &Path,
+) -> Result<(), ChartError> {
+    render(&PanelFigure::traffic(rows, minutes, faults, title), png, svg)
 }
 
 /// One line, in data units: x in axis units, y as measured (the panel's scale maps it).
@@ -71,6 +91,11 @@ pub(super) enum Scale {
     Linear {
         top: f64,
     },
+    /// From `bottom` (above 0) to `top`: a percentage that stays near its top.
+    Between {
+        bottom: f64,
+        top: f64,
+    },
     /// Decades: the axis runs from 10^lo to 10^hi.
     Log {
         lo: i32,
@@ -82,6 +107,14 @@ impl Scale {
     /// From 0 to a round number above the largest value (1 when there is none).
     pub(super) fn linear(values: impl Iterator<Item = f64>) -> Scale {
         Scale::Linear { top: nice_ceil(values.fold(0.0, f64::max) * 1.05) }
+    }
+
+    /// A percentage near 100: from a round number below the lowest value (at most 1 below 100,
+    /// at least 0) to 100.
+    fn percent(values: impl Iterator<Item = f64>) -> Scale {
+        let lowest = values.fold(100.0, f64::min);
+        let bottom = (100.0 - nice_ceil((100.0 - lowest) * 1.15)).max(0.0);
+        Scale::Between { bottom, top: 100.0 }
     }
 
     /// Linear, or logarithmic when the values span too much (`LOG_SCALE_RATIO`).
@@ -102,7 +135,7 @@ impl Scale {
     /// The plotted y of a value: itself, or its logarithm (zero at the bottom of the axis).
     fn y(&self, v: f64) -> f64 {
         match *self {
-            Scale::Linear { .. } => v,
+            Scale::Linear { .. } | Scale::Between { .. } => v,
             Scale::Log { lo, .. } => v.max(10f64.powi(lo)).log10(),
         }
     }
@@ -110,13 +143,14 @@ impl Scale {
     fn range(&self) -> Range<f64> {
         match *self {
             Scale::Linear { top } => 0.0..top,
+            Scale::Between { bottom, top } => bottom..top,
             Scale::Log { lo, hi } => lo as f64..hi as f64,
         }
     }
 
     fn labels(&self) -> usize {
         match *self {
-            Scale::Linear { .. } => 6,
+            Scale::Linear { .. } | Scale::Between { .. } => 6,
             // One label a decade: plotters then puts its key points on the whole numbers.
             Scale::Log { lo, hi } => (hi - lo + 1) as usize,
         }
@@ -124,7 +158,7 @@ impl Scale {
 
     fn label(&self, y: f64) -> String {
         match *self {
-            Scale::Linear { .. } => trim_number(y),
+            Scale::Linear { .. } | Scale::Between { .. } => trim_number(y),
             Scale::Log { .. } if (y - y.round()).abs() < 1e-9 => format!("{}", 10f64.powi(y.round() as i32)),
             Scale::Log { .. } => String::new(),
         }
@@ -160,13 +194,19 @@ pub(super) struct PanelFigure {
     pub(super) shares: Vec<f64>,
     pub(super) x_desc: String,
     pub(super) x_max: f64,
+    /// Seconds per x axis unit, and the faults shaded behind every panel.
+    pub(super) unit_s: f64,
+    pub(super) faults: Vec<FaultBand>,
     pub(super) panels: Vec<Panel>,
 }
 
 impl PanelFigure {
-    fn traffic(rows: &[AlbMinuteRow], title: &str) -> PanelFigure {
-        let axis =
-            TimeAxis::spanning(rows.iter().map(|r| r.time_s).max().unwrap_or(0), rows.iter().map(|r| r.minute + 1).max().unwrap_or(1));
+    fn traffic(rows: &[AlbMinuteRow], minutes: &[MinuteRow], faults: &[FaultBand], title: &str) -> PanelFigure {
+        let cluster = || minutes.iter().filter(|r| r.zone == CLUSTER);
+        let axis = TimeAxis::spanning(
+            rows.iter().map(|r| r.time_s).chain(cluster().map(|r| r.time_s)).max().unwrap_or(0),
+            rows.iter().map(|r| r.minute + 1).chain(cluster().map(|r| r.minute + 1)).max().unwrap_or(1),
+        );
         let line =
             |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: segments(&axis.bucket_means(samples.into_iter())) };
         let mean_of = match axis.minutes_per_point {
@@ -228,13 +268,22 @@ impl PanelFigure {
 
         let healthy = per_group(2, |r| r.healthy_hosts_avg);
 
+        let availability_stroke = Stroke::solid(AVAILABILITY, 2);
+        let availability =
+            vec![line(availability_stroke, cluster().filter_map(|r| r.availability_pct.map(|a| (r.minute, r.time_s, a))).collect())];
+        let mut first_legend = vec![group_legend(2), percentile_key];
+        if !faults.is_empty() {
+            first_legend
+                .push(LegendBlock { heading: "Faults", entries: fault_legend().iter().map(|(l, s)| (l.to_string(), *s)).collect() });
+        }
+
         let panels = vec![
             Panel {
                 caption: "TargetResponseTime (ms)",
                 y_desc: format!("ms{mean_of}{log}"),
                 scale: latency_scale,
                 series: latency,
-                legend: vec![group_legend(2), percentile_key],
+                legend: first_legend,
             },
             Panel {
                 caption: "Requests per minute",
@@ -263,6 +312,13 @@ impl PanelFigure {
                 series: healthy,
                 legend: vec![group_legend(2)],
             },
+            Panel {
+                caption: "Availability per minute (%)",
+                y_desc: format!("% successful{mean_of}"),
+                scale: Scale::percent(values(&availability)),
+                series: availability,
+                legend: vec![LegendBlock { heading: "All requests", entries: vec![("non-5xx ÷ all".to_string(), availability_stroke)] }],
+            },
         ];
         PanelFigure {
             title: title.to_string(),
@@ -270,6 +326,8 @@ impl PanelFigure {
             shares: PANEL_SHARES.to_vec(),
             x_desc: axis.desc(),
             x_max: axis.max,
+            unit_s: axis.unit_s,
+            faults: faults.to_vec(),
             panels,
         }
     }
@@ -339,6 +397,8 @@ impl PanelFigure {
             x_desc: bottom.then_some(self.x_desc.as_str()),
         };
         let mut chart = axes.draw(area)?;
+        let first = std::ptr::eq(panel, &self.panels[0]);
+        draw_fault_bands(&mut chart, &self.faults, self.unit_s, self.x_max, panel.scale.range(), first)?;
         for series in &panel.series {
             draw_runs(&mut chart, &series.segments, series.stroke, &|v| panel.scale.y(v))?;
         }
@@ -450,7 +510,7 @@ mod tests {
     fn draws_a_decodable_png_and_an_svg_with_every_panel_and_group() {
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = paths(&dir, "traffic");
-        traffic_chart(&synthetic(30), "quickstart: load balancer", &png, &svg).unwrap();
+        traffic_chart(&synthetic(30), &[], &[], "quickstart: load balancer", &png, &svg).unwrap();
 
         assert_eq!(is_png(&fs::read(&png).unwrap()), TRAFFIC_SIZE);
         let text = fs::read_to_string(&svg).unwrap();
@@ -481,8 +541,8 @@ mod tests {
         let rows = synthetic(30);
         let (png1, svg1) = paths(&dir, "one");
         let (png2, svg2) = paths(&dir, "two");
-        traffic_chart(&rows, "t", &png1, &svg1).unwrap();
-        traffic_chart(&rows, "t", &png2, &svg2).unwrap();
+        traffic_chart(&rows, &[], &[], "t", &png1, &svg1).unwrap();
+        traffic_chart(&rows, &[], &[], "t", &png2, &svg2).unwrap();
         assert!(!fs::read(&png1).unwrap().is_empty());
         assert_eq!(fs::read(&png1).unwrap(), fs::read(&png2).unwrap());
         assert_eq!(fs::read(&svg1).unwrap(), fs::read(&svg2).unwrap());
@@ -492,13 +552,13 @@ mod tests {
     fn no_rows_draw_empty_panels() {
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = paths(&dir, "empty");
-        traffic_chart(&[], "empty", &png, &svg).unwrap();
+        traffic_chart(&[], &[], &[], "empty", &png, &svg).unwrap();
         assert_eq!(is_png(&fs::read(&png).unwrap()), TRAFFIC_SIZE);
         assert!(fs::read_to_string(&svg).unwrap().contains("5xx per minute"));
         // One minute, latency 0 and a lone group: no panic either.
         let mut r = row(0, "only");
         r.latency_ms_p50 = Some(0.0);
-        traffic_chart(&[r], "one minute", &png, &svg).unwrap();
+        traffic_chart(&[r], &[], &[], "one minute", &png, &svg).unwrap();
     }
 
     #[test]
@@ -506,20 +566,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = paths(&dir, "day");
         let rows = synthetic(24 * 60);
-        traffic_chart(&rows, "a day", &png, &svg).unwrap();
+        traffic_chart(&rows, &[], &[], "a day", &png, &svg).unwrap();
         assert_eq!(is_png(&fs::read(&png).unwrap()), TRAFFIC_SIZE);
         let text = fs::read_to_string(&svg).unwrap();
         assert!(text.contains("Simulated time (h); each point the mean of 4 minutes"));
         assert!(text.contains("per minute, mean of 4 minutes"));
         // 1440 minutes in buckets of 4: 360 points per line.
-        let figure = PanelFigure::traffic(&rows, "a day");
+        let figure = PanelFigure::traffic(&rows, &[], &[], "a day");
         let requests = &figure.panels[1].series[0];
         assert_eq!(requests.segments.iter().map(Vec::len).sum::<usize>(), 360);
     }
 
     #[test]
     fn a_minute_without_latency_is_a_gap() {
-        let figure = PanelFigure::traffic(&synthetic(30), "t");
+        let figure = PanelFigure::traffic(&synthetic(30), &[], &[], "t");
         let latency = &figure.panels[0];
         // p99, p90, p50 per group in that order: the api group's lines break at minutes 20-22.
         assert_eq!(latency.series.len(), 3 * GROUPS.len());
@@ -535,7 +595,7 @@ mod tests {
     fn errors_are_summed_over_groups_and_hosts_kept_per_group() {
         let mut rows = synthetic(30);
         rows[2 * 10 + 1].elb_5xx = 5;
-        let figure = PanelFigure::traffic(&rows, "t");
+        let figure = PanelFigure::traffic(&rows, &[], &[], "t");
         let errors = &figure.panels[2].series;
         assert_eq!(errors[0].segments[0][10], (10.0, 45.0));
         assert_eq!(errors[1].segments[0][10], (10.0, 25.0));
@@ -552,7 +612,7 @@ mod tests {
         let mut rows = synthetic(30);
         // A timeout-length p99 in one minute, 20 ms elsewhere.
         rows[2 * 12].latency_ms_p99 = Some(60_000.0);
-        let figure = PanelFigure::traffic(&rows, "t");
+        let figure = PanelFigure::traffic(&rows, &[], &[], "t");
         let scale = figure.panels[0].scale;
         assert_eq!(scale, Scale::Log { lo: 1, hi: 5 });
         assert!(figure.panels[0].y_desc.ends_with("(log scale)"));
@@ -563,7 +623,7 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = paths(&dir, "log");
-        traffic_chart(&rows, "t", &png, &svg).unwrap();
+        traffic_chart(&rows, &[], &[], "t", &png, &svg).unwrap();
         let labels = texts(&fs::read_to_string(&svg).unwrap());
         for decade in ["10", "100", "1000", "10000", "100000"] {
             assert!(labels.iter().any(|l| l == decade), "no label {decade} in {labels:?}");
@@ -592,7 +652,7 @@ mod tests {
         let rows: Vec<AlbMinuteRow> = (0..40).map(|g| row(0, &format!("group-{g:02}"))).collect();
         let dir = tempfile::tempdir().unwrap();
         let (png, svg) = paths(&dir, "many");
-        traffic_chart(&rows, "t", &png, &svg).unwrap();
+        traffic_chart(&rows, &[], &[], "t", &png, &svg).unwrap();
         let text = fs::read_to_string(&svg).unwrap();
         assert!(text.contains("group-00"));
         assert!(text.contains("more"));

@@ -283,9 +283,16 @@ impl World<'_> {
                     let name = self.cluster.instance(id).ec2_instance_id.clone();
                     self.fault_event(now, Some(id), &format!("ECS sees that {name} is gone: its tasks are STOPPED"));
                     self.kill_tasks_on(now, id, StopCode::TerminationNotice);
-                    // A group member stays in its group until the group's health check; its
-                    // instance is gone for ECS already.
-                    self.set_instance_status(now, id, InstanceStatus::Inactive);
+                    // A group member stays in its group until the group's health check (REPLACE
+                    // terminates it: TERMINATED, billed until then); for ECS its agent is gone.
+                    // Setting it INACTIVE here used to end the member at once (no TERMINATED
+                    // event, billing stopped at detection).
+                    if self.group_member_of(id).is_some() {
+                        self.cluster.instance_mut(id).agent_connected = false;
+                        self.instance_changed(id);
+                    } else {
+                        self.set_instance_status(now, id, InstanceStatus::Inactive);
+                    }
                 }
                 self.watch_all(now);
             }
@@ -310,6 +317,7 @@ impl World<'_> {
                 if let Some(&id) = self.faults.occurrences[o].instances.first() {
                     self.reconnect(now, id);
                 }
+                self.release_survivors(o as u32);
                 self.faults.occurrences[o].end = Some(now);
                 self.faults.occurrences[o].ongoing = false;
                 self.watch_all(now);
@@ -381,6 +389,7 @@ impl World<'_> {
                         }
                     }
                 }
+                self.release_survivors(o as u32);
                 self.faults.occurrences[o].end = Some(now);
                 self.faults.occurrences[o].ongoing = false;
                 self.evaluate_all(now);
@@ -465,7 +474,10 @@ impl World<'_> {
                 let td = &self.scenario.task_definitions[*task_definition];
                 let label = format!("{}:{}", td.family, td.revision);
                 let detail = format!("UpdateService {} to {label}, which fails ({failure:?})", self.services[*service].name);
-                let o = self.open_occurrence(now, fault, label, detail, true);
+                // Not `ongoing`: nothing would ever clear it for a bad revision, so its watch
+                // could never recover. `bad_deployment_in_progress` keeps the watch open while
+                // the deployment to the bad revision (or its rollback) is in progress.
+                let o = self.open_occurrence(now, fault, label, detail, false);
                 self.open_watch(now, o, *service as u16, Vec::new());
             }
             _ => {}
@@ -647,6 +659,24 @@ impl World<'_> {
                 }
                 None => self.open_watch(now, o, s, tasks),
             }
+        }
+    }
+
+    /// The fault is over and its instances are back: the tasks it hit that are still there and
+    /// meant to run (not STOPPED, not being stopped) survived it. Bug fix: they stayed in `pending` for good, so an
+    /// `agent_disconnect` (whose tasks keep running) or a zone outage shorter than its detection
+    /// delay never recovered in faults.csv, and counted its surviving tasks as lost.
+    fn release_survivors(&mut self, o: u32) {
+        let tasks = &self.tasks;
+        let down = &self.faults.down;
+        for w in self.faults.watches.iter_mut().filter(|w| w.occurrence == o) {
+            let survived = |t: &u32| {
+                let task = &tasks[*t as usize];
+                task.desired_running && task.last_status != LastStatus::Stopped && down.get(task.instance.index()).is_none_or(|&d| d == UP)
+            };
+            let survivors = w.pending.iter().filter(|t| survived(t)).count() as u32;
+            w.pending.retain(|t| !survived(t));
+            w.tasks_lost = w.tasks_lost.saturating_sub(survivors);
         }
     }
 

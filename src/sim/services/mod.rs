@@ -247,6 +247,9 @@ impl World<'_> {
         self.report_stops(now, service);
         self.update_steady(now, service);
         self.track_deployment(now, service);
+        // Fault watches see what this evaluation changed: a deployment completed or failed, and
+        // `healthy` as refreshed above (a task change alone updates them before the evaluation).
+        self.faults_service_changed(now, service);
     }
 
     /// Recomputes `healthy` of the service's tasks (the 40 s rule and container health are
