@@ -224,6 +224,7 @@ fn an_interrupted_sweep_resumes_without_recomputing_the_runs_it_has() {
 }
 
 #[test]
+#[allow(clippy::disallowed_methods)] // wall time only bounds how long the test waits for the child
 fn a_sweep_killed_with_sigkill_resumes_to_the_same_bytes() {
     // A real kill -9 (what Ctrl-C twice, an OOM kill or a preempted batch job do): the sweep is
     // stopped as soon as its first run file exists; whatever it had finished is kept, nothing

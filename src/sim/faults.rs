@@ -93,6 +93,9 @@ pub struct FaultState {
     /// Fargate Spot tasks started.
     running_seen: Vec<u32>,
     spot_seen: Vec<u32>,
+    /// Task timers that went off on an unreachable instance: (task, generation, timer), fired
+    /// again when the instance is back.
+    frozen: Vec<(u32, u32, super::TaskTimer)>,
 }
 
 const UP: u32 = u32::MAX;
@@ -109,11 +112,16 @@ impl FaultState {
             open_watches: 0,
             running_seen: vec![0; scenario.services.len()],
             spot_seen: vec![0; scenario.services.len()],
+            frozen: Vec::new(),
         }
     }
 
     pub fn is_down(&self, instance: InstanceId) -> bool {
         self.down.get(instance.index()).is_some_and(|&o| o != UP)
+    }
+
+    pub fn freeze(&mut self, task: u32, generation: u32, timer: super::TaskTimer) {
+        self.frozen.push((task, generation, timer));
     }
 
     fn set_down(&mut self, instance: InstanceId, occurrence: u32) {
@@ -380,6 +388,7 @@ impl World<'_> {
                 for id in ids {
                     if self.faults.down.get(id.index()) == Some(&(o as u32)) {
                         self.faults.down[id.index()] = UP;
+                        self.thaw_timers(now, id);
                         let on_it: Vec<u32> = self.live_tasks_on(id);
                         for t in on_it {
                             self.server_reachable(now, t);
@@ -573,6 +582,17 @@ impl World<'_> {
         self.watch_services_on(now, o, id);
         for t in self.live_tasks_on(id) {
             self.server_unreachable(now, t);
+        }
+    }
+
+    /// The instance is reachable again: what its tasks' agent could not report happens now
+    /// (stale timers — the task was stopped meanwhile — are dropped by their generation).
+    fn thaw_timers(&mut self, now: SimTime, id: InstanceId) {
+        let (thawed, kept): (Vec<_>, Vec<_>) =
+            self.faults.frozen.drain(..).partition(|&(task, _, _)| self.tasks[task as usize].instance == id);
+        self.faults.frozen = kept;
+        for (task, generation, timer) in thawed {
+            self.queue.schedule(now, Event::TaskTimer { task, generation, timer });
         }
     }
 

@@ -96,10 +96,15 @@ impl World<'_> {
         if self.tasks[task as usize].generation != generation {
             return; // the task changed state since: this timer is stale
         }
+        // On an unreachable instance the agent reports nothing: the task does not get to
+        // RUNNING, and a stopping one does not get to STOPPED (its resources stay bound), until
+        // ECS learns of the failure (and stops it) or the instance is back (the timer goes off
+        // then).
+        if self.faults.is_down(self.tasks[task as usize].instance) {
+            self.faults.freeze(task, generation, timer);
+            return;
+        }
         match timer {
-            // On an unreachable instance the task never reports RUNNING; ECS stops it when it
-            // learns of the failure.
-            TaskTimer::Started if self.faults.is_down(self.tasks[task as usize].instance) => {}
             TaskTimer::Started => self.on_running(now, task),
             TaskTimer::FailedToStart => {
                 self.tasks[task as usize].stop_code = Some(StopCode::TaskFailedToStart);
