@@ -21,9 +21,9 @@
 
 use ecsim::engine::{SimTime, Streams};
 use ecsim::scenario::{self, Scenario};
-use ecsim::sim::alb::metrics::{AlbMinuteRow, GroupTotals, TrafficTotals};
+use ecsim::sim::alb::metrics::{AlbMinuteRow, GroupTotals};
 use ecsim::sim::recorder::{DeploymentRow, EventKind};
-use ecsim::sim::{self, RunOptions, RunOutcome};
+use ecsim::sim::{self, RunOutcome};
 use ecsim::workload::traffic::{PoissonArrivals, RateProfile};
 use std::path::Path;
 
@@ -31,31 +31,21 @@ use std::path::Path;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// Where inline scenarios pretend to live: relative paths (access logs) resolve from `tests/`.
+mod common;
+use common::{events, run, traffic, us, Ev};
+
 fn scenario_path() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/alb_sim.toml")
+    common::scenario_path("alb_sim")
 }
 
 /// Loads a scenario written as pieces of TOML (a test's own tables plus shared ones).
 fn load(parts: &[&str]) -> Scenario {
-    scenario::load_str(&scenario_path(), &parts.concat()).unwrap_or_else(|d| panic!("{d}"))
+    common::load_parts("alb_sim", parts)
 }
 
 fn load_lesson(name: &str) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lessons/alb").join(format!("{name}.toml"));
     scenario::load(&path).unwrap_or_else(|d| panic!("{name}: {d}"))
-}
-
-fn run(s: &Scenario) -> RunOutcome {
-    run_seed(s, s.seed)
-}
-
-fn run_seed(s: &Scenario, seed: u64) -> RunOutcome {
-    sim::run_with(s, seed, RunOptions { check_invariants: true }, &mut |_| {})
-}
-
-fn traffic(out: &RunOutcome) -> &TrafficTotals {
-    out.traffic.as_ref().expect("the scenario has load balancers")
 }
 
 fn group<'a>(out: &'a RunOutcome, name: &str) -> &'a GroupTotals {
@@ -72,42 +62,9 @@ fn rows<'a>(out: &'a RunOutcome, group: &str) -> Vec<&'a AlbMinuteRow> {
 }
 
 /// One events.csv row with what the tests need.
-#[derive(Debug, Clone)]
-struct Ev {
-    /// Simulated time, µs (exact: spec times are compared without rounding).
-    us: u64,
-    kind: EventKind,
-    task: Option<u32>,
-    /// The service's name.
-    service: String,
-    reason: String,
-    detail: String,
-}
-
-fn events(out: &RunOutcome) -> Vec<Ev> {
-    let r = &out.recorder;
-    r.events
-        .iter()
-        .zip(r.event_rows(&out.cluster))
-        .map(|(e, row)| Ev {
-            us: e.time.as_micros(),
-            kind: e.kind,
-            task: (e.task != u32::MAX).then_some(e.task),
-            service: r.source_name(e).to_string(),
-            reason: r.reason(e).to_string(),
-            detail: row.detail,
-        })
-        .collect()
-}
-
-/// Seconds as µs (exact for the millisecond values the tests use).
-fn us(s: f64) -> u64 {
-    (s * 1e6).round() as u64
-}
-
 /// The first task of `service` to reach RUNNING, and when.
 fn first_running(evs: &[Ev], service: &str) -> (u32, u64) {
-    let e = evs.iter().find(|e| e.kind == EventKind::Running && e.service == service).unwrap_or_else(|| panic!("{service} never ran"));
+    let e = evs.iter().find(|e| e.kind == EventKind::Running && e.source == service).unwrap_or_else(|| panic!("{service} never ran"));
     (e.task.unwrap(), e.us)
 }
 
@@ -556,7 +513,7 @@ fn we_6_3_healthy_events_are_written_when_the_task_counts_as_healthy() {
     let out = we_6_3();
     let evs = events(&out);
     let healthy_events =
-        |service: &str| -> Vec<u64> { evs.iter().filter(|e| e.kind == EventKind::Healthy && e.service == service).map(|e| e.us).collect() };
+        |service: &str| -> Vec<u64> { evs.iter().filter(|e| e.kind == EventKind::Healthy && e.source == service).map(|e| e.us).collect() };
     let expected = [("both", vec![us(20.0)]), ("both-threshold", vec![us(130.01)]), ("lb-only", vec![us(10.01)])];
     let got = expected.clone().map(|(service, _)| (service, healthy_events(service)));
     assert_eq!(got, expected, "Healthy events (µs) per service");
@@ -835,7 +792,7 @@ instance = 0
     assert_eq!(minute_502, vec![(300, g.elb_502)], "502s per minute");
     assert!(g.elb_502 > 0 && g.elb_502 <= 8, "502s: {}", g.elb_502);
     assert_eq!((g.elb_503, g.elb_504, g.target_5xx), (0, 0, 0));
-    let stopped: Vec<&Ev> = evs.iter().filter(|e| e.kind == EventKind::Stopped && e.service == "app").collect();
+    let stopped: Vec<&Ev> = evs.iter().filter(|e| e.kind == EventKind::Stopped && e.source == "app").collect();
     assert_eq!(stopped.len(), 1);
     assert_eq!((stopped[0].us, stopped[0].reason.as_str()), (us(300.0), "TerminationNotice"));
     let killed = stopped[0].task;

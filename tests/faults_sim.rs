@@ -28,34 +28,21 @@
 use ecsim::ecs::task::StopCode;
 use ecsim::report::summary::Summary;
 use ecsim::scenario::{self, Diagnostics, Scenario};
-use ecsim::sim::alb::metrics::{AlbMinuteRow, TrafficTotals};
+use ecsim::sim::alb::metrics::AlbMinuteRow;
 use ecsim::sim::recorder::EventKind;
-use ecsim::sim::{self, RunOptions, RunOutcome, Task};
-use std::path::{Path, PathBuf};
+use ecsim::sim::{RunOutcome, Task};
+use std::path::Path;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-fn scenario_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/faults_sim.toml")
-}
+mod common;
+use common::{events, run, run_seed, traffic, us, Ev};
 
 /// Loads a scenario written as pieces of TOML (a test's own tables plus shared ones).
 fn load(parts: &[&str]) -> Scenario {
-    scenario::load_str(&scenario_path(), &parts.concat()).unwrap_or_else(|d| panic!("{d}"))
-}
-
-fn run(s: &Scenario) -> RunOutcome {
-    run_seed(s, s.seed)
-}
-
-fn run_seed(s: &Scenario, seed: u64) -> RunOutcome {
-    sim::run_with(s, seed, RunOptions { check_invariants: true }, &mut |_| {})
-}
-
-fn traffic(out: &RunOutcome) -> &TrafficTotals {
-    out.traffic.as_ref().expect("the scenario has load balancers")
+    common::load_parts("faults_sim", parts)
 }
 
 /// alb.csv row of target group `group` for the minute starting at `time_s`.
@@ -65,44 +52,6 @@ fn alb_minute<'a>(out: &'a RunOutcome, group: &str, time_s: u64) -> &'a AlbMinut
         .iter()
         .find(|r| r.target_group == group && r.time_s == time_s)
         .unwrap_or_else(|| panic!("no alb.csv row for {group} at {time_s} s"))
-}
-
-/// One events.csv row with what the tests need.
-#[derive(Debug, Clone, PartialEq)]
-struct Ev {
-    /// Simulated time, µs (exact: spec times are compared without rounding).
-    us: u64,
-    kind: EventKind,
-    task: Option<u32>,
-    /// The service's name (or the workload's; empty for instance and fault events).
-    source: String,
-    instance: String,
-    zone: String,
-    reason: String,
-    detail: String,
-}
-
-fn events(out: &RunOutcome) -> Vec<Ev> {
-    let r = &out.recorder;
-    r.events
-        .iter()
-        .zip(r.event_rows(&out.cluster))
-        .map(|(e, row)| Ev {
-            us: e.time.as_micros(),
-            kind: e.kind,
-            task: (e.task != u32::MAX).then_some(e.task),
-            source: r.source_name(e).to_string(),
-            instance: row.instance,
-            zone: row.zone,
-            reason: r.reason(e).to_string(),
-            detail: row.detail,
-        })
-        .collect()
-}
-
-/// Seconds as µs (exact for the millisecond values the tests use).
-fn us(s: f64) -> u64 {
-    (s * 1e6).round() as u64
 }
 
 fn secs(t: Option<ecsim::engine::SimTime>) -> Option<f64> {
