@@ -321,4 +321,10 @@ fn an_agent_disconnection_recovers_when_the_agent_is_back() {
     let out = tmp.path().join("out");
     assert!(ecsim().args(["run", "--quiet", "--out"]).arg(&out).arg(&scenario).status().unwrap().success());
     assert_eq!(fault_figures(&out), vec![("agent".into(), "0".into(), "4".into(), "120.0".into(), "0".into())]);
+    // ... and the agent is back: disconnected at 300 s, reconnected at 420 s.
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    let fault_lines: Vec<&str> = events.lines().filter(|l| l.contains(",fault,")).collect();
+    assert_eq!(fault_lines.len(), 2, "{fault_lines:?}");
+    assert!(fault_lines[0].starts_with("300.0,") && fault_lines[0].contains("disconnected"), "{fault_lines:?}");
+    assert!(fault_lines[1].starts_with("420.0,") && fault_lines[1].contains("reconnected"), "{fault_lines:?}");
 }

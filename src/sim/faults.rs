@@ -314,6 +314,7 @@ impl World<'_> {
                 }
                 let name = self.cluster.instance(id).ec2_instance_id.clone();
                 let o = self.open_occurrence(now, fault, name.clone(), format!("agent of {name} disconnected for {duration}"), false);
+                self.faults.occurrences[o as usize].instances.push(id);
                 self.watch_services_on(now, o, id);
                 self.cluster.instance_mut(id).agent_connected = false;
                 self.instance_changed(id);
