@@ -30,7 +30,7 @@ pub const COMPARISON_SIZE: (u32, u32) = (1200, 600);
 
 /// The family the charts ask for. The embedded font is registered under this name, and SVG
 /// viewers fall back to their own sans-serif.
-pub(super) const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// The zone name the recorder gives the cluster-wide rows.
@@ -43,7 +43,7 @@ const LEGEND_WIDTH: u32 = 220;
 pub(super) const LEGEND_LABEL_CHARS: usize = 24;
 
 /// Tableau 10: distinguishable, and none of them is black, which is the cluster's.
-pub(super) const PALETTE: [RGBColor; 10] = [
+pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0xff, 0x7f, 0x0e),
     RGBColor(0x2c, 0xa0, 0x2c),
@@ -250,7 +250,7 @@ fn zone_order(rows: &[MinuteRow]) -> Vec<String> {
 }
 
 /// A figure drawn the same way on both backends.
-pub(super) trait Picture {
+pub(crate) trait Picture {
     fn size(&self) -> (u32, u32);
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
@@ -266,7 +266,7 @@ impl Picture for Figure {
 }
 
 /// Draws `figure` into an in-memory PNG and an SVG string, then writes each atomically.
-pub(super) fn render(figure: &impl Picture, png: &Path, svg: &Path) -> Result<(), ChartError> {
+pub(crate) fn render(figure: &impl Picture, png: &Path, svg: &Path) -> Result<(), ChartError> {
     ensure_font()?;
     let (w, h) = figure.size();
 
@@ -305,7 +305,7 @@ pub(super) type Areas<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
 
 /// The layout every figure shares: a white page, the title, then the plot with a legend
 /// column `legend_width` pixels wide on its right.
-pub(super) fn frame<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, legend_width: u32) -> Result<Areas<DB>, String> {
+pub(crate) fn frame<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, legend_width: u32) -> Result<Areas<DB>, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
     let body = root.margin(8, 0, 0, 0).titled(title, (FONT, 26)).map_err(err)?;
@@ -384,7 +384,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> R
 }
 
 /// "30", "1.5", "0.25": axis numbers without trailing zeros.
-pub(super) fn trim_number(v: f64) -> String {
+pub(crate) fn trim_number(v: f64) -> String {
     let s = format!("{v:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {
@@ -394,7 +394,7 @@ pub(super) fn trim_number(v: f64) -> String {
     }
 }
 
-pub(super) fn shorten(label: &str) -> String {
+pub(crate) fn shorten(label: &str) -> String {
     if label.chars().count() <= LEGEND_LABEL_CHARS {
         label.to_string()
     } else {

@@ -9,5 +9,4 @@ pub mod output;
 pub mod scaling_chart;
 pub mod service_charts;
 pub mod summary;
-pub mod sweep_chart;
 pub mod traffic_chart;

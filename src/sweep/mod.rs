@@ -7,6 +7,7 @@
 
 pub mod aggregate;
 pub mod capacity;
+pub mod chart;
 pub mod file;
 pub mod merge;
 pub mod paths;

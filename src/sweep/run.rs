@@ -391,7 +391,7 @@ pub fn write_outputs(out: &Path, m: &Manifest, a: &Assembled) -> Result<()> {
     write_atomic(&out.join("cells.csv"), &a.cells_csv).context("cells.csv")?;
     write_atomic(&out.join("cells.json"), &a.cells_json).context("cells.json")?;
     write_atomic(&out.join("sweep.json"), &whole.bytes()).context("sweep.json")?;
-    crate::report::sweep_chart::sweep_charts(&whole, a, &out.join("charts")).context("sweep charts")?;
+    super::chart::sweep_charts(&whole, a, &out.join("charts")).context("sweep charts")?;
     Ok(())
 }
 

@@ -12,10 +12,10 @@
 //! Axes beyond the ones a chart shows are held at the first cell's values (the chart says so).
 //! Zipped axes move together: an axis is never paired with another that it is zipped with.
 
-use super::chart::{frame, render, shorten, trim_number, ChartError, Picture, FONT, PALETTE};
-use crate::sweep::aggregate::{display_json, Assembled, CellStats};
-use crate::sweep::file::{label_key, slug};
-use crate::sweep::run::Manifest;
+use super::aggregate::{display_json, Assembled, CellStats};
+use super::file::{label_key, slug};
+use super::run::Manifest;
+use crate::report::chart::{frame, render, shorten, trim_number, ChartError, Picture, FONT, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
