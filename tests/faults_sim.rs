@@ -962,3 +962,65 @@ fn the_slo_in_the_summary_is_the_traffic_totals_held_to_the_objective() {
         );
     }
 }
+
+#[test]
+fn a_fargate_spot_interruption_stops_the_task_at_the_notice_and_the_service_replaces_it() {
+    // Two tasks on FARGATE_SPOT, no load balancer. Fargate: PROVISIONING 60 s, then PENDING
+    // 20 s → RUNNING at 80 s; no health check and no target, so healthy 40 s later (120 s,
+    // spec §6.1). At 600 s the notice (§8.2): ECS stops the task at once (SIGTERM; stop code
+    // SpotInterruption) — no deregistration delay and an application that exits at once, so it
+    // is STOPPED at 600 s, well before the two minutes are up. The scheduler launches a
+    // replacement on FARGATE_SPOT at 600 s: RUNNING at 680 s, healthy at 720 s.
+    // faults.csv: lost 1, lowest healthy 1, recovered at 720 s (120 s).
+    let s = load(&[r#"
+[scenario]
+name = "fargate-spot"
+duration = "15m"
+seed = 3
+
+[cluster]
+zones = ["us-east-1a", "us-east-1b"]
+
+[fargate]
+provisioning = { distribution = "constant", value = "60s" }
+pull_and_start = { distribution = "constant", value = "20s" }
+
+[[task_definitions]]
+name = "worker"
+family = "worker"
+cpu = 1024
+memory = 2048
+network_mode = "awsvpc"
+
+[[services]]
+name = "worker"
+task_definition = "worker"
+desired_count = 2
+capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
+
+[[faults]]
+name = "reclaim"
+kind = "spot_interruption"
+capacity_provider = "FARGATE_SPOT"
+service = "worker"
+at = "10m"
+"#]);
+    let out = run(&s);
+    let evs = events(&out);
+    assert_eq!(out.fault_rows.len(), 1, "{:#?}", out.fault_rows);
+    let row = &out.fault_rows[0];
+    let hit: u32 = row.target.trim_start_matches("t-").parse().unwrap();
+    assert!(hit < 2, "one of the two first tasks: {hit}");
+    assert_eq!(times(&evs, EventKind::Running, hit), vec![us(80.0)]);
+    assert_eq!(task(&out, hit).stop_code, Some(StopCode::SpotInterruption));
+    assert_eq!(secs(task(&out, hit).stopping_at), Some(600.0));
+    assert_eq!(secs(task(&out, hit).stopped_at), Some(600.0));
+    // The replacement: task 2, on FARGATE_SPOT again.
+    assert_eq!(times(&evs, EventKind::Placed, 2), vec![us(600.0)]);
+    assert_eq!(times(&evs, EventKind::Running, 2), vec![us(680.0)]);
+    assert_eq!(times(&evs, EventKind::Healthy, 2), vec![us(720.0)]);
+    let rows = out.task_rows();
+    assert_eq!(rows[2].capacity_provider, "FARGATE_SPOT");
+    assert_eq!((row.kind, row.service.as_str(), row.desired, row.tasks_lost, row.lowest_healthy), ("spot_interruption", "worker", 2, 1, 1));
+    assert_eq!((row.start_s, row.recovered_s, row.time_to_recover_s), (600.0, Some(720.0), Some(120.0)));
+}
