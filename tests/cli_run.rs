@@ -328,3 +328,26 @@ fn an_agent_disconnection_recovers_when_the_agent_is_back() {
     assert!(fault_lines[0].starts_with("300.0,") && fault_lines[0].contains("disconnected"), "{fault_lines:?}");
     assert!(fault_lines[1].starts_with("420.0,") && fault_lines[1].contains("reconnected"), "{fault_lines:?}");
 }
+
+/// `ecsim check` recognises a sweep file (a `[sweep]` table) and validates it with its base
+/// scenario and every cell: a misspelt axis path is an error at the axis, nothing is run.
+#[test]
+fn check_validates_sweep_files_cell_by_cell() {
+    let good = ecsim().arg("check").arg(repo("scenarios/sweeps/smoke.toml")).output().unwrap();
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad-sweep.toml");
+    let base = repo("scenarios/sweeps/base-web.toml");
+    std::fs::write(
+        &bad,
+        format!(
+            "[sweep]\nname = \"bad\"\nbase = {:?}\nreplications = 2\n\n[[axes]]\npath = \"services.web.desird_count\"\nvalues = [3, 4]\n",
+            base.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = ecsim().arg("check").arg(&bad).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad-sweep.toml:8:") && stderr.contains("unknown field `desird_count`"), "{stderr}");
+}

@@ -1,5 +1,5 @@
-//! `ecsim check FILE...`: validates scenarios, ECS JSON and ELBv2 JSON files without running anything,
-//! reporting every error (and warning) with file:line:column. Exit 1 on errors.
+//! `ecsim check FILE...`: validates scenarios, sweep files, ECS JSON and ELBv2 JSON files without
+//! running anything, reporting every error (and warning) with file:line:column. Exit 1 on errors.
 
 use crate::ecs::Cluster;
 use crate::scenario::diagnostic::{Diagnostic, Diagnostics};
@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Scenario TOML files, ECS JSON files (task definitions, services,
+    /// Scenario and sweep TOML files, ECS JSON files (task definitions, services,
     /// describe-container-instances, describe-tasks) and ELBv2 JSON files (describe-target-groups,
     /// target-group attributes, describe-listeners, describe-rules).
     #[arg(required = true)]
@@ -22,6 +22,8 @@ pub struct CheckArgs {
 #[derive(Debug, PartialEq, Eq)]
 enum Kind {
     Scenario,
+    /// A sweep file (a `[sweep]` table): the file, its base scenario and every cell.
+    Sweep,
     TaskDefinition,
     Service,
     ContainerInstances,
@@ -34,7 +36,8 @@ enum Kind {
 
 fn kind_of(path: &Path, text: &str) -> Kind {
     if path.extension().is_some_and(|e| e == "toml") {
-        return Kind::Scenario;
+        let is_sweep = toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("sweep"));
+        return if is_sweep { Kind::Sweep } else { Kind::Scenario };
     }
     // Decide from the first top-level keys; a file that is not valid JSON goes to the task
     // definition loader, whose syntax error is located.
@@ -79,6 +82,7 @@ pub fn check_file(path: &Path) -> Diagnostics {
     };
     let result = match kind_of(path, &text) {
         Kind::Scenario => scenario::load_str(path, &text).map(|s| s.warnings),
+        Kind::Sweep => crate::sweep::file::parse_str(path, &text).and_then(crate::sweep::prepare).map(|p| p.base.warnings),
         Kind::TaskDefinition => ecs_json::load_task_definition(path, &text).map(|(_, w)| w),
         Kind::Service => ecs_json::load_service(path, &text).map(|(_, w)| w),
         Kind::ContainerInstances => ecs_json::load_container_instances(path, &text, &mut Cluster::new("check")),
