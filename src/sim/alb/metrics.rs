@@ -157,7 +157,8 @@ pub struct GroupTotals {
 /// The run's traffic figures (summary.json's `traffic`, alb.csv).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TrafficTotals {
-    /// Every request that reached a load balancer.
+    /// Every request that reached a load balancer and ended by the end of the run (answered, or
+    /// failed with a 5xx); those still in flight at the end are not counted.
     pub requests: u64,
     /// Those that did not end in a 5xx (from the load balancer or a target).
     pub successful: u64,
@@ -191,7 +192,7 @@ pub struct AlbMetrics {
     /// Requests the load balancer answered itself (fixed responses, redirects) per zone: (all, 5xx).
     answered: Vec<(u64, u64)>,
     answered_5xx_run: u64,
-    /// Every request that reached a load balancer, and those that did not end in a 5xx.
+    /// Requests that ended (counted at their outcome), and those that did not end in a 5xx.
     pub requests_total: u64,
     pub successful: u64,
     /// Per service: this minute's per-task CPUUtilization and MemoryUtilization samples (%).
