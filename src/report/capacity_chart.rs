@@ -41,10 +41,7 @@ fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], faults: &[FaultB
     let axis = TimeAxis::spanning(last_s, count);
     let line =
         |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: segments(&axis.bucket_means(samples.into_iter())) };
-    let mean_of = match axis.minutes_per_point {
-        1 => String::new(),
-        k => format!(", mean of {k} minutes"),
-    };
+    let mean_of = axis.mean_suffix();
 
     // Zones in the recorder's order, the cluster last (drawn on top).
     let mut zones: Vec<&str> = Vec::new();

@@ -198,6 +198,14 @@ impl TimeAxis {
         TimeAxis { unit_s, max: (last_s as f64 / unit_s).max(1.0), minutes_per_point: minutes.div_ceil(MAX_POINTS).max(1) }
     }
 
+    /// ", mean of k minutes" when points average several minutes (for a panel's unit label).
+    pub(super) fn mean_suffix(&self) -> String {
+        match self.minutes_per_point {
+            1 => String::new(),
+            k => format!(", mean of {k} minutes"),
+        }
+    }
+
     pub(super) fn desc(&self) -> String {
         let unit = if self.unit_s == 60.0 { "min" } else { "h" };
         match self.minutes_per_point {

@@ -209,10 +209,7 @@ impl PanelFigure {
         );
         let line =
             |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: segments(&axis.bucket_means(samples.into_iter())) };
-        let mean_of = match axis.minutes_per_point {
-            1 => String::new(),
-            k => format!(", mean of {k} minutes"),
-        };
+        let mean_of = axis.mean_suffix();
 
         // Target groups in the recorder's order; a group's colour is its index.
         let mut groups: Vec<&str> = Vec::new();
