@@ -21,7 +21,7 @@
 
 use ecsim::engine::{SimTime, Streams};
 use ecsim::scenario::{self, Scenario};
-use ecsim::sim::alb::metrics::{AlbMinuteRow, GroupTotals};
+use ecsim::sim::alb::metrics::{AlbMinuteRow, GroupTotals, TrafficTotals};
 use ecsim::sim::recorder::{DeploymentRow, EventKind};
 use ecsim::sim::{self, RunOutcome};
 use ecsim::workload::traffic::{PoissonArrivals, RateProfile};
@@ -53,7 +53,7 @@ fn group<'a>(out: &'a RunOutcome, name: &str) -> &'a GroupTotals {
 }
 
 fn source(out: &RunOutcome, name: &str) -> u64 {
-    traffic(out).sources.iter().find(|s| s.source == name).unwrap_or_else(|| panic!("no source {name}")).requests
+    traffic(out).sources.iter().find(|s| s.source == name).unwrap_or_else(|| panic!("no source {name}")).figures.sent
 }
 
 /// alb.csv rows of one target group, in minute order.
@@ -237,7 +237,7 @@ rate = { profile = "steps", steps = [{ at = "0s", per_second = 0 }, { at = "1m",
 "#,
     ]);
     let out = run(&s);
-    let arrivals = |g: &GroupTotals| g.requests + g.elb_503;
+    let arrivals = |g: &GroupTotals| g.request_count + g.figures.tally.elb_503;
     let (api, web, default) = (group(&out, "tg-api"), group(&out, "tg-web"), group(&out, "tg-default"));
     assert_eq!(arrivals(api), source(&out, "api-users"));
     assert_eq!(arrivals(web), source(&out, "web-img") + source(&out, "upper-api"));
@@ -249,7 +249,7 @@ rate = { profile = "steps", steps = [{ at = "0s", per_second = 0 }, { at = "1m",
         assert!((n - expected).abs() <= 4.0 * expected.sqrt(), "{name}: {n} arrivals, expected ≈ {expected}");
     }
     for g in [api, web, default] {
-        assert_eq!((g.elb_503, g.elb_502, g.elb_504, g.target_5xx), (0, 0, 0, 0), "{}", g.target_group);
+        assert_eq!((g.figures.tally.elb_503, g.figures.tally.elb_502, g.figures.tally.elb_504, g.figures.tally.target_5xx), (0, 0, 0, 0), "{}", g.target_group);
     }
 }
 
@@ -581,9 +581,9 @@ rate = { profile = "steps", steps = [{ at = "0s", per_second = 0 }, { at = "1m",
     let g = group(&out, "web");
     let arrivals = source(&out, "users");
     assert!(arrivals > 15_000, "9 min × 30/s ≈ 16,200 arrivals, got {arrivals}");
-    assert_eq!((t.elb_5xx, t.target_5xx, g.elb_503), (0, 0, 0));
-    assert_eq!(g.requests, arrivals, "every arrival routed");
-    assert_eq!(g.unhealthy_routing, g.requests, "every routed request counted by UnhealthyRoutingRequestCount");
+    assert_eq!((t.figures.elb_5xx, t.figures.tally.target_5xx, g.figures.tally.elb_503), (0, 0, 0));
+    assert_eq!(g.request_count, arrivals, "every arrival routed");
+    assert_eq!(g.unhealthy_routing, g.request_count, "every routed request counted by UnhealthyRoutingRequestCount");
     for r in rows(&out, "web") {
         assert_eq!(r.healthy_hosts_max, 0, "minute at {} s", r.time_s);
         if r.time_s >= 60 {
@@ -657,8 +657,8 @@ rate = { profile = "constant", per_second = 10 }
     let before = arrivals.iter().filter(|t| t.as_micros() < running).count() as u64;
     assert!((before as f64 - 3100.0).abs() < 4.0 * 3100f64.sqrt(), "{before} arrivals before 310 s");
     let g = group(&out, "web");
-    assert_eq!(g.elb_503, before, "503 = arrivals before the registration");
-    assert_eq!(g.requests, arrivals.len() as u64 - before, "every later arrival is routed");
+    assert_eq!(g.figures.tally.elb_503, before, "503 = arrivals before the registration");
+    assert_eq!(g.request_count, arrivals.len() as u64 - before, "every later arrival is routed");
     for r in rows(&out, "web") {
         match r.time_s {
             0..=240 => assert_eq!((r.requests, r.elb_503 > 400), (0, true), "minute at {} s: all 503 (≈ 600)", r.time_s),
@@ -688,20 +688,21 @@ fn rolling_update_lessons_sound_has_no_5xx_unsound_has_503s_and_502s_in_the_upda
     let sound = run(&load_lesson("rolling-sound"));
     let unsound = run(&load_lesson("rolling-unsound"));
     let (ts, tu) = (traffic(&sound), traffic(&unsound));
-    assert_eq!((ts.elb_5xx, ts.target_5xx), (0, 0), "rolling-sound");
-    assert!(ts.availability == 1.0);
-    let gu = group(&unsound, "web");
+    assert_eq!((ts.figures.elb_5xx, ts.figures.tally.target_5xx), (0, 0), "rolling-sound");
+    assert!(ts.figures.availability == 1.0);
+    let gu = &group(&unsound, "web").figures.tally;
     assert!(gu.elb_503 > 0 && gu.elb_502 > 0, "rolling-unsound: 503 {} and 502 {}", gu.elb_503, gu.elb_502);
-    assert_eq!(tu.elb_5xx, gu.elb_503 + gu.elb_502 + gu.elb_504);
-    assert_eq!(tu.target_5xx, 0);
+    assert_eq!(tu.figures.elb_5xx, gu.elb_503 + gu.elb_502 + gu.elb_504);
+    assert_eq!(tu.figures.tally.target_5xx, 0);
     let bad: Vec<u64> = rows(&unsound, "web").iter().filter(|r| r.elb_5xx > 0).map(|r| r.time_s).collect();
     assert_eq!(bad, vec![600], "minutes with ELB 5xx");
     assert!((gu.elb_503 as f64 - 13_200.0).abs() < 4.0 * 13_200f64.sqrt(), "503s: {}", gu.elb_503);
     let evs = events(&unsound);
     let new_running = evs.iter().find(|e| e.kind == EventKind::Running && e.us > us(600.0)).unwrap();
     assert_eq!(new_running.us, us(622.0));
-    assert_eq!(ts.sources, tu.sources, "same arrivals per source");
-    let per_minute = |o: &RunOutcome| o.recorder.minutes.iter().map(|m| (m.time_s, m.zone.clone(), m.requests)).collect::<Vec<_>>();
+    let sent = |t: &TrafficTotals| t.sources.iter().map(|s| (s.source.clone(), s.figures.sent)).collect::<Vec<_>>();
+    assert_eq!(sent(ts), sent(tu), "same arrivals per source");
+    let per_minute = |o: &RunOutcome| o.recorder.minutes.iter().map(|m| (m.time_s, m.zone.clone(), m.requests_sent)).collect::<Vec<_>>();
     assert_eq!(per_minute(&sound), per_minute(&unsound), "same arrivals per minute and node");
 }
 
@@ -715,7 +716,7 @@ fn unhealthy_revision_lesson_fails_the_deployment_and_rolls_back_without_5xx() {
     // so no request goes to web:2 (no fail-open) and none fails.
     let out = run(&load_lesson("unhealthy-revision"));
     let t = traffic(&out);
-    assert_eq!((t.elb_5xx, t.target_5xx), (0, 0));
+    assert_eq!((t.figures.elb_5xx, t.figures.tally.target_5xx), (0, 0));
     let failed = deployment(&out, "web", 1);
     assert_eq!((failed.outcome.as_str(), failed.task_definition.as_str(), failed.ended_s), ("FAILED", "web:2", Some(635.0)), "{failed:?}");
     let rollback = deployment(&out, "web", 2);
@@ -789,9 +790,9 @@ instance = 0
     let evs = events(&out);
     let g = group(&out, "web");
     let minute_502: Vec<(u64, u64)> = rows(&out, "web").iter().filter(|r| r.elb_502 > 0).map(|r| (r.time_s, r.elb_502)).collect();
-    assert_eq!(minute_502, vec![(300, g.elb_502)], "502s per minute");
-    assert!(g.elb_502 > 0 && g.elb_502 <= 8, "502s: {}", g.elb_502);
-    assert_eq!((g.elb_503, g.elb_504, g.target_5xx), (0, 0, 0));
+    assert_eq!(minute_502, vec![(300, g.figures.tally.elb_502)], "502s per minute");
+    assert!(g.figures.tally.elb_502 > 0 && g.figures.tally.elb_502 <= 8, "502s: {}", g.figures.tally.elb_502);
+    assert_eq!((g.figures.tally.elb_503, g.figures.tally.elb_504, g.figures.tally.target_5xx), (0, 0, 0));
     let stopped: Vec<&Ev> = evs.iter().filter(|e| e.kind == EventKind::Stopped && e.source == "app").collect();
     assert_eq!(stopped.len(), 1);
     assert_eq!((stopped[0].us, stopped[0].reason.as_str()), (us(300.0), "TerminationNotice"));
@@ -879,8 +880,8 @@ fn deregistration_delay_lets_in_flight_requests_finish_or_cuts_them() {
         let out = long_requests(delay);
         let t = traffic(&out);
         let g = group(&out, "web");
-        assert_eq!((source(&out, "replay"), t.requests), (5, 5), "D = {delay}");
-        assert_eq!((g.requests, g.elb_502, g.target_2xx), (4, cut, 4 - cut), "D = {delay}");
+        assert_eq!((source(&out, "replay"), t.figures.requests), (5, 5), "D = {delay}");
+        assert_eq!((g.request_count, g.figures.tally.elb_502, g.figures.tally.target_2xx), (4, cut, 4 - cut), "D = {delay}");
         let evs = events(&out);
         let stopping: Vec<u64> = evs.iter().filter(|e| e.kind == EventKind::Stopping).map(|e| e.us).collect();
         assert_eq!(stopping, vec![us(stopping_at); 2], "D = {delay}: STOPPING after the full delay");
@@ -952,11 +953,11 @@ fn check_two_thirds_503(instances: &str) {
     let g = group(&off, "web");
     let expected = n as f64 * 2.0 / 3.0;
     let sd = (n as f64 * (1.0 / 3.0) * (2.0 / 3.0)).sqrt();
-    assert!((g.elb_503 as f64 - expected).abs() <= 4.0 * sd, "503s {} vs 2/3 × {n} = {expected:.0} ± 4 × {sd:.0}", g.elb_503);
-    assert_eq!(g.requests + g.elb_503, n);
+    assert!((g.figures.tally.elb_503 as f64 - expected).abs() <= 4.0 * sd, "503s {} vs 2/3 × {n} = {expected:.0} ± 4 × {sd:.0}", g.figures.tally.elb_503);
+    assert_eq!(g.request_count + g.figures.tally.elb_503, n);
     let on = cross_zone(true, instances);
-    assert_eq!(group(&on, "web").elb_503, 0);
-    assert_eq!(group(&on, "web").requests, source(&on, "users"));
+    assert_eq!(group(&on, "web").figures.tally.elb_503, 0);
+    assert_eq!(group(&on, "web").request_count, source(&on, "users"));
 }
 
 #[test]
@@ -1129,7 +1130,7 @@ load_balancers = [{ target_group = "web", container_port = 80 }]
     // Invariant checks are covered by the other tests; here they would only cost time.
     let out = sim::run(&s, seed);
     let g = group(&out, "web");
-    assert_eq!((g.elb_502 + g.elb_503 + g.elb_504, g.target_5xx), (0, 0));
+    assert_eq!((g.figures.tally.elb_502 + g.figures.tally.elb_503 + g.figures.tally.elb_504, g.figures.tally.target_5xx), (0, 0));
     (g.latency_ms_avg.unwrap() / 1000.0, g.latency_ms_p90.unwrap() / 1000.0)
 }
 
@@ -1362,7 +1363,8 @@ fn same_scenario_and_seed_give_the_same_traffic_and_placement_does_not_move_arri
     };
     assert_eq!(instances(&a).len(), 3, "spread: one task per instance");
     assert_eq!(instances(&c).len(), 1, "binpack: all on one instance");
-    assert_eq!(traffic(&a).sources, traffic(&c).sources);
+    let sent = |t: &TrafficTotals| t.sources.iter().map(|s| (s.source.clone(), s.figures.sent)).collect::<Vec<_>>();
+    assert_eq!(sent(traffic(&a)), sent(traffic(&c)));
     let per_minute = |o: &RunOutcome| o.recorder.minutes.iter().map(|m| (m.time_s, m.zone.clone(), m.requests)).collect::<Vec<_>>();
     assert_eq!(per_minute(&a), per_minute(&c));
     assert!(source(&a, "users") > 20_000 && source(&a, "bots") > 1_500);
@@ -1404,7 +1406,7 @@ fn access_logs_replay_every_kept_line_and_speed_compresses_time() {
     let w = warnings[0];
     assert!(w.message.ends_with("with-bad-lines.log: 4 requests read, 4 lines skipped (line 5: unterminated quote in field 13; line 7: too few fields (13, an access log entry has at least 22); line 8: bad timestamp in field 22 (request_creation_time) \"2024-02-30T12:00:03.400000Z\": 2024-02 has no day 30; and 1 more)"), "{}", w.message);
     assert_eq!((w.line, w.column), position_of(&text, "\"fixtures/alb-logs/"));
-    assert_eq!((source(&out, "log"), traffic(&out).requests, traffic(&out).successful), (4, 4, 4));
+    assert_eq!((source(&out, "log"), traffic(&out).figures.requests, traffic(&out).figures.successful), (4, 4, 4));
     assert_eq!(source(&replay("with-bad-lines.log", 1.0, "0.9s").2, "log"), 2);
     assert_eq!(source(&replay("with-bad-lines.log", 2.0, "0.9s").2, "log"), 4);
     // The seven AWS documentation examples parse without a warning; five are created at one
@@ -1421,7 +1423,7 @@ fn a_load_balancer_answers_requests_in_a_cluster_without_instances() {
     // (and no instance) is needed: the 4 requests kept from with-bad-lines.log all reach the
     // load balancer, in us-east-1a (the cluster's zone), and all succeed.
     let (_, _, out) = replay_on("with-bad-lines.log", 1.0, "5s", "");
-    assert_eq!((source(&out, "log"), traffic(&out).requests, traffic(&out).successful), (4, 4, 4));
+    assert_eq!((source(&out, "log"), traffic(&out).figures.requests, traffic(&out).figures.successful), (4, 4, 4));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1503,12 +1505,12 @@ default_action = { fixed_response = 200 }
 fn cubebuster_edges_lesson_routes_by_path_and_cubebuster_waits_less_than_m_m_4() {
     let out = run(&load_lesson("cubebuster-edges"));
     let t = traffic(&out);
-    assert_eq!((t.elb_5xx, t.target_5xx), (0, 0));
+    assert_eq!((t.figures.elb_5xx, t.figures.tally.target_5xx), (0, 0));
     let (cube, edges) = (group(&out, "cubebuster"), group(&out, "edges"));
-    assert_eq!(cube.requests, source(&out, "players"), "every /cubebuster/play request reaches CubeBuster");
-    assert_eq!(edges.requests, source(&out, "visitors"), "every other path reaches Edges");
+    assert_eq!(cube.request_count, source(&out, "players"), "every /cubebuster/play request reaches CubeBuster");
+    assert_eq!(edges.request_count, source(&out, "visitors"), "every other path reaches Edges");
     // 150/s from minute 1 to 30: 261,000 expected (Poisson sd ≈ 511).
-    assert!(cube.requests.abs_diff(261_000) < 2_600, "{}", cube.requests);
+    assert!(cube.request_count.abs_diff(261_000) < 2_600, "{}", cube.request_count);
     let mean = cube.latency_ms_avg.expect("latency");
     assert!((40.0 * 0.99..43.48).contains(&mean), "CubeBuster mean response {mean} ms");
 }

@@ -468,7 +468,7 @@ task_definition = "web-v2"
     }
     assert_eq!(fargate.iter().filter(|i| i.status == ecsim::ecs::InstanceStatus::Active).count(), 6);
     let traffic = out.traffic.as_ref().expect("traffic");
-    assert!(traffic.availability > 0.999, "{}", traffic.availability);
+    assert!(traffic.figures.availability > 0.999, "{}", traffic.figures.availability);
     // The six stopped tasks were billed to their STOPPED, the six alive to the end.
     let c = &out.capacity.cost;
     assert_eq!(c.fargate[0].tasks, 12);

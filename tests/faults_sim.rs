@@ -263,7 +263,7 @@ fn spot_notice_with_draining_moves_the_tasks_before_the_instance_goes() {
     assert_eq!((row.start_s, row.end_s, row.desired, row.tasks_lost, row.lowest_healthy), (600.0, 720.0, 4, 2, 4));
     assert_eq!((row.recovered_s, row.time_to_recover_s), (Some(720.0), Some(120.0)));
     assert_eq!(row.requests_failed, 0);
-    assert_eq!(traffic(&out).elb_5xx, 0);
+    assert_eq!(traffic(&out).figures.elb_5xx, 0);
 }
 
 #[test]
@@ -658,19 +658,20 @@ fn binpack_and_spread_see_the_same_requests_and_the_same_failures() {
     let most_on_one =
         |o: &RunOutcome| (0..6).map(|i| tasks_on(o, i).iter().filter(|&&t| task(o, t).placed_at.as_micros() == 0).count()).max();
     assert_eq!((most_on_one(&spread), most_on_one(&binpack)), (Some(1), Some(4)));
-    // ... the arrivals do not: the same requests from each source (`sources[].requests` counts
+    // ... the arrivals do not: the same requests from each source (`sources[].sent` counts
     // arrivals, stream traffic/<source>).
     let (ts, tb) = (traffic(&spread), traffic(&binpack));
     assert_eq!(
-        ts.sources.iter().map(|s| (s.source.clone(), s.requests)).collect::<Vec<_>>(),
-        tb.sources.iter().map(|s| (s.source.clone(), s.requests)).collect::<Vec<_>>()
+        ts.sources.iter().map(|s| (s.source.clone(), s.figures.sent)).collect::<Vec<_>>(),
+        tb.sources.iter().map(|s| (s.source.clone(), s.figures.sent)).collect::<Vec<_>>()
     );
-    // `traffic.requests` counts requests with an outcome (metrics.rs counts at the outcome), so
-    // it is the arrivals less those still in flight at the end of the run — which depends on
-    // the queues, hence on the placement (the plain lesson differs by one request).
-    let arrivals: u64 = ts.sources.iter().map(|s| s.requests).sum();
+    // `traffic.requests` counts requests with an outcome, so it is the arrivals less those still
+    // in flight at the end of the run — which depends on the queues, hence on the placement.
+    let arrivals: u64 = ts.sources.iter().map(|s| s.figures.sent).sum();
     for t in [ts, tb] {
-        assert!(t.requests <= arrivals && arrivals - t.requests < 100, "{} of {arrivals}", t.requests);
+        let f = &t.figures;
+        assert_eq!(f.requests + f.in_flight_at_end, arrivals);
+        assert!(f.in_flight_at_end < 100, "{} of {arrivals} in flight", f.in_flight_at_end);
     }
     // The failure times do not either. The instance lifetimes, by hand: instance i fails at its
     // Weibull draw from stream fault/wear/instance/i — unless it is already unreachable then
@@ -765,8 +766,8 @@ at = "5m"
     assert_eq!((row.start_s, row.recovered_s, row.time_to_recover_s), (300.0, Some(330.0), Some(30.0)));
     // Every failed request of the run is the crash's (502s of the requests in flight).
     let t = traffic(&out);
-    assert_eq!(row.requests_failed, t.requests - t.successful);
-    assert_eq!(t.elb_5xx - alb_minute(&out, "web", 300).elb_502, 0);
+    assert_eq!(row.requests_failed, t.figures.requests - t.figures.successful);
+    assert_eq!(t.figures.elb_5xx - alb_minute(&out, "web", 300).elb_502, 0);
 }
 
 /// A service of 4 with the circuit breaker (rollback) and targets healthy only after 5 passing
@@ -869,7 +870,7 @@ fn the_same_seed_gives_the_same_faults_and_events() {
     assert!(!a.fault_rows.is_empty());
     assert_eq!(a.fault_rows, b.fault_rows);
     assert_eq!(events(&a), events(&b));
-    assert_eq!(traffic(&a).successful, traffic(&b).successful);
+    assert_eq!(traffic(&a).figures.successful, traffic(&b).figures.successful);
     // And another seed draws other failures.
     let c = run_seed(&s, 78);
     assert_ne!(a.fault_rows, c.fault_rows);
@@ -943,9 +944,9 @@ fn the_slo_in_the_summary_is_the_traffic_totals_held_to_the_objective() {
         let out = run(&s);
         let slo = Summary::new(&s, Some(name), s.seed, &out).slo.expect("the lesson has an [slo]");
         let t = traffic(&out);
-        let (requests, failed) = (t.requests, t.requests - t.successful);
+        let (requests, failed) = (t.figures.requests, t.figures.requests - t.figures.successful);
         assert!(requests > 1_000_000 && failed > 0, "{requests} {failed}");
-        let availability = 100.0 * t.successful as f64 / requests as f64;
+        let availability = 100.0 * t.figures.successful as f64 / requests as f64;
         let budget = (1.0 - 0.999) * requests as f64;
         let spent = 100.0 * failed as f64 / budget;
         assert_eq!(slo.failed_requests, failed);

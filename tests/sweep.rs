@@ -110,10 +110,10 @@ fn seeds_depend_on_the_replication_not_the_cell() {
         let of_rep: Vec<_> = rows.iter().filter(|r| r["replication"] == rep.to_string()).collect();
         assert_eq!(of_rep.len(), 2);
         assert_eq!(of_rep[0]["seed"], of_rep[1]["seed"]);
-        assert_eq!(of_rep[0]["traffic.sources.users.requests"], of_rep[1]["traffic.sources.users.requests"]);
+        assert_eq!(of_rep[0]["traffic.sources.users.sent"], of_rep[1]["traffic.sources.users.sent"]);
         assert_ne!(of_rep[0]["services.web.template"], of_rep[1]["services.web.template"]);
     }
-    assert_ne!(rows[0]["traffic.sources.users.requests"], rows[1]["traffic.sources.users.requests"]);
+    assert_ne!(rows[0]["traffic.sources.users.sent"], rows[1]["traffic.sources.users.sent"]);
     // The seed is SplitMix64's (rep + 1)-th output from the master seed 7.
     assert_eq!(rows[0]["seed"], ecsim::sweep::run_seed(7, 0).to_string());
 }
@@ -124,7 +124,7 @@ fn cells_csv_holds_mean_sd_and_student_t_interval() {
     let runs = csv_rows(&reference().join("runs.csv"));
     let cells = csv_rows(&reference().join("cells.csv"));
     assert_eq!(cells.len(), 2);
-    let fig = "traffic.sources.users.requests";
+    let fig = "traffic.sources.users.sent";
     let x: Vec<f64> = runs.iter().filter(|r| r["cell"] == cells[0]["cell"]).map(|r| r[fig].parse().unwrap()).collect();
     let mean = x.iter().sum::<f64>() / 3.0;
     let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 2.0).sqrt();

@@ -10,8 +10,16 @@
 //! Busy time is integrated exactly (worker-µs) so utilisation over a metric period is
 //! `busy worker-µs ÷ (concurrency × period)`.
 //!
-//! Each request carries a `tag` (the simulation uses the target group it came through) that comes
-//! back with its completion, so per-target-group metrics need no per-request storage elsewhere.
+//! Each request carries a `tag` (the simulation packs its source, target group and load-balancer
+//! zone into it) that comes back with its completion, so per-group metrics need no per-request
+//! storage elsewhere.
+//!
+//! **Idle timeout** ([`Target::time_out`]): the load balancer gives up on a request that has no
+//! answer within its idle timeout and answers the client 504 then. The target does not know: it
+//! still serves the request (the work is wasted, as for a real application whose client went
+//! away), but the request is *answered* — its completion is reported with `answered_already` and
+//! must not be counted again. Timed-out requests are marked in place (the top bit of the tag);
+//! with one timeout per target they are a prefix of the FIFO, so marking is amortised O(1).
 //!
 //! **CPU** ([`Target::set_cpu`]): a busy worker wants `cpu_per_worker` CPU units; the task may use
 //! at most `cpu_limit` units. While `busy × cpu_per_worker ≤ cpu_limit` a request takes its drawn
@@ -41,23 +49,37 @@ pub enum Arrival {
 pub struct Completion {
     /// Response time of the finished request: completion − arrival (queueing + service).
     pub latency: Span,
-    /// The finished request's tag.
-    pub tag: u32,
+    /// The finished request's tag (without the answered mark).
+    pub tag: u64,
+    /// The load balancer already answered this request (504 at its idle timeout): the work is
+    /// done but the request must not be counted again.
+    pub answered_already: bool,
     /// When the same worker finishes the request it took from the queue, if any: schedule its
     /// completion (same worker number) at this time.
     pub next_done_at: Option<SimTime>,
 }
+
+/// The top bit of a stored tag: the request was answered by the load balancer's idle timeout.
+/// Callers' tags must leave it clear.
+pub const ANSWERED: u64 = 1 << 63;
+/// The second bit marks an idle worker's slot (its request is finished). Callers' tags must leave
+/// both bits clear.
+const IDLE: u64 = 1 << 62;
 
 /// A target serving requests; see the module documentation.
 #[derive(Debug, Clone)]
 pub struct Target {
     service: Distribution,
     /// Arrival time and tag of the request each worker is serving (meaningful only while busy).
-    serving: Vec<(SimTime, u32)>,
+    serving: Vec<(SimTime, u64)>,
     /// Idle workers (a stack, so the lowest numbers are used first after a reset).
     idle: Vec<u32>,
-    queue: VecDeque<(SimTime, u32)>,
+    queue: VecDeque<(SimTime, u64)>,
     queue_limit: Option<usize>,
+    /// The first `answered_front` queue entries are marked answered (timed out).
+    answered_front: usize,
+    /// Requests in flight (serving or queued) already answered by the idle timeout.
+    answered_in_flight: u32,
     /// CPU units one busy worker wants (0 = CPU not modelled: no stretching).
     cpu_per_worker: f64,
     /// CPU units the task may use.
@@ -83,10 +105,12 @@ impl Target {
         let capacity = queue_limit.unwrap_or(1024).min(4096);
         Target {
             service,
-            serving: vec![(SimTime::ZERO, 0); concurrency as usize],
+            serving: vec![(SimTime::ZERO, IDLE); concurrency as usize],
             idle: (0..concurrency).rev().collect(),
             queue: VecDeque::with_capacity(capacity),
             queue_limit,
+            answered_front: 0,
+            answered_in_flight: 0,
             cpu_per_worker: 0.0,
             cpu_limit: f64::INFINITY,
             busy_since_change: SimTime::ZERO,
@@ -121,10 +145,16 @@ impl Target {
     pub fn queued_now(&self) -> usize {
         self.queue.len()
     }
-    /// In-flight requests (being served + waiting): what least-outstanding-requests compares.
+    /// In-flight requests (being served + waiting), answered ones included: the target's work.
     #[inline]
     pub fn outstanding(&self) -> u32 {
         self.busy() + self.queue.len() as u32
+    }
+    /// In-flight requests the load balancer still waits on (not yet answered by the idle
+    /// timeout): what least-outstanding-requests compares.
+    #[inline]
+    pub fn unanswered(&self) -> u32 {
+        self.outstanding() - self.answered_in_flight
     }
     /// (arrived, had to wait, rejected, completed) since creation.
     pub fn counters(&self) -> (u64, u64, u64, u64) {
@@ -156,7 +186,8 @@ impl Target {
 
     /// A request with `tag` arrives at `now`.
     #[inline]
-    pub fn arrive(&mut self, now: SimTime, tag: u32, rng: &mut StreamRng) -> Arrival {
+    pub fn arrive(&mut self, now: SimTime, tag: u64, rng: &mut StreamRng) -> Arrival {
+        debug_assert!(tag & (ANSWERED | IDLE) == 0, "tag {tag:#x} uses a reserved bit");
         self.arrived += 1;
         if let Some(&worker) = self.idle.last() {
             self.account_busy(now);
@@ -179,42 +210,94 @@ impl Target {
     pub fn complete(&mut self, worker: u32, now: SimTime, rng: &mut StreamRng) -> Completion {
         debug_assert!(!self.idle.contains(&worker), "completion of idle worker {worker}");
         self.completed += 1;
-        let (arrived_at, tag) = self.serving[worker as usize];
+        let (arrived_at, stored) = self.serving[worker as usize];
         let latency = now.since(arrived_at);
+        let answered_already = stored & ANSWERED != 0;
+        self.answered_in_flight -= answered_already as u32;
+        let tag = stored & !ANSWERED;
         match self.queue.pop_front() {
             Some(next) => {
+                self.answered_front = self.answered_front.saturating_sub(1);
                 // The worker stays busy: no change to the busy count.
                 self.serving[worker as usize] = next;
-                Completion { latency, tag, next_done_at: Some(now + self.service_time(self.busy(), rng)) }
+                Completion { latency, tag, answered_already, next_done_at: Some(now + self.service_time(self.busy(), rng)) }
             }
             None => {
                 self.account_busy(now);
                 self.idle.push(worker);
-                Completion { latency, tag, next_done_at: None }
+                self.serving[worker as usize].1 = IDLE;
+                Completion { latency, tag, answered_already, next_done_at: None }
             }
         }
     }
 
+    /// The idle timeout: every request that arrived at or before `arrived_by` and is not yet
+    /// answered is marked answered, and `answered(arrived_at, tag)` is called for each (the caller
+    /// counts its 504). The requests stay where they are; see the module documentation.
+    /// `arrived_by` must not decrease between calls (one timeout per target).
+    pub fn time_out(&mut self, arrived_by: SimTime, mut answered: impl FnMut(SimTime, u64)) {
+        for slot in &mut self.serving {
+            if slot.1 & (ANSWERED | IDLE) == 0 && slot.0 <= arrived_by {
+                slot.1 |= ANSWERED;
+                self.answered_in_flight += 1;
+                answered(slot.0, slot.1 & !ANSWERED);
+            }
+        }
+        while let Some(entry) = self.queue.get_mut(self.answered_front) {
+            if entry.0 > arrived_by {
+                break;
+            }
+            entry.1 |= ANSWERED;
+            self.answered_front += 1;
+            self.answered_in_flight += 1;
+            answered(entry.0, entry.1 & !ANSWERED);
+        }
+    }
+
+    /// The arrival time of the oldest request not yet answered, if any: when the next idle
+    /// timeout falls due.
+    pub fn oldest_unanswered(&self) -> Option<SimTime> {
+        let serving = self.serving.iter().filter(|slot| slot.1 & (ANSWERED | IDLE) == 0).map(|slot| slot.0).min();
+        let queued = self.queue.get(self.answered_front).map(|e| e.0);
+        match (serving, queued) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Calls `f(tag)` for every request in flight that is not yet answered (at the end of a run).
+    pub fn for_each_unanswered(&self, mut f: impl FnMut(u64)) {
+        for slot in self.serving.iter().filter(|slot| slot.1 & (ANSWERED | IDLE) == 0) {
+            f(slot.1);
+        }
+        for entry in self.queue.iter().skip(self.answered_front) {
+            f(entry.1);
+        }
+    }
+
     /// Every request in flight is cut at `now` (the task died, or its deregistration delay ran out
-    /// with requests still in flight): `cut(arrived_at, tag)` is called for each, the workers go
-    /// idle and the queue empties. Completions already scheduled for this target must be dropped
-    /// by the caller (the simulation bumps the target's generation).
-    pub fn abort_all(&mut self, now: SimTime, mut cut: impl FnMut(SimTime, u32)) {
+    /// with requests still in flight): `cut(arrived_at, tag)` is called for each one not yet
+    /// answered (those the idle timeout answered are dropped silently), the workers go idle and
+    /// the queue empties. Completions already scheduled for this target must be dropped by the
+    /// caller (the simulation bumps the target's generation).
+    pub fn abort_all(&mut self, now: SimTime, mut cut: impl FnMut(SimTime, u64)) {
         self.account_busy(now);
         let concurrency = self.serving.len() as u32;
-        let mut is_idle = vec![false; concurrency as usize];
-        for &w in &self.idle {
-            is_idle[w as usize] = true;
+        for slot in &mut self.serving {
+            if slot.1 & (ANSWERED | IDLE) == 0 {
+                cut(slot.0, slot.1);
+            }
+            slot.1 = IDLE;
         }
-        for (w, &(arrived_at, tag)) in self.serving.iter().enumerate() {
-            if !is_idle[w] {
+        for (arrived_at, tag) in self.queue.drain(..) {
+            if tag & ANSWERED == 0 {
                 cut(arrived_at, tag);
             }
         }
-        for (arrived_at, tag) in self.queue.drain(..) {
-            cut(arrived_at, tag);
-        }
-        self.idle = (0..concurrency).rev().collect();
+        self.answered_front = 0;
+        self.answered_in_flight = 0;
+        self.idle.clear();
+        self.idle.extend((0..concurrency).rev());
     }
 
     /// CPU unit-µs used since the previous call, up to `now` (0 without the CPU model).
@@ -251,10 +334,10 @@ mod tests {
         assert_eq!(target.arrive(t(2), 0, &mut rng), Arrival::Queued);
         assert_eq!(target.arrive(t(4), 0, &mut rng), Arrival::Queued);
         assert_eq!(target.outstanding(), 3);
-        assert_eq!(target.complete(0, t(10), &mut rng), Completion { tag: 0, latency: Span::from_millis(10), next_done_at: Some(t(20)) });
+        assert_eq!(target.complete(0, t(10), &mut rng), Completion { tag: 0, answered_already: false, latency: Span::from_millis(10), next_done_at: Some(t(20)) });
         // The request that arrived at 2 ms finishes at 20 ms: 18 ms response time.
-        assert_eq!(target.complete(0, t(20), &mut rng), Completion { tag: 0, latency: Span::from_millis(18), next_done_at: Some(t(30)) });
-        assert_eq!(target.complete(0, t(30), &mut rng), Completion { tag: 0, latency: Span::from_millis(26), next_done_at: None });
+        assert_eq!(target.complete(0, t(20), &mut rng), Completion { tag: 0, answered_already: false, latency: Span::from_millis(18), next_done_at: Some(t(30)) });
+        assert_eq!(target.complete(0, t(30), &mut rng), Completion { tag: 0, answered_already: false, latency: Span::from_millis(26), next_done_at: None });
         assert_eq!(target.outstanding(), 0);
         assert_eq!(target.counters(), (3, 2, 0, 3));
         // Busy 0..30 ms, then idle to 40 ms.
@@ -272,8 +355,8 @@ mod tests {
         assert_eq!(target.arrive(t(3), 0, &mut rng), Arrival::Rejected);
         assert_eq!(target.outstanding(), 3);
         // Worker 0 takes the queued request (waited 2..10 ms); worker 1 then goes idle.
-        assert_eq!(target.complete(0, t(10), &mut rng), Completion { tag: 0, latency: Span::from_millis(10), next_done_at: Some(t(20)) });
-        assert_eq!(target.complete(1, t(11), &mut rng), Completion { tag: 0, latency: Span::from_millis(10), next_done_at: None });
+        assert_eq!(target.complete(0, t(10), &mut rng), Completion { tag: 0, answered_already: false, latency: Span::from_millis(10), next_done_at: Some(t(20)) });
+        assert_eq!(target.complete(1, t(11), &mut rng), Completion { tag: 0, answered_already: false, latency: Span::from_millis(10), next_done_at: None });
         assert_eq!(target.arrive(t(12), 0, &mut rng), Arrival::StartedService { worker: 1, done_at: t(22) });
         // Worker 0 busy 0..12 ms, worker 1 busy 1..11 ms.
         assert_eq!(target.take_busy_time(t(12)), 12_000 + 10_000);
@@ -309,5 +392,54 @@ mod tests {
         assert_eq!(target.arrive(t(0), 0, &mut rng), Arrival::StartedService { worker: 2, done_at: t(15) });
         // CPU over 0..10 ms: min(3 × 512, 1024) × 10,000 µs.
         assert_eq!(target.take_cpu_time(t(10)), 1024.0 * 10_000.0);
+    }
+
+    #[test]
+    fn the_idle_timeout_answers_old_requests_once_and_the_work_still_happens() {
+        // One worker, 10 ms per request; requests at 0, 1, 2 and 3 ms. The load balancer's idle
+        // timeout is 5 ms: at 7 ms every request that arrived by 2 ms and is unanswered times out.
+        let mut rng = Streams::new(1).get("svc");
+        let mut target = Target::new(1, None, constant(10));
+        for (ms, tag) in [(0, 10), (1, 11), (2, 12), (3, 13)] {
+            target.arrive(t(ms), tag, &mut rng);
+        }
+        assert_eq!(target.oldest_unanswered(), Some(t(0)));
+        let mut answered = Vec::new();
+        target.time_out(t(2), |at, tag| answered.push((at, tag)));
+        // The one in service (0 ms) and the two queued behind it (1, 2 ms).
+        assert_eq!(answered, vec![(t(0), 10), (t(1), 11), (t(2), 12)]);
+        assert_eq!((target.outstanding(), target.unanswered()), (4, 1));
+        assert_eq!(target.oldest_unanswered(), Some(t(3)));
+        // A second call with the same bound answers nothing again.
+        target.time_out(t(2), |_, _| panic!("answered twice"));
+        // The worker still serves them, in order: each completion says it was answered already.
+        let c = target.complete(0, t(10), &mut rng);
+        assert!(c.answered_already && c.tag == 10);
+        let c = target.complete(0, t(20), &mut rng);
+        assert!(c.answered_already && c.tag == 11);
+        let c = target.complete(0, t(30), &mut rng);
+        assert!(c.answered_already && c.tag == 12);
+        // 3 ms arrived after the bound: answered by the target, 37 ms after it arrived.
+        let c = target.complete(0, t(40), &mut rng);
+        assert_eq!(c, Completion { tag: 13, answered_already: false, latency: Span::from_millis(37), next_done_at: None });
+        assert_eq!((target.outstanding(), target.unanswered(), target.oldest_unanswered()), (0, 0, None));
+    }
+
+    #[test]
+    fn abort_cuts_only_the_unanswered_and_lists_what_is_still_open() {
+        let mut rng = Streams::new(1).get("svc");
+        let mut target = Target::new(2, None, constant(10));
+        for (ms, tag) in [(0, 1), (1, 2), (2, 3), (3, 4)] {
+            target.arrive(t(ms), tag, &mut rng);
+        }
+        target.time_out(t(1), |_, _| {});
+        let mut open = Vec::new();
+        target.for_each_unanswered(|tag| open.push(tag));
+        assert_eq!(open, vec![3, 4]);
+        let mut cut = Vec::new();
+        target.abort_all(t(5), |_, tag| cut.push(tag));
+        assert_eq!(cut, vec![3, 4]);
+        assert_eq!((target.outstanding(), target.unanswered(), target.oldest_unanswered()), (0, 0, None));
+        assert_eq!(target.arrive(t(6), 5, &mut rng), Arrival::StartedService { worker: 0, done_at: t(16) });
     }
 }

@@ -38,6 +38,10 @@ impl SimTime {
         SimTime(self.0.saturating_add(span.0))
     }
     /// Span from `earlier` to `self`; zero if `earlier` is later.
+    /// `self − span`, or `None` before the start of the run.
+    pub fn checked_sub(self, span: Span) -> Option<SimTime> {
+        self.0.checked_sub(span.0).map(SimTime)
+    }
     pub fn since(self, earlier: SimTime) -> Span {
         Span(self.0.saturating_sub(earlier.0))
     }
@@ -53,7 +57,7 @@ impl std::ops::Add<Span> for SimTime {
 impl Span {
     pub const ZERO: Span = Span(0);
 
-    pub fn from_secs(s: u64) -> Self {
+    pub const fn from_secs(s: u64) -> Self {
         Span(s * MICROS_PER_SECOND)
     }
     pub fn from_millis(ms: u64) -> Self {

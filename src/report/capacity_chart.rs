@@ -11,7 +11,7 @@
 
 use super::chart::Stroke;
 use super::chart::{fault_legend, render, shorten, ChartError, FaultBand, TimeAxis, PALETTE};
-use super::traffic_chart::{segments, values, LegendBlock, Panel, PanelFigure, Scale, Series};
+use super::traffic_chart::{values, LegendBlock, Panel, PanelFigure, Scale, Series};
 use crate::sim::recorder::{MinuteRow, ServiceMinuteRow};
 use plotters::style::{RGBColor, BLACK};
 use std::path::Path;
@@ -40,7 +40,7 @@ fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], faults: &[FaultB
     let count = minutes.iter().map(|r| r.minute + 1).chain(services.iter().map(|r| r.minute + 1)).max().unwrap_or(1);
     let axis = TimeAxis::spanning(last_s, count);
     let line =
-        |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: segments(&axis.bucket_means(samples.into_iter())) };
+        |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: axis.steps(&axis.bucket_means(samples.into_iter())) };
     let mean_of = axis.mean_suffix();
 
     // Zones in the recorder's order, the cluster last (drawn on top).

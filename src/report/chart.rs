@@ -195,7 +195,33 @@ impl TimeAxis {
     pub(super) fn spanning(last_s: u64, minutes: u64) -> Self {
         let unit_s = if last_s <= MINUTES_AXIS_MAX_S { 60.0 } else { 3600.0 };
         // A run of a single minute still gets an axis one unit wide.
-        TimeAxis { unit_s, max: (last_s as f64 / unit_s).max(1.0), minutes_per_point: minutes.div_ceil(MAX_POINTS).max(1) }
+        // The axis ends where the last minute ends: per-minute values are drawn as steps, each
+        // across its own minute.
+        TimeAxis { unit_s, max: ((last_s as f64 + 60.0) / unit_s).max(1.0), minutes_per_point: minutes.div_ceil(MAX_POINTS).max(1) }
+    }
+
+    /// The width of one point's bucket in axis units.
+    pub(super) fn bucket_width(&self) -> f64 {
+        self.minutes_per_point as f64 * 60.0 / self.unit_s
+    }
+
+    /// Bucket means `(bucket, x, mean)` in bucket order as runs of consecutive buckets, each
+    /// bucket a step: its value held across the bucket (`[x, x + width)`, cut at the axis end),
+    /// so that a burst in one minute is one minute wide, not a triangle over three.
+    pub(super) fn steps(&self, points: &[(u64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+        let width = self.bucket_width();
+        let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+        let mut previous: Option<u64> = None;
+        for &(bucket, x, v) in points {
+            if previous.is_none_or(|p| bucket > p + 1) {
+                out.push(Vec::new());
+            }
+            let run = out.last_mut().expect("a run was just started");
+            run.push((x, v));
+            run.push(((x + width).min(self.max), v));
+            previous = Some(bucket);
+        }
+        out
     }
 
     /// ", mean of k minutes" when points average several minutes (for a panel's unit label).
@@ -214,14 +240,19 @@ impl TimeAxis {
         }
     }
 
-    /// The rows' values in minute order, each plotted at the start of its minute and clamped
-    /// to the axis. Long runs are averaged over `minutes_per_point` consecutive minutes
+    /// The rows' values in minute order, each plotted across its minute and clamped to the
+    /// axis. Long runs are averaged over `minutes_per_point` consecutive minutes
     /// (aligned to minute 0, the same for every line): more points than pixels would only
     /// draw noise, and plotters draws a thick line of sub-pixel segments thin and broken.
+    /// Each value is held across its minute (a step, as `steps`).
     fn points<'a>(&self, rows: impl Iterator<Item = &'a MinuteRow>, value: fn(&MinuteRow) -> f64) -> Vec<(f64, f64)> {
+        let width = self.bucket_width();
         self.bucket_means(rows.map(|r| (r.minute, r.time_s, value(r))))
             .into_iter()
-            .map(|(_, x, mean)| (x, mean.clamp(0.0, 100.0)))
+            .flat_map(|(_, x, mean)| {
+                let v = mean.clamp(0.0, 100.0);
+                [(x, v), ((x + width).min(self.max), v)]
+            })
             .collect()
     }
 

@@ -1,6 +1,7 @@
 //! What a run leaves behind for people: the summary statistics (`summary`), result files
 //! written atomically (`atomic`, `output`) and charts of reservation over simulated time
-//! (`chart`). Reads the recorder's rows; never the simulation's state.
+//! (`chart`), and what `ecsim run` prints (`terminal`). Reads the recorder's rows; never the
+//! simulation's state.
 
 pub mod atomic;
 pub mod capacity_chart;
@@ -9,4 +10,5 @@ pub mod output;
 pub mod scaling_chart;
 pub mod service_charts;
 pub mod summary;
+pub mod terminal;
 pub mod traffic_chart;

@@ -181,7 +181,7 @@ impl Summary {
             faults: (!scenario.faults.is_empty()).then(|| crate::faults::summarize(&outcome.fault_rows)),
             slo: (!scenario.slo.is_empty()).then(|| {
                 let (requests, successful, p99) =
-                    outcome.traffic.as_ref().map_or((0, 0, None), |t| (t.requests, t.successful, t.latency_ms_p99));
+                    outcome.traffic.as_ref().map_or((0, 0, None), |t| (t.figures.requests, t.figures.successful, t.latency_ms_p99));
                 crate::faults::evaluate_slo(&scenario.slo, requests, requests - successful, p99)
             }),
             events_handled: outcome.events_handled,

@@ -7,9 +7,12 @@
 //!    readable.
 //! 2. Requests per minute per target group.
 //! 3. ELB 5xx (red) and target 5xx (orange) per minute, summed over the target groups.
-//! 4. Healthy targets per target group (time-weighted mean over each minute).
-//! 5. Availability per minute (%), 100 × (requests − 5xx) ÷ requests: timeseries.csv's
-//!    `availability_pct` of the cluster row. The axis runs from a round number below the
+//! 4. Healthy targets per target group: the time-weighted mean over each minute (solid) and
+//!    the minute's minimum (dashed), so that a minute with no healthy target for 20 s shows it.
+//! 5. Availability per minute (%), 100 × (requests − 5xx) ÷ requests of the requests that ended
+//!    in the minute: timeseries.csv's `availability_pct` of the cluster row.
+//!
+//! Every per-minute value is drawn as a step across its minute (`TimeAxis::steps`). The axis runs from a round number below the
 //!    lowest minute to 100, so that a dip to 99.5 % shows; minutes without requests are gaps.
 //!
 //! Behind every panel, the run's faults (`chart::FaultBand`), named at the top of the first.
@@ -208,7 +211,7 @@ impl PanelFigure {
             rows.iter().map(|r| r.minute + 1).chain(cluster().map(|r| r.minute + 1)).max().unwrap_or(1),
         );
         let line =
-            |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: segments(&axis.bucket_means(samples.into_iter())) };
+            |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: axis.steps(&axis.bucket_means(samples.into_iter())) };
         let mean_of = axis.mean_suffix();
 
         // Target groups in the recorder's order; a group's colour is its index.
@@ -256,14 +259,24 @@ impl PanelFigure {
         for r in rows {
             let e = errors.entry(r.minute).or_insert((r.time_s, 0, 0));
             e.1 += r.elb_5xx;
-            e.2 += r.target_5xx;
+            e.2 += r.target_5xx + r.rejected;
         }
         let errors = vec![
             line(Stroke::solid(ELB_5XX, 2), errors.iter().map(|(&m, e)| (m, e.0, e.1 as f64)).collect()),
             line(Stroke::solid(TARGET_5XX, 2), errors.iter().map(|(&m, e)| (m, e.0, e.2 as f64)).collect()),
         ];
 
-        let healthy = per_group(2, |r| r.healthy_hosts_avg);
+        let mut healthy = per_group(2, |r| r.healthy_hosts_avg);
+        healthy.extend((0..groups.len()).map(|g| {
+            line(Stroke { color: color(g), width: 1, dashed: true }, of_group(g).map(|r| (r.minute, r.time_s, r.healthy_hosts_min as f64)).collect())
+        }));
+        let healthy_key = LegendBlock {
+            heading: "In each minute",
+            entries: vec![
+                ("mean".to_string(), Stroke::solid(GREY, 2)),
+                ("minimum".to_string(), Stroke { color: GREY, width: 1, dashed: true }),
+            ],
+        };
 
         let availability_stroke = Stroke::solid(AVAILABILITY, 2);
         let availability =
@@ -298,7 +311,7 @@ impl PanelFigure {
                     heading: "All target groups",
                     entries: vec![
                         ("ELB 5xx (502, 503, 504)".to_string(), Stroke::solid(ELB_5XX, 2)),
-                        ("target 5xx".to_string(), Stroke::solid(TARGET_5XX, 2)),
+                        ("target 5xx (incl. full queues)".to_string(), Stroke::solid(TARGET_5XX, 2)),
                     ],
                 }],
             },
@@ -307,7 +320,7 @@ impl PanelFigure {
                 y_desc: format!("targets{mean_of}"),
                 scale: Scale::linear(values(&healthy)),
                 series: healthy,
-                legend: vec![group_legend(2)],
+                legend: vec![group_legend(2), healthy_key],
             },
             Panel {
                 caption: "Availability per minute (%)",
@@ -328,20 +341,6 @@ impl PanelFigure {
             panels,
         }
     }
-}
-
-/// Bucket means `(bucket, x, mean)` in bucket order as runs of consecutive buckets.
-pub(super) fn segments(points: &[(u64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
-    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
-    let mut previous: Option<u64> = None;
-    for &(bucket, x, v) in points {
-        if previous.is_none_or(|p| bucket > p + 1) {
-            out.push(Vec::new());
-        }
-        out.last_mut().expect("a run was just started").push((x, v));
-        previous = Some(bucket);
-    }
-    out
 }
 
 pub(super) fn values(series: &[Series]) -> impl Iterator<Item = f64> + '_ {
@@ -454,6 +453,11 @@ mod tests {
             time_s: minute * 60,
             target_group: group.to_string(),
             requests: 0,
+            successful: 0,
+            availability_pct: None,
+            target_2xx: 0,
+            rejected: 0,
+            request_count: 0,
             requests_per_target: 0.0,
             latency_ms_avg: None,
             latency_ms_p50: None,

@@ -41,6 +41,9 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
     let mut scenario = scenario.ok_or_else(|| cx.diags.clone())?;
     scenario.sha256 = format!("{:x}", cx.hasher.finalize());
     scenario.warnings = cx.diags;
+    for w in super::load_check::warnings(&scenario, path, text) {
+        scenario.warnings.push(w);
+    }
     Ok(scenario)
 }
 

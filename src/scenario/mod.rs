@@ -12,6 +12,7 @@ pub mod json_locate;
 pub mod load;
 pub mod load_alarms;
 mod load_capacity;
+mod load_check;
 mod load_elb;
 mod load_faults;
 pub mod load_scaling;

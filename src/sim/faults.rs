@@ -642,7 +642,7 @@ impl World<'_> {
     }
 
     fn failed_requests(&self) -> u64 {
-        self.alb.metrics.requests_total - self.alb.metrics.successful
+        self.alb.metrics.failed
     }
 
     fn open_occurrence(&mut self, now: SimTime, fault: u16, target: String, detail: String, ongoing: bool) -> u32 {

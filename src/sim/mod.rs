@@ -56,6 +56,11 @@ pub enum Event {
     /// A worker of a server (a task's request queue) finishes a request; dropped when the
     /// server's generation moved on (the task went away).
     RequestDone { server: u32, worker: u32, generation: u32 },
+    /// The oldest unanswered request of a server reaches the load balancer's idle timeout
+    /// (at most one pending per server; dropped when its generation moved on).
+    RequestTimeout { server: u32, generation: u32 },
+    /// Requests sent to unreachable targets reach their timeout.
+    LbTimeouts,
     /// A load-balancer health check of a target: sent (`verdict` 0), passed (1) or failed (2).
     TargetCheck { group: u16, verdict: u8, server: u32, generation: u32 },
     /// An instance an Auto Scaling group launched registers with the cluster.
@@ -305,12 +310,14 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
             }
             Event::Request { source } => world.on_request(now, source),
             Event::RequestDone { server, worker, generation } => world.on_request_done(now, server, worker, generation),
+            Event::RequestTimeout { server, generation } => world.on_request_timeout(now, server, generation),
+            Event::LbTimeouts => world.on_lb_timeouts(now),
             Event::TargetCheck { group, verdict, server, generation } => world.on_target_check(now, group, verdict, server, generation),
             Event::AsgInstanceReady { group, member } => world.on_asg_instance_ready(now, group, member),
             Event::Fault { fault, step, target } => world.on_fault(now, fault, step, target),
         }
         // Requests change no cluster or scheduler state: checking after each would only cost.
-        if world.check && !matches!(event, Event::Request { .. } | Event::RequestDone { .. }) {
+        if world.check && !matches!(event, Event::Request { .. } | Event::RequestDone { .. } | Event::RequestTimeout { .. } | Event::LbTimeouts) {
             world.check_invariants();
         }
     }

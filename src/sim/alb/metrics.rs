@@ -2,10 +2,14 @@
 //!
 //! Counters are kept per (target group, zone): the zone is the load-balancer node that took the
 //! request (CloudWatch's `AvailabilityZone` dimension) for request counts, errors and latency, and
-//! the target's zone for host counts. `TargetResponseTime` comes from fixed-size log-linear
+//! the target's zone for host counts. Every outcome counts in the minute the request ended
+//! (`tally`); the run's totals are the minutes' sums, folded in as each minute closes, so the
+//! rows and the totals reconcile by construction. `RequestCount` (a target was chosen) counts
+//! when the target is chosen, as the alarms and scaling policies read it. `TargetResponseTime` comes from fixed-size log-linear
 //! histograms (≤ 0.4 % error, `elb::histogram`), one per (group, zone) for the minute and one per
 //! group for the run — never a vector of latencies. Host counts are time-weighted over the minute
-//! (Average) with the extremes of the instantaneous count (Minimum/Maximum) [INF, §9.7].
+//! (Average) with the extremes of the instantaneous count (Minimum/Maximum) [INF, §9.7], kept
+//! exactly per (group, zone), per group, per zone and for the whole load balancer.
 //!
 //! Per-service `CPUUtilization` and `MemoryUtilization` (spec §10.4): one sample per task per
 //! minute — CPU units used (from its busy workers, `elb::target`) ÷ CPU units reserved; memory
@@ -18,45 +22,22 @@ use crate::elb::target::Target;
 use crate::engine::{SimTime, Span};
 use serde::Serialize;
 
-/// What became of one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The target answered (2xx–4xx).
-    Success,
-    /// The target answered with a 5xx of its own (an application error, or its queue was full).
-    Target5xx,
-    /// Connection reset: the task died or its deregistration delay cut the request.
-    Elb502,
-    /// No registered target.
-    Elb503,
-    /// No answer within the idle timeout.
-    Elb504,
-}
+pub use super::tally::{Outcome, RequestFigures, RequestTag, Tally};
 
 #[derive(Debug, Clone, Default)]
 struct Counters {
-    /// `RequestCount`: requests for which a target was chosen.
-    requests: u64,
+    /// `RequestCount`: requests for which a target was chosen (counted when chosen).
+    request_count: u64,
     unhealthy_routing: u64,
-    target_ok: u64,
-    target_5xx: u64,
-    elb_502: u64,
-    elb_503: u64,
-    elb_504: u64,
+    /// Outcomes, counted when the request ended.
+    tally: Tally,
 }
 
 impl Counters {
-    fn elb_5xx(&self) -> u64 {
-        self.elb_502 + self.elb_503 + self.elb_504
-    }
     fn add(&mut self, o: &Counters) {
-        self.requests += o.requests;
+        self.request_count += o.request_count;
         self.unhealthy_routing += o.unhealthy_routing;
-        self.target_ok += o.target_ok;
-        self.target_5xx += o.target_5xx;
-        self.elb_502 += o.elb_502;
-        self.elb_503 += o.elb_503;
-        self.elb_504 += o.elb_504;
+        self.tally.add(&o.tally);
     }
 }
 
@@ -90,27 +71,42 @@ impl Gauge {
     }
 }
 
-/// One row of alb.csv: a target group's metrics for one minute.
+/// One row of alb.csv: a target group's metrics for one minute. Outcome counts are of the
+/// requests that *ended* in the minute; `request_count` (CloudWatch's `RequestCount`) counts
+/// when a target was chosen.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AlbMinuteRow {
     pub minute: u64,
     pub time_s: u64,
     pub target_group: String,
-    /// `RequestCount`.
+    /// Requests of this group that ended in the minute: the sum of the outcome columns
+    /// (`target_2xx` … `elb_504`).
     pub requests: u64,
-    /// `RequestCountPerTarget`: requests ÷ healthy targets at the end of the minute (÷ registered
-    /// if none is healthy).
+    /// Those that did not end in a 5xx (`target_2xx`).
+    pub successful: u64,
+    /// 100 × successful ÷ requests (empty when none ended).
+    pub availability_pct: Option<f64>,
+    pub target_2xx: u64,
+    /// The application's own 5xx.
+    pub target_5xx: u64,
+    /// Refused by a full task queue (a 503 of the task's own).
+    pub rejected: u64,
+    pub elb_502: u64,
+    pub elb_503: u64,
+    pub elb_504: u64,
+    /// `HTTPCode_ELB_5XX_Count` = 502 + 503 + 504.
+    pub elb_5xx: u64,
+    /// `RequestCount`: requests for which a target was chosen, counted when it was chosen.
+    pub request_count: u64,
+    /// `RequestCountPerTarget`: request_count ÷ healthy targets at the end of the minute (÷
+    /// registered if none is healthy).
     pub requests_per_target: f64,
     /// `TargetResponseTime`, ms (empty when no target answered).
     pub latency_ms_avg: Option<f64>,
     pub latency_ms_p50: Option<f64>,
     pub latency_ms_p90: Option<f64>,
     pub latency_ms_p99: Option<f64>,
-    pub elb_5xx: u64,
-    pub elb_502: u64,
-    pub elb_503: u64,
-    pub elb_504: u64,
-    pub target_5xx: u64,
+    /// `HealthyHostCount`: time-weighted mean, minimum and maximum over the minute.
     pub healthy_hosts_avg: f64,
     pub healthy_hosts_min: u32,
     pub healthy_hosts_max: u32,
@@ -121,19 +117,22 @@ pub struct AlbMinuteRow {
     pub unhealthy_routing: u64,
 }
 
-/// The load balancer's figures for one zone and minute (columns of timeseries.csv).
+/// The load balancer's figures for one zone and minute (columns of timeseries.csv); the last
+/// entry of `minute_ended`'s answer is the whole load balancer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZoneMinute {
-    /// Requests the load balancer's node in this zone received (all outcomes).
-    pub requests: u64,
-    pub elb_5xx: u64,
-    pub target_5xx: u64,
+    /// Requests this zone's load-balancer node took in the minute (counted as they arrive).
+    pub sent: u64,
+    /// Outcomes of the requests this zone's load-balancer node took that ended in the minute.
+    pub tally: Tally,
     pub latency_ms_avg: Option<f64>,
     pub latency_ms_p50: Option<f64>,
     pub latency_ms_p90: Option<f64>,
     pub latency_ms_p99: Option<f64>,
-    /// Time-weighted healthy / unhealthy targets in this zone (all target groups).
+    /// Healthy / unhealthy targets in this zone (all target groups): time-weighted mean, and
+    /// the minimum of the healthy count.
     pub healthy_targets: f64,
+    pub healthy_targets_min: u32,
     pub unhealthy_targets: f64,
 }
 
@@ -141,12 +140,10 @@ pub struct ZoneMinute {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct GroupTotals {
     pub target_group: String,
-    pub requests: u64,
-    pub target_2xx: u64,
-    pub target_5xx: u64,
-    pub elb_502: u64,
-    pub elb_503: u64,
-    pub elb_504: u64,
+    #[serde(flatten)]
+    pub figures: RequestFigures,
+    /// `RequestCount` over the run.
+    pub request_count: u64,
     pub unhealthy_routing: u64,
     pub latency_ms_avg: Option<f64>,
     pub latency_ms_p50: Option<f64>,
@@ -154,18 +151,22 @@ pub struct GroupTotals {
     pub latency_ms_p99: Option<f64>,
 }
 
+/// Run totals of one traffic source (summary.json).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SourceTotals {
+    pub source: String,
+    #[serde(flatten)]
+    pub figures: RequestFigures,
+}
+
 /// The run's traffic figures (summary.json's `traffic`, alb.csv).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TrafficTotals {
-    /// Every request that reached a load balancer and ended by the end of the run (answered, or
-    /// failed with a 5xx); those still in flight at the end are not counted.
-    pub requests: u64,
-    /// Those that did not end in a 5xx (from the load balancer or a target).
-    pub successful: u64,
-    /// successful ÷ requests (1 when there was no request).
-    pub availability: f64,
-    pub elb_5xx: u64,
-    pub target_5xx: u64,
+    /// Every request of the run: `sent = requests + in_flight_at_end`, `requests` = the sum of
+    /// the outcome classes; the same identity holds per source and per target group, and the
+    /// per-minute rows of alb.csv and timeseries.csv sum to these figures.
+    #[serde(flatten)]
+    pub figures: RequestFigures,
     /// TargetResponseTime over the run, ms.
     pub latency_ms_avg: Option<f64>,
     pub latency_ms_p50: Option<f64>,
@@ -174,7 +175,7 @@ pub struct TrafficTotals {
     pub latency_ms_p999: Option<f64>,
     pub latency_ms_max: Option<f64>,
     pub target_groups: Vec<GroupTotals>,
-    pub sources: Vec<super::traffic::SourceTotals>,
+    pub sources: Vec<SourceTotals>,
     /// alb.csv: one row per target group and minute.
     #[serde(skip)]
     pub rows: Vec<AlbMinuteRow>,
@@ -187,14 +188,28 @@ pub struct AlbMetrics {
     minute_latency: Vec<Histogram>,
     healthy: Vec<Gauge>,
     unhealthy: Vec<Gauge>,
+    /// Per group (all zones), per zone (all groups), and the whole load balancer: exact
+    /// minima and maxima of the summed counts.
+    healthy_by_group: Vec<Gauge>,
+    unhealthy_by_group: Vec<Gauge>,
+    healthy_by_zone: Vec<Gauge>,
+    healthy_all: Gauge,
+    /// Per group: the run so far (closed minutes).
     run: Vec<Counters>,
     run_latency: Vec<Histogram>,
-    /// Requests the load balancer answered itself (fixed responses, redirects) per zone: (all, 5xx).
-    answered: Vec<(u64, u64)>,
-    answered_5xx_run: u64,
-    /// Requests that ended (counted at their outcome), and those that did not end in a 5xx.
-    pub requests_total: u64,
-    pub successful: u64,
+    /// Requests the load balancer answered itself (fixed responses, redirects): this minute
+    /// per zone, and the run's closed minutes.
+    answered: Vec<Tally>,
+    answered_run: Tally,
+    /// Per source: every outcome so far.
+    pub by_source: Vec<Tally>,
+    /// Requests sent, per source (as they arrive) and per target group (as the group is chosen).
+    pub sent_by_source: Vec<u64>,
+    pub sent_by_group: Vec<u64>,
+    /// Requests each load-balancer zone took this minute.
+    sent_by_zone: Vec<u64>,
+    /// Requests that ended in a 5xx so far (live, for the fault windows).
+    pub failed: u64,
     /// Per service: this minute's per-task CPUUtilization and MemoryUtilization samples (%).
     cpu: Vec<StatSet>,
     memory: Vec<StatSet>,
@@ -214,8 +229,14 @@ pub fn latency_ms(h: &Histogram) -> [Option<f64>; 4] {
     [ms(h.mean()), ms(h.percentile(50.0)), ms(h.percentile(90.0)), ms(h.percentile(99.0))]
 }
 
+/// 100 × successful ÷ requests to 4 decimals (`None` without requests).
+pub fn availability_pct(t: &Tally) -> Option<f64> {
+    let ended = t.ended();
+    (ended > 0).then(|| (1e6 * t.successful() as f64 / ended as f64).round() / 1e4)
+}
+
 impl AlbMetrics {
-    pub fn new(groups: usize, zones: usize, services: usize) -> Self {
+    pub fn new(groups: usize, zones: usize, services: usize, sources: usize) -> Self {
         let zones = zones.max(1);
         let n = groups * zones;
         AlbMetrics {
@@ -224,12 +245,19 @@ impl AlbMetrics {
             minute_latency: (0..n).map(|_| Histogram::new()).collect(),
             healthy: vec![Gauge::default(); n],
             unhealthy: vec![Gauge::default(); n],
+            healthy_by_group: vec![Gauge::default(); groups],
+            unhealthy_by_group: vec![Gauge::default(); groups],
+            healthy_by_zone: vec![Gauge::default(); zones],
+            healthy_all: Gauge::default(),
             run: vec![Counters::default(); groups],
             run_latency: (0..groups).map(|_| Histogram::new()).collect(),
-            answered: vec![(0, 0); zones],
-            answered_5xx_run: 0,
-            requests_total: 0,
-            successful: 0,
+            answered: vec![Tally::default(); zones],
+            answered_run: Tally::default(),
+            by_source: vec![Tally::default(); sources],
+            sent_by_source: vec![0; sources],
+            sent_by_group: vec![0; groups],
+            sent_by_zone: vec![0; zones],
+            failed: 0,
             cpu: vec![StatSet::EMPTY; services],
             memory: vec![StatSet::EMPTY; services],
             scratch: Histogram::new(),
@@ -243,44 +271,29 @@ impl AlbMetrics {
         group * self.zones + (zone as usize).min(self.zones - 1)
     }
 
+    /// A request reached the load balancer's node in `zone`.
+    #[inline]
+    pub fn arrived(&mut self, zone: u16) {
+        let z = (zone as usize).min(self.zones - 1);
+        self.sent_by_zone[z] += 1;
+    }
+
     /// A target was chosen for a request (`RequestCount`).
     #[inline]
     pub fn routed(&mut self, group: usize, zone: u16, fail_open: bool) {
         let i = self.at(group, zone);
-        self.minute[i].requests += 1;
+        self.minute[i].request_count += 1;
         self.minute[i].unhealthy_routing += fail_open as u64;
-        self.run[group].requests += 1;
-        self.run[group].unhealthy_routing += fail_open as u64;
     }
 
     /// The end of one request that went to a target group.
     #[inline]
-    pub fn outcome(&mut self, group: usize, zone: u16, outcome: Outcome, latency: Option<Span>) {
-        let i = self.at(group, zone);
-        self.requests_total += 1;
-        let (m, r) = (&mut self.minute[i], &mut self.run[group]);
-        match outcome {
-            Outcome::Success => {
-                m.target_ok += 1;
-                r.target_ok += 1;
-                self.successful += 1;
-            }
-            Outcome::Target5xx => {
-                m.target_5xx += 1;
-                r.target_5xx += 1;
-            }
-            Outcome::Elb502 => {
-                m.elb_502 += 1;
-                r.elb_502 += 1;
-            }
-            Outcome::Elb503 => {
-                m.elb_503 += 1;
-                r.elb_503 += 1;
-            }
-            Outcome::Elb504 => {
-                m.elb_504 += 1;
-                r.elb_504 += 1;
-            }
+    pub fn outcome(&mut self, tag: RequestTag, outcome: Outcome, latency: Option<Span>) {
+        let i = self.at(tag.group as usize, tag.zone);
+        self.minute[i].tally.count(outcome);
+        self.failed += (outcome != Outcome::Success) as u64;
+        if let Some(s) = self.by_source.get_mut(tag.source as usize) {
+            s.count(outcome);
         }
         // The run's histogram is the sum of the minutes' (folded in at each minute's end).
         if let Some(l) = latency {
@@ -288,21 +301,19 @@ impl AlbMetrics {
         }
     }
 
-    /// The load balancer answered itself (fixed response, redirect).
-    pub fn answered_by_alb(&mut self, zone: u16, status_code: u16) {
+    /// The load balancer answered a request of `source` itself (fixed response, redirect).
+    pub fn answered_by_alb(&mut self, source: u16, zone: u16, status_code: u16) {
         let z = (zone as usize).min(self.zones - 1);
-        self.requests_total += 1;
-        self.answered[z].0 += 1;
-        if status_code >= 500 {
-            self.answered[z].1 += 1;
-            self.answered_5xx_run += 1;
-        } else {
-            self.successful += 1;
+        self.answered[z].count_answered_by_lb(status_code);
+        self.failed += (status_code >= 500) as u64;
+        if let Some(s) = self.by_source.get_mut(source as usize) {
+            s.count_answered_by_lb(status_code);
         }
     }
 
     /// Recounts the healthy/unhealthy targets of `group` per zone after a change.
     pub fn set_host_counts(&mut self, now: SimTime, group: usize, state: &GroupState) {
+        let (mut group_h, mut group_u) = (0u32, 0u32);
         for z in 0..self.zones {
             let (mut h, mut u) = (0u32, 0u32);
             for t in state.targets.iter().filter(|t| t.zone as usize == z) {
@@ -313,9 +324,17 @@ impl AlbMetrics {
                 }
             }
             let i = group * self.zones + z;
+            let zone_h = self.healthy_by_zone[z].value + h - self.healthy[i].value;
+            self.healthy_by_zone[z].set(now, zone_h);
+            let all_h = self.healthy_all.value + h - self.healthy[i].value;
+            self.healthy_all.set(now, all_h);
             self.healthy[i].set(now, h);
             self.unhealthy[i].set(now, u);
+            group_h += h;
+            group_u += u;
         }
+        self.healthy_by_group[group].set(now, group_h);
+        self.unhealthy_by_group[group].set(now, group_u);
     }
 
     /// Closes one task's usage sample for the time since its last one (spec §10.4: one sample
@@ -351,73 +370,75 @@ impl AlbMetrics {
         let zones = self.zones;
         let mut by_zone = vec![ZoneMinute::default(); zones + 1];
         for (z, zm) in by_zone.iter_mut().enumerate().take(zones) {
-            zm.requests = self.answered[z].0;
-            zm.elb_5xx = self.answered[z].1;
-        }
-        by_zone[zones].requests = self.answered.iter().map(|a| a.0).sum();
-        by_zone[zones].elb_5xx = self.answered.iter().map(|a| a.1).sum();
-        for a in &mut self.answered {
-            *a = (0, 0);
-        }
-        // Per zone: latency over all groups.
-        for (z, zm) in by_zone.iter_mut().enumerate().take(zones) {
+            zm.tally = std::mem::take(&mut self.answered[z]);
+            zm.sent = std::mem::take(&mut self.sent_by_zone[z]);
+            self.answered_run.add(&zm.tally);
+            let (ha, hmin, _) = self.healthy_by_zone[z].take(start, now);
+            zm.healthy_targets = ha;
+            zm.healthy_targets_min = hmin;
+            // Per zone: latency over all groups.
             self.scratch.reset();
             for g in 0..names.len() {
                 self.scratch.merge(&self.minute_latency[g * zones + z]);
             }
             [zm.latency_ms_avg, zm.latency_ms_p50, zm.latency_ms_p90, zm.latency_ms_p99] = latency_ms(&self.scratch);
         }
+        let (ha, hmin, _) = self.healthy_all.take(start, now);
+        by_zone[zones].healthy_targets = ha;
+        by_zone[zones].healthy_targets_min = hmin;
         self.scratch_all.reset();
         for (g, name) in names.iter().enumerate() {
             let mut c = Counters::default();
             self.scratch.reset();
-            let (mut h_avg, mut h_min, mut h_max, mut u_avg, mut u_min, mut u_max) = (0.0, 0, 0, 0.0, 0, 0);
             for (z, zm) in by_zone.iter_mut().enumerate().take(zones) {
                 let i = g * zones + z;
                 c.add(&self.minute[i]);
-                zm.requests += self.minute[i].requests + self.minute[i].elb_503;
-                zm.elb_5xx += self.minute[i].elb_5xx();
-                zm.target_5xx += self.minute[i].target_5xx;
+                zm.tally.add(&self.minute[i].tally);
                 self.minute[i] = Counters::default();
                 self.scratch.merge(&self.minute_latency[i]);
                 self.run_latency[g].merge(&self.minute_latency[i]);
                 self.minute_latency[i].reset();
-                let (ha, hmin, hmax) = self.healthy[i].take(start, now);
-                let (ua, umin, umax) = self.unhealthy[i].take(start, now);
-                zm.healthy_targets += ha;
+                // Per (group, zone) gauges restart at the minute too (they feed the zone sums).
+                self.healthy[i].take(start, now);
+                let (ua, _, _) = self.unhealthy[i].take(start, now);
                 zm.unhealthy_targets += ua;
-                // Sums over zones of per-zone extremes bound the group's extremes; exact when
-                // the counts change in one zone at a time (the usual case).
-                h_avg += ha;
-                h_min += hmin;
-                h_max += hmax;
-                u_avg += ua;
-                u_min += umin;
-                u_max += umax;
             }
+            self.run[g].add(&c);
             self.scratch_all.merge(&self.scratch);
             self.last_minute[g].reset();
             self.last_minute[g].merge(&self.scratch);
             let [latency_ms_avg, latency_ms_p50, latency_ms_p90, latency_ms_p99] = latency_ms(&self.scratch);
+            let (h_avg, h_min, h_max) = self.healthy_by_group[g].take(start, now);
+            let (u_avg, u_min, u_max) = self.unhealthy_by_group[g].take(start, now);
             let state = &groups[g];
             let healthy_now = state.targets.iter().filter(|t| t.state == TargetState::Healthy).count();
             let registered_now = state.targets.iter().filter(|t| t.state != TargetState::Draining).count();
             let per_target_denominator = if healthy_now > 0 { healthy_now } else { registered_now };
+            let t = &c.tally;
             self.rows.push(AlbMinuteRow {
                 minute,
                 time_s: start.as_micros() / 1_000_000,
                 target_group: name.clone(),
-                requests: c.requests,
-                requests_per_target: if per_target_denominator > 0 { c.requests as f64 / per_target_denominator as f64 } else { 0.0 },
+                requests: t.ended(),
+                successful: t.successful(),
+                availability_pct: availability_pct(t),
+                target_2xx: t.target_2xx,
+                target_5xx: t.target_5xx,
+                rejected: t.rejected,
+                elb_502: t.elb_502,
+                elb_503: t.elb_503,
+                elb_504: t.elb_504,
+                elb_5xx: t.elb_5xx(),
+                request_count: c.request_count,
+                requests_per_target: if per_target_denominator > 0 {
+                    c.request_count as f64 / per_target_denominator as f64
+                } else {
+                    0.0
+                },
                 latency_ms_avg,
                 latency_ms_p50,
                 latency_ms_p90,
                 latency_ms_p99,
-                elb_5xx: c.elb_5xx(),
-                elb_502: c.elb_502,
-                elb_503: c.elb_503,
-                elb_504: c.elb_504,
-                target_5xx: c.target_5xx,
                 healthy_hosts_avg: h_avg,
                 healthy_hosts_min: h_min,
                 healthy_hosts_max: h_max,
@@ -426,14 +447,14 @@ impl AlbMetrics {
                 unhealthy_hosts_max: u_max,
                 unhealthy_routing: c.unhealthy_routing,
             });
-            let total = &mut by_zone[zones];
-            total.requests += c.requests + c.elb_503;
-            total.elb_5xx += c.elb_5xx();
-            total.target_5xx += c.target_5xx;
-            total.healthy_targets += h_avg;
-            total.unhealthy_targets += u_avg;
         }
-        let total = &mut by_zone[zones];
+        let (zone_rows, total) = by_zone.split_at_mut(zones);
+        let total = &mut total[0];
+        for zm in zone_rows.iter() {
+            total.tally.add(&zm.tally);
+            total.sent += zm.sent;
+            total.unhealthy_targets += zm.unhealthy_targets;
+        }
         [total.latency_ms_avg, total.latency_ms_p50, total.latency_ms_p90, total.latency_ms_p99] = latency_ms(&self.scratch_all);
         by_zone
     }
@@ -443,8 +464,8 @@ impl AlbMetrics {
         &self.last_minute[group]
     }
 
-    /// Run totals per target group.
-    pub fn totals(&self, names: &[String]) -> Vec<GroupTotals> {
+    /// Run totals per target group (closed minutes), with each group's requests still in flight.
+    pub fn totals(&self, names: &[String], in_flight: &[u64]) -> Vec<GroupTotals> {
         names
             .iter()
             .enumerate()
@@ -453,12 +474,8 @@ impl AlbMetrics {
                 let [latency_ms_avg, latency_ms_p50, latency_ms_p90, latency_ms_p99] = latency_ms(h);
                 GroupTotals {
                     target_group: name.clone(),
-                    requests: c.requests,
-                    target_2xx: c.target_ok,
-                    target_5xx: c.target_5xx,
-                    elb_502: c.elb_502,
-                    elb_503: c.elb_503,
-                    elb_504: c.elb_504,
+                    figures: RequestFigures::new(self.sent_by_group[g], c.tally, in_flight.get(g).copied().unwrap_or(0)),
+                    request_count: c.request_count,
                     unhealthy_routing: c.unhealthy_routing,
                     latency_ms_avg,
                     latency_ms_p50,
@@ -469,6 +486,15 @@ impl AlbMetrics {
             .collect()
     }
 
+    /// The run's outcomes over every group and the load balancers' own answers (closed minutes).
+    pub fn run_tally(&self) -> Tally {
+        let mut all = self.answered_run;
+        for c in &self.run {
+            all.add(&c.tally);
+        }
+        all
+    }
+
     /// The run's latency histogram over every target group.
     pub fn run_latency(&self) -> Histogram {
         let mut all = Histogram::new();
@@ -477,10 +503,22 @@ impl AlbMetrics {
         }
         all
     }
+}
 
-    /// ELB-generated and target-generated 5xx over the run.
-    pub fn run_errors(&self) -> (u64, u64) {
-        let elb = self.run.iter().map(Counters::elb_5xx).sum::<u64>() + self.answered_5xx_run;
-        (elb, self.run.iter().map(|c| c.target_5xx).sum())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gauge_gives_the_minutes_time_weighted_mean_and_its_extremes() {
+        // 0 healthy targets until 10 s, 2 until 40 s, then 1: mean (0·10 + 2·30 + 1·20) ÷ 60 = 4/3,
+        // minimum 0, maximum 2. The next minute starts from the value held (1).
+        let mut g = Gauge::default();
+        g.set(SimTime::from_secs(10), 2);
+        g.set(SimTime::from_secs(40), 1);
+        let (mean, min, max) = g.take(SimTime::ZERO, SimTime::from_secs(60));
+        assert!((mean - 4.0 / 3.0).abs() < 1e-12);
+        assert_eq!((min, max), (0, 2));
+        assert_eq!(g.take(SimTime::from_secs(60), SimTime::from_secs(120)), (1.0, 1, 1));
     }
 }

@@ -14,10 +14,14 @@
 //!   nodes' addresses); the target group by the forward weights; the target by the group's
 //!   algorithm over its eligible targets — healthy ones, or every non-draining one when fewer than
 //!   `min_healthy_targets` are healthy (fail-open, §9.3); none registered → 503.
-//! * **Outcomes** (§9.5): the target answers (2xx, or a 5xx of its own: `error_fraction`, or a full
-//!   queue); 502 when the task dies or the delay cuts it; 504 when the response takes longer than
-//!   the idle timeout (counted when the response would have come: the client saw the 504 earlier,
-//!   but the count per run is exact).
+//! * **Outcomes** (§9.5, `tally`): the target answers (2xx, or a 5xx of its own:
+//!   `error_fraction`), or refuses (its queue is full); 502 when the task dies or the delay cuts
+//!   it; 504 when no answer comes within the idle timeout — counted *at* the timeout
+//!   (`Event::RequestTimeout`, at most one pending per server: the oldest unanswered request's
+//!   arrival + timeout), while the target still works through the request it no longer owes
+//!   anyone; and 504 after the 10-s connection timeout for a request sent to an unreachable
+//!   instance (`Event::LbTimeouts`). Every request sent ends in one outcome or is in flight at
+//!   the end of the run (`in_flight`).
 //!
 //! Registration, draining and removal of targets are in `targets`.
 //!
@@ -27,6 +31,7 @@
 
 pub mod health;
 pub mod metrics;
+pub mod tally;
 mod targets;
 pub mod traffic;
 
@@ -36,9 +41,18 @@ use crate::elb::routing::{LeastOutstanding, Random, RoundRobin};
 use crate::elb::target::{Arrival, Target};
 use crate::engine::{SimTime, Span, StreamRng, Streams};
 use crate::scenario::Scenario;
-use metrics::{AlbMetrics, Outcome};
+use metrics::AlbMetrics;
 use rand::Rng;
 use smallvec::SmallVec;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use tally::{Outcome, RequestTag};
+
+/// The load balancer's connection timeout to a target: a request sent to a target whose
+/// instance does not answer gets its 504 this long after it arrived ("HTTP 504: the load balancer
+/// failed to establish a connection to the target before the connection timeout expired (10
+/// seconds)", ALB troubleshooting guide).
+pub const CONNECT_TIMEOUT: Span = Span::from_secs(10);
 
 /// No server (a task that is not behind a load balancer).
 pub const NO_SERVER: u32 = u32::MAX;
@@ -66,6 +80,10 @@ pub struct ServerInfo {
     pub memory_per_busy_worker_mib: f64,
     /// Since when the CPU accounting of this slot runs (creation, or the last minute boundary).
     pub accounted_since: SimTime,
+    /// The idle timeout of the load balancers in front of it (the shortest, when several).
+    pub idle_timeout: Span,
+    /// The generation for which an `Event::RequestTimeout` is pending.
+    pub timeout_check: Option<u32>,
 }
 
 /// TargetHealth.State of one registered target (spec §9.1).
@@ -159,14 +177,17 @@ pub struct AlbState {
     /// The task's server, by task id (grown as tasks are created).
     pub server_of_task: Vec<u32>,
     pub sources: Vec<traffic::SourceState>,
-    pub source_totals: Vec<traffic::SourceTotals>,
     /// The route of each source's next (scheduled) request.
     pub pending_route: Vec<u32>,
     /// Per service: (CPUUtilization, MemoryUtilization) statistic sets of the minute that just
     /// ended (one sample per task, %).
     pub service_usage: Vec<(crate::cloudwatch::StatSet, crate::cloudwatch::StatSet)>,
     /// Per target group: the idle timeout of the (first) load balancer forwarding to it.
-    idle_timeout: Vec<Span>,
+    pub idle_timeout: Vec<Span>,
+    /// Requests sent to unreachable targets: (when the load balancer gives up, tag).
+    unreachable: BinaryHeap<Reverse<(SimTime, u64)>>,
+    /// The earliest pending `Event::LbTimeouts`.
+    unreachable_check_at: Option<SimTime>,
 }
 
 impl AlbState {
@@ -210,7 +231,7 @@ impl AlbState {
                 (nodes, 0)
             })
             .collect();
-        let metrics = AlbMetrics::new(scenario.elb.target_groups.len(), zones.len(), scenario.services.len());
+        let metrics = AlbMetrics::new(scenario.elb.target_groups.len(), zones.len(), scenario.services.len(), scenario.traffic.len());
         AlbState {
             servers: Vec::new(),
             info: Vec::new(),
@@ -225,10 +246,11 @@ impl AlbState {
             metrics,
             server_of_task: Vec::new(),
             sources: Vec::new(),
-            source_totals: Vec::new(),
             pending_route: Vec::new(),
             service_usage: vec![(crate::cloudwatch::StatSet::EMPTY, crate::cloudwatch::StatSet::EMPTY); scenario.services.len()],
             idle_timeout: (0..scenario.elb.target_groups.len()).map(|g| idle_timeout_of(scenario, g)).collect(),
+            unreachable: BinaryHeap::new(),
+            unreachable_check_at: None,
         }
     }
 
@@ -311,17 +333,18 @@ pub fn route_for(load_balancer: usize, action: &RuleAction) -> Route {
 }
 
 impl World<'_> {
-    /// A request following route `route` reaches the load balancer at `now`.
-    pub fn send_request(&mut self, now: SimTime, route: u32) {
+    /// A request of `source` following route `route` reaches the load balancer at `now`.
+    pub fn send_request(&mut self, now: SimTime, source: u16, route: u32) {
         let alb = &mut self.alb;
         let Route { load_balancer, action } = &alb.routes[route as usize];
         // The node: clients spread evenly over the load balancer's zones.
         let (nodes, cursor) = &mut alb.lb_nodes[*load_balancer as usize];
         let zone = nodes[*cursor % nodes.len()];
         *cursor = (*cursor + 1) % nodes.len();
+        alb.metrics.arrived(zone);
         let group = match action {
             RouteAction::Answer { status_code } => {
-                alb.metrics.answered_by_alb(zone, *status_code);
+                alb.metrics.answered_by_alb(source, zone, *status_code);
                 return;
             }
             RouteAction::Forward(groups) => {
@@ -335,13 +358,15 @@ impl World<'_> {
             }
         };
         let gi = group as usize;
+        let tag = RequestTag { source, group, zone };
+        alb.metrics.sent_by_group[gi] += 1;
         let config = &self.scenario.elb.target_groups[gi];
         let g = &mut alb.groups[gi];
         let eligible: &[u32] = if g.cross_zone { &g.eligible } else { &g.eligible_by_zone[zone as usize] };
         if eligible.is_empty() {
             // No registered (non-draining) target, or none in this node's zone with cross-zone
             // off: the ALB answers 503 (§9.3 steps 3 and 6).
-            alb.metrics.outcome(gi, zone, Outcome::Elb503, None);
+            alb.metrics.outcome(tag, Outcome::Elb503, None);
             return;
         }
         let in_slow_start = now < g.slow_start_until;
@@ -360,26 +385,90 @@ impl World<'_> {
                 Algorithm::WeightedRandom => Random::pick(eligible, &mut alb.route_rng),
             }
         };
-        let Some(server) = server else { return };
+        let Some(server) = server else {
+            // Slow start found no target of this node's zone (cross-zone off): as with no target.
+            alb.metrics.outcome(tag, Outcome::Elb503, None);
+            return;
+        };
         let fail_open = g.fail_open;
         alb.metrics.routed(gi, zone, fail_open);
-        let info = &alb.info[server as usize];
+        let info = &mut alb.info[server as usize];
         if !info.alive {
-            // The target is registered but its task is gone: the connection is refused (502), or
-            // never answered when its instance is unreachable (504, §9.5).
-            let outcome = if info.unreachable { Outcome::Elb504 } else { Outcome::Elb502 };
-            alb.metrics.outcome(gi, zone, outcome, None);
+            if info.unreachable {
+                // Its instance does not answer: the connection times out (504, §9.5).
+                let at = now + CONNECT_TIMEOUT.min(alb.idle_timeout[gi]);
+                self.unanswered_until(at, tag.pack());
+            } else {
+                // Registered, but its task is gone: the connection is refused (502).
+                alb.metrics.outcome(tag, Outcome::Elb502, None);
+            }
             return;
         }
         let generation = info.generation;
-        let tag = (group as u32) << 16 | zone as u32;
-        match alb.servers[server as usize].arrive(now, tag, &mut alb.service_rng) {
+        let arrival = alb.servers[server as usize].arrive(now, tag.pack(), &mut alb.service_rng);
+        if !matches!(arrival, Arrival::Rejected) && info.timeout_check != Some(generation) {
+            // The server's idle-timeout watch: due when this (now its oldest) request times out.
+            info.timeout_check = Some(generation);
+            self.queue.schedule(now + info.idle_timeout, Event::RequestTimeout { server, generation });
+        }
+        match arrival {
             Arrival::StartedService { worker, done_at } => {
                 self.queue.schedule(done_at, Event::RequestDone { server, worker, generation });
             }
             Arrival::Queued => {}
-            // The task's own queue is full: it answers 503 itself.
-            Arrival::Rejected => alb.metrics.outcome(gi, zone, Outcome::Target5xx, None),
+            // The task's own queue is full: it refuses the request (its own 503).
+            Arrival::Rejected => alb.metrics.outcome(tag, Outcome::Rejected, None),
+        }
+    }
+
+    /// A request nobody will answer: the load balancer answers 504 at `at`.
+    pub(super) fn unanswered_until(&mut self, at: SimTime, tag: u64) {
+        self.alb.unreachable.push(Reverse((at, tag)));
+        if self.alb.unreachable_check_at.is_none_or(|t| at < t) {
+            self.alb.unreachable_check_at = Some(at);
+            self.queue.schedule(at, Event::LbTimeouts);
+        }
+    }
+
+    /// Requests sent to unreachable targets whose time is up get their 504.
+    pub fn on_lb_timeouts(&mut self, now: SimTime) {
+        let alb = &mut self.alb;
+        if alb.unreachable_check_at == Some(now) {
+            alb.unreachable_check_at = None;
+        }
+        while let Some(&Reverse((at, tag))) = alb.unreachable.peek() {
+            if at > now {
+                break;
+            }
+            alb.unreachable.pop();
+            alb.metrics.outcome(RequestTag::unpack(tag), Outcome::Elb504, None);
+        }
+        if let Some(&Reverse((at, _))) = alb.unreachable.peek() {
+            if alb.unreachable_check_at.is_none_or(|t| at < t) {
+                alb.unreachable_check_at = Some(at);
+                self.queue.schedule(at, Event::LbTimeouts);
+            }
+        }
+    }
+
+    /// The idle timeout of `server`'s oldest request fell due: every request that arrived an idle
+    /// timeout ago or earlier and has no answer gets its 504 now; the watch moves on to the next.
+    pub fn on_request_timeout(&mut self, now: SimTime, server: u32, generation: u32) {
+        let alb = &mut self.alb;
+        let info = &mut alb.info[server as usize];
+        if info.generation != generation || info.timeout_check != Some(generation) {
+            return;
+        }
+        info.timeout_check = None;
+        let timeout = info.idle_timeout;
+        let target = &mut alb.servers[server as usize];
+        let metrics = &mut alb.metrics;
+        if let Some(arrived_by) = now.checked_sub(timeout) {
+            target.time_out(arrived_by, |_, tag| metrics.outcome(RequestTag::unpack(tag), Outcome::Elb504, None));
+        }
+        if let Some(oldest) = target.oldest_unanswered() {
+            info.timeout_check = Some(generation);
+            self.queue.schedule((oldest + timeout).max(now), Event::RequestTimeout { server, generation });
         }
     }
 
@@ -393,17 +482,37 @@ impl World<'_> {
         if let Some(at) = done.next_done_at {
             self.queue.schedule(at, Event::RequestDone { server, worker, generation });
         }
-        let (group, zone) = ((done.tag >> 16) as usize, (done.tag & 0xffff) as u16);
+        if done.answered_already {
+            return; // the load balancer gave up on it (504 at the idle timeout)
+        }
         let error_fraction = alb.info[server as usize].error_fraction;
-        let outcome = if done.latency > alb.idle_timeout[group] {
-            Outcome::Elb504
-        } else if error_fraction > 0.0 && alb.error_rng.gen::<f64>() < error_fraction {
-            Outcome::Target5xx
-        } else {
-            Outcome::Success
+        let outcome = if error_fraction > 0.0 && alb.error_rng.gen::<f64>() < error_fraction { Outcome::Target5xx } else { Outcome::Success };
+        alb.metrics.outcome(RequestTag::unpack(done.tag), outcome, Some(done.latency));
+    }
+
+    /// Requests in flight now, per target group and per source: on the targets and unanswered,
+    /// or sent to unreachable targets and waiting for their timeout.
+    pub fn in_flight(&self) -> (Vec<u64>, Vec<u64>) {
+        let mut by_group = vec![0u64; self.scenario.elb.target_groups.len()];
+        let mut by_source = vec![0u64; self.scenario.traffic.len()];
+        let mut count = |tag: u64| {
+            let t = RequestTag::unpack(tag);
+            if let Some(g) = by_group.get_mut(t.group as usize) {
+                *g += 1;
+            }
+            if let Some(s) = by_source.get_mut(t.source as usize) {
+                *s += 1;
+            }
         };
-        let latency = (outcome != Outcome::Elb504).then_some(done.latency);
-        alb.metrics.outcome(group, zone, outcome, latency);
+        for (server, info) in self.alb.servers.iter().zip(&self.alb.info) {
+            if info.alive {
+                server.for_each_unanswered(&mut count);
+            }
+        }
+        for Reverse((_, tag)) in &self.alb.unreachable {
+            count(*tag);
+        }
+        (by_group, by_source)
     }
 
     /// Closes the load balancer's minute [start, now): alb.csv rows, service CPU, and the per-zone
@@ -433,24 +542,30 @@ impl World<'_> {
         }
         let m = &self.alb.metrics;
         let names: Vec<String> = self.scenario.elb.target_groups.iter().map(|t| t.name.clone()).collect();
+        let (in_flight_by_group, in_flight_by_source) = self.in_flight();
         let latency = m.run_latency();
-        let (elb_5xx, target_5xx) = m.run_errors();
         let ms = |s: Option<Span>| s.map(|s| s.as_micros() as f64 / 1000.0);
         let [latency_ms_avg, latency_ms_p50, latency_ms_p90, latency_ms_p99] = metrics::latency_ms(&latency);
+        let sources = self
+            .scenario
+            .traffic
+            .iter()
+            .enumerate()
+            .map(|(i, src)| metrics::SourceTotals {
+                source: src.name.clone(),
+                figures: tally::RequestFigures::new(m.sent_by_source[i], m.by_source[i], in_flight_by_source[i]),
+            })
+            .collect();
         Some(metrics::TrafficTotals {
-            requests: m.requests_total,
-            successful: m.successful,
-            availability: if m.requests_total > 0 { m.successful as f64 / m.requests_total as f64 } else { 1.0 },
-            elb_5xx,
-            target_5xx,
+            figures: tally::RequestFigures::new(m.sent_by_source.iter().sum(), m.run_tally(), in_flight_by_group.iter().sum()),
             latency_ms_avg,
             latency_ms_p50,
             latency_ms_p90,
             latency_ms_p99,
             latency_ms_p999: ms(latency.percentile(99.9)),
             latency_ms_max: ms(latency.max()),
-            target_groups: m.totals(&names),
-            sources: self.alb.source_totals.clone(),
+            target_groups: m.totals(&names, &in_flight_by_group),
+            sources,
             rows: m.rows.clone(),
         })
     }

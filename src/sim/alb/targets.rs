@@ -7,7 +7,7 @@
 use super::{ServerInfo, TargetEntry, TargetState, NO_SERVER};
 use crate::elb::target::Target;
 use crate::engine::{SimTime, Span};
-use crate::sim::alb::metrics::Outcome;
+use crate::sim::alb::tally::{Outcome, RequestTag};
 use crate::sim::recorder::EventKind;
 use crate::sim::{Event, Owner, World};
 use smallvec::SmallVec;
@@ -34,6 +34,8 @@ impl World<'_> {
         // A task-level cpu is a hard limit (the task's cgroup); without one the containers' cpu
         // are shares and the task may use whatever CPU of its instance is idle.
         let cpu_limit = td.cpu_units.map_or(instance.registered_cpu_units as f64, |c| c as f64);
+        // A request times out at the shortest idle timeout of the load balancers in front of it.
+        let idle_timeout = spec.target_groups.iter().map(|t| self.alb.idle_timeout[t.target_group]).min().unwrap_or(Span::from_secs(60));
         let mut target = Target::new(serving.concurrency, serving.queue_limit, serving.service_time.clone());
         target.set_cpu(serving.cpu_per_busy_worker_units, cpu_limit);
         target.start_at(now);
@@ -53,6 +55,8 @@ impl World<'_> {
                 info.memory_base_mib = memory_base;
                 info.memory_per_busy_worker_mib = memory_per_busy_worker;
                 info.accounted_since = now;
+                info.idle_timeout = idle_timeout;
+                info.timeout_check = None;
                 slot
             }
             None => {
@@ -70,6 +74,8 @@ impl World<'_> {
                     memory_base_mib: memory_base,
                     memory_per_busy_worker_mib: memory_per_busy_worker,
                     accounted_since: now,
+                    idle_timeout,
+                    timeout_check: None,
                 });
                 (alb.servers.len() - 1) as u32
             }
@@ -180,8 +186,8 @@ impl World<'_> {
         alb.free.push(server);
     }
 
-    /// The task's instance became unreachable: what is in flight never gets an answer (504 at the
-    /// idle timeout; counted now), new requests time out, health checks time out (§9.4, §9.5).
+    /// The task's instance became unreachable: what is in flight never gets an answer (504 at its
+    /// idle timeout), new requests time out, health checks time out (§9.4, §9.5).
     pub fn server_unreachable(&mut self, now: SimTime, task: u32) {
         let server = self.alb.server_of(task);
         if server == NO_SERVER {
@@ -189,10 +195,13 @@ impl World<'_> {
         }
         let alb = &mut self.alb;
         alb.metrics.account_usage(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
-        let metrics = &mut alb.metrics;
-        alb.servers[server as usize].abort_all(now, |_, tag| {
-            metrics.outcome((tag >> 16) as usize, (tag & 0xffff) as u16, Outcome::Elb504, None);
-        });
+        let timeout = alb.info[server as usize].idle_timeout;
+        let mut open: Vec<(SimTime, u64)> = Vec::new();
+        alb.servers[server as usize].abort_all(now, |arrived_at, tag| open.push(((arrived_at + timeout).max(now), tag)));
+        for (at, tag) in open {
+            self.unanswered_until(at, tag);
+        }
+        let alb = &mut self.alb;
         let info = &mut alb.info[server as usize];
         info.alive = false;
         info.unreachable = true;
@@ -252,7 +261,7 @@ impl World<'_> {
         let alb = &mut self.alb;
         let metrics = &mut alb.metrics;
         alb.servers[server as usize].abort_all(now, |_, tag| {
-            metrics.outcome((tag >> 16) as usize, (tag & 0xffff) as u16, Outcome::Elb502, None);
+            metrics.outcome(RequestTag::unpack(tag), Outcome::Elb502, None);
         });
         alb.info[server as usize].alive = false;
         // Completions already scheduled belong to the cut requests.

@@ -25,13 +25,6 @@ pub enum SourceState {
     Replay { replay: Replay, routes: Vec<u32> },
 }
 
-/// Run totals of one source.
-#[derive(Debug, Clone, Default, serde::Serialize, PartialEq)]
-pub struct SourceTotals {
-    pub source: String,
-    pub requests: u64,
-}
-
 impl World<'_> {
     /// Builds every source and schedules its first request.
     pub fn start_traffic(&mut self, streams: &Streams) {
@@ -70,7 +63,6 @@ impl World<'_> {
             };
             self.alb.sources.push(state);
             self.alb.pending_route.push(0);
-            self.alb.source_totals.push(SourceTotals { source: src.name.clone(), requests: 0 });
             self.schedule_next_request(SimTime::ZERO, i as u16);
         }
     }
@@ -89,8 +81,8 @@ impl World<'_> {
     /// The next request of `source` arrives.
     pub fn on_request(&mut self, now: SimTime, source: u16) {
         let route = self.alb.pending_route[source as usize];
-        self.alb.source_totals[source as usize].requests += 1;
+        self.alb.metrics.sent_by_source[source as usize] += 1;
         self.schedule_next_request(now, source);
-        self.send_request(now, route);
+        self.send_request(now, source, route);
     }
 }

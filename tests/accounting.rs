@@ -1,0 +1,298 @@
+//! Every request is counted once, in every output.
+//!
+//! A request a traffic source sends ends in exactly one outcome class (target 2xx, target 5xx,
+//! refused by a full task queue, ELB 502/503/504, answered by the load balancer itself) or is in
+//! flight when the run ends. The identities below must hold exactly, in every scope:
+//!
+//! * `sent = requests + in_flight_at_end` for the run, each source and each target group, with
+//!   `requests` the sum of the classes;
+//! * the sources sum to the run, and so do the target groups plus the load balancer's own answers;
+//! * alb.csv's rows of a group sum to the group's totals (requests count in the minute they end);
+//! * timeseries.csv's zone rows sum to its cluster row every minute (a load-balancer zone without
+//!   instances has a row too), and the cluster rows sum to the run;
+//! * the request-weighted mean of the per-minute availability is the run's availability.
+//!
+//! They are checked on every bundled scenario and on generated overloaded ones.
+
+mod common;
+
+use common::{load_parts, run};
+use ecsim::scenario::{self, Scenario};
+use ecsim::sim::alb::metrics::TrafficTotals;
+use ecsim::sim::RunOutcome;
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Asserts every identity of the module documentation on one run.
+fn assert_reconciles(name: &str, s: &Scenario, out: &RunOutcome) {
+    let Some(t) = out.traffic.as_ref() else { return };
+    let f = &t.figures;
+    let ctx = |what: &str| format!("{name}: {what}");
+    assert_eq!(f.sent, f.requests + f.in_flight_at_end, "{}", ctx("run: sent = requests + in flight"));
+    assert_eq!(f.requests, f.tally.ended(), "{}", ctx("run: requests = the sum of the classes"));
+    assert_eq!(f.successful, f.tally.target_2xx + f.tally.answered_by_lb, "{}", ctx("run: successful"));
+    for src in &t.sources {
+        let g = &src.figures;
+        assert_eq!(g.sent, g.requests + g.in_flight_at_end, "{}", ctx(&format!("source {}: sent = requests + in flight", src.source)));
+        assert_eq!(g.requests, g.tally.ended(), "{}", ctx(&format!("source {}", src.source)));
+    }
+    let sum = |v: &mut dyn Iterator<Item = u64>| v.sum::<u64>();
+    assert_eq!(sum(&mut t.sources.iter().map(|x| x.figures.sent)), f.sent, "{}", ctx("sources sum to the run (sent)"));
+    assert_eq!(sum(&mut t.sources.iter().map(|x| x.figures.requests)), f.requests, "{}", ctx("sources sum to the run (requests)"));
+    assert_eq!(sum(&mut t.sources.iter().map(|x| x.figures.successful)), f.successful, "{}", ctx("sources sum to the run (successful)"));
+    assert_eq!(
+        sum(&mut t.sources.iter().map(|x| x.figures.in_flight_at_end)),
+        f.in_flight_at_end,
+        "{}",
+        ctx("sources sum to the run (in flight)")
+    );
+    for g in &t.target_groups {
+        let x = &g.figures;
+        assert_eq!(x.sent, x.requests + x.in_flight_at_end, "{}", ctx(&format!("group {}: sent = requests + in flight", g.target_group)));
+        assert_eq!((x.tally.answered_by_lb, x.tally.answered_by_lb_5xx), (0, 0), "{}", ctx("a group has no fixed responses"));
+    }
+    let lb_own = f.tally.answered_by_lb + f.tally.answered_by_lb_5xx;
+    assert_eq!(sum(&mut t.target_groups.iter().map(|g| g.figures.requests)) + lb_own, f.requests, "{}", ctx("groups + fixed = run"));
+    assert_eq!(sum(&mut t.target_groups.iter().map(|g| g.figures.in_flight_at_end)), f.in_flight_at_end, "{}", ctx("groups in flight"));
+
+    assert_alb_rows(name, t);
+    assert_timeseries(name, s, out, t);
+}
+
+/// alb.csv: each row's requests are the sum of its classes; a group's rows sum to its totals.
+fn assert_alb_rows(name: &str, t: &TrafficTotals) {
+    for r in &t.rows {
+        let classes = r.target_2xx + r.target_5xx + r.rejected + r.elb_502 + r.elb_503 + r.elb_504;
+        assert_eq!(r.requests, classes, "{name}: alb.csv minute {} group {}: requests = the classes", r.minute, r.target_group);
+        assert_eq!(r.elb_5xx, r.elb_502 + r.elb_503 + r.elb_504, "{name}: alb.csv elb_5xx");
+        assert_eq!(r.successful, r.target_2xx, "{name}: alb.csv successful");
+    }
+    for g in &t.target_groups {
+        let rows: Vec<_> = t.rows.iter().filter(|r| r.target_group == g.target_group).collect();
+        let col = |f: fn(&ecsim::sim::alb::metrics::AlbMinuteRow) -> u64| rows.iter().map(|r| f(r)).sum::<u64>();
+        let x = &g.figures;
+        assert_eq!(col(|r| r.requests), x.requests, "{name}: alb.csv rows of {} sum to its requests", g.target_group);
+        assert_eq!(col(|r| r.target_2xx), x.tally.target_2xx, "{name}: {} target_2xx", g.target_group);
+        assert_eq!(col(|r| r.target_5xx), x.tally.target_5xx, "{name}: {} target_5xx", g.target_group);
+        assert_eq!(col(|r| r.rejected), x.tally.rejected, "{name}: {} rejected", g.target_group);
+        assert_eq!(col(|r| r.elb_502), x.tally.elb_502, "{name}: {} elb_502", g.target_group);
+        assert_eq!(col(|r| r.elb_503), x.tally.elb_503, "{name}: {} elb_503", g.target_group);
+        assert_eq!(col(|r| r.elb_504), x.tally.elb_504, "{name}: {} elb_504", g.target_group);
+        assert_eq!(col(|r| r.request_count), g.request_count, "{name}: {} RequestCount", g.target_group);
+    }
+}
+
+/// timeseries.csv: zone rows sum to the cluster row; cluster rows sum to the run; availability.
+fn assert_timeseries(name: &str, s: &Scenario, out: &RunOutcome, t: &TrafficTotals) {
+    let minutes = &out.recorder.minutes;
+    let zone_names: Vec<&str> = minutes.iter().filter(|r| r.minute == 0 && r.zone != "cluster").map(|r| r.zone.as_str()).collect();
+    for lb in &s.elb.load_balancers {
+        for z in &lb.zones {
+            assert!(zone_names.contains(&z.as_str()), "{name}: load-balancer zone {z} has no timeseries.csv row");
+        }
+    }
+    let cluster: Vec<_> = minutes.iter().filter(|r| r.zone == "cluster").collect();
+    for c in &cluster {
+        let zones: Vec<_> = minutes.iter().filter(|r| r.minute == c.minute && r.zone != "cluster").collect();
+        let z = |f: fn(&ecsim::sim::recorder::MinuteRow) -> u64| zones.iter().map(|r| f(r)).sum::<u64>();
+        assert_eq!(z(|r| r.requests), c.requests, "{name}: minute {}: zone requests sum to the cluster's", c.minute);
+        assert_eq!(z(|r| r.requests_sent), c.requests_sent, "{name}: minute {}: zone requests sent", c.minute);
+        assert_eq!(z(|r| r.elb_5xx), c.elb_5xx, "{name}: minute {}: zone ELB 5xx", c.minute);
+        assert_eq!(z(|r| r.target_5xx), c.target_5xx, "{name}: minute {}: zone target 5xx", c.minute);
+        assert_eq!(z(|r| r.rejected), c.rejected, "{name}: minute {}: zone rejected", c.minute);
+        // alb.csv's groups plus the load balancer's own answers are the cluster row.
+        let groups: u64 = t.rows.iter().filter(|r| r.minute == c.minute).map(|r| r.requests).sum();
+        assert!(groups <= c.requests, "{name}: minute {}: alb.csv {groups} > timeseries {}", c.minute, c.requests);
+    }
+    let f = &t.figures;
+    let col = |g: fn(&ecsim::sim::recorder::MinuteRow) -> u64| cluster.iter().map(|r| g(r)).sum::<u64>();
+    assert_eq!(col(|r| r.requests), f.requests, "{name}: timeseries cluster requests sum to the run's");
+    assert_eq!(col(|r| r.requests_sent), f.sent, "{name}: timeseries cluster requests sent sum to the run's");
+    assert_eq!(col(|r| r.elb_5xx), f.elb_5xx, "{name}: timeseries ELB 5xx sum to the run's");
+    assert_eq!(col(|r| r.target_5xx), f.tally.target_5xx, "{name}: timeseries target 5xx sum to the run's");
+    assert_eq!(col(|r| r.rejected), f.tally.rejected, "{name}: timeseries rejected sum to the run's");
+    if f.requests > 0 {
+        // Per-minute availability is rounded to 4 decimals of a percent: ±0.00005 % per minute.
+        let weighted: f64 =
+            cluster.iter().filter_map(|r| r.availability_pct.map(|a| a * r.requests as f64)).sum::<f64>() / f.requests as f64;
+        assert!(
+            (weighted - 100.0 * f.availability).abs() <= 0.0001,
+            "{name}: request-weighted per-minute availability {weighted} vs the run's {}",
+            100.0 * f.availability
+        );
+    }
+}
+
+/// Every scenario file under scenarios/ (sweep files apart).
+fn bundled_scenarios() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let is_sweep = text.lines().any(|l| l.trim_start().starts_with("[[axes]]") || l.trim_start().starts_with("[sweep]"));
+                if !is_sweep {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &mut out);
+    out
+}
+
+#[test]
+fn every_bundled_scenario_reconciles() {
+    let mut with_traffic = 0;
+    for path in bundled_scenarios() {
+        let s = scenario::load(&path).unwrap_or_else(|d| panic!("{}: {d}", path.display()));
+        // The benchmark scenarios are long; a few minutes of them show the same identities.
+        let mut s = s;
+        if path.components().any(|c| c.as_os_str() == "bench") {
+            s.duration = s.duration.min(ecsim::engine::Span::from_secs(300));
+        }
+        let out = run(&s);
+        if out.traffic.is_some() {
+            with_traffic += 1;
+        }
+        assert_reconciles(&path.display().to_string(), &s, &out);
+    }
+    assert!(with_traffic >= 10, "only {with_traffic} bundled scenarios have traffic");
+}
+
+/// An overloaded service: `tasks` tasks of `concurrency` workers on `cpu` units (the default
+/// `cpu_per_busy_worker` of 1024 stretches every request when cpu < 1024 × concurrency), an
+/// optional queue bound, a short idle timeout, a rolling update and optionally a zone outage, a
+/// fixed-response rule and a second source.
+#[allow(clippy::too_many_arguments)]
+fn overloaded(
+    tasks: u32,
+    concurrency: u32,
+    cpu: u32,
+    queue_limit: Option<u32>,
+    per_second: u32,
+    idle_timeout_s: u32,
+    outage: bool,
+    seed: u64,
+) -> String {
+    let queue = queue_limit.map_or(String::new(), |q| format!(", queue_limit = {q}"));
+    let fault = if outage {
+        "[[faults]]\nkind = \"zone_outage\"\nzone = \"us-east-1b\"\nat = [\"70s\"]\nduration = \"60s\"\n"
+    } else {
+        ""
+    };
+    format!(
+        r#"
+[scenario]
+name = "overloaded"
+duration = "4m30s"
+seed = {seed}
+
+[cluster]
+zones = ["us-east-1a", "us-east-1b"]
+
+[[cluster.instances]]
+type = "m5.xlarge"
+count = 4
+
+[[task_definitions]]
+name = "web-v1"
+family = "web"
+cpu = {cpu}
+memory = 512
+dynamic_ports = 1
+serving = {{ concurrency = {concurrency}{queue} }}
+
+[[task_definitions]]
+name = "web-v2"
+family = "web"
+revision = 2
+cpu = {cpu}
+memory = 512
+dynamic_ports = 1
+serving = {{ concurrency = {concurrency}{queue} }}
+
+[[target_groups]]
+name = "web"
+port = 80
+deregistration_delay = "5s"
+health_check = {{ interval = "5s", timeout = "2s", healthy_threshold = 2, unhealthy_threshold = 2 }}
+
+[[load_balancers]]
+name = "web"
+zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+idle_timeout = "{idle_timeout_s}s"
+
+[[load_balancers.listeners]]
+port = 80
+protocol = "HTTP"
+default_action = {{ forward = "web" }}
+rules = [{{ priority = 1, path_pattern = ["/health*"], action = {{ fixed_response = 503 }} }}]
+
+[[services]]
+name = "web"
+task_definition = "web-v1"
+desired_count = {tasks}
+deployment = {{ minimum_healthy_percent = 50, maximum_percent = 100 }}
+load_balancers = [{{ target_group = "web", container_port = 80 }}]
+
+[[traffic]]
+name = "users"
+rate = {{ profile = "constant", per_second = {per_second} }}
+
+[[traffic]]
+name = "probes"
+rate = {{ profile = "constant", per_second = 2 }}
+path = "/healthz"
+
+[[actions]]
+action = "update_service"
+at = "2m"
+service = "web"
+task_definition = "web-v2"
+
+{fault}"#
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn overloaded_runs_reconcile(
+        tasks in 1u32..=6,
+        concurrency in 1u32..=8,
+        cpu in prop::sample::select(vec![256u32, 512, 1024]),
+        queue_limit in prop::option::of(1u32..50),
+        per_second in 20u32..400,
+        idle_timeout_s in 1u32..=20,
+        outage in any::<bool>(),
+        seed in 0u64..1000,
+    ) {
+        let text = overloaded(tasks, concurrency, cpu, queue_limit, per_second, idle_timeout_s, outage, seed);
+        let s = load_parts("accounting", &[&text]);
+        let out = run(&s);
+        assert_reconciles("generated", &s, &out);
+    }
+}
+
+#[test]
+fn a_request_nobody_answers_gets_its_504_at_the_idle_timeout() {
+    // One task, one worker, 50 ms mean service on a task with 256 CPU units and the default 1024
+    // per busy worker: each request takes 4 × its drawn time, so the task serves about 5 requests
+    // a second. 100 requests a second arrive: almost every request waits longer than the 10-s
+    // idle timeout. Each such request is answered 504 by the load balancer 10 s after it arrived,
+    // so at the end only the last ~10 s of requests (≈ 1,000) are still in flight, instead of
+    // every request still queued (over 20,000 at 100/s × 4 min).
+    let text = overloaded(1, 1, 256, None, 100, 10, false, 7);
+    let s = load_parts("accounting", &[&text]);
+    let out = run(&s);
+    let f = &common::traffic(&out).figures;
+    assert!(f.tally.elb_504 > 15_000, "504s: {}", f.tally.elb_504);
+    assert!(f.in_flight_at_end < 1_300, "in flight at the end: {} (≈ 100/s × 10 s expected)", f.in_flight_at_end);
+    assert_eq!(f.sent, f.requests + f.in_flight_at_end);
+}
