@@ -167,7 +167,7 @@ fn every_bundled_scenario_reconciles() {
 /// An overloaded service: `tasks` tasks of `concurrency` workers on `cpu` units (the default
 /// `cpu_per_busy_worker` of 1024 stretches every request when cpu < 1024 × concurrency), an
 /// optional queue bound, a short idle timeout, a rolling update and optionally a zone outage, a
-/// fixed-response rule and a second source.
+/// fixed-response rule, a second source and a load-balancer zone without instances.
 #[allow(clippy::too_many_arguments)]
 fn overloaded(
     tasks: u32,
@@ -180,11 +180,7 @@ fn overloaded(
     seed: u64,
 ) -> String {
     let queue = queue_limit.map_or(String::new(), |q| format!(", queue_limit = {q}"));
-    let fault = if outage {
-        "[[faults]]\nkind = \"zone_outage\"\nzone = \"us-east-1b\"\nat = [\"70s\"]\nduration = \"60s\"\n"
-    } else {
-        ""
-    };
+    let fault = if outage { "[[faults]]\nkind = \"zone_outage\"\nzone = \"us-east-1b\"\nat = [\"70s\"]\nduration = \"60s\"\n" } else { "" };
     format!(
         r#"
 [scenario]
@@ -193,11 +189,12 @@ duration = "4m30s"
 seed = {seed}
 
 [cluster]
-zones = ["us-east-1a", "us-east-1b"]
+zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
 
+# Two instances over three zones: us-east-1c has none, but the load balancer has a node there.
 [[cluster.instances]]
-type = "m5.xlarge"
-count = 4
+type = "m5.2xlarge"
+count = 2
 
 [[task_definitions]]
 name = "web-v1"
@@ -295,4 +292,88 @@ fn a_request_nobody_answers_gets_its_504_at_the_idle_timeout() {
     assert!(f.tally.elb_504 > 15_000, "504s: {}", f.tally.elb_504);
     assert!(f.in_flight_at_end < 1_300, "in flight at the end: {} (≈ 100/s × 10 s expected)", f.in_flight_at_end);
     assert_eq!(f.sent, f.requests + f.in_flight_at_end);
+}
+
+fn lesson(rel: &str) -> (PathBuf, Scenario) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lessons").join(rel);
+    let s = scenario::load(&path).unwrap_or_else(|d| panic!("{rel}: {d}"));
+    (path, s)
+}
+
+#[test]
+fn the_overload_lesson_warns_with_the_numbers_before_it_runs() {
+    // 6 tasks × 4 workers; the default cpu_per_busy_worker 1024 × 4 busy workers = 4096 units
+    // on a task of 256: stretch 16, so 50 ms × 16 = 800 ms per request, 4 ÷ 0.8 = 5 requests/s
+    // per task, 30/s for 6 — against 200/s offered. 200 ÷ 5 = 40 tasks would keep up.
+    let (_, s) = lesson("alb/overload.toml");
+    let text: Vec<String> = s.warnings.warnings().map(|w| w.to_string()).collect();
+    let load = text.iter().find(|w| w.contains("service web: the load offered")).expect("a load warning");
+    assert!(load.contains("peaks at 200.0 requests/s"), "{load}");
+    assert!(load.contains("6 task(s) can serve about 30.0/s"), "{load}");
+    assert!(load.contains("6 × 4 workers ÷ 800 ms per request"), "{load}");
+    assert!(load.contains("× 16.00"), "{load}");
+    assert!(load.contains("about 40 tasks"), "{load}");
+    assert!(load.contains("overload.toml:55:"), "located at the [[services]] entry: {load}");
+    let cpu = text.iter().find(|w| w.contains("task definition web: cpu 256")).expect("a CPU warning");
+    assert!(cpu.contains("4 × 1024 = 4096 CPU units"), "{cpu}");
+    assert!(cpu.contains("16.00× its service time"), "{cpu}");
+    assert!(cpu.contains("at most 64"), "{cpu}");
+}
+
+#[test]
+fn a_service_that_keeps_up_gets_no_warning() {
+    // rolling-sound: 6 tasks × 4 workers at 20 ms with 4 × 256 = 1024 ≤ the task's 1024 units:
+    // 1,200 requests/s of capacity for 600 offered.
+    let (_, s) = lesson("alb/rolling-sound.toml");
+    assert_eq!(s.warnings.warnings().count(), 0, "{}", s.warnings);
+}
+
+#[test]
+fn the_overload_lesson_adds_up() {
+    let (path, s) = lesson("alb/overload.toml");
+    let out = run(&s);
+    assert_reconciles("overload", &s, &out);
+    let f = &common::traffic(&out).figures;
+    // The numbers the lesson's header quotes.
+    assert_eq!((f.sent, f.requests, f.in_flight_at_end, f.tally.elb_504), (360_264, 348_302, 11_962, 344_038), "{}", path.display());
+    // In flight at the end ≈ the last idle timeout's worth of requests: 200/s × 60 s = 12,000.
+    assert!(f.in_flight_at_end.abs_diff(12_000) < 400);
+}
+
+#[test]
+fn run_prints_the_traffic_the_slo_verdict_and_the_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lessons/alb/overload.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["run", lesson.to_str().unwrap(), "--out", dir.path().join("r").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the load offered to target group web peaks at 200.0 requests/s"), "{stderr}");
+    assert!(
+        stdout.contains("traffic: 360264 requests sent, 348302 answered (11962 still in flight at the end), availability 0.6345 %"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("overload: SLO MISSED: availability 0.6345 % against 99.9 % (MISSED;"), "{stdout}");
+    assert!(stdout.contains("p99 59375.6 ms against 500 ms (MISSED)"), "{stdout}");
+}
+
+#[test]
+fn run_prints_the_faults_and_a_table_of_the_variants() {
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lessons/faults/zone-outage-binpack-vs-spread.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["run", lesson.to_str().unwrap(), "--out", dir.path().join("r").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("faults: 1 occurrence(s)"), "{stdout}");
+    assert!(stdout.contains("variants side by side (comparison.csv):"), "{stdout}");
+    let header = stdout.lines().skip_while(|l| !l.starts_with("variants side by side")).nth(1).unwrap();
+    assert!(header.trim_start().starts_with("variant"), "{header}");
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("availability %")), "{stdout}");
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("SLO")), "{stdout}");
 }

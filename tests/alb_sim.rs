@@ -249,7 +249,12 @@ rate = { profile = "steps", steps = [{ at = "0s", per_second = 0 }, { at = "1m",
         assert!((n - expected).abs() <= 4.0 * expected.sqrt(), "{name}: {n} arrivals, expected ≈ {expected}");
     }
     for g in [api, web, default] {
-        assert_eq!((g.figures.tally.elb_503, g.figures.tally.elb_502, g.figures.tally.elb_504, g.figures.tally.target_5xx), (0, 0, 0, 0), "{}", g.target_group);
+        assert_eq!(
+            (g.figures.tally.elb_503, g.figures.tally.elb_502, g.figures.tally.elb_504, g.figures.tally.target_5xx),
+            (0, 0, 0, 0),
+            "{}",
+            g.target_group
+        );
     }
 }
 
@@ -953,7 +958,11 @@ fn check_two_thirds_503(instances: &str) {
     let g = group(&off, "web");
     let expected = n as f64 * 2.0 / 3.0;
     let sd = (n as f64 * (1.0 / 3.0) * (2.0 / 3.0)).sqrt();
-    assert!((g.figures.tally.elb_503 as f64 - expected).abs() <= 4.0 * sd, "503s {} vs 2/3 × {n} = {expected:.0} ± 4 × {sd:.0}", g.figures.tally.elb_503);
+    assert!(
+        (g.figures.tally.elb_503 as f64 - expected).abs() <= 4.0 * sd,
+        "503s {} vs 2/3 × {n} = {expected:.0} ± 4 × {sd:.0}",
+        g.figures.tally.elb_503
+    );
     assert_eq!(g.request_count + g.figures.tally.elb_503, n);
     let on = cross_zone(true, instances);
     assert_eq!(group(&on, "web").figures.tally.elb_503, 0);

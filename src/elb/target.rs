@@ -334,10 +334,19 @@ mod tests {
         assert_eq!(target.arrive(t(2), 0, &mut rng), Arrival::Queued);
         assert_eq!(target.arrive(t(4), 0, &mut rng), Arrival::Queued);
         assert_eq!(target.outstanding(), 3);
-        assert_eq!(target.complete(0, t(10), &mut rng), Completion { tag: 0, answered_already: false, latency: Span::from_millis(10), next_done_at: Some(t(20)) });
+        assert_eq!(
+            target.complete(0, t(10), &mut rng),
+            Completion { tag: 0, answered_already: false, latency: Span::from_millis(10), next_done_at: Some(t(20)) }
+        );
         // The request that arrived at 2 ms finishes at 20 ms: 18 ms response time.
-        assert_eq!(target.complete(0, t(20), &mut rng), Completion { tag: 0, answered_already: false, latency: Span::from_millis(18), next_done_at: Some(t(30)) });
-        assert_eq!(target.complete(0, t(30), &mut rng), Completion { tag: 0, answered_already: false, latency: Span::from_millis(26), next_done_at: None });
+        assert_eq!(
+            target.complete(0, t(20), &mut rng),
+            Completion { tag: 0, answered_already: false, latency: Span::from_millis(18), next_done_at: Some(t(30)) }
+        );
+        assert_eq!(
+            target.complete(0, t(30), &mut rng),
+            Completion { tag: 0, answered_already: false, latency: Span::from_millis(26), next_done_at: None }
+        );
         assert_eq!(target.outstanding(), 0);
         assert_eq!(target.counters(), (3, 2, 0, 3));
         // Busy 0..30 ms, then idle to 40 ms.
@@ -355,8 +364,14 @@ mod tests {
         assert_eq!(target.arrive(t(3), 0, &mut rng), Arrival::Rejected);
         assert_eq!(target.outstanding(), 3);
         // Worker 0 takes the queued request (waited 2..10 ms); worker 1 then goes idle.
-        assert_eq!(target.complete(0, t(10), &mut rng), Completion { tag: 0, answered_already: false, latency: Span::from_millis(10), next_done_at: Some(t(20)) });
-        assert_eq!(target.complete(1, t(11), &mut rng), Completion { tag: 0, answered_already: false, latency: Span::from_millis(10), next_done_at: None });
+        assert_eq!(
+            target.complete(0, t(10), &mut rng),
+            Completion { tag: 0, answered_already: false, latency: Span::from_millis(10), next_done_at: Some(t(20)) }
+        );
+        assert_eq!(
+            target.complete(1, t(11), &mut rng),
+            Completion { tag: 0, answered_already: false, latency: Span::from_millis(10), next_done_at: None }
+        );
         assert_eq!(target.arrive(t(12), 0, &mut rng), Arrival::StartedService { worker: 1, done_at: t(22) });
         // Worker 0 busy 0..12 ms, worker 1 busy 1..11 ms.
         assert_eq!(target.take_busy_time(t(12)), 12_000 + 10_000);

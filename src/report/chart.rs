@@ -595,11 +595,12 @@ pub(super) mod tests {
         let axis = TimeAxis::for_rows(rows.iter());
         assert_eq!(axis.minutes_per_point, 3);
         let points = axis.points(rows.iter(), |r| r.cpu_reservation_pct);
-        assert_eq!(points.len(), 334);
-        // Minutes 0, 1, 2 average to 1; the last bucket holds minute 999 alone.
-        assert_eq!(points[0], (0.0, 1.0));
-        assert_eq!(points[1], (3.0 * 60.0 / 3600.0, 1.0));
-        assert_eq!(points[333], (999.0 * 60.0 / 3600.0, 0.0));
+        // 334 buckets, each a step of two points (its start and its end).
+        assert_eq!(points.len(), 2 * 334);
+        // Minutes 0, 1, 2 average to 1, held from minute 0 to minute 3.
+        assert_eq!(&points[..3], &[(0.0, 1.0), (3.0 * 60.0 / 3600.0, 1.0), (3.0 * 60.0 / 3600.0, 1.0)]);
+        // The last bucket holds minute 999 alone and ends with the axis, at the end of minute 999.
+        assert_eq!(&points[666..], &[(999.0 * 60.0 / 3600.0, 0.0), (1000.0 * 60.0 / 3600.0, 0.0)]);
         // Short runs keep every minute.
         let short = TimeAxis::for_rows(rows[..450].iter());
         assert_eq!(short.minutes_per_point, 1);

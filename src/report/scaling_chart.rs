@@ -684,13 +684,13 @@ mod tests {
         let figure = figure(60);
         let red = HIGH_SHADES[0];
         let blue = LOW_SHADES[0];
-        // The open interval of AlarmLow ends with the axis, at the last minute's start.
+        // The open interval of AlarmLow ends with the axis, at the end of the last minute.
         assert_eq!(
             figure.tasks.bands,
             vec![
                 Band { from: 12.0, to: 15.0, color: red },
                 Band { from: 38.0, to: 40.0, color: blue },
-                Band { from: 57.0, to: 59.0, color: blue }
+                Band { from: 57.0, to: 60.0, color: blue }
             ]
         );
         let mut used = [0; 3];
@@ -711,8 +711,8 @@ mod tests {
         let figure = figure(60);
         let desired = &figure.tasks.traces[1].runs[0];
         assert_eq!(&desired[26..32], &[(13.0, 2.0), (14.0, 2.0), (14.0, 2.0), (15.0, 2.0), (15.0, 5.0), (16.0, 5.0)]);
-        // The last minute holds to the end of the axis.
-        assert_eq!(desired.last(), Some(&(59.0, 3.0)));
+        // The last minute holds to the end of the axis, the end of minute 59.
+        assert_eq!(desired.last(), Some(&(60.0, 3.0)));
 
         let mut rows = synthetic_minutes(30);
         rows.retain(|r| !(r.service == "web" && (10..12).contains(&r.minute)));

@@ -46,7 +46,8 @@ fn run_lines(text: &mut String, s: &Summary) {
     }
     if let Some(t) = &s.traffic {
         let f = &t.figures;
-        let in_flight = if f.in_flight_at_end > 0 { format!(" ({} still in flight at the end)", f.in_flight_at_end) } else { String::new() };
+        let in_flight =
+            if f.in_flight_at_end > 0 { format!(" ({} still in flight at the end)", f.in_flight_at_end) } else { String::new() };
         let rejected = if f.tally.rejected > 0 { format!(", refused by full task queues {}", f.tally.rejected) } else { String::new() };
         let _ = writeln!(
             text,

@@ -210,8 +210,10 @@ impl PanelFigure {
             rows.iter().map(|r| r.time_s).chain(cluster().map(|r| r.time_s)).max().unwrap_or(0),
             rows.iter().map(|r| r.minute + 1).chain(cluster().map(|r| r.minute + 1)).max().unwrap_or(1),
         );
-        let line =
-            |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: axis.steps(&axis.bucket_means(samples.into_iter())) };
+        let line = |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series {
+            stroke,
+            segments: axis.steps(&axis.bucket_means(samples.into_iter())),
+        };
         let mean_of = axis.mean_suffix();
 
         // Target groups in the recorder's order; a group's colour is its index.
@@ -268,7 +270,10 @@ impl PanelFigure {
 
         let mut healthy = per_group(2, |r| r.healthy_hosts_avg);
         healthy.extend((0..groups.len()).map(|g| {
-            line(Stroke { color: color(g), width: 1, dashed: true }, of_group(g).map(|r| (r.minute, r.time_s, r.healthy_hosts_min as f64)).collect())
+            line(
+                Stroke { color: color(g), width: 1, dashed: true },
+                of_group(g).map(|r| (r.minute, r.time_s, r.healthy_hosts_min as f64)).collect(),
+            )
         }));
         let healthy_key = LegendBlock {
             heading: "In each minute",
@@ -572,10 +577,10 @@ mod tests {
         let text = fs::read_to_string(&svg).unwrap();
         assert!(text.contains("Simulated time (h); each point the mean of 4 minutes"));
         assert!(text.contains("per minute, mean of 4 minutes"));
-        // 1440 minutes in buckets of 4: 360 points per line.
+        // 1440 minutes in buckets of 4: 360 steps per line, two points each.
         let figure = PanelFigure::traffic(&rows, &[], &[], "a day");
         let requests = &figure.panels[1].series[0];
-        assert_eq!(requests.segments.iter().map(Vec::len).sum::<usize>(), 360);
+        assert_eq!(requests.segments.iter().map(Vec::len).sum::<usize>(), 720);
     }
 
     #[test]
@@ -583,12 +588,13 @@ mod tests {
         let figure = PanelFigure::traffic(&synthetic(30), &[], &[], "t");
         let latency = &figure.panels[0];
         // p99, p90, p50 per group in that order: the api group's lines break at minutes 20-22.
+        // Each minute is a step: two points.
         assert_eq!(latency.series.len(), 3 * GROUPS.len());
         for (i, series) in latency.series.iter().enumerate() {
             let lengths: Vec<usize> = series.segments.iter().map(Vec::len).collect();
-            assert_eq!(lengths, if i % 2 == 1 { vec![20, 7] } else { vec![30] }, "series {i}");
+            assert_eq!(lengths, if i % 2 == 1 { vec![40, 14] } else { vec![60] }, "series {i}");
         }
-        assert_eq!(latency.series[1].segments[1][0], (23.0, 4.0 * 30.0 * 2.6));
+        assert_eq!(&latency.series[1].segments[1][..2], &[(23.0, 4.0 * 30.0 * 2.6), (24.0, 4.0 * 30.0 * 2.6)]);
         assert_eq!(latency.scale, Scale::Linear { top: 400.0 });
     }
 
@@ -598,14 +604,17 @@ mod tests {
         rows[2 * 10 + 1].elb_5xx = 5;
         let figure = PanelFigure::traffic(&rows, &[], &[], "t");
         let errors = &figure.panels[2].series;
-        assert_eq!(errors[0].segments[0][10], (10.0, 45.0));
-        assert_eq!(errors[1].segments[0][10], (10.0, 25.0));
-        assert_eq!(errors[0].segments[0][9], (9.0, 0.0));
+        // Minute 10 is the step from 10.0 to 11.0 (points 20 and 21 of the line).
+        assert_eq!(&errors[0].segments[0][20..22], &[(10.0, 45.0), (11.0, 45.0)]);
+        assert_eq!(&errors[1].segments[0][20..22], &[(10.0, 25.0), (11.0, 25.0)]);
+        assert_eq!(&errors[0].segments[0][18..20], &[(9.0, 0.0), (10.0, 0.0)]);
         assert_eq!(figure.panels[2].scale, Scale::Linear { top: 50.0 });
+        // Per group: the minute's mean (solid), then its minimum (dashed).
         let healthy = &figure.panels[3].series;
-        assert_eq!(healthy.len(), 2);
-        assert_eq!(healthy[0].segments[0][10], (10.0, 2.5));
-        assert_eq!(healthy[1].segments[0][10], (10.0, 2.0));
+        assert_eq!(healthy.len(), 2 * GROUPS.len());
+        assert_eq!(healthy[0].segments[0][20], (10.0, 2.5));
+        assert_eq!(healthy[1].segments[0][20], (10.0, 2.0));
+        assert!(healthy[2].stroke.dashed && healthy[3].stroke.dashed);
     }
 
     #[test]

@@ -317,7 +317,9 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
             Event::Fault { fault, step, target } => world.on_fault(now, fault, step, target),
         }
         // Requests change no cluster or scheduler state: checking after each would only cost.
-        if world.check && !matches!(event, Event::Request { .. } | Event::RequestDone { .. } | Event::RequestTimeout { .. } | Event::LbTimeouts) {
+        if world.check
+            && !matches!(event, Event::Request { .. } | Event::RequestDone { .. } | Event::RequestTimeout { .. } | Event::LbTimeouts)
+        {
             world.check_invariants();
         }
     }

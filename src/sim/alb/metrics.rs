@@ -430,11 +430,7 @@ impl AlbMetrics {
                 elb_504: t.elb_504,
                 elb_5xx: t.elb_5xx(),
                 request_count: c.request_count,
-                requests_per_target: if per_target_denominator > 0 {
-                    c.request_count as f64 / per_target_denominator as f64
-                } else {
-                    0.0
-                },
+                requests_per_target: if per_target_denominator > 0 { c.request_count as f64 / per_target_denominator as f64 } else { 0.0 },
                 latency_ms_avg,
                 latency_ms_p50,
                 latency_ms_p90,

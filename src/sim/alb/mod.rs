@@ -486,7 +486,8 @@ impl World<'_> {
             return; // the load balancer gave up on it (504 at the idle timeout)
         }
         let error_fraction = alb.info[server as usize].error_fraction;
-        let outcome = if error_fraction > 0.0 && alb.error_rng.gen::<f64>() < error_fraction { Outcome::Target5xx } else { Outcome::Success };
+        let outcome =
+            if error_fraction > 0.0 && alb.error_rng.gen::<f64>() < error_fraction { Outcome::Target5xx } else { Outcome::Success };
         alb.metrics.outcome(RequestTag::unpack(done.tag), outcome, Some(done.latency));
     }
 

@@ -187,7 +187,9 @@ mod tests {
     #[test]
     fn every_class_counts_once_and_the_figures_add_up() {
         let mut t = Tally::default();
-        for o in [Outcome::Success, Outcome::Success, Outcome::Target5xx, Outcome::Rejected, Outcome::Elb502, Outcome::Elb503, Outcome::Elb504] {
+        for o in
+            [Outcome::Success, Outcome::Success, Outcome::Target5xx, Outcome::Rejected, Outcome::Elb502, Outcome::Elb503, Outcome::Elb504]
+        {
             t.count(o);
         }
         t.count_answered_by_lb(301);
