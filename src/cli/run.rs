@@ -1,5 +1,6 @@
 //! `ecsim run SCENARIO`: simulate and write the results directory.
 
+use super::out::{errln, outln};
 use crate::report::output::{csv_bytes, slug, write_run};
 use crate::report::summary::Summary;
 use crate::report::{atomic::write_atomic, chart};
@@ -33,14 +34,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let scenario = match scenario::load(&args.scenario) {
         Ok(s) => s,
         Err(diags) => {
-            eprintln!("{diags}");
-            eprintln!("{} error(s); nothing was run and nothing was written", diags.errors().count());
+            errln!("{diags}");
+            errln!("{} error(s); nothing was run and nothing was written", diags.errors().count());
             return Ok(ExitCode::from(1));
         }
     };
     if !args.quiet {
         for w in scenario.warnings.warnings() {
-            eprintln!("{w}");
+            errln!("{w}");
         }
     }
     let seed = args.seed.unwrap_or(scenario.seed);
@@ -162,7 +163,7 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
         let label = s.variant.as_deref().map(|v| format!(" [{v}]")).unwrap_or_default();
         for svc in &s.services {
             let durations: Vec<String> = svc.deployment_durations_s.iter().map(|d| format!("{d:.0} s")).collect();
-            println!(
+            outln!(
                 "{}{}: service {}: {} deployment(s), {} completed ({}), {} failed; at the end desired {}, running {}, healthy {}",
                 s.scenario,
                 label,
@@ -178,7 +179,7 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
         }
         if let Some(t) = &s.traffic {
             let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
-            println!(
+            outln!(
                 "{}{}: traffic: {} requests, availability {:.4} %, ELB 5xx {}, target 5xx {}; response time p50/p90/p99/max {}/{}/{}/{} ms",
                 s.scenario,
                 label,
@@ -193,7 +194,7 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
             );
         }
         let c = &s.cost;
-        println!(
+        outln!(
             "{}{}: cost ${:.4} (EC2 ${:.4} for {:.2} instance-hours, Fargate ${:.4} for {:.2} vCPU-hours and {:.2} GB-hours; prices {})",
             s.scenario,
             label,
@@ -206,7 +207,7 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
             c.price_table_date
         );
         if s.tasks.submitted == 0 && !s.services.is_empty() {
-            println!(
+            outln!(
                 "  reservation (cluster, per-minute mean/max): CPU {:.1}/{:.1} %, memory {:.1}/{:.1} %",
                 s.reservation_cluster.cpu_pct.mean,
                 s.reservation_cluster.cpu_pct.max,
@@ -215,7 +216,7 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
             );
             continue;
         }
-        println!(
+        outln!(
             "{}{}: {} tasks submitted, {} placed, {} failed, {} waiting at end; wait to place mean {:.1} s, p95 {:.1} s",
             s.scenario,
             label,
@@ -226,7 +227,7 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
             s.wait_to_place_s.mean,
             s.wait_to_place_s.p95
         );
-        println!(
+        outln!(
             "  reservation (cluster, per-minute mean/p95/max): CPU {:.1}/{:.1}/{:.1} %, memory {:.1}/{:.1}/{:.1} %; stranded CPU {:.1} %, memory {:.1} %",
             s.reservation_cluster.cpu_pct.mean,
             s.reservation_cluster.cpu_pct.p95,
@@ -239,11 +240,11 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
         );
         if !s.tasks.failures_by_reason.is_empty() {
             let reasons: Vec<String> = s.tasks.failures_by_reason.iter().map(|(r, n)| format!("{r} ×{n}")).collect();
-            println!("  failures: {}", reasons.join(", "));
+            outln!("  failures: {}", reasons.join(", "));
         }
         for (zone, r) in &s.reservation_by_zone {
-            println!("    {zone}: CPU mean {:.1} %, memory mean {:.1} %", r.cpu_pct.mean, r.memory_pct.mean);
+            outln!("    {zone}: CPU mean {:.1} %, memory mean {:.1} %", r.cpu_pct.mean, r.memory_pct.mean);
         }
     }
-    println!("results written to {}/", out.display());
+    outln!("results written to {}/", out.display());
 }
