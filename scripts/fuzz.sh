@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of tests/fuzz/ for longer than CI does, with a random seed per target
-# (printed, so a finding can be replayed), one target at a time on one core, niced.
+# (printed, so a finding can be replayed), one target at a time on one core, niced (10, or
+# ECSIM_FUZZ_NICE).
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET_SUBSTRING]     # defaults: 60, every target
 #   scripts/fuzz.sh 120 json                                    # only the JSON targets
 #   ECSIM_FUZZ_HUGE=1 scripts/fuzz.sh 60 scenario               # also huge in-range counts
 #
-# Failing inputs (panic, slow, hang) are saved in target/fuzz-crashes/ (the input being run
-# when the process died is <target>.current there). Replay one:
+# Failing inputs (panic, slow, hang) are saved in target/fuzz-crashes/. Replay one:
 #   ECSIM_FUZZ_TARGET=<target> ECSIM_FUZZ_REPLAY=<file> cargo test --release --test fuzz fuzz_<target>
+# A memory blow-up aborts the process and names the input's number: regenerate and save it with
+#   ECSIM_FUZZ_SEED=<seed> ECSIM_FUZZ_INPUT=<number> cargo test --release --test fuzz fuzz_<target>
 # Logs: target/fuzz-logs/<target>.log. Exit status 1 when any target found something.
 set -uo pipefail
 
@@ -34,7 +36,7 @@ for test in $("$bin" --list 2>/dev/null | sed -n 's/^\(fuzz_[a-z0-9_]*\): test$/
     [[ -z "$filter" || "$name" == *"$filter"* ]] || continue
     seed="$(od -An -N6 -tu8 /dev/urandom | tr -d ' ')"
     echo "fuzz.sh: $name for ${seconds} s, seed $seed (replay the run: ECSIM_FUZZ_SEED=$seed ECSIM_FUZZ_SECONDS=$seconds)"
-    if ECSIM_FUZZ_SEED="$seed" ECSIM_FUZZ_SECONDS="$seconds" nice -n 19 "$bin" "$test" --exact --nocapture --test-threads=1 \
+    if ECSIM_FUZZ_SEED="$seed" ECSIM_FUZZ_SECONDS="$seconds" nice -n "${ECSIM_FUZZ_NICE:-10}" "$bin" "$test" --exact --nocapture --test-threads=1 \
         >"$logs/$name.log" 2>&1; then
         grep "^fuzz $name:" "$logs/$name.log"
     else

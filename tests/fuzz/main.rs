@@ -13,7 +13,8 @@
 //! | `ECSIM_FUZZ_COUNT` | mutated inputs per target | `CI_COUNT` |
 //! | `ECSIM_FUZZ_SECONDS` | run each target this long instead of a count | — |
 //! | `ECSIM_FUZZ_TARGET` | run only targets whose name contains this | all |
-//! | `ECSIM_FUZZ_CRASH_DIR` | where failing inputs are saved (and the input being run) | `target/fuzz-crashes` |
+//! | `ECSIM_FUZZ_CRASH_DIR` | where failing inputs are saved | `target/fuzz-crashes` |
+//! | `ECSIM_FUZZ_INPUT` | regenerate only input N of the seed, save it to the crash folder and run it | — |
 //! | `ECSIM_FUZZ_TIME_LIMIT_MS` | slowest allowed input | 5000 |
 //! | `ECSIM_FUZZ_MEM_MIB` | heap cap for the whole process | 3072 |
 //! | `ECSIM_FUZZ_HUGE` | `1`: also mutate in huge in-range counts (quota work, issue 12 item 5) | off |
@@ -28,6 +29,7 @@ mod targets;
 
 use mutate::{Mutator, Rng};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -55,11 +57,25 @@ unsafe impl GlobalAlloc for Capped {
         let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
         if now > CAP.load(Ordering::Relaxed) {
             IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
-            // No allocation from here on: a fixed message, then the allocation fails.
-            let _ = std::io::stderr().write_all(
-                b"\nfuzz: MEMORY BLOW-UP: the heap cap (ECSIM_FUZZ_MEM_MIB) was exceeded; the input being run is \
-                  <crash dir>/<target>.current (long runs) or replay the seed printed above\n",
-            );
+            // No allocation from here on: fixed text and digits on the stack, then the
+            // allocation fails (the process aborts).
+            let mut err = std::io::stderr();
+            let _ = err.write_all(b"\nfuzz ");
+            let _ = err.write_all(CURRENT_TARGET.with(Cell::get).as_bytes());
+            let _ = err.write_all(b": MEMORY BLOW-UP past the heap cap (ECSIM_FUZZ_MEM_MIB) on input ");
+            let mut digits = [0u8; 20];
+            let mut n = CURRENT_INPUT.with(Cell::get);
+            let mut at = digits.len();
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            let _ = err.write_all(&digits[at..]);
+            let _ = err.write_all(b"; regenerate it with ECSIM_FUZZ_INPUT=<that number> and the seed printed above\n");
             return std::ptr::null_mut();
         }
         PEAK.fetch_max(now, Ordering::Relaxed);
@@ -74,6 +90,12 @@ unsafe impl GlobalAlloc for Capped {
 #[global_allocator]
 static ALLOCATOR: Capped = Capped;
 
+thread_local! {
+    /// The target and input number this thread is running, for the allocator's message.
+    static CURRENT_TARGET: Cell<&'static str> = const { Cell::new("") };
+    static CURRENT_INPUT: Cell<u64> = const { Cell::new(0) };
+}
+
 // ---- settings ----
 
 struct Settings {
@@ -84,9 +106,7 @@ struct Settings {
     crash_dir: PathBuf,
     time_limit: Duration,
     huge: bool,
-    /// Long runs write each input to `<crash dir>/<target>.current` before running it, so an
-    /// abort (memory) or a hang leaves it behind.
-    keep_current: bool,
+    only_input: Option<u64>,
 }
 
 fn settings() -> Settings {
@@ -103,7 +123,7 @@ fn settings() -> Settings {
         crash_dir: var("ECSIM_FUZZ_CRASH_DIR").map_or_else(|| targets::repo().join("target/fuzz-crashes"), PathBuf::from),
         time_limit: Duration::from_millis(num("ECSIM_FUZZ_TIME_LIMIT_MS").map_or(5000, |m| m as u64)),
         huge: var("ECSIM_FUZZ_HUGE").as_deref() == Some("1"),
-        keep_current: seconds.is_some(),
+        only_input: num("ECSIM_FUZZ_INPUT").map(|n| n as u64),
     }
 }
 
@@ -153,7 +173,11 @@ fn start_watchdog(time_limit: Duration, crash_dir: PathBuf) {
                 if let Some((target, n, started, input)) = slot {
                     if started.elapsed() > time_limit * 4 {
                         let saved = save(&crash_dir, target, "hang", input);
-                        eprintln!("fuzz {target}: HANG: input {n} still running after {:?}; saved as {}", started.elapsed(), saved.display());
+                        eprintln!(
+                            "fuzz {target}: HANG: input {n} still running after {:?}; saved as {}",
+                            started.elapsed(),
+                            saved.display()
+                        );
                         std::process::exit(3);
                     }
                 }
@@ -196,10 +220,8 @@ fn set_running(slot: usize, value: Running) {
 
 /// Runs one input; a panic or a slow input is a failure, saved to the crash folder.
 fn run_one(t: &Target, s: &Settings, n: u64, path: &Path, input: &[u8], report: &mut Report) {
-    if s.keep_current {
-        let _ = std::fs::create_dir_all(&s.crash_dir);
-        let _ = std::fs::write(s.crash_dir.join(format!("{}.current", t.name)), input);
-    }
+    CURRENT_TARGET.with(|c| c.set(t.name));
+    CURRENT_INPUT.with(|c| c.set(n));
     // The command line reads files as UTF-8 and refuses other bytes before any parser runs;
     // invalid bytes are fed as the replacement character, so they still reach the parsers.
     let text = String::from_utf8_lossy(input);
@@ -232,10 +254,28 @@ fn fuzz(t: &Target, s: &Settings) -> Report {
     let started = Instant::now();
     // The seeds themselves first, then mutations; input n draws from its own generator, so it
     // can be replayed from (seed, n) alone.
+    let target_seed = s.seed ^ fnv(t.name);
+    if let Some(n) = s.only_input {
+        let (path, input) = match n.checked_sub(seeds.len() as u64) {
+            None => seeds[n as usize].clone(),
+            Some(m) => {
+                let mut rng = Rng::new(target_seed.wrapping_add(m.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+                let (path, base) = &seeds[rng.below(seeds.len())];
+                (path.clone(), mutator.mutate(&mut rng, base))
+            }
+        };
+        eprintln!(
+            "fuzz {}: input {n} (from {}) saved as {}",
+            t.name,
+            path.display(),
+            save(&s.crash_dir, t.name, "input", &input).display()
+        );
+        run_one(t, s, n, &path, &input, &mut report);
+        return report;
+    }
     for (i, (path, input)) in seeds.iter().enumerate() {
         run_one(t, s, i as u64, path, input, &mut report);
     }
-    let target_seed = s.seed ^ fnv(t.name);
     for n in 0.. {
         let done = match s.seconds {
             Some(limit) => started.elapsed().as_secs_f64() >= limit,
