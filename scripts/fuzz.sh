@@ -38,7 +38,7 @@ for test in $("$bin" --list 2>/dev/null | sed -n 's/^\(fuzz_[a-z0-9_]*\): test$/
     echo "fuzz.sh: $name for ${seconds} s, seed $seed (replay the run: ECSIM_FUZZ_SEED=$seed ECSIM_FUZZ_SECONDS=$seconds)"
     if ECSIM_FUZZ_SEED="$seed" ECSIM_FUZZ_SECONDS="$seconds" nice -n "${ECSIM_FUZZ_NICE:-10}" "$bin" "$test" --exact --nocapture --test-threads=1 \
         >"$logs/$name.log" 2>&1; then
-        grep "^fuzz $name:" "$logs/$name.log"
+        grep -o "fuzz $name: .*finding(s)" "$logs/$name.log"
     else
         status=1
         echo "fuzz.sh: $name FAILED (seed $seed); see $logs/$name.log and $ECSIM_FUZZ_CRASH_DIR/"

@@ -141,3 +141,23 @@ fn a_closed_stdout_never_panics_a_command() {
         assert!(sweep_out.join(f).is_file(), "sweep: {f}");
     }
 }
+
+#[test]
+fn a_scenario_file_of_another_kind_is_named_not_checked_field_by_field() {
+    // A scenario's task definition key pointing at a create-service input: one message saying
+    // what the file is, instead of "no `family`" and a list of unknown fields.
+    let path = repo("tests/fixtures/repro/check_routing/create-service.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let err = ecsim::scenario::ecs_json::load_task_definition(&path, &text).expect_err("not a task definition");
+    let rendered = err.to_string();
+    assert_eq!(err.errors().count(), 1, "{rendered}");
+    assert!(
+        rendered.contains(":1:1: error: expected a task definition, but this file looks like a service (create-service input"),
+        "{rendered}"
+    );
+    // And the other way round: a task definition given as a service.
+    let path = repo("scenarios/taskdefs/nginx_ec2.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let err = ecsim::scenario::ecs_json::load_service(&path, &text).expect_err("not a service");
+    assert!(err.to_string().contains("expected a service, but this file looks like a task definition"), "{err}");
+}

@@ -31,6 +31,34 @@ pub enum JsonKind {
     Rules,
 }
 
+impl JsonKind {
+    /// What a file of this kind is, for messages ("this file looks like ...").
+    pub fn describe(self) -> &'static str {
+        match self {
+            JsonKind::TaskDefinition => "a task definition",
+            JsonKind::Service => "a service (create-service input or create/update/describe-services output)",
+            JsonKind::ContainerInstances => "describe-container-instances output",
+            JsonKind::Tasks => "describe-tasks, run-task or start-task output",
+            JsonKind::TargetGroups => "ELBv2 target groups",
+            JsonKind::TargetGroupAttributes => "ELBv2 target group attributes",
+            JsonKind::Listeners => "ELBv2 listeners",
+            JsonKind::Rules => "ELBv2 listener rules",
+        }
+    }
+}
+
+/// What a file given as `want` looks like when it is clearly something else: another kind
+/// ecsim reads, or a CloudFormation template. `None` when it is `want`, or when it is no
+/// known shape (then the loader's own field errors, with their suggestions, say more).
+pub fn other_shape(root: &Value, want: JsonKind) -> Option<String> {
+    match json_kind(root) {
+        Ok(kind) if kind == want => None,
+        Ok(kind) => Some(kind.describe().to_string()),
+        Err(looks_like) if looks_like.starts_with("a CloudFormation template") => Some(looks_like),
+        Err(_) => None,
+    }
+}
+
 /// The shapes `ecsim check` reads, for messages.
 pub const SHAPES_READ: &str = "scenario and sweep TOML; ECS JSON: task definitions (register-task-definition input, \
 describe-task-definition output), services (create-service input, create-service, update-service and describe-services \
@@ -215,6 +243,18 @@ mod tests {
             Err("a JSON object with the top-level keys \"a\", \"b\", which is none of the shapes `check` reads".into())
         );
         assert_eq!(json_kind(&json!([1, 2])), Err("a JSON array of 2 element(s), not an object".into()));
+    }
+
+    #[test]
+    fn a_file_of_another_kind_is_named_when_a_loader_expects_one_kind() {
+        let service = json!({"serviceName": "web", "taskDefinition": "web:1", "desiredCount": 2});
+        assert_eq!(
+            other_shape(&service, JsonKind::TaskDefinition).as_deref(),
+            Some("a service (create-service input or create/update/describe-services output)")
+        );
+        assert_eq!(other_shape(&service, JsonKind::Service), None);
+        // A hand-written file with a typo is left to the loader, which suggests the key.
+        assert_eq!(other_shape(&json!({"famly": "web"}), JsonKind::TaskDefinition), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::ecs::service::{
     ServiceDefinition,
 };
 use crate::scenario::diagnostic::{Diagnostics, Severity};
+use crate::scenario::json_kind::{other_shape, JsonKind};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
@@ -44,6 +45,16 @@ fn load(path: &Path, text: &str, all: bool) -> Result<(Vec<ServiceDefinition>, D
     };
     if !root.is_object() {
         ctx.error(&JPath::root(), At::Value, "expected a service definition (a JSON object)");
+        return ctx.finish(None);
+    }
+    // A file of another shape would only give confusing field errors: say what it is.
+    if let Some(other) = other_shape(&root, JsonKind::Service) {
+        ctx.error_help(
+            &JPath::root(),
+            At::Value,
+            format!("expected a service, but this file looks like {other}"),
+            "give create-service input, or create-service, update-service or describe-services output",
+        );
         return ctx.finish(None);
     }
     let root_path = JPath::root();
