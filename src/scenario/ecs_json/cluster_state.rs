@@ -87,7 +87,7 @@ pub fn check_tasks(path: &Path, text: &str) -> Result<Diagnostics, Diagnostics> 
 }
 
 /// [`load_tasks`], or with no cluster only the validation.
-fn read_tasks(path: &Path, text: &str, mut cluster: Option<&mut Cluster>) -> Result<Diagnostics, Diagnostics> {
+fn read_tasks(path: &Path, text: &str, cluster: Option<&mut Cluster>) -> Result<Diagnostics, Diagnostics> {
     let mut ctx = Ctx::new(path, text);
     let Ok(root) = ctx.parse() else {
         return ctx.finish::<()>(None).map(|(_, d)| d);
@@ -120,7 +120,7 @@ fn read_tasks(path: &Path, text: &str, mut cluster: Option<&mut Cluster>) -> Res
     if let Some(first) = unplaced.first() {
         ctx.warn(first, At::Value, format!("{} task(s) not yet on a container instance (no containerInstanceArn) skipped", unplaced.len()));
     }
-    if let Some(cluster) = cluster.as_deref_mut().filter(|_| !ctx.has_errors()) {
+    if let Some(cluster) = cluster.filter(|_| !ctx.has_errors()) {
         for op in ops {
             let group = cluster.group_id(&op.group);
             let inst = cluster.instance_mut(op.instance);
