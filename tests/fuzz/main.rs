@@ -387,3 +387,31 @@ fn every_target_has_a_test_and_seeds() {
     }
     assert_eq!(names.len(), 13);
 }
+
+#[test]
+fn the_harness_catches_a_panic_and_saves_the_input() {
+    // A target that panics on any non-ASCII character, as the ALB log reader did on "é" in a
+    // timestamp: the mutator must reach it, and the harness must report and keep the input.
+    let t = Target {
+        name: "self_test",
+        seed_dirs: &["tests/fixtures/alb-logs"],
+        extensions: &[".log"],
+        tokens: &[" "],
+        run: |_, text| assert!(text.is_ascii(), "non-ASCII input"),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = Settings {
+        seed: 1,
+        count: 500,
+        seconds: None,
+        filter: None,
+        crash_dir: dir.path().to_path_buf(),
+        time_limit: Duration::from_secs(5),
+        huge: false,
+        only_input: None,
+    };
+    let report = fuzz(&t, &s);
+    assert!(report.failures.first().is_some_and(|f| f.starts_with("panic on input")), "{:?}", report.failures);
+    let saved = std::fs::read_dir(dir.path()).unwrap().count();
+    assert!(saved >= 1 && saved <= report.failures.len(), "one file per distinct failing input");
+}
