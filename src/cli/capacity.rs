@@ -1,6 +1,7 @@
 //! `ecsim capacity SCENARIO`: the smallest value of an integer knob at which every replication
 //! meets the scenario's `[slo]` with no placement failure (`sweep::capacity`).
 
+use super::out::{errln, outln};
 use crate::sweep::capacity::{self, Figure, Options, Outcome, Probe, Search};
 use anyhow::Result;
 use clap::Args;
@@ -82,32 +83,32 @@ pub fn capacity(args: CapacityArgs) -> Result<ExitCode> {
     if let Some(l) = slo.latency_ms_p99 {
         objective.push(format!("p99 latency ≤ {l} ms"));
     }
-    eprintln!("capacity search: {} of {} ({} in the file)", search.knob, args.scenario.display(), search.base_value);
-    eprintln!(
+    errln!("capacity search: {} of {} ({} in the file)", search.knob, args.scenario.display(), search.base_value);
+    errln!(
         "objective: {} and no placement failure (tasks.failed = 0), in every one of {} replication(s)",
         objective.join(", "),
         search.replications
     );
-    eprintln!("seeds: run_seed({}, 0..{}), the same at every probe (common random numbers)", search.master_seed, search.replications);
+    errln!("seeds: run_seed({}, 0..{}), the same at every probe (common random numbers)", search.master_seed, search.replications);
     match search.to {
-        Some(to) => eprintln!("search: check {to} (--to), then bisect down to {}; assumes more never hurts (monotone)", search.from),
-        None => eprintln!("search: double from {}, then bisect; assumes more never hurts (monotone)", search.from),
+        Some(to) => errln!("search: check {to} (--to), then bisect down to {}; assumes more never hurts (monotone)", search.from),
+        None => errln!("search: double from {}, then bisect; assumes more never hurts (monotone)", search.from),
     }
-    let outcome = search.run(&mut |p| eprintln!("{}", probe_line(&search, p)))?;
+    let outcome = search.run(&mut |p| errln!("{}", probe_line(&search, p)))?;
     capacity::write(&outcome, &out)?;
     print_answer(&outcome);
-    println!("probes written to {}/ (capacity.csv, capacity.json)", out.display());
+    outln!("probes written to {}/ (capacity.csv, capacity.json)", out.display());
     Ok(if outcome.answer.is_some() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// The answer and the evidence: the answer and one step below.
 pub fn print_answer(o: &Outcome) {
     let Some(answer) = o.answer else {
-        println!("no answer: {}", o.failure.as_deref().unwrap_or("no value met the objective"));
+        outln!("no answer: {}", o.failure.as_deref().unwrap_or("no value met the objective"));
         return;
     };
-    println!("answer: {} = {answer}  (the smallest value where all {} replications meet the objective)", o.knob, o.replications);
-    println!("evidence (mean ± half-width of the 95 % CI over the replications):");
+    outln!("answer: {} = {answer}  (the smallest value where all {} replications meet the objective)", o.knob, o.replications);
+    outln!("evidence (mean ± half-width of the 95 % CI over the replications):");
     let header = ["value", "met", "availability %", "p99 latency ms", "error budget spent %", "tasks failed"];
     let rows: Vec<[String; 6]> = [answer - 1, answer]
         .iter()
@@ -128,14 +129,14 @@ pub fn print_answer(o: &Outcome) {
         .collect();
     let line = |cells: Vec<String>| {
         let parts: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect();
-        println!("  {}", parts.join("   "));
+        outln!("  {}", parts.join("   "));
     };
     line(header.iter().map(|h| h.to_string()).collect());
     for r in rows {
         line(r.to_vec());
     }
     if o.probe(answer - 1).is_none() {
-        println!("  ({} = {} was not run: the search starts at --from {}; lower --from to look below)", o.knob, answer - 1, o.from);
+        outln!("  ({} = {} was not run: the search starts at --from {}; lower --from to look below)", o.knob, answer - 1, o.from);
     }
-    println!("assumption: {}", o.assumption);
+    outln!("assumption: {}", o.assumption);
 }

@@ -1,5 +1,6 @@
 //! `ecsim merge SHARD_DIR... --out DIR`: the shards of one sweep into the tables of the whole.
 
+use super::out::{errln, outln};
 use crate::sweep::merge::merge as merge_shards;
 use anyhow::Result;
 use clap::Args;
@@ -22,9 +23,9 @@ pub struct MergeArgs {
 pub fn merge(args: MergeArgs) -> Result<ExitCode> {
     let (manifest, assembled) = merge_shards(&args.shards, &args.out)?;
     if !args.quiet {
-        eprintln!("merged {} shard(s) of sweep {}: {} run(s)", args.shards.len(), manifest.sweep, manifest.runs());
+        errln!("merged {} shard(s) of sweep {}: {} run(s)", args.shards.len(), manifest.sweep, manifest.runs());
         super::sweep::print_table(&assembled);
-        println!("results written to {}/ (runs.csv, cells.csv, cells.json)", args.out.display());
+        outln!("results written to {}/ (runs.csv, cells.csv, cells.json)", args.out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,11 +4,13 @@
 pub mod capacity;
 pub mod check;
 pub mod merge;
+pub mod out;
 pub mod place;
 pub mod run;
 pub mod sweep;
 
 use clap::{Parser, Subcommand};
+use out::errln;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -51,7 +53,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             ExitCode::from(1)
         }
     }

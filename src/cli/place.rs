@@ -3,6 +3,7 @@
 //! RunTask response — `{"tasks": [...], "failures": [...]}` plus an `explanation` member — or,
 //! with `--explain`, the reasoning for a person.
 
+use super::out::{errln, out, outln};
 use crate::ecs::placement::{self, Constraint, Explanation, Outcome, PlacementRequest, Strategy, TieBreak};
 use crate::ecs::service::SchedulingStrategy;
 use crate::ecs::Cluster;
@@ -192,12 +193,12 @@ pub fn place(args: PlaceArgs) -> Result<ExitCode> {
     let mut inputs = match load_inputs(&args) {
         Ok(i) => i,
         Err(diags) => {
-            eprintln!("{diags}");
+            errln!("{diags}");
             return Ok(ExitCode::from(1));
         }
     };
     for w in inputs.warnings.warnings() {
-        eprintln!("{w}");
+        errln!("{w}");
     }
     let reservation = inputs.td.reservation();
     let group = inputs.cluster.group_id(&inputs.group);
@@ -281,17 +282,17 @@ pub fn place(args: PlaceArgs) -> Result<ExitCode> {
             format!("{} ({})", i.ec2_instance_id, i.availability_zone)
         };
         for (n, e) in explanations.iter().enumerate() {
-            println!("task {} of {}:", n + 1, args.count);
-            print!("{}", e.render(&names));
+            outln!("task {} of {}:", n + 1, args.count);
+            out!("{}", e.render(&names));
         }
         if tasks.len() < args.count as usize {
-            println!("{} of {} tasks placed", tasks.len(), args.count);
+            outln!("{} of {} tasks placed", tasks.len(), args.count);
         }
     } else {
         let name = |id: crate::ecs::InstanceId| inputs.cluster.instance(id).ec2_instance_id.clone();
         let explanation: Vec<Value> = explanations.iter().map(|e| e.to_json(&name)).collect();
         let out = json!({ "tasks": tasks, "failures": failures, "explanation": explanation });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     }
     Ok(ExitCode::SUCCESS)
 }

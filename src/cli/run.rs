@@ -1,5 +1,6 @@
 //! `ecsim run SCENARIO`: simulate and write the results directory.
 
+use super::out::{errln, out};
 use crate::report::output::{csv_bytes, slug, write_run};
 use crate::report::summary::Summary;
 use crate::report::{atomic::write_atomic, chart};
@@ -33,14 +34,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let scenario = match scenario::load(&args.scenario) {
         Ok(s) => s,
         Err(diags) => {
-            eprintln!("{diags}");
-            eprintln!("{} error(s); nothing was run and nothing was written", diags.errors().count());
+            errln!("{diags}");
+            errln!("{} error(s); nothing was run and nothing was written", diags.errors().count());
             return Ok(ExitCode::from(1));
         }
     };
     if !args.quiet {
         for w in scenario.warnings.warnings() {
-            eprintln!("{w}");
+            errln!("{w}");
         }
     }
     let seed = args.seed.unwrap_or(scenario.seed);
@@ -158,5 +159,5 @@ fn run_variants(scenario: &Scenario, seed: u64, dir: &Path) -> Result<Vec<Summar
 }
 
 fn print_summaries(summaries: &[Summary], out: &Path) {
-    print!("{}", crate::report::terminal::render(summaries, out));
+    out!("{}", crate::report::terminal::render(summaries, out));
 }

@@ -1,6 +1,7 @@
 //! `ecsim sweep SWEEP`: run a grid of scenario variations × replications and write runs.csv,
 //! cells.csv, cells.json (docs/sweeps.md).
 
+use super::out::{errln, outln};
 use crate::sweep::aggregate::{Assembled, DEFAULT_HEADLINE};
 use crate::sweep::{self, run::Finished, Shard};
 use anyhow::Result;
@@ -42,8 +43,8 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let prepared = match sweep::parse(&args.sweep).and_then(sweep::prepare) {
         Ok(p) => p,
         Err(diags) => {
-            eprintln!("{diags}");
-            eprintln!("{} error(s); nothing was run and nothing was written", diags.errors().count());
+            errln!("{diags}");
+            errln!("{} error(s); nothing was run and nothing was written", diags.errors().count());
             return Ok(ExitCode::from(1));
         }
     };
@@ -66,7 +67,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
                 return;
             }
             let of = shard.map_or(String::new(), |s| format!(", shard {s}"));
-            eprintln!(
+            errln!(
                 "sweep {}: {cells} cell(s) × {reps} replication(s){of}: {skipped} run(s) already done, {todo} to run",
                 prepared.file.name
             );
@@ -89,7 +90,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
                 bar.set_message(line);
                 bar.inc(1);
             } else {
-                eprintln!("{line}");
+                errln!("{line}");
             }
         },
     )?;
@@ -99,14 +100,14 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     }
     let secs = started.elapsed().as_secs_f64();
     if to_run > 0 {
-        eprintln!("{to_run} run(s) in {secs:.1} s ({:.2} runs/s)", to_run as f64 / secs.max(1e-9));
+        errln!("{to_run} run(s) in {secs:.1} s ({:.2} runs/s)", to_run as f64 / secs.max(1e-9));
     }
     match &executed.assembled {
         Some(a) => {
             print_table(a);
-            println!("results written to {}/ (runs.csv, cells.csv, cells.json)", out.display());
+            outln!("results written to {}/ (runs.csv, cells.csv, cells.json)", out.display());
         }
-        None => println!(
+        None => outln!(
             "shard {} done: {} run(s) in {}/runs/; merge the shards with `ecsim merge SHARD_DIR... --out DIR`",
             shard.map_or(String::new(), |s| s.to_string()),
             executed.runs,
@@ -124,7 +125,7 @@ pub fn print_table(a: &Assembled) {
     for (h, w) in a.headline.iter().zip(&cols) {
         header.push_str(&format!("  {h:>w$}"));
     }
-    println!("{header}");
+    outln!("{header}");
     for (id, stats) in &a.table {
         let mut line = format!("{id:width$}");
         for (s, w) in stats.iter().zip(&cols) {
@@ -137,6 +138,6 @@ pub fn print_table(a: &Assembled) {
             };
             line.push_str(&format!("  {text:>w$}"));
         }
-        println!("{line}");
+        outln!("{line}");
     }
 }

@@ -34,8 +34,8 @@ pub(super) mod schema;
 mod service;
 mod task_def;
 
-pub use cluster_state::{load_container_instances, load_tasks};
-pub use service::load_service;
+pub use cluster_state::{check_tasks, load_container_instances, load_tasks};
+pub use service::{check_services, load_service};
 pub use task_def::{
     load_task_definition, load_task_definition_with, parse_task_cpu, parse_task_memory, TaskDefinitionLimits, MAX_EC2_TASK_CPU_UNITS,
     MIN_EC2_TASK_CPU_UNITS,

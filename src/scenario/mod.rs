@@ -8,6 +8,7 @@ pub mod cloudwatch_json;
 pub mod diagnostic;
 pub mod ecs_json;
 pub mod elbv2_json;
+pub mod json_kind;
 pub mod json_locate;
 pub mod load;
 pub mod load_alarms;

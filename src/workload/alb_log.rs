@@ -275,6 +275,11 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 /// digits (digits after the sixth are dropped), and `Z` (UTC). Leap seconds (`:60`) are
 /// rejected; ALB does not write them.
 pub fn parse_timestamp_us(text: &str) -> Result<i64, String> {
+    // Every field below is found by byte offset: a non-ASCII character would put an offset
+    // inside a character (and slicing there panics), and ALB never writes one here.
+    if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
+        return Err(format!("{c:?} is not part of a timestamp (expected YYYY-MM-DDTHH:MM:SS[.ffffff]Z)"));
+    }
     let b = text.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return Err("expected YYYY-MM-DDTHH:MM:SS[.ffffff]Z".into());
@@ -447,6 +452,19 @@ mod tests {
         }
         for bad in ["2018-07-02 22:22:48Z", "2018-07-02T22:22:48.364000", "2018-07-02T22:22:48.Z", "-"] {
             assert!(parse_timestamp_us(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_non_ascii_character_in_a_timestamp_is_an_error_not_a_panic() {
+        // repro/alb_log_panic: "é" is two bytes, so byte 19 fell inside it and slicing panicked.
+        let err = parse_timestamp_us("2024-03-10T12:00:0é.000000Z").expect_err("not a timestamp");
+        assert!(err.contains("'é' is not part of a timestamp"), "{err}");
+        // Every split point of a multi-byte character, at every field position.
+        for at in 0..27 {
+            let mut t = "2024-03-10T12:00:04.000000Z".to_string();
+            t.insert(at, '€');
+            assert!(parse_timestamp_us(&t).is_err(), "{t}");
         }
     }
 

@@ -76,6 +76,18 @@ pub fn load_container_instances(path: &Path, text: &str, cluster: &mut Cluster) 
 /// of `cluster` (loaded before, from describe-container-instances). Fargate tasks, which run
 /// on no container instance, are skipped with a warning. `Ok` carries the warnings.
 pub fn load_tasks(path: &Path, text: &str, cluster: &mut Cluster) -> Result<Diagnostics, Diagnostics> {
+    read_tasks(path, text, Some(cluster))
+}
+
+/// Validates a describe-tasks, run-task or start-task output on its own, as `ecsim check`
+/// reads it: everything [`load_tasks`] checks except that each task's container instance is
+/// in a cluster (there is none to look in). `Ok` carries the warnings.
+pub fn check_tasks(path: &Path, text: &str) -> Result<Diagnostics, Diagnostics> {
+    read_tasks(path, text, None)
+}
+
+/// [`load_tasks`], or with no cluster only the validation.
+fn read_tasks(path: &Path, text: &str, cluster: Option<&mut Cluster>) -> Result<Diagnostics, Diagnostics> {
     let mut ctx = Ctx::new(path, text);
     let Ok(root) = ctx.parse() else {
         return ctx.finish::<()>(None).map(|(_, d)| d);
@@ -89,7 +101,7 @@ pub fn load_tasks(path: &Path, text: &str, cluster: &mut Cluster) -> Result<Diag
     ctx.check_fields(&root, &DESCRIBE_TASKS, &JPath::root(), Severity::Warning);
     ctx.flush_unmodelled(true);
 
-    let by_arn = InstanceIndex::new(cluster);
+    let by_arn = cluster.as_deref().map(InstanceIndex::new);
     let mut ops: Vec<TaskOp> = Vec::new();
     let mut fargate: Vec<JPath> = Vec::new();
     let mut unplaced: Vec<JPath> = Vec::new();
@@ -98,7 +110,7 @@ pub fn load_tasks(path: &Path, text: &str, cluster: &mut Cluster) -> Result<Diag
         let Some(raw) = ctx.de::<RawTask>(item, &tpath) else {
             continue;
         };
-        if let Some(op) = task(&mut ctx, raw, &tpath, &by_arn, &mut fargate, &mut unplaced) {
+        if let Some(op) = task(&mut ctx, raw, &tpath, by_arn.as_ref(), &mut fargate, &mut unplaced) {
             ops.push(op);
         }
     }
@@ -108,7 +120,7 @@ pub fn load_tasks(path: &Path, text: &str, cluster: &mut Cluster) -> Result<Diag
     if let Some(first) = unplaced.first() {
         ctx.warn(first, At::Value, format!("{} task(s) not yet on a container instance (no containerInstanceArn) skipped", unplaced.len()));
     }
-    if !ctx.has_errors() {
+    if let Some(cluster) = cluster.filter(|_| !ctx.has_errors()) {
         for op in ops {
             let group = cluster.group_id(&op.group);
             let inst = cluster.instance_mut(op.instance);
@@ -529,7 +541,7 @@ fn task(
     ctx: &mut Ctx,
     raw: RawTask,
     path: &JPath,
-    index: &InstanceIndex,
+    index: Option<&InstanceIndex>,
     fargate: &mut Vec<JPath>,
     unplaced: &mut Vec<JPath>,
 ) -> Option<TaskOp> {
@@ -561,7 +573,9 @@ fn task(
         unplaced.push(path.clone());
         return None;
     };
-    let Some(instance) = index.find(&arn) else {
+    // Without a cluster (checking the file alone) the lookup is skipped; the rest is checked.
+    let instance = index.map(|index| index.find(&arn));
+    if let Some(None) = instance {
         ctx.error_help(
             &path.key("containerInstanceArn"),
             At::Value,
@@ -569,7 +583,7 @@ fn task(
             "load the describe-container-instances output that lists this instance first",
         );
         return None;
-    };
+    }
     // describe-tasks always has `group`; without it, a standalone task's default applies.
     let group = match raw.group.filter(|g| !g.is_empty()) {
         Some(g) => g,
@@ -586,7 +600,7 @@ fn task(
         return None;
     }
     let eni = raw.attachments.iter().flatten().any(|a| a.kind.as_deref() == Some("ElasticNetworkInterface"));
-    Some(TaskOp { instance, group, spreading: desired == "RUNNING", eni })
+    Some(TaskOp { instance: instance.flatten()?, group, spreading: desired == "RUNNING", eni })
 }
 
 #[cfg(test)]

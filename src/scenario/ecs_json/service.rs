@@ -10,6 +10,7 @@ use crate::ecs::service::{
     ServiceDefinition,
 };
 use crate::scenario::diagnostic::{Diagnostics, Severity};
+use crate::scenario::json_kind::{other_shape, JsonKind};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
@@ -25,6 +26,19 @@ pub const MAX_HEALTH_CHECK_GRACE_PERIOD_S: i64 = 2_147_483_647;
 /// Loads one service definition. A missing `serviceName` (ecspresso files omit it) defaults
 /// to the file stem. `Ok` carries the warnings; `Err` every message.
 pub fn load_service(path: &Path, text: &str) -> Result<(ServiceDefinition, Diagnostics), Diagnostics> {
+    load(path, text, false).map(|(mut list, d)| (list.remove(0), d))
+}
+
+/// Validates every service of a service file, as `ecsim check` reads it: a describe-services
+/// output may hold any number of services (a scenario takes exactly one). `Ok` carries the
+/// warnings.
+pub fn check_services(path: &Path, text: &str) -> Result<Diagnostics, Diagnostics> {
+    load(path, text, true).map(|(_, d)| d)
+}
+
+/// The services of the file; `all` takes every element of a describe-services list, otherwise
+/// the list must hold exactly one. `Ok` holds at least one service unless `all`.
+fn load(path: &Path, text: &str, all: bool) -> Result<(Vec<ServiceDefinition>, Diagnostics), Diagnostics> {
     let mut ctx = Ctx::new(path, text);
     let Ok(root) = ctx.parse() else {
         return ctx.finish(None);
@@ -33,14 +47,26 @@ pub fn load_service(path: &Path, text: &str) -> Result<(ServiceDefinition, Diagn
         ctx.error(&JPath::root(), At::Value, "expected a service definition (a JSON object)");
         return ctx.finish(None);
     }
+    // A file of another shape would only give confusing field errors: say what it is.
+    if let Some(other) = other_shape(&root, JsonKind::Service) {
+        ctx.error_help(
+            &JPath::root(),
+            At::Value,
+            format!("expected a service, but this file looks like {other}"),
+            "give create-service input, or create-service, update-service or describe-services output",
+        );
+        return ctx.finish(None);
+    }
     let root_path = JPath::root();
     // Which of the three shapes this is; output forms carry values ECS filled in.
-    let (schema, base, v, output) = if let Some(s) = root.get("service").filter(|s| s.is_object()) {
-        (&CREATE_SERVICE_OUTPUT, root_path.key("service"), s, true)
+    let (schema, items, output): (_, Vec<(JPath, &Value)>, _) = if let Some(s) = root.get("service").filter(|s| s.is_object()) {
+        (&CREATE_SERVICE_OUTPUT, vec![(root_path.key("service"), s)], true)
     } else if let Some(Value::Array(list)) = root.get("services") {
         report_failures(&mut ctx, &root);
+        let paths = (0..list.len()).map(|i| root_path.key("services").idx(i));
         match list.as_slice() {
-            [one] => (&DESCRIBE_SERVICES, root_path.key("services").idx(0), one, true),
+            _ if all => (&DESCRIBE_SERVICES, paths.zip(list).collect(), true),
+            [one] => (&DESCRIBE_SERVICES, vec![(root_path.key("services").idx(0), one)], true),
             _ => {
                 ctx.error_help(
                     &root_path.key("services"),
@@ -52,12 +78,19 @@ pub fn load_service(path: &Path, text: &str) -> Result<(ServiceDefinition, Diagn
             }
         }
     } else {
-        (&SERVICE, root_path.clone(), &root, false)
+        (&SERVICE, vec![(root_path.clone(), &root)], false)
     };
     ctx.check_fields(&root, schema, &root_path, Severity::Error);
     ctx.flush_unmodelled(false);
-    let service = build(&mut ctx, v, &base, output, &default_name(path));
-    ctx.finish(service)
+    let mut services = Vec::with_capacity(items.len());
+    let mut complete = true;
+    for (base, v) in items {
+        match build(&mut ctx, v, &base, output, &default_name(path)) {
+            Some(service) => services.push(service),
+            None => complete = false,
+        }
+    }
+    ctx.finish(complete.then_some(services))
 }
 
 /// The file stem, made into a valid service name.

@@ -10,6 +10,7 @@ use crate::ecs::task_def::{
     Compatibility, ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Protocol, RequiredAttribute, TaskDefinition,
 };
 use crate::scenario::diagnostic::{Diagnostics, Severity};
+use crate::scenario::json_kind::{other_shape, JsonKind};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -55,6 +56,16 @@ pub fn load_task_definition_with(
     };
     if !root.is_object() {
         ctx.error(&JPath::root(), At::Value, format!("expected a task definition (a JSON object), found {}", kind(&root)));
+        return ctx.finish(None);
+    }
+    // A file of another shape would only give confusing field errors: say what it is.
+    if let Some(other) = other_shape(&root, JsonKind::TaskDefinition) {
+        ctx.error_help(
+            &JPath::root(),
+            At::Value,
+            format!("expected a task definition, but this file looks like {other}"),
+            "give RegisterTaskDefinition input ({\"family\": ..., \"containerDefinitions\": [...]}) or describe-task-definition output",
+        );
         return ctx.finish(None);
     }
     // DescribeTaskDefinition wraps the definition; RegisterTaskDefinition input does not.
