@@ -216,3 +216,22 @@ fn deployments_csv_keeps_a_rollback_s_reason() {
         "{row}"
     );
 }
+
+/// The new lessons are deterministic: two runs write byte-identical files.
+#[test]
+fn the_new_lessons_are_byte_identical_across_runs() {
+    for lesson in ["services/waiting-for-room", "services/force-new-deployment", "services/throttle-what-if", "alb/lor-first"] {
+        let read = |dir: &Path| {
+            let mut files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_file())
+                .map(|p| (p.file_name().unwrap().into(), std::fs::read(&p).unwrap()))
+                .collect();
+            files.sort();
+            files
+        };
+        let (a, b) = (run_lesson(lesson), run_lesson(lesson));
+        assert_eq!(read(a.path()), read(b.path()), "{lesson}");
+    }
+}
