@@ -9,7 +9,8 @@
 //! * [`Random`]: uniform over the slice.
 //! * [`LeastOutstanding`]: fewest in-flight requests; ties are broken uniformly at random (spec
 //!   §9.3 [INF], stream `alb-route`) by reservoir sampling in the same pass: no allocation, and a
-//!   draw only when a tie is met.
+//!   draw only when a tie is met. With the scenario's `tie_break = "first"`, the first tied
+//!   target of the slice (registration order) wins and nothing is drawn (spec §0).
 //! * [`WeightedRandom`]: probability ∝ weight (two passes over the slice, no allocation).
 
 use super::target::Target;
@@ -66,12 +67,20 @@ impl LeastOutstanding {
     /// probability 1/k (reservoir sampling), so each tied target is chosen with equal probability.
     #[inline]
     pub fn pick(eligible: &[u32], targets: &[Target], rng: &mut StreamRng) -> Option<u32> {
+        Self::pick_with(eligible, targets, rng, false)
+    }
+
+    /// `pick` with the scenario's tie break: `first_on_tie` (`tie_break = "first"`) keeps the
+    /// first of the tied targets in the slice's order (registration order) and draws nothing.
+    #[inline]
+    pub fn pick_with(eligible: &[u32], targets: &[Target], rng: &mut StreamRng, first_on_tie: bool) -> Option<u32> {
         let mut best: Option<(u32, u32)> = None;
         let mut ties = 0u32;
         for &i in eligible {
             let load = targets[i as usize].outstanding();
             match best {
                 Some((_, b)) if load > b => {}
+                Some((_, b)) if load == b && first_on_tie => {}
                 Some((_, b)) if load == b => {
                     ties += 1;
                     if rng.gen_range(0..ties) == 0 {
@@ -192,6 +201,27 @@ mod tests {
         // (binomial sd ≈ 71; 5 sd = 354).
         let wins_1 = (0..20_000).filter(|_| LeastOutstanding::pick(&[0, 1, 2], &targets, &mut route) == Some(1)).count();
         assert!(wins_1.abs_diff(10_000) < 354, "{wins_1}");
+    }
+
+    /// `tie_break = "first"` (spec §0: "targets by registration order"): of the targets with the
+    /// fewest outstanding requests, the first registered wins every time, and the route stream
+    /// is not drawn from.
+    #[test]
+    fn least_outstanding_with_first_on_tie_takes_the_first_registered() {
+        let mut rng = Streams::new(1).get("svc");
+        let mut route = Streams::new(1).get("alb-route");
+        let untouched = Streams::new(1).get("alb-route");
+        let service = Distribution::Constant { value: Span::from_secs(1) };
+        let mut targets: Vec<Target> = (0..4).map(|_| Target::new(1, None, service.clone())).collect();
+        // In flight: target 0 → 1, targets 1, 2, 3 → 0. Slice in registration order 0, 2, 1, 3
+        // (target 2 registered before 1): the first tied at 0 in flight is 2.
+        targets[0].arrive(SimTime::ZERO, 0, &mut rng);
+        for _ in 0..1000 {
+            assert_eq!(LeastOutstanding::pick_with(&[0, 2, 1, 3], &targets, &mut route, true), Some(2));
+        }
+        assert_eq!(route, untouched, "no draw with first_on_tie");
+        // The least loaded still wins over an earlier, busier target.
+        assert_eq!(LeastOutstanding::pick_with(&[0, 3], &targets, &mut route, true), Some(3));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::toml_model::*;
 use super::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec, ServiceTargetGroup, Serving};
 use crate::ecs::instance_types;
 use crate::ecs::placement::rules::MAX_STRATEGIES;
+use crate::ecs::scheduler::throttle::ThrottleSchedule;
 use crate::ecs::service::{CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, SchedulingStrategy, ServiceDefinition};
 use crate::ecs::task_def::TaskDefinition;
 use crate::elb::config::ElbConfig;
@@ -285,7 +286,30 @@ impl Cx<'_> {
             availability_zone_rebalancing: raw.availability_zone_rebalancing,
             capacity,
             zones,
+            launch_throttle: self.build_launch_throttle(raw.launch_throttle.as_ref()),
         })
+    }
+
+    /// `launch_throttle` (what-if; ECS has no such setting): off, or the service's own delays.
+    fn build_launch_throttle(&mut self, raw: Option<&RawLaunchThrottle>) -> ThrottleSchedule {
+        let Some(raw) = raw else { return ThrottleSchedule::default() };
+        match (&raw.enabled, &raw.delays) {
+            (Some(e), Some(d)) if !*e.get_ref() => {
+                self.error_at(d.span(), "delays are given but enabled = false", "remove one of them");
+                ThrottleSchedule::off()
+            }
+            (Some(e), None) if !*e.get_ref() => ThrottleSchedule::off(),
+            (_, Some(d)) => {
+                if d.get_ref().is_empty() {
+                    self.error_at(d.span(), "delays is empty", "give at least one delay (\"0s\" for none), or enabled = false");
+                }
+                if d.get_ref().iter().any(|s| s.as_micros() % 1_000_000 != 0) {
+                    self.error_at(d.span(), "a launch throttle delay is not whole seconds", "use whole seconds, e.g. \"90s\"");
+                }
+                ThrottleSchedule { delays_s: d.get_ref().iter().map(|s| s.whole_secs()).collect() }
+            }
+            _ => ThrottleSchedule::default(),
+        }
     }
 
     pub(super) fn build_action(
@@ -360,7 +384,9 @@ impl Cx<'_> {
                     self.check_fargate_task_definition(span.clone(), &name, &tds[td].0, &tds[td].1);
                 }
                 let spec = &services[service].definition;
-                let deployment = deployment.as_ref().map(|d| self.build_deployment(d, spec.deployment.clone(), spec.scheduling_strategy));
+                let deployment = deployment
+                    .as_ref()
+                    .map(|d| self.build_deployment(&d.located(span.clone()), spec.deployment.clone(), spec.scheduling_strategy));
                 if placement_strategy.as_ref().is_some_and(|s| s.len() > MAX_STRATEGIES) {
                     self.error_at(span.clone(), "more than 5 placement strategies", "remove some strategies");
                 }

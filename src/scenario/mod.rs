@@ -257,6 +257,8 @@ pub struct ServiceSpec {
     pub capacity: Option<ServiceCapacity>,
     /// The zones Fargate tasks are spread over (the subnets' zones; default the cluster's).
     pub zones: Vec<String>,
+    /// The launch throttle's delays (ECS's by default; `launch_throttle` for what-if teaching).
+    pub launch_throttle: crate::ecs::scheduler::throttle::ThrottleSchedule,
 }
 
 /// A source of requests to one listener of a load balancer.

@@ -320,6 +320,17 @@ pub struct RawService {
     pub capacity_provider_strategy: Option<Spanned<Vec<Spanned<super::load_capacity::RawStrategyItem>>>>,
     /// `awsvpcConfiguration.subnets`: the zones Fargate tasks spread over.
     pub subnets: Option<Vec<Spanned<String>>>,
+    /// What-if: the launch throttle switched off, or its own schedule of delays.
+    pub launch_throttle: Option<RawLaunchThrottle>,
+}
+
+/// `launch_throttle = { enabled = false }` or `{ delays = ["0s", "1m", "2m"] }`: the delays
+/// after the 1st, 2nd, … consecutive failure to start a task, the last repeating.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLaunchThrottle {
+    pub enabled: Option<Spanned<bool>>,
+    pub delays: Option<Spanned<Vec<Span>>>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -354,6 +365,31 @@ pub struct RawCircuitBreaker {
     pub rollback: bool,
 }
 
+/// The `deployment` table of an `update_service` action. An action is an internally tagged
+/// enum, which serde buffers before it picks the variant, and `Spanned` values do not survive the
+/// buffer ("invalid type: integer, expected a spanned value"): the values are plain, and their
+/// errors are located at the action.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawActionDeployment {
+    pub minimum_healthy_percent: Option<i64>,
+    pub maximum_percent: Option<i64>,
+    pub circuit_breaker: Option<RawCircuitBreaker>,
+    pub alarms: Option<RawDeploymentAlarms>,
+}
+
+impl RawActionDeployment {
+    /// The same configuration, each value located at `span` (the action's).
+    pub fn located(&self, span: std::ops::Range<usize>) -> RawDeploymentConfiguration {
+        RawDeploymentConfiguration {
+            minimum_healthy_percent: self.minimum_healthy_percent.map(|v| Spanned::new(span.clone(), v)),
+            maximum_percent: self.maximum_percent.map(|v| Spanned::new(span.clone(), v)),
+            circuit_breaker: self.circuit_breaker.clone(),
+            alarms: self.alarms.clone(),
+        }
+    }
+}
+
 /// One scheduled action (`at` from the start of the run).
 #[derive(Debug, Deserialize, Clone)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
@@ -364,7 +400,7 @@ pub enum RawAction {
         service: String,
         desired_count: Option<u32>,
         task_definition: Option<String>,
-        deployment: Option<RawDeploymentConfiguration>,
+        deployment: Option<RawActionDeployment>,
         placement_strategy: Option<Vec<Strategy>>,
         #[serde(default)]
         force_new_deployment: bool,

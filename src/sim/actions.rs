@@ -24,8 +24,7 @@ impl World<'_> {
             | ActionKind::ProtectTask { service, .. } => recorder_source::service(*service as u16),
             _ => recorder_source::action(),
         };
-        let describe = format!("{:?}", action.kind);
-        let summary: String = describe.chars().take(200).collect();
+        let summary = self.describe_action(&action.kind);
         self.recorder.event(now, EventKind::Action, None, source, None, "", &summary);
         match &action.kind {
             ActionKind::UpdateService { service, desired_count, task_definition, deployment, placement_strategy, force_new_deployment } => {
@@ -142,6 +141,76 @@ impl World<'_> {
                 }
                 self.evaluate_all(now);
                 self.retry_waiting(now);
+            }
+        }
+    }
+
+    /// events.csv's text for an action: the API call and its parameters, by name (the service,
+    /// the task definition's family:revision, the EC2 instance ID).
+    fn describe_action(&self, kind: &ActionKind) -> String {
+        let scenario = self.scenario;
+        let service = |s: &usize| scenario.services[*s].definition.service_name.as_str();
+        let td = |t: &usize| scenario.task_definitions[*t].family_revision();
+        let instance = |i: &InstanceId| self.cluster.instance(*i).ec2_instance_id.as_str();
+        match kind {
+            ActionKind::UpdateService {
+                service: s,
+                desired_count,
+                task_definition,
+                deployment,
+                placement_strategy,
+                force_new_deployment,
+            } => {
+                let mut parts: Vec<String> = vec![];
+                if let Some(d) = desired_count {
+                    parts.push(format!("desiredCount {d}"));
+                }
+                if let Some(t) = task_definition {
+                    parts.push(format!("taskDefinition {}", td(t)));
+                }
+                if let Some(d) = deployment {
+                    parts.push(format!("minimumHealthyPercent {}, maximumPercent {}", d.minimum_healthy_percent, d.maximum_percent));
+                    if let Some(cb) = d.circuit_breaker.as_ref() {
+                        parts.push(format!(
+                            "circuit breaker {}{}",
+                            if cb.enable { "on" } else { "off" },
+                            if cb.rollback { " with rollback" } else { "" }
+                        ));
+                    }
+                    if let Some(a) = d.alarms.as_ref() {
+                        parts.push(format!("alarms [{}]{}", a.alarm_names.join(", "), if a.rollback { " with rollback" } else { "" }));
+                    }
+                }
+                if let Some(st) = placement_strategy {
+                    let list: Vec<String> = st.iter().map(|x| x.to_string()).collect();
+                    parts.push(format!("placementStrategy [{}]", list.join(", ")));
+                }
+                if *force_new_deployment {
+                    parts.push("forceNewDeployment".into());
+                }
+                let tail = if parts.is_empty() { String::new() } else { format!(": {}", parts.join(", ")) };
+                format!("UpdateService {}{tail}", service(s))
+            }
+            ActionKind::DeleteService { service: s } => format!("DeleteService {} --force", service(s)),
+            ActionKind::RunTask { task_definition, count, group, .. } => {
+                format!("RunTask {} count {count} group {group}", td(task_definition))
+            }
+            ActionKind::StopTask { service: s, index } => format!("StopTask: task {index} (creation order) of service {}", service(s)),
+            ActionKind::ProtectTask { service: s, index, expires_in } => {
+                format!("UpdateTaskProtection: task {index} (creation order) of service {} protected for {expires_in}", service(s))
+            }
+            ActionKind::DrainInstance { instance: i } => format!("UpdateContainerInstancesState {} DRAINING", instance(i)),
+            ActionKind::ActivateInstance { instance: i } => format!("UpdateContainerInstancesState {} ACTIVE", instance(i)),
+            ActionKind::DeregisterInstance { instance: i } => format!("DeregisterContainerInstance {} --force", instance(i)),
+            ActionKind::TerminateInstance { instance: i } => format!("TerminateInstances {}", instance(i)),
+            ActionKind::SetAlarmState { alarm, in_alarm } => {
+                format!("SetAlarmState {alarm} {}", if *in_alarm { "ALARM" } else { "OK" })
+            }
+            ActionKind::SetDesiredCapacity { group, desired } => {
+                format!("SetDesiredCapacity {} {desired}", scenario.capacity.groups[*group].config.name)
+            }
+            ActionKind::RegisterInstance { instance_type, zone, count } => {
+                format!("RegisterContainerInstance: {count} × {} in {zone}", instance_type.name)
             }
         }
     }

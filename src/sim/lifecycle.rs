@@ -290,7 +290,8 @@ impl World<'_> {
         if matches!(self.tasks[task as usize].owner, Owner::Workload(_) | Owner::Action) {
             self.recorder.completed();
         }
-        self.notify_owner(now, task);
+        // Its service, and services waiting for the room it freed, re-evaluate at once.
+        self.task_stopped_reevaluate(now, task);
         // Fargate capacity is retired and billed; a draining Auto Scaling instance may be empty.
         self.capacity_task_stopped(now, task);
         // Capacity was freed: tasks waiting for it may fit now.

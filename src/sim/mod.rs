@@ -363,7 +363,7 @@ impl World<'_> {
         let minute = self.recorder.minute_index();
         if self.recorder.minute_ended(now, &self.cluster, &self.shapes, alb) {
             self.record_cost_minute(now);
-            self.record_service_minute(now);
+            self.record_service_minute(start);
             // Only whole minutes are datapoints (the run's last partial minute is not published).
             if now.as_micros().is_multiple_of(60_000_000) {
                 self.capacity_minute_metrics();

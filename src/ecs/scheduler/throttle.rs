@@ -5,6 +5,9 @@
 //! failures, then 300 s per further failure, capped at 900 s. A failure is a task that stopped
 //! before reaching RUNNING, or a placement failure; a task that stops *after* RUNNING is not
 //! one (a crash loop after start is the circuit breaker's business, not the throttle's).
+//!
+//! For what-if teaching a service may replace the schedule (`ThrottleSchedule`): switch the
+//! delays off, or give its own list. ECS itself has no such setting.
 
 /// Consecutive failures that cost no delay.
 pub const FREE_FAILURES: u32 = 2;
@@ -23,17 +26,53 @@ pub fn launch_delay_s(consecutive_failures: u32) -> u64 {
     (DELAY_STEP_S * beyond_free).min(MAX_DELAY_S)
 }
 
+/// The delays a service waits after its 1st, 2nd, … consecutive failure; after the list, its
+/// last delay repeats. Empty: no delay at all (the throttle switched off).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleSchedule {
+    pub delays_s: Vec<u64>,
+}
+
+impl Default for ThrottleSchedule {
+    /// ECS's schedule as the simulator models it: 0, 0, 300, 600, 900, 900, … s.
+    fn default() -> Self {
+        Self { delays_s: (1..=FREE_FAILURES + (MAX_DELAY_S / DELAY_STEP_S) as u32).map(launch_delay_s).collect() }
+    }
+}
+
+impl ThrottleSchedule {
+    /// No delay after any number of failures.
+    pub fn off() -> Self {
+        Self { delays_s: vec![] }
+    }
+
+    /// The delay after the `consecutive_failures`-th failure in a row (0 after none).
+    pub fn delay_s(&self, consecutive_failures: u32) -> u64 {
+        if consecutive_failures == 0 {
+            return 0;
+        }
+        let i = (consecutive_failures as usize - 1).min(self.delays_s.len().saturating_sub(1));
+        self.delays_s.get(i).copied().unwrap_or(0)
+    }
+}
+
 /// The throttle state of one service.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Throttle {
     consecutive_failures: u32,
     /// When the latest failure happened; the delay runs from there.
     last_failure_at_s: u64,
+    schedule: ThrottleSchedule,
 }
 
 impl Throttle {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A throttle with the service's own schedule.
+    pub fn with_schedule(schedule: ThrottleSchedule) -> Self {
+        Self { schedule, ..Self::default() }
     }
 
     /// A task of the service stopped before RUNNING, or placing one failed, at `at_s`.
@@ -49,7 +88,8 @@ impl Throttle {
 
     /// UpdateService with a new task definition: back to normal immediately (spec §5.5).
     pub fn reset(&mut self) {
-        *self = Self::default();
+        self.consecutive_failures = 0;
+        self.last_failure_at_s = 0;
     }
 
     pub fn consecutive_failures(&self) -> u32 {
@@ -58,7 +98,7 @@ impl Throttle {
 
     /// The current delay after the latest failure.
     pub fn delay_s(&self) -> u64 {
-        launch_delay_s(self.consecutive_failures)
+        self.schedule.delay_s(self.consecutive_failures)
     }
 
     /// The earliest time, not before `now_s`, at which the next launch may happen.
@@ -85,6 +125,36 @@ mod tests {
         let delays: Vec<u64> = (0..=7).map(launch_delay_s).collect();
         assert_eq!(delays, vec![0, 0, 0, 300, 600, 900, 900, 900]);
         assert_eq!(launch_delay_s(u32::MAX), MAX_DELAY_S);
+        // The default schedule is the same list, its last delay repeating.
+        let schedule = ThrottleSchedule::default();
+        assert_eq!(schedule.delays_s, vec![0, 0, 300, 600, 900]);
+        let from_schedule: Vec<u64> = (0..=7).map(|f| schedule.delay_s(f)).collect();
+        assert_eq!(from_schedule, delays);
+        assert_eq!(schedule.delay_s(u32::MAX), MAX_DELAY_S);
+    }
+
+    /// What-if schedules: switched off, the service retries at once after every failure (the
+    /// event is still emitted at the 3rd); with its own list [60, 120], the 1st failure costs
+    /// 60 s and every later one 120 s.
+    #[test]
+    fn own_schedules() {
+        let mut off = Throttle::with_schedule(ThrottleSchedule::off());
+        for (i, t) in [20, 40, 60, 80, 100].into_iter().enumerate() {
+            off.record_failure(t);
+            assert_eq!(off.next_launch_allowed_at(t), t);
+            assert_eq!(off.should_emit_event(), i == 2);
+        }
+        let mut own = Throttle::with_schedule(ThrottleSchedule { delays_s: vec![60, 120] });
+        own.record_failure(20);
+        assert_eq!(own.next_launch_allowed_at(20), 80, "20 + 60");
+        own.record_failure(100);
+        assert_eq!(own.next_launch_allowed_at(100), 220, "100 + 120");
+        own.record_failure(240);
+        assert_eq!(own.next_launch_allowed_at(240), 360, "the last delay repeats: 240 + 120");
+        // A reset keeps the schedule.
+        own.reset();
+        own.record_failure(400);
+        assert_eq!(own.next_launch_allowed_at(400), 460);
     }
 
     /// WE-5.2: the image cannot be pulled, every attempt fails 20 s after launch (PENDING →

@@ -381,7 +381,10 @@ impl World<'_> {
                         g.rr_by_zone[zone as usize].pick(eligible)
                     }
                 }
-                Algorithm::LeastOutstandingRequests => LeastOutstanding::pick(eligible, &alb.servers, &mut alb.route_rng),
+                Algorithm::LeastOutstandingRequests => {
+                    let first_on_tie = self.scenario.tie_break == crate::ecs::placement::TieBreak::First;
+                    LeastOutstanding::pick_with(eligible, &alb.servers, &mut alb.route_rng, first_on_tie)
+                }
                 Algorithm::WeightedRandom => Random::pick(eligible, &mut alb.route_rng),
             }
         };

@@ -56,6 +56,7 @@ impl World<'_> {
             d.desired = eligible;
         }
         let mut started = vec![];
+        self.services[idx].waiting_for_resources = false;
         for i in 0..self.cluster.instances.len() {
             let inst = &self.cluster.instances[i];
             if !inst.is_placeable() {
@@ -82,6 +83,8 @@ impl World<'_> {
                 // A constraint the instance does not meet: no daemon belongs there.
                 Err(filter::Rejection::Constraint { .. }) => {}
                 Err(r) => {
+                    self.services[idx].waiting_for_resources = true;
+                    let s = &self.services[idx];
                     let name = s.name.clone();
                     let id = inst.ec2_instance_id.clone();
                     self.problem(now, service, format!("service {name} was unable to place a task because no container instance met all of its requirements. The closest matching container-instance {id} {}", r.closest_match_text()));

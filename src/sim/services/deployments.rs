@@ -44,8 +44,11 @@ impl World<'_> {
         if rollback {
             let s = &self.services[service as usize];
             if let Some(good) = s.deployments.iter().rposition(|d| d.rollout == RolloutState::Completed) {
-                let td = s.deployments[good].task_definition;
-                self.new_deployment(now, service, td, format!("rolling back to deployment ecs-svc/{good}: {reason}"));
+                let (td, lineage) = (s.deployments[good].task_definition, s.deployments[good].lineage);
+                self.new_deployment(now, service, td, format!("rolling back to deployment ecs-svc/{good}: {reason}"), Some(lineage));
+                if let Some(d) = self.services[service as usize].deployments.last_mut() {
+                    d.rollback = true;
+                }
             }
         }
     }
@@ -71,10 +74,12 @@ impl World<'_> {
         self.fail_deployment(now, service, deployment, &reason, rollback);
     }
 
-    /// Creates a PRIMARY deployment of `task_definition`; earlier ones become ACTIVE.
-    pub(super) fn new_deployment(&mut self, now: SimTime, service: u16, task_definition: usize, why: String) {
+    /// Creates a PRIMARY deployment of `task_definition`; earlier ones become ACTIVE. `lineage`
+    /// (see `Deployment::lineage`): `None` continues the latest deployment's.
+    pub(super) fn new_deployment(&mut self, now: SimTime, service: u16, task_definition: usize, why: String, lineage: Option<u32>) {
         let scenario = self.scenario;
         let s = &mut self.services[service as usize];
+        let lineage = lineage.unwrap_or_else(|| s.deployments.last().map_or(0, |d| d.lineage));
         for d in &mut s.deployments {
             if d.status == DeploymentStatus::Primary {
                 d.status = DeploymentStatus::Active;
@@ -104,6 +109,8 @@ impl World<'_> {
             peak_in_flight: 0,
             alarms_ignored: false,
             bake_until: None,
+            lineage,
+            rollback: false,
         });
         s.throttle.reset();
         s.steady = false;
@@ -140,7 +147,10 @@ impl World<'_> {
         if primary.rollout == RolloutState::InProgress {
             primary.rollout = RolloutState::Completed;
             primary.finished_at = Some(now);
-            primary.reason = "ECS deployment completed.".into();
+            // A rollback's reason says what it rolled back from; `outcome` says it completed.
+            if !primary.rollback {
+                primary.reason = "ECS deployment completed.".into();
+            }
             let id = s.deployments.len() - 1;
             for d in s.deployments.iter_mut().take(id) {
                 d.status = DeploymentStatus::Inactive;

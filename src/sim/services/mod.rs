@@ -10,6 +10,7 @@
 mod daemon;
 mod deployments;
 mod rebalance;
+mod waiting;
 
 use super::lifecycle::{recorder_source, NewTask};
 use super::recorder::{DeploymentRow, EventKind, ServiceMinuteRow};
@@ -72,6 +73,14 @@ pub struct Deployment {
     /// Deployment alarms' bake time (§7.5): the rollout is done but the alarms are watched until
     /// then.
     pub bake_until: Option<SimTime>,
+    /// Tasks of two deployments are interchangeable when both the task definition and the
+    /// lineage match. A forced new deployment starts a new lineage, so that it replaces every
+    /// task even with the same task definition; a rollback takes the lineage of the deployment it
+    /// returns to, so that tasks of that deployment still running are kept.
+    pub lineage: u32,
+    /// Started by a rollback: its reason (which deployment it returns to, and why) is kept when
+    /// it completes.
+    pub rollback: bool,
 }
 
 /// A service's state during the run.
@@ -102,6 +111,9 @@ pub struct ServiceState {
     rebalancing_in_progress: bool,
     /// The last "unable to …" message, so that it is not repeated every evaluation.
     last_problem: String,
+    /// The latest launch could not place a task for want of resources: a task stopping anywhere
+    /// re-evaluates the service at once (`waiting`).
+    pub waiting_for_resources: bool,
 }
 
 pub fn init(scenario: &Scenario, cluster: &mut Cluster) -> Vec<ServiceState> {
@@ -134,7 +146,7 @@ pub fn init(scenario: &Scenario, cluster: &mut Cluster) -> Vec<ServiceState> {
                 tasks: vec![],
                 created: false,
                 deleted: false,
-                throttle: Throttle::new(),
+                throttle: Throttle::with_schedule(s.launch_throttle.clone()),
                 evaluation_pending: false,
                 steady: false,
                 steady_since_event: None,
@@ -143,6 +155,7 @@ pub fn init(scenario: &Scenario, cluster: &mut Cluster) -> Vec<ServiceState> {
                 rebalancing_task: None,
                 rebalancing_in_progress: false,
                 last_problem: String::new(),
+                waiting_for_resources: false,
             }
         })
         .collect()
@@ -216,17 +229,22 @@ impl World<'_> {
             let s = &mut self.services[service as usize];
             s.tasks.retain(|&x| x != task);
             if !reached_running {
-                s.throttle.record_failure(now.whole_secs());
-                if s.throttle.should_emit_event() {
-                    let name = s.name.clone();
-                    self.service_event(now, service, format!("service {name} is unable to consistently start tasks successfully."));
-                }
-            }
-            if !reached_running {
+                self.record_launch_failure(now, service);
                 self.count_for_circuit_breaker(now, service, deployment, false);
             }
         }
         self.request_evaluation(now, service);
+    }
+
+    /// A launch failed: a task stopped before RUNNING, or placing one failed (spec §5.5). The
+    /// throttle counts it, and at the 3rd failure in a row the service says so.
+    pub(in crate::sim) fn record_launch_failure(&mut self, now: SimTime, service: u16) {
+        let s = &mut self.services[service as usize];
+        s.throttle.record_failure(now.whole_secs());
+        if s.throttle.should_emit_event() {
+            let name = s.name.clone();
+            self.service_event(now, service, format!("service {name} is unable to consistently start tasks successfully."));
+        }
     }
 
     /// One evaluation of a service (spec §0, §5.2, §5.3, §7.2).
@@ -236,7 +254,7 @@ impl World<'_> {
         if !self.services[idx].created {
             self.services[idx].created = true;
             let td = self.scenario.services[idx].task_definition;
-            self.new_deployment(now, service, td, "CreateService".into());
+            self.new_deployment(now, service, td, "CreateService".into(), None);
         }
         self.refresh_health(now, service);
         self.check_deployment_alarms(now, service);
@@ -308,14 +326,15 @@ impl World<'_> {
             .collect()
     }
 
-    /// A task of an older deployment that runs the PRIMARY deployment's task definition is
-    /// not "old": a rollback to the revision that is running keeps its tasks (WE-7.4: "the old
-    /// tasks were never stopped").
+    /// A task of an older deployment that runs the PRIMARY deployment's task definition, in the
+    /// same lineage, is not "old": a rollback to the revision that is running keeps its tasks
+    /// (WE-7.4: "the old tasks were never stopped"). A forced new deployment is a new lineage:
+    /// its old tasks are old even with the same task definition.
     fn effective_deployment(&self, service: u16, deployment: u32) -> u32 {
         let s = &self.services[service as usize];
         let primary = s.deployments.len().saturating_sub(1);
         match (s.deployments.get(deployment as usize), s.deployments.get(primary)) {
-            (Some(d), Some(p)) if d.task_definition == p.task_definition => primary as u32,
+            (Some(d), Some(p)) if d.task_definition == p.task_definition && d.lineage == p.lineage => primary as u32,
             _ => deployment,
         }
     }
@@ -509,6 +528,7 @@ impl World<'_> {
         let deployment = self.services[idx].deployments.len().saturating_sub(1) as u32;
         let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
         let mut started = vec![];
+        self.services[idx].waiting_for_resources = false;
         for _ in 0..n {
             let s = &self.services[idx];
             let mut constraints = s.constraints.clone();
@@ -537,7 +557,7 @@ impl World<'_> {
                         })
                         .unwrap_or_default();
                     self.recorder.failed(reason.code());
-                    self.services[idx].throttle.record_failure(now.whole_secs());
+                    self.services[idx].waiting_for_resources = true;
                     self.problem(
                         now,
                         service,
@@ -545,6 +565,7 @@ impl World<'_> {
                             "service {name} was unable to place a task because no container instance met all of its requirements.{tail}"
                         ),
                     );
+                    self.record_launch_failure(now, service);
                     break;
                 }
             }
@@ -635,8 +656,9 @@ impl World<'_> {
         }
     }
 
-    /// One services.csv row per service at the end of a minute.
-    pub(super) fn record_service_minute(&mut self, now: SimTime) {
+    /// One services.csv row per service at the end of the minute that began at `start`; its
+    /// `time_s` is the minute's start, also for the run's last partial minute.
+    pub(super) fn record_service_minute(&mut self, start: SimTime) {
         let minute = self.recorder.minute_index().saturating_sub(1);
         for i in 0..self.services.len() {
             if !self.services[i].created {
@@ -646,7 +668,7 @@ impl World<'_> {
             let s = &self.services[i];
             self.recorder.service_minutes.push(ServiceMinuteRow {
                 minute,
-                time_s: now.whole_secs().saturating_sub(60) / 60 * 60,
+                time_s: start.whole_secs(),
                 service: s.name.clone(),
                 desired: if s.deleted { 0 } else { s.desired },
                 running: c.running,
@@ -703,13 +725,17 @@ impl World<'_> {
             }
         }
         let current = self.services[idx].deployments.last().map(|d| d.task_definition);
+        // forceNewDeployment: a new deployment even with the same task definition, which
+        // replaces every task through the rolling update (a new lineage).
+        let fresh = force.then(|| self.services[idx].deployments.len() as u32);
         match task_definition {
-            Some(td) if Some(td) != current || force => {
-                self.new_deployment(now, service, td, "UpdateService with a new task definition".into())
+            Some(td) if Some(td) != current => {
+                self.new_deployment(now, service, td, "UpdateService with a new task definition".into(), fresh)
             }
+            Some(td) if force => self.new_deployment(now, service, td, "UpdateService --force-new-deployment".into(), fresh),
             None if force => {
                 let td = current.unwrap_or(0);
-                self.new_deployment(now, service, td, "UpdateService --force-new-deployment".into());
+                self.new_deployment(now, service, td, "UpdateService --force-new-deployment".into(), fresh);
             }
             _ => {}
         }

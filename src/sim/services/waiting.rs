@@ -1,0 +1,26 @@
+//! Services waiting for resources (spec §0: a service is re-evaluated as soon as something that
+//! can affect it changes). A service whose last launch could not be placed is waiting; when a task
+//! stops, the room it frees is offered at once — to waiting DAEMON services first (spec §5.3: the
+//! daemon is the first task launched on an instance), then to the stopped task's own service,
+//! then to the other waiting REPLICA services in service order — instead of at the next 15 s tick.
+
+use super::*;
+
+impl World<'_> {
+    /// A task stopped and returned what it held: `notify_owner`, with the services waiting for
+    /// resources re-evaluated around it in the order above. Evaluations at one instant coalesce.
+    pub(in crate::sim) fn task_stopped_reevaluate(&mut self, now: SimTime, task: u32) {
+        self.request_waiting(now, SchedulingStrategy::Daemon);
+        self.notify_owner(now, task);
+        self.request_waiting(now, SchedulingStrategy::Replica);
+    }
+
+    fn request_waiting(&mut self, now: SimTime, scheduling: SchedulingStrategy) {
+        for s in 0..self.services.len() {
+            let service = &self.services[s];
+            if service.waiting_for_resources && service.scheduling == scheduling {
+                self.request_evaluation(now, s as u16);
+            }
+        }
+    }
+}
