@@ -59,6 +59,10 @@ pub struct ContainerExit {
     pub exit_code: i32,
 }
 
+/// More exits than a task has containers (at most 10) is a mistake; this bound keeps the
+/// timer's index small.
+pub const MAX_CONTAINER_EXITS: usize = 100;
+
 /// The response time of a check when nothing says otherwise: the load balancer's check is
 /// answered in 10 ms; a container check's result is known at once.
 pub const TARGET_RESPONSE_DEFAULT: Span = Span(10_000);
@@ -219,6 +223,14 @@ impl Cx<'_> {
                 continue;
             }
             let Some((_, td)) = task_definitions.iter().find(|(n, _)| n == raw.name.get_ref()) else { continue };
+            if raw.behaviour.container_exits.len() > MAX_CONTAINER_EXITS {
+                self.error_at(
+                    raw.name.span(),
+                    format!("{} container exits (at most {MAX_CONTAINER_EXITS})", raw.behaviour.container_exits.len()),
+                    "a task definition has at most 10 containers; give each at most one exit",
+                );
+                continue;
+            }
             for exit in &raw.behaviour.container_exits {
                 let name = exit.container.get_ref();
                 match td.containers.iter().find(|c| &c.name == name) {
@@ -239,5 +251,44 @@ impl Cx<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(clock: HealthClock, start_s: u64, end_s: Option<u64>, answer: HealthAnswer, only: Option<CheckKind>) -> HealthWindow {
+        HealthWindow { clock, start: Span::from_secs(start_s), end: end_s.map(Span::from_secs), answer, response_time: None, only }
+    }
+
+    #[test]
+    fn windows_are_half_open_the_first_open_one_wins_and_checks_filter_them() {
+        // RUNNING at 10 s; errors from 33 s to 75 s after the start (absolute [43 s, 85 s)), then
+        // from 2 min of the run the load balancer's check hangs (the container's is unaffected).
+        let b = Behaviour {
+            health: vec![
+                window(HealthClock::SinceRunning, 33, Some(75), HealthAnswer::Error, None),
+                window(HealthClock::Absolute, 120, None, HealthAnswer::Hang, Some(CheckKind::Target)),
+            ],
+            health_check_response_time: Some(Span::from_secs(2)),
+            ..Behaviour::default()
+        };
+        let at = |s: u64, kind| b.health_at(kind, SimTime::ZERO + Span::from_secs(s), Some(SimTime::ZERO + Span::from_secs(10))).0;
+        assert_eq!(at(42, CheckKind::Target), HealthAnswer::Healthy);
+        assert_eq!(at(43, CheckKind::Target), HealthAnswer::Error, "opens at R + 33 s");
+        assert_eq!(at(84, CheckKind::Container), HealthAnswer::Error);
+        assert_eq!(at(85, CheckKind::Target), HealthAnswer::Healthy, "closed at R + 75 s");
+        assert_eq!(at(120, CheckKind::Target), HealthAnswer::Hang);
+        assert_eq!(at(120, CheckKind::Container), HealthAnswer::Healthy, "a target-only window");
+        // The revision's response time applies to both checks; no RUNNING, no relative window.
+        let (answer, response) = b.health_at(CheckKind::Container, SimTime::ZERO + Span::from_secs(50), None);
+        assert_eq!((answer, response), (HealthAnswer::Healthy, Span::from_secs(2)));
+        assert!(b.health_varies(CheckKind::Container) && b.health_varies(CheckKind::Target));
+        // Without anything said: 10 ms for the load balancer's check, at once for a container's.
+        let plain = Behaviour::default();
+        assert_eq!(plain.health_at(CheckKind::Target, SimTime::ZERO, None).1, Span::from_millis(10));
+        assert_eq!(plain.health_at(CheckKind::Container, SimTime::ZERO, None).1, Span::ZERO);
+        assert!(!plain.health_varies(CheckKind::Container));
     }
 }
