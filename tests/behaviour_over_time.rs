@@ -330,3 +330,22 @@ behaviour = { health = [{ after = "33s", from = "1m", answer = "error" }, { afte
         assert!(text.contains(expected), "{expected}\n---\n{text}");
     }
 }
+
+#[test]
+fn flaky_health_check_lesson_recovers_with_a_grace_period_and_is_replaced_without_one() {
+    // scenarios/lessons/alb/flaky-health-check.toml: the scenario of the first test with users
+    // (5 requests/s to each group from 30 s). Its header derives the numbers: "patient" keeps
+    // its task (unhealthy 60.01 s, healthy 110.01 s); "strict" replaces a task a minute, each
+    // old target `unused` 20 s after it started draining (90.02, 150.03, 210.04, 270.05 s); no
+    // request fails.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lessons/alb/flaky-health-check.toml");
+    let s = ecsim::scenario::load(&path).unwrap_or_else(|d| panic!("{d}"));
+    let out = run(&s);
+    let evs = events(&out);
+    let patient: Vec<(u64, String)> = rows(&evs, "patient", TARGET).into_iter().filter(|r| r.2 != "initial").map(|r| (r.0, r.2)).collect();
+    assert_eq!(patient, [(10.01, "healthy"), (60.01, "unhealthy"), (110.01, "healthy")].map(|(t, r)| (us(t), r.to_string())));
+    let unused: Vec<u64> = rows(&evs, "strict", TARGET).into_iter().filter(|r| r.2 == "unused").map(|r| r.0).collect();
+    assert_eq!(unused, [90.02, 150.03, 210.04, 270.05].map(us));
+    let traffic = common::traffic(&out);
+    assert_eq!((traffic.elb_5xx, traffic.target_5xx), (0, 0));
+}
