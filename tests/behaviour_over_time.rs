@@ -349,3 +349,46 @@ fn flaky_health_check_lesson_recovers_with_a_grace_period_and_is_replaced_withou
     let traffic = common::traffic(&out);
     assert_eq!((traffic.elb_5xx, traffic.target_5xx), (0, 0));
 }
+
+#[test]
+fn a_target_whose_instance_is_terminated_is_unused_at_once_without_draining() {
+    // Two healthy tasks of "patient" (a plain revision), one per instance
+    // (spread), RUNNING and registered at R = 10 s, healthy at 10.01 s. At 2 min instance 0 is
+    // terminated: its task is STOPPED at once, with no stop sequence, so its target leaves the
+    // group at 120 s without `draining`: `unused` (Target.NotRegistered) at 120 s. The other
+    // task's target stays healthy; the replacement registers at 130 s.
+    let s = load(&[
+        CLUSTER,
+        TWO_GROUPS,
+        r#"
+[[task_definitions]]
+name = "app"
+family = "app"
+cpu = 256
+memory = 512
+dynamic_ports = 1
+
+[[services]]
+name = "patient"
+task_definition = "app"
+desired_count = 2
+load_balancers = [{ target_group = "patient", container_port = 80 }]
+
+[[actions]]
+action = "terminate_instance"
+at = "2m"
+instance = 0
+"#,
+    ]);
+    let evs = events(&run(&s));
+    let gone = evs.iter().find(|e| e.kind == EventKind::Stopped && e.source == "patient").expect("a task stopped");
+    assert_eq!(gone.us, us(120.0));
+    let task = gone.task.unwrap();
+    let states: Vec<(u64, String)> =
+        evs.iter().filter(|e| e.task == Some(task) && e.kind == EventKind::TargetHealth).map(|e| (e.us, e.reason.clone())).collect();
+    assert_eq!(states, [(10.0, "initial"), (10.01, "healthy"), (120.0, "unused")].map(|(t, r)| (us(t), r.to_string())));
+    let unused = evs.iter().find(|e| e.task == Some(task) && e.reason == "unused").unwrap();
+    assert_eq!(unused.detail, "deregistered from (target-group patient) without draining: the task is gone (Target.NotRegistered)");
+    let replacement = evs.iter().filter(|e| e.kind == EventKind::TargetHealth && e.reason == "initial").nth(2).expect("a replacement");
+    assert_eq!(replacement.us, us(130.0));
+}
