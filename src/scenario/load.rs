@@ -105,6 +105,7 @@ impl Cx<'_> {
         let variants: Vec<Variant> = raw.variants.iter().filter_map(|v| self.build_variant(v, &capacity)).collect();
         let mut behaviours: Vec<super::Behaviour> =
             raw.task_definitions.iter().map(|t| self.build_behaviour(&t.behaviour, t.serving.as_ref())).collect();
+        self.resolve_container_exits(&raw.task_definitions, &task_definitions, &mut behaviours);
         let services: Vec<ServiceSpec> =
             raw.services.iter().filter_map(|s| self.build_service(s, &task_definitions, &elb, &capacity)).collect();
         self.check_variant_capacity(&raw.variants, &variants, &services, &task_definitions);

@@ -34,14 +34,13 @@ impl Cx<'_> {
             }
         }
         let target_health = match raw.target_health.as_ref().map(|h| (h.get_ref().as_str(), h.span())) {
-            None | Some(("healthy", _)) => HealthAnswer::Healthy,
-            Some(("error", _)) => HealthAnswer::Error,
-            Some(("hang", _)) => HealthAnswer::Hang,
-            Some((other, span)) => {
-                self.error_at(span, format!("target_health {other:?} is not known"), "use \"healthy\", \"error\" or \"hang\"");
+            None => HealthAnswer::Healthy,
+            Some((name, span)) => super::behaviour::parse_answer(name).unwrap_or_else(|| {
+                self.error_at(span, format!("target_health {name:?} is not known"), "use \"healthy\", \"error\" or \"hang\"");
                 HealthAnswer::Healthy
-            }
+            }),
         };
+        let health = self.build_health_windows(&raw.health);
         let error_fraction = match &raw.error_fraction {
             Some(f) if !(0.0..=1.0).contains(f.get_ref()) => {
                 self.error_at(
@@ -62,6 +61,10 @@ impl Cx<'_> {
             serving: serving.map_or_else(Serving::default, |s| self.build_serving(s)),
             target_health,
             error_fraction,
+            health,
+            health_check_response_time: raw.health_check_response_time,
+            // Resolved against the task definition's containers once those are built.
+            container_exits: Vec::new(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! located errors.
 
 pub mod autoscaling_json;
+pub mod behaviour;
 pub mod capacity_json;
 pub mod cloudwatch_json;
 pub mod diagnostic;
@@ -195,6 +196,13 @@ pub struct Behaviour {
     pub target_health: HealthAnswer,
     /// Fraction of requests it answers with a 5xx of its own (HTTPCode_Target_5XX_Count).
     pub error_fraction: f64,
+    /// Windows of time in which health checks get another answer (`behaviour.health`).
+    pub health: Vec<behaviour::HealthWindow>,
+    /// How long the application takes to answer a health check; `None`: 10 ms for the load
+    /// balancer's, at once for a container check.
+    pub health_check_response_time: Option<Span>,
+    /// Containers that exit at a given time after RUNNING (`behaviour.container_exits`).
+    pub container_exits: Vec<behaviour::ContainerExit>,
 }
 
 /// How a task serves requests (the request queue of spec §9 / DESIGN "per-task request queues").

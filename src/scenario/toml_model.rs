@@ -204,6 +204,15 @@ pub struct RawBehaviour {
     pub target_health: Option<Spanned<String>>,
     /// Fraction of requests answered with a 500 by the application (0–1, default 0).
     pub error_fraction: Option<Spanned<f64>>,
+    /// Windows of time in which health checks get another answer or response time.
+    #[serde(default)]
+    pub health: Vec<Spanned<super::behaviour::RawHealthWindow>>,
+    /// How long the application takes to answer a health check (default: 10 ms for the load
+    /// balancer's check, at once for a container check).
+    pub health_check_response_time: Option<Span>,
+    /// Containers that exit at a given time after RUNNING.
+    #[serde(default)]
+    pub container_exits: Vec<super::behaviour::RawContainerExit>,
 }
 
 /// One `loadBalancers` entry of a service in the scenario.

@@ -8,14 +8,20 @@
 //! ```
 //!
 //! Resources are bound at placement and returned only at STOPPED (spec §1.4). Container health
-//! checks follow Docker: the first runs `interval` after start, `retries` consecutive failures
-//! (outside `startPeriod`) make the container UNHEALTHY, one success HEALTHY (spec §2.2).
+//! checks follow Docker: the first runs `interval` after start, the next `interval` after the
+//! previous one completed; a check whose answer takes `timeout` or longer fails at the timeout;
+//! `retries` consecutive failures (outside `startPeriod`) make the container UNHEALTHY, one
+//! success HEALTHY (spec §2.2). A container named in `behaviour.container_exits` exits at its
+//! time: an essential one stops the task (EssentialContainerExited), a non-essential one leaves
+//! it RUNNING.
 
 use super::{Event, Owner, Task, TaskTimer, World};
 use crate::ecs::instance::{GroupId, InstanceId, InstanceStatus};
 use crate::ecs::scheduler::health::NO_CHECK_HEALTHY_AFTER_S;
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::{SimTime, Span};
+use crate::scenario::behaviour::CheckKind;
+use crate::scenario::HealthAnswer;
 use crate::sim::recorder::EventKind;
 
 /// A new task's identity before it is bound.
@@ -116,6 +122,8 @@ impl World<'_> {
                 self.stop_task(now, task, StopCode::EssentialContainerExited);
             }
             TaskTimer::HealthCheck => self.on_health_check(now, task),
+            TaskTimer::HealthCheckResult { passed } => self.on_health_check_result(now, task, passed),
+            TaskTimer::ContainerExited(index) => self.on_container_exited(now, task, index as usize),
             TaskTimer::HealthyByTime => {
                 self.tasks[task as usize].healthy = true;
                 self.record(now, EventKind::Healthy, task, "", "RUNNING for 40 s (no health check, no load balancer)");
@@ -153,6 +161,9 @@ impl World<'_> {
             let after = crash.sample(&mut self.lifecycle_rng);
             self.timer(now + after, task, TaskTimer::Exited);
         }
+        for (i, exit) in self.scenario.behaviours[td_index].container_exits.iter().enumerate() {
+            self.timer(now + exit.after, task, TaskTimer::ContainerExited(i as u16));
+        }
         if let Owner::Service(_) = owner {
             self.faults_task_running(now, task);
             // Behind a load balancer the target is registered now (§6.2) and target health, not
@@ -169,7 +180,9 @@ impl World<'_> {
         self.notify_owner(now, task);
     }
 
-    /// One container health check (Docker semantics, spec §2.2 [INF]).
+    /// One container health check is sent (Docker semantics, spec §2.2 [INF]): its result is
+    /// known after the application's response time, or at the check's `timeout` when the answer
+    /// would take that long or never comes.
     fn on_health_check(&mut self, now: SimTime, task: u32) {
         let t = &self.tasks[task as usize];
         let td_index = t.task_definition as usize;
@@ -178,7 +191,35 @@ impl World<'_> {
         else {
             return;
         };
-        let passes = !self.scenario.behaviours[td_index].container_unhealthy;
+        let (answer, response) = self.scenario.behaviours[td_index].health_at(CheckKind::Container, now, t.running_at);
+        let timeout = Span::from_secs(hc.timeout_s as u64);
+        let (after, passed) = match answer {
+            _ if response >= timeout => (timeout, false),
+            HealthAnswer::Healthy => (response, true),
+            HealthAnswer::Error => (response, false),
+            HealthAnswer::Hang => (timeout, false),
+        };
+        if after == Span::ZERO {
+            self.on_health_check_result(now, task, passed);
+        } else {
+            self.timer(now + after, task, TaskTimer::HealthCheckResult { passed });
+        }
+    }
+
+    /// A container health check's result: HEALTHY at the first pass, UNHEALTHY at `retries`
+    /// consecutive failures outside `startPeriod`; the next check `interval` later.
+    fn on_health_check_result(&mut self, now: SimTime, task: u32, passes: bool) {
+        let t = &self.tasks[task as usize];
+        let td_index = t.task_definition as usize;
+        let Some(hc) =
+            self.scenario.task_definitions[td_index].containers.iter().filter(|c| c.essential).find_map(|c| c.health_check.clone())
+        else {
+            return;
+        };
+        // With `health` windows the answer changes over time, so Docker's checks go on after a
+        // verdict; otherwise the first verdict is final and the checks can stop.
+        let varies = self.scenario.behaviours[td_index].health_varies(CheckKind::Container);
+        let next = now + Span::from_secs(hc.interval_s as u64);
         let running_for = t.running_at.map_or(Span::ZERO, |r| now.since(r));
         if passes {
             let t = &mut self.tasks[task as usize];
@@ -186,29 +227,55 @@ impl World<'_> {
             if t.container_healthy != Some(true) {
                 t.container_healthy = Some(true);
                 if self.alb.server_of(task) == super::alb::NO_SERVER {
-                    self.tasks[task as usize].healthy = true;
-                    self.record(now, EventKind::Healthy, task, "", "container health check passed");
+                    if self.tasks[task as usize].desired_running {
+                        self.tasks[task as usize].healthy = true;
+                        self.record(now, EventKind::Healthy, task, "", "container health check passed");
+                    }
                 } else {
                     // Behind a load balancer the target must be healthy too (§6.1).
                     self.healthy_if_complete(now, task, "container health check passed and target healthy in every target group");
                 }
                 self.notify_owner(now, task);
             }
-            // The result never changes in this model: no need to keep checking.
+            if varies {
+                self.timer(next, task, TaskTimer::HealthCheck);
+            }
             return;
         }
         // Failures inside startPeriod do not count.
         if running_for >= Span::from_secs(hc.start_period_s as u64) {
             self.tasks[task as usize].health_failures += 1;
         }
-        if self.tasks[task as usize].health_failures >= hc.retries {
+        let t = &self.tasks[task as usize];
+        if t.health_failures >= hc.retries && t.container_healthy != Some(false) {
             let t = &mut self.tasks[task as usize];
             t.container_healthy = Some(false);
             t.healthy = false;
             self.record(now, EventKind::Unhealthy, task, "", &format!("container health check failed {} times", hc.retries));
             self.notify_owner(now, task);
+            if varies {
+                self.timer(next, task, TaskTimer::HealthCheck);
+            }
+        } else if self.tasks[task as usize].health_failures < hc.retries || varies {
+            self.timer(next, task, TaskTimer::HealthCheck);
+        }
+    }
+
+    /// A container of `behaviour.container_exits` exits. A non-essential container's exit leaves
+    /// the task RUNNING; an essential one's stops it ("Essential container in task exited").
+    fn on_container_exited(&mut self, now: SimTime, task: u32, index: usize) {
+        let td_index = self.tasks[task as usize].task_definition as usize;
+        let exit = &self.scenario.behaviours[td_index].container_exits[index];
+        let (name, code, essential) = (exit.container.clone(), exit.exit_code, exit.essential);
+        let detail = if essential {
+            format!("container {name} exited with code {code}; it is essential: the task stops (Essential container in task exited)")
         } else {
-            self.timer(now + Span::from_secs(hc.interval_s as u64), task, TaskTimer::HealthCheck);
+            format!("container {name} exited with code {code}; it is not essential: the task keeps running")
+        };
+        self.record(now, EventKind::ContainerExited, task, &name, &detail);
+        if essential {
+            self.tasks[task as usize].exited = true;
+            self.stop_task(now, task, StopCode::EssentialContainerExited);
         }
     }
 

@@ -81,6 +81,11 @@ pub enum TaskTimer {
     Exited,
     /// A container health check runs.
     HealthCheck,
+    /// A container health check's result is known (after the application's response time, or
+    /// at the check's timeout).
+    HealthCheckResult { passed: bool },
+    /// The container at this index of the revision's `container_exits` exits.
+    ContainerExited(u16),
     /// 40 s RUNNING: a service task without health checks counts as healthy (spec §6.1).
     HealthyByTime,
     /// DEACTIVATING is over (target deregistered): STOPPING, SIGTERM.

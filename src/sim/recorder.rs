@@ -43,6 +43,8 @@ pub enum EventKind {
     TargetHealth,
     /// An injected fault fired or took a step (`[[faults]]`).
     Fault,
+    /// A container of a task exited (`behaviour.container_exits`; `reason` is its name).
+    ContainerExited,
 }
 
 /// One recorded event, kept compact (no strings) so recording allocates nothing per event;

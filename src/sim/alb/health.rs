@@ -1,9 +1,13 @@
 //! Load-balancer health checks of registered targets (spec §9.4).
 //!
 //! A check is sent when the target is registered and then every `HealthCheckIntervalSeconds`;
-//! its verdict is known at send time + the answer's time: 10 ms for an application that answers
-//! (a 200, or an error status with `target_health = "error"`), the check's timeout for one that
-//! hangs or whose task is gone. Verdicts move the target through the table of §9.4:
+//! its verdict is known at send time + the answer's time: the application's response time
+//! (10 ms unless `health_check_response_time` or a `health` window says otherwise) for an
+//! application that answers (a 200, or an error status with `target_health = "error"`), the
+//! check's timeout for one that hangs, whose task is gone, or whose answer would take the timeout
+//! or longer ("the amount of time during which no response means a failed health check").
+//! The answer may change over time (`behaviour.health` windows). Verdicts move the target
+//! through the table of §9.4:
 //!
 //! | from | to | when |
 //! |---|---|---|
@@ -18,17 +22,21 @@
 use super::{TargetState, World};
 use crate::elb::config::InitialHealthyChecks;
 use crate::engine::{SimTime, Span};
+use crate::scenario::behaviour::{CheckKind, TARGET_RESPONSE_DEFAULT};
 use crate::scenario::HealthAnswer;
 use crate::sim::recorder::EventKind;
 use crate::sim::Event;
 
-/// How long a target that answers takes to answer a health check.
-pub const HEALTH_CHECK_RESPONSE: Span = Span(10_000);
+/// How long a target that answers takes to answer a health check (unless the revision says).
+pub const HEALTH_CHECK_RESPONSE: Span = TARGET_RESPONSE_DEFAULT;
 
 /// `verdict` of `Event::TargetCheck`.
 pub const SEND: u8 = 0;
 pub const PASSED: u8 = 1;
+/// Failed: the status did not match (Target.ResponseCodeMismatch).
 pub const FAILED: u8 = 2;
+/// Failed: no answer within the timeout (Target.Timeout).
+pub const TIMED_OUT: u8 = 3;
 
 impl World<'_> {
     pub fn on_target_check(&mut self, now: SimTime, group: u16, verdict: u8, server: u32, generation: u32) {
@@ -45,18 +53,21 @@ impl World<'_> {
         let config = &self.scenario.elb.target_groups[gi];
         let hc = &config.health_check;
         if verdict == SEND {
-            let answer = if self.alb.info[server as usize].alive {
-                self.scenario.behaviours[self.tasks[task as usize].task_definition as usize].target_health
+            let t = &self.tasks[task as usize];
+            let (answer, response) = if self.alb.info[server as usize].alive {
+                self.scenario.behaviours[t.task_definition as usize].health_at(CheckKind::Target, now, t.running_at)
             } else {
-                HealthAnswer::Hang
+                (HealthAnswer::Hang, hc.timeout)
             };
             // The answer's status against the matcher: 200 from a healthy application, 500 from
-            // one answering with an error (matchers stop at 499, so that one always fails).
+            // one answering with an error (matchers stop at 499, so that one always fails). An
+            // answer that would come at the timeout or later is no answer.
             let verdict = |status: u16| if hc.matcher.matches(status) { PASSED } else { FAILED };
             let (after, result) = match answer {
-                HealthAnswer::Healthy => (HEALTH_CHECK_RESPONSE, verdict(200)),
-                HealthAnswer::Error => (HEALTH_CHECK_RESPONSE, verdict(500)),
-                HealthAnswer::Hang => (hc.timeout, FAILED),
+                _ if response >= hc.timeout => (hc.timeout, TIMED_OUT),
+                HealthAnswer::Healthy => (response, verdict(200)),
+                HealthAnswer::Error => (response, verdict(500)),
+                HealthAnswer::Hang => (hc.timeout, TIMED_OUT),
             };
             self.queue.schedule(now + after, Event::TargetCheck { group, verdict: result, server, generation });
             self.queue.schedule(now + hc.interval, Event::TargetCheck { group, verdict: SEND, server, generation });
@@ -109,11 +120,7 @@ impl World<'_> {
         let detail = match (next, passed) {
             (TargetState::Healthy, _) => format!("target healthy in (target-group {}) after {streak} passed checks", config.name),
             _ => {
-                let why = match self.scenario.behaviours[self.tasks[task as usize].task_definition as usize].target_health {
-                    HealthAnswer::Hang => "Target.Timeout",
-                    _ if !self.alb.info[server as usize].alive => "Target.Timeout",
-                    _ => "Target.ResponseCodeMismatch",
-                };
+                let why = if verdict == TIMED_OUT { "Target.Timeout" } else { "Target.ResponseCodeMismatch" };
                 format!("target unhealthy in (target-group {}) after {streak} failed checks ({why})", config.name)
             }
         };

@@ -160,20 +160,29 @@ impl World<'_> {
         }
     }
 
-    /// The deregistration delay is over, or the task is gone: its targets leave their groups and
-    /// whatever is still in flight is cut with a 502; the server's slot is freed.
+    /// The deregistration delay is over, or the task is gone: its targets leave their groups
+    /// (TargetHealth `unused`, recorded) and whatever is still in flight is cut with a 502; the
+    /// server's slot is freed.
     pub fn remove_server(&mut self, now: SimTime, task: u32) {
         let server = self.alb.server_of(task);
         if server == NO_SERVER {
             return;
         }
         for gi in 0..self.alb.groups.len() {
-            let before = self.alb.groups[gi].targets.len();
-            self.alb.groups[gi].targets.retain(|t| t.server != server);
-            if self.alb.groups[gi].targets.len() != before {
+            // (A service may register a task twice in one group, once per container port.)
+            while let Some(pos) = self.alb.groups[gi].targets.iter().position(|t| t.server == server) {
+                let drained = self.alb.groups[gi].targets.remove(pos).state == TargetState::Draining;
                 let config = &self.scenario.elb.target_groups[gi];
                 self.alb.refresh_eligible(gi, config);
                 self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
+                // The target is no longer registered: describe-target-health answers `unused`
+                // (Target.NotRegistered) from now on.
+                let detail = if drained {
+                    format!("deregistration complete in (target-group {}) (Target.NotRegistered)", config.name)
+                } else {
+                    format!("deregistered from (target-group {}) without draining: the task is gone (Target.NotRegistered)", config.name)
+                };
+                self.record(now, EventKind::TargetHealth, task, "unused", &detail);
             }
         }
         self.cut_requests(now, server);
