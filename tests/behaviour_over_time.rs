@@ -347,7 +347,7 @@ fn flaky_health_check_lesson_recovers_with_a_grace_period_and_is_replaced_withou
     let unused: Vec<u64> = rows(&evs, "strict", TARGET).into_iter().filter(|r| r.2 == "unused").map(|r| r.0).collect();
     assert_eq!(unused, [90.02, 150.03, 210.04, 270.05].map(us));
     let traffic = common::traffic(&out);
-    assert_eq!((traffic.elb_5xx, traffic.target_5xx), (0, 0));
+    assert_eq!((traffic.figures.elb_5xx, traffic.figures.tally.target_5xx), (0, 0));
 }
 
 #[test]
