@@ -593,7 +593,7 @@ rate = { profile = "steps", steps = [{ at = "0s", per_second = 0 }, { at = "1m",
         assert_eq!(r.healthy_hosts_max, 0, "minute at {} s", r.time_s);
         if r.time_s >= 60 {
             assert_eq!((r.unhealthy_hosts_min, r.unhealthy_hosts_max), (3, 3), "minute at {} s", r.time_s);
-            assert_eq!(r.unhealthy_routing, r.requests, "minute at {} s", r.time_s);
+            assert_eq!(r.unhealthy_routing, r.request_count, "minute at {} s", r.time_s);
         }
     }
     let evs = events(&out);
@@ -666,8 +666,8 @@ rate = { profile = "constant", per_second = 10 }
     assert_eq!(g.request_count, arrivals.len() as u64 - before, "every later arrival is routed");
     for r in rows(&out, "web") {
         match r.time_s {
-            0..=240 => assert_eq!((r.requests, r.elb_503 > 400), (0, true), "minute at {} s: all 503 (≈ 600)", r.time_s),
-            300 => assert!(r.requests > 0 && r.elb_503 > 0, "minute at 300 s: 503 until 310 s, routed after"),
+            0..=240 => assert_eq!((r.request_count, r.elb_503 > 400), (0, true), "minute at {} s: all 503 (≈ 600)", r.time_s),
+            300 => assert!(r.request_count > 0 && r.elb_503 > 0, "minute at 300 s: 503 until 310 s, routed after"),
             _ => assert_eq!(r.elb_503, 0, "minute at {} s", r.time_s),
         }
     }

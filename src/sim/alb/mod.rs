@@ -522,7 +522,7 @@ impl World<'_> {
     /// Closes the load balancer's minute [start, now): alb.csv rows, service CPU, and the per-zone
     /// figures for timeseries.csv. `None` when the scenario has no target group.
     pub fn alb_minute_ended(&mut self, start: SimTime, now: SimTime) -> Option<Vec<metrics::ZoneMinute>> {
-        if self.scenario.elb.target_groups.is_empty() {
+        if self.scenario.elb.target_groups.is_empty() && self.scenario.traffic.is_empty() {
             return None;
         }
         let alb = &mut self.alb;
