@@ -96,7 +96,11 @@ fn the_grid_is_the_product_of_the_axes_last_fastest_zips_move_together() {
     assert_eq!(grid[11].id, "c11_template=BinPack_count=8_maximum_percent=150_deregistration_delay=60s");
     // And every cell is a valid scenario: the optional `deployment` table is created.
     let prepared = ecsim::sweep::prepare(file).unwrap();
-    assert_eq!(prepared.scenarios.len(), 12);
+    assert_eq!(prepared.cells.len(), 12);
+    // Cells are built on demand (none is kept), each with its values: cell 11 has
+    // `cluster.instances.0.count` = 8, cell 0 has 4, so 4 more container instances.
+    let instances = |ci: usize| prepared.scenario(ci).unwrap().cluster.instances.len();
+    assert_eq!(instances(11), instances(0) + 4);
     assert_eq!(prepared.axes.len(), 4);
 }
 

@@ -76,9 +76,9 @@ fn elbv2_kind(text: &str) -> Option<Kind> {
 
 /// Checks one file; returns its messages.
 pub fn check_file(path: &Path) -> Diagnostics {
-    let text = match std::fs::read_to_string(path) {
+    let text = match scenario::diagnostic::read_text(path) {
         Ok(t) => t,
-        Err(e) => return Diagnostic::error(path, 0, 0, format!("cannot read: {e}")).into(),
+        Err(d) => return d.into(),
     };
     let result = match kind_of(path, &text) {
         Kind::Scenario => scenario::load_str(path, &text).map(|s| s.warnings),

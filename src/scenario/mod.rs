@@ -11,6 +11,7 @@ pub mod elbv2_json;
 pub mod json_locate;
 pub mod load;
 pub mod load_alarms;
+mod limits;
 mod load_capacity;
 mod load_elb;
 mod load_faults;
@@ -19,8 +20,10 @@ mod load_services;
 mod load_traffic;
 pub mod toml_elb;
 pub mod toml_model;
+mod toml_errors;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use limits::{MAX_INSTANCES, MAX_RECORDED_BYTES, MAX_TASKS_PER_SERVICE, QUOTA_INSTANCES_PER_CLUSTER, QUOTA_TASKS_PER_SERVICE};
 pub use load::{load, load_str};
 pub use load_capacity::ASG_ATTRIBUTE;
 
