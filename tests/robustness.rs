@@ -32,12 +32,8 @@ fn three_million_instances_are_refused_at_their_count_before_anything_is_built()
     assert!(err.contains("help: lower the count (at most 5000 to stay within ECS's quota)"), "{err}");
     // `run` refuses the same way and writes nothing.
     let out = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .args(["run", "--quiet", "--out"])
-        .arg(out.path().join("r"))
-        .arg(&file)
-        .output()
-        .unwrap();
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_ecsim")).args(["run", "--quiet", "--out"]).arg(out.path().join("r")).arg(&file).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(!out.path().join("r").exists());
 }
@@ -107,7 +103,10 @@ fn a_grid_above_the_cell_limit_is_refused_with_its_product() {
     let o = ecsim(&["check"], &file);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("big.toml:24:1: error: the grid has 10 × 10 × 10 × 10 × 10 × 10 = 1000000 cells; a sweep may have at most 100000"), "{err}");
+    assert!(
+        err.contains("big.toml:24:1: error: the grid has 10 × 10 × 10 × 10 × 10 × 10 = 1000000 cells; a sweep may have at most 100000"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -148,12 +147,13 @@ fn an_empty_json_file_is_located_at_its_start() {
 
 #[test]
 fn a_file_that_is_not_utf8_is_located_at_the_bad_byte() {
-    // Line 2 is `  "family": "web\xff"`: the byte 0xFF is its 17th character.
-    for file in [repro("unlocated/not-utf8.json")] {
-        let o = ecsim(&["check"], &file);
+    // not-utf8.json's line 2 is `  "family": "web\xff"`: the byte 0xFF is its 17th character;
+    // not-utf8.toml's line 2 is `name = "x\xff"`: its 10th.
+    for (file, at) in [("not-utf8.json", "2:17"), ("not-utf8.toml", "2:10")] {
+        let o = ecsim(&["check"], &repro(&format!("unlocated/{file}")));
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(1));
-        assert!(err.contains("not-utf8.json:2:17: error: the file is not UTF-8 text: byte 0xFF here is not valid UTF-8"), "{err}");
+        assert!(err.contains(&format!("{file}:{at}: error: the file is not UTF-8 text: byte 0xFF here is not valid UTF-8")), "{err}");
     }
 }
 
@@ -164,4 +164,19 @@ fn an_alarm_without_a_name_is_located_at_its_table() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("alarm-without-name.toml:16:1: error: an [[alarms]] entry needs a name (or a file)"), "{err}");
+}
+
+#[test]
+fn instances_registered_by_actions_count_towards_the_bound() {
+    // 10 instances at t = 0 + 200,000 registered at 10 min = 200,010 > 100,000: refused at the
+    // action's `count` (line 15, column 1).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("register.toml");
+    let text = "[scenario]\nduration = \"1h\"\n\n[cluster]\nzones = [\"us-east-1a\"]\n\n[[cluster.instances]]\ntype = \"m5.large\"\ncount = 10\n\n\
+                [[actions]]\naction = \"register_instance\"\nat = \"10m\"\ntype = \"m5.large\"\ncount = 200000\nzone = \"us-east-1a\"\n";
+    std::fs::write(&file, text).unwrap();
+    let o = ecsim(&["check"], &file);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("register.toml:15:1: error: this action brings the cluster to 200010 container instances"), "{err}");
 }

@@ -344,3 +344,23 @@ fn a_folder_of_another_sweep_is_refused() {
     assert!(err.contains("holds another sweep") && err.contains("choose another --out"), "{err}");
     assert_eq!(before, files(&dir), "nothing written");
 }
+
+#[test]
+fn temporaries_a_kill_left_in_the_final_writes_are_removed_by_the_next_sweep() {
+    // A kill during the final writes (after every run was written) leaves
+    // `.runs.csv.<random>.tmp` in the folder and `.<chart>.<random>.tmp` in charts/: the next
+    // sweep into the folder (a resume with nothing left to run) removes them, and its outputs
+    // are those of an uninterrupted sweep.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    ok(ecsim(&["sweep", s(&repo(SMOKE)), "--threads", "1", "--out", s(&dir)]));
+    let stale = [dir.join(".runs.csv.a1b2c3.tmp"), dir.join("charts/.availability.png.x9y8z7.tmp")];
+    for f in &stale {
+        std::fs::write(f, "half of a file").unwrap();
+    }
+    ok(ecsim(&["sweep", s(&repo(SMOKE)), "--threads", "1", "--out", s(&dir)]));
+    for f in &stale {
+        assert!(!f.exists(), "{} was kept", f.display());
+    }
+    assert!(files(&dir) == files(reference()), "the tables and runs differ from an uninterrupted sweep's");
+}

@@ -137,9 +137,7 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     let (a, b) = (cstr(a)?, cstr(b)?);
     // SAFETY: both paths are NUL-terminated strings that outlive the call; the syscall reads
     // them and nothing else. The raw syscall (rather than glibc's wrapper) works on every libc.
-    let rc = unsafe {
-        libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
-    };
+    let rc = unsafe { libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
     if rc == 0 {
         Ok(())
     } else {

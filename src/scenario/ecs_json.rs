@@ -184,7 +184,7 @@ impl<'a> Ctx<'a> {
             At::InString(i) if exact => string_char_offset(self.text, loc.value, i).unwrap_or(loc.value),
             _ => loc.value,
         };
-        let (line, column) = if self.text.trim().is_empty() { (0, 0) } else { self.line_col(offset) };
+        let (line, column) = self.line_col(offset);
         let d = match severity {
             Severity::Error => Diagnostic::error(self.file, line, column, message),
             Severity::Warning => Diagnostic::warning(self.file, line, column, message),
@@ -313,7 +313,7 @@ impl<'a> Ctx<'a> {
         let line = e.line().max(1);
         let line_start: usize = self.text.split_inclusive('\n').take(line - 1).map(str::len).sum();
         let offset = line_start + e.column().saturating_sub(1);
-        let (line, column) = if self.text.is_empty() { (0, 0) } else { self.line_col(offset) };
+        let (line, column) = self.line_col(offset);
         let full = e.to_string();
         let what = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m);
         let mut d = Diagnostic::error(self.file, line, column, format!("invalid JSON: {what}")).with_source(self.text);

@@ -80,10 +80,33 @@ impl Cx<'_> {
                 ok &= self.check_desired(u64::from(n), at, s.name.get_ref());
             }
         }
+        let mut registered = total;
         for a in &raw.actions {
-            if let super::toml_model::RawAction::UpdateService { desired_count: Some(n), service, .. } = a.get_ref() {
-                let at = self.key_after(a.span().start, "desired_count").unwrap_or(a.span());
-                ok &= self.check_desired(u64::from(*n), at, service);
+            match a.get_ref() {
+                super::toml_model::RawAction::UpdateService { desired_count: Some(n), service, .. } => {
+                    let at = self.key_after(a.span().start, "desired_count").unwrap_or(a.span());
+                    ok &= self.check_desired(u64::from(*n), at, service);
+                }
+                // Instances registered during the run count towards the same bound.
+                super::toml_model::RawAction::RegisterInstance { count, .. } => {
+                    registered += u64::from(*count);
+                    if registered > MAX_INSTANCES && ok {
+                        let at = self.key_after(a.span().start, "count").unwrap_or(a.span());
+                        self.error_at(
+                            at,
+                            format!("this action brings the cluster to {registered} container instances; ecsim simulates at most {MAX_INSTANCES}"),
+                            format!("lower the count (ECS allows {QUOTA_INSTANCES_PER_CLUSTER} per cluster)"),
+                        );
+                        ok = false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Service Auto Scaling may raise a desired count up to the scalable target's maximum.
+        for sc in &raw.scaling {
+            if let Some(max) = &sc.max {
+                ok &= self.check_desired(u64::from(*max.get_ref()), max.span(), sc.service.get_ref());
             }
         }
         ok

@@ -38,15 +38,14 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
         };
         Diagnostics(super::toml_errors::all_errors(text, first).iter().map(located).collect())
     })?;
-    let mut cx =
-        Cx {
-            path,
-            text,
-            lines: LineIndex::new(text),
-            dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-            diags: Diagnostics::default(),
-            hasher: Sha256::new(),
-        };
+    let mut cx = Cx {
+        path,
+        text,
+        lines: LineIndex::new(text),
+        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        diags: Diagnostics::default(),
+        hasher: Sha256::new(),
+    };
     cx.hasher.update(text.as_bytes());
     let scenario = cx.build(raw);
     if cx.diags.has_errors() {
@@ -203,8 +202,13 @@ impl Cx<'_> {
         if raw.workload.is_empty() && services.is_empty() && actions.is_empty() {
             let (line, col) = self.lines.line_col(self.text, self.entry_span("scenario", 0).start);
             self.diags.push(
-                Diagnostic::warning(self.path, line, col, "the scenario has no [[workload]], [[services]] or [[actions]]: nothing will be placed")
-                    .with_source_from(&self.lines, self.text),
+                Diagnostic::warning(
+                    self.path,
+                    line,
+                    col,
+                    "the scenario has no [[workload]], [[services]] or [[actions]]: nothing will be placed",
+                )
+                .with_source_from(&self.lines, self.text),
             );
         }
         let name = raw

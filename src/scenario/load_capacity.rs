@@ -246,7 +246,13 @@ impl Cx<'_> {
     }
 
     /// One group and the span its problems point at.
-    fn build_group(&mut self, raw: &RawAsg, index: usize, zones: &[String], subnets: &[(String, String)]) -> Option<(AsgConfig, Range<usize>)> {
+    fn build_group(
+        &mut self,
+        raw: &RawAsg,
+        index: usize,
+        zones: &[String],
+        subnets: &[(String, String)],
+    ) -> Option<(AsgConfig, Range<usize>)> {
         let fallback_type = match &raw.instance_type {
             Some(t) => Some(self.instance_type_at(t)?),
             None => None,

@@ -59,7 +59,8 @@ mod tests {
     #[test]
     fn type_errors_in_two_sections_are_both_reported() {
         // Line 5: a count that is a string; line 13: a threshold that is a string.
-        let text = "[scenario]\nduration = \"1h\"\n[cluster]\nzones = [\"us-east-1a\"]\ninstances = [{ type = \"m5.large\", count = \"two\" }]\n\
+        let text =
+            "[scenario]\nduration = \"1h\"\n[cluster]\nzones = [\"us-east-1a\"]\ninstances = [{ type = \"m5.large\", count = \"two\" }]\n\
                     [[services]]\nname = \"web\"\ntask_definition = \"web\"\n\n\n\n[[alarms]]\nname = \"a\"\nthreshold = \"high\"\n";
         let e = super::super::load_str(Path::new("s.toml"), text).unwrap_err();
         let located: Vec<(usize, usize)> = e.errors().map(|d| (d.line, d.column)).collect();

@@ -127,7 +127,9 @@ pub const MAX_CELLS: usize = 100_000;
 
 impl SweepFile {
     fn error(&self, span: Option<&Range<usize>>, message: impl Into<String>) -> Diagnostic {
-        let (line, col) = span.map_or((0, 0), |s| line_col(&self.text, s.start));
+        // A message about the whole file points at its `[sweep]` table (or its start).
+        let whole = self.text.find("[sweep]").unwrap_or(0);
+        let (line, col) = line_col(&self.text, span.map_or(whole, |s| s.start));
         Diagnostic::error(&self.path, line, col, message).with_source(&self.text)
     }
 }
@@ -205,8 +207,9 @@ fn check_grid_size(file: &SweepFile, at: Option<Range<usize>>, diags: &mut Diagn
         let product = sizes.iter().map(usize::to_string).collect::<Vec<_>>().join(" × ");
         let total = total.map_or("more than 2⁶⁴".to_string(), |t| t.to_string());
         diags.push(
-            file.error(at.as_ref(), format!("the grid has {product} = {total} cells; a sweep may have at most {MAX_CELLS}"))
-                .with_help("use fewer values per axis, or split the sweep into several files (each cell is a scenario to validate and run)"),
+            file.error(at.as_ref(), format!("the grid has {product} = {total} cells; a sweep may have at most {MAX_CELLS}")).with_help(
+                "use fewer values per axis, or split the sweep into several files (each cell is a scenario to validate and run)",
+            ),
         );
     }
 }
