@@ -96,7 +96,11 @@ fn the_grid_is_the_product_of_the_axes_last_fastest_zips_move_together() {
     assert_eq!(grid[11].id, "c11_template=BinPack_count=8_maximum_percent=150_deregistration_delay=60s");
     // And every cell is a valid scenario: the optional `deployment` table is created.
     let prepared = ecsim::sweep::prepare(file).unwrap();
-    assert_eq!(prepared.scenarios.len(), 12);
+    assert_eq!(prepared.cells.len(), 12);
+    // Cells are built on demand (none is kept), each with its values: cell 11 has
+    // `cluster.instances.0.count` = 8, cell 0 has 4, so 4 more container instances.
+    let instances = |ci: usize| prepared.scenario(ci).unwrap().cluster.instances.len();
+    assert_eq!(instances(11), instances(0) + 4);
     assert_eq!(prepared.axes.len(), 4);
 }
 
@@ -339,4 +343,24 @@ fn a_folder_of_another_sweep_is_refused() {
     let err = fails(ecsim(&["sweep", s(&file), "--out", s(&dir)]));
     assert!(err.contains("holds another sweep") && err.contains("choose another --out"), "{err}");
     assert_eq!(before, files(&dir), "nothing written");
+}
+
+#[test]
+fn temporaries_a_kill_left_in_the_final_writes_are_removed_by_the_next_sweep() {
+    // A kill during the final writes (after every run was written) leaves
+    // `.runs.csv.<random>.tmp` in the folder and `.<chart>.<random>.tmp` in charts/: the next
+    // sweep into the folder (a resume with nothing left to run) removes them, and its outputs
+    // are those of an uninterrupted sweep.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    ok(ecsim(&["sweep", s(&repo(SMOKE)), "--threads", "1", "--out", s(&dir)]));
+    let stale = [dir.join(".runs.csv.a1b2c3.tmp"), dir.join("charts/.availability.png.x9y8z7.tmp")];
+    for f in &stale {
+        std::fs::write(f, "half of a file").unwrap();
+    }
+    ok(ecsim(&["sweep", s(&repo(SMOKE)), "--threads", "1", "--out", s(&dir)]));
+    for f in &stale {
+        assert!(!f.exists(), "{} was kept", f.display());
+    }
+    assert!(files(&dir) == files(reference()), "the tables and runs differ from an uninterrupted sweep's");
 }

@@ -55,9 +55,9 @@ fn kind_of(path: &Path, text: &str) -> Kind {
 
 /// Checks one file; returns its messages.
 pub fn check_file(path: &Path) -> Diagnostics {
-    let text = match std::fs::read_to_string(path) {
+    let text = match scenario::diagnostic::read_text(path) {
         Ok(t) => t,
-        Err(e) => return Diagnostic::error(path, 0, 0, format!("cannot read: {e}")).into(),
+        Err(d) => return d.into(),
     };
     check_text(path, &text)
 }

@@ -62,7 +62,7 @@ pub enum TieBreakArg {
 }
 
 fn read(path: &Path) -> Result<String, Diagnostics> {
-    std::fs::read_to_string(path).map_err(|e| Diagnostic::error(path, 0, 0, format!("cannot read: {e}")).into())
+    crate::scenario::diagnostic::read_text(path).map_err(Into::into)
 }
 
 /// An inline JSON array or the path of a file holding one.

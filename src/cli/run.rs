@@ -49,6 +49,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     // Results are assembled in a staging directory and renamed into place: a failed or
     // interrupted run never leaves a partial results directory.
     let staging = staging_dir(&out);
+    crate::report::atomic::recover_dir(&out).with_context(|| format!("cannot recover {}", out.display()))?;
     if staging.exists() {
         std::fs::remove_dir_all(&staging).with_context(|| format!("cannot clear {}", staging.display()))?;
     }
@@ -58,10 +59,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     } else {
         run_variants(&scenario, seed, &staging)?
     };
-    if out.exists() {
-        std::fs::remove_dir_all(&out).with_context(|| format!("cannot replace {}", out.display()))?;
-    }
-    std::fs::rename(&staging, &out).with_context(|| format!("cannot move results to {}", out.display()))?;
+    // Old or new results at `out` whatever the moment of a kill (docs/outputs.md).
+    crate::report::atomic::replace_dir(&staging, &out).with_context(|| format!("cannot move results to {}", out.display()))?;
     if !args.quiet {
         print_summaries(&summaries, &out);
     }

@@ -3,6 +3,11 @@
 //! stays on one filesystem and is atomic), are flushed and synced, and then the temporary file
 //! is renamed over the target. If anything fails, the temporary file is removed and the target
 //! is left as it was.
+//!
+//! A results directory is replaced whole in the same spirit (`replace_dir`): the new one is
+//! assembled under a staging name and exchanged with the old one in one step, so that whatever
+//! the moment of a kill, the results path holds either the complete old directory or the
+//! complete new one (docs/outputs.md, "Results are never half there").
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -51,6 +56,98 @@ where
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// One step of `replace_dir`, for tests that stop it in the middle as a kill would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwapStep {
+    /// The old directory was moved aside to `.<name>.old` (fallback only).
+    OldMovedAside,
+    /// The new directory is in place; the old one waits under the staging or `.old` name.
+    NewInPlace,
+}
+
+/// The name the old directory is moved aside to when the exchange is not available.
+pub fn aside_dir(out: &Path) -> std::path::PathBuf {
+    let name = out.file_name().map_or("results".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}.old"))
+}
+
+/// Replaces directory `out` with the complete directory `staging` (same parent folder).
+///
+/// On Linux the two are exchanged by one `renameat2(RENAME_EXCHANGE)`: `out` names the old
+/// directory until the exchange and the new one after it, and the old one, now under the
+/// staging name, is removed (a kill before that removal leaves it there, and the next run
+/// clears its staging directory first). Where the exchange is not available (another system,
+/// a file system without it) the old directory is renamed to `.<name>.old`, the new one into
+/// place, and the old one removed: a kill between the two renames leaves no `out` but the
+/// complete old directory under `.<name>.old`, which `recover_dir` puts back.
+pub fn replace_dir(staging: &Path, out: &Path) -> io::Result<()> {
+    replace_dir_with(staging, out, true, &mut |_| Ok(()))
+}
+
+/// Before writing `out` again: puts back an old directory a kill left aside (there is no
+/// `out`), or removes one that is no longer needed (there is).
+pub fn recover_dir(out: &Path) -> io::Result<()> {
+    let aside = aside_dir(out);
+    if !aside.exists() {
+        return Ok(());
+    }
+    if out.exists() {
+        fs::remove_dir_all(&aside)
+    } else {
+        fs::rename(&aside, out)
+    }
+}
+
+/// `replace_dir`, with the exchange optional (to test the fallback on Linux) and `step`
+/// called after each step; an error from `step` stops there, as a kill would.
+pub fn replace_dir_with(
+    staging: &Path,
+    out: &Path,
+    try_exchange: bool,
+    step: &mut dyn FnMut(SwapStep) -> io::Result<()>,
+) -> io::Result<()> {
+    if !out.exists() {
+        fs::rename(staging, out)?;
+        return step(SwapStep::NewInPlace);
+    }
+    if try_exchange && exchange(staging, out).is_ok() {
+        step(SwapStep::NewInPlace)?;
+        // `staging` now holds the old directory.
+        return fs::remove_dir_all(staging);
+    }
+    let aside = aside_dir(out);
+    if aside.exists() {
+        fs::remove_dir_all(&aside)?;
+    }
+    fs::rename(out, &aside)?;
+    step(SwapStep::OldMovedAside)?;
+    fs::rename(staging, out)?;
+    step(SwapStep::NewInPlace)?;
+    fs::remove_dir_all(&aside)
+}
+
+/// Swaps two paths atomically (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let cstr = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e));
+    let (a, b) = (cstr(a)?, cstr(b)?);
+    // SAFETY: both paths are NUL-terminated strings that outlive the call; the syscall reads
+    // them and nothing else. The raw syscall (rather than glibc's wrapper) works on every libc.
+    let rc = unsafe { libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
 #[cfg(test)]
@@ -136,5 +233,81 @@ mod tests {
         fs::write(&reference, b"").unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), mode(&reference) & 0o644, "mode {:o}", mode(&path));
+    }
+
+    /// A results directory holding one file whose text says which version it is.
+    fn results(dir: &Path, version: &str) {
+        fs::create_dir_all(dir.join("charts")).unwrap();
+        fs::write(dir.join("summary.json"), version).unwrap();
+        fs::write(dir.join("charts/a.svg"), version).unwrap();
+    }
+
+    /// Which complete version `out` holds ("old", "new"), or what is wrong with it.
+    fn version(out: &Path) -> String {
+        let a = fs::read_to_string(out.join("summary.json")).unwrap_or_else(|_| "missing".into());
+        let b = fs::read_to_string(out.join("charts/a.svg")).unwrap_or_else(|_| "missing".into());
+        if a == b {
+            a
+        } else {
+            format!("mixed {a}/{b}")
+        }
+    }
+
+    #[test]
+    fn a_kill_at_any_step_leaves_the_old_or_the_new_results() {
+        // Stop after 0, 1, 2 steps (as a kill would) on both paths; afterwards (and after the
+        // recovery the next run does first), `out` holds one complete version.
+        for try_exchange in [true, false] {
+            for stop_after in 0..3 {
+                let dir = tempfile::tempdir().unwrap();
+                let (out, staging) = (dir.path().join("web"), dir.path().join(".web.partial"));
+                results(&out, "old");
+                results(&staging, "new");
+                let mut n = 0;
+                let r = replace_dir_with(&staging, &out, try_exchange, &mut |_| {
+                    n += 1;
+                    if n > stop_after {
+                        Err(io::Error::other("killed"))
+                    } else {
+                        Ok(())
+                    }
+                });
+                recover_dir(&out).unwrap();
+                let v = version(&out);
+                assert!(v == "old" || v == "new", "exchange {try_exchange}, stopped after {stop_after}: {v}");
+                if r.is_ok() {
+                    assert_eq!(v, "new");
+                    assert!(!staging.exists() && !aside_dir(&out).exists());
+                }
+            }
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn on_linux_the_exchange_is_one_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let (out, staging) = (dir.path().join("web"), dir.path().join(".web.partial"));
+        results(&out, "old");
+        results(&staging, "new");
+        let mut steps = Vec::new();
+        replace_dir_with(&staging, &out, true, &mut |s| {
+            steps.push(s);
+            Ok(())
+        })
+        .unwrap();
+        // No moment without `out`: the only step is the new directory in place.
+        assert_eq!(steps, [SwapStep::NewInPlace]);
+        assert_eq!(version(&out), "new");
+        assert!(!staging.exists());
+    }
+
+    #[test]
+    fn a_first_run_renames_the_staging_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (out, staging) = (dir.path().join("web"), dir.path().join(".web.partial"));
+        results(&staging, "new");
+        replace_dir(&staging, &out).unwrap();
+        assert_eq!(version(&out), "new");
     }
 }

@@ -53,6 +53,19 @@ impl Diagnostic {
         }
         self
     }
+    /// Attaches `line` as the source line shown under the message.
+    pub fn with_source_line(mut self, line: String) -> Self {
+        self.source_line = Some(line);
+        self
+    }
+    /// Attaches the source line from a `LineIndex` built once for the file: the same as
+    /// `with_source`, without rescanning the text for every message.
+    pub fn with_source_from(mut self, lines: &LineIndex, text: &str) -> Self {
+        if self.line > 0 {
+            self.source_line = lines.line_text(text, self.line).map(str::to_string);
+        }
+        self
+    }
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -134,6 +147,60 @@ pub fn line_col(text: &str, byte_offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
+/// Reads a text file for loading. A file that is not UTF-8 gets an error located at its first
+/// invalid byte (with the line shown, the bad bytes replaced by U+FFFD), so that even this
+/// message says `file:line:column`; a file that cannot be read at all is about the whole file.
+pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error(path, 0, 0, format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let bad_at = e.utf8_error().valid_up_to();
+        let valid = std::str::from_utf8(&bytes[..bad_at]).unwrap_or_default();
+        let (line, column) = line_col(valid, valid.len());
+        let line_start = valid.rfind('\n').map_or(0, |p| p + 1);
+        let line_end = bytes[bad_at..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| bad_at + p);
+        let shown = String::from_utf8_lossy(&bytes[line_start..line_end]).into_owned();
+        Diagnostic::error(path, line, column, format!("the file is not UTF-8 text: byte 0x{:02X} here is not valid UTF-8", bytes[bad_at]))
+            .with_help("save the file as UTF-8 (JSON and TOML files must be UTF-8)")
+            .with_source_line(shown)
+    })
+}
+
+/// Where each line of a text starts, built once per file so that locating thousands of
+/// messages costs a binary search each instead of a scan from the start of the file.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    /// Byte offset of the first character of each line; `starts[0] == 0`.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based (line, column in chars) of a byte offset in `text`, as `line_col` gives.
+    pub fn line_col(&self, text: &str, byte_offset: usize) -> (usize, usize) {
+        let offset = text.floor_char_boundary(byte_offset.min(text.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, text.get(start..offset).map_or(0, |s| s.chars().count()) + 1)
+    }
+
+    /// The text of 1-based line `line`, without its line break (as `str::lines` gives it).
+    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> Option<&'t str> {
+        let start = *self.starts.get(line.checked_sub(1)?)?;
+        let end = self.starts.get(line).map_or(text.len(), |&next| next - 1);
+        if start > text.len() || (start == text.len() && self.starts.get(line).is_none()) {
+            return None;
+        }
+        let s = text.get(start..end)?;
+        Some(s.strip_suffix('\r').unwrap_or(s))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +211,33 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 4), (2, 2));
         assert_eq!(line_col(text, 7), (3, 1));
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_the_scans() {
+        for text in ["ab\ncde\nf", "", "\n", "x\r\ny\n", "é\nàb\n\nz", "no newline"] {
+            let idx = LineIndex::new(text);
+            for off in 0..=text.len() + 1 {
+                assert_eq!(idx.line_col(text, off), line_col(text, off), "{text:?} at {off}");
+            }
+            let lines: Vec<&str> = text.lines().collect();
+            for n in 1..=lines.len() + 2 {
+                assert_eq!(idx.line_text(text, n), lines.get(n - 1).copied(), "{text:?} line {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("td.json");
+        std::fs::write(&path, b"{\n  \"family\": \"w\xc3\xa9b\xff\"\n}\n").unwrap();
+        let d = read_text(&path).unwrap_err();
+        // Line 2 is `  "family": "wéb?"`: the bad byte is the 17th character (é counts as one).
+        assert_eq!((d.line, d.column), (2, 17), "{d}");
+        assert!(d.to_string().contains("byte 0xFF here is not valid UTF-8"), "{d}");
+        assert_eq!(d.source_line.as_deref(), Some("  \"family\": \"wéb\u{FFFD}\""));
+        assert_eq!(read_text(&dir.path().join("missing.json")).unwrap_err().line, 0);
     }
 
     #[test]

@@ -41,8 +41,8 @@ pub use task_def::{
     MIN_EC2_TASK_CPU_UNITS,
 };
 
-use super::diagnostic::{line_col, Diagnostic, Diagnostics, Severity};
-use super::json_locate::{locate_nearest, string_char_offset, PathSeg};
+use super::diagnostic::{Diagnostic, Diagnostics, LineIndex, Severity};
+use super::json_locate::{string_char_offset, PathSeg, PositionIndex};
 use crate::ecs::placement::{Constraint, Strategy};
 use schema::{Field, Schema, Shape};
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer};
@@ -151,6 +151,9 @@ pub(super) struct Ctx<'a> {
     unmodelled: Unmodelled,
     /// Which AWS API the file belongs to, for messages about names it does not have.
     api: &'static str,
+    /// Built at the first message, once per file: locating N messages is linear, not N scans.
+    lines: std::cell::OnceCell<LineIndex>,
+    positions: std::cell::OnceCell<PositionIndex>,
 }
 
 impl<'a> Ctx<'a> {
@@ -160,25 +163,41 @@ impl<'a> Ctx<'a> {
 
     /// A load of a file of another AWS API (`"ELBv2"`).
     pub(super) fn for_api(file: &'a Path, text: &'a str, api: &'static str) -> Self {
-        Ctx { file, text, diags: Diagnostics::default(), unmodelled: BTreeMap::new(), api }
+        Ctx {
+            file,
+            text,
+            diags: Diagnostics::default(),
+            unmodelled: BTreeMap::new(),
+            api,
+            lines: std::cell::OnceCell::new(),
+            positions: std::cell::OnceCell::new(),
+        }
     }
 
     /// A message located at `path` (or at the nearest enclosing value that exists).
     pub(super) fn diag(&self, severity: Severity, path: &JPath, at: At, message: impl Into<String>) -> Diagnostic {
         let segs = path.segs();
-        let (loc, found) = locate_nearest(self.text, &segs);
+        let (loc, found) = self.positions.get_or_init(|| PositionIndex::new(self.text)).locate_nearest(&segs);
         let exact = found == segs.len();
         let offset = match at {
             At::Key if exact => loc.key.unwrap_or(loc.value),
             At::InString(i) if exact => string_char_offset(self.text, loc.value, i).unwrap_or(loc.value),
             _ => loc.value,
         };
-        let (line, column) = if self.text.trim().is_empty() { (0, 0) } else { line_col(self.text, offset) };
+        let (line, column) = self.line_col(offset);
         let d = match severity {
             Severity::Error => Diagnostic::error(self.file, line, column, message),
             Severity::Warning => Diagnostic::warning(self.file, line, column, message),
         };
-        d.with_source(self.text)
+        d.with_source_from(self.lines(), self.text)
+    }
+
+    fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(self.text))
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.lines().line_col(self.text, offset)
     }
 
     pub(super) fn error(&mut self, path: &JPath, at: At, message: impl Into<String>) {
@@ -294,7 +313,7 @@ impl<'a> Ctx<'a> {
         let line = e.line().max(1);
         let line_start: usize = self.text.split_inclusive('\n').take(line - 1).map(str::len).sum();
         let offset = line_start + e.column().saturating_sub(1);
-        let (line, column) = if self.text.is_empty() { (0, 0) } else { line_col(self.text, offset) };
+        let (line, column) = self.line_col(offset);
         let full = e.to_string();
         let what = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m);
         let mut d = Diagnostic::error(self.file, line, column, format!("invalid JSON: {what}")).with_source(self.text);

@@ -52,6 +52,143 @@ pub fn locate(text: &str, path: &[PathSeg]) -> Option<Location> {
     Some(Location { key, value: s.pos })
 }
 
+/// Every value of a document and where it sits, built by one scan of the text, so that a file
+/// with thousands of messages is located in linear time (`locate` rescans from the start for
+/// each message). Answers as `locate` does, including "the last duplicate name wins"; text the
+/// scanner does not understand indexes what it read before the problem.
+#[derive(Debug, Default)]
+pub struct PositionIndex {
+    nodes: Vec<Node>,
+}
+
+#[derive(Debug)]
+struct Node {
+    key: Option<usize>,
+    value: usize,
+    children: Children,
+}
+
+#[derive(Debug)]
+enum Children {
+    Leaf,
+    /// Member name → node; a later duplicate replaces the earlier one.
+    Object(std::collections::BTreeMap<String, usize>),
+    Array(Vec<usize>),
+}
+
+impl PositionIndex {
+    pub fn new(text: &str) -> Self {
+        let mut s = Scanner { b: text.as_bytes(), pos: 0 };
+        let mut idx = PositionIndex { nodes: Vec::new() };
+        s.ws();
+        if s.peek().is_some() {
+            idx.build(&mut s);
+        }
+        idx
+    }
+
+    /// The value at `path`, as `locate` finds it.
+    pub fn locate(&self, path: &[PathSeg]) -> Option<Location> {
+        let mut node = self.nodes.first()?;
+        for seg in path {
+            let next = match (seg, &node.children) {
+                (PathSeg::Key(name), Children::Object(members)) => *members.get(*name)?,
+                (PathSeg::Index(i), Children::Array(items)) => *items.get(*i)?,
+                _ => return None,
+            };
+            node = &self.nodes[next];
+        }
+        // `locate` reports a key only when the last step named a member.
+        let key = if matches!(path.last(), Some(PathSeg::Key(_))) { node.key } else { None };
+        Some(Location { key, value: node.value })
+    }
+
+    /// As `locate_nearest`, from the index.
+    pub fn locate_nearest(&self, path: &[PathSeg]) -> (Location, usize) {
+        for n in (0..=path.len()).rev() {
+            if let Some(loc) = self.locate(&path[..n]) {
+                return (loc, n);
+            }
+        }
+        (Location { key: None, value: 0 }, 0)
+    }
+
+    /// Indexes the value at the scanner's position (node 0 is the root), without recursion:
+    /// an explicit stack of the containers still open.
+    fn build(&mut self, s: &mut Scanner) {
+        self.nodes.push(Node { key: None, value: s.pos, children: Children::Leaf });
+        // (container node, expecting the first member/element)
+        let mut stack: Vec<usize> = Vec::new();
+        let mut current = 0usize;
+        loop {
+            // `current` is a node whose value starts at s.pos: open it or skip it.
+            match s.peek() {
+                Some(b'{') => {
+                    s.pos += 1;
+                    self.nodes[current].children = Children::Object(Default::default());
+                    stack.push(current);
+                }
+                Some(b'[') => {
+                    s.pos += 1;
+                    self.nodes[current].children = Children::Array(Vec::new());
+                    stack.push(current);
+                }
+                Some(_) => {
+                    if s.skip_value().is_none() {
+                        return;
+                    }
+                }
+                None => return,
+            }
+            // Find the next value to index: the next member or element of the innermost open
+            // container, closing the finished ones on the way.
+            loop {
+                let Some(&parent) = stack.last() else { return };
+                s.ws();
+                let is_object = matches!(self.nodes[parent].children, Children::Object(_));
+                let empty = match &self.nodes[parent].children {
+                    Children::Object(m) => m.is_empty(),
+                    Children::Array(a) => a.is_empty(),
+                    Children::Leaf => true,
+                };
+                match s.peek() {
+                    Some(b'}' | b']') => {
+                        s.pos += 1;
+                        stack.pop();
+                        continue;
+                    }
+                    Some(b',') if !empty => {
+                        s.pos += 1;
+                        s.ws();
+                    }
+                    Some(_) if empty => {}
+                    _ => return,
+                }
+                let id = self.nodes.len();
+                if is_object {
+                    let key_at = s.pos;
+                    let Some(name) = s.read_string() else { return };
+                    if s.expect(b':').is_none() {
+                        return;
+                    }
+                    s.ws();
+                    self.nodes.push(Node { key: Some(key_at), value: s.pos, children: Children::Leaf });
+                    if let Children::Object(m) = &mut self.nodes[parent].children {
+                        m.insert(name, id);
+                    }
+                } else {
+                    self.nodes.push(Node { key: None, value: s.pos, children: Children::Leaf });
+                    if let Children::Array(a) = &mut self.nodes[parent].children {
+                        a.push(id);
+                    }
+                }
+                current = id;
+                break;
+            }
+        }
+    }
+}
+
 /// Locates the deepest prefix of `path` that exists: a missing field is reported where its
 /// object starts, so every message can carry a position. Returns the location and how many
 /// segments were found.
@@ -327,11 +464,39 @@ mod tests {
     }
 
     #[test]
+    fn the_index_answers_as_the_scanner_does() {
+        let dup = r#"{"a": {"b": 1}, "a": {"c": [1, {"d": 2}]}, "e": []}"#;
+        let paths: &[&[PathSeg]] = &[
+            &[],
+            &[Key("family")],
+            &[Key("containerDefinitions"), Index(1), Key("portMappings"), Index(0), Key("hostPort")],
+            &[Key("containerDefinitions"), Index(1)],
+            &[Key("containerDefinitions"), Index(7)],
+            &[Key("name")],
+            &[Key("memory")],
+            &[Key("a"), Key("b")],
+            &[Key("a"), Key("c"), Index(1), Key("d")],
+            &[Key("e"), Index(0)],
+        ];
+        for text in [DOC, dup, "", "  7 ", "{", "{\"a\": [1,", "[1, [2, 3], {\"x\": 4}]"] {
+            let idx = PositionIndex::new(text);
+            for p in paths.iter().chain([&[Index(1), Index(1)][..], &[Index(2), Key("x")][..]].iter()) {
+                if text.ends_with(',') {
+                    continue; // truncated text: the index keeps what it read, `locate` gives up
+                }
+                assert_eq!(idx.locate(p), locate(text, p), "{text:?} at {p:?}");
+                assert_eq!(idx.locate_nearest(p), locate_nearest(text, p), "{text:?} at {p:?}");
+            }
+        }
+    }
+
+    #[test]
     fn never_panics_on_garbage() {
         for text in ["", "{", "[", "{\"a\"", "{\"a\":", "{\"a\": [1,", "\"\\", "{\"a\" 1}", "]", "{\"\\u12"] {
             let _ = locate(text, &[Key("a"), Index(0), Key("b")]);
             let _ = locate_nearest(text, &[Key("a"), Index(3)]);
             let _ = string_char_offset(text, 0, 3);
+            let _ = PositionIndex::new(text).locate_nearest(&[Key("a"), Index(3)]);
         }
     }
 }

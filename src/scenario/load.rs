@@ -2,7 +2,7 @@
 //! `Scenario`. Every problem found is collected (with file, line, column and what to change)
 //! before giving up, so one `ecsim check` shows them all.
 
-use super::diagnostic::{line_col, Diagnostic, Diagnostics};
+use super::diagnostic::{Diagnostic, Diagnostics, LineIndex};
 use super::ecs_json;
 use super::toml_model::*;
 use super::{Action, Lifecycle, Scenario, ServiceSpec, Unplaceable, Variant, Workload};
@@ -20,19 +20,32 @@ use toml::Spanned;
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
-    let text = std::fs::read_to_string(path).map_err(|e| Diagnostic::error(path, 0, 0, format!("cannot read the scenario: {e}")))?;
+    let text = super::diagnostic::read_text(path)?;
     load_str(path, &text)
 }
 
 /// Validates scenario `text` as if read from `path` (relative file references resolve
 /// against `path`'s folder).
 pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
-    let raw: RawScenario = toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map_or((0, 0), |s| line_col(text, s.start));
-        Diagnostic::error(path, line, col, e.message().trim().to_string()).with_source(text).with_help(toml_help(e.message()))
+    let raw: RawScenario = toml::from_str(text).map_err(|first| {
+        // A type error does not hide the others: each section's first error is reported too.
+        let lines = LineIndex::new(text);
+        let located = |e: &toml::de::Error| {
+            let (line, col) = e.span().map_or((1, 1), |s| lines.line_col(text, s.start));
+            Diagnostic::error(path, line, col, e.message().trim().to_string())
+                .with_source_from(&lines, text)
+                .with_help(toml_help(e.message()))
+        };
+        Diagnostics(super::toml_errors::all_errors(text, first).iter().map(located).collect())
     })?;
-    let mut cx =
-        Cx { path, text, dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(), diags: Diagnostics::default(), hasher: Sha256::new() };
+    let mut cx = Cx {
+        path,
+        text,
+        lines: LineIndex::new(text),
+        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        diags: Diagnostics::default(),
+        hasher: Sha256::new(),
+    };
     cx.hasher.update(text.as_bytes());
     let scenario = cx.build(raw);
     if cx.diags.has_errors() {
@@ -63,6 +76,8 @@ type Placement = (Option<Vec<Strategy>>, Option<Vec<Constraint>>);
 pub(super) struct Cx<'a> {
     pub(super) path: &'a Path,
     pub(super) text: &'a str,
+    /// Where the lines of `text` start: locating each message is a binary search, not a scan.
+    pub(super) lines: LineIndex,
     dir: PathBuf,
     pub(super) diags: Diagnostics,
     /// Hashes the scenario text and every file it reads, so a summary names exactly its inputs.
@@ -71,16 +86,49 @@ pub(super) struct Cx<'a> {
 
 impl Cx<'_> {
     pub(super) fn error_at(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
-        let (line, col) = if span == (0..0) { (0, 0) } else { line_col(self.text, span.start) };
-        self.diags.push(Diagnostic::error(self.path, line, col, message).with_source(self.text).with_help(help));
+        let (line, col) = if span == (0..0) { (0, 0) } else { self.lines.line_col(self.text, span.start) };
+        self.diags.push(Diagnostic::error(self.path, line, col, message).with_source_from(&self.lines, self.text).with_help(help));
+    }
+
+    /// Where the `index`-th entry of a table array (`[[alarms]]`) or a table (`[cluster]`,
+    /// index 0) starts, for messages about an entry that lacks the key they would point at.
+    /// Falls back to a `name = ` key at the start of a line (inline or dotted forms), then to
+    /// the start of the file.
+    pub(super) fn entry_span(&self, table: &str, index: usize) -> Range<usize> {
+        let mut seen = 0;
+        let mut offset = 0;
+        let (array, plain) = (format!("[[{table}]]"), format!("[{table}]"));
+        let mut first_key = None;
+        for line in self.text.split_inclusive('\n') {
+            let t = line.trim_start();
+            let at = offset + (line.len() - t.len());
+            if t.starts_with(&array) || t.starts_with(&plain) {
+                if seen == index {
+                    return at..at + t.trim_end().len();
+                }
+                seen += 1;
+            } else if first_key.is_none() && t.strip_prefix(table).is_some_and(|r| r.trim_start().starts_with(['=', '.'])) {
+                first_key = Some(at..at + table.len());
+            }
+            offset += line.len();
+        }
+        first_key.unwrap_or(0..1.min(self.text.len()))
     }
 
     pub(super) fn read_file(&mut self, rel: &Spanned<String>) -> Option<(PathBuf, String)> {
         let p = self.dir.join(rel.get_ref());
-        match std::fs::read_to_string(&p) {
-            Ok(t) => {
+        match std::fs::read(&p).map(String::from_utf8) {
+            Ok(Ok(t)) => {
                 self.hasher.update(t.as_bytes());
                 Some((p, t))
+            }
+            Ok(Err(_)) => {
+                // Said where in that file, then where the scenario refers to it.
+                if let Err(d) = super::diagnostic::read_text(&p) {
+                    self.diags.push(d);
+                }
+                self.error_at(rel.span(), format!("{} is not UTF-8 text", p.display()), "save the file as UTF-8");
+                None
             }
             Err(e) => {
                 self.error_at(rel.span(), format!("cannot read {}: {e}", p.display()), "paths are relative to the scenario file's folder");
@@ -90,6 +138,10 @@ impl Cx<'_> {
     }
 
     fn build(&mut self, raw: RawScenario) -> Option<Scenario> {
+        // Counts that would not fit in memory are refused before anything is allocated.
+        if !self.check_counts(&raw) {
+            return None;
+        }
         let duration = *raw.scenario.duration.get_ref();
         if duration == Span::ZERO {
             self.error_at(raw.scenario.duration.span(), "the duration is zero", "give a positive duration such as \"2h\" or \"90m\"");
@@ -111,7 +163,11 @@ impl Cx<'_> {
         self.check_variant_capacity(&raw.variants, &variants, &services, &task_definitions);
         // Auto Scaling groups and Fargate bring capacity of their own.
         if cluster.as_ref().is_some_and(|c| c.instances.is_empty()) && !capacity.in_use(&services) {
-            self.diags.push(Diagnostic::warning(self.path, 0, 0, "the cluster has no container instances: every placement will fail"));
+            let (line, col) = self.lines.line_col(self.text, self.entry_span("cluster", 0).start);
+            self.diags.push(
+                Diagnostic::warning(self.path, line, col, "the cluster has no container instances: every placement will fail")
+                    .with_source_from(&self.lines, self.text),
+            );
         }
         for (i, s) in services.iter().enumerate() {
             if services[..i].iter().any(|o| o.definition.service_name == s.definition.service_name) {
@@ -148,12 +204,16 @@ impl Cx<'_> {
         // Stable: actions at the same time keep the order they are written in.
         actions.sort_by_key(|a| a.at);
         if raw.workload.is_empty() && services.is_empty() && actions.is_empty() {
-            self.diags.push(Diagnostic::warning(
-                self.path,
-                0,
-                0,
-                "the scenario has no [[workload]], [[services]] or [[actions]]: nothing will be placed",
-            ));
+            let (line, col) = self.lines.line_col(self.text, self.entry_span("scenario", 0).start);
+            self.diags.push(
+                Diagnostic::warning(
+                    self.path,
+                    line,
+                    col,
+                    "the scenario has no [[workload]], [[services]] or [[actions]]: nothing will be placed",
+                )
+                .with_source_from(&self.lines, self.text),
+            );
         }
         let name = raw
             .scenario
@@ -161,7 +221,7 @@ impl Cx<'_> {
             .clone()
             .unwrap_or_else(|| self.path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned()));
         let default_explain = cluster.as_ref().is_some_and(|c| c.instances.len() <= 200);
-        Some(Scenario {
+        let scenario = Scenario {
             name,
             description: raw.scenario.description.clone().unwrap_or_default(),
             source: self.path.to_path_buf(),
@@ -188,7 +248,11 @@ impl Cx<'_> {
             faults,
             slo,
             warnings: Diagnostics::default(),
-        })
+        };
+        if !self.diags.has_errors() {
+            self.check_run_size(&raw, &scenario);
+        }
+        Some(scenario)
     }
 
     fn build_cluster(&mut self, raw: &RawCluster) -> Option<Cluster> {

@@ -4,7 +4,7 @@
 //! does not have is an error at its line and column.
 
 use super::cloudwatch_json::{load_alarms, metric_problem};
-use super::diagnostic::{line_col, Diagnostic};
+use super::diagnostic::Diagnostic;
 use super::load::Cx;
 use crate::cloudwatch::{AlarmConfig, ComparisonOperator, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData};
 use crate::elb::config::ElbConfig;
@@ -112,8 +112,8 @@ pub fn lb_dimension(name: &str) -> String {
 impl Cx<'_> {
     pub(super) fn build_alarms(&mut self, raw: &[RawAlarm], published: &Published) -> Vec<AlarmConfig> {
         let mut out: Vec<AlarmConfig> = Vec::new();
-        for a in raw {
-            let span = a.name.as_ref().map(Spanned::span).or(a.file.as_ref().map(Spanned::span)).unwrap_or(0..0);
+        for (i, a) in raw.iter().enumerate() {
+            let span = a.name.as_ref().map(Spanned::span).or(a.file.as_ref().map(Spanned::span)).unwrap_or(self.entry_span("alarms", i));
             let mut configs: Vec<(AlarmConfig, Option<JsonPlace>)> = Vec::new();
             if let Some(file) = &a.file {
                 let Some((path, text)) = self.read_file(file) else { continue };
@@ -129,7 +129,7 @@ impl Cx<'_> {
                         continue;
                     }
                 }
-            } else if let Some(c) = self.inline_alarm(a) {
+            } else if let Some(c) = self.inline_alarm(a, i) {
                 configs.push((c, None));
             } else {
                 continue;
@@ -162,9 +162,9 @@ impl Cx<'_> {
         out
     }
 
-    fn inline_alarm(&mut self, a: &RawAlarm) -> Option<AlarmConfig> {
+    fn inline_alarm(&mut self, a: &RawAlarm, index: usize) -> Option<AlarmConfig> {
         let Some(name) = &a.name else {
-            self.error_at(0..0, "an [[alarms]] entry needs a name (or a file)", "add name = \"HighCPU\"");
+            self.error_at(self.entry_span("alarms", index), "an [[alarms]] entry needs a name (or a file)", "add name = \"HighCPU\"");
             return None;
         };
         let Some(metric) = &a.metric else {
@@ -238,10 +238,10 @@ impl Cx<'_> {
         }
         config.alarm_actions = a.alarm_actions.clone();
         if let Err(e) = config.validate() {
-            let (line, col) = line_col(self.text, name.span().start);
+            let (line, col) = self.lines.line_col(self.text, name.span().start);
             self.diags.push(
                 Diagnostic::error(self.path, line, col, format!("alarm {:?}: {e}", name.get_ref()))
-                    .with_source(self.text)
+                    .with_source_from(&self.lines, self.text)
                     .with_help(e.help()),
             );
             return None;

@@ -6,7 +6,7 @@
 //! `capacity_json`; every problem located. The rules themselves live in `crate::capacity`.
 
 use super::capacity_json::{self, AsgLoadOptions};
-use super::diagnostic::{line_col, Diagnostic};
+use super::diagnostic::Diagnostic;
 use super::load::{closest, Cx};
 use super::toml_model::{RawCluster, RawService, RawVariant};
 use super::{AsgSpec, CapacitySpec, CapacityTarget, FargateSpec, ProviderSpec, ServiceCapacity, ServiceSpec};
@@ -121,8 +121,8 @@ pub struct RawFargate {
 
 impl Cx<'_> {
     pub(super) fn warn_at(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
-        let (line, col) = if span == (0..0) { (0, 0) } else { line_col(self.text, span.start) };
-        self.diags.push(Diagnostic::warning(self.path, line, col, message).with_source(self.text).with_help(help));
+        let (line, col) = if span == (0..0) { (0, 0) } else { self.lines.line_col(self.text, span.start) };
+        self.diags.push(Diagnostic::warning(self.path, line, col, message).with_source_from(&self.lines, self.text).with_help(help));
     }
 
     /// Groups (their instances at t = 0 registered in `cluster`), providers, the cluster's
@@ -210,8 +210,8 @@ impl Cx<'_> {
         reserved_memory_mib: u32,
     ) -> Vec<AsgSpec> {
         let mut out: Vec<AsgSpec> = Vec::new();
-        for raw in raws {
-            let Some((config, span)) = self.build_group(raw, zones, subnets) else { continue };
+        for (index, raw) in raws.iter().enumerate() {
+            let Some((config, span)) = self.build_group(raw, index, zones, subnets) else { continue };
             if out.iter().any(|g| g.config.name == config.name) {
                 self.error_at(span, format!("Auto Scaling group {:?} is defined twice", config.name), "give each group a distinct name");
                 continue;
@@ -246,7 +246,13 @@ impl Cx<'_> {
     }
 
     /// One group and the span its problems point at.
-    fn build_group(&mut self, raw: &RawAsg, zones: &[String], subnets: &[(String, String)]) -> Option<(AsgConfig, Range<usize>)> {
+    fn build_group(
+        &mut self,
+        raw: &RawAsg,
+        index: usize,
+        zones: &[String],
+        subnets: &[(String, String)],
+    ) -> Option<(AsgConfig, Range<usize>)> {
         let fallback_type = match &raw.instance_type {
             Some(t) => Some(self.instance_type_at(t)?),
             None => None,
@@ -285,7 +291,7 @@ impl Cx<'_> {
                     }
                 }
             }
-            None => self.inline_group(raw, fallback_type, zones)?,
+            None => self.inline_group(raw, index, fallback_type, zones)?,
         };
         if let Some(l) = raw.instance_launch {
             config.instance_launch = l;
@@ -324,11 +330,12 @@ impl Cx<'_> {
     fn inline_group(
         &mut self,
         raw: &RawAsg,
+        index: usize,
         fallback_type: Option<&'static InstanceType>,
         zones: &[String],
     ) -> Option<(AsgConfig, Range<usize>)> {
         let Some(name) = &raw.name else {
-            let span = raw.instance_type.as_ref().map_or(0..0, Spanned::span);
+            let span = raw.instance_type.as_ref().map_or_else(|| self.entry_span("auto_scaling_groups", index), Spanned::span);
             self.error_at(span, "an Auto Scaling group needs a `name` (or a `file`)", "add name = \"asg-web\"");
             return None;
         };
@@ -459,7 +466,7 @@ impl Cx<'_> {
 
     fn build_providers(&mut self, raws: &[RawCapacityProvider], groups: &[AsgSpec]) -> Vec<ProviderSpec> {
         let mut out: Vec<ProviderSpec> = Vec::new();
-        for raw in raws {
+        for (index, raw) in raws.iter().enumerate() {
             let found: Vec<(CapacityProviderConfig, Range<usize>)> = match &raw.file {
                 Some(file) => {
                     if raw.name.is_some() || raw.auto_scaling_group.is_some() || raw.managed_scaling.is_some() {
@@ -477,7 +484,7 @@ impl Cx<'_> {
                         }
                     }
                 }
-                None => self.inline_provider(raw).into_iter().collect(),
+                None => self.inline_provider(raw, index).into_iter().collect(),
             };
             for (config, span) in found {
                 if out.iter().any(|p| p.config.name == config.name) {
@@ -522,9 +529,9 @@ impl Cx<'_> {
         out
     }
 
-    fn inline_provider(&mut self, raw: &RawCapacityProvider) -> Option<(CapacityProviderConfig, Range<usize>)> {
+    fn inline_provider(&mut self, raw: &RawCapacityProvider, index: usize) -> Option<(CapacityProviderConfig, Range<usize>)> {
         let Some(name) = &raw.name else {
-            let span = raw.auto_scaling_group.as_ref().map_or(0..0, Spanned::span);
+            let span = raw.auto_scaling_group.as_ref().map_or_else(|| self.entry_span("capacity_providers", index), Spanned::span);
             self.error_at(span, "a capacity provider needs a `name` (or a `file`)", "add name = \"cp-web\"");
             return None;
         };

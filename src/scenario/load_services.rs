@@ -3,7 +3,7 @@
 //! application starts, fails and stops) and `[[actions]]` (UpdateService, DeleteService,
 //! RunTask, StopTask, instance state changes at given times), validated with located errors.
 
-use super::diagnostic::{line_col, Diagnostic};
+use super::diagnostic::Diagnostic;
 use super::ecs_json;
 use super::load::Cx;
 use super::toml_model::*;
@@ -135,7 +135,7 @@ impl Cx<'_> {
                         // A real service JSON names a real ARN; a scenario that models no load
                         // balancer still runs the service (without one), and says so.
                         let span = raw.file.as_ref().map_or(raw.name.span(), Spanned::span);
-                        let (line, col) = line_col(self.text, span.start);
+                        let (line, col) = self.lines.line_col(self.text, span.start);
                         self.diags.push(
                             Diagnostic::warning(
                                 self.path,
@@ -484,7 +484,7 @@ impl Cx<'_> {
             }
         };
         if at > duration {
-            let (line, col) = line_col(self.text, span.start);
+            let (line, col) = self.lines.line_col(self.text, span.start);
             self.diags.push(Diagnostic::warning(
                 self.path,
                 line,

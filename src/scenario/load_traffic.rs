@@ -2,7 +2,7 @@
 //! process with a rate profile (`workload::traffic`) or the replay of an ALB access log
 //! (`workload::alb_log`), validated with located errors.
 
-use super::diagnostic::{line_col, Diagnostic};
+use super::diagnostic::Diagnostic;
 use super::load::Cx;
 use super::{RequestSpec, TrafficKind, TrafficSource};
 use crate::elb::config::ElbConfig;
@@ -206,7 +206,7 @@ impl Cx<'_> {
         let (path, text) = self.read_file(log)?;
         let parsed = crate::workload::alb_log::parse_log(&text);
         if !parsed.skipped.is_empty() {
-            let (line, col) = line_col(self.text, log.span().start);
+            let (line, col) = self.lines.line_col(self.text, log.span().start);
             let first = &parsed.skipped[0];
             self.diags.push(
                 Diagnostic::warning(self.path, line, col, format!("{}: {}", path.display(), parsed.summary())).with_help(format!(

@@ -11,6 +11,7 @@ pub mod ecs_json;
 pub mod elbv2_json;
 pub mod json_kind;
 pub mod json_locate;
+mod limits;
 pub mod load;
 pub mod load_alarms;
 mod load_capacity;
@@ -21,9 +22,11 @@ pub mod load_scaling;
 mod load_services;
 mod load_traffic;
 pub mod toml_elb;
+mod toml_errors;
 pub mod toml_model;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use limits::{MAX_INSTANCES, MAX_RECORDED_BYTES, MAX_TASKS_PER_SERVICE, QUOTA_INSTANCES_PER_CLUSTER, QUOTA_TASKS_PER_SERVICE};
 pub use load::{load, load_str};
 pub use load_capacity::ASG_ATTRIBUTE;
 

@@ -707,19 +707,30 @@ impl World<'_> {
         let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
         let mut started = Vec::new();
         let mut waiting: Vec<usize> = Vec::new();
+        // Counted once and kept up to date task by task (counting again for every task made a
+        // desired count of 100,000 quadratic).
+        let mut counts = self.strategy_counts(idx);
         for _ in 0..n {
-            let item = capacity.choose(&self.strategy_counts(idx));
-            match capacity.targets[item] {
-                CapacityTarget::Fargate { spot } => started.push(self.start_fargate_task(now, service, td, deployment, spot)),
+            let item = capacity.choose(&counts);
+            let task = match capacity.targets[item] {
+                CapacityTarget::Fargate { spot } => Some(self.start_fargate_task(now, service, td, deployment, spot)),
                 CapacityTarget::Provider(p) => match self.place_on_provider(service, p, td, extra) {
-                    Some((instance, detail)) => started.push(self.start_service_task(now, service, instance, td, deployment, &detail)),
+                    Some((instance, detail)) => Some(self.start_service_task(now, service, instance, td, deployment, &detail)),
                     None => {
                         self.capacity.provisioning[idx].push(Provisioning { item, task_definition: td, deployment, since: now });
+                        counts[item] += 1;
                         if !waiting.contains(&p) {
                             waiting.push(p);
                         }
+                        None
                     }
                 },
+            };
+            if let Some(t) = task {
+                started.push(t);
+                if let Some(i) = self.task_item(idx, t) {
+                    counts[i] += 1;
+                }
             }
         }
         self.report_provisioning(now, service, &waiting);

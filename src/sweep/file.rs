@@ -104,19 +104,39 @@ pub struct Prepared {
     /// Axis paths in column order.
     pub axes: Vec<String>,
     pub cells: Vec<Cell>,
-    pub scenarios: Vec<Scenario>,
+    /// The base scenario's TOML, to which each cell's values are applied.
+    base_doc: Table,
 }
+
+impl Prepared {
+    /// The scenario of cell `ci`, built again from the base: every cell was validated by
+    /// `prepare`, but none is kept, so a grid of any size is checked and run in the memory of
+    /// one cell per thread.
+    pub fn scenario(&self, ci: usize) -> Result<Scenario, Diagnostics> {
+        let cell = &self.cells[ci];
+        let text = cell_text(&self.base_doc, &cell.values)
+            .map_err(|(_, e)| Diagnostics::from(self.file.error(Some(&self.file.dims[0].members[0].path_span), e.0)))?;
+        scenario::load_str(&self.file.base_path, &text)
+    }
+}
+
+/// The most cells a sweep may have. A cell is one scenario to validate and at least one run
+/// to simulate and keep a record of; beyond this a grid is a mistake (or needs splitting into
+/// several sweep files), and `cells.csv` alone would be hundreds of megabytes.
+pub const MAX_CELLS: usize = 100_000;
 
 impl SweepFile {
     fn error(&self, span: Option<&Range<usize>>, message: impl Into<String>) -> Diagnostic {
-        let (line, col) = span.map_or((0, 0), |s| line_col(&self.text, s.start));
+        // A message about the whole file points at its `[sweep]` table (or its start).
+        let whole = self.text.find("[sweep]").unwrap_or(0);
+        let (line, col) = line_col(&self.text, span.map_or(whole, |s| s.start));
         Diagnostic::error(&self.path, line, col, message).with_source(&self.text)
     }
 }
 
 /// Reads and parses the sweep file at `path`.
 pub fn parse(path: &Path) -> Result<SweepFile, Diagnostics> {
-    let text = std::fs::read_to_string(path).map_err(|e| Diagnostic::error(path, 0, 0, format!("cannot read the sweep file: {e}")))?;
+    let text = scenario::diagnostic::read_text(path)?;
     parse_str(path, &text)
 }
 
@@ -153,10 +173,45 @@ pub fn parse_str(path: &Path, text: &str) -> Result<SweepFile, Diagnostics> {
             Err(d) => diags.push(d),
         }
     }
+    check_duplicate_paths(&file, &mut diags);
+    if !diags.has_errors() {
+        check_grid_size(&file, raw.axes.last().map(Spanned::span), &mut diags);
+    }
     if diags.has_errors() {
         return Err(diags);
     }
     Ok(file)
+}
+
+/// Two axes over one path: every cell would set it twice and only the later value would
+/// count, so the grid would repeat the same scenarios (a fuzzer's 12 copies of one axis made
+/// 10¹² cells).
+fn check_duplicate_paths(file: &SweepFile, diags: &mut Diagnostics) {
+    let axes: Vec<&Axis> = file.dims.iter().flat_map(|d| &d.members).collect();
+    for (i, a) in axes.iter().enumerate() {
+        if let Some(first) = axes[..i].iter().find(|b| b.path == a.path) {
+            let (line, _) = line_col(&file.text, first.path_span.start);
+            diags.push(
+                file.error(Some(&a.path_span), format!("axis path `{}` is already swept by the axis on line {line}", a.path))
+                    .with_help("each cell would set it twice and only this value would count: merge the two axes' values into one axis"),
+            );
+        }
+    }
+}
+
+/// Refuses a grid of more than `MAX_CELLS` cells, with the product that made it.
+fn check_grid_size(file: &SweepFile, at: Option<Range<usize>>, diags: &mut Diagnostics) {
+    let sizes: Vec<usize> = file.dims.iter().map(Dimension::len).collect();
+    let total = sizes.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n));
+    if total.is_none_or(|t| t > MAX_CELLS) {
+        let product = sizes.iter().map(usize::to_string).collect::<Vec<_>>().join(" × ");
+        let total = total.map_or("more than 2⁶⁴".to_string(), |t| t.to_string());
+        diags.push(
+            file.error(at.as_ref(), format!("the grid has {product} = {total} cells; a sweep may have at most {MAX_CELLS}")).with_help(
+                "use fewer values per axis, or split the sweep into several files (each cell is a scenario to validate and run)",
+            ),
+        );
+    }
 }
 
 fn dimension(file: &SweepFile, axis: &Spanned<RawAxis>) -> Result<Dimension, Diagnostic> {
@@ -332,7 +387,10 @@ pub fn prepare(file: SweepFile) -> Result<Prepared, Diagnostics> {
         file.error(span.as_ref(), format!("cannot read the base scenario {}: {e}", file.base_path.display()))
     })?;
     let base = scenario::load_str(&file.base_path, &base_text)?;
-    let base_doc: Table = toml::from_str(&base_text).map_err(|e| Diagnostic::error(&file.base_path, 0, 0, e.message().to_string()))?;
+    let base_doc: Table = toml::from_str(&base_text).map_err(|e| {
+        let (line, col) = e.span().map_or((1, 1), |s| line_col(&base_text, s.start));
+        Diagnostic::error(&file.base_path, line, col, e.message().trim().to_string()).with_source(&base_text)
+    })?;
     let mut diags = Diagnostics::default();
     for axis in file.dims.iter().flat_map(|d| &d.members) {
         for (v, span) in axis.values.iter().zip(&axis.value_spans) {
@@ -353,15 +411,14 @@ pub fn prepare(file: SweepFile) -> Result<Prepared, Diagnostics> {
         return Err(diags);
     }
     let cells = cells(&file.dims);
-    let mut scenarios = Vec::with_capacity(cells.len());
     let first_span = file.dims[0].members[0].path_span.clone();
     for cell in &cells {
+        // Validated and dropped: only the cell's values are kept (see `Prepared::scenario`).
         let loaded = cell_text(&base_doc, &cell.values)
-            .map_err(|(_, e)| Diagnostics::from(Diagnostic::error(&file.path, 0, 0, e.0)))
+            .map_err(|(_, e)| Diagnostics::from(file.error(Some(&first_span), e.0)))
             .and_then(|text| scenario::load_str(&file.base_path, &text));
-        match loaded {
-            Ok(s) => scenarios.push(s),
-            Err(d) => diags.push(file.error(Some(&first_span), format!("cell {}: {}", cell.id, messages(&d)))),
+        if let Err(d) = loaded {
+            diags.push(file.error(Some(&first_span), format!("cell {}: {}", cell.id, messages(&d))));
         }
     }
     if diags.has_errors() {
@@ -369,7 +426,7 @@ pub fn prepare(file: SweepFile) -> Result<Prepared, Diagnostics> {
     }
     let master_seed = file.seed.unwrap_or(base.seed);
     let axes = file.dims.iter().flat_map(|d| d.members.iter().map(|a| a.path.clone())).collect();
-    Ok(Prepared { file, base, master_seed, axes, cells, scenarios })
+    Ok(Prepared { file, base, master_seed, axes, cells, base_doc })
 }
 
 fn base_span(file: &SweepFile) -> Option<Range<usize>> {

@@ -328,7 +328,7 @@ pub fn execute(
         todo.par_iter()
             .map(|&k| {
                 let (ci, rep) = (k / reps, (k % reps) as u32);
-                let record = run_one(p, &manifest, ci, rep);
+                let record = run_one(p, &manifest, ci, rep)?;
                 let mut bytes = serde_json::to_vec_pretty(&record)?;
                 bytes.push(b'\n');
                 let path = manifest.run_file(out, k);
@@ -355,13 +355,14 @@ pub fn execute(
 }
 
 /// Runs cell `ci`, replication `rep`, and flattens its summary.
-fn run_one(p: &Prepared, m: &Manifest, ci: usize, rep: u32) -> RunRecord {
+fn run_one(p: &Prepared, m: &Manifest, ci: usize, rep: u32) -> Result<RunRecord> {
     let seed = run_seed(m.master_seed, rep);
-    let scenario = &p.scenarios[ci];
-    let outcome = sim::run(scenario, seed);
-    let summary = Summary::new(scenario, None, seed, &outcome);
+    // Built here rather than kept from `prepare`: a grid's scenarios need not fit in memory.
+    let scenario = p.scenario(ci).map_err(|d| anyhow::anyhow!("cell {}: {d}", m.cells[ci].id))?;
+    let outcome = sim::run(&scenario, seed);
+    let summary = Summary::new(&scenario, None, seed, &outcome);
     let json = serde_json::to_value(&summary).expect("a summary serializes");
-    RunRecord {
+    Ok(RunRecord {
         ecsim_version: m.ecsim_version.clone(),
         sweep_sha256: m.sweep_sha256.clone(),
         base_sha256: m.base_sha256.clone(),
@@ -371,7 +372,7 @@ fn run_one(p: &Prepared, m: &Manifest, ci: usize, rep: u32) -> RunRecord {
         seed,
         axes: m.axes.iter().cloned().zip(m.cells[ci].values.iter().cloned()).collect(),
         figures: aggregate::flatten(&json),
-    }
+    })
 }
 
 /// Reads runs `ks` of `m` from `dir`; a missing or foreign one is an error naming `what`.
@@ -387,6 +388,10 @@ pub fn read_all(m: &Manifest, dir: &Path, ks: impl Iterator<Item = usize>, what:
 /// same aggregate) into `out`, each atomically.
 pub fn write_outputs(out: &Path, m: &Manifest, a: &Assembled) -> Result<()> {
     let whole = Manifest { shard: None, ..m.clone() };
+    // A kill during an earlier sweep's final writes left `.runs.csv.<random>.tmp` and the like
+    // here and in charts/: nothing reads them, and they go now.
+    remove_stale_temporaries(out);
+    remove_stale_temporaries(&out.join("charts"));
     write_atomic(&out.join("runs.csv"), &a.runs_csv).context("runs.csv")?;
     write_atomic(&out.join("cells.csv"), &a.cells_csv).context("cells.csv")?;
     write_atomic(&out.join("cells.json"), &a.cells_json).context("cells.json")?;
@@ -396,7 +401,8 @@ pub fn write_outputs(out: &Path, m: &Manifest, a: &Assembled) -> Result<()> {
 }
 
 /// Temporary files of writes a kill interrupted (`.<name>.<random>.tmp`): never read, removed.
-fn remove_stale_temporaries(dir: &Path) {
+/// Only a sweep's own folders are cleaned, and a sweep's writers never share them.
+pub(crate) fn remove_stale_temporaries(dir: &Path) {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
