@@ -68,7 +68,10 @@ fn every_transition_invokes_the_actions_of_the_state_entered() {
 /// pages once; the evaluation at 21:00 puts it back to OK and pages again.
 #[test]
 fn set_alarm_state_invokes_the_actions() {
-    let text = format!("{}\n[[actions]]\nat = \"20m\"\naction = \"set_alarm_state\"\nalarm = \"SlowResponses\"\nstate = \"ALARM\"\n", lesson_text());
+    let text = format!(
+        "{}\n[[actions]]\nat = \"20m\"\naction = \"set_alarm_state\"\nalarm = \"SlowResponses\"\nstate = \"ALARM\"\n",
+        lesson_text()
+    );
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inline.toml");
     let s = match scenario::load_str(&path, &text) {
         Ok(s) => s,

@@ -205,6 +205,12 @@ fn print_summaries(summaries: &[Summary], out: &Path) {
             c.fargate_gb_hours,
             c.price_table_date
         );
+        // Fargate on ARM64 is billed at other prices: its share, when there is one.
+        let arm: Vec<_> = c.fargate.iter().filter(|f| f.architecture == crate::ecs::instance_types::Architecture::Arm64).collect();
+        if !arm.is_empty() {
+            let (usd, vcpu_h, gb_h) = arm.iter().fold((0.0, 0.0, 0.0), |(u, v, g), f| (u + f.usd, v + f.vcpu_hours, g + f.gb_hours));
+            println!("  of which Fargate ARM64 ${usd:.4} for {vcpu_h:.2} vCPU-hours and {gb_h:.2} GB-hours (Linux/ARM prices)");
+        }
         if s.tasks.submitted == 0 && !s.services.is_empty() {
             println!(
                 "  reservation (cluster, per-minute mean/max): CPU {:.1}/{:.1} %, memory {:.1}/{:.1} %",

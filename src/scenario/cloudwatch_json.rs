@@ -19,11 +19,11 @@ use super::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
 use super::ecs_json::schema::Shape::{ArrayOf, Leaf};
 use super::ecs_json::schema::{Field, Schema};
 use super::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
+use crate::cloudwatch::actions::{classify, ACTION_HELP, MAX_ACTIONS_PER_STATE};
 use crate::cloudwatch::{
     AlarmConfig, ComparisonOperator, ConfigError, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData,
     ANOMALY_OPERATORS, COMPARISON_OPERATORS, LOW_SAMPLE_SETTINGS, STATISTICS, TREATMENTS,
 };
-use crate::cloudwatch::actions::{classify, ACTION_HELP, MAX_ACTIONS_PER_STATE};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;

@@ -129,7 +129,14 @@ impl Monitor {
         // Minute 0 is the scenario's start instant (2026-01-01T00:00:00Z, as for scheduled actions).
         let epoch_unix_s = crate::autoscaling::scheduled::DEFAULT_START_UNIX_S;
         let store = MetricStore::new(StoreOptions { delay_minutes, epoch_unix_s, ..StoreOptions::default() });
-        let mut m = Monitor { store, alarms: Vec::new(), published: Vec::new(), rows: Vec::new(), action_rows: Vec::new(), scratch: Histogram::new() };
+        let mut m = Monitor {
+            store,
+            alarms: Vec::new(),
+            published: Vec::new(),
+            rows: Vec::new(),
+            action_rows: Vec::new(),
+            scratch: Histogram::new(),
+        };
         for config in &scenario.alarms {
             m.add_alarm(scenario, config.clone());
         }

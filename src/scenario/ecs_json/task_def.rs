@@ -123,6 +123,7 @@ struct RawTaskDef {
     container_definitions: Option<Vec<Value>>,
     placement_constraints: Option<Vec<Value>>,
     requires_attributes: Option<Vec<RawAttribute>>,
+    runtime_platform: Option<super::super::runtime_platform::RawJsonRuntimePlatform>,
 }
 
 #[derive(Deserialize)]
@@ -327,6 +328,8 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, limits: &TaskDefinitionLimits) 
         }
     }
 
+    let cpu_architecture =
+        super::super::runtime_platform::json_runtime_platform(ctx, raw.runtime_platform.as_ref(), &base.key("runtimePlatform"));
     Some(TaskDefinition {
         family,
         revision,
@@ -337,6 +340,7 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, limits: &TaskDefinitionLimits) 
         containers,
         member_of,
         requires_attributes,
+        cpu_architecture,
     })
 }
 
