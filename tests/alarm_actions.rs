@@ -101,3 +101,27 @@ fn bad_action_arns_are_located_errors() {
     let e = error_of(&text);
     assert!(e.contains("insufficient_data_actions has 6 actions; CloudWatch allows at most 5"), "{e}");
 }
+
+/// put-metric-alarm input: the three lists and ActionsEnabled are read; an ARN CloudWatch would
+/// refuse is an error at its element.
+#[test]
+fn put_metric_alarm_json_reads_every_action_list() {
+    use ecsim::scenario::cloudwatch_json::load_alarms;
+    let json = r#"{
+  "AlarmName": "SlowResponses",
+  "ActionsEnabled": false,
+  "AlarmActions": ["arn:aws:sns:us-east-1:123456789012:ops-pager"],
+  "OKActions": ["arn:aws:automate:us-east-1:ec2:reboot"],
+  "InsufficientDataActions": ["arn:aws:lambda:us-east-1:123456789012:function:open-incident"],
+  "MetricName": "CPUReservation", "Namespace": "AWS/ECS", "Dimensions": [{"Name": "ClusterName", "Value": "default"}],
+  "Statistic": "Average", "Period": 60, "EvaluationPeriods": 1, "Threshold": 80, "ComparisonOperator": "GreaterThanThreshold"
+}"#;
+    let (alarms, _) = load_alarms(Path::new("alarm.json"), json).unwrap_or_else(|d| panic!("{d}"));
+    let c = &alarms[0].config;
+    assert!(!c.actions_enabled);
+    assert_eq!(c.ok_actions, ["arn:aws:automate:us-east-1:ec2:reboot"]);
+    assert_eq!(c.insufficient_data_actions, ["arn:aws:lambda:us-east-1:123456789012:function:open-incident"]);
+    let bad = json.replace("arn:aws:automate:us-east-1:ec2:reboot", "arn:aws:automate:us-east-1:ec2:hibernate");
+    let e = load_alarms(Path::new("alarm.json"), &bad).err().expect("an error").to_string();
+    assert!(e.contains("alarm.json:5:") && e.contains("is not a valid ec2 action ARN"), "{e}");
+}
