@@ -40,11 +40,11 @@ fn summary(rows: &[AlarmActionRow]) -> Vec<(u64, &str, &str, &str)> {
 const PAGER: &str = "arn:aws:sns:us-east-1:123456789012:ops-pager";
 const LAMBDA: &str = "arn:aws:lambda:us-east-1:123456789012:function:open-incident";
 
-/// The lesson's arithmetic (in its header): traffic 380/s from 2 min (mean latency ≈ 80–110 ms
-/// > 50 ms), 40/s from 15 min (≈ 20 ms), none from 30 min. The evaluation at 3:00 reads minute
-/// 2 → ALARM; at 16:00 minute 15 → OK; at 33:00 minutes 30–32 are empty → INSUFFICIENT_DATA.
-/// ALARM invokes the topic and the Lambda function, OK and INSUFFICIENT_DATA the topic: 4 rows.
-/// The quiet twin has the same transitions and no action rows.
+/// The lesson's arithmetic (in its header): traffic 380/s from 2 min (mean latency about
+/// 80–110 ms, above 50 ms), 40/s from 15 min (about 20 ms), none from 30 min. The evaluation at
+/// 3:00 reads minute 2 and goes to ALARM; at 16:00 minute 15, OK; at 33:00 minutes 30–32 are
+/// empty, INSUFFICIENT_DATA. ALARM invokes the topic and the Lambda function, OK and
+/// INSUFFICIENT_DATA the topic: 4 rows. The quiet twin has the same transitions and no action rows.
 #[test]
 fn every_transition_invokes_the_actions_of_the_state_entered() {
     let out = run(&load("scenarios/lessons/alarms/notify-on-every-transition.toml"));
@@ -122,6 +122,9 @@ fn put_metric_alarm_json_reads_every_action_list() {
     assert_eq!(c.ok_actions, ["arn:aws:automate:us-east-1:ec2:reboot"]);
     assert_eq!(c.insufficient_data_actions, ["arn:aws:lambda:us-east-1:123456789012:function:open-incident"]);
     let bad = json.replace("arn:aws:automate:us-east-1:ec2:reboot", "arn:aws:automate:us-east-1:ec2:hibernate");
-    let e = load_alarms(Path::new("alarm.json"), &bad).err().expect("an error").to_string();
+    let e = match load_alarms(Path::new("alarm.json"), &bad) {
+        Ok(_) => panic!("expected an error"),
+        Err(d) => d.to_string(),
+    };
     assert!(e.contains("alarm.json:5:") && e.contains("is not a valid ec2 action ARN"), "{e}");
 }

@@ -183,7 +183,6 @@ pub(crate) fn container(name: &str) -> ContainerDefinition {
         image: "img".into(),
         cpu_units: None,
         memory_mib: None,
-        cpu_architecture: Architecture::X86_64,
         memory_reservation_mib: None,
         essential: true,
         port_mappings: vec![],
@@ -206,6 +205,7 @@ pub(crate) fn task_def(family: &str, network_mode: NetworkMode, containers: Vec<
         containers,
         member_of: vec![],
         requires_attributes: vec![],
+        cpu_architecture: Architecture::X86_64,
     }
 }
 
