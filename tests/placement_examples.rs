@@ -139,6 +139,7 @@ fn task_def(family: &str, network_mode: NetworkMode, containers: Vec<ContainerDe
         containers,
         member_of: vec![],
         requires_attributes: vec![],
+        cpu_architecture: ecsim::ecs::instance_types::Architecture::X86_64,
     }
 }
 

@@ -206,6 +206,7 @@ fn task_def(shape: &Shape) -> TaskDefinition {
         }],
         member_of: vec![],
         requires_attributes: vec![],
+        cpu_architecture: ecsim::ecs::instance_types::Architecture::X86_64,
     }
 }
 

@@ -5,6 +5,7 @@
 //! them. Random choices take a uniform draw from the caller, so the caller's named stream stays
 //! the only source of randomness.
 
+use super::launch_template::LaunchTemplateUse;
 use crate::ecs::instance_types::InstanceType;
 use crate::engine::{SimTime, Span};
 use serde::Serialize;
@@ -128,6 +129,10 @@ pub struct AsgConfig {
     pub default_instance_warmup: Option<Span>,
     pub new_instances_protected_from_scale_in: bool,
     pub termination_policies: Vec<TerminationPolicy>,
+    /// The launch template and version it launches from; `None`: one unchanging configuration
+    /// (every instance counts as version 1).
+    #[serde(skip)]
+    pub launch_template: Option<LaunchTemplateUse>,
 }
 
 impl AsgConfig {
@@ -151,6 +156,7 @@ impl AsgConfig {
             default_instance_warmup: None,
             new_instances_protected_from_scale_in: false,
             termination_policies: vec![TerminationPolicy::Default],
+            launch_template: None,
         }
     }
 
@@ -212,6 +218,23 @@ impl AsgConfig {
             AllocationStrategy::Prioritized => candidates.next(),
             // `min_by` keeps the first of equal prices: list order breaks ties.
             AllocationStrategy::LowestPrice => candidates.min_by(|a, b| a.price_usd_per_hour.total_cmp(&b.price_usd_per_hour)),
+        }
+    }
+
+    /// The type and launch template version of a launch at `now`: the version the group names
+    /// at that instant (1 without a template), and its instance type — or, with types of the
+    /// group's own (overrides), the allocation strategy's choice among them.
+    pub fn launch_at(&self, now: SimTime, has_capacity: impl Fn(&InstanceType) -> bool) -> Option<(&'static InstanceType, u32)> {
+        match &self.launch_template {
+            None => self.type_for_launch(has_capacity).map(|t| (t, 1)),
+            Some(lt) => {
+                let v = lt.template.resolve(lt.version, now)?;
+                if lt.sets_instance_type {
+                    has_capacity(v.instance_type).then_some((v.instance_type, v.number))
+                } else {
+                    self.type_for_launch(has_capacity).map(|t| (t, v.number))
+                }
+            }
         }
     }
 

@@ -24,7 +24,11 @@ pub fn billed_seconds(duration: Span, minimum: Span) -> u64 {
     duration.0.max(minimum.0).div_ceil(MICROS_PER_SECOND)
 }
 
-/// Fargate prices (us-east-1, spec §12.5). Scenarios may override every figure.
+/// Fargate prices, us-east-1 on-demand, per vCPU-hour and per GB-hour (spec §12.5). Linux/x86
+/// $0.04048 and $0.004445; Linux/ARM $0.03238 and $0.00356 — the AWS Fargate pricing page
+/// (<https://aws.amazon.com/fargate/pricing/>) as quoted for US East (N. Virginia) in March 2026
+/// (cloudburn.io, "AWS Fargate pricing", 2026-04-01; vantage.sh, "AWS Fargate Pricing
+/// Explained"), checked 2026-12-06. Scenarios may override every figure (`[fargate]`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FargatePrices {
     pub x86_usd_per_vcpu_hour: f64,

@@ -67,6 +67,18 @@ pub const SIZE_TABLE: [SizeRow; 7] = [
     row(16384, 32, 120, 8, Some("1.4.0")),
 ];
 
+/// Fargate Spot runs only Linux tasks on X86_64: "Linux tasks with the ARM64 architecture don't
+/// support the Fargate Spot capacity provider" (Amazon ECS Developer Guide, "AWS Fargate capacity
+/// providers", <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html>).
+pub fn check_spot_architecture(architecture: crate::ecs::instance_types::Architecture) -> Result<(), String> {
+    match architecture {
+        crate::ecs::instance_types::Architecture::X86_64 => Ok(()),
+        crate::ecs::instance_types::Architecture::Arm64 => {
+            Err("Fargate Spot does not run ARM64 tasks: only Linux tasks on X86_64 can use FARGATE_SPOT".into())
+        }
+    }
+}
+
 /// The row for `cpu_units`, if Fargate offers that CPU size.
 pub fn size_row(cpu_units: u32) -> Option<&'static SizeRow> {
     SIZE_TABLE.iter().find(|r| r.cpu_units == cpu_units)

@@ -8,6 +8,7 @@
 pub mod asg;
 pub mod cost;
 pub mod fargate;
+pub mod launch_template;
 pub mod provider;
 pub mod strategy;
 

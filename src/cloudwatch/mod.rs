@@ -7,6 +7,7 @@
 //! `[60k, 60(k+1))` s of simulated time, see [`minute_index`]). Imports `engine` and
 //! `elb::histogram` (the latency histogram is reused for percentile statistics).
 
+pub mod actions;
 pub mod alarm;
 pub mod metrics;
 

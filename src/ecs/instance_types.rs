@@ -16,6 +16,21 @@ pub enum Architecture {
 }
 
 impl Architecture {
+    /// A task definition's `runtimePlatform.cpuArchitecture` ("X86_64" or "ARM64").
+    pub fn from_runtime_platform(text: &str) -> Option<Architecture> {
+        match text {
+            "X86_64" => Some(Architecture::X86_64),
+            "ARM64" => Some(Architecture::Arm64),
+            _ => None,
+        }
+    }
+    /// As `runtimePlatform.cpuArchitecture` writes it.
+    pub fn runtime_platform_value(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "X86_64",
+            Architecture::Arm64 => "ARM64",
+        }
+    }
     /// The value of the `ecs.cpu-architecture` attribute.
     pub fn attribute_value(self) -> &'static str {
         match self {

@@ -3,6 +3,7 @@
 //! These are the validated domain types; `scenario::ecs_json` turns the real
 //! RegisterTaskDefinition / DescribeTaskDefinition JSON into them.
 
+use super::instance_types::Architecture;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -98,6 +99,9 @@ pub struct TaskDefinition {
     /// `memberOf` expressions from the task definition's `placementConstraints`.
     pub member_of: Vec<String>,
     pub requires_attributes: Vec<RequiredAttribute>,
+    /// `runtimePlatform.cpuArchitecture` (X86_64 when omitted): what a Fargate task is billed
+    /// as. On EC2 it does not filter placement (use an `ecs.cpu-architecture` constraint).
+    pub cpu_architecture: Architecture,
 }
 
 /// Everything one task holds on its instance while it is not STOPPED.
@@ -201,6 +205,7 @@ pub(crate) fn task_def(family: &str, network_mode: NetworkMode, containers: Vec<
         containers,
         member_of: vec![],
         requires_attributes: vec![],
+        cpu_architecture: Architecture::X86_64,
     }
 }
 

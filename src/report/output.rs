@@ -76,6 +76,9 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
     if !outcome.alarm_rows.is_empty() {
         write_atomic(&dir.join("alarms.csv"), &csv_bytes(&outcome.alarm_rows)?).context("alarms.csv")?;
     }
+    if !outcome.alarm_action_rows.is_empty() {
+        write_atomic(&dir.join("alarm_actions.csv"), &csv_bytes(&outcome.alarm_action_rows)?).context("alarm_actions.csv")?;
+    }
     if let Some(traffic) = &outcome.traffic {
         write_atomic(&dir.join("alb.csv"), &csv_bytes(&traffic.rows)?).context("alb.csv")?;
         let title = match &summary.variant {

@@ -103,6 +103,12 @@ fn run_lines(text: &mut String, s: &Summary) {
         "{who}: cost ${:.4} (EC2 ${:.4} for {:.2} instance-hours, Fargate ${:.4} for {:.2} vCPU-hours and {:.2} GB-hours; prices {})",
         c.total_usd, c.ec2_usd, c.ec2_instance_hours, c.fargate_usd, c.fargate_vcpu_hours, c.fargate_gb_hours, c.price_table_date
     );
+    // Fargate on ARM64 is billed at other prices: its share, when there is one.
+    let arm: Vec<_> = c.fargate.iter().filter(|f| f.architecture == crate::ecs::instance_types::Architecture::Arm64).collect();
+    if !arm.is_empty() {
+        let (usd, vcpu_h, gb_h) = arm.iter().fold((0.0, 0.0, 0.0), |(u, v, g), f| (u + f.usd, v + f.vcpu_hours, g + f.gb_hours));
+        let _ = writeln!(text, "  of which Fargate ARM64 ${usd:.4} for {vcpu_h:.2} vCPU-hours and {gb_h:.2} GB-hours (Linux/ARM prices)");
+    }
     let r = &s.reservation_cluster;
     if s.tasks.submitted == 0 && !s.services.is_empty() {
         let _ = writeln!(

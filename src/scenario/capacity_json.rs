@@ -1105,6 +1105,12 @@ pub fn load_run_task(
     });
     let on_fargate = launch_type == Some(LaunchType::Fargate) || strategy.as_ref().is_some_and(CapacityProviderStrategy::is_fargate);
     if on_fargate {
+        let spot = strategy.as_ref().and_then(|s| s.items().iter().position(|it| it.capacity_provider == FARGATE_SPOT));
+        if let (Some(i), Some(td)) = (spot, task_definition) {
+            if let Err(m) = fargate::check_spot_architecture(td.cpu_architecture) {
+                ctx.error_help(&strategy_path.idx(i), At::Value, m, "use FARGATE for ARM64 tasks");
+            }
+        }
         let cpu = cpu_units.or(task_definition.and_then(|t| t.cpu_units));
         let memory = memory_mib.or(task_definition.and_then(|t| t.memory_mib));
         // Point at the override when there is one, else at what chose Fargate.

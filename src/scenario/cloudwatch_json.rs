@@ -19,6 +19,7 @@ use super::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
 use super::ecs_json::schema::Shape::{ArrayOf, Leaf};
 use super::ecs_json::schema::{Field, Schema};
 use super::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
+use crate::cloudwatch::actions::{classify, ACTION_HELP, MAX_ACTIONS_PER_STATE};
 use crate::cloudwatch::{
     AlarmConfig, ComparisonOperator, ConfigError, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData,
     ANOMALY_OPERATORS, COMPARISON_OPERATORS, LOW_SAMPLE_SETTINGS, STATISTICS, TREATMENTS,
@@ -316,6 +317,28 @@ fn alarm(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<LoadedAlarm> {
         ok_actions: raw.ok_actions.unwrap_or_default(),
         insufficient_data_actions: raw.insufficient_data_actions.unwrap_or_default(),
     };
+    let mut bad_action = false;
+    for (field, list) in [
+        ("AlarmActions", &config.alarm_actions),
+        ("OKActions", &config.ok_actions),
+        ("InsufficientDataActions", &config.insufficient_data_actions),
+    ] {
+        for (i, arn) in list.iter().enumerate() {
+            if let Err(e) = classify(arn) {
+                ctx.error_help(&path.key(field).idx(i), At::Value, e, ACTION_HELP);
+                bad_action = true;
+            }
+        }
+        if list.len() > MAX_ACTIONS_PER_STATE {
+            ctx.error_help(
+                &path.key(field).idx(MAX_ACTIONS_PER_STATE),
+                At::Value,
+                format!("{field} has {} actions; CloudWatch allows at most {MAX_ACTIONS_PER_STATE} per state", list.len()),
+                "send to one SNS topic and fan out from there",
+            );
+            bad_action = true;
+        }
+    }
     let problems = config.problems();
     for e in &problems {
         let field = match e {
@@ -325,7 +348,7 @@ fn alarm(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<LoadedAlarm> {
         };
         ctx.error_help(&path.key(field), At::Value, e.to_string(), e.help());
     }
-    if !problems.is_empty() {
+    if !problems.is_empty() || bad_action {
         return None;
     }
     let at = ctx.diag(Severity::Warning, &path.key("MetricName"), At::Value, "");

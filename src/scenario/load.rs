@@ -148,8 +148,14 @@ impl Cx<'_> {
         }
         let mut cluster = self.build_cluster(&raw.cluster);
         let zones = cluster_zones(&raw.cluster, cluster.as_ref());
-        let capacity =
-            self.build_capacity(&raw.cluster, &raw.auto_scaling_groups, &raw.capacity_providers, &raw.fargate, cluster.as_mut(), &zones);
+        let capacity = self.build_capacity(
+            &raw.cluster,
+            (&raw.auto_scaling_groups, &raw.launch_templates),
+            &raw.capacity_providers,
+            &raw.fargate,
+            cluster.as_mut(),
+            &zones,
+        );
         let elb = self.build_elb(&raw.target_groups, &raw.load_balancers, &cluster_zones(&raw.cluster, cluster.as_ref()));
         let mut task_definitions = self.build_task_definitions(&raw.task_definitions);
         let workloads: Vec<Workload> = raw.workload.iter().filter_map(|w| self.build_workload(w, &task_definitions)).collect();
@@ -372,7 +378,7 @@ impl Cx<'_> {
             }
             let td = match &raw.file {
                 Some(file) => {
-                    if raw.cpu.is_some() || raw.memory.is_some() || raw.family.is_some() {
+                    if raw.cpu.is_some() || raw.memory.is_some() || raw.family.is_some() || raw.runtime_platform.is_some() {
                         self.error_at(
                             file.span(),
                             "a task definition has both `file` and inline fields",
@@ -450,6 +456,7 @@ impl Cx<'_> {
             }],
             member_of: vec![],
             requires_attributes: vec![],
+            cpu_architecture: self.inline_runtime_platform(raw.runtime_platform.as_ref())?,
         })
     }
 

@@ -6,6 +6,7 @@
 use super::cloudwatch_json::{load_alarms, metric_problem};
 use super::diagnostic::Diagnostic;
 use super::load::Cx;
+use crate::cloudwatch::actions::{classify, ACTION_HELP, MAX_ACTIONS_PER_STATE};
 use crate::cloudwatch::{AlarmConfig, ComparisonOperator, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData};
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
@@ -34,9 +35,18 @@ pub struct RawAlarm {
     pub comparison: Option<Spanned<String>>,
     pub treat_missing_data: Option<Spanned<String>>,
     pub evaluate_low_sample_count_percentile: Option<Spanned<String>>,
-    /// Policies to run while in ALARM (`"policy:<name>"` or a scaling-policy ARN).
+    /// `AlarmActions`: run on entering ALARM — SNS topics, Lambda functions, EC2 actions, and
+    /// scaling policies (`"policy:<name>"` or a policy ARN), which run every minute in ALARM.
     #[serde(default)]
-    pub alarm_actions: Vec<String>,
+    pub alarm_actions: Vec<Spanned<String>>,
+    /// `OKActions`: run on entering OK.
+    #[serde(default)]
+    pub ok_actions: Vec<Spanned<String>>,
+    /// `InsufficientDataActions`: run on entering INSUFFICIENT_DATA.
+    #[serde(default)]
+    pub insufficient_data_actions: Vec<Spanned<String>>,
+    /// `ActionsEnabled` (default true): false keeps the state changes but runs no action.
+    pub actions_enabled: Option<bool>,
 }
 
 /// Where an alarm read from JSON names its metric: the file, its text, line and column.
@@ -236,7 +246,10 @@ impl Cx<'_> {
                 }
             }
         }
-        config.alarm_actions = a.alarm_actions.clone();
+        config.alarm_actions = self.action_list(name.get_ref(), "alarm_actions", &a.alarm_actions)?;
+        config.ok_actions = self.action_list(name.get_ref(), "ok_actions", &a.ok_actions)?;
+        config.insufficient_data_actions = self.action_list(name.get_ref(), "insufficient_data_actions", &a.insufficient_data_actions)?;
+        config.actions_enabled = a.actions_enabled.unwrap_or(true);
         if let Err(e) = config.validate() {
             let (line, col) = self.lines.line_col(self.text, name.span().start);
             self.diags.push(
@@ -247,5 +260,26 @@ impl Cx<'_> {
             return None;
         }
         Some(config)
+    }
+
+    /// One of an alarm's action lists, each ARN checked as PutMetricAlarm does (its service, at
+    /// most five); an error is located at the offending string.
+    fn action_list(&mut self, alarm: &str, key: &str, list: &[Spanned<String>]) -> Option<Vec<String>> {
+        let mut ok = true;
+        for arn in list {
+            if let Err(e) = classify(arn.get_ref()) {
+                self.error_at(arn.span(), format!("alarm {alarm:?}, {key}: {e}"), ACTION_HELP);
+                ok = false;
+            }
+        }
+        if list.len() > MAX_ACTIONS_PER_STATE {
+            self.error_at(
+                list[MAX_ACTIONS_PER_STATE].span(),
+                format!("alarm {alarm:?}: {key} has {} actions; CloudWatch allows at most {MAX_ACTIONS_PER_STATE} per state", list.len()),
+                "send to one SNS topic and fan out from there",
+            );
+            ok = false;
+        }
+        ok.then(|| list.iter().map(|a| a.get_ref().clone()).collect())
     }
 }

@@ -8,10 +8,12 @@
 use super::capacity_json::{self, AsgLoadOptions};
 use super::diagnostic::Diagnostic;
 use super::load::{closest, Cx};
+use super::load_launch_templates::{RawLaunchTemplate, RawTemplateRef};
 use super::toml_model::{RawCluster, RawService, RawVariant};
 use super::{AsgSpec, CapacitySpec, CapacityTarget, FargateSpec, ProviderSpec, ServiceCapacity, ServiceSpec};
 use crate::capacity::asg::{AllocationStrategy, AsgConfig, PurchaseOption, TerminationPolicy};
 use crate::capacity::fargate;
+use crate::capacity::launch_template::LaunchTemplate;
 use crate::capacity::provider::{
     name_problem, CapacityProviderConfig, ManagedScaling, Severity as CpSeverity, INSTANCE_WARMUP_RANGE_S, SCALING_STEP_RANGE,
     TARGET_CAPACITY_RANGE,
@@ -21,7 +23,7 @@ use crate::ecs::instance_types::{self, InstanceType};
 use crate::ecs::service::{LaunchType, SchedulingStrategy, ServiceDefinition};
 use crate::ecs::task_def::{NetworkMode, TaskDefinition};
 use crate::ecs::{Cluster, InstanceSpec};
-use crate::engine::Span;
+use crate::engine::{SimTime, Span};
 use crate::workload::Distribution;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -58,6 +60,8 @@ pub struct RawAsg {
     pub agent_start: Option<Span>,
     pub termination_policies: Option<Vec<Spanned<String>>>,
     pub new_instances_protected_from_scale_in: Option<bool>,
+    /// `{ name | id, version }` of a `[[launch_templates]]` entry (also allowed next to `file`).
+    pub launch_template: Option<Spanned<RawTemplateRef>>,
 }
 
 /// ENABLED / DISABLED, or a TOML boolean.
@@ -115,6 +119,9 @@ pub struct RawFargate {
     pub pull_and_start: Option<Spanned<Distribution>>,
     pub usd_per_vcpu_hour: Option<Spanned<f64>>,
     pub usd_per_gb_hour: Option<Spanned<f64>>,
+    /// Linux/ARM (ARM64 task definitions) prices.
+    pub arm_usd_per_vcpu_hour: Option<Spanned<f64>>,
+    pub arm_usd_per_gb_hour: Option<Spanned<f64>>,
     /// FARGATE_SPOT price ÷ FARGATE price (default 0.3).
     pub spot_price_factor: Option<Spanned<f64>>,
 }
@@ -130,7 +137,7 @@ impl Cx<'_> {
     pub(super) fn build_capacity(
         &mut self,
         cluster_raw: &RawCluster,
-        groups: &[RawAsg],
+        (groups, templates): (&[RawAsg], &[RawLaunchTemplate]),
         providers: &[RawCapacityProvider],
         fargate: &RawFargate,
         cluster: Option<&mut Cluster>,
@@ -144,7 +151,8 @@ impl Cx<'_> {
             fargate: self.build_fargate(fargate),
             ..CapacitySpec::default()
         };
-        spec.groups = self.build_groups(groups, cluster, zones, &subnets, cluster_raw.reserved_memory_mib);
+        let templates = self.build_launch_templates(templates);
+        spec.groups = self.build_groups(groups, &templates, cluster, zones, &subnets, cluster_raw.reserved_memory_mib);
         spec.providers = self.build_providers(providers, &spec.groups);
         self.build_cluster_providers(cluster_raw, &mut spec);
         spec
@@ -160,9 +168,12 @@ impl Cx<'_> {
                 *slot = d.get_ref().clone();
             }
         }
-        for (v, slot) in
-            [(&raw.usd_per_vcpu_hour, &mut f.prices.x86_usd_per_vcpu_hour), (&raw.usd_per_gb_hour, &mut f.prices.x86_usd_per_gb_hour)]
-        {
+        for (v, slot) in [
+            (&raw.usd_per_vcpu_hour, &mut f.prices.x86_usd_per_vcpu_hour),
+            (&raw.usd_per_gb_hour, &mut f.prices.x86_usd_per_gb_hour),
+            (&raw.arm_usd_per_vcpu_hour, &mut f.prices.arm_usd_per_vcpu_hour),
+            (&raw.arm_usd_per_gb_hour, &mut f.prices.arm_usd_per_gb_hour),
+        ] {
             if let Some(v) = v {
                 if !(v.get_ref().is_finite() && *v.get_ref() >= 0.0) {
                     self.error_at(v.span(), format!("{} is not a price", v.get_ref()), "give USD per hour, e.g. 0.04048");
@@ -204,6 +215,7 @@ impl Cx<'_> {
     fn build_groups(
         &mut self,
         raws: &[RawAsg],
+        templates: &[LaunchTemplate],
         mut cluster: Option<&mut Cluster>,
         zones: &[String],
         subnets: &[(String, String)],
@@ -211,7 +223,7 @@ impl Cx<'_> {
     ) -> Vec<AsgSpec> {
         let mut out: Vec<AsgSpec> = Vec::new();
         for (index, raw) in raws.iter().enumerate() {
-            let Some((config, span)) = self.build_group(raw, index, zones, subnets) else { continue };
+            let Some((config, span)) = self.build_group(raw, index, templates, zones, subnets) else { continue };
             if out.iter().any(|g| g.config.name == config.name) {
                 self.error_at(span, format!("Auto Scaling group {:?} is defined twice", config.name), "give each group a distinct name");
                 continue;
@@ -221,7 +233,9 @@ impl Cx<'_> {
             if let Some(cluster) = cluster.as_deref_mut() {
                 let mut per_zone = vec![0u32; config.zones.len()];
                 for _ in 0..config.desired_capacity {
-                    let (Some(z), Some(t)) = (crate::capacity::asg::zone_for_launch(&per_zone), config.type_for_launch(|_| true)) else {
+                    let (Some(z), Some((t, _))) =
+                        (crate::capacity::asg::zone_for_launch(&per_zone), config.launch_at(SimTime::ZERO, |_| true))
+                    else {
                         break;
                     };
                     per_zone[z] += 1;
@@ -250,12 +264,20 @@ impl Cx<'_> {
         &mut self,
         raw: &RawAsg,
         index: usize,
+        templates: &[LaunchTemplate],
         zones: &[String],
         subnets: &[(String, String)],
     ) -> Option<(AsgConfig, Range<usize>)> {
+        let own_types = raw.instance_type.is_some() || raw.instance_types.is_some();
+        let template = match &raw.launch_template {
+            Some(r) => Some(self.group_launch_template(r, templates, own_types)?),
+            None => None,
+        };
+        // Without types of its own, the group launches the type of its template's version at t = 0.
+        let template_type = template.as_ref().and_then(|t| t.template.resolve(t.version, SimTime::ZERO)).map(|v| v.instance_type);
         let fallback_type = match &raw.instance_type {
             Some(t) => Some(self.instance_type_at(t)?),
-            None => None,
+            None => template_type,
         };
         let (mut config, span) = match &raw.file {
             Some(file) => {
@@ -293,6 +315,11 @@ impl Cx<'_> {
             }
             None => self.inline_group(raw, index, fallback_type, zones)?,
         };
+        if let Some(mut t) = template {
+            // A file's MixedInstancesPolicy overrides are types of the group's own too.
+            t.sets_instance_type &= config.instance_types.len() == 1 && Some(config.instance_types[0]) == template_type;
+            config.launch_template = Some(t);
+        }
         if let Some(l) = raw.instance_launch {
             config.instance_launch = l;
         }
@@ -356,6 +383,8 @@ impl Cx<'_> {
                 }
             }
             (Some(_), None) => {}
+            // The launch template's type.
+            (None, None) if fallback_type.is_some() => {}
             (None, None) => {
                 self.error_at(
                     span,
@@ -770,7 +799,8 @@ impl Cx<'_> {
         if capacity.as_ref().is_some_and(|c| c.is_fargate()) {
             if let Some((name, td)) = td {
                 let at = raw.task_definition.span();
-                self.check_fargate_task_definition(at, &def.service_name, name, td);
+                let spot = capacity.as_ref().is_some_and(ServiceCapacity::uses_fargate_spot);
+                self.check_fargate_task_definition(at, &def.service_name, name, td, spot);
             }
             if !def.placement_strategy.is_empty() || !def.placement_constraints.is_empty() {
                 self.warn_at(
@@ -806,8 +836,25 @@ impl Cx<'_> {
         Some(ServiceCapacity { targets: targets(&strategy, spec), strategy: Some(strategy) })
     }
 
-    /// Spec §12.5/§12.6: awsvpc, task-level cpu and memory of a valid size.
-    pub(super) fn check_fargate_task_definition(&mut self, span: Range<usize>, service: &str, td_name: &str, td: &TaskDefinition) {
+    /// Spec §12.5/§12.6: awsvpc, task-level cpu and memory of a valid size; X86_64 when some
+    /// tasks may go to FARGATE_SPOT (`spot`).
+    pub(super) fn check_fargate_task_definition(
+        &mut self,
+        span: Range<usize>,
+        service: &str,
+        td_name: &str,
+        td: &TaskDefinition,
+        spot: bool,
+    ) {
+        if spot {
+            if let Err(m) = fargate::check_spot_architecture(td.cpu_architecture) {
+                self.error_at(
+                    span.clone(),
+                    format!("service {service:?} uses FARGATE_SPOT: task definition {td_name:?} is ARM64. {m}"),
+                    "use FARGATE for ARM64 tasks, or an X86_64 revision with FARGATE_SPOT",
+                );
+            }
+        }
         if td.network_mode != NetworkMode::Awsvpc {
             self.error_at(
                 span.clone(),
@@ -911,7 +958,7 @@ impl Cx<'_> {
                 raw.launch_type.as_ref().map(Spanned::span).or(raw.capacity_provider_strategy.as_ref().map(Spanned::span)).unwrap_or(0..0);
             for s in services.iter().filter(|s| s.definition.scheduling_strategy == SchedulingStrategy::Replica) {
                 let (name, td) = &tds[s.task_definition];
-                self.check_fargate_task_definition(span.clone(), &s.definition.service_name, name, td);
+                self.check_fargate_task_definition(span.clone(), &s.definition.service_name, name, td, c.uses_fargate_spot());
             }
         }
     }

@@ -382,9 +382,9 @@ impl Cx<'_> {
                     Some(t) => Some(td_index(self, t)?),
                     None => None,
                 };
-                if let (Some(td), Some(true)) = (task_definition, services[service].capacity.as_ref().map(|c| c.is_fargate())) {
-                    let name = services[service].definition.service_name.clone();
-                    self.check_fargate_task_definition(span.clone(), &name, &tds[td].0, &tds[td].1);
+                if let (Some(td), Some(c)) = (task_definition, services[service].capacity.as_ref().filter(|c| c.is_fargate())) {
+                    let (name, spot) = (services[service].definition.service_name.clone(), c.uses_fargate_spot());
+                    self.check_fargate_task_definition(span.clone(), &name, &tds[td].0, &tds[td].1, spot);
                 }
                 let spec = &services[service].definition;
                 let deployment = deployment

@@ -18,9 +18,11 @@ mod load_capacity;
 mod load_check;
 mod load_elb;
 mod load_faults;
+mod load_launch_templates;
 pub mod load_scaling;
 mod load_services;
 mod load_traffic;
+mod runtime_platform;
 pub mod toml_elb;
 mod toml_errors;
 pub mod toml_model;
@@ -174,6 +176,11 @@ impl ServiceCapacity {
 
     pub fn is_fargate(&self) -> bool {
         self.targets.iter().any(|t| matches!(t, CapacityTarget::Fargate { .. }))
+    }
+
+    /// Whether some tasks may go to FARGATE_SPOT.
+    pub fn uses_fargate_spot(&self) -> bool {
+        self.targets.iter().any(|t| matches!(t, CapacityTarget::Fargate { spot: true }))
     }
 
     /// The item for the next task, given the non-STOPPED tasks per item (spec §12.4).

@@ -41,6 +41,9 @@ pub struct RawScenario {
     pub load_balancers: Vec<super::toml_elb::RawLoadBalancer>,
     #[serde(default)]
     pub auto_scaling_groups: Vec<super::load_capacity::RawAsg>,
+    /// EC2 launch templates the groups launch from.
+    #[serde(default)]
+    pub launch_templates: Vec<super::load_launch_templates::RawLaunchTemplate>,
     #[serde(default)]
     pub capacity_providers: Vec<super::load_capacity::RawCapacityProvider>,
     #[serde(default)]
@@ -146,6 +149,17 @@ pub struct RawTaskDefinition {
     pub behaviour: RawBehaviour,
     /// How the application serves requests behind a load balancer.
     pub serving: Option<Spanned<RawServing>>,
+    /// Inline form: `runtimePlatform` (`cpu_architecture` "X86_64" or "ARM64").
+    pub runtime_platform: Option<RawRuntimePlatform>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRuntimePlatform {
+    /// "X86_64" (default) or "ARM64".
+    pub cpu_architecture: Option<Spanned<String>>,
+    /// "LINUX" (default); the Windows families are billed as Linux, with a warning.
+    pub operating_system_family: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone)]

@@ -100,14 +100,8 @@ impl World<'_> {
                 if let Some(i) = self.monitor.alarm_index(alarm) {
                     let state = if *in_alarm { crate::cloudwatch::AlarmState::Alarm } else { crate::cloudwatch::AlarmState::Ok };
                     if let Some(t) = self.monitor.alarms[i].set_state(state, "set by a set_alarm_state action", minute) {
-                        self.monitor.rows.push(super::monitor::AlarmRow {
-                            time_s: now.whole_secs(),
-                            alarm: alarm.clone(),
-                            from: t.from.to_string(),
-                            to: t.to.to_string(),
-                            datapoints: String::new(),
-                            reason: t.reason,
-                        });
+                        // As SetAlarmState does, the new state's actions are invoked too.
+                        self.monitor.record_transition(now.whole_secs(), i, &t);
                     }
                 }
                 self.alarm_changed(now, alarm, *in_alarm);

@@ -36,7 +36,7 @@ use crate::capacity::cost::{fargate_cost_usd, CostLedger, CostReport};
 use crate::capacity::provider::{self, capacity_provider_reservation, CprInput, CprResult, InstanceShape};
 use crate::cloudwatch::{AlarmConfig, ComparisonOperator, MetricId, Period, Statistic};
 use crate::ecs::instance::{InstanceId, InstanceStatus};
-use crate::ecs::instance_types::{self, Architecture, InstanceType};
+use crate::ecs::instance_types::{self, InstanceType};
 use crate::ecs::placement::{self, Constraint, Outcome, PlacementRequest};
 use crate::ecs::service::SchedulingStrategy;
 use crate::ecs::task::LastStatus;
@@ -69,6 +69,8 @@ pub struct Member {
     pub zone: usize,
     pub instance_type: &'static InstanceType,
     pub launched_at: SimTime,
+    /// The launch template version it was launched from (1 without a template).
+    pub launch_template_version: u32,
     pub state: MemberState,
     /// Protected from scale-in at launch (`NewInstancesProtectedFromScaleIn`).
     pub protected: bool,
@@ -230,6 +232,7 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> Ca
                 zone: spec.config.zones.iter().position(|z| *z == inst.availability_zone).unwrap_or(0),
                 instance_type: instance_types::lookup(&inst.instance_type).unwrap_or(spec.config.instance_types[0]),
                 launched_at: SimTime::ZERO,
+                launch_template_version: spec.config.launch_at(SimTime::ZERO, |_| true).map_or(1, |(_, v)| v),
                 state: MemberState::InService,
                 protected: spec.config.new_instances_protected_from_scale_in,
                 initial: true,
@@ -286,11 +289,11 @@ impl CapacityState {
             ledger.add_instance(it.instance_type, it.purchase, it.usd_per_hour, now.since(it.start));
         }
         for f in self.fargate.values().filter(|f| now > f.billed_from) {
-            let r = scenario.task_definitions[tasks[f.task as usize].task_definition as usize].reservation();
+            let td = &scenario.task_definitions[tasks[f.task as usize].task_definition as usize];
+            let (r, arch) = (td.reservation(), td.cpu_architecture);
             let billed = now.since(f.billed_from);
-            ledger.add_fargate_task(r.cpu_units, r.memory_mib, Architecture::X86_64, f.spot, billed);
-            per_service[f.service as usize] +=
-                fargate_cost_usd(r.cpu_units, r.memory_mib, Architecture::X86_64, f.spot, billed, &ledger.fargate_prices);
+            ledger.add_fargate_task(r.cpu_units, r.memory_mib, arch, f.spot, billed);
+            per_service[f.service as usize] += fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, billed, &ledger.fargate_prices);
         }
         (ledger, per_service)
     }
@@ -350,12 +353,13 @@ impl World<'_> {
         if self.cluster.instance(instance).fargate {
             if let Some(f) = self.capacity.fargate.remove(&instance.0) {
                 if now > f.billed_from {
-                    let r = &self.reservations[self.tasks[task as usize].task_definition as usize];
+                    let td = self.tasks[task as usize].task_definition as usize;
+                    let (r, arch) = (&self.reservations[td], self.scenario.task_definitions[td].cpu_architecture);
                     let billed = now.since(f.billed_from);
-                    self.capacity.closed.add_fargate_task(r.cpu_units, r.memory_mib, Architecture::X86_64, f.spot, billed);
+                    self.capacity.closed.add_fargate_task(r.cpu_units, r.memory_mib, arch, f.spot, billed);
                     let prices = self.capacity.closed.fargate_prices;
                     self.capacity.service_fargate_usd[f.service as usize] +=
-                        fargate_cost_usd(r.cpu_units, r.memory_mib, Architecture::X86_64, f.spot, billed, &prices);
+                        fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, billed, &prices);
                 }
             }
             self.cluster.instance_mut(instance).status = InstanceStatus::Inactive;
@@ -450,7 +454,9 @@ impl World<'_> {
             per_zone[m.zone] += 1;
         }
         // Not into a zone that is out (a zone outage fault).
-        let (Some(zone), Some(t)) = (self.launch_zone(&per_zone, &config.zones), config.type_for_launch(|_| true)) else { return };
+        let (Some(zone), Some((t, version))) = (self.launch_zone(&per_zone, &config.zones), config.launch_at(now, |_| true)) else {
+            return;
+        };
         let item =
             CostItem { instance_type: t, purchase: config.purchase, usd_per_hour: config.price_usd_per_hour(t), start: now, end: None };
         self.capacity.items.push(item);
@@ -460,6 +466,7 @@ impl World<'_> {
             zone,
             instance_type: t,
             launched_at: now,
+            launch_template_version: version,
             state: MemberState::Launching,
             protected: config.new_instances_protected_from_scale_in,
             initial: false,
@@ -476,7 +483,16 @@ impl World<'_> {
             recorder_source::action(),
             None,
             "LAUNCHING",
-            &format!("Auto Scaling group {} launches a {} in {} (registers after {delay})", config.name, t.name, config.zones[zone]),
+            &format!(
+                "Auto Scaling group {} launches a {} in {}{} (registers after {delay})",
+                config.name,
+                t.name,
+                config.zones[zone],
+                config
+                    .launch_template
+                    .as_ref()
+                    .map_or(String::new(), |lt| format!(" from launch template {} version {version} ({})", lt.template.name, lt.version))
+            ),
         );
     }
 
@@ -516,7 +532,13 @@ impl World<'_> {
                     let id = m.instance?;
                     let busy = self.non_daemon_tasks_on(id) > 0;
                     let protected = provider.map_or(m.protected, |p| p.scale_in_protected(busy, m.protected));
-                    Some(AsgInstanceView { id: i, zone: m.zone, launched_at: m.launched_at, launch_template_version: 1, protected })
+                    Some(AsgInstanceView {
+                        id: i,
+                        zone: m.zone,
+                        launched_at: m.launched_at,
+                        launch_template_version: m.launch_template_version,
+                        protected,
+                    })
                 })
                 .collect();
             let u: f64 = self.capacity.asg_rng.gen();
@@ -855,8 +877,9 @@ impl World<'_> {
         }
         let prices = c.closed.fargate_prices;
         for f in c.fargate.values().filter(|f| now > f.billed_from) {
-            let r = &self.reservations[self.tasks[f.task as usize].task_definition as usize];
-            total += fargate_cost_usd(r.cpu_units, r.memory_mib, Architecture::X86_64, f.spot, now.since(f.billed_from), &prices);
+            let td = self.tasks[f.task as usize].task_definition as usize;
+            let (r, arch) = (&self.reservations[td], self.scenario.task_definitions[td].cpu_architecture);
+            total += fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, now.since(f.billed_from), &prices);
         }
         let total = (total * 1e6).round() / 1e6;
         if let Some(row) = self.recorder.minutes.iter_mut().rev().find(|r| r.zone == "cluster") {

@@ -190,6 +190,8 @@ pub struct RunOutcome {
     pub traffic: Option<alb::metrics::TrafficTotals>,
     /// alarms.csv: every alarm state change.
     pub alarm_rows: Vec<monitor::AlarmRow>,
+    /// alarm_actions.csv: every action an alarm invoked on a transition.
+    pub alarm_action_rows: Vec<monitor::AlarmActionRow>,
     /// scaling.csv: every scaling decision (services' and Auto Scaling groups').
     pub scaling_rows: Vec<scaling::ScalingRow>,
     /// Per service with scaling or deployment alarms: the alarms that concern it (for its chart).
@@ -343,6 +345,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         tasks: world.tasks,
         traffic,
         alarm_rows: world.monitor.rows,
+        alarm_action_rows: world.monitor.action_rows,
         scaling_rows: world.scaling_rows,
         service_alarms,
         capacity,

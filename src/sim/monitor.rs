@@ -1,6 +1,7 @@
 //! CloudWatch inside the simulation (spec §10): at every minute boundary the run publishes the
 //! datapoints of the minute that just ended — only for the series some alarm reads — and
-//! evaluates every alarm; state changes are recorded (alarms.csv) and acted on: deployment
+//! evaluates every alarm; state changes are recorded (alarms.csv, and the actions each invoked in
+//! alarm_actions.csv) and acted on: deployment
 //! alarms (§7.5) and scaling policies (`scaling`).
 //!
 //! Sources: `AWS/ECS` CPUReservation / MemoryReservation (the cluster row of the minute, §10.4),
@@ -10,7 +11,7 @@
 //! counts) or per load balancer (summed over its target groups).
 
 use super::World;
-use crate::cloudwatch::{Alarm, AlarmConfig, MetricId, MetricStore, SeriesId, StatSet, StoreOptions};
+use crate::cloudwatch::{Alarm, AlarmConfig, MetricId, MetricStore, SeriesId, StatSet, StoreOptions, Transition};
 use crate::elb::config::RuleAction;
 use crate::elb::histogram::Histogram;
 use crate::engine::SimTime;
@@ -96,6 +97,20 @@ pub struct AlarmRow {
     pub reason: String,
 }
 
+/// One row of alarm_actions.csv: an action an alarm invoked on entering a state (CloudWatch
+/// invokes a state's actions once per transition into it; none while `ActionsEnabled` is false).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AlarmActionRow {
+    pub time_s: u64,
+    pub alarm: String,
+    pub from: String,
+    pub to: String,
+    /// sns, lambda, ec2, ssm or scaling-policy.
+    pub kind: String,
+    /// The ARN, as the alarm names it.
+    pub action: String,
+}
+
 /// The run's metric store and alarms.
 pub struct Monitor {
     pub store: MetricStore,
@@ -103,6 +118,7 @@ pub struct Monitor {
     /// The series some alarm reads, and what each measures.
     published: Vec<(SeriesId, Source)>,
     pub rows: Vec<AlarmRow>,
+    pub action_rows: Vec<AlarmActionRow>,
     /// Reused to merge the minute's TargetResponseTime histograms of a load balancer's groups.
     scratch: Histogram,
 }
@@ -113,7 +129,14 @@ impl Monitor {
         // Minute 0 is the scenario's start instant (2026-01-01T00:00:00Z, as for scheduled actions).
         let epoch_unix_s = crate::autoscaling::scheduled::DEFAULT_START_UNIX_S;
         let store = MetricStore::new(StoreOptions { delay_minutes, epoch_unix_s, ..StoreOptions::default() });
-        let mut m = Monitor { store, alarms: Vec::new(), published: Vec::new(), rows: Vec::new(), scratch: Histogram::new() };
+        let mut m = Monitor {
+            store,
+            alarms: Vec::new(),
+            published: Vec::new(),
+            rows: Vec::new(),
+            action_rows: Vec::new(),
+            scratch: Histogram::new(),
+        };
         for config in &scenario.alarms {
             m.add_alarm(scenario, config.clone());
         }
@@ -140,6 +163,33 @@ impl Monitor {
 
     pub fn alarm_index(&self, name: &str) -> Option<usize> {
         self.alarms.iter().position(|a| a.name() == name)
+    }
+
+    /// Records alarm `i`'s transition `t` at `time_s`: its alarms.csv row and one
+    /// alarm_actions.csv row per action of the state entered.
+    pub fn record_transition(&mut self, time_s: u64, i: usize, t: &Transition) {
+        let alarm = &self.alarms[i];
+        let (from, to) = (t.from.to_string(), t.to.to_string());
+        for arn in alarm.actions(t.to) {
+            // Checked at load time; an unknown form would still be recorded, as "unknown".
+            let kind = crate::cloudwatch::actions::classify(arn).map_or("unknown", |k| k.as_str());
+            self.action_rows.push(AlarmActionRow {
+                time_s,
+                alarm: alarm.name().to_string(),
+                from: from.clone(),
+                to: to.clone(),
+                kind: kind.to_string(),
+                action: arn.clone(),
+            });
+        }
+        self.rows.push(AlarmRow {
+            time_s,
+            alarm: alarm.name().to_string(),
+            from,
+            to,
+            datapoints: t.datapoints.iter().map(|d| d.map_or("-".to_string(), |v| format!("{v:.4}"))).collect::<Vec<_>>().join(" "),
+            reason: t.reason.clone(),
+        });
     }
 }
 
@@ -216,14 +266,7 @@ impl World<'_> {
         for i in 0..self.monitor.alarms.len() {
             let Some(t) = self.monitor.alarms[i].evaluate(&self.monitor.store, now_minute) else { continue };
             let name = self.monitor.alarms[i].name().to_string();
-            self.monitor.rows.push(AlarmRow {
-                time_s: now.whole_secs(),
-                alarm: name.clone(),
-                from: t.from.to_string(),
-                to: t.to.to_string(),
-                datapoints: t.datapoints.iter().map(|d| d.map_or("-".to_string(), |v| format!("{v:.4}"))).collect::<Vec<_>>().join(" "),
-                reason: t.reason.clone(),
-            });
+            self.monitor.record_transition(now.whole_secs(), i, &t);
             // Deployment alarms (§7.5) read the state of named alarms.
             let in_alarm = self.monitor.alarms[i].in_alarm();
             self.alarm_changed(now, &name, in_alarm);

@@ -178,7 +178,7 @@ impl World<'_> {
                 let decision = {
                     let target = self.scaling[i].target.clone();
                     let PolicyState::Step { state, alarms } = &mut self.scaling[i].policies[p] else { continue };
-                    let firing = alarms.iter().map(|&a| &self.monitor.alarms[a]).find(|a| a.in_alarm());
+                    let firing = alarms.iter().map(|&a| &self.monitor.alarms[a]).find(|a| a.in_alarm() && a.config().actions_enabled);
                     let Some(alarm) = firing else { continue };
                     let Some(v) = alarm.newest_datapoint() else { continue };
                     let breach = v - alarm.config().threshold;

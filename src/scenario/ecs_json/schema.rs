@@ -69,7 +69,7 @@ pub(super) static TASK_DEFINITION: Schema = Schema {
         ("proxyConfiguration", Unmodelled),
         ("inferenceAccelerators", Unmodelled),
         ("ephemeralStorage", Unmodelled),
-        ("runtimePlatform", Unmodelled),
+        ("runtimePlatform", Modelled(Object(&RUNTIME_PLATFORM))),
         ("enableFaultInjection", Unmodelled),
         ("taskDefinitionArn", Derived),
         ("compatibilities", Derived),
@@ -143,6 +143,8 @@ static HEALTH_CHECK: Schema = Schema {
     what: "a container health check",
     fields: &[("command", M), ("interval", M), ("timeout", M), ("retries", M), ("startPeriod", M)],
 };
+
+static RUNTIME_PLATFORM: Schema = Schema { what: "a runtime platform", fields: &[("cpuArchitecture", M), ("operatingSystemFamily", M)] };
 
 static RESOURCE_REQUIREMENT: Schema = Schema { what: "a resource requirement", fields: &[("type", M), ("value", M)] };
 

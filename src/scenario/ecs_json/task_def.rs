@@ -134,6 +134,7 @@ struct RawTaskDef {
     container_definitions: Option<Vec<Value>>,
     placement_constraints: Option<Vec<Value>>,
     requires_attributes: Option<Vec<RawAttribute>>,
+    runtime_platform: Option<super::super::runtime_platform::RawJsonRuntimePlatform>,
 }
 
 #[derive(Deserialize)]
@@ -338,6 +339,8 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, limits: &TaskDefinitionLimits) 
         }
     }
 
+    let cpu_architecture =
+        super::super::runtime_platform::json_runtime_platform(ctx, raw.runtime_platform.as_ref(), &base.key("runtimePlatform"));
     Some(TaskDefinition {
         family,
         revision,
@@ -348,6 +351,7 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, limits: &TaskDefinitionLimits) 
         containers,
         member_of,
         requires_attributes,
+        cpu_architecture,
     })
 }
 
