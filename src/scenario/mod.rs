@@ -22,6 +22,7 @@ mod load_launch_templates;
 pub mod load_scaling;
 mod load_services;
 mod load_traffic;
+mod load_workloads;
 mod runtime_platform;
 pub mod toml_elb;
 mod toml_errors;
