@@ -340,17 +340,21 @@ fn the_overload_lesson_adds_up() {
     assert!(f.in_flight_at_end.abs_diff(12_000) < 400);
 }
 
-#[test]
-fn run_prints_the_traffic_the_slo_verdict_and_the_warnings() {
+/// `ecsim run` on a lesson into a temporary folder: (stdout, stderr).
+fn ecsim_run(rel: &str) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lessons/alb/overload.toml");
+    let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lessons").join(rel);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
         .args(["run", lesson.to_str().unwrap(), "--out", dir.path().join("r").to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn run_prints_the_traffic_the_slo_verdict_and_the_warnings() {
+    let (stdout, stderr) = ecsim_run("alb/overload.toml");
     assert!(stderr.contains("the load offered to target group web peaks at 200.0 requests/s"), "{stderr}");
     assert!(
         stdout.contains("traffic: 360264 requests sent, 348302 answered (11962 still in flight at the end), availability 0.6345 %"),
@@ -362,14 +366,7 @@ fn run_prints_the_traffic_the_slo_verdict_and_the_warnings() {
 
 #[test]
 fn run_prints_the_faults_and_a_table_of_the_variants() {
-    let dir = tempfile::tempdir().unwrap();
-    let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lessons/faults/zone-outage-binpack-vs-spread.toml");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .args(["run", lesson.to_str().unwrap(), "--out", dir.path().join("r").to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (stdout, _) = ecsim_run("faults/zone-outage-binpack-vs-spread.toml");
     assert!(stdout.contains("faults: 1 occurrence(s)"), "{stdout}");
     assert!(stdout.contains("variants side by side (comparison.csv):"), "{stdout}");
     let header = stdout.lines().skip_while(|l| !l.starts_with("variants side by side")).nth(1).unwrap();
