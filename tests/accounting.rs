@@ -374,3 +374,54 @@ fn run_prints_the_faults_and_a_table_of_the_variants() {
     assert!(stdout.lines().any(|l| l.trim_start().starts_with("availability %")), "{stdout}");
     assert!(stdout.lines().any(|l| l.trim_start().starts_with("SLO")), "{stdout}");
 }
+
+/// Two alarms on the load balancer's metrics in one 60-s period: RequestCount > 5,000 and
+/// HTTPCode_Target_5XX_Count > 2,000.
+const BUSY_AND_REFUSING: &str = r#"
+[[alarms]]
+name = "busy"
+namespace = "AWS/ApplicationELB"
+metric = "RequestCount"
+dimensions = { TargetGroup = "web", LoadBalancer = "web" }
+statistic = "Sum"
+period = "60s"
+evaluation_periods = 1
+threshold = 5000
+comparison = "GreaterThanThreshold"
+
+[[alarms]]
+name = "refusing"
+namespace = "AWS/ApplicationELB"
+metric = "HTTPCode_Target_5XX_Count"
+dimensions = { TargetGroup = "web", LoadBalancer = "web" }
+statistic = "Sum"
+period = "60s"
+evaluation_periods = 1
+threshold = 2000
+comparison = "GreaterThanThreshold"
+treat_missing_data = "notBreaching"
+"#;
+
+#[test]
+fn alarms_read_request_count_when_targets_are_chosen_and_target_5xx_with_refusals() {
+    // One task, one worker, 50 ms × 4 (cpu 256 for 1024 wanted) = 200 ms a request: 5 a second
+    // served, 100 a second offered. In the first minute about 6,000 requests are routed
+    // (RequestCount counts when the target is chosen) while only ~300 end: the rest wait for
+    // their 504 at the 60-s idle timeout. The RequestCount alarm must fire on the first minute's
+    // datapoint, not a minute later when the 504s end.
+    let s = load_parts("accounting", &[&overloaded(1, 1, 256, None, 100, 60, false, 3), BUSY_AND_REFUSING]);
+    let out = run(&s);
+    let first_alarm = |out: &RunOutcome, name: &str| out.alarm_rows.iter().find(|r| r.alarm == name && r.to == "ALARM").map(|r| r.time_s);
+    // The first datapoint (minute 0) is evaluated at 60 s plus the metric delay.
+    let first_evaluation = 60 + s.metric_delay.whole_secs();
+    assert_eq!(first_alarm(&out, "busy"), Some(first_evaluation), "RequestCount alarm");
+    assert_reconciles("alarms", &s, &out);
+    // With a queue of 10 the task refuses ~95 of the 100 a second at once: its own 503s, which
+    // CloudWatch counts in HTTPCode_Target_5XX_Count — about 95 × 40 s ≈ 3,800 in the first
+    // minute (the task registers at about 20 s; before, the load balancer answers 503 itself).
+    let s = load_parts("accounting", &[&overloaded(1, 1, 256, Some(10), 100, 60, false, 3), BUSY_AND_REFUSING]);
+    let out = run(&s);
+    assert_eq!(first_alarm(&out, "refusing"), Some(first_evaluation), "target 5xx alarm");
+    assert!(common::traffic(&out).figures.tally.rejected > 20_000);
+    assert_reconciles("alarms, refusals", &s, &out);
+}

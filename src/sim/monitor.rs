@@ -227,10 +227,11 @@ impl World<'_> {
                         groups.iter().filter_map(|&g| rows.get(g)).map(f).sum()
                     };
                     match metric {
-                        AlbMetric::RequestCount => Some(StatSet::one(sum(&|r| r.requests as f64))),
+                        AlbMetric::RequestCount => Some(StatSet::one(sum(&|r| r.request_count as f64))),
                         AlbMetric::RequestCountPerTarget => Some(StatSet::one(sum(&|r| r.requests_per_target))),
                         AlbMetric::Elb5xx => Some(StatSet::one(sum(&|r| r.elb_5xx as f64))).filter(|s| s.sum > 0.0),
-                        AlbMetric::Target5xx => Some(StatSet::one(sum(&|r| r.target_5xx as f64))).filter(|s| s.sum > 0.0),
+                        // HTTPCode_Target_5XX_Count: the application's 5xx and the task's own refusals.
+                        AlbMetric::Target5xx => Some(StatSet::one(sum(&|r| (r.target_5xx + r.rejected) as f64))).filter(|s| s.sum > 0.0),
                         AlbMetric::HealthyHostCount => Some(StatSet {
                             sample_count: 1.0,
                             sum: sum(&|r| r.healthy_hosts_avg),
