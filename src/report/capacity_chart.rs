@@ -5,7 +5,8 @@
 //!    capacity aside) and the cluster's total (black).
 //! 2. Tasks per service: desired (dashed) and running (solid), one colour per service
 //!    (services.csv).
-//! 3. What the run has cost so far (USD, the cluster row's `cost_usd_cumulative`).
+//! 3. What the run has cost so far (USD, the cluster row's `cost_usd_cumulative`), a line
+//!    through each minute's end (a running total; the other panels are steps).
 //!
 //! Behind every panel, the run's faults (`chart::FaultBand`), named at the top of the first.
 
@@ -90,10 +91,12 @@ fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], faults: &[FaultB
         ],
     };
 
-    let cost = vec![line(
-        Stroke::solid(BLACK, 2),
-        minutes.iter().filter(|r| r.zone == CLUSTER).filter_map(|r| r.cost_usd_cumulative.map(|c| (r.minute, r.time_s, c))).collect(),
-    )];
+    // The cost so far is a running total read at each minute's end: a line through those
+    // instants, from 0 at the start, not a step.
+    let cost_at_ends: Vec<(u64, u64, f64)> = std::iter::once((0, 0, 0.0))
+        .chain(minutes.iter().filter(|r| r.zone == CLUSTER).filter_map(|r| r.cost_usd_cumulative.map(|c| (r.minute + 1, r.time_s + 60, c))))
+        .collect();
+    let cost = vec![Series { stroke: Stroke::solid(BLACK, 2), segments: axis.polyline(&axis.bucket_means(cost_at_ends.into_iter())) }];
 
     let mut instances_legend = vec![LegendBlock { heading: "Zone", entries: zone_entries }];
     if !faults.is_empty() {

@@ -206,6 +206,22 @@ impl TimeAxis {
     }
 
     /// Bucket means `(bucket, x, mean)` in bucket order as runs of consecutive buckets, each
+    /// bucket one point at `x` joined by straight lines: for a running total sampled at instants
+    /// (the cost so far at each minute's end), which grows between its samples.
+    pub(super) fn polyline(&self, points: &[(u64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+        let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+        let mut previous: Option<u64> = None;
+        for &(bucket, x, v) in points {
+            if previous.is_none_or(|p| bucket > p + 1) {
+                out.push(Vec::new());
+            }
+            out.last_mut().expect("a run was just started").push((x.min(self.max), v));
+            previous = Some(bucket);
+        }
+        out
+    }
+
+    /// Bucket means `(bucket, x, mean)` in bucket order as runs of consecutive buckets, each
     /// bucket a step: its value held across the bucket (`[x, x + width)`, cut at the axis end),
     /// so that a burst in one minute is one minute wide, not a triangle over three.
     pub(super) fn steps(&self, points: &[(u64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
