@@ -77,7 +77,9 @@ impl LeastOutstanding {
         let mut best: Option<(u32, u32)> = None;
         let mut ties = 0u32;
         for &i in eligible {
-            let load = targets[i as usize].outstanding();
+            // What the load balancer still waits on: a request its idle timeout answered is no
+            // longer outstanding to it, though the task may still be working on it.
+            let load = targets[i as usize].unanswered();
             match best {
                 Some((_, b)) if load > b => {}
                 Some((_, b)) if load == b && first_on_tie => {}
@@ -182,6 +184,24 @@ mod tests {
         // Binomial(40000, 1/4): sd ≈ 87; 5 sd = 435.
         assert!(hits.iter().all(|&h| h.abs_diff(10_000) < 435), "{hits:?}");
         assert_eq!(Random::pick(&[], &mut rng), None);
+    }
+
+    #[test]
+    fn least_outstanding_does_not_count_requests_the_idle_timeout_answered() {
+        // Target 0 still works on 3 requests that arrived at 0 s; the load balancer gave up on
+        // them at its timeout (answered 504), so to it target 0 has none outstanding, target 1
+        // one (arrived at 5 s, not yet timed out).
+        let mut rng = Streams::new(1).get("svc");
+        let mut route = Streams::new(1).get("alb-route");
+        let service = Distribution::Constant { value: Span::from_secs(100) };
+        let mut targets: Vec<Target> = (0..2).map(|_| Target::new(1, None, service.clone())).collect();
+        for _ in 0..3 {
+            targets[0].arrive(SimTime::ZERO, 0, &mut rng);
+        }
+        targets[1].arrive(SimTime::from_secs(5), 0, &mut rng);
+        targets[0].time_out(SimTime::ZERO, |_, _| {});
+        assert_eq!((targets[0].outstanding(), targets[0].unanswered()), (3, 0));
+        assert_eq!(LeastOutstanding::pick(&[0, 1], &targets, &mut route), Some(0));
     }
 
     #[test]
