@@ -209,16 +209,7 @@ impl TimeAxis {
     /// bucket one point at `x` joined by straight lines: for a running total sampled at instants
     /// (the cost so far at each minute's end), which grows between its samples.
     pub(super) fn polyline(&self, points: &[(u64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
-        let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
-        let mut previous: Option<u64> = None;
-        for &(bucket, x, v) in points {
-            if previous.is_none_or(|p| bucket > p + 1) {
-                out.push(Vec::new());
-            }
-            out.last_mut().expect("a run was just started").push((x.min(self.max), v));
-            previous = Some(bucket);
-        }
-        out
+        runs(points, |run, x, v| run.push((x.min(self.max), v)))
     }
 
     /// Bucket means `(bucket, x, mean)` in bucket order as runs of consecutive buckets, each
@@ -226,18 +217,7 @@ impl TimeAxis {
     /// so that a burst in one minute is one minute wide, not a triangle over three.
     pub(super) fn steps(&self, points: &[(u64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
         let width = self.bucket_width();
-        let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
-        let mut previous: Option<u64> = None;
-        for &(bucket, x, v) in points {
-            if previous.is_none_or(|p| bucket > p + 1) {
-                out.push(Vec::new());
-            }
-            let run = out.last_mut().expect("a run was just started");
-            run.push((x, v));
-            run.push(((x + width).min(self.max), v));
-            previous = Some(bucket);
-        }
-        out
+        runs(points, |run, x, v| run.extend([(x, v), ((x + width).min(self.max), v)]))
     }
 
     /// ", mean of k minutes" when points average several minutes (for a panel's unit label).
@@ -287,6 +267,21 @@ impl TimeAxis {
             })
             .collect()
     }
+}
+
+/// Bucket means `(bucket, x, mean)` split into runs of consecutive buckets (a missing bucket is a
+/// gap), each bucket's points added to its run by `add(run, x, mean)`.
+fn runs(points: &[(u64, f64, f64)], mut add: impl FnMut(&mut Vec<(f64, f64)>, f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut previous: Option<u64> = None;
+    for &(bucket, x, v) in points {
+        if previous.is_none_or(|p| bucket > p + 1) {
+            out.push(Vec::new());
+        }
+        add(out.last_mut().expect("a run was just started"), x, v);
+        previous = Some(bucket);
+    }
+    out
 }
 
 /// Zones in order of first appearance (the recorder's order), the cluster last so that its

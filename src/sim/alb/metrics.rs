@@ -186,7 +186,8 @@ pub struct AlbMetrics {
     /// [group × zones + zone]
     minute: Vec<Counters>,
     minute_latency: Vec<Histogram>,
-    healthy: Vec<Gauge>,
+    /// Healthy targets now per (group, zone): the zone and load-balancer gauges move by its changes.
+    healthy_now: Vec<u32>,
     unhealthy: Vec<Gauge>,
     /// Per group (all zones), per zone (all groups), and the whole load balancer: exact
     /// minima and maxima of the summed counts.
@@ -243,7 +244,7 @@ impl AlbMetrics {
             zones,
             minute: vec![Counters::default(); n],
             minute_latency: (0..n).map(|_| Histogram::new()).collect(),
-            healthy: vec![Gauge::default(); n],
+            healthy_now: vec![0; n],
             unhealthy: vec![Gauge::default(); n],
             healthy_by_group: vec![Gauge::default(); groups],
             unhealthy_by_group: vec![Gauge::default(); groups],
@@ -324,11 +325,11 @@ impl AlbMetrics {
                 }
             }
             let i = group * self.zones + z;
-            let zone_h = self.healthy_by_zone[z].value + h - self.healthy[i].value;
+            let zone_h = self.healthy_by_zone[z].value + h - self.healthy_now[i];
             self.healthy_by_zone[z].set(now, zone_h);
-            let all_h = self.healthy_all.value + h - self.healthy[i].value;
+            let all_h = self.healthy_all.value + h - self.healthy_now[i];
             self.healthy_all.set(now, all_h);
-            self.healthy[i].set(now, h);
+            self.healthy_now[i] = h;
             self.unhealthy[i].set(now, u);
             group_h += h;
             group_u += u;
@@ -398,8 +399,6 @@ impl AlbMetrics {
                 self.scratch.merge(&self.minute_latency[i]);
                 self.run_latency[g].merge(&self.minute_latency[i]);
                 self.minute_latency[i].reset();
-                // Per (group, zone) gauges restart at the minute too (they feed the zone sums).
-                self.healthy[i].take(start, now);
                 let (ua, _, _) = self.unhealthy[i].take(start, now);
                 zm.unhealthy_targets += ua;
             }
