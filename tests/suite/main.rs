@@ -1,0 +1,55 @@
+//! The integration tests, as one test binary (`cargo test --release --test suite`): one module
+//! per concern, the helpers they share in `common`, and the lesson snapshots in `snapshots`.
+//!
+//! One binary rather than one per file: the library and its dependencies are linked once, not
+//! twenty-seven times, and a helper is written once. A module's tests run with
+//! `cargo test --release --test suite <module>::` (for example `alb_sim::`).
+//!
+//! Where the data lives: `tests/fixtures/` (AWS JSON, access logs, reproducers; see its
+//! README), `tests/suite/snapshots/` (the lesson snapshots, insta's `.snap` files), and the
+//! proptest regression files next to the module that records them
+//! (`tests/suite/<module>.proptest-regressions`, where proptest looks for them).
+//!
+//! The fuzz harness (`tests/fuzz/`) stays a binary of its own: it installs a global allocator
+//! with a heap cap and a wall-clock watchdog for the whole process, which would count every
+//! other test running beside it.
+
+mod common;
+
+// Pure decisions, tested on worked examples (no simulation).
+mod autoscaling_examples;
+mod capacity_examples;
+mod cloudwatch_examples;
+mod placement_examples;
+mod placement_props;
+mod queueing_theory;
+mod traffic;
+
+// Front ends: scenario files and AWS JSON, and where their messages point.
+mod ecs_json;
+mod elb_config;
+
+// Whole simulations through the library.
+mod accounting;
+mod alarm_actions;
+mod alb_sim;
+mod behaviour_over_time;
+mod capacity_platforms;
+mod capacity_sim;
+mod faults_sim;
+mod scaling_sim;
+mod service_lessons;
+mod sim_runs;
+
+// The binary, driven as a user would.
+mod capacity_search;
+mod cli_inputs;
+mod cli_run;
+mod ecs_fixes;
+mod placement_lessons;
+mod robustness;
+mod sweep;
+mod sweep_charts;
+
+// Every lesson's summary and printed report, so an unintended change shows as a diff.
+mod snapshots;
