@@ -30,7 +30,7 @@ use ecsim::workload::traffic::{PoissonArrivals, RateProfile};
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-use crate::common::toml::{lifecycle, LB_WEB, THREE_ZONES_ONE_M5_XLARGE_EACH};
+use crate::common::toml::{head, lifecycle, LB_WEB, THREE_ZONES_ONE_M5_XLARGE_EACH};
 use crate::common::{events, load, load_parts, run, scenario_path, traffic, us, Ev};
 
 fn load_lesson(name: &str) -> Scenario {
@@ -120,12 +120,7 @@ fn we_9_1_each_request_lands_in_the_target_group_its_rules_choose() {
     let s = load_parts(
         "alb_sim",
         &[
-            r#"
-[scenario]
-name = "we-9-1"
-duration = "10m"
-seed = 3
-"#,
+            &head("we-9-1", "10m", 3),
             &cluster(),
             r#"
 [[task_definitions]]
@@ -251,12 +246,7 @@ fn health_check_timing_follows_the_section_9_4_table() {
     let s = load_parts(
         "alb_sim",
         &[
-            r#"
-[scenario]
-name = "health-timing"
-duration = "3m"
-seed = 1
-"#,
+            &head("health-timing", "3m", 1),
             &cluster(),
             r#"
 [[task_definitions]]
@@ -382,12 +372,7 @@ fn we_6_3() -> RunOutcome {
     let s = load_parts(
         "alb_sim",
         &[
-            r#"
-[scenario]
-name = "we-6-3"
-duration = "4m"
-seed = 1
-"#,
+            &head("we-6-3", "4m", 1),
             &cluster(),
             r#"
 [[task_definitions]]
@@ -534,12 +519,7 @@ fn we_9_3_with_every_target_unhealthy_the_group_fails_open_round_robin() {
     let s = load_parts(
         "alb_sim",
         &[
-            r#"
-[scenario]
-name = "fail-open"
-duration = "10m"
-seed = 5
-"#,
+            &head("fail-open", "10m", 5),
             &cluster(),
             LB_WEB,
             r#"
@@ -603,12 +583,7 @@ fn every_request_before_the_first_registration_is_a_503_and_none_after() {
     let s = load_parts(
         "alb_sim",
         &[
-            r#"
-[scenario]
-name = "no-target-yet"
-duration = "10m"
-seed = 8
-"#,
+            &head("no-target-yet", "10m", 8),
             &cluster(),
             LB_WEB,
             r#"
@@ -741,12 +716,7 @@ fn terminating_an_instance_cuts_its_tasks_requests_with_502_and_the_service_repl
     let s = load_parts(
         "alb_sim",
         &[
-            r#"
-[scenario]
-name = "terminate"
-duration = "8m"
-seed = 2
-"#,
+            &head("terminate", "8m", 2),
             &cluster(),
             LB_WEB,
             r#"
@@ -811,12 +781,7 @@ fn long_requests(delay: &str) -> RunOutcome {
     let s = load_parts(
         "alb_sim",
         &[
-            r#"
-[scenario]
-name = "deregistration-delay"
-duration = "4m"
-seed = 1
-"#,
+            &head("deregistration-delay", "4m", 1),
             &cluster(),
             &tg,
             r#"

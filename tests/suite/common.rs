@@ -203,6 +203,11 @@ pub fn us(s: f64) -> u64 {
 /// TOML pieces that several modules build their inline scenarios from, so that each test
 /// states only what it is about.
 pub mod toml {
+    /// `[scenario]` with a name, a duration (`"10m"`) and a seed.
+    pub fn head(name: &str, duration: &str, seed: u64) -> String {
+        format!("\n[scenario]\nname = \"{name}\"\nduration = \"{duration}\"\nseed = {seed}\n")
+    }
+
     /// Three zones with one m5.xlarge (4 vCPU, 16 GiB) in each.
     pub const THREE_ZONES_ONE_M5_XLARGE_EACH: &str = r#"
 [cluster]

@@ -37,7 +37,7 @@ use std::path::Path;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-use crate::common::toml::{lifecycle, LB_WEB, THREE_ZONES_ONE_M5_XLARGE_EACH as CLUSTER3};
+use crate::common::toml::{head, lifecycle, LB_WEB, THREE_ZONES_ONE_M5_XLARGE_EACH as CLUSTER3};
 use crate::common::{events, load, load_err, load_parts, repo, run, run_seed, traffic, us, Ev};
 
 /// alb.csv row of target group `group` for the minute starting at `time_s`.
@@ -104,6 +104,11 @@ fn assert_located(d: &Diagnostics, line: usize, col: usize, fragment: &str) {
     assert!(shown.lines().any(|l| l.starts_with(&prefix) && l.contains(fragment)), "no {prefix}…{fragment:?} in:\n{shown}");
 }
 
+/// `[scenario]` with placement ties going to the lowest ordinal (`tie_break = "first"`).
+fn head_first(name: &str, duration: &str, seed: u64) -> String {
+    head(name, duration, seed) + "tie_break = \"first\"\n"
+}
+
 /// Task definition "web" (1 vCPU, 2 GiB, 4 workers of 20 ms), target group "web" (deregistration
 /// delay 30 s, default health check); put `LB_WEB` after it for the load balancer.
 const WEB: &str = r#"
@@ -147,13 +152,7 @@ fn spot_scenario(start_delay: &str, draining: bool) -> Scenario {
     load_parts(
         "faults_sim",
         &[
-            r#"
-[scenario]
-name = "spot"
-duration = "20m"
-seed = 5
-tie_break = "first"
-"#,
+            &head_first("spot", "20m", 5),
             CLUSTER3,
             WEB,
             LB_WEB,
@@ -289,13 +288,7 @@ fn spot_notice_without_draining_kills_the_tasks_at_two_minutes_and_the_group_rep
     let s = load_parts(
         "faults_sim",
         &[
-            r#"
-[scenario]
-name = "spot-no-draining"
-duration = "20m"
-seed = 5
-tie_break = "first"
-"#,
+            &head_first("spot-no-draining", "20m", 5),
             &asg("spot", 3, 4),
             WEB,
             LB_WEB,
@@ -361,13 +354,7 @@ fn an_instance_failure_seen_at_once_stops_its_tasks_and_replaces_them_at_once() 
     let s = load_parts(
         "faults_sim",
         &[
-            r#"
-[scenario]
-name = "instance-failure-0"
-duration = "15m"
-seed = 5
-tie_break = "first"
-"#,
+            &head_first("instance-failure-0", "15m", 5),
             CLUSTER3,
             WEB,
             LB_WEB,
@@ -425,13 +412,7 @@ fn an_instance_failure_detected_after_60_s_costs_504s_until_the_targets_are_unhe
     let s = load_parts(
         "faults_sim",
         &[
-            r#"
-[scenario]
-name = "instance-failure-60"
-duration = "20m"
-seed = 5
-tie_break = "first"
-"#,
+            &head_first("instance-failure-60", "20m", 5),
             &asg("on-demand", 3, 4),
             WEB,
             LB_WEB,
@@ -515,13 +496,7 @@ fn a_zone_outage_with_az_spread_costs_only_the_zones_tasks() {
     let s = load_parts(
         "faults_sim",
         &[
-            r#"
-[scenario]
-name = "zone-outage-spread"
-duration = "40m"
-seed = 5
-tie_break = "first"
-"#,
+            &head_first("zone-outage-spread", "40m", 5),
             &asg("on-demand", 6, 8),
             WEB,
             LB_WEB,
@@ -718,13 +693,7 @@ fn an_app_crash_loses_one_task_for_one_deregistration_delay() {
     let s = load_parts(
         "faults_sim",
         &[
-            r#"
-[scenario]
-name = "app-crash"
-duration = "10m"
-seed = 5
-tie_break = "first"
-"#,
+            &head_first("app-crash", "10m", 5),
             CLUSTER3,
             WEB,
             LB_WEB,
@@ -765,13 +734,7 @@ fn bad_revision_scenario(failure: &str) -> Scenario {
     load_parts(
         "faults_sim",
         &[
-            r#"
-[scenario]
-name = "bad-revision"
-duration = "30m"
-seed = 5
-tie_break = "first"
-"#,
+            &head_first("bad-revision", "30m", 5),
             CLUSTER3,
             &WEB.replace("deregistration_delay = \"30s\"", "deregistration_delay = \"30s\"\nhealth_check = { initial = \"threshold\" }"),
             LB_WEB,
