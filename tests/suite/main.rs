@@ -7,8 +7,9 @@
 //!
 //! Where the data lives: `tests/fixtures/` (AWS JSON, access logs, reproducers; see its
 //! README), `tests/suite/snapshots/` (the lesson snapshots, insta's `.snap` files), and the
-//! proptest regression files next to the module that records them
-//! (`tests/suite/<module>.proptest-regressions`, where proptest looks for them).
+//! cases proptest once shrank, re-run first on every run, in
+//! `tests/proptest-regressions/<module>.txt`: that is where proptest looks for a module of a
+//! test crate whose root is `main.rs` (the folder beside the root's, then the module's path).
 //!
 //! The fuzz harness (`tests/fuzz/`) stays a binary of its own: it installs a global allocator
 //! with a heap cap and a wall-clock watchdog for the whole process, which would count every
