@@ -16,7 +16,6 @@
 //! models: the `ecs` namespace and the `ecs:service:DesiredCount` dimension only, and schedule
 //! errors located at their character inside the expression.
 
-use super::diagnostic::{Diagnostics, Severity};
 use super::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
 use super::ecs_json::schema::Shape::{ArrayOf, Leaf, Object};
 use super::ecs_json::schema::{Field, Schema};
@@ -28,6 +27,7 @@ use crate::autoscaling::step::{AdjustmentType, MetricAggregation, StepAdjustment
 use crate::autoscaling::target::{parse_resource_id, ScalableTarget, SuspendedState, TargetField, ECS_NAMESPACE, ECS_SCALABLE_DIMENSION};
 use crate::autoscaling::target_tracking::{target_group_of_label, PredefinedMetricType, TargetTrackingPolicy, TrackedMetric};
 use crate::autoscaling::{PolicyConfig, ScalingPolicy};
+use crate::model::diagnostic::{Diagnostics, Severity};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;

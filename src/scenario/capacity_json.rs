@@ -14,7 +14,6 @@
 //! settings ecsim does not simulate give one warning each), and every problem collected. The
 //! rules are those of spec §12 (`crate::capacity`), each reported where it is written.
 
-use super::diagnostic::{Diagnostics, Severity};
 use super::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
 use super::ecs_json::schema::Shape::{ArrayOf, Leaf, Object};
 use super::ecs_json::schema::{Field, Schema};
@@ -29,6 +28,7 @@ use crate::ecs::instance_types::{self, InstanceType};
 use crate::ecs::service::LaunchType;
 use crate::ecs::TaskDefinition;
 use crate::engine::Span;
+use crate::model::diagnostic::{Diagnostics, Severity};
 use serde::Deserialize;
 use serde_json::Value;
 use std::ops::RangeInclusive;

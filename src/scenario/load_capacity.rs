@@ -6,11 +6,9 @@
 //! `capacity_json`; every problem located. The rules themselves live in `crate::capacity`.
 
 use super::capacity_json::{self, AsgLoadOptions};
-use super::diagnostic::Diagnostic;
 use super::load::{closest, Cx};
 use super::load_launch_templates::{RawLaunchTemplate, RawTemplateRef};
 use super::toml_model::{RawCluster, RawService, RawVariant};
-use super::{AsgSpec, CapacitySpec, CapacityTarget, FargateSpec, ProviderSpec, ServiceCapacity, ServiceSpec};
 use crate::capacity::asg::{AllocationStrategy, AsgConfig, PurchaseOption, TerminationPolicy};
 use crate::capacity::fargate;
 use crate::capacity::launch_template::LaunchTemplate;
@@ -24,15 +22,13 @@ use crate::ecs::service::{LaunchType, SchedulingStrategy, ServiceDefinition};
 use crate::ecs::task_def::{NetworkMode, TaskDefinition};
 use crate::ecs::{Cluster, InstanceSpec};
 use crate::engine::{SimTime, Span};
+use crate::model::diagnostic::Diagnostic;
+use crate::model::{AsgSpec, CapacitySpec, CapacityTarget, FargateSpec, ProviderSpec, ServiceCapacity, ServiceSpec, ASG_ATTRIBUTE};
 use crate::workload::Distribution;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::Spanned;
-
-/// The attribute that names an instance's Auto Scaling group (placement restricts a capacity
-/// provider's tasks to its group's instances with it).
-pub const ASG_ATTRIBUTE: &str = "ecsim.auto-scaling-group";
 
 /// `[[auto_scaling_groups]]`: inline keys, or `file` = create-auto-scaling-group input.
 #[derive(Debug, Deserialize)]
@@ -944,7 +940,7 @@ impl Cx<'_> {
     pub(super) fn check_variant_capacity(
         &mut self,
         raws: &[RawVariant],
-        variants: &[super::Variant],
+        variants: &[crate::model::Variant],
         services: &[ServiceSpec],
         tds: &[(String, TaskDefinition)],
     ) {
