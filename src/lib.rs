@@ -1,8 +1,9 @@
 //! ecsim — a deterministic discrete-event simulator of an Amazon ECS cluster.
 //!
 //! Layers (see docs/architecture.md): `engine` (time, events, random streams) → `ecs` (the
-//! cluster model and placement) → `workload` → `sim` (the world and the event loop) →
-//! `scenario` (file formats) → `report` (CSV, JSON, charts) → `cli`.
+//! cluster model and placement) → `workload` → `model` (the validated scenario) → `sim` (the
+//! world and the event loop) → `scenario` (the front ends: file formats mapped onto `model`) →
+//! `report` (CSV, JSON, charts) → `cli`.
 
 pub mod autoscaling;
 pub mod capacity;
@@ -12,6 +13,7 @@ pub mod ecs;
 pub mod elb;
 pub mod engine;
 pub mod faults;
+pub mod model;
 pub mod report;
 pub mod scenario;
 pub mod sim;

@@ -3,7 +3,7 @@
 
 use super::out::{errln, outln};
 use crate::ecs::Cluster;
-use crate::scenario::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::diagnostic::{Diagnostic, Diagnostics};
 use crate::scenario::json_kind::{describe_yaml, json_kind, JsonKind, SHAPES_READ};
 use crate::scenario::{self, ecs_json, elbv2_json};
 use anyhow::Result;
@@ -55,7 +55,7 @@ fn kind_of(path: &Path, text: &str) -> Kind {
 
 /// Checks one file; returns its messages.
 pub fn check_file(path: &Path) -> Diagnostics {
-    let text = match scenario::diagnostic::read_text(path) {
+    let text = match crate::model::diagnostic::read_text(path) {
         Ok(t) => t,
         Err(d) => return d.into(),
     };

@@ -8,7 +8,7 @@ use crate::ecs::placement::{self, Constraint, Explanation, Outcome, PlacementReq
 use crate::ecs::service::SchedulingStrategy;
 use crate::ecs::Cluster;
 use crate::engine::Streams;
-use crate::scenario::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::diagnostic::{Diagnostic, Diagnostics};
 use crate::scenario::ecs_json;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
@@ -62,7 +62,7 @@ pub enum TieBreakArg {
 }
 
 fn read(path: &Path) -> Result<String, Diagnostics> {
-    crate::scenario::diagnostic::read_text(path).map_err(Into::into)
+    crate::model::diagnostic::read_text(path).map_err(Into::into)
 }
 
 /// An inline JSON array or the path of a file holding one.

@@ -1,10 +1,11 @@
 //! `ecsim run SCENARIO`: simulate and write the results directory.
 
 use super::out::{errln, out};
+use crate::model::Scenario;
 use crate::report::output::{csv_bytes, slug, write_run};
 use crate::report::summary::Summary;
 use crate::report::{atomic::write_atomic, chart};
-use crate::scenario::{self, Scenario};
+use crate::scenario;
 use crate::sim::recorder::MinuteRow;
 use crate::sim::{self, RunOptions};
 use anyhow::{Context, Result};

@@ -1,7 +1,7 @@
 //! The headline figures of one run (`summary.json`): what was asked, what happened, and the
 //! reservation and stranded capacity per zone and for the cluster.
 
-use crate::scenario::Scenario;
+use crate::model::Scenario;
 use crate::sim::recorder::MinuteRow;
 use crate::sim::RunOutcome;
 use serde::Serialize;

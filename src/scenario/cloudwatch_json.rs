@@ -14,7 +14,6 @@
 //! publishes such a metric at all (namespace, name, dimension names) with a "did you mean", and
 //! each [`LoadedAlarm`] says where its metric is written.
 
-use super::diagnostic::{Diagnostics, Severity};
 use super::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
 use super::ecs_json::schema::Shape::{ArrayOf, Leaf};
 use super::ecs_json::schema::{Field, Schema};
@@ -24,6 +23,7 @@ use crate::cloudwatch::{
     AlarmConfig, ComparisonOperator, ConfigError, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData,
     ANOMALY_OPERATORS, COMPARISON_OPERATORS, LOW_SAMPLE_SETTINGS, STATISTICS, TREATMENTS,
 };
+use crate::model::diagnostic::{Diagnostics, Severity};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;

@@ -41,9 +41,9 @@ pub use task_def::{
     MIN_EC2_TASK_CPU_UNITS,
 };
 
-use super::diagnostic::{Diagnostic, Diagnostics, LineIndex, Severity};
 use super::json_locate::{string_char_offset, PathSeg, PositionIndex};
 use crate::ecs::placement::{Constraint, Strategy};
+use crate::model::diagnostic::{Diagnostic, Diagnostics, LineIndex, Severity};
 use schema::{Field, Schema, Shape};
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer};
 use serde_json::Value;

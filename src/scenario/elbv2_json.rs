@@ -18,7 +18,6 @@
 
 mod schema;
 
-use super::diagnostic::{Diagnostics, Severity};
 use super::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
 use crate::elb::config::{
     find_target_group, Algorithm, Condition, ListenerConfig, ListenerProtocol, Matcher, RuleAction, RuleConfig, TargetGroupConfig,
@@ -27,6 +26,7 @@ use crate::elb::config::{
 };
 use crate::elb::rules::{check_conditions, PRIORITY_RANGE, WEIGHT_RANGE};
 use crate::engine::Span;
+use crate::model::diagnostic::{Diagnostics, Severity};
 use schema::{DESCRIBE_LISTENERS, DESCRIBE_RULES, DESCRIBE_TARGET_GROUPS, LISTENER, RULE, TARGET_GROUP, TARGET_GROUP_ATTRIBUTES};
 use serde::Deserialize;
 use serde_json::Value;

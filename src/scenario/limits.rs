@@ -14,7 +14,7 @@
 
 use super::load::Cx;
 use super::toml_model::RawScenario;
-use super::{Scenario, TrafficKind};
+use crate::model::{Scenario, TrafficKind};
 use std::ops::Range;
 
 /// Container instances per cluster (ECS quota, not adjustable).

@@ -2,16 +2,15 @@
 //! `Scenario`. Every problem found is collected (with file, line, column and what to change)
 //! before giving up, so one `ecsim check` shows them all.
 
-use super::diagnostic::{Diagnostic, Diagnostics, LineIndex};
 use super::ecs_json;
 use super::toml_model::*;
-use super::{Action, Lifecycle, Scenario, ServiceSpec, Variant, Workload};
 use crate::ecs::instance_types;
 use crate::ecs::placement::{Constraint, Strategy};
 use crate::ecs::task_def::{Compatibility, ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Protocol, TaskDefinition};
 use crate::ecs::{Cluster, InstanceSpec};
 use crate::engine::Span;
-use crate::workload::Distribution;
+use crate::model::diagnostic::{Diagnostic, Diagnostics, LineIndex};
+use crate::model::{Action, Lifecycle, Scenario, ServiceSpec, Variant, Workload};
 use sha2::{Digest, Sha256};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -19,7 +18,7 @@ use toml::Spanned;
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
-    let text = super::diagnostic::read_text(path)?;
+    let text = crate::model::diagnostic::read_text(path)?;
     load_str(path, &text)
 }
 
@@ -123,7 +122,7 @@ impl Cx<'_> {
             }
             Ok(Err(_)) => {
                 // Said where in that file, then where the scenario refers to it.
-                if let Err(d) = super::diagnostic::read_text(&p) {
+                if let Err(d) = crate::model::diagnostic::read_text(&p) {
                     self.diags.push(d);
                 }
                 self.error_at(rel.span(), format!("{} is not UTF-8 text", p.display()), "save the file as UTF-8");
@@ -160,7 +159,7 @@ impl Cx<'_> {
         let workloads: Vec<Workload> = raw.workload.iter().filter_map(|w| self.build_workload(w, &task_definitions)).collect();
         let lifecycle = self.build_lifecycle(&raw.lifecycle);
         let variants: Vec<Variant> = raw.variants.iter().filter_map(|v| self.build_variant(v, &capacity)).collect();
-        let mut behaviours: Vec<super::Behaviour> =
+        let mut behaviours: Vec<crate::model::Behaviour> =
             raw.task_definitions.iter().map(|t| self.build_behaviour(&t.behaviour, t.serving.as_ref())).collect();
         self.resolve_container_exits(&raw.task_definitions, &task_definitions, &mut behaviours);
         let services: Vec<ServiceSpec> =
@@ -473,7 +472,7 @@ impl Cx<'_> {
         l
     }
 
-    fn build_variant(&mut self, raw: &RawVariant, capacity: &super::CapacitySpec) -> Option<Variant> {
+    fn build_variant(&mut self, raw: &RawVariant, capacity: &crate::model::CapacitySpec) -> Option<Variant> {
         let (strategies, constraints) =
             self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
         let capacity = self.build_variant_capacity(raw, capacity);
@@ -511,9 +510,4 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
-}
-
-/// Default start delay when a scenario gives none: 10 s (spec §0).
-pub fn default_start_delay() -> Distribution {
-    Distribution::Constant { value: Span::from_secs(10) }
 }

@@ -4,12 +4,13 @@
 //! does not have is an error at its line and column.
 
 use super::cloudwatch_json::{load_alarms, metric_problem};
-use super::diagnostic::Diagnostic;
 use super::load::Cx;
 use crate::cloudwatch::actions::{classify, ACTION_HELP, MAX_ACTIONS_PER_STATE};
 use crate::cloudwatch::{AlarmConfig, ComparisonOperator, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData};
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
+use crate::model::diagnostic::Diagnostic;
+use crate::model::{lb_dimension, tg_dimension};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -107,16 +108,6 @@ impl Published<'_> {
         }
         Ok(MetricId::new(metric.namespace(), metric.name(), dims))
     }
-}
-
-/// The `TargetGroup` dimension value of a target group ARN: `targetgroup/<name>/<id>`.
-pub fn tg_dimension(arn: &str) -> String {
-    arn.find("targetgroup/").map_or_else(|| arn.to_string(), |i| arn[i..].to_string())
-}
-
-/// The `LoadBalancer` dimension value of a load balancer: `app/<name>/<id>`.
-pub fn lb_dimension(name: &str) -> String {
-    format!("app/{name}/0000000000000000")
 }
 
 impl Cx<'_> {

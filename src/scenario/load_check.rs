@@ -15,10 +15,10 @@
 //! access logs are not estimated. Both checks run after the scenario is valid, on the validated
 //! model, and point at the service's or task definition's entry in the scenario file.
 
-use super::diagnostic::{line_col, Diagnostic};
-use super::{Scenario, TrafficKind};
 use crate::elb::config::RuleAction;
 use crate::elb::rules::{evaluate, HttpRequest};
+use crate::model::diagnostic::{line_col, Diagnostic};
+use crate::model::{Scenario, TrafficKind};
 use serde::Deserialize;
 use std::path::Path;
 use toml::Spanned;

@@ -4,13 +4,13 @@
 //! its line and column with what to change, and all of them are collected; target groups are
 //! resolved by name or ARN here, so the simulation only sees indices.
 
-use super::diagnostic::Diagnostic;
 use super::elbv2_json::{self, check_health_path, fixed_response_problem, interval_message, known_target_groups_help, name_problem};
 use super::load::{closest, Cx};
 use super::toml_elb::*;
 use crate::elb::config::*;
 use crate::elb::rules::{check_conditions, PRIORITY_RANGE, WEIGHT_RANGE};
 use crate::engine::Span;
+use crate::model::diagnostic::Diagnostic;
 use std::ops::{Range, RangeInclusive};
 use toml::Spanned;
 

@@ -6,11 +6,11 @@
 //! definition that fails the way the fault says, and an `UpdateService` action to it.
 
 use super::load::{closest, Cx};
-use super::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec};
 use crate::ecs::task_def::TaskDefinition;
 use crate::ecs::Cluster;
 use crate::engine::Span;
 use crate::faults::{BadRevisionFailure, FaultKind, FaultSpec, InstanceTarget, Slo, SpotTarget, Timing};
+use crate::model::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec};
 use crate::workload::Distribution;
 use serde::Deserialize;
 use toml::Spanned;
@@ -80,7 +80,7 @@ const KINDS: [&str; 6] = ["instance_failure", "agent_disconnect", "zone_outage",
 /// What the fault loader reads of the rest of the scenario, and may add to.
 pub(super) struct FaultContext<'a> {
     pub cluster: Option<&'a Cluster>,
-    pub capacity: &'a super::CapacitySpec,
+    pub capacity: &'a crate::model::CapacitySpec,
     pub services: &'a [ServiceSpec],
     pub task_definitions: &'a mut Vec<(String, TaskDefinition)>,
     pub behaviours: &'a mut Vec<Behaviour>,

@@ -5,13 +5,13 @@
 
 use super::autoscaling_json::{load_scalable_targets, load_scaling_policies, load_scheduled_actions};
 use super::load::Cx;
-use super::ServiceSpec;
 use crate::autoscaling::scheduled::{Schedule, ScheduledAction, DEFAULT_START_UNIX_S};
 use crate::autoscaling::step::{AdjustmentType, MetricAggregation, StepAdjustment, StepScalingPolicy};
 use crate::autoscaling::{PolicyConfig, PredefinedMetricType, ScalableTarget, ScalingPolicy, TargetTrackingPolicy, TrackedMetric};
 use crate::cloudwatch::AlarmConfig;
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
+use crate::model::{ScalingSpec, ServiceSpec};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -87,19 +87,6 @@ pub struct RawScheduled {
     pub schedule: Spanned<String>,
     pub min: Option<u32>,
     pub max: Option<u32>,
-}
-
-/// A service's scalable target with its policies and scheduled actions, resolved.
-#[derive(Debug, Clone)]
-pub struct ScalingSpec {
-    /// Index into `Scenario::services`.
-    pub service: usize,
-    pub target: ScalableTarget,
-    pub policies: Vec<ScalingPolicy>,
-    /// Per policy: the alarms that invoke it (a step policy's; empty for target tracking, whose
-    /// alarms the simulation creates).
-    pub invoked_by: Vec<Vec<String>>,
-    pub scheduled: Vec<ScheduledAction>,
 }
 
 impl Cx<'_> {
@@ -205,7 +192,7 @@ impl Cx<'_> {
                             continue;
                         };
                         let lb = elb.load_balancers.first().map_or("lb", |l| l.name.as_str());
-                        Some(format!("app/{lb}/0000000000000000/{}", super::load_alarms::tg_dimension(&t.arn)))
+                        Some(format!("app/{lb}/0000000000000000/{}", crate::model::tg_dimension(&t.arn)))
                     }
                     _ => None,
                 };

@@ -3,11 +3,9 @@
 //! application starts, fails and stops) and `[[actions]]` (UpdateService, DeleteService,
 //! RunTask, StopTask, instance state changes at given times), validated with located errors.
 
-use super::diagnostic::Diagnostic;
 use super::ecs_json;
 use super::load::Cx;
 use super::toml_model::*;
-use super::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec, ServiceTargetGroup, Serving};
 use crate::ecs::instance_types;
 use crate::ecs::placement::rules::MAX_STRATEGIES;
 use crate::ecs::scheduler::throttle::ThrottleSchedule;
@@ -15,6 +13,8 @@ use crate::ecs::service::{CircuitBreaker, DeploymentAlarms, DeploymentConfigurat
 use crate::ecs::task_def::TaskDefinition;
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
+use crate::model::diagnostic::Diagnostic;
+use crate::model::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec, ServiceTargetGroup, Serving};
 use crate::workload::Distribution;
 use toml::Spanned;
 
@@ -204,7 +204,7 @@ impl Cx<'_> {
         raw: &RawService,
         tds: &[(String, TaskDefinition)],
         elb: &ElbConfig,
-        capacity: &super::CapacitySpec,
+        capacity: &crate::model::CapacitySpec,
     ) -> Option<ServiceSpec> {
         let name = raw.name.get_ref().clone();
         let td_index = self.resolve_task_definition(&raw.task_definition, tds);
@@ -322,7 +322,7 @@ impl Cx<'_> {
         tds: &[(String, TaskDefinition)],
         instances: usize,
         duration: Span,
-        capacity: &super::CapacitySpec,
+        capacity: &crate::model::CapacitySpec,
     ) -> Option<Action> {
         let span = raw.span();
         let service_index = |cx: &mut Self, name: &str, at: Span| -> Option<usize> {

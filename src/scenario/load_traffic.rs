@@ -2,11 +2,11 @@
 //! process with a rate profile (`workload::traffic`) or the replay of an ALB access log
 //! (`workload::alb_log`), validated with located errors.
 
-use super::diagnostic::Diagnostic;
 use super::load::Cx;
-use super::{RequestSpec, TrafficKind, TrafficSource};
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
+use crate::model::diagnostic::Diagnostic;
+use crate::model::{RequestSpec, TrafficKind, TrafficSource};
 use crate::workload::alb_log::{Replay, ReplayOptions};
 use crate::workload::traffic::RateProfile;
 use serde::Deserialize;

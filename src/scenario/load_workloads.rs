@@ -3,10 +3,10 @@
 
 use super::load::{Cx, Placement};
 use super::toml_model::*;
-use super::{Unplaceable, Workload};
 use crate::ecs::placement::rules::{console_template, CONSOLE_TEMPLATES, MAX_CONSTRAINTS, MAX_STRATEGIES};
 use crate::ecs::placement::{Constraint, Strategy};
 use crate::ecs::task_def::TaskDefinition;
+use crate::model::{Unplaceable, Workload};
 use crate::workload::Arrivals;
 use toml::Spanned;
 

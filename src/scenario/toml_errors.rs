@@ -76,7 +76,7 @@ pub fn all_errors(text: &str, first: toml::de::Error) -> Vec<toml::de::Error> {
     section!(target_groups: Vec<super::toml_elb::RawTargetGroup>);
     section!(load_balancers: Vec<super::toml_elb::RawLoadBalancer>);
     section!(auto_scaling_groups: Vec<super::load_capacity::RawAsg>);
-    section!(capacity_providers: Vec<super::load_capacity::RawCapacityProvider>);
+    section!(capacity_providers: Vec<super::load_providers::RawCapacityProvider>);
     section!(fargate: super::load_capacity::RawFargate);
     section!(faults: Vec<super::load_faults::RawFault>);
     section!(slo: super::load_faults::RawSlo);

@@ -45,7 +45,7 @@ pub struct RawScenario {
     #[serde(default)]
     pub launch_templates: Vec<super::load_launch_templates::RawLaunchTemplate>,
     #[serde(default)]
-    pub capacity_providers: Vec<super::load_capacity::RawCapacityProvider>,
+    pub capacity_providers: Vec<super::load_providers::RawCapacityProvider>,
     #[serde(default)]
     pub fargate: super::load_capacity::RawFargate,
     #[serde(default)]
@@ -92,7 +92,7 @@ pub struct RawCluster {
     /// FARGATE_SPOT).
     pub capacity_providers: Option<Spanned<Vec<Spanned<String>>>>,
     /// For services given neither a launch type nor a strategy.
-    pub default_capacity_provider_strategy: Option<Spanned<Vec<Spanned<super::load_capacity::RawStrategyItem>>>>,
+    pub default_capacity_provider_strategy: Option<Spanned<Vec<Spanned<super::load_service_capacity::RawStrategyItem>>>>,
     /// put-cluster-capacity-providers input instead of the two keys above.
     pub capacity_providers_file: Option<Spanned<String>>,
     /// Subnet ID → Availability Zone (for Fargate services' and groups' subnets).
@@ -308,7 +308,7 @@ pub struct RawVariant {
     /// "EC2" or "FARGATE" for every REPLICA service.
     pub launch_type: Option<Spanned<String>>,
     /// A capacity provider strategy for every REPLICA service.
-    pub capacity_provider_strategy: Option<Spanned<Vec<Spanned<super::load_capacity::RawStrategyItem>>>>,
+    pub capacity_provider_strategy: Option<Spanned<Vec<Spanned<super::load_service_capacity::RawStrategyItem>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -340,7 +340,7 @@ pub struct RawService {
     /// "EC2" or "FARGATE" (default: the JSON's, else the cluster's default strategy, else EC2).
     pub launch_type: Option<Spanned<String>>,
     /// `[{ capacity_provider = "cp", base = 0, weight = 1 }, ...]`.
-    pub capacity_provider_strategy: Option<Spanned<Vec<Spanned<super::load_capacity::RawStrategyItem>>>>,
+    pub capacity_provider_strategy: Option<Spanned<Vec<Spanned<super::load_service_capacity::RawStrategyItem>>>>,
     /// `awsvpcConfiguration.subnets`: the zones Fargate tasks spread over.
     pub subnets: Option<Vec<Spanned<String>>>,
     /// What-if: the launch throttle switched off, or its own schedule of delays.

@@ -11,7 +11,7 @@ use crate::ecs::placement::{self, Outcome, PlacementRequest, Strategy};
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::ecs::InstanceSpec;
 use crate::engine::SimTime;
-use crate::scenario::ActionKind;
+use crate::model::ActionKind;
 
 impl World<'_> {
     pub(super) fn on_action(&mut self, now: SimTime, index: u16) {

@@ -42,7 +42,7 @@ use crate::ecs::service::SchedulingStrategy;
 use crate::ecs::task::LastStatus;
 use crate::ecs::InstanceSpec;
 use crate::engine::{SimTime, StreamRng, Streams};
-use crate::scenario::{CapacityTarget, Scenario};
+use crate::model::{CapacityTarget, Scenario};
 use crate::sim::monitor::Monitor;
 use rand::Rng;
 use serde::Serialize;
@@ -253,7 +253,7 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> Ca
             );
             (monitor.add_alarm(scenario, managed_alarm_config(&high)), monitor.add_alarm(scenario, managed_alarm_config(&low)))
         });
-        let expr = format!("attribute:{} == '{}'", crate::scenario::ASG_ATTRIBUTE, group.name);
+        let expr = format!("attribute:{} == '{}'", crate::model::ASG_ATTRIBUTE, group.name);
         let member_of = Constraint::parse("memberOf", Some(&expr)).ok();
         state.providers.push(ProviderState { cpr: None, alarms, member_of });
     }
@@ -421,7 +421,7 @@ impl World<'_> {
             return;
         }
         let mut custom_attributes = BTreeMap::new();
-        custom_attributes.insert(crate::scenario::ASG_ATTRIBUTE.to_string(), config.name.clone());
+        custom_attributes.insert(crate::model::ASG_ATTRIBUTE.to_string(), config.name.clone());
         let spec = InstanceSpec {
             instance_type: member.instance_type,
             availability_zone: config.zones[member.zone].clone(),

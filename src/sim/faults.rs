@@ -32,7 +32,7 @@ use crate::ecs::instance::{InstanceId, InstanceStatus};
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::{SimTime, StreamRng, Streams};
 use crate::faults::{FaultKind, FaultRow, InstanceTarget, SpotTarget, Timing, SPOT_NOTICE};
-use crate::scenario::Scenario;
+use crate::model::Scenario;
 use crate::sim::services::RolloutState;
 use rand::Rng;
 

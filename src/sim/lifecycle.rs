@@ -20,8 +20,8 @@ use crate::ecs::instance::{GroupId, InstanceId, InstanceStatus};
 use crate::ecs::scheduler::health::NO_CHECK_HEALTHY_AFTER_S;
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::{SimTime, Span};
-use crate::scenario::behaviour::CheckKind;
-use crate::scenario::HealthAnswer;
+use crate::model::CheckKind;
+use crate::model::HealthAnswer;
 use crate::sim::recorder::EventKind;
 
 /// A new task's identity before it is bound.

@@ -27,7 +27,7 @@ use crate::ecs::task::{LastStatus, StopCode};
 use crate::ecs::task_def::Reservation;
 use crate::ecs::Cluster;
 use crate::engine::{EventQueue, SimTime, Span, StreamRng, Streams};
-use crate::scenario::Scenario;
+use crate::model::Scenario;
 use recorder::Recorder;
 use services::ServiceState;
 use standalone::WorkloadState;

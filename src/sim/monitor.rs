@@ -15,8 +15,8 @@ use crate::cloudwatch::{Alarm, AlarmConfig, MetricId, MetricStore, SeriesId, Sta
 use crate::elb::config::RuleAction;
 use crate::elb::histogram::Histogram;
 use crate::engine::SimTime;
-use crate::scenario::load_alarms::{lb_dimension, tg_dimension};
-use crate::scenario::Scenario;
+use crate::model::Scenario;
+use crate::model::{lb_dimension, tg_dimension};
 use serde::Serialize;
 
 /// What one published series measures.

@@ -8,7 +8,7 @@ use crate::ecs::placement::{Explanation, Outcome};
 use crate::ecs::task_def::Reservation;
 use crate::ecs::{Cluster, InstanceStatus};
 use crate::engine::{SimTime, Span};
-use crate::scenario::Scenario;
+use crate::model::Scenario;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -17,8 +17,8 @@ use crate::autoscaling::{combine, AlarmSpec, PolicyConfig, PolicyVote, ScalableT
 use crate::cloudwatch::{AlarmConfig, ComparisonOperator, MetricId, Period, Statistic};
 use crate::ecs::task::LastStatus;
 use crate::engine::SimTime;
-use crate::scenario::load_scaling::ScalingSpec;
-use crate::scenario::Scenario;
+use crate::model::ScalingSpec;
+use crate::model::Scenario;
 use crate::sim::monitor::Monitor;
 use serde::Serialize;
 

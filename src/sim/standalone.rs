@@ -10,7 +10,7 @@ use crate::ecs::placement::index::PlacementIndex;
 use crate::ecs::placement::{self, Outcome, PlacementRequest};
 use crate::ecs::Cluster;
 use crate::engine::{SimTime, Span, StreamRng, Streams};
-use crate::scenario::{Scenario, Unplaceable};
+use crate::model::{Scenario, Unplaceable};
 use crate::workload::Arrivals;
 use std::collections::VecDeque;
 

@@ -12,8 +12,9 @@
 use super::aggregate::{stats, CellStats};
 use super::paths;
 use super::run::run_seed;
+use crate::model::{Diagnostics, Scenario};
 use crate::report::summary::Summary;
-use crate::scenario::{self, Diagnostics, Scenario};
+use crate::scenario;
 use crate::sim;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;

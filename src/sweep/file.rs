@@ -3,8 +3,9 @@
 //! or value at fault) and says what the scenario loader said about the value.
 
 use super::paths;
-use crate::scenario::diagnostic::line_col;
-use crate::scenario::{self, Diagnostic, Diagnostics, Scenario};
+use crate::model::diagnostic::line_col;
+use crate::model::{Diagnostic, Diagnostics, Scenario};
+use crate::scenario;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::ops::Range;
@@ -136,7 +137,7 @@ impl SweepFile {
 
 /// Reads and parses the sweep file at `path`.
 pub fn parse(path: &Path) -> Result<SweepFile, Diagnostics> {
-    let text = scenario::diagnostic::read_text(path)?;
+    let text = crate::model::diagnostic::read_text(path)?;
     parse_str(path, &text)
 }
 

@@ -11,7 +11,7 @@ use super::{At, Ctx, JPath, Scalar};
 use crate::ecs::instance::{ContainerInstance, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE, DEFAULT_RESERVED_TCP_PORTS};
 use crate::ecs::instance_types;
 use crate::ecs::Cluster;
-use crate::scenario::diagnostic::{Diagnostics, Severity};
+use crate::model::diagnostic::{Diagnostics, Severity};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

@@ -9,7 +9,7 @@ use crate::ecs::service::{
     CapacityProviderItem, CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, LaunchType, LoadBalancerRef, SchedulingStrategy,
     ServiceDefinition,
 };
-use crate::scenario::diagnostic::{Diagnostics, Severity};
+use crate::model::diagnostic::{Diagnostics, Severity};
 use crate::scenario::json_kind::{other_shape, JsonKind};
 use serde::Deserialize;
 use serde_json::Value;

@@ -9,7 +9,7 @@ use crate::ecs::placement::Constraint;
 use crate::ecs::task_def::{
     Compatibility, ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Protocol, RequiredAttribute, TaskDefinition,
 };
-use crate::scenario::diagnostic::{Diagnostics, Severity};
+use crate::model::diagnostic::{Diagnostics, Severity};
 use crate::scenario::json_kind::{other_shape, JsonKind};
 use serde::Deserialize;
 use serde_json::Value;

@@ -22,8 +22,8 @@
 use super::{TargetState, World};
 use crate::elb::config::InitialHealthyChecks;
 use crate::engine::{SimTime, Span};
-use crate::scenario::behaviour::{CheckKind, TARGET_RESPONSE_DEFAULT};
-use crate::scenario::HealthAnswer;
+use crate::model::behaviour::{CheckKind, TARGET_RESPONSE_DEFAULT};
+use crate::model::HealthAnswer;
 use crate::sim::recorder::EventKind;
 use crate::sim::Event;
 

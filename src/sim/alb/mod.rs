@@ -41,7 +41,7 @@ use crate::elb::config::{Algorithm, RuleAction, TargetGroupConfig};
 use crate::elb::routing::{LeastOutstanding, Random, RoundRobin};
 use crate::elb::target::{Arrival, Target};
 use crate::engine::{SimTime, Span, StreamRng, Streams};
-use crate::scenario::Scenario;
+use crate::model::Scenario;
 use metrics::AlbMetrics;
 use rand::Rng;
 use smallvec::SmallVec;

@@ -13,7 +13,7 @@
 use super::{route_for, AlbState, World};
 use crate::elb::rules::{evaluate, HttpRequest};
 use crate::engine::{SimTime, StreamRng, Streams};
-use crate::scenario::{RequestSpec, TrafficKind};
+use crate::model::{RequestSpec, TrafficKind};
 use crate::sim::Event;
 use crate::workload::alb_log::Replay;
 use crate::workload::traffic::PoissonArrivals;

@@ -27,7 +27,7 @@ use crate::ecs::service::{DeploymentConfiguration, SchedulingStrategy};
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::ecs::Cluster;
 use crate::engine::SimTime;
-use crate::scenario::Scenario;
+use crate::model::Scenario;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeploymentStatus {

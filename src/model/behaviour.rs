@@ -1,0 +1,202 @@
+//! How a revision's application behaves once ECS starts it: its steady answers, how it serves
+//! requests, and what changes during a task's life — health-check answers by time window, how
+//! long it takes to answer a check, containers that exit at a given time. The pure question
+//! "what does the application answer a check sent at t?" lives here; the front ends fill it.
+
+use crate::engine::{SimTime, Span};
+use crate::workload::Distribution;
+
+/// How a revision's application behaves once ECS starts it.
+#[derive(Debug, Clone, Default)]
+pub struct Behaviour {
+    /// PENDING → STOPPED this long after placement (never reaches RUNNING).
+    pub fails_to_start_after: Option<Span>,
+    /// Essential container exits after this long RUNNING.
+    pub crash_after: Option<Distribution>,
+    /// Every container health check fails.
+    pub container_unhealthy: bool,
+    /// Time to exit after SIGTERM (capped by stopTimeout, then SIGKILL).
+    pub exit_after_sigterm: Span,
+    /// How the application serves requests behind a load balancer.
+    pub serving: Serving,
+    /// How it answers the load balancer's health checks.
+    pub target_health: HealthAnswer,
+    /// Fraction of requests it answers with a 5xx of its own (HTTPCode_Target_5XX_Count).
+    pub error_fraction: f64,
+    /// Windows of time in which health checks get another answer (`behaviour.health`).
+    pub health: Vec<HealthWindow>,
+    /// How long the application takes to answer a health check; `None`: 10 ms for the load
+    /// balancer's, at once for a container check.
+    pub health_check_response_time: Option<Span>,
+    /// Containers that exit at a given time after RUNNING (`behaviour.container_exits`).
+    pub container_exits: Vec<ContainerExit>,
+}
+
+/// How a task serves requests (the request queue of spec §9 / DESIGN "per-task request queues").
+#[derive(Debug, Clone)]
+pub struct Serving {
+    /// Workers serving requests in parallel.
+    pub concurrency: u32,
+    /// Time to serve one request when the task has the CPU it wants.
+    pub service_time: Distribution,
+    /// Requests waiting beyond this are refused with a 503 from the task; `None` = unbounded.
+    pub queue_limit: Option<usize>,
+    /// CPU units one busy worker wants (1024 = a whole vCPU: a CPU-bound worker).
+    pub cpu_per_busy_worker_units: f64,
+    /// Memory the task uses idle (default: half of what it reserves) and per busy worker.
+    pub memory_base_mib: Option<u32>,
+    pub memory_per_busy_worker_mib: f64,
+}
+
+impl Default for Serving {
+    fn default() -> Self {
+        Serving {
+            concurrency: 1,
+            service_time: Distribution::Exponential { mean: Span::from_millis(50) },
+            queue_limit: None,
+            cpu_per_busy_worker_units: 1024.0,
+            memory_base_mib: None,
+            memory_per_busy_worker_mib: 0.0,
+        }
+    }
+}
+
+/// The answer to a load-balancer health check (spec §9.4: an error answer vs a hang).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HealthAnswer {
+    /// 200 after `HEALTH_CHECK_RESPONSE` (10 ms).
+    #[default]
+    Healthy,
+    /// A 500 after 10 ms: fails fast.
+    Error,
+    /// No answer: fails at the health check's timeout.
+    Hang,
+}
+
+/// Which health checks a window (or a response time) applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKind {
+    /// The load balancer's check of the task's target (HealthCheckTimeoutSeconds applies).
+    Target,
+    /// The container health check of the task definition (its `timeout` applies).
+    Container,
+}
+
+/// When a window is open: measured from the task's RUNNING, or on the run's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthClock {
+    /// `after`/`until`: time since the task reached RUNNING.
+    SinceRunning,
+    /// `from`/`to`: simulated time since the start of the run.
+    Absolute,
+}
+
+/// One `behaviour.health` entry: checks sent in `[start, end)` get `answer`, after
+/// `response_time` when given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthWindow {
+    pub clock: HealthClock,
+    pub start: Span,
+    /// `None`: open until the task stops.
+    pub end: Option<Span>,
+    pub answer: HealthAnswer,
+    /// Overrides the revision's response time inside the window.
+    pub response_time: Option<Span>,
+    /// `None`: both kinds of check.
+    pub only: Option<CheckKind>,
+}
+
+/// One `behaviour.container_exits` entry, resolved against the task definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerExit {
+    pub container: String,
+    /// From the task definition: an essential container's exit stops the task.
+    pub essential: bool,
+    /// Time since the task reached RUNNING.
+    pub after: Span,
+    pub exit_code: i32,
+}
+
+/// More exits than a task has containers (at most 10) is a mistake; this bound keeps the
+/// timer's index small.
+pub const MAX_CONTAINER_EXITS: usize = 100;
+
+/// The response time of a check when nothing says otherwise: the load balancer's check is
+/// answered in 10 ms; a container check's result is known at once.
+pub const TARGET_RESPONSE_DEFAULT: Span = Span(10_000);
+
+impl Behaviour {
+    /// What the application answers a check of `kind` sent at `now`, and how long it takes: the
+    /// first `health` window open at `now`, else the revision's steady answer.
+    pub fn health_at(&self, kind: CheckKind, now: SimTime, running_at: Option<SimTime>) -> (HealthAnswer, Span) {
+        let steady = match kind {
+            CheckKind::Target => self.target_health,
+            CheckKind::Container if self.container_unhealthy => HealthAnswer::Error,
+            CheckKind::Container => HealthAnswer::Healthy,
+        };
+        let default_response = self.health_check_response_time.unwrap_or(match kind {
+            CheckKind::Target => TARGET_RESPONSE_DEFAULT,
+            CheckKind::Container => Span::ZERO,
+        });
+        let open = self.health.iter().find(|w| {
+            if w.only.is_some_and(|k| k != kind) {
+                return false;
+            }
+            let t = match (w.clock, running_at) {
+                (HealthClock::Absolute, _) => now.since(SimTime::ZERO),
+                (HealthClock::SinceRunning, Some(r)) => now.since(r),
+                (HealthClock::SinceRunning, None) => return false,
+            };
+            t >= w.start && w.end.is_none_or(|e| t < e)
+        });
+        match open {
+            Some(w) => (w.answer, w.response_time.unwrap_or(default_response)),
+            None => (steady, default_response),
+        }
+    }
+
+    /// Whether some window changes the answer to checks of `kind` over time (the container check
+    /// then keeps running after its first verdict, as Docker's does).
+    pub fn health_varies(&self, kind: CheckKind) -> bool {
+        self.health.iter().any(|w| w.only.is_none_or(|k| k == kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(clock: HealthClock, start_s: u64, end_s: Option<u64>, answer: HealthAnswer, only: Option<CheckKind>) -> HealthWindow {
+        HealthWindow { clock, start: Span::from_secs(start_s), end: end_s.map(Span::from_secs), answer, response_time: None, only }
+    }
+
+    #[test]
+    fn windows_are_half_open_the_first_open_one_wins_and_checks_filter_them() {
+        // RUNNING at 10 s; errors from 33 s to 75 s after the start (absolute [43 s, 85 s)), then
+        // from 2 min of the run the load balancer's check hangs (the container's is unaffected).
+        let b = Behaviour {
+            health: vec![
+                window(HealthClock::SinceRunning, 33, Some(75), HealthAnswer::Error, None),
+                window(HealthClock::Absolute, 120, None, HealthAnswer::Hang, Some(CheckKind::Target)),
+            ],
+            health_check_response_time: Some(Span::from_secs(2)),
+            ..Behaviour::default()
+        };
+        let at = |s: u64, kind| b.health_at(kind, SimTime::ZERO + Span::from_secs(s), Some(SimTime::ZERO + Span::from_secs(10))).0;
+        assert_eq!(at(42, CheckKind::Target), HealthAnswer::Healthy);
+        assert_eq!(at(43, CheckKind::Target), HealthAnswer::Error, "opens at R + 33 s");
+        assert_eq!(at(84, CheckKind::Container), HealthAnswer::Error);
+        assert_eq!(at(85, CheckKind::Target), HealthAnswer::Healthy, "closed at R + 75 s");
+        assert_eq!(at(120, CheckKind::Target), HealthAnswer::Hang);
+        assert_eq!(at(120, CheckKind::Container), HealthAnswer::Healthy, "a target-only window");
+        // The revision's response time applies to both checks; no RUNNING, no relative window.
+        let (answer, response) = b.health_at(CheckKind::Container, SimTime::ZERO + Span::from_secs(50), None);
+        assert_eq!((answer, response), (HealthAnswer::Healthy, Span::from_secs(2)));
+        assert!(b.health_varies(CheckKind::Container) && b.health_varies(CheckKind::Target));
+        // Without anything said: 10 ms for the load balancer's check, at once for a container's.
+        let plain = Behaviour::default();
+        assert_eq!(plain.health_at(CheckKind::Target, SimTime::ZERO, None).1, Span::from_millis(10));
+        assert_eq!(plain.health_at(CheckKind::Container, SimTime::ZERO, None).1, Span::ZERO);
+        assert!(!plain.health_varies(CheckKind::Container));
+    }
+}
