@@ -8,7 +8,8 @@
 //!   cooldowns, and how several policies on one target combine;
 //! * [`step`]: a step-scaling policy (§11.3): step choice, percent rounding, cooldowns;
 //! * [`scheduled`]: scheduled actions (§11.4): `at()`, `rate()`, `cron()` and their fire times;
-//! * [`calendar`]: civil dates ↔ Unix seconds, which `scheduled` needs (no date crate).
+//! * [`calendar`]: civil dates ↔ Unix seconds and ISO-8601 timestamps: [`crate::engine::calendar`],
+//!   re-exported here where schedules first needed it.
 //!
 //! Times: decisions take `now_s`, whole seconds of simulated time (0 = the start of the run);
 //! schedules work in Unix seconds (UTC), and [`scheduled::DEFAULT_START_UNIX_S`] says which instant
@@ -18,11 +19,12 @@
 //! desired count to and why; the caller applies it and tells the policy (`record`).
 
 pub mod alarm;
-pub mod calendar;
 pub mod scheduled;
 pub mod step;
 pub mod target;
 pub mod target_tracking;
+
+pub use crate::engine::calendar;
 
 pub use alarm::{AlarmKind, AlarmSpec, Comparison, MetricSpec, Statistic, TreatMissingData};
 pub use scheduled::{Schedule, ScheduledAction, ScheduledOutcome, TimeZone, DEFAULT_START_UNIX_S};

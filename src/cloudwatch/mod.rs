@@ -10,6 +10,7 @@
 pub mod actions;
 pub mod alarm;
 pub mod metrics;
+pub mod statistics;
 
 pub use alarm::{
     decide, Alarm, AlarmConfig, AlarmState, Basis, ComparisonOperator, LowSampleCountPercentile, Transition, TreatMissingData, Verdict,

@@ -19,6 +19,7 @@
 //! The log is read once, at load time, so strings are fine here; a [`Replay`] then hands out
 //! only (time, index) pairs during the run.
 
+use crate::engine::calendar::DateTime;
 use crate::engine::{SimTime, Span};
 use std::borrow::Cow;
 use std::net::Ipv4Addr;
@@ -242,33 +243,6 @@ fn parse_client_ip(client: &str) -> Option<Ipv4Addr> {
     client.rsplit_once(':').and_then(|(ip, _)| ip.parse().ok())
 }
 
-/// Days from 1970-01-01 to the given proleptic Gregorian date (negative before it).
-///
-/// Howard Hinnant's `days_from_civil`: count from 0000-03-01 so the leap day is the last day of
-/// the counting year, in 400-year eras of 146,097 days.
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400; // [0, 399]
-    let month_from_march = (i64::from(month) + 9) % 12; // March = 0 … February = 11
-    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1; // [0, 365]
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468 // 719,468 days from 0000-03-01 to 1970-01-01
-}
-
-fn is_leap_year(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// `2018-07-02T22:22:48.364000Z` → microseconds since the Unix epoch.
 ///
 /// Accepts exactly the form ALB writes: `YYYY-MM-DDTHH:MM:SS`, an optional fraction of 1–9
@@ -299,7 +273,7 @@ pub fn parse_timestamp_us(text: &str) -> Result<i64, String> {
     if !(1..=12).contains(&month) {
         return Err(format!("month {month} is not 1–12"));
     }
-    if day == 0 || day > days_in_month(year, month) {
+    if DateTime::new(year, month, day, 0, 0, 0).is_none() {
         return Err(format!("{year:04}-{month:02} has no day {day}"));
     }
     if hour > 23 || minute > 59 || second > 59 {
@@ -318,8 +292,7 @@ pub fn parse_timestamp_us(text: &str) -> Result<i64, String> {
         }
         _ => return Err(format!("bad fraction of a second {rest:?} (expected .ffffff)")),
     };
-    let days = days_from_civil(year, month, day);
-    let seconds = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
+    let seconds = DateTime { year, month, day, hour, minute, second }.to_unix();
     Ok(seconds * 1_000_000 + micros)
 }
 
@@ -429,13 +402,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn days_from_civil_matches_known_dates() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(1969, 12, 31), -1);
-        assert_eq!(days_from_civil(2000, 1, 1), 10_957); // 946,684,800 s / 86,400
-        assert_eq!(days_from_civil(2000, 2, 29), 11_016); // 2000 is a leap year (divisible by 400)
-        assert_eq!(days_from_civil(2100, 3, 1), 47_541); // 4,107,542,400 s; 2100 is not a leap year
-        assert_eq!(days_from_civil(1900, 3, 1), -25_508); // −2,203,891,200 s
+    fn timestamps_count_days_across_leap_years() {
+        let day_of = |date: &str| parse_timestamp_us(&format!("{date}T00:00:00Z")).map(|us| us / 86_400_000_000);
+        assert_eq!(day_of("1970-01-01"), Ok(0));
+        assert_eq!(day_of("1969-12-31"), Ok(-1));
+        assert_eq!(day_of("2000-01-01"), Ok(10_957)); // 946,684,800 s / 86,400
+        assert_eq!(day_of("2000-02-29"), Ok(11_016)); // 2000 is a leap year (divisible by 400)
+        assert_eq!(day_of("2100-03-01"), Ok(47_541)); // 4,107,542,400 s; 2100 is not a leap year
+        assert_eq!(day_of("1900-03-01"), Ok(-25_508)); // −2,203,891,200 s
+        assert!(day_of("2100-02-29").is_err()); // 2100 is not a leap year (divisible by 100)
     }
 
     #[test]

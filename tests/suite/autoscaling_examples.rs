@@ -681,14 +681,14 @@ fn schedule_and_time_zone_errors_point_inside_the_value() {
     "ResourceId": "service/prod/web",
     "ScalableDimension": "ecs:service:DesiredCount",
     "Schedule": "cron(0 8 ? * 6L *)",
-    "Timezone": "Europe/Paris",
+    "Timezone": "Europe/Paname",
     "ScalableTargetAction": {"MinCapacity": 6, "MaxCapacity": 3}
 }"#;
     let d = load_scheduled_actions(Path::new("action.json"), text, DEFAULT_START_UNIX_S).unwrap_err();
     // `6L` is character 13 (from 0) of the expression, which starts in column 18.
     let e = error_with_help_at(&d, (6, 31), "L (last), W (nearest weekday) and # (nth weekday) are not modelled");
     assert!(e.help.as_deref().unwrap().contains("list the days explicitly"), "{e}");
-    let e = error_with_help_at(&d, (7, 17), "time zone \"Europe/Paris\" is not modelled");
+    let e = error_with_help_at(&d, (7, 17), "time zone \"Europe/Paname\" is not in the IANA time-zone database");
     assert!(e.help.as_deref().unwrap().contains("Etc/GMT"), "{e}");
     error_with_help_at(&d, (8, 45), "MinCapacity (6) is above MaxCapacity (3)");
 }

@@ -116,7 +116,12 @@ fn scheduled_action(ctx: &mut Ctx, v: &Value, path: &JPath, created_unix_s: i64)
         Some(z) => match TimeZone::parse(z) {
             Ok(z) => Some(z),
             Err(m) => {
-                ctx.error_help(&path.key("Timezone"), At::Value, m, "use \"UTC\", or a fixed offset \"Etc/GMT-1\" … \"Etc/GMT+12\"");
+                ctx.error_help(
+                    &path.key("Timezone"),
+                    At::Value,
+                    m,
+                    "use an IANA name such as \"America/New_York\", \"UTC\" or a fixed offset \"Etc/GMT-1\"",
+                );
                 None
             }
         },

@@ -430,58 +430,9 @@ fn timestamp(s: &Scalar) -> Option<i64> {
     (secs.is_finite() && secs.abs() < 1e12).then(|| secs.floor() as i64)
 }
 
-/// `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM|±HHMM]`; no zone means UTC.
+/// `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH[:MM]|±HHMM]`; no zone means UTC.
 fn parse_iso8601(s: &str) -> Option<i64> {
-    let num = |a: usize, b: usize| -> Option<i64> {
-        let part = s.get(a..b)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (y, mo, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
-    let (h, mi, sec) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
-    let seps = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
-    if seps.iter().any(|&(i, c)| s.as_bytes().get(i) != Some(&c)) || !matches!(s.as_bytes().get(10), Some(b'T' | b't' | b' ')) {
-        return None;
-    }
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let mut rest = s.get(19..)?;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        rest = frac.get(digits..)?;
-    }
-    let offset = match rest {
-        "" | "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let zone = rest.get(1..)?.replace(':', "");
-            if zone.len() != 4 || !zone.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            let (zh, zm): (i64, i64) = (zone.get(..2)?.parse().ok()?, zone.get(2..)?.parse().ok()?);
-            sign * (zh * 3600 + zm * 60)
-        }
-    };
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    crate::engine::calendar::parse_timestamp(s).ok()
 }
 
 #[derive(Deserialize)]
