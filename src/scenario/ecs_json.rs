@@ -601,8 +601,8 @@ pub(super) fn find_placeholder(s: &str) -> Option<&str> {
     None
 }
 
-/// The closest candidate to `name` by edit distance (adjacent transpositions count one),
-/// if it is close enough to be a plausible typo.
+/// The closest candidate to `name` by optimal-string-alignment distance (`strsim`: adjacent
+/// transpositions count one, case ignored), if it is close enough to be a plausible typo.
 pub(super) fn did_you_mean<'c>(name: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
     // Field names are short; a long string is no typo of one (and would cost time).
     if name.len() > 64 {
@@ -611,35 +611,10 @@ pub(super) fn did_you_mean<'c>(name: &str, candidates: impl Iterator<Item = &'c 
     let lower = name.to_ascii_lowercase();
     let limit = (name.chars().count() / 3).max(1);
     candidates
-        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), c))
+        .map(|c| (strsim::osa_distance(&lower, &c.to_ascii_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-/// Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent
-/// transpositions each cost one.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -663,7 +638,8 @@ mod tests {
         assert_eq!(did_you_mean("Memory", names.iter().copied()), Some("memory"));
         assert_eq!(did_you_mean("cpus", names.iter().copied()), Some("cpu"));
         assert_eq!(did_you_mean("volumes", names.iter().copied()), None);
-        assert_eq!(edit_distance("abc", "acb"), 1);
+        // A transposition is one edit: "memroy" is within the limit of 2 for six letters.
+        assert_eq!(did_you_mean("cpu", ["cup"].into_iter()), Some("cup"));
     }
 
     #[test]
