@@ -20,45 +20,26 @@ mod schema;
 
 use super::diagnostic::{Diagnostics, Severity};
 use super::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
+use super::elb_rules::{
+    self as rules, check_health_path, fixed_response_problem, known_target_groups_help, name_problem, Limit, MATCHER_HELP,
+    MAX_FORWARD_TARGET_GROUPS,
+};
 use crate::elb::config::{
     find_target_group, Algorithm, Condition, ListenerConfig, ListenerProtocol, Matcher, RuleAction, RuleConfig, TargetGroupConfig,
-    TargetType, WeightedTargetGroup, DEREGISTRATION_DELAY_S, HEALTH_CHECK_INTERVAL_S, HEALTH_CHECK_TIMEOUT_S, SLOW_START_S,
-    THRESHOLD_COUNT,
+    TargetType, WeightedTargetGroup,
 };
-use crate::elb::rules::{check_conditions, PRIORITY_RANGE, WEIGHT_RANGE};
+use crate::elb::rules::check_conditions;
 use crate::engine::Span;
+use crate::scenario::ecs_json::schema::Schema;
 use schema::{DESCRIBE_LISTENERS, DESCRIBE_RULES, DESCRIBE_TARGET_GROUPS, LISTENER, RULE, TARGET_GROUP, TARGET_GROUP_ATTRIBUTES};
 use serde::Deserialize;
 use serde_json::Value;
-use std::ops::RangeInclusive;
 use std::path::Path;
 
 const API: &str = "ELBv2";
 
-/// Target groups one `forward` action may name (ELBv2 quota).
-pub const MAX_FORWARD_TARGET_GROUPS: usize = 5;
-/// Ports of a listener.
-pub const LISTENER_PORTS: RangeInclusive<i64> = 1..=65_535;
-
-/// Why `name` is not a valid load balancer or target group name (1–32 letters, digits and
-/// hyphens, not starting or ending with a hyphen), or `None` when it is.
-pub fn name_problem(name: &str) -> Option<String> {
-    if name.is_empty() || name.len() > 32 {
-        Some(format!("{name:?} has {} characters; ELBv2 names have 1–32", name.chars().count()))
-    } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        Some(format!("{name:?} may only contain letters, digits and hyphens"))
-    } else if name.starts_with('-') || name.ends_with('-') {
-        Some(format!("{name:?} must not begin or end with a hyphen"))
-    } else {
-        None
-    }
-}
-
-/// What to say about a target group nobody defined: the ones that are.
-pub(super) fn known_target_groups_help(groups: &[TargetGroupConfig]) -> String {
-    let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-    format!("refer to a [[target_groups]] entry by name or ARN; defined: {names:?}")
-}
+/// Where an action sits among the actions of a rule or listener (JSON only).
+const ORDER: Limit = Limit { what: "action order", lo: 1, hi: 50_000, seconds: false, help: "orders are 1–50000" };
 
 // ------------------------------------------------------------------ target groups
 
@@ -71,36 +52,59 @@ pub fn load_target_groups(path: &Path, text: &str) -> Result<(Vec<TargetGroupCon
     let Ok(root) = ctx.parse() else {
         return ctx.finish(None);
     };
-    let root_path = JPath::root();
+    let shapes = Shapes { list: ("TargetGroups", &DESCRIBE_TARGET_GROUPS), one: &TARGET_GROUP, names: ("describe-target-groups", "create-target-group") };
     let mut out: Vec<TargetGroupConfig> = Vec::new();
-    match root.get("TargetGroups") {
-        Some(Value::Array(list)) => {
-            ctx.check_fields(&root, &DESCRIBE_TARGET_GROUPS, &root_path, Severity::Warning);
-            ctx.flush_unmodelled(true);
-            let list_path = root_path.key("TargetGroups");
-            for (i, v) in list.iter().enumerate() {
-                let here = list_path.idx(i);
-                let Some(tg) = target_group(&mut ctx, v, &here) else { continue };
-                if out.iter().any(|o| o.name == tg.name) {
-                    ctx.error(&here.key("TargetGroupName"), At::Value, format!("target group {:?} is listed twice", tg.name));
-                    continue;
-                }
-                out.push(tg);
-            }
+    for (v, here) in shapes.items(&mut ctx, &root) {
+        let Some(tg) = target_group(&mut ctx, v, &here) else { continue };
+        if out.iter().any(|o| o.name == tg.name) {
+            ctx.error(&here.key("TargetGroupName"), At::Value, format!("target group {:?} is listed twice", tg.name));
+            continue;
         }
-        Some(_) => ctx.error(&root_path.key("TargetGroups"), At::Value, "`TargetGroups` must be a list"),
-        None if root.is_object() => {
-            ctx.check_fields(&root, &TARGET_GROUP, &root_path, Severity::Error);
-            ctx.flush_unmodelled(false);
-            out.extend(target_group(&mut ctx, &root, &root_path));
-        }
-        None => ctx.error(
-            &root_path,
-            At::Value,
-            "expected describe-target-groups output ({\"TargetGroups\": [...]}) or create-target-group input (a JSON object)",
-        ),
+        out.push(tg);
     }
     ctx.finish(Some(out))
+}
+
+/// The two shapes of an ELBv2 file: describe-* output (`{"<List>": [...]}`, where names ecsim
+/// does not know are warnings: AWS adds output fields over time) and create-* input (one
+/// object, where they are errors: a typo would be lost).
+struct Shapes {
+    /// The list's member name and the schema of the output object.
+    list: (&'static str, &'static Schema),
+    /// The schema of one object (the input).
+    one: &'static Schema,
+    /// The CLI commands that write each shape, for the message about a file of neither.
+    names: (&'static str, &'static str),
+}
+
+impl Shapes {
+    /// The objects of the file and their paths, after checking member names (see [`Shapes`]).
+    fn items<'v>(&self, ctx: &mut Ctx, root: &'v Value) -> Vec<(&'v Value, JPath)> {
+        let root_path = JPath::root();
+        let (key, schema) = self.list;
+        match root.get(key) {
+            Some(Value::Array(list)) => {
+                ctx.check_fields(root, schema, &root_path, Severity::Warning);
+                ctx.flush_unmodelled(true);
+                list.iter().enumerate().map(|(i, v)| (v, root_path.key(key).idx(i))).collect()
+            }
+            Some(_) => {
+                ctx.error(&root_path.key(key), At::Value, format!("`{key}` must be a list"));
+                Vec::new()
+            }
+            None if root.is_object() => {
+                ctx.check_fields(root, self.one, &root_path, Severity::Error);
+                ctx.flush_unmodelled(false);
+                vec![(root, root_path)]
+            }
+            None => {
+                let (output, input) = self.names;
+                let message = format!("expected {output} output ({{\"{key}\": [...]}}) or {input} input (a JSON object)");
+                ctx.error(&root_path, At::Value, message);
+                Vec::new()
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -190,7 +194,7 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
         }
     }
     if let Some(p) = &raw.port {
-        if let Some(p) = int_in(ctx, p, &path.key("Port"), LISTENER_PORTS, "a port is 1–65535") {
+        if let Some(p) = int_in(ctx, p, &path.key("Port"), &rules::PORT) {
             tg.port = p as u16;
         }
     }
@@ -201,7 +205,7 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
         let here = path.key("HealthCheckPort");
         let traffic = matches!(p, Scalar::Str(s) if s == "traffic-port");
         if !traffic {
-            if let Some(n) = int_in(ctx, p, &here, LISTENER_PORTS, "use \"traffic-port\" or a port 1–65535") {
+            if let Some(n) = int_in(ctx, p, &here, &Limit { help: "use \"traffic-port\" or a port 1–65535", ..rules::PORT }) {
                 if n != i64::from(tg.port) {
                     ctx.warn(
                         &here,
@@ -229,23 +233,22 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
     let interval_path = path.key("HealthCheckIntervalSeconds");
     let timeout_path = path.key("HealthCheckTimeoutSeconds");
     if let Some(s) = &raw.health_check_interval_seconds {
-        if let Some(n) = int_in(ctx, s, &interval_path, to_i64(&HEALTH_CHECK_INTERVAL_S), "ELBv2 checks every 5 to 300 seconds") {
+        if let Some(n) = int_in(ctx, s, &interval_path, &rules::HEALTH_CHECK_INTERVAL) {
             tg.health_check.interval = Span::from_secs(n as u64);
         }
     }
     if let Some(s) = &raw.health_check_timeout_seconds {
-        if let Some(n) = int_in(ctx, s, &timeout_path, to_i64(&HEALTH_CHECK_TIMEOUT_S), "ELBv2 waits 2 to 120 seconds for a check") {
+        if let Some(n) = int_in(ctx, s, &timeout_path, &rules::HEALTH_CHECK_TIMEOUT) {
             tg.health_check.timeout = Span::from_secs(n as u64);
         }
     }
-    let threshold = to_i64(&THRESHOLD_COUNT);
     if let Some(s) = &raw.healthy_threshold_count {
-        if let Some(n) = int_in(ctx, s, &path.key("HealthyThresholdCount"), threshold.clone(), "ELBv2 accepts 2 to 10 checks") {
+        if let Some(n) = int_in(ctx, s, &path.key("HealthyThresholdCount"), &rules::HEALTHY_THRESHOLD) {
             tg.health_check.healthy_threshold = n as u32;
         }
     }
     if let Some(s) = &raw.unhealthy_threshold_count {
-        if let Some(n) = int_in(ctx, s, &path.key("UnhealthyThresholdCount"), threshold, "ELBv2 accepts 2 to 10 checks") {
+        if let Some(n) = int_in(ctx, s, &path.key("UnhealthyThresholdCount"), &rules::UNHEALTHY_THRESHOLD) {
             tg.health_check.unhealthy_threshold = n as u32;
         }
     }
@@ -267,51 +270,18 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
             (None, None) => {}
         }
     }
-    if tg.health_check.interval <= tg.health_check.timeout {
+    if let Some(message) = rules::interval_problem(&tg) {
         // Point at whichever of the two the file gives (the timeout first: usually the culprit).
         let at = if raw.health_check_timeout_seconds.is_some() { &timeout_path } else { &interval_path };
-        ctx.error_help(
-            at,
-            At::Value,
-            interval_message(tg.health_check.interval, tg.health_check.timeout),
-            "HealthCheckTimeoutSeconds must be less than HealthCheckIntervalSeconds",
-        );
+        ctx.error_help(at, At::Value, message, "HealthCheckTimeoutSeconds must be less than HealthCheckIntervalSeconds");
     }
     Some(tg)
 }
 
-/// What `matcher` errors suggest.
-pub(super) const MATCHER_HELP: &str = "HTTP codes 200–499 as a code (\"200\"), a list (\"200,202\") or a range (\"200-299\")";
-
-/// The message for a health check whose interval is not longer than its timeout.
-pub(super) fn interval_message(interval: Span, timeout: Span) -> String {
-    format!("the health-check interval ({interval}) must be longer than its timeout ({timeout})")
-}
-
-/// Why `path` cannot be a health-check path (it must start with `/`, at most 1024 characters).
-pub(super) fn check_health_path(path: &str) -> Result<(), String> {
-    if !path.starts_with('/') {
-        Err(format!("health-check path {path:?} does not start with /"))
-    } else if path.len() > 1024 {
-        Err("the health-check path is longer than 1024 characters".into())
-    } else {
-        Ok(())
-    }
-}
-
-/// A range of the config's limits as the `i64`s JSON numbers are read into (they are small).
-fn to_i64<T: Copy + Into<u64>>(r: &RangeInclusive<T>) -> RangeInclusive<i64> {
-    (*r.start()).into() as i64..=(*r.end()).into() as i64
-}
-
-/// An integer (number or string of digits) in `range`, or a located error with `help`.
-fn int_in(ctx: &mut Ctx, s: &Scalar, path: &JPath, range: RangeInclusive<i64>, help: &str) -> Option<i64> {
+/// An integer (number or string of digits) within `limit`, or a located error naming the member.
+fn int_in(ctx: &mut Ctx, s: &Scalar, path: &JPath, limit: &Limit) -> Option<i64> {
     let n = ctx.int(s, path, i64::MIN, i64::MAX)?;
-    if range.contains(&n) {
-        return Some(n);
-    }
-    ctx.error_help(path, At::Value, format!("`{path}` is {n}; ELBv2 accepts {}–{}", range.start(), range.end()), help);
-    None
+    limit.check(&format!("`{path}`"), n).map_err(|m| ctx.error_help(path, At::Value, m, limit.help)).ok()
 }
 
 // ------------------------------------------------------------------ attributes
@@ -413,8 +383,7 @@ pub fn load_target_group_attributes(path: &Path, text: &str) -> Result<(TargetGr
         };
         match key.as_str() {
             "deregistration_delay.timeout_seconds" => {
-                let help = "ELBv2 waits 0 to 3600 seconds before deregistering a target";
-                if let Some(n) = int_in(&mut ctx, value, &value_path, to_i64(&DEREGISTRATION_DELAY_S), help) {
+                if let Some(n) = int_in(&mut ctx, value, &value_path, &rules::DEREGISTRATION_DELAY) {
                     a.deregistration_delay = Some(Span::from_secs(n as u64));
                 }
             }
@@ -438,17 +407,17 @@ pub fn load_target_group_attributes(path: &Path, text: &str) -> Result<(TargetGr
             }
             "slow_start.duration_seconds" => {
                 if let Some(n) = ctx.int(value, &value_path, i64::MIN, i64::MAX) {
-                    if n == 0 || to_i64(&SLOW_START_S).contains(&n) {
-                        a.slow_start = Some(Span::from_secs(n as u64));
-                        slow_start_at = Some(value_path);
-                    } else {
-                        ctx.error_help(&value_path, At::Value, format!("slow start of {n} s"), SLOW_START_HELP);
+                    match rules::slow_start(&format!("`{value_path}`"), n) {
+                        Ok(n) => {
+                            a.slow_start = Some(Span::from_secs(n as u64));
+                            slow_start_at = Some(value_path);
+                        }
+                        Err(m) => ctx.error_help(&value_path, At::Value, m, rules::SLOW_START.help),
                     }
                 }
             }
             "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count" => {
-                let help = "at least 1 (the default): below this many healthy targets the group routes to all of them";
-                if let Some(n) = int_in(&mut ctx, value, &value_path, 1..=i64::from(u32::MAX), help) {
+                if let Some(n) = int_in(&mut ctx, value, &value_path, &rules::MIN_HEALTHY_TARGETS) {
                     a.min_healthy_targets = Some(n as u32);
                 }
             }
@@ -470,19 +439,13 @@ pub fn load_target_group_attributes(path: &Path, text: &str) -> Result<(TargetGr
             },
         }
     }
-    if let (Some(at), Some(Algorithm::LeastOutstandingRequests), Some(s)) = (&slow_start_at, a.algorithm, a.slow_start) {
-        if s > Span::ZERO {
-            ctx.error_help(at, At::Value, SLOW_START_LOR_MESSAGE, SLOW_START_LOR_HELP);
+    if let (Some(at), Some(algorithm), Some(slow_start)) = (&slow_start_at, a.algorithm, a.slow_start) {
+        if let Some((message, help)) = rules::slow_start_problem(slow_start, algorithm) {
+            ctx.error_help(at, At::Value, message, help);
         }
     }
     ctx.finish(Some(a))
 }
-
-/// What slow-start range errors suggest.
-pub(super) const SLOW_START_HELP: &str = "use 0 (off) or 30 to 900 seconds";
-/// Slow start combined with least outstanding requests (spec §9.3).
-pub(super) const SLOW_START_LOR_MESSAGE: &str = "slow start cannot be combined with least_outstanding_requests";
-pub(super) const SLOW_START_LOR_HELP: &str = "set the slow start to 0, or use round_robin or weighted_random";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -501,38 +464,16 @@ pub fn load_listeners(path: &Path, text: &str, groups: &[TargetGroupConfig]) -> 
     let Ok(root) = ctx.parse() else {
         return ctx.finish(None);
     };
-    let root_path = JPath::root();
+    let shapes = Shapes { list: ("Listeners", &DESCRIBE_LISTENERS), one: &LISTENER, names: ("describe-listeners", "create-listener") };
     let mut out: Vec<ListenerConfig> = Vec::new();
-    match root.get("Listeners") {
-        Some(Value::Array(list)) => {
-            ctx.check_fields(&root, &DESCRIBE_LISTENERS, &root_path, Severity::Warning);
-            ctx.flush_unmodelled(true);
-            for (i, v) in list.iter().enumerate() {
-                let here = root_path.key("Listeners").idx(i);
-                let Some(l) = listener(&mut ctx, v, &here, groups) else { continue };
-                if out.iter().any(|o| o.port == l.port) {
-                    ctx.error_help(
-                        &here.key("Port"),
-                        At::Value,
-                        format!("two listeners on port {}", l.port),
-                        "a load balancer has one listener per port",
-                    );
-                    continue;
-                }
-                out.push(l);
-            }
+    for (v, here) in shapes.items(&mut ctx, &root) {
+        let Some(l) = listener(&mut ctx, v, &here, groups) else { continue };
+        if out.iter().any(|o| o.port == l.port) {
+            let message = format!("two listeners on port {}", l.port);
+            ctx.error_help(&here.key("Port"), At::Value, message, "a load balancer has one listener per port");
+            continue;
         }
-        Some(_) => ctx.error(&root_path.key("Listeners"), At::Value, "`Listeners` must be a list"),
-        None if root.is_object() => {
-            ctx.check_fields(&root, &LISTENER, &root_path, Severity::Error);
-            ctx.flush_unmodelled(false);
-            out.extend(listener(&mut ctx, &root, &root_path, groups));
-        }
-        None => ctx.error(
-            &root_path,
-            At::Value,
-            "expected describe-listeners output ({\"Listeners\": [...]}) or create-listener input (a JSON object)",
-        ),
+        out.push(l);
     }
     ctx.finish(Some(out))
 }
@@ -551,7 +492,7 @@ fn listener(ctx: &mut Ctx, v: &Value, path: &JPath, groups: &[TargetGroupConfig]
         ctx.error_help(path, At::Value, "a listener without a \"Port\"", "add \"Port\": 80");
         return None;
     };
-    let port = int_in(ctx, port, &path.key("Port"), LISTENER_PORTS, "a port is 1–65535");
+    let port = int_in(ctx, port, &path.key("Port"), &rules::PORT);
     let protocol = match raw.protocol.as_deref() {
         None => Some(ListenerProtocol::Http),
         Some(p) => {
@@ -622,11 +563,6 @@ struct RawRedirect {
     status_code: Option<String>,
 }
 
-/// Why `code` cannot be a fixed-response status (ELBv2 takes 2XX, 4XX and 5XX), or `None`.
-pub(super) fn fixed_response_problem(code: i64) -> Option<String> {
-    (!matches!(code, 200..=299 | 400..=599)).then(|| format!("a fixed response of {code}: ELBv2 answers with 2XX, 4XX or 5XX codes"))
-}
-
 /// The terminal action of an action list (spec §9.2 step 4): non-terminal ones
 /// (authenticate-oidc, authenticate-cognito, jwt-validation) are skipped with a warning; there
 /// must be exactly one terminal action and it must be performed last (highest `Order`, or last
@@ -643,7 +579,7 @@ fn actions(ctx: &mut Ctx, list: &[Value], path: &JPath, groups: &[TargetGroupCon
         };
         // Without `Order`, actions run in list order.
         let order = match &raw.order {
-            Some(o) => int_in(ctx, o, &here.key("Order"), 1..=50_000, "orders are 1–50000").unwrap_or(i as i64 + 1),
+            Some(o) => int_in(ctx, o, &here.key("Order"), &ORDER).unwrap_or(i as i64 + 1),
             None => i as i64 + 1,
         };
         let Some(kind) = &raw.kind else {
@@ -759,7 +695,7 @@ fn forward(ctx: &mut Ctx, raw: &RawAction, here: &JPath, groups: &[TargetGroupCo
                     continue;
                 };
                 let weight = match &w.weight {
-                    Some(s) => int_in(ctx, s, &item.key("Weight"), to_i64(&WEIGHT_RANGE), "weights are 0–999").map(|n| n as u32),
+                    Some(s) => int_in(ctx, s, &item.key("Weight"), &rules::WEIGHT).map(|n| n as u32),
                     None => Some(1),
                 };
                 let tg = resolve(ctx, groups, arn, &item.key("TargetGroupArn"));
@@ -821,31 +757,11 @@ pub fn load_rules(path: &Path, text: &str, groups: &[TargetGroupConfig]) -> Resu
     let Ok(root) = ctx.parse() else {
         return ctx.finish(None);
     };
-    let root_path = JPath::root();
     let mut out = ListenerRules::default();
     let mut priorities: Vec<(u32, JPath)> = Vec::new();
     let mut default_at: Option<JPath> = None;
-    let items: Vec<(&Value, JPath)> = match root.get("Rules") {
-        Some(Value::Array(list)) => {
-            ctx.check_fields(&root, &DESCRIBE_RULES, &root_path, Severity::Warning);
-            ctx.flush_unmodelled(true);
-            list.iter().enumerate().map(|(i, v)| (v, root_path.key("Rules").idx(i))).collect()
-        }
-        Some(_) => {
-            ctx.error(&root_path.key("Rules"), At::Value, "`Rules` must be a list");
-            Vec::new()
-        }
-        None if root.is_object() => {
-            ctx.check_fields(&root, &RULE, &root_path, Severity::Error);
-            ctx.flush_unmodelled(false);
-            vec![(&root, root_path.clone())]
-        }
-        None => {
-            ctx.error(&root_path, At::Value, "expected describe-rules output ({\"Rules\": [...]}) or create-rule input (a JSON object)");
-            Vec::new()
-        }
-    };
-    for (v, here) in items {
+    let shapes = Shapes { list: ("Rules", &DESCRIBE_RULES), one: &RULE, names: ("describe-rules", "create-rule") };
+    for (v, here) in shapes.items(&mut ctx, &root) {
         let Some((priority, conditions, action)) = rule(&mut ctx, v, &here, groups) else { continue };
         let priority_path = here.key("Priority");
         match priority {
@@ -907,7 +823,7 @@ fn rule(ctx: &mut Ctx, v: &Value, path: &JPath, groups: &[TargetGroupConfig]) ->
             ctx.error_help(path, At::Value, "a rule without a \"Priority\"", "add \"Priority\": 1 to 50000 (lower is evaluated first)");
             return None;
         };
-        Some(int_in(ctx, p, &priority_path, to_i64(&PRIORITY_RANGE), "rule priorities are 1–50000, lower first")? as u32)
+        Some(int_in(ctx, p, &priority_path, &rules::PRIORITY)? as u32)
     };
     let conditions_path = path.key("Conditions");
     let mut conditions = Vec::new();
