@@ -589,7 +589,6 @@ pub struct MetricProblem {
     pub help: String,
 }
 
-
 /// The known metric nearest to (`namespace`, `name`): an exact match, a typo of a name in the
 /// namespace, or the same name in another namespace.
 pub fn closest_known_metric(namespace: &str, name: &str) -> Option<&'static KnownMetric> {

@@ -7,8 +7,8 @@
 //! onto these rules instead of repeating them.
 
 use crate::elb::config::{
-    Algorithm, TargetGroupConfig, DEREGISTRATION_DELAY_S, HEALTH_CHECK_INTERVAL_S, HEALTH_CHECK_TIMEOUT_S, IDLE_TIMEOUT_S,
-    SLOW_START_S, THRESHOLD_COUNT,
+    Algorithm, TargetGroupConfig, DEREGISTRATION_DELAY_S, HEALTH_CHECK_INTERVAL_S, HEALTH_CHECK_TIMEOUT_S, IDLE_TIMEOUT_S, SLOW_START_S,
+    THRESHOLD_COUNT,
 };
 use crate::elb::rules::{PRIORITY_RANGE, WEIGHT_RANGE};
 use crate::engine::Span;
@@ -69,18 +69,11 @@ pub(super) const HEALTH_CHECK_INTERVAL: Limit =
     secs("health-check interval", HEALTH_CHECK_INTERVAL_S, "ELBv2 checks every 5 s to 300 s (5m)");
 pub(super) const HEALTH_CHECK_TIMEOUT: Limit =
     secs("health-check timeout", HEALTH_CHECK_TIMEOUT_S, "ELBv2 waits 2 s to 120 s (2m) for a check");
-pub(super) const HEALTHY_THRESHOLD: Limit = count(
-    "healthy_threshold",
-    *THRESHOLD_COUNT.start() as i64,
-    *THRESHOLD_COUNT.end() as i64,
-    "ELBv2 counts 2 to 10 consecutive checks",
-);
+pub(super) const HEALTHY_THRESHOLD: Limit =
+    count("healthy_threshold", *THRESHOLD_COUNT.start() as i64, *THRESHOLD_COUNT.end() as i64, "ELBv2 counts 2 to 10 consecutive checks");
 pub(super) const UNHEALTHY_THRESHOLD: Limit = Limit { what: "unhealthy_threshold", ..HEALTHY_THRESHOLD };
-pub(super) const DEREGISTRATION_DELAY: Limit = secs(
-    "deregistration delay",
-    DEREGISTRATION_DELAY_S,
-    "ELBv2 waits 0 s to 3600 s (1h) before a deregistered target is removed",
-);
+pub(super) const DEREGISTRATION_DELAY: Limit =
+    secs("deregistration delay", DEREGISTRATION_DELAY_S, "ELBv2 waits 0 s to 3600 s (1h) before a deregistered target is removed");
 /// 0 turns slow start off; otherwise 30 s to 15 min ([`slow_start`]).
 pub(super) const SLOW_START: Limit = secs("slow start", SLOW_START_S, "use 0 (off) or 30 to 900 seconds");
 pub(super) const MIN_HEALTHY_TARGETS: Limit = count(
@@ -96,12 +89,8 @@ pub(super) const PRIORITY: Limit = count(
     *PRIORITY_RANGE.end() as i64,
     "priorities are 1–50000; lower is evaluated first",
 );
-pub(super) const WEIGHT: Limit = count(
-    "weight",
-    *WEIGHT_RANGE.start() as i64,
-    *WEIGHT_RANGE.end() as i64,
-    "forward weights are 0–999; traffic splits in proportion",
-);
+pub(super) const WEIGHT: Limit =
+    count("weight", *WEIGHT_RANGE.start() as i64, *WEIGHT_RANGE.end() as i64, "forward weights are 0–999; traffic splits in proportion");
 
 /// Slow start in seconds: 0 (off) or within [`SLOW_START`].
 pub(super) fn slow_start(name: &str, n: i64) -> Result<i64, String> {

@@ -52,7 +52,11 @@ pub fn load_target_groups(path: &Path, text: &str) -> Result<(Vec<TargetGroupCon
     let Ok(root) = ctx.parse() else {
         return ctx.finish(None);
     };
-    let shapes = Shapes { list: ("TargetGroups", &DESCRIBE_TARGET_GROUPS), one: &TARGET_GROUP, names: ("describe-target-groups", "create-target-group") };
+    let shapes = Shapes {
+        list: ("TargetGroups", &DESCRIBE_TARGET_GROUPS),
+        one: &TARGET_GROUP,
+        names: ("describe-target-groups", "create-target-group"),
+    };
     let mut out: Vec<TargetGroupConfig> = Vec::new();
     for (v, here) in shapes.items(&mut ctx, &root) {
         let Some(tg) = target_group(&mut ctx, v, &here) else { continue };
