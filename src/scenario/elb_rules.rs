@@ -82,6 +82,8 @@ pub(super) const MIN_HEALTHY_TARGETS: Limit = count(
     u32::MAX as i64,
     "at least 1 (the default): below this many healthy targets the group routes to all of them",
 );
+/// Idle timeout of a load balancer that sets none, in seconds (spec §9.1).
+pub(super) const DEFAULT_IDLE_TIMEOUT_S: u64 = 60;
 pub(super) const IDLE_TIMEOUT: Limit = secs("idle timeout", IDLE_TIMEOUT_S, "ELBv2 accepts 1 s to 4000 s");
 pub(super) const PRIORITY: Limit = count(
     "rule priority",

@@ -4,7 +4,6 @@
 //! its line and column with what to change, and all of them are collected; target groups are
 //! resolved by name or ARN here, so the simulation only sees indices.
 
-use super::diagnostic::Diagnostic;
 use super::elb_rules::{self as rules, check_health_path, fixed_response_problem, known_target_groups_help, name_problem, Limit};
 use super::elbv2_json;
 use super::load::{closest, Cx};
@@ -14,9 +13,6 @@ use crate::elb::rules::check_conditions;
 use crate::engine::Span;
 use std::ops::Range;
 use toml::Spanned;
-
-/// Idle timeout of a load balancer that sets none, in seconds (spec §9.1).
-const DEFAULT_IDLE_TIMEOUT_S: u64 = 60;
 
 const ACTION_HELP: &str =
     "write { forward = \"<target group>\" }, { forward = [{ target_group = \"a\", weight = 10 }, …] }, { fixed_response = 404 } or { redirect = 301 }";
@@ -66,11 +62,8 @@ impl Cx<'_> {
             lbs.push(lb);
         }
         // Several listeners may read one JSON file: say each of its problems once.
-        let mut seen: Vec<Diagnostic> = Vec::new();
-        let ours = self.diags.0.split_off(first_message);
-        for d in ours {
-            if !seen.contains(&d) {
-                seen.push(d.clone());
+        for d in self.diags.0.split_off(first_message) {
+            if !self.diags.0[first_message..].contains(&d) {
                 self.diags.push(d);
             }
         }
@@ -316,8 +309,8 @@ impl Cx<'_> {
             None => cluster_zones.to_vec(),
         };
         let idle_timeout = match &raw.idle_timeout {
-            Some(t) => self.elb_secs(t, &rules::IDLE_TIMEOUT).unwrap_or(Span::from_secs(DEFAULT_IDLE_TIMEOUT_S)),
-            None => Span::from_secs(DEFAULT_IDLE_TIMEOUT_S),
+            Some(t) => self.elb_secs(t, &rules::IDLE_TIMEOUT).unwrap_or(Span::from_secs(rules::DEFAULT_IDLE_TIMEOUT_S)),
+            None => Span::from_secs(rules::DEFAULT_IDLE_TIMEOUT_S),
         };
         let mut listeners: Vec<ListenerConfig> = Vec::new();
         for l in &raw.listeners {
