@@ -166,6 +166,38 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
     })
 }
 
+/// A file being loaded, and where its lines start (indexed at its first message): every front
+/// end turns a byte offset into `file:line:column` and the line shown under the message through
+/// one of these, the scenario loader from a TOML value's span, the JSON importers from the
+/// offset `json_locate` finds for a path.
+#[derive(Debug)]
+pub struct Source<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    lines: std::cell::OnceCell<LineIndex>,
+}
+
+impl<'a> Source<'a> {
+    pub fn new(path: &'a Path, text: &'a str) -> Self {
+        Source { path, text, lines: std::cell::OnceCell::new() }
+    }
+
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(self.text))
+    }
+
+    /// 1-based (line, column in chars) of a byte offset.
+    pub fn line_col(&self, byte_offset: usize) -> (usize, usize) {
+        self.lines().line_col(self.text, byte_offset)
+    }
+
+    /// A message at `byte_offset`, showing the line it points into.
+    pub fn diagnostic(&self, severity: Severity, byte_offset: usize, message: impl Into<String>) -> Diagnostic {
+        let (line, column) = self.line_col(byte_offset);
+        Diagnostic { severity, ..Diagnostic::error(self.path, line, column, message) }.with_source_from(self.lines(), self.text)
+    }
+}
+
 /// Where each line of a text starts, built once per file so that locating thousands of
 /// messages costs a binary search each instead of a scan from the start of the file.
 #[derive(Debug, Clone, Default)]
@@ -238,6 +270,15 @@ mod tests {
         assert!(d.to_string().contains("byte 0xFF here is not valid UTF-8"), "{d}");
         assert_eq!(d.source_line.as_deref(), Some("  \"family\": \"wéb\u{FFFD}\""));
         assert_eq!(read_text(&dir.path().join("missing.json")).unwrap_err().line, 0);
+    }
+
+    #[test]
+    fn a_source_locates_an_offset_and_shows_its_line() {
+        let text = "a = 1\nbé = 2\n";
+        let src = Source::new(Path::new("s.toml"), text);
+        let d = src.diagnostic(Severity::Warning, text.find('2').unwrap(), "two");
+        assert_eq!((d.line, d.column, d.is_error()), (2, 6, false));
+        assert_eq!(d.to_string(), "s.toml:2:6: warning: two\n  |\n2 | bé = 2\n  |      ^");
     }
 
     #[test]

@@ -323,19 +323,12 @@ fn alarm(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<LoadedAlarm> {
         ("OKActions", &config.ok_actions),
         ("InsufficientDataActions", &config.insufficient_data_actions),
     ] {
-        for (i, arn) in list.iter().enumerate() {
-            if let Err(e) = classify(arn) {
-                ctx.error_help(&path.key(field).idx(i), At::Value, e, ACTION_HELP);
-                bad_action = true;
-            }
-        }
-        if list.len() > MAX_ACTIONS_PER_STATE {
-            ctx.error_help(
-                &path.key(field).idx(MAX_ACTIONS_PER_STATE),
-                At::Value,
-                format!("{field} has {} actions; CloudWatch allows at most {MAX_ACTIONS_PER_STATE} per state", list.len()),
-                "send to one SNS topic and fan out from there",
-            );
+        for p in action_list_problems(list) {
+            let (at, message) = match &p {
+                ActionProblem::Unknown(i, e) => (*i, e.clone()),
+                ActionProblem::TooMany(_) => (MAX_ACTIONS_PER_STATE, p.message(field)),
+            };
+            ctx.error_help(&path.key(field).idx(at), At::Value, message, p.help());
             bad_action = true;
         }
     }
@@ -353,6 +346,42 @@ fn alarm(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<LoadedAlarm> {
     }
     let at = ctx.diag(Severity::Warning, &path.key("MetricName"), At::Value, "");
     Some(LoadedAlarm { config, metric_line: at.line, metric_column: at.column })
+}
+
+/// A problem with one of an alarm's action lists.
+pub(super) enum ActionProblem {
+    /// The action at this index is not one CloudWatch can run; why.
+    Unknown(usize, String),
+    /// The list has this many actions, more than [`MAX_ACTIONS_PER_STATE`].
+    TooMany(usize),
+}
+
+impl ActionProblem {
+    /// The message about the list `field`, as the front end names it.
+    pub(super) fn message(&self, field: &str) -> String {
+        match self {
+            ActionProblem::Unknown(_, e) => format!("{field}: {e}"),
+            ActionProblem::TooMany(n) => format!("{field} has {n} actions; CloudWatch allows at most {MAX_ACTIONS_PER_STATE} per state"),
+        }
+    }
+
+    pub(super) fn help(&self) -> &'static str {
+        match self {
+            ActionProblem::Unknown(..) => ACTION_HELP,
+            ActionProblem::TooMany(_) => "send to one SNS topic and fan out from there",
+        }
+    }
+}
+
+/// PutMetricAlarm's rules for one action list, for both front ends: each ARN names an action
+/// CloudWatch can run, and a state has at most [`MAX_ACTIONS_PER_STATE`] actions.
+pub(super) fn action_list_problems<S: AsRef<str>>(list: &[S]) -> Vec<ActionProblem> {
+    let mut out: Vec<ActionProblem> =
+        list.iter().enumerate().filter_map(|(i, arn)| classify(arn.as_ref()).err().map(|e| ActionProblem::Unknown(i, e))).collect();
+    if list.len() > MAX_ACTIONS_PER_STATE {
+        out.push(ActionProblem::TooMany(list.len()));
+    }
+    out
 }
 
 fn alarm_name<'s>(ctx: &mut Ctx, name: &'s str, path: &JPath) -> Option<&'s str> {
@@ -560,12 +589,6 @@ pub struct MetricProblem {
     pub help: String,
 }
 
-/// The closest word to `text` among `candidates`, if close enough to be a typo (the importers'
-/// "did you mean"; case differences count as typos).
-pub fn suggest<'c>(text: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
-    did_you_mean(text, candidates)
-}
-
 /// The known metric nearest to (`namespace`, `name`): an exact match, a typo of a name in the
 /// namespace, or the same name in another namespace.
 pub fn closest_known_metric(namespace: &str, name: &str) -> Option<&'static KnownMetric> {
@@ -652,6 +675,6 @@ mod tests {
         assert_eq!(p.message, "ecsim publishes no AWS/ECS CPUUtilization with dimensions [ClusterName, Service]");
         assert!(p.help.starts_with("did you mean dimension \"ServiceName\" rather than \"Service\"?"), "{}", p.help);
         assert_eq!(closest_known_metric("AWS/ApplicationELB", "RequestCountPerTarget").unwrap().dimension_sets.len(), 3);
-        assert_eq!(suggest("Avrage", STATISTICS.iter().copied()), Some("Average"));
+        assert_eq!(did_you_mean("Avrage", STATISTICS.iter().copied()), Some("Average"));
     }
 }

@@ -43,7 +43,7 @@ pub use task_def::{
 
 use super::json_locate::{string_char_offset, PathSeg, PositionIndex};
 use crate::ecs::placement::{Constraint, Strategy};
-use crate::model::diagnostic::{Diagnostic, Diagnostics, LineIndex, Severity};
+use crate::model::diagnostic::{Diagnostic, Diagnostics, Severity, Source};
 use schema::{Field, Schema, Shape};
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer};
 use serde_json::Value;
@@ -145,14 +145,12 @@ type Unmodelled = BTreeMap<String, (JPath, usize)>;
 
 /// State of one load: the file, its text and the messages so far.
 pub(super) struct Ctx<'a> {
-    file: &'a Path,
-    text: &'a str,
+    src: Source<'a>,
     diags: Diagnostics,
     unmodelled: Unmodelled,
     /// Which AWS API the file belongs to, for messages about names it does not have.
     api: &'static str,
     /// Built at the first message, once per file: locating N messages is linear, not N scans.
-    lines: std::cell::OnceCell<LineIndex>,
     positions: std::cell::OnceCell<PositionIndex>,
 }
 
@@ -163,41 +161,21 @@ impl<'a> Ctx<'a> {
 
     /// A load of a file of another AWS API (`"ELBv2"`).
     pub(super) fn for_api(file: &'a Path, text: &'a str, api: &'static str) -> Self {
-        Ctx {
-            file,
-            text,
-            diags: Diagnostics::default(),
-            unmodelled: BTreeMap::new(),
-            api,
-            lines: std::cell::OnceCell::new(),
-            positions: std::cell::OnceCell::new(),
-        }
+        Ctx { src: Source::new(file, text), diags: Diagnostics::default(), unmodelled: BTreeMap::new(), api, positions: Default::default() }
     }
 
     /// A message located at `path` (or at the nearest enclosing value that exists).
     pub(super) fn diag(&self, severity: Severity, path: &JPath, at: At, message: impl Into<String>) -> Diagnostic {
         let segs = path.segs();
-        let (loc, found) = self.positions.get_or_init(|| PositionIndex::new(self.text)).locate_nearest(&segs);
+        let text = self.src.text;
+        let (loc, found) = self.positions.get_or_init(|| PositionIndex::new(text)).locate_nearest(&segs);
         let exact = found == segs.len();
         let offset = match at {
             At::Key if exact => loc.key.unwrap_or(loc.value),
-            At::InString(i) if exact => string_char_offset(self.text, loc.value, i).unwrap_or(loc.value),
+            At::InString(i) if exact => string_char_offset(text, loc.value, i).unwrap_or(loc.value),
             _ => loc.value,
         };
-        let (line, column) = self.line_col(offset);
-        let d = match severity {
-            Severity::Error => Diagnostic::error(self.file, line, column, message),
-            Severity::Warning => Diagnostic::warning(self.file, line, column, message),
-        };
-        d.with_source_from(self.lines(), self.text)
-    }
-
-    fn lines(&self) -> &LineIndex {
-        self.lines.get_or_init(|| LineIndex::new(self.text))
-    }
-
-    fn line_col(&self, offset: usize) -> (usize, usize) {
-        self.lines().line_col(self.text, offset)
+        self.src.diagnostic(severity, offset, message)
     }
 
     pub(super) fn error(&mut self, path: &JPath, at: At, message: impl Into<String>) {
@@ -298,7 +276,7 @@ impl<'a> Ctx<'a> {
 
     /// Parses the text; a syntax error ends the load.
     pub(super) fn parse(&mut self) -> Result<Value, ()> {
-        match serde_json::from_str::<Value>(self.text) {
+        match serde_json::from_str::<Value>(self.src.text) {
             Ok(v) => Ok(v),
             Err(e) => {
                 let d = self.syntax_error(&e);
@@ -311,14 +289,16 @@ impl<'a> Ctx<'a> {
     fn syntax_error(&self, e: &serde_json::Error) -> Diagnostic {
         // serde_json counts columns in bytes; diagnostics count characters.
         let line = e.line().max(1);
-        let line_start: usize = self.text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+        let text = self.src.text;
+        let line_start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
         let offset = line_start + e.column().saturating_sub(1);
-        let (line, column) = self.line_col(offset);
+        let (line, column) = self.src.line_col(offset);
         let full = e.to_string();
         let what = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m);
-        let mut d = Diagnostic::error(self.file, line, column, format!("invalid JSON: {what}")).with_source(self.text);
+        let mut d =
+            Diagnostic::error(self.src.path, line, column, format!("invalid JSON: {what}")).with_source_from(self.src.lines(), text);
         // Placeholders near the error (its line or the ones around it) mean a template.
-        let near: Vec<&str> = self.text.lines().skip(line.saturating_sub(2)).take(3).collect();
+        let near: Vec<&str> = text.lines().skip(line.saturating_sub(2)).take(3).collect();
         if let Some(p) = near.iter().find_map(|l| find_placeholder(l)) {
             d = d.with_help(format!("`{p}` looks like a template placeholder, which is not JSON: {TEMPLATE_HELP}"));
         }
@@ -601,8 +581,8 @@ pub(super) fn find_placeholder(s: &str) -> Option<&str> {
     None
 }
 
-/// The closest candidate to `name` by edit distance (adjacent transpositions count one),
-/// if it is close enough to be a plausible typo.
+/// The closest candidate to `name` by optimal-string-alignment distance (`strsim`: adjacent
+/// transpositions count one, case ignored), if it is close enough to be a plausible typo.
 pub(super) fn did_you_mean<'c>(name: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
     // Field names are short; a long string is no typo of one (and would cost time).
     if name.len() > 64 {
@@ -611,35 +591,10 @@ pub(super) fn did_you_mean<'c>(name: &str, candidates: impl Iterator<Item = &'c 
     let lower = name.to_ascii_lowercase();
     let limit = (name.chars().count() / 3).max(1);
     candidates
-        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), c))
+        .map(|c| (strsim::osa_distance(&lower, &c.to_ascii_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-/// Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent
-/// transpositions each cost one.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -663,7 +618,8 @@ mod tests {
         assert_eq!(did_you_mean("Memory", names.iter().copied()), Some("memory"));
         assert_eq!(did_you_mean("cpus", names.iter().copied()), Some("cpu"));
         assert_eq!(did_you_mean("volumes", names.iter().copied()), None);
-        assert_eq!(edit_distance("abc", "acb"), 1);
+        // A transposition is one edit: "memroy" is within the limit of 2 for six letters.
+        assert_eq!(did_you_mean("cpu", ["cup"].into_iter()), Some("cup"));
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! `serde_json::Value` keeps no positions, and serde only reports the position of the first
 //! *type* error. The importers also report semantic errors (an awsvpc `hostPort` that differs
 //! from its `containerPort`), unmodelled fields and CQL errors inside an expression string, and
-//! every one of those needs `file:line:column`. This module re-scans the text along a path
-//! (`containerDefinitions`, 0, `portMappings`, 0, `hostPort`) and returns byte offsets of the
-//! key and of the value, which `diagnostic::line_col` turns into a line and column.
+//! every one of those needs `file:line:column`. This module indexes the text once
+//! ([`PositionIndex`]) and answers a path (`containerDefinitions`, 0, `portMappings`, 0,
+//! `hostPort`) with the byte offsets of the key and of the value, which `diagnostic::LineIndex`
+//! turns into a line and column. It is hand-written rather than a crate on purpose: see
+//! docs/decisions.md, "Where a JSON value sits".
 //!
 //! The text is normally JSON that `serde_json` has already accepted, but the scanner never
 //! panics and never recurses: on text it does not understand it returns `None`.
@@ -28,34 +30,10 @@ pub struct Location {
     pub value: usize,
 }
 
-/// Locates the value at `path` (the whole document for an empty path).
-///
-/// When an object holds the same name twice, the last one wins, as in `serde_json::Value`.
-pub fn locate(text: &str, path: &[PathSeg]) -> Option<Location> {
-    let mut s = Scanner { b: text.as_bytes(), pos: 0 };
-    s.ws();
-    s.peek()?;
-    let mut key = None;
-    for seg in path {
-        match *seg {
-            PathSeg::Key(name) => {
-                let (k, v) = s.find_member(name)?;
-                key = Some(k);
-                s.pos = v;
-            }
-            PathSeg::Index(i) => {
-                s.pos = s.find_element(i)?;
-                key = None;
-            }
-        }
-    }
-    Some(Location { key, value: s.pos })
-}
-
 /// Every value of a document and where it sits, built by one scan of the text, so that a file
-/// with thousands of messages is located in linear time (`locate` rescans from the start for
-/// each message). Answers as `locate` does, including "the last duplicate name wins"; text the
-/// scanner does not understand indexes what it read before the problem.
+/// with thousands of messages is located in linear time. When an object holds the same name
+/// twice the last one wins, as in `serde_json::Value`; text the scanner does not understand
+/// indexes what it read before the problem.
 #[derive(Debug, Default)]
 pub struct PositionIndex {
     nodes: Vec<Node>,
@@ -87,7 +65,8 @@ impl PositionIndex {
         idx
     }
 
-    /// The value at `path`, as `locate` finds it.
+    /// The value at `path` (the whole document for an empty path); `key` is set when the last
+    /// step names a member.
     pub fn locate(&self, path: &[PathSeg]) -> Option<Location> {
         let mut node = self.nodes.first()?;
         for seg in path {
@@ -98,18 +77,20 @@ impl PositionIndex {
             };
             node = &self.nodes[next];
         }
-        // `locate` reports a key only when the last step named a member.
         let key = if matches!(path.last(), Some(PathSeg::Key(_))) { node.key } else { None };
         Some(Location { key, value: node.value })
     }
 
-    /// As `locate_nearest`, from the index.
+    /// The deepest prefix of `path` that exists: a missing field is reported where its object
+    /// starts, so every message can carry a position. Returns the location and how many
+    /// segments were found (blank text: the first byte, 0).
     pub fn locate_nearest(&self, path: &[PathSeg]) -> (Location, usize) {
         for n in (0..=path.len()).rev() {
             if let Some(loc) = self.locate(&path[..n]) {
                 return (loc, n);
             }
         }
+        // Not even a value at the top (blank text): point at the first byte.
         (Location { key: None, value: 0 }, 0)
     }
 
@@ -189,19 +170,6 @@ impl PositionIndex {
     }
 }
 
-/// Locates the deepest prefix of `path` that exists: a missing field is reported where its
-/// object starts, so every message can carry a position. Returns the location and how many
-/// segments were found.
-pub fn locate_nearest(text: &str, path: &[PathSeg]) -> (Location, usize) {
-    for n in (0..=path.len()).rev() {
-        if let Some(loc) = locate(text, &path[..n]) {
-            return (loc, n);
-        }
-    }
-    // Not even a value at the top (blank text): point at the first byte.
-    (Location { key: None, value: 0 }, 0)
-}
-
 /// The byte offset, in `text`, of the character with 0-based index `char_index` of the
 /// *decoded* string value whose opening quote is at `string_start`. Escapes count as the one
 /// character they stand for, so a column reported inside a decoded string (a CQL error) maps
@@ -261,58 +229,6 @@ impl Scanner<'_> {
             Some(())
         } else {
             None
-        }
-    }
-
-    /// At an object: the offsets of the key and value of the last member called `name`.
-    fn find_member(&mut self, name: &str) -> Option<(usize, usize)> {
-        self.expect(b'{')?;
-        let mut found = None;
-        self.ws();
-        if self.peek()? == b'}' {
-            return None;
-        }
-        loop {
-            self.ws();
-            let key_at = self.pos;
-            let key = self.read_string()?;
-            self.expect(b':')?;
-            self.ws();
-            let value_at = self.pos;
-            if key == name {
-                found = Some((key_at, value_at));
-            }
-            self.skip_value()?;
-            self.ws();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b'}' => break,
-                _ => return None,
-            }
-        }
-        found
-    }
-
-    /// At an array: the offset of element `index`.
-    fn find_element(&mut self, index: usize) -> Option<usize> {
-        self.expect(b'[')?;
-        self.ws();
-        if self.peek()? == b']' {
-            return None;
-        }
-        let mut n = 0;
-        loop {
-            self.ws();
-            if n == index {
-                return Some(self.pos);
-            }
-            self.skip_value()?;
-            self.ws();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                _ => return None,
-            }
-            n += 1;
         }
     }
 
@@ -420,6 +336,14 @@ mod tests {
         &text[offset..]
     }
 
+    fn locate(text: &str, path: &[PathSeg]) -> Option<Location> {
+        PositionIndex::new(text).locate(path)
+    }
+
+    fn locate_nearest(text: &str, path: &[PathSeg]) -> (Location, usize) {
+        PositionIndex::new(text).locate_nearest(path)
+    }
+
     #[test]
     fn finds_keys_and_values_along_a_path() {
         let loc = locate(DOC, &[Key("containerDefinitions"), Index(1), Key("portMappings"), Index(0), Key("hostPort")]).unwrap();
@@ -464,30 +388,27 @@ mod tests {
     }
 
     #[test]
-    fn the_index_answers_as_the_scanner_does() {
+    fn nested_arrays_duplicates_and_truncated_text_are_indexed() {
         let dup = r#"{"a": {"b": 1}, "a": {"c": [1, {"d": 2}]}, "e": []}"#;
-        let paths: &[&[PathSeg]] = &[
-            &[],
-            &[Key("family")],
-            &[Key("containerDefinitions"), Index(1), Key("portMappings"), Index(0), Key("hostPort")],
-            &[Key("containerDefinitions"), Index(1)],
-            &[Key("containerDefinitions"), Index(7)],
-            &[Key("name")],
-            &[Key("memory")],
-            &[Key("a"), Key("b")],
-            &[Key("a"), Key("c"), Index(1), Key("d")],
-            &[Key("e"), Index(0)],
-        ];
-        for text in [DOC, dup, "", "  7 ", "{", "{\"a\": [1,", "[1, [2, 3], {\"x\": 4}]"] {
-            let idx = PositionIndex::new(text);
-            for p in paths.iter().chain([&[Index(1), Index(1)][..], &[Index(2), Key("x")][..]].iter()) {
-                if text.ends_with(',') {
-                    continue; // truncated text: the index keeps what it read, `locate` gives up
-                }
-                assert_eq!(idx.locate(p), locate(text, p), "{text:?} at {p:?}");
-                assert_eq!(idx.locate_nearest(p), locate_nearest(text, p), "{text:?} at {p:?}");
-            }
-        }
+        // The first "a" was replaced by the second: it has no "b".
+        assert_eq!(locate(dup, &[Key("a"), Key("b")]), None);
+        assert!(at(dup, locate(dup, &[Key("a"), Key("c"), Index(1), Key("d")]).unwrap().value).starts_with("2}"));
+        assert_eq!(locate(dup, &[Key("e"), Index(0)]), None);
+        let (loc, found) = locate_nearest(dup, &[Key("e"), Index(0)]);
+        assert_eq!((found, at(dup, loc.value)), (1, "[]}"));
+        let arrays = "[1, [2, 3], {\"x\": 4}]";
+        assert!(at(arrays, locate(arrays, &[Index(1), Index(1)]).unwrap().value).starts_with("3]"));
+        let x = locate(arrays, &[Index(2), Key("x")]).unwrap();
+        assert!(at(arrays, x.key.unwrap()).starts_with("\"x\""));
+        assert_eq!(locate("  7 ", &[]).map(|l| l.value), Some(2));
+        assert_eq!(locate("  7 ", &[Key("a")]), None);
+        assert_eq!(locate_nearest("", &[Key("a")]), (Location { key: None, value: 0 }, 0));
+        // Truncated text keeps what was read before the problem.
+        let cut = "{\"a\": [1,";
+        assert!(at(cut, locate(cut, &[Key("a"), Index(0)]).unwrap().value).starts_with("1,"));
+        // The element after the last comma is where the text ends.
+        assert_eq!(locate(cut, &[Key("a"), Index(1)]).map(|l| l.value), Some(cut.len()));
+        assert_eq!(locate(cut, &[Key("a"), Index(2)]), None);
     }
 
     #[test]
@@ -496,7 +417,6 @@ mod tests {
             let _ = locate(text, &[Key("a"), Index(0), Key("b")]);
             let _ = locate_nearest(text, &[Key("a"), Index(3)]);
             let _ = string_char_offset(text, 0, 3);
-            let _ = PositionIndex::new(text).locate_nearest(&[Key("a"), Index(3)]);
         }
     }
 }

@@ -494,20 +494,8 @@ fn cluster_zones(raw: &RawCluster, cluster: Option<&Cluster>) -> Vec<String> {
     zones
 }
 
-/// The known name closest to `name` by edit distance, if it is close enough to be a typo.
+/// The known name closest to `name` by Levenshtein distance (`strsim`), if it is close enough
+/// to be a typo; ties go to the name that sorts first.
 pub fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
-    known.iter().map(|k| (edit_distance(name, k), *k)).filter(|(d, _)| *d <= 2).min().map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    known.iter().map(|k| (strsim::levenshtein(name, k), *k)).filter(|(d, _)| *d <= 2).min().map(|(_, k)| k)
 }

@@ -3,9 +3,9 @@
 //! metrics this scenario publishes: an alarm on a service, target group or cluster the scenario
 //! does not have is an error at its line and column.
 
-use super::cloudwatch_json::{load_alarms, metric_problem};
+use super::cloudwatch_json::{action_list_problems, load_alarms, metric_problem, ActionProblem};
 use super::load::Cx;
-use crate::cloudwatch::actions::{classify, ACTION_HELP, MAX_ACTIONS_PER_STATE};
+use crate::cloudwatch::actions::MAX_ACTIONS_PER_STATE;
 use crate::cloudwatch::{AlarmConfig, ComparisonOperator, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData};
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
@@ -256,21 +256,15 @@ impl Cx<'_> {
     /// One of an alarm's action lists, each ARN checked as PutMetricAlarm does (its service, at
     /// most five); an error is located at the offending string.
     fn action_list(&mut self, alarm: &str, key: &str, list: &[Spanned<String>]) -> Option<Vec<String>> {
-        let mut ok = true;
-        for arn in list {
-            if let Err(e) = classify(arn.get_ref()) {
-                self.error_at(arn.span(), format!("alarm {alarm:?}, {key}: {e}"), ACTION_HELP);
-                ok = false;
-            }
+        let arns: Vec<String> = list.iter().map(|a| a.get_ref().clone()).collect();
+        let problems = action_list_problems(&arns);
+        for p in &problems {
+            let (at, message) = match p {
+                ActionProblem::Unknown(i, _) => (*i, format!("alarm {alarm:?}, {}", p.message(key))),
+                ActionProblem::TooMany(_) => (MAX_ACTIONS_PER_STATE, format!("alarm {alarm:?}: {}", p.message(key))),
+            };
+            self.error_at(list[at].span(), message, p.help());
         }
-        if list.len() > MAX_ACTIONS_PER_STATE {
-            self.error_at(
-                list[MAX_ACTIONS_PER_STATE].span(),
-                format!("alarm {alarm:?}: {key} has {} actions; CloudWatch allows at most {MAX_ACTIONS_PER_STATE} per state", list.len()),
-                "send to one SNS topic and fan out from there",
-            );
-            ok = false;
-        }
-        ok.then(|| list.iter().map(|a| a.get_ref().clone()).collect())
+        problems.is_empty().then_some(arns)
     }
 }

@@ -4,18 +4,15 @@
 //! its line and column with what to change, and all of them are collected; target groups are
 //! resolved by name or ARN here, so the simulation only sees indices.
 
-use super::elbv2_json::{self, check_health_path, fixed_response_problem, interval_message, known_target_groups_help, name_problem};
+use super::elb_rules::{self as rules, check_health_path, fixed_response_problem, known_target_groups_help, name_problem, Limit};
+use super::elbv2_json;
 use super::load::{closest, Cx};
 use super::toml_elb::*;
 use crate::elb::config::*;
-use crate::elb::rules::{check_conditions, PRIORITY_RANGE, WEIGHT_RANGE};
+use crate::elb::rules::check_conditions;
 use crate::engine::Span;
-use crate::model::diagnostic::Diagnostic;
-use std::ops::{Range, RangeInclusive};
+use std::ops::Range;
 use toml::Spanned;
-
-/// Idle timeout of a load balancer that sets none, in seconds (spec §9.1).
-const DEFAULT_IDLE_TIMEOUT_S: u64 = 60;
 
 const ACTION_HELP: &str =
     "write { forward = \"<target group>\" }, { forward = [{ target_group = \"a\", weight = 10 }, …] }, { fixed_response = 404 } or { redirect = 301 }";
@@ -65,11 +62,8 @@ impl Cx<'_> {
             lbs.push(lb);
         }
         // Several listeners may read one JSON file: say each of its problems once.
-        let mut seen: Vec<Diagnostic> = Vec::new();
-        let ours = self.diags.0.split_off(first_message);
-        for d in ours {
-            if !seen.contains(&d) {
-                seen.push(d.clone());
+        for d in self.diags.0.split_off(first_message) {
+            if !self.diags.0[first_message..].contains(&d) {
                 self.diags.push(d);
             }
         }
@@ -190,16 +184,15 @@ impl Cx<'_> {
             }
         }
         if let Some(p) = &t.port {
-            if let Some(p) = self.elb_int(p, elbv2_json::LISTENER_PORTS, "port", "a port is 1–65535") {
+            if let Some(p) = self.elb_int(p, &rules::PORT) {
                 tg.port = p as u16;
             }
         }
         if let Some(h) = &t.health_check {
-            self.inline_target_health_check(h, &mut tg.health_check);
+            self.inline_target_health_check(h, tg);
         }
         if let Some(d) = &t.deregistration_delay {
-            let help = "ELBv2 waits 0 s to 3600 s (1h) before a deregistered target is removed";
-            if let Some(d) = self.elb_secs(d, DEREGISTRATION_DELAY_S, "deregistration delay", help) {
+            if let Some(d) = self.elb_secs(d, &rules::DEREGISTRATION_DELAY) {
                 tg.deregistration_delay = d;
             }
         }
@@ -222,26 +215,24 @@ impl Cx<'_> {
             let value = *s.get_ref();
             if value == Span::ZERO {
                 tg.slow_start = Span::ZERO;
-            } else if let Some(v) = self.elb_secs(s, SLOW_START_S, "slow start", elbv2_json::SLOW_START_HELP) {
+            } else if let Some(v) = self.elb_secs(s, &rules::SLOW_START) {
                 tg.slow_start = v;
             }
         }
         if let Some(n) = &t.min_healthy_targets {
-            let help = "at least 1 (the default): below this many healthy targets the group routes to all of them";
-            if let Some(n) = self.elb_int(n, 1..=i64::from(u32::MAX), "min_healthy_targets", help) {
+            if let Some(n) = self.elb_int(n, &rules::MIN_HEALTHY_TARGETS) {
                 tg.min_healthy_targets = n as u32;
             }
         }
         // Checked here only when a key of this table takes part: a file is checked on its own.
         let lor_at = t.slow_start.as_ref().map(Spanned::span).or_else(|| t.algorithm.as_ref().map(Spanned::span));
-        if tg.slow_start > Span::ZERO && tg.algorithm == Algorithm::LeastOutstandingRequests {
-            if let Some(at) = lor_at {
-                self.error_at(at, elbv2_json::SLOW_START_LOR_MESSAGE, elbv2_json::SLOW_START_LOR_HELP);
-            }
+        if let (Some((message, help)), Some(at)) = (rules::slow_start_problem(tg.slow_start, tg.algorithm), lor_at) {
+            self.error_at(at, message, help);
         }
     }
 
-    fn inline_target_health_check(&mut self, h: &RawTargetHealthCheck, hc: &mut HealthCheckConfig) {
+    fn inline_target_health_check(&mut self, h: &RawTargetHealthCheck, tg: &mut TargetGroupConfig) {
+        let hc = &mut tg.health_check;
         if let Some(p) = &h.path {
             match check_health_path(p.get_ref()) {
                 Ok(()) => hc.path = p.get_ref().clone(),
@@ -249,30 +240,29 @@ impl Cx<'_> {
             }
         }
         if let Some(i) = &h.interval {
-            if let Some(i) = self.elb_secs(i, HEALTH_CHECK_INTERVAL_S, "health-check interval", "ELBv2 checks every 5 s to 300 s (5m)") {
+            if let Some(i) = self.elb_secs(i, &rules::HEALTH_CHECK_INTERVAL) {
                 hc.interval = i;
             }
         }
         if let Some(t) = &h.timeout {
-            if let Some(t) = self.elb_secs(t, HEALTH_CHECK_TIMEOUT_S, "health-check timeout", "ELBv2 waits 2 s to 120 s (2m) for a check") {
+            if let Some(t) = self.elb_secs(t, &rules::HEALTH_CHECK_TIMEOUT) {
                 hc.timeout = t;
             }
         }
-        let thresholds = i64::from(*THRESHOLD_COUNT.start())..=i64::from(*THRESHOLD_COUNT.end());
         if let Some(n) = &h.healthy_threshold {
-            if let Some(n) = self.elb_int(n, thresholds.clone(), "healthy_threshold", "ELBv2 counts 2 to 10 consecutive checks") {
+            if let Some(n) = self.elb_int(n, &rules::HEALTHY_THRESHOLD) {
                 hc.healthy_threshold = n as u32;
             }
         }
         if let Some(n) = &h.unhealthy_threshold {
-            if let Some(n) = self.elb_int(n, thresholds, "unhealthy_threshold", "ELBv2 counts 2 to 10 consecutive checks") {
+            if let Some(n) = self.elb_int(n, &rules::UNHEALTHY_THRESHOLD) {
                 hc.unhealthy_threshold = n as u32;
             }
         }
         if let Some(m) = &h.matcher {
             match Matcher::parse(m.get_ref()) {
                 Ok(parsed) => hc.matcher = parsed,
-                Err(e) => self.error_at(m.span(), format!("matcher {:?}: {e}", m.get_ref()), elbv2_json::MATCHER_HELP),
+                Err(e) => self.error_at(m.span(), format!("matcher {:?}: {e}", m.get_ref()), rules::MATCHER_HELP),
             }
         }
         if let Some(i) = &h.initial {
@@ -286,14 +276,8 @@ impl Cx<'_> {
                 ),
             }
         }
-        if hc.interval <= hc.timeout {
-            if let Some(at) = h.timeout.as_ref().or(h.interval.as_ref()) {
-                self.error_at(
-                    at.span(),
-                    interval_message(hc.interval, hc.timeout),
-                    "ELBv2 needs the timeout shorter than the interval: shorten timeout or lengthen interval",
-                );
-            }
+        if let (Some(message), Some(at)) = (rules::interval_problem(tg), h.timeout.as_ref().or(h.interval.as_ref())) {
+            self.error_at(at.span(), message, "ELBv2 needs the timeout shorter than the interval: shorten timeout or lengthen interval");
         }
     }
 
@@ -325,10 +309,8 @@ impl Cx<'_> {
             None => cluster_zones.to_vec(),
         };
         let idle_timeout = match &raw.idle_timeout {
-            Some(t) => self
-                .elb_secs(t, IDLE_TIMEOUT_S, "idle timeout", "ELBv2 accepts 1 s to 4000 s")
-                .unwrap_or(Span::from_secs(DEFAULT_IDLE_TIMEOUT_S)),
-            None => Span::from_secs(DEFAULT_IDLE_TIMEOUT_S),
+            Some(t) => self.elb_secs(t, &rules::IDLE_TIMEOUT).unwrap_or(Span::from_secs(rules::DEFAULT_IDLE_TIMEOUT_S)),
+            None => Span::from_secs(rules::DEFAULT_IDLE_TIMEOUT_S),
         };
         let mut listeners: Vec<ListenerConfig> = Vec::new();
         for l in &raw.listeners {
@@ -350,7 +332,7 @@ impl Cx<'_> {
     fn build_listener(&mut self, raw: &Spanned<RawListener>, groups: &[TargetGroupConfig]) -> Option<(ListenerConfig, Range<usize>)> {
         let l = raw.get_ref();
         let port = match &l.port {
-            Some(p) => Some(self.elb_int(p, elbv2_json::LISTENER_PORTS, "listener port", "a port is 1–65535")? as u16),
+            Some(p) => Some(self.elb_int(p, &rules::LISTENER_PORT)? as u16),
             None => None,
         };
         let port_span = l.port.as_ref().map(Spanned::span).or_else(|| l.file.as_ref().map(Spanned::span)).unwrap_or_else(|| raw.span());
@@ -468,8 +450,7 @@ impl Cx<'_> {
 
     fn build_listener_rule(&mut self, raw: &Spanned<RawRule>, groups: &[TargetGroupConfig]) -> Option<RuleConfig> {
         let r = raw.get_ref();
-        let priorities = i64::from(*PRIORITY_RANGE.start())..=i64::from(*PRIORITY_RANGE.end());
-        let priority = self.elb_int(&r.priority, priorities, "rule priority", "priorities are 1–50000; lower is evaluated first");
+        let priority = self.elb_int(&r.priority, &rules::PRIORITY);
         let mut conditions = Vec::new();
         let mut spans: Vec<Range<usize>> = Vec::new();
         let lists = [
@@ -553,11 +534,11 @@ impl Cx<'_> {
                 Some(RuleAction::Forward(vec![WeightedTargetGroup { target_group: tg, weight: 1 }]))
             }
             RawForward::Weighted(list) => {
-                if list.is_empty() || list.len() > elbv2_json::MAX_FORWARD_TARGET_GROUPS {
+                if list.is_empty() || list.len() > rules::MAX_FORWARD_TARGET_GROUPS {
                     self.error_at(
                         f.span(),
                         format!("a forward to {} target groups", list.len()),
-                        format!("forward to 1 to {} target groups", elbv2_json::MAX_FORWARD_TARGET_GROUPS),
+                        format!("forward to 1 to {} target groups", rules::MAX_FORWARD_TARGET_GROUPS),
                     );
                     return None;
                 }
@@ -566,9 +547,8 @@ impl Cx<'_> {
                 for w in list {
                     let w = w.get_ref();
                     let tg = self.resolve_target_group(w.target_group.get_ref(), w.target_group.span(), groups);
-                    let weights = i64::from(*WEIGHT_RANGE.start())..=i64::from(*WEIGHT_RANGE.end());
                     let weight = match &w.weight {
-                        Some(n) => self.elb_int(n, weights, "weight", "forward weights are 0–999; traffic splits in proportion"),
+                        Some(n) => self.elb_int(n, &rules::WEIGHT),
                         None => Some(1),
                     };
                     if let Some(tg) = tg {
@@ -601,28 +581,20 @@ impl Cx<'_> {
         found
     }
 
-    /// A whole number of seconds in `range`, or a located error.
-    fn elb_secs(&mut self, v: &Spanned<Span>, range: RangeInclusive<u64>, what: &str, help: &str) -> Option<Span> {
-        let s = *v.get_ref();
-        if !s.as_micros().is_multiple_of(1_000_000) {
-            self.error_at(v.span(), format!("{what} {s} is not a whole number of seconds"), format!("ELBv2 takes whole seconds; {help}"));
-            None
-        } else if !range.contains(&s.whole_secs()) {
-            let (lo, hi) = (Span::from_secs(*range.start()), Span::from_secs(*range.end()));
-            self.error_at(v.span(), format!("{what} {s} is outside {lo}–{hi}"), help);
-            None
-        } else {
-            Some(s)
+    /// A whole number of seconds within `limit`, or a located error.
+    fn elb_secs(&mut self, v: &Spanned<Span>, limit: &Limit) -> Option<Span> {
+        match limit.check_span(limit.what, *v.get_ref()) {
+            Ok(s) => Some(s),
+            Err(m) => {
+                let whole = v.get_ref().as_micros().is_multiple_of(1_000_000);
+                self.error_at(v.span(), m, if whole { limit.help.to_string() } else { limit.whole_seconds_help() });
+                None
+            }
         }
     }
 
-    /// An integer in `range`, or a located error.
-    fn elb_int(&mut self, v: &Spanned<i64>, range: RangeInclusive<i64>, what: &str, help: &str) -> Option<i64> {
-        let n = *v.get_ref();
-        if range.contains(&n) {
-            return Some(n);
-        }
-        self.error_at(v.span(), format!("{what} {n} is outside {}–{}", range.start(), range.end()), help);
-        None
+    /// An integer within `limit`, or a located error.
+    fn elb_int(&mut self, v: &Spanned<i64>, limit: &Limit) -> Option<i64> {
+        limit.check(limit.what, *v.get_ref()).map_err(|m| self.error_at(v.span(), m, limit.help)).ok()
     }
 }

@@ -8,6 +8,7 @@ pub mod behaviour;
 pub mod capacity_json;
 pub mod cloudwatch_json;
 pub mod ecs_json;
+mod elb_rules;
 pub mod elbv2_json;
 pub mod json_kind;
 pub mod json_locate;
