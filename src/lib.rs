@@ -4,6 +4,7 @@
 //! cluster model and placement) → `workload` → `sim` (the world and the event loop) →
 //! `scenario` (file formats) → `report` (CSV, JSON, charts) → `cli`.
 
+pub mod api;
 pub mod autoscaling;
 pub mod capacity;
 pub mod cli;
