@@ -374,12 +374,5 @@ pub fn place(request: &PlaceRequest) -> Result<Placement, Diagnostics> {
             explanations.push(e);
         }
     }
-    Ok(Placement {
-        warnings: inputs.warnings,
-        count: request.count,
-        cluster: inputs.cluster,
-        tasks,
-        failures,
-        explanations,
-    })
+    Ok(Placement { warnings: inputs.warnings, count: request.count, cluster: inputs.cluster, tasks, failures, explanations })
 }

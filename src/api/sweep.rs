@@ -2,7 +2,9 @@
 //! shardable), merging a sweep's shards, and capacity searches (the smallest value of an
 //! integer knob that meets the scenario's `[slo]`). Plus the text the commands print.
 
-use super::{Assembled, CapacityOptions, CapacityOutcome, CapacitySearch, Diagnostics, Executed, Finished, Manifest, PreparedSweep, Probe, Shard};
+use super::{
+    Assembled, CapacityOptions, CapacityOutcome, CapacitySearch, Diagnostics, Executed, Finished, Manifest, PreparedSweep, Probe, Shard,
+};
 use crate::sweep::{self, aggregate::DEFAULT_HEADLINE, capacity, terminal};
 use anyhow::Result;
 use std::path::{Path, PathBuf};

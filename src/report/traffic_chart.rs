@@ -209,8 +209,8 @@ impl PanelFigure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::panels::nice_ceil;
     use crate::report::chart::tests::is_png;
+    use crate::report::panels::nice_ceil;
     use std::fs;
 
     const GROUPS: [&str; 2] = ["web-tg", "api-tg"];

@@ -62,8 +62,11 @@ pub fn capacity_plan(search: &Search) -> String {
         objective.join(", "),
         search.replications
     );
-    let _ =
-        writeln!(text, "seeds: run_seed({}, 0..{}), the same at every probe (common random numbers)", search.master_seed, search.replications);
+    let _ = writeln!(
+        text,
+        "seeds: run_seed({}, 0..{}), the same at every probe (common random numbers)",
+        search.master_seed, search.replications
+    );
     let _ = match search.to {
         Some(to) => writeln!(text, "search: check {to} (--to), then bisect down to {}; assumes more never hurts (monotone)", search.from),
         None => writeln!(text, "search: double from {}, then bisect; assumes more never hurts (monotone)", search.from),

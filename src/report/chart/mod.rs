@@ -22,16 +22,16 @@ mod axes;
 mod faults;
 mod frame;
 
-pub use faults::FaultBand;
-pub use frame::{ensure_font, ChartError};
 pub(crate) use axes::{draw_runs, PanelAxes, Stroke, TimeAxis};
+pub use faults::FaultBand;
 pub(crate) use faults::{draw_fault_bands, fault_legend};
+pub use frame::{ensure_font, ChartError};
 pub(crate) use frame::{frame, render, shorten, trim_number, Areas, Picture, FONT, LEGEND_LABEL_CHARS, PALETTE};
 
+use crate::sim::recorder::MinuteRow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use crate::sim::recorder::MinuteRow;
 use std::path::Path;
 
 /// Pixel size of the PNG of `reservation_chart` (the SVG has the same view box).

@@ -66,9 +66,7 @@ fn reservation_chart_writes_a_decodable_png_and_an_svg_naming_every_zone() {
     for name in ZONES.iter().chain([&CLUSTER]) {
         assert!(text.contains(name), "SVG lacks {name}");
     }
-    for label in
-        ["quickstart: reservation", "Simulated time (min)", "CPU reserved / registered (%)", "Memory reserved / registered (%)"]
-    {
+    for label in ["quickstart: reservation", "Simulated time (min)", "CPU reserved / registered (%)", "Memory reserved / registered (%)"] {
         assert!(text.contains(label), "SVG lacks {label:?}");
     }
 }

@@ -10,13 +10,12 @@ mod comparison;
 mod files;
 
 pub use charts::{
-    write_capacity_chart, write_deployment_charts, write_gantt_chart, write_reservation_chart, write_scaling_charts,
-    write_traffic_chart,
+    write_capacity_chart, write_deployment_charts, write_gantt_chart, write_reservation_chart, write_scaling_charts, write_traffic_chart,
 };
 pub use comparison::{comparison_rows, write_comparison_chart, write_comparison_csv, ComparisonRow};
 pub use files::{
-    write_alarm_actions_csv, write_alarms_csv, write_alb_csv, write_events_csv, write_faults_csv, write_scaling_csv,
-    write_services_csv, write_summary_json, write_tasks_csv, write_timeseries_csv,
+    write_alarm_actions_csv, write_alarms_csv, write_alb_csv, write_events_csv, write_faults_csv, write_scaling_csv, write_services_csv,
+    write_summary_json, write_tasks_csv, write_timeseries_csv,
 };
 
 use super::atomic::write_atomic_with;

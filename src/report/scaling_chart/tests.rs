@@ -90,8 +90,7 @@ fn figure(minutes: u64) -> ScalingFigure {
 
 fn draw(minutes: &[ServiceMinuteRow], dir: &tempfile::TempDir, name: &str) -> (Vec<u8>, String) {
     let (png, svg) = (dir.path().join(format!("{name}.png")), dir.path().join(format!("{name}.svg")));
-    scaling_chart("web", minutes, &synthetic_alarms(), &names(), &synthetic_scaling(), &[], "quickstart: web scaling", &png, &svg)
-        .unwrap();
+    scaling_chart("web", minutes, &synthetic_alarms(), &names(), &synthetic_scaling(), &[], "quickstart: web scaling", &png, &svg).unwrap();
     (fs::read(&png).unwrap(), fs::read_to_string(&svg).unwrap())
 }
 

@@ -2,8 +2,8 @@
 //! placement to stop, coloured by owner and deployment and shaded by state.
 
 use super::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::report::chart::{trim_number, LEGEND_LABEL_CHARS};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Gantt layout, in pixels: everything but the lanes (title, margins, x axis).
 const GANTT_FRAME_PX: f64 = 8.0 + 40.0 + 2.0 * 12.0 + 48.0;

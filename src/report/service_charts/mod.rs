@@ -23,12 +23,12 @@ pub use revisions::revisions_chart;
 
 use super::chart::{render, ChartError, Picture, FONT, PALETTE};
 use crate::sim::recorder::TaskRow;
+#[cfg(test)]
+use gantt::{assign_sublanes, pair_color, pair_label, tint};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
-#[cfg(test)]
-use gantt::{assign_sublanes, pair_color, pair_label, tint};
 
 /// Pixel size of the PNG of `revisions_chart` (the SVG has the same view box).
 pub const REVISIONS_SIZE: (u32, u32) = (1200, 600);

@@ -2,9 +2,9 @@
 //! and in flight (dashed) against time, as exact step functions of the tasks' event times.
 
 use super::*;
+use crate::report::chart::{shorten, trim_number};
 use plotters::element::DashedPathElement;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use crate::report::chart::{shorten, trim_number};
 
 /// For one service, the tasks RUNNING (solid) and in flight (dashed) of each deployment and
 /// the total in flight (black) against simulated time. `deployment_labels[n]` names

@@ -28,9 +28,9 @@ mod line;
 
 use compare::compare_figure;
 use heatmap::heatmap_figure;
-use line::line_figure;
 #[cfg(test)]
 use heatmap::viridis;
+use line::line_figure;
 
 /// Pixel size of a figure-vs-axis chart (the SVG has the same view box).
 pub const LINE_SIZE: (u32, u32) = (1200, 700);
@@ -321,4 +321,3 @@ mod tests {
         assert_eq!(viridis(1.0), RGBColor(0xfd, 0xe7, 0x25));
     }
 }
-
