@@ -5,6 +5,7 @@
 //! world and the event loop) → `scenario` (the front ends: file formats mapped onto `model`) →
 //! `report` (CSV, JSON, charts) → `cli`.
 
+pub mod api;
 pub mod autoscaling;
 pub mod capacity;
 pub mod cli;

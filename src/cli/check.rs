@@ -2,14 +2,15 @@
 //! running anything, reporting every error (and warning) with file:line:column. Exit 1 on errors.
 
 use super::out::{errln, outln};
-use crate::ecs::Cluster;
-use crate::model::diagnostic::{Diagnostic, Diagnostics};
-use crate::scenario::json_kind::{describe_yaml, json_kind, JsonKind, SHAPES_READ};
-use crate::scenario::{self, ecs_json, elbv2_json};
+use crate::api::{self, Diagnostics};
 use anyhow::Result;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// Kept at their old path for callers of `ecsim::cli::check` (the fuzz targets); the code is
+/// in `api`.
+pub use crate::api::{check_file, check_text};
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -21,88 +22,10 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
 }
 
-/// What kind of file this is: TOML by its extension (a sweep has a `[sweep]` table), YAML by
-/// its extension (not read: the message says what it looks like), JSON by its shape
-/// ([`json_kind`]).
-#[derive(Debug, PartialEq, Eq)]
-enum Kind {
-    Scenario,
-    /// A sweep file (a `[sweep]` table): the file, its base scenario and every cell.
-    Sweep,
-    Json(JsonKind),
-    /// JSON that does not parse: the task definition loader locates the syntax error and
-    /// recognises unrendered templates.
-    BadJson,
-    /// A file of no shape `check` reads, with what it looks like.
-    Unknown(String),
-}
-
-fn kind_of(path: &Path, text: &str) -> Kind {
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    match extension.as_str() {
-        "toml" => {
-            let is_sweep = toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("sweep"));
-            return if is_sweep { Kind::Sweep } else { Kind::Scenario };
-        }
-        "yaml" | "yml" => return Kind::Unknown(describe_yaml(text)),
-        _ => {}
-    }
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(root) => json_kind(&root).map_or_else(Kind::Unknown, Kind::Json),
-        Err(_) => Kind::BadJson,
-    }
-}
-
-/// Checks one file; returns its messages.
-pub fn check_file(path: &Path) -> Diagnostics {
-    let text = match crate::model::diagnostic::read_text(path) {
-        Ok(t) => t,
-        Err(d) => return d.into(),
-    };
-    check_text(path, &text)
-}
-
-/// Checks the text of one file (read from `path`, which locates the messages and decides TOML
-/// by its extension); returns its messages. Never panics, whatever the text.
-pub fn check_text(path: &Path, text: &str) -> Diagnostics {
-    let result = match kind_of(path, text) {
-        Kind::Scenario => scenario::load_str(path, text).map(|s| s.warnings),
-        Kind::Sweep => crate::sweep::file::parse_str(path, text).and_then(crate::sweep::prepare).map(|p| p.base.warnings),
-        Kind::BadJson | Kind::Json(JsonKind::TaskDefinition) => ecs_json::load_task_definition(path, text).map(|(_, w)| w),
-        Kind::Json(JsonKind::Service) => ecs_json::check_services(path, text),
-        Kind::Json(JsonKind::ContainerInstances) => ecs_json::load_container_instances(path, text, &mut Cluster::new("check")),
-        // Tasks refer to container instances we do not have here: everything else is checked.
-        Kind::Json(JsonKind::Tasks) => ecs_json::check_tasks(path, text),
-        Kind::Json(JsonKind::TargetGroups) => elbv2_json::load_target_groups(path, text).map(|(_, w)| w),
-        Kind::Json(JsonKind::TargetGroupAttributes) => elbv2_json::load_target_group_attributes(path, text).map(|(_, w)| w),
-        // Listeners and rules name target groups defined elsewhere: check the rest.
-        Kind::Json(JsonKind::Listeners) => without_target_groups(elbv2_json::load_listeners(path, text, &[]).map(|(_, w)| w)),
-        Kind::Json(JsonKind::Rules) => without_target_groups(elbv2_json::load_rules(path, text, &[]).map(|(_, w)| w)),
-        Kind::Unknown(looks_like) => Err(Diagnostic::error(path, 1, 1, format!("this file looks like {looks_like}"))
-            .with_help(format!("`ecsim check` reads {SHAPES_READ}"))
-            .into()),
-    };
-    match result {
-        Ok(w) | Err(w) => w,
-    }
-}
-
-/// The outcome without the "no target group" errors a file checked on its own cannot avoid.
-fn without_target_groups(result: Result<Diagnostics, Diagnostics>) -> Result<Diagnostics, Diagnostics> {
-    result.or_else(|d| {
-        let kept = Diagnostics(d.0.into_iter().filter(|x| !x.message.starts_with("no target group")).collect());
-        if kept.has_errors() {
-            Err(kept)
-        } else {
-            Ok(kept)
-        }
-    })
-}
-
 pub fn check(args: CheckArgs) -> Result<ExitCode> {
     let mut all = Diagnostics::default();
     for f in &args.files {
-        all.extend(check_file(f));
+        all.extend(api::check_file(f));
     }
     for d in &all.0 {
         errln!("{d}\n");

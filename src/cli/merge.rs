@@ -1,7 +1,7 @@
 //! `ecsim merge SHARD_DIR... --out DIR`: the shards of one sweep into the tables of the whole.
 
-use super::out::{errln, outln};
-use crate::sweep::merge::merge as merge_shards;
+use super::out::{errln, out, outln};
+use crate::api;
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -21,10 +21,10 @@ pub struct MergeArgs {
 }
 
 pub fn merge(args: MergeArgs) -> Result<ExitCode> {
-    let (manifest, assembled) = merge_shards(&args.shards, &args.out)?;
+    let (manifest, assembled) = api::merge_shards(&args.shards, &args.out)?;
     if !args.quiet {
         errln!("merged {} shard(s) of sweep {}: {} run(s)", args.shards.len(), manifest.sweep, manifest.runs());
-        super::sweep::print_table(&assembled);
+        out!("{}", api::sweep_table(&assembled));
         outln!("results written to {}/ (runs.csv, cells.csv, cells.json)", args.out.display());
     }
     Ok(ExitCode::SUCCESS)

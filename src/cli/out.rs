@@ -46,12 +46,16 @@ macro_rules! outln {
     () => { $crate::cli::out::write_stdout(format_args!("\n")) };
     ($($arg:tt)*) => { $crate::cli::out::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }
+/// `eprint!` that never panics.
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::cli::out::write_stderr(format_args!($($arg)*)) };
+}
 /// `eprintln!` that never panics.
 macro_rules! errln {
     () => { $crate::cli::out::write_stderr(format_args!("\n")) };
     ($($arg:tt)*) => { $crate::cli::out::write_stderr(format_args!("{}\n", format_args!($($arg)*))) };
 }
-pub(crate) use {errln, out, outln};
+pub(crate) use {err, errln, out, outln};
 
 #[cfg(test)]
 mod tests {

@@ -1,20 +1,13 @@
 //! `ecsim place`: where would ECS put this task, and why? Reads the files the AWS CLI gives
 //! (describe-container-instances, describe-tasks, a task definition, a service) and prints a
 //! RunTask response — `{"tasks": [...], "failures": [...]}` plus an `explanation` member — or,
-//! with `--explain`, the reasoning for a person.
+//! with `--explain`, the reasoning for a person. The placing is `api::place`'s.
 
 use super::out::{errln, out, outln};
-use crate::ecs::placement::{self, Constraint, Explanation, Outcome, PlacementRequest, Strategy, TieBreak};
-use crate::ecs::service::SchedulingStrategy;
-use crate::ecs::Cluster;
-use crate::engine::Streams;
-use crate::model::diagnostic::{Diagnostic, Diagnostics};
-use crate::scenario::ecs_json;
+use crate::api::{self, PlaceRequest, TieBreak};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use serde::Serialize;
-use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Args, Debug)]
@@ -61,238 +54,36 @@ pub enum TieBreakArg {
     Random,
 }
 
-fn read(path: &Path) -> Result<String, Diagnostics> {
-    crate::model::diagnostic::read_text(path).map_err(Into::into)
-}
-
-/// An inline JSON array or the path of a file holding one.
-fn inline_or_file(arg: &str, what: &str) -> Result<(PathBuf, String), Diagnostics> {
-    if arg.trim_start().starts_with('[') {
-        Ok((PathBuf::from(format!("--{what}")), arg.to_string()))
-    } else {
-        let p = PathBuf::from(arg);
-        Ok((p.clone(), read(&p)?))
-    }
-}
-
-fn parse_array<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostics> {
-    let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let inner = e.inner();
-        let d = Diagnostic::error(path, inner.line(), inner.column(), format!("{} (at {})", inner, e.path()))
-            .with_help("expected the AWS JSON shape, e.g. [{\"type\": \"spread\", \"field\": \"attribute:ecs.availability-zone\"}]");
-        d.with_source(text).into()
-    })
-}
-
-struct Inputs {
-    cluster: Cluster,
-    td: crate::ecs::TaskDefinition,
-    strategies: Vec<Strategy>,
-    constraints: Vec<Constraint>,
-    group: String,
-    warnings: Diagnostics,
-}
-
-fn load_inputs(args: &PlaceArgs) -> Result<Inputs, Diagnostics> {
-    let mut errors = Diagnostics::default();
-    let mut warnings = Diagnostics::default();
-    let mut cluster = Cluster::new("default");
-    let text = read(&args.instances)?;
-    match ecs_json::load_container_instances(&args.instances, &text, &mut cluster) {
-        Ok(w) => warnings.extend(w),
-        Err(e) => errors.extend(e),
-    }
-    if let Some(tasks) = &args.tasks {
-        let text = read(tasks)?;
-        match ecs_json::load_tasks(tasks, &text, &mut cluster) {
-            Ok(w) => warnings.extend(w),
-            Err(e) => errors.extend(e),
-        }
-    }
-    let td_text = read(&args.task_definition)?;
-    let td = match ecs_json::load_task_definition(&args.task_definition, &td_text) {
-        Ok((td, w)) => {
-            warnings.extend(w);
-            Some(td)
-        }
-        Err(e) => {
-            errors.extend(e);
-            None
-        }
-    };
-    let mut strategies: Option<Vec<Strategy>> = None;
-    let mut constraints: Vec<Constraint> = vec![];
-    let mut group = args.group.clone();
-    if let Some(svc) = &args.service {
-        let text = read(svc)?;
-        match ecs_json::load_service(svc, &text) {
-            Ok((s, w)) => {
-                warnings.extend(w);
-                strategies = Some(match (s.scheduling_strategy, s.placement_strategy.is_empty()) {
-                    (SchedulingStrategy::Replica, true) => Strategy::service_default(),
-                    _ => s.placement_strategy.clone(),
-                });
-                constraints = s.placement_constraints.clone();
-                group.get_or_insert(format!("service:{}", s.service_name));
-            }
-            Err(e) => errors.extend(e),
-        }
-    }
-    if let Some(arg) = &args.strategy {
-        let (p, text) = inline_or_file(arg, "strategy")?;
-        match parse_array::<Vec<Strategy>>(&p, &text) {
-            Ok(s) if s.len() > placement::rules::MAX_STRATEGIES => {
-                errors.push(Diagnostic::error(&p, 0, 0, format!("{} strategies; ECS allows at most 5", s.len())))
-            }
-            Ok(s) => strategies = Some(s),
-            Err(e) => errors.extend(e),
-        }
-    }
-    if let Some(arg) = &args.constraints {
-        let (p, text) = inline_or_file(arg, "constraints")?;
-        match parse_array::<Vec<Constraint>>(&p, &text) {
-            Ok(c) => constraints = c,
-            Err(e) => errors.extend(e),
-        }
-    }
-    if !(1..=10).contains(&args.count) {
-        errors.push(Diagnostic::error(Path::new("--count"), 0, 0, format!("count {} is outside RunTask's 1–10", args.count)));
-    }
-    let Some(td) = td else { return Err(errors) };
-    for expr in &td.member_of {
-        match Constraint::parse("memberOf", Some(expr)) {
-            Ok(c) => constraints.push(c),
-            Err(e) => errors.push(Diagnostic::error(&args.task_definition, 0, 0, e.to_string())),
-        }
-    }
-    if constraints.len() > placement::rules::MAX_CONSTRAINTS {
-        errors.push(Diagnostic::error(
-            Path::new("--constraints"),
-            0,
-            0,
-            format!("{} constraints (task definition included); ECS allows 10", constraints.len()),
-        ));
-    }
-    if errors.has_errors() {
-        return Err(errors);
-    }
-    let group = group.unwrap_or_else(|| td.default_group());
-    // RunTask's default strategy is random (spec §3.3).
-    Ok(Inputs { cluster, strategies: strategies.unwrap_or_else(|| vec![Strategy::Random]), td, constraints, group, warnings })
-}
-
-#[derive(Serialize)]
-struct Failure {
-    arn: String,
-    reason: String,
-    detail: String,
-}
-
 pub fn place(args: PlaceArgs) -> Result<ExitCode> {
-    let mut inputs = match load_inputs(&args) {
-        Ok(i) => i,
+    let request = PlaceRequest {
+        instances: args.instances,
+        tasks: args.tasks,
+        task_definition: args.task_definition,
+        strategy: args.strategy,
+        constraints: args.constraints,
+        service: args.service,
+        count: args.count,
+        group: args.group,
+        tie_break: match args.tie_break {
+            TieBreakArg::First => TieBreak::First,
+            TieBreakArg::Random => TieBreak::Random,
+        },
+        seed: args.seed,
+    };
+    let placement = match api::place(&request) {
+        Ok(p) => p,
         Err(diags) => {
             errln!("{diags}");
             return Ok(ExitCode::from(1));
         }
     };
-    for w in inputs.warnings.warnings() {
+    for w in placement.warnings.warnings() {
         errln!("{w}");
     }
-    let reservation = inputs.td.reservation();
-    let group = inputs.cluster.group_id(&inputs.group);
-    let tie_break = match args.tie_break {
-        TieBreakArg::First => TieBreak::First,
-        TieBreakArg::Random => TieBreak::Random,
-    };
-    let mut rng = Streams::new(args.seed).get("placement");
-    let mut tasks: Vec<Value> = vec![];
-    let mut failures: Vec<Failure> = vec![];
-    let mut explanations: Vec<Explanation> = vec![];
-    for n in 0..args.count {
-        let req = PlacementRequest {
-            reservation: &reservation,
-            group,
-            strategies: &inputs.strategies,
-            constraints: &inputs.constraints,
-            requires_attributes: &inputs.td.requires_attributes,
-            tie_break,
-        };
-        let decision = placement::place(&inputs.cluster, &req, &mut rng, true);
-        let explanation = decision.explanation.clone();
-        match decision.outcome {
-            Outcome::Placed { instance } => {
-                inputs.cluster.bind_task(instance, group, &reservation);
-                let inst = inputs.cluster.instance(instance);
-                tasks.push(json!({
-                    "taskArn": format!("arn:aws:ecs:us-east-1:123456789012:task/{}/{:032x}", inputs.cluster.name, n + 1),
-                    "taskDefinitionArn": format!("arn:aws:ecs:us-east-1:123456789012:task-definition/{}", inputs.td.family_revision()),
-                    "containerInstanceArn": inst.arn,
-                    "ec2InstanceId": inst.ec2_instance_id,
-                    "availabilityZone": inst.availability_zone,
-                    "group": inputs.group,
-                    "lastStatus": "PROVISIONING",
-                    "desiredStatus": "RUNNING",
-                    "launchType": "EC2",
-                    "cpu": reservation.cpu_units.to_string(),
-                    "memory": reservation.memory_mib.to_string(),
-                }));
-            }
-            Outcome::Failed { reason, closest } => {
-                // As RunTask does: one failure per container instance that was rejected, with
-                // the reason of the first check it failed; once one task fails, the rest of
-                // the batch fails the same way, so they are reported once.
-                let detail = closest
-                    .map(|(id, r)| {
-                        format!(
-                            "The closest matching container-instance {} {}",
-                            inputs.cluster.instance(id).ec2_instance_id,
-                            r.closest_match_text()
-                        )
-                    })
-                    .unwrap_or_else(|| "no ACTIVE container instance in the cluster".into());
-                if let Some(e) = &explanation {
-                    // Instances that are not ACTIVE are not candidates at all; RunTask does not
-                    // report them.
-                    for (id, r) in e.rejected.iter().filter(|(_, r)| !matches!(r, placement::Rejection::NotActive { .. })) {
-                        failures.push(Failure {
-                            arn: inputs.cluster.instance(*id).arn.clone(),
-                            reason: r.reason().code().into(),
-                            detail: r.to_string(),
-                        });
-                    }
-                }
-                if failures.is_empty() {
-                    failures.push(Failure { arn: String::new(), reason: reason.code().into(), detail });
-                }
-                if let Some(e) = explanation {
-                    explanations.push(e);
-                }
-                break;
-            }
-        }
-        if let Some(e) = explanation {
-            explanations.push(e);
-        }
-    }
     if args.explain {
-        let names = |id: crate::ecs::InstanceId| {
-            let i = inputs.cluster.instance(id);
-            format!("{} ({})", i.ec2_instance_id, i.availability_zone)
-        };
-        for (n, e) in explanations.iter().enumerate() {
-            outln!("task {} of {}:", n + 1, args.count);
-            out!("{}", e.render(&names));
-        }
-        if tasks.len() < args.count as usize {
-            outln!("{} of {} tasks placed", tasks.len(), args.count);
-        }
+        out!("{}", placement.explain_text());
     } else {
-        let name = |id: crate::ecs::InstanceId| inputs.cluster.instance(id).ec2_instance_id.clone();
-        let explanation: Vec<Value> = explanations.iter().map(|e| e.to_json(&name)).collect();
-        let out = json!({ "tasks": tasks, "failures": failures, "explanation": explanation });
-        outln!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", placement.response_json());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,8 @@
 //! `ecsim sweep SWEEP`: run a grid of scenario variations × replications and write runs.csv,
 //! cells.csv, cells.json (docs/sweeps.md).
 
-use super::out::{errln, outln};
-use crate::sweep::aggregate::{Assembled, DEFAULT_HEADLINE};
-use crate::sweep::{self, run::Finished, Shard};
+use super::out::{errln, out, outln};
+use crate::api::{self, Finished, Shard};
 use anyhow::Result;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -38,9 +37,9 @@ pub struct SweepArgs {
 pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let shard = match args.shard {
         Some(s) => Some(s),
-        None => sweep::shard_from_env(&|k| std::env::var(k).ok(), args.shards)?,
+        None => api::shard_from_env(&|k| std::env::var(k).ok(), args.shards)?,
     };
-    let prepared = match sweep::parse(&args.sweep).and_then(sweep::prepare) {
+    let prepared = match api::load_sweep(&args.sweep) {
         Ok(p) => p,
         Err(diags) => {
             errln!("{diags}");
@@ -48,15 +47,15 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results/sweeps").join(&prepared.file.name));
+    let out = args.out.clone().unwrap_or_else(|| api::default_sweep_dir(&prepared));
     let cells = prepared.cells.len();
     let reps = prepared.file.replications;
-    let wanted: Vec<String> = prepared.file.figures.clone().unwrap_or_else(|| DEFAULT_HEADLINE.iter().map(|s| s.to_string()).collect());
+    let wanted = api::headline_figures(&prepared);
     let terminal = std::io::stderr().is_terminal();
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     let started = std::time::Instant::now();
     let mut to_run = 0;
-    let executed = sweep::execute(
+    let executed = api::run_sweep(
         &prepared,
         &out,
         args.threads,
@@ -104,7 +103,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     }
     match &executed.assembled {
         Some(a) => {
-            print_table(a);
+            out!("{}", api::sweep_table(a));
             outln!("results written to {}/ (runs.csv, cells.csv, cells.json)", out.display());
         }
         None => outln!(
@@ -115,29 +114,4 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         ),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The cells with their headline figures: mean ± half-width of the 95 % interval.
-pub fn print_table(a: &Assembled) {
-    let width = a.table.iter().map(|(id, _)| id.len()).max().unwrap_or(4).max(4);
-    let cols: Vec<usize> = a.headline.iter().map(|h| h.len().max(18)).collect();
-    let mut header = format!("{:width$}", "cell");
-    for (h, w) in a.headline.iter().zip(&cols) {
-        header.push_str(&format!("  {h:>w$}"));
-    }
-    outln!("{header}");
-    for (id, stats) in &a.table {
-        let mut line = format!("{id:width$}");
-        for (s, w) in stats.iter().zip(&cols) {
-            let text = match s {
-                Some(s) => match s.ci95 {
-                    Some((lo, hi)) => format!("{:.4} ± {:.4}", s.mean, (hi - lo) / 2.0),
-                    None => format!("{:.4}", s.mean),
-                },
-                None => "–".into(),
-            };
-            line.push_str(&format!("  {text:>w$}"));
-        }
-        outln!("{line}");
-    }
 }

@@ -12,7 +12,7 @@
 
 use super::chart::Stroke;
 use super::chart::{fault_legend, render, shorten, ChartError, FaultBand, TimeAxis, PALETTE};
-use super::traffic_chart::{values, LegendBlock, Panel, PanelFigure, Scale, Series};
+use super::panels::{values, LegendBlock, Panel, PanelFigure, Scale, Series};
 use crate::sim::recorder::{MinuteRow, ServiceMinuteRow};
 use plotters::style::{RGBColor, BLACK};
 use std::path::Path;

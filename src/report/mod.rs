@@ -7,6 +7,7 @@ pub mod atomic;
 pub mod capacity_chart;
 pub mod chart;
 pub mod output;
+pub(crate) mod panels;
 pub mod scaling_chart;
 pub mod service_charts;
 pub mod summary;

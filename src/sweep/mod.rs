@@ -12,6 +12,7 @@ pub mod file;
 pub mod merge;
 pub mod paths;
 pub mod run;
+pub mod terminal;
 
 pub use file::{parse, prepare, Prepared, SweepFile};
 pub use run::{execute, run_seed, shard_from_env, Manifest, RunRecord, Shard};

@@ -1,6 +1,7 @@
 //! Tests of `service_charts`, kept apart so the module reads on its own.
 
 use super::*;
+use crate::report::chart::LEGEND_LABEL_CHARS;
 use std::fs;
 
 const ZONES: [&str; 2] = ["us-east-1a", "us-east-1b"];

@@ -1,0 +1,82 @@
+//! The tables and the summary of one run: one writer per file. A writer whose table the run
+//! did not produce (no services, no scaling, no faults, …) writes nothing.
+
+use super::{csv_bytes, write_csv_rows};
+use crate::report::atomic::write_atomic;
+use crate::report::summary::Summary;
+use crate::sim::recorder::TaskRow;
+use crate::sim::RunOutcome;
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// summary.json: the run's headline figures, pretty-printed, with a final newline.
+pub fn write_summary_json(dir: &Path, summary: &Summary) -> Result<()> {
+    let mut json = serde_json::to_vec_pretty(summary)?;
+    json.push(b'\n');
+    write_atomic(&dir.join("summary.json"), &json).context("summary.json")
+}
+
+/// timeseries.csv: reservation per zone and for the cluster, one row per minute.
+pub fn write_timeseries_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
+    write_atomic(&dir.join("timeseries.csv"), &csv_bytes(&outcome.recorder.minutes)?).context("timeseries.csv")
+}
+
+/// events.csv: every recorded event, streamed (it can have millions of rows).
+pub fn write_events_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
+    write_csv_rows(&dir.join("events.csv"), outcome.recorder.event_rows(&outcome.cluster))
+}
+
+/// services.csv (per service and minute) and deployments.csv, for a run with services.
+pub fn write_services_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
+    let r = &outcome.recorder;
+    if !r.service_minutes.is_empty() || !r.deployments.is_empty() {
+        write_atomic(&dir.join("services.csv"), &csv_bytes(&r.service_minutes)?).context("services.csv")?;
+        write_atomic(&dir.join("deployments.csv"), &csv_bytes(&r.deployments)?).context("deployments.csv")?;
+    }
+    Ok(())
+}
+
+/// scaling.csv: every scaling decision, for a run that made any.
+pub fn write_scaling_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
+    if !outcome.scaling_rows.is_empty() {
+        write_atomic(&dir.join("scaling.csv"), &csv_bytes(&outcome.scaling_rows)?).context("scaling.csv")?;
+    }
+    Ok(())
+}
+
+/// faults.csv: one row per fault occurrence and service it hit, for a run with faults.
+pub fn write_faults_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
+    if !outcome.fault_rows.is_empty() {
+        write_atomic(&dir.join("faults.csv"), &csv_bytes(&outcome.fault_rows)?).context("faults.csv")?;
+    }
+    Ok(())
+}
+
+/// alarms.csv: every alarm state change, for a run with alarms.
+pub fn write_alarms_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
+    if !outcome.alarm_rows.is_empty() {
+        write_atomic(&dir.join("alarms.csv"), &csv_bytes(&outcome.alarm_rows)?).context("alarms.csv")?;
+    }
+    Ok(())
+}
+
+/// alarm_actions.csv: every action an alarm invoked, for a run where one did.
+pub fn write_alarm_actions_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
+    if !outcome.alarm_action_rows.is_empty() {
+        write_atomic(&dir.join("alarm_actions.csv"), &csv_bytes(&outcome.alarm_action_rows)?).context("alarm_actions.csv")?;
+    }
+    Ok(())
+}
+
+/// alb.csv: the load balancers' per-minute metrics, for a run with load balancers.
+pub fn write_alb_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
+    if let Some(traffic) = &outcome.traffic {
+        write_atomic(&dir.join("alb.csv"), &csv_bytes(&traffic.rows)?).context("alb.csv")?;
+    }
+    Ok(())
+}
+
+/// tasks.csv: one row per task of the run (`RunOutcome::task_rows`).
+pub fn write_tasks_csv(dir: &Path, rows: &[TaskRow]) -> Result<()> {
+    write_atomic(&dir.join("tasks.csv"), &csv_bytes(rows)?).context("tasks.csv")
+}

@@ -1,0 +1,92 @@
+//! Writes one run's results directory, one writer per file: summary.json, timeseries.csv and
+//! events.csv (`files`), the service, scaling, fault, alarm, load-balancer and task tables
+//! (`files`), and the charts (`charts`); a scenario's variants add comparison.csv and its chart
+//! (`comparison`). Every file is written to a temporary name and renamed, so an interrupted run
+//! never leaves a half-written file; [`write_run`] fills the directory in full or the error says
+//! which file failed.
+
+mod charts;
+mod comparison;
+mod files;
+
+pub use charts::{
+    write_capacity_chart, write_deployment_charts, write_gantt_chart, write_reservation_chart, write_scaling_charts, write_traffic_chart,
+};
+pub use comparison::{comparison_rows, write_comparison_chart, write_comparison_csv, ComparisonRow};
+pub use files::{
+    write_alarm_actions_csv, write_alarms_csv, write_alb_csv, write_events_csv, write_faults_csv, write_scaling_csv, write_services_csv,
+    write_summary_json, write_tasks_csv, write_timeseries_csv,
+};
+
+use super::atomic::write_atomic_with;
+use super::chart::FaultBand;
+use super::summary::Summary;
+use crate::sim::RunOutcome;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::path::Path;
+
+/// CSV text of `rows`, header first.
+pub fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
+}
+
+/// Streams `rows` as CSV into `path`, atomically (events.csv can have millions of rows).
+pub fn write_csv_rows<T: Serialize>(path: &Path, rows: impl Iterator<Item = T>) -> Result<()> {
+    write_atomic_with(path, |w| {
+        let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(w));
+        for r in rows {
+            csv.serialize(r).map_err(std::io::Error::other)?;
+        }
+        csv.flush()
+    })
+    .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes every output of one run into `dir` (created if missing). Which files a run has
+/// depends on what it modelled (services, scaling, faults, load balancers, capacity); each
+/// writer below decides for its own file and writes nothing when it has nothing to say.
+pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<()> {
+    // One band per fault occurrence on the time-series charts.
+    let faults = FaultBand::from_rows(&outcome.fault_rows);
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    write_summary_json(dir, summary)?;
+    write_timeseries_csv(dir, outcome)?;
+    write_events_csv(dir, outcome)?;
+    write_services_csv(dir, outcome)?;
+    write_scaling_csv(dir, outcome)?;
+    write_scaling_charts(dir, summary, outcome, &faults)?;
+    write_faults_csv(dir, outcome)?;
+    write_alarms_csv(dir, outcome)?;
+    write_alarm_actions_csv(dir, outcome)?;
+    write_alb_csv(dir, outcome)?;
+    write_traffic_chart(dir, summary, outcome, &faults)?;
+    if !outcome.tasks.is_empty() {
+        // tasks.csv and the two task charts read the same rows: built once.
+        let rows = outcome.task_rows();
+        write_tasks_csv(dir, &rows)?;
+        write_gantt_chart(dir, summary, outcome, &rows)?;
+        write_deployment_charts(dir, summary, outcome, &rows)?;
+    }
+    write_capacity_chart(dir, summary, outcome, &faults)?;
+    write_reservation_chart(dir, summary, outcome, &faults)?;
+    Ok(())
+}
+
+/// A file or folder name for a variant or service: lowercase, spaces and punctuation as dashes.
+pub fn slug(name: &str) -> String {
+    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+}
+
+/// The title of a run's chart: the scenario, the variant if any, and what the chart shows.
+fn title(summary: &Summary, what: &str) -> String {
+    match &summary.variant {
+        Some(v) => format!("{} — {v}: {what}", summary.scenario),
+        None => format!("{}: {what}", summary.scenario),
+    }
+}
