@@ -27,7 +27,8 @@
 //! * **Cost**: EC2 instances from launch (groups) or registration to termination or the end of
 //!   the run, at their group's purchase option; Fargate per task (`capacity::cost`).
 
-use super::lifecycle::recorder_source;
+use crate::sim::notice::Notice;
+use super::recorder::EventSource;
 use super::recorder::EventKind;
 use super::scaling::ScalingRow;
 use super::{Event, Owner, World};
@@ -48,7 +49,6 @@ use rand::Rng;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-const NONE: u32 = u32::MAX;
 
 /// Where a group's instance is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +76,8 @@ pub struct Member {
     pub protected: bool,
     /// In the group at t = 0: warm already (no warm-up holds a scale-out for it).
     pub initial: bool,
-    /// Its cost item.
-    item: usize,
+    /// Its cost item (none for an instance at t = 0 of a type without a price).
+    item: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -131,15 +131,15 @@ struct FargateTask {
 /// What the run knows of each instance, by id.
 #[derive(Debug, Clone, Copy)]
 struct InstanceInfo {
-    /// Cost item, or NONE.
-    item: u32,
-    /// Group index, or NONE.
-    group: u32,
+    /// Cost item (none for an instance of a type without a price).
+    item: Option<u32>,
+    /// Auto Scaling group index.
+    group: Option<u32>,
     /// A Fargate task's capacity: FARGATE_SPOT or not.
     fargate_spot: Option<bool>,
 }
 
-const NO_INFO: InstanceInfo = InstanceInfo { item: NONE, group: NONE, fargate_spot: None };
+const NO_INFO: InstanceInfo = InstanceInfo { item: None, group: None, fargate_spot: None };
 
 /// The capacity side of the run.
 pub struct CapacityState {
@@ -219,14 +219,14 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> Ca
         let Some(t) = instance_types::lookup(&inst.instance_type) else { continue };
         let group = scenario.capacity.groups.iter().position(|g| g.initial.contains(&inst.id));
         let purchase = group.map_or(PurchaseOption::OnDemand, |g| scenario.capacity.groups[g].config.purchase);
-        state.info[inst.id.index()].item = state.items.len() as u32;
+        state.info[inst.id.index()].item = Some(state.items.len() as u32);
         state.items.push(CostItem { instance_type: t, purchase, usd_per_hour: inst.price_usd_per_hour, start: SimTime::ZERO, end: None });
     }
     for (g, spec) in scenario.capacity.groups.iter().enumerate() {
         let mut group = GroupState { desired: spec.config.desired_capacity, ..GroupState::default() };
         for &id in &spec.initial {
             let inst = cluster.instance(id);
-            state.info[id.index()].group = g as u32;
+            state.info[id.index()].group = Some(g as u32);
             group.members.push(Member {
                 instance: Some(id),
                 zone: spec.config.zones.iter().position(|z| *z == inst.availability_zone).unwrap_or(0),
@@ -236,7 +236,7 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> Ca
                 state: MemberState::InService,
                 protected: spec.config.new_instances_protected_from_scale_in,
                 initial: true,
-                item: state.info[id.index()].item as usize,
+                item: state.info[id.index()].item.map(|i| i as usize),
             });
         }
         group.peak_in_service = spec.initial.len() as u32;
@@ -310,18 +310,18 @@ impl World<'_> {
             CostItem { instance_type: t, purchase: PurchaseOption::OnDemand, usd_per_hour: inst.price_usd_per_hour, start: now, end: None };
         let c = &mut self.capacity;
         c.items.push(item);
-        c.info_mut(id).item = (c.items.len() - 1) as u32;
+        c.info_mut(id).item = Some((c.items.len() - 1) as u32);
     }
 
     /// The instance became INACTIVE (terminated, deregistered): its bill closes, and a group
     /// that owned it no longer counts it.
     pub(super) fn capacity_instance_gone(&mut self, now: SimTime, id: InstanceId) {
         let info = self.capacity.info(id);
-        if info.item != NONE {
-            self.capacity.close_item(info.item as usize, now);
+        if let Some(item) = info.item {
+            self.capacity.close_item(item as usize, now);
         }
-        if info.group != NONE {
-            let g = info.group as usize;
+        if let Some(g) = info.group {
+            let g = g as usize;
             if let Some(m) = self.capacity.groups[g].members.iter_mut().find(|m| m.instance == Some(id)) {
                 if m.state != MemberState::Terminated {
                     m.state = MemberState::Terminated;
@@ -363,7 +363,7 @@ impl World<'_> {
                 }
             }
             self.cluster.instance_mut(instance).status = InstanceStatus::Inactive;
-            self.instance_changed(instance);
+            self.notify(now, Notice::InstanceChanged(instance));
             return;
         }
         self.terminate_if_drained(now, instance);
@@ -371,10 +371,8 @@ impl World<'_> {
 
     fn terminate_if_drained(&mut self, now: SimTime, instance: InstanceId) {
         let info = self.capacity.info(instance);
-        if info.group == NONE {
-            return;
-        }
-        let g = info.group as usize;
+        let Some(g) = info.group else { return };
+        let g = g as usize;
         let Some(m) = self.capacity.groups[g].members.iter().position(|m| m.instance == Some(instance)) else { return };
         if self.capacity.groups[g].members[m].state == MemberState::Draining && self.non_daemon_tasks_on(instance) == 0 {
             self.terminate_member(now, g, m);
@@ -396,7 +394,7 @@ impl World<'_> {
                     now,
                     EventKind::Instance,
                     None,
-                    recorder_source::action(),
+                    EventSource::Action,
                     Some(id),
                     "TERMINATED",
                     &format!("Auto Scaling group {name} terminated {ec2}"),
@@ -404,8 +402,9 @@ impl World<'_> {
                 self.terminate_instance(now, id);
             }
             None => {
-                let item = self.capacity.groups[g].members[m].item;
-                self.capacity.close_item(item, now);
+                if let Some(item) = self.capacity.groups[g].members[m].item {
+                    self.capacity.close_item(item, now);
+                }
             }
         }
     }
@@ -431,18 +430,18 @@ impl World<'_> {
             custom_attributes,
             registered_at_unix_s: 1_700_000_000 + now.whole_secs() as i64,
             agent_version: "1.70.0".into(),
-            price_usd_per_hour: Some(self.capacity.items[member.item].usd_per_hour),
+            price_usd_per_hour: member.item.map(|i| self.capacity.items[i].usd_per_hour),
         };
         let id = self.register_instance(now, &spec, &format!(" (Auto Scaling group {})", config.name));
         let info = self.capacity.info_mut(id);
-        info.item = member.item as u32;
-        info.group = g as u32;
+        info.item = member.item.map(|i| i as u32);
+        info.group = Some(g as u32);
         let group = &mut self.capacity.groups[g];
         group.members[m].instance = Some(id);
         group.members[m].state = MemberState::InService;
         let in_service = group.members.iter().filter(|m| m.state == MemberState::InService).count() as u32;
         group.peak_in_service = group.peak_in_service.max(in_service);
-        self.faults_instance_registered(now, id);
+        self.notify(now, Notice::GroupInstanceRegistered(id));
         self.evaluate_all(now);
         self.retry_waiting(now);
     }
@@ -470,7 +469,7 @@ impl World<'_> {
             state: MemberState::Launching,
             protected: config.new_instances_protected_from_scale_in,
             initial: false,
-            item: self.capacity.items.len() - 1,
+            item: Some(self.capacity.items.len() - 1),
         });
         group.launched += 1;
         let member = (group.members.len() - 1) as u32;
@@ -480,7 +479,7 @@ impl World<'_> {
             now,
             EventKind::Instance,
             None,
-            recorder_source::action(),
+            EventSource::Action,
             None,
             "LAUNCHING",
             &format!(
@@ -499,6 +498,18 @@ impl World<'_> {
     /// The group's provider, if it has one.
     fn provider_of_group(&self, g: usize) -> Option<usize> {
         self.scenario.capacity.providers.iter().position(|p| p.group == g)
+    }
+
+    /// Whether a zone (by name) may take new capacity.
+    pub(super) fn zone_available(&self, zone: &str) -> bool {
+        self.scenario.capacity.zones.iter().position(|z| z == zone).is_none_or(|z| !self.faults.zone_out[z])
+    }
+
+    /// The zone of the next launch among `zones`, leaving out zones in an outage.
+    pub(super) fn launch_zone(&self, counts: &[u32], zones: &[String]) -> Option<usize> {
+        // `asg::zone_for_launch` among the zones that may take capacity: the fewest instances,
+        // the earlier zone on ties.
+        counts.iter().zip(zones).enumerate().filter(|(_, (_, z))| self.zone_available(z)).min_by_key(|(_, (&c, _))| c).map(|(i, _)| i)
     }
 
     /// Launches or terminates until the group holds its desired capacity.
@@ -569,7 +580,7 @@ impl World<'_> {
             now,
             EventKind::Action,
             None,
-            recorder_source::action(),
+            EventSource::Action,
             None,
             "",
             &format!("Auto Scaling group {name}: desired capacity {from} → {to} ({policy})"),
@@ -696,7 +707,7 @@ impl World<'_> {
         let info = self.capacity.info(self.tasks[task as usize].instance);
         let target = match (info.fargate_spot, info.group) {
             (Some(spot), _) => CapacityTarget::Fargate { spot },
-            (None, g) if g != NONE => CapacityTarget::Provider(self.provider_of_group(g as usize)?),
+            (None, Some(g)) => CapacityTarget::Provider(self.provider_of_group(g as usize)?),
             _ => return None,
         };
         c.targets.iter().position(|t| *t == target)
@@ -859,7 +870,7 @@ impl World<'_> {
         let task = self.start_service_task_after(now, service, id, td, deployment, &detail, crate::engine::Span(provisioning.0 + pull.0));
         self.capacity.fargate.insert(id.0, FargateTask { task, service, spot, billed_from: now + provisioning });
         if spot {
-            self.faults_fargate_spot_started(now, task, service);
+            self.notify(now, Notice::FargateSpotStarted { task, service });
         }
         task
     }
@@ -922,7 +933,7 @@ impl World<'_> {
                     match (info.fargate_spot, info.group) {
                         (Some(true), _) => "FARGATE_SPOT".to_string(),
                         (Some(false), _) => "FARGATE".to_string(),
-                        (None, g) if g != NONE => self
+                        (None, Some(g)) => self
                             .provider_of_group(g as usize)
                             .map_or(String::new(), |p| self.scenario.capacity.providers[p].config.name.clone()),
                         _ => String::new(),

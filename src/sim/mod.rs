@@ -16,10 +16,12 @@ pub mod capacity;
 pub mod faults;
 pub mod lifecycle;
 pub mod monitor;
+pub mod notice;
 pub mod recorder;
 pub mod scaling;
 pub mod services;
 pub mod standalone;
+pub mod unreachable;
 
 use crate::ecs::instance::{Binding, GroupId, InstanceId};
 use crate::ecs::placement::index::PlacementIndex;
@@ -28,6 +30,7 @@ use crate::ecs::task_def::Reservation;
 use crate::ecs::Cluster;
 use crate::engine::{EventQueue, SimTime, Span, StreamRng, Streams};
 use crate::scenario::Scenario;
+use notice::Notice;
 use recorder::Recorder;
 use services::ServiceState;
 use standalone::WorkloadState;
@@ -61,13 +64,13 @@ pub enum Event {
     RequestTimeout { server: u32, generation: u32 },
     /// Requests sent to unreachable targets reach their timeout.
     LbTimeouts,
-    /// A load-balancer health check of a target: sent (`verdict` 0), passed (1) or failed (2).
-    TargetCheck { group: u16, verdict: u8, server: u32, generation: u32 },
+    /// A load-balancer health check of a target: sent, or its verdict.
+    TargetCheck { group: u16, verdict: alb::health::CheckStep, server: u32, generation: u32 },
     /// An instance an Auto Scaling group launched registers with the cluster.
     AsgInstanceReady { group: u16, member: u32 },
-    /// A step of a `[[faults]]` entry (`faults::FIRE`, `DETECT`, ...) on `target` (an instance,
-    /// a task, an occurrence, or `PICK`).
-    Fault { fault: u16, step: u8, target: u32 },
+    /// A step of a `[[faults]]` entry on `target` (an instance, a task, or an occurrence, as
+    /// the step says; `None`: the fault picks its own when it fires).
+    Fault { fault: u16, step: faults::FaultStep, target: Option<u32> },
 }
 
 /// What a task timer is for.
@@ -164,8 +167,6 @@ pub struct World<'s> {
     pub check: bool,
     /// Tasks the scheduler told to stop during the current evaluation (for its event).
     pub stopped_this_evaluation: Vec<u32>,
-    /// CloudWatch alarms currently in ALARM (set by actions until alarms are simulated).
-    pub alarms_in_alarm: std::collections::BTreeSet<String>,
     /// The load balancers, their targets and the request traffic.
     pub alb: alb::AlbState,
     /// CloudWatch: published metrics and alarms.
@@ -267,7 +268,6 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         recorder,
         check: options.check_invariants || cfg!(debug_assertions),
         stopped_this_evaluation: Vec::new(),
-        alarms_in_alarm: Default::default(),
         alb,
         monitor,
         scaling: Vec::new(),
@@ -354,10 +354,38 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
 }
 
 impl World<'_> {
-    /// Every placement index must hear of every change to an instance.
-    pub fn instance_changed(&mut self, instance: InstanceId) {
-        for index in self.indexes.iter_mut().flatten() {
-            index.instance_changed(&self.cluster, instance);
+    /// Hands a notice to every concern that follows it: the one place where concerns hear of
+    /// each other. Handled at once, depth first (a listener may raise notices of its own), in
+    /// the order below, which is the order of the calls the notices replaced.
+    pub fn notify(&mut self, now: SimTime, notice: Notice) {
+        match notice {
+            // Every placement index must hear of every change to an instance.
+            Notice::InstanceChanged(instance) => {
+                for index in self.indexes.iter_mut().flatten() {
+                    index.instance_changed(&self.cluster, instance);
+                }
+            }
+            Notice::InstanceRegistered(instance) => self.capacity_instance_registered(now, instance),
+            Notice::GroupInstanceRegistered(instance) => self.faults_instance_registered(now, instance),
+            Notice::InstanceGone(instance) => self.capacity_instance_gone(now, instance),
+            Notice::TaskChanged { task } => {
+                if let Owner::Service(s) = self.tasks[task as usize].owner {
+                    self.on_service_task_changed(now, s, task);
+                }
+            }
+            Notice::TaskRunning { task } => self.faults_task_running(now, task),
+            Notice::TaskStopped { task } => {
+                // Its service, and services waiting for the room it freed, re-evaluate at once.
+                self.task_stopped_reevaluate(now, task);
+                // Fargate capacity is retired and billed; a draining Auto Scaling instance may be
+                // empty.
+                self.capacity_task_stopped(now, task);
+                // Capacity was freed: tasks waiting for it may fit now.
+                self.retry_waiting(now);
+            }
+            Notice::FargateSpotStarted { task, service } => self.faults_fargate_spot_started(now, task, service),
+            Notice::ServiceChanged { service } => self.faults_service_changed(now, service),
+            Notice::AlarmChanged => self.evaluate_all(now),
         }
     }
 

@@ -53,20 +53,25 @@ pub enum EventKind {
 pub struct EventRecord {
     pub time: SimTime,
     pub kind: EventKind,
-    /// `NONE` when the event concerns no task (a failed RunTask).
-    pub task: u32,
-    /// Who the event belongs to: a workload index, a service index with the top bit set
-    /// (`lifecycle::recorder_source`), or u16::MAX for actions.
-    pub source: u16,
-    /// Instance index, or `NONE`.
-    pub instance: u32,
+    /// `None` when the event concerns no task (a failed RunTask).
+    pub task: Option<u32>,
+    /// Who the event belongs to.
+    pub source: EventSource,
+    pub instance: Option<InstanceId>,
     /// Index into the interned reason texts (0 = no reason).
     pub reason: u16,
-    /// Index into the explanation texts, or `NONE`.
-    pub detail: u32,
+    /// Index into the explanation texts.
+    pub detail: Option<u32>,
 }
 
-use crate::sim::lifecycle::recorder_source::SERVICE_BIT;
+/// Who a recorded event belongs to (its workload and group columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSource {
+    Workload(u16),
+    Service(u16),
+    /// A scheduled action, a fault, or capacity (no workload or service).
+    Action,
+}
 
 /// One row of tasks.csv: a task's life, for the Gantt chart.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -164,7 +169,6 @@ pub struct DeploymentRow {
 }
 
 /// "No task", "no instance", "no detail" in an `EventRecord`.
-pub const NONE: u32 = u32::MAX;
 
 /// One row of events.csv.
 #[derive(Debug, Clone, Serialize)]
@@ -399,7 +403,7 @@ impl Recorder {
         now: SimTime,
         kind: EventKind,
         task: Option<u32>,
-        source: u16,
+        source: EventSource,
         instance: Option<InstanceId>,
         reason: &str,
         detail: &str,
@@ -412,17 +416,17 @@ impl Recorder {
             }
         };
         let detail = if detail.is_empty() {
-            NONE
+            None
         } else {
             self.details.push(detail.to_string());
-            (self.details.len() - 1) as u32
+            Some((self.details.len() - 1) as u32)
         };
         self.events.push(EventRecord {
             time: now,
             kind,
-            task: task.unwrap_or(NONE),
+            task,
             source,
-            instance: instance.map_or(NONE, |i| i.0),
+            instance,
             reason,
             detail,
         });
@@ -436,20 +440,18 @@ impl Recorder {
     /// The workload or service name of a record ("" for actions).
     pub fn source_name(&self, e: &EventRecord) -> &str {
         match e.source {
-            u16::MAX => "",
-            s if s & SERVICE_BIT != 0 => self.service_names.get((s & !SERVICE_BIT) as usize).map_or("", String::as_str),
-            w => self.workload_names.get(w as usize).map_or("", String::as_str),
+            EventSource::Action => "",
+            EventSource::Service(s) => self.service_names.get(s as usize).map_or("", String::as_str),
+            EventSource::Workload(w) => self.workload_names.get(w as usize).map_or("", String::as_str),
         }
     }
 
     /// The task group of a record's source.
     fn source_group(&self, e: &EventRecord) -> String {
         match e.source {
-            u16::MAX => String::new(),
-            s if s & SERVICE_BIT != 0 => {
-                format!("service:{}", self.service_names.get((s & !SERVICE_BIT) as usize).map_or("", String::as_str))
-            }
-            w => self.groups.get(w as usize).cloned().unwrap_or_default(),
+            EventSource::Action => String::new(),
+            EventSource::Service(s) => format!("service:{}", self.service_names.get(s as usize).map_or("", String::as_str)),
+            EventSource::Workload(w) => self.groups.get(w as usize).cloned().unwrap_or_default(),
         }
     }
 
@@ -462,18 +464,18 @@ impl Recorder {
     /// The events as the rows of events.csv, in the order they happened.
     pub fn event_rows<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = EventRow> + 'a {
         self.events.iter().map(move |e| {
-            let inst = (e.instance != NONE).then(|| cluster.instance(InstanceId(e.instance)));
+            let inst = e.instance.map(|i| cluster.instance(i));
             EventRow {
                 time_s: e.time.as_secs_f64(),
                 time: e.time.to_string(),
                 event: e.kind,
-                task: if e.task == NONE { String::new() } else { format!("t-{:06}", e.task) },
+                task: e.task.map_or(String::new(), |t| format!("t-{t:06}")),
                 workload: self.source_name(e).to_string(),
                 group: self.source_group(e),
                 instance: inst.map(|i| i.ec2_instance_id.clone()).unwrap_or_default(),
                 zone: inst.map(|i| i.availability_zone.clone()).unwrap_or_default(),
                 reason: self.reason(e).to_string(),
-                detail: if e.detail == NONE { String::new() } else { self.details[e.detail as usize].clone() },
+                detail: e.detail.map_or(String::new(), |d| self.details[d as usize].clone()),
             }
         })
     }

@@ -12,7 +12,9 @@ mod deployments;
 mod rebalance;
 mod waiting;
 
-use super::lifecycle::{recorder_source, NewTask};
+use crate::sim::notice::Notice;
+use super::lifecycle::NewTask;
+use super::recorder::EventSource;
 use super::recorder::{DeploymentRow, EventKind, ServiceMinuteRow};
 use super::{Event, Owner, World};
 use crate::ecs::instance::{GroupId, InstanceStatus};
@@ -64,8 +66,8 @@ pub struct Deployment {
     pub finished_at: Option<SimTime>,
     pub desired: u32,
     pub breaker: Option<CircuitBreaker>,
-    pub lowest_running: u32,
-    pub lowest_healthy: u32,
+    pub lowest_running: Option<u32>,
+    pub lowest_healthy: Option<u32>,
     pub peak_in_flight: u32,
     /// An alarm was already in ALARM when the deployment started: alarms are ignored for it
     /// (spec §7.5).
@@ -196,12 +198,12 @@ impl World<'_> {
     }
 
     fn service_event(&mut self, now: SimTime, service: u16, message: String) {
-        self.recorder.event(now, EventKind::Service, None, recorder_source::service(service), None, "", &message);
+        self.recorder.event(now, EventKind::Service, None, EventSource::Service(service), None, "", &message);
     }
 
     /// A task of the service changed state.
     pub(super) fn on_service_task_changed(&mut self, now: SimTime, service: u16, task: u32) {
-        self.faults_service_changed(now, service);
+        self.notify(now, Notice::ServiceChanged { service });
         let t = &self.tasks[task as usize];
         let (status, deployment, reached_running) = (t.last_status, t.deployment, t.running_at.is_some());
         if status == LastStatus::Running && t.running_at == Some(now) {
@@ -267,7 +269,7 @@ impl World<'_> {
         self.track_deployment(now, service);
         // Fault watches see what this evaluation changed: a deployment completed or failed, and
         // `healthy` as refreshed above (a task change alone updates them before the evaluation).
-        self.faults_service_changed(now, service);
+        self.notify(now, Notice::ServiceChanged { service });
     }
 
     /// Recomputes `healthy` of the service's tasks (the 40 s rule and container health are

@@ -4,6 +4,7 @@
 //! daemon is the first task launched on an instance), then to the stopped task's own service,
 //! then to the other waiting REPLICA services in service order — instead of at the next 15 s tick.
 
+use crate::sim::notice::Notice;
 use super::*;
 
 impl World<'_> {
@@ -11,7 +12,7 @@ impl World<'_> {
     /// resources re-evaluated around it in the order above. Evaluations at one instant coalesce.
     pub(in crate::sim) fn task_stopped_reevaluate(&mut self, now: SimTime, task: u32) {
         self.request_waiting(now, SchedulingStrategy::Daemon);
-        self.notify_owner(now, task);
+        self.notify(now, Notice::TaskChanged { task });
         self.request_waiting(now, SchedulingStrategy::Replica);
     }
 
