@@ -2,10 +2,9 @@
 //! UpdateContainerInstancesState (DRAINING / ACTIVE), deregistering, terminating and
 //! registering instances.
 
-use crate::sim::notice::Notice;
 use super::lifecycle::NewTask;
-use super::recorder::EventSource;
 use super::recorder::EventKind;
+use super::recorder::EventSource;
 use super::services::ServiceUpdate;
 use super::{Owner, World};
 use crate::ecs::instance::{InstanceId, InstanceStatus};
@@ -14,6 +13,7 @@ use crate::ecs::task::{LastStatus, StopCode};
 use crate::ecs::InstanceSpec;
 use crate::engine::SimTime;
 use crate::scenario::ActionKind;
+use crate::sim::notice::Notice;
 
 impl World<'_> {
     pub(super) fn on_action(&mut self, now: SimTime, index: u16) {

@@ -15,7 +15,6 @@
 //! time: an essential one stops the task (EssentialContainerExited), a non-essential one leaves
 //! it RUNNING.
 
-use crate::sim::notice::Notice;
 use super::{Event, Owner, Task, TaskTimer, World};
 use crate::ecs::instance::{GroupId, InstanceId, InstanceStatus};
 use crate::ecs::scheduler::health::NO_CHECK_HEALTHY_AFTER_S;
@@ -23,6 +22,7 @@ use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::{SimTime, Span};
 use crate::scenario::behaviour::CheckKind;
 use crate::scenario::HealthAnswer;
+use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
 
 /// A new task's identity before it is bound.

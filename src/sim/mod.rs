@@ -14,6 +14,8 @@ pub mod actions;
 pub mod alb;
 pub mod capacity;
 pub mod faults;
+#[cfg(test)]
+mod file_graph;
 pub mod lifecycle;
 pub mod monitor;
 pub mod notice;
@@ -21,6 +23,8 @@ pub mod recorder;
 pub mod scaling;
 pub mod services;
 pub mod standalone;
+#[cfg(test)]
+mod tests;
 pub mod unreachable;
 
 use crate::ecs::instance::{Binding, GroupId, InstanceId};
@@ -238,44 +242,7 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunOutcome {
 /// Runs `scenario`, calling `progress` at the end of every simulated minute.
 pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &mut dyn FnMut(SimTime)) -> RunOutcome {
     let streams = Streams::new(seed);
-    let mut cluster = scenario.cluster.clone();
-    let workloads = standalone::init(scenario, &mut cluster, &streams);
-    let services = services::init(scenario, &mut cluster);
-    let recorder = Recorder::new(&cluster, scenario);
-    let indexes = standalone::indexes(scenario, &cluster, &workloads);
-    let alb = alb::AlbState::new(scenario, recorder.zone_names(), &streams);
-    let mut monitor = monitor::Monitor::new(scenario);
-    let capacity = capacity::init(scenario, &mut monitor, &streams);
-    let mut world = World {
-        scenario,
-        queue: EventQueue::new(),
-        cluster,
-        tasks: Vec::new(),
-        reservations: scenario.task_definitions.iter().map(|td| td.reservation()).collect(),
-        shapes: scenario
-            .workloads
-            .iter()
-            .map(|w| w.task_definition)
-            .chain(scenario.services.iter().map(|s| s.task_definition))
-            .map(|td| scenario.task_definitions[td].reservation())
-            .collect(),
-        workloads,
-        services,
-        placement_rng: streams.get("placement"),
-        scale_in_rng: streams.get("scalein"),
-        lifecycle_rng: streams.get("lifecycle"),
-        indexes,
-        recorder,
-        check: options.check_invariants || cfg!(debug_assertions),
-        stopped_this_evaluation: Vec::new(),
-        alb,
-        monitor,
-        scaling: Vec::new(),
-        scaling_rows: Vec::new(),
-        capacity,
-        faults: faults::FaultState::new(scenario, &streams),
-    };
-    world.scaling = scaling::init(scenario, &mut world.monitor);
+    let mut world = World::new(scenario, &streams, options);
     world.schedule_faults();
     world.start_traffic(&streams);
     let end = SimTime::ZERO + scenario.duration;
@@ -350,6 +317,52 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         service_alarms,
         capacity,
         fault_rows,
+    }
+}
+
+impl<'s> World<'s> {
+    /// The world at t = 0: the scenario's cluster, every concern's initial state, nothing
+    /// scheduled yet (`run_with` schedules the first events).
+    pub fn new(scenario: &'s Scenario, streams: &Streams, options: RunOptions) -> World<'s> {
+        let mut cluster = scenario.cluster.clone();
+        let workloads = standalone::init(scenario, &mut cluster, streams);
+        let services = services::init(scenario, &mut cluster);
+        let recorder = Recorder::new(&cluster, scenario);
+        let indexes = standalone::indexes(scenario, &cluster, &workloads);
+        let alb = alb::AlbState::new(scenario, recorder.zone_names(), streams);
+        let mut monitor = monitor::Monitor::new(scenario);
+        let capacity = capacity::init(scenario, &mut monitor, streams);
+        let mut world = World {
+            scenario,
+            queue: EventQueue::new(),
+            cluster,
+            tasks: Vec::new(),
+            reservations: scenario.task_definitions.iter().map(|td| td.reservation()).collect(),
+            shapes: scenario
+                .workloads
+                .iter()
+                .map(|w| w.task_definition)
+                .chain(scenario.services.iter().map(|s| s.task_definition))
+                .map(|td| scenario.task_definitions[td].reservation())
+                .collect(),
+            workloads,
+            services,
+            placement_rng: streams.get("placement"),
+            scale_in_rng: streams.get("scalein"),
+            lifecycle_rng: streams.get("lifecycle"),
+            indexes,
+            recorder,
+            check: options.check_invariants || cfg!(debug_assertions),
+            stopped_this_evaluation: Vec::new(),
+            alb,
+            monitor,
+            scaling: Vec::new(),
+            scaling_rows: Vec::new(),
+            capacity,
+            faults: faults::FaultState::new(scenario, streams),
+        };
+        world.scaling = scaling::init(scenario, &mut world.monitor);
+        world
     }
 }
 

@@ -11,13 +11,13 @@
 //! counts) or per load balancer (summed over its target groups).
 
 use super::World;
-use crate::sim::notice::Notice;
 use crate::cloudwatch::{Alarm, AlarmConfig, MetricId, MetricStore, SeriesId, StatSet, StoreOptions, Transition};
 use crate::elb::config::RuleAction;
 use crate::elb::histogram::Histogram;
 use crate::engine::SimTime;
 use crate::scenario::load_alarms::{lb_dimension, tg_dimension};
 use crate::scenario::Scenario;
+use crate::sim::notice::Notice;
 use serde::Serialize;
 
 /// What one published series measures.
@@ -245,7 +245,10 @@ impl World<'_> {
                 Source::ClusterMemoryReservation => cluster_row.as_ref().map(|r| StatSet::one(r.memory_reservation_pct)),
                 Source::ServiceCpu(s) => Some(self.alb.service_usage[s].0).filter(|x| !x.is_empty()),
                 Source::ServiceMemory(s) => Some(self.alb.service_usage[s].1).filter(|x| !x.is_empty()),
-                Source::CapacityProviderReservation(p) => self.capacity_provider_reservation_of(p).map(StatSet::one),
+                // The metric of the provider for the minute that just ended (capacity computes it first).
+                Source::CapacityProviderReservation(p) => {
+                    self.capacity.providers.get(p).and_then(|x| x.cpr.as_ref()).map(|r| StatSet::one(r.cpr_percent))
+                }
                 Source::Alb(metric, scope) => {
                     let groups: Vec<usize> = match scope {
                         AlbScope::Group(g) => vec![g],

@@ -19,12 +19,12 @@
 //! scheduler reads target health for `minimumHealthyPercent` (§6.1) and replacement (§6.3).
 //! Health checks do not go through the task's request queue (a decision: docs/decisions.md).
 
-use crate::sim::notice::Notice;
 use super::{TargetState, World};
 use crate::elb::config::InitialHealthyChecks;
 use crate::engine::{SimTime, Span};
 use crate::scenario::behaviour::{CheckKind, TARGET_RESPONSE_DEFAULT};
 use crate::scenario::HealthAnswer;
+use crate::sim::notice::Notice;
 use crate::sim::recorder::EventKind;
 use crate::sim::Event;
 

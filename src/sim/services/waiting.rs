@@ -4,8 +4,8 @@
 //! daemon is the first task launched on an instance), then to the stopped task's own service,
 //! then to the other waiting REPLICA services in service order — instead of at the next 15 s tick.
 
-use crate::sim::notice::Notice;
 use super::*;
+use crate::sim::notice::Notice;
 
 impl World<'_> {
     /// A task stopped and returned what it held: `notify_owner`, with the services waiting for
