@@ -115,7 +115,7 @@ fn expand_use(tree: &str) -> Vec<Vec<String>> {
     while i < words.len() {
         if words[i] == "as" {
             // Keep what follows the new name (`,` or `}`).
-            kept.extend(words.get(i + 1).map_or("", |w| w.trim_start_matches(is_ident)).chars());
+            kept.push_str(words.get(i + 1).map_or("", |w| w.trim_start_matches(is_ident)));
             i += 2;
             continue;
         }

@@ -9,6 +9,12 @@
 //! * `alb`: the Application Load Balancer: targets, health checks, routing, request queues,
 //!   traffic sources and their metrics.
 //! * `recorder`: what the run records for the report.
+//! * `capacity`: Auto Scaling groups, capacity providers, Fargate, cost; `faults`: injected
+//!   faults and their measures; `monitor`: CloudWatch metrics and alarms (the one copy of alarm
+//!   state); `scaling`: Service Auto Scaling; `unreachable`: instances a fault took down.
+//! * `notice`: what one concern tells the others. `World::notify` below is the one place that
+//!   hands each notice to its listeners (the placement indexes, services, capacity, faults,
+//!   standalone workloads).
 
 pub mod actions;
 pub mod alb;

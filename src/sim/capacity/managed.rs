@@ -1,4 +1,4 @@
-//! Managed scaling of capacity providers, every minute (spec §12.3): the
+//! Managed scaling of capacity providers, every minute: the
 //! CapacityProviderReservation metric of each provider, its two alarms, and the group's desired
 //! capacity they set.
 

@@ -1,4 +1,4 @@
-//! Services over a capacity provider strategy (spec §12.2): which item each task goes to, its
+//! Services over a capacity provider strategy: which item each task goes to, its
 //! placement on its provider's group (or PROVISIONING when nothing fits), and Fargate tasks
 //! with capacity of their own.
 

@@ -162,8 +162,6 @@ pub struct DeploymentRow {
     pub failed_tasks: u32,
 }
 
-/// "No task", "no instance", "no detail" in an `EventRecord`.
-
 /// One row of events.csv.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventRow {

@@ -1,4 +1,4 @@
-//! Launching service tasks: placing them one at a time (spec §3), binding each placed task and
+//! Launching service tasks: placing them one at a time, binding each placed task and
 //! starting its lifecycle, and the service events that report the tasks started.
 
 use super::*;

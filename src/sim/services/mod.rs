@@ -68,6 +68,8 @@ pub struct Deployment {
     pub finished_at: Option<SimTime>,
     pub desired: u32,
     pub breaker: Option<CircuitBreaker>,
+    /// The fewest running and healthy tasks while it was in progress (none before the first
+    /// count).
     pub lowest_running: Option<u32>,
     pub lowest_healthy: Option<u32>,
     pub peak_in_flight: u32,
