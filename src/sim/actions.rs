@@ -2,8 +2,9 @@
 //! UpdateContainerInstancesState (DRAINING / ACTIVE), deregistering, terminating and
 //! registering instances.
 
-use super::lifecycle::{recorder_source, NewTask};
+use super::lifecycle::NewTask;
 use super::recorder::EventKind;
+use super::recorder::EventSource;
 use super::services::ServiceUpdate;
 use super::{Owner, World};
 use crate::ecs::instance::{InstanceId, InstanceStatus};
@@ -12,6 +13,7 @@ use crate::ecs::task::{LastStatus, StopCode};
 use crate::ecs::InstanceSpec;
 use crate::engine::SimTime;
 use crate::model::ActionKind;
+use crate::sim::notice::Notice;
 
 impl World<'_> {
     pub(super) fn on_action(&mut self, now: SimTime, index: u16) {
@@ -21,8 +23,8 @@ impl World<'_> {
             ActionKind::UpdateService { service, .. }
             | ActionKind::DeleteService { service }
             | ActionKind::StopTask { service, .. }
-            | ActionKind::ProtectTask { service, .. } => recorder_source::service(*service as u16),
-            _ => recorder_source::action(),
+            | ActionKind::ProtectTask { service, .. } => EventSource::Service(*service as u16),
+            _ => EventSource::Action,
         };
         let summary = self.describe_action(&action.kind);
         self.recorder.event(now, EventKind::Action, None, source, None, "", &summary);
@@ -72,7 +74,7 @@ impl World<'_> {
                         }
                         Outcome::Failed { reason, .. } => {
                             self.recorder.failed(reason.code());
-                            self.recorder.event(now, EventKind::Failed, None, recorder_source::action(), None, reason.code(), "RunTask");
+                            self.recorder.event(now, EventKind::Failed, None, EventSource::Action, None, reason.code(), "RunTask");
                         }
                     }
                 }
@@ -95,16 +97,13 @@ impl World<'_> {
                 self.terminate_instance(now, *instance)
             }
             ActionKind::SetAlarmState { alarm, in_alarm } => {
-                // SetAlarmState: a simulated alarm changes state until its next evaluation.
-                let minute = now.as_micros() / 60_000_000;
-                if let Some(i) = self.monitor.alarm_index(alarm) {
-                    let state = if *in_alarm { crate::cloudwatch::AlarmState::Alarm } else { crate::cloudwatch::AlarmState::Ok };
-                    if let Some(t) = self.monitor.alarms[i].set_state(state, "set by a set_alarm_state action", minute) {
-                        // As SetAlarmState does, the new state's actions are invoked too.
-                        self.monitor.record_transition(now.whole_secs(), i, &t);
-                    }
+                let was_in_alarm = self.monitor.in_alarm(alarm);
+                self.monitor.set_alarm_state(now, alarm, *in_alarm);
+                // An alarm that entered or left ALARM makes the services re-evaluate at once
+                // (§7.5); then they re-evaluate for the action itself.
+                if was_in_alarm != *in_alarm {
+                    self.notify(now, Notice::AlarmChanged);
                 }
-                self.alarm_changed(now, alarm, *in_alarm);
                 self.evaluate_all(now);
             }
             ActionKind::SetDesiredCapacity { group, desired } => self.set_group_desired(
@@ -131,7 +130,7 @@ impl World<'_> {
                         },
                         "",
                     );
-                    self.capacity_instance_registered(now, id);
+                    self.notify(now, Notice::InstanceRegistered(id));
                 }
                 self.evaluate_all(now);
                 self.retry_waiting(now);
@@ -223,7 +222,7 @@ impl World<'_> {
             now,
             EventKind::Instance,
             None,
-            recorder_source::action(),
+            EventSource::Action,
             Some(id),
             "ACTIVE",
             &format!("{name} registered in {zone}{how}"),
@@ -248,16 +247,16 @@ impl World<'_> {
         let was_counted = matches!(self.cluster.instance(instance).status, InstanceStatus::Active | InstanceStatus::Draining);
         self.cluster.instance_mut(instance).status = status;
         if status == InstanceStatus::Inactive {
-            self.capacity_instance_gone(now, instance);
+            self.notify(now, Notice::InstanceGone(instance));
         }
         self.recorder.instance_status_changed(now, self.cluster.instance(instance), was_counted);
-        self.instance_changed(instance);
+        self.notify(now, Notice::InstanceChanged(instance));
         let name = self.cluster.instance(instance).ec2_instance_id.clone();
         self.recorder.event(
             now,
             EventKind::Instance,
             None,
-            recorder_source::action(),
+            EventSource::Action,
             Some(instance),
             status.as_str(),
             &format!("{name} is {}", status.as_str()),

@@ -20,9 +20,10 @@ use crate::ecs::instance::{GroupId, InstanceId, InstanceStatus};
 use crate::ecs::scheduler::health::NO_CHECK_HEALTHY_AFTER_S;
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::{SimTime, Span};
-use crate::model::CheckKind;
+use crate::model::behaviour::CheckKind;
 use crate::model::HealthAnswer;
-use crate::sim::recorder::EventKind;
+use crate::sim::notice::Notice;
+use crate::sim::recorder::{EventKind, EventSource};
 
 /// A new task's identity before it is bound.
 #[derive(Debug, Clone, Copy)]
@@ -64,7 +65,7 @@ impl World<'_> {
         } else {
             Span::ZERO
         };
-        self.instance_changed(instance);
+        self.notify(now, Notice::InstanceChanged(instance));
         let task = self.tasks.len() as u32;
         self.tasks.push(Task {
             owner: new.owner,
@@ -106,8 +107,8 @@ impl World<'_> {
         // RUNNING, and a stopping one does not get to STOPPED (its resources stay bound), until
         // ECS learns of the failure (and stops it) or the instance is back (the timer goes off
         // then).
-        if self.faults.is_down(self.tasks[task as usize].instance) {
-            self.faults.freeze(task, generation, timer);
+        if self.faults.unreachable.is_down(self.tasks[task as usize].instance) {
+            self.faults.unreachable.freeze((task, generation, timer));
             return;
         }
         match timer {
@@ -127,7 +128,7 @@ impl World<'_> {
             TaskTimer::HealthyByTime => {
                 self.tasks[task as usize].healthy = true;
                 self.record(now, EventKind::Healthy, task, "", "RUNNING for 40 s (no health check, no load balancer)");
-                self.notify_owner(now, task);
+                self.notify(now, Notice::TaskChanged { task });
             }
             TaskTimer::Deactivated => {
                 // The deregistration delay is over: the targets leave their groups and requests
@@ -152,7 +153,7 @@ impl World<'_> {
         t.running_at = Some(now);
         let (instance, td_index, owner) = (t.instance, t.task_definition as usize, t.owner);
         self.cluster.task_started(instance);
-        self.instance_changed(instance);
+        self.notify(now, Notice::InstanceChanged(instance));
         self.record(now, EventKind::Running, task, "", "");
         if let Some(run_time) = self.tasks[task as usize].run_time {
             self.timer(now + run_time, task, TaskTimer::Exited);
@@ -165,7 +166,7 @@ impl World<'_> {
             self.timer(now + exit.after, task, TaskTimer::ContainerExited(i as u16));
         }
         if let Owner::Service(_) = owner {
-            self.faults_task_running(now, task);
+            self.notify(now, Notice::TaskRunning { task });
             // Behind a load balancer the target is registered now (§6.2) and target health, not
             // the 40 s rule, decides when the task counts as healthy (§6.1).
             let load_balanced = self.register_targets(now, task);
@@ -177,7 +178,7 @@ impl World<'_> {
                 None => self.timer(now + Span::from_secs(NO_CHECK_HEALTHY_AFTER_S), task, TaskTimer::HealthyByTime),
             }
         }
-        self.notify_owner(now, task);
+        self.notify(now, Notice::TaskChanged { task });
     }
 
     /// One container health check is sent (Docker semantics, spec §2.2 [INF]): its result is
@@ -226,7 +227,7 @@ impl World<'_> {
             t.health_failures = 0;
             if t.container_healthy != Some(true) {
                 t.container_healthy = Some(true);
-                if self.alb.server_of(task) == super::alb::NO_SERVER {
+                if self.alb.server_of(task).is_none() {
                     if self.tasks[task as usize].desired_running {
                         self.tasks[task as usize].healthy = true;
                         self.record(now, EventKind::Healthy, task, "", "container health check passed");
@@ -235,7 +236,7 @@ impl World<'_> {
                     // Behind a load balancer the target must be healthy too (§6.1).
                     self.healthy_if_complete(now, task, "container health check passed and target healthy in every target group");
                 }
-                self.notify_owner(now, task);
+                self.notify(now, Notice::TaskChanged { task });
             }
             if varies {
                 self.timer(next, task, TaskTimer::HealthCheck);
@@ -252,7 +253,7 @@ impl World<'_> {
             t.container_healthy = Some(false);
             t.healthy = false;
             self.record(now, EventKind::Unhealthy, task, "", &format!("container health check failed {} times", hc.retries));
-            self.notify_owner(now, task);
+            self.notify(now, Notice::TaskChanged { task });
             if varies {
                 self.timer(next, task, TaskTimer::HealthCheck);
             }
@@ -293,7 +294,7 @@ impl World<'_> {
             t.stopping_at = Some(now);
             let (instance, group) = (t.instance, t.group);
             self.cluster.task_stopping(instance, group);
-            self.instance_changed(instance);
+            self.notify(now, Notice::InstanceChanged(instance));
         }
         let t = &self.tasks[task as usize];
         if t.last_status.is_before_running() {
@@ -319,7 +320,7 @@ impl World<'_> {
         let detail = if delay > Span::ZERO { format!("deregistering; waiting the deregistration delay {delay}") } else { String::new() };
         self.record(now, EventKind::Deactivating, task, code.as_str(), &detail);
         self.timer(now + delay, task, TaskTimer::Deactivated);
-        self.notify_owner(now, task);
+        self.notify(now, Notice::TaskChanged { task });
     }
 
     /// The instance died under the task: STOPPED at once, no stop sequence.
@@ -351,25 +352,13 @@ impl World<'_> {
             self.cluster.release_task(instance, group, reservation, &binding, was_running);
         }
         self.recorder.reserve(now, instance, reservation, -1);
-        self.instance_changed(instance);
+        self.notify(now, Notice::InstanceChanged(instance));
         let code = self.tasks[task as usize].stop_code.map_or("", StopCode::as_str);
         self.record(now, EventKind::Stopped, task, code, "");
         if matches!(self.tasks[task as usize].owner, Owner::Workload(_) | Owner::Action) {
             self.recorder.completed();
         }
-        // Its service, and services waiting for the room it freed, re-evaluate at once.
-        self.task_stopped_reevaluate(now, task);
-        // Fargate capacity is retired and billed; a draining Auto Scaling instance may be empty.
-        self.capacity_task_stopped(now, task);
-        // Capacity was freed: tasks waiting for it may fit now.
-        self.retry_waiting(now);
-    }
-
-    /// Tells the task's service that something changed (it re-evaluates, coalesced).
-    pub(crate) fn notify_owner(&mut self, now: SimTime, task: u32) {
-        if let Owner::Service(s) = self.tasks[task as usize].owner {
-            self.on_service_task_changed(now, s, task);
-        }
+        self.notify(now, Notice::TaskStopped { task });
     }
 
     pub fn record(&mut self, now: SimTime, kind: EventKind, task: u32, reason: &str, detail: &str) {
@@ -379,25 +368,10 @@ impl World<'_> {
             return;
         }
         let source = match t.owner {
-            Owner::Workload(w) => recorder_source::workload(w),
-            Owner::Service(s) => recorder_source::service(s),
-            Owner::Action => recorder_source::action(),
+            Owner::Workload(w) => EventSource::Workload(w),
+            Owner::Service(s) => EventSource::Service(s),
+            Owner::Action => EventSource::Action,
         };
         self.recorder.event(now, kind, Some(task), source, Some(t.instance), reason, detail);
-    }
-}
-
-/// Encodes who an event belongs to in the recorder's compact `source` field.
-pub mod recorder_source {
-    /// Workloads are 0..; services are tagged with the top bit; RunTask actions use u16::MAX.
-    pub const SERVICE_BIT: u16 = 0x8000;
-    pub fn workload(w: u16) -> u16 {
-        w
-    }
-    pub fn service(s: u16) -> u16 {
-        s | SERVICE_BIT
-    }
-    pub fn action() -> u16 {
-        u16::MAX
     }
 }

@@ -9,17 +9,29 @@
 //! * `alb`: the Application Load Balancer: targets, health checks, routing, request queues,
 //!   traffic sources and their metrics.
 //! * `recorder`: what the run records for the report.
+//! * `capacity`: Auto Scaling groups, capacity providers, Fargate, cost; `faults`: injected
+//!   faults and their measures; `monitor`: CloudWatch metrics and alarms (the one copy of alarm
+//!   state); `scaling`: Service Auto Scaling; `unreachable`: instances a fault took down.
+//! * `notice`: what one concern tells the others. `World::notify` below is the one place that
+//!   hands each notice to its listeners (the placement indexes, services, capacity, faults,
+//!   standalone workloads).
 
 pub mod actions;
 pub mod alb;
 pub mod capacity;
 pub mod faults;
+#[cfg(test)]
+mod file_graph;
 pub mod lifecycle;
 pub mod monitor;
+pub mod notice;
 pub mod recorder;
 pub mod scaling;
 pub mod services;
 pub mod standalone;
+#[cfg(test)]
+mod tests;
+pub mod unreachable;
 
 use crate::ecs::instance::{Binding, GroupId, InstanceId};
 use crate::ecs::placement::index::PlacementIndex;
@@ -28,6 +40,7 @@ use crate::ecs::task_def::Reservation;
 use crate::ecs::Cluster;
 use crate::engine::{EventQueue, SimTime, Span, StreamRng, Streams};
 use crate::model::Scenario;
+use notice::Notice;
 use recorder::Recorder;
 use services::ServiceState;
 use standalone::WorkloadState;
@@ -61,13 +74,13 @@ pub enum Event {
     RequestTimeout { server: u32, generation: u32 },
     /// Requests sent to unreachable targets reach their timeout.
     LbTimeouts,
-    /// A load-balancer health check of a target: sent (`verdict` 0), passed (1) or failed (2).
-    TargetCheck { group: u16, verdict: u8, server: u32, generation: u32 },
+    /// A load-balancer health check of a target: sent, or its verdict.
+    TargetCheck { group: u16, verdict: alb::health::CheckStep, server: u32, generation: u32 },
     /// An instance an Auto Scaling group launched registers with the cluster.
     AsgInstanceReady { group: u16, member: u32 },
-    /// A step of a `[[faults]]` entry (`faults::FIRE`, `DETECT`, ...) on `target` (an instance,
-    /// a task, an occurrence, or `PICK`).
-    Fault { fault: u16, step: u8, target: u32 },
+    /// A step of a `[[faults]]` entry on `target` (an instance, a task, or an occurrence, as
+    /// the step says; `None`: the fault picks its own when it fires).
+    Fault { fault: u16, step: faults::FaultStep, target: Option<u32> },
 }
 
 /// What a task timer is for.
@@ -164,8 +177,6 @@ pub struct World<'s> {
     pub check: bool,
     /// Tasks the scheduler told to stop during the current evaluation (for its event).
     pub stopped_this_evaluation: Vec<u32>,
-    /// CloudWatch alarms currently in ALARM (set by actions until alarms are simulated).
-    pub alarms_in_alarm: std::collections::BTreeSet<String>,
     /// The load balancers, their targets and the request traffic.
     pub alb: alb::AlbState,
     /// CloudWatch: published metrics and alarms.
@@ -237,45 +248,7 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunOutcome {
 /// Runs `scenario`, calling `progress` at the end of every simulated minute.
 pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &mut dyn FnMut(SimTime)) -> RunOutcome {
     let streams = Streams::new(seed);
-    let mut cluster = scenario.cluster.clone();
-    let workloads = standalone::init(scenario, &mut cluster, &streams);
-    let services = services::init(scenario, &mut cluster);
-    let recorder = Recorder::new(&cluster, scenario);
-    let indexes = standalone::indexes(scenario, &cluster, &workloads);
-    let alb = alb::AlbState::new(scenario, recorder.zone_names(), &streams);
-    let mut monitor = monitor::Monitor::new(scenario);
-    let capacity = capacity::init(scenario, &mut monitor, &streams);
-    let mut world = World {
-        scenario,
-        queue: EventQueue::new(),
-        cluster,
-        tasks: Vec::new(),
-        reservations: scenario.task_definitions.iter().map(|td| td.reservation()).collect(),
-        shapes: scenario
-            .workloads
-            .iter()
-            .map(|w| w.task_definition)
-            .chain(scenario.services.iter().map(|s| s.task_definition))
-            .map(|td| scenario.task_definitions[td].reservation())
-            .collect(),
-        workloads,
-        services,
-        placement_rng: streams.get("placement"),
-        scale_in_rng: streams.get("scalein"),
-        lifecycle_rng: streams.get("lifecycle"),
-        indexes,
-        recorder,
-        check: options.check_invariants || cfg!(debug_assertions),
-        stopped_this_evaluation: Vec::new(),
-        alarms_in_alarm: Default::default(),
-        alb,
-        monitor,
-        scaling: Vec::new(),
-        scaling_rows: Vec::new(),
-        capacity,
-        faults: faults::FaultState::new(scenario, &streams),
-    };
-    world.scaling = scaling::init(scenario, &mut world.monitor);
+    let mut world = World::new(scenario, &streams, options);
     world.schedule_faults();
     world.start_traffic(&streams);
     let end = SimTime::ZERO + scenario.duration;
@@ -353,11 +326,85 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     }
 }
 
+impl<'s> World<'s> {
+    /// The world at t = 0: the scenario's cluster, every concern's initial state, nothing
+    /// scheduled yet (`run_with` schedules the first events).
+    pub fn new(scenario: &'s Scenario, streams: &Streams, options: RunOptions) -> World<'s> {
+        let mut cluster = scenario.cluster.clone();
+        let workloads = standalone::init(scenario, &mut cluster, streams);
+        let services = services::init(scenario, &mut cluster);
+        let recorder = Recorder::new(&cluster, scenario);
+        let indexes = standalone::indexes(scenario, &cluster, &workloads);
+        let alb = alb::AlbState::new(scenario, recorder.zone_names(), streams);
+        let mut monitor = monitor::Monitor::new(scenario);
+        let capacity = capacity::init(scenario, &mut monitor, streams);
+        let mut world = World {
+            scenario,
+            queue: EventQueue::new(),
+            cluster,
+            tasks: Vec::new(),
+            reservations: scenario.task_definitions.iter().map(|td| td.reservation()).collect(),
+            shapes: scenario
+                .workloads
+                .iter()
+                .map(|w| w.task_definition)
+                .chain(scenario.services.iter().map(|s| s.task_definition))
+                .map(|td| scenario.task_definitions[td].reservation())
+                .collect(),
+            workloads,
+            services,
+            placement_rng: streams.get("placement"),
+            scale_in_rng: streams.get("scalein"),
+            lifecycle_rng: streams.get("lifecycle"),
+            indexes,
+            recorder,
+            check: options.check_invariants || cfg!(debug_assertions),
+            stopped_this_evaluation: Vec::new(),
+            alb,
+            monitor,
+            scaling: Vec::new(),
+            scaling_rows: Vec::new(),
+            capacity,
+            faults: faults::FaultState::new(scenario, streams),
+        };
+        world.scaling = scaling::init(scenario, &mut world.monitor);
+        world
+    }
+}
+
 impl World<'_> {
-    /// Every placement index must hear of every change to an instance.
-    pub fn instance_changed(&mut self, instance: InstanceId) {
-        for index in self.indexes.iter_mut().flatten() {
-            index.instance_changed(&self.cluster, instance);
+    /// Hands a notice to every concern that follows it: the one place where concerns hear of
+    /// each other. Handled at once, depth first (a listener may raise notices of its own), in
+    /// the order below, which is the order of the calls the notices replaced.
+    pub fn notify(&mut self, now: SimTime, notice: Notice) {
+        match notice {
+            // Every placement index must hear of every change to an instance.
+            Notice::InstanceChanged(instance) => {
+                for index in self.indexes.iter_mut().flatten() {
+                    index.instance_changed(&self.cluster, instance);
+                }
+            }
+            Notice::InstanceRegistered(instance) => self.capacity_instance_registered(now, instance),
+            Notice::GroupInstanceRegistered(instance) => self.faults_instance_registered(now, instance),
+            Notice::InstanceGone(instance) => self.capacity_instance_gone(now, instance),
+            Notice::TaskChanged { task } => {
+                if let Owner::Service(s) = self.tasks[task as usize].owner {
+                    self.on_service_task_changed(now, s, task);
+                }
+            }
+            Notice::TaskRunning { task } => self.faults_task_running(now, task),
+            Notice::TaskStopped { task } => {
+                // Its service, and services waiting for the room it freed, re-evaluate at once.
+                self.task_stopped_reevaluate(now, task);
+                // Fargate capacity is retired and billed; a draining Auto Scaling instance may be
+                // empty.
+                self.capacity_task_stopped(now, task);
+                // Capacity was freed: tasks waiting for it may fit now.
+                self.retry_waiting(now);
+            }
+            Notice::FargateSpotStarted { task, service } => self.faults_fargate_spot_started(now, task, service),
+            Notice::ServiceChanged { service } => self.faults_service_changed(now, service),
+            Notice::AlarmChanged => self.evaluate_all(now),
         }
     }
 

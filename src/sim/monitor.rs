@@ -17,6 +17,7 @@ use crate::elb::histogram::Histogram;
 use crate::engine::SimTime;
 use crate::model::Scenario;
 use crate::model::{lb_dimension, tg_dimension};
+use crate::sim::notice::Notice;
 use serde::Serialize;
 
 /// What one published series measures.
@@ -121,6 +122,9 @@ pub struct Monitor {
     pub action_rows: Vec<AlarmActionRow>,
     /// Reused to merge the minute's TargetResponseTime histograms of a load balancer's groups.
     scratch: Histogram,
+    /// Alarms that are not simulated, put in ALARM by a `set_alarm_state` action (a simulated
+    /// alarm's state is its own).
+    external_in_alarm: std::collections::BTreeSet<String>,
 }
 
 impl Monitor {
@@ -136,6 +140,7 @@ impl Monitor {
             rows: Vec::new(),
             action_rows: Vec::new(),
             scratch: Histogram::new(),
+            external_in_alarm: Default::default(),
         };
         for config in &scenario.alarms {
             m.add_alarm(scenario, config.clone());
@@ -163,6 +168,30 @@ impl Monitor {
 
     pub fn alarm_index(&self, name: &str) -> Option<usize> {
         self.alarms.iter().position(|a| a.name() == name)
+    }
+
+    /// Whether the alarm named `name` is in ALARM (what deployment alarms read, §7.5).
+    pub fn in_alarm(&self, name: &str) -> bool {
+        match self.alarm_index(name) {
+            Some(i) => self.alarms[i].in_alarm(),
+            None => self.external_in_alarm.contains(name),
+        }
+    }
+
+    /// SetAlarmState: a simulated alarm changes state until its next evaluation (its transition
+    /// is recorded, as the state's actions are invoked); another is remembered by name.
+    pub fn set_alarm_state(&mut self, now: SimTime, name: &str, in_alarm: bool) {
+        let minute = now.as_micros() / 60_000_000;
+        if let Some(i) = self.alarm_index(name) {
+            let state = if in_alarm { crate::cloudwatch::AlarmState::Alarm } else { crate::cloudwatch::AlarmState::Ok };
+            if let Some(t) = self.alarms[i].set_state(state, "set by a set_alarm_state action", minute) {
+                self.record_transition(now.whole_secs(), i, &t);
+            }
+        } else if in_alarm {
+            self.external_in_alarm.insert(name.to_string());
+        } else {
+            self.external_in_alarm.remove(name);
+        }
     }
 
     /// Records alarm `i`'s transition `t` at `time_s`: its alarms.csv row and one
@@ -216,7 +245,10 @@ impl World<'_> {
                 Source::ClusterMemoryReservation => cluster_row.as_ref().map(|r| StatSet::one(r.memory_reservation_pct)),
                 Source::ServiceCpu(s) => Some(self.alb.service_usage[s].0).filter(|x| !x.is_empty()),
                 Source::ServiceMemory(s) => Some(self.alb.service_usage[s].1).filter(|x| !x.is_empty()),
-                Source::CapacityProviderReservation(p) => self.capacity_provider_reservation_of(p).map(StatSet::one),
+                // The metric of the provider for the minute that just ended (capacity computes it first).
+                Source::CapacityProviderReservation(p) => {
+                    self.capacity.providers.get(p).and_then(|x| x.cpr.as_ref()).map(|r| StatSet::one(r.cpr_percent))
+                }
                 Source::Alb(metric, scope) => {
                     let groups: Vec<usize> = match scope {
                         AlbScope::Group(g) => vec![g],
@@ -265,23 +297,14 @@ impl World<'_> {
         }
         let now_minute = now.as_micros() / 60_000_000;
         for i in 0..self.monitor.alarms.len() {
+            let was_in_alarm = self.monitor.alarms[i].in_alarm();
             let Some(t) = self.monitor.alarms[i].evaluate(&self.monitor.store, now_minute) else { continue };
-            let name = self.monitor.alarms[i].name().to_string();
             self.monitor.record_transition(now.whole_secs(), i, &t);
-            // Deployment alarms (§7.5) read the state of named alarms.
-            let in_alarm = self.monitor.alarms[i].in_alarm();
-            self.alarm_changed(now, &name, in_alarm);
-        }
-    }
-}
-
-impl World<'_> {
-    /// An alarm entered or left ALARM (evaluated, or set by a `set_alarm_state` action): the
-    /// services whose deployments watch it re-evaluate (§7.5).
-    pub fn alarm_changed(&mut self, now: SimTime, name: &str, in_alarm: bool) {
-        let changed = if in_alarm { self.alarms_in_alarm.insert(name.to_string()) } else { self.alarms_in_alarm.remove(name) };
-        if changed {
-            self.evaluate_all(now);
+            // An alarm entered or left ALARM: the services whose deployments watch it
+            // re-evaluate (§7.5).
+            if self.monitor.alarms[i].in_alarm() != was_in_alarm {
+                self.notify(now, Notice::AlarmChanged);
+            }
         }
     }
 }

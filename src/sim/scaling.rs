@@ -231,7 +231,7 @@ impl World<'_> {
                 now,
                 super::recorder::EventKind::Service,
                 None,
-                super::lifecycle::recorder_source::service(service as u16),
+                super::recorder::EventSource::Service(service as u16),
                 None,
                 "",
                 &detail,

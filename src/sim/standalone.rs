@@ -2,7 +2,8 @@
 //! times; each task is placed one at a time (spec §3.2). A task no instance can take fails
 //! (RunTask's behaviour, spec §3.7) or waits FIFO for capacity, as the workload says.
 
-use super::lifecycle::{recorder_source, NewTask};
+use super::lifecycle::NewTask;
+use super::recorder::EventSource;
 use super::recorder::{self, EventKind};
 use super::{Event, Owner, World};
 use crate::ecs::instance::GroupId;
@@ -136,7 +137,7 @@ impl World<'_> {
             if let Some(m) = max_wait {
                 self.queue.schedule(now + m, Event::WaitExpired { workload, ticket });
             }
-            self.recorder.event(now, EventKind::Waiting, None, recorder_source::workload(workload), None, "", "");
+            self.recorder.event(now, EventKind::Waiting, None, EventSource::Workload(workload), None, "", "");
         }
     }
 
@@ -195,7 +196,7 @@ impl World<'_> {
                         .unwrap_or_default();
                     let detail = if detail.is_empty() { closest_text } else { format!("{detail}; {closest_text}") };
                     self.recorder.failed(reason.code());
-                    self.recorder.event(now, EventKind::Failed, None, recorder_source::workload(workload), None, reason.code(), &detail);
+                    self.recorder.event(now, EventKind::Failed, None, EventSource::Workload(workload), None, reason.code(), &detail);
                 }
                 false
             }
@@ -224,7 +225,7 @@ impl World<'_> {
                 now,
                 EventKind::GaveUp,
                 None,
-                recorder_source::workload(workload),
+                EventSource::Workload(workload),
                 None,
                 "WAIT_EXPIRED",
                 "no instance could take the task within max_wait",

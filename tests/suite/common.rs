@@ -185,7 +185,7 @@ pub fn events(out: &RunOutcome) -> Vec<Ev> {
         .map(|(e, row)| Ev {
             us: e.time.as_micros(),
             kind: e.kind,
-            task: (e.task != u32::MAX).then_some(e.task),
+            task: e.task,
             source: r.source_name(e).to_string(),
             instance: row.instance,
             zone: row.zone,

@@ -56,8 +56,8 @@ fn events(out: &RunOutcome) -> Vec<Ev> {
         .map(|(e, row)| Ev {
             t: e.time.as_secs_f64(),
             kind: e.kind,
-            task: (e.task != u32::MAX).then_some(e.task),
-            instance: (e.instance != u32::MAX).then_some(e.instance),
+            task: e.task,
+            instance: e.instance.map(|i| i.0),
             source: r.source_name(e).to_string(),
             reason: r.reason(e).to_string(),
             detail: row.detail,

@@ -132,7 +132,7 @@ template = "AZ Balanced Spread"
     let r = &out.recorder;
     assert_eq!(r.placed, 6);
     // Nothing on the DRAINING instance (index 2).
-    assert!(r.events.iter().all(|e| e.instance != 2));
+    assert!(r.events.iter().all(|e| e.instance != Some(ecsim::ecs::instance::InstanceId(2))));
     // At the end every new task has stopped: remaining is back to what describe said.
     let after: Vec<(u32, u32)> = out.cluster.instances.iter().map(|i| (i.remaining_cpu_units, i.remaining_memory_mib)).collect();
     assert_eq!(before, after);

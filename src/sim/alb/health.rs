@@ -24,22 +24,27 @@ use crate::elb::config::InitialHealthyChecks;
 use crate::engine::{SimTime, Span};
 use crate::model::behaviour::{CheckKind, TARGET_RESPONSE_DEFAULT};
 use crate::model::HealthAnswer;
+use crate::sim::notice::Notice;
 use crate::sim::recorder::EventKind;
 use crate::sim::Event;
 
 /// How long a target that answers takes to answer a health check (unless the revision says).
 pub const HEALTH_CHECK_RESPONSE: Span = TARGET_RESPONSE_DEFAULT;
 
-/// `verdict` of `Event::TargetCheck`.
-pub const SEND: u8 = 0;
-pub const PASSED: u8 = 1;
-/// Failed: the status did not match (Target.ResponseCodeMismatch).
-pub const FAILED: u8 = 2;
-/// Failed: no answer within the timeout (Target.Timeout).
-pub const TIMED_OUT: u8 = 3;
+/// The step of a health check an `Event::TargetCheck` carries: sending it, or its verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckStep {
+    /// The check is sent (its verdict is scheduled, and the next check).
+    Send,
+    Passed,
+    /// Failed: the status did not match (Target.ResponseCodeMismatch).
+    Failed,
+    /// Failed: no answer within the timeout (Target.Timeout).
+    TimedOut,
+}
 
 impl World<'_> {
-    pub fn on_target_check(&mut self, now: SimTime, group: u16, verdict: u8, server: u32, generation: u32) {
+    pub fn on_target_check(&mut self, now: SimTime, group: u16, verdict: CheckStep, server: u32, generation: u32) {
         let gi = group as usize;
         let info = &self.alb.info[server as usize];
         if info.generation != generation {
@@ -52,7 +57,7 @@ impl World<'_> {
         }
         let config = &self.scenario.elb.target_groups[gi];
         let hc = &config.health_check;
-        if verdict == SEND {
+        if verdict == CheckStep::Send {
             let t = &self.tasks[task as usize];
             let (answer, response) = if self.alb.info[server as usize].alive {
                 self.scenario.behaviours[t.task_definition as usize].health_at(CheckKind::Target, now, t.running_at)
@@ -62,20 +67,20 @@ impl World<'_> {
             // The answer's status against the matcher: 200 from a healthy application, 500 from
             // one answering with an error (matchers stop at 499, so that one always fails). An
             // answer that would come at the timeout or later is no answer.
-            let verdict = |status: u16| if hc.matcher.matches(status) { PASSED } else { FAILED };
+            let verdict = |status: u16| if hc.matcher.matches(status) { CheckStep::Passed } else { CheckStep::Failed };
             let (after, result) = match answer {
-                _ if response >= hc.timeout => (hc.timeout, TIMED_OUT),
+                _ if response >= hc.timeout => (hc.timeout, CheckStep::TimedOut),
                 HealthAnswer::Healthy => (response, verdict(200)),
                 HealthAnswer::Error => (response, verdict(500)),
-                HealthAnswer::Hang => (hc.timeout, TIMED_OUT),
+                HealthAnswer::Hang => (hc.timeout, CheckStep::TimedOut),
             };
             self.queue.schedule(now + after, Event::TargetCheck { group, verdict: result, server, generation });
-            self.queue.schedule(now + hc.interval, Event::TargetCheck { group, verdict: SEND, server, generation });
+            self.queue.schedule(now + hc.interval, Event::TargetCheck { group, verdict: CheckStep::Send, server, generation });
             self.alb.groups[gi].targets[pos].next_check_at = now + hc.interval;
             return;
         }
         let t = &mut self.alb.groups[gi].targets[pos];
-        let passed = verdict == PASSED;
+        let passed = verdict == CheckStep::Passed;
         if passed {
             t.ok_streak += 1;
             t.fail_streak = 0;
@@ -120,7 +125,7 @@ impl World<'_> {
         let detail = match (next, passed) {
             (TargetState::Healthy, _) => format!("target healthy in (target-group {}) after {streak} passed checks", config.name),
             _ => {
-                let why = if verdict == TIMED_OUT { "Target.Timeout" } else { "Target.ResponseCodeMismatch" };
+                let why = if verdict == CheckStep::TimedOut { "Target.Timeout" } else { "Target.ResponseCodeMismatch" };
                 format!("target unhealthy in (target-group {}) after {streak} failed checks ({why})", config.name)
             }
         };
@@ -128,7 +133,7 @@ impl World<'_> {
         if next == TargetState::Healthy {
             self.healthy_if_complete(now, task, "target healthy in every target group");
         }
-        self.notify_owner(now, task);
+        self.notify(now, Notice::TaskChanged { task });
     }
 
     /// A load-balanced task counts as healthy once its targets are healthy in every target group

@@ -55,9 +55,6 @@ use tally::{Outcome, RequestTag};
 /// seconds)", ALB troubleshooting guide).
 pub const CONNECT_TIMEOUT: Span = Span::from_secs(10);
 
-/// No server (a task that is not behind a load balancer).
-pub const NO_SERVER: u32 = u32::MAX;
-
 /// A task's request queue and what the load balancer knows of it.
 #[derive(Debug, Clone)]
 pub struct ServerInfo {
@@ -176,7 +173,7 @@ pub struct AlbState {
     error_rng: StreamRng,
     pub metrics: AlbMetrics,
     /// The task's server, by task id (grown as tasks are created).
-    pub server_of_task: Vec<u32>,
+    pub server_of_task: Vec<Option<u32>>,
     pub sources: Vec<traffic::SourceState>,
     /// The route of each source's next (scheduled) request.
     pub pending_route: Vec<u32>,
@@ -266,8 +263,9 @@ impl AlbState {
         }
     }
 
-    pub fn server_of(&self, task: u32) -> u32 {
-        self.server_of_task.get(task as usize).copied().unwrap_or(NO_SERVER)
+    /// The server (request queue) of a task behind a load balancer.
+    pub fn server_of(&self, task: u32) -> Option<u32> {
+        self.server_of_task.get(task as usize).copied().flatten()
     }
 
     /// Recomputes which targets of `group` receive requests (after any state change).
@@ -507,7 +505,7 @@ impl World<'_> {
             for t in &g.targets {
                 let task = &self.tasks[t.task as usize];
                 assert!(task.last_status != LastStatus::Stopped, "target group {gi} holds the STOPPED task {}", t.task);
-                assert_eq!(self.alb.server_of(t.task), t.server, "target group {gi}: task {} is not on its server", t.task);
+                assert_eq!(self.alb.server_of(t.task), Some(t.server), "target group {gi}: task {} is not on its server", t.task);
             }
             for &s in &g.eligible {
                 let entry = g.targets.iter().find(|t| t.server == s).expect("eligible target is registered");

@@ -4,7 +4,7 @@
 //! delay ends (or the task dies) the targets leave their groups and what is still in flight is
 //! cut with a 502. `target_health` is what the scheduler reads (§6.1, §6.3).
 
-use super::{ServerInfo, TargetEntry, TargetState, NO_SERVER};
+use super::{ServerInfo, TargetEntry, TargetState};
 use crate::elb::target::Target;
 use crate::engine::{SimTime, Span};
 use crate::sim::alb::tally::{Outcome, RequestTag};
@@ -81,9 +81,9 @@ impl World<'_> {
             }
         };
         if alb.server_of_task.len() <= task as usize {
-            alb.server_of_task.resize(task as usize + 1, NO_SERVER);
+            alb.server_of_task.resize(task as usize + 1, None);
         }
-        alb.server_of_task[task as usize] = server;
+        alb.server_of_task[task as usize] = Some(server);
         let generation = alb.info[server as usize].generation;
         let groups: SmallVec<[usize; 2]> = spec.target_groups.iter().map(|t| t.target_group).collect();
         for &gi in &groups {
@@ -107,7 +107,7 @@ impl World<'_> {
             self.alb.refresh_eligible(gi, config);
             self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
             // The first check goes out as soon as the registration completes (§9.4).
-            self.queue.schedule(now, Event::TargetCheck { group: gi as u16, verdict: 0, server, generation });
+            self.queue.schedule(now, Event::TargetCheck { group: gi as u16, verdict: super::health::CheckStep::Send, server, generation });
             // The target: (instance, host port) — a dynamic port in bridge mode — or, for target
             // type ip, (the task's ENI address, container port) (§6.2).
             let t = &self.tasks[task as usize];
@@ -138,10 +138,9 @@ impl World<'_> {
 
     /// The scheduler stops the task: its targets start draining (§6.4, §9.6).
     pub fn deregister_targets(&mut self, now: SimTime, task: u32) {
-        let server = self.alb.server_of(task);
-        if server == NO_SERVER {
+        let Some(server) = self.alb.server_of(task) else {
             return;
-        }
+        };
         for gi in 0..self.alb.groups.len() {
             let Some(pos) = self.alb.groups[gi].targets.iter().position(|t| t.server == server) else { continue };
             if self.alb.groups[gi].targets[pos].state == TargetState::Draining {
@@ -164,10 +163,9 @@ impl World<'_> {
     /// (TargetHealth `unused`, recorded) and whatever is still in flight is cut with a 502; the
     /// server's slot is freed.
     pub fn remove_server(&mut self, now: SimTime, task: u32) {
-        let server = self.alb.server_of(task);
-        if server == NO_SERVER {
+        let Some(server) = self.alb.server_of(task) else {
             return;
-        }
+        };
         for gi in 0..self.alb.groups.len() {
             // (A service may register a task twice in one group, once per container port.)
             while let Some(pos) = self.alb.groups[gi].targets.iter().position(|t| t.server == server) {
@@ -191,17 +189,16 @@ impl World<'_> {
         let info = &mut alb.info[server as usize];
         info.alive = false;
         info.generation = info.generation.wrapping_add(1);
-        alb.server_of_task[task as usize] = NO_SERVER;
+        alb.server_of_task[task as usize] = None;
         alb.free.push(server);
     }
 
     /// The task's instance became unreachable: what is in flight never gets an answer (504 at its
     /// idle timeout), new requests time out, health checks time out (§9.4, §9.5).
     pub fn server_unreachable(&mut self, now: SimTime, task: u32) {
-        let server = self.alb.server_of(task);
-        if server == NO_SERVER {
+        let Some(server) = self.alb.server_of(task) else {
             return;
-        }
+        };
         let alb = &mut self.alb;
         alb.metrics.account_usage(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
         let timeout = alb.info[server as usize].idle_timeout;
@@ -222,10 +219,9 @@ impl World<'_> {
     /// The instance is reachable again (the outage is over) and the task still there: it answers
     /// again, from an empty queue.
     pub fn server_reachable(&mut self, now: SimTime, task: u32) {
-        let server = self.alb.server_of(task);
-        if server == NO_SERVER || !self.alb.info[server as usize].unreachable {
+        let Some(server) = self.alb.server_of(task).filter(|&s| self.alb.info[s as usize].unreachable) else {
             return;
-        }
+        };
         let info = &mut self.alb.info[server as usize];
         info.alive = true;
         info.unreachable = false;
@@ -237,10 +233,9 @@ impl World<'_> {
 
     /// The application died under its requests: what is in flight gets a 502 at once.
     pub fn server_crashed(&mut self, now: SimTime, task: u32) {
-        let server = self.alb.server_of(task);
-        if server == NO_SERVER {
+        let Some(server) = self.alb.server_of(task) else {
             return;
-        }
+        };
         let alb = &mut self.alb;
         alb.metrics.account_usage(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
         self.cut_requests(now, server);
@@ -250,10 +245,9 @@ impl World<'_> {
     /// The server's generation moved on while it stays registered: its health checks go on at
     /// the times they were due (the old chain carries the old generation and stops).
     fn restart_health_checks(&mut self, _now: SimTime, task: u32) {
-        let server = self.alb.server_of(task);
-        if server == NO_SERVER {
+        let Some(server) = self.alb.server_of(task) else {
             return;
-        }
+        };
         let generation = self.alb.info[server as usize].generation;
         for gi in 0..self.alb.groups.len() {
             let Some(t) = self.alb.groups[gi].targets.iter().find(|t| t.server == server) else { continue };
@@ -261,7 +255,7 @@ impl World<'_> {
                 continue;
             }
             let at = t.next_check_at;
-            self.queue.schedule(at, Event::TargetCheck { group: gi as u16, verdict: super::health::SEND, server, generation });
+            self.queue.schedule(at, Event::TargetCheck { group: gi as u16, verdict: super::health::CheckStep::Send, server, generation });
         }
     }
 
@@ -279,10 +273,9 @@ impl World<'_> {
 
     /// (healthy in every target group, unhealthy in at least one) for the scheduler (§6.1, §6.3).
     pub fn target_health(&self, task: u32) -> (bool, bool) {
-        let server = self.alb.server_of(task);
-        if server == NO_SERVER {
+        let Some(server) = self.alb.server_of(task) else {
             return (false, false);
-        }
+        };
         let Owner::Service(s) = self.tasks[task as usize].owner else { return (false, false) };
         let mut all_healthy = true;
         let mut any_unhealthy = false;

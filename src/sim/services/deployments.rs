@@ -8,7 +8,7 @@ use crate::engine::Span;
 impl World<'_> {
     /// A deployment event in events.csv: its new state and ECS-style text.
     fn deployment_event(&mut self, now: SimTime, service: u16, state: &str, text: &str) {
-        self.recorder.event(now, EventKind::Deployment, None, recorder_source::service(service), None, state, text);
+        self.recorder.event(now, EventKind::Deployment, None, EventSource::Service(service), None, state, text);
     }
 
     /// Stage 1 counts tasks that stopped before RUNNING; stage 2 tasks stopped for failed
@@ -64,7 +64,7 @@ impl World<'_> {
         if d.rollout != RolloutState::InProgress || d.alarms_ignored || s.deployments.len() < 2 {
             return;
         }
-        let firing: Vec<&String> = alarms.alarm_names.iter().filter(|n| self.alarms_in_alarm.contains(*n)).collect();
+        let firing: Vec<&String> = alarms.alarm_names.iter().filter(|n| self.monitor.in_alarm(n)).collect();
         if firing.is_empty() {
             return;
         }
@@ -104,8 +104,8 @@ impl World<'_> {
             finished_at: None,
             desired: s.desired,
             breaker,
-            lowest_running: u32::MAX,
-            lowest_healthy: u32::MAX,
+            lowest_running: None,
+            lowest_healthy: None,
             peak_in_flight: 0,
             alarms_ignored: false,
             bake_until: None,
@@ -114,7 +114,7 @@ impl World<'_> {
         });
         s.throttle.reset();
         s.steady = false;
-        let already = s.config.alarms.as_ref().is_some_and(|a| a.enable && a.alarm_names.iter().any(|n| self.alarms_in_alarm.contains(n)));
+        let already = s.config.alarms.as_ref().is_some_and(|a| a.enable && a.alarm_names.iter().any(|n| self.monitor.in_alarm(n)));
         if let Some(d) = s.deployments.last_mut() {
             d.alarms_ignored = already;
         }
@@ -181,8 +181,8 @@ impl World<'_> {
         if let Some(d) = s.deployments.last_mut() {
             // Including the evaluation that completes it (a rollback can complete at once).
             if d.finished_at.is_none_or(|f| f == now) {
-                d.lowest_running = d.lowest_running.min(c.running);
-                d.lowest_healthy = d.lowest_healthy.min(c.healthy);
+                d.lowest_running = Some(d.lowest_running.map_or(c.running, |l| l.min(c.running)));
+                d.lowest_healthy = Some(d.lowest_healthy.map_or(c.healthy, |l| l.min(c.healthy)));
                 d.peak_in_flight = d.peak_in_flight.max(c.in_flight);
             }
         }
@@ -204,8 +204,8 @@ impl World<'_> {
                     outcome: if superseded { "SUPERSEDED".into() } else { d.rollout.as_str().into() },
                     reason: d.reason.clone(),
                     desired: d.desired,
-                    lowest_running: if d.lowest_running == u32::MAX { 0 } else { d.lowest_running },
-                    lowest_healthy: if d.lowest_healthy == u32::MAX { 0 } else { d.lowest_healthy },
+                    lowest_running: d.lowest_running.unwrap_or(0),
+                    lowest_healthy: d.lowest_healthy.unwrap_or(0),
                     peak_tasks: d.peak_in_flight,
                     failed_tasks: d.breaker.as_ref().map_or(0, |b| b.failed_tasks()),
                 });

@@ -7,12 +7,15 @@
 //! `deployments` (creating, completing, failing, rolling back), `daemon` (DAEMON services) and
 //! `rebalance` (AZ rebalancing) are the other parts of it.
 
+mod calls;
 mod daemon;
 mod deployments;
+mod launch;
 mod rebalance;
 mod waiting;
 
-use super::lifecycle::{recorder_source, NewTask};
+use super::lifecycle::NewTask;
+use super::recorder::EventSource;
 use super::recorder::{DeploymentRow, EventKind, ServiceMinuteRow};
 use super::{Event, Owner, World};
 use crate::ecs::instance::{GroupId, InstanceStatus};
@@ -28,6 +31,7 @@ use crate::ecs::task::{LastStatus, StopCode};
 use crate::ecs::Cluster;
 use crate::engine::SimTime;
 use crate::model::Scenario;
+use crate::sim::notice::Notice;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeploymentStatus {
@@ -64,8 +68,10 @@ pub struct Deployment {
     pub finished_at: Option<SimTime>,
     pub desired: u32,
     pub breaker: Option<CircuitBreaker>,
-    pub lowest_running: u32,
-    pub lowest_healthy: u32,
+    /// The fewest running and healthy tasks while it was in progress (none before the first
+    /// count).
+    pub lowest_running: Option<u32>,
+    pub lowest_healthy: Option<u32>,
     pub peak_in_flight: u32,
     /// An alarm was already in ALARM when the deployment started: alarms are ignored for it
     /// (spec §7.5).
@@ -196,12 +202,12 @@ impl World<'_> {
     }
 
     fn service_event(&mut self, now: SimTime, service: u16, message: String) {
-        self.recorder.event(now, EventKind::Service, None, recorder_source::service(service), None, "", &message);
+        self.recorder.event(now, EventKind::Service, None, EventSource::Service(service), None, "", &message);
     }
 
     /// A task of the service changed state.
     pub(super) fn on_service_task_changed(&mut self, now: SimTime, service: u16, task: u32) {
-        self.faults_service_changed(now, service);
+        self.notify(now, Notice::ServiceChanged { service });
         let t = &self.tasks[task as usize];
         let (status, deployment, reached_running) = (t.last_status, t.deployment, t.running_at.is_some());
         if status == LastStatus::Running && t.running_at == Some(now) {
@@ -267,7 +273,7 @@ impl World<'_> {
         self.track_deployment(now, service);
         // Fault watches see what this evaluation changed: a deployment completed or failed, and
         // `healthy` as refreshed above (a task change alone updates them before the evaluation).
-        self.faults_service_changed(now, service);
+        self.notify(now, Notice::ServiceChanged { service });
     }
 
     /// Recomputes `healthy` of the service's tasks (the 40 s rule and container health are
@@ -510,122 +516,6 @@ impl World<'_> {
         );
     }
 
-    /// Launches up to `n` tasks of the PRIMARY deployment through placement (spec §3).
-    fn launch(&mut self, now: SimTime, service: u16, n: u32) {
-        self.launch_with(now, service, n, None);
-    }
-
-    /// `launch` with one more constraint (AZ rebalancing pins a zone).
-    fn launch_with(&mut self, now: SimTime, service: u16, n: u32, extra: Option<Constraint>) {
-        let idx = service as usize;
-        let scenario = self.scenario;
-        if scenario.services[idx].capacity.is_some() {
-            // A launch type other than EC2, or a capacity provider strategy (spec §12.4).
-            let started = self.launch_by_capacity(now, service, n, extra.as_ref());
-            self.report_starts(now, service, &started);
-            return;
-        }
-        let deployment = self.services[idx].deployments.len().saturating_sub(1) as u32;
-        let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
-        let mut started = vec![];
-        self.services[idx].waiting_for_resources = false;
-        for _ in 0..n {
-            let s = &self.services[idx];
-            let mut constraints = s.constraints.clone();
-            constraints.extend(extra.clone());
-            let req = PlacementRequest {
-                reservation: &self.reservations[td],
-                group: s.group,
-                strategies: &s.strategies,
-                constraints: &constraints,
-                requires_attributes: &scenario.task_definitions[td].requires_attributes,
-                tie_break: scenario.tie_break,
-            };
-            let decision = placement::place(&self.cluster, &req, &mut self.placement_rng, scenario.explain_placements);
-            let detail = decision.explanation.as_ref().map(|e| super::recorder::one_line(e, &self.cluster)).unwrap_or_default();
-            match decision.outcome {
-                Outcome::Placed { instance } => started.push(self.start_service_task(now, service, instance, td, deployment, &detail)),
-                Outcome::Failed { reason, closest } => {
-                    let name = self.services[idx].name.clone();
-                    let tail = closest
-                        .map(|(id, r)| {
-                            format!(
-                                " The closest matching container-instance {} {}",
-                                self.cluster.instance(id).ec2_instance_id,
-                                r.closest_match_text()
-                            )
-                        })
-                        .unwrap_or_default();
-                    self.recorder.failed(reason.code());
-                    self.services[idx].waiting_for_resources = true;
-                    self.problem(
-                        now,
-                        service,
-                        format!(
-                            "service {name} was unable to place a task because no container instance met all of its requirements.{tail}"
-                        ),
-                    );
-                    self.record_launch_failure(now, service);
-                    break;
-                }
-            }
-        }
-        self.report_starts(now, service, &started);
-    }
-
-    /// Binds a placed task of the service and starts it.
-    pub(in crate::sim) fn start_service_task(
-        &mut self,
-        now: SimTime,
-        service: u16,
-        instance: crate::ecs::InstanceId,
-        td: usize,
-        deployment: u32,
-        detail: &str,
-    ) -> u32 {
-        let start_delay = self.scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
-        self.start_service_task_after(now, service, instance, td, deployment, detail, start_delay)
-    }
-
-    /// `start_service_task` with the PENDING → RUNNING delay given (Fargate draws its own).
-    #[allow(clippy::too_many_arguments)] // the task's identity, one argument per field
-    pub(in crate::sim) fn start_service_task_after(
-        &mut self,
-        now: SimTime,
-        service: u16,
-        instance: crate::ecs::InstanceId,
-        td: usize,
-        deployment: u32,
-        detail: &str,
-        start_delay: crate::engine::Span,
-    ) -> u32 {
-        let group = self.services[service as usize].group;
-        let new = NewTask {
-            owner: Owner::Service(service),
-            task_definition: td as u16,
-            group,
-            deployment,
-            submitted_at: now,
-            run_time: None,
-            start_delay,
-        };
-        let task = self.start_task(now, instance, new);
-        self.services[service as usize].tasks.push(task);
-        self.record(now, EventKind::Placed, task, "", detail);
-        task
-    }
-
-    /// "service X has started N tasks: (task …)." (spec §5.4).
-    pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: u16, started: &[u32]) {
-        if started.is_empty() {
-            return;
-        }
-        let name = self.services[service as usize].name.clone();
-        let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
-        self.services[service as usize].last_problem.clear();
-        self.service_event(now, service, format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")));
-    }
-
     /// A problem event, not repeated while the same problem persists (spec §5.4).
     pub(in crate::sim) fn problem(&mut self, now: SimTime, service: u16, message: String) {
         if self.services[service as usize].last_problem != message {
@@ -654,92 +544,5 @@ impl World<'_> {
             s.steady = false;
             s.steady_since_event = None;
         }
-    }
-
-    /// One services.csv row per service at the end of the minute that began at `start`; its
-    /// `time_s` is the minute's start, also for the run's last partial minute.
-    pub(super) fn record_service_minute(&mut self, start: SimTime) {
-        let minute = self.recorder.minute_index().saturating_sub(1);
-        for i in 0..self.services.len() {
-            if !self.services[i].created {
-                continue;
-            }
-            let c = self.counts(i as u16);
-            let s = &self.services[i];
-            self.recorder.service_minutes.push(ServiceMinuteRow {
-                minute,
-                time_s: start.whole_secs(),
-                service: s.name.clone(),
-                desired: if s.deleted { 0 } else { s.desired },
-                running: c.running,
-                pending: c.pending,
-                provisioning: self.capacity.provisioning.get(i).map_or(0, |p| p.len() as u32),
-                healthy: c.healthy,
-                in_flight: c.in_flight,
-                primary_tasks: c.primary,
-                old_tasks: c.old,
-                deployments: s.deployments.iter().filter(|d| d.status != DeploymentStatus::Inactive).count() as u32,
-                cpu_utilization_pct: self.alb.service_usage.get(i).and_then(|u| u.0.average()),
-                memory_utilization_pct: self.alb.service_usage.get(i).and_then(|u| u.1.average()),
-            });
-        }
-    }
-
-    /// Invariants of services: a launch never pushes the tasks in flight above maximumPercent
-    /// (checked where tasks are launched) and no task is on an INACTIVE instance unless it is
-    /// stopping.
-    pub(super) fn check_service_invariants(&self) {
-        for s in &self.services {
-            for &id in &s.tasks {
-                let t = &self.tasks[id as usize];
-                assert!(t.last_status != LastStatus::Stopped, "service {} lists STOPPED task {id}", s.name);
-            }
-        }
-    }
-
-    /// UpdateService (spec §7.1): a new desired count changes the PRIMARY deployment; a new
-    /// task definition (or a forced new deployment) starts a deployment.
-    pub(super) fn update_service(&mut self, now: SimTime, service: u16, update: &ServiceUpdate) {
-        let ServiceUpdate {
-            desired_count: desired,
-            task_definition,
-            deployment: config,
-            placement_strategy: strategies,
-            force_new_deployment: force,
-        } = update.clone();
-        let idx = service as usize;
-        if let Some(c) = config {
-            self.services[idx].config = c;
-        }
-        if let Some(st) = strategies {
-            self.services[idx].strategies = if st.is_empty() && self.services[idx].scheduling == SchedulingStrategy::Replica {
-                Strategy::service_default()
-            } else {
-                st
-            };
-        }
-        if let Some(d) = desired {
-            self.services[idx].desired = d;
-            if let Some(p) = self.services[idx].deployments.last_mut() {
-                p.desired = d;
-            }
-        }
-        let current = self.services[idx].deployments.last().map(|d| d.task_definition);
-        // forceNewDeployment: a new deployment even with the same task definition, which
-        // replaces every task through the rolling update (a new lineage).
-        let fresh = force.then(|| self.services[idx].deployments.len() as u32);
-        match task_definition {
-            Some(td) if Some(td) != current => {
-                self.new_deployment(now, service, td, "UpdateService with a new task definition".into(), fresh)
-            }
-            Some(td) if force => self.new_deployment(now, service, td, "UpdateService --force-new-deployment".into(), fresh),
-            None if force => {
-                let td = current.unwrap_or(0);
-                self.new_deployment(now, service, td, "UpdateService --force-new-deployment".into(), fresh);
-            }
-            _ => {}
-        }
-        self.services[idx].steady = false;
-        self.request_evaluation(now, service);
     }
 }

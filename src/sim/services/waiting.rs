@@ -5,13 +5,14 @@
 //! then to the other waiting REPLICA services in service order — instead of at the next 15 s tick.
 
 use super::*;
+use crate::sim::notice::Notice;
 
 impl World<'_> {
     /// A task stopped and returned what it held: `notify_owner`, with the services waiting for
     /// resources re-evaluated around it in the order above. Evaluations at one instant coalesce.
     pub(in crate::sim) fn task_stopped_reevaluate(&mut self, now: SimTime, task: u32) {
         self.request_waiting(now, SchedulingStrategy::Daemon);
-        self.notify_owner(now, task);
+        self.notify(now, Notice::TaskChanged { task });
         self.request_waiting(now, SchedulingStrategy::Replica);
     }
 

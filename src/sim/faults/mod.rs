@@ -24,30 +24,39 @@
 //! from a stream named after the fault and the target (instance ordinal, group member, or the
 //! n-th task of the service), so the failure times do not depend on anything else in the run.
 
-use super::lifecycle::recorder_source;
+mod steps;
+
 use super::recorder::EventKind;
+use super::recorder::EventSource;
+use super::unreachable::Unreachable;
 use super::{Event, Owner, World};
-use crate::capacity::asg;
 use crate::ecs::instance::{InstanceId, InstanceStatus};
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::{SimTime, StreamRng, Streams};
 use crate::faults::{FaultKind, FaultRow, InstanceTarget, SpotTarget, Timing, SPOT_NOTICE};
 use crate::model::Scenario;
+use crate::sim::notice::Notice;
 use crate::sim::services::RolloutState;
 use rand::Rng;
 
-/// `Event::Fault` steps.
-pub const FIRE: u8 = 0;
-pub const DETECT: u8 = 1;
-pub const REPLACE: u8 = 2;
-pub const END: u8 = 3;
-pub const SPOT_TERMINATE: u8 = 4;
-pub const FARGATE_KILL: u8 = 5;
-/// A zone outage's group health check (target: the occurrence).
-pub const ZONE_REPLACE: u8 = 6;
-
-/// `target` of an event that picks its own (an `at` time on a group).
-const PICK: u32 = u32::MAX;
+/// The step of a `[[faults]]` entry an `Event::Fault` carries out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultStep {
+    /// The fault strikes (its target given, or picked then).
+    Fire,
+    /// ECS learns of an unreachable instance (target: the instance, or the occurrence).
+    Detect,
+    /// An Auto Scaling group's health check replaces a failed member (target: the instance).
+    Replace,
+    /// A disconnection or outage is over (target: the occurrence).
+    End,
+    /// A Spot instance's two minutes are over (target: the occurrence).
+    SpotTerminate,
+    /// A Fargate Spot task's two minutes are over (target: the task).
+    FargateKill,
+    /// A zone outage's group health check (target: the occurrence).
+    ZoneReplace,
+}
 
 #[derive(Debug, Clone)]
 struct Watch {
@@ -82,8 +91,8 @@ pub struct FaultState {
     streams: Streams,
     /// Per fault: the stream that picks targets.
     pick: Vec<StreamRng>,
-    /// Per instance (grown as instances register): unreachable, and by which occurrence.
-    down: Vec<u32>,
+    /// Unreachable instances, and the task timers frozen on them.
+    pub unreachable: Unreachable,
     /// Per cluster zone (`scenario.capacity.zones`): in an outage.
     pub zone_out: Vec<bool>,
     occurrences: Vec<Occurrence>,
@@ -93,43 +102,21 @@ pub struct FaultState {
     /// Fargate Spot tasks started.
     running_seen: Vec<u32>,
     spot_seen: Vec<u32>,
-    /// Task timers that went off on an unreachable instance: (task, generation, timer), fired
-    /// again when the instance is back.
-    frozen: Vec<(u32, u32, super::TaskTimer)>,
 }
-
-const UP: u32 = u32::MAX;
 
 impl FaultState {
     pub fn new(scenario: &Scenario, streams: &Streams) -> Self {
         FaultState {
             streams: *streams,
             pick: scenario.faults.iter().map(|f| streams.get(&format!("fault/{}", f.name))).collect(),
-            down: vec![UP; scenario.cluster.instances.len()],
+            unreachable: Unreachable::new(scenario.cluster.instances.len()),
             zone_out: vec![false; scenario.capacity.zones.len()],
             occurrences: Vec::new(),
             watches: Vec::new(),
             open_watches: 0,
             running_seen: vec![0; scenario.services.len()],
             spot_seen: vec![0; scenario.services.len()],
-            frozen: Vec::new(),
         }
-    }
-
-    pub fn is_down(&self, instance: InstanceId) -> bool {
-        self.down.get(instance.index()).is_some_and(|&o| o != UP)
-    }
-
-    pub fn freeze(&mut self, task: u32, generation: u32, timer: super::TaskTimer) {
-        self.frozen.push((task, generation, timer));
-    }
-
-    fn set_down(&mut self, instance: InstanceId, occurrence: u32) {
-        let i = instance.index();
-        if self.down.len() <= i {
-            self.down.resize(i + 1, UP);
-        }
-        self.down[i] = occurrence;
     }
 
     fn lifetime_stream(&self, fault: &str, what: &str, n: u32) -> StreamRng {
@@ -153,11 +140,11 @@ impl World<'_> {
                 FaultKind::SpotInterruption { target: SpotTarget::FargateSpot { .. }, timing: Timing::At(times), .. }
                 | FaultKind::AppCrash { timing: Timing::At(times), .. } => {
                     for &at in times {
-                        self.queue.schedule(SimTime::ZERO + at, Event::Fault { fault, step: FIRE, target: PICK });
+                        self.queue.schedule(SimTime::ZERO + at, Event::Fault { fault, step: FaultStep::Fire, target: None });
                     }
                 }
                 FaultKind::ZoneOutage { at, .. } | FaultKind::BadRevision { at, .. } => {
-                    self.queue.schedule(SimTime::ZERO + *at, Event::Fault { fault, step: FIRE, target: PICK });
+                    self.queue.schedule(SimTime::ZERO + *at, Event::Fault { fault, step: FaultStep::Fire, target: None });
                 }
                 _ => {}
             }
@@ -169,13 +156,13 @@ impl World<'_> {
             (Timing::At(times), InstanceTarget::Instances(list)) => {
                 for &at in times {
                     for &i in list {
-                        self.queue.schedule(SimTime::ZERO + at, Event::Fault { fault, step: FIRE, target: i });
+                        self.queue.schedule(SimTime::ZERO + at, Event::Fault { fault, step: FaultStep::Fire, target: Some(i) });
                     }
                 }
             }
             (Timing::At(times), _) => {
                 for &at in times {
-                    self.queue.schedule(SimTime::ZERO + at, Event::Fault { fault, step: FIRE, target: PICK });
+                    self.queue.schedule(SimTime::ZERO + at, Event::Fault { fault, step: FaultStep::Fire, target: None });
                 }
             }
             (Timing::Lifetime(_), _) => {
@@ -212,15 +199,12 @@ impl World<'_> {
         };
         let mut rng = self.faults.lifetime_stream(&spec.name, key.0, key.1);
         let after = d.sample(&mut rng);
-        self.queue.schedule(now + after, Event::Fault { fault, step: FIRE, target: id.0 });
+        self.queue.schedule(now + after, Event::Fault { fault, step: FaultStep::Fire, target: Some(id.0) });
     }
 
     /// An instance registered during the run (an Auto Scaling group's launch).
     pub(super) fn faults_instance_registered(&mut self, now: SimTime, id: InstanceId) {
-        let idx = id.index();
-        if self.faults.down.len() <= idx {
-            self.faults.down.resize(idx + 1, UP);
-        }
+        self.faults.unreachable.registered(id);
         for f in 0..self.scenario.faults.len() {
             self.instance_lifetime(now, f as u16, id);
         }
@@ -239,7 +223,7 @@ impl World<'_> {
                 if *service == s as usize {
                     let mut rng = self.faults.lifetime_stream(&spec.name, "task", n);
                     let at = now + d.sample(&mut rng);
-                    self.queue.schedule(at, Event::Fault { fault: f as u16, step: FIRE, target: task });
+                    self.queue.schedule(at, Event::Fault { fault: f as u16, step: FaultStep::Fire, target: Some(task) });
                 }
             }
         }
@@ -259,252 +243,23 @@ impl World<'_> {
                 if only.is_none_or(|o| o == service as usize) {
                     let mut rng = self.faults.lifetime_stream(&spec.name, &format!("fargate-spot/{service}"), n);
                     let at = now + d.sample(&mut rng);
-                    self.queue.schedule(at, Event::Fault { fault: f as u16, step: FIRE, target: task });
+                    self.queue.schedule(at, Event::Fault { fault: f as u16, step: FaultStep::Fire, target: Some(task) });
                 }
             }
-        }
-    }
-
-    /// Whether a zone (by name) may take new capacity.
-    pub(super) fn zone_available(&self, zone: &str) -> bool {
-        self.scenario.capacity.zones.iter().position(|z| z == zone).is_none_or(|z| !self.faults.zone_out[z])
-    }
-
-    /// Zone-count vector for a launch with zones in an outage made unattractive.
-    pub(super) fn launch_zone(&self, counts: &[u32], zones: &[String]) -> Option<usize> {
-        let masked: Vec<u32> = counts.iter().zip(zones).map(|(&c, z)| if self.zone_available(z) { c } else { u32::MAX }).collect();
-        let z = asg::zone_for_launch(&masked)?;
-        (masked[z] != u32::MAX || counts.is_empty()).then_some(z)
-    }
-
-    pub(super) fn on_fault(&mut self, now: SimTime, fault: u16, step: u8, target: u32) {
-        let spec = &self.scenario.faults[fault as usize];
-        match (&spec.kind, step) {
-            (FaultKind::InstanceFailure { target: t, .. }, FIRE) => {
-                if let Some(id) = self.resolve_instance(fault, t, target) {
-                    self.instance_down(now, fault, id);
-                }
-            }
-            (FaultKind::InstanceFailure { .. }, DETECT) => {
-                let id = InstanceId(target);
-                if self.cluster.instance(id).status != InstanceStatus::Inactive {
-                    let name = self.cluster.instance(id).ec2_instance_id.clone();
-                    self.fault_event(now, Some(id), &format!("ECS sees that {name} is gone: its tasks are STOPPED"));
-                    self.kill_tasks_on(now, id, StopCode::TerminationNotice);
-                    // A group member stays in its group until the group's health check (REPLACE
-                    // terminates it: TERMINATED, billed until then); for ECS its agent is gone.
-                    // Setting it INACTIVE here used to end the member at once (no TERMINATED
-                    // event, billing stopped at detection).
-                    if self.group_member_of(id).is_some() {
-                        self.cluster.instance_mut(id).agent_connected = false;
-                        self.instance_changed(id);
-                    } else {
-                        self.set_instance_status(now, id, InstanceStatus::Inactive);
-                    }
-                }
-                self.watch_all(now);
-            }
-            (FaultKind::InstanceFailure { .. }, REPLACE) => {
-                self.replace_in_group(now, InstanceId(target));
-            }
-            (FaultKind::AgentDisconnect { target: t, duration, .. }, FIRE) => {
-                let Some(id) = self.resolve_instance(fault, t, target) else { return };
-                if !self.cluster.instance(id).agent_connected {
-                    return;
-                }
-                let name = self.cluster.instance(id).ec2_instance_id.clone();
-                let o = self.open_occurrence(now, fault, name.clone(), format!("agent of {name} disconnected for {duration}"), false);
-                self.faults.occurrences[o as usize].instances.push(id);
-                self.watch_services_on(now, o, id);
-                self.cluster.instance_mut(id).agent_connected = false;
-                self.instance_changed(id);
-                self.fault_event(now, Some(id), &format!("the ECS agent of {name} disconnected"));
-                self.queue.schedule(now + *duration, Event::Fault { fault, step: END, target: o });
-            }
-            (FaultKind::AgentDisconnect { .. }, END) => {
-                let o = target as usize;
-                if let Some(&id) = self.faults.occurrences[o].instances.first() {
-                    self.reconnect(now, id);
-                }
-                self.release_survivors(o as u32);
-                self.faults.occurrences[o].end = Some(now);
-                self.faults.occurrences[o].ongoing = false;
-                self.watch_all(now);
-            }
-            (FaultKind::ZoneOutage { zone, duration, detection, replace_after, .. }, FIRE) => {
-                let z = self.scenario.capacity.zones.iter().position(|x| x == zone).unwrap_or(0);
-                self.faults.zone_out[z] = true;
-                let victims: Vec<InstanceId> = self
-                    .cluster
-                    .instances
-                    .iter()
-                    .filter(|i| i.availability_zone == *zone && matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining))
-                    .map(|i| i.id)
-                    .filter(|&id| !self.faults.is_down(id))
-                    .collect();
-                let detail = format!("{zone} down for {duration}: {} instances unreachable", victims.len());
-                let o = self.open_occurrence(now, fault, zone.clone(), detail, false);
-                self.fault_event(now, None, &format!("availability zone {zone} is out for {duration}"));
-                for &id in &victims {
-                    self.take_down(now, o, id);
-                }
-                self.watch_all(now);
-                self.queue.schedule(now + *detection, Event::Fault { fault, step: DETECT, target: o });
-                self.queue.schedule(now + *replace_after, Event::Fault { fault, step: ZONE_REPLACE, target: o });
-                self.queue.schedule(now + *duration, Event::Fault { fault, step: END, target: o });
-            }
-            (FaultKind::ZoneOutage { .. }, DETECT) => {
-                let o = target as usize;
-                let ids = self.faults.occurrences[o].instances.clone();
-                for id in ids {
-                    if self.faults.down.get(id.index()) == Some(&(o as u32)) {
-                        self.kill_tasks_on(now, id, StopCode::TerminationNotice);
-                        if self.cluster.instance(id).fargate {
-                            continue; // retired with its task
-                        }
-                        self.cluster.instance_mut(id).agent_connected = false;
-                        self.instance_changed(id);
-                    }
-                }
-                self.evaluate_all(now);
-                self.watch_all(now);
-            }
-            (FaultKind::ZoneOutage { .. }, ZONE_REPLACE) => {
-                let o = target as usize;
-                if self.faults.occurrences[o].end.is_none() {
-                    let ids = self.faults.occurrences[o].instances.clone();
-                    for id in ids {
-                        if self.faults.down.get(id.index()) == Some(&(o as u32)) {
-                            self.replace_in_group(now, id);
-                        }
-                    }
-                }
-            }
-            (FaultKind::ZoneOutage { zone, .. }, END) => {
-                let o = target as usize;
-                let z = self.scenario.capacity.zones.iter().position(|x| x == zone).unwrap_or(0);
-                self.faults.zone_out[z] = false;
-                self.fault_event(now, None, &format!("availability zone {zone} is back"));
-                let ids = self.faults.occurrences[o].instances.clone();
-                for id in ids {
-                    if self.faults.down.get(id.index()) == Some(&(o as u32)) {
-                        self.faults.down[id.index()] = UP;
-                        self.thaw_timers(now, id);
-                        let on_it: Vec<u32> = self.live_tasks_on(id);
-                        for t in on_it {
-                            self.server_reachable(now, t);
-                        }
-                        if !self.cluster.instance(id).fargate && self.cluster.instance(id).status != InstanceStatus::Inactive {
-                            self.reconnect(now, id);
-                        }
-                    }
-                }
-                self.release_survivors(o as u32);
-                self.faults.occurrences[o].end = Some(now);
-                self.faults.occurrences[o].ongoing = false;
-                self.evaluate_all(now);
-                self.retry_waiting(now);
-                self.watch_all(now);
-            }
-            (FaultKind::SpotInterruption { target: SpotTarget::Instances(t), draining, .. }, FIRE) => {
-                let Some(id) = self.resolve_instance(fault, t, target) else { return };
-                let name = self.cluster.instance(id).ec2_instance_id.clone();
-                let how = if *draining { "draining (ECS_ENABLE_SPOT_INSTANCE_DRAINING)" } else { "no spot draining" };
-                let o = self.open_occurrence(now, fault, name.clone(), format!("spot interruption notice for {name}; {how}"), true);
-                self.faults.occurrences[o as usize].instances.push(id);
-                self.watch_services_on(now, o, id);
-                self.fault_event(now, Some(id), &format!("EC2 Spot interruption notice for {name}: terminated in 120 s"));
-                if *draining && self.cluster.instance(id).status == InstanceStatus::Active {
-                    self.set_instance_status(now, id, InstanceStatus::Draining);
-                }
-                self.queue.schedule(now + SPOT_NOTICE, Event::Fault { fault, step: SPOT_TERMINATE, target: o });
-            }
-            (FaultKind::SpotInterruption { .. }, SPOT_TERMINATE) => {
-                let o = target as usize;
-                if let Some(&id) = self.faults.occurrences[o].instances.first() {
-                    if self.cluster.instance(id).status != InstanceStatus::Inactive {
-                        let name = self.cluster.instance(id).ec2_instance_id.clone();
-                        self.fault_event(now, Some(id), &format!("{name} terminated by EC2 (Spot interruption)"));
-                        for t in self.live_tasks_on(id) {
-                            self.tasks[t as usize].stop_code.get_or_insert(StopCode::SpotInterruption);
-                        }
-                        match self.group_member_of(id) {
-                            Some((g, m)) => {
-                                self.terminate_member(now, g, m);
-                                self.reconcile_group(now, g);
-                            }
-                            None => self.terminate_instance(now, id),
-                        }
-                    }
-                }
-                self.faults.occurrences[o].end = Some(now);
-                self.faults.occurrences[o].ongoing = false;
-                self.watch_all(now);
-            }
-            (FaultKind::SpotInterruption { target: SpotTarget::FargateSpot { service }, .. }, FIRE) => {
-                let task = if target == PICK { self.pick_fargate_spot_task(fault, *service) } else { Some(target) };
-                let Some(task) = task else { return };
-                let t = &self.tasks[task as usize];
-                if !t.desired_running || t.last_status == LastStatus::Stopped {
-                    return;
-                }
-                let Owner::Service(s) = t.owner else { return };
-                let label = format!("t-{task:06}");
-                let o = self.open_occurrence(now, fault, label.clone(), format!("Fargate Spot interruption of {label}"), false);
-                self.open_watch(now, o, s, vec![task]);
-                self.record(now, EventKind::Fault, task, "SpotInterruption", "Your Spot Task was interrupted.");
-                self.stop_task(now, task, StopCode::SpotInterruption);
-                self.queue.schedule(now + SPOT_NOTICE, Event::Fault { fault, step: FARGATE_KILL, target: task });
-                self.watch_all(now);
-            }
-            (FaultKind::SpotInterruption { .. }, FARGATE_KILL) => {
-                if self.tasks[target as usize].last_status != LastStatus::Stopped {
-                    self.tasks[target as usize].exited = true;
-                    self.kill_task(now, target);
-                }
-                self.watch_all(now);
-            }
-            (FaultKind::AppCrash { service, .. }, FIRE) => {
-                let task = if target == PICK { self.pick_running_task(fault, *service) } else { Some(target) };
-                let Some(task) = task else { return };
-                let t = &self.tasks[task as usize];
-                if !t.desired_running || t.last_status != LastStatus::Running {
-                    return;
-                }
-                let label = format!("t-{task:06}");
-                let o = self.open_occurrence(now, fault, label.clone(), format!("essential container of {label} exited"), false);
-                self.open_watch(now, o, *service as u16, vec![task]);
-                self.record(now, EventKind::Fault, task, "EssentialContainerExited", "application crash (injected)");
-                self.server_crashed(now, task);
-                self.tasks[task as usize].exited = true;
-                self.stop_task(now, task, StopCode::EssentialContainerExited);
-                self.watch_all(now);
-            }
-            (FaultKind::BadRevision { service, task_definition, failure, .. }, FIRE) => {
-                let td = &self.scenario.task_definitions[*task_definition];
-                let label = format!("{}:{}", td.family, td.revision);
-                let detail = format!("UpdateService {} to {label}, which fails ({failure:?})", self.services[*service].name);
-                // Not `ongoing`: nothing would ever clear it for a bad revision, so its watch
-                // could never recover. `bad_deployment_in_progress` keeps the watch open while
-                // the deployment to the bad revision (or its rollback) is in progress.
-                let o = self.open_occurrence(now, fault, label, detail, false);
-                self.open_watch(now, o, *service as u16, Vec::new());
-            }
-            _ => {}
         }
     }
 
     fn fault_event(&mut self, now: SimTime, instance: Option<InstanceId>, detail: &str) {
-        self.recorder.event(now, EventKind::Fault, None, recorder_source::action(), instance, "", detail);
+        self.recorder.event(now, EventKind::Fault, None, EventSource::Action, instance, "", detail);
     }
 
     /// The instance a fault hits: the one named, or one drawn among the live ones of its group.
-    fn resolve_instance(&mut self, fault: u16, target: &InstanceTarget, given: u32) -> Option<InstanceId> {
+    fn resolve_instance(&mut self, fault: u16, target: &InstanceTarget, given: Option<u32>) -> Option<InstanceId> {
         let alive = |w: &World, id: InstanceId| {
             let i = w.cluster.instance(id);
-            matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining) && !i.fargate && !w.faults.is_down(id)
+            matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining) && !i.fargate && !w.faults.unreachable.is_down(id)
         };
-        if given != PICK {
+        if let Some(given) = given {
             let id = InstanceId(given);
             return alive(self, id).then_some(id);
         }
@@ -570,15 +325,15 @@ impl World<'_> {
         self.fault_event(now, Some(id), &format!("{name} failed: unreachable"));
         self.take_down(now, o, id);
         self.watch_all(now);
-        self.queue.schedule(now + detection, Event::Fault { fault, step: DETECT, target: id.0 });
+        self.queue.schedule(now + detection, Event::Fault { fault, step: FaultStep::Detect, target: Some(id.0) });
         if self.group_member_of(id).is_some() {
-            self.queue.schedule(now + replace_after, Event::Fault { fault, step: REPLACE, target: id.0 });
+            self.queue.schedule(now + replace_after, Event::Fault { fault, step: FaultStep::Replace, target: Some(id.0) });
         }
     }
 
     /// Marks an instance unreachable for occurrence `o`: its tasks stop answering.
     fn take_down(&mut self, now: SimTime, o: u32, id: InstanceId) {
-        self.faults.set_down(id, o);
+        self.faults.unreachable.set_down(id, o);
         self.faults.occurrences[o as usize].instances.push(id);
         self.watch_services_on(now, o, id);
         for t in self.live_tasks_on(id) {
@@ -589,9 +344,8 @@ impl World<'_> {
     /// The instance is reachable again: what its tasks' agent could not report happens now
     /// (stale timers — the task was stopped meanwhile — are dropped by their generation).
     fn thaw_timers(&mut self, now: SimTime, id: InstanceId) {
-        let (thawed, kept): (Vec<_>, Vec<_>) =
-            self.faults.frozen.drain(..).partition(|&(task, _, _)| self.tasks[task as usize].instance == id);
-        self.faults.frozen = kept;
+        let tasks = &self.tasks;
+        let thawed = self.faults.unreachable.thaw(|task| tasks[task as usize].instance == id);
         for (task, generation, timer) in thawed {
             self.queue.schedule(now, Event::TaskTimer { task, generation, timer });
         }
@@ -612,11 +366,11 @@ impl World<'_> {
     }
 
     fn reconnect(&mut self, now: SimTime, id: InstanceId) {
-        if self.cluster.instance(id).status == InstanceStatus::Inactive || self.faults.is_down(id) {
+        if self.cluster.instance(id).status == InstanceStatus::Inactive || self.faults.unreachable.is_down(id) {
             return;
         }
         self.cluster.instance_mut(id).agent_connected = true;
-        self.instance_changed(id);
+        self.notify(now, Notice::InstanceChanged(id));
         let name = self.cluster.instance(id).ec2_instance_id.clone();
         self.fault_event(now, Some(id), &format!("the ECS agent of {name} reconnected"));
         self.evaluate_all(now);
@@ -689,11 +443,11 @@ impl World<'_> {
     /// delay never recovered in faults.csv, and counted its surviving tasks as lost.
     fn release_survivors(&mut self, o: u32) {
         let tasks = &self.tasks;
-        let down = &self.faults.down;
+        let unreachable = &self.faults.unreachable;
         for w in self.faults.watches.iter_mut().filter(|w| w.occurrence == o) {
             let survived = |t: &u32| {
                 let task = &tasks[*t as usize];
-                task.desired_running && task.last_status != LastStatus::Stopped && down.get(task.instance.index()).is_none_or(|&d| d == UP)
+                task.desired_running && task.last_status != LastStatus::Stopped && !unreachable.is_down(task.instance)
             };
             let survivors = w.pending.iter().filter(|t| survived(t)).count() as u32;
             w.pending.retain(|t| !survived(t));
@@ -723,7 +477,7 @@ impl World<'_> {
             .iter()
             .filter(|&&t| {
                 let task = &self.tasks[t as usize];
-                task.healthy && task.desired_running && !self.faults.is_down(task.instance)
+                task.healthy && task.desired_running && !self.faults.unreachable.is_down(task.instance)
             })
             .count() as u32
     }

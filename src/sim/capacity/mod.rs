@@ -27,8 +27,12 @@
 //! * **Cost**: EC2 instances from launch (groups) or registration to termination or the end of
 //!   the run, at their group's purchase option; Fargate per task (`capacity::cost`).
 
-use super::lifecycle::recorder_source;
+mod cost;
+mod managed;
+mod services;
+
 use super::recorder::EventKind;
+use super::recorder::EventSource;
 use super::scaling::ScalingRow;
 use super::{Event, Owner, World};
 use crate::capacity::asg::{self, AsgInstanceView, PurchaseOption};
@@ -44,11 +48,10 @@ use crate::ecs::InstanceSpec;
 use crate::engine::{SimTime, StreamRng, Streams};
 use crate::model::{CapacityTarget, Scenario};
 use crate::sim::monitor::Monitor;
+use crate::sim::notice::Notice;
 use rand::Rng;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-const NONE: u32 = u32::MAX;
 
 /// Where a group's instance is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +79,8 @@ pub struct Member {
     pub protected: bool,
     /// In the group at t = 0: warm already (no warm-up holds a scale-out for it).
     pub initial: bool,
-    /// Its cost item.
-    item: usize,
+    /// Its cost item (none for an instance at t = 0 of a type without a price).
+    item: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -131,15 +134,15 @@ struct FargateTask {
 /// What the run knows of each instance, by id.
 #[derive(Debug, Clone, Copy)]
 struct InstanceInfo {
-    /// Cost item, or NONE.
-    item: u32,
-    /// Group index, or NONE.
-    group: u32,
+    /// Cost item (none for an instance of a type without a price).
+    item: Option<u32>,
+    /// Auto Scaling group index.
+    group: Option<u32>,
     /// A Fargate task's capacity: FARGATE_SPOT or not.
     fargate_spot: Option<bool>,
 }
 
-const NO_INFO: InstanceInfo = InstanceInfo { item: NONE, group: NONE, fargate_spot: None };
+const NO_INFO: InstanceInfo = InstanceInfo { item: None, group: None, fargate_spot: None };
 
 /// The capacity side of the run.
 pub struct CapacityState {
@@ -219,14 +222,14 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> Ca
         let Some(t) = instance_types::lookup(&inst.instance_type) else { continue };
         let group = scenario.capacity.groups.iter().position(|g| g.initial.contains(&inst.id));
         let purchase = group.map_or(PurchaseOption::OnDemand, |g| scenario.capacity.groups[g].config.purchase);
-        state.info[inst.id.index()].item = state.items.len() as u32;
+        state.info[inst.id.index()].item = Some(state.items.len() as u32);
         state.items.push(CostItem { instance_type: t, purchase, usd_per_hour: inst.price_usd_per_hour, start: SimTime::ZERO, end: None });
     }
     for (g, spec) in scenario.capacity.groups.iter().enumerate() {
         let mut group = GroupState { desired: spec.config.desired_capacity, ..GroupState::default() };
         for &id in &spec.initial {
             let inst = cluster.instance(id);
-            state.info[id.index()].group = g as u32;
+            state.info[id.index()].group = Some(g as u32);
             group.members.push(Member {
                 instance: Some(id),
                 zone: spec.config.zones.iter().position(|z| *z == inst.availability_zone).unwrap_or(0),
@@ -236,7 +239,7 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> Ca
                 state: MemberState::InService,
                 protected: spec.config.new_instances_protected_from_scale_in,
                 initial: true,
-                item: state.info[id.index()].item as usize,
+                item: state.info[id.index()].item.map(|i| i as usize),
             });
         }
         group.peak_in_service = spec.initial.len() as u32;
@@ -300,8 +303,6 @@ impl CapacityState {
 }
 
 impl World<'_> {
-    // ------------------------------------------------------------ instances
-
     /// An instance registered by an action: billed on-demand from now.
     pub(super) fn capacity_instance_registered(&mut self, now: SimTime, id: InstanceId) {
         let inst = self.cluster.instance(id);
@@ -310,18 +311,18 @@ impl World<'_> {
             CostItem { instance_type: t, purchase: PurchaseOption::OnDemand, usd_per_hour: inst.price_usd_per_hour, start: now, end: None };
         let c = &mut self.capacity;
         c.items.push(item);
-        c.info_mut(id).item = (c.items.len() - 1) as u32;
+        c.info_mut(id).item = Some((c.items.len() - 1) as u32);
     }
 
     /// The instance became INACTIVE (terminated, deregistered): its bill closes, and a group
     /// that owned it no longer counts it.
     pub(super) fn capacity_instance_gone(&mut self, now: SimTime, id: InstanceId) {
         let info = self.capacity.info(id);
-        if info.item != NONE {
-            self.capacity.close_item(info.item as usize, now);
+        if let Some(item) = info.item {
+            self.capacity.close_item(item as usize, now);
         }
-        if info.group != NONE {
-            let g = info.group as usize;
+        if let Some(g) = info.group {
+            let g = g as usize;
             if let Some(m) = self.capacity.groups[g].members.iter_mut().find(|m| m.instance == Some(id)) {
                 if m.state != MemberState::Terminated {
                     m.state = MemberState::Terminated;
@@ -363,7 +364,7 @@ impl World<'_> {
                 }
             }
             self.cluster.instance_mut(instance).status = InstanceStatus::Inactive;
-            self.instance_changed(instance);
+            self.notify(now, Notice::InstanceChanged(instance));
             return;
         }
         self.terminate_if_drained(now, instance);
@@ -371,10 +372,8 @@ impl World<'_> {
 
     fn terminate_if_drained(&mut self, now: SimTime, instance: InstanceId) {
         let info = self.capacity.info(instance);
-        if info.group == NONE {
-            return;
-        }
-        let g = info.group as usize;
+        let Some(g) = info.group else { return };
+        let g = g as usize;
         let Some(m) = self.capacity.groups[g].members.iter().position(|m| m.instance == Some(instance)) else { return };
         if self.capacity.groups[g].members[m].state == MemberState::Draining && self.non_daemon_tasks_on(instance) == 0 {
             self.terminate_member(now, g, m);
@@ -396,7 +395,7 @@ impl World<'_> {
                     now,
                     EventKind::Instance,
                     None,
-                    recorder_source::action(),
+                    EventSource::Action,
                     Some(id),
                     "TERMINATED",
                     &format!("Auto Scaling group {name} terminated {ec2}"),
@@ -404,13 +403,12 @@ impl World<'_> {
                 self.terminate_instance(now, id);
             }
             None => {
-                let item = self.capacity.groups[g].members[m].item;
-                self.capacity.close_item(item, now);
+                if let Some(item) = self.capacity.groups[g].members[m].item {
+                    self.capacity.close_item(item, now);
+                }
             }
         }
     }
-
-    // ------------------------------------------------------------ groups
 
     /// A launched instance's agent registers it with the cluster.
     pub(super) fn on_asg_instance_ready(&mut self, now: SimTime, g: u16, m: u32) {
@@ -431,18 +429,18 @@ impl World<'_> {
             custom_attributes,
             registered_at_unix_s: 1_700_000_000 + now.whole_secs() as i64,
             agent_version: "1.70.0".into(),
-            price_usd_per_hour: Some(self.capacity.items[member.item].usd_per_hour),
+            price_usd_per_hour: member.item.map(|i| self.capacity.items[i].usd_per_hour),
         };
         let id = self.register_instance(now, &spec, &format!(" (Auto Scaling group {})", config.name));
         let info = self.capacity.info_mut(id);
-        info.item = member.item as u32;
-        info.group = g as u32;
+        info.item = member.item.map(|i| i as u32);
+        info.group = Some(g as u32);
         let group = &mut self.capacity.groups[g];
         group.members[m].instance = Some(id);
         group.members[m].state = MemberState::InService;
         let in_service = group.members.iter().filter(|m| m.state == MemberState::InService).count() as u32;
         group.peak_in_service = group.peak_in_service.max(in_service);
-        self.faults_instance_registered(now, id);
+        self.notify(now, Notice::GroupInstanceRegistered(id));
         self.evaluate_all(now);
         self.retry_waiting(now);
     }
@@ -470,7 +468,7 @@ impl World<'_> {
             state: MemberState::Launching,
             protected: config.new_instances_protected_from_scale_in,
             initial: false,
-            item: self.capacity.items.len() - 1,
+            item: Some(self.capacity.items.len() - 1),
         });
         group.launched += 1;
         let member = (group.members.len() - 1) as u32;
@@ -480,7 +478,7 @@ impl World<'_> {
             now,
             EventKind::Instance,
             None,
-            recorder_source::action(),
+            EventSource::Action,
             None,
             "LAUNCHING",
             &format!(
@@ -499,6 +497,18 @@ impl World<'_> {
     /// The group's provider, if it has one.
     fn provider_of_group(&self, g: usize) -> Option<usize> {
         self.scenario.capacity.providers.iter().position(|p| p.group == g)
+    }
+
+    /// Whether a zone (by name) may take new capacity.
+    pub(super) fn zone_available(&self, zone: &str) -> bool {
+        self.scenario.capacity.zones.iter().position(|z| z == zone).is_none_or(|z| !self.faults.zone_out[z])
+    }
+
+    /// The zone of the next launch among `zones`, leaving out zones in an outage.
+    pub(super) fn launch_zone(&self, counts: &[u32], zones: &[String]) -> Option<usize> {
+        // `asg::zone_for_launch` among the zones that may take capacity: the fewest instances,
+        // the earlier zone on ties.
+        counts.iter().zip(zones).enumerate().filter(|(_, (_, z))| self.zone_available(z)).min_by_key(|(_, (&c, _))| c).map(|(i, _)| i)
     }
 
     /// Launches or terminates until the group holds its desired capacity.
@@ -569,7 +579,7 @@ impl World<'_> {
             now,
             EventKind::Action,
             None,
-            recorder_source::action(),
+            EventSource::Action,
             None,
             "",
             &format!("Auto Scaling group {name}: desired capacity {from} → {to} ({policy})"),
@@ -583,379 +593,5 @@ impl World<'_> {
             reason,
         });
         self.reconcile_group(now, g);
-    }
-
-    // ------------------------------------------------------------ managed scaling
-
-    /// The metric of provider `p` for the minute that just ended (`monitor` publishes it).
-    pub fn capacity_provider_reservation_of(&self, p: usize) -> Option<f64> {
-        self.capacity.providers.get(p)?.cpr.as_ref().map(|r| r.cpr_percent)
-    }
-
-    /// Spec §12.3 steps 1–5 for every provider with managed scaling, at the end of a minute.
-    pub(super) fn capacity_minute_metrics(&mut self) {
-        let scenario = self.scenario;
-        for (p, spec) in scenario.capacity.providers.iter().enumerate() {
-            if !spec.config.managed_scaling.enabled {
-                continue;
-            }
-            let config = &scenario.capacity.groups[spec.group].config;
-            let in_service: Vec<InstanceId> = self.capacity.groups[spec.group]
-                .members
-                .iter()
-                .filter(|m| m.state == MemberState::InService)
-                .filter_map(|m| m.instance)
-                .filter(|&id| self.cluster.instance(id).status == InstanceStatus::Active)
-                .collect();
-            let with_tasks = in_service.iter().filter(|&&id| self.non_daemon_tasks_on(id) > 0).count() as u32;
-            let mut provisioning = Vec::new();
-            for (s, list) in self.capacity.provisioning.iter().enumerate() {
-                let Some(c) = &scenario.services[s].capacity else { continue };
-                for e in list.iter().filter(|e| c.targets.get(e.item) == Some(&CapacityTarget::Provider(p))) {
-                    provisioning.push(self.reservations[e.task_definition].clone());
-                }
-            }
-            let shapes: Vec<InstanceShape> =
-                config.instance_types.iter().map(|t| InstanceShape::of_type(t, scenario.capacity.reserved_memory_mib, false)).collect();
-            let result = capacity_provider_reservation(&CprInput {
-                running_instances: in_service.len() as u32,
-                instances_with_tasks: with_tasks,
-                provisioning: &provisioning,
-                shapes: &shapes,
-                zone_count: config.zones.len(),
-                scaling: &spec.config.managed_scaling,
-            });
-            self.capacity.providers[p].cpr = Some(result);
-        }
-    }
-
-    /// After the minute's alarm evaluation: AlarmHigh / AlarmLow in ALARM set the group's
-    /// desired capacity (spec §12.3 steps 6–8); then every group is reconciled and drained
-    /// instances terminated.
-    pub(super) fn capacity_scale(&mut self, now: SimTime) {
-        let scenario = self.scenario;
-        for (p, spec) in scenario.capacity.providers.iter().enumerate() {
-            let (Some((high, low)), Some(cpr)) = (self.capacity.providers[p].alarms, self.capacity.providers[p].cpr.clone()) else {
-                continue;
-            };
-            let g = spec.group;
-            let config = &scenario.capacity.groups[g].config;
-            let scaling = &spec.config.managed_scaling;
-            let firing =
-                |i: usize| self.monitor.alarms.get(i).filter(|a| a.in_alarm()).map(|a| a.newest_datapoint().unwrap_or(cpr.cpr_percent));
-            let current = self.capacity.groups[g].desired;
-            let describe = |value: f64, to: u32, alarm: &str| {
-                let formula = if cpr.n == 0 {
-                    // No instance running: the group launches `step` instances (§12.3 step 6).
-                    format!("N = 0: desired = step {}", cpr.step)
-                } else {
-                    format!("desired = ceil({} × {value:.2} / {})", cpr.n, scaling.target_capacity_percent)
-                };
-                format!(
-                    "{alarm}: CapacityProviderReservation {value:.2} (N {}, M {}, needed {}, step {}); {formula} = {to} within [{}, {}]",
-                    cpr.n, cpr.m, cpr.needed, cpr.step, config.min_size, config.max_size
-                )
-            };
-            if let Some(value) = firing(high) {
-                let to =
-                    provider::managed_desired(cpr.n, value, scaling.target_capacity_percent, cpr.step, config.min_size, config.max_size);
-                let launched: Vec<SimTime> = self.capacity.groups[g]
-                    .members
-                    .iter()
-                    .filter(|m| m.state != MemberState::Terminated && !m.initial)
-                    .map(|m| m.launched_at)
-                    .collect();
-                if to > current && !provider::in_warmup(now, &launched, scaling.instance_warmup_period) {
-                    let reason = describe(value, to, "AlarmHigh");
-                    self.set_group_desired(now, g, to, &format!("managed scaling ({})", spec.config.name), reason);
-                }
-            } else if let Some(value) = firing(low) {
-                let to =
-                    provider::managed_desired(cpr.n, value, scaling.target_capacity_percent, cpr.step, config.min_size, config.max_size);
-                if to < current {
-                    let reason = describe(value, to, "AlarmLow");
-                    self.set_group_desired(now, g, to, &format!("managed scaling ({})", spec.config.name), reason);
-                }
-            }
-        }
-        for g in 0..self.capacity.groups.len() {
-            self.reconcile_group(now, g);
-            let draining: Vec<InstanceId> =
-                self.capacity.groups[g].members.iter().filter(|m| m.state == MemberState::Draining).filter_map(|m| m.instance).collect();
-            for id in draining {
-                self.terminate_if_drained(now, id);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------ services
-
-    /// The strategy item a task of `service` runs under, from where it runs.
-    fn task_item(&self, service: usize, task: u32) -> Option<usize> {
-        let c = self.scenario.services[service].capacity.as_ref()?;
-        let info = self.capacity.info(self.tasks[task as usize].instance);
-        let target = match (info.fargate_spot, info.group) {
-            (Some(spot), _) => CapacityTarget::Fargate { spot },
-            (None, g) if g != NONE => CapacityTarget::Provider(self.provider_of_group(g as usize)?),
-            _ => return None,
-        };
-        c.targets.iter().position(|t| *t == target)
-    }
-
-    /// The service's non-STOPPED tasks per strategy item, PROVISIONING ones included.
-    fn strategy_counts(&self, service: usize) -> Vec<u32> {
-        let n = self.scenario.services[service].capacity.as_ref().map_or(0, |c| c.targets.len());
-        let mut counts = vec![0u32; n];
-        for &t in &self.services[service].tasks {
-            if let Some(i) = self.task_item(service, t) {
-                counts[i] += 1;
-            }
-        }
-        for e in &self.capacity.provisioning[service] {
-            if let Some(c) = counts.get_mut(e.item) {
-                *c += 1;
-            }
-        }
-        counts
-    }
-
-    /// Launches `n` tasks of the service's PRIMARY deployment through its strategy (or on
-    /// Fargate); returns the tasks started. Tasks no instance can take wait in PROVISIONING.
-    pub(super) fn launch_by_capacity(&mut self, now: SimTime, service: u16, n: u32, extra: Option<&Constraint>) -> Vec<u32> {
-        let idx = service as usize;
-        let scenario = self.scenario;
-        let Some(capacity) = scenario.services[idx].capacity.as_ref() else { return Vec::new() };
-        let deployment = self.services[idx].deployments.len().saturating_sub(1) as u32;
-        let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
-        let mut started = Vec::new();
-        let mut waiting: Vec<usize> = Vec::new();
-        // Counted once and kept up to date task by task (counting again for every task made a
-        // desired count of 100,000 quadratic).
-        let mut counts = self.strategy_counts(idx);
-        for _ in 0..n {
-            let item = capacity.choose(&counts);
-            let task = match capacity.targets[item] {
-                CapacityTarget::Fargate { spot } => Some(self.start_fargate_task(now, service, td, deployment, spot)),
-                CapacityTarget::Provider(p) => match self.place_on_provider(service, p, td, extra) {
-                    Some((instance, detail)) => Some(self.start_service_task(now, service, instance, td, deployment, &detail)),
-                    None => {
-                        self.capacity.provisioning[idx].push(Provisioning { item, task_definition: td, deployment, since: now });
-                        counts[item] += 1;
-                        if !waiting.contains(&p) {
-                            waiting.push(p);
-                        }
-                        None
-                    }
-                },
-            };
-            if let Some(t) = task {
-                started.push(t);
-                if let Some(i) = self.task_item(idx, t) {
-                    counts[i] += 1;
-                }
-            }
-        }
-        self.report_provisioning(now, service, &waiting);
-        started
-    }
-
-    fn report_provisioning(&mut self, now: SimTime, service: u16, providers: &[usize]) {
-        if providers.is_empty() {
-            return;
-        }
-        let names: Vec<&str> = providers.iter().map(|&p| self.scenario.capacity.providers[p].config.name.as_str()).collect();
-        let message = format!(
-            "service {} has {} tasks in PROVISIONING: no instance of capacity provider {} can take them yet.",
-            self.services[service as usize].name,
-            self.capacity.provisioning[service as usize].len(),
-            names.join(", ")
-        );
-        self.problem(now, service, message);
-    }
-
-    /// Places one task of the service on an instance of provider `p`'s group, or `None`.
-    fn place_on_provider(&mut self, service: u16, p: usize, td: usize, extra: Option<&Constraint>) -> Option<(InstanceId, String)> {
-        let scenario = self.scenario;
-        let s = &self.services[service as usize];
-        let mut constraints = s.constraints.clone();
-        constraints.extend(self.capacity.providers[p].member_of.clone());
-        constraints.extend(extra.cloned());
-        let req = PlacementRequest {
-            reservation: &self.reservations[td],
-            group: s.group,
-            strategies: &s.strategies,
-            constraints: &constraints,
-            requires_attributes: &scenario.task_definitions[td].requires_attributes,
-            tie_break: scenario.tie_break,
-        };
-        let decision = placement::place(&self.cluster, &req, &mut self.placement_rng, scenario.explain_placements);
-        let Outcome::Placed { instance } = decision.outcome else { return None };
-        let mut detail = format!("capacity provider {}", scenario.capacity.providers[p].config.name);
-        if let Some(e) = &decision.explanation {
-            detail = format!("{detail}; {}", super::recorder::one_line(e, &self.cluster));
-        }
-        Some((instance, detail))
-    }
-
-    /// Before an evaluation's plan: PROVISIONING tasks of older deployments, and beyond the
-    /// `wanted` the service still needs, go; the rest are placed, oldest first, where their
-    /// provider has room.
-    pub(super) fn place_provisioning(&mut self, now: SimTime, service: u16, wanted: u32) {
-        let idx = service as usize;
-        let primary = self.services[idx].deployments.len().saturating_sub(1) as u32;
-        let mut entries = std::mem::take(&mut self.capacity.provisioning[idx]);
-        entries.retain(|e| e.deployment == primary);
-        entries.truncate(wanted as usize);
-        let Some(capacity) = self.scenario.services[idx].capacity.as_ref() else { return };
-        let mut kept = Vec::new();
-        let mut started = Vec::new();
-        // One failure per (provider, task definition) is enough: the same task fits nowhere else.
-        let mut full: Vec<(usize, usize)> = Vec::new();
-        for e in entries {
-            let CapacityTarget::Provider(p) = capacity.targets[e.item] else { continue };
-            if full.contains(&(p, e.task_definition)) {
-                kept.push(e);
-                continue;
-            }
-            match self.place_on_provider(service, p, e.task_definition, None) {
-                Some((instance, detail)) => {
-                    let waited = now.since(e.since);
-                    let detail = format!("{detail}; PROVISIONING for {waited}");
-                    started.push(self.start_service_task(now, service, instance, e.task_definition, e.deployment, &detail));
-                }
-                None => {
-                    full.push((p, e.task_definition));
-                    kept.push(e);
-                }
-            }
-        }
-        self.capacity.provisioning[idx] = kept;
-        self.report_starts(now, service, &started);
-    }
-
-    /// One Fargate task: capacity of its own in the emptiest of the service's zones.
-    fn start_fargate_task(&mut self, now: SimTime, service: u16, td: usize, deployment: u32, spot: bool) -> u32 {
-        let idx = service as usize;
-        let zones = &self.scenario.services[idx].zones;
-        let mut per_zone = vec![0u32; zones.len()];
-        for &t in &self.services[idx].tasks {
-            let zone = &self.cluster.instance(self.tasks[t as usize].instance).availability_zone;
-            if let Some(z) = zones.iter().position(|x| x == zone) {
-                per_zone[z] += 1;
-            }
-        }
-        let zone = self.launch_zone(&per_zone, zones).map_or_else(|| "fargate".to_string(), |z| zones[z].clone());
-        let id = self.cluster.register_fargate(&zone, &self.reservations[td], spot);
-        for index in self.indexes.iter_mut().flatten() {
-            index.instance_added(&self.cluster, id);
-        }
-        self.recorder.instance_added(now, &self.cluster, id);
-        self.capacity.info_mut(id).fargate_spot = Some(spot);
-        let fargate = &self.scenario.capacity.fargate;
-        let provisioning = fargate.provisioning.sample(&mut self.capacity.fargate_rng);
-        let pull = fargate.pull_and_start.sample(&mut self.capacity.fargate_rng);
-        let provider = if spot { "FARGATE_SPOT" } else { "FARGATE" };
-        let detail = format!("{provider} in {zone}; PROVISIONING {provisioning}, then PENDING {pull}");
-        let task = self.start_service_task_after(now, service, id, td, deployment, &detail, crate::engine::Span(provisioning.0 + pull.0));
-        self.capacity.fargate.insert(id.0, FargateTask { task, service, spot, billed_from: now + provisioning });
-        if spot {
-            self.faults_fargate_spot_started(now, task, service);
-        }
-        task
-    }
-
-    // ------------------------------------------------------------ cost
-
-    /// Sets the cluster row of the minute just closed to the run's cost so far: what is billed
-    /// already, plus everything still open billed to `now` (item by item, without building a
-    /// ledger: this runs every minute over every instance).
-    pub(super) fn record_cost_minute(&mut self, now: SimTime) {
-        let c = &self.capacity;
-        let mut total = c.closed.report().total_usd;
-        for it in c.items.iter().filter(|it| it.end.is_none()) {
-            total += crate::capacity::cost::ec2_cost_usd(it.usd_per_hour, now.since(it.start));
-        }
-        let prices = c.closed.fargate_prices;
-        for f in c.fargate.values().filter(|f| now > f.billed_from) {
-            let td = self.tasks[f.task as usize].task_definition as usize;
-            let (r, arch) = (&self.reservations[td], self.scenario.task_definitions[td].cpu_architecture);
-            total += fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, now.since(f.billed_from), &prices);
-        }
-        let total = (total * 1e6).round() / 1e6;
-        if let Some(row) = self.recorder.minutes.iter_mut().rev().find(|r| r.zone == "cluster") {
-            row.cost_usd_cumulative = Some(total);
-        }
-    }
-
-    /// The run's cost, everything still open billed to `end`, and the groups at the end.
-    pub(super) fn capacity_finish(&self, end: SimTime) -> CapacityOutcome {
-        let (ledger, per_service) = self.capacity.ledger_at(end, self.scenario, &self.tasks);
-        let ran_fargate: Vec<bool> = {
-            let mut v = vec![false; self.scenario.services.len()];
-            for t in &self.tasks {
-                if let (Owner::Service(s), true) = (t.owner, self.cluster.instance(t.instance).fargate) {
-                    v[s as usize] = true;
-                }
-            }
-            v
-        };
-        let groups = self
-            .scenario
-            .capacity
-            .groups
-            .iter()
-            .zip(&self.capacity.groups)
-            .map(|(spec, g)| GroupSummary {
-                name: spec.config.name.clone(),
-                desired_at_end: g.desired,
-                in_service_at_end: g.members.iter().filter(|m| m.state == MemberState::InService).count() as u32,
-                peak_in_service: g.peak_in_service,
-                launched: g.launched,
-                terminated: g.terminated,
-            })
-            .collect();
-        let in_use = self.scenario.capacity.in_use(&self.scenario.services);
-        let instance_provider = if in_use {
-            (0..self.cluster.instances.len())
-                .map(|i| {
-                    let info = self.capacity.info(InstanceId(i as u32));
-                    match (info.fargate_spot, info.group) {
-                        (Some(true), _) => "FARGATE_SPOT".to_string(),
-                        (Some(false), _) => "FARGATE".to_string(),
-                        (None, g) if g != NONE => self
-                            .provider_of_group(g as usize)
-                            .map_or(String::new(), |p| self.scenario.capacity.providers[p].config.name.clone()),
-                        _ => String::new(),
-                    }
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        CapacityOutcome {
-            cost: ledger.report(),
-            service_cost_usd: per_service.iter().zip(&ran_fargate).map(|(&usd, &ran)| ran.then_some(usd)).collect(),
-            groups,
-            instance_provider,
-            services_with_capacity: self.scenario.services.iter().map(|s| s.capacity.is_some()).collect(),
-            in_use,
-        }
-    }
-
-    /// Every task of a capacity-managed service is where its strategy put it.
-    pub(super) fn check_capacity_invariants(&self) {
-        for (s, spec) in self.scenario.services.iter().enumerate() {
-            if spec.capacity.is_none() {
-                continue;
-            }
-            for &t in &self.services[s].tasks {
-                let task = &self.tasks[t as usize];
-                assert!(
-                    self.task_item(s, t).is_some() || task.last_status == LastStatus::Stopped,
-                    "task {t} of service {} runs outside its capacity provider strategy",
-                    spec.definition.service_name
-                );
-            }
-        }
     }
 }

@@ -1,0 +1,247 @@
+//! What the run records, as rows: the compact event record kept during the run and the rows of
+//! events.csv, tasks.csv, services.csv, deployments.csv and the per-minute cluster and zone
+//! rows.
+
+use crate::ecs::instance::InstanceId;
+use crate::engine::SimTime;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A task was placed (PROVISIONING → PENDING).
+    Placed,
+    /// A RunTask call (or a service launch) found no instance.
+    Failed,
+    Waiting,
+    GaveUp,
+    Running,
+    /// Counts as healthy for minimumHealthyPercent (spec §6.1).
+    Healthy,
+    Unhealthy,
+    /// PENDING → STOPPED: never reached RUNNING.
+    FailedToStart,
+    Deactivating,
+    Stopping,
+    Stopped,
+    /// A service event (ECS's message in `detail`).
+    Service,
+    /// A deployment changed state (created, completed, failed, rolled back).
+    Deployment,
+    /// A scheduled action was carried out.
+    Action,
+    /// A container instance changed state.
+    Instance,
+    /// A load-balancer target was registered, changed health, or began draining (`reason` is
+    /// the new TargetHealth.State).
+    TargetHealth,
+    /// An injected fault fired or took a step (`[[faults]]`).
+    Fault,
+    /// A container of a task exited (`behaviour.container_exits`; `reason` is its name).
+    ContainerExited,
+}
+
+/// One recorded event, kept compact (no strings) so recording allocates nothing per event;
+/// `Recorder::event_rows` turns it into an `EventRow` when the file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRecord {
+    pub time: SimTime,
+    pub kind: EventKind,
+    /// `None` when the event concerns no task (a failed RunTask).
+    pub task: Option<u32>,
+    /// Who the event belongs to.
+    pub source: EventSource,
+    pub instance: Option<InstanceId>,
+    /// Index into the interned reason texts (0 = no reason).
+    pub reason: u16,
+    /// Index into the explanation texts.
+    pub detail: Option<u32>,
+}
+
+/// Who a recorded event belongs to (its workload and group columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSource {
+    Workload(u16),
+    Service(u16),
+    /// A scheduled action, a fault, or capacity (no workload or service).
+    Action,
+}
+
+/// One row of tasks.csv: a task's life, for the Gantt chart.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TaskRow {
+    pub task: String,
+    /// Workload or service name.
+    pub owner: String,
+    /// Task definition index and, for services, the deployment.
+    pub task_definition: u16,
+    pub deployment: u32,
+    pub instance: u32,
+    pub placed_s: f64,
+    /// Empty when the task never reached RUNNING.
+    pub running_s: Option<f64>,
+    /// When the task was told to stop (desiredStatus STOPPED); empty if it never was.
+    pub stopping_s: Option<f64>,
+    /// Empty when the task was still alive at the end of the run.
+    pub stopped_s: Option<f64>,
+    pub stop_code: String,
+    /// The capacity provider (FARGATE, FARGATE_SPOT or an Auto Scaling group's provider) of a
+    /// task of a service with a strategy or the Fargate launch type; empty otherwise.
+    pub capacity_provider: String,
+}
+
+impl TaskRow {
+    pub(super) fn new(task: u32, t: &crate::sim::Task, workloads: &[String], services: &[String]) -> Self {
+        let owner = match t.owner {
+            crate::sim::Owner::Workload(w) => workloads.get(w as usize).cloned().unwrap_or_default(),
+            crate::sim::Owner::Service(s) => services.get(s as usize).cloned().unwrap_or_default(),
+            crate::sim::Owner::Action => "run_task".into(),
+        };
+        TaskRow {
+            task: format!("t-{task:06}"),
+            owner,
+            task_definition: t.task_definition,
+            deployment: t.deployment,
+            instance: t.instance.0,
+            placed_s: t.placed_at.as_secs_f64(),
+            running_s: t.running_at.map(SimTime::as_secs_f64),
+            stopping_s: t.stopping_at.map(SimTime::as_secs_f64),
+            stopped_s: t.stopped_at.map(SimTime::as_secs_f64),
+            stop_code: t.stop_code.map_or("", crate::ecs::task::StopCode::as_str).to_string(),
+            capacity_provider: String::new(),
+        }
+    }
+}
+
+/// One row of services.csv: a service at the end of a minute.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ServiceMinuteRow {
+    pub minute: u64,
+    pub time_s: u64,
+    pub service: String,
+    pub desired: u32,
+    /// lastStatus RUNNING.
+    pub running: u32,
+    /// PROVISIONING, PENDING or ACTIVATING.
+    pub pending: u32,
+    /// Waiting in PROVISIONING for a capacity provider's instances (not placed yet; spec §12.3).
+    pub provisioning: u32,
+    /// Counting toward minimumHealthyPercent (spec §6.1).
+    pub healthy: u32,
+    /// Any lastStatus but STOPPED (what maximumPercent bounds).
+    pub in_flight: u32,
+    /// Tasks of the PRIMARY deployment with desiredStatus RUNNING.
+    pub primary_tasks: u32,
+    /// Tasks of older deployments still alive.
+    pub old_tasks: u32,
+    pub deployments: u32,
+    /// CPUUtilization over the minute (%): CPU used by the tasks serving requests ÷ CPU they
+    /// reserve (spec §10.4); empty for a service without a load balancer.
+    pub cpu_utilization_pct: Option<f64>,
+    /// MemoryUtilization over the minute (%): the tasks' modelled memory use ÷ memory reserved.
+    pub memory_utilization_pct: Option<f64>,
+}
+
+/// One row of deployments.csv.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DeploymentRow {
+    pub service: String,
+    pub deployment: u32,
+    pub task_definition: String,
+    pub started_s: f64,
+    /// Empty while in progress at the end of the run.
+    pub ended_s: Option<f64>,
+    pub duration_s: Option<f64>,
+    /// COMPLETED, FAILED or IN_PROGRESS (and superseded ones: replaced by a newer deployment).
+    pub outcome: String,
+    pub reason: String,
+    pub desired: u32,
+    pub lowest_running: u32,
+    pub lowest_healthy: u32,
+    pub peak_tasks: u32,
+    pub failed_tasks: u32,
+}
+
+/// One row of events.csv.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRow {
+    pub time_s: f64,
+    pub time: String,
+    pub event: EventKind,
+    pub task: String,
+    pub workload: String,
+    pub group: String,
+    pub instance: String,
+    pub zone: String,
+    pub reason: String,
+    pub detail: String,
+}
+
+/// One row of timeseries.csv: one minute of one zone, or of the cluster (`zone = "cluster"`).
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct MinuteRow {
+    pub minute: u64,
+    pub time_s: u64,
+    pub zone: String,
+    /// Time-weighted mean over the minute of reserved / registered CPU, %.
+    pub cpu_reservation_pct: f64,
+    pub memory_reservation_pct: f64,
+    /// At the end of the minute.
+    pub running_tasks: u64,
+    pub pending_tasks: u64,
+    pub tasks_placed: u64,
+    pub tasks_failed: u64,
+    /// Free CPU/memory at the end of the minute on ACTIVE instances where no workload's task
+    /// fits any more (capacity that exists but cannot be used).
+    pub stranded_cpu_units: u64,
+    pub stranded_memory_mib: u64,
+    pub instances: u64,
+    /// The denominators of the reservation percentages (ACTIVE and DRAINING instances).
+    pub registered_cpu_units: u64,
+    pub registered_memory_mib: u64,
+    /// Load balancer (spec §9.7), by the zone of the node that took the request, of the requests
+    /// that *ended* in the minute: requests (every outcome), 5xx generated by the load balancer,
+    /// the application's own 5xx, requests refused by full task queues; TargetResponseTime (ms;
+    /// empty when no target answered); healthy/unhealthy targets in the zone (time-weighted mean,
+    /// and the healthy count's minimum over the minute). Zone rows sum to the cluster row.
+    /// `requests_sent` counts the requests the zone's node took in the minute, as they arrived
+    /// (the offered load).
+    pub requests_sent: u64,
+    pub requests: u64,
+    pub elb_5xx: u64,
+    pub target_5xx: u64,
+    pub rejected: u64,
+    pub latency_ms_avg: Option<f64>,
+    pub latency_ms_p50: Option<f64>,
+    pub latency_ms_p90: Option<f64>,
+    pub latency_ms_p99: Option<f64>,
+    pub healthy_targets: f64,
+    pub healthy_targets_min: u32,
+    pub unhealthy_targets: f64,
+    /// 100 × (requests − elb_5xx − target_5xx − rejected) ÷ requests (empty without requests).
+    /// Requests count in the minute they end, so over the run the request-weighted mean of this
+    /// column is the run's availability.
+    pub availability_pct: Option<f64>,
+    /// The cluster row only: what the run has cost so far (USD; EC2 instances and Fargate
+    /// tasks, per-second billing with the one-minute minimum; `capacity::cost`).
+    pub cost_usd_cumulative: Option<f64>,
+}
+
+impl MinuteRow {
+    /// Fills the load-balancer columns.
+    pub(super) fn set_alb(&mut self, z: &crate::sim::alb::metrics::ZoneMinute) {
+        self.requests_sent = z.sent;
+        self.requests = z.tally.ended();
+        self.elb_5xx = z.tally.elb_5xx();
+        self.target_5xx = z.tally.target_5xx;
+        self.rejected = z.tally.rejected;
+        self.latency_ms_avg = z.latency_ms_avg;
+        self.latency_ms_p50 = z.latency_ms_p50;
+        self.latency_ms_p90 = z.latency_ms_p90;
+        self.latency_ms_p99 = z.latency_ms_p99;
+        self.healthy_targets = z.healthy_targets;
+        self.healthy_targets_min = z.healthy_targets_min;
+        self.unhealthy_targets = z.unhealthy_targets;
+        self.availability_pct = crate::sim::alb::metrics::availability_pct(&z.tally);
+    }
+}

@@ -1,0 +1,93 @@
+//! What the rest of the run asks of the service scheduler: UpdateService (an action), the
+//! services.csv row of each minute, and the services' invariants.
+
+use super::*;
+
+impl World<'_> {
+    /// One services.csv row per service at the end of the minute that began at `start`; its
+    /// `time_s` is the minute's start, also for the run's last partial minute.
+    pub(in crate::sim) fn record_service_minute(&mut self, start: SimTime) {
+        let minute = self.recorder.minute_index().saturating_sub(1);
+        for i in 0..self.services.len() {
+            if !self.services[i].created {
+                continue;
+            }
+            let c = self.counts(i as u16);
+            let s = &self.services[i];
+            self.recorder.service_minutes.push(ServiceMinuteRow {
+                minute,
+                time_s: start.whole_secs(),
+                service: s.name.clone(),
+                desired: if s.deleted { 0 } else { s.desired },
+                running: c.running,
+                pending: c.pending,
+                provisioning: self.capacity.provisioning.get(i).map_or(0, |p| p.len() as u32),
+                healthy: c.healthy,
+                in_flight: c.in_flight,
+                primary_tasks: c.primary,
+                old_tasks: c.old,
+                deployments: s.deployments.iter().filter(|d| d.status != DeploymentStatus::Inactive).count() as u32,
+                cpu_utilization_pct: self.alb.service_usage.get(i).and_then(|u| u.0.average()),
+                memory_utilization_pct: self.alb.service_usage.get(i).and_then(|u| u.1.average()),
+            });
+        }
+    }
+
+    /// Invariants of services: a launch never pushes the tasks in flight above maximumPercent
+    /// (checked where tasks are launched) and no task is on an INACTIVE instance unless it is
+    /// stopping.
+    pub(in crate::sim) fn check_service_invariants(&self) {
+        for s in &self.services {
+            for &id in &s.tasks {
+                let t = &self.tasks[id as usize];
+                assert!(t.last_status != LastStatus::Stopped, "service {} lists STOPPED task {id}", s.name);
+            }
+        }
+    }
+
+    /// UpdateService (spec §7.1): a new desired count changes the PRIMARY deployment; a new
+    /// task definition (or a forced new deployment) starts a deployment.
+    pub(in crate::sim) fn update_service(&mut self, now: SimTime, service: u16, update: &ServiceUpdate) {
+        let ServiceUpdate {
+            desired_count: desired,
+            task_definition,
+            deployment: config,
+            placement_strategy: strategies,
+            force_new_deployment: force,
+        } = update.clone();
+        let idx = service as usize;
+        if let Some(c) = config {
+            self.services[idx].config = c;
+        }
+        if let Some(st) = strategies {
+            self.services[idx].strategies = if st.is_empty() && self.services[idx].scheduling == SchedulingStrategy::Replica {
+                Strategy::service_default()
+            } else {
+                st
+            };
+        }
+        if let Some(d) = desired {
+            self.services[idx].desired = d;
+            if let Some(p) = self.services[idx].deployments.last_mut() {
+                p.desired = d;
+            }
+        }
+        let current = self.services[idx].deployments.last().map(|d| d.task_definition);
+        // forceNewDeployment: a new deployment even with the same task definition, which
+        // replaces every task through the rolling update (a new lineage).
+        let fresh = force.then(|| self.services[idx].deployments.len() as u32);
+        match task_definition {
+            Some(td) if Some(td) != current => {
+                self.new_deployment(now, service, td, "UpdateService with a new task definition".into(), fresh)
+            }
+            Some(td) if force => self.new_deployment(now, service, td, "UpdateService --force-new-deployment".into(), fresh),
+            None if force => {
+                let td = current.unwrap_or(0);
+                self.new_deployment(now, service, td, "UpdateService --force-new-deployment".into(), fresh);
+            }
+            _ => {}
+        }
+        self.services[idx].steady = false;
+        self.request_evaluation(now, service);
+    }
+}
