@@ -42,6 +42,9 @@ mod scaling_sim;
 mod service_lessons;
 mod sim_runs;
 
+// The library API, against what the binary writes.
+mod api_library;
+
 // The binary, driven as a user would.
 mod capacity_search;
 mod cli_inputs;

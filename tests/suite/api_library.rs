@@ -1,10 +1,10 @@
 //! The library API (`ecsim::api`): what a program gets through it is what the command line
 //! writes, byte for byte, and the command line reaches the crate through nothing else.
 
+use crate::common::ecsim_output;
 use ecsim::api;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Every file under `dir` (relative path → bytes).
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -31,10 +31,6 @@ fn assert_same_tree(a: &Path, b: &Path) {
     }
 }
 
-fn ecsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim")).args(args).output().expect("the binary runs")
-}
-
 #[test]
 fn the_cli_reaches_the_crate_only_through_the_api() {
     for entry in std::fs::read_dir("src/cli").unwrap() {
@@ -57,7 +53,7 @@ fn a_run_through_the_api_writes_what_ecsim_run_writes() {
     let summaries = api::run_to_dir(&scenario, scenario.seed, &dir.path().join("lib"), &mut |_| {}).unwrap();
     assert_eq!(summaries.len(), 1);
     let cli = dir.path().join("cli");
-    let out = ecsim(&["run", "scenarios/quickstart.toml", "--quiet", "--out", cli.to_str().unwrap()]);
+    let out = ecsim_output(&["run", "scenarios/quickstart.toml", "--quiet", "--out", cli.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_same_tree(&dir.path().join("lib"), &cli);
 }
@@ -105,7 +101,7 @@ fn a_placement_through_the_api_answers_what_ecsim_place_prints() {
     request.service = Some(format!("{lesson}/service.json").into());
     request.count = 3;
     let placement = api::place(&request).unwrap();
-    let out = ecsim(&[
+    let out = ecsim_output(&[
         "place",
         "--instances",
         &format!("{lesson}/instances.json"),
