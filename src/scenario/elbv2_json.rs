@@ -355,6 +355,15 @@ mod tests {
     }
 
     #[test]
+    fn an_out_of_range_attribute_names_the_attribute_and_shows_seconds() {
+        let text = r#"{"Attributes": [{"Key": "slow_start.duration_seconds", "Value": "10"}]}"#;
+        let e = load_target_group_attributes(Path::new("attrs.json"), text).unwrap_err();
+        let d = e.errors().next().unwrap();
+        assert_eq!(d.message, "slow_start.duration_seconds 10s is outside 30s–15m");
+        assert_eq!(d.help.as_deref(), Some("use 0 (off) or 30 to 900 seconds"));
+    }
+
+    #[test]
     fn slow_start_with_least_outstanding_requests_is_refused() {
         let text = r#"{"Attributes": [
   {"Key": "load_balancing.algorithm.type", "Value": "least_outstanding_requests"},
