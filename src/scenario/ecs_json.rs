@@ -26,13 +26,15 @@
 //!   people write, with a "did you mean" suggestion, and warnings in describe-* output (AWS
 //!   adds output fields over time, and that text was not written by hand).
 //!
-//! Nothing here panics on any input; `tests/ecs_json.rs` feeds it truncated and garbled files.
+//! Nothing here panics on any input; `tests/suite/ecs_json.rs` feeds it truncated and garbled files.
 
 mod cluster_state;
 // `pub(super)` with `Ctx` below: `elbv2_json` reads the ELBv2 JSON with the same machinery.
 pub(super) mod schema;
 mod service;
 mod task_def;
+#[cfg(test)]
+mod tests;
 
 pub use cluster_state::{check_tasks, load_container_instances, load_tasks};
 pub use service::{check_services, load_service};
@@ -595,52 +597,4 @@ pub(super) fn did_you_mean<'c>(name: &str, candidates: impl Iterator<Item = &'c 
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_are_recognised_in_their_usual_forms() {
-        assert_eq!(find_placeholder("arn:aws:iam::<AWS_ACCOUNT_ID>:role"), Some("<AWS_ACCOUNT_ID>"));
-        assert_eq!(find_placeholder("img:{{ must_env `TAG` }}"), Some("{{ must_env `TAG` }}"));
-        assert_eq!(find_placeholder("${PORT}"), Some("${PORT}"));
-        assert_eq!(find_placeholder("a < b and c > d"), None);
-        assert_eq!(find_placeholder("<html>"), None);
-        assert_eq!(find_placeholder("plain"), None);
-    }
-
-    #[test]
-    fn suggestions_catch_typos_and_case() {
-        let names = ["memory", "memoryReservation", "cpu", "name"];
-        assert_eq!(did_you_mean("memroy", names.iter().copied()), Some("memory"));
-        assert_eq!(did_you_mean("Memory", names.iter().copied()), Some("memory"));
-        assert_eq!(did_you_mean("cpus", names.iter().copied()), Some("cpu"));
-        assert_eq!(did_you_mean("volumes", names.iter().copied()), None);
-        // A transposition is one edit: "memroy" is within the limit of 2 for six letters.
-        assert_eq!(did_you_mean("cpu", ["cup"].into_iter()), Some("cup"));
-    }
-
-    #[test]
-    fn a_column_inside_a_string_maps_to_the_file_column() {
-        // What `constraint_at` does with a CQL error at column 5 of the expression `a"b == c`:
-        // the escaped quote counts as one character of the expression.
-        let text = "{\"placementConstraints\": [\n  {\"type\": \"memberOf\", \"expression\": \"a\\\"b == c\"}]}";
-        let ctx = Ctx::new(Path::new("t.json"), text);
-        let path = JPath::root().key("placementConstraints").idx(0).key("expression");
-        let d = ctx.diag(Severity::Error, &path, At::InString(4), "bad");
-        // Line 2 is `  {"type": "memberOf", "expression": "a\"b == c"}]}`; the opening quote
-        // of the value is column 38, so expression column 5 (the first `=`) is file column 44.
-        assert_eq!((d.line, d.column), (2, 44));
-        assert_eq!(d.source_line.as_deref().and_then(|l| l.get(43..44)), Some("="));
-    }
-
-    #[test]
-    fn paths_print_like_the_ecs_docs() {
-        let p = JPath::root().key("containerDefinitions").idx(0).key("portMappings").idx(1).key("hostPort");
-        assert_eq!(p.to_string(), "containerDefinitions[0].portMappings[1].hostPort");
-        assert_eq!(p.grouped(), "containerDefinitions[*].portMappings[*].hostPort");
-        assert_eq!(JPath::root().to_string(), "(top level)");
-    }
 }
