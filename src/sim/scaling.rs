@@ -35,8 +35,17 @@ pub struct ScalingRow {
 }
 
 enum PolicyState {
-    TargetTracking { state: TargetTrackingState, high: usize, low: Option<usize> },
-    Step { state: StepScalingState, alarms: Vec<usize> },
+    /// `high` and `low`: the indices in `Monitor` of the alarms target tracking created (the
+    /// high alarm always exists; the low one not when scale-in is disabled).
+    TargetTracking {
+        state: TargetTrackingState,
+        high: Option<usize>,
+        low: Option<usize>,
+    },
+    Step {
+        state: StepScalingState,
+        alarms: Vec<usize>,
+    },
 }
 
 /// The scaling state of one service.
@@ -84,7 +93,7 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor) -> Vec<ServiceScaling> {
                     PolicyConfig::TargetTracking(tt) => {
                         let mut add =
                             |kind: AlarmKind| tt.alarm(kind, &spec.target, &p.name).map(|a| monitor.add_alarm(scenario, to_cloudwatch(&a)));
-                        let high = add(AlarmKind::High).unwrap_or(usize::MAX);
+                        let high = add(AlarmKind::High);
                         let low = add(AlarmKind::Low);
                         policies.push(PolicyState::TargetTracking { state: TargetTrackingState::new(tt.clone()), high, low });
                     }
@@ -144,7 +153,7 @@ impl World<'_> {
             for (p, policy) in self.scaling[i].policies.iter().enumerate() {
                 let PolicyState::TargetTracking { state, high, low } = policy else { continue };
                 let alarm = |idx: usize| self.monitor.alarms.get(idx).filter(|a| a.in_alarm()).and_then(|a| a.newest_datapoint());
-                let proposal = match (alarm(*high), low.and_then(alarm)) {
+                let proposal = match (high.and_then(alarm), low.and_then(alarm)) {
                     (Some(v), _) => state.propose(now_s, AlarmKind::High, running, v, current, &self.scaling[i].target, deploying),
                     (None, Some(v)) => state.propose(now_s, AlarmKind::Low, running, v, current, &self.scaling[i].target, deploying),
                     (None, None) => None,
@@ -201,7 +210,7 @@ impl World<'_> {
             for sc in self.scaling.iter().filter(|sc| sc.service == i) {
                 for policy in &sc.policies {
                     let alarms: Vec<usize> = match policy {
-                        PolicyState::TargetTracking { high, low, .. } => std::iter::once(*high).chain(*low).collect(),
+                        PolicyState::TargetTracking { high, low, .. } => high.iter().chain(low).copied().collect(),
                         PolicyState::Step { alarms, .. } => alarms.clone(),
                     };
                     names.extend(alarms.into_iter().filter_map(|a| self.monitor.alarms.get(a)).map(|a| a.name().to_string()));
