@@ -184,7 +184,7 @@ impl Cx<'_> {
     /// The span of the first `key =` at the start of a line (or after `{`/`,` in an inline
     /// table) after byte `from`, for values the TOML model keeps without a span.
     pub(super) fn key_after(&self, from: usize, key: &str) -> Option<Range<usize>> {
-        let text = self.text.get(from..)?;
+        let text = self.src.text.get(from..)?;
         let mut search = 0;
         while let Some(i) = text[search..].find(key) {
             let at = search + i;

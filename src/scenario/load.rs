@@ -9,7 +9,7 @@ use crate::ecs::placement::{Constraint, Strategy};
 use crate::ecs::task_def::{Compatibility, ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Protocol, TaskDefinition};
 use crate::ecs::{Cluster, InstanceSpec};
 use crate::engine::Span;
-use crate::model::diagnostic::{Diagnostic, Diagnostics, LineIndex};
+use crate::model::diagnostic::{Diagnostic, Diagnostics, Source};
 use crate::model::{Action, Lifecycle, Scenario, ServiceSpec, Variant, Workload};
 use sha2::{Digest, Sha256};
 use std::ops::Range;
@@ -27,19 +27,17 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
 pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
     let raw: RawScenario = toml::from_str(text).map_err(|first| {
         // A type error does not hide the others: each section's first error is reported too.
-        let lines = LineIndex::new(text);
+        let src = Source::new(path, text);
         let located = |e: &toml::de::Error| {
-            let (line, col) = e.span().map_or((1, 1), |s| lines.line_col(text, s.start));
+            let (line, col) = e.span().map_or((1, 1), |s| src.line_col(s.start));
             Diagnostic::error(path, line, col, e.message().trim().to_string())
-                .with_source_from(&lines, text)
+                .with_source_from(src.lines(), text)
                 .with_help(toml_help(e.message()))
         };
         Diagnostics(super::toml_errors::all_errors(text, first).iter().map(located).collect())
     })?;
     let mut cx = Cx {
-        path,
-        text,
-        lines: LineIndex::new(text),
+        src: Source::new(path, text),
         dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
         diags: Diagnostics::default(),
         hasher: Sha256::new(),
@@ -72,10 +70,9 @@ fn toml_help(message: &str) -> String {
 pub(super) type Placement = (Option<Vec<Strategy>>, Option<Vec<Constraint>>);
 
 pub(super) struct Cx<'a> {
-    pub(super) path: &'a Path,
-    pub(super) text: &'a str,
-    /// Where the lines of `text` start: locating each message is a binary search, not a scan.
-    pub(super) lines: LineIndex,
+    /// Locates a byte offset at file:line:column (the line index is built at the first message),
+    /// the way every JSON importer does.
+    pub(super) src: Source<'a>,
     dir: PathBuf,
     pub(super) diags: Diagnostics,
     /// Hashes the scenario text and every file it reads, so a summary names exactly its inputs.
@@ -84,8 +81,9 @@ pub(super) struct Cx<'a> {
 
 impl Cx<'_> {
     pub(super) fn error_at(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
-        let (line, col) = if span == (0..0) { (0, 0) } else { self.lines.line_col(self.text, span.start) };
-        self.diags.push(Diagnostic::error(self.path, line, col, message).with_source_from(&self.lines, self.text).with_help(help));
+        let (line, col) = if span == (0..0) { (0, 0) } else { self.src.line_col(span.start) };
+        self.diags
+            .push(Diagnostic::error(self.src.path, line, col, message).with_source_from(self.src.lines(), self.src.text).with_help(help));
     }
 
     /// Where the `index`-th entry of a table array (`[[alarms]]`) or a table (`[cluster]`,
@@ -97,7 +95,7 @@ impl Cx<'_> {
         let mut offset = 0;
         let (array, plain) = (format!("[[{table}]]"), format!("[{table}]"));
         let mut first_key = None;
-        for line in self.text.split_inclusive('\n') {
+        for line in self.src.text.split_inclusive('\n') {
             let t = line.trim_start();
             let at = offset + (line.len() - t.len());
             if t.starts_with(&array) || t.starts_with(&plain) {
@@ -110,7 +108,7 @@ impl Cx<'_> {
             }
             offset += line.len();
         }
-        first_key.unwrap_or(0..1.min(self.text.len()))
+        first_key.unwrap_or(0..1.min(self.src.text.len()))
     }
 
     pub(super) fn read_file(&mut self, rel: &Spanned<String>) -> Option<(PathBuf, String)> {
@@ -167,10 +165,10 @@ impl Cx<'_> {
         self.check_variant_capacity(&raw.variants, &variants, &services, &task_definitions);
         // Auto Scaling groups and Fargate bring capacity of their own.
         if cluster.as_ref().is_some_and(|c| c.instances.is_empty()) && !capacity.in_use(&services) {
-            let (line, col) = self.lines.line_col(self.text, self.entry_span("cluster", 0).start);
+            let (line, col) = self.src.line_col(self.entry_span("cluster", 0).start);
             self.diags.push(
-                Diagnostic::warning(self.path, line, col, "the cluster has no container instances: every placement will fail")
-                    .with_source_from(&self.lines, self.text),
+                Diagnostic::warning(self.src.path, line, col, "the cluster has no container instances: every placement will fail")
+                    .with_source_from(self.src.lines(), self.src.text),
             );
         }
         for (i, s) in services.iter().enumerate() {
@@ -208,27 +206,27 @@ impl Cx<'_> {
         // Stable: actions at the same time keep the order they are written in.
         actions.sort_by_key(|a| a.at);
         if raw.workload.is_empty() && services.is_empty() && actions.is_empty() {
-            let (line, col) = self.lines.line_col(self.text, self.entry_span("scenario", 0).start);
+            let (line, col) = self.src.line_col(self.entry_span("scenario", 0).start);
             self.diags.push(
                 Diagnostic::warning(
-                    self.path,
+                    self.src.path,
                     line,
                     col,
                     "the scenario has no [[workload]], [[services]] or [[actions]]: nothing will be placed",
                 )
-                .with_source_from(&self.lines, self.text),
+                .with_source_from(self.src.lines(), self.src.text),
             );
         }
         let name = raw
             .scenario
             .name
             .clone()
-            .unwrap_or_else(|| self.path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned()));
+            .unwrap_or_else(|| self.src.path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned()));
         let default_explain = cluster.as_ref().is_some_and(|c| c.instances.len() <= 200);
         let scenario = Scenario {
             name,
             description: raw.scenario.description.clone().unwrap_or_default(),
-            source: self.path.to_path_buf(),
+            source: self.src.path.to_path_buf(),
             sha256: String::new(),
             duration,
             seed: raw.scenario.seed,

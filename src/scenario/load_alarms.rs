@@ -242,10 +242,10 @@ impl Cx<'_> {
         config.insufficient_data_actions = self.action_list(name.get_ref(), "insufficient_data_actions", &a.insufficient_data_actions)?;
         config.actions_enabled = a.actions_enabled.unwrap_or(true);
         if let Err(e) = config.validate() {
-            let (line, col) = self.lines.line_col(self.text, name.span().start);
+            let (line, col) = self.src.line_col(name.span().start);
             self.diags.push(
-                Diagnostic::error(self.path, line, col, format!("alarm {:?}: {e}", name.get_ref()))
-                    .with_source_from(&self.lines, self.text)
+                Diagnostic::error(self.src.path, line, col, format!("alarm {:?}: {e}", name.get_ref()))
+                    .with_source_from(self.src.lines(), self.src.text)
                     .with_help(e.help()),
             );
             return None;

@@ -72,8 +72,9 @@ pub struct RawFargate {
 
 impl Cx<'_> {
     pub(super) fn warn_at(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
-        let (line, col) = if span == (0..0) { (0, 0) } else { self.lines.line_col(self.text, span.start) };
-        self.diags.push(Diagnostic::warning(self.path, line, col, message).with_source_from(&self.lines, self.text).with_help(help));
+        let (line, col) = if span == (0..0) { (0, 0) } else { self.src.line_col(span.start) };
+        self.diags
+            .push(Diagnostic::warning(self.src.path, line, col, message).with_source_from(self.src.lines(), self.src.text).with_help(help));
     }
 
     /// Groups (their instances at t = 0 registered in `cluster`), providers, the cluster's

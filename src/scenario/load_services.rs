@@ -135,10 +135,10 @@ impl Cx<'_> {
                         // A real service JSON names a real ARN; a scenario that models no load
                         // balancer still runs the service (without one), and says so.
                         let span = raw.file.as_ref().map_or(raw.name.span(), Spanned::span);
-                        let (line, col) = self.lines.line_col(self.text, span.start);
+                        let (line, col) = self.src.line_col(span.start);
                         self.diags.push(
                             Diagnostic::warning(
-                                self.path,
+                                self.src.path,
                                 line,
                                 col,
                                 format!("the service's loadBalancers name target group {arn:?}, which the scenario does not define: the service runs without a load balancer"),
@@ -484,9 +484,9 @@ impl Cx<'_> {
             }
         };
         if at > duration {
-            let (line, col) = self.lines.line_col(self.text, span.start);
+            let (line, col) = self.src.line_col(span.start);
             self.diags.push(Diagnostic::warning(
-                self.path,
+                self.src.path,
                 line,
                 col,
                 format!("the action at {at} is after the end of the run ({duration}) and never happens"),

@@ -206,10 +206,10 @@ impl Cx<'_> {
         let (path, text) = self.read_file(log)?;
         let parsed = crate::workload::alb_log::parse_log(&text);
         if !parsed.skipped.is_empty() {
-            let (line, col) = self.lines.line_col(self.text, log.span().start);
+            let (line, col) = self.src.line_col(log.span().start);
             let first = &parsed.skipped[0];
             self.diags.push(
-                Diagnostic::warning(self.path, line, col, format!("{}: {}", path.display(), parsed.summary())).with_help(format!(
+                Diagnostic::warning(self.src.path, line, col, format!("{}: {}", path.display(), parsed.summary())).with_help(format!(
                     "the replay skips them; first at {}:{}: {}",
                     path.display(),
                     first.line,
