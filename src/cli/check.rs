@@ -8,10 +8,6 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Kept at their old path for callers of `ecsim::cli::check` (the fuzz targets); the code is
-/// in `api`.
-pub use crate::api::{check_file, check_text};
-
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Scenario and sweep TOML files, ECS JSON files (task definitions, services,

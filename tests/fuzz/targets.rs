@@ -148,7 +148,7 @@ pub fn all() -> Vec<Target> {
             extensions: &[".json", ".yaml", ".yml"],
             tokens: JSON,
             run: |path, text| {
-                let _ = ecsim::cli::check::check_text(path, text).to_string();
+                let _ = ecsim::api::check_text(path, text).to_string();
             },
         },
         Target {
