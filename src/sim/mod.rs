@@ -20,6 +20,7 @@ pub mod actions;
 pub mod alb;
 pub mod capacity;
 pub mod faults;
+pub mod ids;
 #[cfg(test)]
 mod file_graph;
 pub mod lifecycle;
