@@ -24,105 +24,21 @@
 //! from a stream named after the fault and the target (instance ordinal, group member, or the
 //! n-th task of the service), so the failure times do not depend on anything else in the run.
 
+pub mod state;
 mod steps;
 
-use super::recorder::EventKind;
-use super::recorder::EventSource;
-use super::unreachable::Unreachable;
-use super::{Event, Owner, World};
 use crate::ecs::instance::{InstanceId, InstanceStatus};
 use crate::ecs::task::{LastStatus, StopCode};
-use crate::engine::{SimTime, StreamRng, Streams};
+use crate::engine::SimTime;
 use crate::faults::{FaultKind, FaultRow, InstanceTarget, SpotTarget, Timing, SPOT_NOTICE};
-use crate::model::Scenario;
 use crate::sim::notice::Notice;
+use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::services::RolloutState;
+use crate::sim::task::Owner;
+use crate::sim::world::{Event, World};
 use rand::Rng;
-
-/// The step of a `[[faults]]` entry an `Event::Fault` carries out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultStep {
-    /// The fault strikes (its target given, or picked then).
-    Fire,
-    /// ECS learns of an unreachable instance (target: the instance, or the occurrence).
-    Detect,
-    /// An Auto Scaling group's health check replaces a failed member (target: the instance).
-    Replace,
-    /// A disconnection or outage is over (target: the occurrence).
-    End,
-    /// A Spot instance's two minutes are over (target: the occurrence).
-    SpotTerminate,
-    /// A Fargate Spot task's two minutes are over (target: the task).
-    FargateKill,
-    /// A zone outage's group health check (target: the occurrence).
-    ZoneReplace,
-}
-
-#[derive(Debug, Clone)]
-struct Watch {
-    occurrence: u32,
-    service: u16,
-    desired: u32,
-    tasks_lost: u32,
-    lowest: u32,
-    /// Tasks the fault hit that have not reached STOPPED yet.
-    pending: Vec<u32>,
-    recovered: Option<SimTime>,
-}
-
-#[derive(Debug, Clone)]
-struct Occurrence {
-    fault: u16,
-    target: String,
-    start: SimTime,
-    end: Option<SimTime>,
-    /// The fault is still doing damage (an outage or disconnection not over, a bad deployment
-    /// in progress): no recovery before it is over.
-    ongoing: bool,
-    failed_at_start: u64,
-    failed_at_close: Option<u64>,
-    detail: String,
-    /// Instances it took down (unreachable), for its detection and replacement steps.
-    instances: Vec<InstanceId>,
-}
-
-/// The faults' state in the run.
-pub struct FaultState {
-    streams: Streams,
-    /// Per fault: the stream that picks targets.
-    pick: Vec<StreamRng>,
-    /// Unreachable instances, and the task timers frozen on them.
-    pub unreachable: Unreachable,
-    /// Per cluster zone (`scenario.capacity.zones`): in an outage.
-    pub zone_out: Vec<bool>,
-    occurrences: Vec<Occurrence>,
-    watches: Vec<Watch>,
-    open_watches: usize,
-    /// Per service: tasks that reached RUNNING (the index of a task's lifetime stream), and
-    /// Fargate Spot tasks started.
-    running_seen: Vec<u32>,
-    spot_seen: Vec<u32>,
-}
-
-impl FaultState {
-    pub fn new(scenario: &Scenario, streams: &Streams) -> Self {
-        FaultState {
-            streams: *streams,
-            pick: scenario.faults.iter().map(|f| streams.get(&format!("fault/{}", f.name))).collect(),
-            unreachable: Unreachable::new(scenario.cluster.instances.len()),
-            zone_out: vec![false; scenario.capacity.zones.len()],
-            occurrences: Vec::new(),
-            watches: Vec::new(),
-            open_watches: 0,
-            running_seen: vec![0; scenario.services.len()],
-            spot_seen: vec![0; scenario.services.len()],
-        }
-    }
-
-    fn lifetime_stream(&self, fault: &str, what: &str, n: u32) -> StreamRng {
-        self.streams.get(&format!("fault/{fault}/{what}/{n}"))
-    }
-}
+pub use state::FaultStep;
+use state::{Occurrence, Watch};
 
 impl World<'_> {
     /// Schedules what is known at t = 0: `at` times, and lifetimes of the instances already there.

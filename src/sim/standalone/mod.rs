@@ -2,80 +2,17 @@
 //! times; each task is placed one at a time (spec §3.2). A task no instance can take fails
 //! (RunTask's behaviour, spec §3.7) or waits FIFO for capacity, as the workload says.
 
-use super::lifecycle::NewTask;
-use super::recorder::EventSource;
-use super::recorder::{self, EventKind};
-use super::{Event, Owner, World};
-use crate::ecs::instance::GroupId;
-use crate::ecs::placement::index::PlacementIndex;
 use crate::ecs::placement::{self, Outcome, PlacementRequest};
-use crate::ecs::Cluster;
-use crate::engine::{SimTime, Span, StreamRng, Streams};
-use crate::model::{Scenario, Unplaceable};
+use crate::engine::{SimTime, Span};
+use crate::model::Unplaceable;
+use crate::sim::lifecycle::NewTask;
+use crate::sim::recorder::{self, EventKind, EventSource};
+use crate::sim::task::Owner;
+use crate::sim::world::{Event, World};
 use crate::workload::Arrivals;
-use std::collections::VecDeque;
+pub use state::{Waiting, WorkloadState};
 
-/// A task waiting for capacity (`on_unplaceable = "wait"`).
-#[derive(Debug, Clone, Copy)]
-pub struct Waiting {
-    ticket: u32,
-    submitted_at: SimTime,
-    run_time: Span,
-    start_delay: Span,
-}
-
-/// Per-workload state and random streams.
-pub struct WorkloadState {
-    pub group: GroupId,
-    arrivals_rng: StreamRng,
-    run_time_rng: StreamRng,
-    start_delay_rng: StreamRng,
-    next_listed: usize,
-    pub waiting: VecDeque<Waiting>,
-    next_ticket: u32,
-}
-
-pub fn init(scenario: &Scenario, cluster: &mut Cluster, streams: &Streams) -> Vec<WorkloadState> {
-    scenario
-        .workloads
-        .iter()
-        .map(|w| {
-            let prefix = format!("workload/{}", w.name);
-            WorkloadState {
-                group: cluster.group_id(&w.group),
-                arrivals_rng: streams.get(&format!("{prefix}/arrivals")),
-                run_time_rng: streams.get(&format!("{prefix}/run_time")),
-                start_delay_rng: streams.get(&format!("{prefix}/start_delay")),
-                next_listed: 0,
-                waiting: VecDeque::new(),
-                next_ticket: 0,
-            }
-        })
-        .collect()
-}
-
-/// One placement index per workload when placements are not explained.
-pub fn indexes(scenario: &Scenario, cluster: &Cluster, workloads: &[WorkloadState]) -> Vec<Option<PlacementIndex>> {
-    scenario
-        .workloads
-        .iter()
-        .zip(workloads)
-        .map(|(w, ws)| {
-            (!scenario.explain_placements).then(|| {
-                let reservation = scenario.task_definitions[w.task_definition].reservation();
-                let req = PlacementRequest {
-                    reservation: &reservation,
-                    group: ws.group,
-                    strategies: &w.strategies,
-                    constraints: &w.constraints,
-                    requires_attributes: &scenario.task_definitions[w.task_definition].requires_attributes,
-                    tie_break: scenario.tie_break,
-                };
-                PlacementIndex::new(cluster, &req)
-            })
-        })
-        .collect()
-}
+pub mod state;
 
 impl World<'_> {
     pub(super) fn schedule_first_arrivals(&mut self) {
