@@ -68,7 +68,7 @@ impl World<'_> {
             &format!("{name} is {}", status.as_str()),
         );
         if status == InstanceStatus::Draining {
-            // Service tasks not yet RUNNING on a draining instance are stopped at once (§8.1).
+            // Service tasks not yet RUNNING on a draining instance are stopped at once.
             let pending: Vec<u32> = (0..self.tasks.len() as u32)
                 .filter(|&t| {
                     let task = &self.tasks[t as usize];
@@ -89,7 +89,7 @@ impl World<'_> {
     }
 
     /// Every service re-evaluates; DAEMON services first, so that a daemon takes its place on
-    /// an instance before replica tasks can (spec §5.3: "the daemon task is the first task
+    /// an instance before replica tasks can ("the daemon task is the first task
     /// launched on an instance").
     pub(super) fn evaluate_all(&mut self, now: SimTime) {
         for daemon_pass in [true, false] {

@@ -13,6 +13,7 @@ use crate::sim::alb::health::CheckStep;
 use crate::sim::alb::AlbState;
 use crate::sim::capacity::state::CapacityState;
 use crate::sim::faults::state::{FaultState, FaultStep};
+use crate::sim::ids::{AsgId, FaultId, WorkloadId};
 use crate::sim::monitor::state::Monitor;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::Recorder;
@@ -25,9 +26,9 @@ use crate::sim::task::{Task, TaskTimer};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// A RunTask call of a workload (Poisson: schedules the next one).
-    Arrival { workload: u16 },
+    Arrival { workload: WorkloadId },
     /// The next listed arrival time of a workload.
-    ListedArrival { workload: u16 },
+    ListedArrival { workload: WorkloadId },
     /// A timer of one task; ignored when the task's generation moved on (it changed state).
     TaskTimer { task: u32, generation: u32, timer: TaskTimer },
     /// Re-evaluate one service (coalesced: at most one pending per service and instant).
@@ -37,7 +38,7 @@ pub enum Event {
     /// The `index`-th scheduled action.
     Action { index: u16 },
     /// A waiting task's `max_wait` ran out.
-    WaitExpired { workload: u16, ticket: u32 },
+    WaitExpired { workload: WorkloadId, ticket: u32 },
     /// End of a one-minute metric period.
     MinuteEnded,
     /// The next request of a traffic source reaches its load balancer.
@@ -53,10 +54,10 @@ pub enum Event {
     /// A load-balancer health check of a target: sent, or its verdict.
     TargetCheck { group: u16, verdict: CheckStep, server: u32, generation: u32 },
     /// An instance an Auto Scaling group launched registers with the cluster.
-    AsgInstanceReady { group: u16, member: u32 },
+    AsgInstanceReady { group: AsgId, member: u32 },
     /// A step of a `[[faults]]` entry on `target` (an instance, a task, or an occurrence, as
     /// the step says; `None`: the fault picks its own when it fires).
-    Fault { fault: u16, step: FaultStep, target: Option<u32> },
+    Fault { fault: FaultId, step: FaultStep, target: Option<u32> },
 }
 
 const _: () = assert!(std::mem::size_of::<Event>() <= 16);

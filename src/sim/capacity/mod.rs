@@ -43,6 +43,7 @@ use crate::ecs::task::LastStatus;
 use crate::ecs::InstanceSpec;
 use crate::engine::SimTime;
 use crate::model::CapacityTarget;
+use crate::sim::ids::AsgId;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::scaling::state::ScalingRow;
@@ -162,8 +163,8 @@ impl World<'_> {
     }
 
     /// A launched instance's agent registers it with the cluster.
-    pub(super) fn on_asg_instance_ready(&mut self, now: SimTime, g: u16, m: u32) {
-        let (g, m) = (g as usize, m as usize);
+    pub(super) fn on_asg_instance_ready(&mut self, now: SimTime, g: AsgId, m: u32) {
+        let (g, m) = (g.index(), m as usize);
         let config = &self.scenario.capacity.groups[g].config;
         let member = self.capacity.groups[g].members[m].clone();
         if member.state != MemberState::Launching {
@@ -224,7 +225,7 @@ impl World<'_> {
         group.launched += 1;
         let member = (group.members.len() - 1) as u32;
         let delay = config.registration_delay();
-        self.queue.schedule(now + delay, Event::AsgInstanceReady { group: g as u16, member });
+        self.queue.schedule(now + delay, Event::AsgInstanceReady { group: AsgId::at(g), member });
         self.recorder.event(
             now,
             EventKind::Instance,

@@ -5,16 +5,16 @@
 //! `capacity/` carry the decisions out.
 
 use crate::capacity::asg::PurchaseOption;
-use crate::capacity::cost::{fargate_cost_usd, CostLedger, CostReport};
+use crate::capacity::cost::{fargate_cost_usd, CostLedger, CostReport, FargatePrices};
 use crate::capacity::provider::{self, CprResult};
 use crate::cloudwatch::{AlarmConfig, ComparisonOperator, MetricId, Period, Statistic};
 use crate::ecs::instance::InstanceId;
-use crate::ecs::instance_types::{self, InstanceType};
+use crate::ecs::instance_types::{self, Architecture, InstanceType};
 use crate::ecs::placement::Constraint;
+use crate::ecs::task_def::Reservation;
 use crate::engine::{SimTime, StreamRng, Streams};
 use crate::model::Scenario;
 use crate::sim::monitor::state::Monitor;
-use crate::sim::task::Task;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -92,7 +92,7 @@ pub(super) struct FargateTask {
     pub(super) task: u32,
     pub(super) service: u16,
     pub(super) spot: bool,
-    /// PENDING: image pull start (spec §12.5).
+    /// PENDING: image pull start.
     pub(super) billed_from: SimTime,
 }
 
@@ -169,18 +169,7 @@ fn managed_alarm_config(spec: &provider::AlarmSpec) -> AlarmConfig {
 /// managed provider's alarms (created in `monitor`).
 pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> CapacityState {
     let cluster = &scenario.cluster;
-    let mut state = CapacityState {
-        groups: Vec::new(),
-        providers: Vec::new(),
-        provisioning: vec![Vec::new(); scenario.services.len()],
-        info: vec![NO_INFO; cluster.instances.len()],
-        items: Vec::new(),
-        fargate: BTreeMap::new(),
-        closed: CostLedger::new(scenario.capacity.fargate.prices),
-        service_fargate_usd: vec![0.0; scenario.services.len()],
-        asg_rng: streams.get("asg"),
-        fargate_rng: streams.get("fargate"),
-    };
+    let mut state = CapacityState::empty(cluster.instances.len(), scenario.services.len(), scenario.capacity.fargate.prices, streams);
     // Every instance of the cluster at t = 0 is billed from the start: on-demand, or its group's
     // purchase option.
     for inst in &cluster.instances {
@@ -229,6 +218,23 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> Ca
 }
 
 impl CapacityState {
+    /// No group, no provider, nothing billed yet, for a cluster of `instances` instances and
+    /// `services` services.
+    pub fn empty(instances: usize, services: usize, fargate_prices: FargatePrices, streams: &Streams) -> Self {
+        CapacityState {
+            groups: Vec::new(),
+            providers: Vec::new(),
+            provisioning: vec![Vec::new(); services],
+            info: vec![NO_INFO; instances],
+            items: Vec::new(),
+            fargate: BTreeMap::new(),
+            closed: CostLedger::new(fargate_prices),
+            service_fargate_usd: vec![0.0; services],
+            asg_rng: streams.get("asg"),
+            fargate_rng: streams.get("fargate"),
+        }
+    }
+
     pub(super) fn info_mut(&mut self, id: InstanceId) -> &mut InstanceInfo {
         if self.info.len() <= id.index() {
             self.info.resize(id.index() + 1, NO_INFO);
@@ -249,20 +255,89 @@ impl CapacityState {
         }
     }
 
-    /// The ledger as if everything still open stopped at `now`.
-    pub(super) fn ledger_at(&self, now: SimTime, scenario: &Scenario, tasks: &[Task]) -> (CostLedger, Vec<f64>) {
+    /// The ledger as if everything still open stopped at `now`; `shape`: a task's reservation
+    /// and CPU architecture (what its Fargate capacity costs).
+    pub(super) fn ledger_at(&self, now: SimTime, shape: impl Fn(u32) -> (Reservation, Architecture)) -> (CostLedger, Vec<f64>) {
         let mut ledger = self.closed.clone();
         let mut per_service = self.service_fargate_usd.clone();
         for it in self.items.iter().filter(|it| it.end.is_none()) {
             ledger.add_instance(it.instance_type, it.purchase, it.usd_per_hour, now.since(it.start));
         }
         for f in self.fargate.values().filter(|f| now > f.billed_from) {
-            let td = &scenario.task_definitions[tasks[f.task as usize].task_definition as usize];
-            let (r, arch) = (td.reservation(), td.cpu_architecture);
+            let (r, arch) = shape(f.task);
             let billed = now.since(f.billed_from);
             ledger.add_fargate_task(r.cpu_units, r.memory_mib, arch, f.spot, billed);
             per_service[f.service as usize] += fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, billed, &ledger.fargate_prices);
         }
         (ledger, per_service)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> CapacityState {
+        CapacityState::empty(2, 1, FargatePrices::default(), &Streams::new(3))
+    }
+
+    fn item(start_s: u64) -> CostItem {
+        let t = instance_types::lookup("m5.large").expect("a known instance type");
+        CostItem {
+            instance_type: t,
+            purchase: PurchaseOption::OnDemand,
+            usd_per_hour: 0.096,
+            start: SimTime::from_secs(start_s),
+            end: None,
+        }
+    }
+
+    /// What the run knows of an instance grows with the cluster: an id beyond the end reads as
+    /// nothing known, and writing it makes room.
+    #[test]
+    fn instance_info_grows_with_the_cluster() {
+        let mut c = state();
+        assert_eq!(c.info(InstanceId(5)).group, None);
+        c.info_mut(InstanceId(5)).group = Some(1);
+        c.info_mut(InstanceId(5)).fargate_spot = Some(true);
+        assert_eq!((c.info(InstanceId(5)).group, c.info(InstanceId(5)).fargate_spot), (Some(1), Some(true)));
+        assert_eq!(c.info.len(), 6);
+        assert_eq!(c.info(InstanceId(4)).item, None);
+    }
+
+    /// An instance's bill closes once (a second close bills nothing more); what is still open
+    /// is billed up to the moment asked, without closing it.
+    #[test]
+    fn bills_close_once_and_open_ones_run_to_now() {
+        let mut c = state();
+        c.items.push(item(0));
+        c.items.push(item(600));
+        c.close_item(0, SimTime::from_secs(3600));
+        c.close_item(0, SimTime::from_secs(7200));
+        let closed = c.closed.report();
+        assert_eq!((closed.ec2[0].instances, closed.ec2[0].billed_seconds), (1, 3600));
+        let no_task = |_| panic!("no Fargate task to price");
+        let (ledger, per_service) = c.ledger_at(SimTime::from_secs(7200), no_task);
+        let report = ledger.report();
+        assert_eq!((report.ec2[0].instances, report.ec2[0].billed_seconds), (2, 3600 + 6600));
+        assert_eq!(per_service, vec![0.0]);
+        assert_eq!(c.items[1].end, None, "asking for the ledger closes nothing");
+    }
+
+    /// A Fargate task is billed from its image pull to now, into its service's cost too.
+    #[test]
+    fn fargate_tasks_are_billed_to_their_service() {
+        let mut c = state();
+        c.fargate.insert(9, FargateTask { task: 0, service: 0, spot: false, billed_from: SimTime::from_secs(60) });
+        let shape = |task: u32| {
+            assert_eq!(task, 0);
+            (Reservation { cpu_units: 1024, memory_mib: 2048, ..Reservation::default() }, Architecture::X86_64)
+        };
+        let (ledger, per_service) = c.ledger_at(SimTime::from_secs(60), shape);
+        assert!(ledger.report().fargate.is_empty(), "not billed before its image pull");
+        let (ledger, per_service_later) = c.ledger_at(SimTime::from_secs(3660), shape);
+        assert_eq!(ledger.report().fargate[0].tasks, 1);
+        assert_eq!(per_service, vec![0.0]);
+        assert!(per_service_later[0] > 0.0);
     }
 }

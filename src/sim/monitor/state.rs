@@ -5,7 +5,7 @@
 
 use crate::cloudwatch::{Alarm, AlarmConfig, MetricId, MetricStore, SeriesId, StoreOptions, Transition};
 use crate::elb::histogram::Histogram;
-use crate::engine::SimTime;
+use crate::engine::{SimTime, Span};
 use crate::model::Scenario;
 use crate::model::{lb_dimension, tg_dimension};
 use serde::Serialize;
@@ -19,7 +19,7 @@ pub enum Source {
     ServiceMemory(usize),
     /// An ALB metric of target groups (one, or every group a load balancer forwards to).
     Alb(AlbMetric, AlbScope),
-    /// `AWS/ECS/ManagedScaling` CapacityProviderReservation of a capacity provider (spec §12.3).
+    /// `AWS/ECS/ManagedScaling` CapacityProviderReservation of a capacity provider.
     CapacityProviderReservation(usize),
 }
 
@@ -119,11 +119,21 @@ pub struct Monitor {
 
 impl Monitor {
     pub fn new(scenario: &Scenario) -> Self {
-        let delay_minutes = scenario.metric_delay.as_micros().div_ceil(60_000_000) as u32;
+        let mut m = Monitor::without_alarms(scenario.metric_delay);
+        for config in &scenario.alarms {
+            m.add_alarm(scenario, config.clone());
+        }
+        m
+    }
+
+    /// An empty CloudWatch whose datapoints become visible `metric_delay` after their minute
+    /// (rounded up to whole minutes).
+    pub fn without_alarms(metric_delay: Span) -> Self {
+        let delay_minutes = metric_delay.as_micros().div_ceil(60_000_000) as u32;
         // Minute 0 is the scenario's start instant (2026-01-01T00:00:00Z, as for scheduled actions).
         let epoch_unix_s = crate::autoscaling::scheduled::DEFAULT_START_UNIX_S;
         let store = MetricStore::new(StoreOptions { delay_minutes, epoch_unix_s, ..StoreOptions::default() });
-        let mut m = Monitor {
+        Monitor {
             store,
             alarms: Vec::new(),
             published: Vec::new(),
@@ -131,11 +141,7 @@ impl Monitor {
             action_rows: Vec::new(),
             scratch: Histogram::new(),
             external_in_alarm: Default::default(),
-        };
-        for config in &scenario.alarms {
-            m.add_alarm(scenario, config.clone());
         }
-        m
     }
 
     /// Adds an alarm (a scenario's, or one a scaling policy creates); its series is published
@@ -143,6 +149,12 @@ impl Monitor {
     /// loader reports such alarms as errors before a run starts).
     pub fn add_alarm(&mut self, scenario: &Scenario, config: AlarmConfig) -> usize {
         let source = source_of(scenario, &config.metric);
+        self.add_alarm_measuring(config, source)
+    }
+
+    /// Adds an alarm whose series measures `source` (published from now on), or nothing the run
+    /// publishes (`None`).
+    pub fn add_alarm_measuring(&mut self, config: AlarmConfig, source: Option<Source>) -> usize {
         let alarm = match Alarm::new(config, &mut self.store) {
             Ok(a) => a,
             Err(e) => panic!("alarm validated at load time: {e}"),
@@ -160,7 +172,7 @@ impl Monitor {
         self.alarms.iter().position(|a| a.name() == name)
     }
 
-    /// Whether the alarm named `name` is in ALARM (what deployment alarms read, §7.5).
+    /// Whether the alarm named `name` is in ALARM (what deployment alarms read).
     pub fn in_alarm(&self, name: &str) -> bool {
         match self.alarm_index(name) {
             Some(i) => self.alarms[i].in_alarm(),
@@ -209,5 +221,51 @@ impl Monitor {
             datapoints: t.datapoints.iter().map(|d| d.map_or("-".to_string(), |v| format!("{v:.4}"))).collect::<Vec<_>>().join(" "),
             reason: t.reason.clone(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudwatch::{ComparisonOperator, Period, Statistic};
+
+    fn alarm(name: &str) -> AlarmConfig {
+        let metric = MetricId::new("AWS/ECS", "CPUReservation", [("ClusterName", "c")]);
+        let mut config =
+            AlarmConfig::new(name, metric, Statistic::Average, Period::from_minutes(1), 3, ComparisonOperator::GreaterThanThreshold, 70.0);
+        config.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:ops".into()];
+        config
+    }
+
+    /// An alarm the run does not simulate is in ALARM while a `set_alarm_state` action says
+    /// so, and leaves no row: only simulated alarms have transitions.
+    #[test]
+    fn alarms_not_simulated_are_remembered_by_name() {
+        let mut m = Monitor::without_alarms(Span::ZERO);
+        assert!(!m.in_alarm("elsewhere"));
+        m.set_alarm_state(SimTime::from_secs(60), "elsewhere", true);
+        assert!(m.in_alarm("elsewhere"));
+        m.set_alarm_state(SimTime::from_secs(120), "elsewhere", false);
+        assert!(!m.in_alarm("elsewhere"));
+        assert!(m.rows.is_empty() && m.action_rows.is_empty());
+    }
+
+    /// A simulated alarm set by hand makes one transition: an alarms.csv row, and one
+    /// alarm_actions.csv row per action of the state it entered; setting the same state again
+    /// records nothing. Its series is published once however many alarms read it.
+    #[test]
+    fn a_transition_records_its_row_and_its_actions() {
+        let mut m = Monitor::without_alarms(Span::from_secs(90));
+        let i = m.add_alarm_measuring(alarm("cpu-high"), Some(Source::ClusterCpuReservation));
+        m.add_alarm_measuring(alarm("cpu-high-too"), Some(Source::ClusterCpuReservation));
+        assert_eq!((i, m.alarm_index("cpu-high-too"), m.published.len()), (0, Some(1), 1));
+        m.set_alarm_state(SimTime::from_secs(180), "cpu-high", true);
+        m.set_alarm_state(SimTime::from_secs(240), "cpu-high", true);
+        assert!(m.in_alarm("cpu-high") && !m.in_alarm("cpu-high-too"));
+        assert_eq!(m.rows.len(), 1);
+        let row = &m.rows[0];
+        assert_eq!((row.time_s, row.alarm.as_str(), row.from.as_str(), row.to.as_str()), (180, "cpu-high", "INSUFFICIENT_DATA", "ALARM"));
+        assert_eq!(m.action_rows.len(), 1);
+        assert_eq!((m.action_rows[0].kind.as_str(), m.action_rows[0].to.as_str()), ("sns", "ALARM"));
     }
 }

@@ -84,11 +84,7 @@ impl World<'_> {
                     }
                 }
                 if d.new_desired > current {
-                    for policy in &mut self.scaling[i].policies {
-                        if let PolicyState::Step { state, .. } = policy {
-                            state.note_scale_out_elsewhere(now_s);
-                        }
-                    }
+                    self.scaling[i].note_scale_out(now_s);
                 }
                 self.apply_scaling(now, service, &name, &d, "");
             }
@@ -119,13 +115,7 @@ impl World<'_> {
         for (i, spec) in self.scenario.services.iter().enumerate() {
             let mut names: Vec<String> = spec.definition.deployment.alarms.as_ref().map(|a| a.alarm_names.clone()).unwrap_or_default();
             for sc in self.scaling.iter().filter(|sc| sc.service == i) {
-                for policy in &sc.policies {
-                    let alarms: Vec<usize> = match policy {
-                        PolicyState::TargetTracking { high, low, .. } => high.iter().chain(low).copied().collect(),
-                        PolicyState::Step { alarms, .. } => alarms.clone(),
-                    };
-                    names.extend(alarms.into_iter().filter_map(|a| self.monitor.alarms.get(a)).map(|a| a.name().to_string()));
-                }
+                names.extend(sc.alarms().into_iter().filter_map(|a| self.monitor.alarms.get(a)).map(|a| a.name().to_string()));
             }
             names.dedup();
             if !names.is_empty() {

@@ -49,7 +49,31 @@ pub struct ServiceScaling {
     pub(super) next_fire_s: Vec<Option<u64>>,
 }
 
-pub(super) fn to_cloudwatch(spec: &AlarmSpec) -> AlarmConfig {
+impl ServiceScaling {
+    /// The alarms (indices in `Monitor`) its policies read, policy by policy: target
+    /// tracking's high then low alarm, the alarms invoking a step policy.
+    pub fn alarms(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for policy in &self.policies {
+            match policy {
+                PolicyState::TargetTracking { high, low, .. } => out.extend(high.iter().chain(low)),
+                PolicyState::Step { alarms, .. } => out.extend(alarms),
+            }
+        }
+        out
+    }
+
+    /// Another policy scaled the service out: the step policies start their cooldown from it.
+    pub fn note_scale_out(&mut self, now_s: u64) {
+        for policy in &mut self.policies {
+            if let PolicyState::Step { state, .. } = policy {
+                state.note_scale_out_elsewhere(now_s);
+            }
+        }
+    }
+}
+
+fn to_cloudwatch(spec: &AlarmSpec) -> AlarmConfig {
     let metric = MetricId::new(spec.metric.namespace.clone(), spec.metric.metric_name.clone(), spec.metric.dimensions.clone());
     let statistic = spec.metric.statistic.as_str().parse::<Statistic>().unwrap_or(Statistic::Average);
     let comparison = match spec.comparison {
@@ -98,4 +122,63 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor) -> Vec<ServiceScaling> {
             ServiceScaling { service: spec.service, target: spec.target.clone(), names, policies, next_fire_s }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autoscaling::alarm::{MetricSpec, Statistic as ScalingStatistic};
+    use crate::autoscaling::step::{AdjustmentType, StepAdjustment, StepScalingPolicy};
+    use crate::autoscaling::SuspendedState;
+
+    fn step(alarms: Vec<usize>) -> PolicyState {
+        let policy = StepScalingPolicy::new(AdjustmentType::ChangeInCapacity, vec![StepAdjustment::new(Some(0.0), None, 1)]);
+        PolicyState::Step { state: StepScalingState::new(policy), alarms }
+    }
+
+    /// The alarms a service's policies read, in policy order (what its chart shows).
+    #[test]
+    fn a_service_lists_the_alarms_its_policies_read() {
+        let target =
+            ScalableTarget { resource_id: "service/c/web".into(), min_capacity: 1, max_capacity: 9, suspended: SuspendedState::default() };
+        let mut scaling = ServiceScaling {
+            service: 0,
+            target,
+            names: vec!["out".into(), "in".into()],
+            policies: vec![step(vec![4, 2]), step(vec![7])],
+            next_fire_s: Vec::new(),
+        };
+        assert_eq!(scaling.alarms(), vec![4, 2, 7]);
+        scaling.note_scale_out(120);
+        assert_eq!(scaling.alarms(), vec![4, 2, 7], "a cooldown changes no alarm");
+    }
+
+    /// A scaling alarm becomes the CloudWatch alarm it names: metric, statistic, comparison,
+    /// period, M out of N and missing data as given.
+    #[test]
+    fn scaling_alarms_map_onto_cloudwatch() {
+        let spec = AlarmSpec {
+            name: "cpu-high".into(),
+            metric: MetricSpec {
+                namespace: "AWS/ECS".into(),
+                metric_name: "CPUUtilization".into(),
+                dimensions: vec![("ServiceName".into(), "web".into())],
+                statistic: ScalingStatistic::Maximum,
+            },
+            threshold: 75.0,
+            comparison: Comparison::GreaterThanOrEqualToThreshold,
+            period_s: 300,
+            evaluation_periods: 3,
+            datapoints_to_alarm: 2,
+            treat_missing: TreatMissingData::Breaching,
+        };
+        let c = to_cloudwatch(&spec);
+        assert_eq!(
+            (c.name.as_str(), c.statistic, c.comparison),
+            ("cpu-high", Statistic::Maximum, ComparisonOperator::GreaterThanOrEqualToThreshold)
+        );
+        assert_eq!((c.period, c.evaluation_periods, c.datapoints_to_alarm, c.threshold), (Period::from_minutes(5), 3, 2, 75.0));
+        assert_eq!(c.treat_missing_data, crate::cloudwatch::TreatMissingData::Breaching);
+        assert_eq!(c.metric, MetricId::new("AWS/ECS", "CPUUtilization", [("ServiceName", "web")]));
+    }
 }

@@ -31,21 +31,46 @@ pub struct WorkloadState {
     pub(super) next_ticket: u32,
 }
 
+impl WorkloadState {
+    /// A workload's state at t = 0: its task group and streams, nothing waiting.
+    pub fn new(group: GroupId, arrivals_rng: StreamRng, run_time_rng: StreamRng, start_delay_rng: StreamRng) -> Self {
+        WorkloadState { group, arrivals_rng, run_time_rng, start_delay_rng, next_listed: 0, waiting: VecDeque::new(), next_ticket: 0 }
+    }
+
+    /// Puts a task that found no room at the back of the queue (FIFO: nothing overtakes it);
+    /// returns its ticket, which its `max_wait` timer carries.
+    pub fn wait(&mut self, submitted_at: SimTime, run_time: Span, start_delay: Span) -> u32 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.waiting.push_back(Waiting { ticket, submitted_at, run_time, start_delay });
+        ticket
+    }
+
+    /// The task with `ticket` gives up waiting: true if it was still waiting (it may have been
+    /// placed since its timer was set).
+    pub fn give_up(&mut self, ticket: u32) -> bool {
+        match self.waiting.iter().position(|w| w.ticket == ticket) {
+            Some(pos) => {
+                self.waiting.remove(pos);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 pub fn init(scenario: &Scenario, cluster: &mut Cluster, streams: &Streams) -> Vec<WorkloadState> {
     scenario
         .workloads
         .iter()
         .map(|w| {
             let prefix = format!("workload/{}", w.name);
-            WorkloadState {
-                group: cluster.group_id(&w.group),
-                arrivals_rng: streams.get(&format!("{prefix}/arrivals")),
-                run_time_rng: streams.get(&format!("{prefix}/run_time")),
-                start_delay_rng: streams.get(&format!("{prefix}/start_delay")),
-                next_listed: 0,
-                waiting: VecDeque::new(),
-                next_ticket: 0,
-            }
+            WorkloadState::new(
+                cluster.group_id(&w.group),
+                streams.get(&format!("{prefix}/arrivals")),
+                streams.get(&format!("{prefix}/run_time")),
+                streams.get(&format!("{prefix}/start_delay")),
+            )
         })
         .collect()
 }
@@ -71,4 +96,33 @@ pub fn indexes(scenario: &Scenario, cluster: &Cluster, workloads: &[WorkloadStat
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workload() -> WorkloadState {
+        let streams = Streams::new(7);
+        WorkloadState::new(GroupId(0), streams.get("a"), streams.get("r"), streams.get("s"))
+    }
+
+    /// Tasks wait first in, first out, each with its own ticket; a ticket that gave up (or was
+    /// placed) is gone, and giving up twice does nothing.
+    #[test]
+    fn waiting_tasks_keep_their_order_and_tickets() {
+        let mut w = workload();
+        let t = |s: u64| SimTime::from_secs(s);
+        let tickets: Vec<u32> = (0..3).map(|i| w.wait(t(i), Span::from_secs(10 + i), Span::ZERO)).collect();
+        assert_eq!(tickets, vec![0, 1, 2]);
+        assert!(w.give_up(1));
+        assert!(!w.give_up(1), "a ticket gives up once");
+        let order: Vec<(u32, SimTime)> = w.waiting.iter().map(|x| (x.ticket, x.submitted_at)).collect();
+        assert_eq!(order, vec![(0, t(0)), (2, t(2))]);
+        // The head is placed (popped): its max_wait timer finds nothing to give up.
+        w.waiting.pop_front();
+        assert!(!w.give_up(0));
+        assert_eq!(w.wait(t(9), Span::ZERO, Span::ZERO), 3, "tickets are never reused");
+        assert_eq!(w.waiting.len(), 2);
+    }
 }
