@@ -15,7 +15,6 @@
 //! time: an essential one stops the task (EssentialContainerExited), a non-essential one leaves
 //! it RUNNING.
 
-use super::{Event, Owner, Task, TaskTimer, World};
 use crate::ecs::instance::{GroupId, InstanceId, InstanceStatus};
 use crate::ecs::scheduler::health::NO_CHECK_HEALTHY_AFTER_S;
 use crate::ecs::task::{LastStatus, StopCode};
@@ -24,6 +23,8 @@ use crate::model::behaviour::CheckKind;
 use crate::model::HealthAnswer;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
+use crate::sim::task::{Owner, Task, TaskTimer};
+use crate::sim::world::{Event, World};
 
 /// A new task's identity before it is bound.
 #[derive(Debug, Clone, Copy)]

@@ -1,8 +1,13 @@
-//! The simulation: the `World` (cluster, tasks, services, workloads), the `Event` enum, and
-//! the dispatch loop that pops (time, sequence) events and hands each to its handler.
+//! The conductor of the run: builds the `World` (`sim/world.rs`), installs the notice
+//! listeners, pops `(time, sequence)` events and hands each to its concern's handler, ends each
+//! minute (recorder, cost, metrics, alarms, scaling, in that order) and checks the invariants.
+//! It may call every concern; no concern calls it.
 //!
-//! * `lifecycle`: a task's way from placement to STOPPED (spec §2.2), container health checks,
-//!   the stop sequence (DEACTIVATING → STOPPING → STOPPED), resources freed only at STOPPED.
+//! * `world`: the data of the run (`World`, `Event`) and the notice bus; `task`: a task's data.
+//! * `lifecycle`: a task's way from placement to STOPPED, container health checks, the stop
+//!   sequence (DEACTIVATING → STOPPING → STOPPED), resources freed only at STOPPED.
+//! * `instances`: instance state changes (register, DRAINING/ACTIVE, terminate) any concern may
+//!   make, and the services' re-evaluation that follows them.
 //! * `standalone`: workloads of RunTask calls (arrivals, waiting for capacity).
 //! * `services`: the service scheduler (REPLICA and DAEMON, deployments, circuit breaker).
 //! * `actions`: scheduled UpdateService, StopTask, instance state changes, ...
@@ -12,17 +17,19 @@
 //! * `capacity`: Auto Scaling groups, capacity providers, Fargate, cost; `faults`: injected
 //!   faults and their measures; `monitor`: CloudWatch metrics and alarms (the one copy of alarm
 //!   state); `scaling`: Service Auto Scaling; `unreachable`: instances a fault took down.
-//! * `notice`: what one concern tells the others. `World::notify` below is the one place that
-//!   hands each notice to its listeners (the placement indexes, services, capacity, faults,
-//!   standalone workloads).
+//! * `notice`: what one concern tells the others; `LISTENERS` below says who hears them.
+//!
+//! Each concern keeps its own state in a `state` file that does not touch the world (and is
+//! tested alone); its `impl World` glue is in its other files.
 
 pub mod actions;
 pub mod alb;
 pub mod capacity;
 pub mod faults;
-pub mod ids;
 #[cfg(test)]
 mod file_graph;
+pub mod ids;
+pub mod instances;
 pub mod lifecycle;
 pub mod monitor;
 pub mod notice;
@@ -30,166 +37,20 @@ pub mod recorder;
 pub mod scaling;
 pub mod services;
 pub mod standalone;
+pub mod task;
 #[cfg(test)]
 mod tests;
 pub mod unreachable;
+pub mod world;
 
-use crate::ecs::instance::{Binding, GroupId, InstanceId};
-use crate::ecs::placement::index::PlacementIndex;
-use crate::ecs::task::{LastStatus, StopCode};
-use crate::ecs::task_def::Reservation;
+use crate::ecs::task::LastStatus;
 use crate::ecs::Cluster;
-use crate::engine::{EventQueue, SimTime, Span, StreamRng, Streams};
+use crate::engine::{EventQueue, SimTime, Span, Streams};
 use crate::model::Scenario;
 use notice::Notice;
 use recorder::Recorder;
-use services::ServiceState;
-use standalone::WorkloadState;
-
-/// Everything that can happen. Small and `Copy`: the queue moves these by value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// A RunTask call of a workload (Poisson: schedules the next one).
-    Arrival { workload: u16 },
-    /// The next listed arrival time of a workload.
-    ListedArrival { workload: u16 },
-    /// A timer of one task; ignored when the task's generation moved on (it changed state).
-    TaskTimer { task: u32, generation: u32, timer: TaskTimer },
-    /// Re-evaluate one service (coalesced: at most one pending per service and instant).
-    ServiceEvaluation { service: u16 },
-    /// The scheduler's periodic tick (spec §0, 15 s).
-    SchedulerTick,
-    /// The `index`-th scheduled action.
-    Action { index: u16 },
-    /// A waiting task's `max_wait` ran out.
-    WaitExpired { workload: u16, ticket: u32 },
-    /// End of a one-minute metric period.
-    MinuteEnded,
-    /// The next request of a traffic source reaches its load balancer.
-    Request { source: u16 },
-    /// A worker of a server (a task's request queue) finishes a request; dropped when the
-    /// server's generation moved on (the task went away).
-    RequestDone { server: u32, worker: u32, generation: u32 },
-    /// The oldest unanswered request of a server reaches the load balancer's idle timeout
-    /// (at most one pending per server; dropped when its generation moved on).
-    RequestTimeout { server: u32, generation: u32 },
-    /// Requests sent to unreachable targets reach their timeout.
-    LbTimeouts,
-    /// A load-balancer health check of a target: sent, or its verdict.
-    TargetCheck { group: u16, verdict: alb::health::CheckStep, server: u32, generation: u32 },
-    /// An instance an Auto Scaling group launched registers with the cluster.
-    AsgInstanceReady { group: u16, member: u32 },
-    /// A step of a `[[faults]]` entry on `target` (an instance, a task, or an occurrence, as
-    /// the step says; `None`: the fault picks its own when it fires).
-    Fault { fault: u16, step: faults::FaultStep, target: Option<u32> },
-}
-
-/// What a task timer is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskTimer {
-    /// PENDING → RUNNING (image pulled, containers started).
-    Started,
-    /// PENDING → STOPPED: the task failed to start (a bad revision).
-    FailedToStart,
-    /// An essential container exited (crash, or a standalone task's work is done).
-    Exited,
-    /// A container health check runs.
-    HealthCheck,
-    /// A container health check's result is known (after the application's response time, or
-    /// at the check's timeout).
-    HealthCheckResult { passed: bool },
-    /// The container at this index of the revision's `container_exits` exits.
-    ContainerExited(u16),
-    /// 40 s RUNNING: a service task without health checks counts as healthy (spec §6.1).
-    HealthyByTime,
-    /// DEACTIVATING is over (target deregistered): STOPPING, SIGTERM.
-    Deactivated,
-    /// The containers have exited (or were killed after stopTimeout): STOPPED.
-    ContainersStopped,
-}
-
-const _: () = assert!(std::mem::size_of::<Event>() <= 16);
-
-/// Who a task belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
-    Workload(u16),
-    Service(u16),
-    /// Started by a RunTask action.
-    Action,
-}
-
-/// A task placed on an instance.
-#[derive(Debug, Clone)]
-pub struct Task {
-    pub owner: Owner,
-    pub task_definition: u16,
-    pub group: GroupId,
-    /// The service deployment it belongs to (0 for standalone tasks).
-    pub deployment: u32,
-    pub instance: InstanceId,
-    pub binding: Binding,
-    pub last_status: LastStatus,
-    pub desired_running: bool,
-    /// Bumped on every state change; timers carry it and are dropped when it moved on.
-    pub generation: u32,
-    pub submitted_at: SimTime,
-    pub placed_at: SimTime,
-    pub running_at: Option<SimTime>,
-    /// When desiredStatus became STOPPED.
-    pub stopping_at: Option<SimTime>,
-    pub stopped_at: Option<SimTime>,
-    /// Standalone tasks: how long the work takes once RUNNING.
-    pub run_time: Option<Span>,
-    /// Container health: None = UNKNOWN (or no health check), Some(true) HEALTHY.
-    pub container_healthy: Option<bool>,
-    pub health_failures: u32,
-    /// Counts as healthy for minimumHealthyPercent (spec §6.1).
-    pub healthy: bool,
-    pub stop_code: Option<StopCode>,
-    /// Stopped because a health check failed (circuit breaker stage 2).
-    pub stopped_for_health: bool,
-    /// The application has already exited (no SIGTERM wait in the stop sequence).
-    pub exited: bool,
-    /// Task scale-in protection expires then (spec §4.1).
-    pub protected_until: Option<SimTime>,
-}
-
-/// The whole simulated state.
-pub struct World<'s> {
-    pub scenario: &'s Scenario,
-    pub queue: EventQueue<Event>,
-    pub cluster: Cluster,
-    pub tasks: Vec<Task>,
-    /// What one task of each task definition reserves.
-    pub reservations: Vec<Reservation>,
-    /// The task shapes of the workloads and services (for the stranded-capacity measure).
-    shapes: Vec<Reservation>,
-    pub workloads: Vec<WorkloadState>,
-    pub services: Vec<ServiceState>,
-    pub placement_rng: StreamRng,
-    pub scale_in_rng: StreamRng,
-    pub lifecycle_rng: StreamRng,
-    /// One placement index per workload (when placements are not explained): the same
-    /// decisions and random draws as `placement::place`, in O(log n).
-    pub indexes: Vec<Option<PlacementIndex>>,
-    pub recorder: Recorder,
-    /// Check model invariants (after every event, and inside scheduler decisions).
-    pub check: bool,
-    /// Tasks the scheduler told to stop during the current evaluation (for its event).
-    pub stopped_this_evaluation: Vec<u32>,
-    /// The load balancers, their targets and the request traffic.
-    pub alb: alb::AlbState,
-    /// CloudWatch: published metrics and alarms.
-    pub monitor: monitor::Monitor,
-    /// Service Auto Scaling: scalable targets and their policies.
-    pub scaling: Vec<scaling::ServiceScaling>,
-    pub scaling_rows: Vec<scaling::ScalingRow>,
-    /// Auto Scaling groups, capacity providers, PROVISIONING tasks, Fargate, cost (spec §12).
-    pub capacity: capacity::CapacityState,
-    /// Injected faults and their measures.
-    pub faults: faults::FaultState,
-}
+pub use task::{Owner, Task, TaskTimer};
+pub use world::{Event, Listener, World};
 
 /// The result of one run.
 pub struct RunOutcome {
@@ -201,15 +62,15 @@ pub struct RunOutcome {
     /// Load-balancer run totals (empty without load balancers).
     pub traffic: Option<alb::metrics::TrafficTotals>,
     /// alarms.csv: every alarm state change.
-    pub alarm_rows: Vec<monitor::AlarmRow>,
+    pub alarm_rows: Vec<monitor::state::AlarmRow>,
     /// alarm_actions.csv: every action an alarm invoked on a transition.
-    pub alarm_action_rows: Vec<monitor::AlarmActionRow>,
+    pub alarm_action_rows: Vec<monitor::state::AlarmActionRow>,
     /// scaling.csv: every scaling decision (services' and Auto Scaling groups').
-    pub scaling_rows: Vec<scaling::ScalingRow>,
+    pub scaling_rows: Vec<scaling::state::ScalingRow>,
     /// Per service with scaling or deployment alarms: the alarms that concern it (for its chart).
     pub service_alarms: Vec<(String, Vec<String>)>,
     /// Cost, Auto Scaling groups at the end, capacity providers of instances.
-    pub capacity: capacity::CapacityOutcome,
+    pub capacity: capacity::state::CapacityOutcome,
     /// faults.csv: one row per fault occurrence and service it hit.
     pub fault_rows: Vec<crate::faults::FaultRow>,
 }
@@ -332,13 +193,13 @@ impl<'s> World<'s> {
     /// scheduled yet (`run_with` schedules the first events).
     pub fn new(scenario: &'s Scenario, streams: &Streams, options: RunOptions) -> World<'s> {
         let mut cluster = scenario.cluster.clone();
-        let workloads = standalone::init(scenario, &mut cluster, streams);
+        let workloads = standalone::state::init(scenario, &mut cluster, streams);
         let services = services::init(scenario, &mut cluster);
         let recorder = Recorder::new(&cluster, scenario);
-        let indexes = standalone::indexes(scenario, &cluster, &workloads);
+        let indexes = standalone::state::indexes(scenario, &cluster, &workloads);
         let alb = alb::AlbState::new(scenario, recorder.zone_names(), streams);
-        let mut monitor = monitor::Monitor::new(scenario);
-        let capacity = capacity::init(scenario, &mut monitor, streams);
+        let mut monitor = monitor::state::Monitor::new(scenario);
+        let capacity = capacity::state::init(scenario, &mut monitor, streams);
         let mut world = World {
             scenario,
             queue: EventQueue::new(),
@@ -366,49 +227,74 @@ impl<'s> World<'s> {
             scaling: Vec::new(),
             scaling_rows: Vec::new(),
             capacity,
-            faults: faults::FaultState::new(scenario, streams),
+            faults: faults::state::FaultState::new(scenario, streams),
+            listeners: LISTENERS,
         };
-        world.scaling = scaling::init(scenario, &mut world.monitor);
+        world.scaling = scaling::state::init(scenario, &mut world.monitor);
         world
     }
 }
 
-impl World<'_> {
-    /// Hands a notice to every concern that follows it: the one place where concerns hear of
-    /// each other. Handled at once, depth first (a listener may raise notices of its own), in
-    /// the order below, which is the order of the calls the notices replaced.
-    pub fn notify(&mut self, now: SimTime, notice: Notice) {
-        match notice {
-            // Every placement index must hear of every change to an instance.
-            Notice::InstanceChanged(instance) => {
-                for index in self.indexes.iter_mut().flatten() {
-                    index.instance_changed(&self.cluster, instance);
-                }
-            }
-            Notice::InstanceRegistered(instance) => self.capacity_instance_registered(now, instance),
-            Notice::GroupInstanceRegistered(instance) => self.faults_instance_registered(now, instance),
-            Notice::InstanceGone(instance) => self.capacity_instance_gone(now, instance),
-            Notice::TaskChanged { task } => {
-                if let Owner::Service(s) = self.tasks[task as usize].owner {
-                    self.on_service_task_changed(now, s, task);
-                }
-            }
-            Notice::TaskRunning { task } => self.faults_task_running(now, task),
-            Notice::TaskStopped { task } => {
-                // Its service, and services waiting for the room it freed, re-evaluate at once.
-                self.task_stopped_reevaluate(now, task);
-                // Fargate capacity is retired and billed; a draining Auto Scaling instance may be
-                // empty.
-                self.capacity_task_stopped(now, task);
-                // Capacity was freed: tasks waiting for it may fit now.
-                self.retry_waiting(now);
-            }
-            Notice::FargateSpotStarted { task, service } => self.faults_fargate_spot_started(now, task, service),
-            Notice::ServiceChanged { service } => self.faults_service_changed(now, service),
-            Notice::AlarmChanged => self.evaluate_all(now),
+/// Who hears the notices, in this order for every notice (the order of the calls the notices
+/// replaced): the placement indexes, services, capacity, faults, standalone workloads. A new
+/// listener is one line here; the concern raising a notice names only the bus.
+const LISTENERS: &[Listener] = &[placement_indexes_hear, services_hear, capacity_hear, faults_hear, workloads_hear];
+
+/// Every placement index must hear of every change to an instance.
+fn placement_indexes_hear(world: &mut World<'_>, _now: SimTime, notice: Notice) {
+    if let Notice::InstanceChanged(instance) = notice {
+        for index in world.indexes.iter_mut().flatten() {
+            index.instance_changed(&world.cluster, instance);
         }
     }
+}
 
+/// A task's service re-evaluates when the task changes; when it stopped, its service and the
+/// services waiting for the room it freed re-evaluate at once; alarms move deployments.
+fn services_hear(world: &mut World<'_>, now: SimTime, notice: Notice) {
+    match notice {
+        Notice::TaskChanged { task } => {
+            if let Owner::Service(s) = world.tasks[task as usize].owner {
+                world.on_service_task_changed(now, s, task);
+            }
+        }
+        Notice::TaskStopped { task } => world.task_stopped_reevaluate(now, task),
+        Notice::AlarmChanged => world.evaluate_all(now),
+        _ => {}
+    }
+}
+
+/// Capacity bills instances, closes their bills, and retires Fargate capacity or a drained
+/// Auto Scaling instance when a task stops.
+fn capacity_hear(world: &mut World<'_>, now: SimTime, notice: Notice) {
+    match notice {
+        Notice::InstanceRegistered(instance) => world.capacity_instance_registered(now, instance),
+        Notice::InstanceGone(instance) => world.capacity_instance_gone(now, instance),
+        Notice::TaskStopped { task } => world.capacity_task_stopped(now, task),
+        _ => {}
+    }
+}
+
+/// Faults draw lifetimes of new instances, running tasks and Fargate Spot tasks, and follow
+/// the services they watch.
+fn faults_hear(world: &mut World<'_>, now: SimTime, notice: Notice) {
+    match notice {
+        Notice::GroupInstanceRegistered(instance) => world.faults_instance_registered(now, instance),
+        Notice::TaskRunning { task } => world.faults_task_running(now, task),
+        Notice::FargateSpotStarted { task, service } => world.faults_fargate_spot_started(now, task, service),
+        Notice::ServiceChanged { service } => world.faults_service_changed(now, service),
+        _ => {}
+    }
+}
+
+/// Capacity was freed: standalone tasks waiting for it may fit now.
+fn workloads_hear(world: &mut World<'_>, now: SimTime, notice: Notice) {
+    if let Notice::TaskStopped { .. } = notice {
+        world.retry_waiting(now);
+    }
+}
+
+impl World<'_> {
     fn minute_ended(&mut self, now: SimTime) {
         let start = self.recorder.minute_start();
         if now <= start {

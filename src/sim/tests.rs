@@ -137,7 +137,7 @@ fn a_task_stopped_notice_lets_a_waiting_task_in() {
     assert!(w.cluster.instances.iter().all(|i| i.remaining_cpu_units < 512));
     // The workload's RunTask call: nothing fits, the task waits.
     let placed_before = w.recorder.placed;
-    w.on_arrival(now, 0, false);
+    w.on_arrival(now, ids::WorkloadId(0), false);
     assert_eq!(w.workloads[0].waiting.len(), 1);
     w.kill_task(now, tasks[0]);
     assert!(w.workloads[0].waiting.is_empty(), "the waiting task was placed");
@@ -196,8 +196,8 @@ fn the_recorder_names_each_source() {
 #[test]
 fn events_are_small_and_fault_steps_are_typed() {
     assert!(std::mem::size_of::<Event>() <= 16);
-    let e = Event::Fault { fault: 0, step: faults::FaultStep::Detect, target: Some(3) };
-    assert_ne!(e, Event::Fault { fault: 0, step: faults::FaultStep::End, target: Some(3) });
+    let e = Event::Fault { fault: ids::FaultId(0), step: faults::FaultStep::Detect, target: Some(3) };
+    assert_ne!(e, Event::Fault { fault: ids::FaultId(0), step: faults::FaultStep::End, target: Some(3) });
     let check = Event::TargetCheck { group: 0, verdict: alb::health::CheckStep::TimedOut, server: 0, generation: 0 };
     assert_ne!(check, Event::TargetCheck { group: 0, verdict: alb::health::CheckStep::Failed, server: 0, generation: 0 });
 }

@@ -3,7 +3,7 @@
 //! task lifecycle reads it (an unreachable instance's agent reports nothing).
 
 use crate::ecs::instance::InstanceId;
-use crate::sim::TaskTimer;
+use crate::sim::task::TaskTimer;
 
 /// A task timer that could not be reported: (task, generation, timer).
 pub type FrozenTimer = (u32, u32, TaskTimer);

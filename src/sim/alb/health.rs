@@ -26,7 +26,7 @@ use crate::model::behaviour::{CheckKind, TARGET_RESPONSE_DEFAULT};
 use crate::model::HealthAnswer;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::EventKind;
-use crate::sim::Event;
+use crate::sim::world::Event;
 
 /// How long a target that answers takes to answer a health check (unless the revision says).
 pub const HEALTH_CHECK_RESPONSE: Span = TARGET_RESPONSE_DEFAULT;

@@ -36,12 +36,12 @@ mod targets;
 mod timeouts;
 pub mod traffic;
 
-use super::{Event, World};
 use crate::elb::config::{Algorithm, RuleAction, TargetGroupConfig};
 use crate::elb::routing::{LeastOutstanding, Random, RoundRobin};
 use crate::elb::target::{Arrival, Target};
 use crate::engine::{SimTime, Span, StreamRng, Streams};
 use crate::model::Scenario;
+use crate::sim::world::{Event, World};
 use metrics::AlbMetrics;
 use rand::Rng;
 use smallvec::SmallVec;

@@ -9,7 +9,8 @@ use crate::elb::target::Target;
 use crate::engine::{SimTime, Span};
 use crate::sim::alb::tally::{Outcome, RequestTag};
 use crate::sim::recorder::EventKind;
-use crate::sim::{Event, Owner, World};
+use crate::sim::task::Owner;
+use crate::sim::world::{Event, World};
 use smallvec::SmallVec;
 
 impl World<'_> {

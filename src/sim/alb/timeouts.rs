@@ -11,7 +11,7 @@
 use super::tally::{Outcome, RequestTag};
 use super::World;
 use crate::engine::SimTime;
-use crate::sim::Event;
+use crate::sim::world::Event;
 use std::cmp::Reverse;
 
 impl World<'_> {

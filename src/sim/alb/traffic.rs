@@ -14,7 +14,7 @@ use super::{route_for, AlbState, World};
 use crate::elb::rules::{evaluate, HttpRequest};
 use crate::engine::{SimTime, StreamRng, Streams};
 use crate::model::{RequestSpec, TrafficKind};
-use crate::sim::Event;
+use crate::sim::world::Event;
 use crate::workload::alb_log::Replay;
 use crate::workload::traffic::PoissonArrivals;
 use std::collections::BTreeMap;

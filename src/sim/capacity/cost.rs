@@ -27,7 +27,11 @@ impl World<'_> {
 
     /// The run's cost, everything still open billed to `end`, and the groups at the end.
     pub(in crate::sim) fn capacity_finish(&self, end: SimTime) -> CapacityOutcome {
-        let (ledger, per_service) = self.capacity.ledger_at(end, self.scenario, &self.tasks);
+        let (scenario, tasks) = (self.scenario, &self.tasks);
+        let (ledger, per_service) = self.capacity.ledger_at(end, |task| {
+            let td = &scenario.task_definitions[tasks[task as usize].task_definition as usize];
+            (td.reservation(), td.cpu_architecture)
+        });
         let ran_fargate: Vec<bool> = {
             let mut v = vec![false; self.scenario.services.len()];
             for t in &self.tasks {

@@ -30,277 +30,29 @@
 mod cost;
 mod managed;
 mod services;
+pub mod state;
 
-use super::recorder::EventKind;
-use super::recorder::EventSource;
-use super::scaling::ScalingRow;
-use super::{Event, Owner, World};
 use crate::capacity::asg::{self, AsgInstanceView, PurchaseOption};
-use crate::capacity::cost::{fargate_cost_usd, CostLedger, CostReport};
-use crate::capacity::provider::{self, capacity_provider_reservation, CprInput, CprResult, InstanceShape};
-use crate::cloudwatch::{AlarmConfig, ComparisonOperator, MetricId, Period, Statistic};
+use crate::capacity::cost::fargate_cost_usd;
+use crate::capacity::provider::{self, capacity_provider_reservation, CprInput, InstanceShape};
 use crate::ecs::instance::{InstanceId, InstanceStatus};
-use crate::ecs::instance_types::{self, InstanceType};
+use crate::ecs::instance_types::{self};
 use crate::ecs::placement::{self, Constraint, Outcome, PlacementRequest};
 use crate::ecs::service::SchedulingStrategy;
 use crate::ecs::task::LastStatus;
 use crate::ecs::InstanceSpec;
-use crate::engine::{SimTime, StreamRng, Streams};
-use crate::model::{CapacityTarget, Scenario};
-use crate::sim::monitor::Monitor;
+use crate::engine::SimTime;
+use crate::model::CapacityTarget;
+use crate::sim::ids::AsgId;
 use crate::sim::notice::Notice;
+use crate::sim::recorder::{EventKind, EventSource};
+use crate::sim::scaling::state::ScalingRow;
+use crate::sim::task::Owner;
+use crate::sim::world::{Event, World};
 use rand::Rng;
-use serde::Serialize;
+pub use state::{CapacityOutcome, CapacityState, GroupSummary};
+use state::{CostItem, FargateTask, GroupState, Member, MemberState, Provisioning};
 use std::collections::BTreeMap;
-
-/// Where a group's instance is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemberState {
-    /// Launched, not registered yet.
-    Launching,
-    InService,
-    /// Chosen for termination, draining its tasks first (managed draining).
-    Draining,
-    Terminated,
-}
-
-/// One instance a group launched (or had at t = 0).
-#[derive(Debug, Clone)]
-pub struct Member {
-    pub instance: Option<InstanceId>,
-    /// Index into the group's zones.
-    pub zone: usize,
-    pub instance_type: &'static InstanceType,
-    pub launched_at: SimTime,
-    /// The launch template version it was launched from (1 without a template).
-    pub launch_template_version: u32,
-    pub state: MemberState,
-    /// Protected from scale-in at launch (`NewInstancesProtectedFromScaleIn`).
-    pub protected: bool,
-    /// In the group at t = 0: warm already (no warm-up holds a scale-out for it).
-    pub initial: bool,
-    /// Its cost item (none for an instance at t = 0 of a type without a price).
-    item: Option<usize>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct GroupState {
-    pub desired: u32,
-    pub members: Vec<Member>,
-    pub launched: u32,
-    pub terminated: u32,
-    pub peak_in_service: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct ProviderState {
-    /// The metric of the last minute.
-    pub cpr: Option<CprResult>,
-    /// Its alarms in the run's CloudWatch (AlarmHigh, AlarmLow); `None` without managed scaling.
-    alarms: Option<(usize, usize)>,
-    /// Restricts placement to the group's instances.
-    member_of: Option<Constraint>,
-}
-
-/// A task waiting in PROVISIONING for capacity of its strategy item.
-#[derive(Debug, Clone)]
-pub struct Provisioning {
-    /// Index into the service's strategy items.
-    pub item: usize,
-    pub task_definition: usize,
-    pub deployment: u32,
-    pub since: SimTime,
-}
-
-/// One EC2 instance's bill.
-#[derive(Debug, Clone)]
-struct CostItem {
-    instance_type: &'static InstanceType,
-    purchase: PurchaseOption,
-    usd_per_hour: f64,
-    start: SimTime,
-    end: Option<SimTime>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct FargateTask {
-    task: u32,
-    service: u16,
-    spot: bool,
-    /// PENDING: image pull start (spec §12.5).
-    billed_from: SimTime,
-}
-
-/// What the run knows of each instance, by id.
-#[derive(Debug, Clone, Copy)]
-struct InstanceInfo {
-    /// Cost item (none for an instance of a type without a price).
-    item: Option<u32>,
-    /// Auto Scaling group index.
-    group: Option<u32>,
-    /// A Fargate task's capacity: FARGATE_SPOT or not.
-    fargate_spot: Option<bool>,
-}
-
-const NO_INFO: InstanceInfo = InstanceInfo { item: None, group: None, fargate_spot: None };
-
-/// The capacity side of the run.
-pub struct CapacityState {
-    pub groups: Vec<GroupState>,
-    pub providers: Vec<ProviderState>,
-    /// Per service: tasks waiting in PROVISIONING, oldest first.
-    pub provisioning: Vec<Vec<Provisioning>>,
-    info: Vec<InstanceInfo>,
-    items: Vec<CostItem>,
-    /// Fargate tasks not yet STOPPED, by their capacity's instance id.
-    fargate: BTreeMap<u32, FargateTask>,
-    /// Everything already billed (terminated instances, STOPPED Fargate tasks).
-    closed: CostLedger,
-    /// Per service: Fargate cost so far (USD).
-    service_fargate_usd: Vec<f64>,
-    asg_rng: StreamRng,
-    fargate_rng: StreamRng,
-}
-
-/// One group at the end of the run (summary.json).
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct GroupSummary {
-    pub name: String,
-    pub desired_at_end: u32,
-    pub in_service_at_end: u32,
-    pub peak_in_service: u32,
-    pub launched: u32,
-    pub terminated: u32,
-}
-
-/// What the capacity side leaves for the report.
-#[derive(Debug, Clone)]
-pub struct CapacityOutcome {
-    pub cost: CostReport,
-    /// Per service: Fargate cost (USD), `None` for services that ran no Fargate task.
-    pub service_cost_usd: Vec<Option<f64>>,
-    pub groups: Vec<GroupSummary>,
-    /// Per instance: the capacity provider it belongs to ("" for none), for tasks.csv.
-    pub instance_provider: Vec<String>,
-    /// Per service: it has a capacity provider strategy or the Fargate launch type.
-    pub services_with_capacity: Vec<bool>,
-    /// True when the scenario uses groups, strategies or Fargate.
-    pub in_use: bool,
-}
-
-/// The two alarms of a provider's managed target-tracking policy, as CloudWatch alarms.
-fn managed_alarm_config(spec: &provider::AlarmSpec) -> AlarmConfig {
-    let metric = MetricId::new(spec.namespace, spec.metric_name, spec.dimensions.clone());
-    let comparison = match spec.comparison {
-        provider::Comparison::GreaterThanThreshold => ComparisonOperator::GreaterThanThreshold,
-        provider::Comparison::LessThanThreshold => ComparisonOperator::LessThanThreshold,
-    };
-    let period = Period::from_seconds(spec.period.whole_secs() as i64).unwrap_or(Period::from_minutes(1));
-    AlarmConfig::new(spec.name.clone(), metric, Statistic::Average, period, spec.evaluation_periods, comparison, spec.threshold)
-        .with_datapoints_to_alarm(spec.datapoints_to_alarm)
-}
-
-/// The capacity state at t = 0: the groups' instances, cost items of every instance, each
-/// managed provider's alarms (created in `monitor`).
-pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> CapacityState {
-    let cluster = &scenario.cluster;
-    let mut state = CapacityState {
-        groups: Vec::new(),
-        providers: Vec::new(),
-        provisioning: vec![Vec::new(); scenario.services.len()],
-        info: vec![NO_INFO; cluster.instances.len()],
-        items: Vec::new(),
-        fargate: BTreeMap::new(),
-        closed: CostLedger::new(scenario.capacity.fargate.prices),
-        service_fargate_usd: vec![0.0; scenario.services.len()],
-        asg_rng: streams.get("asg"),
-        fargate_rng: streams.get("fargate"),
-    };
-    // Every instance of the cluster at t = 0 is billed from the start: on-demand, or its group's
-    // purchase option.
-    for inst in &cluster.instances {
-        let Some(t) = instance_types::lookup(&inst.instance_type) else { continue };
-        let group = scenario.capacity.groups.iter().position(|g| g.initial.contains(&inst.id));
-        let purchase = group.map_or(PurchaseOption::OnDemand, |g| scenario.capacity.groups[g].config.purchase);
-        state.info[inst.id.index()].item = Some(state.items.len() as u32);
-        state.items.push(CostItem { instance_type: t, purchase, usd_per_hour: inst.price_usd_per_hour, start: SimTime::ZERO, end: None });
-    }
-    for (g, spec) in scenario.capacity.groups.iter().enumerate() {
-        let mut group = GroupState { desired: spec.config.desired_capacity, ..GroupState::default() };
-        for &id in &spec.initial {
-            let inst = cluster.instance(id);
-            state.info[id.index()].group = Some(g as u32);
-            group.members.push(Member {
-                instance: Some(id),
-                zone: spec.config.zones.iter().position(|z| *z == inst.availability_zone).unwrap_or(0),
-                instance_type: instance_types::lookup(&inst.instance_type).unwrap_or(spec.config.instance_types[0]),
-                launched_at: SimTime::ZERO,
-                launch_template_version: spec.config.launch_at(SimTime::ZERO, |_| true).map_or(1, |(_, v)| v),
-                state: MemberState::InService,
-                protected: spec.config.new_instances_protected_from_scale_in,
-                initial: true,
-                item: state.info[id.index()].item.map(|i| i as usize),
-            });
-        }
-        group.peak_in_service = spec.initial.len() as u32;
-        state.groups.push(group);
-    }
-    for p in &scenario.capacity.providers {
-        let group = &scenario.capacity.groups[p.group].config;
-        let alarms = p.config.managed_scaling.enabled.then(|| {
-            let [high, low] = provider::managed_scaling_alarms(
-                &p.config.name,
-                &scenario.cluster.name,
-                &group.name,
-                p.config.managed_scaling.target_capacity_percent,
-            );
-            (monitor.add_alarm(scenario, managed_alarm_config(&high)), monitor.add_alarm(scenario, managed_alarm_config(&low)))
-        });
-        let expr = format!("attribute:{} == '{}'", crate::model::ASG_ATTRIBUTE, group.name);
-        let member_of = Constraint::parse("memberOf", Some(&expr)).ok();
-        state.providers.push(ProviderState { cpr: None, alarms, member_of });
-    }
-    state
-}
-
-impl CapacityState {
-    fn info_mut(&mut self, id: InstanceId) -> &mut InstanceInfo {
-        if self.info.len() <= id.index() {
-            self.info.resize(id.index() + 1, NO_INFO);
-        }
-        &mut self.info[id.index()]
-    }
-
-    fn info(&self, id: InstanceId) -> InstanceInfo {
-        self.info.get(id.index()).copied().unwrap_or(NO_INFO)
-    }
-
-    /// Bills a cost item up to `end` and closes it.
-    fn close_item(&mut self, item: usize, end: SimTime) {
-        let it = &mut self.items[item];
-        if it.end.is_none() {
-            it.end = Some(end);
-            self.closed.add_instance(it.instance_type, it.purchase, it.usd_per_hour, end.since(it.start));
-        }
-    }
-
-    /// The ledger as if everything still open stopped at `now`.
-    fn ledger_at(&self, now: SimTime, scenario: &Scenario, tasks: &[super::Task]) -> (CostLedger, Vec<f64>) {
-        let mut ledger = self.closed.clone();
-        let mut per_service = self.service_fargate_usd.clone();
-        for it in self.items.iter().filter(|it| it.end.is_none()) {
-            ledger.add_instance(it.instance_type, it.purchase, it.usd_per_hour, now.since(it.start));
-        }
-        for f in self.fargate.values().filter(|f| now > f.billed_from) {
-            let td = &scenario.task_definitions[tasks[f.task as usize].task_definition as usize];
-            let (r, arch) = (td.reservation(), td.cpu_architecture);
-            let billed = now.since(f.billed_from);
-            ledger.add_fargate_task(r.cpu_units, r.memory_mib, arch, f.spot, billed);
-            per_service[f.service as usize] += fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, billed, &ledger.fargate_prices);
-        }
-        (ledger, per_service)
-    }
-}
 
 impl World<'_> {
     /// An instance registered by an action: billed on-demand from now.
@@ -411,8 +163,8 @@ impl World<'_> {
     }
 
     /// A launched instance's agent registers it with the cluster.
-    pub(super) fn on_asg_instance_ready(&mut self, now: SimTime, g: u16, m: u32) {
-        let (g, m) = (g as usize, m as usize);
+    pub(super) fn on_asg_instance_ready(&mut self, now: SimTime, g: AsgId, m: u32) {
+        let (g, m) = (g.index(), m as usize);
         let config = &self.scenario.capacity.groups[g].config;
         let member = self.capacity.groups[g].members[m].clone();
         if member.state != MemberState::Launching {
@@ -473,7 +225,7 @@ impl World<'_> {
         group.launched += 1;
         let member = (group.members.len() - 1) as u32;
         let delay = config.registration_delay();
-        self.queue.schedule(now + delay, Event::AsgInstanceReady { group: g as u16, member });
+        self.queue.schedule(now + delay, Event::AsgInstanceReady { group: AsgId::at(g), member });
         self.recorder.event(
             now,
             EventKind::Instance,

@@ -24,112 +24,29 @@
 //! from a stream named after the fault and the target (instance ordinal, group member, or the
 //! n-th task of the service), so the failure times do not depend on anything else in the run.
 
+pub mod state;
 mod steps;
 
-use super::recorder::EventKind;
-use super::recorder::EventSource;
-use super::unreachable::Unreachable;
-use super::{Event, Owner, World};
 use crate::ecs::instance::{InstanceId, InstanceStatus};
 use crate::ecs::task::{LastStatus, StopCode};
-use crate::engine::{SimTime, StreamRng, Streams};
+use crate::engine::SimTime;
 use crate::faults::{FaultKind, FaultRow, InstanceTarget, SpotTarget, Timing, SPOT_NOTICE};
-use crate::model::Scenario;
+use crate::sim::ids::FaultId;
 use crate::sim::notice::Notice;
+use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::services::RolloutState;
+use crate::sim::task::Owner;
+use crate::sim::world::{Event, World};
 use rand::Rng;
-
-/// The step of a `[[faults]]` entry an `Event::Fault` carries out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultStep {
-    /// The fault strikes (its target given, or picked then).
-    Fire,
-    /// ECS learns of an unreachable instance (target: the instance, or the occurrence).
-    Detect,
-    /// An Auto Scaling group's health check replaces a failed member (target: the instance).
-    Replace,
-    /// A disconnection or outage is over (target: the occurrence).
-    End,
-    /// A Spot instance's two minutes are over (target: the occurrence).
-    SpotTerminate,
-    /// A Fargate Spot task's two minutes are over (target: the task).
-    FargateKill,
-    /// A zone outage's group health check (target: the occurrence).
-    ZoneReplace,
-}
-
-#[derive(Debug, Clone)]
-struct Watch {
-    occurrence: u32,
-    service: u16,
-    desired: u32,
-    tasks_lost: u32,
-    lowest: u32,
-    /// Tasks the fault hit that have not reached STOPPED yet.
-    pending: Vec<u32>,
-    recovered: Option<SimTime>,
-}
-
-#[derive(Debug, Clone)]
-struct Occurrence {
-    fault: u16,
-    target: String,
-    start: SimTime,
-    end: Option<SimTime>,
-    /// The fault is still doing damage (an outage or disconnection not over, a bad deployment
-    /// in progress): no recovery before it is over.
-    ongoing: bool,
-    failed_at_start: u64,
-    failed_at_close: Option<u64>,
-    detail: String,
-    /// Instances it took down (unreachable), for its detection and replacement steps.
-    instances: Vec<InstanceId>,
-}
-
-/// The faults' state in the run.
-pub struct FaultState {
-    streams: Streams,
-    /// Per fault: the stream that picks targets.
-    pick: Vec<StreamRng>,
-    /// Unreachable instances, and the task timers frozen on them.
-    pub unreachable: Unreachable,
-    /// Per cluster zone (`scenario.capacity.zones`): in an outage.
-    pub zone_out: Vec<bool>,
-    occurrences: Vec<Occurrence>,
-    watches: Vec<Watch>,
-    open_watches: usize,
-    /// Per service: tasks that reached RUNNING (the index of a task's lifetime stream), and
-    /// Fargate Spot tasks started.
-    running_seen: Vec<u32>,
-    spot_seen: Vec<u32>,
-}
-
-impl FaultState {
-    pub fn new(scenario: &Scenario, streams: &Streams) -> Self {
-        FaultState {
-            streams: *streams,
-            pick: scenario.faults.iter().map(|f| streams.get(&format!("fault/{}", f.name))).collect(),
-            unreachable: Unreachable::new(scenario.cluster.instances.len()),
-            zone_out: vec![false; scenario.capacity.zones.len()],
-            occurrences: Vec::new(),
-            watches: Vec::new(),
-            open_watches: 0,
-            running_seen: vec![0; scenario.services.len()],
-            spot_seen: vec![0; scenario.services.len()],
-        }
-    }
-
-    fn lifetime_stream(&self, fault: &str, what: &str, n: u32) -> StreamRng {
-        self.streams.get(&format!("fault/{fault}/{what}/{n}"))
-    }
-}
+pub use state::FaultStep;
+use state::Watch;
 
 impl World<'_> {
     /// Schedules what is known at t = 0: `at` times, and lifetimes of the instances already there.
     pub(super) fn schedule_faults(&mut self) {
         let scenario = self.scenario;
         for (f, spec) in scenario.faults.iter().enumerate() {
-            let fault = f as u16;
+            let fault = FaultId::at(f);
             match &spec.kind {
                 FaultKind::InstanceFailure { target, timing, .. } | FaultKind::AgentDisconnect { target, timing, .. } => {
                     self.schedule_instance_timing(fault, target, timing);
@@ -151,7 +68,7 @@ impl World<'_> {
         }
     }
 
-    fn schedule_instance_timing(&mut self, fault: u16, target: &InstanceTarget, timing: &Timing) {
+    fn schedule_instance_timing(&mut self, fault: FaultId, target: &InstanceTarget, timing: &Timing) {
         match (timing, target) {
             (Timing::At(times), InstanceTarget::Instances(list)) => {
                 for &at in times {
@@ -175,8 +92,8 @@ impl World<'_> {
     }
 
     /// A lifetime fault's draw for one instance, if the fault targets it.
-    fn instance_lifetime(&mut self, now: SimTime, fault: u16, id: InstanceId) {
-        let spec = &self.scenario.faults[fault as usize];
+    fn instance_lifetime(&mut self, now: SimTime, fault: FaultId, id: InstanceId) {
+        let spec = &self.scenario.faults[fault.index()];
         let (target, Timing::Lifetime(d)) = (match &spec.kind {
             FaultKind::InstanceFailure { target, timing, .. } | FaultKind::AgentDisconnect { target, timing, .. } => (target, timing),
             FaultKind::SpotInterruption { target: SpotTarget::Instances(target), timing, .. } => (target, timing),
@@ -206,7 +123,7 @@ impl World<'_> {
     pub(super) fn faults_instance_registered(&mut self, now: SimTime, id: InstanceId) {
         self.faults.unreachable.registered(id);
         for f in 0..self.scenario.faults.len() {
-            self.instance_lifetime(now, f as u16, id);
+            self.instance_lifetime(now, FaultId::at(f), id);
         }
     }
 
@@ -223,7 +140,7 @@ impl World<'_> {
                 if *service == s as usize {
                     let mut rng = self.faults.lifetime_stream(&spec.name, "task", n);
                     let at = now + d.sample(&mut rng);
-                    self.queue.schedule(at, Event::Fault { fault: f as u16, step: FaultStep::Fire, target: Some(task) });
+                    self.queue.schedule(at, Event::Fault { fault: FaultId::at(f), step: FaultStep::Fire, target: Some(task) });
                 }
             }
         }
@@ -243,7 +160,7 @@ impl World<'_> {
                 if only.is_none_or(|o| o == service as usize) {
                     let mut rng = self.faults.lifetime_stream(&spec.name, &format!("fargate-spot/{service}"), n);
                     let at = now + d.sample(&mut rng);
-                    self.queue.schedule(at, Event::Fault { fault: f as u16, step: FaultStep::Fire, target: Some(task) });
+                    self.queue.schedule(at, Event::Fault { fault: FaultId::at(f), step: FaultStep::Fire, target: Some(task) });
                 }
             }
         }
@@ -254,7 +171,7 @@ impl World<'_> {
     }
 
     /// The instance a fault hits: the one named, or one drawn among the live ones of its group.
-    fn resolve_instance(&mut self, fault: u16, target: &InstanceTarget, given: Option<u32>) -> Option<InstanceId> {
+    fn resolve_instance(&mut self, fault: FaultId, target: &InstanceTarget, given: Option<u32>) -> Option<InstanceId> {
         let alive = |w: &World, id: InstanceId| {
             let i = w.cluster.instance(id);
             matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining) && !i.fargate && !w.faults.unreachable.is_down(id)
@@ -274,11 +191,11 @@ impl World<'_> {
         if live.is_empty() {
             return None;
         }
-        let k = self.faults.pick[fault as usize].gen_range(0..live.len());
+        let k = self.faults.pick[fault.index()].gen_range(0..live.len());
         Some(live[k])
     }
 
-    fn pick_running_task(&mut self, fault: u16, service: usize) -> Option<u32> {
+    fn pick_running_task(&mut self, fault: FaultId, service: usize) -> Option<u32> {
         let running: Vec<u32> = self.services[service]
             .tasks
             .iter()
@@ -288,11 +205,11 @@ impl World<'_> {
         if running.is_empty() {
             return None;
         }
-        let k = self.faults.pick[fault as usize].gen_range(0..running.len());
+        let k = self.faults.pick[fault.index()].gen_range(0..running.len());
         Some(running[k])
     }
 
-    fn pick_fargate_spot_task(&mut self, fault: u16, service: Option<usize>) -> Option<u32> {
+    fn pick_fargate_spot_task(&mut self, fault: FaultId, service: Option<usize>) -> Option<u32> {
         let mut tasks: Vec<u32> = Vec::new();
         for (s, st) in self.services.iter().enumerate() {
             if service.is_some_and(|x| x != s) {
@@ -310,14 +227,14 @@ impl World<'_> {
         if tasks.is_empty() {
             return None;
         }
-        let k = self.faults.pick[fault as usize].gen_range(0..tasks.len());
+        let k = self.faults.pick[fault.index()].gen_range(0..tasks.len());
         Some(tasks[k])
     }
 
     /// An `instance_failure`: down now, ECS learns after `detection`, the group replaces it
     /// after `replace_after`.
-    fn instance_down(&mut self, now: SimTime, fault: u16, id: InstanceId) {
-        let FaultKind::InstanceFailure { detection, replace_after, .. } = self.scenario.faults[fault as usize].kind else { return };
+    fn instance_down(&mut self, now: SimTime, fault: FaultId, id: InstanceId) {
+        let FaultKind::InstanceFailure { detection, replace_after, .. } = self.scenario.faults[fault.index()].kind else { return };
         let inst = self.cluster.instance(id);
         let name = inst.ec2_instance_id.clone();
         let detail = format!("{name} in {} failed; ECS detects it after {detection}", inst.availability_zone);
@@ -399,20 +316,9 @@ impl World<'_> {
         self.alb.metrics.failed
     }
 
-    fn open_occurrence(&mut self, now: SimTime, fault: u16, target: String, detail: String, ongoing: bool) -> u32 {
+    fn open_occurrence(&mut self, now: SimTime, fault: FaultId, target: String, detail: String, ongoing: bool) -> u32 {
         let failed = self.failed_requests();
-        self.faults.occurrences.push(Occurrence {
-            fault,
-            target,
-            start: now,
-            end: None,
-            ongoing,
-            failed_at_start: failed,
-            failed_at_close: None,
-            detail,
-            instances: Vec::new(),
-        });
-        (self.faults.occurrences.len() - 1) as u32
+        self.faults.open_occurrence(now, fault, target, detail, ongoing, failed)
     }
 
     /// Opens a watch for every service with tasks on `id` (one watch per service and occurrence).
@@ -443,31 +349,16 @@ impl World<'_> {
     /// delay never recovered in faults.csv, and counted its surviving tasks as lost.
     fn release_survivors(&mut self, o: u32) {
         let tasks = &self.tasks;
-        let unreachable = &self.faults.unreachable;
-        for w in self.faults.watches.iter_mut().filter(|w| w.occurrence == o) {
-            let survived = |t: &u32| {
-                let task = &tasks[*t as usize];
-                task.desired_running && task.last_status != LastStatus::Stopped && !unreachable.is_down(task.instance)
-            };
-            let survivors = w.pending.iter().filter(|t| survived(t)).count() as u32;
-            w.pending.retain(|t| !survived(t));
-            w.tasks_lost = w.tasks_lost.saturating_sub(survivors);
-        }
+        self.faults.release_survivors(o, |unreachable, t| {
+            let task = &tasks[t as usize];
+            task.desired_running && task.last_status != LastStatus::Stopped && !unreachable.is_down(task.instance)
+        });
     }
 
     fn open_watch(&mut self, _now: SimTime, o: u32, service: u16, tasks: Vec<u32>) {
         let desired = self.services[service as usize].desired;
         let healthy = self.healthy_reachable(service);
-        self.faults.watches.push(Watch {
-            occurrence: o,
-            service,
-            desired,
-            tasks_lost: tasks.len() as u32,
-            lowest: healthy,
-            pending: tasks,
-            recovered: None,
-        });
-        self.faults.open_watches += 1;
+        self.faults.open_watch(o, service, desired, healthy, tasks);
     }
 
     /// Healthy tasks of the service on instances that are reachable.
@@ -526,7 +417,7 @@ impl World<'_> {
     /// A bad revision's occurrence stays open while a deployment to it is in progress.
     fn bad_deployment_in_progress(&self, o: usize, service: u16) -> bool {
         let occ = &self.faults.occurrences[o];
-        let FaultKind::BadRevision { task_definition, .. } = self.scenario.faults[occ.fault as usize].kind else { return false };
+        let FaultKind::BadRevision { task_definition, .. } = self.scenario.faults[occ.fault.index()].kind else { return false };
         let s = &self.services[service as usize];
         let deployed = s.deployments.iter().any(|d| d.task_definition == task_definition);
         // Not created yet (the update comes at the same instant), or it (or its rollback) still
@@ -540,7 +431,7 @@ impl World<'_> {
         let failed_end = self.failed_requests();
         let mut rows = Vec::new();
         for (o, occ) in self.faults.occurrences.iter().enumerate() {
-            let spec = &self.scenario.faults[occ.fault as usize];
+            let spec = &self.scenario.faults[occ.fault.index()];
             let requests_failed = occ.failed_at_close.unwrap_or(failed_end) - occ.failed_at_start;
             let base = |service: String, desired, tasks_lost, lowest_healthy, recovered: Option<SimTime>| FaultRow {
                 occurrence: o as u32,

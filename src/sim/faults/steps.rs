@@ -5,8 +5,8 @@ use super::*;
 
 impl World<'_> {
     /// Carries out one step of fault `fault` (scheduled by the fault itself, or at the start).
-    pub(in crate::sim) fn on_fault(&mut self, now: SimTime, fault: u16, step: FaultStep, target: Option<u32>) {
-        let spec = &self.scenario.faults[fault as usize];
+    pub(in crate::sim) fn on_fault(&mut self, now: SimTime, fault: FaultId, step: FaultStep, target: Option<u32>) {
+        let spec = &self.scenario.faults[fault.index()];
         match (&spec.kind, step) {
             (FaultKind::InstanceFailure { target: t, .. }, FaultStep::Fire) => {
                 if let Some(id) = self.resolve_instance(fault, t, target) {
@@ -58,8 +58,7 @@ impl World<'_> {
                     self.reconnect(now, id);
                 }
                 self.release_survivors(o as u32);
-                self.faults.occurrences[o].end = Some(now);
-                self.faults.occurrences[o].ongoing = false;
+                self.faults.end_occurrence(o, now);
                 self.watch_all(now);
             }
             (FaultKind::ZoneOutage { zone, duration, detection, replace_after, .. }, FaultStep::Fire) => {
@@ -134,8 +133,7 @@ impl World<'_> {
                     }
                 }
                 self.release_survivors(o as u32);
-                self.faults.occurrences[o].end = Some(now);
-                self.faults.occurrences[o].ongoing = false;
+                self.faults.end_occurrence(o, now);
                 self.evaluate_all(now);
                 self.retry_waiting(now);
                 self.watch_all(now);
@@ -172,8 +170,7 @@ impl World<'_> {
                         }
                     }
                 }
-                self.faults.occurrences[o].end = Some(now);
-                self.faults.occurrences[o].ongoing = false;
+                self.faults.end_occurrence(o, now);
                 self.watch_all(now);
             }
             (FaultKind::SpotInterruption { target: SpotTarget::FargateSpot { service }, .. }, FaultStep::Fire) => {
@@ -226,8 +223,27 @@ impl World<'_> {
                 let o = self.open_occurrence(now, fault, label, detail, false);
                 self.open_watch(now, o, *service as u16, Vec::new());
             }
-            // Each kind schedules only its own steps: no other pair is ever scheduled.
-            _ => {}
+            // Each kind schedules only its own steps: these pairs are never scheduled. They are
+            // listed, not matched by `_`, so that a new kind or step must say what it does here.
+            (
+                FaultKind::InstanceFailure { .. },
+                FaultStep::End | FaultStep::SpotTerminate | FaultStep::FargateKill | FaultStep::ZoneReplace,
+            )
+            | (
+                FaultKind::AgentDisconnect { .. },
+                FaultStep::Detect | FaultStep::Replace | FaultStep::SpotTerminate | FaultStep::FargateKill | FaultStep::ZoneReplace,
+            )
+            | (FaultKind::ZoneOutage { .. }, FaultStep::Replace | FaultStep::SpotTerminate | FaultStep::FargateKill)
+            | (FaultKind::SpotInterruption { .. }, FaultStep::Detect | FaultStep::Replace | FaultStep::End | FaultStep::ZoneReplace)
+            | (
+                FaultKind::AppCrash { .. } | FaultKind::BadRevision { .. },
+                FaultStep::Detect
+                | FaultStep::Replace
+                | FaultStep::End
+                | FaultStep::SpotTerminate
+                | FaultStep::FargateKill
+                | FaultStep::ZoneReplace,
+            ) => {}
         }
     }
 }

@@ -208,7 +208,7 @@ impl Recorder {
 
     /// The rows of tasks.csv, in task order, built when the file is written (nothing is
     /// allocated per task during the run).
-    pub fn task_rows(&self, tasks: &[crate::sim::Task]) -> Vec<TaskRow> {
+    pub fn task_rows(&self, tasks: &[crate::sim::task::Task]) -> Vec<TaskRow> {
         tasks.iter().enumerate().map(|(i, t)| TaskRow::new(i as u32, t, &self.workload_names, &self.service_names)).collect()
     }
 

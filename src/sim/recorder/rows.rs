@@ -91,11 +91,11 @@ pub struct TaskRow {
 }
 
 impl TaskRow {
-    pub(super) fn new(task: u32, t: &crate::sim::Task, workloads: &[String], services: &[String]) -> Self {
+    pub(super) fn new(task: u32, t: &crate::sim::task::Task, workloads: &[String], services: &[String]) -> Self {
         let owner = match t.owner {
-            crate::sim::Owner::Workload(w) => workloads.get(w as usize).cloned().unwrap_or_default(),
-            crate::sim::Owner::Service(s) => services.get(s as usize).cloned().unwrap_or_default(),
-            crate::sim::Owner::Action => "run_task".into(),
+            crate::sim::task::Owner::Workload(w) => workloads.get(w as usize).cloned().unwrap_or_default(),
+            crate::sim::task::Owner::Service(s) => services.get(s as usize).cloned().unwrap_or_default(),
+            crate::sim::task::Owner::Action => "run_task".into(),
         };
         TaskRow {
             task: format!("t-{task:06}"),

@@ -17,7 +17,6 @@ mod waiting;
 use super::lifecycle::NewTask;
 use super::recorder::EventSource;
 use super::recorder::{DeploymentRow, EventKind, ServiceMinuteRow};
-use super::{Event, Owner, World};
 use crate::ecs::instance::{GroupId, InstanceStatus};
 use crate::ecs::placement::{self, filter, Constraint, Outcome, PlacementRequest, Strategy};
 use crate::ecs::scheduler::circuit_breaker::{self, CircuitBreaker, Record, ThresholdConfig};
@@ -32,6 +31,8 @@ use crate::ecs::Cluster;
 use crate::engine::SimTime;
 use crate::model::Scenario;
 use crate::sim::notice::Notice;
+use crate::sim::task::Owner;
+use crate::sim::world::{Event, World};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeploymentStatus {

@@ -9,105 +9,16 @@
 //! Scale-in waits while a deployment is in progress. Scheduled actions run at the end of the
 //! minute that holds their time (minute resolution, like cron).
 
-use super::World;
-use crate::autoscaling::alarm::{AlarmKind, Comparison, TreatMissingData};
+use crate::autoscaling::alarm::AlarmKind;
 use crate::autoscaling::scheduled::{sim_of_unix, unix_of_sim, ScheduledOutcome, DEFAULT_START_UNIX_S};
-use crate::autoscaling::step::StepScalingState;
-use crate::autoscaling::{combine, AlarmSpec, PolicyConfig, PolicyVote, ScalableTarget, ScalingDecision, TargetTrackingState};
-use crate::cloudwatch::{AlarmConfig, ComparisonOperator, MetricId, Period, Statistic};
+use crate::autoscaling::{combine, PolicyVote, ScalingDecision};
 use crate::ecs::task::LastStatus;
 use crate::engine::SimTime;
-use crate::model::ScalingSpec;
-use crate::model::Scenario;
-use crate::sim::monitor::Monitor;
-use serde::Serialize;
+use crate::sim::world::World;
+use state::PolicyState;
+pub use state::{ScalingRow, ServiceScaling};
 
-/// One row of scaling.csv.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ScalingRow {
-    pub time_s: u64,
-    pub service: String,
-    /// The policy or scheduled action.
-    pub policy: String,
-    pub from_desired: u32,
-    pub to_desired: u32,
-    pub reason: String,
-}
-
-enum PolicyState {
-    /// `high` and `low`: the indices in `Monitor` of the alarms target tracking created (the
-    /// high alarm always exists; the low one not when scale-in is disabled).
-    TargetTracking {
-        state: TargetTrackingState,
-        high: Option<usize>,
-        low: Option<usize>,
-    },
-    Step {
-        state: StepScalingState,
-        alarms: Vec<usize>,
-    },
-}
-
-/// The scaling state of one service.
-pub struct ServiceScaling {
-    pub service: usize,
-    pub target: ScalableTarget,
-    names: Vec<String>,
-    policies: Vec<PolicyState>,
-    /// Next firing (simulated seconds) of each scheduled action.
-    next_fire_s: Vec<Option<u64>>,
-}
-
-fn to_cloudwatch(spec: &AlarmSpec) -> AlarmConfig {
-    let metric = MetricId::new(spec.metric.namespace.clone(), spec.metric.metric_name.clone(), spec.metric.dimensions.clone());
-    let statistic = spec.metric.statistic.as_str().parse::<Statistic>().unwrap_or(Statistic::Average);
-    let comparison = match spec.comparison {
-        Comparison::GreaterThanOrEqualToThreshold => ComparisonOperator::GreaterThanOrEqualToThreshold,
-        Comparison::GreaterThanThreshold => ComparisonOperator::GreaterThanThreshold,
-        Comparison::LessThanThreshold => ComparisonOperator::LessThanThreshold,
-        Comparison::LessThanOrEqualToThreshold => ComparisonOperator::LessThanOrEqualToThreshold,
-    };
-    let period = Period::from_seconds(i64::from(spec.period_s)).unwrap_or(Period::from_minutes(1));
-    let treat = match spec.treat_missing {
-        TreatMissingData::Missing => crate::cloudwatch::TreatMissingData::Missing,
-        TreatMissingData::Ignore => crate::cloudwatch::TreatMissingData::Ignore,
-        TreatMissingData::Breaching => crate::cloudwatch::TreatMissingData::Breaching,
-        TreatMissingData::NotBreaching => crate::cloudwatch::TreatMissingData::NotBreaching,
-    };
-    AlarmConfig::new(spec.name.clone(), metric, statistic, period, spec.evaluation_periods, comparison, spec.threshold)
-        .with_datapoints_to_alarm(spec.datapoints_to_alarm)
-        .with_treat_missing_data(treat)
-}
-
-/// Builds each service's scaling state, creating target tracking's alarms in `monitor`.
-pub fn init(scenario: &Scenario, monitor: &mut Monitor) -> Vec<ServiceScaling> {
-    scenario
-        .scaling
-        .iter()
-        .map(|spec: &ScalingSpec| {
-            let mut policies = Vec::new();
-            let mut names = Vec::new();
-            for (p, invoked_by) in spec.policies.iter().zip(&spec.invoked_by) {
-                names.push(p.name.clone());
-                match &p.config {
-                    PolicyConfig::TargetTracking(tt) => {
-                        let mut add =
-                            |kind: AlarmKind| tt.alarm(kind, &spec.target, &p.name).map(|a| monitor.add_alarm(scenario, to_cloudwatch(&a)));
-                        let high = add(AlarmKind::High);
-                        let low = add(AlarmKind::Low);
-                        policies.push(PolicyState::TargetTracking { state: TargetTrackingState::new(tt.clone()), high, low });
-                    }
-                    PolicyConfig::Step(step) => {
-                        let alarms = invoked_by.iter().filter_map(|n| monitor.alarm_index(n)).collect();
-                        policies.push(PolicyState::Step { state: StepScalingState::new(step.clone()), alarms });
-                    }
-                }
-            }
-            let next_fire_s = spec.scheduled.iter().map(|a| a.first_fire().and_then(|u| sim_of_unix(u, DEFAULT_START_UNIX_S))).collect();
-            ServiceScaling { service: spec.service, target: spec.target.clone(), names, policies, next_fire_s }
-        })
-        .collect()
-}
+pub mod state;
 
 impl World<'_> {
     /// Runs every scaling policy and due scheduled action (after the minute's alarm evaluation).
@@ -173,11 +84,7 @@ impl World<'_> {
                     }
                 }
                 if d.new_desired > current {
-                    for policy in &mut self.scaling[i].policies {
-                        if let PolicyState::Step { state, .. } = policy {
-                            state.note_scale_out_elsewhere(now_s);
-                        }
-                    }
+                    self.scaling[i].note_scale_out(now_s);
                 }
                 self.apply_scaling(now, service, &name, &d, "");
             }
@@ -208,13 +115,7 @@ impl World<'_> {
         for (i, spec) in self.scenario.services.iter().enumerate() {
             let mut names: Vec<String> = spec.definition.deployment.alarms.as_ref().map(|a| a.alarm_names.clone()).unwrap_or_default();
             for sc in self.scaling.iter().filter(|sc| sc.service == i) {
-                for policy in &sc.policies {
-                    let alarms: Vec<usize> = match policy {
-                        PolicyState::TargetTracking { high, low, .. } => high.iter().chain(low).copied().collect(),
-                        PolicyState::Step { alarms, .. } => alarms.clone(),
-                    };
-                    names.extend(alarms.into_iter().filter_map(|a| self.monitor.alarms.get(a)).map(|a| a.name().to_string()));
-                }
+                names.extend(sc.alarms().into_iter().filter_map(|a| self.monitor.alarms.get(a)).map(|a| a.name().to_string()));
             }
             names.dedup();
             if !names.is_empty() {

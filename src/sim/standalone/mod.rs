@@ -2,85 +2,23 @@
 //! times; each task is placed one at a time (spec §3.2). A task no instance can take fails
 //! (RunTask's behaviour, spec §3.7) or waits FIFO for capacity, as the workload says.
 
-use super::lifecycle::NewTask;
-use super::recorder::EventSource;
-use super::recorder::{self, EventKind};
-use super::{Event, Owner, World};
-use crate::ecs::instance::GroupId;
-use crate::ecs::placement::index::PlacementIndex;
 use crate::ecs::placement::{self, Outcome, PlacementRequest};
-use crate::ecs::Cluster;
-use crate::engine::{SimTime, Span, StreamRng, Streams};
-use crate::model::{Scenario, Unplaceable};
+use crate::engine::{SimTime, Span};
+use crate::model::Unplaceable;
+use crate::sim::ids::WorkloadId;
+use crate::sim::lifecycle::NewTask;
+use crate::sim::recorder::{self, EventKind, EventSource};
+use crate::sim::task::Owner;
+use crate::sim::world::{Event, World};
 use crate::workload::Arrivals;
-use std::collections::VecDeque;
+pub use state::{Waiting, WorkloadState};
 
-/// A task waiting for capacity (`on_unplaceable = "wait"`).
-#[derive(Debug, Clone, Copy)]
-pub struct Waiting {
-    ticket: u32,
-    submitted_at: SimTime,
-    run_time: Span,
-    start_delay: Span,
-}
-
-/// Per-workload state and random streams.
-pub struct WorkloadState {
-    pub group: GroupId,
-    arrivals_rng: StreamRng,
-    run_time_rng: StreamRng,
-    start_delay_rng: StreamRng,
-    next_listed: usize,
-    pub waiting: VecDeque<Waiting>,
-    next_ticket: u32,
-}
-
-pub fn init(scenario: &Scenario, cluster: &mut Cluster, streams: &Streams) -> Vec<WorkloadState> {
-    scenario
-        .workloads
-        .iter()
-        .map(|w| {
-            let prefix = format!("workload/{}", w.name);
-            WorkloadState {
-                group: cluster.group_id(&w.group),
-                arrivals_rng: streams.get(&format!("{prefix}/arrivals")),
-                run_time_rng: streams.get(&format!("{prefix}/run_time")),
-                start_delay_rng: streams.get(&format!("{prefix}/start_delay")),
-                next_listed: 0,
-                waiting: VecDeque::new(),
-                next_ticket: 0,
-            }
-        })
-        .collect()
-}
-
-/// One placement index per workload when placements are not explained.
-pub fn indexes(scenario: &Scenario, cluster: &Cluster, workloads: &[WorkloadState]) -> Vec<Option<PlacementIndex>> {
-    scenario
-        .workloads
-        .iter()
-        .zip(workloads)
-        .map(|(w, ws)| {
-            (!scenario.explain_placements).then(|| {
-                let reservation = scenario.task_definitions[w.task_definition].reservation();
-                let req = PlacementRequest {
-                    reservation: &reservation,
-                    group: ws.group,
-                    strategies: &w.strategies,
-                    constraints: &w.constraints,
-                    requires_attributes: &scenario.task_definitions[w.task_definition].requires_attributes,
-                    tie_break: scenario.tie_break,
-                };
-                PlacementIndex::new(cluster, &req)
-            })
-        })
-        .collect()
-}
+pub mod state;
 
 impl World<'_> {
     pub(super) fn schedule_first_arrivals(&mut self) {
         for (i, w) in self.scenario.workloads.iter().enumerate() {
-            let workload = i as u16;
+            let workload = WorkloadId::at(i);
             match &w.arrivals {
                 Arrivals::Poisson { .. } => {
                     if let Some(gap) = w.arrivals.next_gap(&mut self.workloads[i].arrivals_rng) {
@@ -98,11 +36,11 @@ impl World<'_> {
 
     /// A RunTask call: draw each task's run time and start delay now (so the draws do not
     /// depend on placement), place the tasks one at a time, then schedule the next call.
-    pub(super) fn on_arrival(&mut self, now: SimTime, workload: u16, poisson: bool) {
+    pub(super) fn on_arrival(&mut self, now: SimTime, workload: WorkloadId, poisson: bool) {
         let scenario = self.scenario;
-        let w = &scenario.workloads[workload as usize];
+        let w = &scenario.workloads[workload.index()];
         for _ in 0..w.count {
-            let ws = &mut self.workloads[workload as usize];
+            let ws = &mut self.workloads[workload.index()];
             let run_time = w.run_time.sample(&mut ws.run_time_rng);
             let start_delay = scenario.lifecycle.start_delay.sample(&mut ws.start_delay_rng);
             self.recorder.submitted();
@@ -112,7 +50,7 @@ impl World<'_> {
                 self.unplaced(now, workload, run_time, start_delay);
             }
         }
-        let ws = &mut self.workloads[workload as usize];
+        let ws = &mut self.workloads[workload.index()];
         if poisson {
             if let Some(gap) = w.arrivals.next_gap(&mut ws.arrivals_rng) {
                 self.queue.schedule(now + gap, Event::Arrival { workload });
@@ -127,26 +65,23 @@ impl World<'_> {
         }
     }
 
-    fn unplaced(&mut self, now: SimTime, workload: u16, run_time: Span, start_delay: Span) {
-        let w = &self.scenario.workloads[workload as usize];
+    fn unplaced(&mut self, now: SimTime, workload: WorkloadId, run_time: Span, start_delay: Span) {
+        let w = &self.scenario.workloads[workload.index()];
         if let Unplaceable::Wait { max_wait } = w.on_unplaceable {
-            let ws = &mut self.workloads[workload as usize];
-            let ticket = ws.next_ticket;
-            ws.next_ticket += 1;
-            ws.waiting.push_back(Waiting { ticket, submitted_at: now, run_time, start_delay });
+            let ticket = self.workloads[workload.index()].wait(now, run_time, start_delay);
             if let Some(m) = max_wait {
                 self.queue.schedule(now + m, Event::WaitExpired { workload, ticket });
             }
-            self.recorder.event(now, EventKind::Waiting, None, EventSource::Workload(workload), None, "", "");
+            self.recorder.event(now, EventKind::Waiting, None, EventSource::Workload(workload.0), None, "", "");
         }
     }
 
     /// Places one task; on success binds it and starts it. Returns false if no instance fits
     /// (a failure is recorded for `fail` workloads).
-    fn try_place(&mut self, now: SimTime, workload: u16, submitted_at: SimTime, run_time: Span, start_delay: Span) -> bool {
+    fn try_place(&mut self, now: SimTime, workload: WorkloadId, submitted_at: SimTime, run_time: Span, start_delay: Span) -> bool {
         let scenario = self.scenario;
-        let w = &scenario.workloads[workload as usize];
-        let group = self.workloads[workload as usize].group;
+        let w = &scenario.workloads[workload.index()];
+        let group = self.workloads[workload.index()].group;
         let td = &scenario.task_definitions[w.task_definition];
         let req = PlacementRequest {
             reservation: &self.reservations[w.task_definition],
@@ -156,7 +91,7 @@ impl World<'_> {
             requires_attributes: &td.requires_attributes,
             tie_break: scenario.tie_break,
         };
-        let fast = match self.indexes[workload as usize].as_mut() {
+        let fast = match self.indexes[workload.index()].as_mut() {
             Some(index) => index.place(&self.cluster, &mut self.placement_rng),
             None => None,
         };
@@ -170,7 +105,7 @@ impl World<'_> {
         match decision.outcome {
             Outcome::Placed { instance } => {
                 let new = NewTask {
-                    owner: Owner::Workload(workload),
+                    owner: Owner::Workload(workload.0),
                     task_definition: w.task_definition as u16,
                     group,
                     deployment: 0,
@@ -196,7 +131,7 @@ impl World<'_> {
                         .unwrap_or_default();
                     let detail = if detail.is_empty() { closest_text } else { format!("{detail}; {closest_text}") };
                     self.recorder.failed(reason.code());
-                    self.recorder.event(now, EventKind::Failed, None, EventSource::Workload(workload), None, reason.code(), &detail);
+                    self.recorder.event(now, EventKind::Failed, None, EventSource::Workload(workload.0), None, reason.code(), &detail);
                 }
                 false
             }
@@ -208,7 +143,7 @@ impl World<'_> {
     pub(super) fn retry_waiting(&mut self, now: SimTime) {
         for workload in 0..self.workloads.len() {
             while let Some(head) = self.workloads[workload].waiting.front().copied() {
-                if !self.try_place(now, workload as u16, head.submitted_at, head.run_time, head.start_delay) {
+                if !self.try_place(now, WorkloadId::at(workload), head.submitted_at, head.run_time, head.start_delay) {
                     break;
                 }
                 self.workloads[workload].waiting.pop_front();
@@ -216,16 +151,14 @@ impl World<'_> {
         }
     }
 
-    pub(super) fn on_wait_expired(&mut self, now: SimTime, workload: u16, ticket: u32) {
-        let ws = &mut self.workloads[workload as usize];
-        if let Some(pos) = ws.waiting.iter().position(|w| w.ticket == ticket) {
-            ws.waiting.remove(pos);
+    pub(super) fn on_wait_expired(&mut self, now: SimTime, workload: WorkloadId, ticket: u32) {
+        if self.workloads[workload.index()].give_up(ticket) {
             self.recorder.failed("WAIT_EXPIRED");
             self.recorder.event(
                 now,
                 EventKind::GaveUp,
                 None,
-                EventSource::Workload(workload),
+                EventSource::Workload(workload.0),
                 None,
                 "WAIT_EXPIRED",
                 "no instance could take the task within max_wait",

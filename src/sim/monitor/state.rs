@@ -1,23 +1,13 @@
-//! CloudWatch inside the simulation (spec §10): at every minute boundary the run publishes the
-//! datapoints of the minute that just ended — only for the series some alarm reads — and
-//! evaluates every alarm; state changes are recorded (alarms.csv, and the actions each invoked in
-//! alarm_actions.csv) and acted on: deployment
-//! alarms (§7.5) and scaling policies (`scaling`).
-//!
-//! Sources: `AWS/ECS` CPUReservation / MemoryReservation (the cluster row of the minute, §10.4),
-//! service CPUUtilization / MemoryUtilization (one sample per task serving requests, statistic
-//! set over the tasks), `AWS/ApplicationELB` per target group (RequestCount — an explicit 0 when
-//! idle —, RequestCountPerTarget, TargetResponseTime from the minute's histogram, 5xx counts, host
-//! counts) or per load balancer (summed over its target groups).
+//! CloudWatch's own state in the run: the metric store, the alarms (the one copy of alarm
+//! state), which series the run publishes and what each measures (`Source`), and the rows of
+//! alarms.csv and alarm_actions.csv. Nothing here touches the world; `monitor/mod.rs` publishes
+//! each minute's datapoints from the world and evaluates the alarms.
 
-use super::World;
-use crate::cloudwatch::{Alarm, AlarmConfig, MetricId, MetricStore, SeriesId, StatSet, StoreOptions, Transition};
-use crate::elb::config::RuleAction;
+use crate::cloudwatch::{Alarm, AlarmConfig, MetricId, MetricStore, SeriesId, StoreOptions, Transition};
 use crate::elb::histogram::Histogram;
-use crate::engine::SimTime;
+use crate::engine::{SimTime, Span};
 use crate::model::Scenario;
 use crate::model::{lb_dimension, tg_dimension};
-use crate::sim::notice::Notice;
 use serde::Serialize;
 
 /// What one published series measures.
@@ -29,7 +19,7 @@ pub enum Source {
     ServiceMemory(usize),
     /// An ALB metric of target groups (one, or every group a load balancer forwards to).
     Alb(AlbMetric, AlbScope),
-    /// `AWS/ECS/ManagedScaling` CapacityProviderReservation of a capacity provider (spec §12.3).
+    /// `AWS/ECS/ManagedScaling` CapacityProviderReservation of a capacity provider.
     CapacityProviderReservation(usize),
 }
 
@@ -117,23 +107,33 @@ pub struct Monitor {
     pub store: MetricStore,
     pub alarms: Vec<Alarm>,
     /// The series some alarm reads, and what each measures.
-    published: Vec<(SeriesId, Source)>,
+    pub(super) published: Vec<(SeriesId, Source)>,
     pub rows: Vec<AlarmRow>,
     pub action_rows: Vec<AlarmActionRow>,
     /// Reused to merge the minute's TargetResponseTime histograms of a load balancer's groups.
-    scratch: Histogram,
+    pub(super) scratch: Histogram,
     /// Alarms that are not simulated, put in ALARM by a `set_alarm_state` action (a simulated
     /// alarm's state is its own).
-    external_in_alarm: std::collections::BTreeSet<String>,
+    pub(super) external_in_alarm: std::collections::BTreeSet<String>,
 }
 
 impl Monitor {
     pub fn new(scenario: &Scenario) -> Self {
-        let delay_minutes = scenario.metric_delay.as_micros().div_ceil(60_000_000) as u32;
+        let mut m = Monitor::without_alarms(scenario.metric_delay);
+        for config in &scenario.alarms {
+            m.add_alarm(scenario, config.clone());
+        }
+        m
+    }
+
+    /// An empty CloudWatch whose datapoints become visible `metric_delay` after their minute
+    /// (rounded up to whole minutes).
+    pub fn without_alarms(metric_delay: Span) -> Self {
+        let delay_minutes = metric_delay.as_micros().div_ceil(60_000_000) as u32;
         // Minute 0 is the scenario's start instant (2026-01-01T00:00:00Z, as for scheduled actions).
         let epoch_unix_s = crate::autoscaling::scheduled::DEFAULT_START_UNIX_S;
         let store = MetricStore::new(StoreOptions { delay_minutes, epoch_unix_s, ..StoreOptions::default() });
-        let mut m = Monitor {
+        Monitor {
             store,
             alarms: Vec::new(),
             published: Vec::new(),
@@ -141,11 +141,7 @@ impl Monitor {
             action_rows: Vec::new(),
             scratch: Histogram::new(),
             external_in_alarm: Default::default(),
-        };
-        for config in &scenario.alarms {
-            m.add_alarm(scenario, config.clone());
         }
-        m
     }
 
     /// Adds an alarm (a scenario's, or one a scaling policy creates); its series is published
@@ -153,6 +149,12 @@ impl Monitor {
     /// loader reports such alarms as errors before a run starts).
     pub fn add_alarm(&mut self, scenario: &Scenario, config: AlarmConfig) -> usize {
         let source = source_of(scenario, &config.metric);
+        self.add_alarm_measuring(config, source)
+    }
+
+    /// Adds an alarm whose series measures `source` (published from now on), or nothing the run
+    /// publishes (`None`).
+    pub fn add_alarm_measuring(&mut self, config: AlarmConfig, source: Option<Source>) -> usize {
         let alarm = match Alarm::new(config, &mut self.store) {
             Ok(a) => a,
             Err(e) => panic!("alarm validated at load time: {e}"),
@@ -170,7 +172,7 @@ impl Monitor {
         self.alarms.iter().position(|a| a.name() == name)
     }
 
-    /// Whether the alarm named `name` is in ALARM (what deployment alarms read, §7.5).
+    /// Whether the alarm named `name` is in ALARM (what deployment alarms read).
     pub fn in_alarm(&self, name: &str) -> bool {
         match self.alarm_index(name) {
             Some(i) => self.alarms[i].in_alarm(),
@@ -222,106 +224,48 @@ impl Monitor {
     }
 }
 
-fn add_hist(set: &mut StatSet, h: &Histogram) {
-    if let (Some(mean), Some(min), Some(max)) = (h.mean(), h.min(), h.max()) {
-        let n = h.count() as f64;
-        set.merge(&StatSet { sample_count: n, sum: mean.as_secs_f64() * n, min: min.as_secs_f64(), max: max.as_secs_f64() });
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudwatch::{ComparisonOperator, Period, Statistic};
 
-impl World<'_> {
-    /// Publishes minute `minute` (which ended at `now`) and evaluates every alarm at `now`.
-    pub fn monitor_minute(&mut self, now: SimTime, minute: u64) {
-        if self.monitor.alarms.is_empty() {
-            return;
-        }
-        let scenario = self.scenario;
-        let cluster_row = self.recorder.minutes.iter().rev().find(|r| r.zone == "cluster" && r.minute == minute).cloned();
-        let alb_rows_from = self.alb.metrics.rows.len().saturating_sub(scenario.elb.target_groups.len());
-        for i in 0..self.monitor.published.len() {
-            let (series, source) = self.monitor.published[i];
-            let value: Option<StatSet> = match source {
-                Source::ClusterCpuReservation => cluster_row.as_ref().map(|r| StatSet::one(r.cpu_reservation_pct)),
-                Source::ClusterMemoryReservation => cluster_row.as_ref().map(|r| StatSet::one(r.memory_reservation_pct)),
-                Source::ServiceCpu(s) => Some(self.alb.service_usage[s].0).filter(|x| !x.is_empty()),
-                Source::ServiceMemory(s) => Some(self.alb.service_usage[s].1).filter(|x| !x.is_empty()),
-                // The metric of the provider for the minute that just ended (capacity computes it first).
-                Source::CapacityProviderReservation(p) => {
-                    self.capacity.providers.get(p).and_then(|x| x.cpr.as_ref()).map(|r| StatSet::one(r.cpr_percent))
-                }
-                Source::Alb(metric, scope) => {
-                    let groups: Vec<usize> = match scope {
-                        AlbScope::Group(g) => vec![g],
-                        AlbScope::LoadBalancer(l) => groups_of(scenario, l),
-                    };
-                    let rows = &self.alb.metrics.rows[alb_rows_from..];
-                    let sum = |f: &dyn Fn(&crate::sim::alb::metrics::AlbMinuteRow) -> f64| -> f64 {
-                        groups.iter().filter_map(|&g| rows.get(g)).map(f).sum()
-                    };
-                    match metric {
-                        AlbMetric::RequestCount => Some(StatSet::one(sum(&|r| r.request_count as f64))),
-                        AlbMetric::RequestCountPerTarget => Some(StatSet::one(sum(&|r| r.requests_per_target))),
-                        AlbMetric::Elb5xx => Some(StatSet::one(sum(&|r| r.elb_5xx as f64))).filter(|s| s.sum > 0.0),
-                        // HTTPCode_Target_5XX_Count: the application's 5xx and the task's own refusals.
-                        AlbMetric::Target5xx => Some(StatSet::one(sum(&|r| (r.target_5xx + r.rejected) as f64))).filter(|s| s.sum > 0.0),
-                        AlbMetric::HealthyHostCount => Some(StatSet {
-                            sample_count: 1.0,
-                            sum: sum(&|r| r.healthy_hosts_avg),
-                            min: sum(&|r| r.healthy_hosts_min as f64),
-                            max: sum(&|r| r.healthy_hosts_max as f64),
-                        }),
-                        AlbMetric::UnHealthyHostCount => Some(StatSet {
-                            sample_count: 1.0,
-                            sum: sum(&|r| r.unhealthy_hosts_avg),
-                            min: sum(&|r| r.unhealthy_hosts_min as f64),
-                            max: sum(&|r| r.unhealthy_hosts_max as f64),
-                        }),
-                        AlbMetric::TargetResponseTime => {
-                            self.monitor.scratch.reset();
-                            for &g in &groups {
-                                self.monitor.scratch.merge(self.alb.metrics.last_minute_latency(g));
-                            }
-                            let mut set = StatSet::EMPTY;
-                            add_hist(&mut set, &self.monitor.scratch);
-                            if !set.is_empty() {
-                                self.monitor.store.publish_histogram(series, minute, &self.monitor.scratch);
-                            }
-                            Some(set).filter(|s| !s.is_empty())
-                        }
-                    }
-                }
-            };
-            if let Some(set) = value {
-                self.monitor.store.publish_set(series, minute, set);
-            }
-        }
-        let now_minute = now.as_micros() / 60_000_000;
-        for i in 0..self.monitor.alarms.len() {
-            let was_in_alarm = self.monitor.alarms[i].in_alarm();
-            let Some(t) = self.monitor.alarms[i].evaluate(&self.monitor.store, now_minute) else { continue };
-            self.monitor.record_transition(now.whole_secs(), i, &t);
-            // An alarm entered or left ALARM: the services whose deployments watch it
-            // re-evaluate (§7.5).
-            if self.monitor.alarms[i].in_alarm() != was_in_alarm {
-                self.notify(now, Notice::AlarmChanged);
-            }
-        }
+    fn alarm(name: &str) -> AlarmConfig {
+        let metric = MetricId::new("AWS/ECS", "CPUReservation", [("ClusterName", "c")]);
+        let mut config =
+            AlarmConfig::new(name, metric, Statistic::Average, Period::from_minutes(1), 3, ComparisonOperator::GreaterThanThreshold, 70.0);
+        config.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:ops".into()];
+        config
     }
-}
 
-/// The target groups a load balancer forwards to.
-fn groups_of(scenario: &Scenario, lb: usize) -> Vec<usize> {
-    let mut out: Vec<usize> = Vec::new();
-    for l in &scenario.elb.load_balancers[lb].listeners {
-        for a in l.rules.iter().map(|r| &r.action).chain(std::iter::once(&l.default_action)) {
-            if let RuleAction::Forward(list) = a {
-                for w in list {
-                    if !out.contains(&w.target_group) {
-                        out.push(w.target_group);
-                    }
-                }
-            }
-        }
+    /// An alarm the run does not simulate is in ALARM while a `set_alarm_state` action says
+    /// so, and leaves no row: only simulated alarms have transitions.
+    #[test]
+    fn alarms_not_simulated_are_remembered_by_name() {
+        let mut m = Monitor::without_alarms(Span::ZERO);
+        assert!(!m.in_alarm("elsewhere"));
+        m.set_alarm_state(SimTime::from_secs(60), "elsewhere", true);
+        assert!(m.in_alarm("elsewhere"));
+        m.set_alarm_state(SimTime::from_secs(120), "elsewhere", false);
+        assert!(!m.in_alarm("elsewhere"));
+        assert!(m.rows.is_empty() && m.action_rows.is_empty());
     }
-    out
+
+    /// A simulated alarm set by hand makes one transition: an alarms.csv row, and one
+    /// alarm_actions.csv row per action of the state it entered; setting the same state again
+    /// records nothing. Its series is published once however many alarms read it.
+    #[test]
+    fn a_transition_records_its_row_and_its_actions() {
+        let mut m = Monitor::without_alarms(Span::from_secs(90));
+        let i = m.add_alarm_measuring(alarm("cpu-high"), Some(Source::ClusterCpuReservation));
+        m.add_alarm_measuring(alarm("cpu-high-too"), Some(Source::ClusterCpuReservation));
+        assert_eq!((i, m.alarm_index("cpu-high-too"), m.published.len()), (0, Some(1), 1));
+        m.set_alarm_state(SimTime::from_secs(180), "cpu-high", true);
+        m.set_alarm_state(SimTime::from_secs(240), "cpu-high", true);
+        assert!(m.in_alarm("cpu-high") && !m.in_alarm("cpu-high-too"));
+        assert_eq!(m.rows.len(), 1);
+        let row = &m.rows[0];
+        assert_eq!((row.time_s, row.alarm.as_str(), row.from.as_str(), row.to.as_str()), (180, "cpu-high", "INSUFFICIENT_DATA", "ALARM"));
+        assert_eq!(m.action_rows.len(), 1);
+        assert_eq!((m.action_rows[0].kind.as_str(), m.action_rows[0].to.as_str()), ("sns", "ALARM"));
+    }
 }
