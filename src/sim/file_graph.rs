@@ -409,11 +409,7 @@ mod tests {
     const KNOWN_PAIRS: &[(&str, &str)] = &[
         ("actions.rs", "capacity/mod.rs"),
         ("actions.rs", "mod.rs"),
-        ("alb/health.rs", "alb/targets.rs"),
         ("alb/health.rs", "mod.rs"),
-        ("alb/metrics.rs", "alb/mod.rs"),
-        ("alb/mod.rs", "alb/timeouts.rs"),
-        ("alb/mod.rs", "alb/traffic.rs"),
         ("alb/mod.rs", "mod.rs"),
         ("alb/timeouts.rs", "mod.rs"),
         ("alb/traffic.rs", "mod.rs"),

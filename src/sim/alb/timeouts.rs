@@ -9,9 +9,8 @@
 //! chain over a heap of the requests sent to unreachable targets (only during faults).
 
 use super::tally::{Outcome, RequestTag};
-use super::World;
 use crate::engine::SimTime;
-use crate::sim::Event;
+use crate::sim::{Event, World};
 use std::cmp::Reverse;
 
 impl World<'_> {
