@@ -417,7 +417,6 @@ mod tests {
         ("capacity/managed.rs", "mod.rs"),
         ("capacity/mod.rs", "mod.rs"),
         ("capacity/services.rs", "services/launch.rs"),
-        ("capacity/services.rs", "services/mod.rs"),
         ("faults/mod.rs", "mod.rs"),
         ("faults/steps.rs", "mod.rs"),
         ("lifecycle.rs", "mod.rs"),
@@ -428,10 +427,6 @@ mod tests {
         ("mod.rs", "services/mod.rs"),
         ("mod.rs", "services/waiting.rs"),
         ("mod.rs", "standalone.rs"),
-        ("services/daemon.rs", "services/mod.rs"),
-        ("services/deployments.rs", "services/mod.rs"),
-        ("services/launch.rs", "services/mod.rs"),
-        ("services/mod.rs", "services/rebalance.rs"),
     ];
 
     /// No pair of files of `src/sim` refers to each other, except the known ones above.

@@ -1,7 +1,11 @@
 //! Launching service tasks: placing them one at a time, binding each placed task and
-//! starting its lifecycle, and the service events that report the tasks started.
+//! starting its lifecycle.
 
-use super::*;
+use crate::ecs::placement::{self, Constraint, Outcome, PlacementRequest};
+use crate::engine::SimTime;
+use crate::sim::lifecycle::NewTask;
+use crate::sim::recorder::EventKind;
+use crate::sim::{Owner, World};
 
 impl World<'_> {
     /// Launches up to `n` tasks of the PRIMARY deployment through placement (spec §3).
@@ -19,7 +23,7 @@ impl World<'_> {
             self.report_starts(now, service, &started);
             return;
         }
-        let deployment = self.services[idx].deployments.len().saturating_sub(1) as u32;
+        let deployment = self.services[idx].primary();
         let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
         let mut started = vec![];
         self.services[idx].waiting_for_resources = false;
@@ -107,16 +111,5 @@ impl World<'_> {
         self.services[service as usize].tasks.push(task);
         self.record(now, EventKind::Placed, task, "", detail);
         task
-    }
-
-    /// "service X has started N tasks: (task …)." (spec §5.4).
-    pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: u16, started: &[u32]) {
-        if started.is_empty() {
-            return;
-        }
-        let name = self.services[service as usize].name.clone();
-        let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
-        self.services[service as usize].last_problem.clear();
-        self.service_event(now, service, format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")));
     }
 }
