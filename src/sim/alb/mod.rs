@@ -23,10 +23,11 @@
 //!   instance (`Event::LbTimeouts`). Every request sent ends in one outcome or is in flight at
 //!   the end of the run (`in_flight`).
 //!
-//! The files, each calling only those below it (this entry file calls them all, none calls it):
-//! `traffic` (sources and the request path) and `health` (checks) over `targets`
-//! (registration, draining, removal) over `timeouts` (504s, what is in flight) over `state`
-//! (the load balancer's own state, testable alone) over `metrics` and `tally`.
+//! This entry file closes the minute, sums the run and checks the invariants. The parts, each
+//! calling only parts listed after it and none calling back: `traffic` (sources and the request
+//! path), `health` (checks), `targets` (registration, draining, removal), `timeouts` (504s,
+//! what is in flight), `state` (the load balancer's own state, testable alone), `metrics`, and
+//! `tally`.
 //!
 //! Hot path: a request is one arrival event and one completion event; a queued request is an entry
 //! in its server's FIFO; nothing is allocated per request. `metrics` keeps per-minute counters and

@@ -4,13 +4,13 @@
 //! move tasks off DRAINING instances. Every decision comes from `ecs::scheduler`; this module
 //! keeps the state, carries the decisions out and writes ECS's service events.
 //!
-//! This entry file is one evaluation and a task's change; the parts below it, each calling only
-//! those below it and none calling back: `replica` and `daemon` (the two schedulers), `rebalance`
-//! (AZ rebalancing), `launch` (placing and starting tasks), `deployments` (creating, completing,
-//! failing, rolling back), `calls` (what the rest of the run asks: an evaluation, UpdateService,
-//! services.csv, invariants), `waiting` (services waiting for room), `events` (what a service
-//! says), `view` (what the scheduler sees of the tasks), and `state` (the service's own state,
-//! testable alone).
+//! This entry file is one evaluation and a task's change. The parts, each calling only parts
+//! listed after it and none calling back: `replica` and `daemon` (the two schedulers),
+//! `rebalance` (AZ rebalancing), `launch` (placing and starting tasks), `waiting` (services
+//! waiting for room), `calls` (what the rest of the run asks: an evaluation, UpdateService,
+//! services.csv, invariants), `deployments` (creating, completing, failing, rolling back),
+//! `events` (what a service says), `view` (what the scheduler sees of the tasks), and `state`
+//! (the service's own state, testable alone).
 
 mod calls;
 mod daemon;
