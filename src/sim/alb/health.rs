@@ -19,29 +19,19 @@
 //! scheduler reads target health for `minimumHealthyPercent` (§6.1) and replacement (§6.3).
 //! Health checks do not go through the task's request queue (a decision: docs/decisions.md).
 
-use super::{TargetState, World};
-use crate::elb::config::InitialHealthyChecks;
+use super::state::TargetState;
 use crate::engine::{SimTime, Span};
 use crate::model::behaviour::{CheckKind, TARGET_RESPONSE_DEFAULT};
 use crate::model::HealthAnswer;
+use crate::sim::ids::ServerId;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::EventKind;
-use crate::sim::world::Event;
+use crate::sim::world::{Event, World};
+
+pub use super::state::CheckStep;
 
 /// How long a target that answers takes to answer a health check (unless the revision says).
 pub const HEALTH_CHECK_RESPONSE: Span = TARGET_RESPONSE_DEFAULT;
-
-/// The step of a health check an `Event::TargetCheck` carries: sending it, or its verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckStep {
-    /// The check is sent (its verdict is scheduled, and the next check).
-    Send,
-    Passed,
-    /// Failed: the status did not match (Target.ResponseCodeMismatch).
-    Failed,
-    /// Failed: no answer within the timeout (Target.Timeout).
-    TimedOut,
-}
 
 impl World<'_> {
     pub fn on_target_check(&mut self, now: SimTime, group: u16, verdict: CheckStep, server: u32, generation: u32) {
@@ -51,7 +41,7 @@ impl World<'_> {
             return; // the task is gone (its slot may serve another task now)
         }
         let task = info.task;
-        let Some(pos) = self.alb.groups[gi].targets.iter().position(|t| t.server == server) else { return };
+        let Some(pos) = self.alb.groups[gi].position_of(ServerId(server)) else { return };
         if self.alb.groups[gi].targets[pos].state == TargetState::Draining {
             return; // checks stop at deregistration
         }
@@ -81,47 +71,16 @@ impl World<'_> {
         }
         let t = &mut self.alb.groups[gi].targets[pos];
         let passed = verdict == CheckStep::Passed;
-        if passed {
-            t.ok_streak += 1;
-            t.fail_streak = 0;
-        } else {
-            t.fail_streak += 1;
-            t.ok_streak = 0;
-        }
-        let next = match (t.state, passed) {
-            (TargetState::Initial, true) => {
-                let needed = match hc.initial_healthy_checks {
-                    InitialHealthyChecks::One => 1,
-                    InitialHealthyChecks::Threshold => hc.healthy_threshold,
-                };
-                (t.ok_streak >= needed).then_some(TargetState::Healthy)
-            }
-            (TargetState::Unhealthy, true) => (t.ok_streak >= hc.healthy_threshold).then_some(TargetState::Healthy),
-            (TargetState::Initial | TargetState::Healthy, false) => {
-                (t.fail_streak >= hc.unhealthy_threshold).then_some(TargetState::Unhealthy)
-            }
-            _ => None,
-        };
-        let Some(next) = next else { return };
+        let Some(next) = t.count_check(passed, hc) else { return };
         let streak = if passed { t.ok_streak } else { t.fail_streak };
         t.state = next;
         if next == TargetState::Unhealthy {
             t.slow_start_from = None;
         }
-        if next == TargetState::Healthy && config.slow_start > Span::ZERO && !self.alb.groups[gi].targets[pos].slow_start_exempt {
-            // Slow start only when another healthy target is not in slow start (§9.3 step 5).
-            let others_ready = self.alb.groups[gi].targets.iter().enumerate().any(|(i, o)| {
-                i != pos && o.state == TargetState::Healthy && o.slow_start_from.is_none_or(|f| now >= f + config.slow_start)
-            });
-            if others_ready {
-                let g = &mut self.alb.groups[gi];
-                g.targets[pos].slow_start_from = Some(now);
-                g.targets[pos].swrr_current = 0.0;
-                g.slow_start_until = g.slow_start_until.max(now + config.slow_start);
-            }
+        if next == TargetState::Healthy {
+            self.alb.groups[gi].became_healthy(pos, now, config.slow_start);
         }
-        self.alb.refresh_eligible(gi, config);
-        self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
+        self.alb.targets_changed(now, gi, config);
         let detail = match (next, passed) {
             (TargetState::Healthy, _) => format!("target healthy in (target-group {}) after {streak} passed checks", config.name),
             _ => {

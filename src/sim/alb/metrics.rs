@@ -15,14 +15,40 @@
 //! minute — CPU units used (from its busy workers, `elb::target`) ÷ CPU units reserved; memory
 //! used (`memory_base_mib` + `memory_per_busy_worker_mib` × mean busy workers) ÷ memory reserved.
 
-use super::{GroupState, ServerInfo, TargetState};
 use crate::cloudwatch::StatSet;
 use crate::elb::histogram::Histogram;
 use crate::elb::target::Target;
 use crate::engine::{SimTime, Span};
+use crate::sim::ids::ServiceId;
 use serde::Serialize;
 
 pub use super::tally::{Outcome, RequestFigures, RequestTag, Tally};
+
+/// What one task's CPU and memory samples are made of (spec §10.4): its service, the CPU units
+/// and MiB it reserves (the denominators), its memory model, and since when its current sample
+/// runs (its start, or the last minute boundary).
+#[derive(Debug, Clone)]
+pub struct TaskUsage {
+    pub service: ServiceId,
+    pub reserved_cpu_units: f64,
+    pub reserved_memory_mib: f64,
+    pub memory_base_mib: f64,
+    pub memory_per_busy_worker_mib: f64,
+    pub accounted_since: SimTime,
+}
+
+impl TaskUsage {
+    pub fn new(
+        service: ServiceId,
+        reserved_cpu_units: f64,
+        reserved_memory_mib: f64,
+        memory_base_mib: f64,
+        memory_per_busy_worker_mib: f64,
+        since: SimTime,
+    ) -> Self {
+        TaskUsage { service, reserved_cpu_units, reserved_memory_mib, memory_base_mib, memory_per_busy_worker_mib, accounted_since: since }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 struct Counters {
@@ -312,18 +338,12 @@ impl AlbMetrics {
         }
     }
 
-    /// Recounts the healthy/unhealthy targets of `group` per zone after a change.
-    pub fn set_host_counts(&mut self, now: SimTime, group: usize, state: &GroupState) {
+    /// Recounts the healthy/unhealthy targets of `group` per zone after a change:
+    /// `counts_in(zone)` is the group's (healthy, unhealthy) targets in that zone.
+    pub fn set_host_counts(&mut self, now: SimTime, group: usize, counts_in: impl Fn(usize) -> (u32, u32)) {
         let (mut group_h, mut group_u) = (0u32, 0u32);
         for z in 0..self.zones {
-            let (mut h, mut u) = (0u32, 0u32);
-            for t in state.targets.iter().filter(|t| t.zone as usize == z) {
-                match t.state {
-                    TargetState::Healthy => h += 1,
-                    TargetState::Unhealthy => u += 1,
-                    _ => {}
-                }
-            }
+            let (h, u) = counts_in(z);
             let i = group * self.zones + z;
             let zone_h = self.healthy_by_zone[z].value + h - self.healthy_now[i];
             self.healthy_by_zone[z].set(now, zone_h);
@@ -341,12 +361,12 @@ impl AlbMetrics {
     /// Closes one task's usage sample for the time since its last one (spec §10.4: one sample
     /// per RUNNING task per minute = its average over the minute): CPU used ÷ CPU reserved, and
     /// memory (a base plus a share per busy worker) ÷ memory reserved.
-    pub fn account_usage(&mut self, now: SimTime, server: &mut Target, info: &mut ServerInfo) {
+    pub fn account_usage(&mut self, now: SimTime, server: &mut Target, info: &mut TaskUsage) {
         let dt_us = now.since(info.accounted_since).as_micros() as f64;
         if dt_us <= 0.0 {
             return;
         }
-        let s = info.service as usize;
+        let s = info.service.index();
         let cpu_used = server.take_cpu_time(now);
         let busy_workers = server.take_busy_time(now) as f64 / dt_us;
         if info.reserved_cpu_units > 0.0 {
@@ -361,13 +381,22 @@ impl AlbMetrics {
 
     /// The minute's (CPUUtilization, MemoryUtilization) statistic sets of a service, then
     /// restarts; empty sets when no task of the service served requests.
-    pub fn take_service_usage(&mut self, service: usize) -> (StatSet, StatSet) {
+    pub fn take_service_usage(&mut self, service: ServiceId) -> (StatSet, StatSet) {
+        let service = service.index();
         (std::mem::replace(&mut self.cpu[service], StatSet::EMPTY), std::mem::replace(&mut self.memory[service], StatSet::EMPTY))
     }
 
     /// Closes the minute [start, now): one alb.csv row per target group, and the per-zone
     /// figures for timeseries.csv (the last entry is the whole load balancer: the "cluster" row).
-    pub fn minute_ended(&mut self, minute: u64, start: SimTime, now: SimTime, names: &[String], groups: &[GroupState]) -> Vec<ZoneMinute> {
+    /// `targets_now(group)`: the group's (healthy, registered and not draining) targets now.
+    pub fn minute_ended(
+        &mut self,
+        minute: u64,
+        start: SimTime,
+        now: SimTime,
+        names: &[String],
+        targets_now: impl Fn(usize) -> (usize, usize),
+    ) -> Vec<ZoneMinute> {
         let zones = self.zones;
         let mut by_zone = vec![ZoneMinute::default(); zones + 1];
         for (z, zm) in by_zone.iter_mut().enumerate().take(zones) {
@@ -409,9 +438,7 @@ impl AlbMetrics {
             let [latency_ms_avg, latency_ms_p50, latency_ms_p90, latency_ms_p99] = latency_ms(&self.scratch);
             let (h_avg, h_min, h_max) = self.healthy_by_group[g].take(start, now);
             let (u_avg, u_min, u_max) = self.unhealthy_by_group[g].take(start, now);
-            let state = &groups[g];
-            let healthy_now = state.targets.iter().filter(|t| t.state == TargetState::Healthy).count();
-            let registered_now = state.targets.iter().filter(|t| t.state != TargetState::Draining).count();
+            let (healthy_now, registered_now) = targets_now(g);
             let per_target_denominator = if healthy_now > 0 { healthy_now } else { registered_now };
             let t = &c.tally;
             self.rows.push(AlbMinuteRow {

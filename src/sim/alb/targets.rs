@@ -4,10 +4,12 @@
 //! delay ends (or the task dies) the targets leave their groups and what is still in flight is
 //! cut with a 502. `target_health` is what the scheduler reads (§6.1, §6.3).
 
-use super::{ServerInfo, TargetEntry, TargetState};
+use super::metrics::TaskUsage;
+use super::state::{CheckStep, ServerInfo, TargetEntry, TargetState};
+use super::tally::{Outcome, RequestTag};
 use crate::elb::target::Target;
 use crate::engine::{SimTime, Span};
-use crate::sim::alb::tally::{Outcome, RequestTag};
+use crate::sim::ids::{ServerId, ServiceId};
 use crate::sim::recorder::EventKind;
 use crate::sim::task::Owner;
 use crate::sim::world::{Event, World};
@@ -40,52 +42,21 @@ impl World<'_> {
         let mut target = Target::new(serving.concurrency, serving.queue_limit, serving.service_time.clone());
         target.set_cpu(serving.cpu_per_busy_worker_units, cpu_limit);
         target.start_at(now);
-        let alb = &mut self.alb;
-        let server = match alb.free.pop() {
-            Some(slot) => {
-                alb.servers[slot as usize] = target;
-                let info = &mut alb.info[slot as usize];
-                info.task = task;
-                info.service = service;
-                info.alive = true;
-                info.unreachable = false;
-                info.zone = zone;
-                info.error_fraction = behaviour.error_fraction;
-                info.reserved_cpu_units = reserved_cpu;
-                info.reserved_memory_mib = reserved_memory;
-                info.memory_base_mib = memory_base;
-                info.memory_per_busy_worker_mib = memory_per_busy_worker;
-                info.accounted_since = now;
-                info.idle_timeout = idle_timeout;
-                info.timeout_check = None;
-                slot
-            }
-            None => {
-                alb.servers.push(target);
-                alb.info.push(ServerInfo {
-                    task,
-                    service,
-                    generation: 0,
-                    alive: true,
-                    unreachable: false,
-                    zone,
-                    error_fraction: behaviour.error_fraction,
-                    reserved_cpu_units: reserved_cpu,
-                    reserved_memory_mib: reserved_memory,
-                    memory_base_mib: memory_base,
-                    memory_per_busy_worker_mib: memory_per_busy_worker,
-                    accounted_since: now,
-                    idle_timeout,
-                    timeout_check: None,
-                });
-                (alb.servers.len() - 1) as u32
-            }
+        let usage = TaskUsage::new(ServiceId(service), reserved_cpu, reserved_memory, memory_base, memory_per_busy_worker, now);
+        let info = ServerInfo {
+            task,
+            generation: 0,
+            alive: true,
+            unreachable: false,
+            zone,
+            error_fraction: behaviour.error_fraction,
+            usage,
+            idle_timeout,
+            timeout_check: None,
         };
-        if alb.server_of_task.len() <= task as usize {
-            alb.server_of_task.resize(task as usize + 1, None);
-        }
-        alb.server_of_task[task as usize] = Some(server);
-        let generation = alb.info[server as usize].generation;
+        let alb = &mut self.alb;
+        let server = alb.add_server(target, info);
+        let generation = alb.info[server.index()].generation;
         let groups: SmallVec<[usize; 2]> = spec.target_groups.iter().map(|t| t.target_group).collect();
         for &gi in &groups {
             let config = &self.scenario.elb.target_groups[gi];
@@ -93,22 +64,10 @@ impl World<'_> {
             // Slow start (§9.3 step 5): targets registered while the group has no healthy target
             // (registered together into an empty group) never enter it.
             let into_empty_group = !g.targets.iter().any(|t| t.state == TargetState::Healthy);
-            g.targets.push(TargetEntry {
-                server,
-                task,
-                zone,
-                state: TargetState::Initial,
-                ok_streak: 0,
-                fail_streak: 0,
-                slow_start_from: None,
-                swrr_current: 0.0,
-                slow_start_exempt: into_empty_group,
-                next_check_at: now,
-            });
-            self.alb.refresh_eligible(gi, config);
-            self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
+            g.targets.push(TargetEntry::initial(server, task, zone, now, into_empty_group));
+            self.alb.targets_changed(now, gi, config);
             // The first check goes out as soon as the registration completes (§9.4).
-            self.queue.schedule(now, Event::TargetCheck { group: gi as u16, verdict: super::health::CheckStep::Send, server, generation });
+            self.queue.schedule(now, Event::TargetCheck { group: gi as u16, verdict: CheckStep::Send, server: server.0, generation });
             // The target: (instance, host port) — a dynamic port in bridge mode — or, for target
             // type ip, (the task's ENI address, container port) (§6.2).
             let t = &self.tasks[task as usize];
@@ -143,14 +102,13 @@ impl World<'_> {
             return;
         };
         for gi in 0..self.alb.groups.len() {
-            let Some(pos) = self.alb.groups[gi].targets.iter().position(|t| t.server == server) else { continue };
+            let Some(pos) = self.alb.groups[gi].position_of(server) else { continue };
             if self.alb.groups[gi].targets[pos].state == TargetState::Draining {
                 continue;
             }
             self.alb.groups[gi].targets[pos].state = TargetState::Draining;
             let config = &self.scenario.elb.target_groups[gi];
-            self.alb.refresh_eligible(gi, config);
-            self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
+            self.alb.targets_changed(now, gi, config);
             let detail = format!("deregistered 1 targets in (target-group {}); draining connections", config.name);
             self.record(now, EventKind::TargetHealth, task, "draining", &detail);
         }
@@ -169,11 +127,10 @@ impl World<'_> {
         };
         for gi in 0..self.alb.groups.len() {
             // (A service may register a task twice in one group, once per container port.)
-            while let Some(pos) = self.alb.groups[gi].targets.iter().position(|t| t.server == server) {
+            while let Some(pos) = self.alb.groups[gi].position_of(server) {
                 let drained = self.alb.groups[gi].targets.remove(pos).state == TargetState::Draining;
                 let config = &self.scenario.elb.target_groups[gi];
-                self.alb.refresh_eligible(gi, config);
-                self.alb.metrics.set_host_counts(now, gi, &self.alb.groups[gi]);
+                self.alb.targets_changed(now, gi, config);
                 // The target is no longer registered: describe-target-health answers `unused`
                 // (Target.NotRegistered) from now on.
                 let detail = if drained {
@@ -186,12 +143,8 @@ impl World<'_> {
         }
         self.cut_requests(now, server);
         let alb = &mut self.alb;
-        alb.metrics.account_usage(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
-        let info = &mut alb.info[server as usize];
-        info.alive = false;
-        info.generation = info.generation.wrapping_add(1);
-        alb.server_of_task[task as usize] = None;
-        alb.free.push(server);
+        alb.metrics.account_usage(now, &mut alb.servers[server.index()], &mut alb.info[server.index()].usage);
+        alb.free_server(server);
     }
 
     /// The task's instance became unreachable: what is in flight never gets an answer (504 at its
@@ -201,15 +154,15 @@ impl World<'_> {
             return;
         };
         let alb = &mut self.alb;
-        alb.metrics.account_usage(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
-        let timeout = alb.info[server as usize].idle_timeout;
+        alb.metrics.account_usage(now, &mut alb.servers[server.index()], &mut alb.info[server.index()].usage);
+        let timeout = alb.info[server.index()].idle_timeout;
         let mut open: Vec<(SimTime, u64)> = Vec::new();
-        alb.servers[server as usize].abort_all(now, |arrived_at, tag| open.push(((arrived_at + timeout).max(now), tag)));
+        alb.servers[server.index()].abort_all(now, |arrived_at, tag| open.push(((arrived_at + timeout).max(now), tag)));
         for (at, tag) in open {
             self.unanswered_until(at, tag);
         }
         let alb = &mut self.alb;
-        let info = &mut alb.info[server as usize];
+        let info = &mut alb.info[server.index()];
         info.alive = false;
         info.unreachable = true;
         info.generation = info.generation.wrapping_add(1);
@@ -220,14 +173,14 @@ impl World<'_> {
     /// The instance is reachable again (the outage is over) and the task still there: it answers
     /// again, from an empty queue.
     pub fn server_reachable(&mut self, now: SimTime, task: u32) {
-        let Some(server) = self.alb.server_of(task).filter(|&s| self.alb.info[s as usize].unreachable) else {
+        let Some(server) = self.alb.server_of(task).filter(|&s| self.alb.info[s.index()].unreachable) else {
             return;
         };
-        let info = &mut self.alb.info[server as usize];
+        let info = &mut self.alb.info[server.index()];
         info.alive = true;
         info.unreachable = false;
-        info.accounted_since = now;
-        self.alb.servers[server as usize].start_at(now);
+        info.usage.accounted_since = now;
+        self.alb.servers[server.index()].start_at(now);
         info.generation = info.generation.wrapping_add(1);
         self.restart_health_checks(now, task);
     }
@@ -238,7 +191,7 @@ impl World<'_> {
             return;
         };
         let alb = &mut self.alb;
-        alb.metrics.account_usage(now, &mut alb.servers[server as usize], &mut alb.info[server as usize]);
+        alb.metrics.account_usage(now, &mut alb.servers[server.index()], &mut alb.info[server.index()].usage);
         self.cut_requests(now, server);
         self.restart_health_checks(now, task);
     }
@@ -249,27 +202,28 @@ impl World<'_> {
         let Some(server) = self.alb.server_of(task) else {
             return;
         };
-        let generation = self.alb.info[server as usize].generation;
+        let generation = self.alb.info[server.index()].generation;
         for gi in 0..self.alb.groups.len() {
             let Some(t) = self.alb.groups[gi].targets.iter().find(|t| t.server == server) else { continue };
             if t.state == TargetState::Draining {
                 continue;
             }
             let at = t.next_check_at;
-            self.queue.schedule(at, Event::TargetCheck { group: gi as u16, verdict: super::health::CheckStep::Send, server, generation });
+            self.queue.schedule(at, Event::TargetCheck { group: gi as u16, verdict: CheckStep::Send, server: server.0, generation });
         }
     }
 
     /// Every request in flight on `server` gets a 502 (the connection is reset).
-    fn cut_requests(&mut self, now: SimTime, server: u32) {
+    fn cut_requests(&mut self, now: SimTime, server: ServerId) {
         let alb = &mut self.alb;
         let metrics = &mut alb.metrics;
-        alb.servers[server as usize].abort_all(now, |_, tag| {
+        alb.servers[server.index()].abort_all(now, |_, tag| {
             metrics.outcome(RequestTag::unpack(tag), Outcome::Elb502, None);
         });
-        alb.info[server as usize].alive = false;
+        let info = &mut alb.info[server.index()];
+        info.alive = false;
         // Completions already scheduled belong to the cut requests.
-        alb.info[server as usize].generation = alb.info[server as usize].generation.wrapping_add(1);
+        info.generation = info.generation.wrapping_add(1);
     }
 
     /// (healthy in every target group, unhealthy in at least one) for the scheduler (§6.1, §6.3).

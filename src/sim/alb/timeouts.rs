@@ -9,9 +9,8 @@
 //! chain over a heap of the requests sent to unreachable targets (only during faults).
 
 use super::tally::{Outcome, RequestTag};
-use super::World;
 use crate::engine::SimTime;
-use crate::sim::world::Event;
+use crate::sim::world::{Event, World};
 use std::cmp::Reverse;
 
 impl World<'_> {

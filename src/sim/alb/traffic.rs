@@ -9,21 +9,30 @@
 //! The listener rules are evaluated once per distinct request at the start of the run: a Poisson
 //! source has one route, a replayed log one per distinct (host, path, method, query) — the hot
 //! path only looks the route up.
+//!
+//! The request path itself is here too: a request reaches a load-balancer node, is routed to a
+//! target group and a target (or answered by the load balancer), queues at its target, and ends
+//! when a worker finishes it. One arrival event and one completion event per request; nothing
+//! is allocated per request.
 
-use super::{route_for, AlbState, World};
+use super::state::{route_for, AlbState, Route, RouteAction, SourceState};
+use super::tally::{Outcome, RequestTag};
+use crate::elb::config::Algorithm;
+use crate::elb::routing::{LeastOutstanding, Random};
 use crate::elb::rules::{evaluate, HttpRequest};
-use crate::engine::{SimTime, StreamRng, Streams};
+use crate::elb::target::Arrival;
+use crate::engine::{SimTime, Span, Streams};
 use crate::model::{RequestSpec, TrafficKind};
-use crate::sim::world::Event;
-use crate::workload::alb_log::Replay;
+use crate::sim::world::{Event, World};
 use crate::workload::traffic::PoissonArrivals;
+use rand::Rng;
 use std::collections::BTreeMap;
 
-/// A source's generator state.
-pub enum SourceState {
-    Poisson { arrivals: Box<PoissonArrivals>, rng: Box<StreamRng>, route: u32 },
-    Replay { replay: Replay, routes: Vec<u32> },
-}
+/// The load balancer's connection timeout to a target: a request sent to a target whose
+/// instance does not answer gets its 504 this long after it arrived ("HTTP 504: the load balancer
+/// failed to establish a connection to the target before the connection timeout expired (10
+/// seconds)", ALB troubleshooting guide).
+pub const CONNECT_TIMEOUT: Span = Span::from_secs(10);
 
 impl World<'_> {
     /// Builds every source and schedules its first request.
@@ -84,5 +93,115 @@ impl World<'_> {
         self.alb.metrics.sent_by_source[source as usize] += 1;
         self.schedule_next_request(now, source);
         self.send_request(now, source, route);
+    }
+
+    /// A request of `source` following route `route` reaches the load balancer at `now`.
+    pub fn send_request(&mut self, now: SimTime, source: u16, route: u32) {
+        let alb = &mut self.alb;
+        let Route { load_balancer, action } = &alb.routes[route as usize];
+        // The node: clients spread evenly over the load balancer's zones.
+        let (nodes, cursor) = &mut alb.lb_nodes[*load_balancer as usize];
+        let zone = nodes[*cursor % nodes.len()];
+        *cursor = (*cursor + 1) % nodes.len();
+        alb.metrics.arrived(zone);
+        let group = match action {
+            RouteAction::Answer { status_code } => {
+                alb.metrics.answered_by_alb(source, zone, *status_code);
+                return;
+            }
+            RouteAction::Forward(groups) => {
+                if groups.len() == 1 {
+                    groups[0].0
+                } else {
+                    let total = groups.last().map_or(1, |g| g.1);
+                    let x = alb.route_rng.gen_range(0..total);
+                    groups.iter().find(|g| x < g.1).map_or(groups[0].0, |g| g.0)
+                }
+            }
+        };
+        let gi = group.index();
+        let tag = RequestTag { source, group: group.0, zone };
+        alb.metrics.sent_by_group[gi] += 1;
+        let config = &self.scenario.elb.target_groups[gi];
+        let g = &mut alb.groups[gi];
+        let eligible: &[u32] = if g.cross_zone { &g.eligible } else { &g.eligible_by_zone[zone as usize] };
+        if eligible.is_empty() {
+            // No registered (non-draining) target, or none in this node's zone with cross-zone
+            // off: the ALB answers 503 (§9.3 steps 3 and 6).
+            alb.metrics.outcome(tag, Outcome::Elb503, None);
+            return;
+        }
+        let in_slow_start = now < g.slow_start_until;
+        let server = if in_slow_start {
+            g.pick_slow_start(config, now, zone, &mut alb.route_rng)
+        } else {
+            match config.algorithm {
+                Algorithm::RoundRobin => {
+                    if g.cross_zone {
+                        g.rr.pick(eligible)
+                    } else {
+                        g.rr_by_zone[zone as usize].pick(eligible)
+                    }
+                }
+                Algorithm::LeastOutstandingRequests => {
+                    let first_on_tie = self.scenario.tie_break == crate::ecs::placement::TieBreak::First;
+                    LeastOutstanding::pick_with(eligible, &alb.servers, &mut alb.route_rng, first_on_tie)
+                }
+                Algorithm::WeightedRandom => Random::pick(eligible, &mut alb.route_rng),
+            }
+        };
+        let Some(server) = server else {
+            // Slow start found no target of this node's zone (cross-zone off): as with no target.
+            alb.metrics.outcome(tag, Outcome::Elb503, None);
+            return;
+        };
+        let fail_open = g.fail_open;
+        alb.metrics.routed(gi, zone, fail_open);
+        let info = &mut alb.info[server as usize];
+        if !info.alive {
+            if info.unreachable {
+                // Its instance does not answer: the connection times out (504, §9.5).
+                let at = now + CONNECT_TIMEOUT.min(alb.idle_timeout[gi]);
+                self.unanswered_until(at, tag.pack());
+            } else {
+                // Registered, but its task is gone: the connection is refused (502).
+                alb.metrics.outcome(tag, Outcome::Elb502, None);
+            }
+            return;
+        }
+        let generation = info.generation;
+        let arrival = alb.servers[server as usize].arrive(now, tag.pack(), &mut alb.service_rng);
+        if !matches!(arrival, Arrival::Rejected) && info.timeout_check != Some(generation) {
+            // The server's idle-timeout watch: due when this (now its oldest) request times out.
+            info.timeout_check = Some(generation);
+            self.queue.schedule(now + info.idle_timeout, Event::RequestTimeout { server, generation });
+        }
+        match arrival {
+            Arrival::StartedService { worker, done_at } => {
+                self.queue.schedule(done_at, Event::RequestDone { server, worker, generation });
+            }
+            Arrival::Queued => {}
+            // The task's own queue is full: it refuses the request (its own 503).
+            Arrival::Rejected => alb.metrics.outcome(tag, Outcome::Rejected, None),
+        }
+    }
+
+    /// A worker of `server` finished its request.
+    pub fn on_request_done(&mut self, now: SimTime, server: u32, worker: u32, generation: u32) {
+        let alb = &mut self.alb;
+        if alb.info[server as usize].generation != generation {
+            return; // the task went away; its requests were already answered with 502
+        }
+        let done = alb.servers[server as usize].complete(worker, now, &mut alb.service_rng);
+        if let Some(at) = done.next_done_at {
+            self.queue.schedule(at, Event::RequestDone { server, worker, generation });
+        }
+        if done.answered_already {
+            return; // the load balancer gave up on it (504 at the idle timeout)
+        }
+        let error_fraction = alb.info[server as usize].error_fraction;
+        let outcome =
+            if error_fraction > 0.0 && alb.error_rng.gen::<f64>() < error_fraction { Outcome::Target5xx } else { Outcome::Success };
+        alb.metrics.outcome(RequestTag::unpack(done.tag), outcome, Some(done.latency));
     }
 }

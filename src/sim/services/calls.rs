@@ -1,9 +1,22 @@
-//! What the rest of the run asks of the service scheduler: UpdateService (an action), the
-//! services.csv row of each minute, and the services' invariants.
+//! What the rest of the run asks of the service scheduler: an evaluation (coalesced),
+//! UpdateService (an action), the services.csv row of each minute, and the services' invariants.
 
-use super::*;
+use super::state::{DeploymentStatus, ServiceUpdate};
+use crate::ecs::placement::Strategy;
+use crate::ecs::service::SchedulingStrategy;
+use crate::ecs::task::LastStatus;
+use crate::engine::SimTime;
+use crate::sim::recorder::ServiceMinuteRow;
+use crate::sim::world::{Event, World};
 
 impl World<'_> {
+    /// Asks for an evaluation of `service` now; several requests at one instant make one.
+    pub fn request_evaluation(&mut self, now: SimTime, service: u16) {
+        if self.services[service as usize].wants_evaluation() {
+            self.queue.schedule(now, Event::ServiceEvaluation { service });
+        }
+    }
+
     /// One services.csv row per service at the end of the minute that began at `start`; its
     /// `time_s` is the minute's start, also for the run's last partial minute.
     pub(in crate::sim) fn record_service_minute(&mut self, start: SimTime) {

@@ -1,6 +1,9 @@
 //! DAEMON services (spec §5.3): one task on every ACTIVE instance that meets the constraints.
 
-use super::*;
+use crate::ecs::instance::InstanceStatus;
+use crate::ecs::placement::{filter, PlacementRequest};
+use crate::engine::SimTime;
+use crate::sim::world::World;
 
 impl World<'_> {
     /// DAEMON (spec §5.3): one task per ACTIVE instance that satisfies the constraints; the
@@ -9,7 +12,7 @@ impl World<'_> {
     pub(super) fn reconcile_daemon(&mut self, now: SimTime, service: u16) {
         let idx = service as usize;
         let scenario = self.scenario;
-        let primary = self.services[idx].deployments.len().saturating_sub(1) as u32;
+        let primary = self.services[idx].primary();
         let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
         let deleted = self.services[idx].deleted;
         // Stop daemons on instances that are not ACTIVE, of old revisions, or of a deleted service.

@@ -2,8 +2,11 @@
 //! revision, rollback), completing it, failing it through the circuit breaker (§7.4) or a
 //! CloudWatch alarm (§7.5), and what deployments.csv records about each.
 
-use super::*;
-use crate::engine::Span;
+use super::state::{DeploymentStatus, RolloutState};
+use crate::ecs::scheduler::circuit_breaker::Record;
+use crate::engine::{SimTime, Span};
+use crate::sim::recorder::{DeploymentRow, EventKind, EventSource};
+use crate::sim::world::{Event, World};
 
 impl World<'_> {
     /// A deployment event in events.csv: its new state and ECS-style text.
@@ -78,47 +81,10 @@ impl World<'_> {
     /// (see `Deployment::lineage`): `None` continues the latest deployment's.
     pub(super) fn new_deployment(&mut self, now: SimTime, service: u16, task_definition: usize, why: String, lineage: Option<u32>) {
         let scenario = self.scenario;
+        let s = &self.services[service as usize];
+        let firing = s.config.alarms.as_ref().is_some_and(|a| a.enable && a.alarm_names.iter().any(|n| self.monitor.in_alarm(n)));
         let s = &mut self.services[service as usize];
-        let lineage = lineage.unwrap_or_else(|| s.deployments.last().map_or(0, |d| d.lineage));
-        for d in &mut s.deployments {
-            if d.status == DeploymentStatus::Primary {
-                d.status = DeploymentStatus::Active;
-                if d.rollout == RolloutState::InProgress {
-                    d.finished_at = Some(now);
-                    d.reason = "replaced by a newer deployment".into();
-                }
-            }
-        }
-        let breaker = s
-            .config
-            .circuit_breaker
-            .as_ref()
-            .filter(|c| c.enable)
-            .map(|_| CircuitBreaker::new(circuit_breaker::threshold(s.desired, &ThresholdConfig::default())));
-        s.deployments.push(Deployment {
-            task_definition,
-            status: DeploymentStatus::Primary,
-            rollout: RolloutState::InProgress,
-            reason: why.clone(),
-            created_at: now,
-            finished_at: None,
-            desired: s.desired,
-            breaker,
-            lowest_running: None,
-            lowest_healthy: None,
-            peak_in_flight: 0,
-            alarms_ignored: false,
-            bake_until: None,
-            lineage,
-            rollback: false,
-        });
-        s.throttle.reset();
-        s.steady = false;
-        let already = s.config.alarms.as_ref().is_some_and(|a| a.enable && a.alarm_names.iter().any(|n| self.monitor.in_alarm(n)));
-        if let Some(d) = s.deployments.last_mut() {
-            d.alarms_ignored = already;
-        }
-        let id = s.deployments.len() - 1;
+        let id = s.start_deployment(now, task_definition, why.clone(), lineage, firing);
         let name = s.name.clone();
         let td = scenario.task_definitions[task_definition].family_revision();
         self.deployment_event(now, service, "IN_PROGRESS", &format!("(service {name}) deployment ecs-svc/{id} of {td} started: {why}"));
@@ -143,18 +109,7 @@ impl World<'_> {
             }
         }
         let s = &mut self.services[service as usize];
-        let Some(primary) = s.deployments.last_mut() else { return };
-        if primary.rollout == RolloutState::InProgress {
-            primary.rollout = RolloutState::Completed;
-            primary.finished_at = Some(now);
-            // A rollback's reason says what it rolled back from; `outcome` says it completed.
-            if !primary.rollback {
-                primary.reason = "ECS deployment completed.".into();
-            }
-            let id = s.deployments.len() - 1;
-            for d in s.deployments.iter_mut().take(id) {
-                d.status = DeploymentStatus::Inactive;
-            }
+        if let Some(id) = s.complete_primary(now) {
             let name = s.name.clone();
             self.deployment_event(now, service, "COMPLETED", &format!("(service {name}) deployment ecs-svc/{id} completed."));
         }
@@ -177,15 +132,7 @@ impl World<'_> {
     /// in progress (deployments.csv).
     pub(super) fn track_deployment(&mut self, now: SimTime, service: u16) {
         let c = self.counts(service);
-        let s = &mut self.services[service as usize];
-        if let Some(d) = s.deployments.last_mut() {
-            // Including the evaluation that completes it (a rollback can complete at once).
-            if d.finished_at.is_none_or(|f| f == now) {
-                d.lowest_running = Some(d.lowest_running.map_or(c.running, |l| l.min(c.running)));
-                d.lowest_healthy = Some(d.lowest_healthy.map_or(c.healthy, |l| l.min(c.healthy)));
-                d.peak_in_flight = d.peak_in_flight.max(c.in_flight);
-            }
-        }
+        self.services[service as usize].track_primary(now, c);
     }
 
     /// At the end of the run: deployment rows, and rows for tasks still alive.

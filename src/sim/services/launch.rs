@@ -1,7 +1,9 @@
 //! Launching service tasks: placing them one at a time, binding each placed task and
-//! starting its lifecycle, and the service events that report the tasks started.
+//! starting its lifecycle.
 
-use super::*;
+use crate::ecs::placement::{self, Constraint, Outcome, PlacementRequest};
+use crate::engine::SimTime;
+use crate::sim::world::World;
 
 impl World<'_> {
     /// Launches up to `n` tasks of the PRIMARY deployment through placement (spec §3).
@@ -19,7 +21,7 @@ impl World<'_> {
             self.report_starts(now, service, &started);
             return;
         }
-        let deployment = self.services[idx].deployments.len().saturating_sub(1) as u32;
+        let deployment = self.services[idx].primary();
         let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
         let mut started = vec![];
         self.services[idx].waiting_for_resources = false;
@@ -65,58 +67,5 @@ impl World<'_> {
             }
         }
         self.report_starts(now, service, &started);
-    }
-
-    /// Binds a placed task of the service and starts it.
-    pub(in crate::sim) fn start_service_task(
-        &mut self,
-        now: SimTime,
-        service: u16,
-        instance: crate::ecs::InstanceId,
-        td: usize,
-        deployment: u32,
-        detail: &str,
-    ) -> u32 {
-        let start_delay = self.scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
-        self.start_service_task_after(now, service, instance, td, deployment, detail, start_delay)
-    }
-
-    /// `start_service_task` with the PENDING → RUNNING delay given (Fargate draws its own).
-    #[allow(clippy::too_many_arguments)] // the task's identity, one argument per field
-    pub(in crate::sim) fn start_service_task_after(
-        &mut self,
-        now: SimTime,
-        service: u16,
-        instance: crate::ecs::InstanceId,
-        td: usize,
-        deployment: u32,
-        detail: &str,
-        start_delay: crate::engine::Span,
-    ) -> u32 {
-        let group = self.services[service as usize].group;
-        let new = NewTask {
-            owner: Owner::Service(service),
-            task_definition: td as u16,
-            group,
-            deployment,
-            submitted_at: now,
-            run_time: None,
-            start_delay,
-        };
-        let task = self.start_task(now, instance, new);
-        self.services[service as usize].tasks.push(task);
-        self.record(now, EventKind::Placed, task, "", detail);
-        task
-    }
-
-    /// "service X has started N tasks: (task …)." (spec §5.4).
-    pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: u16, started: &[u32]) {
-        if started.is_empty() {
-            return;
-        }
-        let name = self.services[service as usize].name.clone();
-        let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
-        self.services[service as usize].last_problem.clear();
-        self.service_event(now, service, format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")));
     }
 }

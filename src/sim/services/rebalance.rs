@@ -1,6 +1,8 @@
 //! Availability Zone rebalancing (spec §4.3).
 
-use super::*;
+use crate::ecs::placement::{Constraint, Strategy};
+use crate::engine::SimTime;
+use crate::sim::world::World;
 
 impl World<'_> {
     /// AZ rebalancing (spec §4.3): once the service is steady, if its task counts per zone (zones

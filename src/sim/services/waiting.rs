@@ -4,8 +4,10 @@
 //! daemon is the first task launched on an instance), then to the stopped task's own service,
 //! then to the other waiting REPLICA services in service order — instead of at the next 15 s tick.
 
-use super::*;
+use crate::ecs::service::SchedulingStrategy;
+use crate::engine::SimTime;
 use crate::sim::notice::Notice;
+use crate::sim::world::World;
 
 impl World<'_> {
     /// A task stopped and returned what it held: `notify_owner`, with the services waiting for
