@@ -256,22 +256,17 @@ impl Scenario {
             }
         }
         // ... and to every REPLICA service (a DAEMON's placement is one task per instance).
-        for svc in &mut s.services {
-            if svc.definition.scheduling_strategy != crate::ecs::service::SchedulingStrategy::Replica {
-                continue;
-            }
+        for svc in
+            s.services.iter_mut().filter(|svc| svc.definition.scheduling_strategy == crate::ecs::service::SchedulingStrategy::Replica)
+        {
             if let Some(st) = &variant.strategies {
                 svc.definition.placement_strategy = st.clone();
             }
             if let Some(c) = &variant.constraints {
                 svc.definition.placement_constraints = c.clone();
             }
-        }
-        if let Some(capacity) = &variant.capacity {
-            for svc in &mut s.services {
-                if svc.definition.scheduling_strategy == crate::ecs::service::SchedulingStrategy::Replica {
-                    svc.capacity = capacity.clone();
-                }
+            if let Some(capacity) = &variant.capacity {
+                svc.capacity = capacity.clone();
             }
         }
         s

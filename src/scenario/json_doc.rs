@@ -104,28 +104,21 @@ impl PositionIndex {
     /// an explicit stack of the containers still open.
     fn build(&mut self, s: &mut Scanner) {
         self.nodes.push(Node { key: None, value: s.pos, children: Children::Leaf });
-        // (container node, expecting the first member/element)
+        // The containers still open, innermost last.
         let mut stack: Vec<usize> = Vec::new();
         let mut current = 0usize;
         loop {
             // `current` is a node whose value starts at s.pos: open it or skip it.
-            match s.peek() {
-                Some(b'{') => {
-                    s.pos += 1;
-                    self.nodes[current].children = Children::Object(Default::default());
-                    stack.push(current);
-                }
-                Some(b'[') => {
-                    s.pos += 1;
-                    self.nodes[current].children = Children::Array(Vec::new());
-                    stack.push(current);
-                }
-                Some(_) => {
-                    if s.skip_value().is_none() {
-                        return;
-                    }
-                }
-                None => return,
+            let children = match s.peek() {
+                Some(b'{') => Children::Object(Default::default()),
+                Some(b'[') => Children::Array(Vec::new()),
+                Some(_) if s.skip_value().is_some() => Children::Leaf,
+                _ => return,
+            };
+            if !matches!(children, Children::Leaf) {
+                s.pos += 1;
+                self.nodes[current].children = children;
+                stack.push(current);
             }
             // Find the next value to index: the next member or element of the innermost open
             // container, closing the finished ones on the way.
@@ -268,43 +261,18 @@ impl Scanner<'_> {
         }
     }
 
-    /// Moves past one value of any kind, without recursion.
+    /// Moves past a string, number, `true`, `false` or `null` (containers are indexed, not
+    /// skipped).
     fn skip_value(&mut self) -> Option<()> {
         self.ws();
-        match self.peek()? {
-            b'"' => self.skip_string(),
-            b'{' | b'[' => {
-                let mut depth = 0usize;
-                loop {
-                    match self.peek()? {
-                        b'"' => {
-                            self.skip_string()?;
-                            continue;
-                        }
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                self.pos += 1;
-                                return Some(());
-                            }
-                        }
-                        _ => {}
-                    }
-                    self.pos += 1;
-                }
-            }
-            _ => {
-                let start = self.pos;
-                while let Some(c) = self.peek() {
-                    if matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-                (self.pos > start).then_some(())
-            }
+        if self.peek()? == b'"' {
+            return self.skip_string();
         }
+        let start = self.pos;
+        while self.peek().is_some_and(|c| !matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+        (self.pos > start).then_some(())
     }
 }
 

@@ -13,6 +13,7 @@ use crate::faults::{BadRevisionFailure, FaultKind, FaultSpec, InstanceTarget, Sl
 use crate::model::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec};
 use crate::workload::Distribution;
 use serde::Deserialize;
+use std::ops::Range;
 use toml::Spanned;
 
 /// One time or a list of times.
@@ -132,7 +133,7 @@ impl Cx<'_> {
 
     pub(super) fn build_faults(&mut self, raw: &[RawFault], cx: &mut FaultContext) -> Vec<FaultSpec> {
         let mut out: Vec<FaultSpec> = Vec::new();
-        let mut outages: Vec<(String, Span, Span, std::ops::Range<usize>)> = Vec::new();
+        let mut outages: Vec<(String, Span, Span)> = Vec::new();
         for (i, f) in raw.iter().enumerate() {
             let kind = *f.kind.get_ref();
             let name = f.name.as_ref().map_or_else(|| format!("{}-{}", kind.name(), i + 1), |n| n.get_ref().clone());
@@ -189,7 +190,7 @@ impl Cx<'_> {
             RawFaultKind::AppCrash => &["service", "at", "time_to_failure", "rate_per_hour"],
             RawFaultKind::BadRevision => &["service", "at", "failure", "after"],
         };
-        let given: [(&str, Option<std::ops::Range<usize>>); 15] = [
+        let given: [(&str, Option<Range<usize>>); 15] = [
             ("instance", f.instance.as_ref().map(|x| x.span())),
             ("instances", f.instances.as_ref().map(|x| x.span())),
             ("group", f.group.as_ref().map(|x| x.span())),
@@ -217,6 +218,15 @@ impl Cx<'_> {
                 }
             }
         }
+    }
+
+    /// `t` when the run reaches it; otherwise a located error.
+    fn within_run(&mut self, t: Span, span: Range<usize>, run: Span) -> Option<Span> {
+        if t > run {
+            self.error_at(span, format!("{t} is after the end of the run ({run})"), "give a time within the scenario's duration");
+            return None;
+        }
+        Some(t)
     }
 
     fn required_duration(&mut self, f: &RawFault) -> Option<Span> {
@@ -255,9 +265,8 @@ impl Cx<'_> {
                 self.error_at(at.span(), "`at` is an empty list", "give at least one time, e.g. at = [\"10m\"]");
                 return None;
             }
-            if let Some(t) = times.iter().find(|t| **t > run) {
-                self.error_at(at.span(), format!("{t} is after the end of the run ({run})"), "give a time within the scenario's duration");
-                return None;
+            for &t in &times {
+                self.within_run(t, at.span(), run)?;
             }
             return Some(Timing::At(times));
         }
@@ -288,7 +297,7 @@ impl Cx<'_> {
             return None;
         }
         let count = cx.cluster.map_or(0, |c| c.instances.len()) as u32;
-        let check = |this: &mut Self, ordinal: u32, span: std::ops::Range<usize>| {
+        let check = |this: &mut Self, ordinal: u32, span: Range<usize>| {
             if ordinal >= count {
                 this.error_at(
                     span,
@@ -354,12 +363,7 @@ impl Cx<'_> {
         found
     }
 
-    fn zone_outage(
-        &mut self,
-        f: &RawFault,
-        cx: &FaultContext,
-        outages: &mut Vec<(String, Span, Span, std::ops::Range<usize>)>,
-    ) -> Option<FaultKind> {
+    fn zone_outage(&mut self, f: &RawFault, cx: &FaultContext, outages: &mut Vec<(String, Span, Span)>) -> Option<FaultKind> {
         let Some(zone) = &f.zone else {
             self.error_at(f.kind.span(), "a zone_outage fault needs a `zone`", "name one of the cluster's zones");
             return None;
@@ -391,16 +395,9 @@ impl Cx<'_> {
             self.error_at(f.kind.span(), "a zone_outage happens at a given time", "give `at` and `duration`");
             return None;
         }
-        if at > cx.duration {
-            self.error_at(
-                f.at.as_ref().map_or(f.kind.span(), |a| a.span()),
-                format!("{at} is after the end of the run ({})", cx.duration),
-                "give a time within the scenario's duration",
-            );
-            return None;
-        }
+        self.within_run(at, f.at.as_ref().map_or(f.kind.span(), |a| a.span()), cx.duration)?;
         let span = f.at.as_ref().map_or(f.kind.span(), |a| a.span());
-        if let Some((_, a, d, _)) = outages.iter().find(|(z, a, d, _)| z == zone.get_ref() && at.0 < a.0 + d.0 && a.0 < at.0 + duration.0) {
+        if let Some((_, a, d)) = outages.iter().find(|(z, a, d)| z == zone.get_ref() && at.0 < a.0 + d.0 && a.0 < at.0 + duration.0) {
             self.error_at(
                 span,
                 format!("this outage of {} ({at} for {duration}) overlaps another one ({a} for {d})", zone.get_ref()),
@@ -408,7 +405,7 @@ impl Cx<'_> {
             );
             return None;
         }
-        outages.push((zone.get_ref().clone(), at, duration, span));
+        outages.push((zone.get_ref().clone(), at, duration));
         Some(FaultKind::ZoneOutage {
             zone: zone.get_ref().clone(),
             at,
@@ -461,17 +458,7 @@ impl Cx<'_> {
     fn bad_revision(&mut self, f: &RawFault, cx: &mut FaultContext) -> Option<FaultKind> {
         let service = self.service(f, cx.services)?;
         let at = match f.at.as_ref().map(|a| (a.get_ref().to_vec(), a.span())) {
-            Some((times, span)) if times.len() == 1 => {
-                if times[0] > cx.duration {
-                    self.error_at(
-                        span,
-                        format!("{} is after the end of the run ({})", times[0], cx.duration),
-                        "give a time within the scenario's duration",
-                    );
-                    return None;
-                }
-                times[0]
-            }
+            Some((times, span)) if times.len() == 1 => self.within_run(times[0], span, cx.duration)?,
             Some((_, span)) => {
                 self.error_at(span, "a bad_revision is deployed once", "give one time; add another [[faults]] for another deployment");
                 return None;
