@@ -127,6 +127,23 @@ pub fn all_errors(text: &str, first: toml::de::Error) -> Vec<toml::de::Error> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn an_unknown_variant_names_its_key_and_the_closest_value() {
+        let text = "[[faults]]\n\"kind\" = \"zone_outtage\"\n";
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)] // only deserialized, for its error
+        struct Only {
+            faults: Vec<super::super::load_faults::RawFault>,
+        }
+        let e = toml::from_str::<Only>(text).unwrap_err();
+        let (message, help) = super::message_and_help(text, &e);
+        assert!(message.starts_with("unknown variant `zone_outtage` for `\"kind\"`, expected one of `instance_failure`"), "{message}");
+        assert_eq!(help, "did you mean \"zone_outage\"? see docs/scenarios.md for the expected form");
+        // A value on a line of its own has no key to name.
+        assert_eq!(super::key_before("x = [\n  \"a\"]", 8), None);
+        assert_eq!(super::key_before("a.b-c = 1", 8), Some("b-c"));
+    }
+
+    #[test]
     fn blanking_keeps_every_other_byte_where_it_was() {
         let text = "[a]\nx = \"é\"\n[[b]]\ny = 1\n[[b]]\ny = 2\n";
         let at = text.find("y = 1").unwrap();
