@@ -47,11 +47,8 @@ impl Diagnostic {
         self
     }
     /// Attaches the source line from the file's text (so the message shows a caret).
-    pub fn with_source(mut self, text: &str) -> Self {
-        if self.line > 0 {
-            self.source_line = text.lines().nth(self.line - 1).map(str::to_string);
-        }
-        self
+    pub fn with_source(self, text: &str) -> Self {
+        self.with_source_from(&LineIndex::new(text), text)
     }
     /// Attaches `line` as the source line shown under the message.
     pub fn with_source_line(mut self, line: String) -> Self {
@@ -140,11 +137,7 @@ impl From<Diagnostic> for Diagnostics {
 
 /// 1-based (line, column in chars) of a byte offset in `text`.
 pub fn line_col(text: &str, byte_offset: usize) -> (usize, usize) {
-    let offset = byte_offset.min(text.len());
-    let before = &text[..text.floor_char_boundary(offset)];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-    (line, before[line_start..].chars().count() + 1)
+    LineIndex::new(text).line_col(text, byte_offset)
 }
 
 /// Reads a text file for loading. A file that is not UTF-8 gets an error located at its first
@@ -169,7 +162,7 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
 /// A file being loaded, and where its lines start (indexed at its first message): every front
 /// end turns a byte offset into `file:line:column` and the line shown under the message through
 /// one of these, the scenario loader from a TOML value's span, the JSON importers from the
-/// offset `json_locate` finds for a path.
+/// offset `json_doc` finds for a path.
 #[derive(Debug)]
 pub struct Source<'a> {
     pub path: &'a Path,
@@ -230,60 +223,5 @@ impl LineIndex {
         }
         let s = text.get(start..end)?;
         Some(s.strip_suffix('\r').unwrap_or(s))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_col_counts_from_one() {
-        let text = "ab\ncde\nf";
-        assert_eq!(line_col(text, 0), (1, 1));
-        assert_eq!(line_col(text, 4), (2, 2));
-        assert_eq!(line_col(text, 7), (3, 1));
-    }
-
-    #[test]
-    fn the_line_index_agrees_with_the_scans() {
-        for text in ["ab\ncde\nf", "", "\n", "x\r\ny\n", "é\nàb\n\nz", "no newline"] {
-            let idx = LineIndex::new(text);
-            for off in 0..=text.len() + 1 {
-                assert_eq!(idx.line_col(text, off), line_col(text, off), "{text:?} at {off}");
-            }
-            let lines: Vec<&str> = text.lines().collect();
-            for n in 1..=lines.len() + 2 {
-                assert_eq!(idx.line_text(text, n), lines.get(n - 1).copied(), "{text:?} line {n}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("td.json");
-        std::fs::write(&path, b"{\n  \"family\": \"w\xc3\xa9b\xff\"\n}\n").unwrap();
-        let d = read_text(&path).unwrap_err();
-        // Line 2 is `  "family": "wéb?"`: the bad byte is the 17th character (é counts as one).
-        assert_eq!((d.line, d.column), (2, 17), "{d}");
-        assert!(d.to_string().contains("byte 0xFF here is not valid UTF-8"), "{d}");
-        assert_eq!(d.source_line.as_deref(), Some("  \"family\": \"wéb\u{FFFD}\""));
-        assert_eq!(read_text(&dir.path().join("missing.json")).unwrap_err().line, 0);
-    }
-
-    #[test]
-    fn a_source_locates_an_offset_and_shows_its_line() {
-        let text = "a = 1\nbé = 2\n";
-        let src = Source::new(Path::new("s.toml"), text);
-        let d = src.diagnostic(Severity::Warning, text.find('2').unwrap(), "two");
-        assert_eq!((d.line, d.column, d.is_error()), (2, 6, false));
-        assert_eq!(d.to_string(), "s.toml:2:6: warning: two\n  |\n2 | bé = 2\n  |      ^");
-    }
-
-    #[test]
-    fn diagnostics_render_with_a_caret_and_help() {
-        let d = Diagnostic::error(Path::new("a.json"), 2, 3, "bad value").with_help("use 1").with_source("x\n  42\n");
-        assert_eq!(d.to_string(), "a.json:2:3: error: bad value\n  |\n2 |   42\n  |   ^\n  = help: use 1");
     }
 }

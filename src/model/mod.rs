@@ -256,22 +256,17 @@ impl Scenario {
             }
         }
         // ... and to every REPLICA service (a DAEMON's placement is one task per instance).
-        for svc in &mut s.services {
-            if svc.definition.scheduling_strategy != crate::ecs::service::SchedulingStrategy::Replica {
-                continue;
-            }
+        for svc in
+            s.services.iter_mut().filter(|svc| svc.definition.scheduling_strategy == crate::ecs::service::SchedulingStrategy::Replica)
+        {
             if let Some(st) = &variant.strategies {
                 svc.definition.placement_strategy = st.clone();
             }
             if let Some(c) = &variant.constraints {
                 svc.definition.placement_constraints = c.clone();
             }
-        }
-        if let Some(capacity) = &variant.capacity {
-            for svc in &mut s.services {
-                if svc.definition.scheduling_strategy == crate::ecs::service::SchedulingStrategy::Replica {
-                    svc.capacity = capacity.clone();
-                }
+            if let Some(capacity) = &variant.capacity {
+                svc.capacity = capacity.clone();
             }
         }
         s
@@ -291,119 +286,4 @@ pub fn tg_dimension(arn: &str) -> String {
 /// The `LoadBalancer` dimension value of a load balancer: `app/<name>/<id>`.
 pub fn lb_dimension(name: &str) -> String {
     format!("app/{name}/0000000000000000")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ecs::placement::{BinpackField, SpreadField};
-    use crate::ecs::service::{DeploymentConfiguration, LaunchType, SchedulingStrategy, ServiceDefinition};
-
-    fn service(name: &str, scheduling: SchedulingStrategy) -> ServiceSpec {
-        ServiceSpec {
-            definition: ServiceDefinition {
-                service_name: name.to_string(),
-                task_definition: None,
-                desired_count: 2,
-                launch_type: LaunchType::Ec2,
-                launch_type_given: false,
-                capacity_provider_strategy: Vec::new(),
-                scheduling_strategy: scheduling,
-                deployment: DeploymentConfiguration::default_for(scheduling),
-                placement_strategy: vec![Strategy::Spread(SpreadField::InstanceId)],
-                placement_constraints: Vec::new(),
-                load_balancers: Vec::new(),
-                health_check_grace_period_s: 0,
-                subnets: Vec::new(),
-            },
-            task_definition: 0,
-            deregistration_delay: Span::ZERO,
-            target_groups: Vec::new(),
-            created_at: Span::ZERO,
-            availability_zone_rebalancing: false,
-            capacity: None,
-            zones: Vec::new(),
-            launch_throttle: crate::ecs::scheduler::throttle::ThrottleSchedule::default(),
-        }
-    }
-
-    fn scenario() -> Scenario {
-        Scenario {
-            name: "t".into(),
-            description: String::new(),
-            source: PathBuf::from("t.toml"),
-            sha256: String::new(),
-            duration: Span::from_secs(60),
-            seed: 1,
-            tie_break: TieBreak::First,
-            explain_placements: false,
-            cluster: Cluster::new("c"),
-            task_definitions: Vec::new(),
-            workloads: vec![Workload {
-                name: "batch".into(),
-                task_definition: 0,
-                group: "g".into(),
-                arrivals: Arrivals::Times { at: vec![Span::ZERO] },
-                count: 1,
-                run_time: default_start_delay(),
-                strategies: Vec::new(),
-                constraints: Vec::new(),
-                on_unplaceable: Unplaceable::Fail,
-            }],
-            lifecycle: Lifecycle::default(),
-            variants: Vec::new(),
-            task_definition_names: Vec::new(),
-            behaviours: Vec::new(),
-            services: vec![service("web", SchedulingStrategy::Replica), service("agent", SchedulingStrategy::Daemon)],
-            actions: Vec::new(),
-            elb: crate::elb::config::ElbConfig::default(),
-            traffic: Vec::new(),
-            alarms: Vec::new(),
-            scaling: Vec::new(),
-            metric_delay: Span::ZERO,
-            capacity: CapacitySpec::default(),
-            faults: Vec::new(),
-            slo: crate::faults::Slo::default(),
-            warnings: Diagnostics::default(),
-        }
-    }
-
-    #[test]
-    fn a_variant_changes_workloads_and_replica_services_but_never_a_daemon() {
-        let base = scenario();
-        let binpack = vec![Strategy::Binpack(BinpackField::Memory)];
-        let v = Variant {
-            name: "binpack".into(),
-            strategies: Some(binpack.clone()),
-            constraints: None,
-            capacity: Some(Some(ServiceCapacity::fargate_launch_type())),
-        };
-        let s = base.with_variant(&v);
-        assert_eq!(s.workloads[0].strategies, binpack);
-        assert_eq!(s.services[0].definition.placement_strategy, binpack);
-        assert_eq!(s.services[0].capacity, Some(ServiceCapacity::fargate_launch_type()));
-        // A DAEMON places one task per instance: neither its placement nor its capacity moves.
-        assert_eq!(s.services[1].definition.placement_strategy, base.services[1].definition.placement_strategy);
-        assert_eq!(s.services[1].capacity, None);
-        // A variant that keeps the workload's own placement leaves it alone.
-        let keep = Variant { name: "keep".into(), strategies: None, constraints: None, capacity: None };
-        assert_eq!(base.with_variant(&keep).services[0].definition.placement_strategy, base.services[0].definition.placement_strategy);
-    }
-
-    #[test]
-    fn the_fargate_launch_type_is_one_on_demand_target() {
-        let f = ServiceCapacity::fargate_launch_type();
-        assert!(f.is_fargate() && !f.uses_fargate_spot());
-        assert_eq!(f.choose(&[7]), 0, "no strategy: always the one target");
-        let spot = ServiceCapacity { strategy: None, targets: vec![CapacityTarget::Provider(0), CapacityTarget::Fargate { spot: true }] };
-        assert!(spot.is_fargate() && spot.uses_fargate_spot());
-        let ec2 = ServiceCapacity { strategy: None, targets: vec![CapacityTarget::Provider(0)] };
-        assert!(!ec2.is_fargate());
-        // Capacity is in use with groups, or with a service that is not the EC2 launch type.
-        let spec = CapacitySpec::default();
-        let mut services = vec![scenario().services[0].clone()];
-        assert!(!spec.in_use(&services));
-        services[0].capacity = Some(f);
-        assert!(spec.in_use(&services));
-    }
 }

@@ -9,9 +9,10 @@ use crate::ecs::placement::{Constraint, Strategy};
 use crate::ecs::task_def::{Compatibility, ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Protocol, TaskDefinition};
 use crate::ecs::{Cluster, InstanceSpec};
 use crate::engine::Span;
-use crate::model::diagnostic::{Diagnostic, Diagnostics, Source};
+use crate::model::diagnostic::{Diagnostic, Diagnostics, Severity, Source};
 use crate::model::{Action, Lifecycle, Scenario, ServiceSpec, Variant, Workload};
 use sha2::{Digest, Sha256};
+use std::fmt::Display;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -30,9 +31,8 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
         let src = Source::new(path, text);
         let located = |e: &toml::de::Error| {
             let (line, col) = e.span().map_or((1, 1), |s| src.line_col(s.start));
-            Diagnostic::error(path, line, col, e.message().trim().to_string())
-                .with_source_from(src.lines(), text)
-                .with_help(toml_help(e.message()))
+            let (message, help) = super::toml_errors::message_and_help(text, e);
+            Diagnostic::error(path, line, col, message).with_source_from(src.lines(), text).with_help(help)
         };
         Diagnostics(super::toml_errors::all_errors(text, first).iter().map(located).collect())
     })?;
@@ -56,16 +56,6 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
     Ok(scenario)
 }
 
-fn toml_help(message: &str) -> String {
-    if message.contains("unknown field") {
-        "remove or rename the key; docs/scenarios.md lists every key".into()
-    } else if message.contains("missing field") {
-        "add the key; docs/scenarios.md says what it means".into()
-    } else {
-        "see docs/scenarios.md for the expected form".into()
-    }
-}
-
 /// A placement given by a template or by strategy and constraints; `None` keeps the default.
 pub(super) type Placement = (Option<Vec<Strategy>>, Option<Vec<Constraint>>);
 
@@ -81,9 +71,48 @@ pub(super) struct Cx<'a> {
 
 impl Cx<'_> {
     pub(super) fn error_at(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
-        let (line, col) = if span == (0..0) { (0, 0) } else { self.src.line_col(span.start) };
-        self.diags
-            .push(Diagnostic::error(self.src.path, line, col, message).with_source_from(self.src.lines(), self.src.text).with_help(help));
+        self.push_at(Severity::Error, span, message, Some(help.into()));
+    }
+
+    /// A message at `span` (`0..0`: about the whole file), showing the line it points into.
+    pub(super) fn push_at(&mut self, severity: Severity, span: Range<usize>, message: impl Into<String>, help: Option<String>) {
+        let mut d = match span {
+            Range { start: 0, end: 0 } => Diagnostic { severity, ..Diagnostic::error(self.src.path, 0, 0, message) },
+            _ => self.src.diagnostic(severity, span.start, message),
+        };
+        d.help = help;
+        self.diags.push(d);
+    }
+
+    /// `v` when `ok(v)`; otherwise a located error "`what` `v` `says`" with `help`: the one form
+    /// of the scenario's value checks ("rate_per_hour -1 is not a positive number",
+    /// "target_capacity 0 is outside 1–100" with `|n| (1..=100).contains(&n)`).
+    pub(super) fn check<T: Copy + Display>(
+        &mut self,
+        v: &Spanned<T>,
+        what: &str,
+        ok: impl FnOnce(T) -> bool,
+        says: &str,
+        help: impl Into<String>,
+    ) -> Option<T> {
+        let value = *v.get_ref();
+        ok(value).then_some(value).or_else(|| {
+            self.error_at(v.span(), format!("{what} {value} {says}"), help);
+            None
+        })
+    }
+
+    /// An error at `span` about `name`, which is none of `known`: the help suggests the closest
+    /// known name, then says `listing` (what the known names are).
+    pub(super) fn unknown_name(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        name: &str,
+        known: &[&str],
+        listing: impl Display,
+    ) {
+        self.error_at(span, message, format!("{}{listing}", did_you_mean(name, known)));
     }
 
     /// Where the `index`-th entry of a table array (`[[alarms]]`) or a table (`[cluster]`,
@@ -133,6 +162,22 @@ impl Cx<'_> {
         }
     }
 
+    /// Reads `file` and imports it with `load`, keeping its messages: `None` when the file cannot
+    /// be read, else whether it imported without errors.
+    pub(super) fn import(
+        &mut self,
+        file: &Spanned<String>,
+        load: impl FnOnce(&Path, &str) -> Result<Diagnostics, Diagnostics>,
+    ) -> Option<bool> {
+        let (path, text) = self.read_file(file)?;
+        let (diags, ok) = match load(&path, &text) {
+            Ok(warnings) => (warnings, true),
+            Err(errors) => (errors, false),
+        };
+        self.diags.extend(diags);
+        Some(ok)
+    }
+
     fn build(&mut self, raw: RawScenario) -> Option<Scenario> {
         // Counts that would not fit in memory are refused before anything is allocated.
         if !self.check_counts(&raw) {
@@ -165,11 +210,8 @@ impl Cx<'_> {
         self.check_variant_capacity(&raw.variants, &variants, &services, &task_definitions);
         // Auto Scaling groups and Fargate bring capacity of their own.
         if cluster.as_ref().is_some_and(|c| c.instances.is_empty()) && !capacity.in_use(&services) {
-            let (line, col) = self.src.line_col(self.entry_span("cluster", 0).start);
-            self.diags.push(
-                Diagnostic::warning(self.src.path, line, col, "the cluster has no container instances: every placement will fail")
-                    .with_source_from(self.src.lines(), self.src.text),
-            );
+            let at = self.entry_span("cluster", 0);
+            self.push_at(Severity::Warning, at, "the cluster has no container instances: every placement will fail", None);
         }
         for (i, s) in services.iter().enumerate() {
             if services[..i].iter().any(|o| o.definition.service_name == s.definition.service_name) {
@@ -206,15 +248,12 @@ impl Cx<'_> {
         // Stable: actions at the same time keep the order they are written in.
         actions.sort_by_key(|a| a.at);
         if raw.workload.is_empty() && services.is_empty() && actions.is_empty() {
-            let (line, col) = self.src.line_col(self.entry_span("scenario", 0).start);
-            self.diags.push(
-                Diagnostic::warning(
-                    self.src.path,
-                    line,
-                    col,
-                    "the scenario has no [[workload]], [[services]] or [[actions]]: nothing will be placed",
-                )
-                .with_source_from(self.src.lines(), self.src.text),
+            let at = self.entry_span("scenario", 0);
+            self.push_at(
+                Severity::Warning,
+                at,
+                "the scenario has no [[workload]], [[services]] or [[actions]]: nothing will be placed",
+                None,
             );
         }
         let name = raw
@@ -265,43 +304,20 @@ impl Cx<'_> {
                 self.error_at(z.span(), format!("zone {:?} is listed twice", z.get_ref()), "list each availability zone once");
             }
         }
+        // The tasks' file is read into what the instances' file registered; a file that cannot be
+        // read leaves the cluster without tasks (its error is reported), not without instances.
         let mut ok = true;
         if let Some(file) = &raw.describe_container_instances {
-            match self.read_file(file) {
-                Some((p, t)) => match ecs_json::load_container_instances(&p, &t, &mut cluster) {
-                    Ok(w) => self.diags.extend(w),
-                    Err(e) => {
-                        self.diags.extend(e);
-                        ok = false;
-                    }
-                },
-                None => ok = false,
-            }
+            ok = self.import(file, |p, t| ecs_json::load_container_instances(p, t, &mut cluster)).unwrap_or(false);
         }
         if let Some(file) = &raw.describe_tasks {
-            if let Some((p, t)) = self.read_file(file) {
-                match ecs_json::load_tasks(&p, &t, &mut cluster) {
-                    Ok(w) => self.diags.extend(w),
-                    Err(e) => {
-                        self.diags.extend(e);
-                        ok = false;
-                    }
-                }
-            }
+            ok &= self.import(file, |p, t| ecs_json::load_tasks(p, t, &mut cluster)).unwrap_or(true);
         }
         for group in &raw.instances {
             let Some(t) = instance_types::lookup(group.instance_type.get_ref()) else {
-                let name = group.instance_type.get_ref();
-                let suggestion = closest(name, &instance_types::known_names());
-                self.error_at(
-                    group.instance_type.span(),
-                    format!("unknown instance type {name:?}"),
-                    format!(
-                        "{}known types: {}",
-                        suggestion.map(|s| format!("did you mean {s:?}? ")).unwrap_or_default(),
-                        instance_types::known_names().join(", ")
-                    ),
-                );
+                let (name, known) = (group.instance_type.get_ref(), instance_types::known_names());
+                let listing = format!("known types: {}", known.join(", "));
+                self.unknown_name(group.instance_type.span(), format!("unknown instance type {name:?}"), name, &known, listing);
                 ok = false;
                 continue;
             };
@@ -490,6 +506,12 @@ fn cluster_zones(raw: &RawCluster, cluster: Option<&Cluster>) -> Vec<String> {
         }
     }
     zones
+}
+
+/// "did you mean \"x\"? " when a known name is close enough to `name` to be a typo (see
+/// [`closest`]), else "": the start of a help that goes on to list the known names.
+pub fn did_you_mean(name: &str, known: &[&str]) -> String {
+    closest(name, known).map(|k| format!("did you mean {k:?}? ")).unwrap_or_default()
 }
 
 /// The known name closest to `name` by Levenshtein distance (`strsim`), if it is close enough

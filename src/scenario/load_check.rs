@@ -17,7 +17,7 @@
 
 use crate::elb::config::RuleAction;
 use crate::elb::rules::{evaluate, HttpRequest};
-use crate::model::diagnostic::{line_col, Diagnostic};
+use crate::model::diagnostic::{Diagnostic, Severity, Source};
 use crate::model::{Scenario, TrafficKind};
 use serde::Deserialize;
 use std::path::Path;
@@ -55,8 +55,14 @@ impl TaskCapacity {
 /// The warnings for a valid `scenario` read from `text` at `path`.
 pub fn warnings(scenario: &Scenario, path: &Path, text: &str) -> Vec<Diagnostic> {
     let locations: Locations = toml::from_str(text).unwrap_or_default();
-    let at = |entries: &[Spanned<Named>], name: &str| -> (usize, usize) {
-        entries.iter().find(|e| e.get_ref().name.as_deref() == Some(name)).map_or((0, 0), |e| line_col(text, e.span().start))
+    let src = Source::new(path, text);
+    // A warning at the entry of `entries` named `name`, or about the whole file.
+    let warn = |entries: &[Spanned<Named>], name: &str, message: String, help: String| {
+        let d = match entries.iter().find(|e| e.get_ref().name.as_deref() == Some(name)) {
+            Some(e) => src.diagnostic(Severity::Warning, e.span().start, message),
+            None => Diagnostic::warning(path, 0, 0, message),
+        };
+        d.with_help(help)
     };
     let mut out = Vec::new();
     let offered = offered_per_group(scenario);
@@ -83,7 +89,6 @@ pub fn warnings(scenario: &Scenario, path: &Path, text: &str) -> Vec<Diagnostic>
             let (s, tasks, scaled, task) = &parts[0];
             let spec = &scenario.services[*s];
             let name = &spec.definition.service_name;
-            let (line, column) = at(&locations.services, name);
             let per_request_ms = task.service_ms * task.stretch;
             let stretch = if task.stretch > 1.0 {
                 format!(
@@ -100,23 +105,19 @@ pub fn warnings(scenario: &Scenario, path: &Path, text: &str) -> Vec<Diagnostic>
             let needed = (peak / task.per_second()).ceil() as u64;
             let timeout = scenario.elb.load_balancers.first().map_or(60, |lb| lb.idle_timeout.whole_secs());
             let others = if parts.len() > 1 { format!(" (with the group's other services: {capacity:.1}/s)") } else { String::new() };
-            out.push(
-                Diagnostic::warning(
-                    path,
-                    line,
-                    column,
-                    format!(
+            out.push(warn(
+                &locations.services,
+                name,
+                format!(
                         "service {name}: the load offered to target group {} peaks at {peak:.1} requests/s, but {tasks} task(s){scaled} can serve about {:.1}/s{others} ({tasks} × {} workers ÷ {per_request_ms:.0} ms per request{stretch}); requests will queue until the load balancer's idle timeout ({timeout} s) answers them 504",
                         group.name,
                         *tasks as f64 * task.per_second(),
                         task.concurrency,
                     ),
-                )
-                .with_source(text)
-                .with_help(format!(
+                format!(
                     "about {needed} tasks would keep up with the peak; or raise serving.concurrency, or set serving.cpu_per_busy_worker to the CPU one request really uses"
-                )),
-            );
+                ),
+            ));
         }
         for (s, _, _, task) in &parts {
             let td = scenario.services[*s].task_definition;
@@ -125,25 +126,20 @@ pub fn warnings(scenario: &Scenario, path: &Path, text: &str) -> Vec<Diagnostic>
             if wanted > cpu as f64 && !warned_task_definitions.contains(&td) {
                 warned_task_definitions.push(td);
                 let name = &scenario.task_definition_names[td];
-                let (line, column) = at(&locations.task_definitions, name);
-                out.push(
-                    Diagnostic::warning(
-                        path,
-                        line,
-                        column,
-                        format!(
+                out.push(warn(
+                    &locations.task_definitions,
+                    name,
+                    format!(
                             "task definition {name}: cpu {cpu} is below concurrency × cpu_per_busy_worker = {} × {} = {wanted:.0} CPU units: with every worker busy each request takes {:.2}× its service time",
                             task.concurrency,
                             task.cpu_per_busy_worker,
                             wanted / cpu as f64
                         ),
-                    )
-                    .with_source(text)
-                    .with_help(format!(
+                    format!(
                         "set serving.cpu_per_busy_worker to the CPU units one request really keeps busy (at most {} here keeps every request at its service time), or give the task cpu = {wanted:.0}",
                         cpu / task.concurrency.max(1)
-                    )),
-                );
+                    ),
+                ));
             }
         }
     }

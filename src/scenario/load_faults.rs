@@ -5,7 +5,7 @@
 //! A `bad_revision` fault becomes two things here: a new revision of the service's task
 //! definition that fails the way the fault says, and an `UpdateService` action to it.
 
-use super::load::{closest, Cx};
+use super::load::Cx;
 use crate::ecs::task_def::TaskDefinition;
 use crate::ecs::Cluster;
 use crate::engine::Span;
@@ -13,6 +13,7 @@ use crate::faults::{BadRevisionFailure, FaultKind, FaultSpec, InstanceTarget, Sl
 use crate::model::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec};
 use crate::workload::Distribution;
 use serde::Deserialize;
+use std::ops::Range;
 use toml::Spanned;
 
 /// One time or a list of times.
@@ -32,11 +33,40 @@ impl RawTimes {
     }
 }
 
+/// What a fault does; `kind` in the scenario. An unknown kind is a located type error naming the
+/// kinds (`toml_errors`).
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawFaultKind {
+    InstanceFailure,
+    AgentDisconnect,
+    ZoneOutage,
+    SpotInterruption,
+    AppCrash,
+    BadRevision,
+}
+
+impl RawFaultKind {
+    /// The name the scenario writes (for messages and default fault names).
+    fn name(self) -> &'static str {
+        ["instance_failure", "agent_disconnect", "zone_outage", "spot_interruption", "app_crash", "bad_revision"][self as usize]
+    }
+}
+
+/// How a bad revision fails (`failure`).
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawFailure {
+    Exits,
+    HealthCheck,
+    FailsToStart,
+}
+
 /// One `[[faults]]` table: `kind` says which keys apply (docs/scenarios.md).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFault {
-    pub kind: Spanned<String>,
+    pub kind: Spanned<RawFaultKind>,
     pub name: Option<Spanned<String>>,
     /// An instance of the cluster at t = 0 (its ordinal), or several.
     pub instance: Option<Spanned<u32>>,
@@ -55,8 +85,8 @@ pub struct RawFault {
     pub replace_after: Option<Span>,
     /// ECS_ENABLE_SPOT_INSTANCE_DRAINING on the interrupted instances (agent default false).
     pub draining: Option<bool>,
-    /// bad_revision: "exits", "health_check" or "fails_to_start".
-    pub failure: Option<Spanned<String>>,
+    /// bad_revision: how it fails (default: its containers exit).
+    pub failure: Option<Spanned<RawFailure>>,
     /// bad_revision: how long after RUNNING the containers exit (exits), or after placement
     /// the task gives up starting (fails_to_start).
     pub after: Option<Span>,
@@ -75,8 +105,6 @@ pub const DEFAULT_DETECTION_OUTAGE: Span = Span(60_000_000);
 pub const DEFAULT_REPLACE_AFTER: Span = Span(120_000_000);
 pub const DEFAULT_BAD_EXIT_AFTER: Span = Span(30_000_000);
 
-const KINDS: [&str; 6] = ["instance_failure", "agent_disconnect", "zone_outage", "spot_interruption", "app_crash", "bad_revision"];
-
 /// What the fault loader reads of the rest of the scenario, and may add to.
 pub(super) struct FaultContext<'a> {
     pub cluster: Option<&'a Cluster>,
@@ -93,42 +121,29 @@ impl Cx<'_> {
         let Some(raw) = raw else { return Slo::default() };
         let mut slo = Slo::default();
         if let Some(a) = &raw.availability_pct {
-            let v = *a.get_ref();
-            if v.is_finite() && v > 0.0 && v <= 100.0 {
-                slo.availability_pct = Some(v);
-            } else {
-                self.error_at(a.span(), format!("availability_pct {v} is not in (0, 100]"), "give a percentage such as 99.9");
-            }
+            let ok = |v: f64| v.is_finite() && v > 0.0 && v <= 100.0;
+            slo.availability_pct = self.check(a, "availability_pct", ok, "is not in (0, 100]", "give a percentage such as 99.9");
         }
         if let Some(l) = &raw.latency_ms_p99 {
-            let v = *l.get_ref();
-            if v.is_finite() && v > 0.0 {
-                slo.latency_ms_p99 = Some(v);
-            } else {
-                self.error_at(l.span(), format!("latency_ms_p99 {v} is not a positive number of milliseconds"), "e.g. 200");
-            }
+            let ok = |v: f64| v.is_finite() && v > 0.0;
+            slo.latency_ms_p99 = self.check(l, "latency_ms_p99", ok, "is not a positive number of milliseconds", "e.g. 200");
         }
         slo
     }
 
     pub(super) fn build_faults(&mut self, raw: &[RawFault], cx: &mut FaultContext) -> Vec<FaultSpec> {
         let mut out: Vec<FaultSpec> = Vec::new();
-        let mut outages: Vec<(String, Span, Span, std::ops::Range<usize>)> = Vec::new();
+        let mut outages: Vec<(String, Span, Span)> = Vec::new();
         for (i, f) in raw.iter().enumerate() {
-            let kind = f.kind.get_ref().as_str();
-            if !KINDS.contains(&kind) {
-                let hint = closest(kind, &KINDS).map(|k| format!("did you mean {k:?}? ")).unwrap_or_default();
-                self.error_at(f.kind.span(), format!("fault kind {kind:?} is not known"), format!("{hint}kinds: {}", KINDS.join(", ")));
-                continue;
-            }
-            let name = f.name.as_ref().map_or_else(|| format!("{kind}-{}", i + 1), |n| n.get_ref().clone());
+            let kind = *f.kind.get_ref();
+            let name = f.name.as_ref().map_or_else(|| format!("{}-{}", kind.name(), i + 1), |n| n.get_ref().clone());
             if out.iter().any(|o| o.name == name) {
                 let span = f.name.as_ref().map_or(f.kind.span(), |n| n.span());
                 self.error_at(span, format!("fault {name:?} is defined twice"), "give each [[faults]] a distinct name");
             }
             self.reject_keys(f, kind);
             let built = match kind {
-                "instance_failure" => {
+                RawFaultKind::InstanceFailure => {
                     self.instance_target(f, cx).zip(self.timing(f, cx.duration, true)).map(|(target, timing)| FaultKind::InstanceFailure {
                         target,
                         timing,
@@ -136,7 +151,7 @@ impl Cx<'_> {
                         replace_after: f.replace_after.unwrap_or(DEFAULT_REPLACE_AFTER),
                     })
                 }
-                "agent_disconnect" => {
+                RawFaultKind::AgentDisconnect => {
                     let duration = self.required_duration(f);
                     let target = self.instance_target(f, cx);
                     let timing = self.timing(f, cx.duration, true);
@@ -145,14 +160,14 @@ impl Cx<'_> {
                         _ => None,
                     }
                 }
-                "zone_outage" => self.zone_outage(f, cx, &mut outages),
-                "spot_interruption" => self.spot(f, cx),
-                "app_crash" => {
+                RawFaultKind::ZoneOutage => self.zone_outage(f, cx, &mut outages),
+                RawFaultKind::SpotInterruption => self.spot(f, cx),
+                RawFaultKind::AppCrash => {
                     let service = self.service(f, cx.services);
                     let timing = self.timing(f, cx.duration, true);
                     service.zip(timing).map(|(service, timing)| FaultKind::AppCrash { service, timing })
                 }
-                _ => self.bad_revision(f, cx),
+                RawFaultKind::BadRevision => self.bad_revision(f, cx),
             };
             if let Some(kind) = built {
                 out.push(FaultSpec { name, kind });
@@ -162,20 +177,20 @@ impl Cx<'_> {
     }
 
     /// A key that means nothing for this kind is an error, not silently ignored.
-    fn reject_keys(&mut self, f: &RawFault, kind: &str) {
+    fn reject_keys(&mut self, f: &RawFault, kind: RawFaultKind) {
         let allowed: &[&str] = match kind {
-            "instance_failure" => {
+            RawFaultKind::InstanceFailure => {
                 &["instance", "instances", "group", "at", "time_to_failure", "rate_per_hour", "detection", "replace_after"]
             }
-            "agent_disconnect" => &["instance", "instances", "group", "at", "time_to_failure", "rate_per_hour", "duration"],
-            "zone_outage" => &["zone", "at", "duration", "detection", "replace_after"],
-            "spot_interruption" => {
+            RawFaultKind::AgentDisconnect => &["instance", "instances", "group", "at", "time_to_failure", "rate_per_hour", "duration"],
+            RawFaultKind::ZoneOutage => &["zone", "at", "duration", "detection", "replace_after"],
+            RawFaultKind::SpotInterruption => {
                 &["instance", "instances", "group", "capacity_provider", "service", "at", "time_to_failure", "rate_per_hour", "draining"]
             }
-            "app_crash" => &["service", "at", "time_to_failure", "rate_per_hour"],
-            _ => &["service", "at", "failure", "after"],
+            RawFaultKind::AppCrash => &["service", "at", "time_to_failure", "rate_per_hour"],
+            RawFaultKind::BadRevision => &["service", "at", "failure", "after"],
         };
-        let given: [(&str, Option<std::ops::Range<usize>>); 15] = [
+        let given: [(&str, Option<Range<usize>>); 15] = [
             ("instance", f.instance.as_ref().map(|x| x.span())),
             ("instances", f.instances.as_ref().map(|x| x.span())),
             ("group", f.group.as_ref().map(|x| x.span())),
@@ -197,12 +212,21 @@ impl Cx<'_> {
                 if !allowed.contains(&key) {
                     self.error_at(
                         span,
-                        format!("`{key}` does not apply to a {kind} fault"),
+                        format!("`{key}` does not apply to a {} fault", kind.name()),
                         format!("its keys: kind, name, {}", allowed.join(", ")),
                     );
                 }
             }
         }
+    }
+
+    /// `t` when the run reaches it; otherwise a located error.
+    fn within_run(&mut self, t: Span, span: Range<usize>, run: Span) -> Option<Span> {
+        if t > run {
+            self.error_at(span, format!("{t} is after the end of the run ({run})"), "give a time within the scenario's duration");
+            return None;
+        }
+        Some(t)
     }
 
     fn required_duration(&mut self, f: &RawFault) -> Option<Span> {
@@ -213,7 +237,7 @@ impl Cx<'_> {
                 None
             }
             None => {
-                self.error_at(f.kind.span(), format!("a {} fault needs a `duration`", f.kind.get_ref()), "e.g. duration = \"10m\"");
+                self.error_at(f.kind.span(), format!("a {} fault needs a `duration`", f.kind.get_ref().name()), "e.g. duration = \"10m\"");
                 None
             }
         }
@@ -230,7 +254,7 @@ impl Cx<'_> {
             };
             self.error_at(
                 f.kind.span(),
-                format!("the {} fault {what}", f.kind.get_ref()),
+                format!("the {} fault {what}", f.kind.get_ref().name()),
                 "give `at` (a time or a list), `time_to_failure` (a distribution) or `rate_per_hour`",
             );
             return None;
@@ -241,9 +265,8 @@ impl Cx<'_> {
                 self.error_at(at.span(), "`at` is an empty list", "give at least one time, e.g. at = [\"10m\"]");
                 return None;
             }
-            if let Some(t) = times.iter().find(|t| **t > run) {
-                self.error_at(at.span(), format!("{t} is after the end of the run ({run})"), "give a time within the scenario's duration");
-                return None;
+            for &t in &times {
+                self.within_run(t, at.span(), run)?;
             }
             return Some(Timing::At(times));
         }
@@ -257,16 +280,9 @@ impl Cx<'_> {
             }
             return Some(Timing::Lifetime(d.get_ref().clone()));
         }
-        let rate = f.rate_per_hour.as_ref()?;
-        let r = *rate.get_ref();
-        if !(r.is_finite() && r > 0.0) {
-            self.error_at(
-                rate.span(),
-                format!("rate_per_hour {r} is not a positive number"),
-                "give the mean number of failures per target per hour, e.g. 0.05",
-            );
-            return None;
-        }
+        let help = "give the mean number of failures per target per hour, e.g. 0.05";
+        let r =
+            self.check(f.rate_per_hour.as_ref()?, "rate_per_hour", |r: f64| r.is_finite() && r > 0.0, "is not a positive number", help)?;
         Some(Timing::Lifetime(Distribution::Exponential { mean: Span::from_secs_f64(3600.0 / r) }))
     }
 
@@ -275,13 +291,13 @@ impl Cx<'_> {
         if given != 1 {
             self.error_at(
                 f.kind.span(),
-                format!("the {} fault needs exactly one of `instance`, `instances`, `group`", f.kind.get_ref()),
+                format!("the {} fault needs exactly one of `instance`, `instances`, `group`", f.kind.get_ref().name()),
                 "name an instance of the cluster at t = 0 (its ordinal), a list of them, or an instance group",
             );
             return None;
         }
         let count = cx.cluster.map_or(0, |c| c.instances.len()) as u32;
-        let check = |this: &mut Self, ordinal: u32, span: std::ops::Range<usize>| {
+        let check = |this: &mut Self, ordinal: u32, span: Range<usize>| {
             if ordinal >= count {
                 this.error_at(
                     span,
@@ -325,37 +341,29 @@ impl Cx<'_> {
             }
         }
         let refs: Vec<&str> = known.iter().map(String::as_str).collect();
-        let hint = closest(name, &refs).map(|k| format!("did you mean {k:?}? ")).unwrap_or_default();
-        self.error_at(
-            group.span(),
-            format!("no instance group or Auto Scaling group named {name:?}"),
-            format!("{hint}known groups: {known:?} (a [[cluster.instances]] group needs a `name`)"),
-        );
+        let listing = format!("known groups: {known:?} (a [[cluster.instances]] group needs a `name`)");
+        self.unknown_name(group.span(), format!("no instance group or Auto Scaling group named {name:?}"), name, &refs, listing);
         None
     }
 
     fn service(&mut self, f: &RawFault, services: &[ServiceSpec]) -> Option<usize> {
         let Some(s) = &f.service else {
-            self.error_at(f.kind.span(), format!("the {} fault needs a `service`", f.kind.get_ref()), "name one of the [[services]]");
+            self.error_at(
+                f.kind.span(),
+                format!("the {} fault needs a `service`", f.kind.get_ref().name()),
+                "name one of the [[services]]",
+            );
             return None;
         };
         let names: Vec<&str> = services.iter().map(|x| x.definition.service_name.as_str()).collect();
-        match names.iter().position(|n| n == s.get_ref()) {
-            Some(i) => Some(i),
-            None => {
-                let hint = closest(s.get_ref(), &names).map(|k| format!("did you mean {k:?}? ")).unwrap_or_default();
-                self.error_at(s.span(), format!("no service named {:?}", s.get_ref()), format!("{hint}services: {names:?}"));
-                None
-            }
+        let found = names.iter().position(|n| n == s.get_ref());
+        if found.is_none() {
+            self.unknown_name(s.span(), format!("no service named {:?}", s.get_ref()), s.get_ref(), &names, format!("services: {names:?}"));
         }
+        found
     }
 
-    fn zone_outage(
-        &mut self,
-        f: &RawFault,
-        cx: &FaultContext,
-        outages: &mut Vec<(String, Span, Span, std::ops::Range<usize>)>,
-    ) -> Option<FaultKind> {
+    fn zone_outage(&mut self, f: &RawFault, cx: &FaultContext, outages: &mut Vec<(String, Span, Span)>) -> Option<FaultKind> {
         let Some(zone) = &f.zone else {
             self.error_at(f.kind.span(), "a zone_outage fault needs a `zone`", "name one of the cluster's zones");
             return None;
@@ -363,12 +371,8 @@ impl Cx<'_> {
         let zones = &cx.capacity.zones;
         if !zones.contains(zone.get_ref()) {
             let refs: Vec<&str> = zones.iter().map(String::as_str).collect();
-            let hint = closest(zone.get_ref(), &refs).map(|k| format!("did you mean {k:?}? ")).unwrap_or_default();
-            self.error_at(
-                zone.span(),
-                format!("zone {:?} is not one of the cluster's zones", zone.get_ref()),
-                format!("{hint}zones: {zones:?}"),
-            );
+            let message = format!("zone {:?} is not one of the cluster's zones", zone.get_ref());
+            self.unknown_name(zone.span(), message, zone.get_ref(), &refs, format!("zones: {zones:?}"));
             return None;
         }
         let duration = self.required_duration(f)?;
@@ -391,16 +395,9 @@ impl Cx<'_> {
             self.error_at(f.kind.span(), "a zone_outage happens at a given time", "give `at` and `duration`");
             return None;
         }
-        if at > cx.duration {
-            self.error_at(
-                f.at.as_ref().map_or(f.kind.span(), |a| a.span()),
-                format!("{at} is after the end of the run ({})", cx.duration),
-                "give a time within the scenario's duration",
-            );
-            return None;
-        }
+        self.within_run(at, f.at.as_ref().map_or(f.kind.span(), |a| a.span()), cx.duration)?;
         let span = f.at.as_ref().map_or(f.kind.span(), |a| a.span());
-        if let Some((_, a, d, _)) = outages.iter().find(|(z, a, d, _)| z == zone.get_ref() && at.0 < a.0 + d.0 && a.0 < at.0 + duration.0) {
+        if let Some((_, a, d)) = outages.iter().find(|(z, a, d)| z == zone.get_ref() && at.0 < a.0 + d.0 && a.0 < at.0 + duration.0) {
             self.error_at(
                 span,
                 format!("this outage of {} ({at} for {duration}) overlaps another one ({a} for {d})", zone.get_ref()),
@@ -408,7 +405,7 @@ impl Cx<'_> {
             );
             return None;
         }
-        outages.push((zone.get_ref().clone(), at, duration, span));
+        outages.push((zone.get_ref().clone(), at, duration));
         Some(FaultKind::ZoneOutage {
             zone: zone.get_ref().clone(),
             at,
@@ -461,17 +458,7 @@ impl Cx<'_> {
     fn bad_revision(&mut self, f: &RawFault, cx: &mut FaultContext) -> Option<FaultKind> {
         let service = self.service(f, cx.services)?;
         let at = match f.at.as_ref().map(|a| (a.get_ref().to_vec(), a.span())) {
-            Some((times, span)) if times.len() == 1 => {
-                if times[0] > cx.duration {
-                    self.error_at(
-                        span,
-                        format!("{} is after the end of the run ({})", times[0], cx.duration),
-                        "give a time within the scenario's duration",
-                    );
-                    return None;
-                }
-                times[0]
-            }
+            Some((times, span)) if times.len() == 1 => self.within_run(times[0], span, cx.duration)?,
             Some((_, span)) => {
                 self.error_at(span, "a bad_revision is deployed once", "give one time; add another [[faults]] for another deployment");
                 return None;
@@ -482,14 +469,10 @@ impl Cx<'_> {
             }
         };
         let after = f.after;
-        let failure = match f.failure.as_ref().map(|x| (x.get_ref().as_str(), x.span())) {
-            None | Some(("exits", _)) => BadRevisionFailure::Exits(after.unwrap_or(DEFAULT_BAD_EXIT_AFTER)),
-            Some(("health_check", _)) => BadRevisionFailure::HealthCheck,
-            Some(("fails_to_start", _)) => BadRevisionFailure::FailsToStart(after.unwrap_or(DEFAULT_BAD_EXIT_AFTER)),
-            Some((other, span)) => {
-                self.error_at(span, format!("failure {other:?} is not known"), "use \"exits\", \"health_check\" or \"fails_to_start\"");
-                return None;
-            }
+        let failure = match f.failure.as_ref().map(|x| *x.get_ref()) {
+            None | Some(RawFailure::Exits) => BadRevisionFailure::Exits(after.unwrap_or(DEFAULT_BAD_EXIT_AFTER)),
+            Some(RawFailure::HealthCheck) => BadRevisionFailure::HealthCheck,
+            Some(RawFailure::FailsToStart) => BadRevisionFailure::FailsToStart(after.unwrap_or(DEFAULT_BAD_EXIT_AFTER)),
         };
         // The new revision: the service's task definition, one revision up, failing.
         let base = cx.services[service].task_definition;

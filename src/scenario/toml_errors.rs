@@ -6,11 +6,46 @@
 //! section checked again, so two bad `[[services]]` entries are both reported — up to
 //! `MAX_PER_SECTION` errors a section, which keeps the work linear in the file's size.
 
+use super::load::did_you_mean;
 use super::toml_model::*;
 use serde::Deserialize;
 
 /// At most this many errors are collected from one section (each costs a parse of the file).
 const MAX_PER_SECTION: usize = 50;
+
+/// The message and help of one error of `text`. An unknown variant (a value that is none of an
+/// enum's) also names its key and suggests the closest accepted value: "unknown variant `spred`
+/// for `type`, expected one of …" with "did you mean \"spread\"?".
+pub fn message_and_help(text: &str, e: &toml::de::Error) -> (String, String) {
+    let message = e.message().trim();
+    let help = if message.contains("unknown field") {
+        "remove or rename the key; docs/scenarios.md lists every key"
+    } else if message.contains("missing field") {
+        "add the key; docs/scenarios.md says what it means"
+    } else {
+        "see docs/scenarios.md for the expected form"
+    };
+    let Some((value, expected)) = message.strip_prefix("unknown variant `").and_then(|m| m.split_once('`')) else {
+        return (message.to_string(), help.to_string());
+    };
+    // `expected` is ", expected one of `a`, `b`" (or "`a` or `b`"): every other piece is a value.
+    let accepted: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let help = format!("{}{help}", did_you_mean(value, &accepted));
+    match e.span().and_then(|s| key_before(text, s.start)) {
+        Some(key) => (format!("unknown variant `{value}` for `{key}`{expected}"), help),
+        None => (message.to_string(), help),
+    }
+}
+
+/// The key of the value that starts at byte `at` (`kind` in `kind = "x"`), when both are on one
+/// line.
+fn key_before(text: &str, at: usize) -> Option<&str> {
+    let before = text.get(..at)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.trim_end().strip_suffix('=')?.trim_end();
+    let start = key.char_indices().rev().find(|&(_, c)| !(c.is_alphanumeric() || "_-\"".contains(c))).map_or(0, |(i, c)| i + c.len_utf8());
+    Some(&key[start..]).filter(|k| !k.is_empty())
+}
 
 /// `text` with the table (header and body) holding byte `at` replaced by spaces, newlines kept;
 /// `None` when `at` is not inside a `[table]` or `[[array]]` entry.
@@ -76,6 +111,7 @@ pub fn all_errors(text: &str, first: toml::de::Error) -> Vec<toml::de::Error> {
     section!(target_groups: Vec<super::toml_elb::RawTargetGroup>);
     section!(load_balancers: Vec<super::toml_elb::RawLoadBalancer>);
     section!(auto_scaling_groups: Vec<super::load_capacity::RawAsg>);
+    section!(launch_templates: Vec<super::load_launch_templates::RawLaunchTemplate>);
     section!(capacity_providers: Vec<super::load_providers::RawCapacityProvider>);
     section!(fargate: super::load_capacity::RawFargate);
     section!(faults: Vec<super::load_faults::RawFault>);
@@ -90,29 +126,21 @@ pub fn all_errors(text: &str, first: toml::de::Error) -> Vec<toml::de::Error> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     #[test]
-    fn type_errors_in_two_sections_are_both_reported() {
-        // Line 5: a count that is a string; line 13: a threshold that is a string.
-        let text =
-            "[scenario]\nduration = \"1h\"\n[cluster]\nzones = [\"us-east-1a\"]\ninstances = [{ type = \"m5.large\", count = \"two\" }]\n\
-                    [[services]]\nname = \"web\"\ntask_definition = \"web\"\n\n\n\n[[alarms]]\nname = \"a\"\nthreshold = \"high\"\n";
-        let e = super::super::load_str(Path::new("s.toml"), text).unwrap_err();
-        let located: Vec<(usize, usize)> = e.errors().map(|d| (d.line, d.column)).collect();
-        assert_eq!(located.len(), 2, "{e}");
-        assert_eq!(located[0].0, 5, "{e}");
-        assert_eq!(located[1].0, 14, "{e}");
-    }
-
-    #[test]
-    fn type_errors_in_two_entries_of_one_section_are_both_reported() {
-        // Two services, each with a desired count that is a string (lines 4 and 8).
-        let text = "[scenario]\nduration = \"1h\"\n[[services]]\ndesired_count = \"two\"\nname = \"a\"\ntask_definition = \"web\"\n\
-                    [[services]]\ndesired_count = \"three\"\nname = \"b\"\ntask_definition = \"web\"\n";
-        let e = super::super::load_str(Path::new("s.toml"), text).unwrap_err();
-        let lines: Vec<usize> = e.errors().map(|d| d.line).collect();
-        assert_eq!(lines, vec![4, 8], "{e}");
+    fn an_unknown_variant_names_its_key_and_the_closest_value() {
+        let text = "[[faults]]\n\"kind\" = \"zone_outtage\"\n";
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)] // only deserialized, for its error
+        struct Only {
+            faults: Vec<super::super::load_faults::RawFault>,
+        }
+        let e = toml::from_str::<Only>(text).unwrap_err();
+        let (message, help) = super::message_and_help(text, &e);
+        assert!(message.starts_with("unknown variant `zone_outtage` for `\"kind\"`, expected one of `instance_failure`"), "{message}");
+        assert_eq!(help, "did you mean \"zone_outage\"? see docs/scenarios.md for the expected form");
+        // A value on a line of its own has no key to name.
+        assert_eq!(super::key_before("x = [\n  \"a\"]", 8), None);
+        assert_eq!(super::key_before("a.b-c = 1", 8), Some("b-c"));
     }
 
     #[test]

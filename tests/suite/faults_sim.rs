@@ -876,7 +876,7 @@ fn fault_mistakes_are_errors_at_their_place() {
     let d = bad("[[faults]]\nkind = \"app_crash\"\nservice = \"web\"\nat = \"10m\"\nzone = \"us-east-1a\"\n");
     assert_located(&d, 20, 8, "`zone` does not apply to a app_crash fault");
     let d = bad("[[faults]]\nkind = \"zone_outtage\"\nzone = \"us-east-1a\"\nat = \"10m\"\nduration = \"5m\"\n");
-    assert_located(&d, 17, 8, "fault kind \"zone_outtage\" is not known");
+    assert_located(&d, 17, 8, "unknown variant `zone_outtage` for `kind`, expected one of `instance_failure`");
     assert!(d.to_string().contains("did you mean \"zone_outage\"?"), "{d}");
     let d = bad("[[faults]]\nkind = \"instance_failure\"\ninstance = 2\nat = \"10m\"\n");
     assert_located(&d, 18, 12, "instance 2 does not exist");

@@ -27,8 +27,11 @@ mod queueing_theory;
 mod traffic;
 
 // Front ends: scenario files and AWS JSON, and where their messages point.
+mod diagnostics;
 mod ecs_json;
 mod elb_config;
+mod json_files;
+mod model;
 
 // Whole simulations through the library.
 mod accounting;
