@@ -175,4 +175,12 @@ mod tests {
         assert_eq!(slow_start("s", 0), Ok(0));
         assert_eq!(slow_start("s", 10), Err("s 10s is outside 30s–15m".into()));
     }
+
+    #[test]
+    fn names_follow_elbv2_rules() {
+        assert_eq!(name_problem("my-tg-1"), None);
+        assert!(name_problem("-tg").unwrap().contains("hyphen"));
+        assert!(name_problem("tg_1").unwrap().contains("letters, digits and hyphens"));
+        assert!(name_problem(&"a".repeat(33)).unwrap().contains("1–32"));
+    }
 }

@@ -29,6 +29,7 @@ mod traffic;
 // Front ends: scenario files and AWS JSON, and where their messages point.
 mod ecs_json;
 mod elb_config;
+mod elbv2_json;
 
 // Whole simulations through the library.
 mod accounting;
