@@ -26,14 +26,8 @@ pub use listener_rules::{load_rules, ListenerRules};
 pub use listeners::load_listeners;
 
 use super::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
-use super::elb_rules::{
-    self as rules, check_health_path, fixed_response_problem, known_target_groups_help, name_problem, Limit, MATCHER_HELP,
-    MAX_FORWARD_TARGET_GROUPS,
-};
-use crate::elb::config::{
-    find_target_group, Algorithm, Condition, ListenerConfig, ListenerProtocol, Matcher, RuleAction, RuleConfig, TargetGroupConfig,
-    TargetType, WeightedTargetGroup,
-};
+use super::elb_rules::{self as rules, fixed_response_problem, name_problem, ForwardItem, Limit, Report, TargetGroupDraft};
+use crate::elb::config::{Algorithm, Condition, ListenerConfig, ListenerProtocol, RuleAction, RuleConfig, TargetGroupConfig, TargetType};
 use crate::elb::rules::check_conditions;
 use crate::engine::Span;
 use crate::model::diagnostic::{Diagnostics, Severity};
@@ -46,7 +40,7 @@ use std::path::Path;
 const API: &str = "ELBv2";
 
 /// Where an action sits among the actions of a rule or listener (JSON only).
-const ORDER: Limit = Limit { what: "action order", lo: 1, hi: 50_000, seconds: false, help: "orders are 1–50000" };
+const ORDER: Limit = Limit { what: "action order", lo: 1, hi: 50_000, seconds: false, zero_is_off: false, help: "orders are 1–50000" };
 
 // ------------------------------------------------------------------ target groups
 
@@ -76,21 +70,21 @@ pub fn load_target_groups(path: &Path, text: &str) -> Result<(Vec<TargetGroupCon
     ctx.finish(Some(out))
 }
 
-/// The two shapes of an ELBv2 file: describe-* output (`{"<List>": [...]}`, where names ecsim
-/// does not know are warnings: AWS adds output fields over time) and create-* input (one
-/// object, where they are errors: a typo would be lost).
-struct Shapes {
+/// The two shapes of an ELBv2 or CloudWatch file: describe-* output (`{"<List>": [...]}`, where
+/// names ecsim does not know are warnings: AWS adds output fields over time) and create-*/put-*
+/// input (one object, where they are errors: a typo would be lost).
+pub(super) struct Shapes {
     /// The list's member name and the schema of the output object.
-    list: (&'static str, &'static Schema),
+    pub list: (&'static str, &'static Schema),
     /// The schema of one object (the input).
-    one: &'static Schema,
+    pub one: &'static Schema,
     /// The CLI commands that write each shape, for the message about a file of neither.
-    names: (&'static str, &'static str),
+    pub names: (&'static str, &'static str),
 }
 
 impl Shapes {
     /// The objects of the file and their paths, after checking member names (see [`Shapes`]).
-    fn items<'v>(&self, ctx: &mut Ctx, root: &'v Value) -> Vec<(&'v Value, JPath)> {
+    pub(super) fn items<'v>(&self, ctx: &mut Ctx, root: &'v Value) -> Vec<(&'v Value, JPath)> {
         let root_path = JPath::root();
         let (key, schema) = self.list;
         match root.get(key) {
@@ -204,11 +198,25 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
             None => {}
         }
     }
-    if let Some(p) = &raw.port {
-        if let Some(p) = int_in(ctx, p, &path.key("Port"), &rules::PORT) {
-            tg.port = p as u16;
-        }
-    }
+    let int = |ctx: &mut Ctx, s: &Option<Scalar>, key: &str| {
+        let here = path.key(key);
+        s.as_ref().and_then(|s| ctx.int(s, &here, i64::MIN, i64::MAX)).map(|n| (n, (here, At::Value)))
+    };
+    let matcher = raw.matcher.as_ref().and_then(|m| m.http_code.as_deref());
+    let draft = TargetGroupDraft {
+        port: int(ctx, &raw.port, "Port"),
+        path: raw.health_check_path.as_deref().map(|p| (p, (path.key("HealthCheckPath"), At::Value))),
+        interval: int(ctx, &raw.health_check_interval_seconds, "HealthCheckIntervalSeconds"),
+        timeout: int(ctx, &raw.health_check_timeout_seconds, "HealthCheckTimeoutSeconds"),
+        healthy_threshold: int(ctx, &raw.healthy_threshold_count, "HealthyThresholdCount"),
+        unhealthy_threshold: int(ctx, &raw.unhealthy_threshold_count, "UnhealthyThresholdCount"),
+        matcher: matcher.map(|code| (code, (path.key("Matcher").key("HttpCode"), At::Value))),
+        deregistration_delay: None,
+        algorithm: None,
+        slow_start: None,
+        min_healthy_targets: None,
+    };
+    draft.apply(ctx, &mut tg);
     if let Some(p) = &raw.health_check_protocol {
         ctx.one_of(p, &path.key("HealthCheckProtocol"), &["HTTP", "HTTPS"]);
     }
@@ -235,56 +243,13 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
             "remove HealthCheckEnabled or set it to true",
         );
     }
-    if let Some(p) = &raw.health_check_path {
-        match check_health_path(p) {
-            Ok(()) => tg.health_check.path = p.clone(),
-            Err(m) => ctx.error_help(&path.key("HealthCheckPath"), At::Value, m, "a path such as \"/\" or \"/health\""),
-        }
-    }
-    let interval_path = path.key("HealthCheckIntervalSeconds");
-    let timeout_path = path.key("HealthCheckTimeoutSeconds");
-    if let Some(s) = &raw.health_check_interval_seconds {
-        if let Some(n) = int_in(ctx, s, &interval_path, &rules::HEALTH_CHECK_INTERVAL) {
-            tg.health_check.interval = Span::from_secs(n as u64);
-        }
-    }
-    if let Some(s) = &raw.health_check_timeout_seconds {
-        if let Some(n) = int_in(ctx, s, &timeout_path, &rules::HEALTH_CHECK_TIMEOUT) {
-            tg.health_check.timeout = Span::from_secs(n as u64);
-        }
-    }
-    if let Some(s) = &raw.healthy_threshold_count {
-        if let Some(n) = int_in(ctx, s, &path.key("HealthyThresholdCount"), &rules::HEALTHY_THRESHOLD) {
-            tg.health_check.healthy_threshold = n as u32;
-        }
-    }
-    if let Some(s) = &raw.unhealthy_threshold_count {
-        if let Some(n) = int_in(ctx, s, &path.key("UnhealthyThresholdCount"), &rules::UNHEALTHY_THRESHOLD) {
-            tg.health_check.unhealthy_threshold = n as u32;
-        }
-    }
-    if let Some(m) = &raw.matcher {
-        match (&m.http_code, &m.grpc_code) {
-            (Some(code), _) => {
-                let here = path.key("Matcher").key("HttpCode");
-                match Matcher::parse(code) {
-                    Ok(m) => tg.health_check.matcher = m,
-                    Err(e) => ctx.error_help(&here, At::Value, format!("matcher {code:?}: {e}"), MATCHER_HELP),
-                }
-            }
-            (None, Some(_)) => ctx.error_help(
-                &path.key("Matcher").key("GrpcCode"),
-                At::Value,
-                "gRPC health checks are not modelled",
-                "use an HTTP target group with Matcher.HttpCode",
-            ),
-            (None, None) => {}
-        }
-    }
-    if let Some(message) = rules::interval_problem(&tg) {
-        // Point at whichever of the two the file gives (the timeout first: usually the culprit).
-        let at = if raw.health_check_timeout_seconds.is_some() { &timeout_path } else { &interval_path };
-        ctx.error_help(at, At::Value, message, "HealthCheckTimeoutSeconds must be less than HealthCheckIntervalSeconds");
+    if let Some(RawMatcher { http_code: None, grpc_code: Some(_) }) = &raw.matcher {
+        ctx.error_help(
+            &path.key("Matcher").key("GrpcCode"),
+            At::Value,
+            "gRPC health checks are not modelled",
+            "use an HTTP target group with Matcher.HttpCode",
+        );
     }
     Some(tg)
 }
@@ -292,5 +257,17 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
 /// An integer (number or string of digits) within `limit`, or a located error naming the member.
 fn int_in(ctx: &mut Ctx, s: &Scalar, path: &JPath, limit: &Limit) -> Option<i64> {
     let n = ctx.int(s, path, i64::MIN, i64::MAX)?;
-    limit.check(&format!("`{path}`"), n).map_err(|m| ctx.error_help(path, At::Value, m, limit.help)).ok()
+    rules::checked(ctx, Some(&(n, (path.clone(), At::Value))), limit)
+}
+
+/// A JSON file names a value by its member's path, and locates it there (`At::Key` for a
+/// message about a whole member).
+impl Report for Ctx<'_> {
+    type At = (JPath, At);
+    fn name_of(&self, at: &(JPath, At), _: &str) -> String {
+        format!("`{}`", at.0)
+    }
+    fn report(&mut self, at: &(JPath, At), message: String, help: String) {
+        self.error_help(&at.0, at.1, message, help);
+    }
 }

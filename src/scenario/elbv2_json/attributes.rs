@@ -126,7 +126,7 @@ pub fn load_target_group_attributes(path: &Path, text: &str) -> Result<(TargetGr
             }
             "slow_start.duration_seconds" => {
                 if let Some(n) = ctx.int(value, &value_path, i64::MIN, i64::MAX) {
-                    match rules::slow_start(key, n) {
+                    match rules::SLOW_START.check(key, n) {
                         Ok(n) => {
                             a.slow_start = Some(Span::from_secs(n as u64));
                             slow_start_at = Some(value_path);
