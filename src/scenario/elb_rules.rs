@@ -11,10 +11,10 @@
 
 use super::load::closest;
 use crate::elb::config::{
-    find_target_group, Algorithm, Matcher, RuleAction, TargetGroupConfig, WeightedTargetGroup, DEREGISTRATION_DELAY_S,
+    find_target_group, Algorithm, Condition, Matcher, RuleAction, TargetGroupConfig, WeightedTargetGroup, DEREGISTRATION_DELAY_S,
     HEALTH_CHECK_INTERVAL_S, HEALTH_CHECK_TIMEOUT_S, IDLE_TIMEOUT_S, SLOW_START_S, THRESHOLD_COUNT,
 };
-use crate::elb::rules::{PRIORITY_RANGE, WEIGHT_RANGE};
+use crate::elb::rules::{check_conditions, PRIORITY_RANGE, WEIGHT_RANGE};
 use crate::engine::Span;
 
 /// An integer ELBv2 accepts within bounds, with what to say when a value is outside them.
@@ -257,6 +257,17 @@ pub(super) fn forward<R: Report>(r: &mut R, at: &R::At, items: &[ForwardItem<R::
         }
     }
     ok.then_some(RuleAction::Forward(out))
+}
+
+/// ELBv2's limits on one rule's conditions (`elb::rules::check_conditions`), each problem
+/// reported at its condition (`at[i]`) or, for the rule as a whole, at its priority. True when
+/// there is none.
+pub(super) fn conditions_ok<R: Report>(r: &mut R, conditions: &[Condition], at: &[R::At], priority_at: &R::At) -> bool {
+    let problems = check_conditions(conditions);
+    for p in &problems {
+        r.report(p.condition.map_or(priority_at, |i| &at[i]), p.message.clone(), p.help.clone());
+    }
+    problems.is_empty()
 }
 
 /// The index of the target group named `name` (or with that ARN); an unknown one is an error

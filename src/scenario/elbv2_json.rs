@@ -28,7 +28,6 @@ pub use listeners::load_listeners;
 use super::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
 use super::elb_rules::{self as rules, fixed_response_problem, name_problem, ForwardItem, Limit, Report, TargetGroupDraft};
 use crate::elb::config::{Algorithm, Condition, ListenerConfig, ListenerProtocol, RuleAction, RuleConfig, TargetGroupConfig, TargetType};
-use crate::elb::rules::check_conditions;
 use crate::engine::Span;
 use crate::model::diagnostic::{Diagnostics, Severity};
 use crate::scenario::ecs_json::schema::Schema;
@@ -164,17 +163,7 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
         tg.arn = arn.clone();
     }
     if let Some(p) = &raw.protocol {
-        let here = path.key("Protocol");
-        if let Some(p) = ctx.one_of(p, &here, &["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"]) {
-            if !matches!(p, "HTTP" | "HTTPS") {
-                ctx.error_help(
-                    &here,
-                    At::Value,
-                    format!("a {p} target group belongs to a Network or Gateway Load Balancer"),
-                    "ecsim models Application Load Balancers: use \"HTTP\" or \"HTTPS\"",
-                );
-            }
-        }
+        alb_protocol(ctx, p, &path.key("Protocol"), "target group");
     }
     if let Some(v) = &raw.protocol_version {
         let here = path.key("ProtocolVersion");
@@ -252,6 +241,20 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
         );
     }
     Some(tg)
+}
+
+/// The protocol of an Application Load Balancer's `what` (listener, target group): ELBv2's other
+/// protocols are refused as another kind of load balancer's.
+fn alb_protocol(ctx: &mut Ctx, p: &str, here: &JPath, what: &str) -> Option<ListenerProtocol> {
+    match ctx.one_of(p, here, &["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"])? {
+        "HTTP" => Some(ListenerProtocol::Http),
+        "HTTPS" => Some(ListenerProtocol::Https),
+        other => {
+            let message = format!("a {other} {what} belongs to a Network or Gateway Load Balancer");
+            ctx.error_help(here, At::Value, message, "ecsim models Application Load Balancers: use \"HTTP\" or \"HTTPS\"");
+            None
+        }
+    }
 }
 
 /// An integer (number or string of digits) within `limit`, or a located error naming the member.

@@ -9,7 +9,6 @@ use super::elbv2_json;
 use super::load::Cx;
 use super::toml_elb::*;
 use crate::elb::config::*;
-use crate::elb::rules::check_conditions;
 use crate::engine::Span;
 use std::ops::Range;
 use toml::Spanned;
@@ -427,13 +426,9 @@ impl Cx<'_> {
         order.sort_by_key(|&i| spans[i].start);
         let conditions: Vec<Condition> = order.iter().map(|&i| conditions[i].clone()).collect();
         let spans: Vec<Range<usize>> = order.iter().map(|&i| spans[i].clone()).collect();
-        let problems = check_conditions(&conditions);
-        for p in &problems {
-            let span = p.condition.map_or_else(|| r.priority.span(), |i| spans[i].clone());
-            self.error_at(span, p.message.clone(), p.help.clone());
-        }
+        let ok = rules::conditions_ok(self, &conditions, &spans, &r.priority.span());
         let action = self.build_rule_action(&r.action, groups);
-        if !problems.is_empty() {
+        if !ok {
             return None;
         }
         Some(RuleConfig { priority: priority? as u32, conditions, action: action? })

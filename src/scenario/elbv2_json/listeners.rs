@@ -43,23 +43,7 @@ fn listener(ctx: &mut Ctx, v: &Value, path: &JPath, groups: &[TargetGroupConfig]
     let port = int_in(ctx, port, &path.key("Port"), &rules::PORT);
     let protocol = match raw.protocol.as_deref() {
         None => Some(ListenerProtocol::Http),
-        Some(p) => {
-            let here = path.key("Protocol");
-            match ctx.one_of(p, &here, &["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"]) {
-                Some("HTTP") => Some(ListenerProtocol::Http),
-                Some("HTTPS") => Some(ListenerProtocol::Https),
-                Some(other) => {
-                    ctx.error_help(
-                        &here,
-                        At::Value,
-                        format!("a {other} listener belongs to a Network or Gateway Load Balancer"),
-                        "ecsim models Application Load Balancers: use \"HTTP\" or \"HTTPS\"",
-                    );
-                    None
-                }
-                None => None,
-            }
-        }
+        Some(p) => alb_protocol(ctx, p, &path.key("Protocol"), "listener"),
     };
     let actions_path = path.key("DefaultActions");
     let default_action = match &raw.default_actions {
