@@ -93,6 +93,18 @@ pub(super) const PRIORITY: Limit = count(
 pub(super) const WEIGHT: Limit =
     count("weight", *WEIGHT_RANGE.start() as i64, *WEIGHT_RANGE.end() as i64, "forward weights are 0–999; traffic splits in proportion");
 
+/// `load_balancing.algorithm.type` as ELBv2 spells it (and the scenario's `algorithm`).
+pub(super) const ALGORITHMS: [(&str, Algorithm); 3] = [
+    ("round_robin", Algorithm::RoundRobin),
+    ("least_outstanding_requests", Algorithm::LeastOutstandingRequests),
+    ("weighted_random", Algorithm::WeightedRandom),
+];
+
+/// The algorithm ELBv2 calls `name`.
+pub(super) fn algorithm(name: &str) -> Option<Algorithm> {
+    ALGORITHMS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+}
+
 /// Target groups one `forward` action may name (ELBv2 quota).
 pub const MAX_FORWARD_TARGET_GROUPS: usize = 5;
 

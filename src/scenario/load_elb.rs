@@ -182,13 +182,11 @@ impl Cx<'_> {
                 ),
             }
         }
-        let algorithm = t.algorithm.as_ref().and_then(|a| match a.get_ref().as_str() {
-            "round_robin" => Some((Algorithm::RoundRobin, a.span())),
-            "least_outstanding_requests" => Some((Algorithm::LeastOutstandingRequests, a.span())),
-            "weighted_random" => Some((Algorithm::WeightedRandom, a.span())),
-            other => {
+        let algorithm = t.algorithm.as_ref().and_then(|a| match rules::algorithm(a.get_ref()) {
+            Some(algorithm) => Some((algorithm, a.span())),
+            None => {
                 let help = "use \"round_robin\", \"least_outstanding_requests\" or \"weighted_random\"";
-                self.error_at(a.span(), format!("unknown algorithm {other:?}"), help);
+                self.error_at(a.span(), format!("unknown algorithm {:?}", a.get_ref()), help);
                 None
             }
         });
