@@ -18,10 +18,11 @@ use super::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
 use super::ecs_json::schema::Shape::{ArrayOf, Leaf};
 use super::ecs_json::schema::{Field, Schema};
 use super::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
+use super::elbv2_json::Shapes;
 use crate::cloudwatch::actions::{classify, ACTION_HELP, MAX_ACTIONS_PER_STATE};
 use crate::cloudwatch::{
-    AlarmConfig, ComparisonOperator, ConfigError, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData,
-    ANOMALY_OPERATORS, COMPARISON_OPERATORS, LOW_SAMPLE_SETTINGS, STATISTICS, TREATMENTS,
+    AlarmConfig, ConfigError, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData, ANOMALY_OPERATORS,
+    COMPARISON_OPERATORS, LOW_SAMPLE_SETTINGS, STATISTICS, TREATMENTS,
 };
 use crate::model::diagnostic::{Diagnostics, Severity};
 use serde::Deserialize;
@@ -107,39 +108,20 @@ pub fn load_alarms(path: &Path, text: &str) -> Result<(Vec<LoadedAlarm>, Diagnos
     let Ok(root) = ctx.parse() else {
         return ctx.finish(None);
     };
-    let root_path = JPath::root();
+    let shapes = Shapes { list: ("MetricAlarms", &DESCRIBE_ALARMS), one: &METRIC_ALARM, names: ("describe-alarms", "put-metric-alarm") };
     let mut out: Vec<LoadedAlarm> = Vec::new();
-    match root.get("MetricAlarms") {
-        Some(Value::Array(list)) => {
-            ctx.check_fields(&root, &DESCRIBE_ALARMS, &root_path, Severity::Warning);
-            ctx.flush_unmodelled(true);
-            let list_path = root_path.key("MetricAlarms");
-            for (i, v) in list.iter().enumerate() {
-                let here = list_path.idx(i);
-                let Some(a) = alarm(&mut ctx, v, &here) else { continue };
-                if out.iter().any(|o| o.config.name == a.config.name) {
-                    ctx.error_help(
-                        &here.key("AlarmName"),
-                        At::Value,
-                        format!("alarm {:?} is listed twice", a.config.name),
-                        "alarm names are unique in an account and region: keep one",
-                    );
-                    continue;
-                }
-                out.push(a);
-            }
+    for (v, here) in shapes.items(&mut ctx, &root) {
+        let Some(a) = alarm(&mut ctx, v, &here) else { continue };
+        if out.iter().any(|o| o.config.name == a.config.name) {
+            ctx.error_help(
+                &here.key("AlarmName"),
+                At::Value,
+                format!("alarm {:?} is listed twice", a.config.name),
+                "alarm names are unique in an account and region: keep one",
+            );
+            continue;
         }
-        Some(_) => ctx.error(&root_path.key("MetricAlarms"), At::Value, "`MetricAlarms` must be a list"),
-        None if root.is_object() => {
-            ctx.check_fields(&root, &METRIC_ALARM, &root_path, Severity::Error);
-            ctx.flush_unmodelled(false);
-            out.extend(alarm(&mut ctx, &root, &root_path));
-        }
-        None => ctx.error(
-            &root_path,
-            At::Value,
-            "expected describe-alarms output ({\"MetricAlarms\": [...]}) or put-metric-alarm input (a JSON object)",
-        ),
+        out.push(a);
     }
     ctx.finish(Some(out))
 }
@@ -176,9 +158,12 @@ struct RawDimension {
     value: Option<String>,
 }
 
-/// Reports a required field that is absent, at the alarm's object.
-fn missing(ctx: &mut Ctx, path: &JPath, field: &str, help: &str) {
-    ctx.error_help(path, At::Value, format!("the alarm has no {field}"), help);
+/// A required field's value; when it is absent, an error at the alarm's object.
+fn required<'r, T>(ctx: &mut Ctx, value: &'r Option<T>, path: &JPath, field: &str, help: &str) -> Option<&'r T> {
+    if value.is_none() {
+        ctx.error_help(path, At::Value, format!("the alarm has no {field}"), help);
+    }
+    value.as_ref()
 }
 
 fn alarm(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<LoadedAlarm> {
@@ -205,81 +190,38 @@ fn alarm(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<LoadedAlarm> {
     }
     // Each check reports its own errors and gives `None`; the alarm is built only when all
     // of them give a value.
-    let name = match &raw.alarm_name {
-        Some(n) => alarm_name(ctx, n, &path.key("AlarmName")),
-        None => {
-            missing(ctx, path, "AlarmName", "add \"AlarmName\": a name of 1–255 ASCII characters");
-            None
-        }
-    };
-    let namespace = match &raw.namespace {
-        Some(ns) => non_empty(ctx, ns, &path.key("Namespace"), "Namespace"),
-        None => {
-            missing(ctx, path, "Namespace", "add \"Namespace\", e.g. \"AWS/ECS\" or \"AWS/ApplicationELB\"");
-            None
-        }
-    };
-    let metric_name = match &raw.metric_name {
-        Some(m) => non_empty(ctx, m, &path.key("MetricName"), "MetricName"),
-        None => {
-            missing(
-                ctx,
-                path,
-                "MetricName",
-                "add \"MetricName\", e.g. \"CPUUtilization\" (or alarm on metric math, which ecsim does not model)",
-            );
-            None
-        }
-    };
+    let name = required(ctx, &raw.alarm_name, path, "AlarmName", "add \"AlarmName\": a name of 1–255 ASCII characters")
+        .and_then(|n| alarm_name(ctx, n, &path.key("AlarmName")));
+    let namespace = required(ctx, &raw.namespace, path, "Namespace", "add \"Namespace\", e.g. \"AWS/ECS\" or \"AWS/ApplicationELB\"")
+        .and_then(|ns| non_empty(ctx, ns, &path.key("Namespace"), "Namespace"));
+    let help = "add \"MetricName\", e.g. \"CPUUtilization\" (or alarm on metric math, which ecsim does not model)";
+    let metric_name =
+        required(ctx, &raw.metric_name, path, "MetricName", help).and_then(|m| non_empty(ctx, m, &path.key("MetricName"), "MetricName"));
     let dimensions = dimensions(ctx, raw.dimensions.as_deref().unwrap_or_default(), &path.key("Dimensions"));
     let statistic = statistic(ctx, &raw, path);
-    let period = match &raw.period {
-        Some(p) => {
-            let here = path.key("Period");
-            ctx.int(p, &here, i64::MIN, i64::MAX).and_then(|s| match Period::from_seconds(s) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    ctx.error_help(&here, At::Value, e.to_string(), e.help());
-                    None
-                }
-            })
-        }
-        None => {
-            missing(ctx, path, "Period", "add \"Period\" in seconds: 60 or a multiple of 60");
-            None
-        }
-    };
-    let evaluation_periods = match &raw.evaluation_periods {
-        Some(n) => count(ctx, n, &path.key("EvaluationPeriods"), ConfigError::ZeroEvaluationPeriods),
-        None => {
-            missing(ctx, path, "EvaluationPeriods", "add \"EvaluationPeriods\": the N of \"M out of N\", at least 1");
-            None
-        }
-    };
+    let period = required(ctx, &raw.period, path, "Period", "add \"Period\" in seconds: 60 or a multiple of 60").and_then(|p| {
+        let here = path.key("Period");
+        let s = ctx.int(p, &here, i64::MIN, i64::MAX)?;
+        Period::from_seconds(s).map_err(|e| ctx.error_help(&here, At::Value, e.to_string(), e.help())).ok()
+    });
+    let help = "add \"EvaluationPeriods\": the N of \"M out of N\", at least 1";
+    let evaluation_periods = required(ctx, &raw.evaluation_periods, path, "EvaluationPeriods", help)
+        .and_then(|n| count(ctx, n, &path.key("EvaluationPeriods"), ConfigError::ZeroEvaluationPeriods));
     let datapoints =
         raw.datapoints_to_alarm.as_ref().map(|m| count(ctx, m, &path.key("DatapointsToAlarm"), ConfigError::ZeroDatapointsToAlarm));
-    let threshold = match &raw.threshold {
-        Some(t) => number(ctx, t, &path.key("Threshold")),
-        None => {
-            missing(ctx, path, "Threshold", "add \"Threshold\": the number the statistic is compared with");
-            None
-        }
-    };
-    let comparison = match &raw.comparison_operator {
-        Some(op) => parsed(ctx, op, &path.key("ComparisonOperator"), &COMPARISON_OPERATORS, |s| s.parse::<ComparisonOperator>()),
-        None => {
-            missing(ctx, path, "ComparisonOperator", &format!("add \"ComparisonOperator\": one of {}", COMPARISON_OPERATORS.join(", ")));
-            None
-        }
-    };
+    let threshold = required(ctx, &raw.threshold, path, "Threshold", "add \"Threshold\": the number the statistic is compared with")
+        .and_then(|t| number(ctx, t, &path.key("Threshold")));
+    let help = format!("add \"ComparisonOperator\": one of {}", COMPARISON_OPERATORS.join(", "));
+    let comparison = required(ctx, &raw.comparison_operator, path, "ComparisonOperator", &help)
+        .and_then(|op| parsed(ctx, op, &path.key("ComparisonOperator"), &COMPARISON_OPERATORS, str::parse));
     let treatment = match &raw.treat_missing_data {
-        Some(t) => parsed(ctx, t, &path.key("TreatMissingData"), &TREATMENTS, |s| s.parse::<TreatMissingData>()),
+        Some(t) => parsed(ctx, t, &path.key("TreatMissingData"), &TREATMENTS, str::parse),
         None => Some(TreatMissingData::default()),
     };
     let low_sample = match &raw.evaluate_low_sample_count_percentile {
         Some(l) => {
             let here = path.key("EvaluateLowSampleCountPercentile");
-            let parsed = parsed(ctx, l, &here, &LOW_SAMPLE_SETTINGS, |s| s.parse::<LowSampleCountPercentile>());
+            let parsed = parsed(ctx, l, &here, &LOW_SAMPLE_SETTINGS, str::parse);
             if parsed.is_some() && statistic.is_some_and(|s| s.percentile().is_none()) {
                 ctx.warn(&here, At::Key, "EvaluateLowSampleCountPercentile only applies to percentile statistics and is ignored here");
             }
@@ -457,51 +399,38 @@ fn statistic(ctx: &mut Ctx, raw: &RawAlarm, path: &JPath) -> Option<Statistic> {
             );
             None
         }
-        (Some(s), None) => {
-            let here = path.key("Statistic");
-            let s = ctx.needed_str(s, &here)?;
-            statistic_result(ctx, Statistic::parse_standard(s), s, &here, &STATISTICS)
-        }
-        (None, Some(s)) => {
-            let here = path.key("ExtendedStatistic");
-            let s = ctx.needed_str(s, &here)?;
-            statistic_result(ctx, Statistic::parse_extended(s), s, &here, &[])
-        }
+        (Some(s), None) => parsed(ctx, s, &path.key("Statistic"), &STATISTICS, Statistic::parse_standard),
+        (None, Some(s)) => parsed(ctx, s, &path.key("ExtendedStatistic"), &[], Statistic::parse_extended),
         (None, None) => {
-            missing(ctx, path, "Statistic", "add \"Statistic\" (e.g. \"Average\") or \"ExtendedStatistic\" (e.g. \"p99\")");
+            let help = "add \"Statistic\" (e.g. \"Average\") or \"ExtendedStatistic\" (e.g. \"p99\")";
+            ctx.error_help(path, At::Value, "the alarm has no Statistic", help);
             None
         }
     }
 }
 
-fn statistic_result(ctx: &mut Ctx, r: Result<Statistic, ConfigError>, text: &str, path: &JPath, names: &[&str]) -> Option<Statistic> {
-    match r {
-        Ok(s) => Some(s),
-        Err(e) => {
-            let help = match did_you_mean(text, names.iter().copied()) {
-                Some(m) => format!("did you mean \"{m}\"?"),
-                None => e.help(),
-            };
-            ctx.error_help(path, At::Value, format!("`{path}`: {e}"), help);
-            None
-        }
-    }
+/// A PutMetricAlarm keyword parsed by `parse`, for both front ends; when it is not one, the error
+/// and the nearest of `names` ("did you mean"), if one is near (never for an anomaly-detection
+/// operator: that one is refused, not misspelt).
+pub(super) fn keyword<T>(
+    text: &str,
+    names: &[&str],
+    parse: impl Fn(&str) -> Result<T, ConfigError>,
+) -> Result<T, (ConfigError, Option<String>)> {
+    parse(text).map_err(|e| {
+        let near = did_you_mean(text, names.iter().copied()).filter(|_| !ANOMALY_OPERATORS.contains(&text));
+        (e, near.map(|m| format!("did you mean \"{m}\"?")))
+    })
 }
 
-/// A keyword parsed by `parse`; an unknown one is reported with "did you mean" among `names`.
+/// A keyword of the file parsed by `parse`; an unknown one is reported with "did you mean"
+/// among `names`, or the error's own help.
 fn parsed<T>(ctx: &mut Ctx, text: &str, path: &JPath, names: &[&str], parse: impl Fn(&str) -> Result<T, ConfigError>) -> Option<T> {
     let text = ctx.needed_str(text, path)?;
-    match parse(text) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let help = match did_you_mean(text, names.iter().copied()) {
-                Some(m) if !ANOMALY_OPERATORS.contains(&text) => format!("did you mean \"{m}\"?"),
-                _ => e.help(),
-            };
-            ctx.error_help(path, At::Value, format!("`{path}`: {e}"), help);
-            None
-        }
-    }
+    let report = |(e, near): (ConfigError, Option<String>)| {
+        ctx.error_help(path, At::Value, format!("`{path}`: {e}"), near.unwrap_or_else(|| e.help()))
+    };
+    keyword(text, names, parse).map_err(report).ok()
 }
 
 /// A positive count (EvaluationPeriods, DatapointsToAlarm).

@@ -26,15 +26,8 @@ pub use listener_rules::{load_rules, ListenerRules};
 pub use listeners::load_listeners;
 
 use super::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
-use super::elb_rules::{
-    self as rules, check_health_path, fixed_response_problem, known_target_groups_help, name_problem, Limit, MATCHER_HELP,
-    MAX_FORWARD_TARGET_GROUPS,
-};
-use crate::elb::config::{
-    find_target_group, Algorithm, Condition, ListenerConfig, ListenerProtocol, Matcher, RuleAction, RuleConfig, TargetGroupConfig,
-    TargetType, WeightedTargetGroup,
-};
-use crate::elb::rules::check_conditions;
+use super::elb_rules::{self as rules, fixed_response_problem, name_problem, ForwardItem, Limit, Report, TargetGroupDraft};
+use crate::elb::config::{Algorithm, Condition, ListenerConfig, ListenerProtocol, RuleAction, RuleConfig, TargetGroupConfig, TargetType};
 use crate::engine::Span;
 use crate::model::diagnostic::{Diagnostics, Severity};
 use crate::scenario::ecs_json::schema::Schema;
@@ -46,7 +39,7 @@ use std::path::Path;
 const API: &str = "ELBv2";
 
 /// Where an action sits among the actions of a rule or listener (JSON only).
-const ORDER: Limit = Limit { what: "action order", lo: 1, hi: 50_000, seconds: false, help: "orders are 1–50000" };
+const ORDER: Limit = Limit { what: "action order", lo: 1, hi: 50_000, seconds: false, zero_is_off: false, help: "orders are 1–50000" };
 
 // ------------------------------------------------------------------ target groups
 
@@ -76,21 +69,21 @@ pub fn load_target_groups(path: &Path, text: &str) -> Result<(Vec<TargetGroupCon
     ctx.finish(Some(out))
 }
 
-/// The two shapes of an ELBv2 file: describe-* output (`{"<List>": [...]}`, where names ecsim
-/// does not know are warnings: AWS adds output fields over time) and create-* input (one
-/// object, where they are errors: a typo would be lost).
-struct Shapes {
+/// The two shapes of an ELBv2 or CloudWatch file: describe-* output (`{"<List>": [...]}`, where
+/// names ecsim does not know are warnings: AWS adds output fields over time) and create-*/put-*
+/// input (one object, where they are errors: a typo would be lost).
+pub(super) struct Shapes {
     /// The list's member name and the schema of the output object.
-    list: (&'static str, &'static Schema),
+    pub list: (&'static str, &'static Schema),
     /// The schema of one object (the input).
-    one: &'static Schema,
+    pub one: &'static Schema,
     /// The CLI commands that write each shape, for the message about a file of neither.
-    names: (&'static str, &'static str),
+    pub names: (&'static str, &'static str),
 }
 
 impl Shapes {
     /// The objects of the file and their paths, after checking member names (see [`Shapes`]).
-    fn items<'v>(&self, ctx: &mut Ctx, root: &'v Value) -> Vec<(&'v Value, JPath)> {
+    pub(super) fn items<'v>(&self, ctx: &mut Ctx, root: &'v Value) -> Vec<(&'v Value, JPath)> {
         let root_path = JPath::root();
         let (key, schema) = self.list;
         match root.get(key) {
@@ -170,17 +163,7 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
         tg.arn = arn.clone();
     }
     if let Some(p) = &raw.protocol {
-        let here = path.key("Protocol");
-        if let Some(p) = ctx.one_of(p, &here, &["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"]) {
-            if !matches!(p, "HTTP" | "HTTPS") {
-                ctx.error_help(
-                    &here,
-                    At::Value,
-                    format!("a {p} target group belongs to a Network or Gateway Load Balancer"),
-                    "ecsim models Application Load Balancers: use \"HTTP\" or \"HTTPS\"",
-                );
-            }
-        }
+        alb_protocol(ctx, p, &path.key("Protocol"), "target group");
     }
     if let Some(v) = &raw.protocol_version {
         let here = path.key("ProtocolVersion");
@@ -204,11 +187,25 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
             None => {}
         }
     }
-    if let Some(p) = &raw.port {
-        if let Some(p) = int_in(ctx, p, &path.key("Port"), &rules::PORT) {
-            tg.port = p as u16;
-        }
-    }
+    let int = |ctx: &mut Ctx, s: &Option<Scalar>, key: &str| {
+        let here = path.key(key);
+        s.as_ref().and_then(|s| ctx.int(s, &here, i64::MIN, i64::MAX)).map(|n| (n, (here, At::Value)))
+    };
+    let matcher = raw.matcher.as_ref().and_then(|m| m.http_code.as_deref());
+    let draft = TargetGroupDraft {
+        port: int(ctx, &raw.port, "Port"),
+        path: raw.health_check_path.as_deref().map(|p| (p, (path.key("HealthCheckPath"), At::Value))),
+        interval: int(ctx, &raw.health_check_interval_seconds, "HealthCheckIntervalSeconds"),
+        timeout: int(ctx, &raw.health_check_timeout_seconds, "HealthCheckTimeoutSeconds"),
+        healthy_threshold: int(ctx, &raw.healthy_threshold_count, "HealthyThresholdCount"),
+        unhealthy_threshold: int(ctx, &raw.unhealthy_threshold_count, "UnhealthyThresholdCount"),
+        matcher: matcher.map(|code| (code, (path.key("Matcher").key("HttpCode"), At::Value))),
+        deregistration_delay: None,
+        algorithm: None,
+        slow_start: None,
+        min_healthy_targets: None,
+    };
+    draft.apply(ctx, &mut tg);
     if let Some(p) = &raw.health_check_protocol {
         ctx.one_of(p, &path.key("HealthCheckProtocol"), &["HTTP", "HTTPS"]);
     }
@@ -235,207 +232,45 @@ fn target_group(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetGroupCon
             "remove HealthCheckEnabled or set it to true",
         );
     }
-    if let Some(p) = &raw.health_check_path {
-        match check_health_path(p) {
-            Ok(()) => tg.health_check.path = p.clone(),
-            Err(m) => ctx.error_help(&path.key("HealthCheckPath"), At::Value, m, "a path such as \"/\" or \"/health\""),
-        }
-    }
-    let interval_path = path.key("HealthCheckIntervalSeconds");
-    let timeout_path = path.key("HealthCheckTimeoutSeconds");
-    if let Some(s) = &raw.health_check_interval_seconds {
-        if let Some(n) = int_in(ctx, s, &interval_path, &rules::HEALTH_CHECK_INTERVAL) {
-            tg.health_check.interval = Span::from_secs(n as u64);
-        }
-    }
-    if let Some(s) = &raw.health_check_timeout_seconds {
-        if let Some(n) = int_in(ctx, s, &timeout_path, &rules::HEALTH_CHECK_TIMEOUT) {
-            tg.health_check.timeout = Span::from_secs(n as u64);
-        }
-    }
-    if let Some(s) = &raw.healthy_threshold_count {
-        if let Some(n) = int_in(ctx, s, &path.key("HealthyThresholdCount"), &rules::HEALTHY_THRESHOLD) {
-            tg.health_check.healthy_threshold = n as u32;
-        }
-    }
-    if let Some(s) = &raw.unhealthy_threshold_count {
-        if let Some(n) = int_in(ctx, s, &path.key("UnhealthyThresholdCount"), &rules::UNHEALTHY_THRESHOLD) {
-            tg.health_check.unhealthy_threshold = n as u32;
-        }
-    }
-    if let Some(m) = &raw.matcher {
-        match (&m.http_code, &m.grpc_code) {
-            (Some(code), _) => {
-                let here = path.key("Matcher").key("HttpCode");
-                match Matcher::parse(code) {
-                    Ok(m) => tg.health_check.matcher = m,
-                    Err(e) => ctx.error_help(&here, At::Value, format!("matcher {code:?}: {e}"), MATCHER_HELP),
-                }
-            }
-            (None, Some(_)) => ctx.error_help(
-                &path.key("Matcher").key("GrpcCode"),
-                At::Value,
-                "gRPC health checks are not modelled",
-                "use an HTTP target group with Matcher.HttpCode",
-            ),
-            (None, None) => {}
-        }
-    }
-    if let Some(message) = rules::interval_problem(&tg) {
-        // Point at whichever of the two the file gives (the timeout first: usually the culprit).
-        let at = if raw.health_check_timeout_seconds.is_some() { &timeout_path } else { &interval_path };
-        ctx.error_help(at, At::Value, message, "HealthCheckTimeoutSeconds must be less than HealthCheckIntervalSeconds");
+    if let Some(RawMatcher { http_code: None, grpc_code: Some(_) }) = &raw.matcher {
+        ctx.error_help(
+            &path.key("Matcher").key("GrpcCode"),
+            At::Value,
+            "gRPC health checks are not modelled",
+            "use an HTTP target group with Matcher.HttpCode",
+        );
     }
     Some(tg)
+}
+
+/// The protocol of an Application Load Balancer's `what` (listener, target group): ELBv2's other
+/// protocols are refused as another kind of load balancer's.
+fn alb_protocol(ctx: &mut Ctx, p: &str, here: &JPath, what: &str) -> Option<ListenerProtocol> {
+    match ctx.one_of(p, here, &["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"])? {
+        "HTTP" => Some(ListenerProtocol::Http),
+        "HTTPS" => Some(ListenerProtocol::Https),
+        other => {
+            let message = format!("a {other} {what} belongs to a Network or Gateway Load Balancer");
+            ctx.error_help(here, At::Value, message, "ecsim models Application Load Balancers: use \"HTTP\" or \"HTTPS\"");
+            None
+        }
+    }
 }
 
 /// An integer (number or string of digits) within `limit`, or a located error naming the member.
 fn int_in(ctx: &mut Ctx, s: &Scalar, path: &JPath, limit: &Limit) -> Option<i64> {
     let n = ctx.int(s, path, i64::MIN, i64::MAX)?;
-    limit.check(&format!("`{path}`"), n).map_err(|m| ctx.error_help(path, At::Value, m, limit.help)).ok()
+    rules::checked(ctx, Some(&(n, (path.clone(), At::Value))), limit)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tgs() -> Vec<TargetGroupConfig> {
-        let mut a = TargetGroupConfig::with_defaults("api");
-        a.arn = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/api/1".into();
-        vec![a, TargetGroupConfig::with_defaults("web")]
+/// A JSON file names a value by its member's path, and locates it there (`At::Key` for a
+/// message about a whole member).
+impl Report for Ctx<'_> {
+    type At = (JPath, At);
+    fn name_of(&self, at: &(JPath, At), _: &str) -> String {
+        format!("`{}`", at.0)
     }
-
-    #[test]
-    fn names_follow_elbv2_rules() {
-        assert_eq!(name_problem("my-tg-1"), None);
-        assert!(name_problem("-tg").unwrap().contains("hyphen"));
-        assert!(name_problem("tg_1").unwrap().contains("letters, digits and hyphens"));
-        assert!(name_problem(&"a".repeat(33)).unwrap().contains("1–32"));
-    }
-
-    #[test]
-    fn a_create_target_group_input_reads_with_defaults() {
-        let text = r#"{"Name": "api", "Protocol": "HTTP", "Port": 8080, "VpcId": "vpc-1", "TargetType": "ip",
-            "HealthCheckIntervalSeconds": 10, "Matcher": {"HttpCode": "200-399"}}"#;
-        let (list, w) = load_target_groups(Path::new("tg.json"), text).unwrap();
-        assert!(w.is_empty(), "{w}");
-        let tg = &list[0];
-        assert_eq!((tg.name.as_str(), tg.port, tg.target_type), ("api", 8080, TargetType::Ip));
-        assert_eq!(tg.health_check.interval, Span::from_secs(10));
-        assert_eq!(tg.health_check.timeout, Span::from_secs(5));
-        assert!(tg.health_check.matcher.matches(302));
-        assert_eq!(tg.deregistration_delay, Span::from_secs(300));
-    }
-
-    #[test]
-    fn input_typos_are_errors_and_the_api_is_named() {
-        let e = load_target_groups(Path::new("tg.json"), "{\"Name\": \"a\",\n \"Prot\": \"HTTP\"}").unwrap_err();
-        let d = e.errors().next().unwrap();
-        assert!(d.message.contains("not part of the ELBv2 API"), "{d}");
-        assert_eq!((d.line, d.column), (2, 2));
-    }
-
-    #[test]
-    fn attributes_read_and_unknown_keys_only_warn() {
-        let text = r#"{"Attributes": [
-  {"Key": "deregistration_delay.timeout_seconds", "Value": "30"},
-  {"Key": "load_balancing.algorithm.type", "Value": "least_outstanding_requests"},
-  {"Key": "stickiness.enabled", "Value": "false"},
-  {"Key": "stickiness.type", "Value": "lb_cookie"},
-  {"Key": "load_balancing.cross_zone.enabled", "Value": "false"},
-  {"Key": "some.future.attribute", "Value": "x"}
-]}"#;
-        let (a, w) = load_target_group_attributes(Path::new("attrs.json"), text).unwrap();
-        assert_eq!(a.deregistration_delay, Some(Span::from_secs(30)));
-        assert_eq!(a.algorithm, Some(Algorithm::LeastOutstandingRequests));
-        assert_eq!(a.cross_zone, Some(Some(false)));
-        assert_eq!(w.0.len(), 1, "{w}");
-        assert_eq!(w.0[0].line, 7);
-        assert!(w.0[0].message.contains("unknown attribute some.future.attribute"));
-    }
-
-    #[test]
-    fn an_out_of_range_attribute_names_the_attribute_and_shows_seconds() {
-        let text = r#"{"Attributes": [{"Key": "slow_start.duration_seconds", "Value": "10"}]}"#;
-        let e = load_target_group_attributes(Path::new("attrs.json"), text).unwrap_err();
-        let d = e.errors().next().unwrap();
-        assert_eq!(d.message, "slow_start.duration_seconds 10s is outside 30s–15m");
-        assert_eq!(d.help.as_deref(), Some("use 0 (off) or 30 to 900 seconds"));
-    }
-
-    #[test]
-    fn slow_start_with_least_outstanding_requests_is_refused() {
-        let text = r#"{"Attributes": [
-  {"Key": "load_balancing.algorithm.type", "Value": "least_outstanding_requests"},
-  {"Key": "slow_start.duration_seconds", "Value": "60"}]}"#;
-        let e = load_target_group_attributes(Path::new("attrs.json"), text).unwrap_err();
-        let d = e.errors().next().unwrap();
-        assert!(d.message.contains("least_outstanding_requests"));
-        assert_eq!(d.line, 3);
-    }
-
-    #[test]
-    fn listener_actions_resolve_arns_and_names() {
-        let text = r#"{"Listeners": [{"Port": 80, "Protocol": "HTTP", "DefaultActions": [
-            {"Type": "forward", "ForwardConfig": {"TargetGroups": [
-                {"TargetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/api/1", "Weight": 10},
-                {"TargetGroupArn": "web", "Weight": 20}]}}]}]}"#;
-        let (l, _) = load_listeners(Path::new("l.json"), text, &tgs()).unwrap();
-        assert_eq!(
-            l[0].default_action,
-            RuleAction::Forward(vec![
-                WeightedTargetGroup { target_group: 0, weight: 10 },
-                WeightedTargetGroup { target_group: 1, weight: 20 }
-            ])
-        );
-    }
-
-    #[test]
-    fn the_terminal_action_must_come_last() {
-        let text = r#"{"Port": 443, "Protocol": "HTTPS", "DefaultActions": [
-  {"Type": "fixed-response", "Order": 2, "FixedResponseConfig": {"StatusCode": "404"}},
-  {"Type": "authenticate-oidc", "Order": 3, "AuthenticateOidcConfig": {}}]}"#;
-        let e = load_listeners(Path::new("l.json"), text, &tgs()).unwrap_err();
-        assert!(e.errors().any(|d| d.message.contains("not performed last") && d.line == 2), "{e}");
-        let ok = text.replace("\"Order\": 3", "\"Order\": 1");
-        let (l, w) = load_listeners(Path::new("l.json"), &ok, &tgs()).unwrap();
-        assert_eq!(l[0].default_action, RuleAction::FixedResponse { status_code: 404 });
-        assert!(w.0[0].message.contains("authenticate-oidc actions are not modelled"));
-    }
-
-    #[test]
-    fn rules_read_both_condition_forms_and_sort_by_priority() {
-        let text = r#"{"Rules": [
-  {"Priority": "20", "IsDefault": false, "Conditions": [{"Field": "host-header", "Values": ["*.example.com"]}],
-   "Actions": [{"Type": "forward", "TargetGroupArn": "web"}]},
-  {"Priority": "10", "IsDefault": false, "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}},
-     {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Canary", "Values": ["1"]}},
-     {"Field": "query-string", "QueryStringConfig": {"Values": [{"Value": "beta"}]}}],
-   "Actions": [{"Type": "redirect", "RedirectConfig": {"StatusCode": "HTTP_302"}}]},
-  {"Priority": "default", "IsDefault": true, "Conditions": [], "Actions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503"}}]}
-]}"#;
-        let (r, w) = load_rules(Path::new("rules.json"), text, &tgs()).unwrap();
-        assert!(w.is_empty(), "{w}");
-        assert_eq!(r.rules.iter().map(|r| r.priority).collect::<Vec<_>>(), vec![10, 20]);
-        assert_eq!(r.rules[0].conditions.len(), 3);
-        assert_eq!(r.rules[0].conditions[2], Condition::QueryString(vec![(None, "beta".into())]));
-        assert_eq!(r.rules[0].action, RuleAction::Redirect { status_code: 302 });
-        assert_eq!(r.default_action, Some(RuleAction::FixedResponse { status_code: 503 }));
-    }
-
-    #[test]
-    fn rule_problems_are_located_in_the_file() {
-        let text = r#"{"Rules": [
-  {"Priority": "10", "Conditions": [{"Field": "path-pattern", "Values": ["/a"]}], "Actions": [{"Type": "forward", "TargetGroupArn": "nope"}]},
-  {"Priority": "10", "Conditions": [{"Field": "path-pattern", "Values": ["/b"]}], "Actions": [{"Type": "forward", "TargetGroupArn": "web"}]},
-  {"Priority": "11", "Conditions": [], "Actions": [{"Type": "forward", "TargetGroupArn": "web"}]},
-  {"Priority": "12", "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"RegexValues": ["^/a"]}}], "Actions": []}
-]}"#;
-        let e = load_rules(Path::new("rules.json"), text, &tgs()).unwrap_err();
-        let lines: Vec<(usize, &str)> = e.errors().map(|d| (d.line, d.message.as_str())).collect();
-        assert!(lines.iter().any(|(l, m)| *l == 2 && m.contains("no target group \"nope\"")), "{e}");
-        assert!(lines.iter().any(|(l, m)| *l == 3 && m.contains("overlapping priorities")), "{e}");
-        assert!(lines.iter().any(|(l, m)| *l == 4 && m.contains("at least one condition")), "{e}");
-        assert!(lines.iter().any(|(l, m)| *l == 5 && m.contains("regular-expression")), "{e}");
+    fn report(&mut self, at: &(JPath, At), message: String, help: String) {
+        self.error_help(&at.0, at.1, message, help);
     }
 }

@@ -3,10 +3,13 @@
 //! metrics this scenario publishes: an alarm on a service, target group or cluster the scenario
 //! does not have is an error at its line and column.
 
-use super::cloudwatch_json::{action_list_problems, load_alarms, metric_problem, ActionProblem};
+use super::cloudwatch_json::{action_list_problems, keyword, load_alarms, metric_problem, ActionProblem};
 use super::load::Cx;
 use crate::cloudwatch::actions::MAX_ACTIONS_PER_STATE;
-use crate::cloudwatch::{AlarmConfig, ComparisonOperator, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData};
+use crate::cloudwatch::{
+    AlarmConfig, ComparisonOperator, ConfigError, LowSampleCountPercentile, MetricId, Period, Statistic, TreatMissingData,
+    COMPARISON_OPERATORS, LOW_SAMPLE_SETTINGS, STATISTICS, TREATMENTS,
+};
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
 use crate::model::diagnostic::Diagnostic;
@@ -178,16 +181,8 @@ impl Cx<'_> {
         };
         let namespace = a.namespace.clone().unwrap_or_else(|| "AWS/ECS".into());
         let id = MetricId::new(namespace, metric.get_ref().clone(), a.dimensions.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let statistic = match &a.statistic {
-            None => Statistic::Average,
-            Some(s) => match s.get_ref().parse::<Statistic>() {
-                Ok(st) => st,
-                Err(e) => {
-                    self.error_at(s.span(), e.to_string(), "use Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p99");
-                    return None;
-                }
-            },
-        };
+        let help = "use Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p99";
+        let statistic = self.alarm_keyword(&a.statistic, Statistic::Average, &STATISTICS, help, str::parse)?;
         let period = match &a.period {
             None => Period::from_seconds(60).ok()?,
             Some(p) => match Period::from_seconds(p.get_ref().whole_secs() as i64) {
@@ -198,59 +193,52 @@ impl Cx<'_> {
                 }
             },
         };
-        let comparison = match &a.comparison {
-            None => ComparisonOperator::GreaterThanThreshold,
-            Some(c) => match c.get_ref().parse::<ComparisonOperator>() {
-                Ok(c) => c,
-                Err(e) => {
-                    self.error_at(
-                        c.span(),
-                        e.to_string(),
-                        "use GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold or LessThanOrEqualToThreshold",
-                    );
-                    return None;
-                }
-            },
-        };
+        let help = "use GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold or LessThanOrEqualToThreshold";
+        let comparison =
+            self.alarm_keyword(&a.comparison, ComparisonOperator::GreaterThanThreshold, &COMPARISON_OPERATORS, help, str::parse)?;
         let Some(threshold) = a.threshold else {
             self.error_at(name.span(), format!("alarm {:?} has no threshold", name.get_ref()), "add threshold = 50");
             return None;
         };
         let n = a.evaluation_periods.unwrap_or(1);
+        let help = "use missing, ignore, breaching or notBreaching";
+        let treatment = self.alarm_keyword(&a.treat_missing_data, TreatMissingData::default(), &TREATMENTS, help, str::parse)?;
+        let low_sample = &a.evaluate_low_sample_count_percentile;
+        let low_sample = self.alarm_keyword(
+            low_sample,
+            LowSampleCountPercentile::default(),
+            &LOW_SAMPLE_SETTINGS,
+            "use evaluate or ignore",
+            str::parse,
+        )?;
         let mut config = AlarmConfig::new(name.get_ref().clone(), id, statistic, period, n, comparison, threshold)
-            .with_datapoints_to_alarm(a.datapoints_to_alarm.unwrap_or(n));
-        if let Some(t) = &a.treat_missing_data {
-            match t.get_ref().parse::<TreatMissingData>() {
-                Ok(t) => config = config.with_treat_missing_data(t),
-                Err(e) => {
-                    self.error_at(t.span(), e.to_string(), "use missing, ignore, breaching or notBreaching");
-                    return None;
-                }
-            }
-        }
-        if let Some(l) = &a.evaluate_low_sample_count_percentile {
-            match l.get_ref().parse::<LowSampleCountPercentile>() {
-                Ok(l) => config = config.with_low_sample_count_percentile(l),
-                Err(e) => {
-                    self.error_at(l.span(), e.to_string(), "use evaluate or ignore");
-                    return None;
-                }
-            }
-        }
+            .with_datapoints_to_alarm(a.datapoints_to_alarm.unwrap_or(n))
+            .with_treat_missing_data(treatment)
+            .with_low_sample_count_percentile(low_sample);
         config.alarm_actions = self.action_list(name.get_ref(), "alarm_actions", &a.alarm_actions)?;
         config.ok_actions = self.action_list(name.get_ref(), "ok_actions", &a.ok_actions)?;
         config.insufficient_data_actions = self.action_list(name.get_ref(), "insufficient_data_actions", &a.insufficient_data_actions)?;
         config.actions_enabled = a.actions_enabled.unwrap_or(true);
         if let Err(e) = config.validate() {
-            let (line, col) = self.src.line_col(name.span().start);
-            self.diags.push(
-                Diagnostic::error(self.src.path, line, col, format!("alarm {:?}: {e}", name.get_ref()))
-                    .with_source_from(self.src.lines(), self.src.text)
-                    .with_help(e.help()),
-            );
+            self.error_at(name.span(), format!("alarm {:?}: {e}", name.get_ref()), e.help());
             return None;
         }
         Some(config)
+    }
+
+    /// A PutMetricAlarm keyword (`default` when not given), or an error at it: "did you mean"
+    /// when it is near one of `names`, otherwise `help`.
+    fn alarm_keyword<T>(
+        &mut self,
+        v: &Option<Spanned<String>>,
+        default: T,
+        names: &[&str],
+        help: &str,
+        parse: impl Fn(&str) -> Result<T, ConfigError>,
+    ) -> Option<T> {
+        let Some(v) = v else { return Some(default) };
+        let report = |(e, near): (ConfigError, Option<String>)| self.error_at(v.span(), e.to_string(), near.unwrap_or_else(|| help.into()));
+        keyword(v.get_ref(), names, parse).map_err(report).ok()
     }
 
     /// One of an alarm's action lists, each ARN checked as PutMetricAlarm does (its service, at

@@ -4,12 +4,11 @@
 //! its line and column with what to change, and all of them are collected; target groups are
 //! resolved by name or ARN here, so the simulation only sees indices.
 
-use super::elb_rules::{self as rules, check_health_path, fixed_response_problem, known_target_groups_help, name_problem, Limit};
+use super::elb_rules::{self as rules, fixed_response_problem, name_problem, ForwardItem, Limit, Report, TargetGroupDraft};
 use super::elbv2_json;
-use super::load::{closest, Cx};
+use super::load::Cx;
 use super::toml_elb::*;
 use crate::elb::config::*;
-use crate::elb::rules::check_conditions;
 use crate::engine::Span;
 use std::ops::Range;
 use toml::Spanned;
@@ -183,92 +182,37 @@ impl Cx<'_> {
                 ),
             }
         }
-        if let Some(p) = &t.port {
-            if let Some(p) = self.elb_int(p, &rules::PORT) {
-                tg.port = p as u16;
+        let algorithm = t.algorithm.as_ref().and_then(|a| match rules::algorithm(a.get_ref()) {
+            Some(algorithm) => Some((algorithm, a.span())),
+            None => {
+                let help = "use \"round_robin\", \"least_outstanding_requests\" or \"weighted_random\"";
+                self.error_at(a.span(), format!("unknown algorithm {:?}", a.get_ref()), help);
+                None
             }
+        });
+        let h = t.health_check.as_ref();
+        let int = |v: Option<&Spanned<i64>>| v.map(|v| (*v.get_ref(), v.span()));
+        fn text(v: Option<&Spanned<String>>) -> Option<(&str, Range<usize>)> {
+            v.map(|v| (v.get_ref().as_str(), v.span()))
         }
-        if let Some(h) = &t.health_check {
-            self.inline_target_health_check(h, tg);
-        }
-        if let Some(d) = &t.deregistration_delay {
-            if let Some(d) = self.elb_secs(d, &rules::DEREGISTRATION_DELAY) {
-                tg.deregistration_delay = d;
-            }
-        }
-        if let Some(a) = &t.algorithm {
-            match a.get_ref().as_str() {
-                "round_robin" => tg.algorithm = Algorithm::RoundRobin,
-                "least_outstanding_requests" => tg.algorithm = Algorithm::LeastOutstandingRequests,
-                "weighted_random" => tg.algorithm = Algorithm::WeightedRandom,
-                other => self.error_at(
-                    a.span(),
-                    format!("unknown algorithm {other:?}"),
-                    "use \"round_robin\", \"least_outstanding_requests\" or \"weighted_random\"",
-                ),
-            }
-        }
-        if let Some(c) = t.cross_zone {
-            tg.cross_zone = Some(c);
-        }
-        if let Some(s) = &t.slow_start {
-            let value = *s.get_ref();
-            if value == Span::ZERO {
-                tg.slow_start = Span::ZERO;
-            } else if let Some(v) = self.elb_secs(s, &rules::SLOW_START) {
-                tg.slow_start = v;
-            }
-        }
-        if let Some(n) = &t.min_healthy_targets {
-            if let Some(n) = self.elb_int(n, &rules::MIN_HEALTHY_TARGETS) {
-                tg.min_healthy_targets = n as u32;
-            }
-        }
-        // Checked here only when a key of this table takes part: a file is checked on its own.
-        let lor_at = t.slow_start.as_ref().map(Spanned::span).or_else(|| t.algorithm.as_ref().map(Spanned::span));
-        if let (Some((message, help)), Some(at)) = (rules::slow_start_problem(tg.slow_start, tg.algorithm), lor_at) {
-            self.error_at(at, message, help);
-        }
-    }
-
-    fn inline_target_health_check(&mut self, h: &RawTargetHealthCheck, tg: &mut TargetGroupConfig) {
-        let hc = &mut tg.health_check;
-        if let Some(p) = &h.path {
-            match check_health_path(p.get_ref()) {
-                Ok(()) => hc.path = p.get_ref().clone(),
-                Err(m) => self.error_at(p.span(), m, "a path such as \"/\" or \"/health\""),
-            }
-        }
-        if let Some(i) = &h.interval {
-            if let Some(i) = self.elb_secs(i, &rules::HEALTH_CHECK_INTERVAL) {
-                hc.interval = i;
-            }
-        }
-        if let Some(t) = &h.timeout {
-            if let Some(t) = self.elb_secs(t, &rules::HEALTH_CHECK_TIMEOUT) {
-                hc.timeout = t;
-            }
-        }
-        if let Some(n) = &h.healthy_threshold {
-            if let Some(n) = self.elb_int(n, &rules::HEALTHY_THRESHOLD) {
-                hc.healthy_threshold = n as u32;
-            }
-        }
-        if let Some(n) = &h.unhealthy_threshold {
-            if let Some(n) = self.elb_int(n, &rules::UNHEALTHY_THRESHOLD) {
-                hc.unhealthy_threshold = n as u32;
-            }
-        }
-        if let Some(m) = &h.matcher {
-            match Matcher::parse(m.get_ref()) {
-                Ok(parsed) => hc.matcher = parsed,
-                Err(e) => self.error_at(m.span(), format!("matcher {:?}: {e}", m.get_ref()), rules::MATCHER_HELP),
-            }
-        }
-        if let Some(i) = &h.initial {
+        let draft = TargetGroupDraft {
+            port: int(t.port.as_ref()),
+            path: text(h.and_then(|h| h.path.as_ref())),
+            interval: self.whole_secs(h.and_then(|h| h.interval.as_ref()), &rules::HEALTH_CHECK_INTERVAL),
+            timeout: self.whole_secs(h.and_then(|h| h.timeout.as_ref()), &rules::HEALTH_CHECK_TIMEOUT),
+            healthy_threshold: int(h.and_then(|h| h.healthy_threshold.as_ref())),
+            unhealthy_threshold: int(h.and_then(|h| h.unhealthy_threshold.as_ref())),
+            matcher: text(h.and_then(|h| h.matcher.as_ref())),
+            deregistration_delay: self.whole_secs(t.deregistration_delay.as_ref(), &rules::DEREGISTRATION_DELAY),
+            algorithm,
+            slow_start: self.whole_secs(t.slow_start.as_ref(), &rules::SLOW_START),
+            min_healthy_targets: int(t.min_healthy_targets.as_ref()),
+        };
+        draft.apply(self, tg);
+        if let Some(i) = h.and_then(|h| h.initial.as_ref()) {
             match i.get_ref().as_str() {
-                "one" => hc.initial_healthy_checks = InitialHealthyChecks::One,
-                "threshold" => hc.initial_healthy_checks = InitialHealthyChecks::Threshold,
+                "one" => tg.health_check.initial_healthy_checks = InitialHealthyChecks::One,
+                "threshold" => tg.health_check.initial_healthy_checks = InitialHealthyChecks::Threshold,
                 other => self.error_at(
                     i.span(),
                     format!("unknown initial {other:?}"),
@@ -276,8 +220,8 @@ impl Cx<'_> {
                 ),
             }
         }
-        if let (Some(message), Some(at)) = (rules::interval_problem(tg), h.timeout.as_ref().or(h.interval.as_ref())) {
-            self.error_at(at.span(), message, "ELBv2 needs the timeout shorter than the interval: shorten timeout or lengthen interval");
+        if let Some(c) = t.cross_zone {
+            tg.cross_zone = Some(c);
         }
     }
 
@@ -308,10 +252,9 @@ impl Cx<'_> {
             }
             None => cluster_zones.to_vec(),
         };
-        let idle_timeout = match &raw.idle_timeout {
-            Some(t) => self.elb_secs(t, &rules::IDLE_TIMEOUT).unwrap_or(Span::from_secs(rules::DEFAULT_IDLE_TIMEOUT_S)),
-            None => Span::from_secs(rules::DEFAULT_IDLE_TIMEOUT_S),
-        };
+        let idle_s = self.whole_secs(raw.idle_timeout.as_ref(), &rules::IDLE_TIMEOUT);
+        let idle_s = rules::checked(self, idle_s.as_ref(), &rules::IDLE_TIMEOUT).unwrap_or(rules::DEFAULT_IDLE_TIMEOUT_S as i64);
+        let idle_timeout = Span::from_secs(idle_s as u64);
         let mut listeners: Vec<ListenerConfig> = Vec::new();
         for l in &raw.listeners {
             let Some((listener, port_span)) = self.build_listener(l, groups) else { continue };
@@ -481,13 +424,9 @@ impl Cx<'_> {
         order.sort_by_key(|&i| spans[i].start);
         let conditions: Vec<Condition> = order.iter().map(|&i| conditions[i].clone()).collect();
         let spans: Vec<Range<usize>> = order.iter().map(|&i| spans[i].clone()).collect();
-        let problems = check_conditions(&conditions);
-        for p in &problems {
-            let span = p.condition.map_or_else(|| r.priority.span(), |i| spans[i].clone());
-            self.error_at(span, p.message.clone(), p.help.clone());
-        }
+        let ok = rules::conditions_ok(self, &conditions, &spans, &r.priority.span());
         let action = self.build_rule_action(&r.action, groups);
-        if !problems.is_empty() {
+        if !ok {
             return None;
         }
         Some(RuleConfig { priority: priority? as u32, conditions, action: action? })
@@ -528,73 +467,39 @@ impl Cx<'_> {
             };
         }
         let f = a.forward.as_ref()?;
-        match f.get_ref() {
-            RawForward::One(name) => {
-                let tg = self.resolve_target_group(name, f.span(), groups)?;
-                Some(RuleAction::Forward(vec![WeightedTargetGroup { target_group: tg, weight: 1 }]))
-            }
-            RawForward::Weighted(list) => {
-                if list.is_empty() || list.len() > rules::MAX_FORWARD_TARGET_GROUPS {
-                    self.error_at(
-                        f.span(),
-                        format!("a forward to {} target groups", list.len()),
-                        format!("forward to 1 to {} target groups", rules::MAX_FORWARD_TARGET_GROUPS),
-                    );
-                    return None;
-                }
-                let mut out: Vec<WeightedTargetGroup> = Vec::new();
-                let mut ok = true;
-                for w in list {
-                    let w = w.get_ref();
-                    let tg = self.resolve_target_group(w.target_group.get_ref(), w.target_group.span(), groups);
-                    let weight = match &w.weight {
-                        Some(n) => self.elb_int(n, &rules::WEIGHT),
-                        None => Some(1),
-                    };
-                    if let Some(tg) = tg {
-                        if out.iter().any(|o| o.target_group == tg) {
-                            self.error_at(
-                                w.target_group.span(),
-                                "this target group is listed twice in one forward",
-                                "list each target group once",
-                            );
-                            ok = false;
-                        }
-                    }
-                    match (tg, weight) {
-                        (Some(target_group), Some(weight)) => out.push(WeightedTargetGroup { target_group, weight: weight as u32 }),
-                        _ => ok = false,
-                    }
-                }
-                ok.then_some(RuleAction::Forward(out))
-            }
-        }
+        let items: Vec<ForwardItem<Range<usize>>> = match f.get_ref() {
+            RawForward::One(name) => vec![ForwardItem { target_group: (name, f.span()), weight: None }],
+            RawForward::Weighted(list) => list
+                .iter()
+                .map(|w| ForwardItem {
+                    target_group: (w.get_ref().target_group.get_ref(), w.get_ref().target_group.span()),
+                    weight: w.get_ref().weight.as_ref().map(|n| (*n.get_ref(), n.span())),
+                })
+                .collect(),
+        };
+        rules::forward(self, &f.span(), &items, groups)
     }
 
-    fn resolve_target_group(&mut self, name: &str, span: Range<usize>, groups: &[TargetGroupConfig]) -> Option<usize> {
-        let found = find_target_group(groups, name);
-        if found.is_none() {
-            let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-            let suggestion = closest(name, &names).map(|s| format!("did you mean {s:?}? ")).unwrap_or_default();
-            self.error_at(span, format!("no target group {name:?}"), format!("{suggestion}{}", known_target_groups_help(groups)));
-        }
-        found
-    }
-
-    /// A whole number of seconds within `limit`, or a located error.
-    fn elb_secs(&mut self, v: &Spanned<Span>, limit: &Limit) -> Option<Span> {
-        match limit.check_span(limit.what, *v.get_ref()) {
-            Ok(s) => Some(s),
-            Err(m) => {
-                let whole = v.get_ref().as_micros().is_multiple_of(1_000_000);
-                self.error_at(v.span(), m, if whole { limit.help.to_string() } else { limit.whole_seconds_help() });
-                None
-            }
-        }
+    /// A duration as whole seconds for a [`TargetGroupDraft`]; a fraction of a second is an error
+    /// here (the draft's rules see only whole seconds).
+    fn whole_secs(&mut self, v: Option<&Spanned<Span>>, limit: &Limit) -> Option<(i64, Range<usize>)> {
+        let v = v?;
+        limit.whole_secs(limit.what, *v.get_ref()).map(|n| (n, v.span())).map_err(|(m, help)| self.error_at(v.span(), m, help)).ok()
     }
 
     /// An integer within `limit`, or a located error.
     fn elb_int(&mut self, v: &Spanned<i64>, limit: &Limit) -> Option<i64> {
-        limit.check(limit.what, *v.get_ref()).map_err(|m| self.error_at(v.span(), m, limit.help)).ok()
+        rules::checked(self, Some(&(*v.get_ref(), v.span())), limit)
+    }
+}
+
+/// The scenario names a value as ELBv2's rules do, and locates it by its span.
+impl Report for Cx<'_> {
+    type At = Range<usize>;
+    fn name_of(&self, _: &Range<usize>, what: &str) -> String {
+        what.to_string()
+    }
+    fn report(&mut self, at: &Range<usize>, message: String, help: String) {
+        self.error_at(at.clone(), message, help);
     }
 }

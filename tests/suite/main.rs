@@ -30,6 +30,7 @@ mod traffic;
 mod diagnostics;
 mod ecs_json;
 mod elb_config;
+mod elbv2_json;
 mod json_files;
 mod model;
 

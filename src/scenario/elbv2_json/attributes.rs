@@ -107,13 +107,9 @@ pub fn load_target_group_attributes(path: &Path, text: &str) -> Result<(TargetGr
                 }
             }
             "load_balancing.algorithm.type" => {
-                let allowed = ["round_robin", "least_outstanding_requests", "weighted_random"];
-                a.algorithm = match ctx.one_of(&text_value, &value_path, &allowed) {
-                    Some("round_robin") => Some(Algorithm::RoundRobin),
-                    Some("least_outstanding_requests") => Some(Algorithm::LeastOutstandingRequests),
-                    Some("weighted_random") => Some(Algorithm::WeightedRandom),
-                    _ => a.algorithm,
-                };
+                if let Some(name) = ctx.one_of(&text_value, &value_path, &rules::ALGORITHMS.map(|(n, _)| n)) {
+                    a.algorithm = rules::algorithm(name);
+                }
             }
             "load_balancing.cross_zone.enabled" => {
                 let allowed = ["true", "false", "use_load_balancer_configuration"];
@@ -126,7 +122,7 @@ pub fn load_target_group_attributes(path: &Path, text: &str) -> Result<(TargetGr
             }
             "slow_start.duration_seconds" => {
                 if let Some(n) = ctx.int(value, &value_path, i64::MIN, i64::MAX) {
-                    match rules::slow_start(key, n) {
+                    match rules::SLOW_START.check(key, n) {
                         Ok(n) => {
                             a.slow_start = Some(Span::from_secs(n as u64));
                             slow_start_at = Some(value_path);

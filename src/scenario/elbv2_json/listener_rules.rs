@@ -99,16 +99,13 @@ fn rule(ctx: &mut Ctx, v: &Value, path: &JPath, groups: &[TargetGroupConfig]) ->
         match condition(ctx, c, &here) {
             Some(c) => {
                 conditions.push(c);
-                condition_paths.push(here);
+                condition_paths.push((here, At::Value));
             }
             None => ok = false,
         }
     }
     if priority.is_some() && ok {
-        for p in check_conditions(&conditions) {
-            let at = p.condition.map_or_else(|| priority_path.clone(), |i| condition_paths[i].clone());
-            ctx.error_help(&at, At::Value, p.message, p.help);
-        }
+        rules::conditions_ok(ctx, &conditions, &condition_paths, &(priority_path, At::Value));
     }
     let action = match &raw.actions {
         Some(list) => actions(ctx, list, &path.key("Actions"), groups),

@@ -43,23 +43,7 @@ fn listener(ctx: &mut Ctx, v: &Value, path: &JPath, groups: &[TargetGroupConfig]
     let port = int_in(ctx, port, &path.key("Port"), &rules::PORT);
     let protocol = match raw.protocol.as_deref() {
         None => Some(ListenerProtocol::Http),
-        Some(p) => {
-            let here = path.key("Protocol");
-            match ctx.one_of(p, &here, &["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"]) {
-                Some("HTTP") => Some(ListenerProtocol::Http),
-                Some("HTTPS") => Some(ListenerProtocol::Https),
-                Some(other) => {
-                    ctx.error_help(
-                        &here,
-                        At::Value,
-                        format!("a {other} listener belongs to a Network or Gateway Load Balancer"),
-                        "ecsim models Application Load Balancers: use \"HTTP\" or \"HTTPS\"",
-                    );
-                    None
-                }
-                None => None,
-            }
-        }
+        Some(p) => alb_protocol(ctx, p, &path.key("Protocol"), "listener"),
     };
     let actions_path = path.key("DefaultActions");
     let default_action = match &raw.default_actions {
@@ -220,66 +204,32 @@ fn forward(ctx: &mut Ctx, raw: &RawAction, here: &JPath, groups: &[TargetGroupCo
     // describe-* output gives both `TargetGroupArn` and `ForwardConfig` for a single group; the
     // ForwardConfig is the complete one.
     let list_path = here.key("ForwardConfig").key("TargetGroups");
-    match raw.forward_config.as_ref().and_then(|f| f.target_groups.as_ref()).filter(|l| !l.is_empty()) {
-        Some(list) => {
-            if list.len() > MAX_FORWARD_TARGET_GROUPS {
-                ctx.error_help(
-                    &list_path,
-                    At::Key,
-                    format!("{} target groups; a forward action takes at most {MAX_FORWARD_TARGET_GROUPS}", list.len()),
-                    "remove some target groups",
-                );
-                return None;
-            }
-            let mut out = Vec::new();
-            let mut ok = true;
-            for (i, w) in list.iter().enumerate() {
-                let item = list_path.idx(i);
-                let Some(arn) = &w.target_group_arn else {
-                    ctx.error(&item, At::Value, "a weighted target group without \"TargetGroupArn\"");
-                    ok = false;
-                    continue;
-                };
-                let weight = match &w.weight {
-                    Some(s) => int_in(ctx, s, &item.key("Weight"), &rules::WEIGHT).map(|n| n as u32),
-                    None => Some(1),
-                };
-                let tg = resolve(ctx, groups, arn, &item.key("TargetGroupArn"));
-                if let Some(tg) = tg {
-                    if out.iter().any(|o: &WeightedTargetGroup| o.target_group == tg) {
-                        ctx.error(&item.key("TargetGroupArn"), At::Value, "this target group is listed twice in one forward action");
-                        ok = false;
-                    }
-                }
-                match (tg, weight) {
-                    (Some(target_group), Some(weight)) => out.push(WeightedTargetGroup { target_group, weight }),
-                    _ => ok = false,
-                }
-            }
-            ok.then_some(RuleAction::Forward(out))
-        }
-        None => match &raw.target_group_arn {
-            Some(arn) => {
-                let tg = resolve(ctx, groups, arn, &here.key("TargetGroupArn"))?;
-                Some(RuleAction::Forward(vec![WeightedTargetGroup { target_group: tg, weight: 1 }]))
-            }
-            None => {
-                ctx.error_help(
-                    here,
-                    At::Value,
-                    "a forward action without a target group",
-                    "add \"TargetGroupArn\" or \"ForwardConfig\": {\"TargetGroups\": [...]}",
-                );
-                None
-            }
-        },
+    let Some(list) = raw.forward_config.as_ref().and_then(|f| f.target_groups.as_ref()).filter(|l| !l.is_empty()) else {
+        let Some(arn) = &raw.target_group_arn else {
+            let help = "add \"TargetGroupArn\" or \"ForwardConfig\": {\"TargetGroups\": [...]}";
+            ctx.error_help(here, At::Value, "a forward action without a target group", help);
+            return None;
+        };
+        let item = ForwardItem { target_group: (arn.as_str(), (here.key("TargetGroupArn"), At::Value)), weight: None };
+        return rules::forward(ctx, &(here.clone(), At::Value), &[item], groups);
+    };
+    let mut items = Vec::new();
+    let mut ok = true;
+    for (i, w) in list.iter().enumerate() {
+        let item = list_path.idx(i);
+        let Some(arn) = &w.target_group_arn else {
+            ctx.error(&item, At::Value, "a weighted target group without \"TargetGroupArn\"");
+            ok = false;
+            continue;
+        };
+        let weight_path = item.key("Weight");
+        let weight = w.weight.as_ref().and_then(|s| {
+            let n = ctx.int(s, &weight_path, i64::MIN, i64::MAX);
+            ok &= n.is_some();
+            n.map(|n| (n, (weight_path.clone(), At::Value)))
+        });
+        items.push(ForwardItem { target_group: (arn.as_str(), (item.key("TargetGroupArn"), At::Value)), weight });
     }
-}
-
-fn resolve(ctx: &mut Ctx, groups: &[TargetGroupConfig], name_or_arn: &str, path: &JPath) -> Option<usize> {
-    let found = find_target_group(groups, name_or_arn);
-    if found.is_none() {
-        ctx.error_help(path, At::Value, format!("no target group {name_or_arn:?} in the scenario"), known_target_groups_help(groups));
-    }
-    found
+    let action = if items.is_empty() { None } else { rules::forward(ctx, &(list_path, At::Key), &items, groups) };
+    action.filter(|_| ok)
 }
