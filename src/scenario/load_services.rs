@@ -5,9 +5,9 @@
 
 use super::ecs_json;
 use super::load::Cx;
+use super::service_rules as rules;
 use super::toml_model::*;
 use crate::ecs::instance_types;
-use crate::ecs::placement::rules::MAX_STRATEGIES;
 use crate::ecs::scheduler::throttle::ThrottleSchedule;
 use crate::ecs::service::{CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, SchedulingStrategy, ServiceDefinition};
 use crate::ecs::task_def::TaskDefinition;
@@ -161,7 +161,7 @@ impl Cx<'_> {
         out
     }
 
-    /// Validates a deployment configuration with ECS's limits (spec §7.1, §14).
+    /// Validates a deployment configuration with ECS's limits (`service_rules`).
     pub(super) fn build_deployment(
         &mut self,
         raw: &RawDeploymentConfiguration,
@@ -170,24 +170,15 @@ impl Cx<'_> {
     ) -> DeploymentConfiguration {
         let mut d = base;
         if let Some(m) = &raw.minimum_healthy_percent {
-            if !(0..=100).contains(m.get_ref()) {
-                self.error_at(m.span(), format!("minimum_healthy_percent {} is outside 0–100", m.get_ref()), "ECS accepts 0 to 100");
-            } else {
-                d.minimum_healthy_percent = *m.get_ref() as u32;
+            match rules::minimum_healthy_percent("minimum_healthy_percent", *m.get_ref()) {
+                Ok(v) => d.minimum_healthy_percent = v,
+                Err(p) => self.error_at(m.span(), p.message, p.help),
             }
         }
         if let Some(m) = &raw.maximum_percent {
-            let v = *m.get_ref();
-            match strategy {
-                SchedulingStrategy::Daemon if v != 100 => {
-                    self.error_at(m.span(), format!("a DAEMON service's maximum_percent must be 100, not {v}"), "remove it or set 100")
-                }
-                SchedulingStrategy::Replica if !(100..=2_147_483_647).contains(&v) => self.error_at(
-                    m.span(),
-                    format!("maximum_percent {v} is below 100"),
-                    "a REPLICA service needs maximum_percent ≥ 100 (200 is the default)",
-                ),
-                _ => d.maximum_percent = v as u32,
+            match rules::maximum_percent("maximum_percent", *m.get_ref(), strategy) {
+                Ok(v) => d.maximum_percent = v,
+                Err(p) => self.error_at(m.span(), p.message, p.help),
             }
         }
         if let Some(cb) = &raw.circuit_breaker {
@@ -269,11 +260,7 @@ impl Cx<'_> {
         if def.scheduling_strategy == SchedulingStrategy::Daemon && !def.placement_strategy.is_empty() {
             let span =
                 raw.placement_strategy.as_ref().map(Spanned::span).or(raw.template.as_ref().map(Spanned::span)).unwrap_or(raw.name.span());
-            self.error_at(
-                span,
-                "a DAEMON service cannot have a placement strategy",
-                "remove placement_strategy: a daemon runs one task on every instance",
-            );
+            self.error_at(span, rules::DAEMON_PLACEMENT_STRATEGY, rules::DAEMON_PLACEMENT_STRATEGY_HELP);
         }
         if let Some(g) = raw.health_check_grace_period {
             def.health_check_grace_period_s = g.whole_secs().min(2_147_483_647) as u32;
@@ -390,11 +377,11 @@ impl Cx<'_> {
                 let deployment = deployment
                     .as_ref()
                     .map(|d| self.build_deployment(&d.located(span.clone()), spec.deployment.clone(), spec.scheduling_strategy));
-                if placement_strategy.as_ref().is_some_and(|s| s.len() > MAX_STRATEGIES) {
-                    self.error_at(span.clone(), "more than 5 placement strategies", "remove some strategies");
+                if let Err(p) = rules::placement_strategy_count(placement_strategy.as_ref().map_or(0, Vec::len)) {
+                    self.error_at(span.clone(), p.message, p.help);
                 }
                 if spec.scheduling_strategy == SchedulingStrategy::Daemon && placement_strategy.as_ref().is_some_and(|s| !s.is_empty()) {
-                    self.error_at(span.clone(), "a DAEMON service cannot have a placement strategy", "remove placement_strategy");
+                    self.error_at(span.clone(), rules::DAEMON_PLACEMENT_STRATEGY, rules::DAEMON_PLACEMENT_STRATEGY_HELP);
                 }
                 (
                     *at,

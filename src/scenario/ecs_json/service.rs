@@ -4,13 +4,14 @@
 
 use super::schema::{CREATE_SERVICE_OUTPUT, DESCRIBE_SERVICES, SERVICE};
 use super::{find_placeholder, At, Ctx, JPath, Scalar};
-use crate::ecs::placement::rules::{MAX_CONSTRAINTS, MAX_STRATEGIES};
+use crate::ecs::placement::rules::MAX_CONSTRAINTS;
 use crate::ecs::service::{
     CapacityProviderItem, CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, LaunchType, LoadBalancerRef, SchedulingStrategy,
     ServiceDefinition,
 };
 use crate::model::diagnostic::{Diagnostics, Severity};
 use crate::scenario::json_kind::{other_shape, JsonKind};
+use crate::scenario::service_rules::{self as rules, Problem};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
@@ -293,14 +294,10 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
     let strategy_path = base.key("placementStrategy");
     let strategies_in = raw.placement_strategy.as_deref().unwrap_or(&[]);
     if daemon && !strategies_in.is_empty() {
-        ctx.error(
-            &strategy_path,
-            At::Key,
-            "The daemon scheduling strategy does not support placement strategies. Remove the placement strategy and try again.",
-        );
+        ctx.error_help(&strategy_path, At::Key, rules::DAEMON_PLACEMENT_STRATEGY, rules::DAEMON_PLACEMENT_STRATEGY_HELP);
     }
-    if strategies_in.len() > MAX_STRATEGIES {
-        ctx.error(&strategy_path, At::Key, format!("{} placement strategies; ECS allows at most {MAX_STRATEGIES}", strategies_in.len()));
+    if let Err(p) = rules::placement_strategy_count(strategies_in.len()) {
+        ctx.error_help(&strategy_path, At::Key, p.message, p.help);
     }
     let placement_strategy: Vec<_> =
         strategies_in.iter().enumerate().filter_map(|(i, s)| ctx.strategy_at(s, &strategy_path.idx(i))).collect();
@@ -357,21 +354,24 @@ fn deployment(
 ) -> DeploymentConfiguration {
     let mut d = DeploymentConfiguration::default_for(strategy);
     let Some(raw) = raw else { return d };
-    if let Some(m) = &raw.minimum_healthy_percent {
-        if let Some(m) = ctx.int(m, &path.key("minimumHealthyPercent"), 0, 100) {
-            d.minimum_healthy_percent = m as u32;
-        }
-    }
-    if let Some(m) = &raw.maximum_percent {
-        let mpath = path.key("maximumPercent");
-        if strategy == SchedulingStrategy::Daemon {
-            match ctx.int(m, &mpath, 0, i64::from(i32::MAX)) {
-                Some(100) | None => {}
-                Some(n) => ctx.error(&mpath, At::Value, format!("a DAEMON service's maximumPercent must be 100, not {n}")),
+    // Any whole number here: the ranges and their texts are `service_rules`'.
+    let mut rule = |v: &Option<Scalar>, key: &str, check: &dyn Fn(i64) -> Result<u32, Problem>| {
+        let at = path.key(key);
+        match v.as_ref().and_then(|v| ctx.int(v, &at, i64::MIN, i64::MAX)).map(check)? {
+            Ok(n) => Some(n),
+            Err(p) => {
+                ctx.error_help(&at, At::Value, p.message, p.help);
+                None
             }
-        } else if let Some(n) = ctx.int(m, &mpath, 100, i64::from(i32::MAX)) {
-            d.maximum_percent = n as u32;
         }
+    };
+    if let Some(m) =
+        rule(&raw.minimum_healthy_percent, "minimumHealthyPercent", &|v| rules::minimum_healthy_percent("minimumHealthyPercent", v))
+    {
+        d.minimum_healthy_percent = m;
+    }
+    if let Some(m) = rule(&raw.maximum_percent, "maximumPercent", &|v| rules::maximum_percent("maximumPercent", v, strategy)) {
+        d.maximum_percent = m;
     }
     if d.minimum_healthy_percent == 100 && d.maximum_percent == 100 && strategy == SchedulingStrategy::Replica {
         ctx.warn(
