@@ -20,9 +20,9 @@ pub mod actions;
 pub mod alb;
 pub mod capacity;
 pub mod faults;
+pub mod ids;
 #[cfg(test)]
 mod file_graph;
-pub mod ids;
 pub mod lifecycle;
 pub mod monitor;
 pub mod notice;
