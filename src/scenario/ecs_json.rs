@@ -93,16 +93,19 @@ impl JPath {
     }
     /// The path with every index written `[*]`, for grouping repeated entries.
     fn grouped(&self) -> String {
+        self.render(true)
+    }
+    fn render(&self, grouped: bool) -> String {
         let mut s = String::new();
         for seg in &self.0 {
             match seg {
+                Seg::Key(k) if s.is_empty() => s.push_str(k),
                 Seg::Key(k) => {
-                    if !s.is_empty() {
-                        s.push('.');
-                    }
+                    s.push('.');
                     s.push_str(k);
                 }
-                Seg::Index(_) => s.push_str("[*]"),
+                Seg::Index(_) if grouped => s.push_str("[*]"),
+                Seg::Index(i) => s.push_str(&format!("[{i}]")),
             }
         }
         s
@@ -111,23 +114,10 @@ impl JPath {
 
 impl fmt::Display for JPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("(top level)");
+        match self.0.is_empty() {
+            true => f.write_str("(top level)"),
+            false => f.write_str(&self.render(false)),
         }
-        let mut first = true;
-        for seg in &self.0 {
-            match seg {
-                Seg::Key(k) => {
-                    if !first {
-                        f.write_str(".")?;
-                    }
-                    f.write_str(k)?;
-                }
-                Seg::Index(i) => write!(f, "[{i}]")?,
-            }
-            first = false;
-        }
-        Ok(())
     }
 }
 
@@ -273,6 +263,17 @@ impl<'a> Ctx<'a> {
                 self.error(&at, At::Value, m);
                 None
             }
+        }
+    }
+
+    /// One warning per entry of a describe-* output's `failures`: "`command` reported a failure
+    /// for <arn>: <reason>" and `tail`.
+    pub(super) fn report_failures(&mut self, root: &Value, command: &str, tail: &str) {
+        let Some(Value::Array(failures)) = root.get("failures") else { return };
+        for (i, f) in failures.iter().enumerate() {
+            let arn = f.get("arn").and_then(Value::as_str).unwrap_or("?");
+            let reason = f.get("reason").and_then(Value::as_str).unwrap_or("?");
+            self.warn(&JPath::root().key("failures").idx(i), At::Value, format!("{command} reported a failure for {arn}: {reason}{tail}"));
         }
     }
 
@@ -458,6 +459,13 @@ impl<'a> Ctx<'a> {
             None => self.error(path, At::Value, message),
         }
         None
+    }
+
+    /// [`Ctx::one_of`] the names of `choices`, as the value paired with the name.
+    pub(super) fn pick<T: Clone>(&mut self, s: &str, path: &JPath, choices: &[(&str, T)]) -> Option<T> {
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        let name = self.one_of(s, path, &names)?;
+        choices.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
     }
 
     /// A name of 1–255 letters, digits, hyphens and underscores (families, containers,

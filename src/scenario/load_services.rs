@@ -14,32 +14,21 @@ use crate::ecs::task_def::TaskDefinition;
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
 use crate::model::diagnostic::Diagnostic;
-use crate::model::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec, ServiceTargetGroup, Serving};
+use crate::model::{Action, ActionKind, Behaviour, ServiceSpec, ServiceTargetGroup, Serving};
 use crate::workload::Distribution;
 use toml::Spanned;
 
 impl Cx<'_> {
     pub(super) fn build_behaviour(&mut self, raw: &RawBehaviour, serving: Option<&Spanned<RawServing>>) -> Behaviour {
-        let container_unhealthy = match raw.container_health.as_ref().map(|h| (h.get_ref().as_str(), h.span())) {
-            None | Some(("healthy", _)) => false,
-            Some(("unhealthy", _)) => true,
-            Some((other, span)) => {
-                self.error_at(span, format!("container_health {other:?} is not known"), "use \"healthy\" or \"unhealthy\"");
-                false
-            }
-        };
+        let health = [("healthy", false), ("unhealthy", true)];
+        let container_unhealthy = raw.container_health.as_ref().and_then(|h| self.known(h, "container_health", &health)).unwrap_or(false);
         if let Some(d) = &raw.crash_after {
             if let Err(m) = d.get_ref().validate() {
                 self.error_at(d.span(), m, "fix the crash_after distribution");
             }
         }
-        let target_health = match raw.target_health.as_ref().map(|h| (h.get_ref().as_str(), h.span())) {
-            None => HealthAnswer::Healthy,
-            Some((name, span)) => super::behaviour::parse_answer(name).unwrap_or_else(|| {
-                self.error_at(span, format!("target_health {name:?} is not known"), "use \"healthy\", \"error\" or \"hang\"");
-                HealthAnswer::Healthy
-            }),
-        };
+        let answers = &super::behaviour::ANSWERS;
+        let target_health = raw.target_health.as_ref().and_then(|h| self.known(h, "target_health", answers)).unwrap_or_default();
         let health = self.build_health_windows(&raw.health);
         let error_fraction = match &raw.error_fraction {
             Some(f) if !(0.0..=1.0).contains(f.get_ref()) => {
@@ -106,46 +95,42 @@ impl Cx<'_> {
     fn build_service_target_groups(&mut self, raw: &RawService, def: &ServiceDefinition, elb: &ElbConfig) -> Vec<ServiceTargetGroup> {
         let known = || elb.target_groups.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
         let find = |r: &str| elb.target_groups.iter().position(|t| t.name == r || t.arn == r);
+        // The scenario's own `load_balancers` (a missing name is an error), else the JSON's
+        // `loadBalancers` (a missing ARN only a warning).
+        let entries: Vec<(&String, Option<std::ops::Range<usize>>, &Option<String>, Option<u16>)> = match &raw.load_balancers {
+            Some(list) => list
+                .iter()
+                .map(|lb| (lb.target_group.get_ref(), Some(lb.target_group.span()), &lb.container_name, lb.container_port))
+                .collect(),
+            None => def
+                .load_balancers
+                .iter()
+                .filter_map(|lb| Some((lb.target_group_arn.as_ref()?, None, &lb.container_name, lb.container_port)))
+                .collect(),
+        };
         let mut out = Vec::new();
-        if let Some(list) = &raw.load_balancers {
-            for lb in list {
-                match find(lb.target_group.get_ref()) {
-                    Some(i) => out.push(ServiceTargetGroup {
-                        target_group: i,
-                        container_name: lb.container_name.clone(),
-                        container_port: lb.container_port,
-                    }),
-                    None => self.error_at(
-                        lb.target_group.span(),
-                        format!("no target group named {:?}", lb.target_group.get_ref()),
-                        format!("define it under [[target_groups]]; defined: {:?}", known()),
-                    ),
-                }
-            }
-        } else {
-            for lb in &def.load_balancers {
-                let Some(arn) = &lb.target_group_arn else { continue };
-                match find(arn) {
-                    Some(i) => out.push(ServiceTargetGroup {
-                        target_group: i,
-                        container_name: lb.container_name.clone(),
-                        container_port: lb.container_port,
-                    }),
-                    None => {
-                        // A real service JSON names a real ARN; a scenario that models no load
-                        // balancer still runs the service (without one), and says so.
-                        let span = raw.file.as_ref().map_or(raw.name.span(), Spanned::span);
-                        let (line, col) = self.src.line_col(span.start);
-                        self.diags.push(
-                            Diagnostic::warning(
-                                self.src.path,
-                                line,
-                                col,
-                                format!("the service's loadBalancers name target group {arn:?}, which the scenario does not define: the service runs without a load balancer"),
-                            )
-                            .with_help(format!("add a [[target_groups]] with that name or arn to route traffic to it; defined: {:?}", known())),
-                        );
-                    }
+        for (name, span, container_name, container_port) in entries {
+            match (find(name), span) {
+                (Some(i), _) => out.push(ServiceTargetGroup { target_group: i, container_name: container_name.clone(), container_port }),
+                (None, Some(span)) => self.error_at(
+                    span,
+                    format!("no target group named {name:?}"),
+                    format!("define it under [[target_groups]]; defined: {:?}", known()),
+                ),
+                (None, None) => {
+                    // A real service JSON names a real ARN; a scenario that models no load
+                    // balancer still runs the service (without one), and says so.
+                    let span = raw.file.as_ref().map_or(raw.name.span(), Spanned::span);
+                    let (line, col) = self.src.line_col(span.start);
+                    self.diags.push(
+                        Diagnostic::warning(
+                            self.src.path,
+                            line,
+                            col,
+                            format!("the service's loadBalancers name target group {name:?}, which the scenario does not define: the service runs without a load balancer"),
+                        )
+                        .with_help(format!("add a [[target_groups]] with that name or arn to route traffic to it; defined: {:?}", known())),
+                    );
                 }
             }
         }

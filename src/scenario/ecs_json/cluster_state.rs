@@ -44,7 +44,7 @@ pub fn load_container_instances(path: &Path, text: &str, cluster: &mut Cluster) 
         );
         return ctx.finish::<()>(None).map(|(_, d)| d);
     };
-    report_failures(&mut ctx, &root, "describe-container-instances", "container instance");
+    ctx.report_failures(&root, "describe-container-instances", "; that container instance is not loaded");
     ctx.check_fields(&root, &DESCRIBE_CONTAINER_INSTANCES, &JPath::root(), Severity::Warning);
     ctx.flush_unmodelled(true);
 
@@ -97,7 +97,7 @@ fn read_tasks(path: &Path, text: &str, cluster: Option<&mut Cluster>) -> Result<
         ctx.error(&JPath::root(), At::Value, "expected describe-tasks output: {\"tasks\": [...], \"failures\": [...]}");
         return ctx.finish::<()>(None).map(|(_, d)| d);
     };
-    report_failures(&mut ctx, &root, "describe-tasks", "task");
+    ctx.report_failures(&root, "describe-tasks", "; that task is not loaded");
     ctx.check_fields(&root, &DESCRIBE_TASKS, &JPath::root(), Severity::Warning);
     ctx.flush_unmodelled(true);
 
@@ -135,21 +135,6 @@ fn read_tasks(path: &Path, text: &str, cluster: Option<&mut Cluster>) -> Result<
         }
     }
     ctx.finish(Some(())).map(|(_, d)| d)
-}
-
-fn report_failures(ctx: &mut Ctx, root: &Value, command: &str, what: &str) {
-    let Some(Value::Array(failures)) = root.get("failures") else {
-        return;
-    };
-    for (i, f) in failures.iter().enumerate() {
-        let arn = f.get("arn").and_then(Value::as_str).unwrap_or("?");
-        let reason = f.get("reason").and_then(Value::as_str).unwrap_or("?");
-        ctx.warn(
-            &JPath::root().key("failures").idx(i),
-            At::Value,
-            format!("{command} reported a failure for {arn}: {reason}; that {what} is not loaded"),
-        );
-    }
 }
 
 #[derive(Deserialize)]
@@ -191,7 +176,7 @@ struct RawAttribute {
 }
 
 /// One side (registered or remaining) of an instance's resources.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Resources {
     cpu: Option<u32>,
     memory: Option<u32>,
@@ -276,13 +261,7 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
         Some(list) => resources(ctx, list, &remaining_path),
         None => {
             ctx.warn(path, At::Value, format!("container instance {arn} has no `remainingResources`; assuming nothing is in use"));
-            Resources {
-                cpu: registered.cpu,
-                memory: registered.memory,
-                gpus: registered.gpus,
-                tcp: registered.tcp.clone(),
-                udp: registered.udp.clone(),
-            }
+            registered.clone()
         }
     };
     for (name, reg) in [("CPU", registered.cpu), ("MEMORY", registered.memory)] {

@@ -63,7 +63,7 @@ fn load(path: &Path, text: &str, all: bool) -> Result<(Vec<ServiceDefinition>, D
     let (schema, items, output): (_, Vec<(JPath, &Value)>, _) = if let Some(s) = root.get("service").filter(|s| s.is_object()) {
         (&CREATE_SERVICE_OUTPUT, vec![(root_path.key("service"), s)], true)
     } else if let Some(Value::Array(list)) = root.get("services") {
-        report_failures(&mut ctx, &root);
+        ctx.report_failures(&root, "describe-services", "");
         let paths = (0..list.len()).map(|i| root_path.key("services").idx(i));
         match list.as_slice() {
             _ if all => (&DESCRIBE_SERVICES, paths.zip(list).collect(), true),
@@ -102,17 +102,6 @@ fn default_name(path: &Path) -> String {
         "service".into()
     } else {
         name
-    }
-}
-
-fn report_failures(ctx: &mut Ctx, root: &Value) {
-    let Some(Value::Array(failures)) = root.get("failures") else {
-        return;
-    };
-    for (i, f) in failures.iter().enumerate() {
-        let arn = f.get("arn").and_then(Value::as_str).unwrap_or("?");
-        let reason = f.get("reason").and_then(Value::as_str).unwrap_or("?");
-        ctx.warn(&JPath::root().key("failures").idx(i), At::Value, format!("describe-services reported a failure for {arn}: {reason}"));
     }
 }
 
@@ -199,23 +188,13 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
         }
         None => default_name.to_string(),
     };
-    let scheduling_strategy = match &raw.scheduling_strategy {
-        Some(s) => match ctx.one_of(s, &base.key("schedulingStrategy"), &["REPLICA", "DAEMON"]) {
-            Some("DAEMON") => SchedulingStrategy::Daemon,
-            _ => SchedulingStrategy::Replica,
-        },
-        None => SchedulingStrategy::Replica,
-    };
+    let strategies = [("REPLICA", SchedulingStrategy::Replica), ("DAEMON", SchedulingStrategy::Daemon)];
+    let scheduling_strategy = raw.scheduling_strategy.as_ref().and_then(|s| ctx.pick(s, &base.key("schedulingStrategy"), &strategies));
+    let scheduling_strategy = scheduling_strategy.unwrap_or(SchedulingStrategy::Replica);
     let daemon = scheduling_strategy == SchedulingStrategy::Daemon;
     let launch_path = base.key("launchType");
-    let launch_type = match &raw.launch_type {
-        Some(l) => match ctx.one_of(l, &launch_path, &["EC2", "FARGATE", "EXTERNAL"]) {
-            Some("FARGATE") => LaunchType::Fargate,
-            Some("EXTERNAL") => LaunchType::External,
-            _ => LaunchType::Ec2,
-        },
-        None => LaunchType::Ec2,
-    };
+    let launch_types = [("EC2", LaunchType::Ec2), ("FARGATE", LaunchType::Fargate), ("EXTERNAL", LaunchType::External)];
+    let launch_type = raw.launch_type.as_ref().and_then(|l| ctx.pick(l, &launch_path, &launch_types)).unwrap_or(LaunchType::Ec2);
     let has_capacity_providers = raw.capacity_provider_strategy.as_ref().is_some_and(|c| c.as_array().is_some_and(|a| !a.is_empty()));
     let strategy_path = base.key("capacityProviderStrategy");
     let capacity_provider_strategy = match raw.capacity_provider_strategy.as_ref().filter(|_| has_capacity_providers) {

@@ -219,24 +219,18 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, limits: &TaskDefinitionLimits) 
             }
         }
     }
-    let network_mode = match &raw.network_mode {
-        Some(m) => match ctx.one_of(m, &base.key("networkMode"), &["bridge", "host", "awsvpc", "none"]) {
-            Some("host") => NetworkMode::Host,
-            Some("awsvpc") => NetworkMode::Awsvpc,
-            Some("none") => NetworkMode::None,
-            _ => NetworkMode::Bridge,
-        },
-        None => NetworkMode::Bridge,
-    };
-    let mut compat = Vec::new();
-    for (i, c) in raw.requires_compatibilities.iter().flatten().enumerate() {
-        match ctx.one_of(c, &base.key("requiresCompatibilities").idx(i), &["EC2", "FARGATE", "EXTERNAL"]) {
-            Some("EC2") => compat.push(Compatibility::Ec2),
-            Some("FARGATE") => compat.push(Compatibility::Fargate),
-            Some(_) => compat.push(Compatibility::External),
-            None => {}
-        }
-    }
+    let modes =
+        [("bridge", NetworkMode::Bridge), ("host", NetworkMode::Host), ("awsvpc", NetworkMode::Awsvpc), ("none", NetworkMode::None)];
+    let network_mode = raw.network_mode.as_ref().and_then(|m| ctx.pick(m, &base.key("networkMode"), &modes)).unwrap_or(NetworkMode::Bridge);
+    let compatibilities = [("EC2", Compatibility::Ec2), ("FARGATE", Compatibility::Fargate), ("EXTERNAL", Compatibility::External)];
+    let compat_path = base.key("requiresCompatibilities");
+    let compat: Vec<_> = raw
+        .requires_compatibilities
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, c)| ctx.pick(c, &compat_path.idx(i), &compatibilities))
+        .collect();
     let cpu_path = base.key("cpu");
     let cpu_units = raw.cpu.as_ref().and_then(|s| task_size(ctx, s, &cpu_path, parse_task_cpu));
     let memory_path = base.key("memory");
