@@ -7,6 +7,7 @@
 //! free of errors.
 
 use super::schema::{DESCRIBE_CONTAINER_INSTANCES, DESCRIBE_TASKS};
+use super::task_def::RawAttribute;
 use super::{At, Ctx, JPath, Scalar};
 use crate::ecs::instance::{ContainerInstance, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE, DEFAULT_RESERVED_TCP_PORTS};
 use crate::ecs::instance_types;
@@ -167,12 +168,6 @@ struct RawResource {
     long_value: Option<Scalar>,
     double_value: Option<Scalar>,
     string_set_value: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct RawAttribute {
-    name: Option<String>,
-    value: Option<String>,
 }
 
 /// One side (registered or remaining) of an instance's resources.

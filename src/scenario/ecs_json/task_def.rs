@@ -144,10 +144,11 @@ struct RawTaskDef {
     runtime_platform: Option<super::super::runtime_platform::RawJsonRuntimePlatform>,
 }
 
+/// An attribute (`requiresAttributes`, a container instance's `attributes`).
 #[derive(Deserialize)]
-struct RawAttribute {
-    name: Option<String>,
-    value: Option<String>,
+pub(super) struct RawAttribute {
+    pub name: Option<String>,
+    pub value: Option<String>,
 }
 
 #[derive(Deserialize)]
