@@ -32,6 +32,17 @@ pub(super) const DAEMON_PLACEMENT_STRATEGY: &str =
 /// The help that goes with [`DAEMON_PLACEMENT_STRATEGY`].
 pub(super) const DAEMON_PLACEMENT_STRATEGY_HELP: &str = "remove the placement strategy: a daemon runs one task on every instance";
 
+/// What a DAEMON service cannot run on, and a launch type given with a strategy: ECS's texts.
+/// (The scenario's `launch_type`/`capacity_provider_strategy` keys, in `load_service_capacity`,
+/// still have texts of their own: "a DAEMON service cannot have a capacity provider strategy",
+/// "launch_type and capacity_provider_strategy are both given", "Fargate does not support
+/// DAEMON services".)
+pub(super) const DAEMON_CAPACITY_PROVIDERS: &str =
+    "The daemon scheduling strategy does not support capacity provider strategies; use the EC2 launch type";
+pub(super) const LAUNCH_TYPE_AND_CAPACITY_PROVIDERS: &str =
+    "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.";
+pub(super) const FARGATE_DAEMON: &str = "Fargate tasks do not support the DAEMON scheduling strategy";
+
 /// `minimumHealthyPercent`: ECS accepts 0 to 100.
 pub(super) fn minimum_healthy_percent(name: &str, v: i64) -> Result<u32, Problem> {
     within(name, v, 0, 100).map_err(|m| Problem::new(m, "ECS accepts 0 to 100"))

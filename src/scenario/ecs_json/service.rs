@@ -211,21 +211,13 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
         None => Vec::new(),
     };
     if daemon && has_capacity_providers {
-        ctx.error(
-            &strategy_path,
-            At::Key,
-            "The daemon scheduling strategy does not support capacity provider strategies; use the EC2 launch type",
-        );
+        ctx.error(&strategy_path, At::Key, rules::DAEMON_CAPACITY_PROVIDERS);
     }
     if has_capacity_providers && raw.launch_type.is_some() {
-        ctx.error(
-            &launch_path,
-            At::Key,
-            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
-        );
+        ctx.error(&launch_path, At::Key, rules::LAUNCH_TYPE_AND_CAPACITY_PROVIDERS);
     }
     if daemon && launch_type == LaunchType::Fargate {
-        ctx.error(&launch_path, At::Value, "Fargate tasks do not support the DAEMON scheduling strategy");
+        ctx.error(&launch_path, At::Value, rules::FARGATE_DAEMON);
     }
 
     let count_path = base.key("desiredCount");
