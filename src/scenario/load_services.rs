@@ -95,9 +95,11 @@ impl Cx<'_> {
     fn build_service_target_groups(&mut self, raw: &RawService, def: &ServiceDefinition, elb: &ElbConfig) -> Vec<ServiceTargetGroup> {
         let known = || elb.target_groups.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
         let find = |r: &str| elb.target_groups.iter().position(|t| t.name == r || t.arn == r);
-        // The scenario's own `load_balancers` (a missing name is an error), else the JSON's
+        // (target group, where the scenario names it, container name, container port): the
+        // scenario's own `load_balancers` (a missing name is an error), else the JSON's
         // `loadBalancers` (a missing ARN only a warning).
-        let entries: Vec<(&String, Option<std::ops::Range<usize>>, &Option<String>, Option<u16>)> = match &raw.load_balancers {
+        type Entry<'r> = (&'r String, Option<std::ops::Range<usize>>, &'r Option<String>, Option<u16>);
+        let entries: Vec<Entry> = match &raw.load_balancers {
             Some(list) => list
                 .iter()
                 .map(|lb| (lb.target_group.get_ref(), Some(lb.target_group.span()), &lb.container_name, lb.container_port))
