@@ -47,17 +47,24 @@ pub struct RawContainerExit {
     pub exit_code: i32,
 }
 
-/// Parses an answer name ("healthy", "error", "hang").
-pub(super) fn parse_answer(name: &str) -> Option<HealthAnswer> {
-    match name {
-        "healthy" => Some(HealthAnswer::Healthy),
-        "error" => Some(HealthAnswer::Error),
-        "hang" => Some(HealthAnswer::Hang),
-        _ => None,
-    }
-}
+/// The answers a health check can get, by name.
+pub(super) const ANSWERS: [(&str, HealthAnswer); 3] =
+    [("healthy", HealthAnswer::Healthy), ("error", HealthAnswer::Error), ("hang", HealthAnswer::Hang)];
 
 impl Cx<'_> {
+    /// The value paired with `v`'s name in `choices`; otherwise a located "`key` "x" is not
+    /// known" error that lists the names, and `None`.
+    pub(super) fn known<T: Clone>(&mut self, v: &Spanned<String>, key: &str, choices: &[(&str, T)]) -> Option<T> {
+        if let Some((_, t)) = choices.iter().find(|(n, _)| n == v.get_ref()) {
+            return Some(t.clone());
+        }
+        let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
+        let (last, rest) = names.split_last()?;
+        let listed = if rest.is_empty() { last.clone() } else { format!("{} or {last}", rest.join(", ")) };
+        self.error_at(v.span(), format!("{key} {:?} is not known", v.get_ref()), format!("use {listed}"));
+        None
+    }
+
     /// Validates `behaviour.health` (the entry's own span locates every error).
     pub(super) fn build_health_windows(&mut self, raws: &[Spanned<RawHealthWindow>]) -> Vec<HealthWindow> {
         let mut out = Vec::new();
@@ -98,25 +105,12 @@ impl Cx<'_> {
                     "give an end after the start",
                 );
             }
-            let answer = match &w.answer {
-                None => HealthAnswer::Healthy,
-                Some(a) => parse_answer(a.get_ref()).unwrap_or_else(|| {
-                    self.error_at(a.span(), format!("answer {:?} is not known", a.get_ref()), "use \"healthy\", \"error\" or \"hang\"");
-                    HealthAnswer::Healthy
-                }),
-            };
+            let answer = w.answer.as_ref().and_then(|a| self.known(a, "answer", &ANSWERS)).unwrap_or_default();
             if w.answer.is_none() && w.response_time.is_none() {
                 self.error_at(span, "the health window changes nothing", "give `answer` (\"error\", \"hang\") or `response_time`");
             }
-            let only = match w.checks.as_ref().map(|c| (c.get_ref().as_str(), c.span())) {
-                None | Some(("both", _)) => None,
-                Some(("target", _)) => Some(CheckKind::Target),
-                Some(("container", _)) => Some(CheckKind::Container),
-                Some((other, s)) => {
-                    self.error_at(s, format!("checks {other:?} is not known"), "use \"both\", \"target\" or \"container\"");
-                    None
-                }
-            };
+            let checks = [("both", None), ("target", Some(CheckKind::Target)), ("container", Some(CheckKind::Container))];
+            let only = w.checks.as_ref().and_then(|c| self.known(c, "checks", &checks)).flatten();
             out.push(HealthWindow { clock, start, end, answer, response_time: w.response_time, only });
         }
         out

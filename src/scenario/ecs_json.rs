@@ -29,6 +29,7 @@
 //! Nothing here panics on any input; `tests/suite/ecs_json.rs` feeds it truncated and garbled files.
 
 mod cluster_state;
+mod placement;
 // `pub(super)` with `Ctx` below: `elbv2_json` reads the ELBv2 JSON with the same machinery.
 pub(super) mod schema;
 mod service;
@@ -44,7 +45,6 @@ pub use task_def::{
 };
 
 use super::json_locate::{string_char_offset, PathSeg, PositionIndex};
-use crate::ecs::placement::{Constraint, Strategy};
 use crate::model::diagnostic::{Diagnostic, Diagnostics, Severity, Source};
 use schema::{Field, Schema, Shape};
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer};
@@ -93,16 +93,19 @@ impl JPath {
     }
     /// The path with every index written `[*]`, for grouping repeated entries.
     fn grouped(&self) -> String {
+        self.render(true)
+    }
+    fn render(&self, grouped: bool) -> String {
         let mut s = String::new();
         for seg in &self.0 {
             match seg {
+                Seg::Key(k) if s.is_empty() => s.push_str(k),
                 Seg::Key(k) => {
-                    if !s.is_empty() {
-                        s.push('.');
-                    }
+                    s.push('.');
                     s.push_str(k);
                 }
-                Seg::Index(_) => s.push_str("[*]"),
+                Seg::Index(_) if grouped => s.push_str("[*]"),
+                Seg::Index(i) => s.push_str(&format!("[{i}]")),
             }
         }
         s
@@ -111,23 +114,10 @@ impl JPath {
 
 impl fmt::Display for JPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("(top level)");
+        match self.0.is_empty() {
+            true => f.write_str("(top level)"),
+            false => f.write_str(&self.render(false)),
         }
-        let mut first = true;
-        for seg in &self.0 {
-            match seg {
-                Seg::Key(k) => {
-                    if !first {
-                        f.write_str(".")?;
-                    }
-                    f.write_str(k)?;
-                }
-                Seg::Index(i) => write!(f, "[{i}]")?,
-            }
-            first = false;
-        }
-        Ok(())
     }
 }
 
@@ -209,70 +199,14 @@ impl<'a> Ctx<'a> {
         self.diag(Severity::Warning, path, At::Value, "").line
     }
 
-    /// One placement constraint (spec §3.1), with CQL errors located at their column inside
-    /// the expression string. `in_task_definition` rejects `distinctInstance`, which
-    /// RegisterTaskDefinition does not accept.
-    fn constraint_at(&mut self, v: &Value, path: &JPath, in_task_definition: bool) -> Option<Constraint> {
-        let raw: RawConstraint = self.de(v, path)?;
-        let Some(kind) = raw.kind else {
-            self.error(path, At::Value, "a placement constraint needs a `type` (\"distinctInstance\" or \"memberOf\")");
-            return None;
-        };
-        let kind = self.needed_str(&kind, &path.key("type"))?;
-        if in_task_definition && kind == "distinctInstance" {
-            self.error_help(
-                &path.key("type"),
-                At::Value,
-                "distinctInstance is not allowed in a task definition's placementConstraints (only memberOf is)",
-                "put distinctInstance on the service (CreateService placementConstraints) or on RunTask",
-            );
-            return None;
-        }
-        if let Some(e) = &raw.expression {
-            self.needed_str(e, &path.key("expression"))?;
-        }
-        match Constraint::parse(kind, raw.expression.as_deref()) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                let known = matches!(kind, "distinctInstance" | "memberOf");
-                match e.column {
-                    Some(col) => self.error_help(
-                        &path.key("expression"),
-                        At::InString(col.saturating_sub(1)),
-                        format!("invalid memberOf expression: {}", e.message),
-                        "see the cluster query language (spec §3.4), e.g. \"attribute:ecs.instance-type =~ t3.*\"",
-                    ),
-                    None if known && raw.expression.is_some() => self.error(&path.key("expression"), At::Value, e.message),
-                    None if known => self.error(path, At::Value, e.message),
-                    None => self.error(&path.key("type"), At::Value, e.message),
-                }
-                None
-            }
-        }
-    }
-
-    /// One placement strategy (spec §3.1), validated by `Strategy::parse`.
-    fn strategy_at(&mut self, v: &Value, path: &JPath) -> Option<Strategy> {
-        let raw: RawStrategy = self.de(v, path)?;
-        let Some(kind) = raw.kind else {
-            self.error(path, At::Value, "a placement strategy needs a `type` (\"binpack\", \"spread\" or \"random\")");
-            return None;
-        };
-        let kind = self.needed_str(&kind, &path.key("type"))?;
-        if let Some(f) = &raw.field {
-            self.needed_str(f, &path.key("field"))?;
-        }
-        match Strategy::parse(kind, raw.field.as_deref()) {
-            Ok(s) => Some(s),
-            Err(m) => {
-                let at = match (matches!(kind, "binpack" | "spread" | "random"), raw.field.is_some()) {
-                    (true, true) => path.key("field"),
-                    (true, false) => path.clone(),
-                    (false, _) => path.key("type"),
-                };
-                self.error(&at, At::Value, m);
-                None
-            }
+    /// One warning per entry of a describe-* output's `failures`: "`command` reported a failure
+    /// for <arn>: <reason>" and `tail`.
+    pub(super) fn report_failures(&mut self, root: &Value, command: &str, tail: &str) {
+        let Some(Value::Array(failures)) = root.get("failures") else { return };
+        for (i, f) in failures.iter().enumerate() {
+            let arn = f.get("arn").and_then(Value::as_str).unwrap_or("?");
+            let reason = f.get("reason").and_then(Value::as_str).unwrap_or("?");
+            self.warn(&JPath::root().key("failures").idx(i), At::Value, format!("{command} reported a failure for {arn}: {reason}{tail}"));
         }
     }
 
@@ -460,6 +394,13 @@ impl<'a> Ctx<'a> {
         None
     }
 
+    /// [`Ctx::one_of`] the names of `choices`, as the value paired with the name.
+    pub(super) fn pick<T: Clone>(&mut self, s: &str, path: &JPath, choices: &[(&str, T)]) -> Option<T> {
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        let name = self.one_of(s, path, &names)?;
+        choices.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+    }
+
     /// A name of 1–255 letters, digits, hyphens and underscores (families, containers,
     /// services).
     fn check_name(&mut self, s: &str, path: &JPath, what: &str) -> bool {
@@ -514,23 +455,6 @@ impl<'de> Deserialize<'de> for Scalar {
         }
         d.deserialize_any(V)
     }
-}
-
-/// A placement constraint as written; `Constraint::parse` validates it. (The schema walk, not
-/// `deny_unknown_fields`, reports stray members, so that each is reported once.)
-#[derive(serde::Deserialize)]
-struct RawConstraint {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    expression: Option<String>,
-}
-
-/// A placement strategy as written; `Strategy::parse` validates it.
-#[derive(serde::Deserialize)]
-struct RawStrategy {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    field: Option<String>,
 }
 
 /// The value at `full`, given the value `v` found at `base` (a prefix of `full`).

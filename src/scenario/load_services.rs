@@ -5,41 +5,30 @@
 
 use super::ecs_json;
 use super::load::Cx;
+use super::service_rules as rules;
 use super::toml_model::*;
 use crate::ecs::instance_types;
-use crate::ecs::placement::rules::MAX_STRATEGIES;
 use crate::ecs::scheduler::throttle::ThrottleSchedule;
 use crate::ecs::service::{CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, SchedulingStrategy, ServiceDefinition};
 use crate::ecs::task_def::TaskDefinition;
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
 use crate::model::diagnostic::Diagnostic;
-use crate::model::{Action, ActionKind, Behaviour, HealthAnswer, ServiceSpec, ServiceTargetGroup, Serving};
+use crate::model::{Action, ActionKind, Behaviour, ServiceSpec, ServiceTargetGroup, Serving};
 use crate::workload::Distribution;
 use toml::Spanned;
 
 impl Cx<'_> {
     pub(super) fn build_behaviour(&mut self, raw: &RawBehaviour, serving: Option<&Spanned<RawServing>>) -> Behaviour {
-        let container_unhealthy = match raw.container_health.as_ref().map(|h| (h.get_ref().as_str(), h.span())) {
-            None | Some(("healthy", _)) => false,
-            Some(("unhealthy", _)) => true,
-            Some((other, span)) => {
-                self.error_at(span, format!("container_health {other:?} is not known"), "use \"healthy\" or \"unhealthy\"");
-                false
-            }
-        };
+        let health = [("healthy", false), ("unhealthy", true)];
+        let container_unhealthy = raw.container_health.as_ref().and_then(|h| self.known(h, "container_health", &health)).unwrap_or(false);
         if let Some(d) = &raw.crash_after {
             if let Err(m) = d.get_ref().validate() {
                 self.error_at(d.span(), m, "fix the crash_after distribution");
             }
         }
-        let target_health = match raw.target_health.as_ref().map(|h| (h.get_ref().as_str(), h.span())) {
-            None => HealthAnswer::Healthy,
-            Some((name, span)) => super::behaviour::parse_answer(name).unwrap_or_else(|| {
-                self.error_at(span, format!("target_health {name:?} is not known"), "use \"healthy\", \"error\" or \"hang\"");
-                HealthAnswer::Healthy
-            }),
-        };
+        let answers = &super::behaviour::ANSWERS;
+        let target_health = raw.target_health.as_ref().and_then(|h| self.known(h, "target_health", answers)).unwrap_or_default();
         let health = self.build_health_windows(&raw.health);
         let error_fraction = match &raw.error_fraction {
             Some(f) if !(0.0..=1.0).contains(f.get_ref()) => {
@@ -106,46 +95,44 @@ impl Cx<'_> {
     fn build_service_target_groups(&mut self, raw: &RawService, def: &ServiceDefinition, elb: &ElbConfig) -> Vec<ServiceTargetGroup> {
         let known = || elb.target_groups.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
         let find = |r: &str| elb.target_groups.iter().position(|t| t.name == r || t.arn == r);
+        // (target group, where the scenario names it, container name, container port): the
+        // scenario's own `load_balancers` (a missing name is an error), else the JSON's
+        // `loadBalancers` (a missing ARN only a warning).
+        type Entry<'r> = (&'r String, Option<std::ops::Range<usize>>, &'r Option<String>, Option<u16>);
+        let entries: Vec<Entry> = match &raw.load_balancers {
+            Some(list) => list
+                .iter()
+                .map(|lb| (lb.target_group.get_ref(), Some(lb.target_group.span()), &lb.container_name, lb.container_port))
+                .collect(),
+            None => def
+                .load_balancers
+                .iter()
+                .filter_map(|lb| Some((lb.target_group_arn.as_ref()?, None, &lb.container_name, lb.container_port)))
+                .collect(),
+        };
         let mut out = Vec::new();
-        if let Some(list) = &raw.load_balancers {
-            for lb in list {
-                match find(lb.target_group.get_ref()) {
-                    Some(i) => out.push(ServiceTargetGroup {
-                        target_group: i,
-                        container_name: lb.container_name.clone(),
-                        container_port: lb.container_port,
-                    }),
-                    None => self.error_at(
-                        lb.target_group.span(),
-                        format!("no target group named {:?}", lb.target_group.get_ref()),
-                        format!("define it under [[target_groups]]; defined: {:?}", known()),
-                    ),
-                }
-            }
-        } else {
-            for lb in &def.load_balancers {
-                let Some(arn) = &lb.target_group_arn else { continue };
-                match find(arn) {
-                    Some(i) => out.push(ServiceTargetGroup {
-                        target_group: i,
-                        container_name: lb.container_name.clone(),
-                        container_port: lb.container_port,
-                    }),
-                    None => {
-                        // A real service JSON names a real ARN; a scenario that models no load
-                        // balancer still runs the service (without one), and says so.
-                        let span = raw.file.as_ref().map_or(raw.name.span(), Spanned::span);
-                        let (line, col) = self.src.line_col(span.start);
-                        self.diags.push(
-                            Diagnostic::warning(
-                                self.src.path,
-                                line,
-                                col,
-                                format!("the service's loadBalancers name target group {arn:?}, which the scenario does not define: the service runs without a load balancer"),
-                            )
-                            .with_help(format!("add a [[target_groups]] with that name or arn to route traffic to it; defined: {:?}", known())),
-                        );
-                    }
+        for (name, span, container_name, container_port) in entries {
+            match (find(name), span) {
+                (Some(i), _) => out.push(ServiceTargetGroup { target_group: i, container_name: container_name.clone(), container_port }),
+                (None, Some(span)) => self.error_at(
+                    span,
+                    format!("no target group named {name:?}"),
+                    format!("define it under [[target_groups]]; defined: {:?}", known()),
+                ),
+                (None, None) => {
+                    // A real service JSON names a real ARN; a scenario that models no load
+                    // balancer still runs the service (without one), and says so.
+                    let span = raw.file.as_ref().map_or(raw.name.span(), Spanned::span);
+                    let (line, col) = self.src.line_col(span.start);
+                    self.diags.push(
+                        Diagnostic::warning(
+                            self.src.path,
+                            line,
+                            col,
+                            format!("the service's loadBalancers name target group {name:?}, which the scenario does not define: the service runs without a load balancer"),
+                        )
+                        .with_help(format!("add a [[target_groups]] with that name or arn to route traffic to it; defined: {:?}", known())),
+                    );
                 }
             }
         }
@@ -161,7 +148,7 @@ impl Cx<'_> {
         out
     }
 
-    /// Validates a deployment configuration with ECS's limits (spec §7.1, §14).
+    /// Validates a deployment configuration with ECS's limits (`service_rules`).
     pub(super) fn build_deployment(
         &mut self,
         raw: &RawDeploymentConfiguration,
@@ -170,24 +157,15 @@ impl Cx<'_> {
     ) -> DeploymentConfiguration {
         let mut d = base;
         if let Some(m) = &raw.minimum_healthy_percent {
-            if !(0..=100).contains(m.get_ref()) {
-                self.error_at(m.span(), format!("minimum_healthy_percent {} is outside 0–100", m.get_ref()), "ECS accepts 0 to 100");
-            } else {
-                d.minimum_healthy_percent = *m.get_ref() as u32;
+            match rules::minimum_healthy_percent("minimum_healthy_percent", *m.get_ref()) {
+                Ok(v) => d.minimum_healthy_percent = v,
+                Err(p) => self.error_at(m.span(), p.message, p.help),
             }
         }
         if let Some(m) = &raw.maximum_percent {
-            let v = *m.get_ref();
-            match strategy {
-                SchedulingStrategy::Daemon if v != 100 => {
-                    self.error_at(m.span(), format!("a DAEMON service's maximum_percent must be 100, not {v}"), "remove it or set 100")
-                }
-                SchedulingStrategy::Replica if !(100..=2_147_483_647).contains(&v) => self.error_at(
-                    m.span(),
-                    format!("maximum_percent {v} is below 100"),
-                    "a REPLICA service needs maximum_percent ≥ 100 (200 is the default)",
-                ),
-                _ => d.maximum_percent = v as u32,
+            match rules::maximum_percent("maximum_percent", *m.get_ref(), strategy) {
+                Ok(v) => d.maximum_percent = v,
+                Err(p) => self.error_at(m.span(), p.message, p.help),
             }
         }
         if let Some(cb) = &raw.circuit_breaker {
@@ -269,11 +247,7 @@ impl Cx<'_> {
         if def.scheduling_strategy == SchedulingStrategy::Daemon && !def.placement_strategy.is_empty() {
             let span =
                 raw.placement_strategy.as_ref().map(Spanned::span).or(raw.template.as_ref().map(Spanned::span)).unwrap_or(raw.name.span());
-            self.error_at(
-                span,
-                "a DAEMON service cannot have a placement strategy",
-                "remove placement_strategy: a daemon runs one task on every instance",
-            );
+            self.error_at(span, rules::DAEMON_PLACEMENT_STRATEGY, rules::DAEMON_PLACEMENT_STRATEGY_HELP);
         }
         if let Some(g) = raw.health_check_grace_period {
             def.health_check_grace_period_s = g.whole_secs().min(2_147_483_647) as u32;
@@ -390,11 +364,11 @@ impl Cx<'_> {
                 let deployment = deployment
                     .as_ref()
                     .map(|d| self.build_deployment(&d.located(span.clone()), spec.deployment.clone(), spec.scheduling_strategy));
-                if placement_strategy.as_ref().is_some_and(|s| s.len() > MAX_STRATEGIES) {
-                    self.error_at(span.clone(), "more than 5 placement strategies", "remove some strategies");
+                if let Err(p) = rules::placement_strategy_count(placement_strategy.as_ref().map_or(0, Vec::len)) {
+                    self.error_at(span.clone(), p.message, p.help);
                 }
                 if spec.scheduling_strategy == SchedulingStrategy::Daemon && placement_strategy.as_ref().is_some_and(|s| !s.is_empty()) {
-                    self.error_at(span.clone(), "a DAEMON service cannot have a placement strategy", "remove placement_strategy");
+                    self.error_at(span.clone(), rules::DAEMON_PLACEMENT_STRATEGY, rules::DAEMON_PLACEMENT_STRATEGY_HELP);
                 }
                 (
                     *at,

@@ -3,7 +3,7 @@
 
 use super::load::{Cx, Placement};
 use super::toml_model::*;
-use crate::ecs::placement::rules::{console_template, CONSOLE_TEMPLATES, MAX_CONSTRAINTS, MAX_STRATEGIES};
+use crate::ecs::placement::rules::{console_template, CONSOLE_TEMPLATES, MAX_CONSTRAINTS};
 use crate::ecs::placement::{Constraint, Strategy};
 use crate::ecs::task_def::TaskDefinition;
 use crate::model::{Unplaceable, Workload};
@@ -67,12 +67,8 @@ impl Cx<'_> {
             }
         }
         if let (Some(s), Some(span)) = (&strategies, strategy.map(Spanned::span)) {
-            if s.len() > MAX_STRATEGIES {
-                self.error_at(
-                    span,
-                    format!("{} placement strategies; ECS allows at most {MAX_STRATEGIES}", s.len()),
-                    "remove some strategies",
-                );
+            if let Err(p) = super::service_rules::placement_strategy_count(s.len()) {
+                self.error_at(span, p.message, p.help);
                 return None;
             }
         }

@@ -26,6 +26,7 @@ mod load_services;
 mod load_traffic;
 mod load_workloads;
 mod runtime_platform;
+mod service_rules;
 pub mod toml_elb;
 mod toml_errors;
 pub mod toml_model;

@@ -239,7 +239,7 @@ fn bad_service_settings_and_actions_get_located_errors() {
         // A DAEMON service with a placement strategy.
         (
             SERVICE_BASE.replace("desired_count = 2", "scheduling_strategy = \"DAEMON\"\ntemplate = \"BinPack\""),
-            "a DAEMON service cannot have a placement strategy",
+            "The daemon scheduling strategy does not support placement strategies.",
         ),
         // An action before the service exists.
         (

@@ -258,8 +258,11 @@ fn fargate_sizes_must_be_a_listed_combination() {
     let err = td_inline(text).expect_err("256 CPU allows at most 2 GB");
     let e = errors(&err);
     assert_eq!(e.len(), 1, "{err}");
-    assert_eq!(e[0].message, "4096 MiB is not a valid Fargate memory size for 256 CPU units");
-    assert_eq!(e[0].help.as_deref(), Some("with cpu 256, memory must be 512, 1024, 2048 MiB (spec §12.6)"));
+    assert_eq!(
+        e[0].message,
+        "4096 MiB is not a valid Fargate memory size for 256 CPU units (0.25 vCPU); memory must be one of 512, 1024, 2048 MiB (512 MiB, 1 GB or 2 GB)"
+    );
+    assert_eq!(e[0].help.as_deref(), Some("Fargate runs only the cpu and memory pairs of its size table"));
     // Fargate also needs awsvpc and task-level sizes.
     let err =
         td_inline(r#"{"family": "f", "requiresCompatibilities": ["FARGATE"], "containerDefinitions": [{"name": "a", "image": "i"}]}"#)
@@ -364,13 +367,7 @@ fn deployment_percentages_are_checked_against_ecs_limits() {
     let text = r#"{"desiredCount": 4, "deploymentConfiguration": {"minimumHealthyPercent": 150, "maximumPercent": 50}}"#;
     let err = service_inline(text).expect_err("out of range");
     let messages: Vec<&str> = err.errors().map(|e| e.message.as_str()).collect();
-    assert_eq!(
-        messages,
-        vec![
-            "`deploymentConfiguration.minimumHealthyPercent` is 150; it must be between 0 and 100",
-            "`deploymentConfiguration.maximumPercent` is 50; it must be between 100 and 2147483647",
-        ]
-    );
+    assert_eq!(messages, vec!["minimumHealthyPercent 150 is outside 0–100", "maximumPercent 50 is outside 100–2147483647",]);
     let err =
         service_inline(r#"{"schedulingStrategy": "DAEMON", "deploymentConfiguration": {"maximumPercent": 200}}"#).expect_err("DAEMON");
     assert_eq!(errors(&err)[0].message, "a DAEMON service's maximumPercent must be 100, not 200");

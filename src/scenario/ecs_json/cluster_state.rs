@@ -7,6 +7,7 @@
 //! free of errors.
 
 use super::schema::{DESCRIBE_CONTAINER_INSTANCES, DESCRIBE_TASKS};
+use super::task_def::RawAttribute;
 use super::{At, Ctx, JPath, Scalar};
 use crate::ecs::instance::{ContainerInstance, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE, DEFAULT_RESERVED_TCP_PORTS};
 use crate::ecs::instance_types;
@@ -44,7 +45,7 @@ pub fn load_container_instances(path: &Path, text: &str, cluster: &mut Cluster) 
         );
         return ctx.finish::<()>(None).map(|(_, d)| d);
     };
-    report_failures(&mut ctx, &root, "describe-container-instances", "container instance");
+    ctx.report_failures(&root, "describe-container-instances", "; that container instance is not loaded");
     ctx.check_fields(&root, &DESCRIBE_CONTAINER_INSTANCES, &JPath::root(), Severity::Warning);
     ctx.flush_unmodelled(true);
 
@@ -97,7 +98,7 @@ fn read_tasks(path: &Path, text: &str, cluster: Option<&mut Cluster>) -> Result<
         ctx.error(&JPath::root(), At::Value, "expected describe-tasks output: {\"tasks\": [...], \"failures\": [...]}");
         return ctx.finish::<()>(None).map(|(_, d)| d);
     };
-    report_failures(&mut ctx, &root, "describe-tasks", "task");
+    ctx.report_failures(&root, "describe-tasks", "; that task is not loaded");
     ctx.check_fields(&root, &DESCRIBE_TASKS, &JPath::root(), Severity::Warning);
     ctx.flush_unmodelled(true);
 
@@ -137,21 +138,6 @@ fn read_tasks(path: &Path, text: &str, cluster: Option<&mut Cluster>) -> Result<
     ctx.finish(Some(())).map(|(_, d)| d)
 }
 
-fn report_failures(ctx: &mut Ctx, root: &Value, command: &str, what: &str) {
-    let Some(Value::Array(failures)) = root.get("failures") else {
-        return;
-    };
-    for (i, f) in failures.iter().enumerate() {
-        let arn = f.get("arn").and_then(Value::as_str).unwrap_or("?");
-        let reason = f.get("reason").and_then(Value::as_str).unwrap_or("?");
-        ctx.warn(
-            &JPath::root().key("failures").idx(i),
-            At::Value,
-            format!("{command} reported a failure for {arn}: {reason}; that {what} is not loaded"),
-        );
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawInstance {
@@ -184,14 +170,8 @@ struct RawResource {
     string_set_value: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
-struct RawAttribute {
-    name: Option<String>,
-    value: Option<String>,
-}
-
 /// One side (registered or remaining) of an instance's resources.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Resources {
     cpu: Option<u32>,
     memory: Option<u32>,
@@ -276,13 +256,7 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
         Some(list) => resources(ctx, list, &remaining_path),
         None => {
             ctx.warn(path, At::Value, format!("container instance {arn} has no `remainingResources`; assuming nothing is in use"));
-            Resources {
-                cpu: registered.cpu,
-                memory: registered.memory,
-                gpus: registered.gpus,
-                tcp: registered.tcp.clone(),
-                udp: registered.udp.clone(),
-            }
+            registered.clone()
         }
     };
     for (name, reg) in [("CPU", registered.cpu), ("MEMORY", registered.memory)] {

@@ -4,13 +4,14 @@
 
 use super::schema::{CREATE_SERVICE_OUTPUT, DESCRIBE_SERVICES, SERVICE};
 use super::{find_placeholder, At, Ctx, JPath, Scalar};
-use crate::ecs::placement::rules::{MAX_CONSTRAINTS, MAX_STRATEGIES};
+use crate::ecs::placement::rules::MAX_CONSTRAINTS;
 use crate::ecs::service::{
     CapacityProviderItem, CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, LaunchType, LoadBalancerRef, SchedulingStrategy,
     ServiceDefinition,
 };
 use crate::model::diagnostic::{Diagnostics, Severity};
 use crate::scenario::json_kind::{other_shape, JsonKind};
+use crate::scenario::service_rules::{self as rules, Problem};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
@@ -62,7 +63,7 @@ fn load(path: &Path, text: &str, all: bool) -> Result<(Vec<ServiceDefinition>, D
     let (schema, items, output): (_, Vec<(JPath, &Value)>, _) = if let Some(s) = root.get("service").filter(|s| s.is_object()) {
         (&CREATE_SERVICE_OUTPUT, vec![(root_path.key("service"), s)], true)
     } else if let Some(Value::Array(list)) = root.get("services") {
-        report_failures(&mut ctx, &root);
+        ctx.report_failures(&root, "describe-services", "");
         let paths = (0..list.len()).map(|i| root_path.key("services").idx(i));
         match list.as_slice() {
             _ if all => (&DESCRIBE_SERVICES, paths.zip(list).collect(), true),
@@ -101,17 +102,6 @@ fn default_name(path: &Path) -> String {
         "service".into()
     } else {
         name
-    }
-}
-
-fn report_failures(ctx: &mut Ctx, root: &Value) {
-    let Some(Value::Array(failures)) = root.get("failures") else {
-        return;
-    };
-    for (i, f) in failures.iter().enumerate() {
-        let arn = f.get("arn").and_then(Value::as_str).unwrap_or("?");
-        let reason = f.get("reason").and_then(Value::as_str).unwrap_or("?");
-        ctx.warn(&JPath::root().key("failures").idx(i), At::Value, format!("describe-services reported a failure for {arn}: {reason}"));
     }
 }
 
@@ -198,23 +188,13 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
         }
         None => default_name.to_string(),
     };
-    let scheduling_strategy = match &raw.scheduling_strategy {
-        Some(s) => match ctx.one_of(s, &base.key("schedulingStrategy"), &["REPLICA", "DAEMON"]) {
-            Some("DAEMON") => SchedulingStrategy::Daemon,
-            _ => SchedulingStrategy::Replica,
-        },
-        None => SchedulingStrategy::Replica,
-    };
+    let strategies = [("REPLICA", SchedulingStrategy::Replica), ("DAEMON", SchedulingStrategy::Daemon)];
+    let scheduling_strategy = raw.scheduling_strategy.as_ref().and_then(|s| ctx.pick(s, &base.key("schedulingStrategy"), &strategies));
+    let scheduling_strategy = scheduling_strategy.unwrap_or(SchedulingStrategy::Replica);
     let daemon = scheduling_strategy == SchedulingStrategy::Daemon;
     let launch_path = base.key("launchType");
-    let launch_type = match &raw.launch_type {
-        Some(l) => match ctx.one_of(l, &launch_path, &["EC2", "FARGATE", "EXTERNAL"]) {
-            Some("FARGATE") => LaunchType::Fargate,
-            Some("EXTERNAL") => LaunchType::External,
-            _ => LaunchType::Ec2,
-        },
-        None => LaunchType::Ec2,
-    };
+    let launch_types = [("EC2", LaunchType::Ec2), ("FARGATE", LaunchType::Fargate), ("EXTERNAL", LaunchType::External)];
+    let launch_type = raw.launch_type.as_ref().and_then(|l| ctx.pick(l, &launch_path, &launch_types)).unwrap_or(LaunchType::Ec2);
     let has_capacity_providers = raw.capacity_provider_strategy.as_ref().is_some_and(|c| c.as_array().is_some_and(|a| !a.is_empty()));
     let strategy_path = base.key("capacityProviderStrategy");
     let capacity_provider_strategy = match raw.capacity_provider_strategy.as_ref().filter(|_| has_capacity_providers) {
@@ -231,21 +211,13 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
         None => Vec::new(),
     };
     if daemon && has_capacity_providers {
-        ctx.error(
-            &strategy_path,
-            At::Key,
-            "The daemon scheduling strategy does not support capacity provider strategies; use the EC2 launch type",
-        );
+        ctx.error(&strategy_path, At::Key, rules::DAEMON_CAPACITY_PROVIDERS);
     }
     if has_capacity_providers && raw.launch_type.is_some() {
-        ctx.error(
-            &launch_path,
-            At::Key,
-            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
-        );
+        ctx.error(&launch_path, At::Key, rules::LAUNCH_TYPE_AND_CAPACITY_PROVIDERS);
     }
     if daemon && launch_type == LaunchType::Fargate {
-        ctx.error(&launch_path, At::Value, "Fargate tasks do not support the DAEMON scheduling strategy");
+        ctx.error(&launch_path, At::Value, rules::FARGATE_DAEMON);
     }
 
     let count_path = base.key("desiredCount");
@@ -293,14 +265,10 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
     let strategy_path = base.key("placementStrategy");
     let strategies_in = raw.placement_strategy.as_deref().unwrap_or(&[]);
     if daemon && !strategies_in.is_empty() {
-        ctx.error(
-            &strategy_path,
-            At::Key,
-            "The daemon scheduling strategy does not support placement strategies. Remove the placement strategy and try again.",
-        );
+        ctx.error_help(&strategy_path, At::Key, rules::DAEMON_PLACEMENT_STRATEGY, rules::DAEMON_PLACEMENT_STRATEGY_HELP);
     }
-    if strategies_in.len() > MAX_STRATEGIES {
-        ctx.error(&strategy_path, At::Key, format!("{} placement strategies; ECS allows at most {MAX_STRATEGIES}", strategies_in.len()));
+    if let Err(p) = rules::placement_strategy_count(strategies_in.len()) {
+        ctx.error_help(&strategy_path, At::Key, p.message, p.help);
     }
     let placement_strategy: Vec<_> =
         strategies_in.iter().enumerate().filter_map(|(i, s)| ctx.strategy_at(s, &strategy_path.idx(i))).collect();
@@ -357,21 +325,24 @@ fn deployment(
 ) -> DeploymentConfiguration {
     let mut d = DeploymentConfiguration::default_for(strategy);
     let Some(raw) = raw else { return d };
-    if let Some(m) = &raw.minimum_healthy_percent {
-        if let Some(m) = ctx.int(m, &path.key("minimumHealthyPercent"), 0, 100) {
-            d.minimum_healthy_percent = m as u32;
-        }
-    }
-    if let Some(m) = &raw.maximum_percent {
-        let mpath = path.key("maximumPercent");
-        if strategy == SchedulingStrategy::Daemon {
-            match ctx.int(m, &mpath, 0, i64::from(i32::MAX)) {
-                Some(100) | None => {}
-                Some(n) => ctx.error(&mpath, At::Value, format!("a DAEMON service's maximumPercent must be 100, not {n}")),
+    // Any whole number here: the ranges and their texts are `service_rules`'.
+    let mut rule = |v: &Option<Scalar>, key: &str, check: &dyn Fn(i64) -> Result<u32, Problem>| {
+        let at = path.key(key);
+        match v.as_ref().and_then(|v| ctx.int(v, &at, i64::MIN, i64::MAX)).map(check)? {
+            Ok(n) => Some(n),
+            Err(p) => {
+                ctx.error_help(&at, At::Value, p.message, p.help);
+                None
             }
-        } else if let Some(n) = ctx.int(m, &mpath, 100, i64::from(i32::MAX)) {
-            d.maximum_percent = n as u32;
         }
+    };
+    if let Some(m) =
+        rule(&raw.minimum_healthy_percent, "minimumHealthyPercent", &|v| rules::minimum_healthy_percent("minimumHealthyPercent", v))
+    {
+        d.minimum_healthy_percent = m;
+    }
+    if let Some(m) = rule(&raw.maximum_percent, "maximumPercent", &|v| rules::maximum_percent("maximumPercent", v, strategy)) {
+        d.maximum_percent = m;
     }
     if d.minimum_healthy_percent == 100 && d.maximum_percent == 100 && strategy == SchedulingStrategy::Replica {
         ctx.warn(

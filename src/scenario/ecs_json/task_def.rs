@@ -4,6 +4,7 @@
 
 use super::schema::{DESCRIBE_TASK_DEFINITION, TASK_DEFINITION};
 use super::{At, Ctx, JPath, Scalar};
+use crate::capacity::fargate;
 use crate::ecs::placement::rules::MAX_CONSTRAINTS;
 use crate::ecs::placement::Constraint;
 use crate::ecs::task_def::{
@@ -143,10 +144,11 @@ struct RawTaskDef {
     runtime_platform: Option<super::super::runtime_platform::RawJsonRuntimePlatform>,
 }
 
+/// An attribute (`requiresAttributes`, a container instance's `attributes`).
 #[derive(Deserialize)]
-struct RawAttribute {
-    name: Option<String>,
-    value: Option<String>,
+pub(super) struct RawAttribute {
+    pub name: Option<String>,
+    pub value: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -218,24 +220,18 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, limits: &TaskDefinitionLimits) 
             }
         }
     }
-    let network_mode = match &raw.network_mode {
-        Some(m) => match ctx.one_of(m, &base.key("networkMode"), &["bridge", "host", "awsvpc", "none"]) {
-            Some("host") => NetworkMode::Host,
-            Some("awsvpc") => NetworkMode::Awsvpc,
-            Some("none") => NetworkMode::None,
-            _ => NetworkMode::Bridge,
-        },
-        None => NetworkMode::Bridge,
-    };
-    let mut compat = Vec::new();
-    for (i, c) in raw.requires_compatibilities.iter().flatten().enumerate() {
-        match ctx.one_of(c, &base.key("requiresCompatibilities").idx(i), &["EC2", "FARGATE", "EXTERNAL"]) {
-            Some("EC2") => compat.push(Compatibility::Ec2),
-            Some("FARGATE") => compat.push(Compatibility::Fargate),
-            Some(_) => compat.push(Compatibility::External),
-            None => {}
-        }
-    }
+    let modes =
+        [("bridge", NetworkMode::Bridge), ("host", NetworkMode::Host), ("awsvpc", NetworkMode::Awsvpc), ("none", NetworkMode::None)];
+    let network_mode = raw.network_mode.as_ref().and_then(|m| ctx.pick(m, &base.key("networkMode"), &modes)).unwrap_or(NetworkMode::Bridge);
+    let compatibilities = [("EC2", Compatibility::Ec2), ("FARGATE", Compatibility::Fargate), ("EXTERNAL", Compatibility::External)];
+    let compat_path = base.key("requiresCompatibilities");
+    let compat: Vec<_> = raw
+        .requires_compatibilities
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, c)| ctx.pick(c, &compat_path.idx(i), &compatibilities))
+        .collect();
     let cpu_path = base.key("cpu");
     let cpu_units = raw.cpu.as_ref().and_then(|s| task_size(ctx, s, &cpu_path, parse_task_cpu));
     let memory_path = base.key("memory");
@@ -406,27 +402,10 @@ fn check_fargate(
         ctx.error(base, At::Value, "Fargate requires a task-level `memory` (e.g. \"512\" or \"2 GB\")");
     }
     if let (Some(cpu), Some(mem)) = (cpu, memory) {
-        match fargate_memory_choices(cpu) {
-            None => ctx.error_help(
-                &base.key("cpu"),
-                At::Value,
-                format!("{cpu} CPU units is not a Fargate task size"),
-                "Fargate cpu is one of 256, 512, 1024, 2048, 4096, 8192, 16384",
-            ),
-            Some(choices) if !choices.contains(&mem) => {
-                let shown = if choices.len() <= 4 {
-                    choices.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
-                } else {
-                    format!("{} to {} in steps of {}", choices[0], choices[choices.len() - 1], choices[1] - choices[0])
-                };
-                ctx.error_help(
-                    &base.key("memory"),
-                    At::Value,
-                    format!("{mem} MiB is not a valid Fargate memory size for {cpu} CPU units"),
-                    format!("with cpu {cpu}, memory must be {shown} MiB (spec §12.6)"),
-                );
-            }
-            Some(_) => {}
+        // One text with the scenario's Fargate services (`capacity::fargate`).
+        if let Err(m) = fargate::validate_size(cpu, mem) {
+            let at = if fargate::size_row(cpu).is_some() { "memory" } else { "cpu" };
+            ctx.error_help(&base.key(at), At::Value, m, "Fargate runs only the cpu and memory pairs of its size table");
         }
     }
     for (c, path) in containers.iter().zip(paths) {
@@ -438,21 +417,6 @@ fn check_fargate(
             );
         }
     }
-}
-
-/// The memory sizes (MiB) Fargate allows with `cpu` units (spec §12.6).
-fn fargate_memory_choices(cpu: u32) -> Option<Vec<u32>> {
-    let gb = |from: u32, to: u32, step: u32| (from..=to).step_by(step as usize).map(|g| g * 1024).collect::<Vec<_>>();
-    Some(match cpu {
-        256 => vec![512, 1024, 2048],
-        512 => gb(1, 4, 1),
-        1024 => gb(2, 8, 1),
-        2048 => gb(4, 16, 1),
-        4096 => gb(8, 30, 1),
-        8192 => gb(16, 60, 4),
-        16384 => gb(32, 120, 8),
-        _ => return None,
-    })
 }
 
 /// Task-definition placement constraints: only `memberOf` is allowed (spec §3.1). Returns

@@ -87,13 +87,8 @@ pub(super) fn container(ctx: &mut Ctx, raw: RawContainer, path: &JPath, mode: Ne
 }
 
 fn port_mapping(ctx: &mut Ctx, raw: RawPortMapping, path: &JPath, mode: NetworkMode) -> Option<PortMapping> {
-    let protocol = match raw.protocol.as_deref() {
-        Some(p) => match ctx.one_of(p, &path.key("protocol"), &["tcp", "udp"]) {
-            Some("udp") => Protocol::Udp,
-            _ => Protocol::Tcp,
-        },
-        None => Protocol::Tcp,
-    };
+    let protocols = [("tcp", Protocol::Tcp), ("udp", Protocol::Udp)];
+    let protocol = raw.protocol.as_deref().and_then(|p| ctx.pick(p, &path.key("protocol"), &protocols)).unwrap_or(Protocol::Tcp);
     let host_port = raw.host_port.as_ref().and_then(|s| ctx.int(s, &path.key("hostPort"), 0, 65535)).map(|p| p as u16);
     let Some(cp) = raw.container_port else {
         if raw.container_port_range.is_some() {
