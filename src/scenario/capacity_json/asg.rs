@@ -7,10 +7,11 @@ use crate::capacity::asg::{AllocationStrategy, AsgConfig, HealthCheckType, Purch
 use crate::ecs::instance_types::{self, InstanceType};
 use crate::engine::Span;
 use crate::model::diagnostic::{Diagnostics, Severity};
+use crate::scenario::capacity_rules;
 use crate::scenario::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
 use crate::scenario::ecs_json::schema::Schema;
 use crate::scenario::ecs_json::schema::Shape::{ArrayOf, Object};
-use crate::scenario::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
+use crate::scenario::ecs_json::{At, Ctx, JPath, Scalar};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
@@ -334,12 +335,12 @@ fn instance_types(
             ctx.error(&here, At::Value, "an override needs an `InstanceType`");
             continue;
         };
-        match instance_types::lookup(name) {
-            Some(t) if types.iter().any(|x| x.name == t.name) => {
+        match capacity_rules::instance_type(name) {
+            Ok(t) if types.iter().any(|x| x.name == t.name) => {
                 ctx.error(&here.key("InstanceType"), At::Value, format!("instance type {name} is listed twice"))
             }
-            Some(t) => types.push(t),
-            None => unknown_type(ctx, name, &here.key("InstanceType")),
+            Ok(t) => types.push(t),
+            Err((message, help)) => ctx.error_help(&here.key("InstanceType"), At::Value, message, help),
         }
     }
     if overrides.is_none_or(<[RawOverride]>::is_empty) {
@@ -414,15 +415,6 @@ fn instance_types(
     (types, strategy, purchase)
 }
 
-fn unknown_type(ctx: &mut Ctx, name: &str, path: &JPath) {
-    let names = instance_types::known_names();
-    let message = format!("unknown instance type \"{name}\"");
-    match did_you_mean(name, names.iter().copied()) {
-        Some(m) => ctx.error_help(path, At::Value, message, format!("did you mean \"{m}\"?")),
-        None => ctx.error_help(path, At::Value, message, format!("ecsim knows the types of spec §13: {}", names.join(", "))),
-    }
-}
-
 /// The group's zones: `AvailabilityZones`, else the zones of the `VPCZoneIdentifier` subnets.
 fn zones(ctx: &mut Ctx, raw: &RawAsg, root: &JPath, options: &AsgLoadOptions) -> Vec<String> {
     let mut zones: Vec<String> = Vec::new();
@@ -477,8 +469,9 @@ fn termination_policies(ctx: &mut Ctx, list: &[String], path: &JPath) -> Vec<Ter
             );
             continue;
         }
-        if let Some(n) = ctx.one_of(name, &here, &TerminationPolicy::NAMES) {
-            out.extend(TerminationPolicy::parse(n));
+        match capacity_rules::named("termination policy", name, &TerminationPolicy::NAMES.map(|n| (n, n))) {
+            Ok(n) => out.extend(TerminationPolicy::parse(n)),
+            Err((message, help)) => ctx.error_help(&here, At::Value, message, help),
         }
     }
     if out.is_empty() {
