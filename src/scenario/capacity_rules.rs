@@ -1,5 +1,5 @@
 //! The capacity rules written once for every front end: a capacity provider's managed scaling
-//! ranges, the cluster's list of providers, a capacity provider strategy (with the cluster's providers) and the instance types
+//! ranges, an Auto Scaling group's sizes, the cluster's list of providers, a capacity provider strategy (with the cluster's providers) and the instance types
 //! ecsim knows. The scenario's tables (`load_providers`, `load_service_capacity`,
 //! `load_capacity`, `load_launch_templates`) and the AWS JSON (`capacity_json`) each read their
 //! values, hand them to these functions and locate every [`Problem`] at their own spelling of
@@ -81,6 +81,35 @@ pub(super) fn managed_scaling(
         problems.push(Problem { at: ScalingKey::MinimumStep, message, help: "lower the minimum or raise the maximum".into() });
     }
     (ms, problems)
+}
+
+// ------------------------------------------------------------------ Auto Scaling groups
+
+/// Which size of an Auto Scaling group a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SizeKey {
+    MinSize,
+    DesiredCapacity,
+}
+
+/// An Auto Scaling group's sizes (CreateAutoScalingGroup): MinSize at most MaxSize, and the
+/// desired capacity, when given, between them. The desired capacity (MinSize when absent or
+/// refused), and the problems.
+pub(super) fn group_sizes(min: u32, max: u32, desired: Option<u32>) -> (u32, Vec<Problem<SizeKey>>) {
+    let mut problems = Vec::new();
+    if min > max {
+        let help = "the group keeps between MinSize and MaxSize instances: lower MinSize or raise MaxSize".into();
+        problems.push(Problem { at: SizeKey::MinSize, message: format!("MinSize {min} is above MaxSize {max}"), help });
+    }
+    match desired {
+        Some(d) if !(min..=max).contains(&d) => {
+            let message = format!("DesiredCapacity {d} is outside MinSize {min} … MaxSize {max}");
+            problems.push(Problem { at: SizeKey::DesiredCapacity, message, help: "give a desired capacity between the two".into() });
+            (min, problems)
+        }
+        Some(d) => (d, problems),
+        None => (min, problems),
+    }
 }
 
 // ------------------------------------------------------------------ the cluster's providers

@@ -6,7 +6,7 @@
 //! `capacity_json`; every problem located. The rules themselves live in `crate::capacity`.
 
 use super::capacity_json::{self, AsgLoadOptions};
-use super::capacity_rules;
+use super::capacity_rules::{self, SizeKey};
 use super::load::Cx;
 use super::load_launch_templates::{RawLaunchTemplate, RawTemplateRef};
 use super::load_providers::RawCapacityProvider;
@@ -287,17 +287,15 @@ impl Cx<'_> {
         }
         if let Err(problems) = config.validate() {
             for p in problems {
-                // Min above max points at `min`; the rest at the group.
-                let at = match (&raw.min, p.contains("MinSize") && p.contains("above")) {
-                    (Some(m), true) => m.span(),
-                    _ if p.contains("DesiredCapacity") => raw.desired.as_ref().map_or(span.clone(), Spanned::span),
-                    _ if p.contains("Spot price") => raw.spot_price_factor.as_ref().map_or(span.clone(), Spanned::span),
-                    _ => span.clone(),
-                };
-                if p.contains("Spot price") && raw.spot_price_factor.is_some() {
-                    continue; // reported above
+                // The sizes are checked where they are read (`capacity_rules::group_sizes`), and
+                // a Spot price factor of the scenario above.
+                if p.starts_with("MinSize ")
+                    || p.starts_with("DesiredCapacity ")
+                    || (p.contains("Spot price") && raw.spot_price_factor.is_some())
+                {
+                    continue;
                 }
-                self.error_at(at, format!("Auto Scaling group {:?}: {p}", config.name), "fix the group's sizes and zones");
+                self.error_at(span.clone(), format!("Auto Scaling group {:?}: {p}", config.name), "fix the group's sizes and zones");
             }
         }
         Some((config, span))
@@ -373,9 +371,21 @@ impl Cx<'_> {
             self.error_at(span, format!("Auto Scaling group {:?} has no `max`", name.get_ref()), "add max = <instances> (MaxSize)");
             return None;
         };
-        config.min_size = raw.min.as_ref().map_or(0, |m| *m.get_ref());
-        config.max_size = *max.get_ref();
-        config.desired_capacity = raw.desired.as_ref().map_or(config.min_size, |d| *d.get_ref());
+        (config.min_size, config.max_size) = (raw.min.as_ref().map_or(0, |m| *m.get_ref()), *max.get_ref());
+        let problems;
+        (config.desired_capacity, problems) =
+            capacity_rules::group_sizes(config.min_size, config.max_size, raw.desired.as_ref().map(|d| *d.get_ref()));
+        for p in problems {
+            let at = match p.at {
+                SizeKey::MinSize => &raw.min,
+                SizeKey::DesiredCapacity => &raw.desired,
+            };
+            self.error_at(
+                at.as_ref().map_or(span.clone(), Spanned::span),
+                format!("Auto Scaling group {:?}: {}", name.get_ref(), p.message),
+                p.help,
+            );
+        }
         let purchase = [("on-demand", PurchaseOption::OnDemand), ("spot", PurchaseOption::Spot)];
         if let Some(p) = raw.purchase.as_ref().and_then(|p| self.named("purchase option", p, &purchase)) {
             config.purchase = p;

@@ -7,7 +7,7 @@ use crate::capacity::asg::{AllocationStrategy, AsgConfig, HealthCheckType, Purch
 use crate::ecs::instance_types::{self, InstanceType};
 use crate::engine::Span;
 use crate::model::diagnostic::{Diagnostics, Severity};
-use crate::scenario::capacity_rules;
+use crate::scenario::capacity_rules::{self, SizeKey};
 use crate::scenario::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
 use crate::scenario::ecs_json::schema::Schema;
 use crate::scenario::ecs_json::schema::Shape::{ArrayOf, Object};
@@ -218,32 +218,20 @@ fn auto_scaling_group(ctx: &mut Ctx, raw: RawAsg, root: &JPath, options: &AsgLoa
         }
     }
     let desired = size(ctx, &raw.desired_capacity, "DesiredCapacity");
-    let (mut min_size, mut max_size) = (min.unwrap_or(0), max.unwrap_or(0));
+    // With a size missing (reported above) the others cannot be checked against it.
+    let (min_size, max_size) = (min.unwrap_or(0), max.unwrap_or(0));
+    let mut desired_capacity = desired.unwrap_or(min_size);
     if let (Some(lo), Some(hi)) = (min, max) {
-        if lo > hi {
-            ctx.error_help(
-                &root.key("MinSize"),
-                At::Value,
-                format!("MinSize {lo} is above MaxSize {hi}"),
-                "the group keeps between MinSize and MaxSize instances: lower MinSize or raise MaxSize",
-            );
-            (min_size, max_size) = (lo, lo);
+        let problems;
+        (desired_capacity, problems) = capacity_rules::group_sizes(lo, hi, desired);
+        for p in problems {
+            let key = match p.at {
+                SizeKey::MinSize => "MinSize",
+                SizeKey::DesiredCapacity => "DesiredCapacity",
+            };
+            ctx.error_help(&root.key(key), At::Value, p.message, p.help);
         }
     }
-    // DesiredCapacity defaults to MinSize (CreateAutoScalingGroup).
-    let desired_capacity = match desired {
-        Some(d) if (min_size..=max_size).contains(&d) => d,
-        Some(d) => {
-            ctx.error_help(
-                &root.key("DesiredCapacity"),
-                At::Value,
-                format!("DesiredCapacity {d} is outside MinSize {min_size} … MaxSize {max_size}"),
-                "give a desired capacity between the two",
-            );
-            min_size
-        }
-        None => min_size,
-    };
     if max == Some(0) {
         ctx.warn(
             &root.key("MaxSize"),
