@@ -174,6 +174,40 @@ pub enum ScheduledOutcome {
     Applied { min_capacity: u32, max_capacity: u32, decision: Option<ScalingDecision> },
 }
 
+/// The member of a scheduled action a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionField {
+    ScalableTargetAction,
+    MinCapacity,
+    EndTime,
+}
+
+/// A scheduled action Application Auto Scaling would refuse, with what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionError {
+    pub field: ActionField,
+    pub message: String,
+    pub help: String,
+}
+
+/// Why a scheduled action's capacities are refused (neither given, or Min above Max), if they
+/// are; checked on its own so that a front end can report it next to other problems.
+pub fn capacity_problem(min: Option<u32>, max: Option<u32>) -> Option<ActionError> {
+    match (min, max) {
+        (None, None) => Some(ActionError {
+            field: ActionField::ScalableTargetAction,
+            message: "ScalableTargetAction sets neither MinCapacity nor MaxCapacity".into(),
+            help: "set MinCapacity, MaxCapacity or both".into(),
+        }),
+        (Some(min), Some(max)) if min > max => Some(ActionError {
+            field: ActionField::MinCapacity,
+            message: format!("MinCapacity ({min}) is above MaxCapacity ({max})"),
+            help: format!("lower MinCapacity to at most {max} or raise MaxCapacity to at least {min}"),
+        }),
+        _ => None,
+    }
+}
+
 impl ScheduledAction {
     /// An action at `created_unix_s` in UTC, with no start, end or capacities yet.
     pub fn new(name: impl Into<String>, resource_id: impl Into<String>, schedule: Schedule, created_unix_s: i64) -> Self {
@@ -191,22 +225,18 @@ impl ScheduledAction {
     }
 
     /// What PutScheduledAction refuses: no capacity at all, Min above Max, an end before the start.
-    pub fn validate(&self) -> Result<(), String> {
-        match (self.min_capacity, self.max_capacity) {
-            (None, None) => return Err("ScalableTargetAction sets neither MinCapacity nor MaxCapacity".into()),
-            (Some(min), Some(max)) if min > max => {
-                return Err(format!(
-                    "MinCapacity ({min}) is above MaxCapacity ({max}): lower MinCapacity to at most {max} or raise MaxCapacity to at least {min}"
-                ))
-            }
-            _ => {}
+    pub fn validate(&self) -> Result<(), ActionError> {
+        if let Some(e) = capacity_problem(self.min_capacity, self.max_capacity) {
+            return Err(e);
         }
-        if let (Some(s), Some(e)) = (self.start_unix_s, self.end_unix_s) {
-            if e < s {
-                return Err("EndTime is before StartTime".into());
-            }
+        match (self.start_unix_s, self.end_unix_s) {
+            (Some(s), Some(e)) if e < s => Err(ActionError {
+                field: ActionField::EndTime,
+                message: "EndTime is before StartTime".into(),
+                help: "put EndTime after StartTime".into(),
+            }),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// The first run strictly after `after_unix_s`, if any. Nothing runs before the action was

@@ -6,21 +6,23 @@
 //! `capacity_json`; every problem located. The rules themselves live in `crate::capacity`.
 
 use super::capacity_json::{self, AsgLoadOptions};
-use super::load::{closest, Cx};
+use super::capacity_rules::{self, SizeKey};
+use super::load::Cx;
 use super::load_launch_templates::{RawLaunchTemplate, RawTemplateRef};
 use super::load_providers::RawCapacityProvider;
 use super::toml_model::RawCluster;
 use crate::capacity::asg::{AllocationStrategy, AsgConfig, PurchaseOption, TerminationPolicy};
 use crate::capacity::launch_template::LaunchTemplate;
-use crate::ecs::instance_types::{self, InstanceType};
+use crate::ecs::instance_types::InstanceType;
 use crate::ecs::{Cluster, InstanceSpec};
 use crate::engine::{SimTime, Span};
-use crate::model::diagnostic::Diagnostic;
+use crate::model::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{AsgSpec, CapacitySpec, FargateSpec, ASG_ATTRIBUTE};
 use crate::workload::Distribution;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// `[[auto_scaling_groups]]`: inline keys, or `file` = create-auto-scaling-group input.
@@ -139,22 +141,34 @@ impl Cx<'_> {
         f
     }
 
+    /// The JSON file `file` names, read by `load`, its warnings kept, and its path; `None` after
+    /// reporting its errors (or that it cannot be read).
+    pub(super) fn import<T>(
+        &mut self,
+        file: &Spanned<String>,
+        load: impl FnOnce(&Path, &str) -> Result<(T, Diagnostics), Diagnostics>,
+    ) -> Option<(T, PathBuf)> {
+        let (path, text) = self.read_file(file)?;
+        match load(&path, &text) {
+            Ok((value, warnings)) => {
+                self.diags.extend(warnings);
+                Some((value, path))
+            }
+            Err(e) => {
+                self.diags.extend(e);
+                None
+            }
+        }
+    }
+
+    /// The value `v` names among `options`, or a located error.
+    pub(super) fn named<T: Copy>(&mut self, what: &str, v: &Spanned<String>, options: &[(&str, T)]) -> Option<T> {
+        capacity_rules::named(what, v.get_ref(), options).map_err(|(message, help)| self.error_at(v.span(), message, help)).ok()
+    }
+
     /// An instance type by name, or a located error with the closest known name.
     fn instance_type_at(&mut self, name: &Spanned<String>) -> Option<&'static InstanceType> {
-        let t = instance_types::lookup(name.get_ref());
-        if t.is_none() {
-            let suggestion = closest(name.get_ref(), &instance_types::known_names());
-            self.error_at(
-                name.span(),
-                format!("unknown instance type {:?}", name.get_ref()),
-                format!(
-                    "{}known types: {}",
-                    suggestion.map(|s| format!("did you mean {s:?}? ")).unwrap_or_default(),
-                    instance_types::known_names().join(", ")
-                ),
-            );
-        }
-        t
+        capacity_rules::instance_type(name.get_ref()).map_err(|(message, help)| self.error_at(name.span(), message, help)).ok()
     }
 
     fn build_groups(
@@ -245,18 +259,8 @@ impl Cx<'_> {
                         "keep `file` with only instance_type, instance_launch, agent_start and spot_price_factor, or write the group inline",
                     );
                 }
-                let (p, t) = self.read_file(file)?;
                 let options = AsgLoadOptions { instance_type: fallback_type, subnet_zones: subnets };
-                match capacity_json::load_auto_scaling_group(&p, &t, &options) {
-                    Ok((config, warnings)) => {
-                        self.diags.extend(warnings);
-                        (config, file.span())
-                    }
-                    Err(e) => {
-                        self.diags.extend(e);
-                        return None;
-                    }
-                }
+                (self.import(file, |p, t| capacity_json::load_auto_scaling_group(p, t, &options))?.0, file.span())
             }
             None => self.inline_group(raw, index, fallback_type, zones)?,
         };
@@ -283,17 +287,15 @@ impl Cx<'_> {
         }
         if let Err(problems) = config.validate() {
             for p in problems {
-                // Min above max points at `min`; the rest at the group.
-                let at = match (&raw.min, p.contains("MinSize") && p.contains("above")) {
-                    (Some(m), true) => m.span(),
-                    _ if p.contains("DesiredCapacity") => raw.desired.as_ref().map_or(span.clone(), Spanned::span),
-                    _ if p.contains("Spot price") => raw.spot_price_factor.as_ref().map_or(span.clone(), Spanned::span),
-                    _ => span.clone(),
-                };
-                if p.contains("Spot price") && raw.spot_price_factor.is_some() {
-                    continue; // reported above
+                // The sizes are checked where they are read (`capacity_rules::group_sizes`), and
+                // a Spot price factor of the scenario above.
+                if p.starts_with("MinSize ")
+                    || p.starts_with("DesiredCapacity ")
+                    || (p.contains("Spot price") && raw.spot_price_factor.is_some())
+                {
+                    continue;
                 }
-                self.error_at(at, format!("Auto Scaling group {:?}: {p}", config.name), "fix the group's sizes and zones");
+                self.error_at(span.clone(), format!("Auto Scaling group {:?}: {p}", config.name), "fix the group's sizes and zones");
             }
         }
         Some((config, span))
@@ -369,41 +371,33 @@ impl Cx<'_> {
             self.error_at(span, format!("Auto Scaling group {:?} has no `max`", name.get_ref()), "add max = <instances> (MaxSize)");
             return None;
         };
-        config.min_size = raw.min.as_ref().map_or(0, |m| *m.get_ref());
-        config.max_size = *max.get_ref();
-        config.desired_capacity = raw.desired.as_ref().map_or(config.min_size, |d| *d.get_ref());
-        if let Some(p) = &raw.purchase {
-            config.purchase = match p.get_ref().as_str() {
-                "on-demand" => PurchaseOption::OnDemand,
-                "spot" => PurchaseOption::Spot,
-                other => {
-                    self.error_at(p.span(), format!("unknown purchase option {other:?}"), "use \"on-demand\" or \"spot\"");
-                    PurchaseOption::OnDemand
-                }
+        (config.min_size, config.max_size) = (raw.min.as_ref().map_or(0, |m| *m.get_ref()), *max.get_ref());
+        let problems;
+        (config.desired_capacity, problems) =
+            capacity_rules::group_sizes(config.min_size, config.max_size, raw.desired.as_ref().map(|d| *d.get_ref()));
+        for p in problems {
+            let at = match p.at {
+                SizeKey::MinSize => &raw.min,
+                SizeKey::DesiredCapacity => &raw.desired,
             };
+            self.error_at(
+                at.as_ref().map_or(span.clone(), Spanned::span),
+                format!("Auto Scaling group {:?}: {}", name.get_ref(), p.message),
+                p.help,
+            );
         }
-        if let Some(a) = &raw.allocation_strategy {
-            config.allocation_strategy = match a.get_ref().as_str() {
-                "prioritized" => AllocationStrategy::Prioritized,
-                "lowest-price" => AllocationStrategy::LowestPrice,
-                other => {
-                    self.error_at(a.span(), format!("unknown allocation_strategy {other:?}"), "use \"prioritized\" or \"lowest-price\"");
-                    AllocationStrategy::Prioritized
-                }
-            };
+        let purchase = [("on-demand", PurchaseOption::OnDemand), ("spot", PurchaseOption::Spot)];
+        if let Some(p) = raw.purchase.as_ref().and_then(|p| self.named("purchase option", p, &purchase)) {
+            config.purchase = p;
+        }
+        let allocation = [("prioritized", AllocationStrategy::Prioritized), ("lowest-price", AllocationStrategy::LowestPrice)];
+        if let Some(a) = raw.allocation_strategy.as_ref().and_then(|a| self.named("allocation_strategy", a, &allocation)) {
+            config.allocation_strategy = a;
         }
         if let Some(list) = &raw.termination_policies {
-            let mut policies = Vec::new();
-            for p in list {
-                match TerminationPolicy::parse(p.get_ref()) {
-                    Some(t) => policies.push(t),
-                    None => self.error_at(
-                        p.span(),
-                        format!("unknown termination policy {:?}", p.get_ref()),
-                        format!("use {}", TerminationPolicy::NAMES.join(", ")),
-                    ),
-                }
-            }
+            let names = TerminationPolicy::NAMES.map(|n| (n, n));
+            let policies: Vec<_> =
+                list.iter().filter_map(|p| self.named("termination policy", p, &names)).filter_map(TerminationPolicy::parse).collect();
             if !policies.is_empty() {
                 config.termination_policies = policies;
             }

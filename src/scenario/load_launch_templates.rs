@@ -2,9 +2,9 @@
 //! EC2 launch templates whose versions appear during the run (`at`) and may become the default
 //! (`default_at`). Every problem is located at the key that causes it.
 
+use super::capacity_rules;
 use super::load::Cx;
 use crate::capacity::launch_template::{LaunchTemplate, LaunchTemplateUse, TemplateVersion, VersionSpec};
-use crate::ecs::instance_types;
 use crate::engine::{SimTime, Span};
 use serde::Deserialize;
 use toml::Spanned;
@@ -75,13 +75,12 @@ impl Cx<'_> {
             }
             let mut versions: Vec<TemplateVersion> = Vec::new();
             for (i, v) in raw.versions.get_ref().iter().enumerate() {
-                let Some(t) = instance_types::lookup(v.instance_type.get_ref()) else {
-                    self.error_at(
-                        v.instance_type.span(),
-                        format!("unknown instance type {:?}", v.instance_type.get_ref()),
-                        "use a type `ecsim check` knows, e.g. m5.large",
-                    );
-                    continue;
+                let t = match capacity_rules::instance_type(v.instance_type.get_ref()) {
+                    Ok(t) => t,
+                    Err((message, help)) => {
+                        self.error_at(v.instance_type.span(), message, help);
+                        continue;
+                    }
                 };
                 let created_at = v.at.as_ref().map_or(SimTime::ZERO, |a| SimTime::ZERO + *a.get_ref());
                 if let (Some(prev), Some(at)) = (versions.last(), &v.at) {

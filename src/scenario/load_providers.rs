@@ -4,13 +4,11 @@
 //! `default_capacity_provider_strategy`, or a put-cluster-capacity-providers file).
 
 use super::capacity_json;
+use super::capacity_rules::{self, managed_scaling, ManagedScalingDraft, ScalingKey};
 use super::load::{closest, Cx};
 use super::toml_model::RawCluster;
-use crate::capacity::provider::{
-    name_problem, CapacityProviderConfig, ManagedScaling, Severity as CpSeverity, INSTANCE_WARMUP_RANGE_S, SCALING_STEP_RANGE,
-    TARGET_CAPACITY_RANGE,
-};
-use crate::capacity::strategy::{is_fargate_provider, FARGATE, FARGATE_SPOT};
+use crate::capacity::provider::{name_problem, CapacityProviderConfig, Severity as CpSeverity};
+use crate::capacity::strategy::{FARGATE, FARGATE_SPOT};
 use crate::engine::Span;
 use crate::model::{AsgSpec, CapacitySpec, ProviderSpec};
 use serde::Deserialize;
@@ -64,17 +62,6 @@ impl Cx<'_> {
         }
     }
 
-    /// A whole number of `what` in `range`, or a located error.
-    fn in_range(&mut self, v: &Spanned<i64>, range: std::ops::RangeInclusive<u32>, what: &str, help: &str) -> Option<u32> {
-        let n = *v.get_ref();
-        if (i64::from(*range.start())..=i64::from(*range.end())).contains(&n) {
-            Some(n as u32)
-        } else {
-            self.error_at(v.span(), format!("{what} {n} is outside {}–{}", range.start(), range.end()), help);
-            None
-        }
-    }
-
     pub(super) fn build_providers(&mut self, raws: &[RawCapacityProvider], groups: &[AsgSpec]) -> Vec<ProviderSpec> {
         let mut out: Vec<ProviderSpec> = Vec::new();
         for (index, raw) in raws.iter().enumerate() {
@@ -83,17 +70,8 @@ impl Cx<'_> {
                     if raw.name.is_some() || raw.auto_scaling_group.is_some() || raw.managed_scaling.is_some() {
                         self.error_at(file.span(), "a capacity provider has both `file` and inline keys", "use one or the other");
                     }
-                    let Some((p, t)) = self.read_file(file) else { continue };
-                    match capacity_json::load_capacity_providers(&p, &t) {
-                        Ok((list, warnings)) => {
-                            self.diags.extend(warnings);
-                            list.into_iter().map(|c| (c, file.span())).collect()
-                        }
-                        Err(e) => {
-                            self.diags.extend(e);
-                            continue;
-                        }
-                    }
+                    let Some((list, _)) = self.import(file, capacity_json::load_capacity_providers) else { continue };
+                    list.into_iter().map(|c| (c, file.span())).collect()
                 }
                 None => self.inline_provider(raw, index).into_iter().collect(),
             };
@@ -162,43 +140,32 @@ impl Cx<'_> {
         cp.managed_scaling.enabled = false;
         if let Some(ms) = &raw.managed_scaling {
             let r = ms.get_ref();
-            let mut s = ManagedScaling::default();
-            if let Some(st) = &r.status {
-                s.enabled = self.switch(st);
+            let value = |v: &Option<Spanned<i64>>| v.as_ref().map(|v| *v.get_ref());
+            let draft = ManagedScalingDraft {
+                enabled: r.status.as_ref().is_none_or(|st| self.switch(st)),
+                target_capacity: value(&r.target_capacity),
+                minimum_step: value(&r.minimum_scaling_step_size),
+                maximum_step: value(&r.maximum_scaling_step_size),
+                warmup_s: r.instance_warmup_period.as_ref().map(|w| w.get_ref().as_micros().div_ceil(1_000_000) as i64),
+            };
+            let (mut s, problems) = managed_scaling(&draft, |key| match key {
+                ScalingKey::TargetCapacity => "target_capacity",
+                ScalingKey::MinimumStep => "minimum_scaling_step_size",
+                ScalingKey::MaximumStep => "maximum_scaling_step_size",
+                ScalingKey::Warmup => "instance_warmup_period",
+            });
+            for p in &problems {
+                let span = match p.at {
+                    ScalingKey::TargetCapacity => r.target_capacity.as_ref().map(Spanned::span),
+                    ScalingKey::MinimumStep => r.minimum_scaling_step_size.as_ref().map(Spanned::span),
+                    ScalingKey::MaximumStep => r.maximum_scaling_step_size.as_ref().map(Spanned::span),
+                    ScalingKey::Warmup => r.instance_warmup_period.as_ref().map(Spanned::span),
+                };
+                self.error_at(span.unwrap_or(ms.span()), &p.message, &p.help);
             }
-            if let Some(v) = &r.target_capacity {
-                let help = "targetCapacity is the percentage of the group the tasks should fill: 100 keeps no spare instance";
-                if let Some(n) = self.in_range(v, TARGET_CAPACITY_RANGE, "target_capacity", help) {
-                    s.target_capacity_percent = n;
-                }
-            }
-            if let Some(v) = &r.minimum_scaling_step_size {
-                if let Some(n) = self.in_range(v, SCALING_STEP_RANGE, "minimum_scaling_step_size", "a number of instances, 1–10000") {
-                    s.minimum_scaling_step_size = n;
-                }
-            }
-            if let Some(v) = &r.maximum_scaling_step_size {
-                if let Some(n) = self.in_range(v, SCALING_STEP_RANGE, "maximum_scaling_step_size", "a number of instances, 1–10000") {
-                    s.maximum_scaling_step_size = n;
-                }
-            }
-            if s.minimum_scaling_step_size > s.maximum_scaling_step_size {
-                let span = r.minimum_scaling_step_size.as_ref().map_or(ms.span(), Spanned::span);
-                self.error_at(
-                    span,
-                    format!(
-                        "minimum_scaling_step_size {} is above maximum_scaling_step_size {}",
-                        s.minimum_scaling_step_size, s.maximum_scaling_step_size
-                    ),
-                    "lower the minimum or raise the maximum",
-                );
-            }
-            if let Some(w) = &r.instance_warmup_period {
-                if *w.get_ref() > Span::from_secs(u64::from(*INSTANCE_WARMUP_RANGE_S.end())) {
-                    self.error_at(w.span(), format!("instance_warmup_period {} is above 10000 s", w.get_ref()), "seconds, 0–10000");
-                } else {
-                    s.instance_warmup_period = *w.get_ref();
-                }
+            // The rules see whole seconds; the run keeps the period as written.
+            if let Some(w) = r.instance_warmup_period.as_ref().filter(|_| problems.iter().all(|p| p.at != ScalingKey::Warmup)) {
+                s.instance_warmup_period = *w.get_ref();
             }
             cp.managed_scaling = s;
         }
@@ -221,44 +188,27 @@ impl Cx<'_> {
                     "use one or the other",
                 );
             }
-            let Some((p, t)) = self.read_file(file) else { return };
             let known: Vec<&str> = defined.iter().map(String::as_str).collect();
-            match capacity_json::load_cluster_capacity_providers(&p, &t, &known) {
-                Ok((c, warnings)) => {
-                    self.diags.extend(warnings);
-                    if !c.cluster.is_empty() && c.cluster != raw.name && !c.cluster.ends_with(&format!("/{}", raw.name)) {
-                        self.warn_at(
-                            file.span(),
-                            format!("the file is for cluster {:?}; the scenario's cluster is {:?}", c.cluster, raw.name),
-                            "the providers apply to the scenario's cluster",
-                        );
-                    }
-                    spec.cluster_providers = c.capacity_providers;
-                    spec.default_strategy = c.default_strategy;
-                }
-                Err(e) => self.diags.extend(e),
+            let Some((c, _)) = self.import(file, |p, t| capacity_json::load_cluster_capacity_providers(p, t, &known)) else { return };
+            if !c.cluster.is_empty() && c.cluster != raw.name && !c.cluster.ends_with(&format!("/{}", raw.name)) {
+                self.warn_at(
+                    file.span(),
+                    format!("the file is for cluster {:?}; the scenario's cluster is {:?}", c.cluster, raw.name),
+                    "the providers apply to the scenario's cluster",
+                );
             }
+            spec.cluster_providers = c.capacity_providers;
+            spec.default_strategy = c.default_strategy;
             return;
         }
         match &raw.capacity_providers {
             Some(list) => {
-                for name in list.get_ref() {
-                    let n = name.get_ref();
-                    if spec.cluster_providers.contains(n) {
-                        self.error_at(name.span(), format!("capacity provider {n:?} is listed twice"), "list each provider once");
-                        continue;
-                    }
-                    if !is_fargate_provider(n) && !defined.contains(n) {
-                        let mut known: Vec<&str> = defined.iter().map(String::as_str).collect();
-                        known.extend([FARGATE, FARGATE_SPOT]);
-                        let help = match closest(n, &known) {
-                            Some(m) => format!("did you mean {m:?}?"),
-                            None => format!("define it under [[capacity_providers]]; known: {known:?}"),
-                        };
-                        self.error_at(name.span(), format!("capacity provider {n:?} is not defined"), help);
-                        continue;
-                    }
-                    spec.cluster_providers.push(n.clone());
+                let known: Vec<&str> = defined.iter().map(String::as_str).collect();
+                let problems;
+                (spec.cluster_providers, problems) =
+                    capacity_rules::cluster_providers(list.get_ref().iter().map(|n| n.get_ref().as_str()), &known);
+                for p in problems {
+                    self.error_at(list.get_ref()[p.at].span(), p.message, p.help);
                 }
             }
             // Without a list every defined provider is the cluster's, and so are the Fargate ones.

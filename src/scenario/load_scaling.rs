@@ -3,7 +3,7 @@
 //! from the Application Auto Scaling JSON (`register-scalable-target` via `target_file`, `put-scaling-policy`,
 //! `put-scheduled-action` input or the describe output; `autoscaling_json`).
 
-use super::autoscaling_json::{load_scalable_targets, load_scaling_policies, load_scheduled_actions};
+use super::autoscaling_json::{load_scalable_targets, load_scaling_policies, load_scheduled_actions, metric_type};
 use super::load::Cx;
 use crate::autoscaling::scheduled::{Schedule, ScheduledAction, DEFAULT_START_UNIX_S};
 use crate::autoscaling::step::{AdjustmentType, MetricAggregation, StepAdjustment, StepScalingPolicy};
@@ -116,24 +116,15 @@ impl Cx<'_> {
             let resource_id = format!("service/{cluster}/{}", r.service.get_ref());
             let mut from_file: Option<ScalableTarget> = None;
             if let Some(file) = &r.target_file {
-                let Some((path, text)) = self.read_file(file) else { continue };
-                match load_scalable_targets(&path, &text) {
-                    Ok((list, warnings)) => {
-                        self.diags.extend(warnings);
-                        from_file = list.into_iter().find(|t| t.resource_id == resource_id);
-                        if from_file.is_none() {
-                            self.error_at(
-                                file.span(),
-                                format!("{} registers no scalable target with ResourceId {resource_id:?}", path.display()),
-                                "the ResourceId of an ECS service is service/<cluster>/<service>",
-                            );
-                            continue;
-                        }
-                    }
-                    Err(e) => {
-                        self.diags.extend(e);
-                        continue;
-                    }
+                let Some((list, path)) = self.import(file, load_scalable_targets) else { continue };
+                from_file = list.into_iter().find(|t| t.resource_id == resource_id);
+                if from_file.is_none() {
+                    self.error_at(
+                        file.span(),
+                        format!("{} registers no scalable target with ResourceId {resource_id:?}", path.display()),
+                        "the ResourceId of an ECS service is service/<cluster>/<service>",
+                    );
+                    continue;
                 }
             }
             let min = r.min.as_ref().map(|m| *m.get_ref()).or(from_file.as_ref().map(|t| t.min_capacity));
@@ -160,16 +151,10 @@ impl Cx<'_> {
             let mut policies: Vec<ScalingPolicy> = Vec::new();
             let mut invoked_by: Vec<Vec<String>> = Vec::new();
             for tt in &r.target_tracking {
-                let kind = match tt.metric.get_ref().as_str() {
-                    "ECSServiceAverageCPUUtilization" => PredefinedMetricType::EcsServiceAverageCpuUtilization,
-                    "ECSServiceAverageMemoryUtilization" => PredefinedMetricType::EcsServiceAverageMemoryUtilization,
-                    "ALBRequestCountPerTarget" => PredefinedMetricType::AlbRequestCountPerTarget,
-                    other => {
-                        self.error_at(
-                            tt.metric.span(),
-                            format!("unknown predefined metric {other:?}"),
-                            "use ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization or ALBRequestCountPerTarget",
-                        );
+                let kind = match metric_type(tt.metric.get_ref()) {
+                    Ok(kind) => kind,
+                    Err((message, help)) => {
+                        self.error_at(tt.metric.span(), message, help);
                         continue;
                     }
                 };
@@ -218,28 +203,19 @@ impl Cx<'_> {
                 invoked_by.push(vec![]);
             }
             for st in &r.step {
-                let Some(adjustment_type) = AdjustmentType::parse(st.adjustment_type.get_ref()) else {
-                    self.error_at(
-                        st.adjustment_type.span(),
-                        format!("unknown adjustment_type {:?}", st.adjustment_type.get_ref()),
-                        "use ChangeInCapacity, PercentChangeInCapacity or ExactCapacity",
-                    );
-                    continue;
-                };
+                let types = AdjustmentType::ALL.map(|t| (t.as_str(), t));
+                let Some(adjustment_type) = self.named("adjustment_type", &st.adjustment_type, &types) else { continue };
                 let steps = st.steps.iter().map(|s| StepAdjustment::new(s.lower, s.upper, s.adjustment)).collect();
                 let mut policy = StepScalingPolicy::new(adjustment_type, steps);
                 policy.min_adjustment_magnitude = st.min_adjustment_magnitude;
                 if let Some(c) = st.cooldown {
                     policy.cooldown_s = c.whole_secs() as u32;
                 }
-                if let Some(a) = &st.aggregation {
-                    match MetricAggregation::parse(a.get_ref()) {
-                        Some(m) => policy.aggregation = m,
-                        None => {
-                            self.error_at(a.span(), format!("unknown aggregation {:?}", a.get_ref()), "use Average, Minimum or Maximum");
-                            continue;
-                        }
-                    }
+                let aggregations = MetricAggregation::ALL.map(|m| (m.as_str(), m));
+                match st.aggregation.as_ref().map(|a| self.named("aggregation", a, &aggregations)) {
+                    Some(None) => continue,
+                    Some(Some(m)) => policy.aggregation = m,
+                    None => {}
                 }
                 if let Err(errors) = policy.validate() {
                     for e in errors {
@@ -256,31 +232,18 @@ impl Cx<'_> {
                 });
                 invoked_by.push(vec![]);
             }
-            if let Some(file) = &r.policies_file {
-                if let Some((path, text)) = self.read_file(file) {
-                    match load_scaling_policies(&path, &text) {
-                        Ok((list, warnings)) => {
-                            self.diags.extend(warnings);
-                            for p in list {
-                                if p.resource_id != resource_id {
-                                    self.error_at(
-                                        file.span(),
-                                        format!(
-                                            "policy {:?} in {} is for {:?}, not {resource_id:?}",
-                                            p.name,
-                                            path.display(),
-                                            p.resource_id
-                                        ),
-                                        "use the service's ResourceId, service/<cluster>/<service>",
-                                    );
-                                    continue;
-                                }
-                                policies.push(p);
-                                invoked_by.push(vec![]);
-                            }
-                        }
-                        Err(e) => self.diags.extend(e),
+            if let Some((file, (list, path))) = r.policies_file.as_ref().and_then(|f| Some((f, self.import(f, load_scaling_policies)?))) {
+                for p in list {
+                    if p.resource_id != resource_id {
+                        self.error_at(
+                            file.span(),
+                            format!("policy {:?} in {} is for {:?}, not {resource_id:?}", p.name, path.display(), p.resource_id),
+                            "use the service's ResourceId, service/<cluster>/<service>",
+                        );
+                        continue;
                     }
+                    policies.push(p);
+                    invoked_by.push(vec![]);
                 }
             }
             // Which alarms invoke each step policy: the policy's own list and every alarm whose
@@ -327,22 +290,16 @@ impl Cx<'_> {
                 let mut a = ScheduledAction::new(s.name.get_ref().clone(), resource_id.clone(), schedule, DEFAULT_START_UNIX_S);
                 a.min_capacity = s.min;
                 a.max_capacity = s.max;
-                if let Err(m) = a.validate() {
-                    self.error_at(s.name.span(), m, "give min and/or max");
+                if let Err(e) = a.validate() {
+                    self.error_at(s.name.span(), e.message, e.help);
                     continue;
                 }
                 scheduled.push(a);
             }
-            if let Some(file) = &r.scheduled_file {
-                if let Some((path, text)) = self.read_file(file) {
-                    match load_scheduled_actions(&path, &text, DEFAULT_START_UNIX_S) {
-                        Ok((list, warnings)) => {
-                            self.diags.extend(warnings);
-                            scheduled.extend(list.into_iter().filter(|a| a.resource_id == resource_id));
-                        }
-                        Err(e) => self.diags.extend(e),
-                    }
-                }
+            if let Some((list, _)) =
+                r.scheduled_file.as_ref().and_then(|f| self.import(f, |p, t| load_scheduled_actions(p, t, DEFAULT_START_UNIX_S)))
+            {
+                scheduled.extend(list.into_iter().filter(|a| a.resource_id == resource_id));
             }
             out.push(ScalingSpec { service, target, policies, invoked_by, scheduled });
         }

@@ -3,7 +3,8 @@
 //! cluster's default strategy otherwise, the zones Fargate tasks spread over (`subnets`), and
 //! what Fargate asks of a task definition.
 
-use super::load::{closest, Cx};
+use super::capacity_rules;
+use super::load::Cx;
 use super::toml_model::{RawService, RawVariant};
 use crate::capacity::fargate;
 use crate::capacity::strategy::{CapacityProviderStrategy, StrategyItem, FARGATE, FARGATE_SPOT};
@@ -30,42 +31,23 @@ impl Cx<'_> {
     /// A strategy written in the scenario, checked against spec §12.2 and the cluster's
     /// providers, with its targets.
     pub(super) fn strategy(&mut self, items: &Spanned<Vec<Spanned<RawStrategyItem>>>, spec: &CapacitySpec) -> Option<ServiceCapacity> {
-        let mut ok = true;
-        for it in items.get_ref() {
-            let name = it.get_ref().capacity_provider.get_ref();
-            if !spec.cluster_providers.contains(name) {
-                let known: Vec<&str> = spec.cluster_providers.iter().map(String::as_str).collect();
-                let help = match closest(name, &known) {
-                    Some(m) => format!("did you mean {m:?}?"),
-                    None => format!("the cluster's capacity providers are {known:?}"),
-                };
-                self.error_at(
-                    it.get_ref().capacity_provider.span(),
-                    format!("capacity provider {name:?} is not one of the cluster's capacity providers"),
-                    help,
-                );
-                ok = false;
-            }
-        }
-        let list: Vec<StrategyItem> = items
-            .get_ref()
-            .iter()
-            .map(|it| StrategyItem::new(it.get_ref().capacity_provider.get_ref(), it.get_ref().base, it.get_ref().weight))
-            .collect();
-        let strategy = match CapacityProviderStrategy::new(list) {
-            Ok(s) => s,
+        let list =
+            items.get_ref().iter().map(|it| it.get_ref()).map(|it| StrategyItem::new(it.capacity_provider.get_ref(), it.base, it.weight));
+        match capacity_rules::strategy(list.collect(), Some(&spec.cluster_providers)) {
+            Ok(strategy) => Some(ServiceCapacity { targets: targets(&strategy, spec), strategy: Some(strategy) }),
             Err(problems) => {
                 for p in problems {
-                    let span = p.item.and_then(|i| items.get_ref().get(i)).map_or(items.span(), Spanned::span);
-                    self.error_at(span, p.message, "see spec §12.2: one base at most, weights 0–1000 with one above 0, 1–20 providers");
+                    let item = p.at.0.and_then(|i| items.get_ref().get(i));
+                    let span = match (item, p.at.1) {
+                        (Some(it), None) => it.get_ref().capacity_provider.span(),
+                        (Some(it), Some(_)) => it.span(),
+                        (None, _) => items.span(),
+                    };
+                    self.error_at(span, p.message, p.help);
                 }
-                return None;
+                None
             }
-        };
-        if !ok {
-            return None;
         }
-        Some(ServiceCapacity { targets: targets(&strategy, spec), strategy: Some(strategy) })
     }
 
     /// What a service runs on: its launch type or strategy (the TOML keys override its JSON's),
@@ -80,13 +62,9 @@ impl Cx<'_> {
         let span = raw.file.as_ref().map_or(raw.name.span(), Spanned::span);
         let daemon = def.scheduling_strategy == SchedulingStrategy::Daemon;
         let launch_type = match &raw.launch_type {
-            Some(l) => match l.get_ref().as_str() {
-                "EC2" => Some(LaunchType::Ec2),
-                "FARGATE" => Some(LaunchType::Fargate),
-                other => {
-                    self.error_at(l.span(), format!("launch_type {other:?} is not modelled"), "use \"EC2\" or \"FARGATE\"");
-                    return (None, spec.zones.clone());
-                }
+            Some(l) => match self.launch_type(l) {
+                Some(t) => Some(t),
+                None => return (None, spec.zones.clone()),
             },
             None if raw.capacity_provider_strategy.is_none() && def.launch_type_given => Some(def.launch_type),
             None => None,
@@ -149,26 +127,19 @@ impl Cx<'_> {
         (capacity, zones)
     }
 
-    /// The strategy of a service's JSON, checked against the cluster's providers.
+    /// The strategy of a service's JSON (its rules checked by the JSON loader), checked against
+    /// the cluster's providers at the service's `file`.
     fn json_strategy(&mut self, def: &ServiceDefinition, span: Range<usize>, spec: &CapacitySpec) -> Option<ServiceCapacity> {
-        let items: Vec<StrategyItem> =
-            def.capacity_provider_strategy.iter().map(|it| StrategyItem::new(&it.capacity_provider, it.base, it.weight)).collect();
-        for it in &items {
-            if !spec.cluster_providers.contains(&it.capacity_provider) {
-                self.error_at(
-                    span.clone(),
-                    format!(
-                        "the service's capacityProviderStrategy names {:?}, which is not one of the cluster's capacity providers",
-                        it.capacity_provider
-                    ),
-                    format!("the cluster's capacity providers are {:?}", spec.cluster_providers),
-                );
-                return None;
+        let items = def.capacity_provider_strategy.iter().map(|it| StrategyItem::new(&it.capacity_provider, it.base, it.weight));
+        match capacity_rules::strategy(items.collect(), Some(&spec.cluster_providers)) {
+            Ok(strategy) => Some(ServiceCapacity { targets: targets(&strategy, spec), strategy: Some(strategy) }),
+            Err(problems) => {
+                for p in problems {
+                    self.error_at(span.clone(), p.message, p.help);
+                }
+                None
             }
         }
-        // The JSON loader validated the rules already.
-        let strategy = CapacityProviderStrategy::new(items).ok()?;
-        Some(ServiceCapacity { targets: targets(&strategy, spec), strategy: Some(strategy) })
     }
 
     /// Spec §12.5/§12.6: awsvpc, task-level cpu and memory of a valid size; X86_64 when some
@@ -255,6 +226,18 @@ impl Cx<'_> {
         zones
     }
 
+    /// `launch_type` = "EC2" or "FARGATE" (EXTERNAL is not modelled), or a located error.
+    fn launch_type(&mut self, l: &Spanned<String>) -> Option<LaunchType> {
+        match l.get_ref().as_str() {
+            "EC2" => Some(LaunchType::Ec2),
+            "FARGATE" => Some(LaunchType::Fargate),
+            other => {
+                self.error_at(l.span(), format!("launch_type {other:?} is not modelled"), "use \"EC2\" or \"FARGATE\"");
+                None
+            }
+        }
+    }
+
     /// A variant's launch type or strategy (spec §12.2), for every REPLICA service.
     pub(super) fn build_variant_capacity(&mut self, raw: &RawVariant, spec: &CapacitySpec) -> Option<Option<ServiceCapacity>> {
         match (&raw.launch_type, &raw.capacity_provider_strategy) {
@@ -262,14 +245,7 @@ impl Cx<'_> {
                 self.error_at(l.span(), "launch_type and capacity_provider_strategy are both given", "a variant sets one or the other");
                 None
             }
-            (Some(l), None) => match l.get_ref().as_str() {
-                "EC2" => Some(None),
-                "FARGATE" => Some(Some(ServiceCapacity::fargate_launch_type())),
-                other => {
-                    self.error_at(l.span(), format!("launch_type {other:?} is not modelled"), "use \"EC2\" or \"FARGATE\"");
-                    None
-                }
-            },
+            (Some(l), None) => self.launch_type(l).map(|t| (t == LaunchType::Fargate).then(ServiceCapacity::fargate_launch_type)),
             (None, Some(items)) => self.strategy(items, spec).map(Some),
             (None, None) => None,
         }

@@ -6,6 +6,7 @@
 pub mod autoscaling_json;
 pub mod behaviour;
 pub mod capacity_json;
+mod capacity_rules;
 pub mod cloudwatch_json;
 pub mod ecs_json;
 mod elb_rules;

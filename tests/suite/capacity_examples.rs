@@ -478,7 +478,7 @@ fn bad_capacity_provider_target_capacity_outside_1_to_100() {
     let (p, text) = fixture("capacity/bad-capacity-provider.json");
     let d = load_capacity_providers(&p, &text).unwrap_err();
     assert_eq!(d.errors().count(), 2, "{d}");
-    let e = error_at(&d, (7, 31), "targetCapacity` is 120; ECS accepts 1–100");
+    let e = error_at(&d, (7, 31), "targetCapacity 120 is outside 1–100");
     assert!(e.help.is_some());
     error_at(&d, (11, 41), "\"ENABLE\"");
 }
@@ -519,4 +519,23 @@ fn syntax_errors_and_garbage_never_panic() {
         assert!(load_auto_scaling_group(p, text, &AsgLoadOptions::default()).is_err(), "{text}");
         let _ = load_run_task(p, text, None);
     }
+}
+
+#[test]
+fn a_strategy_needs_a_weight_somewhere() {
+    let text = "{\"cluster\": \"c\", \"capacityProviders\": [\"FARGATE\"],\n \"defaultCapacityProviderStrategy\": [{\"capacityProvider\": \"FARGATE\"}]}";
+    let d = load_cluster_capacity_providers(Path::new("p.json"), text, &[]).unwrap_err();
+    assert_eq!(d.errors().count(), 1, "{d}");
+    error_at(&d, (2, 37), "every weight is 0");
+}
+
+#[test]
+fn subnets_map_to_zones_and_unknown_ones_warn() {
+    let text = r#"{"AutoScalingGroupName": "g", "MinSize": 0, "MaxSize": 2, "VPCZoneIdentifier": "subnet-a, subnet-b,subnet-c",
+            "MixedInstancesPolicy": {"LaunchTemplate": {"Overrides": [{"InstanceType": "m5.large"}]}}}"#;
+    let map = [("subnet-a".to_string(), "us-east-1a".to_string()), ("subnet-b".to_string(), "us-east-1a".to_string())];
+    let opts = AsgLoadOptions { instance_type: None, subnet_zones: &map };
+    let (asg, warnings) = load_auto_scaling_group(Path::new("g.json"), text, &opts).unwrap();
+    assert_eq!(asg.zones, vec!["us-east-1a", "subnet-c"]);
+    assert_eq!(warnings.warnings().count(), 1);
 }

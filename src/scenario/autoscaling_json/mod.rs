@@ -30,6 +30,7 @@ mod policies;
 mod scheduled;
 
 pub use policies::load_scaling_policies;
+pub(super) use policies::metric_type;
 pub use scheduled::load_scheduled_actions;
 
 const API: &str = "Application Auto Scaling";
@@ -128,47 +129,22 @@ fn load_list<T>(
 /// the desired count, `service/<cluster>/<service>`. Returns the resource id.
 fn resource(ctx: &mut Ctx, namespace: Option<&str>, dimension: Option<&str>, resource_id: Option<&str>, path: &JPath) -> Option<String> {
     let mut ok = true;
-    match namespace {
-        None => {
-            ctx.error_help(path, At::Value, "missing \"ServiceNamespace\"", "add \"ServiceNamespace\": \"ecs\"");
+    let members = [
+        ("ServiceNamespace", namespace, ECS_NAMESPACE, "is not modelled: ecsim scales ECS services only"),
+        ("ScalableDimension", dimension, ECS_SCALABLE_DIMENSION, "is not modelled: an ECS service scales its desired count"),
+    ];
+    for (key, value, modelled, why) in members {
+        let member = format!("\"{key}\": \"{modelled}\"");
+        let Some(value) = value else {
+            ctx.error_help(path, At::Value, format!("missing \"{key}\""), format!("add {member}"));
             ok = false;
-        }
-        Some(ns) => {
-            let here = path.key("ServiceNamespace");
-            let ns = ctx.needed_str(ns, &here)?;
-            if ns != ECS_NAMESPACE {
-                ctx.error_help(
-                    &here,
-                    At::Value,
-                    format!("ServiceNamespace \"{ns}\" is not modelled: ecsim scales ECS services only"),
-                    "use \"ServiceNamespace\": \"ecs\"",
-                );
-                ok = false;
-            }
-        }
-    }
-    match dimension {
-        None => {
-            ctx.error_help(
-                path,
-                At::Value,
-                "missing \"ScalableDimension\"",
-                format!("add \"ScalableDimension\": \"{ECS_SCALABLE_DIMENSION}\""),
-            );
+            continue;
+        };
+        let here = path.key(key);
+        let value = ctx.needed_str(value, &here)?;
+        if value != modelled {
+            ctx.error_help(&here, At::Value, format!("{key} \"{value}\" {why}"), format!("use {member}"));
             ok = false;
-        }
-        Some(d) => {
-            let here = path.key("ScalableDimension");
-            let d = ctx.needed_str(d, &here)?;
-            if d != ECS_SCALABLE_DIMENSION {
-                ctx.error_help(
-                    &here,
-                    At::Value,
-                    format!("ScalableDimension \"{d}\" is not modelled: an ECS service scales its desired count"),
-                    format!("use \"ScalableDimension\": \"{ECS_SCALABLE_DIMENSION}\""),
-                );
-                ok = false;
-            }
         }
     }
     let id = match resource_id {

@@ -308,13 +308,9 @@ fn target_tracking(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetTrack
     policy.scale_out_cooldown_s = out_cd?;
     policy.scale_in_cooldown_s = in_cd?;
     policy.disable_scale_in = raw.disable_scale_in.unwrap_or(false);
-    if policy.target_value <= 0.0 {
-        ctx.error_help(
-            &value_path,
-            At::Value,
-            format!("TargetValue {} is not above 0", policy.target_value),
-            "track a positive value, e.g. 50.0 (% CPU)",
-        );
+    // The metric's own rules were checked above where they are written; what is left is the value.
+    if let Err(m) = policy.validate() {
+        ctx.error_help(&value_path, At::Value, m, "track a positive value, e.g. 50.0 (% CPU)");
         return None;
     }
     Some(policy)
@@ -323,16 +319,12 @@ fn target_tracking(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<TargetTrack
 fn predefined(ctx: &mut Ctx, raw: &RawPredefined, path: &JPath) -> Option<TrackedMetric> {
     let type_path = path.key("PredefinedMetricType");
     let t = required(ctx, raw.predefined_metric_type.as_deref(), path, "PredefinedMetricType", "\"ECSServiceAverageCPUUtilization\"")?;
-    let ecs_types: Vec<&str> = PredefinedMetricType::ALL.iter().map(|k| k.as_str()).collect();
-    let Some(kind) = PredefinedMetricType::parse(t) else {
-        let list = ecs_types.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
-        let help = match (OTHER_SERVICES_METRICS.iter().find(|(n, _)| *n == t), did_you_mean(t, ecs_types.iter().copied())) {
-            (Some((_, owner)), _) => format!("that metric type is for {owner}; an ECS service tracks one of {list}"),
-            (None, Some(m)) => format!("did you mean \"{m}\"?"),
-            (None, None) => format!("an ECS service tracks one of {list}, or a CustomizedMetricSpecification"),
-        };
-        ctx.error_help(&type_path, At::Value, format!("unknown PredefinedMetricType \"{t}\" for an ECS service"), help);
-        return None;
+    let kind = match metric_type(t) {
+        Ok(kind) => kind,
+        Err((message, help)) => {
+            ctx.error_help(&type_path, At::Value, message, help);
+            return None;
+        }
     };
     let label_path = path.key("ResourceLabel");
     let resource_label = raw.resource_label.clone();
@@ -358,6 +350,21 @@ fn predefined(ctx: &mut Ctx, raw: &RawPredefined, path: &JPath) -> Option<Tracke
         (_, None) => {}
     }
     Some(TrackedMetric::Predefined { kind, resource_label })
+}
+
+/// A predefined metric type an ECS service can track, or the message and help for one it
+/// cannot (another service's types are named as such). The scenario's `metric` reads it too.
+pub(in crate::scenario) fn metric_type(t: &str) -> Result<PredefinedMetricType, (String, String)> {
+    let ecs_types: Vec<&str> = PredefinedMetricType::ALL.iter().map(|k| k.as_str()).collect();
+    PredefinedMetricType::parse(t).ok_or_else(|| {
+        let list = ecs_types.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+        let help = match (OTHER_SERVICES_METRICS.iter().find(|(n, _)| *n == t), did_you_mean(t, ecs_types.iter().copied())) {
+            (Some((_, owner)), _) => format!("that metric type is for {owner}; an ECS service tracks one of {list}"),
+            (None, Some(m)) => format!("did you mean \"{m}\"?"),
+            (None, None) => format!("an ECS service tracks one of {list}, or a CustomizedMetricSpecification"),
+        };
+        (format!("unknown PredefinedMetricType \"{t}\" for an ECS service"), help)
+    })
 }
 
 fn customized(ctx: &mut Ctx, raw: &RawCustomized, path: &JPath) -> Option<MetricSpec> {

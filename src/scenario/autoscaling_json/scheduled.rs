@@ -3,7 +3,7 @@
 
 use super::{capacity, load_list, present, required, resource, M};
 use crate::autoscaling::calendar::parse_timestamp;
-use crate::autoscaling::scheduled::{Schedule, ScheduledAction, TimeZone};
+use crate::autoscaling::scheduled::{capacity_problem, ActionField, Schedule, ScheduledAction, TimeZone};
 use crate::model::diagnostic::Diagnostics;
 use crate::scenario::ecs_json::schema::Field::{Derived, Modelled};
 use crate::scenario::ecs_json::schema::Schema;
@@ -146,27 +146,9 @@ fn scheduled_action(ctx: &mut Ctx, v: &Value, path: &JPath, created_unix_s: i64)
     };
     // The capacities are checked before anything else can stop the load, so that every problem is reported.
     let (min, max) = (present(min), present(max));
-    let mut ok = true;
-    match (min, max) {
-        (Some(None), Some(None)) => {
-            ctx.error_help(
-                &action_path,
-                At::Value,
-                "ScalableTargetAction sets neither MinCapacity nor MaxCapacity",
-                "set MinCapacity, MaxCapacity or both",
-            );
-            ok = false;
-        }
-        (Some(Some(a)), Some(Some(b))) if a > b => {
-            ctx.error_help(
-                &action_path.key("MinCapacity"),
-                At::Value,
-                format!("MinCapacity ({a}) is above MaxCapacity ({b})"),
-                format!("lower MinCapacity to at most {b} or raise MaxCapacity to at least {a}"),
-            );
-            ok = false;
-        }
-        _ => {}
+    let capacity = capacity_problem(min.flatten(), max.flatten()).filter(|_| min.is_some() && max.is_some());
+    if let Some(e) = &capacity {
+        ctx.error_help(&locate(&action_path, e.field), At::Value, &e.message, &e.help);
     }
     let mut action = ScheduledAction::new(name?, id?, schedule?, created_unix_s);
     action.timezone = timezone?;
@@ -174,12 +156,22 @@ fn scheduled_action(ctx: &mut Ctx, v: &Value, path: &JPath, created_unix_s: i64)
     action.end_unix_s = present(end)?;
     action.min_capacity = min?;
     action.max_capacity = max?;
-    if !ok {
+    if capacity.is_some() {
         return None;
     }
-    if let Err(m) = action.validate() {
-        ctx.error_help(&path.key("EndTime"), At::Value, m, "put EndTime after StartTime");
+    if let Err(e) = action.validate() {
+        ctx.error_help(&locate(path, e.field), At::Value, e.message, e.help);
         return None;
     }
     Some(action)
+}
+
+/// Where a scheduled action's problem is written: `path` is the action's (the target action's
+/// for the capacities).
+fn locate(path: &JPath, field: ActionField) -> JPath {
+    match field {
+        ActionField::ScalableTargetAction => path.clone(),
+        ActionField::MinCapacity => path.key("MinCapacity"),
+        ActionField::EndTime => path.key("EndTime"),
+    }
 }

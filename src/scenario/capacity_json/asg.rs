@@ -7,10 +7,11 @@ use crate::capacity::asg::{AllocationStrategy, AsgConfig, HealthCheckType, Purch
 use crate::ecs::instance_types::{self, InstanceType};
 use crate::engine::Span;
 use crate::model::diagnostic::{Diagnostics, Severity};
+use crate::scenario::capacity_rules::{self, SizeKey};
 use crate::scenario::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
 use crate::scenario::ecs_json::schema::Schema;
 use crate::scenario::ecs_json::schema::Shape::{ArrayOf, Object};
-use crate::scenario::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
+use crate::scenario::ecs_json::{At, Ctx, JPath, Scalar};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
@@ -217,32 +218,20 @@ fn auto_scaling_group(ctx: &mut Ctx, raw: RawAsg, root: &JPath, options: &AsgLoa
         }
     }
     let desired = size(ctx, &raw.desired_capacity, "DesiredCapacity");
-    let (mut min_size, mut max_size) = (min.unwrap_or(0), max.unwrap_or(0));
+    // With a size missing (reported above) the others cannot be checked against it.
+    let (min_size, max_size) = (min.unwrap_or(0), max.unwrap_or(0));
+    let mut desired_capacity = desired.unwrap_or(min_size);
     if let (Some(lo), Some(hi)) = (min, max) {
-        if lo > hi {
-            ctx.error_help(
-                &root.key("MinSize"),
-                At::Value,
-                format!("MinSize {lo} is above MaxSize {hi}"),
-                "the group keeps between MinSize and MaxSize instances: lower MinSize or raise MaxSize",
-            );
-            (min_size, max_size) = (lo, lo);
+        let problems;
+        (desired_capacity, problems) = capacity_rules::group_sizes(lo, hi, desired);
+        for p in problems {
+            let key = match p.at {
+                SizeKey::MinSize => "MinSize",
+                SizeKey::DesiredCapacity => "DesiredCapacity",
+            };
+            ctx.error_help(&root.key(key), At::Value, p.message, p.help);
         }
     }
-    // DesiredCapacity defaults to MinSize (CreateAutoScalingGroup).
-    let desired_capacity = match desired {
-        Some(d) if (min_size..=max_size).contains(&d) => d,
-        Some(d) => {
-            ctx.error_help(
-                &root.key("DesiredCapacity"),
-                At::Value,
-                format!("DesiredCapacity {d} is outside MinSize {min_size} … MaxSize {max_size}"),
-                "give a desired capacity between the two",
-            );
-            min_size
-        }
-        None => min_size,
-    };
     if max == Some(0) {
         ctx.warn(
             &root.key("MaxSize"),
@@ -334,12 +323,12 @@ fn instance_types(
             ctx.error(&here, At::Value, "an override needs an `InstanceType`");
             continue;
         };
-        match instance_types::lookup(name) {
-            Some(t) if types.iter().any(|x| x.name == t.name) => {
+        match capacity_rules::instance_type(name) {
+            Ok(t) if types.iter().any(|x| x.name == t.name) => {
                 ctx.error(&here.key("InstanceType"), At::Value, format!("instance type {name} is listed twice"))
             }
-            Some(t) => types.push(t),
-            None => unknown_type(ctx, name, &here.key("InstanceType")),
+            Ok(t) => types.push(t),
+            Err((message, help)) => ctx.error_help(&here.key("InstanceType"), At::Value, message, help),
         }
     }
     if overrides.is_none_or(<[RawOverride]>::is_empty) {
@@ -414,15 +403,6 @@ fn instance_types(
     (types, strategy, purchase)
 }
 
-fn unknown_type(ctx: &mut Ctx, name: &str, path: &JPath) {
-    let names = instance_types::known_names();
-    let message = format!("unknown instance type \"{name}\"");
-    match did_you_mean(name, names.iter().copied()) {
-        Some(m) => ctx.error_help(path, At::Value, message, format!("did you mean \"{m}\"?")),
-        None => ctx.error_help(path, At::Value, message, format!("ecsim knows the types of spec §13: {}", names.join(", "))),
-    }
-}
-
 /// The group's zones: `AvailabilityZones`, else the zones of the `VPCZoneIdentifier` subnets.
 fn zones(ctx: &mut Ctx, raw: &RawAsg, root: &JPath, options: &AsgLoadOptions) -> Vec<String> {
     let mut zones: Vec<String> = Vec::new();
@@ -477,8 +457,9 @@ fn termination_policies(ctx: &mut Ctx, list: &[String], path: &JPath) -> Vec<Ter
             );
             continue;
         }
-        if let Some(n) = ctx.one_of(name, &here, &TerminationPolicy::NAMES) {
-            out.extend(TerminationPolicy::parse(n));
+        match capacity_rules::named("termination policy", name, &TerminationPolicy::NAMES.map(|n| (n, n))) {
+            Ok(n) => out.extend(TerminationPolicy::parse(n)),
+            Err((message, help)) => ctx.error_help(&here, At::Value, message, help),
         }
     }
     if out.is_empty() {

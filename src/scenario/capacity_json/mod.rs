@@ -14,19 +14,16 @@
 //! settings ecsim does not simulate give one warning each), and every problem collected. The
 //! rules are those of spec §12 (`crate::capacity`), each reported where it is written.
 
+use super::capacity_rules::{self, ManagedScalingDraft, ScalingKey};
 use super::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
 use super::ecs_json::schema::Shape::{ArrayOf, Leaf, Object};
 use super::ecs_json::schema::{Field, Schema};
-use super::ecs_json::{did_you_mean, At, Ctx, JPath, Scalar};
-use crate::capacity::provider::{
-    name_problem, CapacityProviderConfig, ManagedScaling, INSTANCE_WARMUP_RANGE_S, SCALING_STEP_RANGE, TARGET_CAPACITY_RANGE,
-};
-use crate::capacity::strategy::{is_fargate_provider, CapacityProviderStrategy, StrategyField, StrategyItem, FARGATE, FARGATE_SPOT};
-use crate::engine::Span;
+use super::ecs_json::{At, Ctx, JPath, Scalar};
+use crate::capacity::provider::{name_problem, CapacityProviderConfig, ManagedScaling};
+use crate::capacity::strategy::{is_fargate_provider, CapacityProviderStrategy, StrategyField, StrategyItem};
 use crate::model::diagnostic::{Diagnostics, Severity};
 use serde::Deserialize;
 use serde_json::Value;
-use std::ops::RangeInclusive;
 use std::path::Path;
 
 mod asg;
@@ -105,7 +102,7 @@ fn uint(ctx: &mut Ctx, s: &Scalar, path: &JPath) -> Option<u32> {
 }
 
 /// A whole number in `range`, or a located error saying what the API accepts and `help`.
-fn uint_in(ctx: &mut Ctx, s: &Scalar, path: &JPath, range: RangeInclusive<u32>, api: &str, help: &str) -> Option<u32> {
+fn uint_in(ctx: &mut Ctx, s: &Scalar, path: &JPath, range: std::ops::RangeInclusive<u32>, api: &str, help: &str) -> Option<u32> {
     let n = ctx.int(s, path, i64::MIN, i64::MAX)?;
     if (i64::from(*range.start())..=i64::from(*range.end())).contains(&n) {
         return Some(n as u32);
@@ -127,8 +124,9 @@ pub(in crate::scenario) struct RawStrategyItem {
     weight: Option<Scalar>,
 }
 
-/// A capacity provider strategy written at `path` (a list of items), checked against spec §12.2
-/// and, when `known` is given, against the cluster's providers. `None` after reporting.
+/// A capacity provider strategy written at `path` (a list of items), checked by
+/// `capacity_rules::strategy` and, when `known` is given, against the cluster's providers.
+/// `None` after reporting.
 pub(in crate::scenario) fn strategy_at(
     ctx: &mut Ctx,
     raw: &[RawStrategyItem],
@@ -136,7 +134,7 @@ pub(in crate::scenario) fn strategy_at(
     known: Option<&[String]>,
 ) -> Option<CapacityProviderStrategy> {
     let mut items = Vec::new();
-    let mut ok = true;
+    let mut read_all = true;
     for (i, it) in raw.iter().enumerate() {
         let here = path.idx(i);
         let name = match &it.capacity_provider {
@@ -150,48 +148,28 @@ pub(in crate::scenario) fn strategy_at(
         let base = it.base.as_ref().map_or(Some(0), |s| uint(ctx, s, &here.key("base")));
         let weight = it.weight.as_ref().map_or(Some(0), |s| uint(ctx, s, &here.key("weight")));
         match (name, base, weight) {
-            (Some(name), Some(base), Some(weight)) => {
-                if let Some(known) = known {
-                    if !known.contains(&name) {
-                        let message = format!("capacity provider \"{name}\" is not one of the cluster's capacity providers");
-                        let help = match did_you_mean(&name, known.iter().map(String::as_str)) {
-                            Some(m) => format!("did you mean \"{m}\"?"),
-                            None => format!("add it to `capacityProviders` first; the cluster has {known:?}"),
-                        };
-                        ctx.error_help(&here.key("capacityProvider"), At::Value, message, help);
-                        ok = false;
-                    }
-                }
-                items.push(StrategyItem { capacity_provider: name, base, weight });
-            }
-            _ => ok = false,
+            (Some(capacity_provider), Some(base), Some(weight)) => items.push(StrategyItem { capacity_provider, base, weight }),
+            _ => read_all = false,
         }
     }
-    if !ok {
+    if !read_all {
         return None;
     }
-    match CapacityProviderStrategy::new(items) {
-        Ok(s) => Some(s),
-        Err(problems) => {
-            for p in problems {
-                let (at, key_help) = match (p.item, p.field) {
-                    (None, _) => (path.clone(), "a strategy lists 1–20 providers, and at least one needs a weight above 0"),
-                    (Some(i), StrategyField::Base) => (path.idx(i).key("base"), "give a base to one capacity provider only"),
-                    (Some(i), StrategyField::Weight) => (path.idx(i).key("weight"), "weights are 0–1000"),
-                    (Some(i), StrategyField::CapacityProvider) => {
-                        (path.idx(i).key("capacityProvider"), "use FARGATE/FARGATE_SPOT or Auto Scaling group providers, not both")
-                    }
-                    (Some(i), StrategyField::List) => (path.idx(i), ""),
-                };
-                if key_help.is_empty() {
-                    ctx.error(&at, At::Value, p.message);
-                } else {
-                    ctx.error_help(&at, At::Value, p.message, key_help);
-                }
-            }
-            None
-        }
+    let problems = match capacity_rules::strategy(items, known) {
+        Ok(s) => return Some(s),
+        Err(problems) => problems,
+    };
+    for p in problems {
+        let at = match p.at {
+            (None, _) => path.clone(),
+            (Some(i), None | Some(StrategyField::CapacityProvider)) => path.idx(i).key("capacityProvider"),
+            (Some(i), Some(StrategyField::Base)) => path.idx(i).key("base"),
+            (Some(i), Some(StrategyField::Weight)) => path.idx(i).key("weight"),
+            (Some(i), Some(StrategyField::List)) => path.idx(i),
+        };
+        ctx.error_help(&at, At::Value, p.message, p.help);
     }
+    None
 }
 
 // ------------------------------------------------------------------ capacity providers
@@ -355,48 +333,35 @@ fn capacity_provider(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<CapacityP
 }
 
 fn managed_scaling(ctx: &mut Ctx, raw: &RawManagedScaling, path: &JPath) -> ManagedScaling {
-    let mut ms = ManagedScaling { enabled: false, ..ManagedScaling::default() };
-    match &raw.status {
-        Some(s) => ms.enabled = enabled(ctx, s, &path.key("status")).unwrap_or(false),
-        None => ctx.warn_help(
-            path,
-            At::Value,
-            "managedScaling has no `status`: the provider will not scale the group",
-            "add \"status\": \"ENABLED\"",
-        ),
-    }
-    if let Some(s) = &raw.target_capacity {
-        let help = "targetCapacity is the percentage of the group the tasks should fill: 100 keeps no spare instance, 90 about 10 %";
-        if let Some(n) = uint_in(ctx, s, &path.key("targetCapacity"), TARGET_CAPACITY_RANGE, "ECS", help) {
-            ms.target_capacity_percent = n;
+    let enabled = match &raw.status {
+        Some(s) => enabled(ctx, s, &path.key("status")).unwrap_or(false),
+        None => {
+            ctx.warn_help(
+                path,
+                At::Value,
+                "managedScaling has no `status`: the provider will not scale the group",
+                "add \"status\": \"ENABLED\"",
+            );
+            false
         }
-    }
-    let step_help = "a number of instances, 1–10000";
-    if let Some(s) = &raw.minimum_scaling_step_size {
-        if let Some(n) = uint_in(ctx, s, &path.key("minimumScalingStepSize"), SCALING_STEP_RANGE, "ECS", step_help) {
-            ms.minimum_scaling_step_size = n;
-        }
-    }
-    if let Some(s) = &raw.maximum_scaling_step_size {
-        if let Some(n) = uint_in(ctx, s, &path.key("maximumScalingStepSize"), SCALING_STEP_RANGE, "ECS", step_help) {
-            ms.maximum_scaling_step_size = n;
-        }
-    }
-    if ms.minimum_scaling_step_size > ms.maximum_scaling_step_size {
-        ctx.error_help(
-            &path.key("minimumScalingStepSize"),
-            At::Value,
-            format!(
-                "minimumScalingStepSize {} is above maximumScalingStepSize {}",
-                ms.minimum_scaling_step_size, ms.maximum_scaling_step_size
-            ),
-            "lower the minimum or raise the maximum",
-        );
-    }
-    if let Some(s) = &raw.instance_warmup_period {
-        if let Some(n) = uint_in(ctx, s, &path.key("instanceWarmupPeriod"), INSTANCE_WARMUP_RANGE_S, "ECS", "seconds, 0–10000") {
-            ms.instance_warmup_period = Span::from_secs(u64::from(n));
-        }
+    };
+    let key = |k| match k {
+        ScalingKey::TargetCapacity => "targetCapacity",
+        ScalingKey::MinimumStep => "minimumScalingStepSize",
+        ScalingKey::MaximumStep => "maximumScalingStepSize",
+        ScalingKey::Warmup => "instanceWarmupPeriod",
+    };
+    let mut value = |s: &Option<Scalar>, k| s.as_ref().and_then(|s| ctx.int(s, &path.key(key(k)), i64::MIN, i64::MAX));
+    let draft = ManagedScalingDraft {
+        enabled,
+        target_capacity: value(&raw.target_capacity, ScalingKey::TargetCapacity),
+        minimum_step: value(&raw.minimum_scaling_step_size, ScalingKey::MinimumStep),
+        maximum_step: value(&raw.maximum_scaling_step_size, ScalingKey::MaximumStep),
+        warmup_s: value(&raw.instance_warmup_period, ScalingKey::Warmup),
+    };
+    let (ms, problems) = capacity_rules::managed_scaling(&draft, key);
+    for p in problems {
+        ctx.error_help(&path.key(key(p.at)), At::Value, p.message, p.help);
     }
     ms
 }
@@ -456,26 +421,10 @@ pub fn load_cluster_capacity_providers(
             "PutClusterCapacityProviders replaces the whole list: give every provider, [] for none",
         ),
         Some(list) => {
-            for (i, name) in list.into_iter().enumerate() {
-                let here = list_path.idx(i);
-                if providers.contains(&name) {
-                    ctx.error(&here, At::Value, format!("capacity provider \"{name}\" is listed twice"));
-                    continue;
-                }
-                if !is_fargate_provider(&name) && !known.contains(&name.as_str()) {
-                    let candidates = known.iter().copied().chain([FARGATE, FARGATE_SPOT]);
-                    let message = format!("capacity provider \"{name}\" is not defined");
-                    match did_you_mean(&name, candidates) {
-                        Some(m) => ctx.error_help(&here, At::Value, message, format!("did you mean \"{m}\"?")),
-                        None => ctx.error_help(
-                            &here,
-                            At::Value,
-                            message,
-                            format!("define it with create-capacity-provider input; defined: {known:?}, plus FARGATE and FARGATE_SPOT"),
-                        ),
-                    }
-                }
-                providers.push(name);
+            let problems;
+            (providers, problems) = capacity_rules::cluster_providers(list.iter().map(String::as_str), known);
+            for p in problems {
+                ctx.error_help(&list_path.idx(p.at), At::Value, p.message, p.help);
             }
         }
     }
@@ -485,34 +434,4 @@ pub fn load_cluster_capacity_providers(
     }
     let out = ClusterCapacityProviders { cluster, capacity_providers: providers, default_strategy };
     ctx.finish(Some(out))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn errors<T: std::fmt::Debug>(r: Result<(T, Diagnostics), Diagnostics>) -> Vec<(usize, usize, String)> {
-        let d = r.unwrap_err();
-        d.errors().map(|e| (e.line, e.column, e.message.clone())).collect()
-    }
-
-    #[test]
-    fn a_strategy_needs_a_weight_somewhere() {
-        let text = "{\"cluster\": \"c\", \"capacityProviders\": [\"FARGATE\"],\n \"defaultCapacityProviderStrategy\": [{\"capacityProvider\": \"FARGATE\"}]}";
-        let e = errors(load_cluster_capacity_providers(Path::new("p.json"), text, &[]));
-        assert_eq!(e.len(), 1, "{e:?}");
-        assert_eq!((e[0].0, e[0].1), (2, 37));
-        assert!(e[0].2.contains("every weight is 0"));
-    }
-
-    #[test]
-    fn subnets_map_to_zones_and_unknown_ones_warn() {
-        let text = r#"{"AutoScalingGroupName": "g", "MinSize": 0, "MaxSize": 2, "VPCZoneIdentifier": "subnet-a, subnet-b,subnet-c",
-            "MixedInstancesPolicy": {"LaunchTemplate": {"Overrides": [{"InstanceType": "m5.large"}]}}}"#;
-        let map = [("subnet-a".to_string(), "us-east-1a".to_string()), ("subnet-b".to_string(), "us-east-1a".to_string())];
-        let opts = AsgLoadOptions { instance_type: None, subnet_zones: &map };
-        let (asg, warnings) = load_auto_scaling_group(Path::new("g.json"), text, &opts).unwrap();
-        assert_eq!(asg.zones, vec!["us-east-1a", "subnet-c"]);
-        assert_eq!(warnings.warnings().count(), 1);
-    }
 }
