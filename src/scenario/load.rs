@@ -162,9 +162,11 @@ impl Cx<'_> {
         }
     }
 
-    /// Reads `file` and imports it with `load`, keeping its messages: `None` when the file cannot
-    /// be read, else whether it imported without errors.
-    pub(super) fn import(
+    /// Reads `file` and imports it with `load` into a value it fills in place (a cluster from
+    /// describe output), keeping its messages: `None` when the file cannot be read, else whether
+    /// it imported without errors. (`import`, beside the capacity loader, is the same for
+    /// importers that return their value.)
+    pub(super) fn import_into(
         &mut self,
         file: &Spanned<String>,
         load: impl FnOnce(&Path, &str) -> Result<Diagnostics, Diagnostics>,
@@ -308,10 +310,10 @@ impl Cx<'_> {
         // read leaves the cluster without tasks (its error is reported), not without instances.
         let mut ok = true;
         if let Some(file) = &raw.describe_container_instances {
-            ok = self.import(file, |p, t| ecs_json::load_container_instances(p, t, &mut cluster)).unwrap_or(false);
+            ok = self.import_into(file, |p, t| ecs_json::load_container_instances(p, t, &mut cluster)).unwrap_or(false);
         }
         if let Some(file) = &raw.describe_tasks {
-            ok &= self.import(file, |p, t| ecs_json::load_tasks(p, t, &mut cluster)).unwrap_or(true);
+            ok &= self.import_into(file, |p, t| ecs_json::load_tasks(p, t, &mut cluster)).unwrap_or(true);
         }
         for group in &raw.instances {
             let Some(t) = instance_types::lookup(group.instance_type.get_ref()) else {
