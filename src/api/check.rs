@@ -4,7 +4,7 @@
 
 use super::{Diagnostic, Diagnostics};
 use crate::ecs::Cluster;
-use crate::scenario::json_kind::{describe_yaml, json_kind, JsonKind, SHAPES_READ};
+use crate::scenario::json_doc::{describe_yaml, json_kind, JsonKind, SHAPES_READ};
 use crate::scenario::{self, ecs_json, elbv2_json};
 use std::path::Path;
 

@@ -8,7 +8,7 @@
 //!   template (`<SERVICE_PORT>`, `{{ ... }}`);
 //! * type errors at the offending value, with its JSON path (`serde_path_to_error`);
 //! * semantic errors — ECS's own validation rules (spec §1.3, §3.1, §5.1, §7.1, §14) — at the
-//!   key or value they are about, found again in the text by `json_locate`.
+//!   key or value they are about, found again in the text by `json_doc`.
 //!
 //! Validation collects everything it finds rather than stopping at the first problem.
 //!
@@ -44,7 +44,7 @@ pub use task_def::{
     MIN_EC2_TASK_CPU_UNITS,
 };
 
-use super::json_locate::{string_char_offset, PathSeg, PositionIndex};
+use super::json_doc::{string_char_offset, PathSeg, PositionIndex};
 use crate::model::diagnostic::{Diagnostic, Diagnostics, Severity, Source};
 use schema::{Field, Schema, Shape};
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer};

@@ -36,6 +36,3 @@ pub mod toml_model;
 pub use crate::model::{Diagnostic, Diagnostics, Scenario};
 pub use limits::{MAX_INSTANCES, MAX_RECORDED_BYTES, MAX_TASKS_PER_SERVICE, QUOTA_INSTANCES_PER_CLUSTER, QUOTA_TASKS_PER_SERVICE};
 pub use load::{load, load_str};
-// The two modules `json_doc` replaced, by their old names, for code not yet renamed.
-pub use json_doc as json_kind;
-pub use json_doc as json_locate;

@@ -9,7 +9,7 @@
 //!   `describe-scheduled-actions` output (`{"ScheduledActions": [...]}`).
 //!
 //! The machinery is `ecs_json`'s, as in `elbv2_json`: syntax and type errors located by
-//! `serde_path_to_error` and `json_locate`, the same field policy (unknown names are errors in
+//! `serde_path_to_error` and `json_doc`, the same field policy (unknown names are errors in
 //! input files and warnings in describe output; settings ecsim does not simulate give one
 //! warning each), and every problem collected. The checks are Application Auto Scaling's own
 //! (Min ≤ Max, step intervals without gaps or overlaps, known metric types) plus what ecsim

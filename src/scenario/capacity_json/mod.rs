@@ -10,7 +10,7 @@
 //!   or launch type and its task-size overrides (checked against the Fargate sizes).
 //!
 //! The machinery is `ecs_json`'s: syntax and type errors located by `serde_path_to_error` and
-//! `json_locate`, the same field policy (unknown names are errors with a "did you mean",
+//! `json_doc`, the same field policy (unknown names are errors with a "did you mean",
 //! settings ecsim does not simulate give one warning each), and every problem collected. The
 //! rules are those of spec §12 (`crate::capacity`), each reported where it is written.
 

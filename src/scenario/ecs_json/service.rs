@@ -10,7 +10,7 @@ use crate::ecs::service::{
     ServiceDefinition,
 };
 use crate::model::diagnostic::{Diagnostics, Severity};
-use crate::scenario::json_kind::{other_shape, JsonKind};
+use crate::scenario::json_doc::{other_shape, JsonKind};
 use crate::scenario::service_rules::{self as rules, Problem};
 use serde::Deserialize;
 use serde_json::Value;

@@ -11,7 +11,7 @@ use crate::ecs::task_def::{
     Compatibility, ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Protocol, RequiredAttribute, TaskDefinition,
 };
 use crate::model::diagnostic::{Diagnostics, Severity};
-use crate::scenario::json_kind::{other_shape, JsonKind};
+use crate::scenario::json_doc::{other_shape, JsonKind};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
