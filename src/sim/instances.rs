@@ -8,6 +8,7 @@ use crate::ecs::instance::{InstanceId, InstanceStatus};
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::ecs::InstanceSpec;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::task::Owner;
@@ -95,7 +96,7 @@ impl World<'_> {
         for daemon_pass in [true, false] {
             for s in 0..self.services.len() {
                 if (self.services[s].scheduling == crate::ecs::service::SchedulingStrategy::Daemon) == daemon_pass {
-                    self.request_evaluation(now, s as u16);
+                    self.request_evaluation(now, ServiceId::at(s));
                 }
             }
         }

@@ -306,7 +306,7 @@ impl World<'_> {
         // (§6.4); a service without one may give a stand-in delay.
         let delay = match (t.owner, self.deregistration_delay(task)) {
             (_, Some(delay)) => delay,
-            (Owner::Service(s), None) => self.scenario.services[s as usize].deregistration_delay,
+            (Owner::Service(s), None) => self.scenario.services[s.index()].deregistration_delay,
             _ => Span::ZERO,
         };
         self.deregister_targets(now, task);

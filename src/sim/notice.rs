@@ -7,6 +7,7 @@
 //! there, and the run's outputs depend on that order.
 
 use crate::ecs::instance::InstanceId;
+use crate::sim::ids::ServiceId;
 
 /// Something that happened in one concern that others follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,9 +29,9 @@ pub enum Notice {
     /// standalone tasks try again.
     TaskStopped { task: u32 },
     /// A Fargate Spot task of `service` was started: faults draw its interruption.
-    FargateSpotStarted { task: u32, service: u16 },
+    FargateSpotStarted { task: u32, service: ServiceId },
     /// A service's tasks or deployments changed: the fault watches on it update.
-    ServiceChanged { service: u16 },
+    ServiceChanged { service: ServiceId },
     /// An alarm entered or left ALARM: the services whose deployments watch alarms re-evaluate.
     AlarmChanged,
 }

@@ -53,7 +53,7 @@ fn world(scenario: &Scenario) -> World<'_> {
 
 fn new_task(w: &World, owner: Owner, start_delay_s: u64) -> NewTask {
     let group = match owner {
-        Owner::Service(s) => w.services[s as usize].group,
+        Owner::Service(s) => w.services[s.index()].group,
         _ => w.workloads[0].group,
     };
     NewTask {
@@ -110,7 +110,7 @@ fn a_task_changed_notice_requests_one_evaluation_of_its_service() {
     let now = SimTime::from_secs(30);
     w.services[0].created = true;
     let standalone = w.start_task(now, InstanceId(0), new_task(&w, Owner::Workload(0), 5));
-    let service = w.start_task(now, InstanceId(1), new_task(&w, Owner::Service(0), 5));
+    let service = w.start_task(now, InstanceId(1), new_task(&w, Owner::Service(ServiceId(0)), 5));
     while w.queue.pop().is_some() {}
     // After their timers (the queue's clock is at the last one popped).
     let now = SimTime::from_secs(40);
@@ -119,7 +119,7 @@ fn a_task_changed_notice_requests_one_evaluation_of_its_service() {
     w.notify(now, Notice::TaskChanged { task: service });
     w.notify(now, Notice::TaskChanged { task: service });
     assert_eq!(w.queue.len(), 1);
-    assert_eq!(pop(&mut w), (now, Event::ServiceEvaluation { service: 0 }));
+    assert_eq!(pop(&mut w), (now, Event::ServiceEvaluation { service: ServiceId(0) }));
 }
 
 /// `TaskStopped` reaches the waiting standalone tasks: a task of a workload that waits for
@@ -182,7 +182,7 @@ fn the_recorder_names_each_source() {
     let mut w = world(&s);
     let now = SimTime::from_secs(1);
     w.recorder.event(now, EventKind::Waiting, None, EventSource::Workload(0), None, "", "");
-    w.recorder.event(now, EventKind::Service, None, EventSource::Service(0), None, "", "steady");
+    w.recorder.event(now, EventKind::Service, None, EventSource::Service(ServiceId(0)), None, "", "steady");
     w.recorder.event(now, EventKind::Instance, None, EventSource::Action, Some(InstanceId(1)), "DRAINING", "");
     let rows: Vec<_> = w.recorder.event_rows(&w.cluster).collect();
     let names: Vec<(&str, &str)> = rows.iter().map(|r| (r.workload.as_str(), r.group.as_str())).collect();

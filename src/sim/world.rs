@@ -13,6 +13,7 @@ use crate::sim::alb::state::AlbState;
 use crate::sim::alb::state::CheckStep;
 use crate::sim::capacity::state::CapacityState;
 use crate::sim::faults::state::{FaultState, FaultStep};
+use crate::sim::ids::ServiceId;
 use crate::sim::ids::{AsgId, FaultId, WorkloadId};
 use crate::sim::monitor::state::Monitor;
 use crate::sim::notice::Notice;
@@ -32,7 +33,7 @@ pub enum Event {
     /// A timer of one task; ignored when the task's generation moved on (it changed state).
     TaskTimer { task: u32, generation: u32, timer: TaskTimer },
     /// Re-evaluate one service (coalesced: at most one pending per service and instant).
-    ServiceEvaluation { service: u16 },
+    ServiceEvaluation { service: ServiceId },
     /// The scheduler's periodic tick (every 15 s).
     SchedulerTick,
     /// The `index`-th scheduled action.

@@ -9,7 +9,7 @@ use super::state::{CheckStep, ServerInfo, TargetEntry, TargetState};
 use super::tally::{Outcome, RequestTag};
 use crate::elb::target::Target;
 use crate::engine::{SimTime, Span};
-use crate::sim::ids::{ServerId, ServiceId};
+use crate::sim::ids::ServerId;
 use crate::sim::recorder::EventKind;
 use crate::sim::task::Owner;
 use crate::sim::world::{Event, World};
@@ -21,7 +21,7 @@ impl World<'_> {
     pub fn register_targets(&mut self, now: SimTime, task: u32) -> bool {
         let t = &self.tasks[task as usize];
         let Owner::Service(service) = t.owner else { return false };
-        let spec = &self.scenario.services[service as usize];
+        let spec = &self.scenario.services[service.index()];
         if spec.target_groups.is_empty() {
             return false;
         }
@@ -42,7 +42,7 @@ impl World<'_> {
         let mut target = Target::new(serving.concurrency, serving.queue_limit, serving.service_time.clone());
         target.set_cpu(serving.cpu_per_busy_worker_units, cpu_limit);
         target.start_at(now);
-        let usage = TaskUsage::new(ServiceId(service), reserved_cpu, reserved_memory, memory_base, memory_per_busy_worker, now);
+        let usage = TaskUsage::new(service, reserved_cpu, reserved_memory, memory_base, memory_per_busy_worker, now);
         let info = ServerInfo {
             task,
             generation: 0,
@@ -89,7 +89,7 @@ impl World<'_> {
     /// delay of every group, §6.4), or `None` when the task is not behind a load balancer.
     pub fn deregistration_delay(&self, task: u32) -> Option<Span> {
         let Owner::Service(s) = self.tasks[task as usize].owner else { return None };
-        self.scenario.services[s as usize]
+        self.scenario.services[s.index()]
             .target_groups
             .iter()
             .map(|t| self.scenario.elb.target_groups[t.target_group].deregistration_delay)
@@ -234,7 +234,7 @@ impl World<'_> {
         let Owner::Service(s) = self.tasks[task as usize].owner else { return (false, false) };
         let mut all_healthy = true;
         let mut any_unhealthy = false;
-        for stg in &self.scenario.services[s as usize].target_groups {
+        for stg in &self.scenario.services[s.index()].target_groups {
             match self.alb.groups[stg.target_group].targets.iter().find(|t| t.server == server).map(|t| t.state) {
                 Some(TargetState::Healthy) => {}
                 Some(TargetState::Unhealthy) => {

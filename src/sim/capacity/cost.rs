@@ -36,7 +36,7 @@ impl World<'_> {
             let mut v = vec![false; self.scenario.services.len()];
             for t in &self.tasks {
                 if let (Owner::Service(s), true) = (t.owner, self.cluster.instance(t.instance).fargate) {
-                    v[s as usize] = true;
+                    v[s.index()] = true;
                 }
             }
             v

@@ -111,7 +111,7 @@ impl World<'_> {
                     let billed = now.since(f.billed_from);
                     self.capacity.closed.add_fargate_task(r.cpu_units, r.memory_mib, arch, f.spot, billed);
                     let prices = self.capacity.closed.fargate_prices;
-                    self.capacity.service_fargate_usd[f.service as usize] +=
+                    self.capacity.service_fargate_usd[f.service.index()] +=
                         fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, billed, &prices);
                 }
             }

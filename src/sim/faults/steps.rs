@@ -2,6 +2,7 @@
 //! when an Auto Scaling group replaces what it took, and when it is over.
 
 use super::*;
+use crate::sim::ids::ServiceId;
 
 impl World<'_> {
     /// Carries out one step of fault `fault` (scheduled by the fault itself, or at the start).
@@ -206,7 +207,7 @@ impl World<'_> {
                 }
                 let label = format!("t-{task:06}");
                 let o = self.open_occurrence(now, fault, label.clone(), format!("essential container of {label} exited"), false);
-                self.open_watch(now, o, *service as u16, vec![task]);
+                self.open_watch(now, o, ServiceId::at(*service), vec![task]);
                 self.record(now, EventKind::Fault, task, "EssentialContainerExited", "application crash (injected)");
                 self.server_crashed(now, task);
                 self.tasks[task as usize].exited = true;
@@ -221,7 +222,7 @@ impl World<'_> {
                 // could never recover. `bad_deployment_in_progress` keeps the watch open while
                 // the deployment to the bad revision (or its rollback) is in progress.
                 let o = self.open_occurrence(now, fault, label, detail, false);
-                self.open_watch(now, o, *service as u16, Vec::new());
+                self.open_watch(now, o, ServiceId::at(*service), Vec::new());
             }
             // Each kind schedules only its own steps: these pairs are never scheduled. They are
             // listed, not matched by `_`, so that a new kind or step must say what it does here.

@@ -192,7 +192,7 @@ impl Recorder {
     pub fn source_name(&self, e: &EventRecord) -> &str {
         match e.source {
             EventSource::Action => "",
-            EventSource::Service(s) => self.service_names.get(s as usize).map_or("", String::as_str),
+            EventSource::Service(s) => self.service_names.get(s.index()).map_or("", String::as_str),
             EventSource::Workload(w) => self.workload_names.get(w as usize).map_or("", String::as_str),
         }
     }
@@ -201,7 +201,7 @@ impl Recorder {
     fn source_group(&self, e: &EventRecord) -> String {
         match e.source {
             EventSource::Action => String::new(),
-            EventSource::Service(s) => format!("service:{}", self.service_names.get(s as usize).map_or("", String::as_str)),
+            EventSource::Service(s) => format!("service:{}", self.service_names.get(s.index()).map_or("", String::as_str)),
             EventSource::Workload(w) => self.groups.get(w as usize).cloned().unwrap_or_default(),
         }
     }

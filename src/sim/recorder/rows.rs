@@ -4,6 +4,7 @@
 
 use crate::ecs::instance::InstanceId;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,7 +63,7 @@ pub struct EventRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventSource {
     Workload(u16),
-    Service(u16),
+    Service(ServiceId),
     /// A scheduled action, a fault, or capacity (no workload or service).
     Action,
 }
@@ -94,7 +95,7 @@ impl TaskRow {
     pub(super) fn new(task: u32, t: &crate::sim::task::Task, workloads: &[String], services: &[String]) -> Self {
         let owner = match t.owner {
             crate::sim::task::Owner::Workload(w) => workloads.get(w as usize).cloned().unwrap_or_default(),
-            crate::sim::task::Owner::Service(s) => services.get(s as usize).cloned().unwrap_or_default(),
+            crate::sim::task::Owner::Service(s) => services.get(s.index()).cloned().unwrap_or_default(),
             crate::sim::task::Owner::Action => "run_task".into(),
         };
         TaskRow {

@@ -3,14 +3,15 @@
 use crate::ecs::instance::InstanceStatus;
 use crate::ecs::placement::{filter, PlacementRequest};
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
 use crate::sim::world::World;
 
 impl World<'_> {
     /// DAEMON (spec §5.3): one task per ACTIVE instance that satisfies the constraints; the
     /// daemon on a DRAINING instance is stopped; a new revision replaces each daemon task
     /// after the old one has stopped (maximumPercent 100).
-    pub(super) fn reconcile_daemon(&mut self, now: SimTime, service: u16) {
-        let idx = service as usize;
+    pub(super) fn reconcile_daemon(&mut self, now: SimTime, service: ServiceId) {
+        let idx = service.index();
         let scenario = self.scenario;
         let primary = self.services[idx].primary();
         let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);

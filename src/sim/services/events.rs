@@ -4,18 +4,19 @@
 
 use crate::ecs::task::StopCode;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::world::World;
 
 impl World<'_> {
-    pub(super) fn service_event(&mut self, now: SimTime, service: u16, message: String) {
+    pub(super) fn service_event(&mut self, now: SimTime, service: ServiceId, message: String) {
         self.recorder.event(now, EventKind::Service, None, EventSource::Service(service), None, "", &message);
     }
 
     /// A launch failed: a task stopped before RUNNING, or placing one failed (spec §5.5). The
     /// throttle counts it, and at the 3rd failure in a row the service says so.
-    pub(in crate::sim) fn record_launch_failure(&mut self, now: SimTime, service: u16) {
-        let s = &mut self.services[service as usize];
+    pub(in crate::sim) fn record_launch_failure(&mut self, now: SimTime, service: ServiceId) {
+        let s = &mut self.services[service.index()];
         s.throttle.record_failure(now.whole_secs());
         if s.throttle.should_emit_event() {
             let name = s.name.clone();
@@ -24,20 +25,20 @@ impl World<'_> {
     }
 
     /// A problem event, not repeated while the same problem persists (spec §5.4).
-    pub(in crate::sim) fn problem(&mut self, now: SimTime, service: u16, message: String) {
-        if self.services[service as usize].new_problem(&message) {
+    pub(in crate::sim) fn problem(&mut self, now: SimTime, service: ServiceId, message: String) {
+        if self.services[service.index()].new_problem(&message) {
             self.service_event(now, service, message);
         }
     }
 
     /// "service X has started N tasks: (task …)." (spec §5.4).
-    pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: u16, started: &[u32]) {
+    pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: ServiceId, started: &[u32]) {
         if started.is_empty() {
             return;
         }
-        let name = self.services[service as usize].name.clone();
+        let name = self.services[service.index()].name.clone();
         let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
-        self.services[service as usize].last_problem.clear();
+        self.services[service.index()].last_problem.clear();
         self.service_event(now, service, format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")));
     }
 
@@ -50,12 +51,12 @@ impl World<'_> {
     }
 
     /// "service X has stopped N running tasks: (task …)." for the stops of one evaluation.
-    pub(super) fn report_stops(&mut self, now: SimTime, service: u16) {
+    pub(super) fn report_stops(&mut self, now: SimTime, service: ServiceId) {
         if self.stopped_this_evaluation.is_empty() {
             return;
         }
         let list: Vec<String> = self.stopped_this_evaluation.drain(..).map(|t| format!("t-{t:06}")).collect();
-        let name = self.services[service as usize].name.clone();
+        let name = self.services[service.index()].name.clone();
         self.service_event(
             now,
             service,

@@ -7,6 +7,7 @@ use crate::ecs::scheduler::rolling::{self, RollingInput};
 use crate::ecs::scheduler::scale_in::{self, ScaleInRequest};
 use crate::ecs::scheduler::TaskView;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
 use crate::sim::recorder::EventKind;
 use crate::sim::world::{Event, World};
 
@@ -14,8 +15,8 @@ impl World<'_> {
     /// REPLICA (spec §5.2, §7.2): the rolling update's plan carried out — unhealthy and old tasks
     /// stopped within minimumHealthyPercent, scale-in, launches within maximumPercent unless the
     /// launch throttle delays them — then completion, and AZ rebalancing once nothing else acts.
-    pub(super) fn reconcile_replica(&mut self, now: SimTime, service: u16) {
-        let idx = service as usize;
+    pub(super) fn reconcile_replica(&mut self, now: SimTime, service: ServiceId) {
+        let idx = service.index();
         if self.scenario.services[idx].capacity.is_some() {
             // PROVISIONING tasks go first where capacity appeared; those no longer wanted go.
             let c = self.counts(service);
@@ -119,8 +120,8 @@ impl World<'_> {
         }
     }
 
-    fn stop_selected(&mut self, now: SimTime, service: u16, views: &[TaskView], candidates: &[u32], k: u32) {
-        let s = &self.services[service as usize];
+    fn stop_selected(&mut self, now: SimTime, service: ServiceId, views: &[TaskView], candidates: &[u32], k: u32) {
+        let s = &self.services[service.index()];
         let td = s.deployments.last().map_or(0, |d| d.task_definition);
         let req = ScaleInRequest {
             strategies: &s.strategies,
@@ -130,7 +131,7 @@ impl World<'_> {
         };
         let chosen = scale_in::select(&self.cluster, views, candidates, k, &req, &mut self.scale_in_rng);
         if (chosen.len() as u32) < k {
-            let name = self.services[service as usize].name.clone();
+            let name = self.services[service.index()].name.clone();
             self.problem(now, service, format!("service {name} was unable to reach steady state because task set {name} was unable to scale in. Reason: The number of protected tasks are more than the desired count of tasks."));
         }
         for id in chosen {

@@ -6,6 +6,7 @@
 
 use crate::ecs::service::SchedulingStrategy;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
 use crate::sim::notice::Notice;
 use crate::sim::world::World;
 
@@ -22,7 +23,7 @@ impl World<'_> {
         for s in 0..self.services.len() {
             let service = &self.services[s];
             if service.waiting_for_resources && service.scheduling == scheduling {
-                self.request_evaluation(now, s as u16);
+                self.request_evaluation(now, ServiceId::at(s));
             }
         }
     }
