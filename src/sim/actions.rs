@@ -9,6 +9,7 @@ use crate::ecs::InstanceSpec;
 use crate::engine::SimTime;
 use crate::model::ActionKind;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::lifecycle::NewTask;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
@@ -82,12 +83,12 @@ impl World<'_> {
             }
             ActionKind::ProtectTask { service, index, expires_in } => {
                 if let Some(&task) = self.services[*service].tasks.get(*index as usize) {
-                    self.tasks[task as usize].protected_until = Some(now + *expires_in);
+                    self.tasks[task.index()].protected_until = Some(now + *expires_in);
                     self.request_evaluation(now, ServiceId::at(*service));
                 }
             }
             ActionKind::StopTask { service, index } => {
-                let alive: Vec<u32> = self.services[*service].tasks.clone();
+                let alive: Vec<TaskId> = self.services[*service].tasks.clone();
                 if let Some(&task) = alive.get(*index as usize) {
                     self.stop_task(now, task, StopCode::UserInitiated);
                 }

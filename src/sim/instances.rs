@@ -9,6 +9,7 @@ use crate::ecs::task::{LastStatus, StopCode};
 use crate::ecs::InstanceSpec;
 use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::task::Owner;
@@ -46,7 +47,7 @@ impl World<'_> {
         self.set_instance_status(now, instance, InstanceStatus::Inactive);
         for t in on_it {
             self.tasks[t as usize].exited = true;
-            self.kill_task(now, t);
+            self.kill_task(now, TaskId(t));
         }
     }
 
@@ -80,7 +81,7 @@ impl World<'_> {
                 })
                 .collect();
             for t in pending {
-                self.stop_task(now, t, StopCode::ServiceSchedulerInitiated);
+                self.stop_task(now, TaskId(t), StopCode::ServiceSchedulerInitiated);
             }
         }
         self.evaluate_all(now);

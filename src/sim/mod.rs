@@ -255,7 +255,7 @@ fn placement_indexes_hear(world: &mut World<'_>, _now: SimTime, notice: Notice) 
 fn services_hear(world: &mut World<'_>, now: SimTime, notice: Notice) {
     match notice {
         Notice::TaskChanged { task } => {
-            if let Owner::Service(s) = world.tasks[task as usize].owner {
+            if let Owner::Service(s) = world.tasks[task.index()].owner {
                 world.on_service_task_changed(now, s, task);
             }
         }

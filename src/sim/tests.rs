@@ -81,21 +81,21 @@ fn a_task_runs_on_its_timers_and_stale_timers_are_dropped() {
     let mut w = world(&s);
     let now = SimTime::from_secs(10);
     let task = w.start_task(now, InstanceId(0), new_task(&w, Owner::Workload(0), 5));
-    assert_eq!(w.tasks[task as usize].last_status, LastStatus::Pending);
+    assert_eq!(w.tasks[task.index()].last_status, LastStatus::Pending);
     let (at, event) = pop(&mut w);
     assert_eq!((at, event), (SimTime::from_secs(15), Event::TaskTimer { task, generation: 0, timer: TaskTimer::Started }));
     w.on_task_timer(at, task, 0, TaskTimer::Started);
-    assert_eq!(w.tasks[task as usize].last_status, LastStatus::Running);
-    assert_eq!(w.tasks[task as usize].running_at, Some(SimTime::from_secs(15)));
+    assert_eq!(w.tasks[task.index()].last_status, LastStatus::Running);
+    assert_eq!(w.tasks[task.index()].running_at, Some(SimTime::from_secs(15)));
     let (at, event) = pop(&mut w);
     assert_eq!((at, event), (SimTime::from_secs(615), Event::TaskTimer { task, generation: 1, timer: TaskTimer::Exited }));
     // The Started timer again, with the generation of PENDING: stale, nothing happens.
     w.on_task_timer(at, task, 0, TaskTimer::Started);
-    assert_eq!(w.tasks[task as usize].generation, 1);
+    assert_eq!(w.tasks[task.index()].generation, 1);
     assert!(w.queue.is_empty());
     // Exited: a standalone task's stop sequence is instantaneous; its resources come back.
     w.on_task_timer(at, task, 1, TaskTimer::Exited);
-    assert_eq!(w.tasks[task as usize].last_status, LastStatus::Stopped);
+    assert_eq!(w.tasks[task.index()].last_status, LastStatus::Stopped);
     assert_eq!(w.cluster.instance(InstanceId(0)).remaining_cpu_units, s.cluster.instance(InstanceId(0)).remaining_cpu_units);
     w.check_invariants();
 }

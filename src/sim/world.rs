@@ -14,7 +14,7 @@ use crate::sim::alb::state::CheckStep;
 use crate::sim::capacity::state::CapacityState;
 use crate::sim::faults::state::{FaultState, FaultStep};
 use crate::sim::ids::ServiceId;
-use crate::sim::ids::{AsgId, FaultId, WorkloadId};
+use crate::sim::ids::{AsgId, FaultId, TaskId, WorkloadId};
 use crate::sim::monitor::state::Monitor;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::Recorder;
@@ -31,7 +31,7 @@ pub enum Event {
     /// The next listed arrival time of a workload.
     ListedArrival { workload: WorkloadId },
     /// A timer of one task; ignored when the task's generation moved on (it changed state).
-    TaskTimer { task: u32, generation: u32, timer: TaskTimer },
+    TaskTimer { task: TaskId, generation: u32, timer: TaskTimer },
     /// Re-evaluate one service (coalesced: at most one pending per service and instant).
     ServiceEvaluation { service: ServiceId },
     /// The scheduler's periodic tick (every 15 s).
@@ -90,7 +90,7 @@ pub struct World<'s> {
     /// Check model invariants (after every event, and inside scheduler decisions).
     pub check: bool,
     /// Tasks the scheduler told to stop during the current evaluation (for its event).
-    pub stopped_this_evaluation: Vec<u32>,
+    pub stopped_this_evaluation: Vec<TaskId>,
     /// The load balancers, their targets and the request traffic.
     pub alb: AlbState,
     /// CloudWatch: published metrics and alarms.

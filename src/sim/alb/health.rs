@@ -24,6 +24,7 @@ use crate::engine::{SimTime, Span};
 use crate::model::behaviour::{CheckKind, TARGET_RESPONSE_DEFAULT};
 use crate::model::HealthAnswer;
 use crate::sim::ids::ServerId;
+use crate::sim::ids::TaskId;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::EventKind;
 use crate::sim::world::{Event, World};
@@ -48,7 +49,7 @@ impl World<'_> {
         let config = &self.scenario.elb.target_groups[gi];
         let hc = &config.health_check;
         if verdict == CheckStep::Send {
-            let t = &self.tasks[task as usize];
+            let t = &self.tasks[task.index()];
             let (answer, response) = if self.alb.info[server as usize].alive {
                 self.scenario.behaviours[t.task_definition as usize].health_at(CheckKind::Target, now, t.running_at)
             } else {
@@ -98,8 +99,8 @@ impl World<'_> {
     /// A load-balanced task counts as healthy once its targets are healthy in every target group
     /// and, when it has a container health check, that check passed (spec §6.1): records the
     /// `healthy` event at the moment both hold.
-    pub(crate) fn healthy_if_complete(&mut self, now: SimTime, task: u32, why: &str) {
-        let t = &self.tasks[task as usize];
+    pub(crate) fn healthy_if_complete(&mut self, now: SimTime, task: TaskId, why: &str) {
+        let t = &self.tasks[task.index()];
         if t.healthy || !t.desired_running {
             return;
         }
@@ -111,7 +112,7 @@ impl World<'_> {
         if !self.target_health(task).0 {
             return;
         }
-        self.tasks[task as usize].healthy = true;
+        self.tasks[task.index()].healthy = true;
         self.record(now, EventKind::Healthy, task, "", why);
     }
 }

@@ -4,12 +4,13 @@
 
 use super::*;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 
 impl World<'_> {
     /// The strategy item a task of `service` runs under, from where it runs.
-    pub(super) fn task_item(&self, service: usize, task: u32) -> Option<usize> {
+    pub(super) fn task_item(&self, service: usize, task: TaskId) -> Option<usize> {
         let c = self.scenario.services[service].capacity.as_ref()?;
-        let info = self.capacity.info(self.tasks[task as usize].instance);
+        let info = self.capacity.info(self.tasks[task.index()].instance);
         let target = match (info.fargate_spot, info.group) {
             (Some(spot), _) => CapacityTarget::Fargate { spot },
             (None, Some(g)) => CapacityTarget::Provider(self.provider_of_group(g as usize)?),
@@ -37,7 +38,13 @@ impl World<'_> {
 
     /// Launches `n` tasks of the service's PRIMARY deployment through its strategy (or on
     /// Fargate); returns the tasks started. Tasks no instance can take wait in PROVISIONING.
-    pub(in crate::sim) fn launch_by_capacity(&mut self, now: SimTime, service: ServiceId, n: u32, extra: Option<&Constraint>) -> Vec<u32> {
+    pub(in crate::sim) fn launch_by_capacity(
+        &mut self,
+        now: SimTime,
+        service: ServiceId,
+        n: u32,
+        extra: Option<&Constraint>,
+    ) -> Vec<TaskId> {
         let idx = service.index();
         let scenario = self.scenario;
         let Some(capacity) = scenario.services[idx].capacity.as_ref() else { return Vec::new() };
@@ -150,12 +157,12 @@ impl World<'_> {
     }
 
     /// One Fargate task: capacity of its own in the emptiest of the service's zones.
-    fn start_fargate_task(&mut self, now: SimTime, service: ServiceId, td: usize, deployment: u32, spot: bool) -> u32 {
+    fn start_fargate_task(&mut self, now: SimTime, service: ServiceId, td: usize, deployment: u32, spot: bool) -> TaskId {
         let idx = service.index();
         let zones = &self.scenario.services[idx].zones;
         let mut per_zone = vec![0u32; zones.len()];
         for &t in &self.services[idx].tasks {
-            let zone = &self.cluster.instance(self.tasks[t as usize].instance).availability_zone;
+            let zone = &self.cluster.instance(self.tasks[t.index()].instance).availability_zone;
             if let Some(z) = zones.iter().position(|x| x == zone) {
                 per_zone[z] += 1;
             }

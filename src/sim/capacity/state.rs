@@ -15,6 +15,7 @@ use crate::ecs::task_def::Reservation;
 use crate::engine::{SimTime, StreamRng, Streams};
 use crate::model::Scenario;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::monitor::state::Monitor;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -90,7 +91,7 @@ pub(super) struct CostItem {
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct FargateTask {
-    pub(super) task: u32,
+    pub(super) task: TaskId,
     pub(super) service: ServiceId,
     pub(super) spot: bool,
     /// PENDING: image pull start.
@@ -258,7 +259,7 @@ impl CapacityState {
 
     /// The ledger as if everything still open stopped at `now`; `shape`: a task's reservation
     /// and CPU architecture (what its Fargate capacity costs).
-    pub(super) fn ledger_at(&self, now: SimTime, shape: impl Fn(u32) -> (Reservation, Architecture)) -> (CostLedger, Vec<f64>) {
+    pub(super) fn ledger_at(&self, now: SimTime, shape: impl Fn(TaskId) -> (Reservation, Architecture)) -> (CostLedger, Vec<f64>) {
         let mut ledger = self.closed.clone();
         let mut per_service = self.service_fargate_usd.clone();
         for it in self.items.iter().filter(|it| it.end.is_none()) {
@@ -329,9 +330,9 @@ mod tests {
     #[test]
     fn fargate_tasks_are_billed_to_their_service() {
         let mut c = state();
-        c.fargate.insert(9, FargateTask { task: 0, service: ServiceId(0), spot: false, billed_from: SimTime::from_secs(60) });
-        let shape = |task: u32| {
-            assert_eq!(task, 0);
+        c.fargate.insert(9, FargateTask { task: TaskId(0), service: ServiceId(0), spot: false, billed_from: SimTime::from_secs(60) });
+        let shape = |task: TaskId| {
+            assert_eq!(task, TaskId(0));
             (Reservation { cpu_units: 1024, memory_mib: 2048, ..Reservation::default() }, Architecture::X86_64)
         };
         let (ledger, per_service) = c.ledger_at(SimTime::from_secs(60), shape);

@@ -33,6 +33,7 @@ use crate::engine::SimTime;
 use crate::faults::{FaultKind, FaultRow, InstanceTarget, SpotTarget, Timing, SPOT_NOTICE};
 use crate::sim::ids::FaultId;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::services::RolloutState;
@@ -129,8 +130,8 @@ impl World<'_> {
     }
 
     /// A service task reached RUNNING: app-crash lifetimes.
-    pub(super) fn faults_task_running(&mut self, now: SimTime, task: u32) {
-        let Owner::Service(s) = self.tasks[task as usize].owner else { return };
+    pub(super) fn faults_task_running(&mut self, now: SimTime, task: TaskId) {
+        let Owner::Service(s) = self.tasks[task.index()].owner else { return };
         if self.scenario.faults.is_empty() {
             return;
         }
@@ -141,14 +142,14 @@ impl World<'_> {
                 if *service == s.index() {
                     let mut rng = self.faults.lifetime_stream(&spec.name, "task", n);
                     let at = now + d.sample(&mut rng);
-                    self.queue.schedule(at, Event::Fault { fault: FaultId::at(f), step: FaultStep::Fire, target: Some(task) });
+                    self.queue.schedule(at, Event::Fault { fault: FaultId::at(f), step: FaultStep::Fire, target: Some(task.0) });
                 }
             }
         }
     }
 
     /// A Fargate Spot task was started: interruption lifetimes.
-    pub(super) fn faults_fargate_spot_started(&mut self, now: SimTime, task: u32, service: ServiceId) {
+    pub(super) fn faults_fargate_spot_started(&mut self, now: SimTime, task: TaskId, service: ServiceId) {
         if self.scenario.faults.is_empty() {
             return;
         }
@@ -161,7 +162,7 @@ impl World<'_> {
                 if only.is_none_or(|o| o == service.index()) {
                     let mut rng = self.faults.lifetime_stream(&spec.name, &format!("fargate-spot/{}", service.0), n);
                     let at = now + d.sample(&mut rng);
-                    self.queue.schedule(at, Event::Fault { fault: FaultId::at(f), step: FaultStep::Fire, target: Some(task) });
+                    self.queue.schedule(at, Event::Fault { fault: FaultId::at(f), step: FaultStep::Fire, target: Some(task.0) });
                 }
             }
         }
@@ -196,12 +197,12 @@ impl World<'_> {
         Some(live[k])
     }
 
-    fn pick_running_task(&mut self, fault: FaultId, service: usize) -> Option<u32> {
-        let running: Vec<u32> = self.services[service]
+    fn pick_running_task(&mut self, fault: FaultId, service: usize) -> Option<TaskId> {
+        let running: Vec<TaskId> = self.services[service]
             .tasks
             .iter()
             .copied()
-            .filter(|&t| self.tasks[t as usize].last_status == LastStatus::Running && self.tasks[t as usize].desired_running)
+            .filter(|&t| self.tasks[t.index()].last_status == LastStatus::Running && self.tasks[t.index()].desired_running)
             .collect();
         if running.is_empty() {
             return None;
@@ -210,14 +211,14 @@ impl World<'_> {
         Some(running[k])
     }
 
-    fn pick_fargate_spot_task(&mut self, fault: FaultId, service: Option<usize>) -> Option<u32> {
-        let mut tasks: Vec<u32> = Vec::new();
+    fn pick_fargate_spot_task(&mut self, fault: FaultId, service: Option<usize>) -> Option<TaskId> {
+        let mut tasks: Vec<TaskId> = Vec::new();
         for (s, st) in self.services.iter().enumerate() {
             if service.is_some_and(|x| x != s) {
                 continue;
             }
             for &t in &st.tasks {
-                let task = &self.tasks[t as usize];
+                let task = &self.tasks[t.index()];
                 let inst = self.cluster.instance(task.instance);
                 if task.desired_running && inst.fargate && inst.attributes.get("ecs.capacity-provider").is_some_and(|p| p == "FARGATE_SPOT")
                 {
@@ -255,7 +256,7 @@ impl World<'_> {
         self.faults.occurrences[o as usize].instances.push(id);
         self.watch_services_on(now, o, id);
         for t in self.live_tasks_on(id) {
-            self.server_unreachable(now, t);
+            self.server_unreachable(now, TaskId(t));
         }
     }
 
@@ -265,7 +266,7 @@ impl World<'_> {
         let tasks = &self.tasks;
         let thawed = self.faults.unreachable.thaw(|task| tasks[task as usize].instance == id);
         for (task, generation, timer) in thawed {
-            self.queue.schedule(now, Event::TaskTimer { task, generation, timer });
+            self.queue.schedule(now, Event::TaskTimer { task: TaskId(task), generation, timer });
         }
     }
 
@@ -279,7 +280,7 @@ impl World<'_> {
         for t in self.live_tasks_on(id) {
             self.tasks[t as usize].stop_code.get_or_insert(code);
             self.tasks[t as usize].exited = true;
-            self.kill_task(now, t);
+            self.kill_task(now, TaskId(t));
         }
     }
 
@@ -368,7 +369,7 @@ impl World<'_> {
             .tasks
             .iter()
             .filter(|&&t| {
-                let task = &self.tasks[t as usize];
+                let task = &self.tasks[t.index()];
                 task.healthy && task.desired_running && !self.faults.unreachable.is_down(task.instance)
             })
             .count() as u32

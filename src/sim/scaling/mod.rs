@@ -33,7 +33,7 @@ impl World<'_> {
             }
             let deploying = self.deployment_in_progress(s);
             let running =
-                self.services[service].tasks.iter().filter(|&&t| self.tasks[t as usize].last_status == LastStatus::Running).count() as u32;
+                self.services[service].tasks.iter().filter(|&&t| self.tasks[t.index()].last_status == LastStatus::Running).count() as u32;
             // Scheduled actions first: they set the range the policies work in.
             for a in 0..self.scenario.scaling[i].scheduled.len() {
                 let Some(at) = self.scaling[i].next_fire_s[a] else { continue };

@@ -53,8 +53,8 @@ impl World<'_> {
     pub(in crate::sim) fn check_service_invariants(&self) {
         for s in &self.services {
             for &id in &s.tasks {
-                let t = &self.tasks[id as usize];
-                assert!(t.last_status != LastStatus::Stopped, "service {} lists STOPPED task {id}", s.name);
+                let t = &self.tasks[id.index()];
+                assert!(t.last_status != LastStatus::Stopped, "service {} lists STOPPED task {}", s.name, id.0);
             }
         }
     }

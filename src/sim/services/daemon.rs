@@ -4,6 +4,7 @@ use crate::ecs::instance::InstanceStatus;
 use crate::ecs::placement::{filter, PlacementRequest};
 use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::world::World;
 
 impl World<'_> {
@@ -17,12 +18,12 @@ impl World<'_> {
         let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
         let deleted = self.services[idx].deleted;
         // Stop daemons on instances that are not ACTIVE, of old revisions, or of a deleted service.
-        let to_stop: Vec<u32> = self.services[idx]
+        let to_stop: Vec<TaskId> = self.services[idx]
             .tasks
             .iter()
             .copied()
             .filter(|&id| {
-                let t = &self.tasks[id as usize];
+                let t = &self.tasks[id.index()];
                 t.desired_running
                     && (deleted || t.deployment != primary || self.cluster.instance(t.instance).status != InstanceStatus::Active)
             })
@@ -52,7 +53,7 @@ impl World<'_> {
                     || self.services[idx]
                         .tasks
                         .iter()
-                        .any(|&t| self.tasks[t as usize].instance == i.id && self.tasks[t as usize].desired_running)
+                        .any(|&t| self.tasks[t.index()].instance == i.id && self.tasks[t.index()].desired_running)
             })
             .count() as u32;
         self.services[idx].desired = eligible;
@@ -66,7 +67,7 @@ impl World<'_> {
             if !inst.is_placeable() {
                 continue;
             }
-            let occupied = self.services[idx].tasks.iter().any(|&id| self.tasks[id as usize].instance == inst.id);
+            let occupied = self.services[idx].tasks.iter().any(|&id| self.tasks[id.index()].instance == inst.id);
             if occupied {
                 continue;
             }
@@ -96,8 +97,8 @@ impl World<'_> {
             }
         }
         self.report_starts(now, service, &started);
-        let old_alive = self.services[idx].tasks.iter().any(|&id| self.tasks[id as usize].deployment != primary);
-        let all_healthy = self.services[idx].tasks.iter().all(|&id| self.tasks[id as usize].healthy);
+        let old_alive = self.services[idx].tasks.iter().any(|&id| self.tasks[id.index()].deployment != primary);
+        let all_healthy = self.services[idx].tasks.iter().all(|&id| self.tasks[id.index()].healthy);
         if !old_alive && all_healthy && started.is_empty() {
             self.complete_deployment(now, service);
         }

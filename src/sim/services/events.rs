@@ -5,6 +5,7 @@
 use crate::ecs::task::StopCode;
 use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::world::World;
 
@@ -32,19 +33,19 @@ impl World<'_> {
     }
 
     /// "service X has started N tasks: (task …)." (spec §5.4).
-    pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: ServiceId, started: &[u32]) {
+    pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: ServiceId, started: &[TaskId]) {
         if started.is_empty() {
             return;
         }
         let name = self.services[service.index()].name.clone();
-        let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
+        let list: Vec<String> = started.iter().map(|t| format!("t-{:06}", t.0)).collect();
         self.services[service.index()].last_problem.clear();
         self.service_event(now, service, format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")));
     }
 
     /// The scheduler stops one of the service's tasks (reported with the evaluation's others).
-    pub(super) fn stop_service_task(&mut self, now: SimTime, task: u32) {
-        if self.tasks[task as usize].desired_running {
+    pub(super) fn stop_service_task(&mut self, now: SimTime, task: TaskId) {
+        if self.tasks[task.index()].desired_running {
             self.stop_task(now, task, StopCode::ServiceSchedulerInitiated);
             self.stopped_this_evaluation.push(task);
         }
@@ -55,7 +56,7 @@ impl World<'_> {
         if self.stopped_this_evaluation.is_empty() {
             return;
         }
-        let list: Vec<String> = self.stopped_this_evaluation.drain(..).map(|t| format!("t-{t:06}")).collect();
+        let list: Vec<String> = self.stopped_this_evaluation.drain(..).map(|t| format!("t-{:06}", t.0)).collect();
         let name = self.services[service.index()].name.clone();
         self.service_event(
             now,

@@ -28,6 +28,7 @@ use crate::ecs::service::SchedulingStrategy;
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::notice::Notice;
 use crate::sim::world::World;
 
@@ -35,9 +36,9 @@ pub use state::{init, Deployment, DeploymentStatus, RolloutState, ServiceState, 
 
 impl World<'_> {
     /// A task of the service changed state.
-    pub(in crate::sim) fn on_service_task_changed(&mut self, now: SimTime, service: ServiceId, task: u32) {
+    pub(in crate::sim) fn on_service_task_changed(&mut self, now: SimTime, service: ServiceId, task: TaskId) {
         self.notify(now, Notice::ServiceChanged { service });
-        let t = &self.tasks[task as usize];
+        let t = &self.tasks[task.index()];
         let (status, deployment, reached_running) = (t.last_status, t.deployment, t.running_at.is_some());
         if status == LastStatus::Running && t.running_at == Some(now) {
             let s = &mut self.services[service.index()];
@@ -52,7 +53,7 @@ impl World<'_> {
             // trip the breaker (§7.4).
             // Nor did one whose instance failed or was interrupted under it.
             let told_to_stop = matches!(
-                self.tasks[task as usize].stop_code,
+                self.tasks[task.index()].stop_code,
                 Some(
                     StopCode::ServiceSchedulerInitiated
                         | StopCode::UserInitiated

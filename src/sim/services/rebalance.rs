@@ -23,7 +23,7 @@ impl World<'_> {
             per_zone.entry(inst.availability_zone.clone()).or_insert(0);
         }
         for &t in &s.tasks {
-            let zone = &self.cluster.instance(self.tasks[t as usize].instance).availability_zone;
+            let zone = &self.cluster.instance(self.tasks[t.index()].instance).availability_zone;
             if let Some(n) = per_zone.get_mut(zone) {
                 *n += 1;
             }

@@ -8,6 +8,7 @@ use crate::ecs::scheduler::scale_in::{self, ScaleInRequest};
 use crate::ecs::scheduler::TaskView;
 use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::recorder::EventKind;
 use crate::sim::world::{Event, World};
 
@@ -40,7 +41,7 @@ impl World<'_> {
         let healthy_before = plan.healthy;
         // 1. Old (or draining) tasks that are not healthy go first.
         for &id in &plan.stop_unhealthy_old {
-            self.stop_service_task(now, id);
+            self.stop_service_task(now, TaskId(id));
         }
         // Unhealthy tasks of the current deployment: replaced (spec §5.2), and counted by the
         // circuit breaker (stage 2).
@@ -48,8 +49,8 @@ impl World<'_> {
             if self.tasks[id as usize].desired_running {
                 self.tasks[id as usize].stopped_for_health = true;
                 let deployment = self.tasks[id as usize].deployment;
-                self.record(now, EventKind::Unhealthy, id, "", "stopped by the scheduler: failed health checks");
-                self.stop_service_task(now, id);
+                self.record(now, EventKind::Unhealthy, TaskId(id), "", "stopped by the scheduler: failed health checks");
+                self.stop_service_task(now, TaskId(id));
                 self.count_for_circuit_breaker(now, service, deployment, true);
             }
         }
@@ -60,7 +61,7 @@ impl World<'_> {
         // While a rebalancing task is not healthy yet, the extra task it makes is not excess.
         let mut stop_excess = plan.stop_excess;
         if let Some(t) = self.services[idx].rebalancing_task {
-            let task = &self.tasks[t as usize];
+            let task = &self.tasks[t.index()];
             if task.desired_running && !task.healthy {
                 stop_excess = stop_excess.saturating_sub(1);
             } else {
@@ -135,7 +136,7 @@ impl World<'_> {
             self.problem(now, service, format!("service {name} was unable to reach steady state because task set {name} was unable to scale in. Reason: The number of protected tasks are more than the desired count of tasks."));
         }
         for id in chosen {
-            self.stop_service_task(now, id);
+            self.stop_service_task(now, TaskId(id));
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::lifecycle::NewTask;
 use crate::sim::recorder::EventKind;
 use crate::sim::task::Owner;
@@ -20,7 +21,7 @@ impl World<'_> {
         td: usize,
         deployment: u32,
         detail: &str,
-    ) -> u32 {
+    ) -> TaskId {
         let start_delay = self.scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
         self.start_service_task_after(now, service, instance, td, deployment, detail, start_delay)
     }
@@ -36,7 +37,7 @@ impl World<'_> {
         deployment: u32,
         detail: &str,
         start_delay: crate::engine::Span,
-    ) -> u32 {
+    ) -> TaskId {
         let group = self.services[service.index()].group;
         let new = NewTask {
             owner: Owner::Service(service),

@@ -9,6 +9,7 @@ use crate::ecs::scheduler::TaskView;
 use crate::ecs::task::LastStatus;
 use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::world::World;
 
 impl World<'_> {
@@ -16,7 +17,7 @@ impl World<'_> {
     pub(super) fn counts(&self, service: ServiceId) -> Counts {
         let tasks = &self.tasks;
         self.services[service.index()].count_tasks(|id| {
-            let t = &tasks[id as usize];
+            let t = &tasks[id.index()];
             TaskFacts { last_status: t.last_status, healthy: t.healthy, desired_running: t.desired_running, deployment: t.deployment }
         })
     }
@@ -26,12 +27,12 @@ impl World<'_> {
     pub(super) fn refresh_health(&mut self, now: SimTime, service: ServiceId) {
         let scenario = self.scenario;
         for &id in &self.services[service.index()].tasks {
-            let t = &self.tasks[id as usize];
+            let t = &self.tasks[id.index()];
             let has_check =
                 scenario.task_definitions[t.task_definition as usize].containers.iter().any(|c| c.essential && c.health_check.is_some());
             let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.map_or(0, |r| now.since(r).whole_secs()));
             let (target_healthy_in_all, _) = self.target_health(id);
-            let t = &mut self.tasks[id as usize];
+            let t = &mut self.tasks[id.index()];
             t.healthy = health::counts_as_healthy(&HealthInput {
                 running_for_s,
                 desired_running: t.desired_running,
@@ -43,8 +44,8 @@ impl World<'_> {
         }
     }
 
-    fn is_unhealthy(&self, now: SimTime, service: ServiceId, id: u32) -> bool {
-        let t = &self.tasks[id as usize];
+    fn is_unhealthy(&self, now: SimTime, service: ServiceId, id: TaskId) -> bool {
+        let t = &self.tasks[id.index()];
         let grace = self.scenario.services[service.index()].definition.health_check_grace_period_s as u64;
         let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.map_or(0, |r| now.since(r).whole_secs()));
         health::is_unhealthy(&UnhealthyInput {
@@ -62,9 +63,9 @@ impl World<'_> {
         s.tasks
             .iter()
             .map(|&id| {
-                let t = &self.tasks[id as usize];
+                let t = &self.tasks[id.index()];
                 TaskView {
-                    id,
+                    id: id.0,
                     instance: t.instance,
                     deployment: s.effective_deployment(t.deployment),
                     last_status: t.last_status,
