@@ -198,6 +198,19 @@ fn events_are_small_and_fault_steps_are_typed() {
     assert!(std::mem::size_of::<Event>() <= 16);
     let e = Event::Fault { fault: ids::FaultId(0), step: faults::FaultStep::Detect, target: Some(3) };
     assert_ne!(e, Event::Fault { fault: ids::FaultId(0), step: faults::FaultStep::End, target: Some(3) });
-    let check = Event::TargetCheck { group: 0, verdict: alb::health::CheckStep::TimedOut, server: 0, generation: 0 };
-    assert_ne!(check, Event::TargetCheck { group: 0, verdict: alb::health::CheckStep::Failed, server: 0, generation: 0 });
+    let check = Event::TargetCheck {
+        group: ids::TargetGroupId(0),
+        verdict: alb::health::CheckStep::TimedOut,
+        server: ids::ServerId(0),
+        generation: 0,
+    };
+    assert_ne!(
+        check,
+        Event::TargetCheck {
+            group: ids::TargetGroupId(0),
+            verdict: alb::health::CheckStep::Failed,
+            server: ids::ServerId(0),
+            generation: 0
+        }
+    );
 }

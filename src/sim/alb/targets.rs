@@ -9,8 +9,8 @@ use super::state::{CheckStep, ServerInfo, TargetEntry, TargetState};
 use super::tally::{Outcome, RequestTag};
 use crate::elb::target::Target;
 use crate::engine::{SimTime, Span};
-use crate::sim::ids::ServerId;
 use crate::sim::ids::TaskId;
+use crate::sim::ids::{ServerId, TargetGroupId};
 use crate::sim::recorder::EventKind;
 use crate::sim::task::Owner;
 use crate::sim::world::{Event, World};
@@ -68,7 +68,7 @@ impl World<'_> {
             g.targets.push(TargetEntry::initial(server, task, zone, now, into_empty_group));
             self.alb.targets_changed(now, gi, config);
             // The first check goes out as soon as the registration completes (§9.4).
-            self.queue.schedule(now, Event::TargetCheck { group: gi as u16, verdict: CheckStep::Send, server: server.0, generation });
+            self.queue.schedule(now, Event::TargetCheck { group: TargetGroupId::at(gi), verdict: CheckStep::Send, server, generation });
             // The target: (instance, host port) — a dynamic port in bridge mode — or, for target
             // type ip, (the task's ENI address, container port) (§6.2).
             let t = &self.tasks[task.index()];
@@ -210,7 +210,7 @@ impl World<'_> {
                 continue;
             }
             let at = t.next_check_at;
-            self.queue.schedule(at, Event::TargetCheck { group: gi as u16, verdict: CheckStep::Send, server: server.0, generation });
+            self.queue.schedule(at, Event::TargetCheck { group: TargetGroupId::at(gi), verdict: CheckStep::Send, server, generation });
         }
     }
 
