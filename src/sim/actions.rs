@@ -8,6 +8,8 @@ use crate::ecs::task::StopCode;
 use crate::ecs::InstanceSpec;
 use crate::engine::SimTime;
 use crate::model::ActionKind;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::lifecycle::NewTask;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
@@ -23,7 +25,7 @@ impl World<'_> {
             ActionKind::UpdateService { service, .. }
             | ActionKind::DeleteService { service }
             | ActionKind::StopTask { service, .. }
-            | ActionKind::ProtectTask { service, .. } => EventSource::Service(*service as u16),
+            | ActionKind::ProtectTask { service, .. } => EventSource::Service(ServiceId::at(*service)),
             _ => EventSource::Action,
         };
         let summary = self.describe_action(&action.kind);
@@ -37,11 +39,11 @@ impl World<'_> {
                     placement_strategy: placement_strategy.clone(),
                     force_new_deployment: *force_new_deployment,
                 };
-                self.update_service(now, *service as u16, &update);
+                self.update_service(now, ServiceId::at(*service), &update);
             }
             ActionKind::DeleteService { service } => {
                 self.services[*service].deleted = true;
-                self.request_evaluation(now, *service as u16);
+                self.request_evaluation(now, ServiceId::at(*service));
             }
             ActionKind::RunTask { task_definition, count, group, run_time } => {
                 let group = self.cluster.group_id(group);
@@ -81,12 +83,12 @@ impl World<'_> {
             }
             ActionKind::ProtectTask { service, index, expires_in } => {
                 if let Some(&task) = self.services[*service].tasks.get(*index as usize) {
-                    self.tasks[task as usize].protected_until = Some(now + *expires_in);
-                    self.request_evaluation(now, *service as u16);
+                    self.tasks[task.index()].protected_until = Some(now + *expires_in);
+                    self.request_evaluation(now, ServiceId::at(*service));
                 }
             }
             ActionKind::StopTask { service, index } => {
-                let alive: Vec<u32> = self.services[*service].tasks.clone();
+                let alive: Vec<TaskId> = self.services[*service].tasks.clone();
                 if let Some(&task) = alive.get(*index as usize) {
                     self.stop_task(now, task, StopCode::UserInitiated);
                 }

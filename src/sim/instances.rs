@@ -8,6 +8,8 @@ use crate::ecs::instance::{InstanceId, InstanceStatus};
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::ecs::InstanceSpec;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::task::Owner;
@@ -45,7 +47,7 @@ impl World<'_> {
         self.set_instance_status(now, instance, InstanceStatus::Inactive);
         for t in on_it {
             self.tasks[t as usize].exited = true;
-            self.kill_task(now, t);
+            self.kill_task(now, TaskId(t));
         }
     }
 
@@ -79,7 +81,7 @@ impl World<'_> {
                 })
                 .collect();
             for t in pending {
-                self.stop_task(now, t, StopCode::ServiceSchedulerInitiated);
+                self.stop_task(now, TaskId(t), StopCode::ServiceSchedulerInitiated);
             }
         }
         self.evaluate_all(now);
@@ -95,7 +97,7 @@ impl World<'_> {
         for daemon_pass in [true, false] {
             for s in 0..self.services.len() {
                 if (self.services[s].scheduling == crate::ecs::service::SchedulingStrategy::Daemon) == daemon_pass {
-                    self.request_evaluation(now, s as u16);
+                    self.request_evaluation(now, ServiceId::at(s));
                 }
             }
         }

@@ -21,6 +21,7 @@ use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::{SimTime, Span};
 use crate::model::behaviour::CheckKind;
 use crate::model::HealthAnswer;
+use crate::sim::ids::TaskId;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::task::{Owner, Task, TaskTimer};
@@ -40,19 +41,19 @@ pub struct NewTask {
 }
 
 impl World<'_> {
-    fn timer(&mut self, at: SimTime, task: u32, timer: TaskTimer) {
-        let generation = self.tasks[task as usize].generation;
+    fn timer(&mut self, at: SimTime, task: TaskId, timer: TaskTimer) {
+        let generation = self.tasks[task.index()].generation;
         self.queue.schedule(at, Event::TaskTimer { task, generation, timer });
     }
 
-    fn set_status(&mut self, task: u32, status: LastStatus) {
-        let t = &mut self.tasks[task as usize];
+    fn set_status(&mut self, task: TaskId, status: LastStatus) {
+        let t = &mut self.tasks[task.index()];
         t.last_status = status;
         t.generation = t.generation.wrapping_add(1);
     }
 
     /// Binds a placed task to `instance` and starts its lifecycle. Returns the task id.
-    pub fn start_task(&mut self, now: SimTime, instance: InstanceId, new: NewTask) -> u32 {
+    pub fn start_task(&mut self, now: SimTime, instance: InstanceId, new: NewTask) -> TaskId {
         if self.check {
             let inst = self.cluster.instance(instance);
             assert!(inst.status == InstanceStatus::Active, "task placed on {} instance {}", inst.status.as_str(), inst.ec2_instance_id);
@@ -67,7 +68,7 @@ impl World<'_> {
             Span::ZERO
         };
         self.notify(now, Notice::InstanceChanged(instance));
-        let task = self.tasks.len() as u32;
+        let task = TaskId(self.tasks.len() as u32);
         self.tasks.push(Task {
             owner: new.owner,
             task_definition: new.task_definition,
@@ -100,34 +101,34 @@ impl World<'_> {
         task
     }
 
-    pub fn on_task_timer(&mut self, now: SimTime, task: u32, generation: u32, timer: TaskTimer) {
-        if self.tasks[task as usize].generation != generation {
+    pub fn on_task_timer(&mut self, now: SimTime, task: TaskId, generation: u32, timer: TaskTimer) {
+        if self.tasks[task.index()].generation != generation {
             return; // the task changed state since: this timer is stale
         }
         // On an unreachable instance the agent reports nothing: the task does not get to
         // RUNNING, and a stopping one does not get to STOPPED (its resources stay bound), until
         // ECS learns of the failure (and stops it) or the instance is back (the timer goes off
         // then).
-        if self.faults.unreachable.is_down(self.tasks[task as usize].instance) {
-            self.faults.unreachable.freeze((task, generation, timer));
+        if self.faults.unreachable.is_down(self.tasks[task.index()].instance) {
+            self.faults.unreachable.freeze((task.0, generation, timer));
             return;
         }
         match timer {
             TaskTimer::Started => self.on_running(now, task),
             TaskTimer::FailedToStart => {
-                self.tasks[task as usize].stop_code = Some(StopCode::TaskFailedToStart);
+                self.tasks[task.index()].stop_code = Some(StopCode::TaskFailedToStart);
                 self.record(now, EventKind::FailedToStart, task, "TaskFailedToStart", "");
                 self.stopped(now, task);
             }
             TaskTimer::Exited => {
-                self.tasks[task as usize].exited = true;
+                self.tasks[task.index()].exited = true;
                 self.stop_task(now, task, StopCode::EssentialContainerExited);
             }
             TaskTimer::HealthCheck => self.on_health_check(now, task),
             TaskTimer::HealthCheckResult { passed } => self.on_health_check_result(now, task, passed),
             TaskTimer::ContainerExited(index) => self.on_container_exited(now, task, index as usize),
             TaskTimer::HealthyByTime => {
-                self.tasks[task as usize].healthy = true;
+                self.tasks[task.index()].healthy = true;
                 self.record(now, EventKind::Healthy, task, "", "RUNNING for 40 s (no health check, no load balancer)");
                 self.notify(now, Notice::TaskChanged { task });
             }
@@ -135,7 +136,7 @@ impl World<'_> {
                 // The deregistration delay is over: the targets leave their groups and requests
                 // still in flight are cut (§9.6).
                 self.remove_server(now, task);
-                let t = &self.tasks[task as usize];
+                let t = &self.tasks[task.index()];
                 let td = &self.scenario.task_definitions[t.task_definition as usize];
                 // SIGTERM now; the application exits on its own or is killed at stopTimeout.
                 let exit = if t.exited { Span::ZERO } else { self.scenario.behaviours[t.task_definition as usize].exit_after_sigterm };
@@ -148,15 +149,15 @@ impl World<'_> {
         }
     }
 
-    fn on_running(&mut self, now: SimTime, task: u32) {
+    fn on_running(&mut self, now: SimTime, task: TaskId) {
         self.set_status(task, LastStatus::Running);
-        let t = &mut self.tasks[task as usize];
+        let t = &mut self.tasks[task.index()];
         t.running_at = Some(now);
         let (instance, td_index, owner) = (t.instance, t.task_definition as usize, t.owner);
         self.cluster.task_started(instance);
         self.notify(now, Notice::InstanceChanged(instance));
         self.record(now, EventKind::Running, task, "", "");
-        if let Some(run_time) = self.tasks[task as usize].run_time {
+        if let Some(run_time) = self.tasks[task.index()].run_time {
             self.timer(now + run_time, task, TaskTimer::Exited);
         }
         if let Some(crash) = &self.scenario.behaviours[td_index].crash_after {
@@ -185,8 +186,8 @@ impl World<'_> {
     /// One container health check is sent (Docker semantics, spec §2.2 [INF]): its result is
     /// known after the application's response time, or at the check's `timeout` when the answer
     /// would take that long or never comes.
-    fn on_health_check(&mut self, now: SimTime, task: u32) {
-        let t = &self.tasks[task as usize];
+    fn on_health_check(&mut self, now: SimTime, task: TaskId) {
+        let t = &self.tasks[task.index()];
         let td_index = t.task_definition as usize;
         let Some(hc) =
             self.scenario.task_definitions[td_index].containers.iter().filter(|c| c.essential).find_map(|c| c.health_check.clone())
@@ -210,8 +211,8 @@ impl World<'_> {
 
     /// A container health check's result: HEALTHY at the first pass, UNHEALTHY at `retries`
     /// consecutive failures outside `startPeriod`; the next check `interval` later.
-    fn on_health_check_result(&mut self, now: SimTime, task: u32, passes: bool) {
-        let t = &self.tasks[task as usize];
+    fn on_health_check_result(&mut self, now: SimTime, task: TaskId, passes: bool) {
+        let t = &self.tasks[task.index()];
         let td_index = t.task_definition as usize;
         let Some(hc) =
             self.scenario.task_definitions[td_index].containers.iter().filter(|c| c.essential).find_map(|c| c.health_check.clone())
@@ -224,13 +225,13 @@ impl World<'_> {
         let next = now + Span::from_secs(hc.interval_s as u64);
         let running_for = t.running_at.map_or(Span::ZERO, |r| now.since(r));
         if passes {
-            let t = &mut self.tasks[task as usize];
+            let t = &mut self.tasks[task.index()];
             t.health_failures = 0;
             if t.container_healthy != Some(true) {
                 t.container_healthy = Some(true);
                 if self.alb.server_of(task).is_none() {
-                    if self.tasks[task as usize].desired_running {
-                        self.tasks[task as usize].healthy = true;
+                    if self.tasks[task.index()].desired_running {
+                        self.tasks[task.index()].healthy = true;
                         self.record(now, EventKind::Healthy, task, "", "container health check passed");
                     }
                 } else {
@@ -246,11 +247,11 @@ impl World<'_> {
         }
         // Failures inside startPeriod do not count.
         if running_for >= Span::from_secs(hc.start_period_s as u64) {
-            self.tasks[task as usize].health_failures += 1;
+            self.tasks[task.index()].health_failures += 1;
         }
-        let t = &self.tasks[task as usize];
+        let t = &self.tasks[task.index()];
         if t.health_failures >= hc.retries && t.container_healthy != Some(false) {
-            let t = &mut self.tasks[task as usize];
+            let t = &mut self.tasks[task.index()];
             t.container_healthy = Some(false);
             t.healthy = false;
             self.record(now, EventKind::Unhealthy, task, "", &format!("container health check failed {} times", hc.retries));
@@ -258,15 +259,15 @@ impl World<'_> {
             if varies {
                 self.timer(next, task, TaskTimer::HealthCheck);
             }
-        } else if self.tasks[task as usize].health_failures < hc.retries || varies {
+        } else if self.tasks[task.index()].health_failures < hc.retries || varies {
             self.timer(next, task, TaskTimer::HealthCheck);
         }
     }
 
     /// A container of `behaviour.container_exits` exits. A non-essential container's exit leaves
     /// the task RUNNING; an essential one's stops it ("Essential container in task exited").
-    fn on_container_exited(&mut self, now: SimTime, task: u32, index: usize) {
-        let td_index = self.tasks[task as usize].task_definition as usize;
+    fn on_container_exited(&mut self, now: SimTime, task: TaskId, index: usize) {
+        let td_index = self.tasks[task.index()].task_definition as usize;
         let exit = &self.scenario.behaviours[td_index].container_exits[index];
         let (name, code, essential) = (exit.container.clone(), exit.exit_code, exit.essential);
         let detail = if essential {
@@ -276,15 +277,15 @@ impl World<'_> {
         };
         self.record(now, EventKind::ContainerExited, task, &name, &detail);
         if essential {
-            self.tasks[task as usize].exited = true;
+            self.tasks[task.index()].exited = true;
             self.stop_task(now, task, StopCode::EssentialContainerExited);
         }
     }
 
     /// Starts the stop sequence (desiredStatus STOPPED). A task that is not RUNNING yet stops at
     /// once; a running one is deregistered first (DEACTIVATING for the deregistration delay).
-    pub fn stop_task(&mut self, now: SimTime, task: u32, code: StopCode) {
-        let t = &mut self.tasks[task as usize];
+    pub fn stop_task(&mut self, now: SimTime, task: TaskId, code: StopCode) {
+        let t = &mut self.tasks[task.index()];
         if !t.desired_running && t.last_status >= LastStatus::Deactivating {
             return; // already stopping
         }
@@ -297,7 +298,7 @@ impl World<'_> {
             self.cluster.task_stopping(instance, group);
             self.notify(now, Notice::InstanceChanged(instance));
         }
-        let t = &self.tasks[task as usize];
+        let t = &self.tasks[task.index()];
         if t.last_status.is_before_running() {
             self.stopped(now, task);
             return;
@@ -306,11 +307,11 @@ impl World<'_> {
         // (§6.4); a service without one may give a stand-in delay.
         let delay = match (t.owner, self.deregistration_delay(task)) {
             (_, Some(delay)) => delay,
-            (Owner::Service(s), None) => self.scenario.services[s as usize].deregistration_delay,
+            (Owner::Service(s), None) => self.scenario.services[s.index()].deregistration_delay,
             _ => Span::ZERO,
         };
         self.deregister_targets(now, task);
-        let t = &self.tasks[task as usize];
+        let t = &self.tasks[task.index()];
         let exit = if t.exited { Span::ZERO } else { self.scenario.behaviours[t.task_definition as usize].exit_after_sigterm };
         if delay == Span::ZERO && exit == Span::ZERO && !matches!(t.owner, Owner::Service(_)) {
             // Nothing to wait for: the whole stop sequence happens at this instant.
@@ -325,21 +326,21 @@ impl World<'_> {
     }
 
     /// The instance died under the task: STOPPED at once, no stop sequence.
-    pub fn kill_task(&mut self, now: SimTime, task: u32) {
-        let t = &mut self.tasks[task as usize];
+    pub fn kill_task(&mut self, now: SimTime, task: TaskId) {
+        let t = &mut self.tasks[task.index()];
         t.desired_running = false;
         t.stop_code.get_or_insert(StopCode::TerminationNotice);
         self.stopped(now, task);
     }
 
     /// STOPPED: everything the task held is returned.
-    fn stopped(&mut self, now: SimTime, task: u32) {
+    fn stopped(&mut self, now: SimTime, task: TaskId) {
         // A task that dies without the stop sequence (its instance went away) is still registered:
         // its requests are cut with 502s.
         self.remove_server(now, task);
-        let was_running = self.tasks[task as usize].running_at.is_some() && self.tasks[task as usize].last_status >= LastStatus::Running;
+        let was_running = self.tasks[task.index()].running_at.is_some() && self.tasks[task.index()].last_status >= LastStatus::Running;
         self.set_status(task, LastStatus::Stopped);
-        let t = &mut self.tasks[task as usize];
+        let t = &mut self.tasks[task.index()];
         t.stopped_at = Some(now);
         t.desired_running = false;
         t.healthy = false;
@@ -354,16 +355,16 @@ impl World<'_> {
         }
         self.recorder.reserve(now, instance, reservation, -1);
         self.notify(now, Notice::InstanceChanged(instance));
-        let code = self.tasks[task as usize].stop_code.map_or("", StopCode::as_str);
+        let code = self.tasks[task.index()].stop_code.map_or("", StopCode::as_str);
         self.record(now, EventKind::Stopped, task, code, "");
-        if matches!(self.tasks[task as usize].owner, Owner::Workload(_) | Owner::Action) {
+        if matches!(self.tasks[task.index()].owner, Owner::Workload(_) | Owner::Action) {
             self.recorder.completed();
         }
         self.notify(now, Notice::TaskStopped { task });
     }
 
-    pub fn record(&mut self, now: SimTime, kind: EventKind, task: u32, reason: &str, detail: &str) {
-        let t = &self.tasks[task as usize];
+    pub fn record(&mut self, now: SimTime, kind: EventKind, task: TaskId, reason: &str, detail: &str) {
+        let t = &self.tasks[task.index()];
         // A standalone task's stop sequence is instantaneous: its STOPPED row says it all.
         if matches!(kind, EventKind::Deactivating | EventKind::Stopping) && !matches!(t.owner, Owner::Service(_)) {
             return;
@@ -373,6 +374,6 @@ impl World<'_> {
             Owner::Service(s) => EventSource::Service(s),
             Owner::Action => EventSource::Action,
         };
-        self.recorder.event(now, kind, Some(task), source, Some(t.instance), reason, detail);
+        self.recorder.event(now, kind, Some(task.0), source, Some(t.instance), reason, detail);
     }
 }

@@ -47,6 +47,7 @@ use crate::ecs::task::LastStatus;
 use crate::ecs::Cluster;
 use crate::engine::{EventQueue, SimTime, Span, Streams};
 use crate::model::Scenario;
+use crate::sim::ids::ServiceId;
 use notice::Notice;
 use recorder::Recorder;
 pub use task::{Owner, Task, TaskTimer};
@@ -82,7 +83,7 @@ impl RunOutcome {
         if !self.capacity.instance_provider.is_empty() {
             for (row, t) in rows.iter_mut().zip(&self.tasks) {
                 let Owner::Service(s) = t.owner else { continue };
-                if self.capacity.services_with_capacity.get(s as usize).copied().unwrap_or(false) {
+                if self.capacity.services_with_capacity.get(s.index()).copied().unwrap_or(false) {
                     row.capacity_provider = self.capacity.instance_provider.get(t.instance.index()).cloned().unwrap_or_default();
                 }
             }
@@ -116,7 +117,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     let end = SimTime::ZERO + scenario.duration;
     world.schedule_first_arrivals();
     for (i, s) in scenario.services.iter().enumerate() {
-        world.queue.schedule(SimTime::ZERO + s.created_at, Event::ServiceEvaluation { service: i as u16 });
+        world.queue.schedule(SimTime::ZERO + s.created_at, Event::ServiceEvaluation { service: ServiceId::at(i) });
         world.services[i].evaluation_pending = true;
     }
     for (i, a) in scenario.actions.iter().enumerate() {
@@ -254,7 +255,7 @@ fn placement_indexes_hear(world: &mut World<'_>, _now: SimTime, notice: Notice) 
 fn services_hear(world: &mut World<'_>, now: SimTime, notice: Notice) {
     match notice {
         Notice::TaskChanged { task } => {
-            if let Owner::Service(s) = world.tasks[task as usize].owner {
+            if let Owner::Service(s) = world.tasks[task.index()].owner {
                 world.on_service_task_changed(now, s, task);
             }
         }

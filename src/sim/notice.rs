@@ -7,6 +7,8 @@
 //! there, and the run's outputs depend on that order.
 
 use crate::ecs::instance::InstanceId;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 
 /// Something that happened in one concern that others follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,17 +22,17 @@ pub enum Notice {
     /// An instance became INACTIVE: capacity closes its bill and its group forgets it.
     InstanceGone(InstanceId),
     /// A task's state or health changed: its service re-evaluates (coalesced).
-    TaskChanged { task: u32 },
+    TaskChanged { task: TaskId },
     /// A service task reached RUNNING: faults draw its crash time.
-    TaskRunning { task: u32 },
+    TaskRunning { task: TaskId },
     /// A task reached STOPPED and returned what it held: its service and the services waiting
     /// for room re-evaluate, capacity retires Fargate capacity or a drained instance, waiting
     /// standalone tasks try again.
-    TaskStopped { task: u32 },
+    TaskStopped { task: TaskId },
     /// A Fargate Spot task of `service` was started: faults draw its interruption.
-    FargateSpotStarted { task: u32, service: u16 },
+    FargateSpotStarted { task: TaskId, service: ServiceId },
     /// A service's tasks or deployments changed: the fault watches on it update.
-    ServiceChanged { service: u16 },
+    ServiceChanged { service: ServiceId },
     /// An alarm entered or left ALARM: the services whose deployments watch alarms re-evaluate.
     AlarmChanged,
 }

@@ -5,6 +5,7 @@
 use crate::ecs::instance::{Binding, GroupId, InstanceId};
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::{SimTime, Span};
+use crate::sim::ids::ServiceId;
 
 /// What a task timer is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +35,7 @@ pub enum TaskTimer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
     Workload(u16),
-    Service(u16),
+    Service(ServiceId),
     /// Started by a RunTask action.
     Action,
 }

@@ -53,7 +53,7 @@ fn world(scenario: &Scenario) -> World<'_> {
 
 fn new_task(w: &World, owner: Owner, start_delay_s: u64) -> NewTask {
     let group = match owner {
-        Owner::Service(s) => w.services[s as usize].group,
+        Owner::Service(s) => w.services[s.index()].group,
         _ => w.workloads[0].group,
     };
     NewTask {
@@ -81,21 +81,21 @@ fn a_task_runs_on_its_timers_and_stale_timers_are_dropped() {
     let mut w = world(&s);
     let now = SimTime::from_secs(10);
     let task = w.start_task(now, InstanceId(0), new_task(&w, Owner::Workload(0), 5));
-    assert_eq!(w.tasks[task as usize].last_status, LastStatus::Pending);
+    assert_eq!(w.tasks[task.index()].last_status, LastStatus::Pending);
     let (at, event) = pop(&mut w);
     assert_eq!((at, event), (SimTime::from_secs(15), Event::TaskTimer { task, generation: 0, timer: TaskTimer::Started }));
     w.on_task_timer(at, task, 0, TaskTimer::Started);
-    assert_eq!(w.tasks[task as usize].last_status, LastStatus::Running);
-    assert_eq!(w.tasks[task as usize].running_at, Some(SimTime::from_secs(15)));
+    assert_eq!(w.tasks[task.index()].last_status, LastStatus::Running);
+    assert_eq!(w.tasks[task.index()].running_at, Some(SimTime::from_secs(15)));
     let (at, event) = pop(&mut w);
     assert_eq!((at, event), (SimTime::from_secs(615), Event::TaskTimer { task, generation: 1, timer: TaskTimer::Exited }));
     // The Started timer again, with the generation of PENDING: stale, nothing happens.
     w.on_task_timer(at, task, 0, TaskTimer::Started);
-    assert_eq!(w.tasks[task as usize].generation, 1);
+    assert_eq!(w.tasks[task.index()].generation, 1);
     assert!(w.queue.is_empty());
     // Exited: a standalone task's stop sequence is instantaneous; its resources come back.
     w.on_task_timer(at, task, 1, TaskTimer::Exited);
-    assert_eq!(w.tasks[task as usize].last_status, LastStatus::Stopped);
+    assert_eq!(w.tasks[task.index()].last_status, LastStatus::Stopped);
     assert_eq!(w.cluster.instance(InstanceId(0)).remaining_cpu_units, s.cluster.instance(InstanceId(0)).remaining_cpu_units);
     w.check_invariants();
 }
@@ -110,7 +110,7 @@ fn a_task_changed_notice_requests_one_evaluation_of_its_service() {
     let now = SimTime::from_secs(30);
     w.services[0].created = true;
     let standalone = w.start_task(now, InstanceId(0), new_task(&w, Owner::Workload(0), 5));
-    let service = w.start_task(now, InstanceId(1), new_task(&w, Owner::Service(0), 5));
+    let service = w.start_task(now, InstanceId(1), new_task(&w, Owner::Service(ServiceId(0)), 5));
     while w.queue.pop().is_some() {}
     // After their timers (the queue's clock is at the last one popped).
     let now = SimTime::from_secs(40);
@@ -119,7 +119,7 @@ fn a_task_changed_notice_requests_one_evaluation_of_its_service() {
     w.notify(now, Notice::TaskChanged { task: service });
     w.notify(now, Notice::TaskChanged { task: service });
     assert_eq!(w.queue.len(), 1);
-    assert_eq!(pop(&mut w), (now, Event::ServiceEvaluation { service: 0 }));
+    assert_eq!(pop(&mut w), (now, Event::ServiceEvaluation { service: ServiceId(0) }));
 }
 
 /// `TaskStopped` reaches the waiting standalone tasks: a task of a workload that waits for
@@ -182,7 +182,7 @@ fn the_recorder_names_each_source() {
     let mut w = world(&s);
     let now = SimTime::from_secs(1);
     w.recorder.event(now, EventKind::Waiting, None, EventSource::Workload(0), None, "", "");
-    w.recorder.event(now, EventKind::Service, None, EventSource::Service(0), None, "", "steady");
+    w.recorder.event(now, EventKind::Service, None, EventSource::Service(ServiceId(0)), None, "", "steady");
     w.recorder.event(now, EventKind::Instance, None, EventSource::Action, Some(InstanceId(1)), "DRAINING", "");
     let rows: Vec<_> = w.recorder.event_rows(&w.cluster).collect();
     let names: Vec<(&str, &str)> = rows.iter().map(|r| (r.workload.as_str(), r.group.as_str())).collect();
@@ -198,6 +198,19 @@ fn events_are_small_and_fault_steps_are_typed() {
     assert!(std::mem::size_of::<Event>() <= 16);
     let e = Event::Fault { fault: ids::FaultId(0), step: faults::FaultStep::Detect, target: Some(3) };
     assert_ne!(e, Event::Fault { fault: ids::FaultId(0), step: faults::FaultStep::End, target: Some(3) });
-    let check = Event::TargetCheck { group: 0, verdict: alb::health::CheckStep::TimedOut, server: 0, generation: 0 };
-    assert_ne!(check, Event::TargetCheck { group: 0, verdict: alb::health::CheckStep::Failed, server: 0, generation: 0 });
+    let check = Event::TargetCheck {
+        group: ids::TargetGroupId(0),
+        verdict: alb::health::CheckStep::TimedOut,
+        server: ids::ServerId(0),
+        generation: 0,
+    };
+    assert_ne!(
+        check,
+        Event::TargetCheck {
+            group: ids::TargetGroupId(0),
+            verdict: alb::health::CheckStep::Failed,
+            server: ids::ServerId(0),
+            generation: 0
+        }
+    );
 }

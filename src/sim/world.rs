@@ -13,7 +13,8 @@ use crate::sim::alb::state::AlbState;
 use crate::sim::alb::state::CheckStep;
 use crate::sim::capacity::state::CapacityState;
 use crate::sim::faults::state::{FaultState, FaultStep};
-use crate::sim::ids::{AsgId, FaultId, WorkloadId};
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::{AsgId, FaultId, ServerId, SourceId, TargetGroupId, TaskId, WorkloadId};
 use crate::sim::monitor::state::Monitor;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::Recorder;
@@ -30,9 +31,9 @@ pub enum Event {
     /// The next listed arrival time of a workload.
     ListedArrival { workload: WorkloadId },
     /// A timer of one task; ignored when the task's generation moved on (it changed state).
-    TaskTimer { task: u32, generation: u32, timer: TaskTimer },
+    TaskTimer { task: TaskId, generation: u32, timer: TaskTimer },
     /// Re-evaluate one service (coalesced: at most one pending per service and instant).
-    ServiceEvaluation { service: u16 },
+    ServiceEvaluation { service: ServiceId },
     /// The scheduler's periodic tick (every 15 s).
     SchedulerTick,
     /// The `index`-th scheduled action.
@@ -42,17 +43,17 @@ pub enum Event {
     /// End of a one-minute metric period.
     MinuteEnded,
     /// The next request of a traffic source reaches its load balancer.
-    Request { source: u16 },
+    Request { source: SourceId },
     /// A worker of a server (a task's request queue) finishes a request; dropped when the
     /// server's generation moved on (the task went away).
-    RequestDone { server: u32, worker: u32, generation: u32 },
+    RequestDone { server: ServerId, worker: u32, generation: u32 },
     /// The oldest unanswered request of a server reaches the load balancer's idle timeout
     /// (at most one pending per server; dropped when its generation moved on).
-    RequestTimeout { server: u32, generation: u32 },
+    RequestTimeout { server: ServerId, generation: u32 },
     /// Requests sent to unreachable targets reach their timeout.
     LbTimeouts,
     /// A load-balancer health check of a target: sent, or its verdict.
-    TargetCheck { group: u16, verdict: CheckStep, server: u32, generation: u32 },
+    TargetCheck { group: TargetGroupId, verdict: CheckStep, server: ServerId, generation: u32 },
     /// An instance an Auto Scaling group launched registers with the cluster.
     AsgInstanceReady { group: AsgId, member: u32 },
     /// A step of a `[[faults]]` entry on `target` (an instance, a task, or an occurrence, as
@@ -89,7 +90,7 @@ pub struct World<'s> {
     /// Check model invariants (after every event, and inside scheduler decisions).
     pub check: bool,
     /// Tasks the scheduler told to stop during the current evaluation (for its event).
-    pub stopped_this_evaluation: Vec<u32>,
+    pub stopped_this_evaluation: Vec<TaskId>,
     /// The load balancers, their targets and the request traffic.
     pub alb: AlbState,
     /// CloudWatch: published metrics and alarms.

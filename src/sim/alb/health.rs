@@ -23,7 +23,8 @@ use super::state::TargetState;
 use crate::engine::{SimTime, Span};
 use crate::model::behaviour::{CheckKind, TARGET_RESPONSE_DEFAULT};
 use crate::model::HealthAnswer;
-use crate::sim::ids::ServerId;
+use crate::sim::ids::TaskId;
+use crate::sim::ids::{ServerId, TargetGroupId};
 use crate::sim::notice::Notice;
 use crate::sim::recorder::EventKind;
 use crate::sim::world::{Event, World};
@@ -34,22 +35,22 @@ pub use super::state::CheckStep;
 pub const HEALTH_CHECK_RESPONSE: Span = TARGET_RESPONSE_DEFAULT;
 
 impl World<'_> {
-    pub fn on_target_check(&mut self, now: SimTime, group: u16, verdict: CheckStep, server: u32, generation: u32) {
-        let gi = group as usize;
-        let info = &self.alb.info[server as usize];
+    pub fn on_target_check(&mut self, now: SimTime, group: TargetGroupId, verdict: CheckStep, server: ServerId, generation: u32) {
+        let gi = group.index();
+        let info = &self.alb.info[server.index()];
         if info.generation != generation {
             return; // the task is gone (its slot may serve another task now)
         }
         let task = info.task;
-        let Some(pos) = self.alb.groups[gi].position_of(ServerId(server)) else { return };
+        let Some(pos) = self.alb.groups[gi].position_of(server) else { return };
         if self.alb.groups[gi].targets[pos].state == TargetState::Draining {
             return; // checks stop at deregistration
         }
         let config = &self.scenario.elb.target_groups[gi];
         let hc = &config.health_check;
         if verdict == CheckStep::Send {
-            let t = &self.tasks[task as usize];
-            let (answer, response) = if self.alb.info[server as usize].alive {
+            let t = &self.tasks[task.index()];
+            let (answer, response) = if self.alb.info[server.index()].alive {
                 self.scenario.behaviours[t.task_definition as usize].health_at(CheckKind::Target, now, t.running_at)
             } else {
                 (HealthAnswer::Hang, hc.timeout)
@@ -98,8 +99,8 @@ impl World<'_> {
     /// A load-balanced task counts as healthy once its targets are healthy in every target group
     /// and, when it has a container health check, that check passed (spec §6.1): records the
     /// `healthy` event at the moment both hold.
-    pub(crate) fn healthy_if_complete(&mut self, now: SimTime, task: u32, why: &str) {
-        let t = &self.tasks[task as usize];
+    pub(crate) fn healthy_if_complete(&mut self, now: SimTime, task: TaskId, why: &str) {
+        let t = &self.tasks[task.index()];
         if t.healthy || !t.desired_running {
             return;
         }
@@ -111,7 +112,7 @@ impl World<'_> {
         if !self.target_health(task).0 {
             return;
         }
-        self.tasks[task as usize].healthy = true;
+        self.tasks[task.index()].healthy = true;
         self.record(now, EventKind::Healthy, task, "", why);
     }
 }

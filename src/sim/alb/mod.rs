@@ -103,9 +103,9 @@ impl World<'_> {
         use crate::ecs::task::LastStatus;
         for (gi, g) in self.alb.groups.iter().enumerate() {
             for t in &g.targets {
-                let task = &self.tasks[t.task as usize];
-                assert!(task.last_status != LastStatus::Stopped, "target group {gi} holds the STOPPED task {}", t.task);
-                assert_eq!(self.alb.server_of(t.task), Some(t.server), "target group {gi}: task {} is not on its server", t.task);
+                let task = &self.tasks[t.task.index()];
+                assert!(task.last_status != LastStatus::Stopped, "target group {gi} holds the STOPPED task {}", t.task.0);
+                assert_eq!(self.alb.server_of(t.task), Some(t.server), "target group {gi}: task {} is not on its server", t.task.0);
             }
             for &s in &g.eligible {
                 let entry = g.targets.iter().find(|t| t.server.0 == s).expect("eligible target is registered");

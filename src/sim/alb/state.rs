@@ -10,6 +10,7 @@ use crate::elb::routing::RoundRobin;
 use crate::elb::target::Target;
 use crate::engine::{SimTime, Span, StreamRng, Streams};
 use crate::model::Scenario;
+use crate::sim::ids::TaskId;
 use crate::sim::ids::{ServerId, ServiceId, TargetGroupId};
 use crate::workload::alb_log::Replay;
 use crate::workload::traffic::PoissonArrivals;
@@ -21,7 +22,7 @@ use std::collections::BinaryHeap;
 /// A task's request queue and what the load balancer knows of it.
 #[derive(Debug, Clone)]
 pub struct ServerInfo {
-    pub task: u32,
+    pub task: TaskId,
     /// Moves on when the slot is torn down: stale events for the old task are dropped.
     pub generation: u32,
     /// The task is up and answering (false once torn down, or when its application exited).
@@ -76,7 +77,7 @@ pub enum CheckStep {
 #[derive(Debug, Clone)]
 pub struct TargetEntry {
     pub server: ServerId,
-    pub task: u32,
+    pub task: TaskId,
     pub zone: u16,
     pub state: TargetState,
     /// Consecutive successful / failed health checks.
@@ -95,7 +96,7 @@ pub struct TargetEntry {
 
 impl TargetEntry {
     /// A target just registered (`initial`, §6.2); its first check goes out at `now`.
-    pub fn initial(server: ServerId, task: u32, zone: u16, now: SimTime, slow_start_exempt: bool) -> Self {
+    pub fn initial(server: ServerId, task: TaskId, zone: u16, now: SimTime, slow_start_exempt: bool) -> Self {
         TargetEntry {
             server,
             task,
@@ -442,8 +443,8 @@ impl AlbState {
     }
 
     /// The server (request queue) of a task behind a load balancer.
-    pub fn server_of(&self, task: u32) -> Option<ServerId> {
-        self.server_of_task.get(task as usize).copied().flatten()
+    pub fn server_of(&self, task: TaskId) -> Option<ServerId> {
+        self.server_of_task.get(task.index()).copied().flatten()
     }
 
     /// Gives `info.task` a server: a freed slot when there is one (its generation kept, so that
@@ -463,10 +464,10 @@ impl AlbState {
                 (self.servers.len() - 1) as u32
             }
         };
-        if self.server_of_task.len() <= task as usize {
-            self.server_of_task.resize(task as usize + 1, None);
+        if self.server_of_task.len() <= task.index() {
+            self.server_of_task.resize(task.index() + 1, None);
         }
-        self.server_of_task[task as usize] = Some(ServerId(server));
+        self.server_of_task[task.index()] = Some(ServerId(server));
         ServerId(server)
     }
 
@@ -476,7 +477,7 @@ impl AlbState {
         let info = &mut self.info[server.index()];
         info.alive = false;
         info.generation = info.generation.wrapping_add(1);
-        self.server_of_task[info.task as usize] = None;
+        self.server_of_task[info.task.index()] = None;
         self.free.push(server.0);
     }
 
@@ -527,10 +528,10 @@ mod tests {
     use crate::workload::distribution::Distribution;
 
     fn entry(server: u32, zone: u16, state: TargetState) -> TargetEntry {
-        TargetEntry { state, ..TargetEntry::initial(ServerId(server), server, zone, SimTime::ZERO, false) }
+        TargetEntry { state, ..TargetEntry::initial(ServerId(server), TaskId(server), zone, SimTime::ZERO, false) }
     }
 
-    fn info(task: u32) -> ServerInfo {
+    fn info(task: TaskId) -> ServerInfo {
         ServerInfo {
             task,
             generation: 0,
@@ -626,15 +627,15 @@ mod tests {
     #[test]
     fn a_freed_server_slot_is_reused_with_a_new_generation() {
         let mut alb = AlbState::bare(vec!["a".into()], 0, 0, 0, &Streams::new(1));
-        let first = alb.add_server(server(), info(4));
-        assert_eq!((first, alb.server_of(4)), (ServerId(0), Some(ServerId(0))));
-        let second = alb.add_server(server(), info(5));
+        let first = alb.add_server(server(), info(TaskId(4)));
+        assert_eq!((first, alb.server_of(TaskId(4))), (ServerId(0), Some(ServerId(0))));
+        let second = alb.add_server(server(), info(TaskId(5)));
         assert_eq!(second, ServerId(1));
         alb.free_server(first);
-        assert_eq!((alb.server_of(4), alb.info[0].alive, alb.info[0].generation), (None, false, 1));
-        let third = alb.add_server(server(), info(6));
-        assert_eq!((third, alb.server_of(6)), (ServerId(0), Some(ServerId(0))));
-        assert_eq!((alb.info[0].task, alb.info[0].generation, alb.info[0].alive), (6, 1, true));
+        assert_eq!((alb.server_of(TaskId(4)), alb.info[0].alive, alb.info[0].generation), (None, false, 1));
+        let third = alb.add_server(server(), info(TaskId(6)));
+        assert_eq!((third, alb.server_of(TaskId(6))), (ServerId(0), Some(ServerId(0))));
+        assert_eq!((alb.info[0].task, alb.info[0].generation, alb.info[0].alive), (TaskId(6), 1, true));
         // The new task's queue starts empty: one request in service, the next queued.
         let mut rng = Streams::new(1).get("svc");
         assert!(matches!(alb.servers[0].arrive(SimTime::ZERO, 1, &mut rng), Arrival::StartedService { .. }));

@@ -9,7 +9,8 @@ use super::state::{CheckStep, ServerInfo, TargetEntry, TargetState};
 use super::tally::{Outcome, RequestTag};
 use crate::elb::target::Target;
 use crate::engine::{SimTime, Span};
-use crate::sim::ids::{ServerId, ServiceId};
+use crate::sim::ids::TaskId;
+use crate::sim::ids::{ServerId, TargetGroupId};
 use crate::sim::recorder::EventKind;
 use crate::sim::task::Owner;
 use crate::sim::world::{Event, World};
@@ -18,10 +19,10 @@ use smallvec::SmallVec;
 impl World<'_> {
     /// A service task reached RUNNING: give it a server and register it in its service's target
     /// groups (spec §6.2). Returns whether it has target groups.
-    pub fn register_targets(&mut self, now: SimTime, task: u32) -> bool {
-        let t = &self.tasks[task as usize];
+    pub fn register_targets(&mut self, now: SimTime, task: TaskId) -> bool {
+        let t = &self.tasks[task.index()];
         let Owner::Service(service) = t.owner else { return false };
-        let spec = &self.scenario.services[service as usize];
+        let spec = &self.scenario.services[service.index()];
         if spec.target_groups.is_empty() {
             return false;
         }
@@ -42,7 +43,7 @@ impl World<'_> {
         let mut target = Target::new(serving.concurrency, serving.queue_limit, serving.service_time.clone());
         target.set_cpu(serving.cpu_per_busy_worker_units, cpu_limit);
         target.start_at(now);
-        let usage = TaskUsage::new(ServiceId(service), reserved_cpu, reserved_memory, memory_base, memory_per_busy_worker, now);
+        let usage = TaskUsage::new(service, reserved_cpu, reserved_memory, memory_base, memory_per_busy_worker, now);
         let info = ServerInfo {
             task,
             generation: 0,
@@ -67,17 +68,17 @@ impl World<'_> {
             g.targets.push(TargetEntry::initial(server, task, zone, now, into_empty_group));
             self.alb.targets_changed(now, gi, config);
             // The first check goes out as soon as the registration completes (§9.4).
-            self.queue.schedule(now, Event::TargetCheck { group: gi as u16, verdict: CheckStep::Send, server: server.0, generation });
+            self.queue.schedule(now, Event::TargetCheck { group: TargetGroupId::at(gi), verdict: CheckStep::Send, server, generation });
             // The target: (instance, host port) — a dynamic port in bridge mode — or, for target
             // type ip, (the task's ENI address, container port) (§6.2).
-            let t = &self.tasks[task as usize];
+            let t = &self.tasks[task.index()];
             let host_port = t.binding.tcp_ports.first().copied().unwrap_or(config.port);
             let target_id = match config.target_type {
                 crate::elb::config::TargetType::Instance => {
                     format!("{}:{host_port}", self.cluster.instance(t.instance).ec2_instance_id)
                 }
                 // A synthetic address: ecsim does not model the subnets' address ranges.
-                crate::elb::config::TargetType::Ip => format!("10.0.{}.{}:{}", task / 250 % 250, task % 250 + 2, config.port),
+                crate::elb::config::TargetType::Ip => format!("10.0.{}.{}:{}", task.0 / 250 % 250, task.0 % 250 + 2, config.port),
             };
             let detail = format!("registered 1 targets in (target-group {}): {target_id}", config.name);
             self.record(now, EventKind::TargetHealth, task, "initial", &detail);
@@ -87,9 +88,9 @@ impl World<'_> {
 
     /// The longest deregistration delay of the task's target groups (ECS waits for the full
     /// delay of every group, §6.4), or `None` when the task is not behind a load balancer.
-    pub fn deregistration_delay(&self, task: u32) -> Option<Span> {
-        let Owner::Service(s) = self.tasks[task as usize].owner else { return None };
-        self.scenario.services[s as usize]
+    pub fn deregistration_delay(&self, task: TaskId) -> Option<Span> {
+        let Owner::Service(s) = self.tasks[task.index()].owner else { return None };
+        self.scenario.services[s.index()]
             .target_groups
             .iter()
             .map(|t| self.scenario.elb.target_groups[t.target_group].deregistration_delay)
@@ -97,7 +98,7 @@ impl World<'_> {
     }
 
     /// The scheduler stops the task: its targets start draining (§6.4, §9.6).
-    pub fn deregister_targets(&mut self, now: SimTime, task: u32) {
+    pub fn deregister_targets(&mut self, now: SimTime, task: TaskId) {
         let Some(server) = self.alb.server_of(task) else {
             return;
         };
@@ -113,7 +114,7 @@ impl World<'_> {
             self.record(now, EventKind::TargetHealth, task, "draining", &detail);
         }
         // An application that already exited answers nothing more.
-        if self.tasks[task as usize].exited {
+        if self.tasks[task.index()].exited {
             self.cut_requests(now, server);
         }
     }
@@ -121,7 +122,7 @@ impl World<'_> {
     /// The deregistration delay is over, or the task is gone: its targets leave their groups
     /// (TargetHealth `unused`, recorded) and whatever is still in flight is cut with a 502; the
     /// server's slot is freed.
-    pub fn remove_server(&mut self, now: SimTime, task: u32) {
+    pub fn remove_server(&mut self, now: SimTime, task: TaskId) {
         let Some(server) = self.alb.server_of(task) else {
             return;
         };
@@ -149,7 +150,7 @@ impl World<'_> {
 
     /// The task's instance became unreachable: what is in flight never gets an answer (504 at its
     /// idle timeout), new requests time out, health checks time out (§9.4, §9.5).
-    pub fn server_unreachable(&mut self, now: SimTime, task: u32) {
+    pub fn server_unreachable(&mut self, now: SimTime, task: TaskId) {
         let Some(server) = self.alb.server_of(task) else {
             return;
         };
@@ -172,7 +173,7 @@ impl World<'_> {
 
     /// The instance is reachable again (the outage is over) and the task still there: it answers
     /// again, from an empty queue.
-    pub fn server_reachable(&mut self, now: SimTime, task: u32) {
+    pub fn server_reachable(&mut self, now: SimTime, task: TaskId) {
         let Some(server) = self.alb.server_of(task).filter(|&s| self.alb.info[s.index()].unreachable) else {
             return;
         };
@@ -186,7 +187,7 @@ impl World<'_> {
     }
 
     /// The application died under its requests: what is in flight gets a 502 at once.
-    pub fn server_crashed(&mut self, now: SimTime, task: u32) {
+    pub fn server_crashed(&mut self, now: SimTime, task: TaskId) {
         let Some(server) = self.alb.server_of(task) else {
             return;
         };
@@ -198,7 +199,7 @@ impl World<'_> {
 
     /// The server's generation moved on while it stays registered: its health checks go on at
     /// the times they were due (the old chain carries the old generation and stops).
-    fn restart_health_checks(&mut self, _now: SimTime, task: u32) {
+    fn restart_health_checks(&mut self, _now: SimTime, task: TaskId) {
         let Some(server) = self.alb.server_of(task) else {
             return;
         };
@@ -209,7 +210,7 @@ impl World<'_> {
                 continue;
             }
             let at = t.next_check_at;
-            self.queue.schedule(at, Event::TargetCheck { group: gi as u16, verdict: CheckStep::Send, server: server.0, generation });
+            self.queue.schedule(at, Event::TargetCheck { group: TargetGroupId::at(gi), verdict: CheckStep::Send, server, generation });
         }
     }
 
@@ -227,14 +228,14 @@ impl World<'_> {
     }
 
     /// (healthy in every target group, unhealthy in at least one) for the scheduler (§6.1, §6.3).
-    pub fn target_health(&self, task: u32) -> (bool, bool) {
+    pub fn target_health(&self, task: TaskId) -> (bool, bool) {
         let Some(server) = self.alb.server_of(task) else {
             return (false, false);
         };
-        let Owner::Service(s) = self.tasks[task as usize].owner else { return (false, false) };
+        let Owner::Service(s) = self.tasks[task.index()].owner else { return (false, false) };
         let mut all_healthy = true;
         let mut any_unhealthy = false;
-        for stg in &self.scenario.services[s as usize].target_groups {
+        for stg in &self.scenario.services[s.index()].target_groups {
             match self.alb.groups[stg.target_group].targets.iter().find(|t| t.server == server).map(|t| t.state) {
                 Some(TargetState::Healthy) => {}
                 Some(TargetState::Unhealthy) => {

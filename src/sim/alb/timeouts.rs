@@ -10,6 +10,7 @@
 
 use super::tally::{Outcome, RequestTag};
 use crate::engine::SimTime;
+use crate::sim::ids::ServerId;
 use crate::sim::world::{Event, World};
 use std::cmp::Reverse;
 
@@ -46,15 +47,15 @@ impl World<'_> {
 
     /// The idle timeout of `server`'s oldest request fell due: every request that arrived an idle
     /// timeout ago or earlier and has no answer gets its 504 now; the watch moves on to the next.
-    pub fn on_request_timeout(&mut self, now: SimTime, server: u32, generation: u32) {
+    pub fn on_request_timeout(&mut self, now: SimTime, server: ServerId, generation: u32) {
         let alb = &mut self.alb;
-        let info = &mut alb.info[server as usize];
+        let info = &mut alb.info[server.index()];
         if info.generation != generation || info.timeout_check != Some(generation) {
             return;
         }
         info.timeout_check = None;
         let timeout = info.idle_timeout;
-        let target = &mut alb.servers[server as usize];
+        let target = &mut alb.servers[server.index()];
         let metrics = &mut alb.metrics;
         if let Some(arrived_by) = now.checked_sub(timeout) {
             target.time_out(arrived_by, |_, tag| metrics.outcome(RequestTag::unpack(tag), Outcome::Elb504, None));

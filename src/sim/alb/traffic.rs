@@ -23,6 +23,7 @@ use crate::elb::rules::{evaluate, HttpRequest};
 use crate::elb::target::Arrival;
 use crate::engine::{SimTime, Span, Streams};
 use crate::model::{RequestSpec, TrafficKind};
+use crate::sim::ids::{ServerId, SourceId};
 use crate::sim::world::{Event, World};
 use crate::workload::traffic::PoissonArrivals;
 use rand::Rng;
@@ -72,31 +73,31 @@ impl World<'_> {
             };
             self.alb.sources.push(state);
             self.alb.pending_route.push(0);
-            self.schedule_next_request(SimTime::ZERO, i as u16);
+            self.schedule_next_request(SimTime::ZERO, SourceId::at(i));
         }
     }
 
-    fn schedule_next_request(&mut self, now: SimTime, source: u16) {
-        let next = match &mut self.alb.sources[source as usize] {
+    fn schedule_next_request(&mut self, now: SimTime, source: SourceId) {
+        let next = match &mut self.alb.sources[source.index()] {
             SourceState::Poisson { arrivals, rng, route } => arrivals.next_after(now, rng).map(|t| (t, *route)),
             SourceState::Replay { replay, routes } => replay.next().map(|(t, i)| (t, routes[i])),
         };
         if let Some((at, route)) = next {
-            self.alb.pending_route[source as usize] = route;
+            self.alb.pending_route[source.index()] = route;
             self.queue.schedule(at.max(now), Event::Request { source });
         }
     }
 
     /// The next request of `source` arrives.
-    pub fn on_request(&mut self, now: SimTime, source: u16) {
-        let route = self.alb.pending_route[source as usize];
-        self.alb.metrics.sent_by_source[source as usize] += 1;
+    pub fn on_request(&mut self, now: SimTime, source: SourceId) {
+        let route = self.alb.pending_route[source.index()];
+        self.alb.metrics.sent_by_source[source.index()] += 1;
         self.schedule_next_request(now, source);
         self.send_request(now, source, route);
     }
 
     /// A request of `source` following route `route` reaches the load balancer at `now`.
-    pub fn send_request(&mut self, now: SimTime, source: u16, route: u32) {
+    pub fn send_request(&mut self, now: SimTime, source: SourceId, route: u32) {
         let alb = &mut self.alb;
         let Route { load_balancer, action } = &alb.routes[route as usize];
         // The node: clients spread evenly over the load balancer's zones.
@@ -106,7 +107,7 @@ impl World<'_> {
         alb.metrics.arrived(zone);
         let group = match action {
             RouteAction::Answer { status_code } => {
-                alb.metrics.answered_by_alb(source, zone, *status_code);
+                alb.metrics.answered_by_alb(source.0, zone, *status_code);
                 return;
             }
             RouteAction::Forward(groups) => {
@@ -120,7 +121,7 @@ impl World<'_> {
             }
         };
         let gi = group.index();
-        let tag = RequestTag { source, group: group.0, zone };
+        let tag = RequestTag { source: source.0, group: group.0, zone };
         alb.metrics.sent_by_group[gi] += 1;
         let config = &self.scenario.elb.target_groups[gi];
         let g = &mut alb.groups[gi];
@@ -174,11 +175,11 @@ impl World<'_> {
         if !matches!(arrival, Arrival::Rejected) && info.timeout_check != Some(generation) {
             // The server's idle-timeout watch: due when this (now its oldest) request times out.
             info.timeout_check = Some(generation);
-            self.queue.schedule(now + info.idle_timeout, Event::RequestTimeout { server, generation });
+            self.queue.schedule(now + info.idle_timeout, Event::RequestTimeout { server: ServerId(server), generation });
         }
         match arrival {
             Arrival::StartedService { worker, done_at } => {
-                self.queue.schedule(done_at, Event::RequestDone { server, worker, generation });
+                self.queue.schedule(done_at, Event::RequestDone { server: ServerId(server), worker, generation });
             }
             Arrival::Queued => {}
             // The task's own queue is full: it refuses the request (its own 503).
@@ -187,19 +188,19 @@ impl World<'_> {
     }
 
     /// A worker of `server` finished its request.
-    pub fn on_request_done(&mut self, now: SimTime, server: u32, worker: u32, generation: u32) {
+    pub fn on_request_done(&mut self, now: SimTime, server: ServerId, worker: u32, generation: u32) {
         let alb = &mut self.alb;
-        if alb.info[server as usize].generation != generation {
+        if alb.info[server.index()].generation != generation {
             return; // the task went away; its requests were already answered with 502
         }
-        let done = alb.servers[server as usize].complete(worker, now, &mut alb.service_rng);
+        let done = alb.servers[server.index()].complete(worker, now, &mut alb.service_rng);
         if let Some(at) = done.next_done_at {
             self.queue.schedule(at, Event::RequestDone { server, worker, generation });
         }
         if done.answered_already {
             return; // the load balancer gave up on it (504 at the idle timeout)
         }
-        let error_fraction = alb.info[server as usize].error_fraction;
+        let error_fraction = alb.info[server.index()].error_fraction;
         let outcome =
             if error_fraction > 0.0 && alb.error_rng.gen::<f64>() < error_fraction { Outcome::Target5xx } else { Outcome::Success };
         alb.metrics.outcome(RequestTag::unpack(done.tag), outcome, Some(done.latency));

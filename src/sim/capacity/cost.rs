@@ -15,7 +15,7 @@ impl World<'_> {
         }
         let prices = c.closed.fargate_prices;
         for f in c.fargate.values().filter(|f| now > f.billed_from) {
-            let td = self.tasks[f.task as usize].task_definition as usize;
+            let td = self.tasks[f.task.index()].task_definition as usize;
             let (r, arch) = (&self.reservations[td], self.scenario.task_definitions[td].cpu_architecture);
             total += fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, now.since(f.billed_from), &prices);
         }
@@ -29,14 +29,14 @@ impl World<'_> {
     pub(in crate::sim) fn capacity_finish(&self, end: SimTime) -> CapacityOutcome {
         let (scenario, tasks) = (self.scenario, &self.tasks);
         let (ledger, per_service) = self.capacity.ledger_at(end, |task| {
-            let td = &scenario.task_definitions[tasks[task as usize].task_definition as usize];
+            let td = &scenario.task_definitions[tasks[task.index()].task_definition as usize];
             (td.reservation(), td.cpu_architecture)
         });
         let ran_fargate: Vec<bool> = {
             let mut v = vec![false; self.scenario.services.len()];
             for t in &self.tasks {
                 if let (Owner::Service(s), true) = (t.owner, self.cluster.instance(t.instance).fargate) {
-                    v[s as usize] = true;
+                    v[s.index()] = true;
                 }
             }
             v
@@ -91,10 +91,11 @@ impl World<'_> {
                 continue;
             }
             for &t in &self.services[s].tasks {
-                let task = &self.tasks[t as usize];
+                let task = &self.tasks[t.index()];
                 assert!(
                     self.task_item(s, t).is_some() || task.last_status == LastStatus::Stopped,
-                    "task {t} of service {} runs outside its capacity provider strategy",
+                    "task {} of service {} runs outside its capacity provider strategy",
+                    t.0,
                     spec.definition.service_name
                 );
             }

@@ -44,6 +44,7 @@ use crate::ecs::InstanceSpec;
 use crate::engine::SimTime;
 use crate::model::CapacityTarget;
 use crate::sim::ids::AsgId;
+use crate::sim::ids::TaskId;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::scaling::state::ScalingRow;
@@ -94,24 +95,24 @@ impl World<'_> {
             .iter()
             .filter(|s| s.scheduling == SchedulingStrategy::Daemon)
             .flat_map(|s| s.tasks.iter())
-            .filter(|&&t| self.tasks[t as usize].instance == id)
+            .filter(|&&t| self.tasks[t.index()].instance == id)
             .count() as u32;
         all.saturating_sub(daemons)
     }
 
     /// A task reached STOPPED: Fargate capacity is billed and retired; a draining group
     /// instance with no task left is terminated.
-    pub(super) fn capacity_task_stopped(&mut self, now: SimTime, task: u32) {
-        let instance = self.tasks[task as usize].instance;
+    pub(super) fn capacity_task_stopped(&mut self, now: SimTime, task: TaskId) {
+        let instance = self.tasks[task.index()].instance;
         if self.cluster.instance(instance).fargate {
             if let Some(f) = self.capacity.fargate.remove(&instance.0) {
                 if now > f.billed_from {
-                    let td = self.tasks[task as usize].task_definition as usize;
+                    let td = self.tasks[task.index()].task_definition as usize;
                     let (r, arch) = (&self.reservations[td], self.scenario.task_definitions[td].cpu_architecture);
                     let billed = now.since(f.billed_from);
                     self.capacity.closed.add_fargate_task(r.cpu_units, r.memory_mib, arch, f.spot, billed);
                     let prices = self.capacity.closed.fargate_prices;
-                    self.capacity.service_fargate_usd[f.service as usize] +=
+                    self.capacity.service_fargate_usd[f.service.index()] +=
                         fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, billed, &prices);
                 }
             }

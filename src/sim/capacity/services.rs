@@ -3,12 +3,14 @@
 //! with capacity of their own.
 
 use super::*;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 
 impl World<'_> {
     /// The strategy item a task of `service` runs under, from where it runs.
-    pub(super) fn task_item(&self, service: usize, task: u32) -> Option<usize> {
+    pub(super) fn task_item(&self, service: usize, task: TaskId) -> Option<usize> {
         let c = self.scenario.services[service].capacity.as_ref()?;
-        let info = self.capacity.info(self.tasks[task as usize].instance);
+        let info = self.capacity.info(self.tasks[task.index()].instance);
         let target = match (info.fargate_spot, info.group) {
             (Some(spot), _) => CapacityTarget::Fargate { spot },
             (None, Some(g)) => CapacityTarget::Provider(self.provider_of_group(g as usize)?),
@@ -36,8 +38,14 @@ impl World<'_> {
 
     /// Launches `n` tasks of the service's PRIMARY deployment through its strategy (or on
     /// Fargate); returns the tasks started. Tasks no instance can take wait in PROVISIONING.
-    pub(in crate::sim) fn launch_by_capacity(&mut self, now: SimTime, service: u16, n: u32, extra: Option<&Constraint>) -> Vec<u32> {
-        let idx = service as usize;
+    pub(in crate::sim) fn launch_by_capacity(
+        &mut self,
+        now: SimTime,
+        service: ServiceId,
+        n: u32,
+        extra: Option<&Constraint>,
+    ) -> Vec<TaskId> {
+        let idx = service.index();
         let scenario = self.scenario;
         let Some(capacity) = scenario.services[idx].capacity.as_ref() else { return Vec::new() };
         let deployment = self.services[idx].deployments.len().saturating_sub(1) as u32;
@@ -74,24 +82,24 @@ impl World<'_> {
         started
     }
 
-    fn report_provisioning(&mut self, now: SimTime, service: u16, providers: &[usize]) {
+    fn report_provisioning(&mut self, now: SimTime, service: ServiceId, providers: &[usize]) {
         if providers.is_empty() {
             return;
         }
         let names: Vec<&str> = providers.iter().map(|&p| self.scenario.capacity.providers[p].config.name.as_str()).collect();
         let message = format!(
             "service {} has {} tasks in PROVISIONING: no instance of capacity provider {} can take them yet.",
-            self.services[service as usize].name,
-            self.capacity.provisioning[service as usize].len(),
+            self.services[service.index()].name,
+            self.capacity.provisioning[service.index()].len(),
             names.join(", ")
         );
         self.problem(now, service, message);
     }
 
     /// Places one task of the service on an instance of provider `p`'s group, or `None`.
-    fn place_on_provider(&mut self, service: u16, p: usize, td: usize, extra: Option<&Constraint>) -> Option<(InstanceId, String)> {
+    fn place_on_provider(&mut self, service: ServiceId, p: usize, td: usize, extra: Option<&Constraint>) -> Option<(InstanceId, String)> {
         let scenario = self.scenario;
-        let s = &self.services[service as usize];
+        let s = &self.services[service.index()];
         let mut constraints = s.constraints.clone();
         constraints.extend(self.capacity.providers[p].member_of.clone());
         constraints.extend(extra.cloned());
@@ -115,8 +123,8 @@ impl World<'_> {
     /// Before an evaluation's plan: PROVISIONING tasks of older deployments, and beyond the
     /// `wanted` the service still needs, go; the rest are placed, oldest first, where their
     /// provider has room.
-    pub(in crate::sim) fn place_provisioning(&mut self, now: SimTime, service: u16, wanted: u32) {
-        let idx = service as usize;
+    pub(in crate::sim) fn place_provisioning(&mut self, now: SimTime, service: ServiceId, wanted: u32) {
+        let idx = service.index();
         let primary = self.services[idx].deployments.len().saturating_sub(1) as u32;
         let mut entries = std::mem::take(&mut self.capacity.provisioning[idx]);
         entries.retain(|e| e.deployment == primary);
@@ -149,12 +157,12 @@ impl World<'_> {
     }
 
     /// One Fargate task: capacity of its own in the emptiest of the service's zones.
-    fn start_fargate_task(&mut self, now: SimTime, service: u16, td: usize, deployment: u32, spot: bool) -> u32 {
-        let idx = service as usize;
+    fn start_fargate_task(&mut self, now: SimTime, service: ServiceId, td: usize, deployment: u32, spot: bool) -> TaskId {
+        let idx = service.index();
         let zones = &self.scenario.services[idx].zones;
         let mut per_zone = vec![0u32; zones.len()];
         for &t in &self.services[idx].tasks {
-            let zone = &self.cluster.instance(self.tasks[t as usize].instance).availability_zone;
+            let zone = &self.cluster.instance(self.tasks[t.index()].instance).availability_zone;
             if let Some(z) = zones.iter().position(|x| x == zone) {
                 per_zone[z] += 1;
             }

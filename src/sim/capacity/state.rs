@@ -14,6 +14,8 @@ use crate::ecs::placement::Constraint;
 use crate::ecs::task_def::Reservation;
 use crate::engine::{SimTime, StreamRng, Streams};
 use crate::model::Scenario;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::monitor::state::Monitor;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -89,8 +91,8 @@ pub(super) struct CostItem {
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct FargateTask {
-    pub(super) task: u32,
-    pub(super) service: u16,
+    pub(super) task: TaskId,
+    pub(super) service: ServiceId,
     pub(super) spot: bool,
     /// PENDING: image pull start.
     pub(super) billed_from: SimTime,
@@ -257,7 +259,7 @@ impl CapacityState {
 
     /// The ledger as if everything still open stopped at `now`; `shape`: a task's reservation
     /// and CPU architecture (what its Fargate capacity costs).
-    pub(super) fn ledger_at(&self, now: SimTime, shape: impl Fn(u32) -> (Reservation, Architecture)) -> (CostLedger, Vec<f64>) {
+    pub(super) fn ledger_at(&self, now: SimTime, shape: impl Fn(TaskId) -> (Reservation, Architecture)) -> (CostLedger, Vec<f64>) {
         let mut ledger = self.closed.clone();
         let mut per_service = self.service_fargate_usd.clone();
         for it in self.items.iter().filter(|it| it.end.is_none()) {
@@ -267,7 +269,7 @@ impl CapacityState {
             let (r, arch) = shape(f.task);
             let billed = now.since(f.billed_from);
             ledger.add_fargate_task(r.cpu_units, r.memory_mib, arch, f.spot, billed);
-            per_service[f.service as usize] += fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, billed, &ledger.fargate_prices);
+            per_service[f.service.index()] += fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, billed, &ledger.fargate_prices);
         }
         (ledger, per_service)
     }
@@ -328,9 +330,9 @@ mod tests {
     #[test]
     fn fargate_tasks_are_billed_to_their_service() {
         let mut c = state();
-        c.fargate.insert(9, FargateTask { task: 0, service: 0, spot: false, billed_from: SimTime::from_secs(60) });
-        let shape = |task: u32| {
-            assert_eq!(task, 0);
+        c.fargate.insert(9, FargateTask { task: TaskId(0), service: ServiceId(0), spot: false, billed_from: SimTime::from_secs(60) });
+        let shape = |task: TaskId| {
+            assert_eq!(task, TaskId(0));
             (Reservation { cpu_units: 1024, memory_mib: 2048, ..Reservation::default() }, Architecture::X86_64)
         };
         let (ledger, per_service) = c.ledger_at(SimTime::from_secs(60), shape);

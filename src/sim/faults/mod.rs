@@ -32,6 +32,8 @@ use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::SimTime;
 use crate::faults::{FaultKind, FaultRow, InstanceTarget, SpotTarget, Timing, SPOT_NOTICE};
 use crate::sim::ids::FaultId;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::services::RolloutState;
@@ -128,39 +130,39 @@ impl World<'_> {
     }
 
     /// A service task reached RUNNING: app-crash lifetimes.
-    pub(super) fn faults_task_running(&mut self, now: SimTime, task: u32) {
-        let Owner::Service(s) = self.tasks[task as usize].owner else { return };
+    pub(super) fn faults_task_running(&mut self, now: SimTime, task: TaskId) {
+        let Owner::Service(s) = self.tasks[task.index()].owner else { return };
         if self.scenario.faults.is_empty() {
             return;
         }
-        let n = self.faults.running_seen[s as usize];
-        self.faults.running_seen[s as usize] += 1;
+        let n = self.faults.running_seen[s.index()];
+        self.faults.running_seen[s.index()] += 1;
         for (f, spec) in self.scenario.faults.iter().enumerate() {
             if let FaultKind::AppCrash { service, timing: Timing::Lifetime(d) } = &spec.kind {
-                if *service == s as usize {
+                if *service == s.index() {
                     let mut rng = self.faults.lifetime_stream(&spec.name, "task", n);
                     let at = now + d.sample(&mut rng);
-                    self.queue.schedule(at, Event::Fault { fault: FaultId::at(f), step: FaultStep::Fire, target: Some(task) });
+                    self.queue.schedule(at, Event::Fault { fault: FaultId::at(f), step: FaultStep::Fire, target: Some(task.0) });
                 }
             }
         }
     }
 
     /// A Fargate Spot task was started: interruption lifetimes.
-    pub(super) fn faults_fargate_spot_started(&mut self, now: SimTime, task: u32, service: u16) {
+    pub(super) fn faults_fargate_spot_started(&mut self, now: SimTime, task: TaskId, service: ServiceId) {
         if self.scenario.faults.is_empty() {
             return;
         }
-        let n = self.faults.spot_seen[service as usize];
-        self.faults.spot_seen[service as usize] += 1;
+        let n = self.faults.spot_seen[service.index()];
+        self.faults.spot_seen[service.index()] += 1;
         for (f, spec) in self.scenario.faults.iter().enumerate() {
             if let FaultKind::SpotInterruption { target: SpotTarget::FargateSpot { service: only }, timing: Timing::Lifetime(d), .. } =
                 &spec.kind
             {
-                if only.is_none_or(|o| o == service as usize) {
-                    let mut rng = self.faults.lifetime_stream(&spec.name, &format!("fargate-spot/{service}"), n);
+                if only.is_none_or(|o| o == service.index()) {
+                    let mut rng = self.faults.lifetime_stream(&spec.name, &format!("fargate-spot/{}", service.0), n);
                     let at = now + d.sample(&mut rng);
-                    self.queue.schedule(at, Event::Fault { fault: FaultId::at(f), step: FaultStep::Fire, target: Some(task) });
+                    self.queue.schedule(at, Event::Fault { fault: FaultId::at(f), step: FaultStep::Fire, target: Some(task.0) });
                 }
             }
         }
@@ -195,12 +197,12 @@ impl World<'_> {
         Some(live[k])
     }
 
-    fn pick_running_task(&mut self, fault: FaultId, service: usize) -> Option<u32> {
-        let running: Vec<u32> = self.services[service]
+    fn pick_running_task(&mut self, fault: FaultId, service: usize) -> Option<TaskId> {
+        let running: Vec<TaskId> = self.services[service]
             .tasks
             .iter()
             .copied()
-            .filter(|&t| self.tasks[t as usize].last_status == LastStatus::Running && self.tasks[t as usize].desired_running)
+            .filter(|&t| self.tasks[t.index()].last_status == LastStatus::Running && self.tasks[t.index()].desired_running)
             .collect();
         if running.is_empty() {
             return None;
@@ -209,14 +211,14 @@ impl World<'_> {
         Some(running[k])
     }
 
-    fn pick_fargate_spot_task(&mut self, fault: FaultId, service: Option<usize>) -> Option<u32> {
-        let mut tasks: Vec<u32> = Vec::new();
+    fn pick_fargate_spot_task(&mut self, fault: FaultId, service: Option<usize>) -> Option<TaskId> {
+        let mut tasks: Vec<TaskId> = Vec::new();
         for (s, st) in self.services.iter().enumerate() {
             if service.is_some_and(|x| x != s) {
                 continue;
             }
             for &t in &st.tasks {
-                let task = &self.tasks[t as usize];
+                let task = &self.tasks[t.index()];
                 let inst = self.cluster.instance(task.instance);
                 if task.desired_running && inst.fargate && inst.attributes.get("ecs.capacity-provider").is_some_and(|p| p == "FARGATE_SPOT")
                 {
@@ -254,7 +256,7 @@ impl World<'_> {
         self.faults.occurrences[o as usize].instances.push(id);
         self.watch_services_on(now, o, id);
         for t in self.live_tasks_on(id) {
-            self.server_unreachable(now, t);
+            self.server_unreachable(now, TaskId(t));
         }
     }
 
@@ -264,7 +266,7 @@ impl World<'_> {
         let tasks = &self.tasks;
         let thawed = self.faults.unreachable.thaw(|task| tasks[task as usize].instance == id);
         for (task, generation, timer) in thawed {
-            self.queue.schedule(now, Event::TaskTimer { task, generation, timer });
+            self.queue.schedule(now, Event::TaskTimer { task: TaskId(task), generation, timer });
         }
     }
 
@@ -278,7 +280,7 @@ impl World<'_> {
         for t in self.live_tasks_on(id) {
             self.tasks[t as usize].stop_code.get_or_insert(code);
             self.tasks[t as usize].exited = true;
-            self.kill_task(now, t);
+            self.kill_task(now, TaskId(t));
         }
     }
 
@@ -323,7 +325,7 @@ impl World<'_> {
 
     /// Opens a watch for every service with tasks on `id` (one watch per service and occurrence).
     fn watch_services_on(&mut self, now: SimTime, o: u32, id: InstanceId) {
-        let mut by_service: Vec<(u16, Vec<u32>)> = Vec::new();
+        let mut by_service: Vec<(ServiceId, Vec<u32>)> = Vec::new();
         for t in self.live_tasks_on(id) {
             if let Owner::Service(s) = self.tasks[t as usize].owner {
                 match by_service.iter_mut().find(|(x, _)| *x == s) {
@@ -355,26 +357,26 @@ impl World<'_> {
         });
     }
 
-    fn open_watch(&mut self, _now: SimTime, o: u32, service: u16, tasks: Vec<u32>) {
-        let desired = self.services[service as usize].desired;
+    fn open_watch(&mut self, _now: SimTime, o: u32, service: ServiceId, tasks: Vec<u32>) {
+        let desired = self.services[service.index()].desired;
         let healthy = self.healthy_reachable(service);
         self.faults.open_watch(o, service, desired, healthy, tasks);
     }
 
     /// Healthy tasks of the service on instances that are reachable.
-    fn healthy_reachable(&self, service: u16) -> u32 {
-        self.services[service as usize]
+    fn healthy_reachable(&self, service: ServiceId) -> u32 {
+        self.services[service.index()]
             .tasks
             .iter()
             .filter(|&&t| {
-                let task = &self.tasks[t as usize];
+                let task = &self.tasks[t.index()];
                 task.healthy && task.desired_running && !self.faults.unreachable.is_down(task.instance)
             })
             .count() as u32
     }
 
     /// Something changed for `service`: updates its open watches.
-    pub(super) fn faults_service_changed(&mut self, now: SimTime, service: u16) {
+    pub(super) fn faults_service_changed(&mut self, now: SimTime, service: ServiceId) {
         if self.faults.open_watches == 0 {
             return;
         }
@@ -387,7 +389,7 @@ impl World<'_> {
         }
     }
 
-    fn update_watches(&mut self, now: SimTime, only: Option<u16>) {
+    fn update_watches(&mut self, now: SimTime, only: Option<ServiceId>) {
         for w in 0..self.faults.watches.len() {
             let watch = &self.faults.watches[w];
             if watch.recovered.is_some() || only.is_some_and(|s| s != watch.service) {
@@ -395,7 +397,7 @@ impl World<'_> {
             }
             let service = watch.service;
             let healthy = self.healthy_reachable(service);
-            let desired = self.services[service as usize].desired;
+            let desired = self.services[service.index()].desired;
             let o = watch.occurrence as usize;
             let ongoing = self.faults.occurrences[o].ongoing || self.bad_deployment_in_progress(o, service);
             let tasks = &self.tasks;
@@ -415,10 +417,10 @@ impl World<'_> {
     }
 
     /// A bad revision's occurrence stays open while a deployment to it is in progress.
-    fn bad_deployment_in_progress(&self, o: usize, service: u16) -> bool {
+    fn bad_deployment_in_progress(&self, o: usize, service: ServiceId) -> bool {
         let occ = &self.faults.occurrences[o];
         let FaultKind::BadRevision { task_definition, .. } = self.scenario.faults[occ.fault.index()].kind else { return false };
-        let s = &self.services[service as usize];
+        let s = &self.services[service.index()];
         let deployed = s.deployments.iter().any(|d| d.task_definition == task_definition);
         // Not created yet (the update comes at the same instant), or it (or its rollback) still
         // rolling.
@@ -454,7 +456,7 @@ impl World<'_> {
                 rows.push(base(String::new(), 0, 0, 0, None));
             }
             for w in watches {
-                rows.push(base(self.services[w.service as usize].name.clone(), w.desired, w.tasks_lost, w.lowest, w.recovered));
+                rows.push(base(self.services[w.service.index()].name.clone(), w.desired, w.tasks_lost, w.lowest, w.recovered));
             }
         }
         rows

@@ -7,6 +7,7 @@ use crate::ecs::instance::InstanceId;
 use crate::engine::{SimTime, StreamRng, Streams};
 use crate::model::Scenario;
 use crate::sim::ids::FaultId;
+use crate::sim::ids::ServiceId;
 use crate::sim::unreachable::Unreachable;
 
 /// The step of a `[[faults]]` entry an `Event::Fault` carries out.
@@ -31,7 +32,7 @@ pub enum FaultStep {
 #[derive(Debug, Clone)]
 pub(super) struct Watch {
     pub(super) occurrence: u32,
-    pub(super) service: u16,
+    pub(super) service: ServiceId,
     pub(super) desired: u32,
     pub(super) tasks_lost: u32,
     pub(super) lowest: u32,
@@ -130,7 +131,7 @@ impl FaultState {
 
     /// Watches `service` for occurrence `o`, from `desired` tasks of which `healthy` are
     /// healthy and reachable; `tasks`: the tasks it hit.
-    pub(super) fn open_watch(&mut self, o: u32, service: u16, desired: u32, healthy: u32, tasks: Vec<u32>) {
+    pub(super) fn open_watch(&mut self, o: u32, service: ServiceId, desired: u32, healthy: u32, tasks: Vec<u32>) {
         self.watches.push(Watch {
             occurrence: o,
             service,
@@ -174,11 +175,11 @@ mod tests {
         let now = SimTime::from_secs(30);
         assert_eq!(f.open_occurrence(now, FaultId(1), "us-east-1a".into(), "zone down".into(), true, 5), 0);
         assert_eq!(f.open_occurrence(now, FaultId(0), "i-1".into(), "failure".into(), false, 7), 1);
-        f.open_watch(0, 2, 4, 3, vec![10, 11]);
-        f.open_watch(1, 2, 4, 2, vec![12]);
+        f.open_watch(0, ServiceId(2), 4, 3, vec![10, 11]);
+        f.open_watch(1, ServiceId(2), 4, 2, vec![12]);
         assert_eq!(f.open_watches, 2);
         let w = &f.watches[0];
-        assert_eq!((w.occurrence, w.service, w.desired, w.tasks_lost, w.lowest, w.recovered), (0, 2, 4, 2, 3, None));
+        assert_eq!((w.occurrence, w.service, w.desired, w.tasks_lost, w.lowest, w.recovered), (0, ServiceId(2), 4, 2, 3, None));
         assert!(f.occurrences[0].ongoing && f.occurrences[0].end.is_none());
         f.end_occurrence(0, SimTime::from_secs(90));
         assert_eq!((f.occurrences[0].ongoing, f.occurrences[0].end), (false, Some(SimTime::from_secs(90))));
@@ -192,8 +193,8 @@ mod tests {
         let mut f = state();
         f.open_occurrence(SimTime::ZERO, FaultId(0), "a".into(), String::new(), false, 0);
         f.open_occurrence(SimTime::ZERO, FaultId(1), "b".into(), String::new(), false, 0);
-        f.open_watch(0, 0, 3, 1, vec![1, 2, 3]);
-        f.open_watch(1, 0, 3, 1, vec![2]);
+        f.open_watch(0, ServiceId(0), 3, 1, vec![1, 2, 3]);
+        f.open_watch(1, ServiceId(0), 3, 1, vec![2]);
         f.unreachable.set_down(InstanceId(3), 0);
         // Task t runs on instance t; task 2 survived, task 3 is on an instance still down.
         f.release_survivors(0, |unreachable, t| t != 1 && !unreachable.is_down(InstanceId(t)));

@@ -2,6 +2,8 @@
 //! when an Auto Scaling group replaces what it took, and when it is over.
 
 use super::*;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 
 impl World<'_> {
     /// Carries out one step of fault `fault` (scheduled by the fault itself, or at the start).
@@ -125,7 +127,7 @@ impl World<'_> {
                         self.thaw_timers(now, id);
                         let on_it: Vec<u32> = self.live_tasks_on(id);
                         for t in on_it {
-                            self.server_reachable(now, t);
+                            self.server_reachable(now, TaskId(t));
                         }
                         if !self.cluster.instance(id).fargate && self.cluster.instance(id).status != InstanceStatus::Inactive {
                             self.reconnect(now, id);
@@ -174,42 +176,42 @@ impl World<'_> {
                 self.watch_all(now);
             }
             (FaultKind::SpotInterruption { target: SpotTarget::FargateSpot { service }, .. }, FaultStep::Fire) => {
-                let task = target.or_else(|| self.pick_fargate_spot_task(fault, *service));
+                let task = target.map(TaskId).or_else(|| self.pick_fargate_spot_task(fault, *service));
                 let Some(task) = task else { return };
-                let t = &self.tasks[task as usize];
+                let t = &self.tasks[task.index()];
                 if !t.desired_running || t.last_status == LastStatus::Stopped {
                     return;
                 }
                 let Owner::Service(s) = t.owner else { return };
-                let label = format!("t-{task:06}");
+                let label = format!("t-{:06}", task.0);
                 let o = self.open_occurrence(now, fault, label.clone(), format!("Fargate Spot interruption of {label}"), false);
-                self.open_watch(now, o, s, vec![task]);
+                self.open_watch(now, o, s, vec![task.0]);
                 self.record(now, EventKind::Fault, task, "SpotInterruption", "Your Spot Task was interrupted.");
                 self.stop_task(now, task, StopCode::SpotInterruption);
-                self.queue.schedule(now + SPOT_NOTICE, Event::Fault { fault, step: FaultStep::FargateKill, target: Some(task) });
+                self.queue.schedule(now + SPOT_NOTICE, Event::Fault { fault, step: FaultStep::FargateKill, target: Some(task.0) });
                 self.watch_all(now);
             }
             (FaultKind::SpotInterruption { .. }, FaultStep::FargateKill) => {
                 let Some(target) = target else { return };
                 if self.tasks[target as usize].last_status != LastStatus::Stopped {
                     self.tasks[target as usize].exited = true;
-                    self.kill_task(now, target);
+                    self.kill_task(now, TaskId(target));
                 }
                 self.watch_all(now);
             }
             (FaultKind::AppCrash { service, .. }, FaultStep::Fire) => {
-                let task = target.or_else(|| self.pick_running_task(fault, *service));
+                let task = target.map(TaskId).or_else(|| self.pick_running_task(fault, *service));
                 let Some(task) = task else { return };
-                let t = &self.tasks[task as usize];
+                let t = &self.tasks[task.index()];
                 if !t.desired_running || t.last_status != LastStatus::Running {
                     return;
                 }
-                let label = format!("t-{task:06}");
+                let label = format!("t-{:06}", task.0);
                 let o = self.open_occurrence(now, fault, label.clone(), format!("essential container of {label} exited"), false);
-                self.open_watch(now, o, *service as u16, vec![task]);
+                self.open_watch(now, o, ServiceId::at(*service), vec![task.0]);
                 self.record(now, EventKind::Fault, task, "EssentialContainerExited", "application crash (injected)");
                 self.server_crashed(now, task);
-                self.tasks[task as usize].exited = true;
+                self.tasks[task.index()].exited = true;
                 self.stop_task(now, task, StopCode::EssentialContainerExited);
                 self.watch_all(now);
             }
@@ -221,7 +223,7 @@ impl World<'_> {
                 // could never recover. `bad_deployment_in_progress` keeps the watch open while
                 // the deployment to the bad revision (or its rollback) is in progress.
                 let o = self.open_occurrence(now, fault, label, detail, false);
-                self.open_watch(now, o, *service as u16, Vec::new());
+                self.open_watch(now, o, ServiceId::at(*service), Vec::new());
             }
             // Each kind schedules only its own steps: these pairs are never scheduled. They are
             // listed, not matched by `_`, so that a new kind or step must say what it does here.

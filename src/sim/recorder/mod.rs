@@ -9,6 +9,7 @@ use crate::ecs::task_def::Reservation;
 use crate::ecs::{Cluster, InstanceStatus};
 use crate::engine::{SimTime, Span};
 use crate::model::Scenario;
+use crate::sim::ids::TaskId;
 use std::collections::BTreeMap;
 
 mod rows;
@@ -192,7 +193,7 @@ impl Recorder {
     pub fn source_name(&self, e: &EventRecord) -> &str {
         match e.source {
             EventSource::Action => "",
-            EventSource::Service(s) => self.service_names.get(s as usize).map_or("", String::as_str),
+            EventSource::Service(s) => self.service_names.get(s.index()).map_or("", String::as_str),
             EventSource::Workload(w) => self.workload_names.get(w as usize).map_or("", String::as_str),
         }
     }
@@ -201,7 +202,7 @@ impl Recorder {
     fn source_group(&self, e: &EventRecord) -> String {
         match e.source {
             EventSource::Action => String::new(),
-            EventSource::Service(s) => format!("service:{}", self.service_names.get(s as usize).map_or("", String::as_str)),
+            EventSource::Service(s) => format!("service:{}", self.service_names.get(s.index()).map_or("", String::as_str)),
             EventSource::Workload(w) => self.groups.get(w as usize).cloned().unwrap_or_default(),
         }
     }
@@ -209,7 +210,7 @@ impl Recorder {
     /// The rows of tasks.csv, in task order, built when the file is written (nothing is
     /// allocated per task during the run).
     pub fn task_rows(&self, tasks: &[crate::sim::task::Task]) -> Vec<TaskRow> {
-        tasks.iter().enumerate().map(|(i, t)| TaskRow::new(i as u32, t, &self.workload_names, &self.service_names)).collect()
+        tasks.iter().enumerate().map(|(i, t)| TaskRow::new(TaskId(i as u32), t, &self.workload_names, &self.service_names)).collect()
     }
 
     /// The events as the rows of events.csv, in the order they happened.

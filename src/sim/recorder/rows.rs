@@ -4,6 +4,8 @@
 
 use crate::ecs::instance::InstanceId;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,7 +64,7 @@ pub struct EventRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventSource {
     Workload(u16),
-    Service(u16),
+    Service(ServiceId),
     /// A scheduled action, a fault, or capacity (no workload or service).
     Action,
 }
@@ -91,14 +93,14 @@ pub struct TaskRow {
 }
 
 impl TaskRow {
-    pub(super) fn new(task: u32, t: &crate::sim::task::Task, workloads: &[String], services: &[String]) -> Self {
+    pub(super) fn new(task: TaskId, t: &crate::sim::task::Task, workloads: &[String], services: &[String]) -> Self {
         let owner = match t.owner {
             crate::sim::task::Owner::Workload(w) => workloads.get(w as usize).cloned().unwrap_or_default(),
-            crate::sim::task::Owner::Service(s) => services.get(s as usize).cloned().unwrap_or_default(),
+            crate::sim::task::Owner::Service(s) => services.get(s.index()).cloned().unwrap_or_default(),
             crate::sim::task::Owner::Action => "run_task".into(),
         };
         TaskRow {
-            task: format!("t-{task:06}"),
+            task: format!("t-{:06}", task.0),
             owner,
             task_definition: t.task_definition,
             deployment: t.deployment,

@@ -14,6 +14,7 @@ use crate::autoscaling::scheduled::{sim_of_unix, unix_of_sim, ScheduledOutcome, 
 use crate::autoscaling::{combine, PolicyVote, ScalingDecision};
 use crate::ecs::task::LastStatus;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
 use crate::sim::world::World;
 use state::PolicyState;
 pub use state::{ScalingRow, ServiceScaling};
@@ -26,13 +27,13 @@ impl World<'_> {
         let now_s = now.whole_secs();
         for i in 0..self.scaling.len() {
             let service = self.scaling[i].service;
-            let s = service as u16;
+            let s = ServiceId::at(service);
             if !self.services[service].created || self.services[service].deleted {
                 continue;
             }
             let deploying = self.deployment_in_progress(s);
             let running =
-                self.services[service].tasks.iter().filter(|&&t| self.tasks[t as usize].last_status == LastStatus::Running).count() as u32;
+                self.services[service].tasks.iter().filter(|&&t| self.tasks[t.index()].last_status == LastStatus::Running).count() as u32;
             // Scheduled actions first: they set the range the policies work in.
             for a in 0..self.scenario.scaling[i].scheduled.len() {
                 let Some(at) = self.scaling[i].next_fire_s[a] else { continue };
@@ -125,9 +126,9 @@ impl World<'_> {
         out
     }
 
-    fn deployment_in_progress(&self, service: u16) -> bool {
+    fn deployment_in_progress(&self, service: ServiceId) -> bool {
         // The PRIMARY deployment is still rolling out (§11.2: no scale-in during a deployment).
-        self.services[service as usize].deployments.last().is_some_and(|d| d.rollout == super::services::RolloutState::InProgress)
+        self.services[service.index()].deployments.last().is_some_and(|d| d.rollout == super::services::RolloutState::InProgress)
     }
 
     fn apply_scaling(&mut self, now: SimTime, service: usize, policy: &str, d: &ScalingDecision, note: &str) {
@@ -141,12 +142,12 @@ impl World<'_> {
                 now,
                 super::recorder::EventKind::Service,
                 None,
-                super::recorder::EventSource::Service(service as u16),
+                super::recorder::EventSource::Service(ServiceId::at(service)),
                 None,
                 "",
                 &detail,
             );
-            self.request_evaluation(now, service as u16);
+            self.request_evaluation(now, ServiceId::at(service));
         }
     }
 

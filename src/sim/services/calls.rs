@@ -6,13 +6,14 @@ use crate::ecs::placement::Strategy;
 use crate::ecs::service::SchedulingStrategy;
 use crate::ecs::task::LastStatus;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
 use crate::sim::recorder::ServiceMinuteRow;
 use crate::sim::world::{Event, World};
 
 impl World<'_> {
     /// Asks for an evaluation of `service` now; several requests at one instant make one.
-    pub fn request_evaluation(&mut self, now: SimTime, service: u16) {
-        if self.services[service as usize].wants_evaluation() {
+    pub fn request_evaluation(&mut self, now: SimTime, service: ServiceId) {
+        if self.services[service.index()].wants_evaluation() {
             self.queue.schedule(now, Event::ServiceEvaluation { service });
         }
     }
@@ -25,7 +26,7 @@ impl World<'_> {
             if !self.services[i].created {
                 continue;
             }
-            let c = self.counts(i as u16);
+            let c = self.counts(ServiceId::at(i));
             let s = &self.services[i];
             self.recorder.service_minutes.push(ServiceMinuteRow {
                 minute,
@@ -52,15 +53,15 @@ impl World<'_> {
     pub(in crate::sim) fn check_service_invariants(&self) {
         for s in &self.services {
             for &id in &s.tasks {
-                let t = &self.tasks[id as usize];
-                assert!(t.last_status != LastStatus::Stopped, "service {} lists STOPPED task {id}", s.name);
+                let t = &self.tasks[id.index()];
+                assert!(t.last_status != LastStatus::Stopped, "service {} lists STOPPED task {}", s.name, id.0);
             }
         }
     }
 
     /// UpdateService (spec §7.1): a new desired count changes the PRIMARY deployment; a new
     /// task definition (or a forced new deployment) starts a deployment.
-    pub(in crate::sim) fn update_service(&mut self, now: SimTime, service: u16, update: &ServiceUpdate) {
+    pub(in crate::sim) fn update_service(&mut self, now: SimTime, service: ServiceId, update: &ServiceUpdate) {
         let ServiceUpdate {
             desired_count: desired,
             task_definition,
@@ -68,7 +69,7 @@ impl World<'_> {
             placement_strategy: strategies,
             force_new_deployment: force,
         } = update.clone();
-        let idx = service as usize;
+        let idx = service.index();
         if let Some(c) = config {
             self.services[idx].config = c;
         }

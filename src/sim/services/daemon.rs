@@ -3,25 +3,27 @@
 use crate::ecs::instance::InstanceStatus;
 use crate::ecs::placement::{filter, PlacementRequest};
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::world::World;
 
 impl World<'_> {
     /// DAEMON (spec §5.3): one task per ACTIVE instance that satisfies the constraints; the
     /// daemon on a DRAINING instance is stopped; a new revision replaces each daemon task
     /// after the old one has stopped (maximumPercent 100).
-    pub(super) fn reconcile_daemon(&mut self, now: SimTime, service: u16) {
-        let idx = service as usize;
+    pub(super) fn reconcile_daemon(&mut self, now: SimTime, service: ServiceId) {
+        let idx = service.index();
         let scenario = self.scenario;
         let primary = self.services[idx].primary();
         let td = self.services[idx].deployments.last().map_or(0, |d| d.task_definition);
         let deleted = self.services[idx].deleted;
         // Stop daemons on instances that are not ACTIVE, of old revisions, or of a deleted service.
-        let to_stop: Vec<u32> = self.services[idx]
+        let to_stop: Vec<TaskId> = self.services[idx]
             .tasks
             .iter()
             .copied()
             .filter(|&id| {
-                let t = &self.tasks[id as usize];
+                let t = &self.tasks[id.index()];
                 t.desired_running
                     && (deleted || t.deployment != primary || self.cluster.instance(t.instance).status != InstanceStatus::Active)
             })
@@ -51,7 +53,7 @@ impl World<'_> {
                     || self.services[idx]
                         .tasks
                         .iter()
-                        .any(|&t| self.tasks[t as usize].instance == i.id && self.tasks[t as usize].desired_running)
+                        .any(|&t| self.tasks[t.index()].instance == i.id && self.tasks[t.index()].desired_running)
             })
             .count() as u32;
         self.services[idx].desired = eligible;
@@ -65,7 +67,7 @@ impl World<'_> {
             if !inst.is_placeable() {
                 continue;
             }
-            let occupied = self.services[idx].tasks.iter().any(|&id| self.tasks[id as usize].instance == inst.id);
+            let occupied = self.services[idx].tasks.iter().any(|&id| self.tasks[id.index()].instance == inst.id);
             if occupied {
                 continue;
             }
@@ -95,8 +97,8 @@ impl World<'_> {
             }
         }
         self.report_starts(now, service, &started);
-        let old_alive = self.services[idx].tasks.iter().any(|&id| self.tasks[id as usize].deployment != primary);
-        let all_healthy = self.services[idx].tasks.iter().all(|&id| self.tasks[id as usize].healthy);
+        let old_alive = self.services[idx].tasks.iter().any(|&id| self.tasks[id.index()].deployment != primary);
+        let all_healthy = self.services[idx].tasks.iter().all(|&id| self.tasks[id.index()].healthy);
         if !old_alive && all_healthy && started.is_empty() {
             self.complete_deployment(now, service);
         }

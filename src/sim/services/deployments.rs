@@ -5,19 +5,20 @@
 use super::state::{DeploymentStatus, RolloutState};
 use crate::ecs::scheduler::circuit_breaker::Record;
 use crate::engine::{SimTime, Span};
+use crate::sim::ids::ServiceId;
 use crate::sim::recorder::{DeploymentRow, EventKind, EventSource};
 use crate::sim::world::{Event, World};
 
 impl World<'_> {
     /// A deployment event in events.csv: its new state and ECS-style text.
-    fn deployment_event(&mut self, now: SimTime, service: u16, state: &str, text: &str) {
+    fn deployment_event(&mut self, now: SimTime, service: ServiceId, state: &str, text: &str) {
         self.recorder.event(now, EventKind::Deployment, None, EventSource::Service(service), None, state, text);
     }
 
     /// Stage 1 counts tasks that stopped before RUNNING; stage 2 tasks stopped for failed
     /// health checks (`for_health`), at the moment the scheduler stops them (spec §7.4).
-    pub(super) fn count_for_circuit_breaker(&mut self, now: SimTime, service: u16, deployment: u32, for_health: bool) {
-        let s = &mut self.services[service as usize];
+    pub(super) fn count_for_circuit_breaker(&mut self, now: SimTime, service: ServiceId, deployment: u32, for_health: bool) {
+        let s = &mut self.services[service.index()];
         let Some(d) = s.deployments.get_mut(deployment as usize) else { return };
         if d.status != DeploymentStatus::Primary || d.rollout != RolloutState::InProgress {
             return;
@@ -29,15 +30,15 @@ impl World<'_> {
         }
     }
 
-    pub(super) fn trip_circuit_breaker(&mut self, now: SimTime, service: u16, deployment: u32) {
-        let rollback = self.services[service as usize].config.circuit_breaker.as_ref().is_some_and(|c| c.rollback);
+    pub(super) fn trip_circuit_breaker(&mut self, now: SimTime, service: ServiceId, deployment: u32) {
+        let rollback = self.services[service.index()].config.circuit_breaker.as_ref().is_some_and(|c| c.rollback);
         self.fail_deployment(now, service, deployment, "ECS deployment circuit breaker: tasks failed to start.", rollback);
     }
 
     /// The deployment is FAILED (circuit breaker or alarm); it launches no more tasks. With
     /// `rollback`, a deployment of the last COMPLETED task definition starts.
-    pub(super) fn fail_deployment(&mut self, now: SimTime, service: u16, deployment: u32, reason: &str, rollback: bool) {
-        let s = &mut self.services[service as usize];
+    pub(super) fn fail_deployment(&mut self, now: SimTime, service: ServiceId, deployment: u32, reason: &str, rollback: bool) {
+        let s = &mut self.services[service.index()];
         let name = s.name.clone();
         let d = &mut s.deployments[deployment as usize];
         d.rollout = RolloutState::Failed;
@@ -45,11 +46,11 @@ impl World<'_> {
         d.reason = reason.to_string();
         self.deployment_event(now, service, "FAILED", &format!("(service {name}) deployment ecs-svc/{deployment} failed: {reason}"));
         if rollback {
-            let s = &self.services[service as usize];
+            let s = &self.services[service.index()];
             if let Some(good) = s.deployments.iter().rposition(|d| d.rollout == RolloutState::Completed) {
                 let (td, lineage) = (s.deployments[good].task_definition, s.deployments[good].lineage);
                 self.new_deployment(now, service, td, format!("rolling back to deployment ecs-svc/{good}: {reason}"), Some(lineage));
-                if let Some(d) = self.services[service as usize].deployments.last_mut() {
+                if let Some(d) = self.services[service.index()].deployments.last_mut() {
                     d.rollback = true;
                 }
             }
@@ -60,8 +61,8 @@ impl World<'_> {
     /// PRIMARY deployment is in progress fails it (and rolls back when configured), unless an
     /// alarm was already in ALARM when the deployment started. The bake time after the rollout
     /// (derived from the alarms' periods) comes with the CloudWatch layer; until then it is 0.
-    pub(super) fn check_deployment_alarms(&mut self, now: SimTime, service: u16) {
-        let s = &self.services[service as usize];
+    pub(super) fn check_deployment_alarms(&mut self, now: SimTime, service: ServiceId) {
+        let s = &self.services[service.index()];
         let Some(alarms) = s.config.alarms.as_ref().filter(|a| a.enable) else { return };
         let Some(d) = s.deployments.last() else { return };
         if d.rollout != RolloutState::InProgress || d.alarms_ignored || s.deployments.len() < 2 {
@@ -79,22 +80,22 @@ impl World<'_> {
 
     /// Creates a PRIMARY deployment of `task_definition`; earlier ones become ACTIVE. `lineage`
     /// (see `Deployment::lineage`): `None` continues the latest deployment's.
-    pub(super) fn new_deployment(&mut self, now: SimTime, service: u16, task_definition: usize, why: String, lineage: Option<u32>) {
+    pub(super) fn new_deployment(&mut self, now: SimTime, service: ServiceId, task_definition: usize, why: String, lineage: Option<u32>) {
         let scenario = self.scenario;
-        let s = &self.services[service as usize];
+        let s = &self.services[service.index()];
         let firing = s.config.alarms.as_ref().is_some_and(|a| a.enable && a.alarm_names.iter().any(|n| self.monitor.in_alarm(n)));
-        let s = &mut self.services[service as usize];
+        let s = &mut self.services[service.index()];
         let id = s.start_deployment(now, task_definition, why.clone(), lineage, firing);
         let name = s.name.clone();
         let td = scenario.task_definitions[task_definition].family_revision();
         self.deployment_event(now, service, "IN_PROGRESS", &format!("(service {name}) deployment ecs-svc/{id} of {td} started: {why}"));
     }
 
-    pub(super) fn complete_deployment(&mut self, now: SimTime, service: u16) {
+    pub(super) fn complete_deployment(&mut self, now: SimTime, service: ServiceId) {
         // Bake time (§7.5): a deployment watched by alarms stays IN_PROGRESS for the longest
         // Period × EvaluationPeriods of its alarms after the rollout is done.
         let bake = self.deployment_bake_time(service);
-        let s = &mut self.services[service as usize];
+        let s = &mut self.services[service.index()];
         let watched = s.deployments.len() >= 2 && s.deployments.last().is_some_and(|d| !d.alarms_ignored);
         if bake > Span::ZERO && watched {
             let Some(primary) = s.deployments.last_mut() else { return };
@@ -108,7 +109,7 @@ impl World<'_> {
                 _ => {}
             }
         }
-        let s = &mut self.services[service as usize];
+        let s = &mut self.services[service.index()];
         if let Some(id) = s.complete_primary(now) {
             let name = s.name.clone();
             self.deployment_event(now, service, "COMPLETED", &format!("(service {name}) deployment ecs-svc/{id} completed."));
@@ -117,8 +118,8 @@ impl World<'_> {
 
     /// The bake time of a service's deployment alarms: the longest Period × EvaluationPeriods of
     /// the listed alarms the scenario defines (spec §7.5 [INF]); 0 without such alarms.
-    fn deployment_bake_time(&self, service: u16) -> Span {
-        let Some(alarms) = self.services[service as usize].config.alarms.as_ref().filter(|a| a.enable) else { return Span::ZERO };
+    fn deployment_bake_time(&self, service: ServiceId) -> Span {
+        let Some(alarms) = self.services[service.index()].config.alarms.as_ref().filter(|a| a.enable) else { return Span::ZERO };
         alarms
             .alarm_names
             .iter()
@@ -130,9 +131,9 @@ impl World<'_> {
 
     /// Lowest running and healthy counts and peak tasks of the PRIMARY deployment while it is
     /// in progress (deployments.csv).
-    pub(super) fn track_deployment(&mut self, now: SimTime, service: u16) {
+    pub(super) fn track_deployment(&mut self, now: SimTime, service: ServiceId) {
         let c = self.counts(service);
-        self.services[service as usize].track_primary(now, c);
+        self.services[service.index()].track_primary(now, c);
     }
 
     /// At the end of the run: deployment rows, and rows for tasks still alive.

@@ -4,18 +4,20 @@
 
 use crate::ecs::task::StopCode;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::recorder::{EventKind, EventSource};
 use crate::sim::world::World;
 
 impl World<'_> {
-    pub(super) fn service_event(&mut self, now: SimTime, service: u16, message: String) {
+    pub(super) fn service_event(&mut self, now: SimTime, service: ServiceId, message: String) {
         self.recorder.event(now, EventKind::Service, None, EventSource::Service(service), None, "", &message);
     }
 
     /// A launch failed: a task stopped before RUNNING, or placing one failed (spec §5.5). The
     /// throttle counts it, and at the 3rd failure in a row the service says so.
-    pub(in crate::sim) fn record_launch_failure(&mut self, now: SimTime, service: u16) {
-        let s = &mut self.services[service as usize];
+    pub(in crate::sim) fn record_launch_failure(&mut self, now: SimTime, service: ServiceId) {
+        let s = &mut self.services[service.index()];
         s.throttle.record_failure(now.whole_secs());
         if s.throttle.should_emit_event() {
             let name = s.name.clone();
@@ -24,38 +26,38 @@ impl World<'_> {
     }
 
     /// A problem event, not repeated while the same problem persists (spec §5.4).
-    pub(in crate::sim) fn problem(&mut self, now: SimTime, service: u16, message: String) {
-        if self.services[service as usize].new_problem(&message) {
+    pub(in crate::sim) fn problem(&mut self, now: SimTime, service: ServiceId, message: String) {
+        if self.services[service.index()].new_problem(&message) {
             self.service_event(now, service, message);
         }
     }
 
     /// "service X has started N tasks: (task …)." (spec §5.4).
-    pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: u16, started: &[u32]) {
+    pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: ServiceId, started: &[TaskId]) {
         if started.is_empty() {
             return;
         }
-        let name = self.services[service as usize].name.clone();
-        let list: Vec<String> = started.iter().map(|t| format!("t-{t:06}")).collect();
-        self.services[service as usize].last_problem.clear();
+        let name = self.services[service.index()].name.clone();
+        let list: Vec<String> = started.iter().map(|t| format!("t-{:06}", t.0)).collect();
+        self.services[service.index()].last_problem.clear();
         self.service_event(now, service, format!("service {name} has started {} tasks: (task {}).", started.len(), list.join(") (task ")));
     }
 
     /// The scheduler stops one of the service's tasks (reported with the evaluation's others).
-    pub(super) fn stop_service_task(&mut self, now: SimTime, task: u32) {
-        if self.tasks[task as usize].desired_running {
+    pub(super) fn stop_service_task(&mut self, now: SimTime, task: TaskId) {
+        if self.tasks[task.index()].desired_running {
             self.stop_task(now, task, StopCode::ServiceSchedulerInitiated);
             self.stopped_this_evaluation.push(task);
         }
     }
 
     /// "service X has stopped N running tasks: (task …)." for the stops of one evaluation.
-    pub(super) fn report_stops(&mut self, now: SimTime, service: u16) {
+    pub(super) fn report_stops(&mut self, now: SimTime, service: ServiceId) {
         if self.stopped_this_evaluation.is_empty() {
             return;
         }
-        let list: Vec<String> = self.stopped_this_evaluation.drain(..).map(|t| format!("t-{t:06}")).collect();
-        let name = self.services[service as usize].name.clone();
+        let list: Vec<String> = self.stopped_this_evaluation.drain(..).map(|t| format!("t-{:06}", t.0)).collect();
+        let name = self.services[service.index()].name.clone();
         self.service_event(
             now,
             service,

@@ -3,17 +3,18 @@
 
 use crate::ecs::placement::{self, Constraint, Outcome, PlacementRequest};
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
 use crate::sim::world::World;
 
 impl World<'_> {
     /// Launches up to `n` tasks of the PRIMARY deployment through placement (spec §3).
-    pub(super) fn launch(&mut self, now: SimTime, service: u16, n: u32) {
+    pub(super) fn launch(&mut self, now: SimTime, service: ServiceId, n: u32) {
         self.launch_with(now, service, n, None);
     }
 
     /// `launch` with one more constraint (AZ rebalancing pins a zone).
-    pub(super) fn launch_with(&mut self, now: SimTime, service: u16, n: u32, extra: Option<Constraint>) {
-        let idx = service as usize;
+    pub(super) fn launch_with(&mut self, now: SimTime, service: ServiceId, n: u32, extra: Option<Constraint>) {
+        let idx = service.index();
         let scenario = self.scenario;
         if scenario.services[idx].capacity.is_some() {
             // A launch type other than EC2, or a capacity provider strategy (spec §12.4).

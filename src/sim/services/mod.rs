@@ -27,6 +27,8 @@ mod waiting;
 use crate::ecs::service::SchedulingStrategy;
 use crate::ecs::task::{LastStatus, StopCode};
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::notice::Notice;
 use crate::sim::world::World;
 
@@ -34,12 +36,12 @@ pub use state::{init, Deployment, DeploymentStatus, RolloutState, ServiceState, 
 
 impl World<'_> {
     /// A task of the service changed state.
-    pub(in crate::sim) fn on_service_task_changed(&mut self, now: SimTime, service: u16, task: u32) {
+    pub(in crate::sim) fn on_service_task_changed(&mut self, now: SimTime, service: ServiceId, task: TaskId) {
         self.notify(now, Notice::ServiceChanged { service });
-        let t = &self.tasks[task as usize];
+        let t = &self.tasks[task.index()];
         let (status, deployment, reached_running) = (t.last_status, t.deployment, t.running_at.is_some());
         if status == LastStatus::Running && t.running_at == Some(now) {
-            let s = &mut self.services[service as usize];
+            let s = &mut self.services[service.index()];
             s.throttle.record_running();
             if let Some(b) = s.deployments.get_mut(deployment as usize).and_then(|d| d.breaker.as_mut()) {
                 b.record_task_running();
@@ -51,7 +53,7 @@ impl World<'_> {
             // trip the breaker (§7.4).
             // Nor did one whose instance failed or was interrupted under it.
             let told_to_stop = matches!(
-                self.tasks[task as usize].stop_code,
+                self.tasks[task.index()].stop_code,
                 Some(
                     StopCode::ServiceSchedulerInitiated
                         | StopCode::UserInitiated
@@ -60,7 +62,7 @@ impl World<'_> {
                 )
             );
             let reached_running = reached_running || told_to_stop;
-            let s = &mut self.services[service as usize];
+            let s = &mut self.services[service.index()];
             s.tasks.retain(|&x| x != task);
             if !reached_running {
                 self.record_launch_failure(now, service);
@@ -71,8 +73,8 @@ impl World<'_> {
     }
 
     /// One evaluation of a service (spec §0, §5.2, §5.3, §7.2).
-    pub(in crate::sim) fn on_service_evaluation(&mut self, now: SimTime, service: u16) {
-        let idx = service as usize;
+    pub(in crate::sim) fn on_service_evaluation(&mut self, now: SimTime, service: ServiceId) {
+        let idx = service.index();
         self.services[idx].evaluation_pending = false;
         if !self.services[idx].created {
             self.services[idx].created = true;

@@ -2,6 +2,7 @@
 
 use crate::ecs::placement::{Constraint, Strategy};
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
 use crate::sim::world::World;
 
 impl World<'_> {
@@ -10,8 +11,8 @@ impl World<'_> {
     /// when it is healthy the service has one task too many, and scale-in (§4.1) stops one in
     /// the fullest zone. Repeat until balanced. Only for services whose first strategy is AZ
     /// spread (the default is).
-    pub(super) fn rebalance_zones(&mut self, now: SimTime, service: u16, max_total: u32, in_flight: u32) {
-        let idx = service as usize;
+    pub(super) fn rebalance_zones(&mut self, now: SimTime, service: ServiceId, max_total: u32, in_flight: u32) {
+        let idx = service.index();
         let s = &self.services[idx];
         let az = Strategy::service_default()[0].clone();
         if !s.steady || s.rebalancing_task.is_some() || s.strategies.first() != Some(&az) || in_flight >= max_total {
@@ -22,7 +23,7 @@ impl World<'_> {
             per_zone.entry(inst.availability_zone.clone()).or_insert(0);
         }
         for &t in &s.tasks {
-            let zone = &self.cluster.instance(self.tasks[t as usize].instance).availability_zone;
+            let zone = &self.cluster.instance(self.tasks[t.index()].instance).availability_zone;
             if let Some(n) = per_zone.get_mut(zone) {
                 *n += 1;
             }

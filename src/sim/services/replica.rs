@@ -7,6 +7,8 @@ use crate::ecs::scheduler::rolling::{self, RollingInput};
 use crate::ecs::scheduler::scale_in::{self, ScaleInRequest};
 use crate::ecs::scheduler::TaskView;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::recorder::EventKind;
 use crate::sim::world::{Event, World};
 
@@ -14,8 +16,8 @@ impl World<'_> {
     /// REPLICA (spec §5.2, §7.2): the rolling update's plan carried out — unhealthy and old tasks
     /// stopped within minimumHealthyPercent, scale-in, launches within maximumPercent unless the
     /// launch throttle delays them — then completion, and AZ rebalancing once nothing else acts.
-    pub(super) fn reconcile_replica(&mut self, now: SimTime, service: u16) {
-        let idx = service as usize;
+    pub(super) fn reconcile_replica(&mut self, now: SimTime, service: ServiceId) {
+        let idx = service.index();
         if self.scenario.services[idx].capacity.is_some() {
             // PROVISIONING tasks go first where capacity appeared; those no longer wanted go.
             let c = self.counts(service);
@@ -39,7 +41,7 @@ impl World<'_> {
         let healthy_before = plan.healthy;
         // 1. Old (or draining) tasks that are not healthy go first.
         for &id in &plan.stop_unhealthy_old {
-            self.stop_service_task(now, id);
+            self.stop_service_task(now, TaskId(id));
         }
         // Unhealthy tasks of the current deployment: replaced (spec §5.2), and counted by the
         // circuit breaker (stage 2).
@@ -47,8 +49,8 @@ impl World<'_> {
             if self.tasks[id as usize].desired_running {
                 self.tasks[id as usize].stopped_for_health = true;
                 let deployment = self.tasks[id as usize].deployment;
-                self.record(now, EventKind::Unhealthy, id, "", "stopped by the scheduler: failed health checks");
-                self.stop_service_task(now, id);
+                self.record(now, EventKind::Unhealthy, TaskId(id), "", "stopped by the scheduler: failed health checks");
+                self.stop_service_task(now, TaskId(id));
                 self.count_for_circuit_breaker(now, service, deployment, true);
             }
         }
@@ -59,7 +61,7 @@ impl World<'_> {
         // While a rebalancing task is not healthy yet, the extra task it makes is not excess.
         let mut stop_excess = plan.stop_excess;
         if let Some(t) = self.services[idx].rebalancing_task {
-            let task = &self.tasks[t as usize];
+            let task = &self.tasks[t.index()];
             if task.desired_running && !task.healthy {
                 stop_excess = stop_excess.saturating_sub(1);
             } else {
@@ -119,8 +121,8 @@ impl World<'_> {
         }
     }
 
-    fn stop_selected(&mut self, now: SimTime, service: u16, views: &[TaskView], candidates: &[u32], k: u32) {
-        let s = &self.services[service as usize];
+    fn stop_selected(&mut self, now: SimTime, service: ServiceId, views: &[TaskView], candidates: &[u32], k: u32) {
+        let s = &self.services[service.index()];
         let td = s.deployments.last().map_or(0, |d| d.task_definition);
         let req = ScaleInRequest {
             strategies: &s.strategies,
@@ -130,11 +132,11 @@ impl World<'_> {
         };
         let chosen = scale_in::select(&self.cluster, views, candidates, k, &req, &mut self.scale_in_rng);
         if (chosen.len() as u32) < k {
-            let name = self.services[service as usize].name.clone();
+            let name = self.services[service.index()].name.clone();
             self.problem(now, service, format!("service {name} was unable to reach steady state because task set {name} was unable to scale in. Reason: The number of protected tasks are more than the desired count of tasks."));
         }
         for id in chosen {
-            self.stop_service_task(now, id);
+            self.stop_service_task(now, TaskId(id));
         }
     }
 }

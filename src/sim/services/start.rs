@@ -4,6 +4,8 @@
 //! neither calls the other back.
 
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::lifecycle::NewTask;
 use crate::sim::recorder::EventKind;
 use crate::sim::task::Owner;
@@ -14,12 +16,12 @@ impl World<'_> {
     pub(in crate::sim) fn start_service_task(
         &mut self,
         now: SimTime,
-        service: u16,
+        service: ServiceId,
         instance: crate::ecs::InstanceId,
         td: usize,
         deployment: u32,
         detail: &str,
-    ) -> u32 {
+    ) -> TaskId {
         let start_delay = self.scenario.lifecycle.start_delay.sample(&mut self.lifecycle_rng);
         self.start_service_task_after(now, service, instance, td, deployment, detail, start_delay)
     }
@@ -29,14 +31,14 @@ impl World<'_> {
     pub(in crate::sim) fn start_service_task_after(
         &mut self,
         now: SimTime,
-        service: u16,
+        service: ServiceId,
         instance: crate::ecs::InstanceId,
         td: usize,
         deployment: u32,
         detail: &str,
         start_delay: crate::engine::Span,
-    ) -> u32 {
-        let group = self.services[service as usize].group;
+    ) -> TaskId {
+        let group = self.services[service.index()].group;
         let new = NewTask {
             owner: Owner::Service(service),
             task_definition: td as u16,
@@ -47,7 +49,7 @@ impl World<'_> {
             start_delay,
         };
         let task = self.start_task(now, instance, new);
-        self.services[service as usize].tasks.push(task);
+        self.services[service.index()].tasks.push(task);
         self.record(now, EventKind::Placed, task, "", detail);
         task
     }

@@ -14,6 +14,7 @@ use crate::ecs::task::LastStatus;
 use crate::ecs::Cluster;
 use crate::engine::{SimTime, Span};
 use crate::model::Scenario;
+use crate::sim::ids::TaskId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeploymentStatus {
@@ -82,7 +83,7 @@ pub struct ServiceState {
     pub constraints: Vec<Constraint>,
     pub deployments: Vec<Deployment>,
     /// Tasks not yet STOPPED, in creation order.
-    pub tasks: Vec<u32>,
+    pub tasks: Vec<TaskId>,
     pub created: bool,
     pub deleted: bool,
     pub throttle: Throttle,
@@ -95,7 +96,7 @@ pub struct ServiceState {
     /// `availabilityZoneRebalancing` (spec §4.3).
     pub az_rebalancing: bool,
     /// The task started in the emptiest zone, until it is healthy.
-    pub(super) rebalancing_task: Option<u32>,
+    pub(super) rebalancing_task: Option<TaskId>,
     pub(super) rebalancing_in_progress: bool,
     /// The last "unable to …" message, so that it is not repeated every evaluation.
     pub(super) last_problem: String,
@@ -239,7 +240,7 @@ impl ServiceState {
     }
 
     /// Counts of the service's tasks; `facts(task)` is what a task of `tasks` is now.
-    pub fn count_tasks(&self, facts: impl Fn(u32) -> TaskFacts) -> Counts {
+    pub fn count_tasks(&self, facts: impl Fn(TaskId) -> TaskFacts) -> Counts {
         let primary = self.primary();
         let mut c = Counts::default();
         for &id in &self.tasks {
@@ -436,8 +437,8 @@ mod tests {
         let mut s = service(3);
         s.start_deployment(at(0), 0, "CreateService".into(), None, false);
         s.start_deployment(at(10), 1, "UpdateService".into(), None, false);
-        s.tasks = vec![0, 1, 2, 3];
-        let facts = |id: u32| match id {
+        s.tasks = vec![TaskId(0), TaskId(1), TaskId(2), TaskId(3)];
+        let facts = |id: TaskId| match id.0 {
             0 => task(LastStatus::Running, true, 0),
             1 => task(LastStatus::Running, false, 0),
             2 => task(LastStatus::Pending, false, 1),
@@ -503,7 +504,7 @@ mod tests {
         s.evaluation_pending = false;
         s.deleted = true;
         assert!(!s.wants_evaluation());
-        s.tasks.push(7);
+        s.tasks.push(TaskId(7));
         assert!(s.wants_evaluation());
     }
 }

@@ -8,43 +8,45 @@ use crate::ecs::scheduler::health::{self, HealthInput, UnhealthyInput};
 use crate::ecs::scheduler::TaskView;
 use crate::ecs::task::LastStatus;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::world::World;
 
 impl World<'_> {
     /// Counts of the service's tasks (services.csv, steady state, deployments.csv).
-    pub(super) fn counts(&self, service: u16) -> Counts {
+    pub(super) fn counts(&self, service: ServiceId) -> Counts {
         let tasks = &self.tasks;
-        self.services[service as usize].count_tasks(|id| {
-            let t = &tasks[id as usize];
+        self.services[service.index()].count_tasks(|id| {
+            let t = &tasks[id.index()];
             TaskFacts { last_status: t.last_status, healthy: t.healthy, desired_running: t.desired_running, deployment: t.deployment }
         })
     }
 
     /// Recomputes `healthy` of the service's tasks (the 40 s rule and container health are
     /// set by the lifecycle; this adds the grace period for unhealthy verdicts).
-    pub(super) fn refresh_health(&mut self, now: SimTime, service: u16) {
+    pub(super) fn refresh_health(&mut self, now: SimTime, service: ServiceId) {
         let scenario = self.scenario;
-        for &id in &self.services[service as usize].tasks {
-            let t = &self.tasks[id as usize];
+        for &id in &self.services[service.index()].tasks {
+            let t = &self.tasks[id.index()];
             let has_check =
                 scenario.task_definitions[t.task_definition as usize].containers.iter().any(|c| c.essential && c.health_check.is_some());
             let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.map_or(0, |r| now.since(r).whole_secs()));
             let (target_healthy_in_all, _) = self.target_health(id);
-            let t = &mut self.tasks[id as usize];
+            let t = &mut self.tasks[id.index()];
             t.healthy = health::counts_as_healthy(&HealthInput {
                 running_for_s,
                 desired_running: t.desired_running,
                 has_container_health_check: has_check,
                 container_healthy: t.container_healthy,
-                load_balanced: !scenario.services[service as usize].target_groups.is_empty(),
+                load_balanced: !scenario.services[service.index()].target_groups.is_empty(),
                 target_healthy_in_all,
             });
         }
     }
 
-    fn is_unhealthy(&self, now: SimTime, service: u16, id: u32) -> bool {
-        let t = &self.tasks[id as usize];
-        let grace = self.scenario.services[service as usize].definition.health_check_grace_period_s as u64;
+    fn is_unhealthy(&self, now: SimTime, service: ServiceId, id: TaskId) -> bool {
+        let t = &self.tasks[id.index()];
+        let grace = self.scenario.services[service.index()].definition.health_check_grace_period_s as u64;
         let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.map_or(0, |r| now.since(r).whole_secs()));
         health::is_unhealthy(&UnhealthyInput {
             running_for_s,
@@ -56,14 +58,14 @@ impl World<'_> {
     }
 
     /// The service's tasks as the scheduler's decisions see them.
-    pub(super) fn views(&self, now: SimTime, service: u16) -> Vec<TaskView> {
-        let s = &self.services[service as usize];
+    pub(super) fn views(&self, now: SimTime, service: ServiceId) -> Vec<TaskView> {
+        let s = &self.services[service.index()];
         s.tasks
             .iter()
             .map(|&id| {
-                let t = &self.tasks[id as usize];
+                let t = &self.tasks[id.index()];
                 TaskView {
-                    id,
+                    id: id.0,
                     instance: t.instance,
                     deployment: s.effective_deployment(t.deployment),
                     last_status: t.last_status,

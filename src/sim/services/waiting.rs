@@ -6,13 +6,15 @@
 
 use crate::ecs::service::SchedulingStrategy;
 use crate::engine::SimTime;
+use crate::sim::ids::ServiceId;
+use crate::sim::ids::TaskId;
 use crate::sim::notice::Notice;
 use crate::sim::world::World;
 
 impl World<'_> {
     /// A task stopped and returned what it held: `notify_owner`, with the services waiting for
     /// resources re-evaluated around it in the order above. Evaluations at one instant coalesce.
-    pub(in crate::sim) fn task_stopped_reevaluate(&mut self, now: SimTime, task: u32) {
+    pub(in crate::sim) fn task_stopped_reevaluate(&mut self, now: SimTime, task: TaskId) {
         self.request_waiting(now, SchedulingStrategy::Daemon);
         self.notify(now, Notice::TaskChanged { task });
         self.request_waiting(now, SchedulingStrategy::Replica);
@@ -22,7 +24,7 @@ impl World<'_> {
         for s in 0..self.services.len() {
             let service = &self.services[s];
             if service.waiting_for_resources && service.scheduling == scheduling {
-                self.request_evaluation(now, s as u16);
+                self.request_evaluation(now, ServiceId::at(s));
             }
         }
     }
