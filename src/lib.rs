@@ -14,6 +14,7 @@ pub mod ecs;
 pub mod elb;
 pub mod engine;
 pub mod faults;
+pub mod import;
 pub mod model;
 pub mod report;
 pub mod scenario;

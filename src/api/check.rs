@@ -20,11 +20,16 @@ enum Kind {
     /// JSON that does not parse: the task definition loader locates the syntax error and
     /// recognises unrendered templates.
     BadJson,
+    /// Infrastructure code ecsim imports: checked as the scenario it becomes.
+    Stack,
     /// A file of no shape `check` reads, with what it looks like.
     Unknown(String),
 }
 
 fn kind_of(path: &Path, text: &str) -> Kind {
+    if crate::import::detect(path, text).is_some() {
+        return Kind::Stack;
+    }
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match extension.as_str() {
         "toml" => {
@@ -81,6 +86,7 @@ pub fn check_text(path: &Path, text: &str) -> Diagnostics {
         // Listeners and rules name target groups defined elsewhere: check the rest.
         Kind::Json(JsonKind::Listeners) => without_target_groups(elbv2_json::load_listeners(path, text, &[]).map(|(_, w)| w)),
         Kind::Json(JsonKind::Rules) => without_target_groups(elbv2_json::load_rules(path, text, &[]).map(|(_, w)| w)),
+        Kind::Stack => super::load_with(path, None, &Default::default()).map(|s| s.warnings),
         Kind::Unknown(looks_like) => Err(Diagnostic::error(path, 1, 1, format!("this file looks like {looks_like}"))
             .with_help(format!("`ecsim check` reads {SHAPES_READ}"))
             .into()),

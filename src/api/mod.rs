@@ -21,11 +21,19 @@
 #![deny(missing_docs)]
 
 mod check;
+mod import;
 mod place;
 mod run;
 mod sweep;
 
+/// An imported stack: its scenario, the files it names and the warnings about what was assumed.
+#[doc(inline)]
+pub use crate::import::Imported;
+/// What an import needs besides the files (`--parameter`, `-var`, the scenario's name).
+#[doc(inline)]
+pub use crate::import::Options as ImportOptions;
 pub use check::{check_file, check_text};
+pub use import::{import, is_stack, load_with};
 pub use place::{place, PlaceRequest, Placement};
 pub use run::{
     default_results_dir, report_text, run, run_to_dir, run_variants, run_with_progress, simulated_minutes, write_comparison, write_results,

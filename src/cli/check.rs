@@ -14,14 +14,29 @@ pub struct CheckArgs {
     /// describe-container-instances, describe-tasks / run-task / start-task output) and ELBv2
     /// JSON files (describe-target-groups, target-group attributes, describe-listeners,
     /// describe-rules); each JSON file's kind is told from its shape.
+    /// Infrastructure code ecsim imports (CloudFormation, Terraform, Copilot, docker-compose,
+    /// container_definitions) is imported and checked as the scenario it becomes.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// A TOML laid over each scenario or stack before it is checked (as `ecsim run --overlay`).
+    #[arg(long)]
+    pub overlay: Option<PathBuf>,
+    #[command(flatten)]
+    pub stack: super::import::StackArgs,
 }
 
 pub fn check(args: CheckArgs) -> Result<ExitCode> {
     let mut all = Diagnostics::default();
+    let options = args.stack.options(None)?;
     for f in &args.files {
-        all.extend(api::check_file(f));
+        if args.overlay.is_some() || api::is_stack(f) || f.is_dir() {
+            match api::load_with(f, args.overlay.as_deref(), &options) {
+                Ok(scenario) => all.extend(scenario.warnings),
+                Err(d) => all.extend(d),
+            }
+        } else {
+            all.extend(api::check_file(f));
+        }
     }
     for d in &all.0 {
         errln!("{d}\n");

@@ -1,8 +1,9 @@
-//! The command line (clap): `run`, `place`, `check`, `sweep`, `merge`, `capacity`. Thin: it parses arguments into library
+//! The command line (clap): `run`, `place`, `check`, `import`, `sweep`, `merge`, `capacity`. Thin: it parses arguments into library
 //! types, calls the library, and turns errors into messages and exit codes.
 
 pub mod capacity;
 pub mod check;
+pub mod import;
 pub mod merge;
 pub mod out;
 pub mod place;
@@ -29,6 +30,9 @@ pub enum Command {
     Place(place::PlaceArgs),
     /// Validate scenarios and ECS JSON files without running; report every error.
     Check(check::CheckArgs),
+    /// Import infrastructure code (CloudFormation, Terraform, Copilot, docker-compose,
+    /// container_definitions) as a scenario, with every assumed value said.
+    Import(import::ImportArgs),
     /// Run a grid of scenario variations × replications (a sweep file) and aggregate them:
     /// runs.csv, cells.csv (mean, sd, 95 % CI per cell), cells.json.
     Sweep(sweep::SweepArgs),
@@ -46,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Place(args) => place::place(args),
         Command::Check(args) => check::check(args),
+        Command::Import(args) => import::import(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
         Command::Capacity(args) => capacity::capacity(args),

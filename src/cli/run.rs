@@ -11,8 +11,15 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The scenario file (TOML).
+    /// The scenario file (TOML), or infrastructure code ecsim imports (a CloudFormation
+    /// template, Terraform files or folder, a Copilot manifest, a docker-compose file).
     pub scenario: PathBuf,
+    /// A TOML laid over the scenario: its `[scenario]` keys (duration, seed) replace the
+    /// file's, its `[[traffic]]`, `[[faults]]`, `[[actions]]` are added.
+    #[arg(long)]
+    pub overlay: Option<PathBuf>,
+    #[command(flatten)]
+    pub stack: super::import::StackArgs,
     /// Master seed (default: the scenario's `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -26,7 +33,7 @@ pub struct RunArgs {
 
 #[allow(clippy::disallowed_methods)] // wall time only decides whether to show a progress bar
 pub fn run(args: RunArgs) -> Result<ExitCode> {
-    let scenario = match api::load(&args.scenario) {
+    let scenario = match api::load_with(&args.scenario, args.overlay.as_deref(), &args.stack.options(None)?) {
         Ok(s) => s,
         Err(diags) => {
             errln!("{diags}");

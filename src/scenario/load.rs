@@ -12,6 +12,7 @@ use crate::engine::Span;
 use crate::model::diagnostic::{Diagnostic, Diagnostics, Severity, Source};
 use crate::model::{Action, Lifecycle, Scenario, ServiceSpec, Variant, Workload};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,13 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
 /// Validates scenario `text` as if read from `path` (relative file references resolve
 /// against `path`'s folder).
 pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
+    load_with_files(path, text, &BTreeMap::new())
+}
+
+/// `load_str`, where a file the scenario names (`file = "taskdefs/web.json"`) is first looked
+/// up in `files` (by its path joined to the scenario's folder) and only then read from disk:
+/// an imported stack (`crate::import`) runs without writing its task definitions anywhere.
+pub fn load_with_files(path: &Path, text: &str, files: &BTreeMap<PathBuf, String>) -> Result<Scenario, Diagnostics> {
     let raw: RawScenario = toml::from_str(text).map_err(|first| {
         // A type error does not hide the others: each section's first error is reported too.
         let src = Source::new(path, text);
@@ -41,6 +49,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
         dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
         diags: Diagnostics::default(),
         hasher: Sha256::new(),
+        files,
     };
     cx.hasher.update(text.as_bytes());
     let scenario = cx.build(raw);
@@ -67,6 +76,8 @@ pub(super) struct Cx<'a> {
     pub(super) diags: Diagnostics,
     /// Hashes the scenario text and every file it reads, so a summary names exactly its inputs.
     hasher: Sha256,
+    /// Files given in memory, looked up before the disk (`load_with_files`).
+    files: &'a BTreeMap<PathBuf, String>,
 }
 
 impl Cx<'_> {
@@ -142,6 +153,10 @@ impl Cx<'_> {
 
     pub(super) fn read_file(&mut self, rel: &Spanned<String>) -> Option<(PathBuf, String)> {
         let p = self.dir.join(rel.get_ref());
+        if let Some(t) = self.files.get(&p) {
+            self.hasher.update(t.as_bytes());
+            return Some((p, t.clone()));
+        }
         match std::fs::read(&p).map(String::from_utf8) {
             Ok(Ok(t)) => {
                 self.hasher.update(t.as_bytes());

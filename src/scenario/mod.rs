@@ -35,4 +35,4 @@ pub mod toml_model;
 // Integration tests name these through `scenario`; the types live in `crate::model`.
 pub use crate::model::{Diagnostic, Diagnostics, Scenario};
 pub use limits::{MAX_INSTANCES, MAX_RECORDED_BYTES, MAX_TASKS_PER_SERVICE, QUOTA_INSTANCES_PER_CLUSTER, QUOTA_TASKS_PER_SERVICE};
-pub use load::{load, load_str};
+pub use load::{load, load_str, load_with_files};
