@@ -86,7 +86,9 @@ pub fn check_text(path: &Path, text: &str) -> Diagnostics {
         // Listeners and rules name target groups defined elsewhere: check the rest.
         Kind::Json(JsonKind::Listeners) => without_target_groups(elbv2_json::load_listeners(path, text, &[]).map(|(_, w)| w)),
         Kind::Json(JsonKind::Rules) => without_target_groups(elbv2_json::load_rules(path, text, &[]).map(|(_, w)| w)),
-        Kind::Stack => super::load_with(path, None, &Default::default()).map(|s| s.warnings),
+        Kind::Stack => crate::import::import_texts(vec![(path.to_path_buf(), text.to_string())], &Default::default())
+            .and_then(|i| i.load(None))
+            .map(|s| s.warnings),
         Kind::Unknown(looks_like) => Err(Diagnostic::error(path, 1, 1, format!("this file looks like {looks_like}"))
             .with_help(format!("`ecsim check` reads {SHAPES_READ}"))
             .into()),

@@ -121,17 +121,28 @@ pub fn import(paths: &[PathBuf], options: &Options) -> Result<Imported, Diagnost
     let mut diags = Diagnostics::default();
     let mut inputs = Vec::new();
     for path in paths {
-        let text = match crate::model::diagnostic::read_text(path) {
-            Ok(t) => t,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        match detect(path, &text) {
-            Some(format) => inputs.push(Input { path: path.clone(), text, format }),
+        match crate::model::diagnostic::read_text(path) {
+            Ok(text) => inputs.push((path.clone(), text)),
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    import_texts(inputs, options)
+}
+
+/// [`import`] of texts already read (`path` locates the messages and is the base of the
+/// relative paths a file names: nested stacks, Terraform modules).
+pub fn import_texts(texts: Vec<(PathBuf, String)>, options: &Options) -> Result<Imported, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut inputs = Vec::new();
+    let paths: Vec<PathBuf> = texts.iter().map(|(p, _)| p.clone()).collect();
+    for (path, text) in texts {
+        match detect(&path, &text) {
+            Some(format) => inputs.push(Input { path, text, format }),
             None => diags.push(
-                Diagnostic::error(path, 1, 1, "this file is not infrastructure code ecsim imports")
+                Diagnostic::error(&path, 1, 1, "this file is not infrastructure code ecsim imports")
                     .with_help("give a CloudFormation template (YAML or JSON), Terraform (.tf, .tfvars, or `terraform show -json` output), a Copilot manifest, a docker-compose file or a container_definitions JSON array"),
             ),
         }

@@ -1,5 +1,5 @@
 //! Fuzzing on the stable toolchain: every parser gets mutated seed files (scenario and sweep
-//! TOML, each AWS JSON shape, ALB access logs, the rate CSV, CQL expressions) through its real
+//! TOML, each AWS JSON shape, imported stacks (CloudFormation, Terraform, Copilot, Compose), ALB access logs, the rate CSV, CQL expressions) through its real
 //! entry point, and no input may panic, take longer than the time limit, or push the heap past
 //! the memory cap.
 //!
@@ -336,6 +336,11 @@ fn fuzz_sweep_toml() {
 fn fuzz_check_json() {
     fuzz_target("check_json");
 }
+#[test]
+fn fuzz_stack_import() {
+    fuzz_target("stack_import");
+}
+
 #[test]
 fn fuzz_task_definition_json() {
     fuzz_target("task_definition_json");

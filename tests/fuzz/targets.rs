@@ -74,6 +74,40 @@ const JSON: &[&str] = &[
     "\"<PORT>\"",
     "{{ x }}",
 ];
+/// Infrastructure code: YAML structure, CloudFormation's short and long forms, HCL.
+const STACK: &[&str] = &[
+    "\n",
+    ": ",
+    "- ",
+    "  ",
+    "!Ref ",
+    "!Sub ",
+    "!GetAtt ",
+    "!If ",
+    "!Join ",
+    "!Select ",
+    "!FindInMap ",
+    "!ImportValue ",
+    "{\"Ref\": \"X\"}",
+    "Fn::If",
+    "${",
+    "}",
+    "[",
+    "]",
+    "{",
+    "\"",
+    "'",
+    "&a",
+    "*a",
+    "count = 1000000",
+    "for_each = ",
+    "var.",
+    "module.",
+    "=",
+    "null",
+    "-1",
+    "99999999999",
+];
 const LOG: &[&str] = &[
     " ",
     "\"",
@@ -149,6 +183,22 @@ pub fn all() -> Vec<Target> {
             tokens: JSON,
             run: |path, text| {
                 let _ = ecsim::api::check_text(path, text).to_string();
+            },
+        },
+        Target {
+            name: "stack_import",
+            seed_dirs: &[
+                "scenarios/import",
+                "tests/fixtures/import",
+                "tests/fixtures/realworld/cloudformation",
+                "tests/fixtures/realworld/copilot",
+                "tests/fixtures/realworld/compose",
+            ],
+            extensions: &[".yaml", ".yml", ".json", ".tf", ".tfvars"],
+            tokens: STACK,
+            run: |path, text| {
+                let imported = ecsim::import::import_texts(vec![(path.to_path_buf(), text.to_string())], &Default::default());
+                render(imported.and_then(|i| i.load(None)).map(|s| s.warnings));
             },
         },
         Target {
