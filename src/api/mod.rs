@@ -25,6 +25,7 @@ mod import;
 mod place;
 mod run;
 mod sweep;
+mod types;
 
 /// An imported stack: its scenario, the files it names and the warnings about what was assumed.
 #[doc(inline)]
@@ -43,7 +44,23 @@ pub use sweep::{
     capacity_answer, capacity_plan, default_capacity_dir, default_sweep_dir, headline_figures, load_sweep, merge_shards, prepare_capacity,
     probe_line, run_sweep, shard_from_env, sweep_table, write_capacity,
 };
+pub use types::{instance_types, types_text, TypeQuery, TypesFormat};
 
+/// A CPU architecture (`x86_64` or `arm64`).
+///
+/// ```
+/// assert_eq!(ecsim::api::Architecture::Arm64.attribute_value(), "arm64");
+/// ```
+#[doc(inline)]
+pub use crate::ecs::instance_types::Architecture;
+/// One EC2 instance type of ecsim's table: vCPUs, memory, ENIs, trunking, GPUs, price.
+///
+/// ```
+/// let m5 = ecsim::api::instance_types(&Default::default()).unwrap().into_iter().find(|t| t.name == "m5.large").unwrap();
+/// assert_eq!((m5.vcpus, m5.memory_mib_nominal, m5.awsvpc_task_limit(true)), (2, 8192, 10));
+/// ```
+#[doc(inline)]
+pub use crate::ecs::instance_types::InstanceType;
 /// How placement breaks its last tie (`First`: the first candidate; `Random`: a random one).
 ///
 /// ```

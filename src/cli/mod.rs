@@ -1,4 +1,4 @@
-//! The command line (clap): `run`, `place`, `check`, `import`, `sweep`, `merge`, `capacity`. Thin: it parses arguments into library
+//! The command line (clap): `run`, `place`, `check`, `import`, `sweep`, `merge`, `capacity`, `types`. Thin: it parses arguments into library
 //! types, calls the library, and turns errors into messages and exit codes.
 
 pub mod capacity;
@@ -9,6 +9,7 @@ pub mod out;
 pub mod place;
 pub mod run;
 pub mod sweep;
+pub mod types;
 
 use clap::{Parser, Subcommand};
 use out::errln;
@@ -41,6 +42,9 @@ pub enum Command {
     /// Find the smallest value of an integer knob (instances, desired count) at which every
     /// replication meets the scenario's [slo] without placement failures.
     Capacity(capacity::CapacityArgs),
+    /// List the EC2 instance types ecsim knows: vCPUs, memory, ENIs and trunking, GPUs,
+    /// architecture, on-demand price (`--family m5`, `--arch arm64`, `--gpu`, `--format csv`).
+    Types(types::TypesArgs),
 }
 
 /// Entry point of the binary.
@@ -54,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
         Command::Capacity(args) => capacity::capacity(args),
+        Command::Types(args) => types::types(args),
     };
     match result {
         Ok(code) => code,

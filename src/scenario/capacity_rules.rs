@@ -182,8 +182,7 @@ pub(super) fn strategy(items: Vec<StrategyItem>, known: Option<&[String]>) -> Re
 
 /// An instance type ecsim knows, or the message and help for a name it does not.
 pub(super) fn instance_type(name: &str) -> Result<&'static InstanceType, (String, String)> {
-    instance_types::lookup(name)
-        .ok_or_else(|| (format!("unknown instance type \"{name}\""), instance_types::unknown_type_help(name)))
+    instance_types::lookup(name).ok_or_else(|| (format!("unknown instance type \"{name}\""), instance_types::unknown_type_help(name)))
 }
 
 // ------------------------------------------------------------------ named values

@@ -333,7 +333,11 @@ impl Cx<'_> {
         for group in &raw.instances {
             let Some(t) = instance_types::lookup(group.instance_type.get_ref()) else {
                 let name = group.instance_type.get_ref();
-                self.error_at(group.instance_type.span(), format!("unknown instance type {name:?}"), instance_types::unknown_type_help(name));
+                self.error_at(
+                    group.instance_type.span(),
+                    format!("unknown instance type {name:?}"),
+                    instance_types::unknown_type_help(name),
+                );
                 ok = false;
                 continue;
             };

@@ -15,8 +15,24 @@ use ecsim::ecs::instance_types::{self, InstanceType};
 /// the placement rules treat differently).
 fn first_types() -> Vec<&'static InstanceType> {
     [
-        "t3.small", "t3.medium", "t3.large", "m5.large", "m5.xlarge", "m5.2xlarge", "m6i.large", "m6i.xlarge", "m7i.large",
-        "m6g.large", "m7g.large", "c5.large", "c5.xlarge", "c5.2xlarge", "c6g.large", "c7g.large", "r5.large", "r5.xlarge",
+        "t3.small",
+        "t3.medium",
+        "t3.large",
+        "m5.large",
+        "m5.xlarge",
+        "m5.2xlarge",
+        "m6i.large",
+        "m6i.xlarge",
+        "m7i.large",
+        "m6g.large",
+        "m7g.large",
+        "c5.large",
+        "c5.xlarge",
+        "c5.2xlarge",
+        "c6g.large",
+        "c7g.large",
+        "r5.large",
+        "r5.xlarge",
         "r6g.large",
     ]
     .iter()
