@@ -5,7 +5,7 @@ Python standard library only. The sources are public files of three GitHub repos
 (data/instance_types.SOURCES.md names each repository, path, commit and date):
 
   --vpc      aws/amazon-vpc-cni-k8s      pkg/vpc/vpc_ip_resource_limit.go
-             max ENIs (the default network card's), IPv4 addresses per ENI, per type
+             max ENIs (all network cards'), IPv4 addresses per ENI, per type
   --karpenter aws/karpenter-provider-aws website/content/en/*/reference/instance-types.md
              (give every version: the newest first; a type takes its first description)
              vCPUs, memory MiB, architecture, NVIDIA GPU count, per type
@@ -63,14 +63,17 @@ def read(path):
 
 
 def parse_vpc(text):
-    """type -> (max ENIs, IPv4 per ENI) from the VPC CNI's generated Go map."""
+    """type -> (max ENIs over all network cards, IPv4 per ENI) from the VPC CNI's generated Go map."""
     out = {}
     for m in re.finditer(r'^\t"([a-z0-9.-]+)": \{\n(.*?)^\t\},', text, re.M | re.S):
         body = m.group(2)
         eni = re.search(r"^\t\tENILimit:\s+(\d+),", body, re.M)
         ipv4 = re.search(r"^\t\tIPv4Limit:\s+(\d+),", body, re.M)
+        cards = [int(n) for n in re.findall(r"MaximumNetworkInterfaces:\s+(\d+),", body)]
         if eni and ipv4:
-            out[m.group(1)] = (int(eni.group(1)), int(ipv4.group(1)))
+            # Every network card's interfaces: ECS counts them all (its trunking table gives
+            # p4d.24xlarge, 4 cards of 15, 59 awsvpc tasks without trunking).
+            out[m.group(1)] = (sum(cards) if cards else int(eni.group(1)), int(ipv4.group(1)))
     return out
 
 

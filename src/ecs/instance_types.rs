@@ -64,7 +64,7 @@ pub struct InstanceType {
     pub vcpus: u32,
     /// Advertised memory in MiB (GiB × 1024).
     pub memory_mib_nominal: u32,
-    /// Maximum network interfaces on the default network card, the primary included.
+    /// Maximum network interfaces, every network card's, the primary included.
     pub max_enis: u32,
     /// Private IPv4 addresses per network interface.
     pub ipv4_per_eni: u32,
