@@ -22,6 +22,7 @@
 
 mod check;
 mod import;
+mod init;
 mod place;
 mod run;
 mod sweep;
@@ -35,6 +36,7 @@ pub use crate::import::Imported;
 pub use crate::import::Options as ImportOptions;
 pub use check::{check_file, check_text};
 pub use import::{import, is_stack, load_with};
+pub use init::{init_scenario, InitOptions, Launch};
 pub use place::{place, PlaceRequest, Placement};
 pub use run::{
     default_results_dir, report_text, run, run_to_dir, run_variants, run_with_progress, simulated_minutes, write_comparison, write_results,
