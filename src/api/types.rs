@@ -219,7 +219,7 @@ fn table(types: &[&InstanceType]) -> String {
 /// Memory in GiB as the EC2 documentation writes it: whole where it is, else with up to three
 /// decimals (t2.nano's 0.5, m1.small's 1.699).
 fn gib(mib: u32) -> String {
-    if mib % 1024 == 0 {
+    if mib.is_multiple_of(1024) {
         (mib / 1024).to_string()
     } else {
         let s = format!("{:.3}", f64::from(mib) / 1024.0);
