@@ -85,11 +85,13 @@ fn header(options: InitOptions) -> String {
     )
 }
 
-const SCENARIO: &str = r#"[scenario]
+const SCENARIO: &str = r#"# The run (docs/scenarios.md, "[scenario]").
+[scenario]
 name = "my-service"          # names the results folder: results/my-service/
 duration = "2h"              # simulated time
 seed = 1                     # every random draw follows from it: same seed, same run
 
+# The ECS cluster (docs/scenarios.md, "[cluster]").
 [cluster]
 name = "default"             # the ECS cluster's name (in ARNs and metric dimensions)
 zones = ["us-east-1a", "us-east-1b"]   # Availability Zones; tasks spread over them
