@@ -16,7 +16,8 @@
 //!
 //! What is here, by room: `check` (validating files without running), `run` (runs, variants,
 //! the results directory), `place` (one-shot placement), `sweep` (sweeps, shards, capacity
-//! searches). The types it hands back are the crate's own (`Scenario`, `Summary`,
+//! searches), `import` (infrastructure code as a scenario), `init` (a scenario to start from),
+//! `types` (the instance types ecsim knows). The types it hands back are the crate's own (`Scenario`, `Summary`,
 //! `RunOutcome`, …), re-exported here so that a caller needs no other path.
 #![deny(missing_docs)]
 

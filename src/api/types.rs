@@ -61,8 +61,10 @@ pub fn instance_types(query: &TypeQuery) -> Result<Vec<&'static InstanceType>, S
         if !all.iter().any(|t| t.family() == f) {
             let mut families: Vec<&str> = all.iter().map(|t| t.family()).collect();
             families.dedup();
+            // A long string is no typo of a family name (and would cost time).
             let closest = families
                 .iter()
+                .filter(|_| f.len() <= 20)
                 .map(|c| (strsim::osa_distance(f, c), *c))
                 .filter(|(d, _)| *d <= 2)
                 .min_by_key(|(d, _)| *d)

@@ -213,4 +213,13 @@ fn ecsim_types_says_what_is_wrong() {
     let o = ecsim().args(["types", "--min-vcpu", "100000"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("no instance type matches"), "{}", stderr(&o));
+    // Garbage: located errors, no panic, no hang.
+    let long = "x".repeat(10_000);
+    for args in [vec!["types", "--family", long.as_str()], vec!["types", "--family", "💥"], vec!["types", "--min-memory-gib", "NaN"]] {
+        let o = ecsim().args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).starts_with("error: "), "{}", stderr(&o));
+    }
+    let o = ecsim().args(["types", "--min-vcpu", "-3"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
 }
