@@ -16,15 +16,18 @@
 //!
 //! What is here, by room: `check` (validating files without running), `run` (runs, variants,
 //! the results directory), `place` (one-shot placement), `sweep` (sweeps, shards, capacity
-//! searches). The types it hands back are the crate's own (`Scenario`, `Summary`,
+//! searches), `import` (infrastructure code as a scenario), `init` (a scenario to start from),
+//! `types` (the instance types ecsim knows). The types it hands back are the crate's own (`Scenario`, `Summary`,
 //! `RunOutcome`, …), re-exported here so that a caller needs no other path.
 #![deny(missing_docs)]
 
 mod check;
 mod import;
+mod init;
 mod place;
 mod run;
 mod sweep;
+mod types;
 
 /// An imported stack: its scenario, the files it names and the warnings about what was assumed.
 #[doc(inline)]
@@ -34,6 +37,7 @@ pub use crate::import::Imported;
 pub use crate::import::Options as ImportOptions;
 pub use check::{check_file, check_text};
 pub use import::{import, is_stack, load_with};
+pub use init::{init_scenario, InitOptions, Launch};
 pub use place::{place, PlaceRequest, Placement};
 pub use run::{
     default_results_dir, report_text, run, run_to_dir, run_variants, run_with_progress, simulated_minutes, write_comparison, write_results,
@@ -43,7 +47,23 @@ pub use sweep::{
     capacity_answer, capacity_plan, default_capacity_dir, default_sweep_dir, headline_figures, load_sweep, merge_shards, prepare_capacity,
     probe_line, run_sweep, shard_from_env, sweep_table, write_capacity,
 };
+pub use types::{instance_types, types_text, TypeQuery, TypesFormat};
 
+/// A CPU architecture (`x86_64` or `arm64`).
+///
+/// ```
+/// assert_eq!(ecsim::api::Architecture::Arm64.attribute_value(), "arm64");
+/// ```
+#[doc(inline)]
+pub use crate::ecs::instance_types::Architecture;
+/// One EC2 instance type of ecsim's table: vCPUs, memory, ENIs, trunking, GPUs, price.
+///
+/// ```
+/// let m5 = ecsim::api::instance_types(&Default::default()).unwrap().into_iter().find(|t| t.name == "m5.large").unwrap();
+/// assert_eq!((m5.vcpus, m5.memory_mib_nominal, m5.awsvpc_task_limit(true)), (2, 8192, 10));
+/// ```
+#[doc(inline)]
+pub use crate::ecs::instance_types::InstanceType;
 /// How placement breaks its last tie (`First`: the first candidate; `Random`: a random one).
 ///
 /// ```

@@ -1,14 +1,16 @@
-//! The command line (clap): `run`, `place`, `check`, `import`, `sweep`, `merge`, `capacity`. Thin: it parses arguments into library
+//! The command line (clap): `run`, `place`, `check`, `import`, `sweep`, `merge`, `capacity`, `init`, `types`. Thin: it parses arguments into library
 //! types, calls the library, and turns errors into messages and exit codes.
 
 pub mod capacity;
 pub mod check;
 pub mod import;
+pub mod init;
 pub mod merge;
 pub mod out;
 pub mod place;
 pub mod run;
 pub mod sweep;
+pub mod types;
 
 use clap::{Parser, Subcommand};
 use out::errln;
@@ -41,6 +43,12 @@ pub enum Command {
     /// Find the smallest value of an integer knob (instances, desired count) at which every
     /// replication meets the scenario's [slo] without placement failures.
     Capacity(capacity::CapacityArgs),
+    /// Write a complete, commented scenario to start from (EC2 or Fargate, with or without a
+    /// load balancer, traffic and target tracking).
+    Init(init::InitArgs),
+    /// List the EC2 instance types ecsim knows: vCPUs, memory, ENIs and trunking, GPUs,
+    /// architecture, on-demand price (`--family m5`, `--arch arm64`, `--gpu`, `--format csv`).
+    Types(types::TypesArgs),
 }
 
 /// Entry point of the binary.
@@ -54,6 +62,8 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
         Command::Capacity(args) => capacity::capacity(args),
+        Command::Init(args) => init::init(args),
+        Command::Types(args) => types::types(args),
     };
     match result {
         Ok(code) => code,

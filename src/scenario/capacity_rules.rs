@@ -182,14 +182,7 @@ pub(super) fn strategy(items: Vec<StrategyItem>, known: Option<&[String]>) -> Re
 
 /// An instance type ecsim knows, or the message and help for a name it does not.
 pub(super) fn instance_type(name: &str) -> Result<&'static InstanceType, (String, String)> {
-    instance_types::lookup(name).ok_or_else(|| {
-        let names = instance_types::known_names();
-        let help = match did_you_mean(name, names.iter().copied()) {
-            Some(m) => format!("did you mean \"{m}\"?"),
-            None => format!("ecsim knows these types: {}", names.join(", ")),
-        };
-        (format!("unknown instance type \"{name}\""), help)
-    })
+    instance_types::lookup(name).ok_or_else(|| (format!("unknown instance type \"{name}\""), instance_types::unknown_type_help(name)))
 }
 
 // ------------------------------------------------------------------ named values

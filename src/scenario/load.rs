@@ -332,9 +332,12 @@ impl Cx<'_> {
         }
         for group in &raw.instances {
             let Some(t) = instance_types::lookup(group.instance_type.get_ref()) else {
-                let (name, known) = (group.instance_type.get_ref(), instance_types::known_names());
-                let listing = format!("known types: {}", known.join(", "));
-                self.unknown_name(group.instance_type.span(), format!("unknown instance type {name:?}"), name, &known, listing);
+                let name = group.instance_type.get_ref();
+                self.error_at(
+                    group.instance_type.span(),
+                    format!("unknown instance type {name:?}"),
+                    instance_types::unknown_type_help(name),
+                );
                 ok = false;
                 continue;
             };

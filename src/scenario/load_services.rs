@@ -450,7 +450,7 @@ impl Cx<'_> {
                     self.error_at(
                         span.clone(),
                         format!("unknown instance type {instance_type:?}"),
-                        format!("known types: {}", instance_types::known_names().join(", ")),
+                        instance_types::unknown_type_help(instance_type),
                     );
                     return None;
                 };

@@ -32,6 +32,7 @@ mod ecs_json;
 mod elb_config;
 mod elbv2_json;
 mod import_basics;
+mod instance_types;
 mod json_files;
 mod model;
 
@@ -43,6 +44,7 @@ mod behaviour_over_time;
 mod capacity_platforms;
 mod capacity_sim;
 mod faults_sim;
+mod init;
 mod scaling_sim;
 mod service_lessons;
 mod sim_runs;

@@ -56,6 +56,8 @@ const M4_LARGE: InstanceType = InstanceType {
     trunk_eni_tasks: None,
     gpus: 0,
     price_usd_per_hour: 0.10,
+    ipv4_per_eni: 10,
+    price_known: true,
 };
 
 /// t3a.medium (not in the §13 table; WE-3.4 uses it): 2 vCPU, 4 GiB.
@@ -68,6 +70,8 @@ const T3A_MEDIUM: InstanceType = InstanceType {
     trunk_eni_tasks: None,
     gpus: 0,
     price_usd_per_hour: 0.0376,
+    ipv4_per_eni: 10,
+    price_known: true,
 };
 
 /// A GPU type (one GPU) for the RESOURCE:GPU examples.
@@ -80,6 +84,8 @@ const G4DN_XLARGE: InstanceType = InstanceType {
     trunk_eni_tasks: None,
     gpus: 1,
     price_usd_per_hour: 0.526,
+    ipv4_per_eni: 10,
+    price_known: true,
 };
 
 fn spec<'a>(t: &'a InstanceType, az: &str) -> InstanceSpec<'a> {

@@ -254,7 +254,7 @@ fn auto_scaling_group(ctx: &mut Ctx, raw: RawAsg, root: &JPath, options: &AsgLoa
     let seconds = |ctx: &mut Ctx, s: &Option<Scalar>, key: &str| {
         s.as_ref().and_then(|s| uint(ctx, s, &root.key(key))).map(|n| Span::from_secs(u64::from(n)))
     };
-    let mut asg = AsgConfig::new(&name, types.first().copied().unwrap_or(&instance_types::INSTANCE_TYPES[0]), &[]);
+    let mut asg = AsgConfig::new(&name, types.first().copied().unwrap_or(instance_types::fallback()), &[]);
     asg.instance_types = types;
     asg.allocation_strategy = allocation_strategy;
     asg.purchase = purchase;

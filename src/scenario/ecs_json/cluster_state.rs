@@ -236,8 +236,8 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
             ctx.warn_help(
                 &at,
                 At::Value,
-                format!("instance type \"{instance_type}\" is not in ecsim's table (spec §13): assuming {UNKNOWN_TYPE_MAX_ENIS} ENIs ({} awsvpc tasks) and no price", UNKNOWN_TYPE_MAX_ENIS - 1),
-                format!("known types: {}", instance_types::known_names().join(", ")),
+                format!("instance type \"{instance_type}\" is not in ecsim's table: assuming {UNKNOWN_TYPE_MAX_ENIS} ENIs ({} awsvpc tasks) and no price", UNKNOWN_TYPE_MAX_ENIS - 1),
+                instance_types::unknown_type_help(&instance_type),
             );
             (UNKNOWN_TYPE_MAX_ENIS - 1, 0.0)
         }
