@@ -331,7 +331,9 @@ fn metric_statistics(doc: &Value, select: &Select) -> Result<History, Note> {
                 format!("it holds {holds:?}; name one with statistic = \"…\" or export with --statistics {statistic}"),
             ));
         };
-        let value = count(v).map_err(|m| Note::new(at(i, "Timestamp"), m, "the statistic is the requests counted in one period"))?;
+        // Where the value sits: the statistic's own field, or the ExtendedStatistics map.
+        let field = STATISTICS.iter().copied().find(|s| *s == statistic).unwrap_or("ExtendedStatistics");
+        let value = count(v).map_err(|m| Note::new(at(i, field), m, "the statistic is the requests counted in one period"))?;
         if let Some(unit) = d["Unit"].as_str().filter(|u| *u != "Count" && *u != "None") {
             if !notes.iter().any(|n: &Note| n.message.contains("Unit")) {
                 notes.push(Note::new(

@@ -45,6 +45,7 @@ mod faults_sim;
 mod scaling_sim;
 mod service_lessons;
 mod sim_runs;
+mod traffic_history;
 
 // The library API, against what the binary writes.
 mod api_library;
