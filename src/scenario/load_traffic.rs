@@ -80,7 +80,8 @@ pub enum RawRate {
         period: Option<Span>,
         /// Multiplies the rate (default 1).
         scale: Option<f64>,
-        /// The history's instant at the run's start (default: the first datapoint).
+        /// The first instant of the history replayed, at the run's start before the shift
+        /// (default: the first datapoint).
         start: Option<String>,
         /// Moves the history on the run's clock: "-2h" starts two hours into it, "2h" two
         /// hours late.

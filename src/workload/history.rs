@@ -126,8 +126,8 @@ pub struct Clock {
     pub period: Option<Span>,
     /// Multiplies every rate (`None`: 1).
     pub scale: Option<f64>,
-    /// The instant of the history at the run's t = 0 before the shift (default: the first
-    /// datapoint), microseconds since 1970.
+    /// The first instant of the history replayed (earlier datapoints are dropped), at the run's
+    /// t = 0 before the shift (default: the first datapoint), microseconds since 1970.
     pub start_us: Option<i64>,
     /// Added to every datapoint's time on the run's clock, in microseconds: −2 h starts the run
     /// two hours into the history, +2 h gives two quiet hours first.
@@ -199,6 +199,14 @@ fn too_many(at: Where, n: usize) -> Note {
     Note::new(at, format!("{n} datapoints: more than ecsim reads ({MAX_DATAPOINTS})"), "export a shorter time range or a longer period")
 }
 
+fn empty(at: Where) -> Note {
+    Note::new(
+        at,
+        "no datapoint: CloudWatch returned nothing for this metric and time range",
+        "check the metric, its dimensions and the time range of the export",
+    )
+}
+
 fn metric_data(doc: &Value, select: &Select) -> Result<History, Note> {
     let path = |steps: &[Step]| Where::Json(steps.to_vec());
     let results = doc["MetricDataResults"].as_array().ok_or_else(|| {
@@ -244,6 +252,9 @@ fn metric_data(doc: &Value, select: &Select) -> Result<History, Note> {
     if times.len() > MAX_DATAPOINTS {
         return Err(too_many(at(&[Step::Key("Timestamps")]), times.len()));
     }
+    if times.is_empty() {
+        return Err(empty(at(&[Step::Key("Timestamps")])));
+    }
     let mut points = Vec::with_capacity(times.len());
     for (i, (t, v)) in times.iter().zip(values).enumerate() {
         let at_us =
@@ -282,6 +293,9 @@ fn metric_statistics(doc: &Value, select: &Select) -> Result<History, Note> {
     })?;
     if list.len() > MAX_DATAPOINTS {
         return Err(too_many(Where::Json(vec![Step::Key("Datapoints")]), list.len()));
+    }
+    if list.is_empty() {
+        return Err(empty(Where::Json(vec![Step::Key("Datapoints")])));
     }
     let at = |i: usize, key: &'static str| Where::Json(vec![Step::Key("Datapoints"), Step::Index(i), Step::Key(key)]);
     let mut notes = Vec::new();
@@ -435,7 +449,10 @@ impl History {
     /// choices it made (an inferred period, gaps), or the error.
     pub fn to_profile(&self, replay: &Clock, source: &str) -> Result<(RateProfile, Vec<Note>), Note> {
         let mut notes = Vec::new();
-        let first = &self.points[0];
+        // Every reader refuses a history without a datapoint; this keeps a hand-built one safe.
+        let Some(first) = self.points.first() else {
+            return Err(Note::new(Where::Rate, "the history holds no datapoint", "export a time range with traffic"));
+        };
         let spacing_us = self.points.windows(2).map(|w| w[1].at_us - w[0].at_us).min();
         let period_us = match (replay.period, spacing_us) {
             (Some(p), _) if p == Span::ZERO => {
@@ -488,9 +505,15 @@ impl History {
                 }
             }
             let per_s = p.value / (period_us as f64 / US_PER_S) * scale;
-            // The period on the run's clock, cut at 0: what the shift moved before the start is not replayed.
-            let from = p.at_us.saturating_sub(origin).saturating_add(replay.shift_us);
-            let to = from.saturating_add(length_us);
+            // The period in the history, cut at `start` (nothing before it is replayed), then on
+            // the run's clock, cut at 0 (what the shift moved before the run is not replayed).
+            let history_from = replay.start_us.map_or(p.at_us, |s| p.at_us.max(s));
+            let history_to = p.at_us.saturating_add(length_us);
+            if history_to <= history_from {
+                continue;
+            }
+            let from = history_from.saturating_sub(origin).saturating_add(replay.shift_us);
+            let to = history_to.saturating_sub(origin).saturating_add(replay.shift_us);
             if to <= 0 {
                 continue;
             }

@@ -174,6 +174,13 @@ fn start_and_shift_place_the_history_on_the_run_clock() {
     // A positive shift: five quiet minutes, then 10:00's 10/s.
     let s = load_rate("10m", &rate(", shift = \"5m\""));
     assert_eq!([profile(&s).rate_at(secs(299)), profile(&s).rate_at(secs(300))], [0.0, 10.0]);
+    // With a start, nothing before it is replayed, shift or not: two quiet minutes, then 10:01's
+    // 15/s (10:00's minute is not moved into the quiet ones).
+    let s = load_rate("10m", &rate(", start = \"2026-11-24T10:01:00Z\", shift = \"2m\""));
+    assert_eq!([profile(&s).rate_at(secs(0)), profile(&s).rate_at(secs(119)), profile(&s).rate_at(secs(120))], [0.0, 0.0, 15.0]);
+    // A start inside a period replays the rest of that period.
+    let s = load_rate("10m", &rate(", start = \"2026-11-24T10:00:30Z\""));
+    assert_eq!([profile(&s).rate_at(secs(0)), profile(&s).rate_at(secs(30))], [10.0, 15.0]);
 }
 
 #[test]
@@ -246,6 +253,8 @@ fn garbage_and_truncated_exports_get_located_errors_never_a_panic() {
         "1,2\n1e20,3\n".into(),
         "\0\0\0,\u{1}".into(),
         "timestamp,value\n".into(),
+        "{\"MetricDataResults\": [{\"Id\": \"requests\", \"Timestamps\": [], \"Values\": []}]}".into(),
+        "{\"Datapoints\": []}".into(),
     ];
     for name in ["statistics-3-minutes.json", "two-results-partial.json", "requests-per-minute.csv"] {
         let full = std::fs::read_to_string(dir.join(name)).unwrap();

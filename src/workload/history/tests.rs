@@ -157,6 +157,11 @@ fn bad_input_is_located_never_a_panic() {
         ("0,1\n0,2\n", Where::Text { line: 2, column: 1 }),
         ("0,1,2\n", Where::Text { line: 1, column: 3 }),
         ("{\"Alarms\": []}", Where::Json(vec![])),
+        ("{\"Datapoints\": []}", Where::Json(vec![Step::Key("Datapoints")])),
+        (
+            "{\"MetricDataResults\": [{\"Timestamps\": [], \"Values\": []}]}",
+            Where::Json(vec![Step::Key("MetricDataResults"), Step::Index(0), Step::Key("Timestamps")]),
+        ),
         ("", Where::Text { line: 1, column: 1 }),
     ];
     for (text, at) in cases {
