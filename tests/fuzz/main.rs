@@ -1,7 +1,7 @@
 //! Fuzzing on the stable toolchain: every parser gets mutated seed files (scenario and sweep
-//! TOML, each AWS JSON shape, ALB access logs, the rate CSV, CQL expressions) through its real
-//! entry point, and no input may panic, take longer than the time limit, or push the heap past
-//! the memory cap.
+//! TOML, each AWS JSON shape, ALB access logs, the rate CSV, CloudWatch history exports, CQL
+//! expressions) through its real entry point, and no input may panic, take longer than the
+//! time limit, or push the heap past the memory cap.
 //!
 //! `cargo test --release --test fuzz` runs a short, fixed-seed pass per target (the same inputs
 //! every time). `scripts/fuzz.sh` runs them for longer with random seeds, which it prints, and
@@ -373,6 +373,10 @@ fn fuzz_rate_csv() {
     fuzz_target("rate_csv");
 }
 #[test]
+fn fuzz_cloudwatch_history() {
+    fuzz_target("cloudwatch_history");
+}
+#[test]
 fn fuzz_cql() {
     fuzz_target("cql");
 }
@@ -385,7 +389,7 @@ fn every_target_has_a_test_and_seeds() {
         assert!(source.contains(&format!("fuzz_target(\"{}\")", t.name)), "no #[test] runs {}", t.name);
         assert!(!seeds(&t).is_empty(), "{} has no seeds", t.name);
     }
-    assert_eq!(names.len(), 13);
+    assert_eq!(names.len(), 14);
 }
 
 #[test]
