@@ -1,15 +1,22 @@
 //! The `[[traffic]]` part of a scenario: request sources for the load balancers, as a Poisson
-//! process with a rate profile (`workload::traffic`) or the replay of an ALB access log
-//! (`workload::alb_log`), validated with located errors.
+//! process with a rate profile (`workload::traffic`; CloudWatch history through
+//! `workload::history`) or the replay of an ALB access log (`workload::alb_log`), validated
+//! with located errors. A history file's messages are located in that file (JSON through
+//! `json_doc`'s position index, CSV by line), the choices ecsim made at the `rate` table.
 
 use super::load::Cx;
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
 use crate::model::diagnostic::Diagnostic;
+use crate::model::diagnostic::{Severity, Source};
 use crate::model::{RequestSpec, TrafficKind, TrafficSource};
+use crate::scenario::json_doc::{PathSeg, PositionIndex};
 use crate::workload::alb_log::{Replay, ReplayOptions};
+use crate::workload::history::{self, Clock, Gaps, Note, Select, Step, Where};
 use crate::workload::traffic::RateProfile;
 use serde::Deserialize;
+use std::ops::Range;
+use std::path::Path;
 use toml::Spanned;
 
 /// One `[[traffic]]` table.
@@ -40,12 +47,55 @@ pub struct RawTraffic {
 #[derive(Debug, Deserialize, Clone)]
 #[serde(tag = "profile", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawRate {
-    Constant { per_second: f64 },
-    Steps { steps: Vec<RawPoint> },
-    Diurnal { mean_per_second: f64, amplitude: f64, period: Option<Span>, peak_at: Option<Span> },
-    Spikes { base_per_second: f64, spikes: Vec<RawSpike> },
-    PiecewiseLinear { points: Vec<RawPoint> },
-    Csv { file: String },
+    Constant {
+        per_second: f64,
+    },
+    Steps {
+        steps: Vec<RawPoint>,
+    },
+    Diurnal {
+        mean_per_second: f64,
+        amplitude: f64,
+        period: Option<Span>,
+        peak_at: Option<Span>,
+    },
+    Spikes {
+        base_per_second: f64,
+        spikes: Vec<RawSpike>,
+    },
+    PiecewiseLinear {
+        points: Vec<RawPoint>,
+    },
+    Csv {
+        file: String,
+    },
+    /// CloudWatch RequestCount history: get-metric-data or get-metric-statistics JSON, or CSV.
+    Cloudwatch {
+        file: String,
+        /// get-metric-data: which result (`Id`) to read when there are several.
+        id: Option<String>,
+        /// get-metric-statistics: which statistic counts the requests (default `Sum`).
+        statistic: Option<String>,
+        /// Each datapoint's period (default: the datapoints' smallest spacing).
+        period: Option<Span>,
+        /// Multiplies the rate (default 1).
+        scale: Option<f64>,
+        /// The first instant of the history replayed, at the run's start before the shift
+        /// (default: the first datapoint).
+        start: Option<String>,
+        /// Moves the history on the run's clock: "-2h" starts two hours into it, "2h" two
+        /// hours late.
+        shift: Option<String>,
+        /// Periods without a datapoint: "zero" (default) or "hold".
+        gaps: Option<RawGaps>,
+    },
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum RawGaps {
+    Zero,
+    Hold,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -178,6 +228,7 @@ impl Cx<'_> {
                 RateProfile::spikes(*base_per_second, &s)
             }
             RawRate::PiecewiseLinear { points: p } => RateProfile::piecewise_linear(&points(p)),
+            RawRate::Cloudwatch { .. } => return self.build_history(rate),
             RawRate::Csv { file } => {
                 let (path, text) = self.read_file(&Spanned::new(rate.span(), file.clone()))?;
                 return match RateProfile::from_csv(&text) {
@@ -200,6 +251,108 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+
+    /// A `profile = "cloudwatch"` rate: the history file read, laid on the run's clock, its
+    /// messages located in the file and the choices ecsim made located at the `rate` table.
+    fn build_history(&mut self, rate: &Spanned<RawRate>) -> Option<RateProfile> {
+        let RawRate::Cloudwatch { file, id, statistic, period, scale, start, shift, gaps } = rate.get_ref() else {
+            return None;
+        };
+        let span = rate.span();
+        let mut replay = Clock {
+            period: *period,
+            scale: *scale,
+            gaps: match gaps {
+                Some(RawGaps::Hold) => Gaps::Hold,
+                Some(RawGaps::Zero) | None => Gaps::Zero,
+            },
+            ..Default::default()
+        };
+        let mut ok = true;
+        if let Some(s) = scale.filter(|s| !(s.is_finite() && *s > 0.0)) {
+            self.error_at(span.clone(), format!("scale {s} must be above 0"), "3 replays the history at three times its rate");
+            ok = false;
+        }
+        if let Some(text) = shift {
+            match signed_span_us(text) {
+                Ok(us) => replay.shift_us = us,
+                Err(m) => {
+                    self.error_at(span.clone(), m, "shift = \"-2h\" starts two hours into the history, \"30m\" half an hour late");
+                    ok = false;
+                }
+            }
+        }
+        if let Some(text) = start {
+            match crate::engine::calendar::parse_timestamp(text) {
+                Ok(s) => replay.start_us = Some(s.saturating_mul(1_000_000)),
+                Err(m) => {
+                    self.error_at(span.clone(), format!("start: {m}"), "the instant of the history the run starts at");
+                    ok = false;
+                }
+            }
+        }
+        let (path, text) = self.read_file(&Spanned::new(span.clone(), file.clone()))?;
+        let select = Select { id: id.as_deref(), statistic: statistic.as_deref() };
+        let history = match history::read(&text, &select) {
+            Ok(h) => h,
+            Err(note) => {
+                self.history_note(Severity::Error, &path, &text, &span, note);
+                return None;
+            }
+        };
+        for note in history.notes.clone() {
+            self.history_note(Severity::Warning, &path, &text, &span, note);
+        }
+        if !ok {
+            return None;
+        }
+        let what = match (&history.label, &history.statistic) {
+            (Some(l), Some(s)) => format!("{} {l} {s}", history.shape.name()),
+            (Some(l), None) => format!("{} {l}", history.shape.name()),
+            _ => history.shape.name().to_string(),
+        };
+        let source = format!("{}, {what}", file);
+        match history.to_profile(&replay, &source) {
+            Ok((profile, notes)) => {
+                for note in notes {
+                    self.history_note(Severity::Warning, &path, &text, &span, note);
+                }
+                Some(profile)
+            }
+            Err(note) => {
+                self.history_note(Severity::Error, &path, &text, &span, note);
+                None
+            }
+        }
+    }
+
+    /// A history message at its place: in the history file, or at the scenario's `rate`.
+    fn history_note(&mut self, severity: Severity, path: &Path, text: &str, rate: &Range<usize>, note: Note) {
+        let file_src = Source::new(path, text);
+        let mut d = match note.at {
+            Where::Rate => {
+                self.push_at(severity, rate.clone(), note.message, Some(note.help));
+                return;
+            }
+            Where::Json(steps) => {
+                let segs: Vec<PathSeg> = steps
+                    .iter()
+                    .map(|s| match s {
+                        Step::Key(k) => PathSeg::Key(k),
+                        Step::Index(i) => PathSeg::Index(*i),
+                    })
+                    .collect();
+                let (loc, _) = PositionIndex::new(text).locate_nearest(&segs);
+                file_src.diagnostic(severity, loc.key.unwrap_or(loc.value), note.message)
+            }
+            Where::Text { line, column } => {
+                let d = Diagnostic::error(path, line, column, note.message).with_source(text);
+                Diagnostic { severity, ..d }
+            }
+        };
+        d.help = Some(note.help);
+        self.diags.push(d);
     }
 
     fn build_replay(&mut self, t: &RawTraffic, log: &Spanned<String>) -> Option<TrafficKind> {
@@ -254,4 +407,15 @@ impl Cx<'_> {
             .collect();
         Some(TrafficKind::Replay { replay, requests })
     }
+}
+
+/// A signed duration in microseconds: `-2h`, `+30m`, `90s`, `0`.
+fn signed_span_us(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let (sign, rest) = match t.strip_prefix('-') {
+        Some(r) => (-1, r),
+        None => (1, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let span = Span::parse(rest.trim()).map_err(|e| format!("shift {text:?}: {e}"))?;
+    i64::try_from(span.0).map(|us| sign * us).map_err(|_| format!("shift {text:?} is too long"))
 }

@@ -1,9 +1,11 @@
 //! Workloads: when tasks arrive (Poisson processes, listed times) and how long they run
 //! (distributions from `rand_distr`). Each draw comes from a named stream of the workload, so
-//! changing placement never changes arrivals or run times (common random numbers).
+//! changing placement never changes arrivals or run times (common random numbers). Request
+//! traffic: rate profiles (`traffic`), ALB access logs (`alb_log`), CloudWatch history (`history`).
 
 pub mod alb_log;
 pub mod distribution;
+pub mod history;
 pub mod traffic;
 
 pub use distribution::Distribution;

@@ -62,6 +62,18 @@ pub enum RateProfile {
     /// Straight lines between `(time, per_s)` points, constant after the last. Two points at
     /// the same time make a jump (the rate at that instant is the second one's).
     Linear { points: Vec<(Span, f64)>, curve: Curve },
+    /// Measured traffic replayed (CloudWatch history, `workload::history`): each period holds
+    /// its own constant rate; the rate is 0 between periods and after the last one.
+    Recorded { periods: Vec<Period>, source: String, curve: Curve },
+}
+
+/// One measured period of a [`RateProfile::Recorded`]: `per_s` requests per second over
+/// `[at, at + length)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Period {
+    pub at: Span,
+    pub length: Span,
+    pub per_s: f64,
 }
 
 /// A piecewise-linear rate through knots `(time_s, per_s)`, optionally periodic: what every
@@ -299,6 +311,44 @@ impl RateProfile {
         Ok(Self::linear_unchecked(points))
     }
 
+    /// Measured periods replayed: `per_s` over each `[at, at + length)`, 0 between the periods
+    /// and after the last. The periods must be in time order and must not overlap; `source`
+    /// says where they come from (shown by `Display`).
+    pub fn recorded(periods: &[Period], source: impl Into<String>) -> Result<RateProfile, String> {
+        if periods.is_empty() {
+            return Err("a recorded profile needs at least one period".into());
+        }
+        let mut knots = Knots::default();
+        let mut end = Span::ZERO;
+        for (i, p) in periods.iter().enumerate() {
+            check_rate(&format!("period {} (at {})", i + 1, p.at), p.per_s)?;
+            if p.length == Span::ZERO {
+                return Err(format!("period {} (at {}) lasts 0s", i + 1, p.at));
+            }
+            if p.at < end {
+                return Err(format!(
+                    "period {} starts at {}, before the previous one ends at {end}; periods must not overlap",
+                    i + 1,
+                    p.at
+                ));
+            }
+            let Some(stop) = p.at.0.checked_add(p.length.0) else {
+                return Err(format!("period {} ends beyond the end of simulated time", i + 1));
+            };
+            if p.at > end || i == 0 {
+                // Nothing measured in [end, at): rate 0 there (from 0 for the first period).
+                knots.push(end.as_secs_f64(), 0.0);
+                knots.push(p.at.as_secs_f64(), 0.0);
+            }
+            knots.push(p.at.as_secs_f64(), p.per_s);
+            end = Span(stop);
+            knots.push(end.as_secs_f64(), p.per_s);
+        }
+        knots.push(end.as_secs_f64(), 0.0);
+        let curve = Curve::new(knots.times_s, knots.rates_per_s, None);
+        Ok(RateProfile::Recorded { periods: periods.to_vec(), source: source.into(), curve })
+    }
+
     fn linear_unchecked(points: Vec<(Span, f64)>) -> RateProfile {
         let curve = Curve::new(points.iter().map(|p| p.0.as_secs_f64()).collect(), points.iter().map(|p| p.1).collect(), None);
         RateProfile::Linear { points, curve }
@@ -311,7 +361,8 @@ impl RateProfile {
             | RateProfile::Steps { curve, .. }
             | RateProfile::Diurnal { curve, .. }
             | RateProfile::Spikes { curve, .. }
-            | RateProfile::Linear { curve, .. } => curve,
+            | RateProfile::Linear { curve, .. }
+            | RateProfile::Recorded { curve, .. } => curve,
         }
     }
 
@@ -351,7 +402,34 @@ impl fmt::Display for RateProfile {
                 spikes.iter().try_for_each(|s| write!(f, " +{}/s at {} for {}", s.per_s, s.at, s.duration))
             }
             RateProfile::Linear { points, .. } => write!(f, "piecewise-linear, {} points", points.len()),
+            RateProfile::Recorded { periods, source, .. } => {
+                let end = periods.last().map_or(Span::ZERO, |p| Span(p.at.0.saturating_add(p.length.0)));
+                write!(f, "recorded ({source}), {} periods until {end}", periods.len())
+            }
         }
+    }
+}
+
+/// Knots of a step curve under construction: a repeated knot is dropped, and a third knot at
+/// one time replaces the second (two knots at one time are a jump; a third would mean nothing).
+#[derive(Default)]
+struct Knots {
+    times_s: Vec<f64>,
+    rates_per_s: Vec<f64>,
+}
+
+impl Knots {
+    fn push(&mut self, t_s: f64, per_s: f64) {
+        let n = self.times_s.len();
+        if n >= 1 && self.times_s[n - 1] == t_s && self.rates_per_s[n - 1] == per_s {
+            return;
+        }
+        if n >= 2 && self.times_s[n - 1] == t_s && self.times_s[n - 2] == t_s {
+            self.rates_per_s[n - 1] = per_s;
+            return;
+        }
+        self.times_s.push(t_s);
+        self.rates_per_s.push(per_s);
     }
 }
 

@@ -1,5 +1,6 @@
 //! Fuzzing on the stable toolchain: every parser gets mutated seed files (scenario and sweep
-//! TOML, each AWS JSON shape, imported stacks (CloudFormation, Terraform, Copilot, Compose), ALB access logs, the rate CSV, CQL expressions) through its real
+//! TOML, each AWS JSON shape, imported stacks (CloudFormation, Terraform, Copilot, Compose),
+//! ALB access logs, the rate CSV, CloudWatch history exports, CQL expressions) through its real
 //! entry point, and no input may panic, take longer than the time limit, or push the heap past
 //! the memory cap.
 //!
@@ -378,6 +379,10 @@ fn fuzz_rate_csv() {
     fuzz_target("rate_csv");
 }
 #[test]
+fn fuzz_cloudwatch_history() {
+    fuzz_target("cloudwatch_history");
+}
+#[test]
 fn fuzz_cql() {
     fuzz_target("cql");
 }
@@ -390,7 +395,7 @@ fn every_target_has_a_test_and_seeds() {
         assert!(source.contains(&format!("fuzz_target(\"{}\")", t.name)), "no #[test] runs {}", t.name);
         assert!(!seeds(&t).is_empty(), "{} has no seeds", t.name);
     }
-    assert_eq!(names.len(), 13);
+    assert_eq!(names.len(), 14);
 }
 
 #[test]

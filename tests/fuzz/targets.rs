@@ -127,6 +127,22 @@ const LOG: &[&str] = &[
     "#",
 ];
 const CSV: &[&str] = &[",", "\n", "\"", "#", "time,requests_per_second\n", "-", ".", "\u{feff}", "e", " "];
+const HISTORY: &[&str] = &[
+    "\"MetricDataResults\"",
+    "\"Datapoints\"",
+    "\"Timestamps\"",
+    "\"Values\"",
+    "\"NextToken\"",
+    "\"Sum\"",
+    "\"ExtendedStatistics\"",
+    "2026-11-24T10:00:00Z",
+    "1e300",
+    "-1",
+    ",",
+    "\n",
+    "[]",
+    "{}",
+];
 const CQL: &[&str] = &[
     " and ",
     " or ",
@@ -302,6 +318,37 @@ pub fn all() -> Vec<Target> {
                 if let Ok(p) = RateProfile::from_csv(text) {
                     let hour = ecsim::engine::time::Span::from_secs(3600);
                     let _ = (p.rate_at(hour), p.expected_count(ecsim::engine::time::Span::from_secs(0), hour), p.peak_per_s());
+                }
+            },
+        },
+        Target {
+            // CloudWatch history exports (get-metric-data, get-metric-statistics, CSV) read and
+            // laid on the run's clock under a few settings.
+            name: "cloudwatch_history",
+            seed_dirs: &["tests/fixtures/cloudwatch/history"],
+            extensions: &[".json", ".csv"],
+            tokens: HISTORY,
+            run: |_, text| {
+                use ecsim::workload::history::{self, Clock, Gaps, Select};
+                let hour = ecsim::engine::time::Span::from_secs(3600);
+                for select in [Select::default(), Select { id: Some("requests"), statistic: Some("p99") }] {
+                    if let Ok(h) = history::read(text, &select) {
+                        for clock in [
+                            Clock::default(),
+                            Clock {
+                                period: Some(hour),
+                                scale: Some(1e300),
+                                shift_us: i64::MIN,
+                                gaps: Gaps::Hold,
+                                start_us: Some(i64::MAX),
+                            },
+                            Clock { shift_us: i64::MAX, ..Clock::default() },
+                        ] {
+                            if let Ok((p, _)) = h.to_profile(&clock, "fuzz") {
+                                let _ = (p.rate_at(hour), p.expected_count(ecsim::engine::time::Span::from_secs(0), hour), p.peak_per_s());
+                            }
+                        }
+                    }
                 }
             },
         },

@@ -48,6 +48,7 @@ mod init;
 mod scaling_sim;
 mod service_lessons;
 mod sim_runs;
+mod traffic_history;
 
 // The library API, against what the binary writes.
 mod api_library;
