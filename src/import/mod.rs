@@ -13,7 +13,10 @@
 //! templates directly ([`Imported::load`]), optionally under an overlay TOML (duration, traffic,
 //! faults).
 
+pub mod app_parts;
+pub mod compose;
 pub mod container_definitions;
+pub mod copilot;
 pub mod draft;
 pub mod yaml;
 
@@ -150,6 +153,8 @@ pub fn import(paths: &[PathBuf], options: &Options) -> Result<Imported, Diagnost
         let group: Vec<Input> = inputs.iter().filter(|i| i.format == format).cloned().collect();
         match format {
             Format::ContainerDefinitions => container_definitions::import(&group, &mut draft, &mut diags),
+            Format::Copilot => copilot::import(&group, options, &mut draft, &mut diags),
+            Format::Compose => compose::import(&group, &mut draft, &mut diags),
             other => {
                 for i in &group {
                     diags.push(Diagnostic::error(&i.path, 1, 1, format!("ecsim cannot import {} yet", other.describe())));
