@@ -92,7 +92,7 @@ pub fn detect(path: &Path, text: &str) -> Option<Format> {
     if doc.get("type").and_then(yaml::Node::as_str).is_some_and(|t| copilot_types.contains(&t)) {
         return Some(Format::Copilot);
     }
-    if doc.get("services").and_then(yaml::Node::as_map).is_some() {
+    if doc.get("services").and_then(yaml::Node::as_map).is_some() || compose::is_ecs_params(&doc) {
         return Some(Format::Compose);
     }
     None

@@ -305,3 +305,62 @@ fn copilot_garbage_and_truncation_never_panic() {
         let _ = import_text("garbage.yml", garbage, &Options::default());
     }
 }
+
+// --- docker-compose: the real samples ------------------------------------------------------
+
+#[test]
+fn compose_ecs_cli_sample_is_one_task_definition_on_ec2() {
+    let imported = import(&["compose/ecs-cli-docker-compose.yml"], &Options::default());
+    let t = toml_of(&imported);
+    // version '2', service mysql: cpu_shares 100, mem_limit 524288000 bytes = 500 MiB.
+    let td = taskdef(&imported, "ecs-cli-docker-compose");
+    let mysql = &td["containerDefinitions"][0];
+    assert_eq!((mysql["name"].as_str(), mysql["cpu"].as_i64(), mysql["memory"].as_i64()), (Some("mysql"), Some(100), Some(500)));
+    assert_eq!(td["networkMode"].as_str(), Some("bridge"));
+    let svc = first(&t, "services");
+    assert_eq!((svc["desired_count"].as_integer(), svc["launch_type"].as_str()), (Some(1), Some("EC2")));
+    // The dialect and every assumption are said at the file's `version` (line 1, column 10).
+    assert!(has_warning(&imported, 1, "Amazon ECS CLI project"), "{:?}", warnings(&imported));
+    assert_eq!(t["cluster"]["instances"][0]["type"].as_str(), Some("m5.large"));
+    let run = load_and_run(&imported);
+    assert_eq!(running(&run, "ecs-cli-docker-compose"), (1, 1));
+}
+
+#[test]
+fn compose_integration_sample_gets_an_application_load_balancer() {
+    let imported = import(&["compose/compose-cli-simple-single-service.yaml"], &Options::default());
+    let t = toml_of(&imported);
+    // service simple: nginx, ports "80:80" — HTTP, so the stack's load balancer is an ALB
+    // with a listener on the target port 80 forwarding to the service's target group.
+    let tg = first(&t, "target_groups");
+    assert_eq!((tg["name"].as_str(), tg["port"].as_integer(), tg["target_type"].as_str()), (Some("simple-80"), Some(80), Some("ip")));
+    let listener = &t["load_balancers"][0]["listeners"][0];
+    assert_eq!((listener["port"].as_integer(), listener["default_action"]["forward"].as_str()), (Some(80), Some("simple-80")));
+    let td = taskdef(&imported, "simple");
+    assert_eq!((td["cpu"].as_str(), td["memory"].as_str()), (Some("256"), Some("512")));
+    let svc = first(&t, "services");
+    assert_eq!((svc["desired_count"].as_integer(), svc["launch_type"].as_str()), (Some(1), Some("FARGATE")));
+    let overlay = "[scenario]\nduration = \"10m\"\n[[traffic]]\nname = \"users\"\nrate = { profile = \"constant\", per_second = 2 }\n";
+    let scenario = imported.load(Some((std::path::Path::new("traffic.toml"), overlay))).unwrap_or_else(|d| panic!("{d}"));
+    let run = api::run(&scenario, 1);
+    assert_eq!(running(&run, "simple"), (1, 1));
+    assert!(run.summary.traffic.as_ref().is_some_and(|t| t.figures.successful > 0));
+}
+
+#[test]
+fn compose_integration_sample_with_tcp_ports_runs_without_the_network_load_balancer() {
+    let imported = import(&["compose/compose-cli-multi-port-secrets.yaml"], &Options::default());
+    let t = toml_of(&imported);
+    // Four services (db, words, web, websecrets), 1 task each; ports 8080 (line 8) and 90
+    // (line 16) are not HTTP, so the stack's load balancer would be an NLB: not modelled.
+    assert_eq!(t["services"].as_array().unwrap().len(), 4);
+    assert!(t.get("load_balancers").is_none());
+    assert!(has_warning(&imported, 8, "Network Load Balancer"), "{:?}", warnings(&imported));
+    assert!(has_warning(&imported, 16, "Network Load Balancer"));
+    // The service's secrets (line 20) and the top-level secrets (line 24) are not modelled.
+    assert!(has_warning(&imported, 20, "secrets"));
+    let run = load_and_run(&imported);
+    for svc in ["db", "words", "web", "websecrets"] {
+        assert_eq!(running(&run, svc), (1, 1), "{svc}");
+    }
+}
