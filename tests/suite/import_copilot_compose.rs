@@ -364,3 +364,113 @@ fn compose_integration_sample_with_tcp_ports_runs_without_the_network_load_balan
         assert_eq!(running(&run, svc), (1, 1), "{svc}");
     }
 }
+
+// --- docker-compose: each construct, as the ECS integration's documentation shows it -------
+
+#[test]
+fn compose_resources_replicas_and_rolling_update() {
+    // "Task size" and "Auto scaling" of the ECS integration's compose features.
+    let (imported, t) = ok(
+        "docker-compose.yml",
+        "services:\n  test:\n    image: nginx\n    ports:\n      - 80:80\n    deploy:\n      replicas: 3\n      resources:\n        limits:\n          cpus: '0.5'\n          memory: 2048M\n        reservations:\n          memory: 1024M\n      update_config:\n        x-aws-min_percent: 50\n        x-aws-max_percent: 150\n      x-aws-autoscaling:\n        min: 1\n        max: 10\n        cpu: 75\n",
+    );
+    // 0.5 vCPU and 2048 MiB: Fargate's 512 CPU units with 2048 MiB holds them.
+    let td = taskdef(&imported, "test");
+    assert_eq!((td["cpu"].as_str(), td["memory"].as_str()), (Some("512"), Some("2048")));
+    assert_eq!(td["containerDefinitions"][0]["memoryReservation"].as_i64(), Some(1024));
+    let svc = first(&t, "services");
+    assert_eq!(svc["desired_count"].as_integer(), Some(3));
+    assert_eq!(
+        (svc["deployment"]["minimum_healthy_percent"].as_integer(), svc["deployment"]["maximum_percent"].as_integer()),
+        (Some(50), Some(150))
+    );
+    let s = first(&t, "scaling");
+    assert_eq!((s["min"].as_integer(), s["max"].as_integer()), (Some(1), Some(10)));
+    let tt = &s["target_tracking"][0];
+    assert_eq!(
+        (tt["metric"].as_str(), tt["target"].as_float(), tt["scale_in_cooldown"].as_str()),
+        (Some("ECSServiceAverageCPUUtilization"), Some(75.0), Some("60s"))
+    );
+    // Three tasks start; with no traffic their CPU stays at 0 %, below 0.9 × 75 for the 15
+    // minutes the policy's scale-in alarm needs, so by the 20th minute the service is at min 1.
+    let run = load_and_run(&imported);
+    assert_eq!(running(&run, "test"), (1, 1));
+}
+
+#[test]
+fn compose_parallelism_sets_the_rolling_percentages() {
+    // replicas 4, parallelism 2: min (4-2)/4 = 50 %, max (4+2)/4 = 150 %.
+    let (_, t) = ok(
+        "docker-compose.yml",
+        "services:\n  app:\n    image: nginx\n    deploy:\n      replicas: 4\n      update_config:\n        parallelism: 2\n",
+    );
+    let d = &first(&t, "services")["deployment"];
+    assert_eq!((d["minimum_healthy_percent"].as_integer(), d["maximum_percent"].as_integer()), (Some(50), Some(150)));
+}
+
+#[test]
+fn compose_x_aws_protocol_makes_a_custom_port_http() {
+    let (imported, t) = ok("docker-compose.yml", "services:\n  test:\n    image: nginx\n    ports:\n      - target: 8080\n        x-aws-protocol: http\n    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:8080\"]\n      interval: 10s\n      retries: 3\n    x-aws-pull_credentials: arn:aws:secretsmanager:eu-west-3:xxx:secret:pullcred\n");
+    assert_eq!(t["load_balancers"][0]["listeners"][0]["port"].as_integer(), Some(8080));
+    let c = &taskdef(&imported, "test")["containerDefinitions"][0];
+    assert_eq!((c["healthCheck"]["interval"].as_i64(), c["healthCheck"]["retries"].as_i64()), (Some(10), Some(3)));
+    assert!(c["repositoryCredentials"]["credentialsParameter"].as_str().is_some());
+    imported.load(None).unwrap_or_else(|d| panic!("{d}"));
+}
+
+#[test]
+fn compose_with_ecs_params_on_fargate() {
+    // The ECS CLI README's compose file and its "FARGATE launch type" ecs-params example.
+    let dir = std::env::temp_dir().join(format!("ecsim-import-cc-{}-ecs-params", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let compose = dir.join("docker-compose.yml");
+    let params = dir.join("ecs-params.yml");
+    std::fs::write(&compose, "version: '3'\nservices:\n  web:\n    image: amazon/amazon-ecs-sample\n    ports:\n     - \"80:80\"\n")
+        .unwrap();
+    std::fs::write(&params, "version: 1\ntask_definition:\n  ecs_network_mode: awsvpc\n  task_execution_role: myFargateRole\n  task_size:\n    cpu_limit: 512\n    mem_limit: 2GB\n  services:\n    web:\n      essential: true\n\nrun_params:\n  network_configuration:\n    awsvpc_configuration:\n      subnets:\n        - subnet-feedface\n        - subnet-deadbeef\n      assign_public_ip: ENABLED\n").unwrap();
+    let imported = api::import(&[compose, params.clone()], &Options::default()).unwrap_or_else(|d| panic!("{d}"));
+    let t = toml_of(&imported);
+    let project = dir.file_name().unwrap().to_str().unwrap().to_string();
+    let td = taskdef(&imported, &project);
+    assert_eq!((td["cpu"].as_str(), td["memory"].as_str(), td["networkMode"].as_str()), (Some("512"), Some("2048"), Some("awsvpc")));
+    assert_eq!(first(&t, "services")["launch_type"].as_str(), Some("FARGATE"));
+    // run_params (line 12 of ecs-params.yml; its contents start on line 13) is not modelled, said in that file.
+    assert!(
+        imported.warnings.warnings().any(|w| w.file == params && w.line == 13 && w.message.contains("run_params")),
+        "{:?}",
+        warnings(&imported)
+    );
+    let run = load_and_run(&imported);
+    assert_eq!(running(&run, &project), (1, 1));
+}
+
+#[test]
+fn compose_mistakes_are_located_errors() {
+    let no_max = import_text(
+        "docker-compose.yml",
+        "services:\n  foo:\n    image: nginx\n    deploy:\n      x-aws-autoscaling:\n        cpu: 75\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(no_max.errors().any(|e| e.line == 6 && e.message.contains("max")), "{no_max}");
+    let huge = import_text("docker-compose.yml", "services:\n  learning:\n    image: tensorflow/tensorflow:latest-gpus\n    deploy:\n      resources:\n        reservations:\n          memory: 32Gb\n          cpus: \"32\"\n", &Options::default()).unwrap_err();
+    assert!(huge.errors().any(|e| e.line == 7 && e.message.contains("no Fargate task size")), "{huge}");
+    let alone = import_text("ecs-params.yml", "version: 1\ntask_definition:\n  ecs_network_mode: host\n", &Options::default()).unwrap_err();
+    assert!(alone.errors().any(|e| e.message.contains("docker-compose file")), "{alone}");
+}
+
+#[test]
+fn compose_garbage_and_truncation_never_panic() {
+    let text = std::fs::read_to_string(super::common::repo("tests/fixtures/import/compose/compose-cli-multi-port-secrets.yaml")).unwrap();
+    for end in 0..text.len() {
+        let _ = import_text("cut.yml", &text[..end], &Options::default());
+    }
+    for garbage in [
+        "services: {a: 7}\n",
+        "services:\n  a:\n    ports: [\"x:y:z:w\"]\n    deploy: {resources: {limits: {cpus: lots, memory: []}}}\n",
+        "version: '2'\nservices:\n  a: {mem_limit: -5, cpu_shares: x}\n",
+        "services:\n  a:\n    deploy: {x-aws-autoscaling: {max: 3, cpu: 50, memory: 50}}\n",
+    ] {
+        let _ = import_text("garbage.yml", garbage, &Options::default());
+    }
+}
