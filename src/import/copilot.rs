@@ -56,7 +56,7 @@ pub fn import(inputs: &[Input], options: &Options, draft: &mut Draft, diags: &mu
             parts::error(diags, file, &doc, "the manifest has no `name`");
             continue;
         };
-        let mut m = Manifest { doc: &doc, file, name, diags: &mut *diags };
+        let mut m = Manifest { doc: &doc, file, name, diags: &mut *diags, port_assumed: false };
         match kind.as_str() {
             "Load Balanced Web Service" => {
                 web += 1;
@@ -146,6 +146,8 @@ struct Manifest<'a> {
     file: &'a Path,
     name: String,
     diags: &'a mut Diagnostics,
+    /// The main container's port was assumed (a web service without a usable `image.port`).
+    port_assumed: bool,
 }
 
 impl Manifest<'_> {
@@ -189,10 +191,15 @@ impl Manifest<'_> {
     fn task_definition(&mut self, draft: &mut Draft, also_ec2: bool, needs_port: bool) -> (String, Option<i64>) {
         let (cpu, cpu_note) = self.size("cpu", 256);
         let (memory, memory_note) = self.size("memory", 512);
-        let mut port = self.port();
+        let mut port = self.port(needs_port);
         if port.is_none() && needs_port {
             let at = self.at("image.port").or(self.at("image")).unwrap_or(self.doc).clone();
-            self.warn(&at, "assumed: port 80 for the load balancer's target group (a Load Balanced Web Service needs `image.port`)");
+            let shown = at.scalar_text().map_or("no `image.port`".to_string(), |t| format!("`image.port` {t:?} is no port"));
+            self.warn(
+                &at,
+                format!("assumed: port 80 for the load balancer's target group ({shown}; a Load Balanced Web Service needs one)"),
+            );
+            self.port_assumed = true;
             port = Some(80);
         }
         let image = self.image_name(self.at("image"));
@@ -231,11 +238,12 @@ impl Manifest<'_> {
     }
 
     /// `image.port` (`80` or `"80/tcp"`); `0` is no port.
-    fn port(&mut self) -> Option<i64> {
+    fn port(&mut self, quiet: bool) -> Option<i64> {
         let node = self.at("image.port")?.clone();
         let text = node.scalar_text()?;
         match text.split('/').next().and_then(|p| p.trim().parse::<i64>().ok()) {
             Some(p) if (1..=65535).contains(&p) => Some(p),
+            _ if quiet => None,
             _ => {
                 self.warn(&node, format!("`image.port` {text:?} is not a port from 1 to 65535: the container exposes none"));
                 None
@@ -428,7 +436,11 @@ impl Manifest<'_> {
         let tg_name = elb_name(&self.name);
         let mut tg = Table::new();
         tg.comment(format!("The target group Copilot creates for {:?}.", self.name));
-        tg.set("name", tg_name.as_str()).set("target_type", "ip").set("port", port);
+        tg.set("name", tg_name.as_str()).set("target_type", "ip");
+        match self.port_assumed {
+            true => tg.note("port", port, "assumed: the manifest's `image.port` is no port; 80"),
+            false => tg.set("port", port),
+        };
         let dereg = self.at("http.deregistration_delay").and_then(duration_s).unwrap_or(60.0);
         tg.note("deregistration_delay", seconds_text(dereg), "http.deregistration_delay (Copilot's default: 60s, not ELBv2's 300s)");
         tg.set("health_check", self.target_health_check());
@@ -525,7 +537,7 @@ impl Manifest<'_> {
             };
         };
         if let Some(n) = node.as_i64() {
-            return Count { desired: n, desired_note: "count".into(), spot_from: None, scaling: None };
+            return Count { desired: n, desired_note: "the manifest's `count`".into(), spot_from: None, scaling: None };
         }
         if let Some(spot) = node.get("spot").and_then(Node::as_i64) {
             return Count {
