@@ -70,6 +70,7 @@ pub const SECTIONS: &[&str] = &[
     "auto_scaling_groups",
     "capacity_providers",
     "task_definitions",
+    "workload",
     "services",
     "target_groups",
     "load_balancers",

@@ -13,7 +13,10 @@
 //! templates directly ([`Imported::load`]), optionally under an overlay TOML (duration, traffic,
 //! faults).
 
+pub mod app_parts;
+pub mod compose;
 pub mod container_definitions;
+pub mod copilot;
 pub mod draft;
 pub mod yaml;
 
@@ -89,7 +92,7 @@ pub fn detect(path: &Path, text: &str) -> Option<Format> {
     if doc.get("type").and_then(yaml::Node::as_str).is_some_and(|t| copilot_types.contains(&t)) {
         return Some(Format::Copilot);
     }
-    if doc.get("services").and_then(yaml::Node::as_map).is_some() {
+    if doc.get("services").and_then(yaml::Node::as_map).is_some() || compose::is_ecs_params(&doc) {
         return Some(Format::Compose);
     }
     None
@@ -161,6 +164,8 @@ pub fn import_texts(texts: Vec<(PathBuf, String)>, options: &Options) -> Result<
         let group: Vec<Input> = inputs.iter().filter(|i| i.format == format).cloned().collect();
         match format {
             Format::ContainerDefinitions => container_definitions::import(&group, &mut draft, &mut diags),
+            Format::Copilot => copilot::import(&group, options, &mut draft, &mut diags),
+            Format::Compose => compose::import(&group, &mut draft, &mut diags),
             other => {
                 for i in &group {
                     diags.push(Diagnostic::error(&i.path, 1, 1, format!("ecsim cannot import {} yet", other.describe())));

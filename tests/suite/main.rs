@@ -33,6 +33,7 @@ mod elb_config;
 mod elbv2_json;
 mod import_basics;
 mod instance_types;
+mod import_copilot_compose;
 mod json_files;
 mod model;
 
