@@ -252,7 +252,7 @@ impl Cron {
             return None;
         }
         // Before 1970 nothing matches: start at 1970-01-01T00:00 at the earliest.
-        let start = (after.div_euclid(60) * 60 + 60).max(0);
+        let start = after.div_euclid(60).saturating_mul(60).saturating_add(60).max(0);
         let mut day = start.div_euclid(SECONDS_PER_DAY);
         let mut from_minute = (start.rem_euclid(SECONDS_PER_DAY) / 60) as u32;
         let last_year = self.years.iter().rposition(|&y| y)? as i64 + i64::from(YEAR.min);
