@@ -13,6 +13,7 @@
 //! templates directly ([`Imported::load`]), optionally under an overlay TOML (duration, traffic,
 //! faults).
 
+pub mod cloudformation;
 pub mod container_definitions;
 pub mod draft;
 pub mod yaml;
@@ -161,6 +162,7 @@ pub fn import_texts(texts: Vec<(PathBuf, String)>, options: &Options) -> Result<
         let group: Vec<Input> = inputs.iter().filter(|i| i.format == format).cloned().collect();
         match format {
             Format::ContainerDefinitions => container_definitions::import(&group, &mut draft, &mut diags),
+            Format::CloudFormation => cloudformation::import(&group, &mut draft, &mut diags, options),
             other => {
                 for i in &group {
                     diags.push(Diagnostic::error(&i.path, 1, 1, format!("ecsim cannot import {} yet", other.describe())));

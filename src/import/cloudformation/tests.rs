@@ -1,0 +1,1 @@
+//! Unit tests of the template language, each like its CloudFormation documentation example.
