@@ -32,6 +32,7 @@ mod ecs_json;
 mod elb_config;
 mod elbv2_json;
 mod import_basics;
+mod import_cloudformation;
 mod json_files;
 mod model;
 

@@ -133,7 +133,8 @@ pub fn groups(cx: &mut Cx, draft: &mut Draft) {
 }
 
 /// An instance type ecsim simulates: `name` itself, or — for a type not in its catalogue — one
-/// of the same class (the letter: c, m, r, t), size and architecture, else `m5.large`, with a warning.
+/// of the same class (the letter: c, m, r, t), size and architecture, else the smallest of
+/// the class, else `m5.large`, with a warning.
 fn known_type(cx: &mut Cx, s: usize, at: &Node, id: &str, name: &str) -> String {
     use crate::ecs::instance_types::{lookup, Architecture, INSTANCE_TYPES};
     if lookup(name).is_some() {
@@ -148,8 +149,10 @@ fn known_type(cx: &mut Cx, s: usize, at: &Node, id: &str, name: &str) -> String 
         .iter()
         .find(|t| t.name.starts_with(class) && same(t))
         .or_else(|| INSTANCE_TYPES.iter().find(|t| t.name.starts_with('m') && same(t)))
+        // Sizes ecsim lacks (micro, nano, …): the smallest of the class.
+        .or_else(|| INSTANCE_TYPES.iter().find(|t| t.name.starts_with(class) && t.architecture == arch))
         .map_or(DEFAULT_TYPE, |t| t.name);
-    cx.assume(s, at, format!("group {id}: instance type {name} is not in ecsim's catalogue; simulated as {pick} (the same class and size where ecsim has one)"));
+    cx.assume(s, at, format!("group {id}: instance type {name} is not in ecsim's catalogue; simulated as {pick} (the same class, and size where ecsim has it)"));
     pick.to_string()
 }
 

@@ -149,14 +149,40 @@ pub fn task_definitions(cx: &mut Cx, draft: &mut Draft) {
 /// Members whose keys are the user's own (labels, log driver options), not API field names.
 const USER_KEYS: &[&str] = &["DockerLabels", "Options", "DriverOpts", "Labels", "dockerLabels", "options", "driverOpts", "labels"];
 
-/// The node with every mapping key in camelCase, except inside [`USER_KEYS`] members.
+/// Container fields RegisterTaskDefinition takes as numbers, which templates often write as
+/// strings (`ContainerPort: "80"`, a `Number` parameter's value).
+const NUMBERS: &[&str] = &[
+    "cpu",
+    "memory",
+    "memoryReservation",
+    "containerPort",
+    "hostPort",
+    "startTimeout",
+    "stopTimeout",
+    "interval",
+    "timeout",
+    "retries",
+    "startPeriod",
+    "softLimit",
+    "hardLimit",
+];
+
+/// The node with every mapping key in camelCase, except inside [`USER_KEYS`] members, and
+/// whole numbers written as strings made numbers in [`NUMBERS`] fields (the task-level `cpu`
+/// and `memory` are made strings again by the caller).
 pub fn camel_case(node: &Node, keep: bool) -> Node {
     let value = match &node.value {
         Value::Map(m) => Value::Map(
             m.iter()
                 .map(|(k, v)| {
                     let key = if keep { k.clone() } else { camel(k) };
-                    (key, camel_case(v, USER_KEYS.contains(&k.as_str())))
+                    let mut v = camel_case(v, USER_KEYS.contains(&k.as_str()));
+                    if !keep && NUMBERS.contains(&key.as_str()) {
+                        if let (Value::Str(_), Some(n)) = (&v.value, v.as_i64()) {
+                            v.value = Value::Int(n);
+                        }
+                    }
+                    (key, v)
                 })
                 .collect(),
         ),

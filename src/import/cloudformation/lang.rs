@@ -130,7 +130,7 @@ impl Cx<'_> {
             "Fn::GetAZs" => {
                 let region = self.resolve_text(s, arg).unwrap_or_default();
                 let region = if region.is_empty() { REGION.to_string() } else { region };
-                self.assume(s, at, format!("Fn::GetAZs is {} (ecsim assumes the region's zones)", ZONES.join(", ")));
+                self.assume_once(s, at, format!("Fn::GetAZs is {} (ecsim assumes the region's zones)", ZONES.join(", ")));
                 Some(seq(at, ZONES.iter().map(|z| text(at, z.replace(REGION, &region))).collect()))
             }
             "Fn::FindInMap" => self.find_in_map(s, at, arg),
@@ -172,20 +172,20 @@ impl Cx<'_> {
 
     /// `Ref`: a parameter, a pseudo parameter or a resource.
     pub fn reference(&mut self, s: usize, at: &Node, target: &str) -> Option<Node> {
-        let assumed = |v: &str| format!("{target} is {v} (ecsim assumes it)");
+        let assumed = |v: &str| format!("{target} is {v}");
         match target {
             "AWS::NoValue" => return None,
             "AWS::Region" => {
-                self.assume(s, at, assumed(REGION));
+                self.assume_once(s, at, assumed(REGION));
                 return Some(text(at, REGION));
             }
             "AWS::AccountId" => {
-                self.assume(s, at, assumed(ACCOUNT));
+                self.assume_once(s, at, assumed(ACCOUNT));
                 return Some(text(at, ACCOUNT));
             }
             "AWS::StackName" => {
                 let name = self.stacks[s].name.clone();
-                self.assume(s, at, format!("AWS::StackName is {name} (from the file name)"));
+                self.assume_once(s, at, format!("AWS::StackName is {name} (from the file name)"));
                 return Some(text(at, name));
             }
             "AWS::StackId" => {

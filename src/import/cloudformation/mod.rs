@@ -143,6 +143,16 @@ impl<'a> Cx<'a> {
         self.assumed.push(message);
     }
 
+    /// As [`Cx::assume`], warning only at the first place of the template (`AWS::Region` is
+    /// the same assumption wherever it is used).
+    pub fn assume_once(&mut self, s: usize, at: &Node, message: String) {
+        let key = format!("{}:{message}", self.stacks[s].path.display());
+        if self.warned.insert(key) {
+            self.warn(s, at, format!("assumed: {message} (here and wherever the template uses it)"));
+        }
+        self.assumed.push(message);
+    }
+
     /// The assumptions made since `mark`, as one comment (`None` when there were none).
     pub fn take_assumed(&mut self, mark: usize) -> Option<String> {
         let mut lines: Vec<String> = Vec::new();
