@@ -26,7 +26,13 @@ fn toml_of(imported: &ecsim::import::Imported) -> toml::Table {
 }
 
 fn named<'a>(t: &'a toml::Table, section: &str, name: &str) -> &'a toml::Table {
-    t[section].as_array().unwrap().iter().filter_map(|e| e.as_table()).find(|e| e.get("name").and_then(|n| n.as_str()) == Some(name)).unwrap_or_else(|| panic!("no {section} {name}"))
+    t[section]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.as_table())
+        .find(|e| e.get("name").and_then(|n| n.as_str()) == Some(name))
+        .unwrap_or_else(|| panic!("no {section} {name}"))
 }
 
 fn warnings(imported: &ecsim::import::Imported) -> String {
@@ -35,7 +41,10 @@ fn warnings(imported: &ecsim::import::Imported) -> String {
 
 #[test]
 fn the_four_refarch_templates_import_together_check_and_run() {
-    let imported = import(&["refarch_ecs_cluster.yaml", "refarch_load_balancers.yaml", "refarch_website_service.yaml", "refarch_product_service.yaml"], &[]);
+    let imported = import(
+        &["refarch_ecs_cluster.yaml", "refarch_load_balancers.yaml", "refarch_website_service.yaml", "refarch_product_service.yaml"],
+        &[],
+    );
     let t = toml_of(&imported);
     // ecs-cluster.yaml: ClusterName !Ref EnvironmentName (no default: assumed its own name);
     // the group's LaunchConfiguration says InstanceType !Ref InstanceType (Default c4.large,
@@ -155,10 +164,11 @@ fn an_import_value_no_template_exports_is_assumed_with_a_warning() {
 fn the_cli_imports_and_check_reads_a_template_directly() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("refarch.toml");
-    let files: Vec<String> = ["refarch_ecs_cluster.yaml", "refarch_load_balancers.yaml", "refarch_website_service.yaml", "refarch_product_service.yaml"]
-        .iter()
-        .map(|f| fixture(f).display().to_string())
-        .collect();
+    let files: Vec<String> =
+        ["refarch_ecs_cluster.yaml", "refarch_load_balancers.yaml", "refarch_website_service.yaml", "refarch_product_service.yaml"]
+            .iter()
+            .map(|f| fixture(f).display().to_string())
+            .collect();
     let o = ecsim().arg("import").args(&files).arg("--out").arg(&out).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let said = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
@@ -200,7 +210,11 @@ fn a_nested_stack_is_read_with_the_parameters_its_parent_passes() {
 #[test]
 fn a_stack_nesting_itself_is_a_located_error_not_a_hang() {
     let dir = tempfile::tempdir().unwrap();
-    let me = write(dir.path(), "me.yaml", "Resources:\n  Me:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: me.yaml\n");
+    let me = write(
+        dir.path(),
+        "me.yaml",
+        "Resources:\n  Me:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: me.yaml\n",
+    );
     let e = api::import(&[me], &Options::default()).unwrap_err().to_string();
     assert!(e.contains("me.yaml:5:20: error: nested stack Me nests me.yaml, which is one of the templates that nest it: a loop"), "{e}");
 }
@@ -212,7 +226,10 @@ fn bad_templates_are_located_errors_never_panics() {
         ("garbage.yaml", "Resources: [\u{0}\u{1}}}}"),
         ("truncated.json", "{\"Resources\": {\"Svc\": {\"Type\": \"AWS::ECS::Service\", \"Properties\": {\"DesiredCount\": "),
         ("no-type.yaml", "Resources:\n  Svc:\n    Properties: {}\n"),
-        ("ref-loop.yaml", "Conditions:\n  A: !Condition B\n  B: !Condition A\nResources:\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Condition: A\n"),
+        (
+            "ref-loop.yaml",
+            "Conditions:\n  A: !Condition B\n  B: !Condition A\nResources:\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Condition: A\n",
+        ),
         ("bad-select.yaml", "Resources:\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      Family: !Select [5, [a, b]]\n"),
         ("empty.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n"),
     ]
@@ -220,7 +237,7 @@ fn bad_templates_are_located_errors_never_panics() {
     .collect();
     for (name, text) in cases {
         let p = write(dir.path(), name, text);
-        let r = std::panic::catch_unwind(|| api::import(&[p.clone()], &Options::default()));
+        let r = std::panic::catch_unwind(|| api::import(std::slice::from_ref(&p), &Options::default()));
         let Ok(result) = r else { panic!("{name} panicked") };
         match result {
             Ok(i) => panic!("{name} imported:\n{}", i.scenario_toml()),
@@ -237,7 +254,7 @@ fn every_prefix_of_a_real_template_imports_or_fails_with_a_message() {
     let lines: Vec<&str> = text.lines().collect();
     for cut in (0..lines.len()).step_by(7) {
         let p = write(dir.path(), "cut.yaml", &lines[..cut].join("\n"));
-        let r = std::panic::catch_unwind(|| api::import(&[p.clone()], &Options::default()));
+        let r = std::panic::catch_unwind(|| api::import(std::slice::from_ref(&p), &Options::default()));
         assert!(r.is_ok(), "panicked at {cut} lines");
     }
 }

@@ -49,7 +49,8 @@ pub fn groups(cx: &mut Cx, draft: &mut Draft) {
             }
         }
         if let Some(spec) = spec {
-            let lt = spec.get("LaunchTemplateId").or_else(|| spec.get("LaunchTemplateName")).and_then(Node::scalar_text).unwrap_or_default();
+            let lt =
+                spec.get("LaunchTemplateId").or_else(|| spec.get("LaunchTemplateName")).and_then(Node::scalar_text).unwrap_or_default();
             if let Some((ls, _, lres)) = cx.find("AWS::EC2::LaunchTemplate", &lt) {
                 if types.is_empty() {
                     let data = cx.prop(ls, &lres, "LaunchTemplateData");
@@ -66,7 +67,11 @@ pub fn groups(cx: &mut Cx, draft: &mut Draft) {
         });
         match types.len() {
             0 => {
-                cx.assume(s, &res, format!("group {id}: its launch template or configuration gives no instance type; assumed {DEFAULT_TYPE}"));
+                cx.assume(
+                    s,
+                    &res,
+                    format!("group {id}: its launch template or configuration gives no instance type; assumed {DEFAULT_TYPE}"),
+                );
                 let m = cx.assumed.len() - 1;
                 set_noted(cx, &mut t, "instance_type", DEFAULT_TYPE, m);
             }
@@ -126,7 +131,16 @@ pub fn groups(cx: &mut Cx, draft: &mut Draft) {
                 "NewInstancesProtectedFromScaleIn",
                 "TerminationPolicies",
             ],
-            &["Tags", "HealthCheckType", "HealthCheckGracePeriod", "Cooldown", "MetricsCollection", "NotificationConfigurations", "CapacityRebalance", "TargetGroupARNs"],
+            &[
+                "Tags",
+                "HealthCheckType",
+                "HealthCheckGracePeriod",
+                "Cooldown",
+                "MetricsCollection",
+                "NotificationConfigurations",
+                "CapacityRebalance",
+                "TargetGroupARNs",
+            ],
         );
         draft.push("auto_scaling_groups", t);
     }
@@ -164,9 +178,11 @@ fn joins_cluster(cx: &mut Cx, draft: &Draft, s: usize, id: &str, group: &Node, l
     // no warning.
     let raw = lres.to_json().to_string();
     let Some(pos) = raw.find("ECS_CLUSTER=") else {
-        let provider = raw.contains("ecs.config") || cx.each("AWS::ECS::CapacityProvider").iter().any(|(ps, _, p)| {
-            p.get("Properties").and_then(|p| p.get("AutoScalingGroupProvider")).is_some_and(|a| a.to_json().to_string().contains(id)) && *ps == s
-        });
+        let provider = raw.contains("ecs.config")
+            || cx.each("AWS::ECS::CapacityProvider").iter().any(|(ps, _, p)| {
+                p.get("Properties").and_then(|p| p.get("AutoScalingGroupProvider")).is_some_and(|a| a.to_json().to_string().contains(id))
+                    && *ps == s
+            });
         if !provider {
             cx.warn(s, group, format!("assumed: the instances of group {id} join the cluster (their user data does not set ECS_CLUSTER, so the ECS agent would join the cluster named default)"));
         }

@@ -33,7 +33,13 @@ pub fn clusters(cx: &mut Cx, draft: &mut Draft) {
     }
     for (s, _, res) in cx.each("AWS::ECS::ClusterCapacityProviderAssociations") {
         providers_of_cluster(cx, draft, s, &res);
-        cx.unread(s, &res, "AWS::ECS::ClusterCapacityProviderAssociations", &["Cluster", "CapacityProviders", "DefaultCapacityProviderStrategy"], &[]);
+        cx.unread(
+            s,
+            &res,
+            "AWS::ECS::ClusterCapacityProviderAssociations",
+            &["Cluster", "CapacityProviders", "DefaultCapacityProviderStrategy"],
+            &[],
+        );
     }
 }
 
@@ -83,7 +89,13 @@ pub fn capacity_providers(cx: &mut Cx, draft: &mut Draft) {
         let group_ref = provider.get("AutoScalingGroupArn").and_then(Node::scalar_text).unwrap_or_default();
         let group = group_ref.rsplit("autoScalingGroupName/").next().unwrap_or(&group_ref).to_string();
         if !draft.has("auto_scaling_groups", &group) {
-            cx.warn(s, &res, format!("not modelled: capacity provider {id}: its Auto Scaling group {group} is not in the import; the provider is left out"));
+            cx.warn(
+                s,
+                &res,
+                format!(
+                    "not modelled: capacity provider {id}: its Auto Scaling group {group} is not in the import; the provider is left out"
+                ),
+            );
             continue;
         }
         let mut t = Table::new();
@@ -239,7 +251,11 @@ pub fn services(cx: &mut Cx, draft: &mut Draft) {
                 }
                 Some(c) if c != cluster && !cluster.ends_with(&format!("/{c}")) => {
                     let at = cx.at_prop(&res, "Cluster");
-                    cx.warn(s, &at, format!("not modelled: service {id} is in cluster {cluster}; ecsim runs it in {c}, the one cluster it simulates"));
+                    cx.warn(
+                        s,
+                        &at,
+                        format!("not modelled: service {id} is in cluster {cluster}; ecsim runs it in {c}, the one cluster it simulates"),
+                    );
                 }
                 Some(_) => {}
             }
@@ -372,7 +388,8 @@ fn deployment(dc: &Node) -> toml::Value {
     }
     if let Some(al) = dc.get("Alarms") {
         let mut a = toml::Table::new();
-        let names: Vec<String> = al.get("AlarmNames").and_then(Node::as_seq).unwrap_or_default().iter().filter_map(Node::scalar_text).collect();
+        let names: Vec<String> =
+            al.get("AlarmNames").and_then(Node::as_seq).unwrap_or_default().iter().filter_map(Node::scalar_text).collect();
         a.insert("alarm_names".into(), names.into());
         a.insert("enable".into(), al.get("Enable").and_then(Node::as_bool).unwrap_or(false).into());
         a.insert("rollback".into(), al.get("Rollback").and_then(Node::as_bool).unwrap_or(false).into());

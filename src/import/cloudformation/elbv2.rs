@@ -108,7 +108,11 @@ pub fn load_balancers(cx: &mut Cx, draft: &mut Draft) {
         let name = cx.ref_value(s, &id);
         let kind = cx.prop_text(s, &res, "Type").unwrap_or_else(|| "application".into());
         if kind != "application" {
-            cx.warn(s, &res, format!("not modelled: load balancer {id} is a {kind} load balancer; ecsim models Application Load Balancers"));
+            cx.warn(
+                s,
+                &res,
+                format!("not modelled: load balancer {id} is a {kind} load balancer; ecsim models Application Load Balancers"),
+            );
             continue;
         }
         let mut t = Table::new();
@@ -176,7 +180,13 @@ fn listener(cx: &mut Cx, draft: &Draft, s: usize, id: &str, res: &Node) -> Optio
     let actions = cx.prop(s, res, "DefaultActions")?;
     let action = action(cx, draft, s, &actions)?;
     t.set("default_action", action);
-    cx.unread(s, res, "AWS::ElasticLoadBalancingV2::Listener", &["LoadBalancerArn", "Port", "Protocol", "DefaultActions"], &["Certificates", "SslPolicy", "AlpnPolicy"]);
+    cx.unread(
+        s,
+        res,
+        "AWS::ElasticLoadBalancingV2::Listener",
+        &["LoadBalancerArn", "Port", "Protocol", "DefaultActions"],
+        &["Certificates", "SslPolicy", "AlpnPolicy"],
+    );
     Some(t)
 }
 
@@ -186,7 +196,9 @@ fn rule(cx: &mut Cx, draft: &Draft, s: usize, id: &str, res: &Node) -> Option<Ta
     t.set("priority", cx.prop_int(s, res, "Priority")?);
     for c in cx.prop(s, res, "Conditions").and_then(|c| c.as_seq().map(<[Node]>::to_vec)).unwrap_or_default() {
         let field = c.get("Field").and_then(Node::scalar_text).unwrap_or_default();
-        let texts = |n: Option<&Node>| -> Vec<String> { n.and_then(Node::as_seq).unwrap_or_default().iter().filter_map(Node::scalar_text).collect() };
+        let texts = |n: Option<&Node>| -> Vec<String> {
+            n.and_then(Node::as_seq).unwrap_or_default().iter().filter_map(Node::scalar_text).collect()
+        };
         let config = |name: &str| c.get(name).and_then(|v| v.get("Values"));
         match field.as_str() {
             "path-pattern" => {

@@ -60,7 +60,11 @@ impl Cx<'_> {
         if self.depth >= MAX_DEPTH {
             if !self.too_deep {
                 self.too_deep = true;
-                self.error(s, node, format!("functions and references nest deeper than {MAX_DEPTH} levels: the template refers to itself in a loop"));
+                self.error(
+                    s,
+                    node,
+                    format!("functions and references nest deeper than {MAX_DEPTH} levels: the template refers to itself in a loop"),
+                );
             }
             return Some(Node::new(node.at, Value::Null));
         }
@@ -112,7 +116,15 @@ impl Cx<'_> {
                 match args[0].as_i64().and_then(|i| usize::try_from(i).ok()).and_then(|i| list.get(i)) {
                     Some(item) => Some(item.clone()),
                     None => {
-                        self.error(s, at, format!("Fn::Select: index {} is not within the list of {} item(s)", args[0].scalar_text().unwrap_or_default(), list.len()));
+                        self.error(
+                            s,
+                            at,
+                            format!(
+                                "Fn::Select: index {} is not within the list of {} item(s)",
+                                args[0].scalar_text().unwrap_or_default(),
+                                list.len()
+                            ),
+                        );
                         None
                     }
                 }
@@ -204,7 +216,11 @@ impl Cx<'_> {
             let name = self.ref_value(s, target);
             return Some(text(at, name));
         }
-        self.assume(s, at, format!("Ref {target}: the template has no parameter or resource of that name; its value is taken to be \"{target}\""));
+        self.assume(
+            s,
+            at,
+            format!("Ref {target}: the template has no parameter or resource of that name; its value is taken to be \"{target}\""),
+        );
         Some(text(at, target))
     }
 
@@ -266,12 +282,20 @@ impl Cx<'_> {
             }
             let file = self.stacks[t].path.display().to_string();
             if let Some(v) = self.output(t, &decl, name) {
-                self.assume(s, &decl, format!("parameter {name} has no value; it takes the output {name} of {file}, as a parent stack would pass it"));
+                self.assume(
+                    s,
+                    &decl,
+                    format!("parameter {name} has no value; it takes the output {name} of {file}, as a parent stack would pass it"),
+                );
                 return Some(v);
             }
         }
         if let Some(first) = decl.get("AllowedValues").and_then(Node::as_seq).and_then(|a| a.first()).and_then(Node::scalar_text) {
-            self.assume(s, &decl, format!("parameter {name} has no value; assumed its first allowed value {first} (give --parameter {name}=...)"));
+            self.assume(
+                s,
+                &decl,
+                format!("parameter {name} has no value; assumed its first allowed value {first} (give --parameter {name}=...)"),
+            );
             return Some(from_text(&first));
         }
         let (value, list) = assumed_value(name, &kind);
@@ -339,7 +363,11 @@ impl Cx<'_> {
             return match child {
                 Some(c) => self.output(c, at, output),
                 None => {
-                    self.assume(s, at, format!("Fn::GetAtt {res}.{attr}: the nested stack's template was not read; its value is taken to be \"{output}\""));
+                    self.assume(
+                        s,
+                        at,
+                        format!("Fn::GetAtt {res}.{attr}: the nested stack's template was not read; its value is taken to be \"{output}\""),
+                    );
                     Some(text(at, output))
                 }
             };
@@ -351,12 +379,10 @@ impl Cx<'_> {
             "TargetGroupFullName" => format!("targetgroup/{name}/0123456789abcdef"),
             "DNSName" => format!("{name}-1234567890.{REGION}.elb.amazonaws.com"),
             "LatestVersionNumber" | "DefaultVersionNumber" => "1".to_string(),
-            a if a.ends_with("Arn") || a.ends_with("Id") || a.is_empty() => {
-                match name.starts_with("arn:") {
-                    true => name,
-                    false => format!("arn:aws:{}:{REGION}:{ACCOUNT}:{}/{name}", service_of(&kind), res.to_ascii_lowercase()),
-                }
-            }
+            a if a.ends_with("Arn") || a.ends_with("Id") || a.is_empty() => match name.starts_with("arn:") {
+                true => name,
+                false => format!("arn:aws:{}:{REGION}:{ACCOUNT}:{}/{name}", service_of(&kind), res.to_ascii_lowercase()),
+            },
             other => {
                 self.assume(s, at, format!("Fn::GetAtt {res}.{other} is not known to ecsim; taken to be \"{name}.{other}\""));
                 format!("{name}.{other}")
@@ -370,7 +396,9 @@ impl Cx<'_> {
     fn sub(&mut self, s: usize, at: &Node, arg: &Node) -> Option<String> {
         let (template, vars) = match &arg.value {
             Value::Str(t) => (t.clone(), Vec::new()),
-            Value::Seq(items) if items.len() == 2 => (items[0].scalar_text().unwrap_or_default(), items[1].as_map().unwrap_or_default().to_vec()),
+            Value::Seq(items) if items.len() == 2 => {
+                (items[0].scalar_text().unwrap_or_default(), items[1].as_map().unwrap_or_default().to_vec())
+            }
             _ => {
                 self.error(s, at, "Fn::Sub takes a string, or [string, {variable: value}]");
                 return None;
@@ -403,7 +431,8 @@ impl Cx<'_> {
             match value.as_ref().and_then(Node::scalar_text) {
                 Some(t) => out.push_str(&t),
                 None => {
-                    let listed = value.as_ref().and_then(Node::as_seq).map(|l| l.iter().filter_map(Node::scalar_text).collect::<Vec<_>>().join(","));
+                    let listed =
+                        value.as_ref().and_then(Node::as_seq).map(|l| l.iter().filter_map(Node::scalar_text).collect::<Vec<_>>().join(","));
                     out.push_str(&listed.unwrap_or_default());
                 }
             }
@@ -494,8 +523,8 @@ impl Cx<'_> {
                 };
                 text(&a) == text(&b)
             }
-            "Fn::And" if !items.is_empty() => items.iter().fold(true, |acc, i| self.truth(s, i) && acc),
-            "Fn::Or" if !items.is_empty() => items.iter().fold(false, |acc, i| self.truth(s, i) || acc),
+            "Fn::And" if !items.is_empty() => items.iter().all(|i| self.truth(s, i)),
+            "Fn::Or" if !items.is_empty() => items.iter().any(|i| self.truth(s, i)),
             "Fn::Not" if items.len() == 1 => !self.truth(s, &items[0]),
             "Condition" => {
                 let cond = arg.scalar_text().unwrap_or_default();

@@ -73,7 +73,14 @@ pub fn import(inputs: &[Input], draft: &mut Draft, diags: &mut Diagnostics, opti
         match yaml::parse(&input.path, &input.text) {
             Ok(root) => {
                 let stem = input.path.file_stem().and_then(|s| s.to_str()).unwrap_or("stack");
-                stacks.push(Stack { path: input.path.clone(), name: sanitize(stem), root: Rc::new(root), given: BTreeMap::new(), parent: None, logical_id: String::new() });
+                stacks.push(Stack {
+                    path: input.path.clone(),
+                    name: sanitize(stem),
+                    root: Rc::new(root),
+                    given: BTreeMap::new(),
+                    parent: None,
+                    logical_id: String::new(),
+                });
             }
             Err(d) => diags.push(d),
         }
@@ -246,8 +253,17 @@ impl<'a> Cx<'a> {
                 None => format!("subnet-{}", id.to_ascii_lowercase()),
             },
             "AWS::ApplicationAutoScaling::ScalingPolicy" => format!("policy:{}", given.unwrap_or_else(|| self.default_name(s, id, 255))),
-            "AWS::ElasticLoadBalancingV2::Listener" | "AWS::ElasticLoadBalancingV2::ListenerRule" | "AWS::ApplicationAutoScaling::ScalableTarget" => {
-                format!("arn:aws:{}:{}:{}:{}/{}/{id}", kind.to_ascii_lowercase().replace("aws::", "").replace("::", "-"), lang::REGION, lang::ACCOUNT, self.stacks[s].name, id)
+            "AWS::ElasticLoadBalancingV2::Listener"
+            | "AWS::ElasticLoadBalancingV2::ListenerRule"
+            | "AWS::ApplicationAutoScaling::ScalableTarget" => {
+                format!(
+                    "arn:aws:{}:{}:{}:{}/{}/{id}",
+                    kind.to_ascii_lowercase().replace("aws::", "").replace("::", "-"),
+                    lang::REGION,
+                    lang::ACCOUNT,
+                    self.stacks[s].name,
+                    id
+                )
             }
             "AWS::ECS::CapacityProvider" => given.unwrap_or_else(|| {
                 // CreateCapacityProvider refuses names starting with aws, ecs or fargate.

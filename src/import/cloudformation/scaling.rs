@@ -14,7 +14,15 @@ const PUBLISHED: &[(&str, &[&str])] = &[
     ("AWS/ECS", &["CPUReservation", "MemoryReservation", "CPUUtilization", "MemoryUtilization"]),
     (
         "AWS/ApplicationELB",
-        &["RequestCount", "RequestCountPerTarget", "TargetResponseTime", "HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "HealthyHostCount", "UnHealthyHostCount"],
+        &[
+            "RequestCount",
+            "RequestCountPerTarget",
+            "TargetResponseTime",
+            "HTTPCode_ELB_5XX_Count",
+            "HTTPCode_Target_5XX_Count",
+            "HealthyHostCount",
+            "UnHealthyHostCount",
+        ],
     ),
 ];
 
@@ -63,7 +71,9 @@ pub fn alarms(cx: &mut Cx, draft: &mut Draft) {
         if let Some(e) = cx.prop(s, &res, "ActionsEnabled").and_then(|v| v.as_bool()) {
             t.set("actions_enabled", e);
         }
-        for (from, to) in [("AlarmActions", "alarm_actions"), ("OKActions", "ok_actions"), ("InsufficientDataActions", "insufficient_data_actions")] {
+        for (from, to) in
+            [("AlarmActions", "alarm_actions"), ("OKActions", "ok_actions"), ("InsufficientDataActions", "insufficient_data_actions")]
+        {
             let Some(list) = cx.prop(s, &res, from) else { continue };
             let mut out = Vec::new();
             for a in list.as_seq().unwrap_or_default() {
@@ -200,7 +210,11 @@ fn policy(cx: &mut Cx, draft: &Draft, s: usize, id: &str, res: &Node) -> Option<
                         t.set("target_group", tg);
                     }
                     None => {
-                        cx.warn(s, spec, format!("not modelled: policy {id}: its target group ({label}) is not in the import; the policy is left out"));
+                        cx.warn(
+                            s,
+                            spec,
+                            format!("not modelled: policy {id}: its target group ({label}) is not in the import; the policy is left out"),
+                        );
                         return None;
                     }
                 }

@@ -78,7 +78,8 @@ fn ref_of_a_resource_is_its_name() {
 
 #[test]
 fn fn_find_in_map_looks_up_the_two_keys() {
-    let t = "Mappings:\n  RegionMap:\n    us-east-1:\n      HVM64: ami-0ff8a91507f77f867\n      HVMG2: ami-0a584ac55a7631c0c\nResources: {}\n";
+    let t =
+        "Mappings:\n  RegionMap:\n    us-east-1:\n      HVM64: ami-0ff8a91507f77f867\n      HVMG2: ami-0a584ac55a7631c0c\nResources: {}\n";
     assert_eq!(eval(t, "!FindInMap [RegionMap, !Ref 'AWS::Region', HVM64]"), json!("ami-0ff8a91507f77f867"));
     assert_eq!(eval(t, "{'Fn::FindInMap': [RegionMap, us-east-1, HVMG2]}"), json!("ami-0a584ac55a7631c0c"));
     assert_eq!(eval(t, "!FindInMap [RegionMap, eu-west-1, HVM64, {DefaultValue: ami-default}]"), json!("ami-default"));
