@@ -103,6 +103,9 @@ pub fn target_groups(cx: &mut Cx, draft: &mut Draft) {
 pub fn load_balancers(cx: &mut Cx, draft: &mut Draft) {
     let listeners = cx.each("AWS::ElasticLoadBalancingV2::Listener");
     let rules = cx.each("AWS::ElasticLoadBalancingV2::ListenerRule");
+    // What found its place, so that a listener or rule whose parent is not in the import is
+    // a warning rather than silently dropped.
+    let mut placed: Vec<(usize, String)> = Vec::new();
     for (s, id, res) in cx.each("AWS::ElasticLoadBalancingV2::LoadBalancer") {
         let mark = cx.assumed.len();
         let name = cx.ref_value(s, &id);
@@ -141,10 +144,12 @@ pub fn load_balancers(cx: &mut Cx, draft: &mut Draft) {
             if cx.find("AWS::ElasticLoadBalancingV2::LoadBalancer", &arn).is_none_or(|(fs, fid, _)| fs != s || fid != id) {
                 continue;
             }
+            placed.push((*ls, lid.clone()));
             if let Some(mut listener) = listener(cx, draft, *ls, lid, lres) {
                 for (rs, rid, rres) in &rules {
                     let of = cx.prop_text(*rs, rres, "ListenerArn").unwrap_or_default();
                     if cx.find("AWS::ElasticLoadBalancingV2::Listener", &of).is_some_and(|(fs, fid, _)| fs == *ls && fid == *lid) {
+                        placed.push((*rs, rid.clone()));
                         if let Some(rule) = rule(cx, draft, *rs, rid, rres) {
                             listener.push_child("rules", rule);
                         }
@@ -164,6 +169,16 @@ pub fn load_balancers(cx: &mut Cx, draft: &mut Draft) {
             &["Scheme", "SecurityGroups", "Tags", "IpAddressType", "SubnetMappings"],
         );
         draft.push("load_balancers", t);
+    }
+    for (s, id, res) in listeners.iter().chain(&rules) {
+        if !placed.contains(&(*s, id.clone())) {
+            let parent = if res.get("Type").and_then(Node::as_str) == Some("AWS::ElasticLoadBalancingV2::Listener") {
+                "load balancer"
+            } else {
+                "listener"
+            };
+            cx.warn(*s, res, format!("not modelled: {id}: its {parent} is not in the import (give its template too); it is left out"));
+        }
     }
 }
 
