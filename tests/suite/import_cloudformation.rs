@@ -154,6 +154,84 @@ fn fn_import_value_finds_the_export_of_the_networking_stack() {
 }
 
 #[test]
+fn every_resource_the_importer_reads_maps_onto_its_scenario_key_and_runs() {
+    let imported = import(&["ecsim_every_resource.yaml"], &[]);
+    let t = toml_of(&imported);
+    // Env defaults to prod: the cluster is !Sub '${Env}-cluster', the launch template's type
+    // !FindInMap [Sizes, prod, Instance] = m5.xlarge, the group's MaxSize the map's Max 6, its
+    // subnets in Fn::Select [0|1, Fn::GetAZs ''].
+    assert_eq!(t["cluster"]["name"].as_str(), Some("prod-cluster"));
+    assert_eq!(t["cluster"]["capacity_providers"].as_array().unwrap().len(), 2);
+    assert_eq!(t["cluster"]["default_capacity_provider_strategy"][0]["capacity_provider"].as_str(), Some("NodesProvider"));
+    let nodes = named(&t, "auto_scaling_groups", "nodes");
+    assert_eq!(nodes["instance_type"].as_str(), Some("m5.xlarge"));
+    assert_eq!((nodes["min"].as_integer(), nodes["max"].as_integer(), nodes["desired"].as_integer()), (Some(1), Some(6), Some(2)));
+    assert_eq!(nodes["zones"].as_array().unwrap().len(), 2);
+    assert_eq!(named(&t, "capacity_providers", "NodesProvider")["managed_scaling"]["target_capacity"].as_integer(), Some(90));
+    // web: DesiredCount !If [IsProd, !Ref WebCount ('3'), 1], the circuit breaker, two
+    // placement strategies, grace period '30'.
+    let web = named(&t, "services", "web");
+    assert_eq!(web["desired_count"].as_integer(), Some(3));
+    assert_eq!(web["deployment"]["circuit_breaker"]["rollback"].as_bool(), Some(true));
+    assert_eq!(web["placement_strategy"][1]["type"].as_str(), Some("binpack"));
+    assert_eq!(web["health_check_grace_period"].as_str(), Some("30s"));
+    let api_service = named(&t, "services", "api");
+    assert_eq!(api_service["launch_type"].as_str(), Some("FARGATE"));
+    assert_eq!(api_service["subnets"].as_array().unwrap().len(), 2);
+    assert_eq!(named(&t, "services", "agent")["scheduling_strategy"].as_str(), Some("DAEMON"));
+    let tg = named(&t, "target_groups", "web");
+    assert_eq!(tg["deregistration_delay"].as_str(), Some("30s"));
+    assert_eq!(tg["algorithm"].as_str(), Some("least_outstanding_requests"));
+    assert_eq!(named(&t, "target_groups", "api")["target_type"].as_str(), Some("ip"));
+    let front = named(&t, "load_balancers", "front");
+    assert_eq!(front["idle_timeout"].as_str(), Some("120s"));
+    let rules = front["listeners"][0]["rules"].as_array().unwrap();
+    assert_eq!(rules[0]["action"]["forward"][0]["weight"].as_integer(), Some(90));
+    assert_eq!(rules[0]["http_header"]["name"].as_str(), Some("X-Canary"));
+    assert_eq!(rules[1]["action"]["fixed_response"].as_integer(), Some(410));
+    // The alarm's dimensions from TargetGroupFullName / LoadBalancerFullName are the names.
+    let slow = named(&t, "alarms", "web-slow");
+    assert_eq!(slow["dimensions"]["TargetGroup"].as_str(), Some("web"));
+    assert_eq!(slow["statistic"].as_str(), Some("p99"));
+    assert_eq!(slow["alarm_actions"][0].as_str(), Some("arn:aws:sns:us-east-1:123456789012:Pager"));
+    let tracking = t["scaling"][0]["target_tracking"][0].as_table().unwrap();
+    assert_eq!(tracking["target_group"].as_str(), Some("web"));
+    assert_eq!(tracking["scale_out_cooldown"].as_str(), Some("60s"));
+    // What the scenario cannot say is one warning per type, with the count.
+    let w = warnings(&imported);
+    assert!(w.contains("warning: not modelled: AWS::SQS::Queue ×2"), "{w}");
+    assert!(w.contains("warning: not modelled: alarm QueueAlarm watches AWS/SQS ApproximateNumberOfMessagesVisible"), "{w}");
+    assert!(!w.contains("AWS::EC2::Subnet"), "{w}");
+    let td: serde_json::Value = serde_json::from_str(&imported.draft.files["taskdefs/web.json"]).unwrap();
+    assert_eq!(td["containerDefinitions"][0]["portMappings"][0]["containerPort"], 80);
+    assert_eq!(td["containerDefinitions"][0]["dockerLabels"]["Team"], "Web");
+    let scenario = imported.load(None).unwrap();
+    let run = api::run(&scenario, 1);
+    let running: BTreeMap<String, u32> = run.summary.services.iter().map(|s| (s.service.clone(), s.running)).collect();
+    // web starts with 3 tasks; with no traffic its request-count target tracking scales it in
+    // to MinCapacity 2 within the hour.
+    assert_eq!(scenario.services[0].definition.desired_count, 3);
+    assert_eq!((running["web"], running["api"]), (2, 2), "{running:?}");
+    assert!(running["agent"] >= 2, "a daemon task on each of the group's instances: {running:?}");
+}
+
+#[test]
+fn the_refarch_lesson_folder_imports_and_runs() {
+    let dir = repo("scenarios/import/refarch");
+    let paths: Vec<PathBuf> =
+        ["ecs-cluster.yaml", "load-balancers.yaml", "website-service.yaml", "product-service.yaml"].iter().map(|f| dir.join(f)).collect();
+    let options =
+        Options { parameters: [("EnvironmentName".to_string(), "refarch".to_string())].into_iter().collect(), ..Options::default() };
+    let imported = api::import(&paths, &options).unwrap();
+    let t = toml_of(&imported);
+    assert_eq!(t["cluster"]["name"].as_str(), Some("refarch"));
+    assert_eq!(t["load_balancers"][0]["name"].as_str(), Some("refarch"));
+    let scenario = imported.load(None).unwrap();
+    let run = api::run(&scenario, 1);
+    assert_eq!(run.summary.services.iter().map(|s| s.running).sum::<u32>(), 4);
+}
+
+#[test]
 fn an_import_value_no_template_exports_is_assumed_with_a_warning() {
     let imported = import(&["fargate_public_service.yml"], &[]);
     let w = warnings(&imported);

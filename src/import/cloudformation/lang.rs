@@ -142,7 +142,7 @@ impl Cx<'_> {
             "Fn::GetAZs" => {
                 let region = self.resolve_text(s, arg).unwrap_or_default();
                 let region = if region.is_empty() { REGION.to_string() } else { region };
-                self.assume_once(s, at, format!("Fn::GetAZs is {} (ecsim assumes the region's zones)", ZONES.join(", ")));
+                self.assume_once(s, at, format!("Fn::GetAZs is {}", ZONES.join(", ")));
                 Some(seq(at, ZONES.iter().map(|z| text(at, z.replace(REGION, &region))).collect()))
             }
             "Fn::FindInMap" => self.find_in_map(s, at, arg),
