@@ -286,6 +286,34 @@ fn a_nested_stack_is_read_with_the_parameters_its_parent_passes() {
 }
 
 #[test]
+fn what_the_scenario_cannot_hold_is_left_out_with_a_warning_and_the_stack_still_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let alarm = |name: &str, dims: &str| {
+        format!("  {name}:\n    Type: AWS::CloudWatch::Alarm\n    Properties: {{Namespace: AWS/ECS, MetricName: CPUUtilization, Dimensions: [{dims}], Statistic: Average, Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: GreaterThanThreshold}}\n")
+    };
+    let text = format!(
+        "Resources:\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      Family: web\n      TaskDefinitionStatus: ACTIVE\n      ContainerDefinitions: [{{Name: web, Image: nginx, Memory: 256}}]\n  Svc:\n    Type: AWS::ECS::Service\n    Properties: {{ServiceName: web, TaskDefinition: !Ref Td, DesiredCount: 1, ServiceRegistries: [{{RegistryArn: x}}]}}\n{}{}",
+        alarm("NoCluster", "{Name: ServiceName, Value: web}"),
+        alarm("OtherCluster", "{Name: ClusterName, Value: other}, {Name: ServiceName, Value: web}"),
+    );
+    let p = write(dir.path(), "stack.yaml", &text);
+    let imported = api::import(&[p], &Options::default()).unwrap();
+    let w = warnings(&imported);
+    // A field RegisterTaskDefinition does not have would fail the task definition importer.
+    assert!(w.contains("stack.yaml:6:29: warning: not modelled: AWS::ECS::TaskDefinition property taskDefinitionStatus"), "{w}");
+    assert!(w.contains("warning: not modelled: AWS::ECS::Service property ServiceRegistries"), "{w}");
+    // CloudWatch takes an alarm on any dimensions; ecsim publishes CPUUtilization by cluster
+    // (and service) only, and simulates one cluster.
+    assert!(w.contains("not modelled: alarm NoCluster: ecsim publishes CPUUtilization by ClusterName (and ServiceName), not by ServiceName; the alarm is left out"), "{w}");
+    assert!(w.contains("not modelled: alarm OtherCluster watches cluster other"), "{w}");
+    let t = toml_of(&imported);
+    assert_eq!(t["alarms"].as_array().unwrap().len(), 1);
+    assert_eq!(t["alarms"][0]["dimensions"]["ClusterName"].as_str(), Some("default"));
+    let scenario = imported.load(None).unwrap();
+    assert_eq!(api::run(&scenario, 1).summary.services[0].running, 1);
+}
+
+#[test]
 fn a_stack_nesting_itself_is_a_located_error_not_a_hang() {
     let dir = tempfile::tempdir().unwrap();
     let me = write(

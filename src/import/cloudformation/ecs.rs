@@ -141,6 +141,17 @@ pub fn task_definitions(cx: &mut Cx, draft: &mut Draft) {
         let mut register = camel_case(&resolved, false).to_json();
         if let Some(obj) = register.as_object_mut() {
             obj.remove("tags");
+            // A property RegisterTaskDefinition does not take would be refused by the task
+            // definition importer: it is a warning here and left out.
+            for key in obj.keys().filter(|k| !REGISTER_KEYS.contains(&k.as_str())).cloned().collect::<Vec<_>>() {
+                let at = res
+                    .get("Properties")
+                    .and_then(|p| p.as_map())
+                    .and_then(|m| m.iter().find(|(k, _)| camel(k) == key))
+                    .map_or(res.clone(), |(_, v)| v.clone());
+                cx.warn(s, &at, format!("not modelled: AWS::ECS::TaskDefinition property {key}: RegisterTaskDefinition has no such field"));
+                obj.remove(&key);
+            }
             obj.entry("family").or_insert_with(|| serde_json::Value::String(name.clone()));
             for key in ["cpu", "memory"] {
                 // RegisterTaskDefinition's task-level sizes are strings ("256", "0.5 vCPU").
@@ -157,6 +168,27 @@ pub fn task_definitions(cx: &mut Cx, draft: &mut Draft) {
         crate::import::add_task_definition(draft, &name, &register, Some(comment));
     }
 }
+
+/// The top-level fields of RegisterTaskDefinition's input.
+const REGISTER_KEYS: &[&str] = &[
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
+    "enableFaultInjection",
+];
 
 /// Members whose keys are the user's own (labels, log driver options), not API field names.
 const USER_KEYS: &[&str] = &["DockerLabels", "Options", "DriverOpts", "Labels", "dockerLabels", "options", "driverOpts", "labels"];

@@ -40,12 +40,28 @@ pub fn alarms(cx: &mut Cx, draft: &mut Draft) {
         let name = cx.ref_value(s, &id);
         let mut t = Table::new();
         t.comment(cx.origin(s, &id, &res));
-        t.set("name", name).set("namespace", namespace).set("metric", metric);
+        t.set("name", name).set("namespace", namespace).set("metric", metric.as_str());
         let mut dims = toml::Table::new();
         for d in cx.prop(s, &res, "Dimensions").and_then(|d| d.as_seq().map(<[Node]>::to_vec)).unwrap_or_default() {
             let key = d.get("Name").and_then(Node::scalar_text).unwrap_or_default();
             let value = d.get("Value").and_then(Node::scalar_text).unwrap_or_default();
             dims.insert(key, short_name(&value).into());
+        }
+        match dimensions_published(draft, &metric, &mut dims) {
+            Err(why) => {
+                cx.warn(s, &res, format!("not modelled: alarm {id}: {why}; the alarm is left out"));
+                cx.take_assumed(mark);
+                continue;
+            }
+            Ok(Some(other)) => {
+                let at = cx.at_prop(&res, "Dimensions");
+                cx.warn(
+                    s,
+                    &at,
+                    format!("not modelled: alarm {id} watches cluster {other}; ecsim simulates one cluster and the alarm watches it"),
+                );
+            }
+            Ok(None) => {}
         }
         t.set("dimensions", toml::Value::Table(dims));
         if let Some(stat) = cx.prop_text(s, &res, "Statistic").or_else(|| cx.prop_text(s, &res, "ExtendedStatistic")) {
@@ -117,6 +133,50 @@ pub fn alarms(cx: &mut Cx, draft: &mut Draft) {
         );
         draft.push("alarms", t);
     }
+}
+
+/// Whether ecsim publishes the metric with these dimensions, for the services, target groups
+/// and load balancers of the import (CloudWatch takes an alarm on any dimensions; ecsim's
+/// scenario refuses one it has no data for). `ClusterName` becomes the simulated cluster's:
+/// `Ok(Some(name))` when it named another.
+fn dimensions_published(draft: &Draft, metric: &str, dims: &mut toml::Table) -> Result<Option<String>, String> {
+    let mut keys: Vec<&str> = dims.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    let value = |dims: &toml::Table, k: &str| dims.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let ecs = ["CPUReservation", "MemoryReservation", "CPUUtilization", "MemoryUtilization"].contains(&metric);
+    if ecs {
+        let per_service = metric.ends_with("Utilization");
+        match keys.as_slice() {
+            ["ClusterName"] => {}
+            ["ClusterName", "ServiceName"] if per_service => {
+                let service = value(dims, "ServiceName");
+                if !draft.has("services", &service) {
+                    return Err(format!("service {service} is not in the import"));
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "ecsim publishes {metric} by ClusterName{}, not by {}",
+                    if per_service { " (and ServiceName)" } else { "" },
+                    keys.join(", ")
+                ))
+            }
+        }
+        let cluster = draft.cluster.get("name").and_then(|v| v.as_str()).unwrap_or("default");
+        let named = value(dims, "ClusterName");
+        dims.insert("ClusterName".into(), cluster.into());
+        return Ok((named != cluster).then_some(named));
+    }
+    if keys.is_empty() || keys.iter().any(|k| *k != "TargetGroup" && *k != "LoadBalancer") {
+        return Err(format!("ecsim publishes {metric} by TargetGroup and/or LoadBalancer, not by {}", keys.join(", ")));
+    }
+    for (key, section) in [("TargetGroup", "target_groups"), ("LoadBalancer", "load_balancers")] {
+        let name = value(dims, key);
+        if keys.contains(&key) && !draft.has(section, &name) {
+            return Err(format!("{key} {name} is not in the import"));
+        }
+    }
+    Ok(None)
 }
 
 /// A target group's or load balancer's name from the forms alarms and metrics use
