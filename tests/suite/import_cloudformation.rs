@@ -314,6 +314,21 @@ fn what_the_scenario_cannot_hold_is_left_out_with_a_warning_and_the_stack_still_
 }
 
 #[test]
+fn a_step_policy_no_alarm_invokes_is_left_out_and_target_tracking_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "scaling.yaml", "Resources:\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions: [{Name: web, Image: nginx, Memory: 256}]\n  Svc:\n    Type: AWS::ECS::Service\n    Properties: {ServiceName: web, TaskDefinition: !Ref Td, DesiredCount: 1}\n  Target:\n    Type: AWS::ApplicationAutoScaling::ScalableTarget\n    Properties: {ServiceNamespace: ecs, ScalableDimension: 'ecs:service:DesiredCount', ResourceId: service/default/web, MinCapacity: 1, MaxCapacity: 4}\n  Step:\n    Type: AWS::ApplicationAutoScaling::ScalingPolicy\n    Properties:\n      PolicyName: out\n      PolicyType: StepScaling\n      ScalingTargetId: !Ref Target\n      StepScalingPolicyConfiguration: {AdjustmentType: ChangeInCapacity, StepAdjustments: [{MetricIntervalLowerBound: 0, ScalingAdjustment: 1}]}\n  Track:\n    Type: AWS::ApplicationAutoScaling::ScalingPolicy\n    Properties:\n      PolicyName: cpu\n      PolicyType: TargetTrackingScaling\n      ScalingTargetId: !Ref Target\n      TargetTrackingScalingPolicyConfiguration: {TargetValue: 50, PredefinedMetricSpecification: {PredefinedMetricType: ECSServiceAverageCPUUtilization}}\n");
+    let imported = api::import(&[p], &Options::default()).unwrap();
+    let w = warnings(&imported);
+    assert!(w.contains("scaling.yaml:13:5: warning: not modelled: step policy Step: no alarm of the import invokes it"), "{w}");
+    let t = toml_of(&imported);
+    let scaling = t["scaling"][0].as_table().unwrap();
+    assert_eq!((scaling["min"].as_integer(), scaling["max"].as_integer()), (Some(1), Some(4)));
+    assert_eq!(scaling["target_tracking"][0]["metric"].as_str(), Some("ECSServiceAverageCPUUtilization"));
+    assert!(scaling.get("step").is_none());
+    imported.load(None).unwrap();
+}
+
+#[test]
 fn a_stack_nesting_itself_is_a_located_error_not_a_hang() {
     let dir = tempfile::tempdir().unwrap();
     let me = write(

@@ -94,7 +94,9 @@ pub fn alarms(cx: &mut Cx, draft: &mut Draft) {
             let mut out = Vec::new();
             for a in list.as_seq().unwrap_or_default() {
                 let text = a.scalar_text().unwrap_or_default();
-                if text.starts_with("arn:") || text.starts_with("policy:") {
+                if text.starts_with("policy:") && !step_policy_maps(cx, draft, &text) {
+                    cx.warn(s, a, format!("not modelled: alarm action {text}: the policy is not a step scaling policy of an ECS service of the import; it is left out"));
+                } else if text.starts_with("arn:") || text.starts_with("policy:") {
                     out.push(text);
                 } else if cx.find("AWS::SNS::Topic", &text).is_some() {
                     out.push(format!("arn:aws:sns:{}:{}:{text}", lang::REGION, lang::ACCOUNT));
@@ -133,6 +135,23 @@ pub fn alarms(cx: &mut Cx, draft: &mut Draft) {
         );
         draft.push("alarms", t);
     }
+}
+
+/// Whether `policy:<name>` (a scaling policy's `Ref`) is a step policy of a scalable target
+/// that maps: an ECS service of the import.
+fn step_policy_maps(cx: &mut Cx, draft: &Draft, action: &str) -> bool {
+    let Some((ps, _, policy)) = cx.find("AWS::ApplicationAutoScaling::ScalingPolicy", action) else { return false };
+    if cx.prop_text(ps, &policy, "PolicyType").as_deref() != Some("StepScaling") {
+        return false;
+    }
+    let resource = match cx.prop_text(ps, &policy, "ScalingTargetId") {
+        Some(target) => match cx.find("AWS::ApplicationAutoScaling::ScalableTarget", &target) {
+            Some((ts, _, t)) => cx.prop_text(ts, &t, "ResourceId"),
+            None => None,
+        },
+        None => cx.prop_text(ps, &policy, "ResourceId"),
+    };
+    resource.is_some_and(|r| r.starts_with("service/") && draft.has("services", r.rsplit('/').next().unwrap_or_default()))
 }
 
 /// Whether ecsim publishes the metric with these dimensions, for the services, target groups
@@ -290,6 +309,13 @@ fn policy(cx: &mut Cx, draft: &Draft, s: usize, id: &str, res: &Node) -> Option<
             Some(("target_tracking", t))
         }
         "StepScaling" => {
+            let action = toml::Value::from(format!("policy:{}", t.get("name").and_then(|v| v.as_str()).unwrap_or_default()));
+            let invoked =
+                draft.section("alarms").any(|a| a.get("alarm_actions").and_then(|v| v.as_array()).is_some_and(|l| l.contains(&action)));
+            if !invoked {
+                cx.warn(s, res, format!("not modelled: step policy {id}: no alarm of the import invokes it; the policy is left out"));
+                return None;
+            }
             let c = cx.prop(s, res, "StepScalingPolicyConfiguration")?;
             t.set("adjustment_type", c.get("AdjustmentType").and_then(Node::scalar_text).unwrap_or_else(|| "ChangeInCapacity".into()));
             let steps: Vec<toml::Value> = c
