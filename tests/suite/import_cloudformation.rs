@@ -341,6 +341,18 @@ fn a_stack_nesting_itself_is_a_located_error_not_a_hang() {
 }
 
 #[test]
+fn a_nested_stack_on_a_device_is_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "dev.yaml",
+        "Resources:\n  Zero:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: /dev/zero\n",
+    );
+    let e = api::import(&[p], &Options::default()).unwrap_err().to_string();
+    assert!(e.contains("dev.yaml:5:20: error: nested stack Zero: /dev/zero is not a template file ecsim can read"), "{e}");
+}
+
+#[test]
 fn bad_templates_are_located_errors_never_panics() {
     let dir = tempfile::tempdir().unwrap();
     let cases: BTreeMap<&str, &str> = [

@@ -15,6 +15,7 @@ pub mod ecs;
 pub mod elbv2;
 pub mod lang;
 pub mod scaling;
+pub mod subnets;
 #[cfg(test)]
 mod tests;
 
@@ -28,6 +29,8 @@ use yaml::Node;
 
 /// How deeply stacks may nest (a template nesting itself is refused at once).
 pub const MAX_NESTING: usize = 5;
+/// The largest nested template read (CloudFormation's own limit is 1 MB in S3).
+pub const MAX_TEMPLATE_BYTES: u64 = 10 * 1024 * 1024;
 
 /// One template of the import.
 pub struct Stack {
@@ -317,45 +320,6 @@ impl<'a> Cx<'a> {
         None
     }
 
-    /// The zone of a subnet (a subnet ID, or a zone name given where a subnet is expected). An
-    /// ID the stack does not place is put in one of the assumed zones, in turn, with a warning.
-    pub fn zone_of_subnet(&mut self, s: usize, at: &Node, subnet: &str) -> String {
-        let zone = if let Some(z) = self.subnet_zones.get(subnet) {
-            z.clone()
-        } else if let Some(z) = lang::ZONES.iter().find(|z| lang::subnet_of_zone(z) == subnet || **z == subnet) {
-            z.to_string()
-        } else if !subnet.starts_with("subnet-") && subnet.split('-').count() == 3 && subnet.ends_with(|c: char| c.is_ascii_lowercase()) {
-            subnet.to_string()
-        } else {
-            let unknown = self.subnet_zones.keys().filter(|k| !self.subnet_zones.values().any(|z| lang::subnet_of_zone(z) == **k)).count();
-            let zone = lang::ZONES[unknown % lang::ZONES.len()].to_string();
-            self.assume(s, at, format!("subnet {subnet} is in {zone} (the template does not say its zone)"));
-            zone
-        };
-        self.subnet_zones.insert(subnet.to_string(), zone.clone());
-        self.zones.insert(zone.clone());
-        zone
-    }
-
-    /// The zones of a list of subnets (deduplicated, in order).
-    pub fn zones_of(&mut self, s: usize, subnets: &Node) -> Vec<String> {
-        let items: Vec<Node> = match subnets.as_seq() {
-            Some(items) => items.to_vec(),
-            None => vec![subnets.clone()],
-        };
-        let mut zones: Vec<String> = Vec::new();
-        for item in items {
-            // A VPCZoneIdentifier written as one comma-separated string, as some templates do.
-            for subnet in item.scalar_text().unwrap_or_default().split(',').map(str::trim).filter(|t| !t.is_empty()) {
-                let zone = self.zone_of_subnet(s, &item, subnet);
-                if !zones.contains(&zone) {
-                    zones.push(zone);
-                }
-            }
-        }
-        zones
-    }
-
     /// Reads the nested stacks whose `TemplateURL` is a local file, depth first, each once per
     /// parent and never one of its own ancestors.
     fn load_nested(&mut self) {
@@ -392,6 +356,16 @@ impl<'a> Cx<'a> {
         }
         if ancestors.len() > MAX_NESTING {
             self.error(parent, &at, format!("nested stack {id}: stacks nest deeper than {MAX_NESTING} levels"));
+            return;
+        }
+        // A regular file of template size only: never a device or a FIFO that would never end.
+        let size = std::fs::metadata(&path).ok().filter(|m| m.is_file()).map(|m| m.len());
+        if size.is_none_or(|n| n > MAX_TEMPLATE_BYTES) {
+            self.error(
+                parent,
+                &at,
+                format!("nested stack {id}: {} is not a template file ecsim can read (a regular file of at most 10 MB)", path.display()),
+            );
             return;
         }
         let text = match crate::model::diagnostic::read_text(&path) {
