@@ -341,6 +341,21 @@ fn a_stack_nesting_itself_is_a_located_error_not_a_hang() {
 }
 
 #[test]
+fn stacks_nesting_each_other_many_times_stop_at_the_limit() {
+    // Each level nests the next 10 times: 10^5 stacks five levels down, were it not for the cap.
+    let dir = tempfile::tempdir().unwrap();
+    for level in 0..5 {
+        let children: String = (0..10)
+            .map(|i| format!("  S{i}:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: l{}.yaml\n", level + 1))
+            .collect();
+        write(dir.path(), &format!("l{level}.yaml"), &format!("Resources:\n{children}"));
+    }
+    write(dir.path(), "l5.yaml", "Resources:\n  C:\n    Type: AWS::ECS::Cluster\n");
+    let e = api::import(&[dir.path().join("l0.yaml")], &Options::default()).unwrap_err().to_string();
+    assert!(e.contains("the import already holds 200 stacks; ecsim reads no more"), "{e}");
+}
+
+#[test]
 fn a_nested_stack_on_a_device_is_refused_not_read() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(

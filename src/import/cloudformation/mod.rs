@@ -29,6 +29,9 @@ use yaml::Node;
 
 /// How deeply stacks may nest (a template nesting itself is refused at once).
 pub const MAX_NESTING: usize = 5;
+/// The most stacks an import holds, nested ones included (a template nesting another many
+/// times at every level would otherwise multiply without bound).
+pub const MAX_STACKS: usize = 200;
 /// The largest nested template read (CloudFormation's own limit is 1 MB in S3).
 pub const MAX_TEMPLATE_BYTES: u64 = 10 * 1024 * 1024;
 
@@ -352,6 +355,10 @@ impl<'a> Cx<'a> {
         }
         if ancestors.iter().any(|a| same_file(a, &path)) {
             self.error(parent, &at, format!("nested stack {id} nests {url}, which is one of the templates that nest it: a loop"));
+            return;
+        }
+        if self.stacks.len() >= MAX_STACKS {
+            self.error(parent, &at, format!("nested stack {id}: the import already holds {MAX_STACKS} stacks; ecsim reads no more"));
             return;
         }
         if ancestors.len() > MAX_NESTING {
