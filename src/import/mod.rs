@@ -14,6 +14,7 @@
 //! faults).
 
 pub mod app_parts;
+pub mod cloudformation;
 pub mod compose;
 pub mod container_definitions;
 pub mod copilot;
@@ -164,6 +165,7 @@ pub fn import_texts(texts: Vec<(PathBuf, String)>, options: &Options) -> Result<
         let group: Vec<Input> = inputs.iter().filter(|i| i.format == format).cloned().collect();
         match format {
             Format::ContainerDefinitions => container_definitions::import(&group, &mut draft, &mut diags),
+            Format::CloudFormation => cloudformation::import(&group, &mut draft, &mut diags, options),
             Format::Copilot => copilot::import(&group, options, &mut draft, &mut diags),
             Format::Compose => compose::import(&group, &mut draft, &mut diags),
             other => {

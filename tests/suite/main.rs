@@ -34,6 +34,7 @@ mod elbv2_json;
 mod import_basics;
 mod instance_types;
 mod import_copilot_compose;
+mod import_cloudformation;
 mod json_files;
 mod model;
 
