@@ -150,7 +150,7 @@ pub fn groups(cx: &mut Cx, draft: &mut Draft) {
 /// of the same class (the letter: c, m, r, t), size and architecture, else the smallest of
 /// the class, else `m5.large`, with a warning.
 fn known_type(cx: &mut Cx, s: usize, at: &Node, id: &str, name: &str) -> String {
-    use crate::ecs::instance_types::{lookup, Architecture, INSTANCE_TYPES};
+    use crate::ecs::instance_types::{all, lookup, Architecture};
     if lookup(name).is_some() {
         return name.to_string();
     }
@@ -159,12 +159,12 @@ fn known_type(cx: &mut Cx, s: usize, at: &Node, id: &str, name: &str) -> String 
     let arm = family.chars().skip(1).skip_while(char::is_ascii_digit).any(|c| c == 'g');
     let arch = if arm { Architecture::Arm64 } else { Architecture::X86_64 };
     let same = |t: &&crate::ecs::instance_types::InstanceType| t.name.ends_with(&format!(".{size}")) && t.architecture == arch;
-    let pick = INSTANCE_TYPES
+    let pick = all()
         .iter()
         .find(|t| t.name.starts_with(class) && same(t))
-        .or_else(|| INSTANCE_TYPES.iter().find(|t| t.name.starts_with('m') && same(t)))
+        .or_else(|| all().iter().find(|t| t.name.starts_with('m') && same(t)))
         // Sizes ecsim lacks (micro, nano, …): the smallest of the class.
-        .or_else(|| INSTANCE_TYPES.iter().find(|t| t.name.starts_with(class) && t.architecture == arch))
+        .or_else(|| all().iter().find(|t| t.name.starts_with(class) && t.architecture == arch))
         .map_or(DEFAULT_TYPE, |t| t.name);
     cx.assume(s, at, format!("group {id}: instance type {name} is not in ecsim's catalogue; simulated as {pick} (the same class, and size where ecsim has it)"));
     pick.to_string()
