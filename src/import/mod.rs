@@ -15,6 +15,7 @@
 
 pub mod container_definitions;
 pub mod draft;
+pub mod terraform;
 pub mod yaml;
 
 use crate::model::diagnostic::{Diagnostic, Diagnostics};
@@ -150,6 +151,7 @@ pub fn import(paths: &[PathBuf], options: &Options) -> Result<Imported, Diagnost
         let group: Vec<Input> = inputs.iter().filter(|i| i.format == format).cloned().collect();
         match format {
             Format::ContainerDefinitions => container_definitions::import(&group, &mut draft, &mut diags),
+            Format::Terraform => terraform::import(&group, options, &mut draft, &mut diags),
             other => {
                 for i in &group {
                     diags.push(Diagnostic::error(&i.path, 1, 1, format!("ecsim cannot import {} yet", other.describe())));
