@@ -35,6 +35,8 @@ pub struct Evaluator {
     /// The root module's folder: `file()` paths are relative to it, as to Terraform's working
     /// directory.
     pub root_dir: PathBuf,
+    /// Root variables given neither a default nor a value, assumed to be their own names.
+    pub assumed_vars: Vec<String>,
     /// Module sources read, by folder.
     pub module_cache: BTreeMap<PathBuf, Rc<super::module::ModuleSrc>>,
     steps: usize,
@@ -45,7 +47,7 @@ pub struct Evaluator {
 
 /// A failure inside an expression: an unknown value saying what went wrong.
 fn failed(what: impl Into<String>) -> Value {
-    Value::Unknown(Unknown { what: what.into(), refs: Vec::new() })
+    Value::Unknown(Unknown { what: what.into(), refs: Vec::new(), partial: None })
 }
 
 impl Evaluator {
@@ -131,7 +133,7 @@ impl Evaluator {
                 Value::Bool(false) => self.expr(&c.false_expr, cx),
                 Value::String(s) if s == "true" || s == "1" => self.expr(&c.true_expr, cx),
                 Value::String(s) if s == "false" || s == "0" => self.expr(&c.false_expr, cx),
-                Value::Unknown(u) => Value::Unknown(Unknown { what: format!("a condition on {}", u.what), refs: u.refs }),
+                Value::Unknown(u) => Value::Unknown(Unknown { what: format!("a condition on {}", u.what), refs: u.refs, partial: None }),
                 other => {
                     let at = self.loc(&c.cond_expr, cx);
                     self.warn(at, format!("a condition must be a bool, not a {}", other.type_name()));
@@ -242,7 +244,10 @@ impl Evaluator {
         let mut unknown: Option<Unknown> = None;
         self.render(t, cx, &mut out, &mut unknown, &mut false);
         match unknown {
-            Some(u) => Value::Unknown(u),
+            Some(mut u) => {
+                u.partial = Some(out);
+                Value::Unknown(u)
+            }
             None => Value::String(out),
         }
     }
@@ -303,7 +308,10 @@ impl Evaluator {
         match v.to_text() {
             Some(t) => out.push_str(&t),
             None => match &v {
-                Value::Unknown(_) => merge_unknown(unknown, &v, ""),
+                Value::Unknown(u) => {
+                    out.push_str(&u.placeholder());
+                    merge_unknown(unknown, &v, "")
+                }
                 Value::Null => {}
                 other => {
                     let at = self.loc(e, cx);
@@ -411,9 +419,9 @@ impl Evaluator {
             },
             Value::Resource(r) => match r.attrs.get(name) {
                 Some(x) => x.clone(),
-                None => Value::Unknown(Unknown { what: format!("{}.{name}", r.addr), refs: vec![r.addr.clone()] }),
+                None => Value::Unknown(Unknown { what: format!("{}.{name}", r.addr), refs: vec![r.addr.clone()], partial: None }),
             },
-            Value::Unknown(u) => Value::Unknown(Unknown { what: format!("{}.{name}", u.what), refs: u.refs }),
+            Value::Unknown(u) => Value::Unknown(Unknown { what: format!("{}.{name}", u.what), refs: u.refs, partial: None }),
             // 0.11's `aws_instance.x.*.id` on a resource without count is handled by splats;
             // an attribute of a list is each element's (Terraform 0.11 allowed it)
             Value::List(l) => Value::List(l.into_iter().map(|x| self.get_attr(x, name, e, cx)).collect()),
@@ -427,7 +435,7 @@ impl Evaluator {
 
     fn index(&mut self, v: Value, key: &Value, e: &Expression, cx: &Cx) -> Value {
         if let Value::Unknown(u) = key {
-            return Value::Unknown(Unknown { what: format!("an element at {}", u.what), refs: u.refs.clone() });
+            return Value::Unknown(Unknown { what: format!("an element at {}", u.what), refs: u.refs.clone(), partial: None });
         }
         match (&v, key.as_i64(), key.to_text()) {
             (Value::List(l), Some(i), _) if i >= 0 && (i as usize) < l.len() => l[i as usize].clone(),
@@ -457,6 +465,14 @@ impl Evaluator {
             (Some(Input::Given(v)), _) => v,
             (Some(Input::Expr(e, ecx)), _) => self.expr(&e, &ecx),
             (None, Some((Some(default), file, _))) => self.expr(default, &Cx { inst, file: *file, ..Cx::default() }),
+            // Terraform would ask for it; ecsim assumes a string variable's value is its name
+            // (an environment name, a prefix) so that names built from it stay readable
+            (None, Some((None, file, offset))) if inst == 0 && declared_string(&src, name) => {
+                let at = Loc { file: *file, offset: *offset };
+                self.warn(at, format!("assumed: variable `{name}` has no default and no value (give one with --var {name}=…): \"{name}\""));
+                self.assumed_vars.push(name.to_string());
+                Value::String(name.to_string())
+            }
             (None, Some((None, _, _))) => Value::unknown(format!("{key} (declared without a default, and given no value)")),
             (None, None) => {
                 self.warn(at, format!("variable `{name}` is not declared in this module"));
@@ -680,6 +696,11 @@ impl Evaluator {
     }
 }
 
+/// Whether variable `name` is declared a string, or without a type.
+fn declared_string(src: &super::module::ModuleSrc, name: &str) -> bool {
+    src.types.get(name).is_none_or(|t| t == "string")
+}
+
 /// How `count` / `for_each` expanded a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expanded {
@@ -765,7 +786,7 @@ fn merge_unknown(acc: &mut Option<Unknown>, v: &Value, what: &str) {
     };
     match acc {
         Some(a) => a.refs.extend(refs),
-        None => *acc = Some(Unknown { what: w, refs }),
+        None => *acc = Some(Unknown { what: w, refs, partial: None }),
     }
 }
 

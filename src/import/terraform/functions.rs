@@ -47,7 +47,7 @@ impl Evaluator {
             Value::Unknown(u) if !matches!(name.as_str(), "coalesce" | "lookup" | "merge" | "concat" | "compact") => Some(u),
             _ => None,
         }) {
-            return Value::Unknown(Unknown { what: format!("{name}({})", u.what), refs: u.refs.clone() });
+            return Value::Unknown(Unknown { what: format!("{name}({})", u.what), refs: u.refs.clone(), partial: None });
         }
         let result = match name.as_str() {
             "file" => self.read_file(&args, cx).map(Value::String),
@@ -368,7 +368,14 @@ pub fn pure(name: &str, args: &[Value]) -> Result<Value, String> {
         }
         "jsonencode" => match a(0)?.to_json() {
             Some(j) => Value::String(serde_json::to_string(&j).map_err(|e| e.to_string())?),
-            None => return Ok(Value::unknown("jsonencode() of a value with unknown parts")),
+            None => {
+                let v = a(0)?;
+                let mut refs = Vec::new();
+                v.refs(&mut refs);
+                let what = v.first_unknown().map_or(String::new(), |u| u.what.clone());
+                let partial = serde_json::to_string(&v.to_json_partial()).ok();
+                return Ok(Value::Unknown(Unknown { what, refs, partial }));
+            }
         },
         "jsondecode" => {
             let j: serde_json::Value = serde_json::from_str(&text(a(0)?)?).map_err(|e| format!("not valid JSON: {e}"))?;

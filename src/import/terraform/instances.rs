@@ -194,7 +194,12 @@ impl Evaluator {
         for decl in &src.resources {
             let Some(expansion) = self.expansion(decl, inst) else { continue };
             for (suffix, cx) in &expansion.instances {
-                let body = self.body(&decl.block.body, cx, decl.loc(), 0);
+                // what ecsim does not map is evaluated for its references only: its problems
+                // (a function ecsim does not know in a subnet's CIDR) are not worth a warning
+                let body = match super::map::is_mapped(&decl.rtype) {
+                    true => self.body(&decl.block.body, cx, decl.loc(), 0),
+                    false => self.quietly(|ev| ev.body(&decl.block.body, cx, decl.loc(), 0)),
+                };
                 out.push(ResInst {
                     addr: format!("{prefix}{}.{}{suffix}", decl.rtype, decl.name),
                     rtype: decl.rtype.clone(),

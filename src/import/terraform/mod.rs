@@ -105,5 +105,8 @@ pub fn import(inputs: &[Input], options: &super::Options, draft: &mut Draft, dia
     if diags.has_errors() {
         return;
     }
+    for name in &ev.assumed_vars {
+        draft.cluster.comment(format!("assumed: variable `{name}` = \"{name}\" (it has no default; give it with --var {name}=…)"));
+    }
     map::map(&resources, &ev.files, draft, diags);
 }

@@ -55,6 +55,8 @@ pub struct ModuleSrc {
     pub dir: PathBuf,
     /// name → (default, file, offset of the block).
     pub variables: BTreeMap<String, (Option<Expression>, usize, usize)>,
+    /// name → the declared `type`, as written (`string`, `number`, `list(string)`).
+    pub types: BTreeMap<String, String>,
     pub locals: BTreeMap<String, (Expression, usize)>,
     pub resources: Vec<Decl>,
     pub data: Vec<Decl>,
@@ -74,6 +76,14 @@ impl ModuleSrc {
                 ("variable", [name]) => {
                     let default = block.body.get_attribute("default").map(|a| a.value.clone());
                     self.variables.insert(name.to_string(), (default, file, offset));
+                    if let Some(t) = block.body.get_attribute("type") {
+                        let ty = match &t.value {
+                            Expression::Variable(v) => v.as_str().to_string(),
+                            Expression::String(s) => s.value().clone(),
+                            other => other.to_string().trim().to_string(),
+                        };
+                        self.types.insert(name.to_string(), ty);
+                    }
                 }
                 ("locals", []) => {
                     for a in block.body.attributes() {

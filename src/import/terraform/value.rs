@@ -23,6 +23,20 @@ pub struct Unknown {
     pub what: String,
     /// The resource instances it refers to, by address (`module.alb.aws_lb.main[0]`).
     pub refs: Vec<String>,
+    /// Text with the unknown parts written as placeholders, for a template or `jsonencode`
+    /// whose result is text ecsim can still read (container definitions whose image or log
+    /// group is known only after apply).
+    pub partial: Option<String>,
+}
+
+impl Unknown {
+    /// What stands in for an unknown part of a text.
+    pub fn placeholder(&self) -> String {
+        match &self.partial {
+            Some(p) => p.clone(),
+            None => format!("(known after apply: {})", self.what),
+        }
+    }
 }
 
 /// A resource instance referred to by an expression: the attributes its block sets, and its
@@ -47,7 +61,7 @@ pub enum Value {
 
 impl Value {
     pub fn unknown(what: impl Into<String>) -> Value {
-        Value::Unknown(Unknown { what: what.into(), refs: Vec::new() })
+        Value::Unknown(Unknown { what: what.into(), refs: Vec::new(), partial: None })
     }
 
     /// The first unknown part of the value (itself, or a member), if any.
@@ -147,6 +161,18 @@ impl Value {
             Value::Resource(r) => J::Object(r.attrs.iter().map(|(k, v)| Some((k.clone(), v.to_json()?))).collect::<Option<_>>()?),
             Value::Unknown(_) => return None,
         })
+    }
+
+    /// The value as JSON with each unknown part a placeholder string.
+    pub fn to_json_partial(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::List(l) => J::Array(l.iter().map(Value::to_json_partial).collect()),
+            Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json_partial())).collect()),
+            Value::Resource(r) => J::Object(r.attrs.iter().map(|(k, v)| (k.clone(), v.to_json_partial())).collect()),
+            Value::Unknown(u) => J::String(u.placeholder()),
+            other => other.to_json().unwrap_or(J::Null),
+        }
     }
 
     /// A JSON value (`jsondecode`, `terraform show -json`).

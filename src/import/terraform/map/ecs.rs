@@ -6,9 +6,56 @@
 use super::{seconds, Mapper};
 use crate::import::draft::Table;
 use crate::import::terraform::instances::{Body, ResInst};
-use crate::import::terraform::value::Value;
+use crate::import::terraform::value::{Loc, Value};
 
 const TG_TYPES: &[&str] = &["aws_lb_target_group", "aws_alb_target_group"];
+
+/// The fields of ECS's `ContainerDefinition`
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html>).
+const CONTAINER_FIELDS: &[&str] = &[
+    "name",
+    "image",
+    "repositoryCredentials",
+    "cpu",
+    "memory",
+    "memoryReservation",
+    "links",
+    "portMappings",
+    "essential",
+    "restartPolicy",
+    "entryPoint",
+    "command",
+    "environment",
+    "environmentFiles",
+    "mountPoints",
+    "volumesFrom",
+    "linuxParameters",
+    "secrets",
+    "dependsOn",
+    "startTimeout",
+    "stopTimeout",
+    "versionConsistency",
+    "hostname",
+    "user",
+    "workingDirectory",
+    "disableNetworking",
+    "privileged",
+    "readonlyRootFilesystem",
+    "dnsServers",
+    "dnsSearchDomains",
+    "extraHosts",
+    "dockerSecurityOptions",
+    "interactive",
+    "pseudoTerminal",
+    "dockerLabels",
+    "ulimits",
+    "logConfiguration",
+    "healthCheck",
+    "systemControls",
+    "resourceRequirements",
+    "firelensConfiguration",
+    "credentialSpecs",
+];
 
 /// `{ a = 1 }` as a TOML inline table.
 fn table(pairs: Vec<(&str, toml::Value)>) -> toml::Value {
@@ -309,6 +356,17 @@ impl Mapper<'_> {
                     Some(j) => j,
                     None => continue,
                 },
+                Value::Unknown(u) if u.partial.as_deref().is_some_and(|p| serde_json::from_str::<serde_json::Value>(p).is_ok()) => {
+                    let what = u.what.clone();
+                    self.warn(
+                        at,
+                        format!(
+                            "{}: parts of container_definitions are not known before apply ({what}, …): placeholders stand in for them",
+                            r.addr
+                        ),
+                    );
+                    serde_json::from_str(u.partial.as_deref().unwrap_or("[]")).unwrap_or_default()
+                }
                 other => {
                     let what = crate::import::terraform::eval::describe(other);
                     self.warn(
@@ -318,6 +376,7 @@ impl Mapper<'_> {
                     continue;
                 }
             };
+            let containers = self.api_fields_only(r, at, containers);
             let mut j = serde_json::json!({ "family": name, "containerDefinitions": containers });
             if let Some(s) = self.text(r, b, "cpu") {
                 j["cpu"] = s.into();
@@ -374,6 +433,31 @@ impl Mapper<'_> {
                 ],
             );
         }
+    }
+
+    /// The container definitions with only the fields of ECS's `ContainerDefinition`: the AWS
+    /// provider reads the JSON into the API's type, so any other key is dropped silently by
+    /// Terraform; ecsim says so.
+    fn api_fields_only(&mut self, r: &ResInst, at: Loc, mut containers: serde_json::Value) -> serde_json::Value {
+        let mut dropped: Vec<String> = Vec::new();
+        if let Some(list) = containers.as_array_mut() {
+            for c in list.iter_mut().filter_map(|c| c.as_object_mut()) {
+                let extra: Vec<String> = c.keys().filter(|k| !CONTAINER_FIELDS.contains(&k.as_str())).cloned().collect();
+                for k in extra {
+                    c.remove(&k);
+                    if !dropped.contains(&k) {
+                        dropped.push(k);
+                    }
+                }
+            }
+        }
+        if !dropped.is_empty() {
+            self.warn(
+                at,
+                format!("{}: container_definitions has keys that are not ECS container definition fields ({}): ignored, as the AWS provider ignores them", r.addr, dropped.join(", ")),
+            );
+        }
+        containers
     }
 
     pub(super) fn services(&mut self) {

@@ -95,6 +95,11 @@ const QUIET: &[&str] = &[
     "enable_execute_command",
 ];
 
+/// Whether ecsim maps resources of this type (or reads them for others).
+pub fn is_mapped(rtype: &str) -> bool {
+    NAMED.iter().any(|(t, _)| *t == rtype) || READ_ONLY.contains(&rtype)
+}
+
 pub struct Mapper<'a> {
     pub files: &'a [File],
     pub res: &'a [ResInst],

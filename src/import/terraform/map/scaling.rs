@@ -218,15 +218,16 @@ impl Mapper<'_> {
                             .or_else(|| v.as_str().map(str::to_string)),
                         "ServiceName" => self
                             .target(v, &["aws_ecs_service"])
-                            .or_else(|| v.as_str().filter(|s| self.draft.has("services", s)).map(str::to_string)),
-                        "TargetGroup" => self.target(v, TG_TYPES).or_else(|| {
-                            let n = v.as_str()?.split("targetgroup/").nth(1)?.split('/').next()?.to_string();
-                            self.draft.has("target_groups", &n).then_some(n)
-                        }),
-                        "LoadBalancer" => self.target(v, &["aws_lb", "aws_alb"]).or_else(|| {
-                            let n = v.as_str()?.split("app/").nth(1)?.split('/').next()?.to_string();
-                            self.draft.has("load_balancers", &n).then_some(n)
-                        }),
+                            .or_else(|| v.as_str().map(str::to_string))
+                            .filter(|s| self.draft.has("services", s)),
+                        "TargetGroup" => self
+                            .target(v, TG_TYPES)
+                            .or_else(|| Some(v.as_str()?.split("targetgroup/").nth(1)?.split('/').next()?.to_string()))
+                            .filter(|n| self.draft.has("target_groups", n)),
+                        "LoadBalancer" => self
+                            .target(v, &["aws_lb", "aws_alb"])
+                            .or_else(|| Some(v.as_str()?.split("app/").nth(1)?.split('/').next()?.to_string()))
+                            .filter(|n| self.draft.has("load_balancers", n)),
                         _ => v.as_str().map(str::to_string),
                     };
                     match resolved {
