@@ -31,6 +31,7 @@ mod diagnostics;
 mod ecs_json;
 mod elb_config;
 mod elbv2_json;
+mod import_terraform;
 mod json_files;
 mod model;
 

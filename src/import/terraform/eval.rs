@@ -96,7 +96,17 @@ impl Evaluator {
             Expression::Bool(b) => Value::Bool(*b.value()),
             Expression::Number(n) => Value::Number(n.value().as_f64().unwrap_or(0.0)),
             Expression::String(s) => Value::String(s.value().clone()),
-            Expression::Array(a) => Value::List(a.iter().map(|x| self.expr(x, cx)).collect()),
+            Expression::Array(a) => {
+                let mut out = Vec::new();
+                for x in a.iter() {
+                    match (x, self.expr(x, cx)) {
+                        // Terraform 0.11: `["${var.subnets}"]` is the list itself
+                        (Expression::StringTemplate(_), Value::List(l)) => out.extend(l),
+                        (_, v) => out.push(v),
+                    }
+                }
+                Value::List(out)
+            }
             Expression::Object(o) => {
                 let mut m = BTreeMap::new();
                 for (k, v) in o.iter() {
@@ -463,13 +473,17 @@ impl Evaluator {
         let src = self.insts[inst].src.clone();
         let v = match (self.insts[inst].inputs.get(name).cloned(), src.variables.get(name)) {
             (Some(Input::Given(v)), _) => v,
-            (Some(Input::Expr(e, ecx)), _) => self.expr(&e, &ecx),
+            (Some(Input::Expr(b)), _) => self.expr(&b.0, &b.1),
             (None, Some((Some(default), file, _))) => self.expr(default, &Cx { inst, file: *file, ..Cx::default() }),
             // Terraform would ask for it; ecsim assumes a string variable's value is its name
             // (an environment name, a prefix) so that names built from it stay readable
             (None, Some((None, file, offset))) if inst == 0 && declared_string(&src, name) => {
                 let at = Loc { file: *file, offset: *offset };
+                // said even when first read quietly (by a resource ecsim does not map): the
+                // value is memoized and used everywhere
+                let quiet = std::mem::take(&mut self.quiet);
                 self.warn(at, format!("assumed: variable `{name}` has no default and no value (give one with --var {name}=…): \"{name}\""));
+                self.quiet = quiet;
                 self.assumed_vars.push(name.to_string());
                 Value::String(name.to_string())
             }

@@ -171,7 +171,7 @@ impl Evaluator {
             for a in decl.block.body.attributes() {
                 let k = a.key.as_str();
                 if !matches!(k, "source" | "version" | "count" | "for_each" | "providers" | "depends_on") {
-                    child.inputs.insert(k.to_string(), Input::Expr(a.value.clone(), icx.clone()));
+                    child.inputs.insert(k.to_string(), Input::Expr(Box::new((a.value.clone(), icx.clone()))));
                 }
             }
             self.insts.push(child);

@@ -152,7 +152,7 @@ impl Cx {
 /// (a root variable from a `.tfvars` file or `--var`).
 #[derive(Debug, Clone)]
 pub enum Input {
-    Expr(Expression, Cx),
+    Expr(Box<(Expression, Cx)>),
     Given(Value),
 }
 
@@ -201,8 +201,14 @@ impl ModInst {
 
 /// The folder a local module source names, relative to the calling module's folder; `None`
 /// for a registry, Git or HTTP source (which ecsim does not download).
+/// Terraform 0.11 also read a bare relative path (`source = "modules/ecs"`) as a local folder.
 pub fn local_source(caller: &Path, source: &str) -> Option<PathBuf> {
-    (source.starts_with("./") || source.starts_with("../")).then(|| normalize(&caller.join(source)))
+    if source.starts_with("./") || source.starts_with("../") {
+        return Some(normalize(&caller.join(source)));
+    }
+    let legacy = normalize(&caller.join(source));
+    let remote = source.contains("::") || source.contains("://") || source.starts_with("git@") || source.contains(".com/");
+    (!remote && !tf_files(&legacy).is_empty()).then_some(legacy)
 }
 
 /// `a/b/../c` → `a/c`, without touching the file system (a folder may be given relatively).

@@ -91,6 +91,10 @@ impl Mapper<'_> {
                 format!("not modelled: a second cluster ({}); ecsim simulates one, and runs every service in {first}", extra.addr),
             );
         }
+        let zones = self.subnet_zones(None);
+        if !zones.is_empty() {
+            self.draft.cluster.note("zones", zones, "the Availability Zones of the configuration's subnets (aws_subnet)");
+        }
         let mut sources = self.of(&["aws_ecs_cluster_capacity_providers"]);
         sources.extend(clusters.first().copied());
         for r in sources {
@@ -117,6 +121,27 @@ impl Mapper<'_> {
                 self.draft.cluster.set("default_capacity_provider_strategy", strategy);
             }
         }
+    }
+
+    /// The zones of the `aws_subnet`s `subnets` refers to (all of the configuration's when
+    /// `None`), in order, each once.
+    fn subnet_zones(&self, subnets: Option<&Value>) -> Vec<String> {
+        let mut refs = Vec::new();
+        if let Some(v) = subnets {
+            v.refs(&mut refs);
+        }
+        let mut zones: Vec<String> = Vec::new();
+        for r in self.of(&["aws_subnet"]) {
+            if subnets.is_some() && !refs.contains(&r.addr) {
+                continue;
+            }
+            if let Some(z) = r.body.get("availability_zone").and_then(|a| a.value.as_str()) {
+                if !zones.iter().any(|x| x == z) {
+                    zones.push(z.to_string());
+                }
+            }
+        }
+        zones
     }
 
     /// `capacity_provider_strategy` blocks as the scenario's list.
@@ -254,6 +279,11 @@ impl Mapper<'_> {
             }
             if let Some(zones) = self.strings(r, &r.body, "availability_zones") {
                 t.set("zones", zones);
+            } else if let Some(subnets) = r.body.get("vpc_zone_identifier").map(|a| a.value.clone()) {
+                let zones = self.subnet_zones(Some(&subnets));
+                if !zones.is_empty() {
+                    t.note("zones", zones, "the Availability Zones of its subnets (vpc_zone_identifier)");
+                }
             }
             if let Some(p) = self.strings(r, &r.body, "termination_policies") {
                 t.set("termination_policies", p);
@@ -493,7 +523,12 @@ impl Mapper<'_> {
             if daemon {
                 t.set("scheduling_strategy", "DAEMON");
             } else {
-                match self.int(r, b, "desired_count") {
+                let unknown = b.get("desired_count").and_then(|a| a.value.first_unknown()).map(|u| format!(" ({})", u.what));
+                let count = match unknown {
+                    Some(_) => None,
+                    None => self.int(r, b, "desired_count"),
+                };
+                match count {
                     Some(n) => {
                         t.set("desired_count", n);
                     }
@@ -505,7 +540,8 @@ impl Mapper<'_> {
                             None => (0, "Terraform's default, 0".to_string()),
                         };
                         let at = b.get("desired_count").map_or(b.at, |a| a.at);
-                        let c = self.assume(at, format!("{}: desired_count is not set or not known: {why}", r.addr));
+                        let what = unknown.unwrap_or_default();
+                        let c = self.assume(at, format!("{}: desired_count is not set or not known{what}: {why}", r.addr));
                         t.note("desired_count", n, c);
                     }
                 }
