@@ -177,7 +177,6 @@ impl Evaluator {
             self.insts.push(child);
             made.push((suffix.clone(), self.insts.len() - 1));
         }
-        use super::eval::Expanded;
         Some(match expansion.kind {
             Expanded::Single => Children::One(made.first().map(|m| m.1)?),
             Expanded::Counted => Children::Counted(made.into_iter().map(|m| m.1).collect()),
@@ -302,4 +301,74 @@ fn too_deep(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// How `count` / `for_each` expanded a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expanded {
+    Single,
+    Counted,
+    Keyed,
+}
+
+/// The instances of a resource or module block: each address suffix (`""`, `[0]`, `["a"]`)
+/// with its context.
+#[derive(Debug, Clone)]
+pub struct Expansion {
+    pub kind: Expanded,
+    pub instances: Vec<(String, Cx)>,
+}
+
+impl Evaluator {
+    /// Expands `count` / `for_each` of a block in module instance `inst`. `None` when they are
+    /// not known (a warning says so; the block is then taken once) or over the limit (an
+    /// error).
+    pub fn expansion(&mut self, decl: &super::module::Decl, inst: usize) -> Option<Expansion> {
+        use super::module::MAX_INSTANCES;
+        let base = Cx { inst, file: decl.file, ..Cx::default() };
+        if let Some(ce) = decl.attr("count") {
+            let at = self.loc(ce, &base);
+            let n = self.expr(ce, &base);
+            let Some(n) = n.as_i64().filter(|n| *n >= 0) else {
+                self.warn(at, format!("count is not known before apply ({}): assumed 1", super::eval::describe(&n)));
+                return Some(Expansion { kind: Expanded::Single, instances: vec![(String::new(), base)] });
+            };
+            if n as usize > MAX_INSTANCES {
+                self.error(at, format!("count = {n}: ecsim expands at most {MAX_INSTANCES} instances of a block"));
+                return None;
+            }
+            let instances = (0..n).map(|i| (format!("[{i}]"), Cx { count: Some(i), ..base.clone() })).collect();
+            return Some(Expansion { kind: Expanded::Counted, instances });
+        }
+        if let Some(fe) = decl.attr("for_each") {
+            let at = self.loc(fe, &base);
+            let v = self.expr(fe, &base);
+            let pairs: Vec<(Value, Value)> = match &v {
+                Value::Map(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), v.clone())).collect(),
+                // a set of strings: each.key = each.value
+                Value::List(l) => l.iter().map(|x| (x.clone(), x.clone())).collect(),
+                other => {
+                    self.warn(at, format!("for_each is not known before apply ({}): assumed one instance", super::eval::describe(other)));
+                    return Some(Expansion { kind: Expanded::Single, instances: vec![(String::new(), base)] });
+                }
+            };
+            if pairs.len() > MAX_INSTANCES {
+                self.error(
+                    at,
+                    format!("for_each over {} elements: ecsim expands at most {MAX_INSTANCES} instances of a block", pairs.len()),
+                );
+                return None;
+            }
+            let mut instances = Vec::new();
+            for (k, val) in pairs {
+                let Some(key) = k.to_text() else {
+                    self.warn(at, "a for_each key is not known before apply: that instance is left out");
+                    continue;
+                };
+                instances.push((format!("[\"{key}\"]"), Cx { each: Some((Value::String(key), val)), ..base.clone() }));
+            }
+            return Some(Expansion { kind: Expanded::Keyed, instances });
+        }
+        Some(Expansion { kind: Expanded::Single, instances: vec![(String::new(), base)] })
+    }
 }

@@ -14,6 +14,7 @@ pub mod functions;
 pub mod instances;
 pub mod map;
 pub mod module;
+pub mod refs;
 pub mod show_json;
 pub mod value;
 

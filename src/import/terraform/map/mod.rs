@@ -9,6 +9,7 @@
 mod ecs;
 mod elb;
 mod scaling;
+mod services;
 
 use super::instances::{Attr, Body, ResInst};
 use super::module::File;
@@ -369,6 +370,11 @@ fn sanitize(name: &str, rtype: &str) -> String {
 /// (`…:targetgroup/web/0123…`, `…:loadbalancer/app/web/…`).
 fn arn_names(s: &str, name: &str) -> bool {
     s.starts_with("arn:") && (s.contains(&format!("targetgroup/{name}/")) || s.contains(&format!("/app/{name}/")))
+}
+
+/// `{ a = 1 }` as a TOML inline table.
+fn table(pairs: Vec<(&str, toml::Value)>) -> toml::Value {
+    toml::Value::Table(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// Seconds as a scenario duration.
