@@ -332,6 +332,7 @@ impl Evaluator {
         }
     }
 
+    /// Applies attribute accesses, indexes and splats to a value.
     pub fn apply_ops(&mut self, mut v: Value, ops: &[&TraversalOperator], e: &Expression, cx: &Cx) -> Value {
         for (i, op) in ops.iter().enumerate() {
             v = match op {

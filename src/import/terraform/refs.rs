@@ -74,8 +74,6 @@ impl Evaluator {
         self.apply_ops(base, &ops[used..], e, cx)
     }
 
-    /// Applies attribute accesses, indexes and splats to a value.
-
     /// `var.NAME` in a module instance.
     pub fn variable(&mut self, inst: usize, name: &str, at: Loc) -> Value {
         if let Some(v) = self.insts[inst].vars.get(name) {
