@@ -152,6 +152,7 @@ pub fn import(paths: &[PathBuf], options: &Options) -> Result<Imported, Diagnost
         match format {
             Format::ContainerDefinitions => container_definitions::import(&group, &mut draft, &mut diags),
             Format::Terraform => terraform::import(&group, options, &mut draft, &mut diags),
+            Format::TerraformJson => terraform::show_json::import(&group, &mut draft, &mut diags),
             other => {
                 for i in &group {
                     diags.push(Diagnostic::error(&i.path, 1, 1, format!("ecsim cannot import {} yet", other.describe())));

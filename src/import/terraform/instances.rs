@@ -27,8 +27,10 @@ pub struct Body {
 }
 
 impl Body {
+    /// An argument that is set: `null`, `""` and `[]` (how `terraform show -json` writes an
+    /// argument left out) are not.
     pub fn get(&self, key: &str) -> Option<&Attr> {
-        self.attrs.get(key).filter(|a| !matches!(a.value, Value::Null))
+        self.attrs.get(key).filter(|a| !is_unset(&a.value))
     }
 
     /// The nested blocks `name`.
@@ -38,6 +40,17 @@ impl Body {
 
     pub fn block<'a>(&'a self, name: &'a str) -> Option<&'a Body> {
         self.blocks(name).next()
+    }
+}
+
+/// Whether a value says nothing: null, `""`, `[]`, `{}`.
+pub fn is_unset(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::List(l) => l.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        _ => false,
     }
 }
 

@@ -49,6 +49,16 @@ const READ_ONLY: &[&str] = &[
 /// Arguments that change nothing a simulation can show (identity, permissions, networking
 /// ecsim does not model, tags): read silently.
 const QUIET: &[&str] = &[
+    // attributes Terraform computes (a state lists them)
+    "arn",
+    "id",
+    "arn_suffix",
+    "revision",
+    "dns_name",
+    "zone_id",
+    "latest_version",
+    "default_version",
+    "owner_id",
     "tags",
     "tags_all",
     "description",
@@ -299,7 +309,7 @@ impl<'a> Mapper<'a> {
             .body
             .attrs
             .iter()
-            .filter(|(k, a)| !matches!(a.value, Value::Null) && !read.contains(&k.as_str()) && !QUIET.contains(&k.as_str()))
+            .filter(|(k, a)| !is_default(&a.value) && !read.contains(&k.as_str()) && !QUIET.contains(&k.as_str()))
             .map(|(k, _)| k.as_str())
             .collect();
         for (b, _) in &r.body.blocks {
@@ -331,6 +341,12 @@ impl<'a> Mapper<'a> {
             self.warn(at, msg);
         }
     }
+}
+
+/// A value that turns nothing on: unset, `false` or 0 (a state lists every argument, most at
+/// these defaults).
+fn is_default(v: &Value) -> bool {
+    super::instances::is_unset(v) || matches!(v, Value::Bool(false)) || v.as_f64() == Some(0.0) && matches!(v, Value::Number(_))
 }
 
 /// What a name must be unique among (target groups and load balancers have their own names).
