@@ -749,3 +749,27 @@ fn json_that_is_not_a_plan_or_a_state_is_a_located_error() {
     assert!(e.message.contains("values.root_module"), "{}", e.message);
     assert_eq!(e.line, 1);
 }
+
+#[test]
+fn the_terraform_aws_modules_fargate_example_imports_checks_and_runs() {
+    // terraform-aws-modules/terraform-aws-ecs examples/fargate: for_each over object-typed
+    // variables with optional() defaults, dynamic blocks, try(), modules of modules; the ALB
+    // and VPC come from the registry, which ecsim does not download (said, located)
+    let imported = api::import(&[PathBuf::from(FIXTURES).join("terraform-aws-ecs/examples/fargate")], &ImportOptions::default()).unwrap();
+    let t = scenario(&imported);
+    // locals { name = "ex-${basename(path.cwd)}" }: the folder is "fargate"
+    assert_eq!(t["cluster"]["name"].as_str(), Some("ex-fargate"));
+    // the cluster's default strategy: FARGATE base 20 weight 50, FARGATE_SPOT weight 50
+    assert_eq!(t["cluster"]["default_capacity_provider_strategy"][0]["base"].as_integer(), Some(20));
+    let service = named(&t, "services", "ex-fargate");
+    assert_eq!(service["desired_count"].as_integer(), Some(1));
+    // modules/service: autoscaling_min_capacity = 1, autoscaling_max_capacity = 10, and the
+    // default policies: CPU and memory target tracking at 75 %
+    let scaling = &entries(&t, "scaling")[0];
+    assert_eq!((scaling["min"].as_integer(), scaling["max"].as_integer()), (Some(1), Some(10)));
+    assert_eq!(scaling["target_tracking"].as_array().map(Vec::len), Some(2));
+    let w = warnings(&imported);
+    assert!(w.iter().any(|m| m.contains("not modelled: module \"alb\" comes from terraform-aws-modules/alb/aws")), "{w:#?}");
+    let (_, run) = load_and_run(&imported, 10);
+    assert_eq!(run.summary.services[0].running, 1);
+}

@@ -359,14 +359,9 @@ impl Evaluator {
 
     fn get_attr(&mut self, v: Value, name: &str, e: &Expression, cx: &Cx) -> Value {
         match v {
-            Value::Map(mut m) => match m.remove(name) {
-                Some(x) => x,
-                None => {
-                    let at = self.loc(e, cx);
-                    self.warn(at, format!("the object has no attribute `{name}`"));
-                    failed(name.to_string())
-                }
-            },
+            // an attribute the object lacks is null: the configuration is valid Terraform, so
+            // it is an `optional()` attribute of an object-typed variable left out
+            Value::Map(mut m) => m.remove(name).unwrap_or(Value::Null),
             Value::Resource(r) => match r.attrs.get(name) {
                 Some(x) => x.clone(),
                 None => Value::Unknown(Unknown { what: format!("{}.{name}", r.addr), refs: vec![r.addr.clone()], partial: None }),
@@ -439,6 +434,14 @@ pub fn iterate(v: &Value) -> Option<Vec<(Value, Value)>> {
 
 fn binary(op: BinaryOperator, l: &Value, r: &Value) -> Result<Value, String> {
     use BinaryOperator as B;
+    // a value known only after apply is a value, not null: `v != null` filters hold for it
+    if let (Value::Unknown(_), Value::Null) | (Value::Null, Value::Unknown(_)) = (l, r) {
+        match op {
+            B::Eq => return Ok(Value::Bool(false)),
+            B::NotEq => return Ok(Value::Bool(true)),
+            _ => {}
+        }
+    }
     if let Value::Unknown(u) = l {
         return Ok(Value::Unknown(u.clone()));
     }

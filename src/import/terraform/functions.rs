@@ -23,9 +23,13 @@ impl Evaluator {
         match name.as_str() {
             // try: the first argument that evaluates; can: whether the argument does
             "try" => {
-                for a in f.args.iter() {
+                let n = f.args.len();
+                for (i, a) in f.args.iter().enumerate() {
                     let v = self.quietly(|ev| ev.expr(a, cx));
-                    if v.first_unknown().is_none() {
+                    // a null before the last argument is also passed over: ecsim does not apply
+                    // the defaults of `optional(type, default)` attributes, and
+                    // `try(var.x.enabled, true)` is how modules read them
+                    if v.first_unknown().is_none() && (!matches!(v, Value::Null) || i + 1 == n) {
                         return v;
                     }
                 }

@@ -344,7 +344,7 @@ impl Evaluator {
             let n = self.expr(ce, &base);
             let Some(n) = n.as_i64().filter(|n| *n >= 0) else {
                 self.warn(at, format!("count is not known before apply ({}): assumed 1", super::eval::describe(&n)));
-                return Some(Expansion { kind: Expanded::Single, instances: vec![(String::new(), base)] });
+                return Some(Expansion { kind: Expanded::Single, instances: vec![(String::new(), Cx { count: Some(0), ..base })] });
             };
             if n as usize > MAX_INSTANCES {
                 self.error(at, format!("count = {n}: ecsim expands at most {MAX_INSTANCES} instances of a block"));
@@ -362,7 +362,11 @@ impl Evaluator {
                 Value::List(l) => l.iter().map(|x| (x.clone(), x.clone())).collect(),
                 other => {
                     self.warn(at, format!("for_each is not known before apply ({}): assumed one instance", super::eval::describe(other)));
-                    return Some(Expansion { kind: Expanded::Single, instances: vec![(String::new(), base)] });
+                    let each = Value::unknown("each (for_each not known before apply)");
+                    return Some(Expansion {
+                        kind: Expanded::Single,
+                        instances: vec![(String::new(), Cx { each: Some((each.clone(), each)), ..base })],
+                    });
                 }
             };
             if pairs.len() > MAX_INSTANCES {

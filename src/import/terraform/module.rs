@@ -57,6 +57,10 @@ pub struct ModuleSrc {
     pub variables: BTreeMap<String, (Option<Expression>, usize, usize)>,
     /// name → the declared `type`, as written (`string`, `number`, `list(string)`).
     pub types: BTreeMap<String, String>,
+    /// name → the declared `type` expression, for the defaults of its `optional()` attributes.
+    pub type_exprs: BTreeMap<String, (Expression, usize)>,
+    /// Variables declared `nullable = false`: a null input takes the default.
+    pub not_nullable: BTreeSet<String>,
     pub locals: BTreeMap<String, (Expression, usize)>,
     pub resources: Vec<Decl>,
     pub data: Vec<Decl>,
@@ -76,6 +80,9 @@ impl ModuleSrc {
                 ("variable", [name]) => {
                     let default = block.body.get_attribute("default").map(|a| a.value.clone());
                     self.variables.insert(name.to_string(), (default, file, offset));
+                    if block.body.get_attribute("nullable").and_then(|a| a.value.as_bool()) == Some(false) {
+                        self.not_nullable.insert(name.to_string());
+                    }
                     if let Some(t) = block.body.get_attribute("type") {
                         let ty = match &t.value {
                             Expression::Variable(v) => v.as_str().to_string(),
@@ -83,6 +90,7 @@ impl ModuleSrc {
                             other => other.to_string().trim().to_string(),
                         };
                         self.types.insert(name.to_string(), ty);
+                        self.type_exprs.insert(name.to_string(), (t.value.clone(), file));
                     }
                 }
                 ("locals", []) => {

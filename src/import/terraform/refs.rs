@@ -87,6 +87,10 @@ impl Evaluator {
         let src = self.insts[inst].src.clone();
         let v = match (self.insts[inst].inputs.get(name).cloned(), src.variables.get(name)) {
             (Some(Input::Given(v)), _) => v,
+            (Some(Input::Expr(b)), Some((Some(default), file, _))) if src.not_nullable.contains(name) => match self.expr(&b.0, &b.1) {
+                Value::Null => self.expr(default, &Cx { inst, file: *file, ..Cx::default() }),
+                v => v,
+            },
             (Some(Input::Expr(b)), _) => self.expr(&b.0, &b.1),
             (None, Some((Some(default), file, _))) => self.expr(default, &Cx { inst, file: *file, ..Cx::default() }),
             // Terraform would ask for it; ecsim assumes a string variable's value is its name
@@ -106,6 +110,10 @@ impl Evaluator {
                 self.warn(at, format!("variable `{name}` is not declared in this module"));
                 failed(key.clone())
             }
+        };
+        let v = match src.type_exprs.get(name) {
+            Some((ty, file)) => self.with_defaults(ty, v, &Cx { inst, file: *file, ..Cx::default() }, 0),
+            None => v,
         };
         self.insts[inst].in_progress.remove(&key);
         self.insts[inst].vars.insert(name.to_string(), v.clone());
@@ -320,4 +328,50 @@ impl Evaluator {
 /// Whether variable `name` is declared a string, or without a type.
 fn declared_string(src: &super::module::ModuleSrc, name: &str) -> bool {
     src.types.get(name).is_none_or(|t| t == "string")
+}
+
+impl Evaluator {
+    /// A variable's value with the defaults of its type's `optional(type, default)` object
+    /// attributes filled in, through `map()`, `list()`, `set()` and nested `object()` types
+    /// (<https://developer.hashicorp.com/terraform/language/expressions/type-constraints#optional-object-type-attributes>).
+    fn with_defaults(&mut self, ty: &Expression, v: Value, cx: &Cx, depth: usize) -> Value {
+        let Expression::FuncCall(f) = ty else { return v };
+        if depth > 32 {
+            return v;
+        }
+        let arg = f.args.iter().next();
+        match (f.name.name.as_str(), v, arg) {
+            ("object", Value::Map(mut m), Some(Expression::Object(o))) => {
+                for (k, te) in o.iter() {
+                    let key = match k {
+                        hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                        hcl_edit::expr::ObjectKey::Expression(e) => e.as_str().map_or_else(|| e.to_string(), str::to_string),
+                    };
+                    let te = te.expr();
+                    let mut cur = m.remove(&key).unwrap_or(Value::Null);
+                    let inner = match te {
+                        Expression::FuncCall(opt) if opt.name.name.as_str() == "optional" => {
+                            if let (Value::Null, Some(d)) = (&cur, opt.args.iter().nth(1)) {
+                                cur = self.expr(d, cx);
+                            }
+                            opt.args.iter().next()
+                        }
+                        other => Some(other),
+                    };
+                    if let Some(t) = inner {
+                        cur = self.with_defaults(t, cur, cx, depth + 1);
+                    }
+                    m.insert(key, cur);
+                }
+                Value::Map(m)
+            }
+            ("map", Value::Map(m), Some(t)) => {
+                Value::Map(m.into_iter().map(|(k, x)| (k, self.with_defaults(t, x, cx, depth + 1))).collect())
+            }
+            ("list" | "set", Value::List(l), Some(t)) => {
+                Value::List(l.into_iter().map(|x| self.with_defaults(t, x, cx, depth + 1)).collect())
+            }
+            (_, v, _) => v,
+        }
+    }
 }

@@ -55,6 +55,12 @@ const CONTAINER_FIELDS: &[&str] = &[
     "credentialSpecs",
 ];
 
+/// Whether a container definitions text with placeholders is still an array of containers (a
+/// placeholder may stand for a value inside one, not for a whole container).
+fn readable_containers(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|j| j.as_array().is_some_and(|a| a.iter().all(serde_json::Value::is_object)))
+}
+
 impl Mapper<'_> {
     pub(super) fn task_definitions(&mut self) {
         for r in self.of(&["aws_ecs_task_definition"]) {
@@ -81,7 +87,7 @@ impl Mapper<'_> {
                     Some(j) => j,
                     None => continue,
                 },
-                Value::Unknown(u) if u.partial.as_deref().is_some_and(|p| serde_json::from_str::<serde_json::Value>(p).is_ok()) => {
+                Value::Unknown(u) if u.partial.as_deref().is_some_and(readable_containers) => {
                     let what = u.what.clone();
                     self.warn(
                         at,
