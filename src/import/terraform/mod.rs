@@ -111,3 +111,6 @@ pub fn import(inputs: &[Input], options: &super::Options, draft: &mut Draft, dia
     }
     map::map(&resources, &ev.files, draft, diags);
 }
+
+#[cfg(test)]
+mod tests;
