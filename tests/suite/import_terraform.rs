@@ -773,3 +773,20 @@ fn the_terraform_aws_modules_fargate_example_imports_checks_and_runs() {
     let (_, run) = load_and_run(&imported, 10);
     assert_eq!(run.summary.services[0].running, 1);
 }
+
+#[test]
+fn loops_that_multiply_are_bounded() {
+    // nested template loops would render 10⁹ characters; a chain of 50,000 additions nests as
+    // deep: both end at once with a located answer
+    let template = format!(
+        "{SERVICE}\nlocals {{\n  x = \"%{{ for a in range(10000) }}%{{ for b in range(10000) }}xxxxxxxxxx%{{ endfor }}%{{ endfor }}\"\n}}\nresource \"aws_ecs_service\" \"s\" {{\n  name = local.x\n  task_definition = aws_ecs_task_definition.app.arn\n}}\n"
+    );
+    let imported = import_ok(&[("main.tf", &template)], &[]);
+    assert!(warnings(&imported).iter().any(|m| m.contains("a template too large to render")));
+    let chain = format!(
+        "{SERVICE}\nlocals {{\n  x = {}\n}}\nresource \"aws_ecs_service\" \"s\" {{\n  name = local.x\n}}\n",
+        vec!["1"; 50_000].join("+")
+    );
+    let d = import_files(&[("main.tf", &chain)], &[]).unwrap_err();
+    assert!(d.errors().any(|e| e.message.contains("takes too long to evaluate")), "{d:?}");
+}

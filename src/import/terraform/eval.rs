@@ -23,6 +23,8 @@ const MAX_DEPTH: usize = 200;
 const MAX_STEPS: usize = 2_000_000;
 /// The most elements a list built by `range` or a `for` expression may have.
 pub const MAX_LIST: usize = 10_000;
+/// The longest text a template may render (1 MiB).
+const MAX_TEXT: usize = 1 << 20;
 
 /// The evaluation of a whole configuration: the files read, the module instances, and what
 /// went wrong where.
@@ -41,6 +43,7 @@ pub struct Evaluator {
     pub module_cache: BTreeMap<PathBuf, Rc<super::module::ModuleSrc>>,
     steps: usize,
     depth: usize,
+    budget_said: bool,
     /// Inside `try()` / `can()`: failures are answers, not warnings.
     pub(super) quiet: usize,
 }
@@ -73,15 +76,8 @@ impl Evaluator {
 
     /// Evaluates `e` in `cx`.
     pub fn expr(&mut self, e: &Expression, cx: &Cx) -> Value {
-        self.steps += 1;
-        if self.steps > MAX_STEPS || self.depth > MAX_DEPTH {
-            if self.steps == MAX_STEPS + 1 || self.depth == MAX_DEPTH + 1 {
-                let at = self.loc(e, cx);
-                self.error(
-                    at,
-                    "this configuration takes too long to evaluate (more than 2,000,000 steps, or references nested more than 200 deep)",
-                );
-            }
+        let at = self.loc(e, cx);
+        if self.over_budget(at) {
             return failed("evaluation budget exhausted");
         }
         self.depth += 1;
@@ -264,6 +260,11 @@ impl Evaluator {
 
     fn render(&mut self, t: &Template, cx: &Cx, out: &mut String, unknown: &mut Option<Unknown>, strip_next: &mut bool) {
         for el in t.iter() {
+            // loops in templates multiply: every element counts, and the text is bounded
+            if self.over_budget(Loc { file: cx.file, offset: 0 }) || out.len() > MAX_TEXT {
+                merge_unknown(unknown, &failed("a template too large to render"), "");
+                return;
+            }
             match el {
                 Element::Literal(s) => {
                     let text: &str = s.value();
@@ -393,6 +394,20 @@ impl Evaluator {
                 failed("an element that is not there")
             }
         }
+    }
+
+    /// Counts one step; past the budget (steps, or nesting) an error, said once.
+    fn over_budget(&mut self, at: Loc) -> bool {
+        self.steps += 1;
+        let over = self.steps > MAX_STEPS || self.depth > MAX_DEPTH;
+        if over && !self.budget_said {
+            self.budget_said = true;
+            self.error(
+                at,
+                "this configuration takes too long to evaluate (more than 2,000,000 steps, or references nested more than 200 deep)",
+            );
+        }
+        over
     }
 
     pub fn quietly<T>(&mut self, f: impl FnOnce(&mut Evaluator) -> T) -> T {

@@ -417,13 +417,13 @@ fn format_fn(fmt: &str, args: &[Value]) -> Result<String, String> {
             continue;
         }
         let v = next.next().ok_or("more verbs than arguments")?;
-        let width: usize = spec.split('.').next().and_then(|w| w.trim_start_matches(['-', '0']).parse().ok()).unwrap_or(0);
+        let width: usize = spec.split('.').next().and_then(|w| w.trim_start_matches(['-', '0']).parse().ok()).unwrap_or(0).min(1000);
         let body = match verb {
             's' | 'v' => text(v)?,
             'q' => format!("{:?}", text(v)?),
             'd' => format!("{}", num(v)? as i64),
             'f' => {
-                let p: usize = spec.split('.').nth(1).and_then(|p| p.parse().ok()).unwrap_or(6);
+                let p: usize = spec.split('.').nth(1).and_then(|p| p.parse().ok()).unwrap_or(6).min(100);
                 format!("{:.*}", p, num(v)?)
             }
             'g' => number_text(num(v)?),
