@@ -145,9 +145,9 @@ impl Mapper<'_> {
             if !constraints.is_empty() {
                 j["placementConstraints"] = constraints.into();
             }
-            let mut note = format!("From {}", r.addr);
+            let mut note = format!("From {}.", r.addr);
             if let Some(c) = comment {
-                note = format!("{note}; {c}");
+                note = format!("From {}; {c}", r.addr);
             }
             crate::import::add_task_definition(self.draft, &name, &j, Some(note));
             self.unread(
