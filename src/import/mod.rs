@@ -19,6 +19,7 @@ pub mod compose;
 pub mod container_definitions;
 pub mod copilot;
 pub mod draft;
+pub mod terraform;
 pub mod yaml;
 
 use crate::model::diagnostic::{Diagnostic, Diagnostics};
@@ -168,11 +169,8 @@ pub fn import_texts(texts: Vec<(PathBuf, String)>, options: &Options) -> Result<
             Format::CloudFormation => cloudformation::import(&group, &mut draft, &mut diags, options),
             Format::Copilot => copilot::import(&group, options, &mut draft, &mut diags),
             Format::Compose => compose::import(&group, &mut draft, &mut diags),
-            other => {
-                for i in &group {
-                    diags.push(Diagnostic::error(&i.path, 1, 1, format!("ecsim cannot import {} yet", other.describe())));
-                }
-            }
+            Format::Terraform => terraform::import(&group, options, &mut draft, &mut diags),
+            Format::TerraformJson => terraform::show_json::import(&group, &mut draft, &mut diags),
         }
     }
     finish(&mut draft, first, &mut diags);

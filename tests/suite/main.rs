@@ -35,6 +35,7 @@ mod import_basics;
 mod instance_types;
 mod import_copilot_compose;
 mod import_cloudformation;
+mod import_terraform;
 mod json_files;
 mod model;
 
