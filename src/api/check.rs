@@ -5,7 +5,7 @@
 use super::{Diagnostic, Diagnostics};
 use crate::ecs::Cluster;
 use crate::scenario::json_doc::{describe_yaml, json_kind, JsonKind, SHAPES_READ};
-use crate::scenario::{self, ecs_json, elbv2_json};
+use crate::scenario::{ecs_json, elbv2_json};
 use std::path::Path;
 
 /// What kind of file this is: TOML by its extension (a sweep has a `[sweep]` table), YAML by
@@ -36,6 +36,8 @@ fn kind_of(path: &Path, text: &str) -> Kind {
             let is_sweep = toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("sweep"));
             return if is_sweep { Kind::Sweep } else { Kind::Scenario };
         }
+        // YAML that does not parse is an importer's to locate.
+        "yaml" | "yml" if crate::import::yaml::parse(path, text).is_err() => return Kind::Stack,
         "yaml" | "yml" => return Kind::Unknown(describe_yaml(text)),
         _ => {}
     }
@@ -74,7 +76,7 @@ pub fn check_file(path: &Path) -> Diagnostics {
 /// ```
 pub fn check_text(path: &Path, text: &str) -> Diagnostics {
     let result = match kind_of(path, text) {
-        Kind::Scenario => scenario::load_str(path, text).map(|s| s.warnings),
+        Kind::Scenario => super::import::load_scenario_text(path, text, Vec::new(), &Default::default()).map(|s| s.warnings),
         Kind::Sweep => crate::sweep::file::parse_str(path, text).and_then(crate::sweep::prepare).map(|p| p.base.warnings),
         Kind::BadJson | Kind::Json(JsonKind::TaskDefinition) => ecs_json::load_task_definition(path, text).map(|(_, w)| w),
         Kind::Json(JsonKind::Service) => ecs_json::check_services(path, text),

@@ -33,29 +33,42 @@ pub fn import(paths: &[PathBuf], options: &Options) -> Result<Imported, Diagnost
 /// assert_eq!(scenario.name, "quickstart");
 /// ```
 pub fn load_with(path: &Path, overlay: Option<&Path>, options: &Options) -> Result<Scenario, Diagnostics> {
-    let overlay_text = match overlay {
-        Some(p) => Some(crate::model::diagnostic::read_text(p)?),
-        None => None,
+    let overlays = match overlay {
+        Some(p) => vec![import::parse_overlay(p, &crate::model::diagnostic::read_text(p)?)?],
+        None => Vec::new(),
     };
-    let overlay = overlay.zip(overlay_text.as_deref());
     if path.is_dir() || is_stack(path) {
-        return import(&[path.to_path_buf()], options)?.load(overlay);
+        return import(&[path.to_path_buf()], options)?.load_over(overlays, None);
     }
     let text = crate::model::diagnostic::read_text(path)?;
-    match overlay {
-        None => crate::scenario::load_str(path, &text),
-        Some((opath, otext)) => {
-            let located = |e: toml::de::Error, p: &Path, t: &str| {
-                let (line, col) = e.span().map_or((1, 1), |s| crate::model::diagnostic::line_col(t, s.start));
-                Diagnostics::from(Diagnostic::error(p, line, col, e.message().to_string()).with_source(t))
-            };
-            let mut base: toml::Table = toml::from_str(&text).map_err(|e| located(e, path, &text))?;
-            let over: toml::Table = toml::from_str(otext).map_err(|e| located(e, opath, otext))?;
-            import::draft::merge_overlay(&mut base, over);
-            let merged = toml::to_string(&base).map_err(|e| Diagnostics::from(Diagnostic::error(opath, 1, 1, e.to_string())))?;
-            crate::scenario::load_str(path, &merged)
+    load_scenario_text(path, &text, overlays, options)
+}
+
+/// A scenario TOML's text under `overlays`: a scenario of its own, or one built on a stack
+/// (`[scenario] stack = [...]`), which is imported and the file laid over it.
+pub(super) fn load_scenario_text(path: &Path, text: &str, overlays: Vec<toml::Table>, options: &Options) -> Result<Scenario, Diagnostics> {
+    if let Some((stack, parameters, own)) = import::stack_of(path, text) {
+        let mut options = options.clone();
+        for (k, v) in parameters {
+            options.parameters.entry(k.clone()).or_insert_with(|| v.clone());
+            options.vars.entry(k).or_insert(v);
         }
+        let mut all = vec![own];
+        all.extend(overlays);
+        // Messages about the merged scenario name it apart from the file, whose lines differ.
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("scenario");
+        let at = path.with_file_name(format!("{name} (with its stack imported)"));
+        return import(&stack, &options)?.load_over(all, Some(&at));
     }
+    if overlays.is_empty() {
+        return crate::scenario::load_str(path, text);
+    }
+    let mut base = import::parse_overlay(path, text)?;
+    for over in overlays {
+        import::draft::merge_overlay(&mut base, over);
+    }
+    let merged = toml::to_string(&base).map_err(|e| Diagnostics::from(Diagnostic::error(path, 1, 1, e.to_string())))?;
+    crate::scenario::load_str(path, &merged)
 }
 
 /// Whether `path` holds infrastructure code ecsim imports (rather than a scenario or AWS JSON).
@@ -63,18 +76,21 @@ pub fn is_stack(path: &Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|text| import::detect(path, &text).is_some())
 }
 
-/// Folders stand for the Terraform files in them (`*.tf`, `*.tfvars`, sorted by name).
+/// A folder stands for the Terraform files in it (`*.tf`, `*.tfvars`) when it has any (a
+/// module's JSON files are read through `file()`, not on their own), else for every file in it
+/// ecsim imports (the templates of a CloudFormation stack); sorted by name.
 fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         match std::fs::read_dir(p) {
             Ok(entries) => {
-                let mut files: Vec<PathBuf> = entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|f| f.extension().is_some_and(|e| e == "tf" || e == "tfvars"))
-                    .collect();
+                let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|f| f.is_file()).collect();
                 files.sort();
-                out.extend(files);
+                let terraform = |f: &PathBuf| f.extension().is_some_and(|e| e == "tf" || e == "tfvars");
+                match files.iter().any(terraform) {
+                    true => out.extend(files.into_iter().filter(terraform)),
+                    false => out.extend(files.into_iter().filter(|f| is_stack(f))),
+                }
             }
             Err(_) => out.push(p.clone()),
         }

@@ -266,7 +266,7 @@ pub use crate::sweep::Shard;
 /// assert_eq!(scenario.name, "quickstart");
 /// ```
 pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
-    crate::scenario::load(path)
+    load_with(path, None, &ImportOptions::default())
 }
 
 /// Loads and validates a scenario from its TOML `text`; `path` locates the messages and is the

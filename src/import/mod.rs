@@ -144,8 +144,15 @@ pub fn import_texts(texts: Vec<(PathBuf, String)>, options: &Options) -> Result<
     let mut inputs = Vec::new();
     let paths: Vec<PathBuf> = texts.iter().map(|(p, _)| p.clone()).collect();
     for (path, text) in texts {
+        let yaml_ext = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
         match detect(&path, &text) {
             Some(format) => inputs.push(Input { path, text, format }),
+            // A template that does not parse: where it stops is the useful message.
+            None if yaml_ext && yaml::parse(&path, &text).is_err() => {
+                if let Err(d) = yaml::parse(&path, &text) {
+                    diags.push(d);
+                }
+            }
             None => diags.push(
                 Diagnostic::error(&path, 1, 1, "this file is not infrastructure code ecsim imports")
                     .with_help("give a CloudFormation template (YAML or JSON), Terraform (.tf, .tfvars, or `terraform show -json` output), a Copilot manifest, a docker-compose file or a container_definitions JSON array"),
@@ -207,6 +214,57 @@ fn finish(draft: &mut Draft, first: &Path, diags: &mut Diagnostics) {
     }
 }
 
+/// An overlay's text as a table; a syntax error is located in the overlay.
+pub fn parse_overlay(path: &Path, text: &str) -> Result<toml::Table, Diagnostics> {
+    toml::from_str(text).map_err(|e| {
+        let (line, col) = e.span().map_or((1, 1), |s| crate::model::diagnostic::line_col(text, s.start));
+        Diagnostics::from(Diagnostic::error(path, line, col, e.message().to_string()).with_source(text))
+    })
+}
+
+/// The stack a scenario TOML builds on: `[scenario] stack = ["../stacks/cluster.yaml", …]`
+/// (paths relative to the scenario) and `stack_parameters = { EnvironmentName = "prod" }`
+/// (as `--parameter` and `--var`, under those of the command line), with the rest of the file as
+/// its overlay (the file's tables without those keys). `None` for a scenario of its own.
+pub fn stack_of(path: &Path, text: &str) -> Option<(Vec<PathBuf>, BTreeMap<String, String>, toml::Table)> {
+    let mut table: toml::Table = toml::from_str(text).ok()?;
+    let meta = table.get_mut("scenario")?.as_table_mut()?;
+    let stack = meta.remove("stack")?;
+    let parameters = match meta.remove("stack_parameters") {
+        Some(toml::Value::Table(t)) => t
+            .into_iter()
+            .map(|(k, v)| {
+                let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                (k, v)
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let files = match stack {
+        toml::Value::String(s) => vec![normalized(&dir.join(s))],
+        toml::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).map(|s| normalized(&dir.join(s))).collect(),
+        _ => Vec::new(),
+    };
+    Some((files, parameters, table))
+}
+
+/// `a/b/../c` as `a/c`, without touching the disk, so messages name a template by a plain path.
+fn normalized(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// Adds a task definition, as the RegisterTaskDefinition JSON the scenario names in
 /// `taskdefs/<name>.json`. Returns the name the scenario knows it by.
 pub fn add_task_definition(draft: &mut Draft, name: &str, register_input: &serde_json::Value, comment: Option<String>) -> String {
@@ -233,21 +291,34 @@ impl Imported {
     /// over the imported scenario ([`draft::merge_overlay`]). Messages about the scenario itself
     /// name `<first file> (imported)`.
     pub fn load(&self, overlay: Option<(&Path, &str)>) -> Result<Scenario, Diagnostics> {
-        let mut text = self.scenario_toml();
-        if let Some((path, overlay_text)) = overlay {
-            let over: toml::Table = toml::from_str(overlay_text).map_err(|e| {
-                let (line, col) = e.span().map_or((1, 1), |s| crate::model::diagnostic::line_col(overlay_text, s.start));
-                Diagnostics::from(Diagnostic::error(path, line, col, e.message().to_string()).with_source(overlay_text))
-            })?;
-            let mut base: toml::Table =
-                toml::from_str(&text).map_err(|e| Diagnostics::from(Diagnostic::error(path, 1, 1, e.to_string())))?;
-            draft::merge_overlay(&mut base, over);
-            text = toml::to_string(&base).map_err(|e| Diagnostics::from(Diagnostic::error(path, 1, 1, e.to_string())))?;
-        }
-        let files: BTreeMap<PathBuf, String> = self.draft.files.iter().map(|(rel, t)| (self.dir.join(rel), t.clone())).collect();
+        let overlays = match overlay {
+            Some((path, text)) => vec![parse_overlay(path, text)?],
+            None => Vec::new(),
+        };
+        self.load_over(overlays, None)
+    }
+
+    /// Loads the imported stack under `overlays` (TOML tables, laid on in order). `at` names the
+    /// scenario in messages and is the base of the relative paths the overlays give (access
+    /// logs, rate files); by default `<first file> (imported)` beside the first file.
+    pub fn load_over(&self, overlays: Vec<toml::Table>, at: Option<&Path>) -> Result<Scenario, Diagnostics> {
         let first = self.draft.sources.first().map_or("stack".to_string(), |s| s.clone());
-        let at = self.dir.join(format!("{} (imported)", Path::new(&first).file_name().and_then(|n| n.to_str()).unwrap_or("stack")));
-        let mut scenario = crate::scenario::load_with_files(&at, &text, &files)?;
+        let imported_at =
+            self.dir.join(format!("{} (imported)", Path::new(&first).file_name().and_then(|n| n.to_str()).unwrap_or("stack")));
+        let at = at.unwrap_or(&imported_at);
+        let mut text = self.scenario_toml();
+        if !overlays.is_empty() {
+            let fail = |e: String| Diagnostics::from(Diagnostic::error(at, 1, 1, e));
+            let mut base: toml::Table = toml::from_str(&text).map_err(|e| fail(e.to_string()))?;
+            for over in overlays {
+                draft::merge_overlay(&mut base, over);
+            }
+            text = toml::to_string(&base).map_err(|e| fail(e.to_string()))?;
+        }
+        // The task definition files sit, in memory, where the scenario's relative paths point.
+        let dir = at.parent().unwrap_or(Path::new("."));
+        let files: BTreeMap<PathBuf, String> = self.draft.files.iter().map(|(rel, t)| (dir.join(rel), t.clone())).collect();
+        let mut scenario = crate::scenario::load_with_files(at, &text, &files)?;
         let mut warnings = self.warnings.clone();
         warnings.extend(std::mem::take(&mut scenario.warnings));
         scenario.warnings = warnings;
@@ -258,6 +329,7 @@ impl Imported {
     /// whole or not at all.
     pub fn write(&self, out: &Path) -> std::io::Result<()> {
         let dir = out.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
         for (rel, text) in &self.draft.files {
             let path = dir.join(rel);
             if let Some(parent) = path.parent() {

@@ -430,7 +430,7 @@ pub fn describe_unknown(root: &Value) -> String {
         .and_then(Value::as_object)
         .is_some_and(|r| r.values().any(|v| v.get("Type").and_then(Value::as_str).is_some_and(|t| t.starts_with("AWS::"))));
     if has("AWSTemplateFormatVersion") || aws_resources {
-        return "a CloudFormation template, which `check` does not read yet".into();
+        return "a CloudFormation template (give it to `ecsim import`, `run` or `check` on its own)".into();
     }
     if is_string(top, "service") {
         return "update-service input (`\"service\"` names a service), which `check` does not read".into();
@@ -453,7 +453,7 @@ pub fn describe_unknown(root: &Value) -> String {
         ("ScheduledActionName", "Application Auto Scaling put-scheduled-action input (a scenario's [[scaling]] reads it)"),
         ("ServiceNamespace", "Application Auto Scaling register-scalable-target input (a scenario's [[scaling]] reads it)"),
         ("Statement", "an IAM policy document, which ecsim does not read"),
-        ("resource", "a Terraform JSON configuration, which `check` does not read"),
+        ("resource", "a Terraform JSON configuration (.tf.json), which ecsim does not read: give the .tf files"),
     ];
     if let Some((_, what)) = named.iter().find(|(k, _)| has(k)) {
         return (*what).into();
@@ -472,7 +472,8 @@ fn is_string(top: &Map<String, Value>, key: &str) -> bool {
     top.get(key).is_some_and(Value::is_string)
 }
 
-/// What a YAML file (`.yaml`, `.yml`) looks like, from its top-level lines; ecsim reads none.
+/// What a YAML file (`.yaml`, `.yml`) that no importer recognised looks like, from its
+/// top-level lines.
 pub fn describe_yaml(text: &str) -> String {
     let top_key = |k: &str| text.lines().any(|l| l.starts_with(k) && l[k.len()..].trim_start().starts_with(':'));
     let what = if top_key("AWSTemplateFormatVersion") || (top_key("Resources") && text.contains("AWS::")) {
@@ -484,5 +485,5 @@ pub fn describe_yaml(text: &str) -> String {
     } else {
         "a YAML file"
     };
-    format!("{what}, which `check` does not read yet")
+    format!("{what}, but not one ecsim can import (docs/import.md lists what it reads)")
 }

@@ -15,7 +15,7 @@
 //! They are checked on every bundled scenario and on generated overloaded ones.
 
 use crate::common::{bundled_scenarios, ecsim, load, load_parts, repo, run};
-use ecsim::scenario::{self, Scenario};
+use ecsim::scenario::Scenario;
 use ecsim::sim::alb::metrics::TrafficTotals;
 use ecsim::sim::RunOutcome;
 use proptest::prelude::*;
@@ -125,7 +125,7 @@ fn assert_timeseries(name: &str, s: &Scenario, out: &RunOutcome, t: &TrafficTota
 fn every_bundled_scenario_reconciles() {
     let mut with_traffic = 0;
     for path in bundled_scenarios() {
-        let s = scenario::load(&path).unwrap_or_else(|d| panic!("{}: {d}", path.display()));
+        let s = ecsim::api::load(&path).unwrap_or_else(|d| panic!("{}: {d}", path.display()));
         // The benchmark scenarios are long; a few minutes of them show the same identities.
         let mut s = s;
         if path.components().any(|c| c.as_os_str() == "bench") {

@@ -47,11 +47,12 @@ fn the_four_refarch_templates_import_together_check_and_run() {
     );
     let t = toml_of(&imported);
     // ecs-cluster.yaml: ClusterName !Ref EnvironmentName (no default: assumed its own name);
-    // the group's LaunchConfiguration says InstanceType !Ref InstanceType (Default c4.large,
-    // which ecsim lacks: c5.large), Min/Max/DesiredCapacity !Ref ClusterSize (Default 4).
+    // the group's LaunchConfiguration says InstanceType !Ref InstanceType (Default c4.large, a
+    // type ecsim knows), Min/Max/DesiredCapacity !Ref ClusterSize (Default 4).
     assert_eq!(t["cluster"]["name"].as_str(), Some("EnvironmentName"));
     let asg = named(&t, "auto_scaling_groups", "ECSAutoScalingGroup");
-    assert_eq!(asg["instance_type"].as_str(), Some("c5.large"));
+    assert_eq!(asg["instance_type"].as_str(), Some("c4.large"));
+    assert!(!warnings(&imported).contains("not in ecsim's catalogue"), "{}", warnings(&imported));
     assert_eq!((asg["min"].as_integer(), asg["max"].as_integer(), asg["desired"].as_integer()), (Some(4), Some(4), Some(4)));
     // Both services: DesiredCount !Ref DesiredCount (Default 2), behind their own target group
     // (Ref TargetGroup), registered by a rule on the load balancers template's listener
@@ -92,7 +93,7 @@ fn the_four_refarch_templates_import_together_check_and_run() {
     assert!(w.contains("refarch_ecs_cluster.yaml:7:5: warning: assumed: parameter EnvironmentName"), "{w}");
     assert!(w.contains("parameter Listener has no value; it takes the output Listener of"), "{w}");
     assert!(imported.scenario_toml().contains("# assumed: parameter EnvironmentName (String) has no value"));
-    // It loads and runs: 4 c5.large instances hold the 2 + 2 tasks.
+    // It loads and runs: 4 c4.large instances (2 vCPU, 3.75 GiB each) hold the 2 + 2 tasks.
     let scenario = imported.load(None).unwrap();
     assert_eq!(scenario.services.len(), 2);
     let run = api::run(&scenario, 1);
@@ -106,11 +107,11 @@ fn the_four_refarch_templates_import_together_check_and_run() {
 fn a_cdk_synthesized_template_maps_capacity_providers_and_strategies() {
     let imported = import(&["cdk_aws_ecs_integ_alb.template.json"], &[]);
     let t = toml_of(&imported);
-    // Two groups (LaunchConfigurations t2.micro and t3.micro, ecsim's smallest t type for
-    // both), MinSize/MaxSize "1" (strings), in the zones of the private subnets
+    // Two groups (LaunchConfigurations t2.micro and t3.micro, both types ecsim knows), MinSize/MaxSize
+    // "1" (strings), in the zones of the private subnets
     // (Fn::Select [0|1, Fn::GetAZs ""]).
     let first = named(&t, "auto_scaling_groups", "FirstAutoScalingGroupASG3B34CA43");
-    assert_eq!(first["instance_type"].as_str(), Some("t3.small"));
+    assert_eq!(first["instance_type"].as_str(), Some("t2.micro"));
     assert_eq!(first["max"].as_integer(), Some(1));
     assert_eq!(first["zones"].as_array().unwrap().len(), 2);
     let provider = named(&t, "capacity_providers", "first-capacity-provider");

@@ -130,7 +130,7 @@ mod kind {
     #[test]
     fn other_shapes_say_what_they_look_like() {
         let cfn = json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}});
-        assert_eq!(json_kind(&cfn), Err("a CloudFormation template, which `check` does not read yet".into()));
+        assert_eq!(json_kind(&cfn), Err("a CloudFormation template (give it to `ecsim import`, `run` or `check` on its own)".into()));
         let cfn_no_version = json!({"Resources": {"Svc": {"Type": "AWS::ECS::Service", "Properties": {"DesiredCount": 2}}}});
         assert!(json_kind(&cfn_no_version).unwrap_err().starts_with("a CloudFormation template"));
         let run_task = json!({"cluster": "c", "taskDefinition": "web:1", "count": 2});

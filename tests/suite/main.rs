@@ -32,10 +32,10 @@ mod ecs_json;
 mod elb_config;
 mod elbv2_json;
 mod import_basics;
-mod instance_types;
-mod import_copilot_compose;
 mod import_cloudformation;
+mod import_copilot_compose;
 mod import_terraform;
+mod instance_types;
 mod json_files;
 mod model;
 
