@@ -395,7 +395,7 @@ fn every_target_has_a_test_and_seeds() {
         assert!(source.contains(&format!("fuzz_target(\"{}\")", t.name)), "no #[test] runs {}", t.name);
         assert!(!seeds(&t).is_empty(), "{} has no seeds", t.name);
     }
-    assert_eq!(names.len(), 14);
+    assert_eq!(names.len(), 15);
 }
 
 #[test]
