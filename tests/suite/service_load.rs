@@ -98,3 +98,17 @@ fn load_is_refused_without_a_history_or_with_no_tasks() {
     );
     error_at(&d, (LOAD_LINE, 8), "tasks = 0");
 }
+
+#[test]
+fn load_on_a_service_behind_a_load_balancer_is_an_error() {
+    // Its CPU comes from the requests it serves; the two would publish one metric twice.
+    let load = r#"{ cpu_history = "fixtures/cloudwatch/history/cpu-80-one-hour.csv", period = "1h" }
+load_balancers = [{ target_group = "web", container_port = 80 }]"#;
+    let text = format!(
+        "{}\n[[target_groups]]\nname = \"web\"\nport = 80\n{}",
+        scenario_text(load).replace("memory = 2048\n", "memory = 2048\ndynamic_ports = 1\n"),
+        crate::common::toml::LB_WEB
+    );
+    let d = load_err(&scenario_path("service_load"), &text);
+    error_at(&d, (LOAD_LINE + 1, 8), "`load` is for a service without a load balancer");
+}
