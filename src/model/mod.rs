@@ -86,6 +86,19 @@ pub struct ServiceSpec {
     pub zones: Vec<String>,
     /// The launch throttle's delays (ECS's by default; `launch_throttle` for what-if teaching).
     pub launch_throttle: crate::ecs::scheduler::throttle::ThrottleSchedule,
+    /// `load`: CPU/memory utilization history replayed as the service's load (no load balancer).
+    pub load: Option<ServiceLoad>,
+}
+
+/// A service's load replayed from utilization history: each curve gives the demand in
+/// task-percent (utilization × tasks recorded × scale) over the run's clock; each minute it is
+/// published as n samples of demand ÷ n, n the running tasks.
+#[derive(Debug, Clone)]
+pub struct ServiceLoad {
+    /// CPUUtilization demand (task-percent), if a CPU history is given.
+    pub cpu: Option<crate::workload::traffic::RateProfile>,
+    /// MemoryUtilization demand (task-percent), if a memory history is given.
+    pub memory: Option<crate::workload::traffic::RateProfile>,
 }
 
 /// A source of requests to one listener of a load balancer.

@@ -254,6 +254,7 @@ impl Cx<'_> {
         }
         let target_groups = self.build_service_target_groups(raw, &def, elb);
         let (capacity, zones) = self.build_service_capacity(raw, &def, td_index.map(|i| &tds[i]), capacity);
+        let load = raw.load.as_ref().and_then(|l| self.build_service_load(l, def.desired_count, !target_groups.is_empty()));
         Some(ServiceSpec {
             definition: def,
             task_definition: td_index?,
@@ -264,6 +265,7 @@ impl Cx<'_> {
             capacity,
             zones,
             launch_throttle: self.build_launch_throttle(raw.launch_throttle.as_ref()),
+            load,
         })
     }
 

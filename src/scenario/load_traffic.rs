@@ -293,7 +293,7 @@ impl Cx<'_> {
             }
         }
         let (path, text) = self.read_file(&Spanned::new(span.clone(), file.clone()))?;
-        let select = Select { id: id.as_deref(), statistic: statistic.as_deref() };
+        let select = Select { id: id.as_deref(), statistic: statistic.as_deref(), utilization: false };
         let history = match history::read(&text, &select) {
             Ok(h) => h,
             Err(note) => {
@@ -328,7 +328,7 @@ impl Cx<'_> {
     }
 
     /// A history message at its place: in the history file, or at the scenario's `rate`.
-    fn history_note(&mut self, severity: Severity, path: &Path, text: &str, rate: &Range<usize>, note: Note) {
+    pub(super) fn history_note(&mut self, severity: Severity, path: &Path, text: &str, rate: &Range<usize>, note: Note) {
         let file_src = Source::new(path, text);
         let mut d = match note.at {
             Where::Rate => {
@@ -410,7 +410,7 @@ impl Cx<'_> {
 }
 
 /// A signed duration in microseconds: `-2h`, `+30m`, `90s`, `0`.
-fn signed_span_us(text: &str) -> Result<i64, String> {
+pub(super) fn signed_span_us(text: &str) -> Result<i64, String> {
     let t = text.trim();
     let (sign, rest) = match t.strip_prefix('-') {
         Some(r) => (-1, r),

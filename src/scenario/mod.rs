@@ -23,6 +23,7 @@ mod load_launch_templates;
 mod load_providers;
 pub mod load_scaling;
 mod load_service_capacity;
+mod load_service_load;
 mod load_services;
 mod load_traffic;
 mod load_workloads;

@@ -345,6 +345,8 @@ pub struct RawService {
     pub subnets: Option<Vec<Spanned<String>>>,
     /// What-if: the launch throttle switched off, or its own schedule of delays.
     pub launch_throttle: Option<RawLaunchThrottle>,
+    /// CPU/memory utilization history replayed as the service's load (`load_service_load`).
+    pub load: Option<Spanned<super::load_service_load::RawServiceLoad>>,
 }
 
 /// `launch_throttle = { enabled = false }` or `{ delays = ["0s", "1m", "2m"] }`: the delays

@@ -302,6 +302,7 @@ impl World<'_> {
             return;
         }
         let zone_alb = self.alb_minute_ended(start, now);
+        self.replay_service_load(start, now);
         let alb = zone_alb.as_deref().map(|z| (self.alb.zones.as_slice(), z));
         let minute = self.recorder.minute_index();
         if self.recorder.minute_ended(now, &self.cluster, &self.shapes, alb) {

@@ -107,6 +107,9 @@ pub struct Select<'a> {
     /// get-metric-statistics: `Sum`, `SampleCount`, `Average`, `Minimum`, `Maximum` or an
     /// extended statistic such as `p99` (default: `Sum`, the count of requests).
     pub statistic: Option<&'a str>,
+    /// A utilization history (CPUUtilization, MemoryUtilization in percent) rather than a count
+    /// of requests: the default statistic is `Average`, and no warning about its label or unit.
+    pub utilization: bool,
 }
 
 /// What happens in a period with no datapoint.
@@ -280,7 +283,9 @@ fn metric_data(doc: &Value, select: &Select) -> Result<History, Note> {
         )),
     }
     let label = r["Label"].as_str().map(str::to_string);
-    note_label(&mut notes, label.as_deref(), at(&[Step::Key("Label")]));
+    if !select.utilization {
+        note_label(&mut notes, label.as_deref(), at(&[Step::Key("Label")]));
+    }
     Ok(History { shape: Shape::GetMetricData, label, statistic: None, points: sorted(points)?, notes })
 }
 
@@ -305,6 +310,7 @@ fn metric_statistics(doc: &Value, select: &Select) -> Result<History, Note> {
     let present: Vec<&str> = STATISTICS.iter().copied().filter(|s| first.is_some_and(|o| o.contains_key(*s))).collect();
     let statistic: String = match select.statistic {
         Some(s) => s.to_string(),
+        None if select.utilization && present.contains(&"Average") => "Average".into(),
         None if present.contains(&"Sum") => "Sum".into(),
         None if present.len() == 1 => {
             notes.push(Note::new(
@@ -348,7 +354,7 @@ fn metric_statistics(doc: &Value, select: &Select) -> Result<History, Note> {
         // Where the value sits: the statistic's own field, or the ExtendedStatistics map.
         let field = STATISTICS.iter().copied().find(|s| *s == statistic).unwrap_or("ExtendedStatistics");
         let value = count(v).map_err(|m| Note::new(at(i, field), m, "the statistic is the requests counted in one period"))?;
-        if let Some(unit) = d["Unit"].as_str().filter(|u| *u != "Count" && *u != "None") {
+        if let Some(unit) = d["Unit"].as_str().filter(|u| *u != "Count" && *u != "None" && !select.utilization) {
             if !notes.iter().any(|n: &Note| n.message.contains("Unit")) {
                 notes.push(Note::new(
                     at(i, "Unit"),
@@ -359,7 +365,7 @@ fn metric_statistics(doc: &Value, select: &Select) -> Result<History, Note> {
         }
         points.push(Datapoint { at_us, value, at: at(i, "Timestamp") });
     }
-    if statistic != "Sum" && select.statistic.is_some() {
+    if statistic != "Sum" && select.statistic.is_some() && !select.utilization {
         notes.push(Note::new(
             Where::Rate,
             format!("statistic {statistic}: each datapoint's {statistic} is read as the requests counted in its period"),
@@ -367,7 +373,9 @@ fn metric_statistics(doc: &Value, select: &Select) -> Result<History, Note> {
         ));
     }
     let label = doc["Label"].as_str().map(str::to_string);
-    note_label(&mut notes, label.as_deref(), Where::Json(vec![Step::Key("Label")]));
+    if !select.utilization {
+        note_label(&mut notes, label.as_deref(), Where::Json(vec![Step::Key("Label")]));
+    }
     Ok(History { shape: Shape::GetMetricStatistics, label, statistic: Some(statistic), points: sorted(points)?, notes })
 }
 

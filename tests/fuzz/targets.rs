@@ -331,7 +331,7 @@ pub fn all() -> Vec<Target> {
             run: |_, text| {
                 use ecsim::workload::history::{self, Clock, Gaps, Select};
                 let hour = ecsim::engine::time::Span::from_secs(3600);
-                for select in [Select::default(), Select { id: Some("requests"), statistic: Some("p99") }] {
+                for select in [Select::default(), Select { id: Some("requests"), statistic: Some("p99"), utilization: false }] {
                     if let Ok(h) = history::read(text, &select) {
                         for clock in [
                             Clock::default(),

@@ -50,6 +50,7 @@ mod faults_sim;
 mod init;
 mod scaling_sim;
 mod service_lessons;
+mod service_load;
 mod sim_runs;
 mod traffic_history;
 

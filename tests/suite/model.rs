@@ -34,6 +34,7 @@ mod scenario {
             capacity: None,
             zones: Vec::new(),
             launch_throttle: ecsim::ecs::scheduler::throttle::ThrottleSchedule::default(),
+            load: None,
         }
     }
 

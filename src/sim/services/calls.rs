@@ -2,6 +2,7 @@
 //! UpdateService (an action), the services.csv row of each minute, and the services' invariants.
 
 use super::state::{DeploymentStatus, ServiceUpdate};
+use crate::cloudwatch::StatSet;
 use crate::ecs::placement::Strategy;
 use crate::ecs::service::SchedulingStrategy;
 use crate::ecs::task::LastStatus;
@@ -9,12 +10,43 @@ use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
 use crate::sim::recorder::ServiceMinuteRow;
 use crate::sim::world::{Event, World};
+use crate::workload::traffic::RateProfile;
 
 impl World<'_> {
     /// Asks for an evaluation of `service` now; several requests at one instant make one.
     pub fn request_evaluation(&mut self, now: SimTime, service: ServiceId) {
         if self.services[service.index()].wants_evaluation() {
             self.queue.schedule(now, Event::ServiceEvaluation { service });
+        }
+    }
+
+    /// Publishes each `load` service's CPU/memory utilization of the minute [start, now) as n
+    /// samples of demand ÷ n, n the running tasks (ECS's per-task average falls as the service
+    /// scales out); no running task, no datapoint. The demand is the history's mean over the
+    /// minute. Runs after the load balancer closed its usage (which it leaves empty: a service
+    /// with `load` has no load balancer).
+    pub(in crate::sim) fn replay_service_load(&mut self, start: SimTime, now: SimTime) {
+        let scenario = self.scenario;
+        let (from, to) = (start.since(SimTime(0)), now.since(SimTime(0)));
+        let seconds = to.as_secs_f64() - from.as_secs_f64();
+        for (i, spec) in scenario.services.iter().enumerate() {
+            let Some(load) = &spec.load else { continue };
+            let n = if self.services[i].created { self.counts(ServiceId::at(i)).running } else { 0 };
+            let sample = |profile: &Option<RateProfile>| match profile {
+                Some(p) if n > 0 && seconds > 0.0 => {
+                    let demand = p.expected_count(from, to) / seconds;
+                    let per_task = demand / f64::from(n);
+                    StatSet { sample_count: f64::from(n), sum: demand, min: per_task, max: per_task }
+                }
+                _ => StatSet::EMPTY,
+            };
+            let Some(usage) = self.alb.service_usage.get_mut(i) else { continue };
+            if load.cpu.is_some() {
+                usage.0 = sample(&load.cpu);
+            }
+            if load.memory.is_some() {
+                usage.1 = sample(&load.memory);
+            }
         }
     }
 

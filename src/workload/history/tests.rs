@@ -177,3 +177,21 @@ fn bad_input_is_located_never_a_panic() {
         }
     }
 }
+
+#[test]
+fn a_utilization_history_reads_the_average_without_warnings() {
+    // CPUUtilization as get-metric-statistics prints it (Unit Percent, Sum and Average): for a
+    // utilization the Average is read by default, and neither the label nor the unit is a warning.
+    let text = r#"{"Label": "CPUUtilization", "Datapoints": [
+        {"Timestamp": "2026-01-05T08:00:00Z", "Sum": 240.0, "Average": 80.0, "Unit": "Percent"},
+        {"Timestamp": "2026-01-05T08:01:00Z", "Sum": 120.0, "Average": 40.0, "Unit": "Percent"}
+    ]}"#;
+    let h = read(text, &Select { utilization: true, ..Default::default() }).unwrap();
+    assert_eq!(h.statistic.as_deref(), Some("Average"));
+    assert_eq!([h.points[0].value, h.points[1].value], [80.0, 40.0]);
+    assert!(h.notes.is_empty(), "{:?}", h.notes);
+    // Read as requests, the same file warns about its label and unit and takes the Sum.
+    let r = read(text, &Select::default()).unwrap();
+    assert_eq!(r.statistic.as_deref(), Some("Sum"));
+    assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+}
