@@ -163,6 +163,21 @@ pub struct Port {
     pub aws_protocol: Option<String>,
 }
 
+/// A service's `ports`, each one that is not a single port (a range) a warning at it.
+pub fn ports(svc: &Node, diags: &mut Diagnostics, file: &Path) -> Vec<Port> {
+    let listed = svc.get("ports").and_then(Node::as_seq).unwrap_or(&[]);
+    listed
+        .iter()
+        .filter_map(|p| {
+            let parsed = port(p);
+            if parsed.is_none() {
+                warn(diags, file, p, "not modelled: this port (a range, or not a port) is left out");
+            }
+            parsed
+        })
+        .collect()
+}
+
 pub fn port(node: &Node) -> Option<Port> {
     if node.as_map().is_some() {
         let target = node.get("target")?.as_i64()?;
@@ -245,19 +260,7 @@ impl Integration<'_> {
                 format!("{name}:latest")
             }
         };
-        let ports: Vec<Port> = svc
-            .get("ports")
-            .and_then(Node::as_seq)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|p| {
-                let parsed = port(p);
-                if parsed.is_none() {
-                    warn(self.diags, self.file, p, "not modelled: this port (a range, or not a port) is left out");
-                }
-                parsed
-            })
-            .collect();
+        let ports = ports(svc, self.diags, self.file);
         let mut container = json!({ "name": name, "image": image, "essential": true });
         if !ports.is_empty() {
             container["portMappings"] = ports.iter().map(|p| json!({ "containerPort": p.target, "protocol": p.protocol })).collect();

@@ -5,7 +5,7 @@
 //! refined by an `ecs-params.yml` (network mode, task size, per-container `essential`, sizes),
 //! and run as one service of one task.
 
-use super::{bytes, health_check, port, warn, Node};
+use super::{bytes, health_check, ports, warn, Node};
 use crate::import::add_task_definition;
 use crate::import::draft::{Draft, Table};
 use crate::model::diagnostic::Diagnostics;
@@ -123,18 +123,8 @@ fn container(file: &Path, name: &str, svc: &Node, over: Option<&Node>, diags: &m
     if memory.is_none() && reservation.is_none() {
         c["memory"] = json!(DEFAULT_MEMORY_MIB);
     }
-    let mappings: Vec<serde_json::Value> = svc
-        .get("ports")
-        .and_then(Node::as_seq)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|p| {
-            let parsed = port(p);
-            if parsed.is_none() {
-                warn(diags, file, p, "not modelled: this port (a range, or not a port) is left out");
-            }
-            parsed
-        })
+    let mappings: Vec<serde_json::Value> = ports(svc, diags, file)
+        .into_iter()
         .map(|p| match p.published {
             Some(h) => json!({ "containerPort": p.target, "hostPort": h, "protocol": p.protocol }),
             None => json!({ "containerPort": p.target, "protocol": p.protocol }),

@@ -139,13 +139,7 @@ impl Mapper<'_> {
 
     pub(super) fn auto_scaling_groups(&mut self) {
         for r in self.of(&["aws_autoscaling_group"]) {
-            let (name, comment) = self.name(r);
-            let mut t = Table::new();
-            t.comment(format!("From {}.", r.addr));
-            match comment {
-                Some(c) => t.note("name", name.as_str(), c),
-                None => t.set("name", name.as_str()),
-            };
+            let (_, mut t) = self.named_table(r);
             // the instance type: the launch template's or configuration's, or the mixed
             // instances policy's overrides
             let mut types: Vec<String> = Vec::new();
@@ -262,13 +256,7 @@ impl Mapper<'_> {
 
     pub(super) fn capacity_providers(&mut self) {
         for r in self.of(&["aws_ecs_capacity_provider"]) {
-            let (name, comment) = self.name(r);
-            let mut t = Table::new();
-            t.comment(format!("From {}.", r.addr));
-            match comment {
-                Some(c) => t.note("name", name.as_str(), c),
-                None => t.set("name", name.as_str()),
-            };
+            let (_, mut t) = self.named_table(r);
             let Some(p) = r.body.block("auto_scaling_group_provider") else {
                 let at = r.body.at;
                 self.warn(at, format!("{}: no auto_scaling_group_provider: left out", r.addr));

@@ -23,13 +23,7 @@ impl Mapper<'_> {
                 self.names.remove(&r.addr);
                 continue;
             }
-            let (name, comment) = self.name(r);
-            let mut t = Table::new();
-            t.comment(format!("From {}.", r.addr));
-            match comment {
-                Some(c) => t.note("name", name.as_str(), c),
-                None => t.set("name", name.as_str()),
-            };
+            let (_, mut t) = self.named_table(r);
             match self.text(r, b, "target_type").as_deref() {
                 Some(ty @ ("instance" | "ip")) => {
                     t.set("target_type", ty);
@@ -108,13 +102,7 @@ impl Mapper<'_> {
                 );
                 continue;
             }
-            let (name, comment) = self.name(r);
-            let mut t = Table::new();
-            t.comment(format!("From {}.", r.addr));
-            match comment {
-                Some(c) => t.note("name", name.as_str(), c),
-                None => t.set("name", name.as_str()),
-            };
+            let (_, mut t) = self.named_table(r);
             if let Some(n) = self.int(r, b, "idle_timeout") {
                 t.set("idle_timeout", seconds(n));
             }

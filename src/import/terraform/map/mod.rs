@@ -14,7 +14,7 @@ mod services;
 use super::instances::{Attr, Body, ResInst};
 use super::module::File;
 use super::value::{Loc, Value};
-use crate::import::draft::Draft;
+use crate::import::draft::{Draft, Table};
 use crate::model::diagnostic::Diagnostics;
 use std::collections::BTreeMap;
 
@@ -289,6 +289,19 @@ impl<'a> Mapper<'a> {
 
     /// The name given to a resource, with a comment when it was assumed (the naming argument
     /// not known before apply).
+    /// A scenario table for the resource `r`, commented with where it came from, with its
+    /// `name` (and the assumption behind it, when its name is not known before apply).
+    pub fn named_table(&mut self, r: &ResInst) -> (String, Table) {
+        let (name, comment) = self.name(r);
+        let mut t = Table::new();
+        t.comment(format!("From {}.", r.addr));
+        match comment {
+            Some(c) => t.note("name", name.as_str(), c),
+            None => t.set("name", name.as_str()),
+        };
+        (name, t)
+    }
+
     pub fn name(&mut self, r: &ResInst) -> (String, Option<String>) {
         let name = self.names.get(&r.addr).cloned().unwrap_or_else(|| r.name.clone());
         let key = NAMED.iter().find(|(t, _)| *t == r.rtype).map_or("name", |(_, k)| *k);

@@ -256,13 +256,7 @@ impl Mapper<'_> {
                 self.warn(at, format!("{}: the dimension {u} is not a resource of the configuration: the alarm is left out", r.addr));
                 continue;
             }
-            let (name, comment) = self.name(r);
-            let mut t = Table::new();
-            t.comment(format!("From {}.", r.addr));
-            match comment {
-                Some(c) => t.note("name", name.as_str(), c),
-                None => t.set("name", name.as_str()),
-            };
+            let (_, mut t) = self.named_table(r);
             t.set("namespace", namespace).set("metric", metric).set("dimensions", toml::Value::Table(dims));
             match (self.text(r, b, "statistic"), self.text(r, b, "extended_statistic")) {
                 (Some(s), _) | (None, Some(s)) => t.set("statistic", s),

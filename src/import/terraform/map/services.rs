@@ -2,7 +2,6 @@
 //! becomes RegisterTaskDefinition JSON, with the task-level arguments) and `aws_ecs_service`.
 
 use super::{seconds, table, Mapper};
-use crate::import::draft::Table;
 use crate::import::terraform::instances::{Body, ResInst};
 use crate::import::terraform::value::{Loc, Value};
 
@@ -193,14 +192,8 @@ impl Mapper<'_> {
 
     pub(super) fn services(&mut self) {
         for r in self.of(&["aws_ecs_service"]) {
-            let (name, comment) = self.name(r);
+            let (name, mut t) = self.named_table(r);
             let b = &r.body;
-            let mut t = Table::new();
-            t.comment(format!("From {}.", r.addr));
-            match comment {
-                Some(c) => t.note("name", name.as_str(), c),
-                None => t.set("name", name.as_str()),
-            };
             let td = b.get("task_definition").map(|a| (a.value.clone(), a.at));
             let family = td.as_ref().and_then(|(v, _)| {
                 self.target(v, &["aws_ecs_task_definition"]).or_else(|| {
