@@ -6,6 +6,7 @@
 pub mod atomic;
 pub mod capacity_chart;
 pub mod chart;
+pub mod html;
 pub mod output;
 pub(crate) mod panels;
 pub mod scaling_chart;

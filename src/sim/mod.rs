@@ -79,7 +79,7 @@ pub struct RunOutcome {
 impl RunOutcome {
     /// The rows of tasks.csv.
     pub fn task_rows(&self) -> Vec<recorder::TaskRow> {
-        let mut rows = self.recorder.task_rows(&self.tasks);
+        let mut rows = self.recorder.task_rows(&self.tasks, &self.cluster);
         if !self.capacity.instance_provider.is_empty() {
             for (row, t) in rows.iter_mut().zip(&self.tasks) {
                 let Owner::Service(s) = t.owner else { continue };
@@ -89,6 +89,12 @@ impl RunOutcome {
             }
         }
         rows
+    }
+
+    /// The rows of instances.csv.
+    pub fn instance_rows(&self) -> Vec<recorder::InstanceRow> {
+        let c = &self.capacity;
+        self.recorder.instance_rows(&self.cluster, &c.instance_launched_s, &c.instance_purchase, &c.instance_provider)
     }
 }
 

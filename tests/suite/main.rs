@@ -61,6 +61,7 @@ mod api_library;
 mod capacity_search;
 mod cli_inputs;
 mod cli_run;
+mod cluster_report;
 mod ecs_fixes;
 mod placement_lessons;
 mod robustness;

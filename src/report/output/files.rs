@@ -4,7 +4,7 @@
 use super::{csv_bytes, write_csv_rows};
 use crate::report::atomic::write_atomic;
 use crate::report::summary::Summary;
-use crate::sim::recorder::TaskRow;
+use crate::sim::recorder::{InstanceRow, TaskRow};
 use crate::sim::RunOutcome;
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -79,4 +79,10 @@ pub fn write_alb_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
 /// tasks.csv: one row per task of the run (`RunOutcome::task_rows`).
 pub fn write_tasks_csv(dir: &Path, rows: &[TaskRow]) -> Result<()> {
     write_atomic(&dir.join("tasks.csv"), &csv_bytes(rows)?).context("tasks.csv")
+}
+
+/// instances.csv: one row per container instance of the run (`RunOutcome::instance_rows`), for
+/// the animated cluster of report.html.
+pub fn write_instances_csv(dir: &Path, rows: &[InstanceRow]) -> Result<()> {
+    write_atomic(&dir.join("instances.csv"), &csv_bytes(rows)?).context("instances.csv")
 }

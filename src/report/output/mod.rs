@@ -14,8 +14,8 @@ pub use charts::{
 };
 pub use comparison::{comparison_rows, write_comparison_chart, write_comparison_csv, ComparisonRow};
 pub use files::{
-    write_alarm_actions_csv, write_alarms_csv, write_alb_csv, write_events_csv, write_faults_csv, write_scaling_csv, write_services_csv,
-    write_summary_json, write_tasks_csv, write_timeseries_csv,
+    write_alarm_actions_csv, write_alarms_csv, write_alb_csv, write_events_csv, write_faults_csv, write_instances_csv, write_scaling_csv,
+    write_services_csv, write_summary_json, write_tasks_csv, write_timeseries_csv,
 };
 
 use super::atomic::write_atomic_with;
@@ -74,6 +74,9 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
     }
     write_capacity_chart(dir, summary, outcome, &faults)?;
     write_reservation_chart(dir, summary, outcome, &faults)?;
+    write_instances_csv(dir, &outcome.instance_rows())?;
+    // Last: the page reads the files above (`ecsim report DIR` rebuilds it from them alone).
+    crate::report::html::write_report(dir)?;
     Ok(())
 }
 

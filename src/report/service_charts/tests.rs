@@ -19,6 +19,14 @@ fn task(n: u32, owner: &str, deployment: u32, instance: u32, placed: f64, runnin
         stopped_s: stopped,
         stop_code: if stopped.is_some() { "ServiceSchedulerInitiated".to_string() } else { String::new() },
         capacity_provider: String::new(),
+        healthy_s: None,
+        draining_s: None,
+        sigterm_s: None,
+        cpu_units: 256,
+        memory_mib: 512,
+        revision: format!("{owner}:{}", deployment + 1),
+        instance_id: format!("i-{:017x}", 0xabc000 + instance),
+        zone: ZONES[instance as usize % 2].to_string(),
     }
 }
 

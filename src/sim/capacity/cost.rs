@@ -74,7 +74,21 @@ impl World<'_> {
         } else {
             Vec::new()
         };
+        let mut instance_launched_s = vec![None; self.cluster.instances.len()];
+        for m in self.capacity.groups.iter().flat_map(|g| &g.members) {
+            if let Some(slot) = m.instance.and_then(|id| instance_launched_s.get_mut(id.index())) {
+                *slot = Some(m.launched_at.as_secs_f64());
+            }
+        }
+        let instance_purchase = (0..self.cluster.instances.len())
+            .map(|i| {
+                let item = self.capacity.info(InstanceId(i as u32)).item;
+                item.and_then(|it| self.capacity.items.get(it as usize)).map_or(String::new(), |it| it.purchase.as_str().to_string())
+            })
+            .collect();
         CapacityOutcome {
+            instance_launched_s,
+            instance_purchase,
             cost: ledger.report(),
             service_cost_usd: per_service.iter().zip(&ran_fargate).map(|(&usd, &ran)| ran.then_some(usd)).collect(),
             groups,

@@ -149,6 +149,10 @@ pub struct CapacityOutcome {
     pub groups: Vec<GroupSummary>,
     /// Per instance: the capacity provider it belongs to ("" for none), for tasks.csv.
     pub instance_provider: Vec<String>,
+    /// Per instance: when its Auto Scaling group launched it (None: registered directly), and
+    /// its purchase option ("on-demand", "spot"; "" without a price), for instances.csv.
+    pub instance_launched_s: Vec<Option<f64>>,
+    pub instance_purchase: Vec<String>,
     /// Per service: it has a capacity provider strategy or the Fargate launch type.
     pub services_with_capacity: Vec<bool>,
     /// True when the scenario uses groups, strategies or Fargate.

@@ -13,7 +13,8 @@ use crate::sim::ids::TaskId;
 use std::collections::BTreeMap;
 
 mod rows;
-pub use rows::{DeploymentRow, EventKind, EventRecord, EventRow, EventSource, MinuteRow, ServiceMinuteRow, TaskRow};
+pub use rows::{DeploymentRow, EventKind, EventRecord, EventRow, EventSource, InstanceRow, MinuteRow, ServiceMinuteRow, TaskRow};
+use rows::{TaskExtra, TaskNames};
 /// Running integral of a piecewise-constant value over the current minute.
 #[derive(Debug, Clone, Default)]
 struct Integral {
@@ -53,6 +54,8 @@ pub struct Recorder {
     zones: Vec<ZoneState>,
     workload_names: Vec<String>,
     service_names: Vec<String>,
+    /// Per task definition: `family:revision` and its reservation (CPU units, MiB), for tasks.csv.
+    task_definitions: Vec<(String, (u32, u32))>,
     /// Per service and minute, for services.csv.
     pub service_minutes: Vec<ServiceMinuteRow>,
     /// One row per deployment, for deployments.csv.
@@ -117,7 +120,25 @@ impl Recorder {
         let groups = scenario.workloads.iter().map(|w| w.group.clone()).collect();
         let service_names = scenario.services.iter().map(|s| s.definition.service_name.clone()).collect();
         let fargate = vec![false; zone_of.len()];
-        Recorder { zones, zone_of, fargate, workload_names, service_names, groups, reasons: vec![String::new()], ..Recorder::default() }
+        let task_definitions = scenario
+            .task_definitions
+            .iter()
+            .map(|td| {
+                let r = td.reservation();
+                (format!("{}:{}", td.family, td.revision), (r.cpu_units, r.memory_mib))
+            })
+            .collect();
+        Recorder {
+            zones,
+            zone_of,
+            fargate,
+            workload_names,
+            service_names,
+            task_definitions,
+            groups,
+            reasons: vec![String::new()],
+            ..Recorder::default()
+        }
     }
 
     /// A task's reservation was bound (`sign` = 1) or released (−1) on `instance`.
@@ -209,8 +230,66 @@ impl Recorder {
 
     /// The rows of tasks.csv, in task order, built when the file is written (nothing is
     /// allocated per task during the run).
-    pub fn task_rows(&self, tasks: &[crate::sim::task::Task]) -> Vec<TaskRow> {
-        tasks.iter().enumerate().map(|(i, t)| TaskRow::new(TaskId(i as u32), t, &self.workload_names, &self.service_names)).collect()
+    pub fn task_rows(&self, tasks: &[crate::sim::task::Task], cluster: &Cluster) -> Vec<TaskRow> {
+        // One pass over the event log for the times a `Task` does not keep.
+        let mut extra = vec![TaskExtra::default(); tasks.len()];
+        for e in &self.events {
+            let Some(x) = e.task.and_then(|t| extra.get_mut(t as usize)) else { continue };
+            let at = Some(e.time.as_secs_f64());
+            match e.kind {
+                EventKind::Healthy if x.healthy_s.is_none() => x.healthy_s = at,
+                EventKind::Deactivating if x.draining_s.is_none() => x.draining_s = at,
+                EventKind::Stopping if x.sigterm_s.is_none() => x.sigterm_s = at,
+                _ => {}
+            }
+        }
+        let names =
+            TaskNames { workloads: &self.workload_names, services: &self.service_names, task_definitions: &self.task_definitions, cluster };
+        tasks.iter().zip(&extra).enumerate().map(|(i, (t, x))| TaskRow::new(TaskId(i as u32), t, &names, x)).collect()
+    }
+
+    /// The rows of instances.csv, in registration order: every container instance but Fargate
+    /// tasks' capacity. `launched_s` and `purchase` are per instance id (from the capacity side;
+    /// shorter or empty when it knows none).
+    pub fn instance_rows(
+        &self,
+        cluster: &Cluster,
+        launched_s: &[Option<f64>],
+        purchase: &[String],
+        provider: &[String],
+    ) -> Vec<InstanceRow> {
+        let n = cluster.instances.len();
+        let (mut registered, mut draining, mut gone) = (vec![0.0; n], vec![None; n], vec![None; n]);
+        for e in self.events.iter().filter(|e| e.kind == EventKind::Instance) {
+            let Some(i) = e.instance.map(InstanceId::index).filter(|&i| i < n) else { continue };
+            let at = e.time.as_secs_f64();
+            match self.reason(e) {
+                // A registration (not a return from DRAINING): its text says so.
+                "ACTIVE" if e.detail.is_some_and(|d| self.details[d as usize].contains(" registered in ")) => registered[i] = at,
+                "DRAINING" if draining[i].is_none() => draining[i] = Some(at),
+                "INACTIVE" | "TERMINATED" if gone[i].is_none() => gone[i] = Some(at),
+                _ => {}
+            }
+        }
+        cluster
+            .instances
+            .iter()
+            .enumerate()
+            .filter(|(_, inst)| !inst.fargate)
+            .map(|(i, inst)| InstanceRow {
+                instance: inst.ec2_instance_id.clone(),
+                instance_type: inst.instance_type.clone(),
+                zone: inst.availability_zone.clone(),
+                registered_cpu_units: inst.registered_cpu_units,
+                registered_memory_mib: inst.registered_memory_mib,
+                launched_s: launched_s.get(i).copied().flatten(),
+                registered_s: registered[i],
+                draining_s: draining[i],
+                terminated_s: gone[i],
+                capacity_provider: provider.get(i).cloned().unwrap_or_default(),
+                purchase: purchase.get(i).cloned().unwrap_or_default(),
+            })
+            .collect()
     }
 
     /// The events as the rows of events.csv, in the order they happened.

@@ -90,10 +90,61 @@ pub struct TaskRow {
     /// The capacity provider (FARGATE, FARGATE_SPOT or an Auto Scaling group's provider) of a
     /// task of a service with a strategy or the Fargate launch type; empty otherwise.
     pub capacity_provider: String,
+    /// When the task first counted as healthy (the `healthy` event); empty if it never did.
+    pub healthy_s: Option<f64>,
+    /// When the task began deactivating: deregistering from its load balancer, or the wait before
+    /// SIGTERM (the `deactivating` event); empty for tasks that stopped without it.
+    pub draining_s: Option<f64>,
+    /// When SIGTERM was sent to its containers (the `stopping` event).
+    pub sigterm_s: Option<f64>,
+    /// What the task reserves on its instance.
+    pub cpu_units: u32,
+    pub memory_mib: u32,
+    /// The task definition as `family:revision`.
+    pub revision: String,
+    /// The instance as events.csv names it (an EC2 id, or `fargate-<n>`) and its zone.
+    pub instance_id: String,
+    pub zone: String,
+}
+
+/// What tasks.csv's later columns need that a `Task` does not hold: the times of its
+/// `healthy`, `deactivating` and `stopping` events (filled from the event log) and its task
+/// definition's label and reservation.
+#[derive(Debug, Clone, Default)]
+pub(super) struct TaskExtra {
+    pub healthy_s: Option<f64>,
+    pub draining_s: Option<f64>,
+    pub sigterm_s: Option<f64>,
+}
+
+/// One row of instances.csv: a container instance's life (Fargate tasks' capacity left out).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InstanceRow {
+    /// The EC2 instance id, as events.csv names it.
+    pub instance: String,
+    pub instance_type: String,
+    pub zone: String,
+    pub registered_cpu_units: u32,
+    pub registered_memory_mib: u32,
+    /// When an Auto Scaling group launched it; empty for an instance that was simply registered.
+    pub launched_s: Option<f64>,
+    /// When it registered with the cluster (0 for the cluster's instances at the start).
+    pub registered_s: f64,
+    /// When it first became DRAINING; empty if it never did.
+    pub draining_s: Option<f64>,
+    /// When it left the cluster (INACTIVE, terminated); empty if it was there at the end.
+    pub terminated_s: Option<f64>,
+    /// Its capacity provider (an Auto Scaling group's provider), empty for none.
+    pub capacity_provider: String,
+    /// `on-demand` or `spot`; empty for an instance type without a price.
+    pub purchase: String,
 }
 
 impl TaskRow {
-    pub(super) fn new(task: TaskId, t: &crate::sim::task::Task, workloads: &[String], services: &[String]) -> Self {
+    pub(super) fn new(task: TaskId, t: &crate::sim::task::Task, names: &TaskNames<'_>, extra: &TaskExtra) -> Self {
+        let (workloads, services) = (names.workloads, names.services);
+        let (revision, shape) = names.task_definitions.get(t.task_definition as usize).cloned().unwrap_or_default();
+        let inst = names.cluster.instances.get(t.instance.index());
         let owner = match t.owner {
             crate::sim::task::Owner::Workload(w) => workloads.get(w as usize).cloned().unwrap_or_default(),
             crate::sim::task::Owner::Service(s) => services.get(s.index()).cloned().unwrap_or_default(),
@@ -111,8 +162,25 @@ impl TaskRow {
             stopped_s: t.stopped_at.map(SimTime::as_secs_f64),
             stop_code: t.stop_code.map_or("", crate::ecs::task::StopCode::as_str).to_string(),
             capacity_provider: String::new(),
+            healthy_s: extra.healthy_s,
+            draining_s: extra.draining_s,
+            sigterm_s: extra.sigterm_s,
+            cpu_units: shape.0,
+            memory_mib: shape.1,
+            revision,
+            instance_id: inst.map(|i| i.ec2_instance_id.clone()).unwrap_or_default(),
+            zone: inst.map(|i| i.availability_zone.clone()).unwrap_or_default(),
         }
     }
+}
+
+/// The names a task row reads: owners, task definitions (`family:revision` and (CPU units,
+/// MiB)), and the cluster's instances.
+pub(super) struct TaskNames<'a> {
+    pub workloads: &'a [String],
+    pub services: &'a [String],
+    pub task_definitions: &'a [(String, (u32, u32))],
+    pub cluster: &'a crate::ecs::Cluster,
 }
 
 /// One row of services.csv: a service at the end of a minute.

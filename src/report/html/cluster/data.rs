@@ -1,0 +1,444 @@
+//! The animated cluster's data, read from a results directory alone (tasks.csv, instances.csv,
+//! events.csv, scaling.csv, summary.json), so `ecsim report DIR` rebuilds the page without the
+//! run: the instances and tasks to draw, the colour groups (owner and revision), the marks on
+//! the timeline, and — for a large run — the sample shown and why.
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Beyond this many instances the page shows a sample: the first instances of each zone.
+pub const MAX_INSTANCES: usize = 300;
+/// Beyond this many tasks on the shown instances the animation covers only the start of the run
+/// (until the task after this many was placed), so the page stays a few megabytes at most.
+pub const MAX_TASKS: usize = 5_000;
+/// Beyond this many marks on the timeline, marks of one kind within one minute are merged.
+const MAX_MARKS: usize = 400;
+/// A mark's text is cut to this many characters (hover text, not a log).
+const MARK_TEXT_CHARS: usize = 300;
+
+/// Everything the cluster's script reads (serialized into the page as JSON).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClusterData {
+    /// The end of the timeline: the run's duration, or the end of the window a large run shows.
+    pub end_s: f64,
+    pub duration_s: f64,
+    pub zones: Vec<String>,
+    pub instances: Vec<Instance>,
+    /// Colour groups: one per owner (service or workload) and revision, in order of first task.
+    pub groups: Vec<Group>,
+    pub tasks: Vec<Task>,
+    pub marks: Vec<Mark>,
+    /// Said on the page when it shows a sample of the run (None: everything is shown).
+    pub sample_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Instance {
+    pub id: String,
+    pub instance_type: String,
+    pub zone: usize,
+    pub cpu_units: u32,
+    pub memory_mib: u32,
+    pub launched_s: Option<f64>,
+    pub registered_s: f64,
+    pub draining_s: Option<f64>,
+    pub terminated_s: Option<f64>,
+    pub capacity_provider: String,
+    pub purchase: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Group {
+    pub owner: String,
+    pub revision: String,
+    /// Which owner (colour hue) and which of its revisions (shade), both from 0.
+    pub owner_index: usize,
+    pub revision_index: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Task {
+    pub id: String,
+    pub group: usize,
+    /// Index into `instances`; None for a Fargate task (drawn in its zone's Fargate box).
+    pub instance: Option<usize>,
+    pub instance_id: String,
+    pub zone: usize,
+    pub cpu_units: u32,
+    pub memory_mib: u32,
+    /// placed, running, healthy, draining, sigterm, stopping (desiredStatus STOPPED), stopped.
+    pub times: [Option<f64>; 7],
+    pub stop_code: String,
+    pub capacity_provider: String,
+    /// The `placed` event's explanation (empty without `explain_placements`).
+    pub placement: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mark {
+    pub t_s: f64,
+    /// deployment, fault, scaling, failed (placement failures), instance or action.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// A tasks.csv row; the columns after `capacity_provider` are newer, so a results directory
+/// written before them still reads (defaults: no health, draining or SIGTERM times).
+#[derive(Debug, Deserialize)]
+struct TaskIn {
+    task: String,
+    owner: String,
+    task_definition: u32,
+    instance: u32,
+    placed_s: f64,
+    running_s: Option<f64>,
+    stopping_s: Option<f64>,
+    stopped_s: Option<f64>,
+    #[serde(default)]
+    stop_code: String,
+    #[serde(default)]
+    capacity_provider: String,
+    #[serde(default)]
+    healthy_s: Option<f64>,
+    #[serde(default)]
+    draining_s: Option<f64>,
+    #[serde(default)]
+    sigterm_s: Option<f64>,
+    #[serde(default)]
+    cpu_units: u32,
+    #[serde(default)]
+    memory_mib: u32,
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    instance_id: String,
+    #[serde(default)]
+    zone: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct InstanceIn {
+    instance: String,
+    instance_type: String,
+    zone: String,
+    registered_cpu_units: u32,
+    registered_memory_mib: u32,
+    launched_s: Option<f64>,
+    registered_s: f64,
+    draining_s: Option<f64>,
+    terminated_s: Option<f64>,
+    #[serde(default)]
+    capacity_provider: String,
+    #[serde(default)]
+    purchase: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ScalingIn {
+    time_s: f64,
+    service: String,
+    from_desired: i64,
+    to_desired: i64,
+    reason: String,
+}
+
+/// Reads every row of a CSV file into `T` (the file must exist).
+fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
+    let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    r.deserialize().collect::<Result<Vec<T>, _>>().with_context(|| format!("cannot read {}", path.display()))
+}
+
+impl ClusterData {
+    /// The cluster of the run in `dir`; None when the run had no tasks and no instances file.
+    pub fn read(dir: &Path) -> Result<Option<ClusterData>> {
+        let (tasks_path, instances_path) = (dir.join("tasks.csv"), dir.join("instances.csv"));
+        if !tasks_path.exists() && !instances_path.exists() {
+            return Ok(None);
+        }
+        let tasks_in: Vec<TaskIn> = if tasks_path.exists() { read_csv(&tasks_path)? } else { Vec::new() };
+        let instances_in: Vec<InstanceIn> = if instances_path.exists() { read_csv(&instances_path)? } else { Vec::new() };
+        let duration_s = read_duration_s(dir)?.unwrap_or_else(|| last_time_s(&tasks_in, &instances_in));
+        let mut data = build(tasks_in, instances_in, duration_s);
+        read_events(dir, &mut data)?;
+        read_scaling(dir, &mut data)?;
+        data.marks.sort_by(|a, b| a.t_s.total_cmp(&b.t_s).then(a.kind.cmp(b.kind)));
+        data.marks = thin_marks(std::mem::take(&mut data.marks));
+        Ok(Some(data))
+    }
+}
+
+/// summary.json's `duration_s`, when the file is there.
+fn read_duration_s(dir: &Path) -> Result<Option<f64>> {
+    let path = dir.join("summary.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(json.get("duration_s").and_then(serde_json::Value::as_f64))
+}
+
+/// The last time any row names (the timeline's end without summary.json).
+fn last_time_s(tasks: &[TaskIn], instances: &[InstanceIn]) -> f64 {
+    let t = tasks.iter().flat_map(|t| [Some(t.placed_s), t.running_s, t.stopped_s]).flatten();
+    let i = instances.iter().flat_map(|i| [Some(i.registered_s), i.terminated_s]).flatten();
+    t.chain(i).fold(0.0, f64::max)
+}
+
+/// The instances and tasks to draw (a sample for a large run), their zones and colour groups.
+fn build(tasks_in: Vec<TaskIn>, instances_in: Vec<InstanceIn>, duration_s: f64) -> ClusterData {
+    let mut zones: Vec<String> = instances_in.iter().map(|i| i.zone.clone()).chain(tasks_in.iter().map(|t| t.zone.clone())).collect();
+    zones.retain(|z| !z.is_empty());
+    zones.sort();
+    zones.dedup();
+    let zone_index = |z: &str| zones.iter().position(|n| n == z).unwrap_or(0);
+
+    // Instances: all, or the first of each zone in turn up to MAX_INSTANCES.
+    let shown = sample_instances(&instances_in, &zones);
+    let by_id: BTreeMap<&str, usize> = shown.iter().enumerate().map(|(k, &i)| (instances_in[i].instance.as_str(), k)).collect();
+    let instances: Vec<Instance> = shown
+        .iter()
+        .map(|&i| {
+            let r = &instances_in[i];
+            Instance {
+                id: r.instance.clone(),
+                instance_type: r.instance_type.clone(),
+                zone: zone_index(&r.zone),
+                cpu_units: r.registered_cpu_units,
+                memory_mib: r.registered_memory_mib,
+                launched_s: r.launched_s,
+                registered_s: r.registered_s,
+                draining_s: r.draining_s,
+                terminated_s: r.terminated_s,
+                capacity_provider: r.capacity_provider.clone(),
+                purchase: r.purchase.clone(),
+            }
+        })
+        .collect();
+
+    // Tasks on the shown instances, and Fargate tasks (on no instance of instances.csv; so are
+    // the tasks of a tasks.csv written before it named instances).
+    let all_ids: BTreeMap<&str, ()> = instances_in.iter().map(|i| (i.instance.as_str(), ())).collect();
+    let mut kept: Vec<&TaskIn> =
+        tasks_in.iter().filter(|t| by_id.contains_key(t.instance_id.as_str()) || !all_ids.contains_key(t.instance_id.as_str())).collect();
+    let total_tasks = tasks_in.len();
+    let mut end_s = duration_s;
+    if kept.len() > MAX_TASKS {
+        kept.sort_by(|a, b| a.placed_s.total_cmp(&b.placed_s));
+        // The window ends when the first task that does not fit was placed: every task placed
+        // before then is drawn, so the cluster is right at every instant of the window.
+        end_s = kept[MAX_TASKS].placed_s;
+        kept.retain(|t| t.placed_s < end_s);
+    }
+
+    let mut groups: Vec<Group> = Vec::new();
+    let mut owners: Vec<&str> = Vec::new();
+    let tasks = kept
+        .iter()
+        .map(|t| {
+            let revision = if t.revision.is_empty() { format!("task definition {}", t.task_definition) } else { t.revision.clone() };
+            let owner_index = owners.iter().position(|o| *o == t.owner).unwrap_or_else(|| {
+                owners.push(&t.owner);
+                owners.len() - 1
+            });
+            let group = groups.iter().position(|g| g.owner == t.owner && g.revision == revision).unwrap_or_else(|| {
+                let revision_index = groups.iter().filter(|g| g.owner_index == owner_index).count();
+                groups.push(Group { owner: t.owner.clone(), revision, owner_index, revision_index });
+                groups.len() - 1
+            });
+            Task {
+                id: t.task.clone(),
+                group,
+                instance: by_id.get(t.instance_id.as_str()).copied(),
+                instance_id: if t.instance_id.is_empty() { format!("instance {}", t.instance) } else { t.instance_id.clone() },
+                zone: zone_index(&t.zone),
+                cpu_units: t.cpu_units,
+                memory_mib: t.memory_mib,
+                times: [Some(t.placed_s), t.running_s, t.healthy_s, t.draining_s, t.sigterm_s, t.stopping_s, t.stopped_s],
+                stop_code: t.stop_code.clone(),
+                capacity_provider: t.capacity_provider.clone(),
+                placement: String::new(),
+            }
+        })
+        .collect::<Vec<_>>();
+
+    let sample_note = sample_note(instances_in.len(), instances.len(), zones.len(), total_tasks, tasks.len(), end_s, duration_s);
+    ClusterData { end_s, duration_s, zones, instances, groups, tasks, marks: Vec::new(), sample_note }
+}
+
+/// Indexes of the instances to draw: every one, or — beyond MAX_INSTANCES — the first of each
+/// zone in turn (so every zone is seen), in file (registration) order.
+fn sample_instances(instances: &[InstanceIn], zones: &[String]) -> Vec<usize> {
+    if instances.len() <= MAX_INSTANCES {
+        return (0..instances.len()).collect();
+    }
+    let per_zone: Vec<Vec<usize>> = zones.iter().map(|z| (0..instances.len()).filter(|&i| instances[i].zone == *z).collect()).collect();
+    let mut shown = Vec::new();
+    for k in 0.. {
+        let before = shown.len();
+        for zone in &per_zone {
+            if shown.len() < MAX_INSTANCES {
+                shown.extend(zone.get(k));
+            }
+        }
+        if shown.len() == before || shown.len() >= MAX_INSTANCES {
+            break;
+        }
+    }
+    shown.sort_unstable();
+    shown
+}
+
+/// What the page says when it shows less than the whole run.
+fn sample_note(
+    instances: usize,
+    shown_instances: usize,
+    zones: usize,
+    tasks: usize,
+    shown_tasks: usize,
+    end_s: f64,
+    duration_s: f64,
+) -> Option<String> {
+    let mut parts = Vec::new();
+    if shown_instances < instances {
+        parts.push(format!(
+            "{shown_instances} of its {instances} container instances (the first registered in each of the {zones} zones, in turn; more than {MAX_INSTANCES} instances are sampled)"
+        ));
+    }
+    if end_s < duration_s {
+        parts.push(format!(
+            "the {shown_tasks} tasks placed on them in the first {} of the run (more than {MAX_TASKS} tasks: the timeline stops there)",
+            hms(end_s)
+        ));
+    } else if shown_tasks < tasks && shown_instances < instances {
+        parts.push(format!("the {shown_tasks} of its {tasks} tasks placed on them"));
+    }
+    (!parts.is_empty()).then(|| {
+        format!("To keep this page small it shows {}. tasks.csv and instances.csv in this folder have the whole run.", parts.join(", and "))
+    })
+}
+
+/// `h:mm:ss` of a number of seconds.
+pub fn hms(s: f64) -> String {
+    let s = s.max(0.0).round() as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// events.csv: the placement explanation of each drawn task, and the timeline's marks.
+fn read_events(dir: &Path, data: &mut ClusterData) -> Result<()> {
+    let path = dir.join("events.csv");
+    if !path.exists() {
+        return Ok(());
+    }
+    let task_index: BTreeMap<String, usize> = data.tasks.iter().enumerate().map(|(k, t)| (t.id.clone(), k)).collect();
+    let mut r = csv::Reader::from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let headers = r.byte_headers()?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name.as_bytes());
+    let (Some(c_time), Some(c_event), Some(c_task), Some(c_workload), Some(c_reason), Some(c_detail)) =
+        (col("time_s"), col("event"), col("task"), col("workload"), col("reason"), col("detail"))
+    else {
+        return Ok(());
+    };
+    let text = |rec: &csv::ByteRecord, c: usize| String::from_utf8_lossy(rec.get(c).unwrap_or_default()).into_owned();
+    let mut rec = csv::ByteRecord::new();
+    while r.read_byte_record(&mut rec).with_context(|| format!("cannot read {}", path.display()))? {
+        let event = rec.get(c_event).unwrap_or_default();
+        let kind = match event {
+            b"placed" => {
+                if let Some(&k) = task_index.get(text(&rec, c_task).as_str()) {
+                    data.tasks[k].placement = text(&rec, c_detail);
+                }
+                continue;
+            }
+            b"deployment" => "deployment",
+            b"fault" => "fault",
+            b"failed" | b"gave_up" => "failed",
+            b"instance" => "instance",
+            b"action" => "action",
+            b"service" if rec.get(c_detail).is_some_and(|d| d.windows(15).any(|w| w == b"unable to place")) => "failed",
+            _ => continue,
+        };
+        let t_s: f64 = std::str::from_utf8(rec.get(c_time).unwrap_or_default()).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+        if t_s > data.end_s {
+            continue;
+        }
+        let (who, reason, detail) = (text(&rec, c_workload), text(&rec, c_reason), text(&rec, c_detail));
+        let mut words = match (kind, who.is_empty()) {
+            ("failed", false) => format!("{who}: a task could not be placed: {reason}"),
+            _ => detail.clone(),
+        };
+        if kind == "failed" && !detail.is_empty() && !reason.is_empty() {
+            words = format!("{words} ({detail})");
+        } else if kind == "deployment" && !reason.is_empty() {
+            words = format!("{reason}: {detail}");
+        }
+        data.marks.push(Mark { t_s, kind, text: cut(&words) });
+    }
+    Ok(())
+}
+
+/// scaling.csv: every scaling decision as a mark.
+fn read_scaling(dir: &Path, data: &mut ClusterData) -> Result<()> {
+    let path = dir.join("scaling.csv");
+    if !path.exists() {
+        return Ok(());
+    }
+    for s in read_csv::<ScalingIn>(&path)?.into_iter().filter(|s| s.time_s <= data.end_s) {
+        let text = format!("{}: desired {} → {} ({})", s.service, s.from_desired, s.to_desired, s.reason);
+        data.marks.push(Mark { t_s: s.time_s, kind: "scaling", text: cut(&text) });
+    }
+    Ok(())
+}
+
+fn cut(text: &str) -> String {
+    if text.chars().count() <= MARK_TEXT_CHARS {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(MARK_TEXT_CHARS - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// Marks of one kind at one instant become one mark; beyond MAX_MARKS, those within one
+/// minute do. A merged mark lists its first texts and how many more (sorted input).
+fn thin_marks(marks: Vec<Mark>) -> Vec<Mark> {
+    let merged = merge_marks(marks, 0.0);
+    if merged.len() <= MAX_MARKS {
+        return merged;
+    }
+    merge_marks(merged, 60.0)
+}
+
+fn merge_marks(marks: Vec<Mark>, bucket_s: f64) -> Vec<Mark> {
+    let key = |m: &Mark| if bucket_s > 0.0 { (m.t_s / bucket_s).floor() * bucket_s } else { m.t_s };
+    // (mark, how many merged into it): the first mark of each (kind, instant or minute).
+    let mut out: Vec<(Mark, usize)> = Vec::new();
+    let mut open: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for m in marks {
+        let k = key(&m);
+        match open.get(m.kind).copied().filter(|&i| key(&out[i].0) == k) {
+            Some(i) => {
+                let (first, n) = &mut out[i];
+                *n += 1;
+                if *n <= 3 {
+                    first.text = cut(&format!("{}\n{}", first.text, m.text));
+                }
+            }
+            None => {
+                open.insert(m.kind, out.len());
+                out.push((m, 1));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(mut m, n)| {
+            if n > 3 {
+                m.text = format!("{}\n… and {} more", m.text, n - 3);
+            }
+            m
+        })
+        .collect()
+}
