@@ -19,7 +19,7 @@
   // Task states, in the order a task goes through them; times[] indexes of tasks.csv columns.
   var T_PLACED = 0, T_RUNNING = 1, T_HEALTHY = 2, T_DRAINING = 3, T_SIGTERM = 4, T_STOPPING = 5, T_STOPPED = 6;
   var STATES = [
-    { key: "provisioning", label: "PROVISIONING", help: "placed, its network interface being attached" },
+    { key: "provisioning", label: "PROVISIONING", help: "waiting for an instance of its capacity provider: not placed yet" },
     { key: "pending", label: "PENDING", help: "image pulled, containers starting" },
     { key: "running", label: "RUNNING", help: "running, not yet healthy" },
     { key: "healthy", label: "healthy", help: "RUNNING and counted healthy" },
@@ -89,7 +89,7 @@
   var ls = el("div", "ecl-legend-row");
   ls.appendChild(el("span", "ecl-legend-title", "State"));
   STATES.forEach(function (s, i) {
-    if (i === 0) return; // PROVISIONING: shown only when the data has such tasks (never, yet)
+    if (i === 0 && data.provisioning.length === 0) return; // PROVISIONING only when the run had it
     var item = el("span", "ecl-legend-item");
     item.title = s.help;
     item.appendChild(el("span", "ecl-cell ecl-legend-cell st-" + s.key));
@@ -170,9 +170,41 @@
     return { el: c, state: S_GONE };
   });
 
+  // ---- tasks waiting in PROVISIONING (on no instance yet), per service ------------------------
+  var provEl = document.getElementById("ecl-provisioning");
+  var provShown = {};
+  function ownerColour(name) {
+    for (var i = 0; i < data.groups.length; i++) if (data.groups[i].owner === name) return colours[i];
+    return "#afb8c1";
+  }
+  // The count of each service at t: the latest row at or before t (rows are in time order).
+  function drawProvisioning(t) {
+    var now = {};
+    for (var i = 0; i < data.provisioning.length && data.provisioning[i].t_s <= t; i++) now[data.provisioning[i].service] = data.provisioning[i].tasks;
+    var key = JSON.stringify(now);
+    if (key === provShown.key) return;
+    provShown.key = key;
+    provEl.textContent = "";
+    var any = false;
+    Object.keys(now).forEach(function (svc) {
+      if (!now[svc]) return;
+      any = true;
+      var row = el("span", "ecl-prov-row", svc + ": " + now[svc] + " waiting for an instance ");
+      for (var k = 0; k < Math.min(now[svc], 50); k++) {
+        var c = el("span", "ecl-cell st-provisioning");
+        c.style.background = ownerColour(svc);
+        row.appendChild(c);
+      }
+      provEl.appendChild(row);
+    });
+    if (any) provEl.insertBefore(el("span", "ecl-legend-title", "PROVISIONING"), provEl.firstChild);
+    provEl.hidden = !any;
+  }
+
   // ---- every instant at which something changes, sorted -------------------------------------
   var changes = [];
   data.tasks.forEach(function (tk) { tk.times.forEach(function (v) { if (v !== null) changes.push(v); }); });
+  data.provisioning.forEach(function (p) { changes.push(p.t_s); });
   data.instances.forEach(function (i) {
     [i.launched_s, i.registered_s, i.draining_s, i.terminated_s].forEach(function (v) { if (v !== null) changes.push(v); });
   });
@@ -192,6 +224,7 @@
     var epoch = epochOf(t);
     if (epoch === shownEpoch) return;
     shownEpoch = epoch;
+    drawProvisioning(t);
     var cpuUsed = new Array(boxes.length).fill(0), memUsed = new Array(boxes.length).fill(0);
     for (var k = 0; k < data.tasks.length; k++) {
       var tk = data.tasks[k];

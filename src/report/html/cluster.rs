@@ -49,6 +49,7 @@ fn markup(data: &ClusterData) -> String {
 <input type="range" id="ecl-scrub" min="0" max="{end}" step="any" value="0" aria-label="time in the run">
 </div>
 <div id="ecl-legend" class="ecl-legend"></div>
+<div id="ecl-provisioning" class="ecl-provisioning" hidden></div>
 <div class="ecl-body">
 <div id="ecl-zones" class="ecl-zones"></div>
 <aside id="ecl-detail" class="ecl-detail"><p>Click a task to see its history and its placement.</p></aside>

@@ -30,6 +30,10 @@ pub struct ClusterData {
     pub groups: Vec<Group>,
     pub tasks: Vec<Task>,
     pub marks: Vec<Mark>,
+    /// Tasks waiting in PROVISIONING for a capacity provider's instance (not placed, so on no
+    /// instance): from services.csv, per service at the end of each minute, when the count
+    /// changed (the first row of each service, then changes).
+    pub provisioning: Vec<Provisioning>,
     /// Said on the page when it shows a sample of the run (None: everything is shown).
     pub sample_note: Option<String>,
 }
@@ -82,6 +86,22 @@ pub struct Mark {
     /// deployment, fault, scaling, failed (placement failures), instance or action.
     pub kind: &'static str,
     pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Provisioning {
+    /// The end of the minute the count was taken at.
+    pub t_s: f64,
+    pub service: String,
+    pub tasks: u32,
+}
+
+#[derive(Debug, Deserialize)]
+struct ServiceMinuteIn {
+    time_s: f64,
+    service: String,
+    #[serde(default)]
+    provisioning: u32,
 }
 
 /// A tasks.csv row; the columns after `capacity_provider` are newer, so a results directory
@@ -163,6 +183,7 @@ impl ClusterData {
         let mut data = build(tasks_in, instances_in, duration_s);
         read_events(dir, &mut data)?;
         read_scaling(dir, &mut data)?;
+        read_provisioning(dir, &mut data)?;
         data.marks.sort_by(|a, b| a.t_s.total_cmp(&b.t_s).then(a.kind.cmp(b.kind)));
         data.marks = thin_marks(std::mem::take(&mut data.marks));
         Ok(Some(data))
@@ -265,7 +286,7 @@ fn build(tasks_in: Vec<TaskIn>, instances_in: Vec<InstanceIn>, duration_s: f64) 
         .collect::<Vec<_>>();
 
     let sample_note = sample_note(instances_in.len(), instances.len(), zones.len(), total_tasks, tasks.len(), end_s, duration_s);
-    ClusterData { end_s, duration_s, zones, instances, groups, tasks, marks: Vec::new(), sample_note }
+    ClusterData { end_s, duration_s, zones, instances, groups, tasks, marks: Vec::new(), provisioning: Vec::new(), sample_note }
 }
 
 /// Indexes of the instances to draw: every one, or — beyond MAX_INSTANCES — the first of each
@@ -388,6 +409,24 @@ fn read_scaling(dir: &Path, data: &mut ClusterData) -> Result<()> {
     for s in read_csv::<ScalingIn>(&path)?.into_iter().filter(|s| s.time_s <= data.end_s) {
         let text = format!("{}: desired {} → {} ({})", s.service, s.from_desired, s.to_desired, s.reason);
         data.marks.push(Mark { t_s: s.time_s, kind: "scaling", text: cut(&text) });
+    }
+    Ok(())
+}
+
+/// services.csv: the PROVISIONING count of each service, where it changes (a run without
+/// capacity providers has none).
+fn read_provisioning(dir: &Path, data: &mut ClusterData) -> Result<()> {
+    let path = dir.join("services.csv");
+    if !path.exists() {
+        return Ok(());
+    }
+    let mut last: BTreeMap<String, u32> = BTreeMap::new();
+    for row in read_csv::<ServiceMinuteIn>(&path)? {
+        let t_s = row.time_s + 60.0;
+        let before = last.insert(row.service.clone(), row.provisioning).unwrap_or(0);
+        if before != row.provisioning && t_s <= data.end_s + 60.0 {
+            data.provisioning.push(Provisioning { t_s, service: row.service, tasks: row.provisioning });
+        }
     }
     Ok(())
 }

@@ -80,6 +80,21 @@ fn the_section_holds_the_data_and_nothing_can_close_its_script_element() {
 }
 
 #[test]
+fn tasks_waiting_for_a_capacity_provider_come_from_services_csv_where_their_count_changes() {
+    let dir = rolling_update_dir();
+    // services.csv's rows are at the end of each minute: 2 PROVISIONING at the end of minute 10
+    // (660 s) and of 11, none at the end of 12 (780 s).
+    let mut csv = String::from("minute,time_s,service,desired,running,pending,provisioning\n");
+    for (m, n) in [(9, 0), (10, 2), (11, 2), (12, 0)] {
+        writeln!(csv, "{m},{},web,6,4,0,{n}", m * 60).unwrap();
+    }
+    fs::write(dir.path().join("services.csv"), csv).unwrap();
+    let data = ClusterData::read(dir.path()).unwrap().unwrap();
+    let counts: Vec<_> = data.provisioning.iter().map(|p| (p.t_s, p.service.as_str(), p.tasks)).collect();
+    assert_eq!(counts, [(660.0, "web", 2), (780.0, "web", 0)]);
+}
+
+#[test]
 fn a_results_directory_without_tasks_or_instances_has_no_cluster_section() {
     let dir = tempfile::tempdir().unwrap();
     assert!(section(dir.path()).unwrap().is_none());
