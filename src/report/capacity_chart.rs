@@ -12,7 +12,7 @@
 //! Behind every panel, the run's faults (`chart::FaultBand`), named at the top of the first.
 
 use super::chart::Stroke;
-use super::chart::{fault_legend, render, shorten, ChartError, FaultBand, TimeAxis, PALETTE};
+use super::chart::{fault_legend, pale, render, shorten, ChartError, FaultBand, TimeAxis, PALETTE};
 use super::panels::{values, LegendBlock, Panel, PanelFigure, Scale, Series};
 use crate::sim::recorder::{MinuteRow, ServiceMinuteRow};
 use plotters::style::{RGBColor, BLACK};
@@ -24,12 +24,6 @@ const PANEL_SHARES: [f64; 3] = [0.34, 0.34, 0.32];
 const CLUSTER: &str = "cluster";
 const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
 const CLUSTER_GREY: RGBColor = RGBColor(0xbb, 0xbb, 0xbb);
-
-/// `c` mixed two parts white to one: the wide under-stroke of a line drawn thin on top.
-fn pale(c: RGBColor) -> RGBColor {
-    let mix = |v: u8| ((u16::from(v) + 2 * 255) / 3) as u8;
-    RGBColor(mix(c.0), mix(c.1), mix(c.2))
-}
 
 /// Draws `capacity.png` and `capacity.svg` from timeseries.csv's and services.csv's rows.
 /// `faults` are shaded behind the lines.

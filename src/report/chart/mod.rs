@@ -29,7 +29,7 @@ pub use comparison::{comparison_chart, VariantFacts, COMPARISON_SIZE};
 pub use faults::FaultBand;
 pub(crate) use faults::{draw_fault_bands, fault_legend};
 pub use frame::{ensure_font, ChartError};
-pub(crate) use frame::{frame, render, shorten, trim_number, Areas, Picture, FONT, LEGEND_LABEL_CHARS, PALETTE};
+pub(crate) use frame::{frame, pale, render, shorten, trim_number, Areas, Picture, FONT, LEGEND_LABEL_CHARS, PALETTE};
 
 use crate::sim::recorder::MinuteRow;
 use plotters::coord::Shift;

@@ -12,9 +12,9 @@
 //!    triangle up for a scale-out, a blue one down for a scale-in, a grey diamond where the
 //!    count stayed (a scheduled action that only moved the range).
 //!    Behind everything, the run's faults (`chart::FaultBand`), named at the top of the panel.
-//! 2. CPU utilization (%) and, where the run models it, memory utilization (solid, another
-//!    colour), from 0 to 100 or higher when a value exceeds it; each target-tracking policy's
-//!    target as a dashed line of its metric's colour, labelled.
+//! 2. CPU utilization (%) and, where the run models it, memory utilization (wide, pale orange,
+//!    under CPU), from 0 to 100 or higher when a value exceeds it; each target-tracking
+//!    policy's target as a dashed line of its metric's colour on top, labelled.
 //!
 //! Every per-minute value is a step across its minute (minute 10 spans 600–660 s).
 //! Long runs are averaged over buckets of minutes as in `chart` (`TimeAxis`): every line, the
@@ -63,6 +63,8 @@ const DESIRED: RGBColor = RGBColor(0xb0, 0xb0, 0xb0);
 const RUNNING: RGBColor = RGBColor(0x1a, 0x5e, 0x1a);
 const CPU: RGBColor = PALETTE[0];
 const MEMORY: RGBColor = PALETTE[1];
+/// Memory utilization's wide under-stroke: the memory colour, pale.
+const MEMORY_WIDE: RGBColor = RGBColor(0xff, 0xc8, 0x96);
 const GREY: RGBColor = RGBColor(0x7f, 0x7f, 0x7f);
 /// Half the size of a scaling marker, in pixels.
 const MARKER_PX: i32 = 7;
@@ -295,14 +297,18 @@ impl ScalingFigure {
         }
 
         let cpu = Stroke { color: CPU, width: 2, dashed: false };
-        // Solid like CPU, in its own colour: dashed lines are targets.
-        let memory = Stroke { color: MEMORY, width: 2, dashed: false };
-        let mut utilization = vec![Trace { stroke: cpu, runs: step_runs(|r| r.cpu_utilization_pct) }];
-        let mut utilization_legend = vec![entry("CPU utilization", Key::Line(cpu))];
+        // Memory wide and pale, under CPU and the (dashed) targets: a memory line that sits on a
+        // target or on CPU still shows, and is never read as a target.
+        let memory = Stroke { color: MEMORY_WIDE, width: 7, dashed: false };
         let has_memory = rows.iter().any(|r| r.memory_utilization_pct.is_some());
+        let mut utilization = Vec::new();
         if has_memory {
             utilization.push(Trace { stroke: memory, runs: step_runs(|r| r.memory_utilization_pct) });
-            utilization_legend.push(entry("memory utilization", Key::Line(memory)));
+        }
+        utilization.push(Trace { stroke: cpu, runs: step_runs(|r| r.cpu_utilization_pct) });
+        let mut utilization_legend = vec![entry("CPU utilization", Key::Line(cpu))];
+        if has_memory {
+            utilization_legend.push(entry("memory utilization (wide)", Key::Line(memory)));
         }
         let peak = utilization.iter().flat_map(|t| t.runs.iter().flatten().map(|p| p.1)).fold(0.0, f64::max);
 

@@ -202,7 +202,8 @@ fn desired_is_a_step_line_and_utilization_has_gaps() {
     let mut rows = synthetic_minutes(30);
     rows.retain(|r| !(r.service == "web" && (10..12).contains(&r.minute)));
     let figure = ScalingFigure::new("web", &rows, &[], &[], &[], "t");
-    let lengths: Vec<usize> = figure.utilization.traces[0].runs.iter().map(Vec::len).collect();
+    // CPU is the second trace, over memory.
+    let lengths: Vec<usize> = figure.utilization.traces[1].runs.iter().map(Vec::len).collect();
     // Steps: two points per minute.
     assert_eq!(lengths, vec![20, 36]);
     assert_eq!(figure.utilization.top, 100.0);
@@ -260,8 +261,8 @@ fn each_target_is_a_dashed_line_of_its_metric_colour_and_labelled() {
     assert_eq!(lines.len(), 2, "requests per target are not on the utilization axis");
     assert_eq!(lines[0], (Stroke { color: CPU, width: 2, dashed: true }, &vec![vec![(0.0, 50.0), (60.0, 50.0)]]));
     assert_eq!(lines[1].0.color, MEMORY);
-    // Memory utilization itself is solid: only targets are dashed.
-    assert!(figure.utilization.traces.iter().any(|t| t.stroke.color == MEMORY && !t.stroke.dashed));
+    // Memory utilization itself is wide and solid, under CPU: only targets are dashed.
+    assert_eq!(figure.utilization.traces[0].stroke, Stroke { color: MEMORY_WIDE, width: 7, dashed: false });
     let labels: Vec<String> = figure.utilization.legend[0].entries.iter().map(|e| e.label[0].clone()).collect();
     assert_eq!(
         labels,

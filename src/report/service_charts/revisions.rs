@@ -59,12 +59,12 @@ pub fn revisions_chart(
         overlays.push(Overlay {
             label: format!("most in flight: maximumPercent {max_pct} %"),
             stroke: Stroke { color: MAX_TASKS, width: 2, dashed: true },
-            path: step_path(&max_tasks_steps(&desired, max_pct), &clock, end),
+            path: level_path(&max_tasks_steps(&desired, max_pct), &clock, end),
         });
         overlays.push(Overlay {
             label: format!("fewest healthy: minimumHealthyPercent {min_pct} %"),
             stroke: Stroke { color: MIN_HEALTHY, width: 2, dashed: true },
-            path: step_path(&min_healthy_steps(&desired, min_pct), &clock, end),
+            path: level_path(&min_healthy_steps(&desired, min_pct), &clock, end),
         });
     }
     let y_max = total.iter().map(|p| p.1).chain(overlays.iter().flat_map(|o| o.path.iter().map(|p| p.1 as u32))).max().unwrap_or(0);
@@ -76,7 +76,7 @@ pub fn revisions_chart(
         y_max: y_max + (y_max / 10).max(1),
         lines: step_lines,
         total: step_path(&total, &clock, end),
-        desired: (!desired.is_empty()).then(|| step_path(&desired, &clock, end)),
+        desired: (!desired.is_empty()).then(|| level_path(&desired, &clock, end)),
         healthy: (!lines.health.is_empty()).then(|| step_path(&healthy, &clock, end)),
         overlays,
     };
@@ -108,6 +108,16 @@ fn step_path(points: &[(f64, u32)], clock: &Clock, end: f64) -> Vec<(f64, f64)> 
     }
     if level != 0.0 {
         path.push((end, level));
+    }
+    path
+}
+
+/// The polyline of a setting's step function (desired count, a bound): like `step_path`, but
+/// from its first value, without a rise from 0 (a setting is not a count that grows).
+fn level_path(points: &[(f64, u32)], clock: &Clock, end: f64) -> Vec<(f64, f64)> {
+    let mut path = step_path(points, clock, end);
+    if path.first().is_some_and(|p| p.1 == 0.0) {
+        path.remove(0);
     }
     path
 }
