@@ -99,11 +99,14 @@ pub fn comparison_chart(variants: &[(String, Vec<MinuteRow>)], png: &Path, svg: 
     render(&ComparisonFigure { x_desc: axis.desc(), x_max: axis.max, lines, facts }, png, svg)
 }
 
+/// Runs of steps (axis units, %) of one line, a gap between runs.
+type Runs = Vec<Vec<(f64, f64)>>;
+
 struct ComparisonFigure {
     x_desc: String,
     x_max: f64,
     /// Per variant: its runs of steps (axis units, %) and its stroke width.
-    lines: Vec<(Vec<Vec<(f64, f64)>>, u32)>,
+    lines: Vec<(Runs, u32)>,
     facts: Vec<VariantFacts>,
 }
 
@@ -183,7 +186,7 @@ impl ComparisonFigure {
     ) -> Result<(), String> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let n = self.facts.len();
-        let peak = self.facts.iter().flat_map(|f| values(f)).filter(|v| v.is_finite()).fold(0.0, f64::max);
+        let peak = self.facts.iter().flat_map(values).filter(|v| v.is_finite()).fold(0.0, f64::max);
         // Room right of the longest bar for its label and the group's note.
         let x_max = if peak > 0.0 { peak * 1.3 } else { 1.0 };
         let names: Vec<String> = self.facts.iter().map(|f| shorten(&f.name)).collect();

@@ -256,11 +256,11 @@ fn each_target_is_a_dashed_line_of_its_metric_colour_and_labelled() {
         target(TargetMetric::Other("ALBRequestCountPerTarget".into()), 1000.0),
     ];
     let figure = figure(60).with_targets(&targets);
-    let lines: Vec<(Stroke, &Vec<Vec<(f64, f64)>>)> =
-        figure.utilization.traces.iter().filter(|t| t.stroke.dashed).map(|t| (t.stroke, &t.runs)).collect();
+    let lines: Vec<&Trace> = figure.utilization.traces.iter().filter(|t| t.stroke.dashed).collect();
     assert_eq!(lines.len(), 2, "requests per target are not on the utilization axis");
-    assert_eq!(lines[0], (Stroke { color: CPU, width: 2, dashed: true }, &vec![vec![(0.0, 50.0), (60.0, 50.0)]]));
-    assert_eq!(lines[1].0.color, MEMORY);
+    assert_eq!(lines[0].stroke, Stroke { color: CPU, width: 2, dashed: true });
+    assert_eq!(lines[0].runs, vec![vec![(0.0, 50.0), (60.0, 50.0)]]);
+    assert_eq!(lines[1].stroke.color, MEMORY);
     // Memory utilization itself is wide and solid, under CPU: only targets are dashed.
     assert_eq!(figure.utilization.traces[0].stroke, Stroke { color: MEMORY_WIDE, width: 7, dashed: false });
     let labels: Vec<String> = figure.utilization.legend[0].entries.iter().map(|e| e.label[0].clone()).collect();

@@ -64,12 +64,10 @@ pub fn healthy_steps(rows: &[TaskRow], health: &[HealthEvent], service: &str) ->
     };
     for e in ordered {
         match (e.healthy, since.get(&e.task).copied()) {
-            (true, None) => {
-                // A healthy event after the task was told to stop does not count.
-                if end_of(e.task).is_none_or(|end| e.time_s < end) {
-                    since.insert(e.task, e.time_s);
-                    changes.push((e.time_s, 1));
-                }
+            // A healthy event after the task was told to stop does not count.
+            (true, None) if end_of(e.task).is_none_or(|end| e.time_s < end) => {
+                since.insert(e.task, e.time_s);
+                changes.push((e.time_s, 1));
             }
             (false, Some(from)) => {
                 since.remove(&e.task);

@@ -75,7 +75,14 @@ pub(super) fn line_figure(
             Series { label: label.clone(), color: PALETTE[i % PALETTE.len()], points }
         })
         .collect();
-    let objective = slo.and_then(|s| s.objective(figure).map(|v| (v, s.describe())));
+    // The objective of this figure only: the legend column is narrow.
+    let objective = slo.and_then(|s| {
+        s.objective(figure).map(|v| {
+            let what =
+                if figure.contains("availability") { format!("≥ {} %", trim_number(v)) } else { format!("≤ {} ms", trim_number(v)) };
+            (v, what)
+        })
+    });
     let (lo, hi) = extent(series.iter().flat_map(|s| s.points.iter().map(|p| &p.stats))).unwrap_or((0.0, 1.0));
     // The objective is on the axis too, so that the distance to it shows.
     let (lo, hi) = objective.as_ref().map_or((lo, hi), |(v, _)| (lo.min(*v), hi.max(*v)));
@@ -83,7 +90,8 @@ pub(super) fn line_figure(
     let mut notes = vec![replications_note(m), "error bars: 95 % CI".to_string(), "(Student t)".to_string()];
     notes.extend(clip_note(figure, clipped));
     if let Some((_, label)) = &objective {
-        notes.push(format!("dashed: {label}"));
+        notes.push("dashed red: the SLO's".to_string());
+        notes.push(format!("  objective, {label}"));
     }
     let held = grid.held(&free);
     if !held.is_empty() {
