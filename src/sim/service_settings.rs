@@ -2,8 +2,8 @@
 //! deployment bounds (minimumHealthyPercent, maximumPercent) and the targets of its
 //! target-tracking policies. The charts need them to draw the bounds and targets as lines.
 
-use super::World;
 use crate::autoscaling::{PolicyConfig, PredefinedMetricType, TrackedMetric};
+use crate::sim::world::World;
 
 /// One service's settings as the charts draw them.
 #[derive(Debug, Clone, PartialEq)]

@@ -266,7 +266,7 @@ fn each_target_is_a_dashed_line_of_its_metric_colour_and_labelled() {
     let labels: Vec<String> = figure.utilization.legend[0].entries.iter().map(|e| e.label[0].clone()).collect();
     assert_eq!(
         labels,
-        ["CPU utilization", "memory utilization", "CPU target 50 %", "memory target 70 %", "target ALBRequestCountPerTarget 1000"]
+        ["CPU utilization", "memory utilization (wide)", "CPU target 50 %", "memory target 70 %", "target ALBRequestCountPerTarget 1000"]
     );
 }
 
