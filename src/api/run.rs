@@ -88,7 +88,7 @@ pub fn write_results(dir: &Path, run: &Run) -> Result<()> {
 }
 
 /// Writes comparison.csv (one row of headline figures per run) and comparison.png/.svg (the
-/// cluster's CPU reservation of every run) into `dir`; `runs` are a scenario's variants.
+/// runs' cluster CPU reservation, zone balance and tasks refused) into `dir`; `runs` are a scenario's variants.
 ///
 /// ```
 /// let scenario = ecsim::api::load(std::path::Path::new("scenarios/lessons/console-templates.toml")).unwrap();
@@ -110,9 +110,9 @@ fn write_comparison_files(dir: &Path, summaries: &[Summary], series: &[(String, 
     output::write_comparison_chart(dir, series)
 }
 
-/// The cluster-wide rows of timeseries.csv (the comparison chart's lines).
+/// The rows of timeseries.csv, every zone's and the cluster's (the comparison chart's data).
 fn cluster_minutes(outcome: &RunOutcome) -> Vec<MinuteRow> {
-    outcome.recorder.minutes.iter().filter(|m| m.zone == "cluster").cloned().collect()
+    outcome.recorder.minutes.clone()
 }
 
 /// Where `ecsim run` writes a scenario's results without `--out`: `results/<scenario name>`.

@@ -2,16 +2,17 @@
 //! with the traffic chart's stacked-panel figure:
 //!
 //! 1. Container instances per zone (timeseries.csv `instances`: ACTIVE and DRAINING, Fargate
-//!    capacity aside) and the cluster's total (black).
-//! 2. Tasks per service: desired (dashed) and running (solid), one colour per service
-//!    (services.csv).
+//!    capacity aside) and the cluster's total (wide, pale grey, under the zones: with one zone
+//!    the two agree and both must show).
+//! 2. Tasks per service: desired (a wide, pale step of the service's colour) and running (a
+//!    thin step on top), one colour per service (services.csv).
 //! 3. What the run has cost so far (USD, the cluster row's `cost_usd_cumulative`), a line
 //!    through each minute's end (a running total; the other panels are steps).
 //!
 //! Behind every panel, the run's faults (`chart::FaultBand`), named at the top of the first.
 
 use super::chart::Stroke;
-use super::chart::{fault_legend, render, shorten, ChartError, FaultBand, TimeAxis, PALETTE};
+use super::chart::{fault_legend, pale, render, shorten, ChartError, FaultBand, TimeAxis, PALETTE};
 use super::panels::{values, LegendBlock, Panel, PanelFigure, Scale, Series};
 use crate::sim::recorder::{MinuteRow, ServiceMinuteRow};
 use plotters::style::{RGBColor, BLACK};
@@ -22,6 +23,7 @@ pub const CAPACITY_SIZE: (u32, u32) = (1200, 1200);
 const PANEL_SHARES: [f64; 3] = [0.34, 0.34, 0.32];
 const CLUSTER: &str = "cluster";
 const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
+const CLUSTER_GREY: RGBColor = RGBColor(0xbb, 0xbb, 0xbb);
 
 /// Draws `capacity.png` and `capacity.svg` from timeseries.csv's and services.csv's rows.
 /// `faults` are shaded behind the lines.
@@ -52,19 +54,17 @@ fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], faults: &[FaultB
         }
     }
     let zone_stroke = |i: usize| Stroke::solid(PALETTE[i % PALETTE.len()], 2);
-    let mut instances: Vec<Series> = zones
-        .iter()
-        .enumerate()
-        .map(|(i, z)| {
-            line(zone_stroke(i), minutes.iter().filter(|r| r.zone == *z).map(|r| (r.minute, r.time_s, r.instances as f64)).collect())
-        })
-        .collect();
-    instances.push(line(
-        Stroke::solid(BLACK, 3),
+    let cluster_stroke = Stroke::solid(CLUSTER_GREY, 8);
+    // The cluster first, wide and pale: the zones drawn over it stay visible where they agree.
+    let mut instances: Vec<Series> = vec![line(
+        cluster_stroke,
         minutes.iter().filter(|r| r.zone == CLUSTER).map(|r| (r.minute, r.time_s, r.instances as f64)).collect(),
-    ));
-    let mut zone_entries: Vec<(String, Stroke)> = zones.iter().enumerate().map(|(i, z)| (shorten(z), zone_stroke(i))).collect();
-    zone_entries.push((CLUSTER.to_string(), Stroke::solid(BLACK, 3)));
+    )];
+    instances.extend(zones.iter().enumerate().map(|(i, z)| {
+        line(zone_stroke(i), minutes.iter().filter(|r| r.zone == *z).map(|r| (r.minute, r.time_s, r.instances as f64)).collect())
+    }));
+    let mut zone_entries: Vec<(String, Stroke)> = vec![("cluster (wide, pale)".to_string(), cluster_stroke)];
+    zone_entries.extend(zones.iter().enumerate().map(|(i, z)| (shorten(z), zone_stroke(i))));
 
     let mut names: Vec<&str> = Vec::new();
     for r in services {
@@ -76,18 +76,15 @@ fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], faults: &[FaultB
     let mut tasks: Vec<Series> = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let rows = || services.iter().filter(move |r| r.service == *name);
-        tasks.push(line(
-            Stroke { color: color(i), width: 2, dashed: true },
-            rows().map(|r| (r.minute, r.time_s, f64::from(r.desired))).collect(),
-        ));
+        tasks.push(line(Stroke::solid(pale(color(i)), 8), rows().map(|r| (r.minute, r.time_s, f64::from(r.desired))).collect()));
         tasks.push(line(Stroke::solid(color(i), 2), rows().map(|r| (r.minute, r.time_s, f64::from(r.running))).collect()));
     }
     let service_entries = names.iter().enumerate().map(|(i, n)| (shorten(n), Stroke::solid(color(i), 2))).collect();
     let key = LegendBlock {
         heading: "Line",
         entries: vec![
-            ("desired".to_string(), Stroke { color: GREY, width: 2, dashed: true }),
-            ("running".to_string(), Stroke::solid(GREY, 2)),
+            ("desired (wide, pale)".to_string(), Stroke::solid(pale(GREY), 8)),
+            ("running (thin, on top)".to_string(), Stroke::solid(GREY, 2)),
         ],
     };
 
@@ -191,5 +188,17 @@ mod tests {
         assert_eq!(fs::read(&png).unwrap(), fs::read(&png2).unwrap());
         // Nothing at all still draws axes.
         capacity_chart(&[], &[], &[], "empty", &png, &svg).unwrap();
+    }
+
+    #[test]
+    fn the_wide_pale_lines_are_drawn_first_so_equal_counts_both_show() {
+        // One zone: the cluster's instances equal the zone's; desired equals running.
+        let minutes = vec![minute(0, "us-east-1a", 4, None), minute(0, CLUSTER, 4, None)];
+        let fig = figure(&minutes, &[service(0, 4, 4)], &[], "t");
+        let widths = |panel: usize| fig.panels[panel].series.iter().map(|s| s.stroke.width).collect::<Vec<u32>>();
+        assert_eq!(widths(0), vec![8, 2], "the cluster under the zone");
+        assert_eq!(widths(1), vec![8, 2], "desired under running");
+        // Each minute is a step across it.
+        assert_eq!(fig.panels[1].series[1].segments, vec![vec![(0.0, 4.0), (1.0, 4.0)]]);
     }
 }

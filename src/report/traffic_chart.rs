@@ -7,8 +7,8 @@
 //!    readable.
 //! 2. Requests per minute per target group.
 //! 3. ELB 5xx (red) and target 5xx (orange) per minute, summed over the target groups.
-//! 4. Healthy targets per target group: the time-weighted mean over each minute (solid) and
-//!    the minute's minimum (dashed), so that a minute with no healthy target for 20 s shows it.
+//! 4. Healthy targets per target group: the time-weighted mean over each minute (wide, pale) and
+//!    the minute's minimum (dashed, on top), so that a minute with no healthy target for 20 s shows it.
 //! 5. Availability per minute (%), 100 × (requests − 5xx) ÷ requests of the requests that ended
 //!    in the minute: timeseries.csv's `availability_pct` of the cluster row.
 //!
@@ -22,7 +22,7 @@
 //! `chart`: the embedded DejaVu Sans, output bytes a pure function of the rows, both files
 //! written atomically.
 
-use super::chart::{fault_legend, render, shorten, ChartError, FaultBand, Stroke, TimeAxis, PALETTE};
+use super::chart::{fault_legend, pale, render, shorten, ChartError, FaultBand, Stroke, TimeAxis, PALETTE};
 use super::panels::{values, LegendBlock, Panel, PanelFigure, Scale, Series};
 use crate::sim::alb::metrics::AlbMinuteRow;
 use crate::sim::recorder::MinuteRow;
@@ -126,18 +126,22 @@ impl PanelFigure {
             line(Stroke::solid(TARGET_5XX, 2), errors.iter().map(|(&m, e)| (m, e.0, e.2 as f64)).collect()),
         ];
 
+        // The mean wide and pale, the minimum dashed on top: where they agree both show.
         let mut healthy = per_group(2, |r| r.healthy_hosts_avg);
+        for s in &mut healthy {
+            s.stroke = Stroke::solid(pale(s.stroke.color), 7);
+        }
         healthy.extend((0..groups.len()).map(|g| {
             line(
-                Stroke { color: color(g), width: 1, dashed: true },
+                Stroke { color: color(g), width: 2, dashed: true },
                 of_group(g).map(|r| (r.minute, r.time_s, r.healthy_hosts_min as f64)).collect(),
             )
         }));
         let healthy_key = LegendBlock {
             heading: "In each minute",
             entries: vec![
-                ("mean".to_string(), Stroke::solid(GREY, 2)),
-                ("minimum".to_string(), Stroke { color: GREY, width: 1, dashed: true }),
+                ("mean (wide, pale)".to_string(), Stroke::solid(pale(GREY), 7)),
+                ("minimum (dashed, on top)".to_string(), Stroke { color: GREY, width: 2, dashed: true }),
             ],
         };
 

@@ -35,6 +35,7 @@ pub mod monitor;
 pub mod notice;
 pub mod recorder;
 pub mod scaling;
+pub mod service_settings;
 pub mod services;
 pub mod standalone;
 pub mod task;
@@ -74,6 +75,8 @@ pub struct RunOutcome {
     pub capacity: capacity::state::CapacityOutcome,
     /// faults.csv: one row per fault occurrence and service it hit.
     pub fault_rows: Vec<crate::faults::FaultRow>,
+    /// Per service: its deployment bounds and scaling targets at the end (for its charts).
+    pub service_settings: Vec<service_settings::ServiceSettings>,
 }
 
 impl RunOutcome {
@@ -180,6 +183,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     world.recorder.set_waiting_at_end(waiting);
     let traffic = world.traffic_totals();
     let service_alarms = world.service_alarms();
+    let service_settings = world.service_settings();
     RunOutcome {
         events_handled: world.queue.events_popped(),
         recorder: world.recorder,
@@ -192,6 +196,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
         service_alarms,
         capacity,
         fault_rows,
+        service_settings,
     }
 }
 

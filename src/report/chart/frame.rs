@@ -115,6 +115,13 @@ pub(crate) fn frame<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &s
     Ok(body.split_horizontally(w.saturating_sub(legend_width)))
 }
 
+/// `c` mixed two parts white to one: the wide under-stroke of a line drawn thin on top of it,
+/// so that two lines holding the same value both show.
+pub(crate) fn pale(c: RGBColor) -> RGBColor {
+    let mix = |v: u8| ((u16::from(v) + 2 * 255) / 3) as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
 /// "30", "1.5", "0.25": axis numbers without trailing zeros.
 pub(crate) fn trim_number(v: f64) -> String {
     let s = format!("{v:.2}");

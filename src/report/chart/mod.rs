@@ -2,8 +2,9 @@
 //!
 //! - `reservation_chart`: two stacked panels, CPU and memory reservation (%) per zone, with the
 //!   cluster line thicker and black.
-//! - `comparison_chart`: the cluster's CPU reservation (%) of several runs ("variants", e.g. the
-//!   console's placement templates) on one set of axes.
+//! - `comparison_chart` (`comparison`): several runs ("variants", e.g. the console's placement
+//!   templates) side by side: the cluster's CPU reservation over time, each zone's mean
+//!   reservation and tasks (the zone imbalance), and the tasks each refused.
 //!
 //! Every time-series chart (these two excepted: `comparison_chart`) shades the run's faults
 //! (`FaultBand`, from faults.csv): darker from a fault's start to its end, lighter from its end
@@ -19,14 +20,16 @@
 //! `faults` (fault bands and their legend); the two charts above are drawn here.
 
 mod axes;
+mod comparison;
 mod faults;
 mod frame;
 
 pub(crate) use axes::{draw_runs, PanelAxes, Stroke, TimeAxis};
+pub use comparison::{comparison_chart, VariantFacts, COMPARISON_SIZE};
 pub use faults::FaultBand;
 pub(crate) use faults::{draw_fault_bands, fault_legend};
 pub use frame::{ensure_font, ChartError};
-pub(crate) use frame::{frame, render, shorten, trim_number, Areas, Picture, FONT, LEGEND_LABEL_CHARS, PALETTE};
+pub(crate) use frame::{frame, pale, render, shorten, trim_number, Areas, Picture, FONT, LEGEND_LABEL_CHARS, PALETTE};
 
 use crate::sim::recorder::MinuteRow;
 use plotters::coord::Shift;
@@ -36,11 +39,9 @@ use std::path::Path;
 
 /// Pixel size of the PNG of `reservation_chart` (the SVG has the same view box).
 pub const RESERVATION_SIZE: (u32, u32) = (1200, 800);
-/// Pixel size of the PNG of `comparison_chart`.
-pub const COMPARISON_SIZE: (u32, u32) = (1200, 600);
 
 /// The zone name the recorder gives the cluster-wide rows.
-const CLUSTER: &str = "cluster";
+pub(crate) const CLUSTER: &str = "cluster";
 const LEGEND_WIDTH: u32 = 220;
 
 /// CPU and memory reservation per zone and for the cluster against simulated time.
@@ -76,32 +77,6 @@ pub fn reservation_chart(rows: &[MinuteRow], faults: &[FaultBand], title: &str, 
             panel("CPU reservation", "CPU reserved / registered (%)", |r| r.cpu_reservation_pct),
             panel("Memory reservation", "Memory reserved / registered (%)", |r| r.memory_reservation_pct),
         ],
-    };
-    render(&figure, png, svg)
-}
-
-/// The cluster's CPU reservation of several runs, one line per run, labelled with its name.
-pub fn comparison_chart(variants: &[(String, Vec<MinuteRow>)], png: &Path, svg: &Path) -> Result<(), ChartError> {
-    let axis = TimeAxis::for_rows(variants.iter().flat_map(|(_, rows)| rows.iter()));
-    let lines = variants
-        .iter()
-        .enumerate()
-        .map(|(i, (name, rows))| Line {
-            label: name.clone(),
-            color: PALETTE[i % PALETTE.len()],
-            width: 2,
-            points: axis.points(rows.iter().filter(|r| r.zone == CLUSTER), |r| r.cpu_reservation_pct),
-        })
-        .collect();
-    let figure = Figure {
-        title: "Cluster CPU reservation by variant".to_string(),
-        size: COMPARISON_SIZE,
-        x_desc: axis.desc(),
-        x_max: axis.max,
-        legend_title: "Variant".to_string(),
-        unit_s: axis.unit_s,
-        faults: Vec::new(),
-        panels: vec![Panel { caption: String::new(), y_desc: "CPU reserved / registered (%)".to_string(), lines }],
     };
     render(&figure, png, svg)
 }

@@ -202,3 +202,31 @@ fn axis_numbers_are_short() {
     assert_eq!(trim_number(-0.0001), "0");
     assert_eq!(shorten("a".repeat(30).as_str()).chars().count(), LEGEND_LABEL_CHARS);
 }
+
+#[test]
+fn the_value_of_minute_10_is_a_step_from_600_to_660_s() {
+    // A burst in minute 10 only: one minute wide, not a triangle from minute 9 to 11.
+    let rows: Vec<MinuteRow> = (0..20).map(|m| row(m, CLUSTER, if m == 10 { 80.0 } else { 20.0 }, 0.0)).collect();
+    let axis = TimeAxis::for_rows(rows.iter());
+    assert_eq!(axis.unit_s, 60.0);
+    let points = axis.points(rows.iter(), |r| r.cpu_reservation_pct);
+    // Minute 10 is points 20 and 21: from 10 min (600 s) to 11 min (660 s), both at 80.
+    assert_eq!(&points[18..24], &[(9.0, 20.0), (10.0, 20.0), (10.0, 80.0), (11.0, 80.0), (11.0, 20.0), (12.0, 20.0)]);
+}
+
+#[test]
+fn each_variant_shows_its_zone_balance_and_the_tasks_it_refused() {
+    // Zone c runs 14 points hotter than a and b; the cluster refused 3 + 2 tasks.
+    let mut rows = Vec::new();
+    for m in 0..4 {
+        for (zone, cpu, tasks) in [("a", 60.0, 4), ("b", 62.0, 4), ("c", 76.0, 4)] {
+            rows.push(MinuteRow { running_tasks: tasks, ..row(m, zone, cpu, 0.0) });
+        }
+        rows.push(MinuteRow { tasks_failed: [3, 0, 2, 0][m as usize], ..row(m, CLUSTER, 66.0, 0.0) });
+    }
+    let facts = VariantFacts::of("AZ Balanced Spread", &rows);
+    assert_eq!(facts.zones, vec![("a".into(), 60.0, 4.0), ("b".into(), 62.0, 4.0), ("c".into(), 76.0, 4.0)]);
+    assert_eq!(facts.spread_pct(), 16.0);
+    assert_eq!(facts.refused, 5);
+    assert_eq!(VariantFacts::of("empty", &[]).spread_pct(), 0.0);
+}

@@ -3,9 +3,10 @@
 
 use super::{slug, title};
 use crate::report::chart::{self, FaultBand};
+use crate::report::service_charts::{HealthEvent, ServiceLines};
 use crate::report::summary::Summary;
 use crate::report::{capacity_chart, scaling_chart, service_charts, traffic_chart};
-use crate::sim::recorder::TaskRow;
+use crate::sim::recorder::{EventKind, TaskRow};
 use crate::sim::RunOutcome;
 use anyhow::Result;
 use std::path::Path;
@@ -15,13 +16,15 @@ use std::path::Path;
 pub fn write_scaling_charts(dir: &Path, summary: &Summary, outcome: &RunOutcome, faults: &[FaultBand]) -> Result<()> {
     for (service, alarms) in &outcome.service_alarms {
         let stem = format!("scaling-{}", slug(service));
-        let title = format!("{}: service {service}", summary.scenario);
+        let title = format!("{}: service {service} — tasks, alarms, utilization and scaling targets", summary.scenario);
+        let targets = outcome.service_settings.iter().find(|s| s.service == *service).map_or(&[][..], |s| &s.targets[..]);
         scaling_chart::scaling_chart(
             service,
             &outcome.recorder.service_minutes,
             &outcome.alarm_rows,
             alarms,
             &outcome.scaling_rows,
+            targets,
             faults,
             &title,
             &dir.join(format!("{stem}.png")),
@@ -59,9 +62,23 @@ pub fn write_gantt_chart(dir: &Path, summary: &Summary, outcome: &RunOutcome, ro
 }
 
 /// service-<service>-deployments.png/.svg, one per service that deployed: its tasks by
-/// deployment over time (`rows`: tasks.csv's rows).
+/// deployment over time, its healthy tasks, desired count and deployment bounds (`rows`:
+/// tasks.csv's rows).
 pub fn write_deployment_charts(dir: &Path, summary: &Summary, outcome: &RunOutcome, rows: &[TaskRow]) -> Result<()> {
     let end_s = summary.duration_s as f64;
+    let health: Vec<HealthEvent> = outcome
+        .recorder
+        .events
+        .iter()
+        .filter_map(|e| {
+            let healthy = match e.kind {
+                EventKind::Healthy => true,
+                EventKind::Unhealthy => false,
+                _ => return None,
+            };
+            Some(HealthEvent { time_s: e.time.as_secs_f64(), task: e.task? as usize, healthy })
+        })
+        .collect();
     let deployments = &outcome.recorder.deployments;
     let mut services: Vec<&str> = deployments.iter().map(|d| d.service.as_str()).collect();
     services.dedup();
@@ -72,8 +89,18 @@ pub fn write_deployment_charts(dir: &Path, summary: &Summary, outcome: &RunOutco
             .map(|d| format!("ecs-svc/{} {}", d.deployment, d.task_definition))
             .collect();
         let stem = format!("service-{}-deployments", slug(service));
-        service_charts::revisions_chart(rows, service, &labels, end_s, &dir.join(format!("{stem}.png")), &dir.join(format!("{stem}.svg")))
-            .map_err(|e| anyhow::anyhow!("deployments chart of {service}: {e}"))?;
+        let bounds = outcome.service_settings.iter().find(|s| s.service == service).map(|s| (s.minimum_healthy_percent, s.maximum_percent));
+        let lines = ServiceLines { minutes: &outcome.recorder.service_minutes, health: &health, bounds };
+        service_charts::revisions_chart(
+            rows,
+            service,
+            &labels,
+            end_s,
+            &lines,
+            &dir.join(format!("{stem}.png")),
+            &dir.join(format!("{stem}.svg")),
+        )
+        .map_err(|e| anyhow::anyhow!("deployments chart of {service}: {e}"))?;
     }
     Ok(())
 }

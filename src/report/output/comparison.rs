@@ -1,6 +1,6 @@
 //! What a scenario with variants writes beside the variants' own folders: comparison.csv (a
 //! row of headline figures per variant) and comparison.png/.svg (their cluster CPU
-//! reservation on one chart).
+//! reservation over time, each zone's reservation and tasks, and the tasks each refused).
 
 use super::csv_bytes;
 use crate::report::atomic::write_atomic;
@@ -59,8 +59,8 @@ pub fn write_comparison_csv(dir: &Path, summaries: &[Summary]) -> Result<()> {
     Ok(())
 }
 
-/// comparison.png/.svg in `dir`: the cluster's CPU reservation of each variant (`series`: the
-/// variant's name and its cluster-wide minute rows).
+/// comparison.png/.svg in `dir` (`chart::comparison_chart`; `series`: each variant's name
+/// and its timeseries.csv rows, every zone's and the cluster's).
 pub fn write_comparison_chart(dir: &Path, series: &[(String, Vec<MinuteRow>)]) -> Result<()> {
     chart::comparison_chart(series, &dir.join("comparison.png"), &dir.join("comparison.svg")).map_err(|e| anyhow::anyhow!("chart: {e}"))
 }

@@ -33,7 +33,7 @@ impl ScalingFigure {
         // Whole numbers only: a task count of 2.5 is no tick worth labelling.
         let whole = |y: &f64| if (y - y.round()).abs() < 1e-9 { trim_number(*y) } else { String::new() };
         let axes = PanelAxes {
-            caption: panel.caption,
+            caption: &panel.caption,
             x_max: self.x_max,
             y_range: 0f64..panel.top,
             y_desc: panel.y_desc,
@@ -97,6 +97,7 @@ fn draw_key<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, key: Key, y: i32)
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let (x0, x1) = (LEGEND_X, LEGEND_X + 32);
     match key {
+        Key::Blank => Ok(()),
         Key::Line(Stroke { color, width, dashed: true }) => {
             area.draw(&DashedPathElement::new(vec![(x0, y), (x1, y)], 8, 5, color.stroke_width(width)))
         }

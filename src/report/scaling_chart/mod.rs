@@ -1,17 +1,22 @@
 //! The scaling chart of one service, from the rows of services.csv, alarms.csv and
 //! scaling.csv: two panels stacked on one time axis.
 //!
-//! 1. Tasks: the desired count (a step line, black) and the RUNNING tasks (green). Behind them,
-//!    a pale band wherever one of the service's alarms is in ALARM, from its transition into
-//!    ALARM to its next transition out (or the end of the axis): red shades for alarms whose
-//!    name contains "High", blue shades for "Low", other colours for the rest, one per alarm.
+//! 1. Tasks: the desired count (a wide pale step) and the RUNNING tasks (a thin dark step on
+//!    top of it, so that both show where they agree). Behind them, a pale band wherever one of
+//!    the service's alarms is in ALARM, from its transition into ALARM to its next transition
+//!    out (or the end of the axis): red shades for alarms whose name contains "High", blue
+//!    shades for "Low", other colours for the rest, one per alarm. The legend names each alarm
+//!    readably (target tracking's `TargetTracking-service/<cluster>/<service>-AlarmHigh-<uuid>`
+//!    as `TargetTracking-<service>-AlarmHigh-…`) and says what it watches ("CPU > 50 %").
 //!    On top, a marker at each scaling decision, at its time and new desired count: a red
 //!    triangle up for a scale-out, a blue one down for a scale-in, a grey diamond where the
 //!    count stayed (a scheduled action that only moved the range).
 //!    Behind everything, the run's faults (`chart::FaultBand`), named at the top of the panel.
-//! 2. CPU utilization (%) and, where the run models it, memory utilization (dashed), from 0 to
-//!    100 or higher when a value exceeds it.
+//! 2. CPU utilization (%) and, where the run models it, memory utilization (wide, pale orange,
+//!    under CPU), from 0 to 100 or higher when a value exceeds it; each target-tracking
+//!    policy's target as a dashed line of its metric's colour on top, labelled.
 //!
+//! Every per-minute value is a step across its minute (minute 10 spans 600–660 s).
 //! Long runs are averaged over buckets of minutes as in `chart` (`TimeAxis`): every line, the
 //! desired and running counts included, shows the mean of its bucket, which the x axis
 //! description says; alarm bands and scaling markers keep their exact times. Same conventions
@@ -27,6 +32,7 @@ use super::chart::{
 use crate::sim::monitor::AlarmRow;
 use crate::sim::recorder::ServiceMinuteRow;
 use crate::sim::scaling::ScalingRow;
+use crate::sim::service_settings::{ScalingTarget, TargetMetric};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -52,10 +58,13 @@ const BAND_OPACITY: f64 = 0.2;
 const HIGH_SHADES: [RGBColor; 3] = [PALETTE[3], PALETTE[1], PALETTE[6]];
 const LOW_SHADES: [RGBColor; 3] = [PALETTE[0], PALETTE[9], PALETTE[4]];
 const OTHER_SHADES: [RGBColor; 4] = [PALETTE[2], PALETTE[8], PALETTE[5], PALETTE[7]];
-const DESIRED: RGBColor = BLACK;
-const RUNNING: RGBColor = PALETTE[2];
+/// Desired: wide and pale, under running: thin and dark.
+const DESIRED: RGBColor = RGBColor(0xb0, 0xb0, 0xb0);
+const RUNNING: RGBColor = RGBColor(0x1a, 0x5e, 0x1a);
 const CPU: RGBColor = PALETTE[0];
 const MEMORY: RGBColor = PALETTE[1];
+/// Memory utilization's wide under-stroke: the memory colour, pale.
+const MEMORY_WIDE: RGBColor = RGBColor(0xff, 0xc8, 0x96);
 const GREY: RGBColor = RGBColor(0x7f, 0x7f, 0x7f);
 /// Half the size of a scaling marker, in pixels.
 const MARKER_PX: i32 = 7;
@@ -68,7 +77,8 @@ const LEGEND_BLOCK_GAP: i32 = 10;
 /// Draws the scaling chart of `service`: `minutes` are services.csv's rows (of every
 /// service; the axis spans them all, the lines are `service`'s), `alarms` alarms.csv's rows,
 /// of which the alarms named in `alarm_names` are drawn, and `scaling` scaling.csv's rows, of
-/// which `service`'s are drawn; `faults` are shaded behind both panels.
+/// which `service`'s are drawn; `targets` are its target-tracking policies' targets; `faults`
+/// are shaded behind both panels.
 #[allow(clippy::too_many_arguments)] // the four CSVs' rows, what of them to draw, and where
 pub fn scaling_chart(
     service: &str,
@@ -76,12 +86,13 @@ pub fn scaling_chart(
     alarms: &[AlarmRow],
     alarm_names: &[String],
     scaling: &[ScalingRow],
+    targets: &[ScalingTarget],
     faults: &[FaultBand],
     title: &str,
     png: &Path,
     svg: &Path,
 ) -> Result<(), ChartError> {
-    render(&ScalingFigure::new(service, minutes, alarms, alarm_names, scaling, title).with_faults(faults), png, svg)
+    render(&ScalingFigure::new(service, minutes, alarms, alarm_names, scaling, title).with_targets(targets).with_faults(faults), png, svg)
 }
 
 /// Which way a scaling decision moved the desired count.
@@ -138,6 +149,8 @@ impl Step {
 /// How a legend entry shows what it names.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Key {
+    /// Text only: what is not drawn on the panel's axis.
+    Blank,
     Line(Stroke),
     Band(RGBColor),
     Marker(Step),
@@ -181,7 +194,7 @@ struct Marker {
 
 #[derive(Debug)]
 struct Panel {
-    caption: &'static str,
+    caption: String,
     y_desc: &'static str,
     /// The y axis runs from 0 to here.
     top: f64,
@@ -239,15 +252,16 @@ impl ScalingFigure {
         };
 
         let bucket_width = axis.minutes_per_point as f64 * 60.0 / axis.unit_s;
-        let desired = Stroke { color: DESIRED, width: 2, dashed: false };
+        // Every per-minute value is held across its minute (or bucket).
+        let step_runs = |value: fn(&ServiceMinuteRow) -> Option<f64>| -> Vec<Vec<(f64, f64)>> {
+            runs(value).iter().map(|run| step_line(run, bucket_width, axis.max)).collect()
+        };
+        let desired = Stroke { color: DESIRED, width: 7, dashed: false };
         let running = Stroke { color: RUNNING, width: 2, dashed: false };
         let traces = vec![
-            Trace { stroke: running, runs: runs(|r| Some(r.running.into())) },
-            // Drawn after running, so that the step shows where the two agree.
-            Trace {
-                stroke: desired,
-                runs: runs(|r| Some(r.desired.into())).iter().map(|run| step_line(run, bucket_width, axis.max)).collect(),
-            },
+            // Wide and pale under thin and dark: where the two agree, both show.
+            Trace { stroke: desired, runs: step_runs(|r| Some(r.desired.into())) },
+            Trace { stroke: running, runs: step_runs(|r| Some(r.running.into())) },
         ];
         let markers: Vec<Marker> = decisions.iter().map(|r| Marker { x: x(r.time_s), y: r.to_desired.into(), step: Step::of(r) }).collect();
         let most_tasks =
@@ -263,13 +277,15 @@ impl ScalingFigure {
                 to: to.map_or(axis.max, x),
                 color,
             }));
-            alarm_keys.push(Entry { label: wrap(name), key: Key::Band(color) });
+            let mut label = wrap(&readable_alarm_name(name));
+            label.extend(alarm_condition(name, &transitions));
+            alarm_keys.push(Entry { label, key: Key::Band(color) });
         }
 
         let entry = |label: &str, key: Key| Entry { label: vec![label.to_string()], key };
         let mut tasks_legend = vec![LegendBlock {
             heading: "Tasks",
-            entries: vec![entry("desired", Key::Line(desired)), entry("running", Key::Line(running))],
+            entries: vec![entry("desired (wide, pale)", Key::Line(desired)), entry("RUNNING (thin, dark)", Key::Line(running))],
         }];
         let steps: Vec<Entry> =
             Step::ALL.into_iter().filter(|s| markers.iter().any(|m| m.step == *s)).map(|s| entry(s.label(), Key::Marker(s))).collect();
@@ -281,12 +297,18 @@ impl ScalingFigure {
         }
 
         let cpu = Stroke { color: CPU, width: 2, dashed: false };
-        let memory = Stroke { color: MEMORY, width: 2, dashed: true };
-        let mut utilization = vec![Trace { stroke: cpu, runs: runs(|r| r.cpu_utilization_pct) }];
-        let mut utilization_legend = vec![entry("CPU", Key::Line(cpu))];
-        if rows.iter().any(|r| r.memory_utilization_pct.is_some()) {
-            utilization.push(Trace { stroke: memory, runs: runs(|r| r.memory_utilization_pct) });
-            utilization_legend.push(entry("memory", Key::Line(memory)));
+        // Memory wide and pale, under CPU and the (dashed) targets: a memory line that sits on a
+        // target or on CPU still shows, and is never read as a target.
+        let memory = Stroke { color: MEMORY_WIDE, width: 7, dashed: false };
+        let has_memory = rows.iter().any(|r| r.memory_utilization_pct.is_some());
+        let mut utilization = Vec::new();
+        if has_memory {
+            utilization.push(Trace { stroke: memory, runs: step_runs(|r| r.memory_utilization_pct) });
+        }
+        utilization.push(Trace { stroke: cpu, runs: step_runs(|r| r.cpu_utilization_pct) });
+        let mut utilization_legend = vec![entry("CPU utilization", Key::Line(cpu))];
+        if has_memory {
+            utilization_legend.push(entry("memory utilization (wide)", Key::Line(memory)));
         }
         let peak = utilization.iter().flat_map(|t| t.runs.iter().flatten().map(|p| p.1)).fold(0.0, f64::max);
 
@@ -297,7 +319,7 @@ impl ScalingFigure {
             unit_s: axis.unit_s,
             faults: Vec::new(),
             tasks: Panel {
-                caption: "Tasks",
+                caption: "Tasks".to_string(),
                 y_desc: "Count",
                 // Headroom above the largest count, so that a marker on it is drawn whole.
                 top: (most_tasks * 1.15).ceil().max(most_tasks + 1.0),
@@ -307,7 +329,7 @@ impl ScalingFigure {
                 legend: tasks_legend,
             },
             utilization: Panel {
-                caption: "CPU utilization (%)",
+                caption: if has_memory { "CPU and memory utilization (%)" } else { "CPU utilization (%)" }.to_string(),
                 y_desc: "Used / reserved (%)",
                 top: utilization_top(peak),
                 bands: Vec::new(),
@@ -320,6 +342,36 @@ impl ScalingFigure {
 }
 
 impl ScalingFigure {
+    /// The same figure with each target-tracking policy's target: a dashed line of its
+    /// metric's colour on the utilization panel, or, for a metric not on that axis (requests
+    /// per target, a customized metric), a legend line saying it.
+    fn with_targets(mut self, targets: &[ScalingTarget]) -> ScalingFigure {
+        let x_max = self.x_max;
+        let panel = &mut self.utilization;
+        let Some(block) = panel.legend.first_mut() else { return self };
+        for t in targets {
+            let value = trim_number(t.target_value);
+            let (color, what) = match &t.metric {
+                TargetMetric::Cpu => (CPU, "CPU"),
+                TargetMetric::Memory => (MEMORY, "memory"),
+                TargetMetric::Other(metric) => {
+                    block.entries.push(Entry {
+                        label: vec![format!("target {metric} {value}"), format!("({}; not on this axis)", t.policy)],
+                        key: Key::Blank,
+                    });
+                    continue;
+                }
+            };
+            let stroke = Stroke { color, width: 2, dashed: true };
+            panel.traces.push(Trace { stroke, runs: vec![vec![(0.0, t.target_value), (x_max, t.target_value)]] });
+            panel.top = panel.top.max(utilization_top(t.target_value));
+            block
+                .entries
+                .push(Entry { label: vec![format!("{what} target {value} %"), format!("(policy {})", t.policy)], key: Key::Line(stroke) });
+        }
+        self
+    }
+
     /// The same figure with `faults` shaded, and their key under the tasks panel's legend.
     fn with_faults(mut self, faults: &[FaultBand]) -> ScalingFigure {
         if !faults.is_empty() {
@@ -385,6 +437,38 @@ fn alarm_intervals(alarm: &str, transitions: &[&AlarmRow]) -> Vec<(u64, Option<u
     }
     out.extend(since.map(|from| (from, None)));
     out
+}
+
+/// A target-tracking alarm's name without what makes it unreadable:
+/// `TargetTracking-service/<cluster>/<service>-AlarmHigh-<uuid>` becomes
+/// `TargetTracking-<service>-AlarmHigh-…` (the cluster is the run's, and the id tells the
+/// reader nothing the High/Low does not); any other name is kept.
+pub(crate) fn readable_alarm_name(name: &str) -> String {
+    let Some(rest) = name.strip_prefix("TargetTracking-service/") else { return name.to_string() };
+    for kind in ["-AlarmHigh-", "-AlarmLow-"] {
+        if let Some((resource, _id)) = rest.split_once(kind) {
+            let service = resource.rsplit('/').next().unwrap_or(resource);
+            return format!("TargetTracking-{service}{kind}…");
+        }
+    }
+    name.to_string()
+}
+
+/// What an alarm watches, from the reason of its first transition in alarms.csv: "> 50" or
+/// "< 45" ("Threshold Crossed: … greater than the threshold (50.0) …"); `None` when the reason
+/// does not say.
+fn alarm_condition(name: &str, transitions: &[&AlarmRow]) -> Option<String> {
+    let reason = &transitions.iter().find(|r| r.alarm == name)?.reason;
+    let (before, after) = reason.split_once("than the threshold (")?;
+    let threshold: f64 = after.split(')').next()?.trim().parse().ok()?;
+    let op = if before.ends_with("greater ") || before.ends_with("greater than or equal to ") {
+        ">"
+    } else if before.ends_with("less ") {
+        "<"
+    } else {
+        return None;
+    };
+    Some(format!("alarm when {op} {}", trim_number(threshold)))
 }
 
 /// An alarm name as legend lines of at most `ALARM_LABEL_CHARS`, broken after a '-', '/' or

@@ -90,7 +90,8 @@ fn figure(minutes: u64) -> ScalingFigure {
 
 fn draw(minutes: &[ServiceMinuteRow], dir: &tempfile::TempDir, name: &str) -> (Vec<u8>, String) {
     let (png, svg) = (dir.path().join(format!("{name}.png")), dir.path().join(format!("{name}.svg")));
-    scaling_chart("web", minutes, &synthetic_alarms(), &names(), &synthetic_scaling(), &[], "quickstart: web scaling", &png, &svg).unwrap();
+    scaling_chart("web", minutes, &synthetic_alarms(), &names(), &synthetic_scaling(), &[], &[], "quickstart: web scaling", &png, &svg)
+        .unwrap();
     (fs::read(&png).unwrap(), fs::read_to_string(&svg).unwrap())
 }
 
@@ -103,11 +104,11 @@ fn draws_a_decodable_png_and_an_svg_with_both_panels_and_the_alarms() {
     for label in [
         "quickstart: web scaling",
         "Tasks",
-        "CPU utilization (%)",
+        "CPU and memory utilization (%)",
         "Simulated time (min)",
         "desired",
-        "running",
-        "memory",
+        "RUNNING",
+        "memory utilization",
         "scale out",
         "scale in",
         "no change",
@@ -134,7 +135,7 @@ fn the_same_rows_give_the_same_bytes() {
 fn empty_inputs_draw_empty_panels() {
     let dir = tempfile::tempdir().unwrap();
     let (png, svg) = (dir.path().join("e.png"), dir.path().join("e.svg"));
-    scaling_chart("web", &[], &[], &[], &[], &[], "empty", &png, &svg).unwrap();
+    scaling_chart("web", &[], &[], &[], &[], &[], &[], "empty", &png, &svg).unwrap();
     assert_eq!(is_png(&fs::read(&png).unwrap()), SCALING_SIZE);
     let text = fs::read_to_string(&svg).unwrap();
     assert!(text.contains("CPU utilization (%)"));
@@ -142,8 +143,8 @@ fn empty_inputs_draw_empty_panels() {
     // Named alarms without transitions, a lone minute without utilization, a service
     // with no rows of its own: no panic either.
     let lone = [minute(0, "web", 0, 0, None)];
-    scaling_chart("web", &lone, &[], &names(), &[], &[], "one minute", &png, &svg).unwrap();
-    scaling_chart("db", &synthetic_minutes(5), &synthetic_alarms(), &names(), &synthetic_scaling(), &[], "t", &png, &svg).unwrap();
+    scaling_chart("web", &lone, &[], &names(), &[], &[], &[], "one minute", &png, &svg).unwrap();
+    scaling_chart("db", &synthetic_minutes(5), &synthetic_alarms(), &names(), &synthetic_scaling(), &[], &[], "t", &png, &svg).unwrap();
     assert!(fs::read_to_string(&svg).unwrap().contains(HIGH));
 }
 
@@ -156,8 +157,8 @@ fn a_day_is_drawn_in_hours_from_buckets_of_minutes() {
     assert!(svg.contains("Simulated time (h); each point the mean of 4 minutes"));
     // 1440 minutes in buckets of 4: 360 means per line, the step line two points each.
     let figure = ScalingFigure::new("web", &rows, &synthetic_alarms(), &names(), &synthetic_scaling(), "a day");
-    let [running, desired] = &figure.tasks.traces[..] else { panic!("two task lines") };
-    assert_eq!(running.runs.iter().map(Vec::len).sum::<usize>(), 360);
+    let [desired, running] = &figure.tasks.traces[..] else { panic!("two task lines") };
+    assert_eq!(running.runs.iter().map(Vec::len).sum::<usize>(), 720);
     assert_eq!(desired.runs.iter().map(Vec::len).sum::<usize>(), 720);
     // Minutes 12 to 15 (desired 2, 2, 2, 5) make the bucket's mean 2.75.
     assert_eq!(desired.runs[0][6], (12.0 / 60.0, 2.75));
@@ -193,7 +194,7 @@ fn markers_stand_at_each_decision_and_its_new_desired_count() {
 #[test]
 fn desired_is_a_step_line_and_utilization_has_gaps() {
     let figure = figure(60);
-    let desired = &figure.tasks.traces[1].runs[0];
+    let desired = &figure.tasks.traces[0].runs[0];
     assert_eq!(&desired[26..32], &[(13.0, 2.0), (14.0, 2.0), (14.0, 2.0), (15.0, 2.0), (15.0, 5.0), (16.0, 5.0)]);
     // The last minute holds to the end of the axis, the end of minute 59.
     assert_eq!(desired.last(), Some(&(60.0, 3.0)));
@@ -201,8 +202,10 @@ fn desired_is_a_step_line_and_utilization_has_gaps() {
     let mut rows = synthetic_minutes(30);
     rows.retain(|r| !(r.service == "web" && (10..12).contains(&r.minute)));
     let figure = ScalingFigure::new("web", &rows, &[], &[], &[], "t");
-    let lengths: Vec<usize> = figure.utilization.traces[0].runs.iter().map(Vec::len).collect();
-    assert_eq!(lengths, vec![10, 18]);
+    // CPU is the second trace, over memory.
+    let lengths: Vec<usize> = figure.utilization.traces[1].runs.iter().map(Vec::len).collect();
+    // Steps: two points per minute.
+    assert_eq!(lengths, vec![20, 36]);
     assert_eq!(figure.utilization.top, 100.0);
 }
 
@@ -228,9 +231,60 @@ fn too_many_alarms_shorten_the_legend() {
     let names: Vec<String> = (0..40).map(|i| format!("alarm-{i:02}")).collect();
     let dir = tempfile::tempdir().unwrap();
     let (png, svg) = (dir.path().join("m.png"), dir.path().join("m.svg"));
-    scaling_chart("web", &synthetic_minutes(10), &[], &names, &[], &[], "t", &png, &svg).unwrap();
+    scaling_chart("web", &synthetic_minutes(10), &[], &names, &[], &[], &[], "t", &png, &svg).unwrap();
     let text = fs::read_to_string(&svg).unwrap();
     assert!(text.contains("alarm-00"));
     assert!(!text.contains("alarm-39"));
     assert!(text.contains("more"));
+}
+
+#[test]
+fn running_is_a_step_drawn_over_the_wide_desired_step() {
+    let figure = figure(60);
+    let [desired, running] = &figure.tasks.traces[..] else { panic!("two task lines") };
+    assert!(desired.stroke.width > running.stroke.width, "desired under running, wider");
+    // Minute 16 (running 2, desired 5 since minute 15): running holds 2 from 16.0 to 17.0.
+    assert_eq!(&running.runs[0][32..34], &[(16.0, 2.0), (17.0, 2.0)]);
+}
+
+#[test]
+fn each_target_is_a_dashed_line_of_its_metric_colour_and_labelled() {
+    let target = |metric: TargetMetric, value: f64| ScalingTarget { policy: "p".into(), metric, target_value: value };
+    let targets = [
+        target(TargetMetric::Cpu, 50.0),
+        target(TargetMetric::Memory, 70.0),
+        target(TargetMetric::Other("ALBRequestCountPerTarget".into()), 1000.0),
+    ];
+    let figure = figure(60).with_targets(&targets);
+    let lines: Vec<&Trace> = figure.utilization.traces.iter().filter(|t| t.stroke.dashed).collect();
+    assert_eq!(lines.len(), 2, "requests per target are not on the utilization axis");
+    assert_eq!(lines[0].stroke, Stroke { color: CPU, width: 2, dashed: true });
+    assert_eq!(lines[0].runs, vec![vec![(0.0, 50.0), (60.0, 50.0)]]);
+    assert_eq!(lines[1].stroke.color, MEMORY);
+    // Memory utilization itself is wide and solid, under CPU: only targets are dashed.
+    assert_eq!(figure.utilization.traces[0].stroke, Stroke { color: MEMORY_WIDE, width: 7, dashed: false });
+    let labels: Vec<String> = figure.utilization.legend[0].entries.iter().map(|e| e.label[0].clone()).collect();
+    assert_eq!(
+        labels,
+        ["CPU utilization", "memory utilization (wide)", "CPU target 50 %", "memory target 70 %", "target ALBRequestCountPerTarget 1000"]
+    );
+}
+
+#[test]
+fn target_tracking_alarms_are_named_readably_with_their_condition() {
+    let name = "TargetTracking-service/default/web-AlarmHigh-c0c7a8c3-22a3-b4f9-e378-dc151fbc26c4";
+    assert_eq!(readable_alarm_name(name), "TargetTracking-web-AlarmHigh-…");
+    assert_eq!(readable_alarm_name("TargetTracking-service/default/web-AlarmLow-dc17"), "TargetTracking-web-AlarmLow-…");
+    assert_eq!(readable_alarm_name(HIGH), HIGH, "a user's own alarm keeps its name");
+    let mut row = transition(60, name, "INSUFFICIENT_DATA", "OK");
+    row.reason = "Threshold Crossed: 1 out of the last 3 datapoints [29.87 (01/01/26 00:00:00)] was not greater than the threshold (50.0) (minimum 1 datapoint).".into();
+    assert_eq!(alarm_condition(name, &[&row]).as_deref(), Some("alarm when > 50"));
+    row.reason =
+        "Threshold Crossed: 1 out of the last 15 datapoints [29.87] was less than the threshold (45.0), fewer than the 15 needed".into();
+    assert_eq!(alarm_condition(name, &[&row]).as_deref(), Some("alarm when < 45"));
+    row.reason = String::new();
+    assert_eq!(alarm_condition(name, &[&row]), None);
+    let figure = ScalingFigure::new("web", &synthetic_minutes(10), &[row.clone()], &[name.to_string()], &[], "t");
+    let alarms = figure.tasks.legend.iter().find(|b| b.heading == "In ALARM").expect("the alarm's key");
+    assert_eq!(alarms.entries[0].label, vec!["TargetTracking-web-", "AlarmHigh-…"]);
 }

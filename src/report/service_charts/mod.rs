@@ -3,7 +3,8 @@
 //! - `revisions_chart`: for one service, the number of tasks of each deployment against time,
 //!   exact step functions of the tasks' own event times (a rolling update lasts minutes and
 //!   must be readable): RUNNING tasks solid, tasks in flight (placed, not stopped) dashed, the
-//!   service's total in flight black.
+//!   service's total in flight, its HEALTHY tasks, its desired count and the deployment's
+//!   minimum-healthy and maximum-percent bounds (dashed; `bounds`).
 //! - `gantt_chart`: one lane per instance, grouped by zone, each task a bar from placement to
 //!   stop (light while PENDING, solid while RUNNING, mid-tone from the stop decision: deregistering and stopping), coloured by
 //!   owner and deployment.
@@ -12,12 +13,15 @@
 //! input, both files written atomically.
 
 //!
-//! Rooms: `revisions` (the tasks-by-deployment chart), `gantt` (the Gantt chart); here, what
+//! Rooms: `revisions` (the tasks-by-deployment chart), `bounds` (its desired, healthy and bound
+//! lines), `gantt` (the Gantt chart); here, what
 //! both read: the step counts of a service's tasks and the time axis (`Clock`).
 
+mod bounds;
 mod gantt;
 mod revisions;
 
+pub use bounds::{desired_steps, healthy_steps, max_tasks_steps, min_healthy_steps, CountSteps, HealthEvent, ServiceLines};
 pub use gantt::gantt_chart;
 pub use revisions::revisions_chart;
 

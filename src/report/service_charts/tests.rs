@@ -107,7 +107,7 @@ fn step_counts_merge_simultaneous_events_and_tolerate_odd_times() {
 fn revisions_chart_writes_a_decodable_png_and_an_svg_naming_every_deployment() {
     let dir = tempfile::tempdir().unwrap();
     let (png, svg) = paths(&dir, "revisions");
-    revisions_chart(&rolling_update(), "web", &labels(), 600.0, &png, &svg).unwrap();
+    revisions_chart(&rolling_update(), "web", &labels(), 600.0, &ServiceLines::default(), &png, &svg).unwrap();
     assert_eq!(is_png(&fs::read(&png).unwrap()), REVISIONS_SIZE);
     let text = fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg"), "{}", &text[..40]);
@@ -141,8 +141,8 @@ fn the_same_rows_give_the_same_bytes() {
     let rows = rolling_update();
     let (png1, svg1) = paths(&dir, "one");
     let (png2, svg2) = paths(&dir, "two");
-    revisions_chart(&rows, "web", &labels(), 600.0, &png1, &svg1).unwrap();
-    revisions_chart(&rows, "web", &labels(), 600.0, &png2, &svg2).unwrap();
+    revisions_chart(&rows, "web", &labels(), 600.0, &ServiceLines::default(), &png1, &svg1).unwrap();
+    revisions_chart(&rows, "web", &labels(), 600.0, &ServiceLines::default(), &png2, &svg2).unwrap();
     assert_eq!(fs::read(&png1).unwrap(), fs::read(&png2).unwrap());
     assert_eq!(fs::read(&svg1).unwrap(), fs::read(&svg2).unwrap());
 
@@ -156,7 +156,7 @@ fn the_same_rows_give_the_same_bytes() {
 fn empty_and_degenerate_inputs_still_draw_axes() {
     let dir = tempfile::tempdir().unwrap();
     let (png, svg) = paths(&dir, "e");
-    revisions_chart(&[], "web", &[], 0.0, &png, &svg).unwrap();
+    revisions_chart(&[], "web", &[], 0.0, &ServiceLines::default(), &png, &svg).unwrap();
     assert_eq!(is_png(&fs::read(&png).unwrap()), REVISIONS_SIZE);
     gantt_chart(&[], &[], 0.0, &png, &svg).unwrap();
     assert_eq!(is_png(&fs::read(&png).unwrap()), (GANTT_WIDTH, GANTT_MIN_HEIGHT));
@@ -167,7 +167,7 @@ fn empty_and_degenerate_inputs_still_draw_axes() {
         task(2, "web", 2, 1, 50.0, Some(f64::NAN), Some(10.0)),
         task(3, "web", 2, 1, 5.0, Some(6.0), Some(6.0)),
     ];
-    revisions_chart(&rows, "web", &labels(), f64::NAN, &png, &svg).unwrap();
+    revisions_chart(&rows, "web", &labels(), f64::NAN, &ServiceLines::default(), &png, &svg).unwrap();
     assert!(fs::read_to_string(&svg).unwrap().contains("deployment 2"));
     gantt_chart(&rows, &instances(1), -5.0, &png, &svg).unwrap();
     let text = fs::read_to_string(&svg).unwrap();
@@ -210,7 +210,7 @@ fn many_instances_are_cut_at_the_limit_and_the_title_says_so() {
     assert!(text.contains("Simulated time (h)"));
     assert!(text.contains(&instances[39].0) && !text.contains(&instances[40].0));
     let labels: Vec<String> = (0..3).map(|d| format!("ecs-svc/{d} svc-0:{}", d + 1)).collect();
-    revisions_chart(&rows, "svc-0", &labels, 4.0 * 3600.0, &png, &svg).unwrap();
+    revisions_chart(&rows, "svc-0", &labels, 4.0 * 3600.0, &ServiceLines::default(), &png, &svg).unwrap();
     assert!(fs::read_to_string(&svg).unwrap().contains("ecs-svc/2 svc-0:3"));
 }
 
@@ -244,4 +244,62 @@ fn legend_labels_keep_the_deployment() {
     assert_eq!(pair_color(1), PALETTE[1]);
     assert_eq!(pair_color(20), PALETTE[0]);
     assert!((10..20).all(|i| pair_color(i) != PALETTE[i - 10] && !PALETTE.contains(&pair_color(i))));
+}
+
+fn service_minute(m: u64, desired: u32) -> crate::sim::recorder::ServiceMinuteRow {
+    crate::sim::recorder::ServiceMinuteRow {
+        minute: m,
+        time_s: m * 60,
+        service: "web".to_string(),
+        desired,
+        running: desired,
+        pending: 0,
+        provisioning: 0,
+        healthy: desired,
+        in_flight: desired,
+        primary_tasks: desired,
+        old_tasks: 0,
+        deployments: 1,
+        cpu_utilization_pct: None,
+        memory_utilization_pct: None,
+    }
+}
+
+#[test]
+fn the_bounds_of_desired_4_at_50_200_are_2_healthy_and_8_in_flight() {
+    // Desired 4 for ten minutes, then 5 (scaled out at minute 10, which spans 600–660 s).
+    let minutes: Vec<_> = (0..12).map(|m| service_minute(m, if m < 10 { 4 } else { 5 })).collect();
+    let desired = desired_steps(&minutes, "web");
+    assert_eq!(desired, vec![(0.0, 4), (600.0, 5)]);
+    assert_eq!(min_healthy_steps(&desired, 50), vec![(0.0, 2), (600.0, 3)], "ceil(5 × 50 %) = 3");
+    assert_eq!(max_tasks_steps(&desired, 200), vec![(0.0, 8), (600.0, 10)]);
+    // 90/110 of 4: ceil(3.6) = 4 healthy, floor(4.4) = 4 in flight — the blocked rollout.
+    assert_eq!(min_healthy_steps(&desired, 90)[0], (0.0, 4));
+    assert_eq!(max_tasks_steps(&desired, 110)[0], (0.0, 4));
+}
+
+#[test]
+fn a_task_counts_as_healthy_from_its_healthy_event_until_it_is_told_to_stop() {
+    // The old tasks 0–3 are healthy from 40 s; at 300 s two are told to stop (stopped at 330 s);
+    // the new task 4 is healthy from 310 s, task 5 is found unhealthy at 400 s.
+    let mut rows = rolling_update();
+    for r in rows.iter_mut().take(2) {
+        r.stopping_s = Some(300.0);
+        r.stopped_s = Some(330.0);
+    }
+    let health = |time_s: f64, task: usize, healthy: bool| HealthEvent { time_s, task, healthy };
+    let events = vec![
+        health(40.0, 0, true),
+        health(40.0, 1, true),
+        health(40.0, 2, true),
+        health(40.0, 3, true),
+        health(310.0, 4, true),
+        health(310.0, 5, true),
+        health(400.0, 5, false),
+        // The standalone task is not the service's.
+        health(150.0, 8, true),
+    ];
+    let steps = healthy_steps(&rows, &events, "web");
+    // Old tasks 2 and 3 stop at 360 s (tasks.csv's stop), tasks 0 and 1 count until 300 s.
+    assert_eq!(steps, vec![(40.0, 4), (300.0, 2), (310.0, 4), (360.0, 2), (400.0, 1)]);
 }

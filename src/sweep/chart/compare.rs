@@ -1,5 +1,8 @@
 //! The comparison figure of a sweep: per headline figure a panel of bars, one per value of a
-//! categorical axis, with their 95 % intervals.
+//! categorical axis, with their 95 % intervals clipped to what the figure can take. Bars start
+//! at zero; a panel whose means sit close together far from zero (availability near 100 %)
+//! is zoomed onto them and draws points instead of bars, since a bar's length would then
+//! exaggerate the differences.
 
 use super::*;
 
@@ -31,14 +34,21 @@ pub(super) fn compare_figure(m: &Manifest, a: &Assembled, grid: &Grid, headline:
     let cells = grid.slice(&free);
     let members = series_axis.map_or(1, |s| grid.axes[s].values.len());
     let categories: Vec<String> = grid.axes[c].values.iter().map(display_json).collect();
+    let mut clip_notes = Vec::new();
     let panels = headline
         .iter()
         .map(|&h| {
             let mut bars = vec![vec![None; members]; categories.len()];
+            let mut clipped = 0;
             for &cell in &cells {
                 let j = series_axis.map_or(0, |s| grid.pos[cell][s]);
-                bars[grid.pos[cell][c]][j] = a.table[cell].1[h];
+                bars[grid.pos[cell][c]][j] = a.table[cell].1[h].map(|stats| {
+                    let (stats, cut) = clip_stats(&a.headline[h], stats);
+                    clipped += usize::from(cut);
+                    stats
+                });
             }
+            clip_notes.extend(clip_note(&a.headline[h], clipped).map(|n| format!("{}: {n}", shorten_figure(&a.headline[h]))));
             let (lo, hi) = extent(bars.iter().flatten().flatten()).unwrap_or((0.0, 1.0));
             let means: Vec<f64> = bars.iter().flatten().flatten().map(|s| s.mean).collect();
             let (m_lo, m_hi) = means.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
@@ -57,6 +67,7 @@ pub(super) fn compare_figure(m: &Manifest, a: &Assembled, grid: &Grid, headline:
         })
         .collect();
     let mut notes = vec![replications_note(m), "error bars: 95 % CI".to_string(), "(Student t)".to_string()];
+    notes.extend(clip_notes);
     let held = grid.held(&free);
     if !held.is_empty() {
         notes.push("other axes held at:".into());
@@ -85,9 +96,15 @@ pub(super) fn compare_figure(m: &Manifest, a: &Assembled, grid: &Grid, headline:
     }
 }
 
+/// The last two parts of a figure's name, for a note in the narrow legend column.
+fn shorten_figure(figure: &str) -> String {
+    let parts: Vec<&str> = figure.rsplitn(2, '.').collect();
+    parts.first().map_or(figure.to_string(), |p| p.to_string())
+}
+
 impl CompareFigure {
     fn panel(figure: &str, y_range: (f64, f64), zoomed: bool, bars: Vec<Vec<Option<CellStats>>>) -> BarPanel {
-        let caption = if zoomed { format!("{figure}  (axis zoomed: not from 0)") } else { figure.to_string() };
+        let caption = if zoomed { format!("{figure}  (axis zoomed, not from 0: points, not bars)") } else { figure.to_string() };
         BarPanel { caption, y_desc: describe(figure), y_range, zoomed, decimals: decimals(y_range.1 - y_range.0, 1.0), bars }
     }
 
@@ -143,9 +160,13 @@ impl Picture for CompareFigure {
                     let color = PALETTE[if self.per_category_colour { i } else { j } % PALETTE.len()];
                     let center = i as f64 + (j as f64 - (self.members as f64 - 1.0) / 2.0) * width;
                     let (x0, x1) = (center - width * 0.45, center + width * 0.45);
-                    chart
-                        .draw_series(std::iter::once(Rectangle::new([(x0, floor), (x1, s.mean)], color.mix(0.85).filled())))
-                        .map_err(err)?;
+                    if panel.zoomed {
+                        chart.draw_series(std::iter::once(Circle::new((center, s.mean), 6, color.filled()))).map_err(err)?;
+                    } else {
+                        chart
+                            .draw_series(std::iter::once(Rectangle::new([(x0, floor), (x1, s.mean)], color.mix(0.85).filled())))
+                            .map_err(err)?;
+                    }
                     if let Some((lo, hi)) = s.ci95 {
                         chart.draw_series(error_bar(center, lo, hi, width * 0.15, BLACK.stroke_width(2))).map_err(err)?;
                     }

@@ -18,6 +18,8 @@ struct Series {
 
 pub(super) struct LineFigure {
     title: String,
+    /// The SLO's objective for this figure (a dashed horizontal line) and its label.
+    objective: Option<(f64, String)>,
     x_desc: String,
     y_desc: String,
     x_range: (f64, f64),
@@ -28,7 +30,15 @@ pub(super) struct LineFigure {
     legend: Legend,
 }
 
-pub(super) fn line_figure(m: &Manifest, a: &Assembled, grid: &Grid, h: usize, x: usize, series_axis: Option<usize>) -> LineFigure {
+pub(super) fn line_figure(
+    m: &Manifest,
+    a: &Assembled,
+    grid: &Grid,
+    (h, x, series_axis): (usize, usize, Option<usize>),
+    slo: Option<&Slo>,
+) -> LineFigure {
+    let figure = &a.headline[h];
+    let mut clipped = 0;
     let free: Vec<usize> = std::iter::once(x).chain(series_axis).collect();
     let cells = grid.slice(&free);
     let xs = &grid.axes[x];
@@ -52,22 +62,44 @@ pub(super) fn line_figure(m: &Manifest, a: &Assembled, grid: &Grid, h: usize, x:
             let dodge = if k > 1.0 { (i as f64 - (k - 1.0) / 2.0) * x_span * 0.006 } else { 0.0 };
             let mut points: Vec<Point> = cs
                 .iter()
-                .filter_map(|&c| a.table[c].1[h].map(|stats| Point { x: num(&xs.values[grid.pos[c][x]]) + dodge, stats }))
+                .filter_map(|&c| {
+                    a.table[c].1[h].map(|stats| {
+                        // Intervals past what the figure can take are cut there (and counted).
+                        let (stats, cut) = clip_stats(figure, stats);
+                        clipped += usize::from(cut);
+                        Point { x: num(&xs.values[grid.pos[c][x]]) + dodge, stats }
+                    })
+                })
                 .collect();
             points.sort_by(|p, q| p.x.total_cmp(&q.x));
             Series { label: label.clone(), color: PALETTE[i % PALETTE.len()], points }
         })
         .collect();
+    // The objective of this figure only: the legend column is narrow.
+    let objective = slo.and_then(|s| {
+        s.objective(figure).map(|v| {
+            let what =
+                if figure.contains("availability") { format!("≥ {} %", trim_number(v)) } else { format!("≤ {} ms", trim_number(v)) };
+            (v, what)
+        })
+    });
     let (lo, hi) = extent(series.iter().flat_map(|s| s.points.iter().map(|p| &p.stats))).unwrap_or((0.0, 1.0));
+    // The objective is on the axis too, so that the distance to it shows.
+    let (lo, hi) = objective.as_ref().map_or((lo, hi), |(v, _)| (lo.min(*v), hi.max(*v)));
     let y_range = padded(lo, hi);
     let mut notes = vec![replications_note(m), "error bars: 95 % CI".to_string(), "(Student t)".to_string()];
+    notes.extend(clip_note(figure, clipped));
+    if let Some((_, label)) = &objective {
+        notes.push("dashed red: the SLO's".to_string());
+        notes.push(format!("  objective, {label}"));
+    }
     let held = grid.held(&free);
     if !held.is_empty() {
         notes.push("other axes held at:".into());
         notes.extend(held);
     }
-    let figure = &a.headline[h];
     LineFigure {
+        objective,
         title: format!("{} vs {}", describe(figure), xs.key),
         x_desc: xs.path.clone(),
         y_desc: format!("{}  [{figure}]", describe(figure)),
@@ -118,6 +150,10 @@ impl Picture for LineFigure {
             .draw()
             .map_err(err)?;
         let cap = (self.x_range.1 - self.x_range.0) * 0.006;
+        if let Some((v, _)) = &self.objective {
+            let line = [(self.x_range.0, *v), (self.x_range.1, *v)];
+            chart.draw_series(DashedLineSeries::new(line, 10, 6, SLO_COLOUR.stroke_width(2))).map_err(err)?;
+        }
         for s in &self.series {
             let style = s.color.stroke_width(2);
             chart.draw_series(LineSeries::new(s.points.iter().map(|p| (p.x, p.stats.mean)), style)).map_err(err)?;

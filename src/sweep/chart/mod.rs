@@ -24,12 +24,14 @@ use std::path::{Path, PathBuf};
 
 mod compare;
 mod heatmap;
+mod limits;
 mod line;
 
 use compare::compare_figure;
 use heatmap::heatmap_figure;
 #[cfg(test)]
 use heatmap::viridis;
+use limits::{clip_note, clip_stats, Slo};
 use line::line_figure;
 
 /// Pixel size of a figure-vs-axis chart (the SVG has the same view box).
@@ -39,6 +41,8 @@ pub const HEATMAP_SIZE: (u32, u32) = (1200, 800);
 const LEGEND_WIDTH: u32 = 280;
 const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
 const NOTE: RGBColor = RGBColor(0x44, 0x44, 0x44);
+/// The SLO's objective lines and the outline of the heatmap cells that meet it.
+const SLO_COLOUR: RGBColor = RGBColor(0xd6, 0x27, 0x28);
 
 /// One swept axis as the charts see it.
 struct AxisInfo {
@@ -227,19 +231,20 @@ pub fn sweep_charts(m: &Manifest, a: &Assembled, dir: &Path) -> Result<Vec<PathB
         written.push(png);
         Ok(())
     };
+    let slo = Slo::of(a);
     let headline: Vec<usize> = (0..a.headline.len()).filter(|&h| a.table.iter().any(|(_, s)| s[h].is_some())).collect();
 
     if let Some(x) = grid.chartable().find(|&x| grid.axes[x].numeric) {
         let series = grid.partner(x);
         for &h in &headline {
-            let fig = line_figure(m, a, &grid, h, x, series);
+            let fig = line_figure(m, a, &grid, (h, x, series), slo.as_ref());
             out(format!("{}-vs-{}", slug(&a.headline[h]), slug(&grid.axes[x].key)), &|p, s| render(&fig, p, s))?;
         }
     }
     let mut chartable = grid.chartable();
     if let (Some(x), Some(&h)) = (chartable.next(), headline.first()) {
         if let Some(y) = grid.partner(x) {
-            let fig = heatmap_figure(m, a, &grid, h, x, y);
+            let fig = heatmap_figure(m, a, &grid, (h, x, y), slo.as_ref());
             out(format!("heatmap-{}", slug(&a.headline[h])), &|p, s| render(&fig, p, s))?;
         }
     }
