@@ -37,6 +37,7 @@ mod import_copilot_compose;
 mod import_terraform;
 mod instance_types;
 mod json_files;
+mod lessons_table;
 mod model;
 
 // Whole simulations through the library.
@@ -48,6 +49,7 @@ mod capacity_platforms;
 mod capacity_sim;
 mod faults_sim;
 mod init;
+mod lessons_stories;
 mod scaling_sim;
 mod service_lessons;
 mod service_load;
@@ -62,6 +64,7 @@ mod capacity_search;
 mod cli_inputs;
 mod cli_run;
 mod ecs_fixes;
+mod lessons_index;
 mod placement_lessons;
 mod robustness;
 mod sweep;
