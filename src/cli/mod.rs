@@ -5,6 +5,7 @@ pub mod capacity;
 pub mod check;
 pub mod import;
 pub mod init;
+pub mod lessons;
 pub mod merge;
 pub mod out;
 pub mod place;
@@ -49,6 +50,8 @@ pub enum Command {
     /// List the EC2 instance types ecsim knows: vCPUs, memory, ENIs and trunking, GPUs,
     /// architecture, on-demand price (`--family m5`, `--arch arm64`, `--gpu`, `--format csv`).
     Types(types::TypesArgs),
+    /// List the bundled lessons: what each shows and the command that runs it.
+    Lessons(lessons::LessonsArgs),
 }
 
 /// Entry point of the binary.
@@ -64,6 +67,7 @@ pub fn main() -> ExitCode {
         Command::Capacity(args) => capacity::capacity(args),
         Command::Init(args) => init::init(args),
         Command::Types(args) => types::types(args),
+        Command::Lessons(args) => lessons::lessons(args),
     };
     match result {
         Ok(code) => code,

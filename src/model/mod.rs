@@ -6,11 +6,13 @@
 pub mod behaviour;
 pub mod capacity;
 pub mod diagnostic;
+pub mod lesson;
 pub mod scaling;
 
 pub use behaviour::{Behaviour, CheckKind, ContainerExit, HealthAnswer, HealthClock, HealthWindow, Serving};
 pub use capacity::{AsgSpec, CapacitySpec, CapacityTarget, FargateSpec, ProviderSpec, ServiceCapacity, ASG_ATTRIBUTE};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use lesson::{Lesson, LessonStep};
 pub use scaling::ScalingSpec;
 
 use crate::ecs::placement::{Constraint, Strategy, TieBreak};
@@ -62,6 +64,8 @@ pub struct Scenario {
     pub faults: Vec<crate::faults::FaultSpec>,
     /// `[slo]`: the objectives the run is held to.
     pub slo: crate::faults::Slo,
+    /// `[lesson]`: the lesson's title, what it shows and its story (nothing the run reads).
+    pub lesson: Option<Lesson>,
     pub warnings: Diagnostics,
 }
 

@@ -100,6 +100,9 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slo: Option<crate::faults::SloReport>,
     pub events_handled: u64,
+    /// The scenario's `[lesson]`, carried to lesson.json (`output::lesson`); not in summary.json.
+    #[serde(skip)]
+    pub lesson: Option<crate::model::Lesson>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -185,6 +188,7 @@ impl Summary {
                 crate::faults::evaluate_slo(&scenario.slo, requests, requests - successful, p99)
             }),
             events_handled: outcome.events_handled,
+            lesson: scenario.lesson.clone(),
         }
     }
 }

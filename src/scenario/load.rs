@@ -262,6 +262,7 @@ impl Cx<'_> {
             },
         );
         let slo = self.build_slo(raw.slo.as_ref());
+        let lesson = self.build_lesson(raw.lesson.as_ref(), duration);
         // Stable: actions at the same time keep the order they are written in.
         actions.sort_by_key(|a| a.at);
         if raw.workload.is_empty() && services.is_empty() && actions.is_empty() {
@@ -305,6 +306,7 @@ impl Cx<'_> {
             capacity,
             faults,
             slo,
+            lesson,
             warnings: Diagnostics::default(),
         };
         if !self.diags.has_errors() {

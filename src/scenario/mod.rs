@@ -20,6 +20,7 @@ mod load_check;
 mod load_elb;
 mod load_faults;
 mod load_launch_templates;
+mod load_lesson;
 mod load_providers;
 pub mod load_scaling;
 mod load_service_capacity;

@@ -51,6 +51,8 @@ pub struct RawScenario {
     #[serde(default)]
     pub faults: Vec<super::load_faults::RawFault>,
     pub slo: Option<super::load_faults::RawSlo>,
+    /// What a lesson shows and the steps of its story (changes nothing in the run).
+    pub lesson: Option<super::load_lesson::RawLesson>,
 }
 
 #[derive(Debug, Deserialize)]

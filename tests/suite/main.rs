@@ -37,6 +37,7 @@ mod import_copilot_compose;
 mod import_terraform;
 mod instance_types;
 mod json_files;
+mod lessons_table;
 mod model;
 
 // Whole simulations through the library.
@@ -48,6 +49,7 @@ mod capacity_platforms;
 mod capacity_sim;
 mod faults_sim;
 mod init;
+mod lessons_stories;
 mod scaling_sim;
 mod service_lessons;
 mod service_load;
@@ -63,6 +65,7 @@ mod cli_inputs;
 mod cli_run;
 mod cluster_report;
 mod ecs_fixes;
+mod lessons_index;
 mod placement_lessons;
 mod robustness;
 mod sweep;

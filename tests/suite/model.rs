@@ -75,6 +75,7 @@ mod scenario {
             capacity: CapacitySpec::default(),
             faults: Vec::new(),
             slo: ecsim::faults::Slo::default(),
+            lesson: None,
             warnings: Diagnostics::default(),
         }
     }

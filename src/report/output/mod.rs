@@ -8,6 +8,7 @@
 mod charts;
 mod comparison;
 mod files;
+mod lesson;
 
 pub use charts::{
     write_capacity_chart, write_deployment_charts, write_gantt_chart, write_reservation_chart, write_scaling_charts, write_traffic_chart,
@@ -17,6 +18,7 @@ pub use files::{
     write_alarm_actions_csv, write_alarms_csv, write_alb_csv, write_events_csv, write_faults_csv, write_instances_csv, write_scaling_csv,
     write_services_csv, write_summary_json, write_tasks_csv, write_timeseries_csv,
 };
+pub use lesson::{lesson_json, write_lesson_json};
 
 use super::atomic::write_atomic_with;
 use super::chart::FaultBand;
@@ -55,6 +57,7 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
     let faults = FaultBand::from_rows(&outcome.fault_rows);
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     write_summary_json(dir, summary)?;
+    write_lesson_json(dir, summary)?;
     write_timeseries_csv(dir, outcome)?;
     write_events_csv(dir, outcome)?;
     write_services_csv(dir, outcome)?;
