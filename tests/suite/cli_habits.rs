@@ -233,3 +233,25 @@ fn colour_only_where_asked_for() {
     assert!(!has_escapes(&json.stdout));
     document(&json);
 }
+
+#[test]
+fn sweep_json_is_the_cells_and_a_second_sweep_says_it_replaced_the_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("smoke");
+    let sweep = repo("scenarios/sweeps/smoke.toml");
+    let out = ecsim_output(&["sweep", s(&sweep), "--threads", "1", "--out", s(&out_dir), "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = document(&out);
+    assert_eq!((doc["ok"].as_bool(), doc["sweep"].as_str()), (Some(true), Some("smoke")));
+    assert_eq!((doc["runs"].as_u64(), doc["skipped"].as_u64(), &doc["shard"]), (Some(6), Some(0), &Value::Null));
+    // The cells are cells.json's content.
+    let written: Value = serde_json::from_slice(&std::fs::read(out_dir.join("cells.json")).unwrap()).unwrap();
+    assert_eq!(doc["cells"], written);
+    assert_eq!(doc["cells"][0]["cell"], "c0_template=AZ-Balanced-Spread");
+    // Again: every run is found done, and the tables are written anew.
+    let again = ecsim_output(&["sweep", s(&sweep), "--threads", "1", "--out", s(&out_dir)]);
+    assert_eq!(code(&again), 0);
+    let note =
+        format!("note: replaced the tables in {}/ (previous sweep smoke, seed 7; the 6 run(s) already in runs/ were kept)", s(&out_dir));
+    assert!(stderr(&again).contains(&note), "{}", stderr(&again));
+}
