@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Creates the notebooks' Python environment, .venv at the repository root, from
-# notebooks/requirements.txt. Idempotent: when .venv already holds exactly these
-# requirements (a hash of the file and of the interpreter's version is stored in .venv), it
-# does nothing. Needs only python3 and network access to PyPI; no apt packages.
+# notebooks/requirements.txt: what the notebooks import, pytest with nbmake to run them
+# headless, and JupyterLab to open them (`.venv/bin/jupyter lab notebooks/`). Idempotent:
+# when .venv already holds exactly these requirements (a hash of the file and of the
+# interpreter's version is stored in .venv), it does nothing. Needs only python3 and network
+# access to PyPI; no apt packages.
 #
 #   scripts/setup-python.sh            # PYTHON=python3.11 scripts/setup-python.sh to choose
 set -euo pipefail
@@ -36,4 +38,4 @@ rm -f "$stamp"
 echo "setup-python: installing notebooks/requirements.txt"
 PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install --no-input --quiet --requirement "$requirements"
 echo "$want" >"$stamp"
-echo "setup-python: .venv ready"
+echo "setup-python: .venv ready; open the notebooks with: .venv/bin/jupyter lab notebooks/"

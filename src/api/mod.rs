@@ -40,8 +40,8 @@ pub use import::{import, is_stack, load_with};
 pub use init::{init_scenario, InitOptions, Launch};
 pub use place::{place, PlaceRequest, Placement};
 pub use run::{
-    default_results_dir, report_text, run, run_to_dir, run_variants, run_with_progress, simulated_minutes, write_comparison, write_results,
-    Run,
+    default_results_dir, report_text, run, run_to_dir, run_variants, run_with_progress, simulated_minutes, variant_results_dir,
+    write_comparison, write_results, Run,
 };
 pub use sweep::{
     capacity_answer, capacity_plan, default_capacity_dir, default_sweep_dir, headline_figures, load_sweep, merge_shards, prepare_capacity,

@@ -170,6 +170,16 @@ pub fn run_to_dir(scenario: &Scenario, seed: u64, out: &Path, progress: &mut dyn
     Ok(summaries)
 }
 
+/// Where [`run_to_dir`] writes the results of the variant named `variant` inside `out`.
+///
+/// ```
+/// let dir = ecsim::api::variant_results_dir(std::path::Path::new("results/x"), "AZ Balanced Spread");
+/// assert_eq!(dir, std::path::Path::new("results/x/az-balanced-spread"));
+/// ```
+pub fn variant_results_dir(out: &Path, variant: &str) -> PathBuf {
+    out.join(slug(variant))
+}
+
 fn staging_dir(out: &Path) -> PathBuf {
     let name = out.file_name().map_or("results".into(), |n| n.to_string_lossy().into_owned());
     out.with_file_name(format!(".{name}.partial"))

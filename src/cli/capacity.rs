@@ -1,10 +1,13 @@
 //! `ecsim capacity SCENARIO`: the smallest value of an integer knob at which every replication
-//! meets the scenario's `[slo]` with no placement failure (`sweep::capacity`).
+//! meets the scenario's `[slo]` with no placement failure (`sweep::capacity`). Exit 3 when no
+//! value meets it; `--json` prints capacity.json's content and where it is.
 
-use super::out::{err, errln, out, outln};
+use super::out::{err, errln, json, out, outln};
+use super::{exit, previous};
 use crate::api::{self, CapacityOptions};
 use anyhow::Result;
 use clap::Args;
+use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,6 +39,11 @@ pub struct CapacityArgs {
     /// Master seed of the replications (default: the scenario's seed).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Print one JSON document on standard output, `{"ok", "answer", "results_dir",
+    /// "capacity"}` (`capacity` is capacity.json's content), instead of the answer's text; the
+    /// plan and the probes stay on standard error.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn capacity(args: CapacityArgs) -> Result<ExitCode> {
@@ -52,8 +60,22 @@ pub fn capacity(args: CapacityArgs) -> Result<ExitCode> {
     let out = args.out.clone().unwrap_or_else(|| api::default_capacity_dir(&search));
     err!("{}", api::capacity_plan(&search));
     let outcome = search.run(&mut |p| errln!("{}", api::probe_line(&search, p)))?;
+    let replacing = previous::capacity(&out);
     api::write_capacity(&outcome, &out)?;
-    out!("{}", api::capacity_answer(&outcome));
-    outln!("probes written to {}/ (capacity.csv, capacity.json)", out.display());
-    Ok(if outcome.answer.is_some() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    if let Some(what) = replacing {
+        errln!("note: replaced capacity.csv and capacity.json in {} ({what})", previous::shown(&out));
+    }
+    if args.json {
+        json(&json!({
+            "ok": outcome.answer.is_some(),
+            "answer": outcome.answer,
+            "results_dir": super::json::path(&out),
+            "capacity": outcome,
+        }));
+    } else {
+        out!("{}", api::capacity_answer(&outcome));
+        outln!("probes written to {}/ (capacity.csv, capacity.json)", out.display());
+    }
+    // A search that ran and found nothing is an answer, not a failure: its own code.
+    Ok(exit::code(if outcome.answer.is_some() { exit::DONE } else { exit::NO_CAPACITY }))
 }

@@ -1,6 +1,7 @@
 //! `ecsim merge SHARD_DIR... --out DIR`: the shards of one sweep into the tables of the whole.
 
 use super::out::{errln, out, outln};
+use super::previous;
 use crate::api;
 use anyhow::Result;
 use clap::Args;
@@ -21,8 +22,12 @@ pub struct MergeArgs {
 }
 
 pub fn merge(args: MergeArgs) -> Result<ExitCode> {
+    let replacing = previous::sweep(&args.out);
     let (manifest, assembled) = api::merge_shards(&args.shards, &args.out)?;
     if !args.quiet {
+        if let Some(what) = replacing {
+            errln!("note: replaced the tables in {} ({what})", previous::shown(&args.out));
+        }
         errln!("merged {} shard(s) of sweep {}: {} run(s)", args.shards.len(), manifest.sweep, manifest.runs());
         out!("{}", api::sweep_table(&assembled));
         outln!("results written to {}/ (runs.csv, cells.csv, cells.json)", args.out.display());

@@ -1,15 +1,22 @@
-//! The command line (clap): `run`, `place`, `check`, `import`, `sweep`, `merge`, `capacity`, `init`, `types`. Thin: it parses arguments into library
-//! types, calls the library, and turns errors into messages and exit codes.
+//! The command line (clap): `run`, `place`, `check`, `import`, `sweep`, `merge`, `capacity`, `init`, `types`,
+//! `completions`, `man`. Thin: it parses arguments into library types, calls the library, and
+//! turns errors into messages (coloured on a terminal, `style`) and exit codes (`exit`).
 
 pub mod capacity;
 pub mod check;
+pub mod completions;
+pub mod exit;
 pub mod import;
 pub mod init;
 pub mod lessons;
+pub mod json;
+pub mod man;
 pub mod merge;
 pub mod out;
 pub mod place;
+pub mod previous;
 pub mod run;
+pub mod style;
 pub mod sweep;
 pub mod types;
 
@@ -18,8 +25,12 @@ use out::errln;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "ecsim", version, about = "A deterministic discrete-event simulator of an Amazon ECS cluster")]
+#[command(name = "ecsim", version, about = "A deterministic discrete-event simulator of an Amazon ECS cluster", after_help = exit::HELP)]
 pub struct Cli {
+    /// When to colour errors, warnings and verdicts: on a terminal (auto, honouring NO_COLOR
+    /// and CLICOLOR_FORCE), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = style::ColorWhen::Auto)]
+    pub color: style::ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -52,11 +63,16 @@ pub enum Command {
     Types(types::TypesArgs),
     /// List the bundled lessons: what each shows and the command that runs it.
     Lessons(lessons::LessonsArgs),
+    /// Print a shell completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(completions::CompletionsArgs),
+    /// Write the manual pages (one per command into --out DIR), or ecsim.1 to standard output.
+    Man(man::ManArgs),
 }
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    style::choose(cli.color);
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Place(args) => place::place(args),
@@ -68,12 +84,14 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::init(args),
         Command::Types(args) => types::types(args),
         Command::Lessons(args) => lessons::lessons(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => man::man(args),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             errln!("error: {e:#}");
-            ExitCode::from(1)
+            exit::code(exit::FAILED)
         }
     }
 }

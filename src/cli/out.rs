@@ -1,4 +1,5 @@
-//! Printing that survives a closed standard output or error (`ecsim run … | head -1`).
+//! Printing that survives a closed standard output or error (`ecsim run … | head -1`), and
+//! colours the verdict words on a terminal (`style`).
 //!
 //! `println!` panics when the reader has gone away (EPIPE; Rust ignores SIGPIPE). The commands
 //! print through these macros instead: the first failed write marks the stream closed and
@@ -12,14 +13,40 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
 
-/// Writes to standard output; once a write fails, stops writing there.
+/// Writes to standard output, its verdict words coloured when standard output takes colour
+/// (`style::enabled`); once a write fails, stops writing there.
 pub fn write_stdout(args: fmt::Arguments<'_>) {
+    let stdout = io::stdout();
+    if super::style::enabled(&stdout) {
+        let text = super::style::paint(&args.to_string());
+        write_to(&mut stdout.lock(), &STDOUT_CLOSED, format_args!("{text}"));
+    } else {
+        write_to(&mut stdout.lock(), &STDOUT_CLOSED, args);
+    }
+}
+
+/// Writes to standard output as given, never coloured: JSON and other text for programs.
+pub fn write_stdout_plain(args: fmt::Arguments<'_>) {
     write_to(&mut io::stdout().lock(), &STDOUT_CLOSED, args);
 }
 
-/// Writes to standard error; once a write fails, stops writing there.
+/// Writes to standard error, coloured as [`write_stdout`]; once a write fails, stops writing
+/// there.
 pub fn write_stderr(args: fmt::Arguments<'_>) {
-    write_to(&mut io::stderr().lock(), &STDERR_CLOSED, args);
+    let stderr = io::stderr();
+    if super::style::enabled(&stderr) {
+        let text = super::style::paint(&args.to_string());
+        write_to(&mut stderr.lock(), &STDERR_CLOSED, format_args!("{text}"));
+    } else {
+        write_to(&mut stderr.lock(), &STDERR_CLOSED, args);
+    }
+}
+
+/// Prints `value` as one pretty JSON document and a newline on standard output, uncoloured:
+/// what `--json` prints, and nothing else goes to standard output then.
+pub fn json(value: &serde_json::Value) {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    write_stdout_plain(format_args!("{text}\n"));
 }
 
 /// Whether a write to standard output has failed (the reader went away).

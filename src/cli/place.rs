@@ -1,12 +1,15 @@
 //! `ecsim place`: where would ECS put this task, and why? Reads the files the AWS CLI gives
 //! (describe-container-instances, describe-tasks, a task definition, a service) and prints a
 //! RunTask response — `{"tasks": [...], "failures": [...]}` plus an `explanation` member — or,
-//! with `--explain`, the reasoning for a person. The placing is `api::place`'s.
+//! with `--explain`, the reasoning for a person; with `--json`, the chosen instances, the
+//! failures and both explanations in one document. The placing is `api::place`'s.
 
-use super::out::{errln, out, outln};
-use crate::api::{self, PlaceRequest, TieBreak};
+use super::exit;
+use super::out::{errln, json, out, outln};
+use crate::api::{self, PlaceRequest, Placement, TieBreak};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -44,8 +47,13 @@ pub struct PlaceArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Print the reasoning for a person instead of JSON.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub explain: bool,
+    /// Print one JSON document for scripts: `ok` (every task placed), `placed_on` (the chosen
+    /// instances, in placement order), the RunTask `tasks` and `failures`, the `explanation`
+    /// as data and as text (`explanation_text`), and the `warnings`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -74,16 +82,39 @@ pub fn place(args: PlaceArgs) -> Result<ExitCode> {
         Ok(p) => p,
         Err(diags) => {
             errln!("{diags}");
-            return Ok(ExitCode::from(1));
+            if args.json {
+                json(&super::json::failed(&diags));
+            }
+            return Ok(exit::code(exit::FAILED));
         }
     };
     for w in placement.warnings.warnings() {
         errln!("{w}");
     }
-    if args.explain {
+    if args.json {
+        json(&document(&placement, args.count));
+    } else if args.explain {
         out!("{}", placement.explain_text());
     } else {
         outln!("{}", placement.response_json());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::code(exit::DONE))
+}
+
+/// What `place --json` prints: the RunTask response (`tasks`, `failures`, `explanation`)
+/// with `ok`, `count`, `placed_on` (each explanation's chosen instance, `null` for a task not
+/// placed), `explanation_text` and `warnings` added.
+fn document(placement: &Placement, count: u32) -> Value {
+    let mut doc: Value = serde_json::from_str(&placement.response_json()).unwrap_or_else(|_| json!({}));
+    let placed_on: Vec<Value> =
+        doc["explanation"].as_array().map(|all| all.iter().map(|e| e["outcome"]["placed_on"].clone()).collect()).unwrap_or_default();
+    let placed = doc["tasks"].as_array().map_or(0, Vec::len);
+    if let Value::Object(map) = &mut doc {
+        map.insert("ok".into(), json!(placed == count as usize));
+        map.insert("count".into(), json!(count));
+        map.insert("placed_on".into(), json!(placed_on));
+        map.insert("explanation_text".into(), json!(placement.explain_text()));
+        map.insert("warnings".into(), json!(super::json::warnings(&placement.warnings)));
+    }
+    doc
 }

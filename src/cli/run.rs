@@ -1,12 +1,15 @@
 //! `ecsim run SCENARIO`: simulate and write the results directory (`api::run_to_dir`), with a
-//! progress bar on long runs.
+//! progress bar on long runs, a note when it replaces a previous run's results, and with
+//! `--json` the summary as one JSON document.
 
-use super::out::{errln, out};
-use crate::api;
+use super::out::{errln, json, out};
+use super::{exit, previous};
+use crate::api::{self, Summary};
 use anyhow::Result;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::path::PathBuf;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args, Debug)]
@@ -29,6 +32,10 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print the summary as one JSON document on standard output (summary.json's content and
+    /// the results directory) instead of the report; warnings and notes stay on standard error.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[allow(clippy::disallowed_methods)] // wall time only decides whether to show a progress bar
@@ -38,7 +45,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         Err(diags) => {
             errln!("{diags}");
             errln!("{} error(s); nothing was run and nothing was written", diags.errors().count());
-            return Ok(ExitCode::from(1));
+            if args.json {
+                json(&super::json::failed(&diags));
+            }
+            return Ok(exit::code(exit::FAILED));
         }
     };
     if !args.quiet {
@@ -48,6 +58,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     }
     let seed = args.seed.unwrap_or(scenario.seed);
     let out = args.out.clone().unwrap_or_else(|| api::default_results_dir(&scenario));
+    let replacing = previous::run(&out);
     let started = std::time::Instant::now();
     let bar = ProgressBar::with_draw_target(Some(api::simulated_minutes(&scenario)), ProgressDrawTarget::hidden());
     bar.set_style(
@@ -65,8 +76,33 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     });
     bar.finish_and_clear();
     let summaries = summaries?;
-    if !args.quiet {
+    if let (Some(what), false) = (replacing, args.quiet) {
+        errln!("note: replaced the results in {} ({what})", previous::shown(&out));
+    }
+    if args.json {
+        json(&document(&summaries, &out));
+    } else if !args.quiet {
         out!("{}", api::report_text(&summaries, &out));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::code(exit::DONE))
+}
+
+/// What `run --json` prints: `{"ok", "results_dir", "summary"}` for a run, or
+/// `{"ok", "results_dir", "comparison_csv", "variants": [{"variant", "results_dir", "summary"}]}`
+/// for a scenario with variants; each `summary` is summary.json's content.
+fn document(summaries: &[Summary], out: &Path) -> Value {
+    let dir = super::json::path(out);
+    match summaries {
+        [one] if one.variant.is_none() => json!({ "ok": true, "results_dir": dir, "summary": one }),
+        _ => {
+            let variants: Vec<Value> = summaries
+                .iter()
+                .map(|s| {
+                    let name = s.variant.clone().unwrap_or_default();
+                    json!({ "variant": name, "results_dir": super::json::path(&api::variant_results_dir(out, &name)), "summary": s })
+                })
+                .collect();
+            json!({ "ok": true, "results_dir": dir, "comparison_csv": super::json::path(&out.join("comparison.csv")), "variants": variants })
+        }
+    }
 }

@@ -1,11 +1,13 @@
 //! `ecsim sweep SWEEP`: run a grid of scenario variations × replications and write runs.csv,
-//! cells.csv, cells.json (docs/sweeps.md).
+//! cells.csv, cells.json (docs/sweeps.md); `--json` prints the cells as one JSON document.
 
-use super::out::{errln, out, outln};
+use super::out::{errln, json, out, outln};
+use super::{exit, previous};
 use crate::api::{self, Finished, Shard};
 use anyhow::Result;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Value};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +33,11 @@ pub struct SweepArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print one JSON document on standard output, `{"ok", "sweep", "results_dir", "runs",
+    /// "skipped", "shard", "cells"}` (`cells` is cells.json's content; null for a shard),
+    /// instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[allow(clippy::disallowed_methods)] // wall time for the progress report and the runs/s line only
@@ -44,10 +51,14 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         Err(diags) => {
             errln!("{diags}");
             errln!("{} error(s); nothing was run and nothing was written", diags.errors().count());
-            return Ok(ExitCode::from(1));
+            if args.json {
+                json(&super::json::failed(&diags));
+            }
+            return Ok(exit::code(exit::FAILED));
         }
     };
     let out = args.out.clone().unwrap_or_else(|| api::default_sweep_dir(&prepared));
+    let replacing = if shard.is_none() { previous::sweep(&out) } else { None };
     let cells = prepared.cells.len();
     let reps = prepared.file.replications;
     let wanted = api::headline_figures(&prepared);
@@ -94,8 +105,30 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         },
     )?;
     bar.finish_and_clear();
+    if args.json {
+        let cells = executed.assembled.as_ref().map(|a| serde_json::from_slice::<Value>(&a.cells_json).unwrap_or(Value::Null));
+        json(&json!({
+            "ok": true,
+            "sweep": prepared.file.name,
+            "results_dir": super::json::path(&out),
+            "runs": executed.runs,
+            "skipped": executed.skipped,
+            "shard": shard.map(|s| s.to_string()),
+            "cells": cells,
+        }));
+    }
     if args.quiet {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(exit::code(exit::DONE));
+    }
+    if let Some(what) = replacing {
+        errln!(
+            "note: replaced the tables in {} ({what}; the {} run(s) already in runs/ were kept)",
+            previous::shown(&out),
+            executed.skipped
+        );
+    }
+    if args.json {
+        return Ok(exit::code(exit::DONE));
     }
     let secs = started.elapsed().as_secs_f64();
     if to_run > 0 {
@@ -113,5 +146,5 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
             out.display()
         ),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::code(exit::DONE))
 }

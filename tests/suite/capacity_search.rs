@@ -21,7 +21,7 @@ use std::process::Output;
 ///   the 500 ms objective.
 ///
 /// So the smallest desired_count that meets the SLO is k = 4.
-const QUEUE: &str = r#"
+pub(crate) const QUEUE: &str = r#"
 [scenario]
 name = "queue"
 duration = "6m"
@@ -228,7 +228,7 @@ fn bad_input_is_refused_before_anything_runs() {
     let e = fails(ecsim_output(&["capacity", s(&no_slo), "--vary", "services.web.desired_count", "--out", s(&out)]));
     assert!(e.contains("has no [slo]: a capacity search needs an objective to meet. Add one"), "{e}");
 
-    // A --to that does not meet the objective: no answer, exit 1, the probe still written.
+    // A --to that does not meet the objective: no answer (exit 3), the probe still written.
     let e = run(&["--vary", "services.web.desired_count", "--to", "3", "-r", "1"]);
     assert!(e.contains("services.web.desired_count = 3 (--to) does not meet the objective: raise --to"), "{e}");
     assert_eq!(rows(&out.join("capacity.csv"))[&3]["meets"], "false");

@@ -90,10 +90,10 @@ pub fn traffic(out: &RunOutcome) -> &TrafficTotals {
 
 /// The `ecsim` binary Cargo built for the tests, with no batch system's array index in its
 /// environment: inside a Slurm job array (or AWS Batch, or an indexed Kubernetes job) a sweep
-/// would otherwise run one shard of itself.
+/// would otherwise run one shard of itself. Nor CLICOLOR_FORCE: the tests read plain text.
 pub fn ecsim() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ecsim"));
-    for v in ["SLURM_ARRAY_TASK_ID", "AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX", "ECSIM_SHARDS"] {
+    for v in ["SLURM_ARRAY_TASK_ID", "AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX", "ECSIM_SHARDS", "CLICOLOR_FORCE"] {
         c.env_remove(v);
     }
     c

@@ -61,6 +61,7 @@ mod api_library;
 
 // The binary, driven as a user would.
 mod capacity_search;
+mod cli_habits;
 mod cli_inputs;
 mod cli_run;
 mod cluster_report;
