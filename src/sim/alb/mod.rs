@@ -7,7 +7,7 @@
 //!   and health checks still in the event queue for the old task are dropped on arrival.
 //! * **Targets.** The server is registered in each target group of the task's service (target
 //!   `initial`, docs/ecs-model.md#target-registration); health checks (`health`) move it to `healthy`/`unhealthy`
-//! (docs/ecs-model.md#alb-health-checks). When the
+//!   (docs/ecs-model.md#alb-health-checks). When the
 //!   scheduler stops the task, its targets drain: no new requests, in-flight ones finish, and what
 //!   is still in flight when the deregistration delay runs out is cut with a 502 (docs/ecs-model.md#deregistration-delay).
 //! * **Routing.** A request of a traffic source (`traffic`) has a precomputed [`state::Route`]: the

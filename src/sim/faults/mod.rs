@@ -10,7 +10,7 @@
 //!   disconnected (an outage, until it is over). An Auto Scaling group terminates and replaces
 //!   its member `replace_after` the failure, launching only in zones not in an outage.
 //! * **Spot** (docs/ecs-model.md#spot-interruptions): the notice at `t`; with `draining` the instance goes DRAINING
-//! (docs/ecs-model.md#draining moves
+//!   (docs/ecs-model.md#draining moves
 //!   the service tasks); at `t` + 120 s it is terminated: the tasks still there are killed (stop
 //!   code SpotInterruption; requests in flight get 502) and its group launches a replacement.
 //!   A Fargate Spot task is stopped at the notice and killed at + 120 s if still there.
