@@ -58,26 +58,26 @@ record "$out/check" check "${checkable[@]}"
 
 place="scenarios/lessons/placement"
 echo "place" >&2
-record "$out/place/we-3.1" place --instances $place/we-3.1/instances.json \
-    --task-definition $place/we-3.1/taskdef.json \
+record "$out/place/binpack-memory" place --instances $place/binpack-memory/instances.json \
+    --task-definition $place/binpack-memory/taskdef.json \
     --strategy '[{"type":"binpack","field":"memory"}]' --explain
-record "$out/place/we-3.2" place --instances $place/we-3.2/instances.json \
-    --tasks $place/we-3.2/tasks.json --task-definition $place/we-3.2/taskdef.json \
+record "$out/place/spread-zone-then-binpack" place --instances $place/spread-zone-then-binpack/instances.json \
+    --tasks $place/spread-zone-then-binpack/tasks.json --task-definition $place/spread-zone-then-binpack/taskdef.json \
     --group service:web \
     --strategy '[{"type":"spread","field":"attribute:ecs.availability-zone"},{"type":"binpack","field":"memory"}]' \
     --explain
-record "$out/place/we-3.3" place --instances $place/we-3.3/instances.json \
-    --task-definition $place/we-3.3/taskdef.json --service $place/we-3.3/service.json \
+record "$out/place/default-spread-empty-zone" place --instances $place/default-spread-empty-zone/instances.json \
+    --task-definition $place/default-spread-empty-zone/taskdef.json --service $place/default-spread-empty-zone/service.json \
     --count 5 --tie-break first --explain
-record "$out/place/we-3.3-json" place --instances $place/we-3.3/instances.json \
-    --task-definition $place/we-3.3/taskdef.json --service $place/we-3.3/service.json \
+record "$out/place/default-spread-empty-zone-json" place --instances $place/default-spread-empty-zone/instances.json \
+    --task-definition $place/default-spread-empty-zone/taskdef.json --service $place/default-spread-empty-zone/service.json \
     --count 5 --tie-break first
-record "$out/place/we-3.4" place --instances $place/we-3.4/instances.json \
-    --task-definition $place/we-3.4/taskdef.json --constraints $place/we-3.4/constraints.json \
+record "$out/place/member-of-regex" place --instances $place/member-of-regex/instances.json \
+    --task-definition $place/member-of-regex/taskdef.json --constraints $place/member-of-regex/constraints.json \
     --count 2 --strategy '[{"type":"spread","field":"instanceId"}]' --tie-break first --explain
-record "$out/place/we-3.5" place --instances $place/we-3.5/instances.json \
-    --tasks $place/we-3.5/tasks.json --task-definition $place/we-3.5/taskdef.json \
-    --service $place/we-3.5/service.json --count 2 --explain
+record "$out/place/static-host-port" place --instances $place/static-host-port/instances.json \
+    --tasks $place/static-host-port/tasks.json --task-definition $place/static-host-port/taskdef.json \
+    --service $place/static-host-port/service.json --count 2 --explain
 
 while IFS= read -r sweep; do
     name="$(basename "${sweep%.toml}")"

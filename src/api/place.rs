@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 ///
 /// ```
 /// let request = ecsim::api::PlaceRequest::new(
-///     "scenarios/lessons/placement/we-3.1/instances.json",
-///     "scenarios/lessons/placement/we-3.1/taskdef.json",
+///     "scenarios/lessons/placement/binpack-memory/instances.json",
+///     "scenarios/lessons/placement/binpack-memory/taskdef.json",
 /// );
 /// assert_eq!(request.count, 1);
 /// assert!(request.strategy.is_none());
@@ -192,7 +192,7 @@ fn load_inputs(args: &PlaceRequest) -> Result<Inputs, Diagnostics> {
         return Err(errors);
     }
     let group = group.unwrap_or_else(|| td.default_group());
-    // RunTask's default strategy is random (spec §3.3).
+    // RunTask's default strategy is random (docs/ecs-model.md#placement-defaults).
     Ok(Inputs { cluster, strategies: strategies.unwrap_or_else(|| vec![Strategy::Random]), td, constraints, group, warnings })
 }
 
@@ -209,8 +209,8 @@ struct Failure {
 ///
 /// ```
 /// let request = ecsim::api::PlaceRequest::new(
-///     "scenarios/lessons/placement/we-3.1/instances.json",
-///     "scenarios/lessons/placement/we-3.1/taskdef.json",
+///     "scenarios/lessons/placement/binpack-memory/instances.json",
+///     "scenarios/lessons/placement/binpack-memory/taskdef.json",
 /// );
 /// let placement = ecsim::api::place(&request).unwrap();
 /// assert_eq!(placement.placed(), 1);
@@ -230,8 +230,8 @@ impl Placement {
     ///
     /// ```
     /// let mut request = ecsim::api::PlaceRequest::new(
-    ///     "scenarios/lessons/placement/we-3.1/instances.json",
-    ///     "scenarios/lessons/placement/we-3.1/taskdef.json",
+    ///     "scenarios/lessons/placement/binpack-memory/instances.json",
+    ///     "scenarios/lessons/placement/binpack-memory/taskdef.json",
     /// );
     /// request.count = 2;
     /// assert!(ecsim::api::place(&request).unwrap().placed() <= 2);
@@ -245,8 +245,8 @@ impl Placement {
     ///
     /// ```
     /// let request = ecsim::api::PlaceRequest::new(
-    ///     "scenarios/lessons/placement/we-3.1/instances.json",
-    ///     "scenarios/lessons/placement/we-3.1/taskdef.json",
+    ///     "scenarios/lessons/placement/binpack-memory/instances.json",
+    ///     "scenarios/lessons/placement/binpack-memory/taskdef.json",
     /// );
     /// let json = ecsim::api::place(&request).unwrap().response_json();
     /// let value: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -264,8 +264,8 @@ impl Placement {
     ///
     /// ```
     /// let request = ecsim::api::PlaceRequest::new(
-    ///     "scenarios/lessons/placement/we-3.1/instances.json",
-    ///     "scenarios/lessons/placement/we-3.1/taskdef.json",
+    ///     "scenarios/lessons/placement/binpack-memory/instances.json",
+    ///     "scenarios/lessons/placement/binpack-memory/taskdef.json",
     /// );
     /// let text = ecsim::api::place(&request).unwrap().explain_text();
     /// assert!(text.starts_with("task 1 of 1:"));
@@ -293,8 +293,8 @@ impl Placement {
 ///
 /// ```
 /// let mut request = ecsim::api::PlaceRequest::new(
-///     "scenarios/lessons/placement/we-3.1/instances.json",
-///     "scenarios/lessons/placement/we-3.1/taskdef.json",
+///     "scenarios/lessons/placement/binpack-memory/instances.json",
+///     "scenarios/lessons/placement/binpack-memory/taskdef.json",
 /// );
 /// request.count = 11;
 /// let errors = ecsim::api::place(&request).err().unwrap();

@@ -1,4 +1,4 @@
-//! Alarms as plain data (spec §10.3 field names). Target tracking creates and owns two alarms;
+//! Alarms as plain data (docs/ecs-model.md#alarms field names). Target tracking creates and owns two alarms;
 //! this module describes them so that the CloudWatch layer can create them, without this layer
 //! depending on it.
 
@@ -40,7 +40,7 @@ impl Statistic {
     }
 }
 
-/// `ComparisonOperator` (the anomaly-band ones are out of scope, §10.3).
+/// `ComparisonOperator` (the anomaly-band ones are out of scope, docs/ecs-model.md#alarms).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Comparison {
     GreaterThanOrEqualToThreshold,

@@ -1,13 +1,13 @@
-//! Service Auto Scaling (Application Auto Scaling for ECS services, spec §11) as pure,
+//! Service Auto Scaling (Application Auto Scaling for ECS services, docs/ecs-model.md#service-auto-scaling) as pure,
 //! deterministic decisions: no clock, no CloudWatch, no simulation state.
 //!
 //! * [`target`]: the scalable target (`service/<cluster>/<service>`, Min/MaxCapacity,
 //!   suspended processes) and the out-of-bounds rule;
 //! * [`target_tracking`]: a target-tracking policy, the two alarms it owns (as plain
-//!   [`alarm::AlarmSpec`] data for the CloudWatch layer), the §11.2 capacity rule with its
+//!   [`alarm::AlarmSpec`] data for the CloudWatch layer), the docs/ecs-model.md#target-tracking capacity rule with its
 //!   cooldowns, and how several policies on one target combine;
-//! * [`step`]: a step-scaling policy (§11.3): step choice, percent rounding, cooldowns;
-//! * [`scheduled`]: scheduled actions (§11.4): `at()`, `rate()`, `cron()` and their fire times;
+//! * [`step`]: a step-scaling policy (docs/ecs-model.md#step-scaling): step choice, percent rounding, cooldowns;
+//! * [`scheduled`]: scheduled actions (docs/ecs-model.md#scheduled-scaling): `at()`, `rate()`, `cron()` and their fire times;
 //! * [`calendar`]: civil dates ↔ Unix seconds and ISO-8601 timestamps: [`crate::engine::calendar`],
 //!   re-exported here where schedules first needed it.
 //!

@@ -1,4 +1,4 @@
-//! Scheduled actions (spec §11.4): at a time given by `at(...)`, `rate(...)` or `cron(...)`,
+//! Scheduled actions (docs/ecs-model.md#scheduled-scaling): at a time given by `at(...)`, `rate(...)` or `cron(...)`,
 //! set MinCapacity and/or MaxCapacity, then bring the desired count inside the new range.
 //! Scheduled actions ignore cooldowns.
 //!

@@ -1,10 +1,10 @@
-//! Step scaling (spec §11.3): the user's own CloudWatch alarm invokes the policy each minute it
+//! Step scaling (docs/ecs-model.md#step-scaling): the user's own CloudWatch alarm invokes the policy each minute it
 //! is in ALARM; the policy takes how far the aggregated metric is past the alarm's threshold
 //! (the breach), picks the step whose interval holds it and changes the capacity by that
 //! step's adjustment, subject to the policy's cooldown.
 //!
 //! "Current capacity" is the service's desired count (the scalable dimension), not its running
-//! tasks: that is what Application Auto Scaling reads back from ECS and what WE-11.2 counts.
+//! tasks: that is what Application Auto Scaling reads back from ECS and what docs/ecs-model.md#example-step-scaling counts.
 
 use super::target::ScalableTarget;
 use super::target_tracking::num;
@@ -12,7 +12,7 @@ use super::ScalingDecision;
 use std::cmp::Ordering;
 use std::fmt;
 
-/// `Cooldown` when not given, for ECS services (spec §11.3).
+/// `Cooldown` when not given, for ECS services (docs/ecs-model.md#step-scaling).
 pub const DEFAULT_COOLDOWN_S: u32 = 300;
 
 /// `AdjustmentType`: how `ScalingAdjustment` is read.

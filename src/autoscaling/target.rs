@@ -1,4 +1,4 @@
-//! The scalable target (spec §11.1): which service, the capacity range every policy and
+//! The scalable target (docs/ecs-model.md#scaling-settings): which service, the capacity range every policy and
 //! scheduled action stays inside, and which scaling processes are suspended.
 
 use super::ScalingDecision;
@@ -108,7 +108,7 @@ impl ScalableTarget {
     /// What Application Auto Scaling does when it finds the desired count outside the range
     /// (at registration, after a scheduled action changed the range): scale out to the minimum,
     /// or scale in to the maximum. Scale-in waits while a deployment is in progress (ECS turns
-    /// scale-in off during deployments, §7.2), so the caller calls this again when the
+    /// scale-in off during deployments, docs/ecs-model.md#rolling-updates), so the caller calls this again when the
     /// deployment completes.
     pub fn enforce_bounds(&self, current_desired: u32, deployment_in_progress: bool) -> Option<ScalingDecision> {
         if current_desired < self.min_capacity {

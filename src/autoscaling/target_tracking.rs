@@ -1,7 +1,7 @@
-//! Target tracking (spec §11.2): a policy keeps a metric near `TargetValue` through two alarms
+//! Target tracking (docs/ecs-model.md#target-tracking): a policy keeps a metric near `TargetValue` through two alarms
 //! it owns — AlarmHigh (metric > target, 3 of 3 one-minute datapoints) and AlarmLow (metric
 //! < 0.9 × target, 15 of 15; absent with `DisableScaleIn`). Each minute an alarm is in ALARM the
-//! policy is invoked (§10.3) and proposes `ceil(C × v / T)` tasks, C the service's RUNNING tasks and
+//! policy is invoked (docs/ecs-model.md#alarms) and proposes `ceil(C × v / T)` tasks, C the service's RUNNING tasks and
 //! v the alarm's newest datapoint.
 //!
 //! The decision is split in two so that several policies on one target can be combined before
@@ -14,7 +14,8 @@ use super::alarm::{AlarmKind, AlarmSpec, Comparison, MetricSpec, Statistic, Trea
 use super::target::ScalableTarget;
 use super::ScalingDecision;
 
-/// ScaleOutCooldown / ScaleInCooldown when not given, for ECS services (spec §11.2, §14).
+/// ScaleOutCooldown / ScaleInCooldown when not given, for ECS services (docs/ecs-model.md#target-tracking,
+/// docs/ecs-model.md#limits-and-defaults).
 pub const DEFAULT_COOLDOWN_S: u32 = 300;
 /// Period of both alarms.
 pub const ALARM_PERIOD_S: u32 = 60;
@@ -22,10 +23,10 @@ pub const ALARM_PERIOD_S: u32 = 60;
 pub const HIGH_DATAPOINTS: u32 = 3;
 /// AlarmLow: 15 of 15 datapoints below `LOW_THRESHOLD_FACTOR` × target.
 pub const LOW_DATAPOINTS: u32 = 15;
-/// AlarmLow's threshold as a fraction of the target ([INF], spec §15.17).
+/// AlarmLow's threshold as a fraction of the target (ecsim's choice, docs/ecs-model.md#choice-target-tracking-formula).
 pub const LOW_THRESHOLD_FACTOR: f64 = 0.9;
 
-/// `PredefinedMetricType` values for ECS services (spec §11.1).
+/// `PredefinedMetricType` values for ECS services (docs/ecs-model.md#scaling-settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PredefinedMetricType {
     EcsServiceAverageCpuUtilization,
@@ -170,7 +171,7 @@ impl TargetTrackingPolicy {
             period_s: ALARM_PERIOD_S,
             evaluation_periods: datapoints,
             datapoints_to_alarm: datapoints,
-            // No data → INSUFFICIENT_DATA → no scaling either way (spec §11.2).
+            // No data → INSUFFICIENT_DATA → no scaling either way (docs/ecs-model.md#target-tracking).
             treat_missing: TreatMissingData::Missing,
         })
     }
@@ -182,7 +183,7 @@ impl TargetTrackingPolicy {
 
     /// The capacity the policy wants for `running` tasks at metric value `v`, in range, with the
     /// arithmetic shown: `ceil(C × v / T)`, or `max(1, MinCapacity)` when nothing runs and the
-    /// metric is high (the smallest step out of zero, spec §11.2).
+    /// metric is high (the smallest step out of zero, docs/ecs-model.md#target-tracking).
     pub fn desired_for(&self, kind: AlarmKind, running: u32, v: f64, target: &ScalableTarget) -> (u32, String) {
         if running == 0 && kind == AlarmKind::High {
             let n = target.clamp(target.min_capacity.max(1));
@@ -256,7 +257,7 @@ impl TargetTrackingState {
 
     /// Whether the scale-out cooldown runs at `now_s`. It changes no decision: with C the running
     /// tasks, "the capacity added by the initiating scale-out counts toward the next one" is
-    /// already the `new > desired` test (spec §11.2); reported for the activity history.
+    /// already the `new > desired` test (docs/ecs-model.md#target-tracking); reported for the activity history.
     pub fn in_scale_out_cooldown(&self, now_s: u64) -> bool {
         self.last_scale_out_s.is_some_and(|t| now_s < t + u64::from(self.policy.scale_out_cooldown_s))
     }
@@ -282,7 +283,7 @@ impl TargetTrackingState {
         match which {
             AlarmKind::High => {
                 if target.suspended.dynamic_out || current_desired > max {
-                    // Above MaxCapacity a scale-out does nothing (spec §11.2).
+                    // Above MaxCapacity a scale-out does nothing (docs/ecs-model.md#target-tracking).
                     return None;
                 }
                 if current_desired < min {
@@ -360,7 +361,7 @@ pub struct PolicyVote {
     pub proposal: Option<ScalingDecision>,
 }
 
-/// Several target-tracking policies on one target (spec §11.2): scale out if any policy wants
+/// Several target-tracking policies on one target (docs/ecs-model.md#target-tracking): scale out if any policy wants
 /// to, to the largest proposal; scale in only if every policy with scale-in enabled wants to,
 /// to the largest of their proposals (the smallest reduction). Ties go to the first policy.
 pub fn combine(votes: &[PolicyVote], current_desired: u32) -> Option<ScalingDecision> {

@@ -1,4 +1,4 @@
-//! EC2 Auto Scaling groups (spec §12.1): the group's configuration and its two decisions, which
+//! EC2 Auto Scaling groups (docs/ecs-model.md#auto-scaling-groups): the group's configuration and its two decisions, which
 //! zone and type a new instance gets, and which instance a scale-in terminates.
 //!
 //! The simulation owns the instances and the clock; these are pure functions of what it shows
@@ -10,14 +10,14 @@ use crate::ecs::instance_types::InstanceType;
 use crate::engine::{SimTime, Span};
 use serde::Serialize;
 
-/// `DefaultCooldown` when the group does not set it (spec §12.1).
+/// `DefaultCooldown` when the group does not set it (docs/ecs-model.md#auto-scaling-groups).
 pub const DEFAULT_COOLDOWN: Span = Span(300 * 1_000_000);
-/// Time from the launch decision to a running OS (spec §12.1, `instanceLaunchSeconds`).
+/// Time from the launch decision to a running OS (docs/ecs-model.md#auto-scaling-groups, `instanceLaunchSeconds`).
 pub const DEFAULT_INSTANCE_LAUNCH: Span = Span(60 * 1_000_000);
 /// Time from a running OS to the ECS agent registering the instance (`agentStartSeconds`).
 pub const DEFAULT_AGENT_START: Span = Span(30 * 1_000_000);
 /// Spot price as a fraction of on-demand when the scenario gives none: the "60–70 % below
-/// on-demand" planning assumption of spec §13, at its cheaper end.
+/// on-demand" planning assumption of docs/ecs-model.md#instance-types, at its cheaper end.
 pub const DEFAULT_SPOT_PRICE_FACTOR: f64 = 0.3;
 /// The hour of "closest to the next instance hour".
 pub const BILLING_HOUR: Span = Span(3600 * 1_000_000);
@@ -56,7 +56,7 @@ pub enum AllocationStrategy {
 /// A termination policy (`TerminationPolicies`), applied in list order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum TerminationPolicy {
-    /// Oldest launch template, then closest to the next billing hour (spec §12.1).
+    /// Oldest launch template, then closest to the next billing hour (docs/ecs-model.md#auto-scaling-groups).
     Default,
     OldestInstance,
     NewestInstance,
@@ -199,7 +199,7 @@ impl AsgConfig {
     }
 
     /// True when the group spans several instance types or zones: the case in which managed
-    /// scaling steps by exactly `minimumScalingStepSize` (spec §12.3 step 4).
+    /// scaling steps by exactly `minimumScalingStepSize` (docs/ecs-model.md#managed-scaling step 4).
     pub fn is_multi_type_or_zone(&self) -> bool {
         self.instance_types.len() > 1 || self.zones.len() > 1
     }
@@ -248,7 +248,7 @@ impl AsgConfig {
 }
 
 /// The zone for the next launch: the one with the fewest instances, the earlier zone on ties
-/// (spec §12.1). `counts_per_zone[i]` counts the group's instances in zone i, launching ones
+/// (docs/ecs-model.md#auto-scaling-groups). `counts_per_zone[i]` counts the group's instances in zone i, launching ones
 /// included. `None` for a group without zones.
 pub fn zone_for_launch(counts_per_zone: &[u32]) -> Option<usize> {
     // `min_by_key` returns the first minimum.
@@ -277,7 +277,7 @@ pub fn time_to_next_instance_hour(launched_at: SimTime, now: SimTime) -> Span {
 
 /// The instance a scale-in terminates, or `None` when every instance is protected.
 ///
-/// Zonal balance comes first, whatever the policies (spec §12.1, ASG guide): the candidates are
+/// Zonal balance comes first, whatever the policies (docs/ecs-model.md#auto-scaling-groups, ASG guide): the candidates are
 /// the unprotected instances of the zone(s) with the most instances among zones that have an
 /// unprotected one — protected instances count toward a zone's size but are never chosen; zones
 /// tied for the most are taken together ("balanced zones: the policy applies across them").

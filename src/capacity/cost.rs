@@ -1,4 +1,4 @@
-//! What the capacity costs, as plain arithmetic (spec §12.5, §13): EC2 instance-hours by type
+//! What the capacity costs, as plain arithmetic (docs/ecs-model.md#prices): EC2 instance-hours by type
 //! and purchase option, Fargate vCPU-hours and GB-hours, per-second billing with a one-minute
 //! minimum, and a report that serializes to JSON.
 //!
@@ -13,9 +13,9 @@ use crate::engine::Span;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Linux EC2 instances are billed per second with a 60-second minimum (spec §13).
+/// Linux EC2 instances are billed per second with a 60-second minimum (docs/ecs-model.md#prices).
 pub const EC2_MINIMUM_BILLED: Span = Span(60 * MICROS_PER_SECOND);
-/// Fargate tasks: per second, 1-minute minimum, from image pull start to stop (spec §12.5).
+/// Fargate tasks: per second, 1-minute minimum, from image pull start to stop (docs/ecs-model.md#fargate).
 pub const FARGATE_MINIMUM_BILLED: Span = Span(60 * MICROS_PER_SECOND);
 const SECONDS_PER_HOUR: f64 = 3600.0;
 
@@ -24,7 +24,7 @@ pub fn billed_seconds(duration: Span, minimum: Span) -> u64 {
     duration.0.max(minimum.0).div_ceil(MICROS_PER_SECOND)
 }
 
-/// Fargate prices, us-east-1 on-demand, per vCPU-hour and per GB-hour (spec §12.5). Linux/x86
+/// Fargate prices, us-east-1 on-demand, per vCPU-hour and per GB-hour (docs/ecs-model.md#prices). Linux/x86
 /// $0.04048 and $0.004445; Linux/ARM $0.03238 and $0.00356 — the AWS Fargate pricing page
 /// (<https://aws.amazon.com/fargate/pricing/>) as quoted for US East (N. Virginia) in March 2026
 /// (cloudburn.io, "AWS Fargate pricing", 2026-04-01; vantage.sh, "AWS Fargate Pricing

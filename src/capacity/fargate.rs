@@ -1,5 +1,5 @@
-//! Fargate: the valid task sizes (spec §12.6), how long a Fargate task takes to start, and the
-//! FARGATE_SPOT interruption parameters (spec §8.2, §12.5).
+//! Fargate: the valid task sizes (docs/ecs-model.md#fargate-task-sizes), how long a Fargate task takes to start, and the
+//! FARGATE_SPOT interruption parameters (docs/ecs-model.md#spot-interruptions, docs/ecs-model.md#fargate).
 //!
 //! AWS publishes no launch-latency or interruption figures, so both are parameters with
 //! documented defaults (docs/decisions.md, "Capacity providers, Auto Scaling groups and
@@ -55,7 +55,7 @@ const fn row(cpu_units: u32, min_gb: u32, max_gb: u32, step_gb: u32, min_platfor
     }
 }
 
-/// The Linux task sizes of spec §12.6, in table order. (256 units lists 512 MiB–2 GB with a
+/// The Linux task sizes of docs/ecs-model.md#fargate-task-sizes, in table order. (256 units lists 512 MiB–2 GB with a
 /// 512 MiB step for the iterator; `allows` drops the 1.5 GB that step would add.)
 pub const SIZE_TABLE: [SizeRow; 7] = [
     SizeRow { cpu_units: 256, memory_min_mib: 512, memory_max_mib: 2048, memory_step_mib: 512, min_platform_version: None },
@@ -95,7 +95,7 @@ fn vcpus(cpu_units: u32) -> String {
     format!("{v} vCPU")
 }
 
-/// Checks a task size against spec §12.6. The message says what is allowed instead: the CPU
+/// Checks a task size against docs/ecs-model.md#fargate-task-sizes. The message says what is allowed instead: the CPU
 /// sizes when the CPU is wrong, every memory value for that CPU when the memory is, and the
 /// platform-version requirement of the 8 and 16 vCPU rows.
 pub fn validate_size(cpu_units: u32, memory_mib: u32) -> Result<(), String> {
@@ -150,7 +150,7 @@ pub struct LognormalSpan {
 }
 
 /// How long a Fargate task takes from RunTask to RUNNING, in two phases because billing starts
-/// between them (spec §12.5: "from image pull start").
+/// between them (docs/ecs-model.md#fargate: "from image pull start").
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FargateLaunch {
     /// PROVISIONING → PENDING: capacity found, ENI created and attached. Not billed.
@@ -191,7 +191,7 @@ pub struct SpotInterruptions {
 
 /// Hours in the month the Spot Instance Advisor's frequencies refer to.
 pub const HOURS_PER_MONTH: f64 = 730.0;
-/// The two-minute Spot interruption warning (spec §8.2).
+/// The two-minute Spot interruption warning (docs/ecs-model.md#spot-interruptions).
 pub const SPOT_WARNING: Span = Span(120 * 1_000_000);
 
 impl Default for SpotInterruptions {

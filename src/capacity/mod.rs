@@ -1,5 +1,5 @@
 //! Capacity: EC2 Auto Scaling groups, capacity providers with managed scaling, capacity provider
-//! strategies, Fargate, and what it all costs (spec §12, §13).
+//! strategies, Fargate, and what it all costs (docs/ecs-model.md#capacity, docs/ecs-model.md#instance-types).
 //!
 //! Pure, deterministic decisions: the simulation owns time, the instances and the tasks, shows
 //! these functions what they need, and carries out the answer. Imports `engine` and `ecs`

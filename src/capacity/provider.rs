@@ -1,4 +1,4 @@
-//! Auto Scaling group capacity providers and managed scaling (spec §12.2, §12.3): the
+//! Auto Scaling group capacity providers and managed scaling (docs/ecs-model.md#capacity-providers, docs/ecs-model.md#managed-scaling): the
 //! provider's configuration, the `CapacityProviderReservation` metric (steps 1–5), the desired
 //! capacity the ECS-managed target-tracking policy sets (step 6), the warm-up rule (step 7), the
 //! two CloudWatch alarms as plain data, and managed termination protection (step 9).
@@ -21,9 +21,9 @@ pub const DEFAULT_TARGET_CAPACITY: u32 = 100;
 pub const DEFAULT_MINIMUM_SCALING_STEP_SIZE: u32 = 1;
 pub const DEFAULT_MAXIMUM_SCALING_STEP_SIZE: u32 = 10_000;
 pub const DEFAULT_INSTANCE_WARMUP: Span = Span(300 * 1_000_000);
-/// How often ECS computes and publishes the metric (spec §12.3: "every minute").
+/// How often ECS computes and publishes the metric (docs/ecs-model.md#managed-scaling: "every minute").
 pub const METRIC_PERIOD: Span = Span(60 * 1_000_000);
-/// The metric when the group has no running instance but needs some (spec §12.3 step 5).
+/// The metric when the group has no running instance but needs some (docs/ecs-model.md#managed-scaling step 5).
 pub const CPR_FROM_ZERO_PERCENT: f64 = 200.0;
 pub const METRIC_NAMESPACE: &str = "AWS/ECS/ManagedScaling";
 pub const METRIC_NAME: &str = "CapacityProviderReservation";
@@ -108,7 +108,7 @@ impl CapacityProviderConfig {
         }
     }
 
-    /// The API's checks on the provider alone (spec §12.2).
+    /// The API's checks on the provider alone (docs/ecs-model.md#capacity-providers).
     pub fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems: Vec<String> = name_problem(&self.name).into_iter().collect();
         let s = &self.managed_scaling;
@@ -161,7 +161,7 @@ impl CapacityProviderConfig {
     }
 
     /// Whether an instance should be protected from scale-in: with managed termination
-    /// protection ECS protects exactly the instances that run non-daemon tasks (spec §12.3
+    /// protection ECS protects exactly the instances that run non-daemon tasks (docs/ecs-model.md#managed-scaling
     /// step 9); without it the instance keeps the protection it was launched with.
     pub fn scale_in_protected(&self, runs_non_daemon_tasks: bool, launched_protected: bool) -> bool {
         if self.managed_termination_protection && self.managed_scaling.enabled {
@@ -192,7 +192,8 @@ pub struct InstanceShape {
 }
 
 impl InstanceShape {
-    /// The shape ECS registers for `t` (spec §1.2, §13) with the agent's default reserved ports.
+    /// The shape ECS registers for `t` (docs/ecs-model.md#registered-resources, docs/ecs-model.md#instance-types) with the agent's
+    /// default reserved ports.
     pub fn of_type(t: &InstanceType, reserved_memory_mib: u32, trunking: bool) -> Self {
         InstanceShape {
             cpu_units: t.cpu_units(),
@@ -252,7 +253,7 @@ struct Bin<'a> {
     eni_tasks: u32,
     tcp: Vec<u16>,
     udp: Vec<u16>,
-    /// Reserved ports: the agent's plus static task ports (limit 100, spec §1.3).
+    /// Reserved ports: the agent's plus static task ports (limit 100, docs/ecs-model.md#task-reservation).
     reserved_ports: usize,
 }
 
@@ -332,7 +333,7 @@ pub struct CprResult {
     pub all_excluded: bool,
 }
 
-/// `CapacityProviderReservation`, spec §12.3 steps 1–5:
+/// `CapacityProviderReservation`, docs/ecs-model.md#managed-scaling steps 1–5:
 /// 1. N = running instances;
 /// 2. provisioning tasks grouped by identical reservation; groups that do not fit an empty
 ///    instance of the smallest type (per parameter) are excluded;
@@ -458,8 +459,8 @@ fn dominant_share(r: &Reservation, shape: &InstanceShape) -> Frac {
         .unwrap_or(Frac(0, 1))
 }
 
-/// The desired capacity the target-tracking policy sets when one of its alarms fires (spec
-/// §12.3 step 6): ceil(N × CPR / targetCapacity), clamped to [MinSize, MaxSize]; with N = 0 the
+/// The desired capacity the target-tracking policy sets when one of its alarms fires
+/// (docs/ecs-model.md#managed-scaling step 6): ceil(N × CPR / targetCapacity), clamped to [MinSize, MaxSize]; with N = 0 the
 /// group launches `step` instances. The product is rounded to 1e-9 before the ceiling, so a
 /// metric such as 133.333… (4/3) does not add an instance through floating-point noise.
 pub fn managed_desired(n: u32, cpr_percent: f64, target_capacity_percent: u32, step: u32, min_size: u32, max_size: u32) -> u32 {
@@ -478,7 +479,7 @@ pub fn managed_desired_for(result: &CprResult, scaling: &ManagedScaling, asg: &A
     managed_desired(result.n, result.cpr_percent, scaling.target_capacity_percent, result.step, asg.min_size, asg.max_size)
 }
 
-/// Warm-up (spec §12.3 step 7): while an instance launched less than `warmup` ago exists, no
+/// Warm-up (docs/ecs-model.md#managed-scaling step 7): while an instance launched less than `warmup` ago exists, no
 /// further scale-out starts. Returns the instant the last warm-up ends, if it is after `now`.
 pub fn warmup_ends_at(now: SimTime, launched_at: &[SimTime], warmup: Span) -> Option<SimTime> {
     launched_at.iter().map(|&t| t + warmup).filter(|&end| end > now).max()
@@ -513,7 +514,7 @@ pub struct AlarmSpec {
     pub scale_out: bool,
 }
 
-/// The two alarms of the ECS-managed target-tracking policy (spec §12.3 step 6): AlarmHigh,
+/// The two alarms of the ECS-managed target-tracking policy (docs/ecs-model.md#managed-scaling step 6): AlarmHigh,
 /// CPR > targetCapacity for 1 of 1 minute; AlarmLow, CPR < targetCapacity for 15 of 15 minutes.
 /// Names follow AWS's `TargetTracking-<group>-AlarmHigh-<id>` without the random id.
 pub fn managed_scaling_alarms(provider: &str, cluster: &str, asg: &str, target_capacity_percent: u32) -> [AlarmSpec; 2] {

@@ -1,6 +1,6 @@
 //! Capacity provider strategies: the `[{capacityProvider, base, weight}]` list of a service, a
-//! RunTask call or a cluster's default, its validation (spec §12.2) and the split of tasks over
-//! its providers (spec §12.4).
+//! RunTask call or a cluster's default, its validation (docs/ecs-model.md#capacity-providers) and the split of tasks over
+//! its providers (docs/ecs-model.md#capacity-provider-strategy).
 //!
 //! The split is a pure function of how many non-STOPPED tasks each provider already holds, so
 //! a service that loses tasks on one provider refills in the same proportions it started with.
@@ -8,10 +8,11 @@
 use serde::Serialize;
 use std::ops::RangeInclusive;
 
-/// The predefined Fargate providers (spec §12.5).
+/// The predefined Fargate providers (docs/ecs-model.md#fargate).
 pub const FARGATE: &str = "FARGATE";
 pub const FARGATE_SPOT: &str = "FARGATE_SPOT";
-/// Providers in one strategy (spec §12.2, §14: the current API; the 2023 guide said 6).
+/// Providers in one strategy (docs/ecs-model.md#capacity-providers, docs/ecs-model.md#limits-and-defaults: the current API; the 2023
+/// guide said 6).
 pub const MAX_ITEMS: usize = 20;
 pub const WEIGHT_RANGE: RangeInclusive<u32> = 0..=1000;
 pub const BASE_RANGE: RangeInclusive<u32> = 0..=100_000;
@@ -72,7 +73,7 @@ pub struct CapacityProviderStrategy {
 }
 
 impl CapacityProviderStrategy {
-    /// Validates `items` against the rules of spec §12.2, reporting every problem:
+    /// Validates `items` against the rules of docs/ecs-model.md#capacity-providers, reporting every problem:
     /// 1–20 items, each provider once, weights 0–1000 with at least one above 0, bases
     /// 0–100 000 with at most one item having a base above 0, and Fargate providers never
     /// mixed with Auto Scaling group providers.
@@ -158,7 +159,7 @@ impl CapacityProviderStrategy {
         self.items.iter().position(|it| it.capacity_provider == provider)
     }
 
-    /// The provider for the next task (spec §12.4), given the non-STOPPED tasks each item's
+    /// The provider for the next task (docs/ecs-model.md#capacity-provider-strategy), given the non-STOPPED tasks each item's
     /// provider already holds (`counts[i]` for item i; missing entries count 0):
     /// 1. the item with a base, while it holds fewer than `base` tasks;
     /// 2. otherwise the item with weight > 0 minimising `(tasksBeyondBase + 1) / weight`, the
@@ -211,7 +212,7 @@ mod tests {
     }
 
     #[test]
-    fn we_12_3_fargate_base_then_one_to_four() {
+    fn strategy_split_example_fargate_base_then_one_to_four() {
         let s = strategy(&[(FARGATE, 1, 1), (FARGATE_SPOT, 0, 4)]).unwrap();
         let mut counts = vec![];
         // t1 base → FARGATE; t2–t4 SPOT; t5 tie 1 vs 4/4 → FARGATE (listed first); t6 SPOT.

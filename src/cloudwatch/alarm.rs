@@ -1,4 +1,4 @@
-//! Metric alarms (spec §10.3): PutMetricAlarm's settings, the three states, and the evaluation
+//! Metric alarms (docs/ecs-model.md#alarms): PutMetricAlarm's settings, the three states, and the evaluation
 //! CloudWatch runs once a minute — the last N + 2 periods, "M out of N" breaching datapoints,
 //! the four ways of treating missing data, the premature-ALARM rule and the low-sample rule for
 //! percentiles.
@@ -6,9 +6,9 @@
 //! The decision itself is a pure function of the range's breaching flags ([`decide`]), so the
 //! documented tables are tests of it; [`Alarm::evaluate`] reads the range from the
 //! [`MetricStore`], decides, and on a change of state records a [`Transition`] with a reason
-//! worded like CloudWatch's. Shapes used elsewhere in the spec are plain configurations:
+//! worded like CloudWatch's. Shapes used elsewhere in docs/ecs-model.md are plain configurations:
 //! target tracking's AlarmHigh (3 of 3, 60 s) and AlarmLow (15 of 15), capacity providers'
-//! 1 of 1 and 15 of 15 (§11.2, §12.3).
+//! 1 of 1 and 15 of 15 (docs/ecs-model.md#target-tracking, docs/ecs-model.md#managed-scaling).
 
 mod config;
 
@@ -20,7 +20,7 @@ use crate::elb::histogram::Histogram;
 use crate::engine::calendar::DateTime;
 
 /// Periods beyond `EvaluationPeriods` that an evaluation reads, so that late or missing recent
-/// datapoints can be made up by earlier ones (the documented tables use 5 for N = 3; spec §15.8
+/// datapoints can be made up by earlier ones (the documented tables use 5 for N = 3; docs/ecs-model.md#choice-missing-data
 /// assumes N + 2 for every N).
 pub const EXTRA_RANGE_PERIODS: u32 = 2;
 
@@ -59,7 +59,7 @@ impl Verdict {
     }
 }
 
-/// The reconstructed evaluation of spec §10.3 over the evaluation range, oldest → newest:
+/// The reconstructed evaluation of docs/ecs-model.md#alarms over the evaluation range, oldest → newest:
 /// `Some(true)` a breaching datapoint, `Some(false)` a non-breaching one, `None` missing.
 ///
 /// ```text
@@ -184,7 +184,7 @@ impl Alarm {
         self.series
     }
     /// The current state. Auto Scaling actions run again every minute while the alarm stays in
-    /// ALARM (spec §10.3); the caller asks this after each evaluation.
+    /// ALARM (docs/ecs-model.md#alarms); the caller asks this after each evaluation.
     pub fn state(&self) -> AlarmState {
         self.state
     }
@@ -211,7 +211,7 @@ impl Alarm {
         }
     }
     /// The newest real datapoint of the last evaluation's range (what target tracking scales
-    /// on, spec §11.2).
+    /// on, docs/ecs-model.md#target-tracking).
     pub fn newest_datapoint(&self) -> Option<f64> {
         self.range.iter().rev().find_map(|s| s.value)
     }
@@ -233,7 +233,7 @@ impl Alarm {
 
     /// Evaluates the alarm at instant 60·`now_minute` s — a minute boundary, after the minute
     /// `now_minute − 1` was published. The range is the N + 2 periods ending with that minute,
-    /// sliding one minute per evaluation whatever the period (spec §10.3: Period 300, N 1 reads
+    /// sliding one minute per evaluation whatever the period (docs/ecs-model.md#alarms: Period 300, N 1 reads
     /// minutes 1–5 at the end of minute 5, 2–6 at the end of minute 6), and holds only what is
     /// visible after the store's publication delay. Returns the transition when the state
     /// changes (it is also appended to the history).
@@ -300,7 +300,7 @@ impl Alarm {
         }
     }
 
-    /// The low-sample rule (spec §10.2): a percentile alarm set to `ignore` keeps its state
+    /// The low-sample rule (docs/ecs-model.md#statistics): a percentile alarm set to `ignore` keeps its state
     /// while any real datapoint it would evaluate (the last N real ones) rests on fewer samples
     /// than the percentile needs.
     fn low_sample_hold(&self) -> bool {

@@ -1,4 +1,5 @@
-//! The metric store (spec §10.1, §10.2): series interned by (namespace, name, dimensions) to a
+//! The metric store (docs/ecs-model.md#metrics-and-periods, docs/ecs-model.md#statistics): series interned by (namespace, name,
+//! dimensions) to a
 //! `SeriesId`, one datapoint per minute in a fixed-size ring per series, and statistics over
 //! periods of whole minutes.
 //!
@@ -26,7 +27,7 @@ pub const DEFAULT_HISTOGRAM_RETENTION_MINUTES: u32 = 60;
 // ------------------------------------------------------------------ metric identity
 
 /// A metric: namespace, name and dimensions. Each distinct combination is its own series
-/// (spec §10.1). Dimensions are kept sorted by name (then value), so the order they are written
+/// (docs/ecs-model.md#metrics-and-periods). Dimensions are kept sorted by name (then value), so the order they are written
 /// in does not make a different metric.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MetricId {
@@ -126,7 +127,7 @@ impl MetricRegistry {
 /// Settings of a [`MetricStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
-    /// Minutes after its end that a minute's datapoint becomes visible to alarms (spec §0,
+    /// Minutes after its end that a minute's datapoint becomes visible to alarms (docs/ecs-model.md#simulated-time,
     /// `metricDelaySeconds` rounded up to whole minutes; default 0).
     pub delay_minutes: u32,
     /// Statistic sets kept per series at least (default one day).
@@ -340,7 +341,7 @@ impl MetricStore {
 
     /// Adds a minute's latencies: the statistic set (in seconds, the unit of
     /// `TargetResponseTime`) and, within the histogram retention, the histogram itself for
-    /// percentiles. An empty histogram publishes nothing (no datapoint, spec §9.7).
+    /// percentiles. An empty histogram publishes nothing (no datapoint, docs/ecs-model.md#alb-metrics).
     pub fn publish_histogram(&mut self, s: SeriesId, minute: u64, h: &Histogram) {
         let (Some(mean_s), Some(min), Some(max)) = (h.mean_secs(), h.min(), h.max()) else { return };
         let count = h.count() as f64;

@@ -1,4 +1,4 @@
-//! CloudWatch as ECS users meet it (spec §10): a store of one-minute metric datapoints with
+//! CloudWatch as ECS users meet it (docs/ecs-model.md#cloudwatch): a store of one-minute metric datapoints with
 //! statistics over periods (`metrics`), and metric alarms evaluated once a minute with
 //! CloudWatch's missing-data rules (`alarm`).
 //!

@@ -1,4 +1,4 @@
-//! Periods, statistics and the per-minute statistic set (spec §10.1): what a datapoint holds
+//! Periods, statistics and the per-minute statistic set (docs/ecs-model.md#metrics-and-periods): what a datapoint holds
 //! and which number an alarm or a query reads from it — `Period` (whole minutes, 1 to 1440),
 //! `Statistic` (SampleCount, Average, Sum, Minimum, Maximum, pNN), `Percentile` and `StatSet`.
 //! The store that keeps them over time is [`super::metrics`].
@@ -7,7 +7,7 @@ use super::{ConfigError, DAY_S, MINUTE_S};
 use std::fmt;
 use std::str::FromStr;
 
-/// An alarm or query period: a whole number of minutes, 1 to 1440 (spec §10.1).
+/// An alarm or query period: a whole number of minutes, 1 to 1440 (docs/ecs-model.md#metrics-and-periods).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Period {
     minutes: u32,
@@ -85,7 +85,7 @@ impl Percentile {
         (hundredths <= 10_000).then_some(Percentile { hundredths: hundredths as u16 })
     }
 
-    /// Below how many samples a period is "low sample" for this percentile (spec §10.2): for
+    /// Below how many samples a period is "low sample" for this percentile (docs/ecs-model.md#statistics): for
     /// 0.5 ≤ p < 1, 10 / (1 − p) (p99 → 1000); for 0 < p < 0.5, 10 / p. p0 and p100 are the
     /// minimum and maximum, known exactly from any sample: no rule.
     pub fn low_sample_threshold(self) -> Option<f64> {
@@ -110,7 +110,7 @@ impl fmt::Display for Percentile {
     }
 }
 
-/// How a period's samples become one value (spec §10.2).
+/// How a period's samples become one value (docs/ecs-model.md#statistics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Statistic {
     SampleCount,

@@ -23,7 +23,7 @@ pub struct InstanceSpec<'a> {
     pub instance_type: &'a InstanceType,
     pub availability_zone: String,
     /// Memory the OS reports (MemTotal, MiB); ECS registers it minus `reserved_memory_mib`
-    /// (spec §1.2). `None` uses the type's default, floor(0.98 × nominal).
+    /// (docs/ecs-model.md#registered-resources). `None` uses the type's default, floor(0.98 × nominal).
     pub os_memory_mib: Option<u32>,
     /// `ECS_RESERVED_MEMORY`.
     pub reserved_memory_mib: u32,
@@ -76,7 +76,7 @@ impl Cluster {
     }
 
     /// Registers a new ACTIVE instance of a known type with ECS's registered resources and
-    /// built-in attributes (spec §1.2, §3.5).
+    /// built-in attributes (docs/ecs-model.md#registered-resources, docs/ecs-model.md#attributes).
     pub fn register(&mut self, spec: &InstanceSpec) -> InstanceId {
         let ordinal = self.instances.len() as u32;
         let t = spec.instance_type;
@@ -217,7 +217,7 @@ impl Cluster {
     }
 
     /// The task was told to stop (desiredStatus STOPPED): `spread` stops counting it at once
-    /// (spec §3.2), while `distinctInstance` and `task:group` see it until it is STOPPED.
+    /// (docs/ecs-model.md#placement-algorithm), while `distinctInstance` and `task:group` see it until it is STOPPED.
     pub fn task_stopping(&mut self, instance: InstanceId, group: GroupId) {
         self.instances[instance.index()].count_group(group, 0, -1);
     }

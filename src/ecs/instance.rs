@@ -1,5 +1,5 @@
 //! Container instances: registered and remaining resources, ports, ENI slots, attributes and
-//! the task groups they host (spec §1.1, §1.2, §3.5).
+//! the task groups they host (docs/ecs-model.md#container-instances, docs/ecs-model.md#registered-resources, docs/ecs-model.md#attributes).
 
 use super::placement::facts::InstanceFacts;
 use super::task_def::{Protocol, Reservation};
@@ -56,11 +56,11 @@ impl InstanceStatus {
     }
 }
 
-/// Default reserved TCP ports of the Linux agent (spec §1.2, §15.4).
+/// Default reserved TCP ports of the Linux agent (docs/ecs-model.md#registered-resources, docs/ecs-model.md#choice-reserved-ports).
 pub const DEFAULT_RESERVED_TCP_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
 /// Amazon Linux ephemeral range, used by the agent for dynamic host ports.
 pub const DEFAULT_DYNAMIC_PORT_RANGE: (u16, u16) = (32768, 60999);
-/// At most this many reserved host ports per instance, defaults included (spec §1.3).
+/// At most this many reserved host ports per instance, defaults included (docs/ecs-model.md#task-reservation).
 pub const MAX_RESERVED_PORTS: usize = 100;
 
 /// Tasks of one group on one instance.
@@ -69,7 +69,7 @@ pub struct GroupCount {
     pub group: GroupId,
     /// Non-STOPPED tasks (what `distinctInstance` and `task:group` see).
     pub active: u32,
-    /// Non-STOPPED tasks whose desiredStatus is RUNNING (what `spread` counts, spec §3.2).
+    /// Non-STOPPED tasks whose desiredStatus is RUNNING (what `spread` counts, docs/ecs-model.md#placement-algorithm).
     pub spreading: u32,
 }
 
@@ -172,7 +172,7 @@ impl ContainerInstance {
     }
 
     /// Takes what `r` reserves. The caller has checked that it fits (placement filter);
-    /// dynamic ports are the lowest free ones of the range (spec §1.3, [INF]).
+    /// dynamic ports are the lowest free ones of the range (docs/ecs-model.md#task-reservation, ecsim's choice).
     pub fn bind(&mut self, r: &Reservation) -> Binding {
         debug_assert!(self.remaining_cpu_units >= r.cpu_units, "CPU over-commit on {}", self.arn);
         debug_assert!(self.remaining_memory_mib >= r.memory_mib, "memory over-commit on {}", self.arn);

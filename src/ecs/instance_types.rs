@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 /// The date of the price table shown next to every cost figure (summary.json's
 /// `price_table_date`; the 19 types of the first table kept their prices).
-pub const PRICE_TABLE_DATE: &str = "2026-06 (spec §13, approximate us-east-1 on-demand)";
+pub const PRICE_TABLE_DATE: &str = "2026-06, approximate us-east-1 on-demand; see docs/ecs-model.md#prices";
 
 /// Where the generated table's figures come from and when, for `ecsim types` and the docs.
 pub const TABLE_SOURCES: &str = "ENI limits: aws/amazon-vpc-cni-k8s 2026-08-11; vCPU, memory, GPUs, architecture: \
@@ -273,7 +273,7 @@ mod tests {
 
     #[test]
     fn eni_limits_follow_spec_1_2() {
-        // WE-1.3: c5.large has 3 ENIs → 2 awsvpc tasks; 10 with trunking.
+        // docs/ecs-model.md#example-eni-limit: c5.large has 3 ENIs → 2 awsvpc tasks; 10 with trunking.
         let c5 = lookup("c5.large").unwrap();
         assert_eq!(c5.awsvpc_task_limit(false), 2);
         assert_eq!(c5.awsvpc_task_limit(true), 10);

@@ -1,4 +1,5 @@
-//! Service definitions as CreateService describes them (spec §5.1, §7.1): the data the
+//! Service definitions as CreateService describes them (docs/ecs-model.md#service-fields, docs/ecs-model.md#deployment-settings): the
+//! data the
 //! scheduler needs. The scheduler itself comes with the services issue.
 
 use super::placement::{Constraint, Strategy};
@@ -43,7 +44,7 @@ pub struct DeploymentConfiguration {
 }
 
 impl DeploymentConfiguration {
-    /// ECS defaults (spec §14): REPLICA 100/200, DAEMON 0/100.
+    /// ECS defaults (docs/ecs-model.md#limits-and-defaults): REPLICA 100/200, DAEMON 0/100.
     pub fn default_for(strategy: SchedulingStrategy) -> Self {
         let (min, max) = match strategy {
             SchedulingStrategy::Replica => (100, 200),

@@ -1,8 +1,8 @@
-//! Tasks and their lifecycle states (spec §2.1, §2.2).
+//! Tasks and their lifecycle states (docs/ecs-model.md#task-groups, docs/ecs-model.md#task-lifecycle).
 
 use serde::Serialize;
 
-/// `lastStatus` of a task, in lifecycle order (spec §2.2).
+/// `lastStatus` of a task, in lifecycle order (docs/ecs-model.md#task-lifecycle).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LastStatus {
@@ -29,13 +29,13 @@ impl LastStatus {
             LastStatus::Stopped => "STOPPED",
         }
     }
-    /// PROVISIONING, PENDING or ACTIVATING: not yet RUNNING (`pendingCount`, spec §5.1).
+    /// PROVISIONING, PENDING or ACTIVATING: not yet RUNNING (`pendingCount`, docs/ecs-model.md#service-fields).
     pub fn is_before_running(self) -> bool {
         self < LastStatus::Running
     }
 }
 
-/// Why a task stopped (`stopCode`, spec §2.1).
+/// Why a task stopped (`stopCode`, docs/ecs-model.md#task-groups).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum StopCode {
     TaskFailedToStart,

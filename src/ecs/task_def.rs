@@ -1,4 +1,4 @@
-//! Task definitions as ECS registers them, and what a task reserves on an instance (spec §1.3).
+//! Task definitions as ECS registers them, and what a task reserves on an instance (docs/ecs-model.md#task-reservation).
 //!
 //! These are the validated domain types; `scenario::ecs_json` turns the real
 //! RegisterTaskDefinition / DescribeTaskDefinition JSON into them.
@@ -39,7 +39,7 @@ pub enum Protocol {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PortMapping {
     pub container_port: u16,
-    /// `None` or `Some(0)` in bridge mode is a dynamic mapping (spec §1.3 rule 4).
+    /// `None` or `Some(0)` in bridge mode is a dynamic mapping (docs/ecs-model.md#task-reservation rule 4).
     pub host_port: Option<u16>,
     pub protocol: Protocol,
 }
@@ -126,12 +126,12 @@ impl TaskDefinition {
         format!("{}:{}", self.family, self.revision)
     }
 
-    /// The default group of a standalone task: `family:<family>` (spec §2.1).
+    /// The default group of a standalone task: `family:<family>` (docs/ecs-model.md#task-groups).
     pub fn default_group(&self) -> String {
         format!("family:{}", self.family)
     }
 
-    /// What one task of this definition reserves (spec §1.3).
+    /// What one task of this definition reserves (docs/ecs-model.md#task-reservation).
     ///
     /// Memory: task-level `memory` if set, else Σ (memoryReservation or memory). CPU: task-level
     /// `cpu` if set, else Σ container cpu (absent counts 0). Ports: non-zero `hostPort`s are
@@ -214,7 +214,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn we_1_1_soft_limit_is_reserved_and_dynamic_port_is_not() {
+    fn soft_limit_example_soft_limit_is_reserved_and_dynamic_port_is_not() {
         // One container cpu 256, memory 1024, memoryReservation 512, containerPort 8080 with
         // hostPort 0 in bridge mode → reserves CPU 256, memory 512 (the soft limit), no static
         // port, one dynamic port.
@@ -230,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn we_1_2_task_level_size_wins() {
+    fn task_level_size_example_task_level_size_wins() {
         // Task cpu "1 vCPU" (1024), memory "2 GB" (2048); two containers each cpu 256,
         // memoryReservation 512 → the task reserves 1024 CPU and 2048 MiB.
         let mut c = container("a");

@@ -1,4 +1,4 @@
-//! The load balancer as configured (spec §9.1): load balancers, listeners, rules and target
+//! The load balancer as configured (docs/ecs-model.md#alb-settings): load balancers, listeners, rules and target
 //! groups, validated plain data. Built by the scenario loader from TOML or from the ELBv2 API
 //! JSON shapes (`scenario::elbv2_json`); read by the simulation.
 //!
@@ -8,7 +8,7 @@
 use crate::engine::Span;
 use std::ops::RangeInclusive;
 
-// ELBv2 limits (spec §9.1), checked by the scenario readers.
+// ELBv2 limits (docs/ecs-model.md#alb-settings), checked by the scenario readers.
 
 /// `HealthCheckIntervalSeconds`.
 pub const HEALTH_CHECK_INTERVAL_S: RangeInclusive<u64> = 5..=300;
@@ -60,7 +60,7 @@ pub struct ListenerConfig {
     pub default_action: RuleAction,
 }
 
-/// A listener rule (spec §9.2): all conditions must match (AND); each condition's values are
+/// A listener rule (docs/ecs-model.md#listener-rules): all conditions must match (AND); each condition's values are
 /// alternatives (OR).
 #[derive(Debug, Clone)]
 pub struct RuleConfig {
@@ -90,7 +90,7 @@ pub enum Condition {
 /// The terminal action of a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleAction {
-    /// Forward to one or more target groups; weights 0–999, split in proportion (§9.2 step 4).
+    /// Forward to one or more target groups; weights 0–999, split in proportion (docs/ecs-model.md#listener-rules step 4).
     Forward(Vec<WeightedTargetGroup>),
     /// The ALB answers itself with this status code (not counted as a 5xx of the targets).
     FixedResponse { status_code: u16 },
@@ -121,7 +121,7 @@ pub enum Algorithm {
     WeightedRandom,
 }
 
-/// What makes a target `initial` → `healthy` (spec §9.4, §15).
+/// What makes a target `initial` → `healthy` (docs/ecs-model.md#alb-health-checks, docs/ecs-model.md#choice-first-health-check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InitialHealthyChecks {
     /// One successful check (the ALB guide: "must pass one health check").
@@ -174,7 +174,7 @@ impl Default for Matcher {
     }
 }
 
-/// A target group's health check (spec §9.1 defaults).
+/// A target group's health check (docs/ecs-model.md#alb-settings defaults).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HealthCheckConfig {
     pub path: String,
@@ -204,7 +204,7 @@ impl Default for HealthCheckConfig {
     }
 }
 
-/// A target group (spec §9.1).
+/// A target group (docs/ecs-model.md#alb-settings).
 #[derive(Debug, Clone)]
 pub struct TargetGroupConfig {
     pub name: String,
@@ -221,7 +221,7 @@ pub struct TargetGroupConfig {
     /// `slow_start.duration_seconds` (0 = off; 30–900).
     pub slow_start: Span,
     /// `target_group_health.unhealthy_state_routing.minimum_healthy_targets.count` (1): below
-    /// this many healthy targets the group fails open (§9.3 step 2).
+    /// this many healthy targets the group fails open (docs/ecs-model.md#target-selection step 2).
     pub min_healthy_targets: u32,
 }
 

@@ -1,4 +1,4 @@
-//! Choosing a target for a request (spec §9.3, step 4).
+//! Choosing a target for a request (docs/ecs-model.md#target-selection, step 4).
 //!
 //! Each algorithm picks from a slice of eligible target indices (the caller keeps that slice up
 //! to date as targets become healthy, drain or leave) and returns `None` only when the slice is
@@ -7,10 +7,10 @@
 //!
 //! * [`RoundRobin`]: one cursor cycling over the eligible slice in order.
 //! * [`Random`]: uniform over the slice.
-//! * [`LeastOutstanding`]: fewest in-flight requests; ties are broken uniformly at random (spec
-//!   §9.3 [INF], stream `alb-route`) by reservoir sampling in the same pass: no allocation, and a
+//! * [`LeastOutstanding`]: fewest in-flight requests; ties are broken uniformly at random
+//!   (docs/ecs-model.md#target-selection, ecsim's choice, stream `alb-route`) by reservoir sampling in the same pass: no allocation, and a
 //!   draw only when a tie is met. With the scenario's `tie_break = "first"`, the first tied
-//!   target of the slice (registration order) wins and nothing is drawn (spec §0).
+//!   target of the slice (registration order) wins and nothing is drawn (docs/ecs-model.md#simulated-time).
 //! * [`WeightedRandom`]: probability ∝ weight (two passes over the slice, no allocation).
 
 use super::target::Target;
@@ -223,7 +223,7 @@ mod tests {
         assert!(wins_1.abs_diff(10_000) < 354, "{wins_1}");
     }
 
-    /// `tie_break = "first"` (spec §0: "targets by registration order"): of the targets with the
+    /// `tie_break = "first"` (docs/ecs-model.md#simulated-time: "targets by registration order"): of the targets with the
     /// fewest outstanding requests, the first registered wins every time, and the route stream
     /// is not drawn from.
     #[test]

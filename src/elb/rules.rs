@@ -1,4 +1,4 @@
-//! Listener rule evaluation (spec §9.2): which rule of a listener a request matches, and which
+//! Listener rule evaluation (docs/ecs-model.md#listener-rules): which rule of a listener a request matches, and which
 //! target group a weighted `forward` sends it to. Also the rule limits both scenario readers
 //! (TOML and the ELBv2 JSON) enforce, so the two report the same problems in the same words.
 //!
@@ -10,15 +10,15 @@ use super::config::{Condition, ListenerConfig, RuleAction, WeightedTargetGroup};
 use std::net::Ipv4Addr;
 use std::ops::RangeInclusive;
 
-/// `Priority` of a non-default rule (spec §9.1).
+/// `Priority` of a non-default rule (docs/ecs-model.md#alb-settings).
 pub const PRIORITY_RANGE: RangeInclusive<u32> = 1..=50_000;
-/// Values (match evaluations) of one condition (spec §9.2 step 2).
+/// Values (match evaluations) of one condition (docs/ecs-model.md#listener-rules step 2).
 pub const MAX_VALUES_PER_CONDITION: usize = 3;
-/// Match evaluations of all the conditions of a rule together (spec §9.2 step 2).
+/// Match evaluations of all the conditions of a rule together (docs/ecs-model.md#listener-rules step 2).
 pub const MAX_VALUES_PER_RULE: usize = 5;
-/// `*` and `?` in all the patterns of a rule together (spec §9.2 step 2).
+/// `*` and `?` in all the patterns of a rule together (docs/ecs-model.md#listener-rules step 2).
 pub const MAX_WILDCARDS_PER_RULE: usize = 5;
-/// Weight of one target group of a `forward` (spec §9.2 step 4).
+/// Weight of one target group of a `forward` (docs/ecs-model.md#listener-rules step 4).
 pub const WEIGHT_RANGE: RangeInclusive<u32> = 0..=999;
 
 /// The parts of an HTTP request the rules look at.
@@ -73,7 +73,7 @@ fn same_char(a: char, b: char, case_insensitive: bool) -> bool {
     a == b || (case_insensitive && (a.eq_ignore_ascii_case(&b) || (!a.is_ascii() && a.to_lowercase().eq(b.to_lowercase()))))
 }
 
-/// Does one condition hold for `req`? (Its values are alternatives, spec §9.2 step 2.)
+/// Does one condition hold for `req`? (Its values are alternatives, docs/ecs-model.md#listener-rules step 2.)
 pub fn condition_matches(c: &Condition, req: &HttpRequest) -> bool {
     match c {
         Condition::HostHeader(patterns) => patterns.iter().any(|p| wildcard_match(p, req.host, true)),
@@ -97,7 +97,7 @@ fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
 }
 
 /// The first rule, in ascending priority, whose conditions all hold, and its action; the
-/// default action (priority `None`) when none does (spec §9.2 step 1).
+/// default action (priority `None`) when none does (docs/ecs-model.md#listener-rules step 1).
 pub fn evaluate<'l>(listener: &'l ListenerConfig, req: &HttpRequest) -> (Option<u32>, &'l RuleAction) {
     listener
         .rules
@@ -107,7 +107,7 @@ pub fn evaluate<'l>(listener: &'l ListenerConfig, req: &HttpRequest) -> (Option<
 }
 
 /// Which target group of a weighted `forward` gets a request, given a uniform draw `u` in
-/// [0, 1): each group's share is its weight over the total (spec §9.2 step 4: 10/20 → 1/3 vs
+/// [0, 1): each group's share is its weight over the total (docs/ecs-model.md#listener-rules step 4: 10/20 → 1/3 vs
 /// 2/3). `None` when every weight is 0 (or the list is empty).
 pub fn split_by_weight(targets: &[WeightedTargetGroup], u: f64) -> Option<usize> {
     let total: u64 = targets.iter().map(|t| u64::from(t.weight)).sum();
@@ -170,7 +170,7 @@ fn wildcard_count(c: &Condition) -> usize {
     }
 }
 
-/// Something ELBv2 would refuse in a rule's conditions (spec §9.2 step 2). `condition` is the
+/// Something ELBv2 would refuse in a rule's conditions (docs/ecs-model.md#listener-rules step 2). `condition` is the
 /// index of the condition it is about (for the reader to locate), `None` for the whole rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleProblem {
@@ -179,7 +179,7 @@ pub struct RuleProblem {
     pub help: String,
 }
 
-/// Every limit of spec §9.2 step 2 the `conditions` of one rule break, in condition order.
+/// Every limit of docs/ecs-model.md#listener-rules step 2 the `conditions` of one rule break, in condition order.
 pub fn check_conditions(conditions: &[Condition]) -> Vec<RuleProblem> {
     let mut out = Vec::new();
     if conditions.is_empty() {
@@ -269,9 +269,9 @@ mod tests {
     const TG_WEB: usize = 1;
     const TG_DEFAULT: usize = 2;
 
-    /// WE-9.1: HTTP:80, priority 10 `path-pattern ["/api/*"]` → tg-api, priority 20
+    /// docs/ecs-model.md#example-listener-rules: HTTP:80, priority 10 `path-pattern ["/api/*"]` → tg-api, priority 20
     /// `host-header ["*.example.com"]` → tg-web, default → tg-default.
-    fn we_9_1() -> ListenerConfig {
+    fn listener_rules_example() -> ListenerConfig {
         ListenerConfig {
             port: 80,
             protocol: ListenerProtocol::Http,
@@ -284,8 +284,8 @@ mod tests {
     }
 
     #[test]
-    fn we_9_1_the_first_matching_rule_in_priority_order_wins() {
-        let l = we_9_1();
+    fn listener_rules_example_the_first_matching_rule_in_priority_order_wins() {
+        let l = listener_rules_example();
         // Priority 10 is evaluated first.
         assert_eq!(evaluate(&l, &get("a.example.com", "/api/users")), (Some(10), &forward(TG_API)));
         assert_eq!(evaluate(&l, &get("a.example.com", "/img/x.png")), (Some(20), &forward(TG_WEB)));
@@ -378,7 +378,7 @@ mod tests {
 
     #[test]
     fn all_conditions_of_a_rule_must_hold() {
-        let mut l = we_9_1();
+        let mut l = listener_rules_example();
         l.rules[0].conditions.push(Condition::HttpRequestMethod(vec!["POST".into()]));
         assert_eq!(evaluate(&l, &get("x.org", "/api/users")).0, None);
         assert_eq!(evaluate(&l, &HttpRequest { method: "POST", ..get("x.org", "/api/users") }).0, Some(10));

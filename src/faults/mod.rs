@@ -1,4 +1,5 @@
-//! Failures and what they cost (spec §8.2, §8.3, §9.4–9.6): the faults a scenario injects, the
+//! Failures and what they cost (docs/ecs-model.md#spot-interruptions, docs/ecs-model.md#instance-failure,
+//! docs/ecs-model.md#load-balancer): the faults a scenario injects, the
 //! service-level objective it is held to, and the pure arithmetic of the resilience report.
 //!
 //! A fault is one `[[faults]]` entry. It fires at given times (`at`) or at times drawn from a
@@ -9,10 +10,15 @@
 //!
 //! | kind | what happens |
 //! |---|---|
-//! | `instance_failure` | the instance becomes unreachable: requests to its tasks time out (504), load-balancer checks time out; after `detection` ECS marks its tasks STOPPED and the instance INACTIVE; an Auto Scaling group replaces it after `replace_after` |
+//! | `instance_failure` | the instance becomes unreachable: requests to its tasks time out (504), load-balancer checks time out; after
+//! `detection` ECS marks its tasks STOPPED and the instance INACTIVE; an Auto Scaling group replaces it after `replace_after` |
 //! | `agent_disconnect` | the ECS agent loses its connection for `duration`: no task is placed there, the tasks keep serving |
-//! | `zone_outage` | every instance (and Fargate task) of the zone is unreachable from `at` for `duration`; ECS stops their tasks after `detection` and places replacements elsewhere; groups launch in the other zones; the zone's instances come back at the end unless their group replaced them |
-//! | `spot_interruption` | the two-minute notice: with `draining` (ECS_ENABLE_SPOT_INSTANCE_DRAINING) the instance is set to DRAINING; at notice + 120 s it is terminated and its group launches a replacement. On FARGATE_SPOT the task is stopped at the notice (SIGTERM) and killed at + 120 s |
+//! | `zone_outage` | every instance (and Fargate task) of the zone is unreachable from `at` for `duration`; ECS stops their tasks after
+//! `detection` and places replacements elsewhere; groups launch in the other zones; the zone's instances come back at the end unless
+//! their group replaced them |
+//! | `spot_interruption` | the two-minute notice: with `draining` (ECS_ENABLE_SPOT_INSTANCE_DRAINING) the instance is set to DRAINING; at
+//! notice + 120 s it is terminated and its group launches a replacement. On FARGATE_SPOT the task is stopped at the notice (SIGTERM) and
+//! killed at + 120 s |
 //! | `app_crash` | an essential container of a task exits (stop code EssentialContainerExited); requests in flight get 502 |
 //! | `bad_revision` | at `at` the service is updated to a new revision whose containers exit, fail their health checks, or fail to start |
 //!
@@ -24,7 +30,7 @@ use crate::engine::Span;
 use crate::workload::Distribution;
 use serde::Serialize;
 
-/// The EC2 Spot interruption notice (spec §8.2, §14).
+/// The EC2 Spot interruption notice (docs/ecs-model.md#spot-interruptions, docs/ecs-model.md#limits-and-defaults).
 pub const SPOT_NOTICE: Span = Span(120_000_000);
 
 /// One `[[faults]]` entry, validated.
@@ -119,12 +125,12 @@ pub enum Timing {
     Lifetime(Distribution),
 }
 
-/// How a bad revision fails (spec §7.4's two stages).
+/// How a bad revision fails (docs/ecs-model.md#circuit-breaker's two stages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BadRevisionFailure {
     /// Containers exit this long after RUNNING. The tasks are replaced, in a loop; the circuit
     /// breaker does not count them (stage 2 counts tasks stopped for failed health checks only,
-    /// spec §7.4), so such a deployment never fails by itself — `HealthCheck` does.
+    /// docs/ecs-model.md#circuit-breaker), so such a deployment never fails by itself — `HealthCheck` does.
     Exits(Span),
     /// Container health checks fail (and the load balancer's checks get errors).
     HealthCheck,

@@ -32,7 +32,7 @@ pub struct Behaviour {
     pub container_exits: Vec<ContainerExit>,
 }
 
-/// How a task serves requests (the request queue of spec §9 / DESIGN "per-task request queues").
+/// How a task serves requests (the request queue of docs/ecs-model.md#load-balancer / DESIGN "per-task request queues").
 #[derive(Debug, Clone)]
 pub struct Serving {
     /// Workers serving requests in parallel.
@@ -61,7 +61,7 @@ impl Default for Serving {
     }
 }
 
-/// The answer to a load-balancer health check (spec §9.4: an error answer vs a hang).
+/// The answer to a load-balancer health check (docs/ecs-model.md#alb-health-checks: an error answer vs a hang).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HealthAnswer {
     /// 200 after `HEALTH_CHECK_RESPONSE` (10 ms).

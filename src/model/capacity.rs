@@ -1,4 +1,4 @@
-//! The capacity side of a validated scenario (spec §12): Auto Scaling groups and their capacity
+//! The capacity side of a validated scenario (docs/ecs-model.md#capacity): Auto Scaling groups and their capacity
 //! providers, the cluster's providers and default strategy, Fargate's settings, and where a
 //! service's tasks get capacity.
 
@@ -9,7 +9,7 @@ use crate::workload::Distribution;
 /// provider's tasks to its group's instances with it).
 pub const ASG_ATTRIBUTE: &str = "ecsim.auto-scaling-group";
 
-/// The capacity side of a scenario (spec §12): Auto Scaling groups and their capacity
+/// The capacity side of a scenario (docs/ecs-model.md#capacity): Auto Scaling groups and their capacity
 /// providers, the cluster's providers and default strategy, and Fargate's settings.
 #[derive(Debug, Clone, Default)]
 pub struct CapacitySpec {
@@ -30,7 +30,7 @@ pub struct CapacitySpec {
 }
 
 impl CapacitySpec {
-    /// True when the run has anything of spec §12 to simulate (groups, or services with a
+    /// True when the run has anything of docs/ecs-model.md#capacity to simulate (groups, or services with a
     /// capacity provider strategy or the Fargate launch type).
     pub fn in_use(&self, services: &[ServiceSpec]) -> bool {
         !self.groups.is_empty() || services.iter().any(|s| s.capacity.is_some())
@@ -51,7 +51,7 @@ pub struct ProviderSpec {
     pub group: usize,
 }
 
-/// Fargate launch latency and prices (spec §12.5; defaults in `crate::capacity::fargate`).
+/// Fargate launch latency and prices (docs/ecs-model.md#fargate; defaults in `crate::capacity::fargate`).
 #[derive(Debug, Clone)]
 pub struct FargateSpec {
     /// PROVISIONING → PENDING (capacity, ENI): not billed.
@@ -108,7 +108,7 @@ impl ServiceCapacity {
         self.targets.iter().any(|t| matches!(t, CapacityTarget::Fargate { spot: true }))
     }
 
-    /// The item for the next task, given the non-STOPPED tasks per item (spec §12.4).
+    /// The item for the next task, given the non-STOPPED tasks per item (docs/ecs-model.md#capacity-provider-strategy).
     pub fn choose(&self, counts: &[u32]) -> usize {
         self.strategy.as_ref().map_or(0, |s| s.choose(counts))
     }

@@ -47,20 +47,20 @@ pub struct Scenario {
     pub services: Vec<ServiceSpec>,
     /// Scheduled actions, in time order (stable for equal times).
     pub actions: Vec<Action>,
-    /// Load balancers, listeners, rules and target groups (spec §9).
+    /// Load balancers, listeners, rules and target groups (docs/ecs-model.md#load-balancer).
     pub elb: crate::elb::config::ElbConfig,
     /// Request traffic to the load balancers.
     pub traffic: Vec<TrafficSource>,
-    /// CloudWatch metric alarms (spec §10.3), their metrics resolved to what the run publishes.
+    /// CloudWatch metric alarms (docs/ecs-model.md#alarms), their metrics resolved to what the run publishes.
     pub alarms: Vec<crate::cloudwatch::AlarmConfig>,
-    /// Service Auto Scaling: scalable targets, policies, scheduled actions (spec §11).
+    /// Service Auto Scaling: scalable targets, policies, scheduled actions (docs/ecs-model.md#service-auto-scaling).
     pub scaling: Vec<ScalingSpec>,
     /// How long after its minute a datapoint becomes visible to alarms (`[cloudwatch]
     /// metric_delay`, rounded up to whole minutes).
     pub metric_delay: Span,
-    /// Auto Scaling groups, capacity providers, Fargate settings (spec §12).
+    /// Auto Scaling groups, capacity providers, Fargate settings (docs/ecs-model.md#capacity).
     pub capacity: CapacitySpec,
-    /// Failures to inject (`[[faults]]`, spec §8.2, §8.3).
+    /// Failures to inject (`[[faults]]`, docs/ecs-model.md#spot-interruptions, docs/ecs-model.md#instance-failure).
     pub faults: Vec<crate::faults::FaultSpec>,
     /// `[slo]`: the objectives the run is held to.
     pub slo: crate::faults::Slo,
@@ -77,12 +77,12 @@ pub struct ServiceSpec {
     pub task_definition: usize,
     /// DEACTIVATING time of a stopping task when the service has no target group (a stand-in for
     /// a load balancer the scenario does not model; 0 s by default). With target groups the
-    /// longest of their deregistration delays applies (spec §6.4).
+    /// longest of their deregistration delays applies (docs/ecs-model.md#deregistration-on-stop).
     pub deregistration_delay: Span,
     /// The target groups the service registers its tasks in (`loadBalancers`).
     pub target_groups: Vec<ServiceTargetGroup>,
     pub created_at: Span,
-    /// AZ rebalancing (spec §4.3).
+    /// AZ rebalancing (docs/ecs-model.md#az-rebalancing).
     pub availability_zone_rebalancing: bool,
     /// `None`: the EC2 launch type (any instance, no capacity provider).
     pub capacity: Option<ServiceCapacity>,
@@ -228,13 +228,13 @@ pub struct Workload {
 /// What happens to a task no instance can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unplaceable {
-    /// ECS's RunTask behaviour: a failure is returned and no task is created (spec §3.7).
+    /// ECS's RunTask behaviour: a failure is returned and no task is created (docs/ecs-model.md#placement-failures).
     Fail,
     /// Wait (FIFO per workload) until capacity is freed; optionally give up after `max_wait`.
     Wait { max_wait: Option<Span> },
 }
 
-/// Task lifecycle timings (spec §0, §2.2).
+/// Task lifecycle timings (docs/ecs-model.md#simulated-time, docs/ecs-model.md#task-lifecycle).
 #[derive(Debug, Clone)]
 pub struct Lifecycle {
     /// PENDING → RUNNING.
@@ -290,7 +290,7 @@ impl Scenario {
     }
 }
 
-/// Default start delay when a scenario gives none: 10 s (spec §0).
+/// Default start delay when a scenario gives none: 10 s (docs/ecs-model.md#simulated-time).
 pub fn default_start_delay() -> Distribution {
     Distribution::Constant { value: Span::from_secs(10) }
 }

@@ -1,4 +1,4 @@
-//! Service Auto Scaling in a validated scenario (spec §11): a service's scalable target with its
+//! Service Auto Scaling in a validated scenario (docs/ecs-model.md#service-auto-scaling): a service's scalable target with its
 //! policies and scheduled actions.
 
 use crate::autoscaling::scheduled::ScheduledAction;

@@ -88,7 +88,7 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traffic: Option<crate::sim::alb::metrics::TrafficTotals>,
     /// What the run cost: EC2 instance-hours by type and purchase option, Fargate vCPU- and
-    /// GB-hours, with the date of the price table (spec §12.5, §13).
+    /// GB-hours, with the date of the price table (docs/ecs-model.md#prices).
     pub cost: crate::capacity::CostReport,
     /// Auto Scaling groups at the end of the run (absent without groups).
     #[serde(skip_serializing_if = "Vec::is_empty")]

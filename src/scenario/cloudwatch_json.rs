@@ -5,7 +5,7 @@
 //! The machinery is `ecs_json`'s: syntax and type errors located by `serde_path_to_error` and
 //! `json_doc`, the same field policy (unknown names are errors in input files and warnings in
 //! describe output; settings ecsim does not simulate give one warning each), every problem
-//! collected. The checks are PutMetricAlarm's own (spec §10.3): M ≤ N, N × Period ≤ one day,
+//! collected. The checks are PutMetricAlarm's own (docs/ecs-model.md#alarms): M ≤ N, N × Period ≤ one day,
 //! periods of whole minutes, the four static operators and treatments. Metric math (`Metrics`)
 //! and anomaly-detection thresholds are refused as not modelled.
 //!

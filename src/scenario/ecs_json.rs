@@ -7,7 +7,8 @@
 //! * syntax errors where `serde_json` stops, with a hint when the text is an unrendered
 //!   template (`<SERVICE_PORT>`, `{{ ... }}`);
 //! * type errors at the offending value, with its JSON path (`serde_path_to_error`);
-//! * semantic errors — ECS's own validation rules (spec §1.3, §3.1, §5.1, §7.1, §14) — at the
+//! * semantic errors — ECS's own validation rules (docs/ecs-model.md#task-reservation, docs/ecs-model.md#placement-inputs,
+//!   docs/ecs-model.md#service-fields, docs/ecs-model.md#deployment-settings, docs/ecs-model.md#limits-and-defaults) — at the
 //!   key or value they are about, found again in the text by `json_doc`.
 //!
 //! Validation collects everything it finds rather than stopping at the first problem.

@@ -81,7 +81,7 @@ pub(super) const MIN_HEALTHY_TARGETS: Limit = count(
     u32::MAX as i64,
     "at least 1 (the default): below this many healthy targets the group routes to all of them",
 );
-/// Idle timeout of a load balancer that sets none, in seconds (spec §9.1).
+/// Idle timeout of a load balancer that sets none, in seconds (docs/ecs-model.md#alb-settings).
 pub(super) const DEFAULT_IDLE_TIMEOUT_S: u64 = 60;
 pub(super) const IDLE_TIMEOUT: Limit = secs("idle timeout", IDLE_TIMEOUT_S, "ELBv2 accepts 1 s to 4000 s");
 pub(super) const PRIORITY: Limit = count(
@@ -125,7 +125,7 @@ pub fn name_problem(name: &str) -> Option<String> {
 /// What `matcher` errors suggest.
 pub(super) const MATCHER_HELP: &str = "HTTP codes 200–499 as a code (\"200\"), a list (\"200,202\") or a range (\"200-299\")";
 
-/// Slow start cannot be combined with least outstanding requests (spec §9.3): the message and
+/// Slow start cannot be combined with least outstanding requests (docs/ecs-model.md#target-selection): the message and
 /// help when a target group would.
 pub(super) fn slow_start_problem(slow_start: Span, algorithm: Algorithm) -> Option<(&'static str, &'static str)> {
     (slow_start > Span::ZERO && algorithm == Algorithm::LeastOutstandingRequests).then_some((

@@ -11,7 +11,8 @@
 //! The machinery is `ecs_json`'s: syntax and type errors located by `serde_path_to_error` and
 //! `json_doc`, the same field policy (unknown names are errors in input files and warnings in
 //! describe output; settings ecsim does not simulate give one warning each, unless empty), and
-//! every problem collected. The checks are ELBv2's own (spec §9.1, §9.2): value ranges, rule
+//! every problem collected. The checks are ELBv2's own (docs/ecs-model.md#alb-settings, docs/ecs-model.md#listener-rules): value ranges,
+//! rule
 //! limits, one terminal action performed last. Target groups are referred to by ARN (or name);
 //! listeners and rules are read against the scenario's target groups so that an unknown ARN is
 //! reported where it is written.

@@ -1,4 +1,4 @@
-//! The `[[alarms]]` part of a scenario: CloudWatch metric alarms (spec §10.3), written inline or
+//! The `[[alarms]]` part of a scenario: CloudWatch metric alarms (docs/ecs-model.md#alarms), written inline or
 //! read from PutMetricAlarm / describe-alarms JSON (`cloudwatch_json`), and checked against the
 //! metrics this scenario publishes: an alarm on a service, target group or cluster the scenario
 //! does not have is an error at its line and column.

@@ -1,4 +1,4 @@
-//! The capacity part of a scenario (spec §12): `[[auto_scaling_groups]]`,
+//! The capacity part of a scenario (docs/ecs-model.md#capacity): `[[auto_scaling_groups]]`,
 //! `[[capacity_providers]]`, the cluster's providers and default strategy (`[cluster]
 //! capacity_providers`, `default_capacity_provider_strategy`, or a put-cluster-capacity-providers
 //! file), `[fargate]`, and what each service asks for (`launch_type`,

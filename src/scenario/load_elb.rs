@@ -1,6 +1,7 @@
 //! The load-balancer part of a scenario: `[[target_groups]]` and `[[load_balancers]]`, written
 //! inline or read from ELBv2 JSON files (inline keys override what a file says), validated
-//! against ELBv2's limits (spec §9.1, §9.2) into an [`ElbConfig`]. Every problem is reported at
+//! against ELBv2's limits (docs/ecs-model.md#alb-settings, docs/ecs-model.md#listener-rules) into an [`ElbConfig`]. Every problem is
+//! reported at
 //! its line and column with what to change, and all of them are collected; target groups are
 //! resolved by name or ARN here, so the simulation only sees indices.
 
@@ -216,7 +217,7 @@ impl Cx<'_> {
                 other => self.error_at(
                     i.span(),
                     format!("unknown initial {other:?}"),
-                    "use \"one\" (one passing check makes a new target healthy) or \"threshold\" (healthy_threshold checks; spec §15)",
+                    "use \"one\" (one passing check makes a new target healthy) or \"threshold\" (healthy_threshold checks; docs/ecs-model.md#choice-first-health-check)",
                 ),
             }
         }

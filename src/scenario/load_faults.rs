@@ -99,7 +99,7 @@ pub struct RawSlo {
     pub latency_ms_p99: Option<Spanned<f64>>,
 }
 
-/// Defaults (spec §8.3, §15.18; docs/decisions.md "Faults").
+/// Defaults (docs/ecs-model.md#instance-failure, docs/ecs-model.md#choice-unpublished-timings; docs/decisions.md "Faults").
 pub const DEFAULT_DETECTION_FAILURE: Span = Span(0);
 pub const DEFAULT_DETECTION_OUTAGE: Span = Span(60_000_000);
 pub const DEFAULT_REPLACE_AFTER: Span = Span(120_000_000);

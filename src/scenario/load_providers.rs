@@ -1,4 +1,4 @@
-//! Capacity providers in a scenario (spec §12.2): `[[capacity_providers]]` (inline keys, or a
+//! Capacity providers in a scenario (docs/ecs-model.md#capacity-providers): `[[capacity_providers]]` (inline keys, or a
 //! create-capacity-provider / describe-capacity-providers file), each tied to its Auto Scaling
 //! group, and the cluster's providers and default strategy (`[cluster] capacity_providers`,
 //! `default_capacity_provider_strategy`, or a put-cluster-capacity-providers file).
@@ -106,7 +106,7 @@ impl Cx<'_> {
                     continue;
                 }
                 for (severity, message) in config.check_against_asg(&groups[group].config) {
-                    let help = "see spec §12.2";
+                    let help = "see docs/ecs-model.md#capacity-providers";
                     match severity {
                         CpSeverity::Error => self.error_at(span.clone(), format!("capacity provider {:?}: {message}", config.name), help),
                         CpSeverity::Warning => self.warn_at(span.clone(), format!("capacity provider {:?}: {message}", config.name), help),

@@ -1,4 +1,4 @@
-//! The `[[scaling]]` part of a scenario: Service Auto Scaling (spec §11) — a scalable target per
+//! The `[[scaling]]` part of a scenario: Service Auto Scaling (docs/ecs-model.md#service-auto-scaling) — a scalable target per
 //! service with target-tracking and step policies and scheduled actions, written inline or read
 //! from the Application Auto Scaling JSON (`register-scalable-target` via `target_file`, `put-scaling-policy`,
 //! `put-scheduled-action` input or the describe output; `autoscaling_json`).

@@ -1,4 +1,5 @@
-//! What each service (and each variant) runs on (spec §12.4, §12.5): its launch type or capacity
+//! What each service (and each variant) runs on (docs/ecs-model.md#capacity-provider-strategy, docs/ecs-model.md#fargate): its launch
+//! type or capacity
 //! provider strategy (`launch_type`, `capacity_provider_strategy`, or its service JSON's), the
 //! cluster's default strategy otherwise, the zones Fargate tasks spread over (`subnets`), and
 //! what Fargate asks of a task definition.
@@ -28,7 +29,7 @@ pub struct RawStrategyItem {
 }
 
 impl Cx<'_> {
-    /// A strategy written in the scenario, checked against spec §12.2 and the cluster's
+    /// A strategy written in the scenario, checked against docs/ecs-model.md#capacity-providers and the cluster's
     /// providers, with its targets.
     pub(super) fn strategy(&mut self, items: &Spanned<Vec<Spanned<RawStrategyItem>>>, spec: &CapacitySpec) -> Option<ServiceCapacity> {
         let list =
@@ -73,7 +74,7 @@ impl Cx<'_> {
             self.error_at(
                 l.span(),
                 "launch_type and capacity_provider_strategy are both given",
-                "a service has one or the other (spec §12.2)",
+                "a service has one or the other (docs/ecs-model.md#capacity-providers)",
             );
             return (None, spec.zones.clone());
         }
@@ -103,7 +104,7 @@ impl Cx<'_> {
                     Some(ServiceCapacity::fargate_launch_type())
                 }
                 Some(_) => None,
-                // Neither: the cluster's default strategy (spec §12.2); daemons stay on EC2.
+                // Neither: the cluster's default strategy (docs/ecs-model.md#capacity-providers); daemons stay on EC2.
                 None if daemon => None,
                 None => spec.default_strategy.as_ref().map(|s| ServiceCapacity { targets: targets(s, spec), strategy: Some(s.clone()) }),
             }
@@ -142,7 +143,8 @@ impl Cx<'_> {
         }
     }
 
-    /// Spec §12.5/§12.6: awsvpc, task-level cpu and memory of a valid size; X86_64 when some
+    /// Spec docs/ecs-model.md#fargate/docs/ecs-model.md#fargate-task-sizes: awsvpc, task-level cpu and memory of a valid size; X86_64
+    /// when some
     /// tasks may go to FARGATE_SPOT (`spot`).
     pub(super) fn check_fargate_task_definition(
         &mut self,
@@ -177,7 +179,7 @@ impl Cx<'_> {
                     self.error_at(
                         span,
                         format!("service {service:?} runs on Fargate: task definition {td_name:?}: {m}"),
-                        "pick a size of spec §12.6",
+                        "pick a size of docs/ecs-model.md#fargate-task-sizes",
                     );
                 }
             }
@@ -186,7 +188,7 @@ impl Cx<'_> {
                 format!(
                     "service {service:?} runs on Fargate, which needs task-level cpu and memory; task definition {td_name:?} lacks one"
                 ),
-                "give the task definition cpu and memory of a Fargate size (spec §12.6)",
+                "give the task definition cpu and memory of a Fargate size (docs/ecs-model.md#fargate-task-sizes)",
             ),
         }
     }
@@ -238,7 +240,7 @@ impl Cx<'_> {
         }
     }
 
-    /// A variant's launch type or strategy (spec §12.2), for every REPLICA service.
+    /// A variant's launch type or strategy (docs/ecs-model.md#capacity-providers), for every REPLICA service.
     pub(super) fn build_variant_capacity(&mut self, raw: &RawVariant, spec: &CapacitySpec) -> Option<Option<ServiceCapacity>> {
         match (&raw.launch_type, &raw.capacity_provider_strategy) {
             (Some(l), Some(_)) => {

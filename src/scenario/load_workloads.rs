@@ -106,7 +106,7 @@ impl Cx<'_> {
             self.build_placement(raw.template.as_ref(), raw.placement_strategy.as_ref(), raw.placement_constraints.as_ref())?;
         let (_, td) = &tds[td_index?];
         let constraints = constraints.unwrap_or_default();
-        // Task-definition memberOf constraints count toward the limit of 10 (spec §3.1).
+        // Task-definition memberOf constraints count toward the limit of 10 (docs/ecs-model.md#placement-inputs).
         if constraints.len() + td.member_of.len() > MAX_CONSTRAINTS {
             self.error_at(
                 raw.task_definition.span(),
@@ -130,7 +130,7 @@ impl Cx<'_> {
             arrivals,
             count,
             run_time: raw.run_time.get_ref().clone(),
-            // RunTask's default is random (spec §3.3).
+            // RunTask's default is random (docs/ecs-model.md#placement-defaults).
             strategies: strategies.unwrap_or_else(|| vec![Strategy::Random]),
             constraints: all_constraints,
             on_unplaceable: match raw.on_unplaceable {

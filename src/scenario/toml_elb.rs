@@ -53,7 +53,7 @@ pub struct RawTargetHealthCheck {
     pub unhealthy_threshold: Option<Spanned<i64>>,
     /// `Matcher.HttpCode`: "200", "200,202", "200-299".
     pub matcher: Option<Spanned<String>>,
-    /// "one" (default) or "threshold": what makes a new target healthy (spec §15 item 1).
+    /// "one" (default) or "threshold": what makes a new target healthy (docs/ecs-model.md#choice-first-health-check).
     pub initial: Option<Spanned<String>>,
 }
 

@@ -244,7 +244,7 @@ pub struct RawServiceLoadBalancer {
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum RawUnplaceable {
-    /// RunTask's behaviour: the task is not created (spec §3.7).
+    /// RunTask's behaviour: the task is not created (docs/ecs-model.md#placement-failures).
     #[default]
     Fail,
     /// Wait in FIFO order for capacity (like a capacity provider's PROVISIONING state).
@@ -272,7 +272,7 @@ pub struct RawWorkload {
     pub run_time: Spanned<Distribution>,
     pub placement_strategy: Option<Spanned<Vec<Strategy>>>,
     pub placement_constraints: Option<Vec<RawConstraint>>,
-    /// A console template name (spec §3.6) instead of strategy + constraints.
+    /// A console template name (docs/ecs-model.md#console-templates) instead of strategy + constraints.
     pub template: Option<Spanned<String>>,
     #[serde(default)]
     pub on_unplaceable: RawUnplaceable,
@@ -294,9 +294,9 @@ pub enum RawArrivals {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawLifecycle {
-    /// PENDING → RUNNING: image pull and container start (spec §0 default 10 s).
+    /// PENDING → RUNNING: image pull and container start (docs/ecs-model.md#simulated-time default 10 s).
     pub start_delay: Option<Spanned<Distribution>>,
-    /// Extra delay for awsvpc ENI attachment on EC2 (spec §0 default 5 s).
+    /// Extra delay for awsvpc ENI attachment on EC2 (docs/ecs-model.md#simulated-time default 5 s).
     pub awsvpc_attach: Option<Span>,
 }
 
@@ -329,7 +329,7 @@ pub struct RawService {
     pub placement_constraints: Option<Vec<RawConstraint>>,
     pub template: Option<Spanned<String>>,
     pub health_check_grace_period: Option<Span>,
-    /// `availabilityZoneRebalancing = ENABLED` (spec §4.3); default false.
+    /// `availabilityZoneRebalancing = ENABLED` (docs/ecs-model.md#az-rebalancing); default false.
     #[serde(default)]
     pub availability_zone_rebalancing: bool,
     /// For a service without target groups: how long a stopping task stays DEACTIVATING, a
@@ -366,7 +366,7 @@ pub struct RawDeploymentConfiguration {
     pub minimum_healthy_percent: Option<Spanned<i64>>,
     pub maximum_percent: Option<Spanned<i64>>,
     pub circuit_breaker: Option<RawCircuitBreaker>,
-    /// CloudWatch alarms that fail the deployment (spec §7.5).
+    /// CloudWatch alarms that fail the deployment (docs/ecs-model.md#deployment-alarms).
     pub alarms: Option<RawDeploymentAlarms>,
 }
 
@@ -444,7 +444,7 @@ pub enum RawAction {
         run_time: Option<Distribution>,
     },
     /// Task scale-in protection (UpdateTaskProtection) on the `index`-th live task of a service,
-    /// for `expires_in` (default 2 h; spec §4.1).
+    /// for `expires_in` (default 2 h; docs/ecs-model.md#scale-in).
     ProtectTask { at: Span, service: String, index: u32, expires_in: Option<Span> },
     /// StopTask of the `index`-th task (creation order) of a service.
     StopTask { at: Span, service: String, index: u32 },
@@ -457,7 +457,7 @@ pub enum RawAction {
     /// The EC2 instance is terminated: its tasks die with it.
     TerminateInstance { at: Span, instance: u32 },
     /// A CloudWatch alarm changes state ("ALARM" or "OK"); until alarms are simulated, this is
-    /// how a scenario makes one fire (deployment failure detection, spec §7.5).
+    /// how a scenario makes one fire (deployment failure detection, docs/ecs-model.md#deployment-alarms).
     SetAlarmState { at: Span, alarm: String, state: String },
     /// SetDesiredCapacity of an Auto Scaling group (within its min and max).
     SetDesiredCapacity { at: Span, group: String, desired: u32 },

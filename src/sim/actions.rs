@@ -102,7 +102,7 @@ impl World<'_> {
                 let was_in_alarm = self.monitor.in_alarm(alarm);
                 self.monitor.set_alarm_state(now, alarm, *in_alarm);
                 // An alarm that entered or left ALARM makes the services re-evaluate at once
-                // (§7.5); then they re-evaluate for the action itself.
+                // (docs/ecs-model.md#deployment-alarms); then they re-evaluate for the action itself.
                 if was_in_alarm != *in_alarm {
                     self.notify(now, Notice::AlarmChanged);
                 }

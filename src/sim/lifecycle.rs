@@ -1,4 +1,4 @@
-//! A task's way through the lifecycle of spec §2.2, with the timings of the scenario:
+//! A task's way through the lifecycle of docs/ecs-model.md#task-lifecycle, with the timings of the scenario:
 //!
 //! ```text
 //! placed ─(PROVISIONING, + ENI attach for awsvpc)─ PENDING ─(start delay)─ RUNNING
@@ -7,11 +7,11 @@
 //!       stopTimeout) → DEPROVISIONING → STOPPED; a task not yet RUNNING goes straight to STOPPED
 //! ```
 //!
-//! Resources are bound at placement and returned only at STOPPED (spec §1.4). Container health
+//! Resources are bound at placement and returned only at STOPPED (docs/ecs-model.md#reservation-edge-cases). Container health
 //! checks follow Docker: the first runs `interval` after start, the next `interval` after the
 //! previous one completed; a check whose answer takes `timeout` or longer fails at the timeout;
 //! `retries` consecutive failures (outside `startPeriod`) make the container UNHEALTHY, one
-//! success HEALTHY (spec §2.2). A container named in `behaviour.container_exits` exits at its
+//! success HEALTHY (docs/ecs-model.md#task-lifecycle). A container named in `behaviour.container_exits` exits at its
 //! time: an essential one stops the task (EssentialContainerExited), a non-essential one leaves
 //! it RUNNING.
 
@@ -134,7 +134,7 @@ impl World<'_> {
             }
             TaskTimer::Deactivated => {
                 // The deregistration delay is over: the targets leave their groups and requests
-                // still in flight are cut (§9.6).
+                // still in flight are cut (docs/ecs-model.md#deregistration-delay).
                 self.remove_server(now, task);
                 let t = &self.tasks[task.index()];
                 let td = &self.scenario.task_definitions[t.task_definition as usize];
@@ -169,8 +169,8 @@ impl World<'_> {
         }
         if let Owner::Service(_) = owner {
             self.notify(now, Notice::TaskRunning { task });
-            // Behind a load balancer the target is registered now (§6.2) and target health, not
-            // the 40 s rule, decides when the task counts as healthy (§6.1).
+            // Behind a load balancer the target is registered now (docs/ecs-model.md#target-registration) and target health, not
+            // the 40 s rule, decides when the task counts as healthy (docs/ecs-model.md#healthy-tasks).
             let load_balanced = self.register_targets(now, task);
             let check =
                 self.scenario.task_definitions[td_index].containers.iter().filter(|c| c.essential).find_map(|c| c.health_check.clone());
@@ -183,7 +183,7 @@ impl World<'_> {
         self.notify(now, Notice::TaskChanged { task });
     }
 
-    /// One container health check is sent (Docker semantics, spec §2.2 [INF]): its result is
+    /// One container health check is sent (Docker semantics, docs/ecs-model.md#task-lifecycle, ecsim's choice): its result is
     /// known after the application's response time, or at the check's `timeout` when the answer
     /// would take that long or never comes.
     fn on_health_check(&mut self, now: SimTime, task: TaskId) {
@@ -235,7 +235,7 @@ impl World<'_> {
                         self.record(now, EventKind::Healthy, task, "", "container health check passed");
                     }
                 } else {
-                    // Behind a load balancer the target must be healthy too (§6.1).
+                    // Behind a load balancer the target must be healthy too (docs/ecs-model.md#healthy-tasks).
                     self.healthy_if_complete(now, task, "container health check passed and target healthy in every target group");
                 }
                 self.notify(now, Notice::TaskChanged { task });
@@ -304,7 +304,7 @@ impl World<'_> {
             return;
         }
         // Behind a load balancer ECS waits the full deregistration delay of every target group
-        // (§6.4); a service without one may give a stand-in delay.
+        // (docs/ecs-model.md#deregistration-on-stop); a service without one may give a stand-in delay.
         let delay = match (t.owner, self.deregistration_delay(task)) {
             (_, Some(delay)) => delay,
             (Owner::Service(s), None) => self.scenario.services[s.index()].deregistration_delay,

@@ -109,7 +109,7 @@ pub struct RunOptions {
     pub check_invariants: bool,
 }
 
-/// The scheduler's periodic evaluation (spec §0 [INF]).
+/// The scheduler's periodic evaluation (docs/ecs-model.md#simulated-time, ecsim's choice).
 pub const SCHEDULER_TICK: Span = Span(15_000_000);
 
 /// Runs `scenario` with `seed` to its end.

@@ -2,21 +2,25 @@
 //! test states its numbers), run with invariant checks, and read back from what a run records —
 //! `RunOutcome::traffic` (summary.json's `traffic`, and alb.csv's minute rows), events.csv
 //! (`TargetHealth` rows carry the target state in `reason`), services.csv and deployments.csv.
-//! Every expected number is derived in a comment from the spec (/work/shared/spec/ecs-semantics.md
-//! §6, §7.2–7.4, §9, §15).
+//! Every expected number is derived in a comment from the behaviour in docs/ecs-model.md
+//! (docs/ecs-model.md#task-health, docs/ecs-model.md#deployments, docs/ecs-model.md#load-balancer,
+//! docs/ecs-model.md#choices).
 //!
 //! Timings common to the scenarios unless a test says otherwise: start delay 10 s (PENDING →
-//! RUNNING, spec §0's default, written out in `cluster()`), so a task placed at t = 0 is RUNNING —
-//! and its target registered, `initial` (§6.2) — at R = 10 s; the simulator answers a health check
-//! in 10 ms (`HEALTH_CHECK_RESPONSE`), so with the default "one passing check" reading (§9.4,
-//! §15.1) the target is `healthy` at R + 0.01 s. Target-group defaults (§9.1): interval 30 s,
+//! RUNNING, docs/ecs-model.md#simulated-time's default, written out in `cluster()`), so a task placed at t = 0 is RUNNING —
+//! and its target registered, `initial` (docs/ecs-model.md#target-registration) — at R = 10 s; the simulator answers a health check
+//! in 10 ms (`HEALTH_CHECK_RESPONSE`), so with the default "one passing check" reading (docs/ecs-model.md#alb-health-checks,
+//! docs/ecs-model.md#choice-first-health-check) the target is `healthy` at R + 0.01 s. Target-group defaults
+//! (docs/ecs-model.md#alb-settings): interval 30 s,
 //! timeout 5 s, healthy threshold 5, unhealthy threshold 2, round robin, cross-zone on.
 //!
 //! Run with `cargo test --release --test suite alb_sim::` (the queueing tests simulate 36 M requests).
 //!
-//! These tests first found four disagreements with the spec, now fixed: `Healthy` events of
-//! load-balanced tasks (§6.1, WE-6.3), slow start for targets registered together into an empty
-//! group (§9.3 step 5), load-balancer nodes in zones without instances (§9.1, §9.3 step 6), and a
+//! These tests first found four disagreements with docs/ecs-model.md, now fixed: `Healthy` events of
+//! load-balanced tasks (docs/ecs-model.md#healthy-tasks, docs/ecs-model.md#example-load-balancer-and-container-check), slow start for
+//! targets registered together into an empty
+//! group (docs/ecs-model.md#target-selection step 5), load-balancer nodes in zones without instances (docs/ecs-model.md#alb-settings,
+//! docs/ecs-model.md#target-selection step 6), and a
 //! panic in a cluster without instances.
 
 use ecsim::engine::{SimTime, Streams};
@@ -102,12 +106,12 @@ fn cluster() -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 1. Listener rules (WE-9.1)
+// 1. Listener rules (docs/ecs-model.md#example-listener-rules)
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn we_9_1_each_request_lands_in_the_target_group_its_rules_choose() {
-    // WE-9.1: rules priority 10 path "/api/*" → tg-api, priority 20 host "*.example.com" → tg-web,
+fn listener_rules_example_each_request_lands_in_the_target_group_its_rules_choose() {
+    // docs/ecs-model.md#example-listener-rules: rules priority 10 path "/api/*" → tg-api, priority 20 host "*.example.com" → tg-web,
     // default → tg-default. The four requests of the example, one traffic source each, at
     // distinct rates (1, 2, 3, 5 per second from minute 1, when every target is healthy):
     //   a.example.com/api/users → tg-api (priority 10 matches first)
@@ -120,7 +124,7 @@ fn we_9_1_each_request_lands_in_the_target_group_its_rules_choose() {
     let s = load_parts(
         "alb_sim",
         &[
-            &head("we-9-1", "10m", 3),
+            &head("listener-rules-example", "10m", 3),
             &cluster(),
             r#"
 [[task_definitions]]
@@ -227,14 +231,14 @@ rate = { profile = "steps", steps = [{ at = "0s", per_second = 0 }, { at = "1m",
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. Health-check timing (§9.4, WE-9.2)
+// 2. Health-check timing (docs/ecs-model.md#alb-health-checks, docs/ecs-model.md#example-health-check-timing)
 // ---------------------------------------------------------------------------------------------
 
 #[test]
 fn health_check_timing_follows_the_section_9_4_table() {
     // Four services of one task each, placed at t = 0, RUNNING (target registered, `initial`) at
     // R = 10 s; the first check is sent at registration, then every interval (30 s):
-    // * good (answers, default "one" check, §15.1): check at R passes at R + 0.01 → healthy at
+    // * good (answers, default "one" check, docs/ecs-model.md#choice-first-health-check): check at R passes at R + 0.01 → healthy at
     //   10.01 s "after 1 passed checks".
     // * threshold (initial = "threshold", healthy_threshold 5): checks at R, R+30, R+60, R+90,
     //   R+120 pass; the 5th at R + 4 × 30 + 0.01 = 130.01 s → healthy "after 5 passed checks".
@@ -351,7 +355,7 @@ load_balancers = [{ target_group = "error", container_port = 80 }]
         let (task, running) = first_running(&evs, service);
         assert_eq!(running, us(10.0), "{service}: RUNNING at R = 10 s");
         let th = target_health(&evs, task);
-        // Registered at RUNNING as (instance, dynamic host port in 32768–60999, spec §1.2).
+        // Registered at RUNNING as (instance, dynamic host port in 32768–60999, docs/ecs-model.md#registered-resources).
         assert_eq!(th[0].0, us(10.0), "{service}");
         assert_eq!(th[0].1, "initial", "{service}");
         assert!(th[0].2.starts_with(&format!("registered 1 targets in (target-group {service}): i-")), "{service}: {}", th[0].2);
@@ -362,17 +366,18 @@ load_balancers = [{ target_group = "error", container_port = 80 }]
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. WE-6.3: load balancer and container health check
+// 3. docs/ecs-model.md#example-load-balancer-and-container-check: load balancer and container health check
 // ---------------------------------------------------------------------------------------------
 
-/// WE-6.3's services: container check {interval 10, timeout 5, retries 3, startPeriod 0}; "both"
+/// docs/ecs-model.md#example-load-balancer-and-container-check's services: container check {interval 10, timeout 5, retries 3,
+/// startPeriod 0}; "both"
 /// with a default target group, "both-threshold" with `initial = "threshold"`, and "lb-only"
 /// (no container check) with a default target group. One task each, placed at 0, RUNNING at 10.
-fn we_6_3() -> RunOutcome {
+fn lb_and_check_example() -> RunOutcome {
     let s = load_parts(
         "alb_sim",
         &[
-            &head("we-6-3", "4m", 1),
+            &head("lb-and-check-example", "4m", 1),
             &cluster(),
             r#"
 [[task_definitions]]
@@ -444,17 +449,18 @@ load_balancers = [{ target_group = "plain", container_port = 80 }]
 }
 
 #[test]
-fn we_6_3_a_task_counts_as_healthy_only_when_target_and_container_are() {
-    // §6.1 with a load balancer: "RUNNING and the target is healthy" (+ "container HEALTHY" when
-    // the task has a container health check). WE-6.3: target healthy at 10.01 (one check at
+fn lb_and_check_example_a_task_counts_as_healthy_only_when_target_and_container_are() {
+    // docs/ecs-model.md#healthy-tasks with a load balancer: "RUNNING and the target is healthy" (+ "container HEALTHY" when
+    // the task has a container health check). docs/ecs-model.md#example-load-balancer-and-container-check: target healthy at 10.01 (one
+    // check at
     // registration, 10 ms answer); container HEALTHY at the first check, 10 + 10 = 20 s →
     // "both" counts from t = 20. With 5 × 30 s (`threshold`), the target is healthy at
     // 10 + 4 × 30 + 0.01 = 130.01 → "both-threshold" counts from 130.01. "lb-only" has no
     // container check: it counts when its target is healthy, 10.01.
     // The deployment that CreateService starts (ecs-svc/0, desired 1) completes when its task
-    // counts as healthy (§7.2 step 5), which times the moment exactly; services.csv shows the
+    // counts as healthy (docs/ecs-model.md#rolling-updates step 5), which times the moment exactly; services.csv shows the
     // state at the end of each minute.
-    let out = we_6_3();
+    let out = lb_and_check_example();
     for (service, counts_from) in [("both", 20.0), ("both-threshold", 130.01), ("lb-only", 10.01)] {
         let d = deployment(&out, service, 0);
         assert_eq!((d.outcome.as_str(), d.ended_s), ("COMPLETED", Some(counts_from)), "{service}: {d:?}");
@@ -474,12 +480,13 @@ fn we_6_3_a_task_counts_as_healthy_only_when_target_and_container_are() {
 }
 
 #[test]
-fn we_6_3_healthy_events_are_written_when_the_task_counts_as_healthy() {
-    // `EventKind::Healthy` is documented as "counts as healthy for minimumHealthyPercent (spec
-    // §6.1)". By WE-6.3 that moment is 20 s for "both", 130.01 s for "both-threshold" (the target
+fn lb_and_check_example_healthy_events_are_written_when_the_task_counts_as_healthy() {
+    // `EventKind::Healthy` is documented as "counts as healthy for minimumHealthyPercent
+    // (docs/ecs-model.md#healthy-tasks)". By docs/ecs-model.md#example-load-balancer-and-container-check that moment is 20 s for "both",
+    // 130.01 s for "both-threshold" (the target
     // is healthy only after 5 checks) and 10.01 s for "lb-only" (target healthy, no container
     // check) — the same instants at which their deployments complete.
-    let out = we_6_3();
+    let out = lb_and_check_example();
     let evs = events(&out);
     let healthy_events =
         |service: &str| -> Vec<u64> { evs.iter().filter(|e| e.kind == EventKind::Healthy && e.source == service).map(|e| e.us).collect() };
@@ -489,23 +496,23 @@ fn we_6_3_healthy_events_are_written_when_the_task_counts_as_healthy() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. Fail-open (WE-9.3)
+// 4. Fail-open (docs/ecs-model.md#example-fail-open)
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn we_9_3_with_every_target_unhealthy_the_group_fails_open_round_robin() {
+fn fail_open_example_with_every_target_unhealthy_the_group_fails_open_round_robin() {
     // Three services t1, t2, t3 of one task each share target group "web" (so services.csv gives
     // each target's CPU). Their revision answers every request (10 ms, constant) but fails every
     // health check with a 500 (`target_health = "error"`): registered at R = 10 s, unhealthy at
-    // R + 30.01 = 40.01 s (2 failures, §9.4). The grace period (1 h) makes ECS ignore the
-    // unhealthy verdicts (§6.3), so the tasks stay.
-    // §9.3 step 2: fewer healthy targets than minimum_healthy_targets (1) → route to every
-    // registered non-draining target (`initial` ones included [INF]), round robin. Traffic
+    // R + 30.01 = 40.01 s (2 failures, docs/ecs-model.md#alb-health-checks). The grace period (1 h) makes ECS ignore the
+    // unhealthy verdicts (docs/ecs-model.md#grace-period), so the tasks stay.
+    // docs/ecs-model.md#target-selection step 2: fewer healthy targets than minimum_healthy_targets (1) → route to every
+    // registered non-draining target (`initial` ones included (ecsim's choice)), round robin. Traffic
     // (30/s) starts at 1 min, after the first verdicts. Hence:
     // * no 503 (there are registered targets), no ELB or target 5xx at all;
     // * UnhealthyRoutingRequestCount = RequestCount = every arrival;
     // * HealthyHostCount 0 in every minute; UnHealthyHostCount 3 from minute 1 on;
-    // * round robin over T1, T2, T3 (WE-9.3: requests 1..6 → T1 T2 T3 T1 T2 T3): each target
+    // * round robin over T1, T2, T3 (docs/ecs-model.md#example-fail-open: requests 1..6 → T1 T2 T3 T1 T2 T3): each target
     //   serves a third of the requests ±1 per minute, so the three CPUUtilization figures (busy
     //   time ÷ 1 vCPU; 10 ms per request) differ by at most 2 requests' worth, 2 × 10 ms / 60 s
     //   = 0.033 percentage points, plus a request cut by the minute boundary.
@@ -576,7 +583,8 @@ rate = { profile = "steps", steps = [{ at = "0s", per_second = 0 }, { at = "1m",
 fn every_request_before_the_first_registration_is_a_503_and_none_after() {
     // Traffic at 10/s from t = 0; the service is created at 5 min: its task is placed at 300 s,
     // RUNNING — target registered — at 310 s. Before that the group has no registered target:
-    // 503 (§9.3 step 3). From 310 s the `initial` target takes requests (fail-open, §9.3 step 2)
+    // 503 (docs/ecs-model.md#target-selection step 3). From 310 s the `initial` target takes requests (fail-open,
+    // docs/ecs-model.md#target-selection step 2)
     // and from 310.01 s as a healthy target: no 503 after 310 s.
     // So the 503 count is exactly the number of arrivals in [0, 310 s) — recomputed here from the
     // source's own random stream — about 10 × 310 = 3,100 (Poisson sd √3100 ≈ 56).
@@ -642,10 +650,10 @@ fn rolling_update_lessons_sound_has_no_5xx_unsound_has_503s_and_502s_in_the_upda
     // rolling-sound.toml (header): min 100 %, max 150 %, deregistration delay 30 s → no request
     // is ever sent to, or cut on, a task that goes away: elb_5xx = target_5xx = 0.
     // rolling-unsound.toml: min 0 %, max 100 %, delay 0 s → at the update (10 min) all six old
-    // targets are deregistered at once: their in-flight requests are cut (502, §9.6). The old
+    // targets are deregistered at once: their in-flight requests are cut (502, docs/ecs-model.md#deregistration-delay). The old
     // tasks then get SIGTERM and exit in 2 s (STOPPED at 602 s); only then does maximumPercent 100
     // let ECS place the new tasks, RUNNING 20 s later at 622 s. Over [600 s, 622 s) the group
-    // has no registered target: 503 (§9.3 step 3), about 600/s × 22 s = 13,200 (Poisson sd
+    // has no registered target: 503 (docs/ecs-model.md#target-selection step 3), about 600/s × 22 s = 13,200 (Poisson sd
     // ≈ 115). Every 5xx is in the minute at 600 s.
     // Common random numbers: the arrival stream is drawn from the source's own stream, so both
     // runs see the same arrivals — the same count per source, and the same count per minute and
@@ -675,8 +683,8 @@ fn rolling_update_lessons_sound_has_no_5xx_unsound_has_503s_and_502s_in_the_upda
 fn unhealthy_revision_lesson_fails_the_deployment_and_rolls_back_without_5xx() {
     // unhealthy-revision.toml (header): at 600 s ECS starts 6 web:2 tasks (min 100 %, max 200 %),
     // RUNNING at R = 620 s; their checks at R and R + 10 time out (hang, 5 s) at R + 5 and
-    // R + 15 → unhealthy at 635 s (§9.4). Grace 0 → ECS stops them and the circuit breaker counts
-    // them (stage 2, §7.4): threshold max(3, ⌈0.5 × 6⌉) = 3 → ecs-svc/1 FAILED at 635 s, 35 s
+    // R + 15 → unhealthy at 635 s (docs/ecs-model.md#alb-health-checks). Grace 0 → ECS stops them and the circuit breaker counts
+    // them (stage 2, docs/ecs-model.md#circuit-breaker): threshold max(3, ⌈0.5 × 6⌉) = 3 → ecs-svc/1 FAILED at 635 s, 35 s
     // after the update, and a rollback deployment of web:1 starts. The old targets stay healthy,
     // so no request goes to web:2 (no fail-open) and none fails.
     let out = run(&load_lesson("unhealthy-revision"));
@@ -707,8 +715,8 @@ fn terminating_an_instance_cuts_its_tasks_requests_with_502_and_the_service_repl
     // Three tasks, one per instance (the default AZ spread), 8 workers each, 2 s per request
     // (constant); 6 requests/s from 1 min, round robin → each target gets 2/s and, by Little's
     // law, holds 2/s × 2 s = 4 requests on average (ρ = 0.5: hardly ever none). At 5 min instance
-    // 0 is terminated: its task is STOPPED at once (§8.3) and the requests it was serving get
-    // 502 from the ALB (§9.5: the target reset/closed the connection) — so every 502 is in the
+    // 0 is terminated: its task is STOPPED at once (docs/ecs-model.md#instance-failure) and the requests it was serving get
+    // 502 from the ALB (docs/ecs-model.md#alb-errors: the target reset/closed the connection) — so every 502 is in the
     // minute at 300 s, about 4 of them and at most the 8 workers' (no queue at this load). The
     // target is gone with the task, so nothing is routed to it afterwards (no 503: the two
     // others are healthy). The service places a replacement at once on another instance,
@@ -770,7 +778,7 @@ instance = 0
 }
 
 // ---------------------------------------------------------------------------------------------
-// 9. Deregistration delay (§6.4, §9.6)
+// 9. Deregistration delay (docs/ecs-model.md#deregistration-on-stop, docs/ecs-model.md#deregistration-delay)
 // ---------------------------------------------------------------------------------------------
 
 /// Four tasks (1 worker, 10 s per request), the access log `fixtures/alb/long-requests.log`
@@ -831,9 +839,10 @@ fn deregistration_delay_lets_in_flight_requests_finish_or_cuts_them() {
     // All four targets are healthy from 10.01 s. At 100 s round robin gives each target one of
     // the four /work requests; they would finish at 110 s. At 105 s two tasks are told to stop:
     // their targets drain (no new requests), and what is still in flight when the delay D runs
-    // out is cut with a 502 (§9.6). ECS waits the full delay before SIGTERM (§6.4).
+    // out is cut with a 502 (docs/ecs-model.md#deregistration-delay). ECS waits the full delay before SIGTERM
+    // (docs/ecs-model.md#deregistration-on-stop).
     // * D = 15 s: the requests finish at 110 s < 105 + 15 → no 502, 4 answered; the tasks are
-    //   STOPPING at 105 + 15 = 120 s although draining finished at 110 s (§15.19).
+    //   STOPPING at 105 + 15 = 120 s although draining finished at 110 s (docs/ecs-model.md#choice-full-deregistration-delay).
     // * D = 3 s: cut at 108 s < 110 s → 2 × 502, 2 answered.
     // * D = 0: cut at 105 s → 2 × 502.
     // The /warmup request is answered by the listener rule (fixed response 200): 5 requests in all.
@@ -856,7 +865,7 @@ fn deregistration_delay_lets_in_flight_requests_finish_or_cuts_them() {
 /// Three target tasks in us-east-1a behind target group "web" with cross-zone `enabled` or not;
 /// 100 requests/s from 1 min. `instances`: the cluster's instances — one per zone with the
 /// service held to us-east-1a by a memberOf constraint, or a single instance in us-east-1a. Either
-/// way the cluster, hence the load balancer (§9.1: its zones default to the cluster's), has the
+/// way the cluster, hence the load balancer (docs/ecs-model.md#alb-settings: its zones default to the cluster's), has the
 /// three zones.
 fn cross_zone(enabled: bool, instances: &str) -> RunOutcome {
     let tg = format!("\n[[target_groups]]\nname = \"web\"\nport = 80\ncross_zone = {enabled}\n");
@@ -905,8 +914,8 @@ rate = { profile = "steps", steps = [{ at = "0s", per_second = 0 }, { at = "1m",
 const ONE_INSTANCE_PER_ZONE: &str = "\n[[cluster.instances]]\ntype = \"m5.xlarge\"\ncount = 3\n";
 const ONE_INSTANCE_IN_1A: &str = "\n[[cluster.instances]]\ntype = \"m5.xlarge\"\ncount = 1\nzones = [\"us-east-1a\"]\n";
 
-/// §9.3 step 6 with every target in us-east-1a: client requests are split equally over the
-/// load balancer's nodes in its 3 zones [INF]; with cross-zone off a node only uses targets in
+/// docs/ecs-model.md#target-selection step 6 with every target in us-east-1a: client requests are split equally over the
+/// load balancer's nodes in its 3 zones (ecsim's choice); with cross-zone off a node only uses targets in
 /// its own zone, and the two nodes in zones without a target answer 503. Expected: 2/3 of the
 /// N arrivals are 503, within binomial noise √(N · 1/3 · 2/3) (4 sd allowed; the simulator's
 /// nodes take turns, which is closer still). With cross-zone on: no 503 at all.
@@ -1007,7 +1016,7 @@ rate = { profile = "steps", steps = [{ at = "0s", per_second = 0 }, { at = "1m",
 
 #[test]
 fn slow_start_gives_a_new_target_a_share_rising_linearly_over_its_first_minute() {
-    // §9.3 step 5: "late" becomes healthy at 300 s while a, b, c are healthy and not in slow
+    // docs/ecs-model.md#target-selection step 5: "late" becomes healthy at 300 s while a, b, c are healthy and not in slow
     // start → it enters slow start: weight w(t) = max(0.01, t/60) for t = 0..60 s, the others 1;
     // round robin becomes smooth weighted round robin, so at time t "late" gets a fraction
     // w/(3 + w) of the arrivals and each other target 1/(3 + w). Over the minute [300, 360):
@@ -1032,7 +1041,7 @@ fn slow_start_gives_a_new_target_a_share_rising_linearly_over_its_first_minute()
 
 #[test]
 fn slow_start_spares_targets_registered_together_into_an_empty_group() {
-    // §9.3 step 5: "targets registered together into an empty group … do not enter slow start".
+    // docs/ecs-model.md#target-selection step 5: "targets registered together into an empty group … do not enter slow start".
     // a, b, c are registered at the same instant (59.99 s) into the empty group "web" and become
     // healthy at the same instant (60.00 s): none of them is in slow start, so round robin gives
     // each a third of the traffic from the first minute on: equal CPU in [60, 120) (each 200/3 ×
@@ -1396,7 +1405,7 @@ fn access_logs_replay_every_kept_line_and_speed_compresses_time() {
 
 #[test]
 fn a_load_balancer_answers_requests_in_a_cluster_without_instances() {
-    // The listener answers everything itself (fixed response 200, §9.2 step 4), so no target
+    // The listener answers everything itself (fixed response 200, docs/ecs-model.md#listener-rules step 4), so no target
     // (and no instance) is needed: the 4 requests kept from with-bad-lines.log all reach the
     // load balancer, in us-east-1a (the cluster's zone), and all succeed.
     let (_, _, out) = replay_on("with-bad-lines.log", 1.0, "5s", "");

@@ -96,7 +96,7 @@ fn each_writer_writes_its_own_file_and_only_when_the_run_has_it() {
 
 #[test]
 fn a_placement_through_the_api_answers_what_ecsim_place_prints() {
-    let lesson = "scenarios/lessons/placement/we-3.3";
+    let lesson = "scenarios/lessons/placement/default-spread-empty-zone";
     let mut request = api::PlaceRequest::new(format!("{lesson}/instances.json"), format!("{lesson}/taskdef.json"));
     request.service = Some(format!("{lesson}/service.json").into());
     request.count = 3;

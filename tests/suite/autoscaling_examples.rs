@@ -1,4 +1,4 @@
-//! Service Auto Scaling (spec §11) as worked examples: the decisions of target tracking, step
+//! Service Auto Scaling (docs/ecs-model.md#service-auto-scaling) as worked examples: the decisions of target tracking, step
 //! scaling and scheduled actions minute by minute, with what CloudWatch would say given as plain
 //! inputs ("AlarmHigh is in ALARM at t = 180 with newest datapoint 80"), and the Application
 //! Auto Scaling JSON files (tests/fixtures/autoscaling) with the located messages bad ones get.
@@ -36,11 +36,11 @@ fn t(iso: &str) -> i64 {
 
 // ------------------------------------------------------------------ target tracking
 
-/// WE-11.1: target 50 % CPU, 4 running tasks, Min 1, Max 20. CPU jumps from 40 % to 80 % at
+/// docs/ecs-model.md#example-target-tracking: target 50 % CPU, 4 running tasks, Min 1, Max 20. CPU jumps from 40 % to 80 % at
 /// t = 0; the datapoints at 60, 120 and 180 are 80, so AlarmHigh (3 of 3) is in ALARM at the
 /// t = 180 evaluation.
 #[test]
-fn we_11_1_target_tracking_scales_out_to_7_at_180_and_holds_at_240() {
+fn target_tracking_example_target_tracking_scales_out_to_7_at_180_and_holds_at_240() {
     let web = target(1, 20);
     let mut policy = cpu_policy(50.0);
 
@@ -251,7 +251,7 @@ fn several_target_tracking_policies_combine_any_out_all_in() {
 
 // ------------------------------------------------------------------ step scaling
 
-fn we_11_2_policy() -> StepScalingPolicy {
+fn step_scaling_example_policy() -> StepScalingPolicy {
     let s = |l: Option<f64>, u: Option<f64>, a| StepAdjustment::new(l, u, a);
     StepScalingPolicy::new(
         AdjustmentType::PercentChangeInCapacity,
@@ -266,12 +266,12 @@ fn we_11_2_policy() -> StepScalingPolicy {
     )
 }
 
-/// WE-11.2 (the AWS documentation's example): alarm threshold 50 %, capacity 10. The four
+/// docs/ecs-model.md#example-step-scaling (the AWS documentation's example): alarm threshold 50 %, capacity 10. The four
 /// invocations are a cooldown (300 s) apart, so each counts from the capacity it finds.
 #[test]
-fn we_11_2_step_scaling_10_11_14_13_10() {
+fn step_scaling_example_step_scaling_10_11_14_13_10() {
     let web = target(1, 100);
-    let policy = we_11_2_policy();
+    let policy = step_scaling_example_policy();
     assert_eq!(policy.validate(), Ok(()));
     let mut state = StepScalingState::new(policy);
     let threshold = 50.0;
@@ -531,7 +531,7 @@ fn put_scaling_policy_inputs_load() {
     let (path, text) = fixture("autoscaling/put-scaling-policy-step.json");
     let (policies, _) = load_scaling_policies(&path, &text).expect("loads");
     let PolicyConfig::Step(step) = &policies[0].config else { panic!("step") };
-    assert_eq!(step.steps, we_11_2_policy().steps);
+    assert_eq!(step.steps, step_scaling_example_policy().steps);
     assert_eq!(
         (step.adjustment_type, step.min_adjustment_magnitude, step.cooldown_s),
         (AdjustmentType::PercentChangeInCapacity, Some(1), 300)

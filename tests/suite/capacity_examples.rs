@@ -1,5 +1,6 @@
-//! Auto Scaling groups, capacity providers and Fargate (spec §12): the worked examples WE-12.1 to
-//! WE-12.4 as tests of the pure decisions in `ecsim::capacity`, the Fargate size table row by
+//! Auto Scaling groups, capacity providers and Fargate (docs/ecs-model.md#capacity): the worked examples
+//! docs/ecs-model.md#example-cpr-scale-out to
+//! docs/ecs-model.md#example-fargate-cost as tests of the pure decisions in `ecsim::capacity`, the Fargate size table row by
 //! row, the default termination policy criterion by criterion, the N = 0 cases of the metric,
 //! groups too big for the smallest type, and the capacity JSON of tests/fixtures/capacity with
 //! every bad input reported where it is written.
@@ -30,7 +31,7 @@ fn task(cpu_units: u32, memory_mib: u32) -> Reservation {
     Reservation { cpu_units, memory_mib, ..Reservation::default() }
 }
 
-/// m5.large as WE-12.1 registers it: 2048 CPU units, 7680 MiB.
+/// m5.large as docs/ecs-model.md#example-cpr-scale-out registers it: 2048 CPU units, 7680 MiB.
 fn m5_large_7680() -> InstanceShape {
     InstanceShape { memory_mib: 7680, ..InstanceShape::of_type(lookup("m5.large").unwrap(), 0, false) }
 }
@@ -70,10 +71,10 @@ fn view(id: &'static str, zone: usize, launched_s: u64, version: u32, protected:
     AsgInstanceView { id, zone, launched_at: at(launched_s), launch_template_version: version, protected }
 }
 
-// ------------------------------------------------------------------ WE-12.1
+// ------------------------------------------------------------------ docs/ecs-model.md#example-cpr-scale-out
 
 #[test]
-fn we_12_1_full_instances_and_two_provisioning_tasks_give_cpr_150() {
+fn cpr_scale_out_example_full_instances_and_two_provisioning_tasks_give_cpr_150() {
     // ASG of m5.large (2048 CPU, 7680 MiB), N = 4, all full; 2 PROVISIONING tasks of 2048 CPU /
     // 1024 MiB, one per instance. One zone, one type: the demand sizes the step.
     let s = scaling(100);
@@ -90,7 +91,7 @@ fn we_12_1_full_instances_and_two_provisioning_tasks_give_cpr_150() {
 }
 
 #[test]
-fn we_12_1_with_target_capacity_80_gives_two_spare_instances() {
+fn cpr_scale_out_example_with_target_capacity_80_gives_two_spare_instances() {
     let s = scaling(80);
     let r = metric(4, 4, &[task(2048, 1024), task(2048, 1024)], &[m5_large_7680()], 1, &s);
     assert_eq!(r.cpr_percent, 150.0, "the metric does not depend on the target");
@@ -102,7 +103,7 @@ fn we_12_1_with_target_capacity_80_gives_two_spare_instances() {
 }
 
 #[test]
-fn we_12_1_on_a_multi_zone_group_steps_by_the_minimum() {
+fn cpr_scale_out_example_on_a_multi_zone_group_steps_by_the_minimum() {
     // The same state on a group spanning three zones: the ManagedScaling note makes the step
     // exactly minimumScalingStepSize (1), so M = 5 and CPR = 125.
     let s = scaling(100);
@@ -126,10 +127,10 @@ fn step_size_is_bounded_by_the_minimum_and_the_maximum() {
     assert_eq!(metric(4, 4, &tasks[..1], &[m5_large_7680()], 1, &s).step, 2, "max(2, 1)");
 }
 
-// ------------------------------------------------------------------ WE-12.2
+// ------------------------------------------------------------------ docs/ecs-model.md#example-cpr-scale-in
 
 #[test]
-fn we_12_2_one_daemon_only_instance_gives_cpr_80_and_is_the_one_terminated() {
+fn cpr_scale_in_example_one_daemon_only_instance_gives_cpr_80_and_is_the_one_terminated() {
     // N = 5, nothing provisioning, four instances run service tasks, one only a daemon task.
     let s = scaling(100);
     let r = metric(5, 4, &[], &[m5_large_7680()], 2, &s);
@@ -154,10 +155,10 @@ fn we_12_2_one_daemon_only_instance_gives_cpr_80_and_is_the_one_terminated() {
     assert_eq!(choose_for_termination(&views, &[TerminationPolicy::Default], at(1800), 0.5), None);
 }
 
-// ------------------------------------------------------------------ WE-12.3
+// ------------------------------------------------------------------ docs/ecs-model.md#example-strategy-split
 
 #[test]
-fn we_12_3_fargate_base_1_then_one_in_five() {
+fn strategy_split_example_fargate_base_1_then_one_in_five() {
     let s = CapacityProviderStrategy::new(vec![StrategyItem::new(FARGATE, 1, 1), StrategyItem::new(FARGATE_SPOT, 0, 4)]).unwrap();
     let mut counts = vec![0, 0];
     let names: Vec<&str> = s.split(6, &mut counts).into_iter().map(|i| s.items()[i].capacity_provider.as_str()).collect();
@@ -168,7 +169,7 @@ fn we_12_3_fargate_base_1_then_one_in_five() {
 }
 
 #[test]
-fn we_12_3_the_same_strategy_read_from_run_task_json() {
+fn strategy_split_example_the_same_strategy_read_from_run_task_json() {
     let (p, text) = fixture("capacity/run-task-fargate.json");
     let (req, warnings) = load_run_task(&p, &text, None).unwrap();
     assert!(warnings.is_empty(), "{warnings}");
@@ -178,10 +179,10 @@ fn we_12_3_the_same_strategy_read_from_run_task_json() {
     assert_eq!(s.split(6, &mut counts), [0, 1, 1, 1, 0, 1]);
 }
 
-// ------------------------------------------------------------------ WE-12.4
+// ------------------------------------------------------------------ docs/ecs-model.md#example-fargate-cost
 
 #[test]
-fn we_12_4_one_hour_of_1_vcpu_2_gb_costs_0_04937() {
+fn fargate_cost_example_one_hour_of_1_vcpu_2_gb_costs_0_04937() {
     let usd = fargate_cost_usd(1024, 2048, Architecture::X86_64, false, Span::from_secs(3600), &Default::default());
     assert!((usd - 0.04937).abs() < 1e-12, "{usd}");
     let mut ledger = CostLedger::default();
@@ -229,7 +230,7 @@ fn ec2_costs_by_type_and_purchase_option() {
 
 // ------------------------------------------------------------------ the Fargate size table
 
-/// Spec §12.6, written out independently of `SIZE_TABLE`: (cpu, allowed memory in GB × 2, so
+/// Spec docs/ecs-model.md#fargate-task-sizes, written out independently of `SIZE_TABLE`: (cpu, allowed memory in GB × 2, so
 /// that 0.5 GB is a whole number).
 fn spec_12_6() -> Vec<(u32, Vec<u32>)> {
     let gb = |from: u32, to: u32, step: u32| (from..=to).step_by(step as usize).map(|g| g * 1024).collect::<Vec<_>>();
@@ -258,7 +259,7 @@ fn every_row_of_the_size_table_valid_edges_and_invalid_neighbours() {
             assert!(e.contains(&listed.join(", ")), "{cpu}/{bad}: {e}");
             assert_eq!(e.contains("platform version 1.4.0"), cpu >= 8192, "{e}");
         }
-        // Every 512 MiB point up to the row's maximum + 8 GB: valid exactly when the spec lists it.
+        // Every 512 MiB point up to the row's maximum + 8 GB: valid exactly when docs/ecs-model.md lists it.
         for m in (512..=hi + 8192).step_by(512) {
             assert_eq!(validate_size(cpu, m).is_ok(), allowed.contains(&m), "{cpu} CPU / {m} MiB");
         }

@@ -1,8 +1,9 @@
 //! The capacity lessons of `scenarios/lessons/capacity/*.toml` run through the library, and the
-//! located errors of capacity input (spec §12; /work/shared/spec/ecs-semantics.md §12.1–§12.7).
+//! located errors of capacity input (docs/ecs-model.md#capacity).
 //! Every number the lessons' header comments derive is checked here: the
-//! CapacityProviderReservation and the desired capacities of WE-12.1/WE-12.2, the WE-12.3
-//! split, the WE-12.4 Fargate cost and the EC2 cost it is compared with.
+//! CapacityProviderReservation and the desired capacities of
+//! docs/ecs-model.md#example-cpr-scale-out/docs/ecs-model.md#example-cpr-scale-in, the docs/ecs-model.md#example-strategy-split
+//! split, the docs/ecs-model.md#example-fargate-cost Fargate cost and the EC2 cost it is compared with.
 
 use crate::common::{error_at, instance_events, load, repo, run};
 use ecsim::capacity::provider::managed_desired;
@@ -34,16 +35,16 @@ fn close(a: f64, b: f64) -> bool {
 // ---------------------------------------------------------------- outgrows-cluster
 
 #[test]
-fn outgrows_cluster_scales_out_by_we_12_1_and_in_by_we_12_2() {
+fn outgrows_cluster_scales_out_by_cpr_scale_out_example_and_in_by_cpr_scale_in_example() {
     let out = run(&lesson("outgrows-cluster"));
 
-    // WE-12.1: N = 4, 2 provisioning tasks of one m5.large each → needed 2, step 2, M = 6,
+    // docs/ecs-model.md#example-cpr-scale-out: N = 4, 2 provisioning tasks of one m5.large each → needed 2, step 2, M = 6,
     // CPR = 100 × 6 / 4 = 150; desired = ceil(4 × 150 / 100) = 6.
     let (n, m) = (4u32, 6u32);
     let cpr = 100.0 * f64::from(m) / f64::from(n);
     assert_eq!(cpr, 150.0);
     assert_eq!(managed_desired(n, cpr, 100, 2, 0, 10), 6);
-    // WE-12.2: N = 6, 5 instances with a task → CPR 83.33; desired = ceil(6 × 83.33 / 100) = 5.
+    // docs/ecs-model.md#example-cpr-scale-in: N = 6, 5 instances with a task → CPR 83.33; desired = ceil(6 × 83.33 / 100) = 5.
     let cpr_in = 100.0 * 5.0 / 6.0;
     assert_eq!(managed_desired(6, cpr_in, 100, 0, 0, 10), 5);
 
@@ -139,10 +140,10 @@ fn without_termination_protection_a_busy_instance_is_drained_before_it_terminate
 // ---------------------------------------------------------------- fargate-vs-ec2
 
 #[test]
-fn fargate_vs_ec2_costs_follow_we_12_4_and_the_m5_large_price() {
+fn fargate_vs_ec2_costs_follow_fargate_cost_example_and_the_m5_large_price() {
     let s = lesson("fargate-vs-ec2");
     assert_eq!(s.variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(), ["ec2", "fargate", "fargate-spot"]);
-    // WE-12.4: 1 vCPU × $0.04048 + 2 GB × $0.004445 = $0.04937 per task-hour.
+    // docs/ecs-model.md#example-fargate-cost: 1 vCPU × $0.04048 + 2 GB × $0.004445 = $0.04937 per task-hour.
     let task_hour = 1.0 * 0.04048 + 2.0 * 0.004445;
     assert!(close(task_hour, 0.04937));
     let cost_of = |variant: &str| {
@@ -187,7 +188,7 @@ fn fargate_vs_ec2_costs_follow_we_12_4_and_the_m5_large_price() {
 // ---------------------------------------------------------------- fargate-spot-split
 
 #[test]
-fn we_12_3_strategy_split_is_two_fargate_and_four_spot() {
+fn strategy_split_example_strategy_split_is_two_fargate_and_four_spot() {
     let out = run(&lesson("fargate-spot-split"));
     let tasks = out.task_rows();
     let providers: Vec<&str> = tasks.iter().map(|t| t.capacity_provider.as_str()).collect();
@@ -498,7 +499,7 @@ fn a_scale_out_stops_a_scale_in_in_progress() {
     // policy may pick a busy one). Its task must move first, but no other instance has room: the
     // replacement waits in PROVISIONING, CapacityProviderReservation = 100 × 3 / 2 = 150 and
     // AlarmHigh sets desired ceil(2 × 150 / 100) = 3 — the draining instance returns to service
-    // (§12.3 step 8) instead of a new one being launched, and its task stays.
+    // (docs/ecs-model.md#managed-scaling step 8) instead of a new one being launched, and its task stays.
     let text = r#"
 [scenario]
 duration = "20m"

@@ -130,9 +130,9 @@ fn a_closed_stdout_never_panics_a_command() {
     place.current_dir(&placement).args([
         "place",
         "--instances",
-        "we-3.1/instances.json",
+        "binpack-memory/instances.json",
         "--task-definition",
-        "we-3.1/taskdef.json",
+        "binpack-memory/taskdef.json",
         "--explain",
     ]);
     sweep.args(["sweep", "--threads", "1", "--out"]).arg(&sweep_out).arg(repo("scenarios/sweeps/smoke.toml"));

@@ -1,7 +1,7 @@
-//! CloudWatch metrics and alarms (spec §10) as worked examples: the documented missing-data
-//! tables row by row for all four treatments (WE-10.3), "M out of N", a 5-minute period slid one
-//! minute at a time, statistics over a period (WE-10.2), percentiles from histograms, the
-//! low-sample rule, the alarm shapes of target tracking (§11.2), bounded memory, and the
+//! CloudWatch metrics and alarms (docs/ecs-model.md#cloudwatch) as worked examples: the documented missing-data
+//! tables row by row for all four treatments (docs/ecs-model.md#example-missing-data), "M out of N", a 5-minute period slid one
+//! minute at a time, statistics over a period (docs/ecs-model.md#example-service-cpu), percentiles from histograms, the
+//! low-sample rule, the alarm shapes of target tracking (docs/ecs-model.md#target-tracking), bounded memory, and the
 //! PutMetricAlarm / describe-alarms JSON in tests/fixtures/cloudwatch with located errors.
 //!
 //! Minutes are 0-based indices: minute k is [60k, 60(k+1)) s, and the evaluation "at minute k"
@@ -101,12 +101,12 @@ fn check_row(n: u32, m: u32, data: &str, expected: [Expect; 4]) {
     }
 }
 
-// ------------------------------------------------------------------ WE-10.3: the documented tables
+// ------------------------------------------------------------------ docs/ecs-model.md#example-missing-data: the documented tables
 
 /// AWS, "Configuring how CloudWatch alarms treat missing data", first table: Datapoints to Alarm
 /// and Evaluation Periods both 3, five datapoints retrieved.
 #[test]
-fn we_10_3_three_of_three_every_documented_row() {
+fn missing_data_example_three_of_three_every_documented_row() {
     //             data            MISSING                    IGNORE  BREACHING  NOT BREACHING
     check_row(3, 3, "0 - X - X", [Is(OK), Is(OK), Is(OK), Is(OK)]);
     check_row(3, 3, "- - - - 0", [Is(OK), Is(OK), Is(OK), Is(OK)]);
@@ -114,33 +114,33 @@ fn we_10_3_three_of_three_every_documented_row() {
     check_row(3, 3, "0 X X - X", [Is(ALARM), Is(ALARM), Is(ALARM), Is(ALARM)]);
     // The premature-ALARM rule: the one breaching datapoint is 3 periods old, nothing newer.
     check_row(3, 3, "- - X - -", [Is(ALARM), Retain, Is(ALARM), Is(OK)]);
-    // The spec's second WE-10.3 row (an earlier revision of the same table): with breaching,
+    // The model's second docs/ecs-model.md#example-missing-data row (an earlier revision of the same table): with breaching,
     // 0 plus two filled breaches is 2 < 3.
     check_row(3, 3, "0 - - - -", [Is(OK), Is(OK), Is(OK), Is(OK)]);
 }
 
 /// The second table: Datapoints to Alarm 2, Evaluation Periods 3.
 #[test]
-fn we_10_3_two_of_three_every_documented_row() {
+fn missing_data_example_two_of_three_every_documented_row() {
     check_row(3, 2, "0 - X - X", [Is(ALARM), Is(ALARM), Is(ALARM), Is(ALARM)]);
     check_row(3, 2, "0 0 X 0 X", [Is(ALARM), Is(ALARM), Is(ALARM), Is(ALARM)]);
-    // Not premature: a real datapoint in the range does not breach (spec §15.8).
+    // Not premature: a real datapoint in the range does not breach (docs/ecs-model.md#choice-missing-data).
     check_row(3, 2, "0 - X - -", [Is(OK), Is(OK), Is(ALARM), Is(OK)]);
     check_row(3, 2, "- - - - 0", [Is(OK), Is(OK), Is(ALARM), Is(OK)]);
     check_row(3, 2, "- - X - -", [Is(ALARM), Retain, Is(ALARM), Is(OK)]);
 }
 
 /// Rows of the 2019–2020 revisions of the page that the current tables dropped, on which the
-/// reconstructed algorithm of spec §10.3 disagrees with them in the MISSING and IGNORE columns
-/// (docs/decisions.md, "CloudWatch"). ecsim follows the spec; the old answers are in comments.
+/// reconstructed algorithm of docs/ecs-model.md#alarms disagrees with them in the MISSING and IGNORE columns
+/// (docs/decisions.md, "CloudWatch"). ecsim follows docs/ecs-model.md; the old answers are in comments.
 #[test]
 fn rows_of_older_revisions_follow_the_spec_where_they_differ() {
     // Old table: INSUFFICIENT_DATA | retain | ALARM | OK. The breaching datapoint is too recent
-    // for a premature ALARM, and the spec's algorithm then says OK for both.
+    // for a premature ALARM, and the model's algorithm then says OK for both.
     check_row(3, 3, "- - - - X", [Is(OK), Is(OK), Is(ALARM), Is(OK)]);
     check_row(3, 2, "- - - - X", [Is(OK), Is(OK), Is(ALARM), Is(OK)]);
     // Old table: ALARM | retain | ALARM | OK. The breaching datapoint is outside the last N
-    // periods, where the spec looks for the premature rule's oldest breach.
+    // periods, where docs/ecs-model.md looks for the premature rule's oldest breach.
     check_row(3, 3, "X - - - -", [Is(OK), Is(OK), Is(ALARM), Is(OK)]);
 }
 
@@ -165,7 +165,7 @@ fn m_of_n_counts_breaches_that_are_not_consecutive() {
 
 #[test]
 fn a_five_minute_period_is_evaluated_every_minute_over_a_sliding_window() {
-    // Spec §10.3: Period 300, N 1 — "at the end of minute 5 over minutes 1–5, at the end of
+    // Spec docs/ecs-model.md#alarms: Period 300, N 1 — "at the end of minute 5 over minutes 1–5, at the end of
     // minute 6 over 2–6", i.e. here minutes 0–4 at instant 300 s and 1–5 at 360 s.
     let mut store = MetricStore::new(StoreOptions::default());
     let config = cpu_alarm(minutes(5), 1).with_treat_missing_data(NotBreaching);
@@ -253,10 +253,10 @@ fn missing_data_reasons_name_the_treatment() {
     assert!(premature.contains("premature ALARM"), "{premature}");
 }
 
-// ------------------------------------------------------------------ WE-10.2: statistics
+// ------------------------------------------------------------------ docs/ecs-model.md#example-service-cpu: statistics
 
 #[test]
-fn we_10_2_service_cpu_statistics_of_one_datapoint() {
+fn service_cpu_example_service_cpu_statistics_of_one_datapoint() {
     // Two RUNNING tasks of a service whose task definition sets cpu 512 on the container only:
     // 1024 and 256 units used → samples 200 % and 50 %.
     let mut store = MetricStore::new(StoreOptions::default());
@@ -360,7 +360,8 @@ fn a_percentile_on_too_few_samples_is_ignored_or_evaluated_as_configured() {
 
 #[test]
 fn target_tracking_alarm_high_and_low_are_plain_alarms() {
-    // Spec §11.2 with WE-11.1's numbers: target 50 % CPU; AlarmHigh "> 50", 3 of 3; AlarmLow
+    // Spec docs/ecs-model.md#target-tracking with docs/ecs-model.md#example-target-tracking's numbers: target 50 % CPU; AlarmHigh "> 50",
+    // 3 of 3; AlarmLow
     // "< 45" (0.9 × target), 15 of 15; both 60 s, missing data `missing`. CPU is 40 % for half
     // an hour, then 80 %.
     let mut store = MetricStore::new(StoreOptions::default());
@@ -385,7 +386,7 @@ fn target_tracking_alarm_high_and_low_are_plain_alarms() {
     }
     // AlarmLow: 15 low datapoints by instant 15 min; back to OK with the first 80 %.
     assert_eq!(low_alarm_at, (15..=30).collect::<Vec<u64>>());
-    // AlarmHigh: the 80 % minutes are 30, 31, 32 → ALARM at the evaluation of 33 (WE-11.1's
+    // AlarmHigh: the 80 % minutes are 30, 31, 32 → ALARM at the evaluation of 33 (docs/ecs-model.md#example-target-tracking's
     // t = 180 s after the jump), and every minute after.
     assert_eq!(high_alarm_at, (33..=40).collect::<Vec<u64>>());
     assert_eq!(high.newest_datapoint(), Some(80.0));
@@ -410,7 +411,7 @@ fn a_publication_delay_shifts_the_range_without_making_data_insufficient() {
 
 #[test]
 fn capacity_provider_alarms_are_one_of_one_and_fifteen_of_fifteen() {
-    // Spec §12.3: CapacityProviderReservation > 100 for 1 of 1 minute; < 100 for 15 of 15.
+    // Spec docs/ecs-model.md#managed-scaling: CapacityProviderReservation > 100 for 1 of 1 minute; < 100 for 15 of 15.
     let cpr =
         MetricId::new("AWS/ECS/ManagedScaling", "CapacityProviderReservation", [("CapacityProviderName", "cp"), ("ClusterName", "prod")]);
     assert_eq!(metric_problem(&cpr), None);
@@ -419,10 +420,10 @@ fn capacity_provider_alarms_are_one_of_one_and_fifteen_of_fifteen() {
         AlarmConfig::new("cpr-high", cpr.clone(), Statistic::Average, Period::MINUTE, 1, ComparisonOperator::GreaterThanThreshold, 100.0);
     let low = AlarmConfig::new("cpr-low", cpr, Statistic::Average, Period::MINUTE, 15, ComparisonOperator::LessThanThreshold, 100.0);
     let (mut high, mut low) = (Alarm::new(high, &mut store).unwrap(), Alarm::new(low, &mut store).unwrap());
-    // WE-12.1: CPR 150 → AlarmHigh fires at the next minute.
+    // docs/ecs-model.md#example-cpr-scale-out: CPR 150 → AlarmHigh fires at the next minute.
     store.publish(high.series(), 0, 150.0);
     assert_eq!(high.evaluate(&store, 1).map(|t| t.to), Some(ALARM));
-    // WE-12.2: CPR 80 for 15 minutes → AlarmLow.
+    // docs/ecs-model.md#example-cpr-scale-in: CPR 80 for 15 minutes → AlarmLow.
     for minute in 1..=15 {
         store.publish(low.series(), minute, 80.0);
         low.evaluate(&store, minute + 1);

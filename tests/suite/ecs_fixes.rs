@@ -78,7 +78,7 @@ const UNABLE: &str = "is unable to consistently start tasks successfully.";
 /// balancer, deregistration delay 0 s, the application exits at once: STOPPED at 60 s).
 /// * "When a task stops, services waiting for resources are re-evaluated at once": the agent is
 ///   placed at 60 s, not at the next 15 s tick (75 s), and before web's own replacement: it is
-///   the first task launched on the freed room (spec §5.3).
+///   the first task launched on the freed room (docs/ecs-model.md#daemon-services).
 /// * web then cannot place its replacement (1,024 − 256 = 768 units free): placement failures at
 ///   60 s (the StopTask's evaluation, before the room was freed), 60 s (after the agent took it)
 ///   and 75 s (the tick) → 3 consecutive launch failures → "service web is unable to

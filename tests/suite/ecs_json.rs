@@ -408,7 +408,7 @@ fn too_many_placement_strategies_and_conflicting_launch_settings_are_errors() {
     assert_eq!(messages.len(), 2, "{err}");
     assert!(messages[0].starts_with("Specifying both a launch type and capacity provider strategy is not supported."));
     assert_eq!(messages[1], "6 placement strategies; ECS allows at most 5");
-    // capacityProviderStrategy alone is modelled (spec §12.2): read, and checked by its rules.
+    // capacityProviderStrategy alone is modelled (docs/ecs-model.md#capacity-providers): read, and checked by its rules.
     let (s, warnings) =
         service_inline(r#"{"desiredCount": 1, "capacityProviderStrategy": [{"capacityProvider": "cp", "weight": 1}]}"#).expect("loads");
     assert!(unmodelled(&warnings, "capacityProviderStrategy").is_none());

@@ -1,4 +1,5 @@
-//! Load balancers and target groups in scenario files (spec §9.1, §9.2): what `[[target_groups]]`
+//! Load balancers and target groups in scenario files (docs/ecs-model.md#alb-settings, docs/ecs-model.md#listener-rules): what
+//! `[[target_groups]]`
 //! and `[[load_balancers]]` build, from inline keys and from the ELBv2 JSON fixtures in
 //! tests/fixtures/elbv2, and where each bad input is reported (file, line, column, what to
 //! change).
@@ -96,7 +97,7 @@ action = { forward = "tg-api" }
     assert_eq!((api.health_check.healthy_threshold, api.health_check.unhealthy_threshold), (2, 2));
     assert!(api.health_check.matcher.matches(202) && !api.health_check.matcher.matches(201));
     assert_eq!((api.deregistration_delay, api.slow_start, api.min_healthy_targets), (Span::from_secs(30), Span::from_secs(45), 2));
-    // Everything left out is ELBv2's default (spec §9.1).
+    // Everything left out is ELBv2's default (docs/ecs-model.md#alb-settings).
     let web = &elb.target_groups[1];
     assert_eq!((web.port, web.target_type, web.algorithm, web.cross_zone), (80, TargetType::Instance, Algorithm::RoundRobin, None));
     assert_eq!(
@@ -115,7 +116,7 @@ action = { forward = "tg-api" }
     assert_eq!((l.port, l.protocol), (80, ListenerProtocol::Http));
     // Rules sorted by priority whatever order they are written in.
     assert_eq!(l.rules.iter().map(|r| r.priority).collect::<Vec<_>>(), [10, 20]);
-    // WE-9.1 through the loaded listener.
+    // docs/ecs-model.md#example-listener-rules through the loaded listener.
     let tg_of = |req: HttpRequest| match evaluate(l, &req).1 {
         RuleAction::Forward(t) => elb.target_groups[t[0].target_group].name.as_str(),
         other => panic!("{other:?}"),
@@ -161,7 +162,7 @@ action = { redirect = 301 }
     let l = &s.elb.load_balancers[0].listeners[0];
     assert_eq!(l.protocol, ListenerProtocol::Https);
     assert_eq!(l.default_action, RuleAction::FixedResponse { status_code: 404 });
-    // At most 5 match evaluations per rule (spec §9.2): five of the six kinds here.
+    // At most 5 match evaluations per rule (docs/ecs-model.md#listener-rules): five of the six kinds here.
     assert_eq!(l.rules[0].conditions.len(), 5);
     assert_eq!(l.rules[0].action, RuleAction::Forward(vec![forward(0, 10), forward(1, 20)]));
     assert_eq!(l.rules[1].conditions.len(), 3, "two http-header conditions and a source-ip");

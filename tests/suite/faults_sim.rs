@@ -1,18 +1,20 @@
-//! Injected faults through the whole simulator (`[[faults]]`, `[slo]`; spec §8.1–8.3, §9.4–9.6):
+//! Injected faults through the whole simulator (`[[faults]]`, `[slo]`; docs/ecs-model.md#instances-leaving,
+//! docs/ecs-model.md#load-balancer):
 //! scenarios written inline so each test states its numbers, run with invariant checks, and read
 //! back from what a run records — events.csv (`RunOutcome::recorder`), the tasks, faults.csv
 //! (`RunOutcome::fault_rows`), alb.csv's minute rows and the summary's `slo`.
 //!
 //! Timings common to the scenarios unless a test says otherwise (written out in `CLUSTER3`):
 //! three m5.xlarge, one per zone (ordinal 0 in us-east-1a, 1 in b, 2 in c); start delay 10 s, so a
-//! task placed at `p` is RUNNING — its target registered, `initial` (§6.2) — at p + 10 s; the
+//! task placed at `p` is RUNNING — its target registered, `initial` (docs/ecs-model.md#target-registration) — at p + 10 s; the
 //! simulator answers a health check in 10 ms, and with the default "one passing check" reading
-//! (§9.4, §15.1) the target is `healthy`, and the task counts as healthy (§6.1), at p + 10.01 s.
+//! (docs/ecs-model.md#alb-health-checks, docs/ecs-model.md#choice-first-health-check) the target is `healthy`, and the task counts as
+//! healthy (docs/ecs-model.md#healthy-tasks), at p + 10.01 s.
 //! Placement ties go to the lowest ordinal (`tie_break = "first"`), so the service default (AZ
 //! spread, then instance spread) puts 4 tasks as 2 on instance 0 (a), 1 on 1 (b), 1 on 2 (c).
 //! Target group "web": interval 30 s, timeout 5 s, unhealthy threshold 2 (defaults), the
 //! deregistration delay 30 s, and the application exits 2 s after SIGTERM: a scheduler stop at
-//! `s` is STOPPED at s + 30 + 2 s (§6.4).
+//! `s` is STOPPED at s + 30 + 2 s (docs/ecs-model.md#deregistration-on-stop).
 //!
 //! Run with `cargo test --release --test suite faults_sim::`.
 //!
@@ -20,10 +22,10 @@
 //! opened `ongoing` and nothing cleared it; fault watches now also update after each service
 //! evaluation, when a deployment completes), and an `instance_failure` on an Auto Scaling group
 //! member ended the member at detection (no TERMINATED event at `replace_after`, billing stopped
-//! early). They also pin down two consequences of the spec that are easy to get wrong: before
+//! early). They also pin down two consequences of docs/ecs-model.md that are easy to get wrong: before
 //! `detection`, AZ spread may place a replacement on an unreachable instance (it stays PENDING
 //! until detection), and a revision whose containers exit after RUNNING crash-loops without
-//! tripping the circuit breaker (§7.4 stage 2 counts failed health checks only).
+//! tripping the circuit breaker (docs/ecs-model.md#circuit-breaker stage 2 counts failed health checks only).
 
 use ecsim::ecs::task::StopCode;
 use ecsim::report::summary::Summary;
@@ -145,7 +147,8 @@ fn traffic_from_minute_1(per_second: u32) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 1. Spot interruption with ECS_ENABLE_SPOT_INSTANCE_DRAINING (§8.2 → §8.1, WE-8.1's shape)
+// 1. Spot interruption with ECS_ENABLE_SPOT_INSTANCE_DRAINING (docs/ecs-model.md#spot-interruptions → docs/ecs-model.md#draining,
+// docs/ecs-model.md#example-draining's shape)
 // ---------------------------------------------------------------------------------------------
 
 fn spot_scenario(start_delay: &str, draining: bool) -> Scenario {
@@ -175,9 +178,10 @@ draining = {draining}
 
 #[test]
 fn spot_notice_with_draining_moves_the_tasks_before_the_instance_goes() {
-    // WE-8.1 with the simulator's timings. Desired 4, min 100 → minHealthy 4, max 200 →
+    // docs/ecs-model.md#example-draining with the simulator's timings. Desired 4, min 100 → minHealthy 4, max 200 →
     // maxTotal 8. At t = 0 the four tasks go 2 / 1 / 1 on instances 0 / 1 / 2, healthy at 10.01 s.
-    // The notice at t = 600 s sets instance 0 DRAINING at 600 s (§8.2 with draining). §8.1 item 3:
+    // The notice at t = 600 s sets instance 0 DRAINING at 600 s (docs/ecs-model.md#spot-interruptions with draining).
+    // docs/ecs-model.md#draining item 3:
     // s = min(maxTotal − inFlight, desired − tasksNotOnDrainingInstances) = min(8 − 4, 4 − 2) = 2
     // replacements placed at 600 s, on instances 1 and 2 (AZ spread over b, c: 1 each, then c has
     // fewer), RUNNING at 610 s, healthy at 610.01 s. Healthy = 6 → k = min(2, 6 − 4) = 2 draining
@@ -236,7 +240,7 @@ fn spot_notice_with_draining_moves_the_tasks_before_the_instance_goes() {
 
 #[test]
 fn spot_draining_with_min_100_cannot_beat_the_two_minutes_when_start_is_slow() {
-    // The documented warning (§8.2): the same, with a start delay of 130 s. The replacements placed
+    // The documented warning (docs/ecs-model.md#spot-interruptions): the same, with a start delay of 130 s. The replacements placed
     // at the notice (600 s) are RUNNING only at 730 s; min 100 keeps the draining tasks until
     // then — but EC2 terminates the instance at 720 s: its 2 tasks are killed (stop code
     // SpotInterruption, STOPPED at 720 s, no deregistration), requests in flight on them get a
@@ -265,7 +269,8 @@ fn spot_draining_with_min_100_cannot_beat_the_two_minutes_when_start_is_slow() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. Spot interruption without spot draining (§8.2 → §8.3), on an Auto Scaling group
+// 2. Spot interruption without spot draining (docs/ecs-model.md#spot-interruptions → docs/ecs-model.md#instance-failure), on an Auto
+// Scaling group
 // ---------------------------------------------------------------------------------------------
 
 /// Auto Scaling group "asg" of 3 m5.xlarge (one per zone at t = 0: ordinals 0 a, 1 b, 2 c),
@@ -343,7 +348,7 @@ at = "10m"
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. Instance failure (§8.3, §9.4, §9.5)
+// 3. Instance failure (docs/ecs-model.md#instance-failure, docs/ecs-model.md#alb-health-checks, docs/ecs-model.md#alb-errors)
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -395,10 +400,11 @@ fn an_instance_failure_detected_after_60_s_costs_504s_until_the_targets_are_unhe
     // Health checks of the targets of tasks 0 and 3 (registered at R = 10 s): every 30 s from
     // 10 s, so the last good check before the failure at tf = 600 s is at t0 = 580 s (phase
     // tf − t0 = 20 s). The checks at 610 and 640 s time out at 615 and 645 s: unhealthy at
-    // t0 + U·interval + timeout = 580 + 2 × 30 + 5 = 645 s = tf + 65 − 20 (§9.4).
+    // t0 + U·interval + timeout = 580 + 2 × 30 + 5 = 645 s = tf + 65 − 20 (docs/ecs-model.md#alb-health-checks).
     // Until then the round robin sends every other request to a dead target: ≈ 400/s × 45 s / 2
     // ≈ 9,000 504s, all in the minute at 600 s, none after.
-    // At 645 s the scheduler sees 2 unhealthy tasks (grace period 0, §6.3) and, §5.2, starts
+    // At 645 s the scheduler sees 2 unhealthy tasks (grace period 0, docs/ecs-model.md#grace-period) and,
+    // docs/ecs-model.md#replica-reconciliation, starts
     // replacements first — AZ spread: a still counts 2 (the unhealthy tasks are desired
     // RUNNING), b and c 1 → instance 1, then c → instance 2 — RUNNING at 655 s, healthy at
     // 655.01 s, when it stops the unhealthy tasks 0 and 3 (ServiceSchedulerInitiated,
@@ -471,7 +477,7 @@ detection = "60s"
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. Zone outage with AZ spread (§3.3, §8.3)
+// 4. Zone outage with AZ spread (docs/ecs-model.md#placement-defaults, docs/ecs-model.md#instance-failure)
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -481,8 +487,8 @@ fn a_zone_outage_with_az_spread_costs_only_the_zones_tasks() {
     // ties to the lowest ordinal) has one task per instance, 2 per zone. us-east-1b is out from
     // 600 s for 20 min (to 1800 s), detection 60 s, replace_after 120 s:
     // * tasks 1 and 4 (instances 1, 4) are unreachable at 600 s; their targets (checked every
-    //   30 s from 10 s, last good check 580 s) are unhealthy at 580 + 2 × 30 + 5 = 645 s (§9.4).
-    //   The scheduler then starts replacements first (§5.2, max 200): AZ spread still counts 2
+    //   30 s from 10 s, last good check 580 s) are unhealthy at 580 + 2 × 30 + 5 = 645 s (docs/ecs-model.md#alb-health-checks).
+    //   The scheduler then starts replacements first (docs/ecs-model.md#replica-reconciliation, max 200): AZ spread still counts 2
     //   per zone (the unhealthy tasks are desired RUNNING) → a (instance 0), then b and c tie →
     //   b, instance 1: ECS does not know yet that b is out (its agents look connected until
     //   `detection`), so it places a task on an unreachable instance, where it stays PENDING.
@@ -760,7 +766,7 @@ fn a_bad_revision_that_exits_after_running_crash_loops_without_tripping_the_circ
     // healthy (that takes until 430.01 s), so min 100 keeps the 4 old tasks: nothing is lost.
     // Each exited task is deregistered for 30 s (STOPPED at 370 s) and replaced, and so on: a
     // crash loop. The circuit breaker does NOT trip: stage 1 ends when the first new task is
-    // RUNNING, and stage 2 counts only tasks stopped for failed health checks (§7.4; AWS:
+    // RUNNING, and stage 2 counts only tasks stopped for failed health checks (docs/ecs-model.md#circuit-breaker; AWS:
     // "If a task successfully starts … but then stops, then the circuit breaker might not
     // activate"). So the deployment is still IN_PROGRESS at the end with failedTasks 0, and
     // faults.csv's row never recovers (lost 0, lowest 4). Compare `failure = "health_check"`
@@ -789,8 +795,8 @@ fn a_bad_revision_that_exits_after_running_crash_loops_without_tripping_the_circ
 #[test]
 fn a_bad_revision_failing_health_checks_has_unhealthy_targets_and_rolls_back() {
     // web:2 answers health checks with errors: each new target (registered at 310 s) fails the
-    // checks at 310 and 340 s (+10 ms) → unhealthy at 340.01 s (U = 2, §9.4); ECS stops the
-    // unhealthy tasks and counts them (§7.4 stage 2): 3 → FAILED, rollback. Nothing old is lost.
+    // checks at 310 and 340 s (+10 ms) → unhealthy at 340.01 s (U = 2, docs/ecs-model.md#alb-health-checks); ECS stops the
+    // unhealthy tasks and counts them (docs/ecs-model.md#circuit-breaker stage 2): 3 → FAILED, rollback. Nothing old is lost.
     let out = run(&bad_revision_scenario("health_check"));
     let evs = events(&out);
     let new: Vec<u32> = (0..out.tasks.len() as u32).filter(|&t| task(&out, t).placed_at.as_secs_f64() == 300.0).collect();
@@ -923,7 +929,8 @@ fn the_slo_in_the_summary_is_the_traffic_totals_held_to_the_objective() {
 fn a_fargate_spot_interruption_stops_the_task_at_the_notice_and_the_service_replaces_it() {
     // Two tasks on FARGATE_SPOT, no load balancer. Fargate: PROVISIONING 60 s, then PENDING
     // 20 s → RUNNING at 80 s; no health check and no target, so healthy 40 s later (120 s,
-    // spec §6.1). At 600 s the notice (§8.2): ECS stops the task at once (SIGTERM; stop code
+    // docs/ecs-model.md#healthy-tasks). At 600 s the notice (docs/ecs-model.md#spot-interruptions): ECS stops the task at once (SIGTERM;
+    // stop code
     // SpotInterruption) — no deregistration delay and an application that exits at once, so it
     // is STOPPED at 600 s, well before the two minutes are up. The scheduler launches a
     // replacement on FARGATE_SPOT at 600 s: RUNNING at 680 s, healthy at 720 s.

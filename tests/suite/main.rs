@@ -72,5 +72,8 @@ mod robustness;
 mod sweep;
 mod sweep_charts;
 
+// The shipped text: no citation of the private spec, every docs/ecs-model.md#<anchor> lands.
+mod docs_model;
+
 // Every lesson's summary and printed report, so an unintended change shows as a diff.
 mod snapshots;

@@ -1,14 +1,15 @@
-//! The worked examples of the ECS semantics spec (`ecs-semantics.md` §1.5 and §3.8), and the
-//! other placement rules of §1 and §3 (failure reasons, the closest matching instance, the
-//! port limits, `distinctInstance`, the console templates of §3.6, spread details and the
+//! The worked examples of docs/ecs-model.md#resources-examples and
+//! docs/ecs-model.md#placement-examples, and the other placement rules of
+//! docs/ecs-model.md#instance-resources and docs/ecs-model.md#placement (failure reasons, the closest matching instance, the
+//! port limits, `distinctInstance`, the console templates (docs/ecs-model.md#console-templates), spread details and the
 //! explanation), each written as a test that reads like the example.
 //!
-//! Naming: instances are called as in the spec, `i-1` being the first one registered
+//! Naming: instances are called as in the examples, `i-1` being the first one registered
 //! (`InstanceId(0)`). Every test uses `TieBreak::First` ("lowest ordinal in registration
-//! order", spec §0) so that the expected instance is derivable by hand.
+//! order", docs/ecs-model.md#simulated-time) so that the expected instance is derivable by hand.
 //!
 //! Tests that need the cluster query language (and so fail while `placement::cql` is a stub
-//! that accepts everything): `we_3_4_member_of_t3_regex_outside_us_east_1c`,
+//! that accepts everything): `member_of_regex_example_member_of_t3_regex_outside_us_east_1c`,
 //! `member_of_that_no_instance_satisfies_fails_with_member_of_reason`,
 //! `member_of_not_equals_excludes_instances_lacking_the_attribute`.
 
@@ -29,7 +30,7 @@ use std::collections::BTreeMap;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// `i-n` of the spec.
+/// `i-n` of docs/ecs-model.md.
 fn i(n: u32) -> InstanceId {
     InstanceId(n - 1)
 }
@@ -46,7 +47,8 @@ fn ty(type_name: &str) -> &'static InstanceType {
     instance_types::lookup(type_name).unwrap_or_else(|| panic!("{type_name} is not in INSTANCE_TYPES"))
 }
 
-/// m4.large (not in the §13 table; WE-1.1 uses it): 2 vCPU, 8 GiB, 2 ENIs.
+/// m4.large (not in the docs/ecs-model.md#instance-types table; docs/ecs-model.md#example-soft-limit-reservation uses it): 2 vCPU, 8 GiB,
+/// 2 ENIs.
 const M4_LARGE: InstanceType = InstanceType {
     name: "m4.large",
     architecture: Architecture::X86_64,
@@ -60,7 +62,7 @@ const M4_LARGE: InstanceType = InstanceType {
     price_known: true,
 };
 
-/// t3a.medium (not in the §13 table; WE-3.4 uses it): 2 vCPU, 4 GiB.
+/// t3a.medium (not in the docs/ecs-model.md#instance-types table; docs/ecs-model.md#example-memberof-regex uses it): 2 vCPU, 4 GiB.
 const T3A_MEDIUM: InstanceType = InstanceType {
     name: "t3a.medium",
     architecture: Architecture::X86_64,
@@ -172,7 +174,7 @@ fn decide(c: &Cluster, req: &PlacementRequest) -> Decision {
     placement::place(c, req, &mut rng, true)
 }
 
-/// Places one task and, when it is placed, binds it (sequential placement, spec §3.2).
+/// Places one task and, when it is placed, binds it (sequential placement, docs/ecs-model.md#placement-algorithm).
 fn place_and_bind(c: &mut Cluster, req: &PlacementRequest) -> Result<(InstanceId, Binding), Box<Decision>> {
     let d = decide(c, req);
     match d.instance() {
@@ -240,14 +242,14 @@ fn s(x: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §1.5 Worked examples: the resource model
+// docs/ecs-model.md#resources-examples Worked examples: the resource model
 // ---------------------------------------------------------------------------------------------
 
-/// WE-1.1, first sentence: "registered memory 7985 MiB, agent ECS_RESERVED_MEMORY=256 →
-/// registered memory 7729 MiB" (spec §1.2: MEMORY = MemTotal − ECS_RESERVED_MEMORY).
+/// docs/ecs-model.md#example-soft-limit-reservation, first sentence: "registered memory 7985 MiB, agent ECS_RESERVED_MEMORY=256 →
+/// registered memory 7729 MiB" (docs/ecs-model.md#registered-resources: MEMORY = MemTotal − ECS_RESERVED_MEMORY).
 #[test]
-fn we_1_1_registered_memory_is_measured_memory_minus_ecs_reserved_memory() {
-    let mut c = Cluster::new("we-1-1");
+fn soft_limit_example_registered_memory_is_measured_memory_minus_ecs_reserved_memory() {
+    let mut c = Cluster::new("soft-limit-example");
     let id = c.register(&InstanceSpec { os_memory_mib: Some(7985), reserved_memory_mib: 256, ..spec(&M4_LARGE, "us-east-1a") });
     let inst = c.instance(id);
     // m4.large: 2 vCPU × 1024 = 2048 CPU units; memory 7985 − 256 = 7729 MiB.
@@ -256,13 +258,13 @@ fn we_1_1_registered_memory_is_measured_memory_minus_ecs_reserved_memory() {
     assert_eq!(inst.remaining_memory_mib, 7729);
 }
 
-/// WE-1.1: three copies of a soft-limit task with a dynamic port on the m4.large of 7729 MiB.
+/// docs/ecs-model.md#example-soft-limit-reservation: three copies of a soft-limit task with a dynamic port on the m4.large of 7729 MiB.
 #[test]
-fn we_1_1_three_soft_limit_copies_leave_1280_cpu_6193_mib_and_take_ports_32768_to_32770() {
-    // The instance as WE-1.1 describes it: registered CPU 2048, registered memory 7985 MiB
+fn soft_limit_example_three_soft_limit_copies_leave_1280_cpu_6193_mib_and_take_ports_32768_to_32770() {
+    // The instance as docs/ecs-model.md#example-soft-limit-reservation describes it: registered CPU 2048, registered memory 7985 MiB
     // minus ECS_RESERVED_MEMORY=256 = 7729 MiB (set by hand so that this test does not depend
     // on how `register` combines the two figures; see the test above).
-    let mut c = Cluster::new("we-1-1");
+    let mut c = Cluster::new("soft-limit-example");
     let id = c.register(&InstanceSpec { os_memory_mib: Some(7985), ..spec(&M4_LARGE, "us-east-1a") });
     c.instance_mut(id).registered_memory_mib = 7985 - 256;
     c.instance_mut(id).remaining_memory_mib = 7985 - 256;
@@ -296,9 +298,9 @@ fn we_1_1_three_soft_limit_copies_leave_1280_cpu_6193_mib_and_take_ports_32768_t
     assert_eq!(inst.bound_tcp_ports.iter().copied().collect::<Vec<_>>(), vec![32768, 32769, 32770]);
 }
 
-/// WE-1.2: task-level cpu "1 vCPU" / memory "2 GB" wins over the containers' values.
+/// docs/ecs-model.md#example-task-level-size: task-level cpu "1 vCPU" / memory "2 GB" wins over the containers' values.
 #[test]
-fn we_1_2_task_level_size_wins_over_container_values() {
+fn task_level_size_example_task_level_size_wins_over_container_values() {
     // Two containers each cpu 256, memoryReservation 512 (Σ = 512 CPU, 1024 MiB), but the task
     // says cpu 1024, memory 2048 → the task reserves 1024 CPU and 2048 MiB.
     let mut td =
@@ -320,7 +322,7 @@ fn we_1_2_task_level_size_wins_over_container_values() {
     assert_eq!(closest, Some((i(1), Rejection::Cpu { remaining_units: 0, needed_units: 1024 })));
 }
 
-fn we_1_3_task() -> Reservation {
+fn eni_limit_example_task() -> Reservation {
     // awsvpc task of 256 CPU / 512 MiB: one ENI, no host ports.
     let mut app = container("app", Some(256), Some(512), None);
     app.port_mappings = vec![tcp(80, Some(80))];
@@ -330,10 +332,10 @@ fn we_1_3_task() -> Reservation {
     td.reservation()
 }
 
-/// WE-1.3: c5.large without trunking hosts 3 − 1 = 2 awsvpc tasks; the third fails on ENI.
+/// docs/ecs-model.md#example-eni-limit: c5.large without trunking hosts 3 − 1 = 2 awsvpc tasks; the third fails on ENI.
 #[test]
-fn we_1_3_third_awsvpc_task_on_c5_large_fails_with_resource_eni() {
-    let r = we_1_3_task();
+fn eni_limit_example_third_awsvpc_task_on_c5_large_fails_with_resource_eni() {
+    let r = eni_limit_example_task();
     assert_eq!(r.enis, 1);
     assert!(r.static_tcp_ports.is_empty(), "awsvpc ports live on the task's ENI");
     let mut c = cluster_of(&[(ty("c5.large"), "us-east-1a")]);
@@ -354,11 +356,11 @@ fn we_1_3_third_awsvpc_task_on_c5_large_fails_with_resource_eni() {
     assert_eq!(closest, Some((i(1), Rejection::Eni { in_use: 2, limit: 2 })));
 }
 
-/// WE-1.3 with trunking: the ENI limit of a c5.large becomes 10, so memory binds first.
+/// docs/ecs-model.md#example-eni-limit with trunking: the ENI limit of a c5.large becomes 10, so memory binds first.
 #[test]
-fn we_1_3_with_trunking_the_eni_limit_is_10() {
-    let r = we_1_3_task();
-    let mut c = Cluster::new("we-1-3");
+fn eni_limit_example_with_trunking_the_eni_limit_is_10() {
+    let r = eni_limit_example_task();
+    let mut c = Cluster::new("eni-limit-example");
     c.register(&InstanceSpec { awsvpc_trunking: true, ..spec(ty("c5.large"), "us-east-1a") });
     assert_eq!(c.instance(i(1)).eni_task_limit, 10);
     assert!(c.instance(i(1)).attributes.contains_key("ecs.awsvpc-trunk-id"));
@@ -373,7 +375,7 @@ fn we_1_3_with_trunking_the_eni_limit_is_10() {
 
     // A smaller awsvpc task (128 CPU / 256 MiB) shows the ENI limit itself: 10 fit (CPU 1280,
     // memory 2560 of 4014), the 11th fails on ENI.
-    let mut c = Cluster::new("we-1-3-small");
+    let mut c = Cluster::new("eni-limit-example-small");
     c.register(&InstanceSpec { awsvpc_trunking: true, ..spec(ty("c5.large"), "us-east-1a") });
     let small = Reservation { cpu_units: 128, memory_mib: 256, enis: 1, ..Reservation::default() };
     let g = c.group_id("service:small");
@@ -385,11 +387,11 @@ fn we_1_3_with_trunking_the_eni_limit_is_10() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §3.8 Worked examples: placement
+// docs/ecs-model.md#placement-examples Worked examples: placement
 // ---------------------------------------------------------------------------------------------
 
-/// The WE-3.1 table: i-1 (a) 2048/4096, i-2 (a) 1024/1024, i-3 (b) 1536/2048, i-4 (b) 2048/768.
-fn we_3_1_cluster() -> Cluster {
+/// The docs/ecs-model.md#example-binpack-memory table: i-1 (a) 2048/4096, i-2 (a) 1024/1024, i-3 (b) 1536/2048, i-4 (b) 2048/768.
+fn binpack_memory_example_cluster() -> Cluster {
     let m5 = ty("m5.large");
     let mut c = cluster_of(&[(m5, "us-east-1a"), (m5, "us-east-1a"), (m5, "us-east-1b"), (m5, "us-east-1b")]);
     set_remaining(&mut c, i(1), 2048, 4096);
@@ -399,10 +401,10 @@ fn we_3_1_cluster() -> Cluster {
     c
 }
 
-/// WE-3.1: binpack(memory) picks the fullest instance that still fits.
+/// docs/ecs-model.md#example-binpack-memory: binpack(memory) picks the fullest instance that still fits.
 #[test]
-fn we_3_1_binpack_memory_picks_i_2() {
-    let mut c = we_3_1_cluster();
+fn binpack_memory_example_binpack_memory_picks_i_2() {
+    let mut c = binpack_memory_example_cluster();
     let r = sized(512, 1024);
     let g = c.group_id("service:web");
     let strategies = [Strategy::Binpack(BinpackField::Memory)];
@@ -419,10 +421,10 @@ fn we_3_1_binpack_memory_picks_i_2() {
     assert_eq!((c.instance(i(2)).remaining_cpu_units, c.instance(i(2)).remaining_memory_mib), (512, 0));
 }
 
-/// The WE-3.2 cluster: service tasks a 2 (i-1, i-2), b 1 (i-3), c 1 (i-5); remaining memory
+/// The docs/ecs-model.md#example-spread-then-binpack cluster: service tasks a 2 (i-1, i-2), b 1 (i-3), c 1 (i-5); remaining memory
 /// i-1 3000, i-2 500 (too little: not feasible, but its task still counts for AZ a),
 /// i-3 2048, i-4 1500, i-5 1200.
-fn we_3_2_cluster() -> (Cluster, GroupId) {
+fn spread_then_binpack_example_cluster() -> (Cluster, GroupId) {
     let m5 = ty("m5.large");
     let mut c = cluster_of(&[(m5, "us-east-1a"), (m5, "us-east-1a"), (m5, "us-east-1b"), (m5, "us-east-1b"), (m5, "us-east-1c")]);
     let g = c.group_id("service:web");
@@ -436,10 +438,10 @@ fn we_3_2_cluster() -> (Cluster, GroupId) {
     (c, g)
 }
 
-/// WE-3.2: spread(AZ) then binpack(memory) → i-5.
+/// docs/ecs-model.md#example-spread-then-binpack: spread(AZ) then binpack(memory) → i-5.
 #[test]
-fn we_3_2_spread_az_then_binpack_memory_picks_i_5() {
-    let (c, g) = we_3_2_cluster();
+fn spread_then_binpack_example_spread_az_then_binpack_memory_picks_i_5() {
+    let (c, g) = spread_then_binpack_example_cluster();
     let r = sized(256, 1024);
     let strategies = [az_spread(), Strategy::Binpack(BinpackField::Memory)];
     let d = decide(&c, &request(&r, g, &strategies, &[]));
@@ -450,10 +452,10 @@ fn we_3_2_spread_az_then_binpack_memory_picks_i_5() {
     assert_eq!(d.instance(), Some(i(5)));
 }
 
-/// The explanation of WE-3.2 names the rejected instance and shows both rankings.
+/// The explanation of docs/ecs-model.md#example-spread-then-binpack names the rejected instance and shows both rankings.
 #[test]
-fn explanation_of_we_3_2_names_rejections_and_shows_az_counts_a2_b1_c1() {
-    let (c, g) = we_3_2_cluster();
+fn explanation_of_spread_then_binpack_example_names_rejections_and_shows_az_counts_a2_b1_c1() {
+    let (c, g) = spread_then_binpack_example_cluster();
     let r = sized(256, 1024);
     let strategies = [az_spread(), Strategy::Binpack(BinpackField::Memory)];
     let d = decide(&c, &request(&r, g, &strategies, &[]));
@@ -482,9 +484,9 @@ fn explanation_of_we_3_2_names_rejections_and_shows_az_counts_a2_b1_c1() {
     assert!(text.contains("placed on i-5"), "{text}");
 }
 
-/// WE-3.3: the default service strategy with an AZ (c) that has no instance.
+/// docs/ecs-model.md#example-default-spread-with-an-empty-zone: the default service strategy with an AZ (c) that has no instance.
 #[test]
-fn we_3_3_default_service_spread_gives_i1_2_i2_1_i3_2_and_az_a3_b2() {
+fn empty_zone_example_default_service_spread_gives_i1_2_i2_1_i3_2_and_az_a3_b2() {
     let m5 = ty("m5.large");
     let mut c = cluster_of(&[(m5, "us-east-1a"), (m5, "us-east-1a"), (m5, "us-east-1b")]);
     let g = c.group_id("service:web");
@@ -508,9 +510,9 @@ fn we_3_3_default_service_spread_gives_i1_2_i2_1_i3_2_and_az_a3_b2() {
     assert_eq!(per_az(&c, g), BTreeMap::from([(s("us-east-1a"), 3), (s("us-east-1b"), 2)]));
 }
 
-/// WE-3.4 (needs the CQL parser): `t3.*` is a regex, so t3a.medium matches.
+/// docs/ecs-model.md#example-memberof-regex (needs the CQL parser): `t3.*` is a regex, so t3a.medium matches.
 #[test]
-fn we_3_4_member_of_t3_regex_outside_us_east_1c() {
+fn member_of_regex_example_member_of_t3_regex_outside_us_east_1c() {
     let mut c = cluster_of(&[
         (ty("t3.medium"), "us-east-1a"),
         (ty("t3.large"), "us-east-1c"),
@@ -539,7 +541,7 @@ fn we_3_4_member_of_t3_regex_outside_us_east_1c() {
     assert_eq!(decide(&c, &request(&r, g, &[], &constraints)).instance(), Some(i(4)));
 }
 
-/// Spec §3.7 (needs the CQL parser): a memberOf constraint no instance satisfies is a
+/// Spec docs/ecs-model.md#placement-failures (needs the CQL parser): a memberOf constraint no instance satisfies is a
 /// placement failure.
 #[test]
 fn member_of_that_no_instance_satisfies_fails_with_member_of_reason() {
@@ -554,7 +556,7 @@ fn member_of_that_no_instance_satisfies_fails_with_member_of_reason() {
     assert!(matches!(closest, Some((id, Rejection::Constraint { index: 0, .. })) if id == i(1)), "{closest:?}");
 }
 
-/// Spec §3.4 (needs the CQL parser): "`attribute:stack != prod` lists the instances with the
+/// Spec docs/ecs-model.md#cluster-query-language (needs the CQL parser): "`attribute:stack != prod` lists the instances with the
 /// attribute stack unless its value is prod" — an instance without the attribute is excluded.
 #[test]
 fn member_of_not_equals_excludes_instances_lacking_the_attribute() {
@@ -576,9 +578,9 @@ fn member_of_not_equals_excludes_instances_lacking_the_attribute() {
     assert_eq!(d.instance(), Some(i(3)));
 }
 
-/// WE-3.5: a static host port 80 allows one task per instance.
+/// docs/ecs-model.md#example-static-host-port: a static host port 80 allows one task per instance.
 #[test]
-fn we_3_5_static_port_80_second_task_on_i_2_third_fails_with_resource_ports() {
+fn static_port_example_static_port_80_second_task_on_i_2_third_fails_with_resource_ports() {
     let m5 = ty("m5.large");
     let mut c = cluster_of(&[(m5, "us-east-1a"), (m5, "us-east-1b")]);
     let mut web = container("web", Some(256), Some(512), None);
@@ -612,7 +614,7 @@ fn we_3_5_static_port_80_second_task_on_i_2_third_fails_with_resource_ports() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §3.7 Failure reasons
+// docs/ecs-model.md#placement-failures Failure reasons
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -743,7 +745,7 @@ fn draining_instances_never_receive_tasks_and_a_draining_only_cluster_has_no_ins
 }
 
 // ---------------------------------------------------------------------------------------------
-// §3.7 The closest matching container instance: most checks passed, ties lowest ordinal,
+// docs/ecs-model.md#placement-failures The closest matching container instance: most checks passed, ties lowest ordinal,
 // first failing check in the order CPU, memory, ports, ENI, GPU, attribute.
 // ---------------------------------------------------------------------------------------------
 
@@ -804,7 +806,7 @@ fn closest_match_ties_go_to_the_lowest_ordinal_and_skip_draining_instances() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §1.3 Ports: the 100-reserved-ports limit, dynamic ports, the dynamic range
+// docs/ecs-model.md#task-reservation Ports: the 100-reserved-ports limit, dynamic ports, the dynamic range
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -860,8 +862,8 @@ fn exhausting_the_dynamic_port_range_fails_with_resource_ports() {
 
 /// The default dynamic range 32768–60999 contains the agent's reserved ports 51678 and 51679;
 /// the agent never hands them out, so they are not free dynamic ports either. With a range of
-/// 51677–51680 only 51677 and 51680 are usable: the third task must fail (spec §1.3:
-/// "exhausting it makes placement fail with RESOURCE:PORTS"; §3.2 step 2: a port in the
+/// 51677–51680 only 51677 and 51680 are usable: the third task must fail (docs/ecs-model.md#task-reservation:
+/// "exhausting it makes placement fail with RESOURCE:PORTS"; docs/ecs-model.md#placement-algorithm step 2: a port in the
 /// reserved list is never free).
 #[test]
 fn reserved_ports_inside_the_dynamic_range_are_not_free_dynamic_ports() {
@@ -939,7 +941,7 @@ fn host_mode_ports_are_static_and_conflict_like_bridge_host_ports() {
     assert_eq!(failure(&decide(&c, &req)).0, FailureReason::Ports);
 }
 
-/// Spec §1.3 rule 2: "A task with no CPU anywhere reserves 0 CPU units and never fails
+/// Spec docs/ecs-model.md#task-reservation rule 2: "A task with no CPU anywhere reserves 0 CPU units and never fails
 /// placement on CPU."
 #[test]
 fn a_task_without_cpu_never_fails_on_cpu() {
@@ -954,7 +956,7 @@ fn a_task_without_cpu_never_fails_on_cpu() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §3.2 step 3: distinctInstance
+// docs/ecs-model.md#placement-algorithm step 3: distinctInstance
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -985,7 +987,7 @@ fn distinct_instance_counts_a_task_that_is_being_stopped() {
     let g = c.group_id("service:web");
     let r = sized(256, 512);
     // i-1 hosts a task whose desiredStatus is STOPPED but that has not reached STOPPED yet: it
-    // is non-STOPPED, so distinctInstance still sees it (spec §3.2 step 3).
+    // is non-STOPPED, so distinctInstance still sees it (docs/ecs-model.md#placement-algorithm step 3).
     c.instance_mut(i(1)).bind(&r);
     c.instance_mut(i(1)).count_group(g, 1, 0);
     let constraints = [Constraint::DistinctInstance];
@@ -995,7 +997,7 @@ fn distinct_instance_counts_a_task_that_is_being_stopped() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §3.2 step 5: spread details
+// docs/ecs-model.md#placement-algorithm step 5: spread details
 // ---------------------------------------------------------------------------------------------
 
 /// Instances without the spread attribute form one "(absent)" bucket.
@@ -1028,7 +1030,7 @@ fn spread_over_an_attribute_some_instances_lack_groups_them_as_absent() {
     assert_eq!(d.instance(), Some(i(2)));
 }
 
-/// Spread counts only tasks whose desiredStatus is RUNNING (spec §3.2 step 5).
+/// Spread counts only tasks whose desiredStatus is RUNNING (docs/ecs-model.md#placement-algorithm step 5).
 #[test]
 fn spread_ignores_tasks_being_stopped() {
     let m5 = ty("m5.large");
@@ -1054,7 +1056,7 @@ fn spread_ignores_tasks_being_stopped() {
 }
 
 /// Spread counts tasks on every instance of the cluster, DRAINING ones included, but compares
-/// only the values present among the candidates (spec §3.2 step 5).
+/// only the values present among the candidates (docs/ecs-model.md#placement-algorithm step 5).
 #[test]
 fn spread_counts_tasks_on_draining_instances_of_the_zone() {
     let m5 = ty("m5.large");
@@ -1108,7 +1110,7 @@ fn a_single_candidate_is_chosen_whatever_the_strategies_prefer() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §3.6 Console placement templates
+// docs/ecs-model.md#console-templates Console placement templates
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -1126,7 +1128,7 @@ fn console_templates_map_to_the_documented_api_values() {
         assert_eq!(got_s, strategies, "{template}");
         assert_eq!(got_c.iter().map(ToString::to_string).collect::<Vec<_>>(), constraints, "{template}");
     }
-    // The console default is AZ Balanced Spread, which is also the service default (§3.3).
+    // The console default is AZ Balanced Spread, which is also the service default (docs/ecs-model.md#placement-defaults).
     assert_eq!(console_template("AZ Balanced Spread").unwrap().0, Strategy::service_default());
 }
 

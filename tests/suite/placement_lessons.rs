@@ -1,4 +1,4 @@
-//! The worked examples of spec §3.8, reproduced with `ecsim place` on the files an ECS user
+//! The worked examples of docs/ecs-model.md#placement-examples, reproduced with `ecsim place` on the files an ECS user
 //! has (scenarios/lessons/placement/*): the commands of that folder's README, checked.
 
 use crate::common::{ecsim, repo};
@@ -17,13 +17,13 @@ fn placed(v: &Value) -> Vec<String> {
 }
 
 #[test]
-fn we_3_1_binpack_memory_places_on_i_2() {
+fn binpack_memory_example_binpack_memory_places_on_i_2() {
     // i-4 has 768 MiB < 1024: filtered. Remaining memory 4096, 1024, 2048 → least is i-2.
     let v = place(&[
         "--instances",
-        "we-3.1/instances.json",
+        "binpack-memory/instances.json",
         "--task-definition",
-        "we-3.1/taskdef.json",
+        "binpack-memory/taskdef.json",
         "--strategy",
         r#"[{"type":"binpack","field":"memory"}]"#,
     ]);
@@ -33,15 +33,15 @@ fn we_3_1_binpack_memory_places_on_i_2() {
 }
 
 #[test]
-fn we_3_2_spread_az_then_binpack_memory_places_on_i_5() {
+fn spread_then_binpack_example_spread_az_then_binpack_memory_places_on_i_5() {
     // Service tasks a 2, b 1, c 1 → keep b and c: {i-3 2048, i-4 1500, i-5 1200} → i-5.
     let v = place(&[
         "--instances",
-        "we-3.2/instances.json",
+        "spread-zone-then-binpack/instances.json",
         "--tasks",
-        "we-3.2/tasks.json",
+        "spread-zone-then-binpack/tasks.json",
         "--task-definition",
-        "we-3.2/taskdef.json",
+        "spread-zone-then-binpack/taskdef.json",
         "--group",
         "service:web",
         "--strategy",
@@ -55,15 +55,15 @@ fn we_3_2_spread_az_then_binpack_memory_places_on_i_5() {
 }
 
 #[test]
-fn we_3_3_default_service_strategy_never_uses_the_empty_zone() {
+fn empty_zone_example_default_service_strategy_never_uses_the_empty_zone() {
     // t1 → i-1; t2 → i-3 (b has 0); t3 → i-2 (a1 b1, i-2 empty); t4 → i-3; t5 → i-1.
     let v = place(&[
         "--instances",
-        "we-3.3/instances.json",
+        "default-spread-empty-zone/instances.json",
         "--task-definition",
-        "we-3.3/taskdef.json",
+        "default-spread-empty-zone/taskdef.json",
         "--service",
-        "we-3.3/service.json",
+        "default-spread-empty-zone/service.json",
         "--count",
         "5",
         "--tie-break",
@@ -77,15 +77,15 @@ fn we_3_3_default_service_strategy_never_uses_the_empty_zone() {
 }
 
 #[test]
-fn we_3_4_member_of_keeps_i_1_and_i_4() {
+fn member_of_regex_example_member_of_keeps_i_1_and_i_4() {
     // `t3.*` is a regex: t3a.medium matches; i-2 is in us-east-1c; i-3 is m5.large.
     let v = place(&[
         "--instances",
-        "we-3.4/instances.json",
+        "member-of-regex/instances.json",
         "--task-definition",
-        "we-3.4/taskdef.json",
+        "member-of-regex/taskdef.json",
         "--constraints",
-        "we-3.4/constraints.json",
+        "member-of-regex/constraints.json",
         "--count",
         "2",
         "--strategy",
@@ -98,16 +98,16 @@ fn we_3_4_member_of_keeps_i_1_and_i_4() {
 }
 
 #[test]
-fn we_3_5_static_port_goes_to_i_2_then_fails_with_resource_ports() {
+fn static_port_example_static_port_goes_to_i_2_then_fails_with_resource_ports() {
     let v = place(&[
         "--instances",
-        "we-3.5/instances.json",
+        "static-host-port/instances.json",
         "--tasks",
-        "we-3.5/tasks.json",
+        "static-host-port/tasks.json",
         "--task-definition",
-        "we-3.5/taskdef.json",
+        "static-host-port/taskdef.json",
         "--service",
-        "we-3.5/service.json",
+        "static-host-port/service.json",
         "--count",
         "2",
     ]);
@@ -123,7 +123,7 @@ fn explain_prints_the_reasoning_for_a_person() {
     let dir = repo("scenarios/lessons/placement");
     let out = ecsim()
         .current_dir(&dir)
-        .args(["place", "--instances", "we-3.1/instances.json", "--task-definition", "we-3.1/taskdef.json", "--explain"])
+        .args(["place", "--instances", "binpack-memory/instances.json", "--task-definition", "binpack-memory/taskdef.json", "--explain"])
         .args(["--strategy", r#"[{"type":"binpack","field":"memory"}]"#])
         .output()
         .unwrap();
@@ -138,7 +138,7 @@ fn bad_strategy_json_is_located() {
     let dir = repo("scenarios/lessons/placement");
     let out = ecsim()
         .current_dir(&dir)
-        .args(["place", "--instances", "we-3.1/instances.json", "--task-definition", "we-3.1/taskdef.json"])
+        .args(["place", "--instances", "binpack-memory/instances.json", "--task-definition", "binpack-memory/taskdef.json"])
         .args(["--strategy", r#"[{"type":"binpak","field":"memory"}]"#])
         .output()
         .unwrap();

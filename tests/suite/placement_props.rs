@@ -1,11 +1,12 @@
-//! Property tests of task placement (spec `ecs-semantics.md` §1.2–§1.3, §3.2, §3.7) on random
+//! Property tests of task placement (docs/ecs-model.md#registered-resources, docs/ecs-model.md#task-reservation,
+//! docs/ecs-model.md#placement-algorithm, docs/ecs-model.md#placement-failures) on random
 //! clusters, and statistical tests of its randomness (`random` strategy, random tie-breaks).
 //!
-//! A case is a random cluster (1–40 instances of the §13 types over 1–3 AZs, some DRAINING or
+//! A case is a random cluster (1–40 instances of the docs/ecs-model.md#instance-types types over 1–3 AZs, some DRAINING or
 //! with a disconnected agent, some with GPUs, a small dynamic port range or a `rack`
 //! attribute, random tasks already placed), a random strategy chain (0–5 rules), maybe
 //! `distinctInstance`, and up to 40 random tasks placed one after the other, each bound to the
-//! chosen instance before the next is placed (spec §3.2).
+//! chosen instance before the next is placed (docs/ecs-model.md#placement-algorithm).
 
 use ecsim::ecs::cluster::{Cluster, InstanceSpec};
 use ecsim::ecs::instance::{Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, MAX_RESERVED_PORTS};
@@ -358,10 +359,10 @@ fn tie_break(random: bool) -> TieBreak {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Independent statements of the spec's rules
+// Independent statements of the model's rules
 // ---------------------------------------------------------------------------------------------
 
-/// Spec §3.2 steps 1–3, written out from the text (no requiresAttributes in these cases).
+/// Spec docs/ecs-model.md#placement-algorithm steps 1–3, written out from the text (no requiresAttributes in these cases).
 fn fits(inst: &ContainerInstance, req: &PlacementRequest) -> bool {
     let r = req.reservation;
     if inst.status != InstanceStatus::Active || !inst.agent_connected {
@@ -400,7 +401,7 @@ fn fits(inst: &ContainerInstance, req: &PlacementRequest) -> bool {
     })
 }
 
-/// Spec §3.2 step 5 without randomness: the candidates left after the strategies, up to (not
+/// Spec docs/ecs-model.md#placement-algorithm step 5 without randomness: the candidates left after the strategies, up to (not
 /// including) the first `random` rule, in ordinal order.
 fn spec_candidates(cluster: &Cluster, req: &PlacementRequest) -> Vec<InstanceId> {
     let mut candidates: Vec<InstanceId> = cluster.instances.iter().filter(|i| fits(i, req)).map(|i| i.id).collect();
@@ -531,7 +532,7 @@ proptest! {
         prop_assert!(violations.is_empty(), "{:#?}", violations);
     }
 
-    /// `filter::check` accepts exactly the instances that meet spec §3.2 steps 1–3.
+    /// `filter::check` accepts exactly the instances that meet docs/ecs-model.md#placement-algorithm steps 1–3.
     #[test]
     fn filter_check_agrees_with_the_spec_conditions(case in case()) {
         let mut violations = vec![];
@@ -546,8 +547,8 @@ proptest! {
         prop_assert!(violations.is_empty(), "{:#?}", violations);
     }
 
-    /// The choice follows spec §3.2 step 5–6: with `tieBreak = first` and no `random` rule it is
-    /// the lowest ordinal of the spec's best candidates; otherwise one of them.
+    /// The choice follows docs/ecs-model.md#placement-algorithm step 5–6: with `tieBreak = first` and no `random` rule it is
+    /// the lowest ordinal of the model's best candidates; otherwise one of them.
     #[test]
     fn choice_is_among_the_spec_best_candidates(case in case(), random in any::<bool>()) {
         let mut violations = vec![];
@@ -556,7 +557,7 @@ proptest! {
             let best = spec_candidates(cluster, req);
             match d.instance() {
                 Some(id) if deterministic && best.first() != Some(&id) => {
-                    violations.push(format!("chose i-{} but the spec's first best candidate is {:?}", id.0 + 1, best.first()));
+                    violations.push(format!("chose i-{} but the model's first best candidate is {:?}", id.0 + 1, best.first()));
                 }
                 Some(id) if !best.contains(&id) => violations.push(format!("chose i-{} outside the best {best:?}", id.0 + 1)),
                 None if !best.is_empty() => violations.push(format!("failed although {best:?} fit")),

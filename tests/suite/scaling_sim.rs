@@ -1,5 +1,6 @@
-//! Service Auto Scaling and CloudWatch alarms through the whole simulator (spec §10, §11): the
-//! worked example WE-11.1 end to end, the lessons of `scenarios/lessons/scaling/`, and bad input.
+//! Service Auto Scaling and CloudWatch alarms through the whole simulator (docs/ecs-model.md#cloudwatch,
+//! docs/ecs-model.md#service-auto-scaling): the
+//! worked example docs/ecs-model.md#example-target-tracking end to end, the lessons of `scenarios/lessons/scaling/`, and bad input.
 //!
 //! CPU model used throughout (docs/scenarios.md, "Serving requests"): with task-level cpu 1024 and
 //! `cpu_per_busy_worker = 1024 / concurrency`, a task's CPUUtilization is the fraction of its
@@ -20,7 +21,7 @@ fn alarm_rows<'a>(out: &'a RunOutcome, prefix: &str) -> Vec<&'a AlarmRow> {
 
 const WE_11_1: &str = r#"
 [scenario]
-name = "we-11-1"
+name = "target-tracking-example"
 duration = "20m"
 seed = 5
 
@@ -77,7 +78,7 @@ name = "users"
 rate = { profile = "steps", steps = [{ at = "0s", per_second = 16 }, { at = "10m", per_second = 32 }] }
 "#;
 
-/// WE-11.1: target 50 %, 4 running tasks, CPU jumps from 40 % to 80 % at t = 10 min.
+/// docs/ecs-model.md#example-target-tracking: target 50 %, 4 running tasks, CPU jumps from 40 % to 80 % at t = 10 min.
 /// Each task serves 10 requests/s (100 ms, one worker), so 16/s on 4 tasks is ρ = 40 % and 32/s
 /// is 80 %. The minute datapoints of minutes 10, 11 and 12 are ≈ 80 (> 50), so AlarmHigh (3 of 3)
 /// goes to ALARM at the evaluation at t = 13 min = 780 s, and desired = ceil(4 × 80 / 50) =
@@ -85,7 +86,7 @@ rate = { profile = "steps", steps = [{ at = "0s", per_second = 16 }, { at = "10m
 /// has a relative sd of about 2.3 %). One minute later (840 s) the 3 new tasks are still starting
 /// (RUNNING only at 870 s: a 90 s start delay): C = 4, v ≈ 80 → new 7, not > 7 → no change.
 #[test]
-fn we_11_1_target_tracking_scales_out_to_7_three_minutes_after_the_jump() {
+fn target_tracking_example_target_tracking_scales_out_to_7_three_minutes_after_the_jump() {
     let out = run(&load_parts("inline", &[WE_11_1]));
     let decisions = rows(&out, "cpu50");
     let d = decisions[0];
@@ -184,7 +185,7 @@ fn bad_alarms_and_scaling_are_located_errors() {
     assert!(e.contains("no alarm invokes step policy \"orphan\""), "{e}");
 }
 
-/// alarm-5xx-rollback.toml (spec §7.5, §10.3): web:2 answers 20 % of its requests with a 500.
+/// alarm-5xx-rollback.toml (docs/ecs-model.md#deployment-alarms, docs/ecs-model.md#alarms): web:2 answers 20 % of its requests with a 500.
 /// Its first 3 tasks serve from 620 s, so minute 10 (600–660 s) already holds far more than 50
 /// target 5xx; Target5xx (Sum > 50, 1 of 1) goes to ALARM at the evaluation at 660 s with that
 /// minute's datapoint, ecs-svc/1 FAILED at 660 s and the rollback to web:1 completes once its

@@ -1,16 +1,16 @@
 //! The service lessons of `scenarios/lessons/services/*.toml`, run through the library: every
-//! number their header comments derive from the spec (docs: /work/shared/spec/ecs-semantics.md
-//! §5–§8) is checked here — deployment durations, peaks and lows, the times and texts of events,
+//! number their header comments derive from docs/ecs-model.md (docs/ecs-model.md#service-scheduler
+//! to docs/ecs-model.md#instances-leaving) is checked here — deployment durations, peaks and lows, the times and texts of events,
 //! the minute rows of services.csv — and every lesson is deterministic.
 //!
 //! Common timings of the lessons: start delay 20 s (PENDING → RUNNING); a task without load
-//! balancer or container health check counts as healthy 40 s after RUNNING (§6.1), so S = 60 s
+//! balancer or container health check counts as healthy 40 s after RUNNING (docs/ecs-model.md#healthy-tasks), so S = 60 s
 //! from launch to healthy; `deregistration_delay = "300s"` (where set) stands in for the ALB, so a
 //! RUNNING task told to stop is STOPPED R = 300 s later (the application exits at once on SIGTERM).
 //!
-//! Each test states what the spec says; the ten discrepancies these tests first found
+//! Each test states what docs/ecs-model.md says; the ten discrepancies these tests first found
 //! (spread counting stopping tasks, missing events, minute rows, daemon steady state, the
-//! throttle reset, the WE-7.4 rollback) are fixed.
+//! throttle reset, the docs/ecs-model.md#example-circuit-breaker rollback) are fixed.
 
 use crate::common::{load, run};
 use ecsim::sim::recorder::{DeploymentRow, EventKind, EventRow, ServiceMinuteRow};
@@ -85,7 +85,7 @@ fn times_of(evs: &[Ev], kind: EventKind) -> Vec<f64> {
     evs.iter().filter(|e| e.kind == kind).map(|e| e.t).collect()
 }
 
-/// The service's own messages (§5.4) as (time, text).
+/// The service's own messages (docs/ecs-model.md#steady-state-and-events) as (time, text).
 fn service_messages(evs: &[Ev], service: &str) -> Vec<(f64, String)> {
     evs.iter().filter(|e| e.kind == EventKind::Service && e.source == service).map(|e| (e.t, e.detail.clone())).collect()
 }
@@ -123,7 +123,7 @@ fn counts(m: &ServiceMinuteRow) -> (u32, u32, u32, u32, u32, u32, u32) {
 }
 
 /// The service's healthy tasks after all events of each instant: a task counts from its
-/// `healthy` event until it is declared unhealthy or starts stopping (§6.1: a task with
+/// `healthy` event until it is declared unhealthy or starts stopping (docs/ecs-model.md#healthy-tasks: a task with
 /// desiredStatus STOPPED never counts).
 fn healthy_timeline(evs: &[Ev], service: &str) -> Vec<(f64, usize)> {
     let mut healthy = BTreeSet::new();
@@ -179,7 +179,7 @@ fn task_list(ids: &[u32]) -> String {
 }
 
 // ------------------------------------------------------------------------------------------------
-// rolling-50-200: WE-7.1
+// rolling-50-200: docs/ecs-model.md#example-rolling-50-200
 // ------------------------------------------------------------------------------------------------
 
 #[test]
@@ -199,7 +199,7 @@ fn rolling_50_200_completes_in_360_s_with_peak_8_and_at_least_2_healthy() {
     assert_eq!(peak_in_flight(&evs, "web"), 8);
     assert_eq!(lowest_healthy_from(&evs, "web", 600.0), 2);
 
-    // Step 2 at 600 s chooses t-000000 then t-000001 (§4.1: AZ a holds 2 old tasks, instances
+    // Step 2 at 600 s chooses t-000000 then t-000001 (docs/ecs-model.md#scale-in: AZ a holds 2 old tasks, instances
     // tie at 1 → lowest ordinal; then all AZs tie → lowest ordinal); at 660 s the other two.
     assert_eq!(tasks_at(&evs, 600.0, EventKind::Deactivating), [0, 1]);
     assert_eq!(tasks_at(&evs, 660.0, EventKind::Deactivating), [2, 3]);
@@ -227,7 +227,7 @@ fn rolling_50_200_new_tasks_spread_over_tasks_meant_to_run() {
     let evs = events(&out);
     // Instances: 0, 3 in us-east-1a; 1, 4 in 1b; 2, 5 in 1c. At 600 s t-000000 (instance 0) and
     // t-000001 (instance 1) are stopping: spread counts t-000002 (instance 2, c) and t-000003
-    // (instance 3, a) only (§3.2, desiredStatus RUNNING).
+    // (instance 3, a) only (docs/ecs-model.md#placement-algorithm, desiredStatus RUNNING).
     // New 1: a 1, b 0, c 1 → b; instances 1 and 4 hold 0 → first: 1.
     // New 2: a 1, b 1, c 1 → instances 0, 4, 5 hold 0 → first: 0.
     // New 3: a 2, b 1, c 1 → b, c; instances 4, 5 hold 0 → 4.
@@ -239,7 +239,7 @@ fn rolling_50_200_new_tasks_spread_over_tasks_meant_to_run() {
 fn rolling_50_200_reports_the_stopped_tasks() {
     let out = run_lesson("rolling-50-200");
     let evs = events(&out);
-    // §5.4, verbatim message: the scheduler stops t-000000 and t-000001 at 600 s, t-000002 and
+    // docs/ecs-model.md#steady-state-and-events, verbatim message: the scheduler stops t-000000 and t-000001 at 600 s, t-000002 and
     // t-000003 at 660 s.
     for (t, ids) in [(600.0, [0, 1]), (660.0, [2, 3])] {
         let msg = format!("service web has stopped 2 running tasks: {}.", task_list(&ids));
@@ -248,7 +248,7 @@ fn rolling_50_200_reports_the_stopped_tasks() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// rolling-50-100: WE-7.2
+// rolling-50-100: docs/ecs-model.md#example-rolling-50-100
 // ------------------------------------------------------------------------------------------------
 
 #[test]
@@ -261,7 +261,7 @@ fn rolling_50_100_completes_in_720_s_with_peak_4_and_at_least_2_healthy() {
     let d = deployment(&out, "web", 1);
     assert_eq!((d.started_s, d.ended_s, d.duration_s), (600.0, Some(1320.0), Some(720.0)));
     assert_eq!(d.outcome, "COMPLETED");
-    // Never more than maxTotal = 4 in flight (stopping tasks count, §15.9); healthy ≥ 2.
+    // Never more than maxTotal = 4 in flight (stopping tasks count, docs/ecs-model.md#choice-maximum-percent); healthy ≥ 2.
     assert_eq!(d.peak_tasks, 4);
     assert_eq!(d.lowest_healthy, 2);
     assert_eq!(peak_in_flight(&evs, "web"), 4);
@@ -307,13 +307,14 @@ fn sinatra_hi_scales_out_over_three_zones_and_reaches_steady_state() {
     assert_eq!(zones, ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1a"]);
     assert_eq!(message_times(&evs, svc, "service sinatra-hi has started 1 tasks: (task t-000000)."), [0.0]);
     assert_eq!(message_times(&evs, svc, &format!("service sinatra-hi has started 3 tasks: {}.", task_list(&[1, 2, 3]))), [300.0]);
-    // RUNNING 20 s after launch, healthy 40 s later (§6.1): steady state at 60 s and 360 s.
+    // RUNNING 20 s after launch, healthy 40 s later (docs/ecs-model.md#healthy-tasks): steady state at 60 s and 360 s.
     assert_eq!(tasks_at(&evs, 320.0, EventKind::Running), [1, 2, 3]);
     assert_eq!(tasks_at(&evs, 360.0, EventKind::Healthy), [1, 2, 3]);
     let steady = message_times(&evs, svc, "service sinatra-hi has reached a steady state.");
     assert_eq!(steady[..2], [60.0, 360.0]);
 
-    // A desired-count change creates no deployment (§7.1, §15.14): one deployment, completed at
+    // A desired-count change creates no deployment (docs/ecs-model.md#deployment-settings,
+    // docs/ecs-model.md#choice-desired-count-is-not-a-deployment): one deployment, completed at
     // 60 s, whose desired count became 4.
     assert_eq!(out.recorder.deployments.len(), 1);
     let d = deployment(&out, svc, 0);
@@ -339,7 +340,7 @@ fn sinatra_hi_repeats_the_steady_state_event_every_6_hours() {
 #[test]
 fn sinatra_hi_minute_rows_cover_their_own_minute() {
     let out = run_lesson("sinatra-hi");
-    // §0: the datapoint of minute [60k, 60(k+1)) — the UpdateService at exactly 300 s belongs
+    // docs/ecs-model.md#simulated-time: the datapoint of minute [60k, 60(k+1)) — the UpdateService at exactly 300 s belongs
     // to the minute [300, 360). The row of [240, 300) still shows desired 1, 1 running.
     assert_eq!(counts(minute(&out, "sinatra-hi", 240)), (1, 1, 1, 1, 1, 0, 1));
 }
@@ -369,7 +370,7 @@ fn rollout_blocked_90_110_reports_the_configuration_and_never_moves() {
     // At 600 s: k = min(5, 5 − 5) = 0, s = min(5 − 5, 5) = 0, nothing in transition → step 4.
     let blocked = "service web was unable to stop or start tasks during a deployment because of the service deployment \
                    configuration. Update the minimumHealthyPercent or maximumPercent value and try again.";
-    // Emitted once, at the update; the identical message is suppressed afterwards (§5.4).
+    // Emitted once, at the update; the identical message is suppressed afterwards (docs/ecs-model.md#steady-state-and-events).
     assert_eq!(message_times(&evs, "web", blocked), [600.0]);
     // No task placed or told to stop after the update; the 5 revision-1 tasks keep serving.
     assert!(evs
@@ -386,7 +387,7 @@ fn rollout_blocked_90_110_reports_the_configuration_and_never_moves() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// circuit-breaker-rollback: WE-7.4 (stage 1)
+// circuit-breaker-rollback: docs/ecs-model.md#example-circuit-breaker (stage 1)
 // ------------------------------------------------------------------------------------------------
 
 #[test]
@@ -413,8 +414,8 @@ fn circuit_breaker_fails_at_the_third_failed_task_and_rolls_back() {
     let (t, _, text) = created.expect("rollback deployment event");
     assert_eq!(t, 620.0);
     assert!(text.contains("rolling back"), "{text}");
-    // The throttle (§5.5) saw f = 3 consecutive failures at 620 s → its event. The rollback
-    // deploys web:1, which the 4 original tasks already run: they stay (WE-7.4, decided in
+    // The throttle (docs/ecs-model.md#launch-throttling) saw f = 3 consecutive failures at 620 s → its event. The rollback
+    // deploys web:1, which the 4 original tasks already run: they stay (docs/ecs-model.md#example-circuit-breaker, decided in
     // docs/decisions.md), so nothing is launched.
     assert_eq!(message_times(&evs, "web", "service web is unable to consistently start tasks successfully."), [620.0]);
     assert_eq!(tasks_at(&evs, 620.0, EventKind::Placed).len(), 0);
@@ -433,7 +434,7 @@ fn circuit_breaker_fails_at_the_third_failed_task_and_rolls_back() {
 fn circuit_breaker_rollback_keeps_the_original_tasks() {
     let out = run_lesson("circuit-breaker-rollback");
     let evs = events(&out);
-    // WE-7.4: "the old tasks were never stopped if minimumHealthyPercent = 100".
+    // docs/ecs-model.md#example-circuit-breaker: "the old tasks were never stopped if minimumHealthyPercent = 100".
     let stopped: Vec<u32> = evs.iter().filter(|e| e.kind == EventKind::Deactivating).filter_map(|e| e.task).filter(|t| *t < 4).collect();
     assert!(stopped.is_empty(), "original tasks stopped: {stopped:?}");
 }
@@ -447,17 +448,17 @@ fn unhealthy_revision_fails_on_health_checks_and_rolls_back() {
     let out = run_lesson("unhealthy-revision");
     let evs = events(&out);
     // Revision 1: RUNNING at 20 s, first check at 20 + 10 = 30 s passes → HEALTHY → ecs-svc/0
-    // COMPLETED at 30 s (§6.1: a task with a container check counts when HEALTHY).
+    // COMPLETED at 30 s (docs/ecs-model.md#healthy-tasks: a task with a container check counts when HEALTHY).
     assert_eq!(tasks_at(&evs, 30.0, EventKind::Healthy), [0, 1, 2, 3]);
     let d0 = deployment(&out, "web", 0);
     assert_eq!((d0.ended_s, d0.outcome.as_str()), (Some(30.0), "COMPLETED"));
     // Revision 2: placed 600 s, RUNNING 620 s (→ stage 2), checks fail at 630, 640, 650 →
-    // UNHEALTHY at 650 s (retries 3, WE-6.2(b)).
+    // UNHEALTHY at 650 s (retries 3, docs/ecs-model.md#example-container-health-check(b)).
     assert_eq!(tasks_at(&evs, 600.0, EventKind::Placed), [4, 5, 6, 7]);
     assert_eq!(tasks_at(&evs, 620.0, EventKind::Running), [4, 5, 6, 7]);
     let verdicts: Vec<&Ev> = evs.iter().filter(|e| e.kind == EventKind::Unhealthy && e.detail.contains("container health check")).collect();
     assert_eq!(verdicts.iter().map(|e| (e.t, e.task.unwrap())).collect::<Vec<_>>(), [(650.0, 4), (650.0, 5), (650.0, 6), (650.0, 7)]);
-    // Nothing failed to start, so nothing for stage 1 nor for the throttle (§5.5: tasks that
+    // Nothing failed to start, so nothing for stage 1 nor for the throttle (docs/ecs-model.md#launch-throttling: tasks that
     // stop after RUNNING do not trigger it).
     assert!(times_of(&evs, EventKind::FailedToStart).is_empty());
     assert!(message_times(&evs, "web", "service web is unable to consistently start tasks successfully.").is_empty());
@@ -475,7 +476,7 @@ fn unhealthy_revision_fails_on_health_checks_and_rolls_back() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// drain-instance: WE-8.1
+// drain-instance: docs/ecs-model.md#example-draining
 // ------------------------------------------------------------------------------------------------
 
 #[test]
@@ -520,7 +521,7 @@ fn drain_instance_replaces_first_and_never_drops_below_4_healthy() {
 fn drain_instance_reaches_steady_state_again() {
     let out = run_lesson("drain-instance");
     let evs = events(&out);
-    // §5.4: steady = runningCount = desiredCount, one deployment, all tasks healthy. Left at
+    // docs/ecs-model.md#steady-state-and-events: steady = runningCount = desiredCount, one deployment, all tasks healthy. Left at
     // 620 s (6 RUNNING), back when the drained tasks are STOPPED at 960 s.
     assert_eq!(message_times(&evs, "web", "service web has reached a steady state."), [60.0, 960.0]);
 }
@@ -533,7 +534,7 @@ fn task_rows_name_their_service() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// daemon-growing-cluster: WE-5.1
+// daemon-growing-cluster: docs/ecs-model.md#example-daemon
 // ------------------------------------------------------------------------------------------------
 
 #[test]
@@ -566,7 +567,7 @@ fn daemon_follows_the_eligible_instances() {
 fn daemon_reaches_steady_state() {
     let out = run_lesson("daemon-growing-cluster");
     let evs = events(&out);
-    // §5.4: all 3 daemon tasks RUNNING and healthy at 60 s, one deployment → steady state.
+    // docs/ecs-model.md#steady-state-and-events: all 3 daemon tasks RUNNING and healthy at 60 s, one deployment → steady state.
     let steady = message_times(&evs, "log-agent", "service log-agent has reached a steady state.");
     assert_eq!(steady.first(), Some(&60.0), "{steady:?}");
     // DescribeServices desiredCount of a daemon = eligible instances: 3 (row of 120 s).
@@ -574,7 +575,7 @@ fn daemon_reaches_steady_state() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// throttle-backoff: WE-5.2
+// throttle-backoff: docs/ecs-model.md#example-launch-throttle
 // ------------------------------------------------------------------------------------------------
 
 #[test]
@@ -597,7 +598,8 @@ fn throttle_backs_off_after_the_third_failure() {
 fn throttle_is_reset_by_a_new_task_definition() {
     let out = run_lesson("throttle-backoff");
     let evs = events(&out);
-    // §5.5 / WE-5.2: the update at 2000 s resets the throttle: a launch at 2000 s (the deployment
+    // docs/ecs-model.md#launch-throttling / docs/ecs-model.md#example-launch-throttle: the update at 2000 s resets the throttle: a launch
+    // at 2000 s (the deployment
     // starts), RUNNING at 2020 s, healthy 40 s later → COMPLETED at 2060 s.
     let after: Vec<f64> = times_of(&evs, EventKind::Placed).into_iter().filter(|t| *t >= 2000.0).collect();
     assert_eq!(after, [2000.0]);

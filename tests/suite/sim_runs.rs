@@ -164,7 +164,7 @@ fn tasks_per_zone(out: &sim::RunOutcome) -> Vec<(String, usize)> {
 
 #[test]
 fn az_rebalancing_moves_tasks_back_into_the_returning_zone() {
-    // scenarios/lessons/services/az-rebalancing.toml (WE-4.3): 2/2/2 → c loses its instances →
+    // scenarios/lessons/services/az-rebalancing.toml (docs/ecs-model.md#example-az-rebalancing): 2/2/2 → c loses its instances →
     // 3/3/0 → two instances return in c → rebalancing → 2/2/2.
     let s = load("scenarios/lessons/services/az-rebalancing.toml");
     let out = sim::run_with(&s, 1, RunOptions { check_invariants: true }, &mut |_| {});

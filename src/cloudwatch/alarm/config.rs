@@ -1,4 +1,4 @@
-//! PutMetricAlarm's settings (spec §10.3): the three states, the comparison operators, the
+//! PutMetricAlarm's settings (docs/ecs-model.md#alarms): the three states, the comparison operators, the
 //! treatments of missing data and of low-sample percentiles, and [`AlarmConfig`] with the
 //! checks CloudWatch makes when an alarm is put. The evaluation that uses them is in the parent
 //! module.
@@ -114,7 +114,7 @@ impl fmt::Display for TreatMissingData {
 }
 
 /// `EvaluateLowSampleCountPercentile`: what a percentile alarm does while its datapoints rest
-/// on too few samples (spec §10.2).
+/// on too few samples (docs/ecs-model.md#statistics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum LowSampleCountPercentile {
     /// Evaluate anyway (the default when omitted).
@@ -204,7 +204,7 @@ impl AlarmConfig {
         self
     }
 
-    /// Everything CloudWatch would refuse (spec §10.3: M ≤ N, N × Period ≤ 1 day), in field
+    /// Everything CloudWatch would refuse (docs/ecs-model.md#alarms: M ≤ N, N × Period ≤ 1 day), in field
     /// order. Periods and names are checked where they are parsed.
     pub fn problems(&self) -> Vec<ConfigError> {
         let (n, m) = (self.evaluation_periods, self.datapoints_to_alarm);
@@ -240,8 +240,8 @@ impl AlarmConfig {
         self.evaluation_range() * self.period.minutes()
     }
 
-    /// N × Period in seconds: the "evaluation interval", which the spec also takes as a
-    /// deployment's alarm bake time (§7.5).
+    /// N × Period in seconds: the "evaluation interval", which docs/ecs-model.md also takes as a
+    /// deployment's alarm bake time (docs/ecs-model.md#deployment-alarms).
     pub fn evaluation_interval_s(&self) -> u64 {
         u64::from(self.evaluation_periods) * u64::from(self.period.seconds())
     }

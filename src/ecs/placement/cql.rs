@@ -1,4 +1,4 @@
-//! The ECS cluster query language (CQL) of `memberOf` placement constraints (spec §3.4): a
+//! The ECS cluster query language (CQL) of `memberOf` placement constraints (docs/ecs-model.md#cluster-query-language): a
 //! parser that reports the first error with its exact 1-based character column and says what to
 //! write instead, and an evaluator over [`InstanceFacts`].
 //!

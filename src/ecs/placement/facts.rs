@@ -18,6 +18,6 @@ pub trait InstanceFacts {
     /// Tasks on the instance whose `lastStatus` is RUNNING.
     fn running_tasks_count(&self) -> u32;
     /// True iff some non-STOPPED task on the instance has a group for which `pred` is true
-    /// (the existential semantics of `task:group`, spec §3.4).
+    /// (the existential semantics of `task:group`, docs/ecs-model.md#cluster-query-language).
     fn any_task_group(&self, pred: &mut dyn FnMut(&str) -> bool) -> bool;
 }

@@ -1,6 +1,6 @@
-//! Steps 1–3 of placement (spec §3.2): is the instance a candidate, does the task fit
+//! Steps 1–3 of placement (docs/ecs-model.md#placement-algorithm): is the instance a candidate, does the task fit
 //! (CPU, memory, ports, ENI, GPU, required attributes), and does it satisfy every constraint.
-//! Also the "closest matching container instance" of a failed placement (spec §3.7).
+//! Also the "closest matching container instance" of a failed placement (docs/ecs-model.md#placement-failures).
 
 use super::rules::Constraint;
 use super::PlacementRequest;
@@ -14,7 +14,7 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "check", rename_all = "snake_case")]
 pub enum Rejection {
-    /// DRAINING, INACTIVE, ...: never a candidate (spec §3.2 step 1).
+    /// DRAINING, INACTIVE, ...: never a candidate (docs/ecs-model.md#placement-algorithm step 1).
     NotActive {
         status: InstanceStatus,
     },
@@ -59,7 +59,7 @@ pub enum Rejection {
     },
 }
 
-/// RunTask's failure `reason` codes (spec §3.7).
+/// RunTask's failure `reason` codes (docs/ecs-model.md#placement-failures).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum FailureReason {
     #[serde(rename = "RESOURCE:CPU")]
@@ -132,7 +132,7 @@ impl Rejection {
     }
 
     /// The tail of ECS's service event "The closest matching container-instance <id> …"
-    /// (spec §3.7, ECS-Events).
+    /// (docs/ecs-model.md#placement-failures, ECS-Events).
     pub fn closest_match_text(&self) -> String {
         match self {
             Rejection::Cpu { .. } => "has insufficient CPU units available.".into(),
@@ -259,7 +259,7 @@ fn constraint_holds(cluster: &Cluster, inst: &ContainerInstance, req: &Placement
 }
 
 /// The instance that passed the most checks (ties: lowest ordinal) and the first check it
-/// failed (spec §3.7 [INF]). `None` when the cluster has no ACTIVE instance.
+/// failed (docs/ecs-model.md#placement-failures, ecsim's choice). `None` when the cluster has no ACTIVE instance.
 pub fn closest_match(cluster: &Cluster, req: &PlacementRequest) -> Option<(InstanceId, Rejection)> {
     let mut best: Option<(usize, InstanceId, Rejection)> = None;
     for inst in cluster.instances.iter().filter(|i| i.status == InstanceStatus::Active && !i.fargate) {

@@ -1,4 +1,4 @@
-//! `PlacementIndex`: the decisions of the reference [`place`](super::place) (spec §3.2) in
+//! `PlacementIndex`: the decisions of the reference [`place`](super::place) (docs/ecs-model.md#placement-algorithm) in
 //! O(classes + log n) per task instead of O(n), for long runs over thousands of instances.
 //!
 //! # Why an index can be exact

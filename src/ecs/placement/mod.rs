@@ -1,4 +1,4 @@
-//! ECS task placement (spec §3): the resource/port/ENI/GPU/attribute filter, the constraints
+//! ECS task placement (docs/ecs-model.md#placement): the resource/port/ENI/GPU/attribute filter, the constraints
 //! (`distinctInstance`, `memberOf` with the cluster query language) and the strategy chain
 //! (binpack, spread, random), with the explanation a person needs to see *why*.
 //!
@@ -44,7 +44,7 @@ pub enum Outcome {
         instance: InstanceId,
     },
     /// No instance passed the filters and constraints. `closest` is the instance that passed
-    /// the most checks (ties: lowest ordinal) with the first check it failed (spec §3.7).
+    /// the most checks (ties: lowest ordinal) with the first check it failed (docs/ecs-model.md#placement-failures).
     Failed {
         reason: FailureReason,
         closest: Option<(InstanceId, Rejection)>,
@@ -67,7 +67,7 @@ impl Decision {
     }
 }
 
-/// Places one task, following spec §3.2 step by step.
+/// Places one task, following docs/ecs-model.md#placement-algorithm step by step.
 ///
 /// Draws from `rng` only for the `random` strategy and for random tie-breaks, so a run's other
 /// random streams never shift with the placement strategy.

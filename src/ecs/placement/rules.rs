@@ -1,15 +1,15 @@
 //! Placement strategies, constraints and the tie-break mode, with the validation ECS applies
-//! when they are given to CreateService / RunTask (spec §3.1, §14).
+//! when they are given to CreateService / RunTask (docs/ecs-model.md#placement-inputs, docs/ecs-model.md#limits-and-defaults).
 
 use super::cql;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// At most this many strategies per service or task (spec §3.1, §15.5).
+/// At most this many strategies per service or task (docs/ecs-model.md#placement-inputs, docs/ecs-model.md#choice-five-strategies).
 pub const MAX_STRATEGIES: usize = 5;
-/// At most this many constraints per task, task-definition ones included (spec §3.1).
+/// At most this many constraints per task, task-definition ones included (docs/ecs-model.md#placement-inputs).
 pub const MAX_CONSTRAINTS: usize = 10;
-/// Longest `memberOf` expression (spec §3.1).
+/// Longest `memberOf` expression (docs/ecs-model.md#placement-inputs).
 pub const MAX_EXPRESSION_CHARS: usize = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -91,7 +91,7 @@ impl Strategy {
         }
     }
 
-    /// The default of a REPLICA service on EC2: AZ spread, then instance spread (spec §3.3).
+    /// The default of a REPLICA service on EC2: AZ spread, then instance spread (docs/ecs-model.md#placement-defaults).
     pub fn service_default() -> Vec<Strategy> {
         vec![Strategy::Spread(SpreadField::Attribute("ecs.availability-zone".into())), Strategy::Spread(SpreadField::InstanceId)]
     }
@@ -182,7 +182,7 @@ impl Constraint {
         }
     }
 
-    /// The constraints that console templates produce (spec §3.6): "One Task Per Host".
+    /// The constraints that console templates produce (docs/ecs-model.md#console-templates): "One Task Per Host".
     pub fn one_task_per_host() -> Vec<Constraint> {
         vec![Constraint::DistinctInstance]
     }
@@ -197,7 +197,7 @@ impl fmt::Display for Constraint {
     }
 }
 
-/// How remaining ties are broken (spec §0): uniformly at random from the `placement` stream, or
+/// How remaining ties are broken (docs/ecs-model.md#simulated-time): uniformly at random from the `placement` stream, or
 /// the lowest ordinal (registration order), for teaching and golden tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -207,7 +207,7 @@ pub enum TieBreak {
     First,
 }
 
-/// The console's placement templates (spec §3.6), by their console names.
+/// The console's placement templates (docs/ecs-model.md#console-templates), by their console names.
 pub fn console_template(name: &str) -> Option<(Vec<Strategy>, Vec<Constraint>)> {
     let az = || Strategy::Spread(SpreadField::Attribute("ecs.availability-zone".into()));
     Some(match name {

@@ -1,4 +1,4 @@
-//! Step 5 of placement (spec §3.2): each strategy keeps its best candidates.
+//! Step 5 of placement (docs/ecs-model.md#placement-algorithm): each strategy keeps its best candidates.
 //!
 //! * `binpack(r)`: the candidates with the least remaining `r` (before placing the task);
 //! * `spread(f)`: the candidates whose value of `f` has the fewest tasks of the group, counted
@@ -39,7 +39,7 @@ impl RankEntry {
 
 const TASKS: &str = "task(s)";
 
-/// Label under which instances lacking a spread attribute are grouped (spec §3.2 [INF]).
+/// Label under which instances lacking a spread attribute are grouped (docs/ecs-model.md#placement-algorithm, ecsim's choice).
 pub const ABSENT: &str = "(absent)";
 
 /// The binpack key of an instance: remaining CPU units or MiB.

@@ -1,4 +1,4 @@
-//! The deployment circuit breaker of the rolling (`ECS`) controller (spec §7.4).
+//! The deployment circuit breaker of the rolling (`ECS`) controller (docs/ecs-model.md#circuit-breaker).
 //!
 //! `threshold` turns the desired count into the number of failed tasks that fails a deployment;
 //! `CircuitBreaker` counts the failures of one deployment in two stages: first tasks that stop
@@ -18,7 +18,7 @@ pub enum ThresholdType {
 }
 
 /// `thresholdConfiguration`, plus the bounds of `BoundedPercent` as parameters because the
-/// documentation disagrees on the minimum (§15.2: 3 in the current API reference, 10 in the
+/// documentation disagrees on the minimum (docs/ecs-model.md#choice-circuit-breaker-minimum: 3 in the current API reference, 10 in the
 /// 2023 developer guide).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThresholdConfig {
@@ -34,7 +34,7 @@ pub struct ThresholdConfig {
 /// The current API reference: 50 %, bounded to 3..=200.
 pub const DEFAULT_PERCENT: u32 = 50;
 pub const DEFAULT_MINIMUM: u32 = 3;
-/// The minimum of the 2023 developer guide (§15.2).
+/// The minimum of the 2023 developer guide (docs/ecs-model.md#choice-circuit-breaker-minimum).
 pub const MINIMUM_2023_GUIDE: u32 = 10;
 pub const DEFAULT_MAXIMUM: u32 = 200;
 
@@ -54,7 +54,7 @@ impl ThresholdConfig {
 /// Failed tasks that fail the deployment: `min(200, max(3, ceil(0.5 × desired)))` by default
 /// (desired 4 → 3, 25 → 13, 1000 → 200).
 ///
-/// Never below 1 [INF]: a threshold of 0 (a percentage of desired count 0, or `Count` 0) would
+/// Never below 1 (ecsim's choice): a threshold of 0 (a percentage of desired count 0, or `Count` 0) would
 /// mean "failed before any failure", which no reading of the documentation supports.
 pub fn threshold(desired: u32, config: &ThresholdConfig) -> u32 {
     let percent_of_desired = || (desired as u64 * config.value as u64).div_ceil(100).min(u32::MAX as u64) as u32;
@@ -66,7 +66,7 @@ pub fn threshold(desired: u32, config: &ThresholdConfig) -> u32 {
     raw.max(1)
 }
 
-/// Which failures count (spec §7.4).
+/// Which failures count (docs/ecs-model.md#circuit-breaker).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     /// No task of the deployment has reached RUNNING yet: tasks that stop before RUNNING count.
@@ -117,14 +117,14 @@ impl CircuitBreaker {
         self.tripped
     }
 
-    /// A task of the deployment reached RUNNING: stage 2 from now on (§15.16). The count is
-    /// kept: the documentation never says it restarts [INF].
+    /// A task of the deployment reached RUNNING: stage 2 from now on (docs/ecs-model.md#choice-circuit-breaker-stage-1). The count is
+    /// kept: the documentation never says it restarts (ecsim's choice).
     pub fn record_task_running(&mut self) {
         self.stage = Stage::FailingHealthChecks;
     }
 
     /// A task of the deployment went to STOPPED without reaching RUNNING (PENDING → STOPPED,
-    /// including `TaskFailedToStart`). Counts only in stage 1 (spec §7.4): once a task of the
+    /// including `TaskFailedToStart`). Counts only in stage 1 (docs/ecs-model.md#circuit-breaker): once a task of the
     /// revision has run, the breaker watches health checks instead.
     pub fn record_stopped_before_running(&mut self) -> Record {
         match self.stage {
@@ -162,7 +162,7 @@ mod tests {
     #[test]
     fn default_threshold_is_half_the_desired_count_bounded_3_to_200() {
         let config = ThresholdConfig::default();
-        assert_eq!(threshold(4, &config), 3, "WE-7.4: max(3, ceil(2))");
+        assert_eq!(threshold(4, &config), 3, "docs/ecs-model.md#example-circuit-breaker: max(3, ceil(2))");
         assert_eq!(threshold(25, &config), 13, "ceil(12.5)");
         assert_eq!(threshold(1000, &config), 200);
         assert_eq!(threshold(399, &config), 200, "ceil(199.5)");
@@ -193,7 +193,7 @@ mod tests {
     }
 
     #[test]
-    fn we_7_4_fails_at_the_third_task_that_cannot_start() {
+    fn circuit_breaker_example_fails_at_the_third_task_that_cannot_start() {
         // desiredCount 4 → threshold 3; the new image crashes on start (PENDING → STOPPED).
         let mut breaker = CircuitBreaker::new(threshold(4, &ThresholdConfig::default()));
         assert_eq!(breaker.record_stopped_before_running(), Record::Counted);

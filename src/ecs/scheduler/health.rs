@@ -1,14 +1,14 @@
-//! When a service task counts as healthy (spec §6.1) and when the scheduler declares it
-//! unhealthy (spec §6.3).
+//! When a service task counts as healthy (docs/ecs-model.md#healthy-tasks) and when the scheduler declares it
+//! unhealthy (docs/ecs-model.md#grace-period).
 //!
 //! The two verdicts are not complements: a task that has just started, or whose target is still
-//! `initial`, is neither. "Healthy" feeds `minimumHealthyPercent` (the rolling update, §7.2);
-//! "unhealthy" makes the scheduler replace the task (§5.2) and the circuit breaker count it
-//! (§7.4). The caller (the simulation) owns the clock and the target/container states and passes
+//! `initial`, is neither. "Healthy" feeds `minimumHealthyPercent` (the rolling update, docs/ecs-model.md#rolling-updates);
+//! "unhealthy" makes the scheduler replace the task (docs/ecs-model.md#replica-reconciliation) and the circuit breaker count it
+//! (docs/ecs-model.md#circuit-breaker). The caller (the simulation) owns the clock and the target/container states and passes
 //! them in as plain values.
 
 /// A RUNNING task of a service without load balancer and without container health check counts
-/// as healthy after this many seconds (spec §6.1, §14).
+/// as healthy after this many seconds (docs/ecs-model.md#healthy-tasks, docs/ecs-model.md#limits-and-defaults).
 pub const NO_CHECK_HEALTHY_AFTER_S: u64 = 40;
 
 /// What `counts_as_healthy` needs to know about one service task.
@@ -29,7 +29,7 @@ pub struct HealthInput {
     pub target_healthy_in_all: bool,
 }
 
-/// Whether the task counts toward `minimumHealthyPercent` (spec §6.1).
+/// Whether the task counts toward `minimumHealthyPercent` (docs/ecs-model.md#healthy-tasks).
 ///
 /// | load balancer | container check | healthy when |
 /// |---|---|---|
@@ -38,14 +38,14 @@ pub struct HealthInput {
 /// | yes | no  | RUNNING and target healthy in every target group |
 /// | yes | yes | both of the above |
 ///
-/// A task the scheduler (or a user) already decided to stop never counts [INF], so stopping a
+/// A task the scheduler (or a user) already decided to stop never counts (ecsim's choice), so stopping a
 /// task lowers the healthy count at once, which is what lets the rolling update bound it.
 pub fn counts_as_healthy(input: &HealthInput) -> bool {
     if !input.desired_running {
         return false;
     }
     // Every case needs a RUNNING task: a container health status can only be HEALTHY for a
-    // started container, and targets are registered at RUNNING (§6.2).
+    // started container, and targets are registered at RUNNING (docs/ecs-model.md#target-registration).
     let Some(running_for_s) = input.running_for_s else {
         return false;
     };
@@ -70,11 +70,11 @@ pub struct UnhealthyInput {
     /// Task `healthStatus = UNHEALTHY` (an essential container failed its check).
     pub container_unhealthy: bool,
     /// The task's target is `unhealthy` in at least one target group of the service. A target
-    /// still `initial` is *not* unhealthy: it has no verdict yet (§6.3).
+    /// still `initial` is *not* unhealthy: it has no verdict yet (docs/ecs-model.md#grace-period).
     pub target_unhealthy_in_any: bool,
 }
 
-/// Whether the scheduler treats the task as failed and replaces it (spec §6.3).
+/// Whether the scheduler treats the task as failed and replaces it (docs/ecs-model.md#grace-period).
 ///
 /// Unhealthy verdicts (target or container) are ignored for `grace_period_s` seconds after the
 /// task enters RUNNING, so a slow-starting application is not killed while it warms up. The
@@ -112,7 +112,7 @@ mod tests {
     }
 
     #[test]
-    fn we_6_1_no_lb_no_check_is_healthy_40_s_after_running() {
+    fn rule_40_s_example_no_lb_no_check_is_healthy_40_s_after_running() {
         // Launched at t=0, RUNNING at t=10 → healthy from t=50.
         assert!(!counts_as_healthy(&plain(10, 5)), "not RUNNING yet");
         assert!(!counts_as_healthy(&plain(10, 10)));
@@ -121,13 +121,13 @@ mod tests {
         assert!(counts_as_healthy(&plain(10, 5000)));
     }
 
-    /// The container of WE-6.2: started (RUNNING) at t=10, check interval 10 s, retries 3.
+    /// The container of docs/ecs-model.md#example-container-health-check: started (RUNNING) at t=10, check interval 10 s, retries 3.
     fn checked(now_s: u64, container_healthy: Option<bool>) -> HealthInput {
         HealthInput { has_container_health_check: true, container_healthy, ..plain(10, now_s) }
     }
 
     #[test]
-    fn we_6_2a_container_check_counts_from_first_passing_check() {
+    fn container_check_example_a_container_check_counts_from_first_passing_check() {
         // Before the first check (t=20) the status is UNKNOWN: not healthy, even past 40 s of
         // RUNNING — the 40 s rule is only for tasks without a check.
         assert!(!counts_as_healthy(&checked(15, None)));
@@ -136,7 +136,7 @@ mod tests {
     }
 
     #[test]
-    fn we_6_2b_container_unhealthy_at_third_failure_is_replaced() {
+    fn container_check_example_b_container_unhealthy_at_third_failure_is_replaced() {
         // Checks fail at t=20, 30, 40 → UNHEALTHY at t=40 (running for 30 s).
         let at = |now_s: u64, unhealthy: bool| UnhealthyInput {
             running_for_s: Some(now_s - 10),
@@ -156,7 +156,7 @@ mod tests {
     }
 
     #[test]
-    fn we_6_3_lb_and_check_needs_both() {
+    fn lb_and_check_example_lb_and_check_needs_both() {
         // Target registered at t=10 and healthy right after its first check; container HEALTHY
         // only at t=20 → the task counts from t=20.
         let lb = |now_s: u64, target: bool, container: Option<bool>| HealthInput {

@@ -1,9 +1,10 @@
-//! The service scheduler's decisions as pure functions of plain inputs (spec §4–§7): which
+//! The service scheduler's decisions as pure functions of plain inputs
+//! (docs/ecs-model.md#scale-in-and-rebalancing–docs/ecs-model.md#deployments): which
 //! tasks count as healthy, how many tasks a rolling update starts and stops in one evaluation,
 //! which tasks a scale-in stops, the launch throttle and the circuit-breaker threshold.
 //!
 //! The simulation (`sim`) owns the state and the clock; it builds `TaskView`s, asks these
-//! functions, and carries out the answer. Each function is unit-tested on the spec's worked
+//! functions, and carries out the answer. Each function is unit-tested on the model's worked
 //! examples.
 
 pub mod circuit_breaker;
@@ -26,12 +27,12 @@ pub struct TaskView {
     pub last_status: LastStatus,
     /// `desiredStatus = RUNNING` (false once the scheduler or a user decided to stop it).
     pub desired_running: bool,
-    /// Counts as healthy for `minimumHealthyPercent` (spec §6.1; see `health`).
+    /// Counts as healthy for `minimumHealthyPercent` (docs/ecs-model.md#healthy-tasks; see `health`).
     pub healthy: bool,
     /// Known to be unhealthy (failed container or target health check after the grace period).
     pub unhealthy: bool,
-    /// The task's instance is DRAINING (its tasks are "old" for §8.1).
+    /// The task's instance is DRAINING (its tasks are "old" for docs/ecs-model.md#draining).
     pub on_draining_instance: bool,
-    /// Task scale-in protection is on and not expired (spec §4.1).
+    /// Task scale-in protection is on and not expired (docs/ecs-model.md#scale-in).
     pub protected: bool,
 }

@@ -1,16 +1,17 @@
-//! One evaluation of a REPLICA service by the scheduler: the rolling-update algorithm of spec
-//! §7.2, generalised to container-instance draining (§8.1) and to steady-state reconciliation
-//! (§5.2).
+//! One evaluation of a REPLICA service by the scheduler: the rolling-update algorithm of
+//! docs/ecs-model.md#rolling-updates, generalised to container-instance draining (docs/ecs-model.md#draining) and to steady-state
+//! reconciliation
+//! (docs/ecs-model.md#replica-reconciliation).
 //!
 //! `plan` counts the service's tasks and answers how many to launch and which (or how many) to
 //! stop *now*; the caller picks the healthy old tasks and excess tasks to stop with
-//! `scale_in::select`, places the launches, applies the throttle (§5.5) and emits the events.
+//! `scale_in::select`, places the launches, applies the throttle (docs/ecs-model.md#launch-throttling) and emits the events.
 //! The same function serves every case because they are one algorithm:
 //!
-//! * "old" tasks are the tasks of non-PRIMARY deployments **or** on DRAINING instances (§8.1);
+//! * "old" tasks are the tasks of non-PRIMARY deployments **or** on DRAINING instances (docs/ecs-model.md#draining);
 //!   "new" tasks are the PRIMARY deployment's tasks on other instances;
 //! * with no old task alive the steps reduce to reconciliation: launch up to the desired count
-//!   within `maximumPercent`, stop the excess, replace unhealthy tasks (§5.2).
+//!   within `maximumPercent`, stop the excess, replace unhealthy tasks (docs/ecs-model.md#replica-reconciliation).
 
 use super::TaskView;
 use crate::ecs::task::LastStatus;
@@ -37,9 +38,10 @@ pub struct RollingPlan {
     /// `floor(desired × maximumPercent / 100)`: the ceiling on tasks in flight.
     pub max_total: u32,
     /// Tasks whose `lastStatus` is not STOPPED, every deployment, stopping ones included
-    /// (§15.9: that is what makes `maximumPercent = 100` wait for old tasks to be STOPPED).
+    /// (docs/ecs-model.md#choice-maximum-percent: that is what makes `maximumPercent = 100` wait for old tasks to be STOPPED).
     pub in_flight: u32,
-    /// Tasks with `desiredStatus = RUNNING` that count as healthy (§6.1, §15.10), before this
+    /// Tasks with `desiredStatus = RUNNING` that count as healthy (docs/ecs-model.md#healthy-tasks,
+    /// docs/ecs-model.md#choice-minimum-healthy), before this
     /// plan's stops.
     pub healthy: u32,
     /// Old tasks with `desiredStatus = RUNNING` (not yet told to stop).
@@ -49,8 +51,8 @@ pub struct RollingPlan {
     /// Step 1: every old task that is not healthy (pre-RUNNING, warming up or unhealthy). Stop
     /// them all: they do not count toward `min_healthy`, so stopping them costs nothing.
     pub stop_unhealthy_old: Vec<u32>,
-    /// Unhealthy new tasks (§6.3) to stop now. During a deployment (old tasks alive): all of
-    /// them. Otherwise §5.2: each once a replacement is healthy, or — when `maximumPercent`
+    /// Unhealthy new tasks (docs/ecs-model.md#grace-period) to stop now. During a deployment (old tasks alive): all of
+    /// them. Otherwise docs/ecs-model.md#replica-reconciliation: each once a replacement is healthy, or — when `maximumPercent`
     /// leaves no room for a replacement — one at a time.
     pub stop_unhealthy_new: Vec<u32>,
     /// Step 2, `k`: how many of `healthy_old` to stop, chosen with `scale_in::select`.
@@ -72,7 +74,7 @@ pub struct RollingPlan {
     pub blocked: bool,
     /// Step 5: every old task is STOPPED and the new tasks include `desired` healthy ones. Only
     /// meaningful while a deployment or a drain is in progress; the caller adds the alarm bake
-    /// time (§7.5) before marking the deployment COMPLETED.
+    /// time (docs/ecs-model.md#deployment-alarms) before marking the deployment COMPLETED.
     pub complete: bool,
 }
 
@@ -87,17 +89,17 @@ impl RollingPlan {
     }
 }
 
-/// `ceil(desired × percent / 100)` (spec §7.1: rounded up).
+/// `ceil(desired × percent / 100)` (docs/ecs-model.md#deployment-settings: rounded up).
 pub fn min_healthy(desired: u32, minimum_healthy_percent: u32) -> u32 {
     (desired as u64 * minimum_healthy_percent as u64).div_ceil(100).min(u32::MAX as u64) as u32
 }
 
-/// `floor(desired × percent / 100)` (spec §7.1: rounded down).
+/// `floor(desired × percent / 100)` (docs/ecs-model.md#deployment-settings: rounded down).
 pub fn max_total(desired: u32, maximum_percent: u32) -> u32 {
     (desired as u64 * maximum_percent as u64 / 100).min(u32::MAX as u64) as u32
 }
 
-/// A task the rolling update replaces: of an older deployment, or on a DRAINING instance (§8.1).
+/// A task the rolling update replaces: of an older deployment, or on a DRAINING instance (docs/ecs-model.md#draining).
 pub fn is_old(task: &TaskView, primary: u32) -> bool {
     task.deployment != primary || task.on_draining_instance
 }
@@ -118,7 +120,8 @@ fn in_transition(t: &TaskView) -> bool {
     }
 }
 
-/// One evaluation: spec §7.2 steps 1–5 with old/new as in §8.1, plus §5.2's handling of excess
+/// One evaluation: docs/ecs-model.md#rolling-updates steps 1–5 with old/new as in docs/ecs-model.md#draining, plus
+/// docs/ecs-model.md#replica-reconciliation's handling of excess
 /// and unhealthy new tasks.
 pub fn plan(input: &RollingInput) -> RollingPlan {
     let desired = input.desired;
@@ -179,7 +182,7 @@ pub fn plan(input: &RollingInput) -> RollingPlan {
     p.stop_healthy_old = (p.healthy_old.len() as u32).min(p.healthy.saturating_sub(p.min_healthy));
 
     // Step 3: launch up to the ceiling. Stopping tasks still count in `in_flight`; unhealthy new
-    // tasks do not count toward the target, so their replacements start now (§5.2 "starts
+    // tasks do not count toward the target, so their replacements start now (docs/ecs-model.md#replica-reconciliation "starts
     // replacements first, as many as maximumPercent allows").
     let room = p.max_total.saturating_sub(p.in_flight);
     p.launch = room.min(desired.saturating_sub(new_useful));
@@ -187,10 +190,10 @@ pub fn plan(input: &RollingInput) -> RollingPlan {
     // Unhealthy new tasks.
     let stop_unhealthy = if deploying {
         // During a deployment capacity is governed by `min_healthy`, which unhealthy tasks never
-        // count toward: stop them at once, like step 1 does for old ones [INF].
+        // count toward: stop them at once, like step 1 does for old ones (ecsim's choice).
         unhealthy_count
     } else {
-        // §5.2: stop each when a replacement is healthy, i.e. while healthy tasks plus the
+        // docs/ecs-model.md#replica-reconciliation: stop each when a replacement is healthy, i.e. while healthy tasks plus the
         // unhealthy ones still running cover the desired count.
         let mut n = unhealthy_count.min((p.healthy + unhealthy_count).saturating_sub(desired));
         // No room for any replacement and none on its way: stop one at a time, which never

@@ -1,4 +1,4 @@
-//! Which tasks a scale-in stops (spec §4.1).
+//! Which tasks a scale-in stops (docs/ecs-model.md#scale-in).
 //!
 //! Tasks are chosen one at a time, recounting after each choice (a chosen task no longer counts,
 //! as it is about to stop). Protected tasks are never chosen. Among the rest, tasks that give
@@ -35,7 +35,7 @@ pub struct ScaleInRequest<'a> {
 /// service's tasks with `desiredStatus = RUNNING` that are not STOPPED — rather than from the
 /// cluster's group counts, so that tasks already chosen by this call stop counting. Candidates
 /// that are unknown, protected, already being stopped or STOPPED are skipped. When that leaves
-/// fewer than `k`, fewer are returned: the caller emits the §4.1 "protected tasks" event.
+/// fewer than `k`, fewer are returned: the caller emits the docs/ecs-model.md#scale-in "protected tasks" event.
 pub fn select(cluster: &Cluster, tasks: &[TaskView], candidates: &[u32], k: u32, req: &ScaleInRequest, rng: &mut StreamRng) -> Vec<u32> {
     let by_id: BTreeMap<u32, &TaskView> = tasks.iter().map(|t| (t.id, t)).collect();
     // Kept in task-id order: random draws index into it and `First` takes its head, so the
@@ -53,7 +53,7 @@ pub fn select(cluster: &Cluster, tasks: &[TaskView], candidates: &[u32], k: u32,
 
     let default_strategies;
     let strategies = if req.strategies.is_empty() {
-        // §4.1: "prefer instances in the AZ with the most service tasks, then instances with the
+        // docs/ecs-model.md#scale-in: "prefer instances in the AZ with the most service tasks, then instances with the
         // most service tasks" — the inverse of the REPLICA placement default.
         default_strategies = Strategy::service_default();
         &default_strategies[..]
@@ -87,12 +87,12 @@ pub fn select(cluster: &Cluster, tasks: &[TaskView], candidates: &[u32], k: u32,
     chosen
 }
 
-/// A task spread counts and a scale-in may choose: meant to run and not STOPPED (spec §3.2).
+/// A task spread counts and a scale-in may choose: meant to run and not STOPPED (docs/ecs-model.md#placement-algorithm).
 fn counts_for_spread(t: &TaskView) -> bool {
     t.desired_running && t.last_status != LastStatus::Stopped
 }
 
-/// Lower is stopped first (spec §4.1 step 2 [INF]). The spec names three classes; RUNNING tasks
+/// Lower is stopped first (docs/ecs-model.md#scale-in step 2, ecsim's choice). docs/ecs-model.md names three classes; RUNNING tasks
 /// that are neither healthy nor unhealthy yet (warming up, target still `initial`) sit between
 /// the unhealthy and the healthy ones, since they serve nothing yet but may soon.
 fn preference(t: &TaskView) -> u8 {
@@ -138,7 +138,7 @@ fn narrow_inverted(
         }
         Strategy::Spread(SpreadField::Attribute(name)) => {
             // Service tasks per attribute value; instances lacking the attribute share one
-            // "absent" bucket, as in placement (spec §3.2 [INF]).
+            // "absent" bucket, as in placement (docs/ecs-model.md#placement-algorithm, ecsim's choice).
             let mut per_value: BTreeMap<Option<&str>, u64> = BTreeMap::new();
             for (&instance, &n) in counts.service_tasks_per_instance {
                 *per_value.entry(attribute(counts.cluster, instance, name)).or_insert(0) += n;
@@ -238,14 +238,14 @@ mod tests {
         &cluster.instance(task.instance).availability_zone
     }
 
-    /// WE-4.1's cluster: AZ a has 3 tasks (2 on i-0, 1 on i-1), b 2 (i-2), c 1 (i-3).
-    fn we_4_1() -> (Cluster, Vec<TaskView>) {
+    /// docs/ecs-model.md#example-scale-in-spread's cluster: AZ a has 3 tasks (2 on i-0, 1 on i-1), b 2 (i-2), c 1 (i-3).
+    fn scale_in_spread_example() -> (Cluster, Vec<TaskView>) {
         (cluster(&["a", "a", "b", "c"]), tasks_on(&[0, 0, 1, 2, 2, 3]))
     }
 
     #[test]
-    fn we_4_1_spread_az_stops_a_task_of_the_fullest_az_at_random() {
-        let (cluster, tasks) = we_4_1();
+    fn scale_in_spread_example_spread_az_stops_a_task_of_the_fullest_az_at_random() {
+        let (cluster, tasks) = scale_in_spread_example();
         let strategies = az_spread();
         let mut seen = BTreeSet::new();
         for seed in 0..40 {
@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn counts_are_recomputed_after_each_pick() {
         // a 3, b 2, c 1 minus 3 tasks → 1, 1, 1 whatever the draws.
-        let (cluster, tasks) = we_4_1();
+        let (cluster, tasks) = scale_in_spread_example();
         let strategies = az_spread();
         for seed in 0..20 {
             let picked = select(&cluster, &tasks, &all_ids(&tasks), 3, &request(&strategies, TieBreak::Random), &mut rng(seed));
@@ -275,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn we_4_2_binpack_stops_the_task_on_the_emptiest_host() {
+    fn scale_in_binpack_example_binpack_stops_the_task_on_the_emptiest_host() {
         // Tasks reserve 1024 MiB. i-1 (index 0) 512 MiB left, 2 tasks; i-2 3072, 1 task; i-3 0, 3.
         let mut cluster = cluster(&["a", "a", "a"]);
         for (i, remaining_mib) in [512, 3072, 0].into_iter().enumerate() {
@@ -298,7 +298,7 @@ mod tests {
 
     #[test]
     fn protected_tasks_are_never_chosen_and_k_may_be_unreachable() {
-        let (cluster, mut tasks) = we_4_1();
+        let (cluster, mut tasks) = scale_in_spread_example();
         for t in tasks.iter_mut().filter(|t| t.id != 4) {
             t.protected = true;
         }
@@ -311,7 +311,7 @@ mod tests {
     fn not_running_then_unhealthy_then_warming_up_then_healthy() {
         // The healthy tasks sit in the fullest AZ, the pending one alone in AZ c: class beats
         // strategy.
-        let (cluster, mut tasks) = we_4_1();
+        let (cluster, mut tasks) = scale_in_spread_example();
         tasks[5].last_status = LastStatus::Pending; // AZ c
         tasks[5].healthy = false;
         tasks[3].unhealthy = true; // AZ b
@@ -337,7 +337,7 @@ mod tests {
     fn spread_counts_every_service_task_not_only_candidates() {
         // AZ a holds 3 tasks that are not candidates (e.g. new-deployment tasks), b 2 and c 1
         // candidates: among the candidates' AZs, b has more service tasks than c.
-        let (cluster, mut tasks) = we_4_1();
+        let (cluster, mut tasks) = scale_in_spread_example();
         let strategies = az_spread();
         let candidates = [3, 4, 5];
         let picked = select(&cluster, &tasks, &candidates, 1, &request(&strategies, TieBreak::First), &mut rng(0));
@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn random_strategy_picks_one_candidate() {
-        let (cluster, tasks) = we_4_1();
+        let (cluster, tasks) = scale_in_spread_example();
         let strategies = [Strategy::Random];
         let seen: BTreeSet<u32> = (0..60)
             .map(|seed| select(&cluster, &tasks, &all_ids(&tasks), 1, &request(&strategies, TieBreak::First), &mut rng(seed))[0])
@@ -362,7 +362,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_choice_whatever_the_candidate_order() {
-        let (cluster, tasks) = we_4_1();
+        let (cluster, tasks) = scale_in_spread_example();
         let strategies = [Strategy::Spread(SpreadField::InstanceId)];
         let req = request(&strategies, TieBreak::Random);
         let ids = all_ids(&tasks);

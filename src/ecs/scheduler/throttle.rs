@@ -1,7 +1,7 @@
-//! Launch throttling of a service whose tasks keep failing to start (spec §5.5).
+//! Launch throttling of a service whose tasks keep failing to start (docs/ecs-model.md#launch-throttling).
 //!
 //! AWS documents only the shape (the delay grows, up to 15 minutes; a new task definition
-//! resets it); the schedule is the spec's [INF] one: no delay for the first two consecutive
+//! resets it); the schedule is ecsim's choice (docs/ecs-model.md#launch-throttling): no delay for the first two consecutive
 //! failures, then 300 s per further failure, capped at 900 s. A failure is a task that stopped
 //! before reaching RUNNING, or a placement failure; a task that stops *after* RUNNING is not
 //! one (a crash loop after start is the circuit breaker's business, not the throttle's).
@@ -86,7 +86,7 @@ impl Throttle {
         self.reset();
     }
 
-    /// UpdateService with a new task definition: back to normal immediately (spec §5.5).
+    /// UpdateService with a new task definition: back to normal immediately (docs/ecs-model.md#launch-throttling).
     pub fn reset(&mut self) {
         self.consecutive_failures = 0;
         self.last_failure_at_s = 0;
@@ -157,10 +157,10 @@ mod tests {
         assert_eq!(own.next_launch_allowed_at(400), 460);
     }
 
-    /// WE-5.2: the image cannot be pulled, every attempt fails 20 s after launch (PENDING →
+    /// docs/ecs-model.md#example-launch-throttle: the image cannot be pulled, every attempt fails 20 s after launch (PENDING →
     /// STOPPED), desiredCount 1. Returns the launch times until `until_s` and the times at which
     /// the event was emitted; `update_at_s` is an UpdateService with a fixed task definition.
-    fn replay_we_5_2(until_s: u64, update_at_s: Option<u64>) -> (Vec<u64>, Vec<u64>) {
+    fn replay_throttle_example(until_s: u64, update_at_s: Option<u64>) -> (Vec<u64>, Vec<u64>) {
         const FAILS_AFTER_S: u64 = 20;
         let mut throttle = Throttle::new();
         let mut launches = vec![];
@@ -187,15 +187,15 @@ mod tests {
     }
 
     #[test]
-    fn we_5_2_launch_times() {
-        let (launches, events) = replay_we_5_2(4000, None);
+    fn throttle_example_launch_times() {
+        let (launches, events) = replay_throttle_example(4000, None);
         assert_eq!(launches, vec![0, 20, 40, 360, 980, 1900, 2820, 3740], "every 920 s after t=980");
         assert_eq!(events, vec![60], "event once, when the 3rd failure happens");
     }
 
     #[test]
-    fn we_5_2_update_service_resets() {
-        let (launches, _) = replay_we_5_2(10_000, Some(2000));
+    fn throttle_example_update_service_resets() {
+        let (launches, _) = replay_throttle_example(10_000, Some(2000));
         assert_eq!(launches, vec![0, 20, 40, 360, 980, 1900, 2000]);
     }
 

@@ -1,5 +1,5 @@
-//! Importers for the Application Auto Scaling JSON users already have for ECS services (spec
-//! §11), as the AWS CLI reads or prints it:
+//! Importers for the Application Auto Scaling JSON users already have for ECS services
+//! (docs/ecs-model.md#service-auto-scaling), as the AWS CLI reads or prints it:
 //! * scalable targets: `register-scalable-target --cli-input-json` input (one object) or
 //!   `describe-scalable-targets` output (`{"ScalableTargets": [...]}`);
 //! * scaling policies: `put-scaling-policy --cli-input-json` input with

@@ -1,6 +1,6 @@
 //! `aws autoscaling create-auto-scaling-group --cli-input-json` input: an Auto Scaling group's
 //! sizes, zones (from its subnets), instance types (one, a mixed instances policy's overrides,
-//! or a launch template's) and termination policies, checked against spec §12.1.
+//! or a launch template's) and termination policies, checked against docs/ecs-model.md#auto-scaling-groups.
 
 use super::{uint, uint_in, M};
 use crate::capacity::asg::{AllocationStrategy, AsgConfig, HealthCheckType, PurchaseOption, TerminationPolicy};

@@ -12,7 +12,7 @@
 //! The machinery is `ecs_json`'s: syntax and type errors located by `serde_path_to_error` and
 //! `json_doc`, the same field policy (unknown names are errors with a "did you mean",
 //! settings ecsim does not simulate give one warning each), and every problem collected. The
-//! rules are those of spec §12 (`crate::capacity`), each reported where it is written.
+//! rules are those of docs/ecs-model.md#capacity (`crate::capacity`), each reported where it is written.
 
 use super::capacity_rules::{self, ManagedScalingDraft, ScalingKey};
 use super::ecs_json::schema::Field::{Derived, Modelled, Unmodelled};
@@ -306,7 +306,7 @@ fn capacity_provider(ctx: &mut Ctx, v: &Value, path: &JPath) -> Option<CapacityP
         }
     };
     let mut cp = CapacityProviderConfig::new(name, group);
-    // Without `managedScaling` (or its `status`) the provider does not scale the group [INF].
+    // Without `managedScaling` (or its `status`) the provider does not scale the group (ecsim's choice).
     cp.managed_scaling.enabled = false;
     if let Some(ms) = &asg.managed_scaling {
         cp.managed_scaling = managed_scaling(ctx, ms, &asg_path.key("managedScaling"));

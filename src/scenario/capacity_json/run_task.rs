@@ -93,7 +93,7 @@ struct RawOverrides {
 
 /// Loads run-task input. When the task runs on Fargate (launch type FARGATE, or a
 /// FARGATE/FARGATE_SPOT strategy) its size — the overrides, else `task_definition`'s — must be
-/// one of spec §12.6, on a platform version that offers it.
+/// one of docs/ecs-model.md#fargate-task-sizes, on a platform version that offers it.
 pub fn load_run_task(
     path: &Path,
     text: &str,
@@ -175,7 +175,7 @@ pub fn load_run_task(
         if let (Some(cpu), Some(memory)) = (cpu, memory) {
             if let Err(m) = fargate::validate_size(cpu, memory) {
                 let at = if fargate::size_row(cpu).is_some() { at_memory } else { at_cpu.clone() };
-                ctx.error_help(&at, At::Value, m, "Fargate runs only the task sizes of spec §12.6");
+                ctx.error_help(&at, At::Value, m, "Fargate runs only the task sizes of docs/ecs-model.md#fargate-task-sizes");
             } else if let Some(v) = raw.platform_version.as_deref() {
                 if let Err(m) = fargate::check_platform_version(cpu, v) {
                     ctx.error_help(&root_path.key("platformVersion"), At::Value, m, "use \"LATEST\" or \"1.4.0\"");

@@ -23,7 +23,7 @@ const LB_TG_AZ: &[&str] = &["AvailabilityZone", "LoadBalancer", "TargetGroup"];
 const TG: &[&str] = &["TargetGroup"];
 const PER_TARGET_GROUP: &[&[&str]] = &[LB, LB_AZ, LB_TG, LB_TG_AZ];
 
-/// The metrics ecsim can publish (spec §9.7, §10.4, §12.3).
+/// The metrics ecsim can publish (docs/ecs-model.md#alb-metrics, docs/ecs-model.md#ecs-metrics, docs/ecs-model.md#managed-scaling).
 pub static KNOWN_METRICS: &[KnownMetric] = &[
     KnownMetric { namespace: "AWS/ECS", name: "CPUUtilization", dimension_sets: &[CLUSTER, CLUSTER_SERVICE] },
     KnownMetric { namespace: "AWS/ECS", name: "MemoryUtilization", dimension_sets: &[CLUSTER, CLUSTER_SERVICE] },

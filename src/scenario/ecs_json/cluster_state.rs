@@ -1,5 +1,6 @@
 //! The cluster as it is now: `aws ecs describe-container-instances` output becomes container
-//! instances (spec §1.1, §1.2, §3.5) and `aws ecs describe-tasks` output the task groups on
+//! instances (docs/ecs-model.md#container-instances, docs/ecs-model.md#registered-resources, docs/ecs-model.md#attributes) and `aws ecs
+//! describe-tasks` output the task groups on
 //! them, so a simulation can start from a real cluster.
 //!
 //! Both files are machine output: unknown members are warnings, not errors, and unmodelled

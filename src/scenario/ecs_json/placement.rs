@@ -7,7 +7,7 @@ use crate::ecs::placement::{Constraint, Strategy};
 use serde_json::Value;
 
 impl Ctx<'_> {
-    /// One placement constraint (spec §3.1), with CQL errors located at their column inside
+    /// One placement constraint (docs/ecs-model.md#placement-inputs), with CQL errors located at their column inside
     /// the expression string. `in_task_definition` rejects `distinctInstance`, which
     /// RegisterTaskDefinition does not accept.
     pub(super) fn constraint_at(&mut self, v: &Value, path: &JPath, in_task_definition: bool) -> Option<Constraint> {
@@ -38,7 +38,7 @@ impl Ctx<'_> {
                         &path.key("expression"),
                         At::InString(col.saturating_sub(1)),
                         format!("invalid memberOf expression: {}", e.message),
-                        "see the cluster query language (spec §3.4), e.g. \"attribute:ecs.instance-type =~ t3.*\"",
+                        "see the cluster query language (docs/ecs-model.md#cluster-query-language), e.g. \"attribute:ecs.instance-type =~ t3.*\"",
                     ),
                     None if known && raw.expression.is_some() => self.error(&path.key("expression"), At::Value, e.message),
                     None if known => self.error(path, At::Value, e.message),
@@ -49,7 +49,7 @@ impl Ctx<'_> {
         }
     }
 
-    /// One placement strategy (spec §3.1), validated by `Strategy::parse`.
+    /// One placement strategy (docs/ecs-model.md#placement-inputs), validated by `Strategy::parse`.
     pub(super) fn strategy_at(&mut self, v: &Value, path: &JPath) -> Option<Strategy> {
         let raw: RawStrategy = self.de(v, path)?;
         let Some(kind) = raw.kind else {

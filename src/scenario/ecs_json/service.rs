@@ -1,6 +1,7 @@
 //! Services: CreateService input (as ecspresso and `aws ecs create-service --cli-input-json`
 //! read it), or the `{"service": {...}}` / `{"services": [...]}` output of CreateService and
-//! DescribeServices, validated with ECS's own limits (spec §3.1, §5.1, §7.1, §14).
+//! DescribeServices, validated with ECS's own limits (docs/ecs-model.md#placement-inputs, docs/ecs-model.md#service-fields,
+//! docs/ecs-model.md#deployment-settings, docs/ecs-model.md#limits-and-defaults).
 
 use super::schema::{CREATE_SERVICE_OUTPUT, DESCRIBE_SERVICES, SERVICE};
 use super::{find_placeholder, At, Ctx, JPath, Scalar};
@@ -16,12 +17,12 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
 
-/// Target groups per service (spec §14).
+/// Target groups per service (docs/ecs-model.md#limits-and-defaults).
 pub const MAX_LOAD_BALANCERS: usize = 5;
-/// Subnets and security groups per awsvpc configuration (spec §14).
+/// Subnets and security groups per awsvpc configuration (docs/ecs-model.md#limits-and-defaults).
 pub const MAX_SUBNETS: usize = 16;
 pub const MAX_SECURITY_GROUPS: usize = 5;
-/// Largest `healthCheckGracePeriodSeconds` (spec §14).
+/// Largest `healthCheckGracePeriodSeconds` (docs/ecs-model.md#limits-and-defaults).
 pub const MAX_HEALTH_CHECK_GRACE_PERIOD_S: i64 = 2_147_483_647;
 
 /// Loads one service definition. A missing `serviceName` (ecspresso files omit it) defaults
@@ -261,7 +262,7 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
     }
     let deployment = deployment(ctx, raw.deployment_configuration.as_ref(), &base.key("deploymentConfiguration"), scheduling_strategy);
 
-    // Placement (spec §3.1).
+    // Placement (docs/ecs-model.md#placement-inputs).
     let strategy_path = base.key("placementStrategy");
     let strategies_in = raw.placement_strategy.as_deref().unwrap_or(&[]);
     if daemon && !strategies_in.is_empty() {
@@ -285,7 +286,11 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
         constraints_in.iter().enumerate().filter_map(|(i, c)| ctx.constraint_at(c, &constraint_path.idx(i), false)).collect();
     if launch_type == LaunchType::Fargate && !(strategies_in.is_empty() && constraints_in.is_empty()) {
         let at = if strategies_in.is_empty() { constraint_path } else { strategy_path };
-        ctx.warn(&at, At::Key, "Fargate ignores placement strategies and constraints; tasks are spread over the subnets' zones (spec §3)");
+        ctx.warn(
+            &at,
+            At::Key,
+            "Fargate ignores placement strategies and constraints; tasks are spread over the subnets' zones (docs/ecs-model.md#placement)",
+        );
     }
 
     let load_balancers = load_balancers(ctx, raw.load_balancers.unwrap_or_default(), &base.key("loadBalancers"));
@@ -316,7 +321,7 @@ fn build(ctx: &mut Ctx, v: &Value, base: &JPath, output: bool, default_name: &st
     })
 }
 
-/// `deploymentConfiguration` with ECS's defaults and limits (spec §7.1).
+/// `deploymentConfiguration` with ECS's defaults and limits (docs/ecs-model.md#deployment-settings).
 fn deployment(
     ctx: &mut Ctx,
     raw: Option<&RawDeploymentConfiguration>,

@@ -1,6 +1,6 @@
 //! Task definitions: RegisterTaskDefinition input, or DescribeTaskDefinition output
-//! (`{"taskDefinition": {...}}`), validated as RegisterTaskDefinition validates (spec §1.3,
-//! §3.1, §12.6) and turned into `ecs::TaskDefinition`.
+//! (`{"taskDefinition": {...}}`), validated as RegisterTaskDefinition validates (docs/ecs-model.md#task-reservation,
+//! docs/ecs-model.md#placement-inputs, docs/ecs-model.md#fargate-task-sizes) and turned into `ecs::TaskDefinition`.
 
 use super::schema::{DESCRIBE_TASK_DEFINITION, TASK_DEFINITION};
 use super::{At, Ctx, JPath, Scalar};
@@ -23,14 +23,14 @@ mod tests;
 
 use container::container;
 
-/// Smallest task-level `cpu` on EC2 (spec §1.3).
+/// Smallest task-level `cpu` on EC2 (docs/ecs-model.md#task-reservation).
 pub const MIN_EC2_TASK_CPU_UNITS: u32 = 128;
 /// Largest task-level `cpu` on EC2: 10 vCPU in the 2023 reference. Newer references allow
-/// more (spec §15.15), so this is only the default of `TaskDefinitionLimits`.
+/// more (docs/ecs-model.md#choice-ec2-task-cpu-maximum), so this is only the default of `TaskDefinitionLimits`.
 pub const MAX_EC2_TASK_CPU_UNITS: u32 = 10240;
-/// Docker ≥ 20.10 refuses a container memory limit below 6 MiB (spec §1.3).
+/// Docker ≥ 20.10 refuses a container memory limit below 6 MiB (docs/ecs-model.md#task-reservation).
 pub const MIN_CONTAINER_MEMORY_MIB: u32 = 6;
-/// Fargate's longest `stopTimeout`, in seconds (spec §14).
+/// Fargate's longest `stopTimeout`, in seconds (docs/ecs-model.md#limits-and-defaults).
 pub const MAX_FARGATE_STOP_TIMEOUT_S: u32 = 120;
 
 /// The limits that differ between references of RegisterTaskDefinition.
@@ -374,7 +374,7 @@ fn task_size(ctx: &mut Ctx, s: &Scalar, path: &JPath, parse: fn(&str) -> Result<
     }
 }
 
-/// Fargate accepts only awsvpc and the task sizes of spec §12.6.
+/// Fargate accepts only awsvpc and the task sizes of docs/ecs-model.md#fargate-task-sizes.
 #[allow(clippy::too_many_arguments)]
 fn check_fargate(
     ctx: &mut Ctx,
@@ -419,7 +419,7 @@ fn check_fargate(
     }
 }
 
-/// Task-definition placement constraints: only `memberOf` is allowed (spec §3.1). Returns
+/// Task-definition placement constraints: only `memberOf` is allowed (docs/ecs-model.md#placement-inputs). Returns
 /// the expressions.
 fn td_constraints(ctx: &mut Ctx, items: &[Value], path: &JPath) -> Vec<String> {
     if items.len() > MAX_CONSTRAINTS {

@@ -5,7 +5,7 @@
 
 use super::*;
 
-/// Target-group attributes a file sets (spec §9.1); `None` keeps the target group's value.
+/// Target-group attributes a file sets (docs/ecs-model.md#alb-settings); `None` keeps the target group's value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TargetGroupAttributes {
     /// `deregistration_delay.timeout_seconds`.

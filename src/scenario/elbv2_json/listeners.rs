@@ -93,7 +93,7 @@ struct RawRedirect {
     status_code: Option<String>,
 }
 
-/// The terminal action of an action list (spec §9.2 step 4): non-terminal ones
+/// The terminal action of an action list (docs/ecs-model.md#listener-rules step 4): non-terminal ones
 /// (authenticate-oidc, authenticate-cognito, jwt-validation) are skipped with a warning; there
 /// must be exactly one terminal action and it must be performed last (highest `Order`, or last
 /// in the list when no order is given).

@@ -1,4 +1,4 @@
-//! Load-balancer health checks of registered targets (spec §9.4).
+//! Load-balancer health checks of registered targets (docs/ecs-model.md#alb-health-checks).
 //!
 //! A check is sent when the target is registered and then every `HealthCheckIntervalSeconds`;
 //! its verdict is known at send time + the answer's time: the application's response time
@@ -7,16 +7,17 @@
 //! check's timeout for one that hangs, whose task is gone, or whose answer would take the timeout
 //! or longer ("the amount of time during which no response means a failed health check").
 //! The answer may change over time (`behaviour.health` windows). Verdicts move the target
-//! through the table of §9.4:
+//! through the table of docs/ecs-model.md#alb-health-checks:
 //!
 //! | from | to | when |
 //! |---|---|---|
-//! | initial | healthy | one success (or `HealthyThresholdCount` with `initial = "threshold"`, §15) |
+//! | initial | healthy | one success (or `HealthyThresholdCount` with `initial = "threshold"`, docs/ecs-model.md#choice-first-health-check) |
 //! | initial / healthy | unhealthy | `UnhealthyThresholdCount` consecutive failures |
 //! | unhealthy | healthy | `HealthyThresholdCount` consecutive successes |
 //!
 //! Draining targets are not checked. Every change is an event and tells the task's service, whose
-//! scheduler reads target health for `minimumHealthyPercent` (§6.1) and replacement (§6.3).
+//! scheduler reads target health for `minimumHealthyPercent` (docs/ecs-model.md#healthy-tasks) and replacement
+//! (docs/ecs-model.md#grace-period).
 //! Health checks do not go through the task's request queue (a decision: docs/decisions.md).
 
 use super::state::TargetState;
@@ -97,7 +98,7 @@ impl World<'_> {
     }
 
     /// A load-balanced task counts as healthy once its targets are healthy in every target group
-    /// and, when it has a container health check, that check passed (spec §6.1): records the
+    /// and, when it has a container health check, that check passed (docs/ecs-model.md#healthy-tasks): records the
     /// `healthy` event at the moment both hold.
     pub(crate) fn healthy_if_complete(&mut self, now: SimTime, task: TaskId, why: &str) {
         let t = &self.tasks[task.index()];

@@ -1,4 +1,4 @@
-//! The load balancer's CloudWatch metrics per minute (spec §9.7) and its run totals.
+//! The load balancer's CloudWatch metrics per minute (docs/ecs-model.md#alb-metrics) and its run totals.
 //!
 //! Counters are kept per (target group, zone): the zone is the load-balancer node that took the
 //! request (CloudWatch's `AvailabilityZone` dimension) for request counts, errors and latency, and
@@ -8,10 +8,10 @@
 //! when the target is chosen, as the alarms and scaling policies read it. `TargetResponseTime` comes from fixed-size log-linear
 //! histograms (≤ 0.4 % error, `elb::histogram`), one per (group, zone) for the minute and one per
 //! group for the run — never a vector of latencies. Host counts are time-weighted over the minute
-//! (Average) with the extremes of the instantaneous count (Minimum/Maximum) [INF, §9.7], kept
+//! (Average) with the extremes of the instantaneous count (Minimum/Maximum) [INF, docs/ecs-model.md#alb-metrics], kept
 //! exactly per (group, zone), per group, per zone and for the whole load balancer.
 //!
-//! Per-service `CPUUtilization` and `MemoryUtilization` (spec §10.4): one sample per task per
+//! Per-service `CPUUtilization` and `MemoryUtilization` (docs/ecs-model.md#ecs-metrics): one sample per task per
 //! minute — CPU units used (from its busy workers, `elb::target`) ÷ CPU units reserved; memory
 //! used (`memory_base_mib` + `memory_per_busy_worker_mib` × mean busy workers) ÷ memory reserved.
 
@@ -24,7 +24,7 @@ use serde::Serialize;
 
 pub use super::tally::{Outcome, RequestFigures, RequestTag, Tally};
 
-/// What one task's CPU and memory samples are made of (spec §10.4): its service, the CPU units
+/// What one task's CPU and memory samples are made of (docs/ecs-model.md#ecs-metrics): its service, the CPU units
 /// and MiB it reserves (the denominators), its memory model, and since when its current sample
 /// runs (its start, or the last minute boundary).
 #[derive(Debug, Clone)]
@@ -358,7 +358,7 @@ impl AlbMetrics {
         self.unhealthy_by_group[group].set(now, group_u);
     }
 
-    /// Closes one task's usage sample for the time since its last one (spec §10.4: one sample
+    /// Closes one task's usage sample for the time since its last one (docs/ecs-model.md#ecs-metrics: one sample
     /// per RUNNING task per minute = its average over the minute): CPU used ÷ CPU reserved, and
     /// memory (a base plus a share per busy worker) ÷ memory reserved.
     pub fn account_usage(&mut self, now: SimTime, server: &mut Target, info: &mut TaskUsage) {

@@ -1,20 +1,22 @@
-//! The Application Load Balancer inside the simulation (spec §6.2, §6.4, §9).
+//! The Application Load Balancer inside the simulation (docs/ecs-model.md#target-registration, docs/ecs-model.md#deregistration-on-stop,
+//! docs/ecs-model.md#load-balancer).
 //!
 //! * **Servers.** A service task behind a target group gets a *server* when it reaches RUNNING: its
 //!   request queue (`elb::target::Target`: workers, FIFO, CPU) in a slot that is recycled when the
 //!   task goes away. A server's `generation` moves on when its slot is torn down, so completions
 //!   and health checks still in the event queue for the old task are dropped on arrival.
 //! * **Targets.** The server is registered in each target group of the task's service (target
-//!   `initial`, §6.2); health checks (`health`) move it to `healthy`/`unhealthy` (§9.4). When the
+//!   `initial`, docs/ecs-model.md#target-registration); health checks (`health`) move it to `healthy`/`unhealthy`
+//!   (docs/ecs-model.md#alb-health-checks). When the
 //!   scheduler stops the task, its targets drain: no new requests, in-flight ones finish, and what
-//!   is still in flight when the deregistration delay runs out is cut with a 502 (§9.6).
+//!   is still in flight when the deregistration delay runs out is cut with a 502 (docs/ecs-model.md#deregistration-delay).
 //! * **Routing.** A request of a traffic source (`traffic`) has a precomputed [`state::Route`]: the
 //!   listener rule that matches its host/path/method is evaluated once per distinct request, not per
 //!   request. The load-balancer node (zone) is chosen round robin (clients spread evenly over the
 //!   nodes' addresses); the target group by the forward weights; the target by the group's
 //!   algorithm over its eligible targets — healthy ones, or every non-draining one when fewer than
-//!   `min_healthy_targets` are healthy (fail-open, §9.3); none registered → 503.
-//! * **Outcomes** (§9.5, `tally`): the target answers (2xx, or a 5xx of its own:
+//!   `min_healthy_targets` are healthy (fail-open, docs/ecs-model.md#target-selection); none registered → 503.
+//! * **Outcomes** (docs/ecs-model.md#alb-errors, `tally`): the target answers (2xx, or a 5xx of its own:
 //!   `error_fraction`), or refuses (its queue is full); 502 when the task dies or the delay cuts
 //!   it; 504 when no answer comes within the idle timeout — counted *at* the timeout
 //!   (`Event::RequestTimeout`, at most one pending per server: the oldest unanswered request's

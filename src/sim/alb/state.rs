@@ -33,7 +33,7 @@ pub struct ServerInfo {
     /// Zone index of the task's instance.
     pub zone: u16,
     pub error_fraction: f64,
-    /// The task's service and what its CPU and memory samples are made of (spec §10.4).
+    /// The task's service and what its CPU and memory samples are made of (docs/ecs-model.md#ecs-metrics).
     pub usage: TaskUsage,
     /// The idle timeout of the load balancers in front of it (the shortest, when several).
     pub idle_timeout: Span,
@@ -41,7 +41,7 @@ pub struct ServerInfo {
     pub timeout_check: Option<u32>,
 }
 
-/// TargetHealth.State of one registered target (spec §9.1).
+/// TargetHealth.State of one registered target (docs/ecs-model.md#alb-settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetState {
     Initial,
@@ -83,7 +83,7 @@ pub struct TargetEntry {
     /// Consecutive successful / failed health checks.
     pub ok_streak: u32,
     pub fail_streak: u32,
-    /// Slow start began then (spec §9.3 step 5).
+    /// Slow start began then (docs/ecs-model.md#target-selection step 5).
     pub slow_start_from: Option<SimTime>,
     /// Smooth weighted round robin's running weight (used only during slow start).
     pub swrr_current: f64,
@@ -95,7 +95,7 @@ pub struct TargetEntry {
 }
 
 impl TargetEntry {
-    /// A target just registered (`initial`, §6.2); its first check goes out at `now`.
+    /// A target just registered (`initial`, docs/ecs-model.md#target-registration); its first check goes out at `now`.
     pub fn initial(server: ServerId, task: TaskId, zone: u16, now: SimTime, slow_start_exempt: bool) -> Self {
         TargetEntry {
             server,
@@ -112,7 +112,7 @@ impl TargetEntry {
     }
 
     /// Counts one health-check verdict and answers the state it moves the target to, if any
-    /// (the table of §9.4): initial → healthy after one success (or `HealthyThresholdCount` with
+    /// (the table of docs/ecs-model.md#alb-health-checks): initial → healthy after one success (or `HealthyThresholdCount` with
     /// `initial = "threshold"`), unhealthy → healthy after `HealthyThresholdCount` successes in a
     /// row, initial or healthy → unhealthy after `UnhealthyThresholdCount` failures in a row.
     /// The state itself is left to the caller, which also decides on slow start.
@@ -188,7 +188,7 @@ impl GroupState {
 
     /// Recomputes which targets receive requests (after any state change): the healthy ones,
     /// or every non-draining one when fewer than `min_healthy_targets` are healthy (fail-open,
-    /// §9.3).
+    /// docs/ecs-model.md#target-selection).
     pub fn refresh_eligible(&mut self, min_healthy_targets: u32) {
         let healthy = self.targets.iter().filter(|t| t.state == TargetState::Healthy).count() as u32;
         self.fail_open = healthy < min_healthy_targets && self.targets.iter().any(|t| t.state != TargetState::Draining);
@@ -229,7 +229,7 @@ impl GroupState {
         (healthy, registered)
     }
 
-    /// The target at `pos` became healthy: it enters slow start (§9.3 step 5) unless it was
+    /// The target at `pos` became healthy: it enters slow start (docs/ecs-model.md#target-selection step 5) unless it was
     /// registered into an empty group, or no other healthy target is out of its own slow start.
     pub fn became_healthy(&mut self, pos: usize, now: SimTime, slow_start: Span) {
         if slow_start == Span::ZERO || self.targets[pos].slow_start_exempt {
@@ -247,7 +247,7 @@ impl GroupState {
         }
     }
 
-    /// Slow start (spec §9.3 step 5 [INF]): weight `max(0.01, elapsed/d)` while in slow start, 1
+    /// Slow start (docs/ecs-model.md#target-selection step 5, ecsim's choice): weight `max(0.01, elapsed/d)` while in slow start, 1
     /// after. Round robin becomes a smooth weighted round robin; the other algorithms a weighted
     /// random choice. O(eligible) per request, only while some target is in slow start. With
     /// cross-zone off only the targets in the node's zone take part.
@@ -375,7 +375,7 @@ pub struct AlbState {
 
 impl AlbState {
     /// `zones`: the cluster's zones; a load balancer's zones without an instance are added (its
-    /// node there has no local target: with cross-zone off it answers 503, §9.3 step 6).
+    /// node there has no local target: with cross-zone off it answers 503, docs/ecs-model.md#target-selection step 6).
     pub fn new(scenario: &Scenario, mut zones: Vec<String>, streams: &Streams) -> Self {
         for lb in &scenario.elb.load_balancers {
             for z in &lb.zones {
@@ -549,7 +549,7 @@ mod tests {
         Target::new(1, Some(10), Distribution::Constant { value: Span::from_millis(100) })
     }
 
-    /// §9.4: one success makes an initial target healthy; `UnhealthyThresholdCount` failures in
+    /// docs/ecs-model.md#alb-health-checks: one success makes an initial target healthy; `UnhealthyThresholdCount` failures in
     /// a row make it unhealthy, and `HealthyThresholdCount` successes in a row bring it back; a
     /// success in between restarts the count of failures.
     #[test]
@@ -577,7 +577,7 @@ mod tests {
         assert_eq!(t.count_check(false, &hc), None);
     }
 
-    /// §9.3: only healthy targets take requests, per zone as well; below `min_healthy_targets`
+    /// docs/ecs-model.md#target-selection: only healthy targets take requests, per zone as well; below `min_healthy_targets`
     /// healthy the group fails open to every target that is not draining.
     #[test]
     fn a_group_routes_to_healthy_targets_and_fails_open_below_its_minimum() {

@@ -1,8 +1,9 @@
-//! Targets of the load balancer's target groups (spec §6.2, §6.4, §9.6): a service task gets a
+//! Targets of the load balancer's target groups (docs/ecs-model.md#target-registration, docs/ecs-model.md#deregistration-on-stop,
+//! docs/ecs-model.md#deregistration-delay): a service task gets a
 //! server and is registered (`initial`) in its service's target groups when it reaches RUNNING;
 //! the scheduler's stop makes its targets drain for the longest deregistration delay; when the
 //! delay ends (or the task dies) the targets leave their groups and what is still in flight is
-//! cut with a 502. `target_health` is what the scheduler reads (§6.1, §6.3).
+//! cut with a 502. `target_health` is what the scheduler reads (docs/ecs-model.md#healthy-tasks, docs/ecs-model.md#grace-period).
 
 use super::metrics::TaskUsage;
 use super::state::{CheckStep, ServerInfo, TargetEntry, TargetState};
@@ -18,7 +19,7 @@ use smallvec::SmallVec;
 
 impl World<'_> {
     /// A service task reached RUNNING: give it a server and register it in its service's target
-    /// groups (spec §6.2). Returns whether it has target groups.
+    /// groups (docs/ecs-model.md#target-registration). Returns whether it has target groups.
     pub fn register_targets(&mut self, now: SimTime, task: TaskId) -> bool {
         let t = &self.tasks[task.index()];
         let Owner::Service(service) = t.owner else { return false };
@@ -62,15 +63,15 @@ impl World<'_> {
         for &gi in &groups {
             let config = &self.scenario.elb.target_groups[gi];
             let g = &mut self.alb.groups[gi];
-            // Slow start (§9.3 step 5): targets registered while the group has no healthy target
+            // Slow start (docs/ecs-model.md#target-selection step 5): targets registered while the group has no healthy target
             // (registered together into an empty group) never enter it.
             let into_empty_group = !g.targets.iter().any(|t| t.state == TargetState::Healthy);
             g.targets.push(TargetEntry::initial(server, task, zone, now, into_empty_group));
             self.alb.targets_changed(now, gi, config);
-            // The first check goes out as soon as the registration completes (§9.4).
+            // The first check goes out as soon as the registration completes (docs/ecs-model.md#alb-health-checks).
             self.queue.schedule(now, Event::TargetCheck { group: TargetGroupId::at(gi), verdict: CheckStep::Send, server, generation });
             // The target: (instance, host port) — a dynamic port in bridge mode — or, for target
-            // type ip, (the task's ENI address, container port) (§6.2).
+            // type ip, (the task's ENI address, container port) (docs/ecs-model.md#target-registration).
             let t = &self.tasks[task.index()];
             let host_port = t.binding.tcp_ports.first().copied().unwrap_or(config.port);
             let target_id = match config.target_type {
@@ -87,7 +88,7 @@ impl World<'_> {
     }
 
     /// The longest deregistration delay of the task's target groups (ECS waits for the full
-    /// delay of every group, §6.4), or `None` when the task is not behind a load balancer.
+    /// delay of every group, docs/ecs-model.md#deregistration-on-stop), or `None` when the task is not behind a load balancer.
     pub fn deregistration_delay(&self, task: TaskId) -> Option<Span> {
         let Owner::Service(s) = self.tasks[task.index()].owner else { return None };
         self.scenario.services[s.index()]
@@ -97,7 +98,8 @@ impl World<'_> {
             .max()
     }
 
-    /// The scheduler stops the task: its targets start draining (§6.4, §9.6).
+    /// The scheduler stops the task: its targets start draining (docs/ecs-model.md#deregistration-on-stop,
+    /// docs/ecs-model.md#deregistration-delay).
     pub fn deregister_targets(&mut self, now: SimTime, task: TaskId) {
         let Some(server) = self.alb.server_of(task) else {
             return;
@@ -149,7 +151,7 @@ impl World<'_> {
     }
 
     /// The task's instance became unreachable: what is in flight never gets an answer (504 at its
-    /// idle timeout), new requests time out, health checks time out (§9.4, §9.5).
+    /// idle timeout), new requests time out, health checks time out (docs/ecs-model.md#alb-health-checks, docs/ecs-model.md#alb-errors).
     pub fn server_unreachable(&mut self, now: SimTime, task: TaskId) {
         let Some(server) = self.alb.server_of(task) else {
             return;
@@ -227,7 +229,8 @@ impl World<'_> {
         info.generation = info.generation.wrapping_add(1);
     }
 
-    /// (healthy in every target group, unhealthy in at least one) for the scheduler (§6.1, §6.3).
+    /// (healthy in every target group, unhealthy in at least one) for the scheduler (docs/ecs-model.md#healthy-tasks,
+    /// docs/ecs-model.md#grace-period).
     pub fn target_health(&self, task: TaskId) -> (bool, bool) {
         let Some(server) = self.alb.server_of(task) else {
             return (false, false);

@@ -1,4 +1,4 @@
-//! The load balancer giving up on requests (§9.5): a request no target answers within the idle
+//! The load balancer giving up on requests (docs/ecs-model.md#alb-errors): a request no target answers within the idle
 //! timeout gets its 504 *at* the timeout — the target keeps the request and still serves it, but
 //! its answer is not counted again (`elb::target`, the answered mark) — and a request sent to a
 //! target whose instance is unreachable gets its 504 after the 10-s connection timeout. Also what

@@ -128,7 +128,7 @@ impl World<'_> {
         let eligible: &[u32] = if g.cross_zone { &g.eligible } else { &g.eligible_by_zone[zone as usize] };
         if eligible.is_empty() {
             // No registered (non-draining) target, or none in this node's zone with cross-zone
-            // off: the ALB answers 503 (§9.3 steps 3 and 6).
+            // off: the ALB answers 503 (docs/ecs-model.md#target-selection steps 3 and 6).
             alb.metrics.outcome(tag, Outcome::Elb503, None);
             return;
         }
@@ -161,7 +161,7 @@ impl World<'_> {
         let info = &mut alb.info[server as usize];
         if !info.alive {
             if info.unreachable {
-                // Its instance does not answer: the connection times out (504, §9.5).
+                // Its instance does not answer: the connection times out (504, docs/ecs-model.md#alb-errors).
                 let at = now + CONNECT_TIMEOUT.min(alb.idle_timeout[gi]);
                 self.unanswered_until(at, tag.pack());
             } else {

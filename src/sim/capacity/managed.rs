@@ -5,7 +5,7 @@
 use super::*;
 
 impl World<'_> {
-    /// Spec §12.3 steps 1–5 for every provider with managed scaling, at the end of a minute.
+    /// Spec docs/ecs-model.md#managed-scaling steps 1–5 for every provider with managed scaling, at the end of a minute.
     pub(in crate::sim) fn capacity_minute_metrics(&mut self) {
         let scenario = self.scenario;
         for (p, spec) in scenario.capacity.providers.iter().enumerate() {
@@ -43,7 +43,7 @@ impl World<'_> {
     }
 
     /// After the minute's alarm evaluation: AlarmHigh / AlarmLow in ALARM set the group's
-    /// desired capacity (spec §12.3 steps 6–8); then every group is reconciled and drained
+    /// desired capacity (docs/ecs-model.md#managed-scaling steps 6–8); then every group is reconciled and drained
     /// instances terminated.
     pub(in crate::sim) fn capacity_scale(&mut self, now: SimTime) {
         let scenario = self.scenario;
@@ -59,7 +59,7 @@ impl World<'_> {
             let current = self.capacity.groups[g].desired;
             let describe = |value: f64, to: u32, alarm: &str| {
                 let formula = if cpr.n == 0 {
-                    // No instance running: the group launches `step` instances (§12.3 step 6).
+                    // No instance running: the group launches `step` instances (docs/ecs-model.md#managed-scaling step 6).
                     format!("N = 0: desired = step {}", cpr.step)
                 } else {
                     format!("desired = ceil({} × {value:.2} / {})", cpr.n, scaling.target_capacity_percent)

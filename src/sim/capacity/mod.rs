@@ -1,4 +1,4 @@
-//! Capacity in the run (spec §12): Auto Scaling groups launching and terminating instances,
+//! Capacity in the run (docs/ecs-model.md#capacity): Auto Scaling groups launching and terminating instances,
 //! capacity providers with managed scaling (the CapacityProviderReservation metric, its two
 //! alarms, managed termination protection and draining), services that split their tasks over
 //! a capacity provider strategy — tasks no instance of their provider can take wait in
@@ -270,7 +270,7 @@ impl World<'_> {
             |s: &GroupState| s.members.iter().filter(|m| matches!(m.state, MemberState::Launching | MemberState::InService)).count() as u32;
         let desired = self.capacity.groups[g].desired;
         let mut have = alive(&self.capacity.groups[g]);
-        // A scale-out stops a scale-in in progress (spec §12.3 step 8): draining instances
+        // A scale-out stops a scale-in in progress (docs/ecs-model.md#managed-scaling step 8): draining instances
         // return to service before anything is launched.
         while have < desired {
             let Some(m) = self.capacity.groups[g].members.iter().position(|m| m.state == MemberState::Draining) else { break };

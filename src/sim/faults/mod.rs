@@ -1,4 +1,5 @@
-//! Faults in the run (`crate::faults`; spec §8.2, §8.3, §9.4–9.6): carrying them out, and
+//! Faults in the run (`crate::faults`; docs/ecs-model.md#spot-interruptions, docs/ecs-model.md#instance-failure,
+//! docs/ecs-model.md#load-balancer): carrying them out, and
 //! measuring each occurrence.
 //!
 //! * **Unreachable instances** (`instance_failure`, `zone_outage`): the instance is marked down at
@@ -8,7 +9,8 @@
 //!   STOPPED (stop code TerminationNotice) and the instance is INACTIVE (a failure) or
 //!   disconnected (an outage, until it is over). An Auto Scaling group terminates and replaces
 //!   its member `replace_after` the failure, launching only in zones not in an outage.
-//! * **Spot** (§8.2): the notice at `t`; with `draining` the instance goes DRAINING (§8.1 moves
+//! * **Spot** (docs/ecs-model.md#spot-interruptions): the notice at `t`; with `draining` the instance goes DRAINING
+//!   (docs/ecs-model.md#draining moves
 //!   the service tasks); at `t` + 120 s it is terminated: the tasks still there are killed (stop
 //!   code SpotInterruption; requests in flight get 502) and its group launches a replacement.
 //!   A Fargate Spot task is stopped at the notice and killed at + 120 s if still there.

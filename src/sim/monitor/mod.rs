@@ -1,10 +1,10 @@
-//! CloudWatch inside the simulation (spec §10): at every minute boundary the run publishes the
+//! CloudWatch inside the simulation (docs/ecs-model.md#cloudwatch): at every minute boundary the run publishes the
 //! datapoints of the minute that just ended — only for the series some alarm reads — and
 //! evaluates every alarm; state changes are recorded (alarms.csv, and the actions each invoked in
 //! alarm_actions.csv) and acted on: deployment
-//! alarms (§7.5) and scaling policies (`scaling`).
+//! alarms (docs/ecs-model.md#deployment-alarms) and scaling policies (`scaling`).
 //!
-//! Sources: `AWS/ECS` CPUReservation / MemoryReservation (the cluster row of the minute, §10.4),
+//! Sources: `AWS/ECS` CPUReservation / MemoryReservation (the cluster row of the minute, docs/ecs-model.md#ecs-metrics),
 //! service CPUUtilization / MemoryUtilization (one sample per task serving requests, statistic
 //! set over the tasks), `AWS/ApplicationELB` per target group (RequestCount — an explicit 0 when
 //! idle —, RequestCountPerTarget, TargetResponseTime from the minute's histogram, 5xx counts, host
@@ -101,7 +101,7 @@ impl World<'_> {
             let Some(t) = self.monitor.alarms[i].evaluate(&self.monitor.store, now_minute) else { continue };
             self.monitor.record_transition(now.whole_secs(), i, &t);
             // An alarm entered or left ALARM: the services whose deployments watch it
-            // re-evaluate (§7.5).
+            // re-evaluate (docs/ecs-model.md#deployment-alarms).
             if self.monitor.alarms[i].in_alarm() != was_in_alarm {
                 self.notify(now, Notice::AlarmChanged);
             }

@@ -469,7 +469,7 @@ impl Recorder {
     }
 }
 
-/// ACTIVE and DRAINING instances count in the reservation denominators (spec §1.4); a Fargate
+/// ACTIVE and DRAINING instances count in the reservation denominators (docs/ecs-model.md#reservation-edge-cases); a Fargate
 /// task's capacity never does.
 fn counts_in_denominator(inst: &ContainerInstance) -> bool {
     matches!(inst.status, InstanceStatus::Active | InstanceStatus::Draining) && !inst.fargate

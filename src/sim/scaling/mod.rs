@@ -1,11 +1,11 @@
-//! Service Auto Scaling in the simulation (spec §11): each minute, after the alarms are
+//! Service Auto Scaling in the simulation (docs/ecs-model.md#service-auto-scaling): each minute, after the alarms are
 //! evaluated (`monitor`), every policy whose alarm is in ALARM is invoked — Auto Scaling actions
-//! repeat once per minute while the alarm stays in ALARM (§10.3) — and scheduled actions whose
+//! repeat once per minute while the alarm stays in ALARM (docs/ecs-model.md#alarms) — and scheduled actions whose
 //! time has come run. A decision sets the service's desired count as UpdateService would; each
 //! is a row of scaling.csv with the policy and the arithmetic behind it.
 //!
 //! Target-tracking policies create their two alarms (AlarmHigh 3 of 3, AlarmLow 15 of 15 at
-//! 0.9 × target) in the run's CloudWatch; several policies on one service combine as §11.2 says.
+//! 0.9 × target) in the run's CloudWatch; several policies on one service combine as docs/ecs-model.md#target-tracking says.
 //! Scale-in waits while a deployment is in progress. Scheduled actions run at the end of the
 //! minute that holds their time (minute resolution, like cron).
 
@@ -58,7 +58,7 @@ impl World<'_> {
                     ScheduledOutcome::Suspended => {}
                 }
             }
-            // Target tracking: every policy proposes, the proposals combine (§11.2).
+            // Target tracking: every policy proposes, the proposals combine (docs/ecs-model.md#target-tracking).
             let current = self.services[service].desired;
             let mut votes: Vec<PolicyVote> = Vec::new();
             let mut voters: Vec<usize> = Vec::new();
@@ -127,7 +127,7 @@ impl World<'_> {
     }
 
     fn deployment_in_progress(&self, service: ServiceId) -> bool {
-        // The PRIMARY deployment is still rolling out (§11.2: no scale-in during a deployment).
+        // The PRIMARY deployment is still rolling out (docs/ecs-model.md#target-tracking: no scale-in during a deployment).
         self.services[service.index()].deployments.last().is_some_and(|d| d.rollout == super::services::RolloutState::InProgress)
     }
 

@@ -91,7 +91,7 @@ impl World<'_> {
         }
     }
 
-    /// UpdateService (spec §7.1): a new desired count changes the PRIMARY deployment; a new
+    /// UpdateService (docs/ecs-model.md#deployment-settings): a new desired count changes the PRIMARY deployment; a new
     /// task definition (or a forced new deployment) starts a deployment.
     pub(in crate::sim) fn update_service(&mut self, now: SimTime, service: ServiceId, update: &ServiceUpdate) {
         let ServiceUpdate {

@@ -1,4 +1,4 @@
-//! DAEMON services (spec §5.3): one task on every ACTIVE instance that meets the constraints.
+//! DAEMON services (docs/ecs-model.md#daemon-services): one task on every ACTIVE instance that meets the constraints.
 
 use crate::ecs::instance::InstanceStatus;
 use crate::ecs::placement::{filter, PlacementRequest};
@@ -8,7 +8,7 @@ use crate::sim::ids::TaskId;
 use crate::sim::world::World;
 
 impl World<'_> {
-    /// DAEMON (spec §5.3): one task per ACTIVE instance that satisfies the constraints; the
+    /// DAEMON (docs/ecs-model.md#daemon-services): one task per ACTIVE instance that satisfies the constraints; the
     /// daemon on a DRAINING instance is stopped; a new revision replaces each daemon task
     /// after the old one has stopped (maximumPercent 100).
     pub(super) fn reconcile_daemon(&mut self, now: SimTime, service: ServiceId) {

@@ -1,6 +1,6 @@
-//! Deployments of a service (spec §7): creating one (CreateService, UpdateService with a new
-//! revision, rollback), completing it, failing it through the circuit breaker (§7.4) or a
-//! CloudWatch alarm (§7.5), and what deployments.csv records about each.
+//! Deployments of a service (docs/ecs-model.md#deployments): creating one (CreateService, UpdateService with a new
+//! revision, rollback), completing it, failing it through the circuit breaker (docs/ecs-model.md#circuit-breaker) or a
+//! CloudWatch alarm (docs/ecs-model.md#deployment-alarms), and what deployments.csv records about each.
 
 use super::state::{DeploymentStatus, RolloutState};
 use crate::ecs::scheduler::circuit_breaker::Record;
@@ -16,7 +16,7 @@ impl World<'_> {
     }
 
     /// Stage 1 counts tasks that stopped before RUNNING; stage 2 tasks stopped for failed
-    /// health checks (`for_health`), at the moment the scheduler stops them (spec §7.4).
+    /// health checks (`for_health`), at the moment the scheduler stops them (docs/ecs-model.md#circuit-breaker).
     pub(super) fn count_for_circuit_breaker(&mut self, now: SimTime, service: ServiceId, deployment: u32, for_health: bool) {
         let s = &mut self.services[service.index()];
         let Some(d) = s.deployments.get_mut(deployment as usize) else { return };
@@ -57,7 +57,7 @@ impl World<'_> {
         }
     }
 
-    /// CloudWatch-alarm failure detection (spec §7.5): a listed alarm in ALARM while the
+    /// CloudWatch-alarm failure detection (docs/ecs-model.md#deployment-alarms): a listed alarm in ALARM while the
     /// PRIMARY deployment is in progress fails it (and rolls back when configured), unless an
     /// alarm was already in ALARM when the deployment started. The bake time after the rollout
     /// (derived from the alarms' periods) comes with the CloudWatch layer; until then it is 0.
@@ -92,7 +92,7 @@ impl World<'_> {
     }
 
     pub(super) fn complete_deployment(&mut self, now: SimTime, service: ServiceId) {
-        // Bake time (§7.5): a deployment watched by alarms stays IN_PROGRESS for the longest
+        // Bake time (docs/ecs-model.md#deployment-alarms): a deployment watched by alarms stays IN_PROGRESS for the longest
         // Period × EvaluationPeriods of its alarms after the rollout is done.
         let bake = self.deployment_bake_time(service);
         let s = &mut self.services[service.index()];
@@ -117,7 +117,7 @@ impl World<'_> {
     }
 
     /// The bake time of a service's deployment alarms: the longest Period × EvaluationPeriods of
-    /// the listed alarms the scenario defines (spec §7.5 [INF]); 0 without such alarms.
+    /// the listed alarms the scenario defines (docs/ecs-model.md#deployment-alarms, ecsim's choice); 0 without such alarms.
     fn deployment_bake_time(&self, service: ServiceId) -> Span {
         let Some(alarms) = self.services[service.index()].config.alarms.as_ref().filter(|a| a.enable) else { return Span::ZERO };
         alarms

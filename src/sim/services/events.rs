@@ -1,4 +1,4 @@
-//! What a service says in events.csv (spec §5.4) — tasks started, tasks stopped, problems
+//! What a service says in events.csv (docs/ecs-model.md#steady-state-and-events) — tasks started, tasks stopped, problems
 //! (not repeated while they persist), launches that keep failing — and the scheduler's stops,
 //! remembered so that one evaluation's stops make one event.
 
@@ -14,7 +14,7 @@ impl World<'_> {
         self.recorder.event(now, EventKind::Service, None, EventSource::Service(service), None, "", &message);
     }
 
-    /// A launch failed: a task stopped before RUNNING, or placing one failed (spec §5.5). The
+    /// A launch failed: a task stopped before RUNNING, or placing one failed (docs/ecs-model.md#launch-throttling). The
     /// throttle counts it, and at the 3rd failure in a row the service says so.
     pub(in crate::sim) fn record_launch_failure(&mut self, now: SimTime, service: ServiceId) {
         let s = &mut self.services[service.index()];
@@ -25,14 +25,14 @@ impl World<'_> {
         }
     }
 
-    /// A problem event, not repeated while the same problem persists (spec §5.4).
+    /// A problem event, not repeated while the same problem persists (docs/ecs-model.md#steady-state-and-events).
     pub(in crate::sim) fn problem(&mut self, now: SimTime, service: ServiceId, message: String) {
         if self.services[service.index()].new_problem(&message) {
             self.service_event(now, service, message);
         }
     }
 
-    /// "service X has started N tasks: (task …)." (spec §5.4).
+    /// "service X has started N tasks: (task …)." (docs/ecs-model.md#steady-state-and-events).
     pub(in crate::sim) fn report_starts(&mut self, now: SimTime, service: ServiceId, started: &[TaskId]) {
         if started.is_empty() {
             return;

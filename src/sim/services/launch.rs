@@ -7,7 +7,7 @@ use crate::sim::ids::ServiceId;
 use crate::sim::world::World;
 
 impl World<'_> {
-    /// Launches up to `n` tasks of the PRIMARY deployment through placement (spec §3).
+    /// Launches up to `n` tasks of the PRIMARY deployment through placement (docs/ecs-model.md#placement).
     pub(super) fn launch(&mut self, now: SimTime, service: ServiceId, n: u32) {
         self.launch_with(now, service, n, None);
     }
@@ -17,7 +17,7 @@ impl World<'_> {
         let idx = service.index();
         let scenario = self.scenario;
         if scenario.services[idx].capacity.is_some() {
-            // A launch type other than EC2, or a capacity provider strategy (spec §12.4).
+            // A launch type other than EC2, or a capacity provider strategy (docs/ecs-model.md#capacity-provider-strategy).
             let started = self.launch_by_capacity(now, service, n, extra.as_ref());
             self.report_starts(now, service, &started);
             return;

@@ -1,4 +1,5 @@
-//! The service scheduler at work (spec §5–§8.1): services keep `desiredCount` tasks (REPLICA)
+//! The service scheduler at work (docs/ecs-model.md#service-scheduler–docs/ecs-model.md#draining): services keep `desiredCount` tasks
+//! (REPLICA)
 //! or one task per eligible instance (DAEMON), replace stopped and unhealthy tasks, roll out
 //! new revisions within minimumHealthyPercent / maximumPercent, trip the circuit breaker, and
 //! move tasks off DRAINING instances. Every decision comes from `ecs::scheduler`; this module
@@ -49,8 +50,8 @@ impl World<'_> {
         }
         if status == LastStatus::Stopped {
             // A task the scheduler (or a user) stopped before it ran did not fail to start: a
-            // rollback or a scale-in stopping PENDING tasks is no reason to back off (§5.5) or to
-            // trip the breaker (§7.4).
+            // rollback or a scale-in stopping PENDING tasks is no reason to back off (docs/ecs-model.md#launch-throttling) or to
+            // trip the breaker (docs/ecs-model.md#circuit-breaker).
             // Nor did one whose instance failed or was interrupted under it.
             let told_to_stop = matches!(
                 self.tasks[task.index()].stop_code,
@@ -72,7 +73,8 @@ impl World<'_> {
         self.request_evaluation(now, service);
     }
 
-    /// One evaluation of a service (spec §0, §5.2, §5.3, §7.2).
+    /// One evaluation of a service (docs/ecs-model.md#simulated-time, docs/ecs-model.md#replica-reconciliation,
+    /// docs/ecs-model.md#daemon-services, docs/ecs-model.md#rolling-updates).
     pub(in crate::sim) fn on_service_evaluation(&mut self, now: SimTime, service: ServiceId) {
         let idx = service.index();
         self.services[idx].evaluation_pending = false;

@@ -1,4 +1,4 @@
-//! Availability Zone rebalancing (spec §4.3).
+//! Availability Zone rebalancing (docs/ecs-model.md#az-rebalancing).
 
 use crate::ecs::placement::{Constraint, Strategy};
 use crate::engine::SimTime;
@@ -6,9 +6,9 @@ use crate::sim::ids::ServiceId;
 use crate::sim::world::World;
 
 impl World<'_> {
-    /// AZ rebalancing (spec §4.3): once the service is steady, if its task counts per zone (zones
+    /// AZ rebalancing (docs/ecs-model.md#az-rebalancing): once the service is steady, if its task counts per zone (zones
     /// with an ACTIVE instance) differ by more than one, start one task in the emptiest zone;
-    /// when it is healthy the service has one task too many, and scale-in (§4.1) stops one in
+    /// when it is healthy the service has one task too many, and scale-in (docs/ecs-model.md#scale-in) stops one in
     /// the fullest zone. Repeat until balanced. Only for services whose first strategy is AZ
     /// spread (the default is).
     pub(super) fn rebalance_zones(&mut self, now: SimTime, service: ServiceId, max_total: u32, in_flight: u32) {

@@ -1,5 +1,6 @@
-//! REPLICA services (spec §5.2, §7.2): the rolling update's plan (`ecs::scheduler::rolling`)
-//! carried out each evaluation — which tasks stop, which scale-in picks (§4.1), how many launch —
+//! REPLICA services (docs/ecs-model.md#replica-reconciliation, docs/ecs-model.md#rolling-updates): the rolling update's plan
+//! (`ecs::scheduler::rolling`)
+//! carried out each evaluation — which tasks stop, which scale-in picks (docs/ecs-model.md#scale-in), how many launch —
 //! within minimumHealthyPercent and maximumPercent.
 
 use super::state::RolloutState;
@@ -13,7 +14,8 @@ use crate::sim::recorder::EventKind;
 use crate::sim::world::{Event, World};
 
 impl World<'_> {
-    /// REPLICA (spec §5.2, §7.2): the rolling update's plan carried out — unhealthy and old tasks
+    /// REPLICA (docs/ecs-model.md#replica-reconciliation, docs/ecs-model.md#rolling-updates): the rolling update's plan carried out —
+    /// unhealthy and old tasks
     /// stopped within minimumHealthyPercent, scale-in, launches within maximumPercent unless the
     /// launch throttle delays them — then completion, and AZ rebalancing once nothing else acts.
     pub(super) fn reconcile_replica(&mut self, now: SimTime, service: ServiceId) {
@@ -43,7 +45,7 @@ impl World<'_> {
         for &id in &plan.stop_unhealthy_old {
             self.stop_service_task(now, TaskId(id));
         }
-        // Unhealthy tasks of the current deployment: replaced (spec §5.2), and counted by the
+        // Unhealthy tasks of the current deployment: replaced (docs/ecs-model.md#replica-reconciliation), and counted by the
         // circuit breaker (stage 2).
         for &id in &plan.stop_unhealthy_new {
             if self.tasks[id as usize].desired_running {
@@ -54,7 +56,7 @@ impl World<'_> {
                 self.count_for_circuit_breaker(now, service, deployment, true);
             }
         }
-        // 2. k healthy old tasks, chosen as scale-in chooses (§4.1).
+        // 2. k healthy old tasks, chosen as scale-in chooses (docs/ecs-model.md#scale-in).
         if plan.stop_healthy_old > 0 {
             self.stop_selected(now, service, &views, &plan.healthy_old, plan.stop_healthy_old);
         }
@@ -68,7 +70,7 @@ impl World<'_> {
                 self.services[idx].rebalancing_task = None;
             }
         }
-        // Scale-in: more tasks than desired (§4.1 picks them in the zone with the most).
+        // Scale-in: more tasks than desired (docs/ecs-model.md#scale-in picks them in the zone with the most).
         if stop_excess > 0 {
             let views = self.views(now, service);
             self.stop_selected(now, service, &views, &plan.excess_candidates, stop_excess);
@@ -92,7 +94,7 @@ impl World<'_> {
         }
         if self.check {
             // The scheduler's own stops never take healthy tasks below minimumHealthyPercent,
-            // and its launches never take tasks in flight above maximumPercent (spec §7.2).
+            // and its launches never take tasks in flight above maximumPercent (docs/ecs-model.md#rolling-updates).
             let c = self.counts(service);
             assert!(
                 c.healthy >= plan.min_healthy.min(healthy_before),

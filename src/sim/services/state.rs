@@ -1,5 +1,5 @@
 //! A service's own state, apart from the world: its settings as UpdateService leaves them, its
-//! deployments (spec §7.1) with their rollout state, circuit breaker and deployments.csv figures,
+//! deployments (docs/ecs-model.md#deployment-settings) with their rollout state, circuit breaker and deployments.csv figures,
 //! its tasks not yet STOPPED, and what the scheduler remembers between evaluations (the launch
 //! throttle, steady state, the last problem reported, AZ rebalancing). Everything here touches
 //! only this state, so it is tested alone; what needs the cluster, the tasks or the event queue
@@ -40,7 +40,7 @@ impl RolloutState {
     }
 }
 
-/// One deployment of a service (spec §7.1).
+/// One deployment of a service (docs/ecs-model.md#deployment-settings).
 #[derive(Debug, Clone)]
 pub struct Deployment {
     pub task_definition: usize,
@@ -57,9 +57,9 @@ pub struct Deployment {
     pub lowest_healthy: Option<u32>,
     pub peak_in_flight: u32,
     /// An alarm was already in ALARM when the deployment started: alarms are ignored for it
-    /// (spec §7.5).
+    /// (docs/ecs-model.md#deployment-alarms).
     pub alarms_ignored: bool,
-    /// Deployment alarms' bake time (§7.5): the rollout is done but the alarms are watched until
+    /// Deployment alarms' bake time (docs/ecs-model.md#deployment-alarms): the rollout is done but the alarms are watched until
     /// then.
     pub bake_until: Option<SimTime>,
     /// Tasks of two deployments are interchangeable when both the task definition and the
@@ -93,7 +93,7 @@ pub struct ServiceState {
     pub(super) steady_since_event: Option<SimTime>,
     /// A throttled launch is waiting for this evaluation.
     pub(super) delayed_evaluation_at: Option<SimTime>,
-    /// `availabilityZoneRebalancing` (spec §4.3).
+    /// `availabilityZoneRebalancing` (docs/ecs-model.md#az-rebalancing).
     pub az_rebalancing: bool,
     /// The task started in the emptiest zone, until it is healthy.
     pub(super) rebalancing_task: Option<TaskId>,
@@ -112,7 +112,7 @@ pub fn init(scenario: &Scenario, cluster: &mut Cluster) -> Vec<ServiceState> {
         .iter()
         .map(|s| {
             let d = &s.definition;
-            // A REPLICA service with no strategy gets the default AZ-balanced spread (§3.3).
+            // A REPLICA service with no strategy gets the default AZ-balanced spread (docs/ecs-model.md#placement-defaults).
             let strategies = if d.placement_strategy.is_empty() && d.scheduling_strategy == SchedulingStrategy::Replica {
                 Strategy::service_default()
             } else {
@@ -150,7 +150,7 @@ pub struct ServiceUpdate {
     pub force_new_deployment: bool,
 }
 
-/// The steady-state event is repeated this often while the state lasts (spec §5.4).
+/// The steady-state event is repeated this often while the state lasts (docs/ecs-model.md#steady-state-and-events).
 const STEADY_EVENT_REPEAT: Span = Span(6 * 3600 * 1_000_000);
 
 /// What the service's counts need of one of its tasks.
@@ -229,7 +229,7 @@ impl ServiceState {
 
     /// A task of an older deployment that runs the PRIMARY deployment's task definition, in the
     /// same lineage, is not "old": a rollback to the revision that is running keeps its tasks
-    /// (WE-7.4: "the old tasks were never stopped"). A forced new deployment is a new lineage:
+    /// (docs/ecs-model.md#example-circuit-breaker: "the old tasks were never stopped"). A forced new deployment is a new lineage:
     /// its old tasks are old even with the same task definition.
     pub fn effective_deployment(&self, deployment: u32) -> u32 {
         let primary = self.deployments.len().saturating_sub(1);
@@ -268,7 +268,7 @@ impl ServiceState {
     /// Starts a PRIMARY deployment of `task_definition` (earlier PRIMARY ones become ACTIVE, and
     /// one still in progress is superseded) and answers its index. `lineage` (see
     /// `Deployment::lineage`): `None` continues the latest deployment's. `alarms_firing`: one of
-    /// its deployment alarms is already in ALARM (they are then ignored for it, §7.5).
+    /// its deployment alarms is already in ALARM (they are then ignored for it, docs/ecs-model.md#deployment-alarms).
     pub fn start_deployment(
         &mut self,
         now: SimTime,
@@ -348,7 +348,7 @@ impl ServiceState {
         }
     }
 
-    /// Steady state (spec §5.4): as many RUNNING and healthy tasks as desired, no older
+    /// Steady state (docs/ecs-model.md#steady-state-and-events): as many RUNNING and healthy tasks as desired, no older
     /// deployment's task left, the PRIMARY deployment not in progress. Answers whether the
     /// "has reached a steady state" event is due: on entering the state and every 6 h while it
     /// lasts.
@@ -374,7 +374,7 @@ impl ServiceState {
         false
     }
 
-    /// A problem to report (spec §5.4): answers whether it differs from the last one reported
+    /// A problem to report (docs/ecs-model.md#steady-state-and-events): answers whether it differs from the last one reported
     /// (a problem is not repeated while it persists), and remembers it.
     pub fn new_problem(&mut self, message: &str) -> bool {
         if self.last_problem != message {

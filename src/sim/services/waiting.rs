@@ -1,6 +1,6 @@
-//! Services waiting for resources (spec §0: a service is re-evaluated as soon as something that
+//! Services waiting for resources (docs/ecs-model.md#simulated-time: a service is re-evaluated as soon as something that
 //! can affect it changes). A service whose last launch could not be placed is waiting; when a task
-//! stops, the room it frees is offered at once — to waiting DAEMON services first (spec §5.3: the
+//! stops, the room it frees is offered at once — to waiting DAEMON services first (docs/ecs-model.md#daemon-services: the
 //! daemon is the first task launched on an instance), then to the stopped task's own service,
 //! then to the other waiting REPLICA services in service order — instead of at the next 15 s tick.
 

@@ -1,6 +1,6 @@
 //! Standalone tasks (RunTask): workloads whose calls arrive as a Poisson process or at listed
-//! times; each task is placed one at a time (spec §3.2). A task no instance can take fails
-//! (RunTask's behaviour, spec §3.7) or waits FIFO for capacity, as the workload says.
+//! times; each task is placed one at a time (docs/ecs-model.md#placement-algorithm). A task no instance can take fails
+//! (RunTask's behaviour, docs/ecs-model.md#placement-failures) or waits FIFO for capacity, as the workload says.
 
 use crate::ecs::placement::{self, Outcome, PlacementRequest};
 use crate::engine::{SimTime, Span};

@@ -88,7 +88,7 @@ macro_rules! errors {
     })+};
 }
 
-// ---- AWS documentation examples and WE-3.4 -----------------------------------------------
+// ---- AWS documentation examples and docs/ecs-model.md#example-memberof-regex ----------
 
 #[test]
 fn aws_documentation_examples() {
@@ -118,9 +118,9 @@ fn aws_examples_on_another_instance() {
     }
 }
 
-/// WE-3.4: `.` is a regex wildcard, so t3a.medium is a member too.
+/// docs/ecs-model.md#example-memberof-regex: `.` is a regex wildcard, so t3a.medium is a member too.
 #[test]
-fn worked_example_we_3_4() {
+fn worked_example_member_of_regex_example() {
     let e = parsed("attribute:ecs.instance-type =~ t3.* and attribute:ecs.availability-zone != us-east-1c");
     let fleet = [
         ("i-1", "t3.medium", "us-east-1a"),

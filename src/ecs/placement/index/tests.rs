@@ -63,7 +63,7 @@ fn place_both(cluster: &mut Cluster, req: &PlacementRequest, n: usize) -> Vec<Op
 }
 
 #[test]
-fn we_3_3_default_spread_with_one_zone_empty() {
+fn empty_zone_example_default_spread_with_one_zone_empty() {
     // i-1 (a), i-2 (a), i-3 (b); default chain, tie-break first: i-1, i-3, i-2, i-3, i-1.
     let mut cluster = Cluster::new("c");
     for zone in ["a", "a", "b"] {

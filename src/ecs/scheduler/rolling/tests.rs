@@ -16,7 +16,7 @@ fn rounding_of_the_bounds() {
     assert_eq!(max_total(u32::MAX, 200), u32::MAX, "saturates");
 }
 
-// ---- A deterministic driver: the spec's worked examples, replayed step by step ----
+// ---- A deterministic driver: the model's worked examples, replayed step by step ----
 
 /// Launch → RUNNING and healthy (the worked examples' S).
 const S: u64 = 60;
@@ -188,7 +188,7 @@ impl Driver {
         }
         let placed = self.launch(p.launch);
 
-        // Evaluations at one instant are coalesced (§0), so a second one must ask for
+        // Evaluations at one instant are coalesced (docs/ecs-model.md#simulated-time), so a second one must ask for
         // nothing new — except launches placement could not satisfy.
         let again = self.plan_now();
         assert!(
@@ -280,7 +280,7 @@ fn deployment(desired: u32, minimum_healthy_percent: u32, maximum_percent: u32) 
 }
 
 #[test]
-fn we_7_1_min_50_max_200_completes_at_360() {
+fn rolling_50_200_example_min_50_max_200_completes_at_360() {
     let mut d = deployment(4, 50, 200);
     let first = d.plan_now();
     assert_eq!((first.min_healthy, first.max_total), (2, 8));
@@ -300,7 +300,7 @@ fn we_7_1_min_50_max_200_completes_at_360() {
 }
 
 #[test]
-fn we_7_2_min_50_max_100_completes_at_720() {
+fn rolling_50_100_example_min_50_max_100_completes_at_720() {
     let mut d = deployment(4, 50, 100);
     assert_eq!(d.run_to_completion(), 720);
     assert_eq!(
@@ -318,7 +318,7 @@ fn we_7_2_min_50_max_100_completes_at_720() {
 }
 
 #[test]
-fn we_7_3_min_100_room_for_8_goes_in_three_rounds_of_2() {
+fn tight_cluster_example_min_100_room_for_8_goes_in_three_rounds_of_2() {
     let mut d = deployment(6, 100, 200);
     d.capacity_tasks = Some(8);
     assert_eq!(d.run_to_completion(), 1080);
@@ -332,7 +332,7 @@ fn we_7_3_min_100_room_for_8_goes_in_three_rounds_of_2() {
 }
 
 #[test]
-fn we_7_3_min_50_room_for_8() {
+fn tight_cluster_example_min_50_room_for_8() {
     // Spec: "stop 3 old, place 5 new (after the 3 stop), stop the other 3 old, place the
     // last new one". With the algorithm as written, 2 of the 5 fit at once (8 − 6), the
     // other 3 when the first 3 old tasks are STOPPED.
@@ -347,9 +347,9 @@ fn we_7_3_min_50_room_for_8() {
     assert!(d.peak_in_flight <= 8);
 }
 
-/// WE-8.1's service: 2 tasks on i-1 (instance 0), 1 on i-2, 1 on i-3; i-1 DRAINING at t=0;
+/// docs/ecs-model.md#example-draining's service: 2 tasks on i-1 (instance 0), 1 on i-2, 1 on i-3; i-1 DRAINING at t=0;
 /// replacements go to i-2/i-3. One deployment (PRIMARY).
-fn we_8_1(minimum_healthy_percent: u32, maximum_percent: u32) -> Driver {
+fn draining_example(minimum_healthy_percent: u32, maximum_percent: u32) -> Driver {
     let mut d = Driver::new(4, minimum_healthy_percent, maximum_percent);
     d.primary = 0;
     for instance in [0, 0, 1, 2] {
@@ -361,8 +361,8 @@ fn we_8_1(minimum_healthy_percent: u32, maximum_percent: u32) -> Driver {
 }
 
 #[test]
-fn we_8_1_draining_min_100_max_200() {
-    let mut d = we_8_1(100, 200);
+fn draining_example_draining_min_100_max_200() {
+    let mut d = draining_example(100, 200);
     assert_eq!(d.run_to_completion(), 360, "i-1 has finished draining");
     assert_eq!(
         table(&d),
@@ -378,20 +378,20 @@ fn we_8_1_draining_min_100_max_200() {
 }
 
 #[test]
-fn we_8_1_min_below_100_stops_before_replacing() {
+fn draining_example_min_below_100_stops_before_replacing() {
     // desired 4, min 50 → stop 2 first (and start 2, max 200).
-    let mut d = we_8_1(50, 200);
+    let mut d = draining_example(50, 200);
     assert_eq!(d.run_to_completion(), 300);
     assert_eq!(table(&d)[0], row(0, 2, 2, 0, 2, 4, 2));
     // max 100 → replacements only once the draining tasks are STOPPED.
-    let mut d = we_8_1(50, 100);
+    let mut d = draining_example(50, 100);
     assert_eq!(d.run_to_completion(), 360);
     assert_eq!(table(&d), vec![row(0, 2, 0, 0, 2, 2, 2), row(300, 0, 2, 0, 0, 4, 2), row(360, 0, 0, 0, 0, 4, 4)]);
 }
 
 #[test]
-fn we_8_1_both_100_never_moves() {
-    let d = we_8_1(100, 100);
+fn draining_example_both_100_never_moves() {
+    let d = draining_example(100, 100);
     let p = d.plan_now();
     assert_eq!((p.stop_healthy_old, p.launch), (0, 0));
     assert!(p.blocked && !p.complete);

@@ -103,7 +103,7 @@ fn port_mapping(ctx: &mut Ctx, raw: RawPortMapping, path: &JPath, mode: NetworkM
         return None;
     };
     let container_port = ctx.int(&cp, &path.key("containerPort"), 1, 65535)? as u16;
-    // In awsvpc and host mode the container port *is* the port on the network (spec §1.3 rule 4).
+    // In awsvpc and host mode the container port *is* the port on the network (docs/ecs-model.md#task-reservation rule 4).
     if let Some(hp) = host_port.filter(|&hp| hp != 0 && hp != container_port) {
         let mode_name = match mode {
             NetworkMode::Awsvpc => Some("awsvpc"),
@@ -127,7 +127,7 @@ fn port_mapping(ctx: &mut Ctx, raw: RawPortMapping, path: &JPath, mode: NetworkM
     Some(PortMapping { container_port, host_port, protocol })
 }
 
-/// A container health check with ECS's defaults and ranges (spec §14).
+/// A container health check with ECS's defaults and ranges (docs/ecs-model.md#limits-and-defaults).
 fn health_check(ctx: &mut Ctx, raw: RawHealthCheck, path: &JPath) -> HealthCheck {
     if raw.command.as_ref().is_none_or(Vec::is_empty) {
         ctx.error(path, At::Value, "a health check needs a `command`, e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]");
