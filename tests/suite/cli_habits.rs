@@ -32,7 +32,7 @@ fn has_escapes(bytes: &[u8]) -> bool {
 }
 
 fn placement_lesson(args: &[&str]) -> Output {
-    let dir = repo("scenarios/lessons/placement/we-3.2");
+    let dir = repo("scenarios/lessons/placement/spread-zone-then-binpack");
     let (instances, tasks, taskdef) = (dir.join("instances.json"), dir.join("tasks.json"), dir.join("taskdef.json"));
     let strategy = r#"[{"type":"spread","field":"attribute:ecs.availability-zone"},{"type":"binpack","field":"memory"}]"#;
     let mut all = vec!["place", "--instances", s(&instances), "--tasks", s(&tasks), "--task-definition", s(&taskdef)];
