@@ -196,6 +196,8 @@ fn variants_to_dir(scenario: &Scenario, seed: u64, dir: &Path) -> Result<Vec<Sum
         series.push((v.name.clone(), m));
     }
     write_comparison_files(dir, &summaries, &series)?;
+    // Last: the page of the variants, linking each variant's own report.html.
+    crate::report::html::write_report(dir)?;
     Ok(summaries)
 }
 

@@ -8,6 +8,7 @@ pub mod init;
 pub mod merge;
 pub mod out;
 pub mod place;
+pub mod report;
 pub mod run;
 pub mod sweep;
 pub mod types;
@@ -49,6 +50,8 @@ pub enum Command {
     /// List the EC2 instance types ecsim knows: vCPUs, memory, ENIs and trunking, GPUs,
     /// architecture, on-demand price (`--family m5`, `--arch arm64`, `--gpu`, `--format csv`).
     Types(types::TypesArgs),
+    /// Build report.html, the page of a results directory (run, sweep or variants), from its files.
+    Report(report::ReportArgs),
 }
 
 /// Entry point of the binary.
@@ -64,6 +67,7 @@ pub fn main() -> ExitCode {
         Command::Capacity(args) => capacity::capacity(args),
         Command::Init(args) => init::init(args),
         Command::Types(args) => types::types(args),
+        Command::Report(args) => report::report(args),
     };
     match result {
         Ok(code) => code,

@@ -63,6 +63,7 @@ mod cli_inputs;
 mod cli_run;
 mod ecs_fixes;
 mod placement_lessons;
+mod report_html;
 mod robustness;
 mod sweep;
 mod sweep_charts;
