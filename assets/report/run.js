@@ -139,7 +139,12 @@
 
   heading("Capacity");
   var zones = Object.keys(P.zones);
-  var capSeries = zones.map(function (z, i) { return { label: z, values: P.zones[z].instances, colour: ECSIM.colour(i), width: 1.5 + 0.8 * (zones.length - i) / zones.length }; });
+  // Zones often hold as many instances as each other: the first solid and wide, the next ones
+  // narrower and dashed on top of it, so that equal lines all stay visible.
+  var DASHES = [undefined, [12, 6], [3, 3], [8, 3, 2, 3], [16, 4]];
+  var capSeries = zones.map(function (z, i) {
+    return { label: z, values: P.zones[z].instances, colour: ECSIM.colour(i), width: Math.max(1.5, 4.5 - 1.2 * i), dash: DASHES[i % DASHES.length] };
+  });
   capSeries.push({ label: "cluster", values: C.instances, colour: "#1f2328", dash: [8, 5], width: 2 });
   ECSIM.timeChart(panels, x, capSeries, { title: "Container instances per zone", note: "At each minute's end, drawn across the minute.", y: "instances", range: [0, null], faults: P.faults });
   ECSIM.timeChart(panels, x, [

@@ -72,7 +72,8 @@
             ctx.setLineDash([]);
             ctx.fillStyle = "#c62828";
             ctx.font = (11 * r) + "px sans-serif";
-            ctx.fillText("SLO objective " + f.objective, u.bbox.left + 4 * r, y - 4 * r);
+            ctx.textAlign = "right";
+            ctx.fillText("SLO objective " + f.objective, u.bbox.left + u.bbox.width - 4 * r, y - 4 * r);
           }
           ctx.restore();
         }],

@@ -364,7 +364,7 @@ fn fault_rows(v: &mut Verdicts, f: &Table) {
                     "back at its desired count after {} s",
                     decimals(t, 1)
                 )),
-                escape_html(f.text(row, "requests_failed")),
+                f.num(row, "requests_failed").map_or("–".into(), |n| count(&Value::from(n))),
                 escape_html(f.text(row, "detail"))
             ),
         );
