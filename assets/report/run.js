@@ -46,15 +46,23 @@
           value: function (u, v, si, idx) { return idx == null ? "–" : String(raw[idx]); },
         };
       });
-      series.push({ label: "desired (at each minute's end)", values: svc.desired, colour: "#1f2328", dash: [8, 5], width: 2.5 });
-      series.push({ label: "healthy (at each minute's end)", values: svc.healthy, colour: "#1a7f37", width: 1.5 });
+      // The bounds are drawn a hair outside their value (fewest healthy 3 % of the axis below,
+      // most in flight as much above) and healthy wide under the dashed desired line, so that none of the
+      // four hides another where they are equal; the legend shows the exact values.
+      var top = 1;
+      [acc, svc.max_in_flight, svc.desired].forEach(function (vs) { vs.forEach(function (v) { if (v != null && v > top) top = v; }); });
+      var hair = Math.max(0.25, top * 0.03);
+      var shifted = function (values, by) { return values.map(function (v) { return v == null ? null : v + by; }); };
+      var exact = function (values) { return function (u, v, si, idx) { return idx == null || values[idx] == null ? "–" : String(values[idx]); }; };
       if (svc.min_healthy.length) {
-        series.push({ label: "fewest healthy allowed (minimumHealthyPercent)", values: svc.min_healthy, colour: "#c62828", dash: [2, 3], width: 1.5 });
-        series.push({ label: "most in flight allowed (maximumPercent)", values: svc.max_in_flight, colour: "#b35900", dash: [2, 3], width: 1.5 });
+        series.push({ label: "fewest healthy allowed (minimumHealthyPercent)", values: shifted(svc.min_healthy, -hair), colour: "#c62828", dash: [2, 3], width: 2, value: exact(svc.min_healthy) });
+        series.push({ label: "most in flight allowed (maximumPercent)", values: shifted(svc.max_in_flight, hair), colour: "#b35900", dash: [2, 3], width: 2, value: exact(svc.max_in_flight) });
       }
+      series.push({ label: "healthy (at each minute's end)", values: svc.healthy, colour: "#1a7f37", width: 3.5 });
+      series.push({ label: "desired (at each minute's end)", values: svc.desired, colour: "#1f2328", dash: [8, 5], width: 1.5 });
       ECSIM.timeChart(depCharts, svc.x, series, {
         title: "Service " + svc.service + ": tasks by state and revision",
-        note: "Stacked areas: tasks RUNNING (dark), PENDING (light), STOPPING (grey), one hue per deployment; lines: desired, healthy and the rollout's bounds.",
+        note: "Stacked areas: tasks RUNNING (dark), PENDING (light), STOPPING (grey), one hue per deployment; lines: healthy (green, wide), desired (dashed) and the rollout's bounds (dotted, drawn just outside their value).",
         y: "tasks", range: [0, null], height: 240, faults: P.faults,
       });
     });
