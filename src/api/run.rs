@@ -107,7 +107,10 @@ pub fn write_comparison(dir: &Path, runs: &[Run]) -> Result<()> {
 
 fn write_comparison_files(dir: &Path, summaries: &[Summary], series: &[(String, Vec<MinuteRow>)]) -> Result<()> {
     output::write_comparison_csv(dir, summaries)?;
-    output::write_comparison_chart(dir, series)
+    output::write_comparison_chart(dir, series)?;
+    // Last: the page of the variants, linking each variant's own report.html.
+    crate::report::html::write_report(dir)?;
+    Ok(())
 }
 
 /// The cluster-wide rows of timeseries.csv (the comparison chart's lines).
@@ -196,8 +199,6 @@ fn variants_to_dir(scenario: &Scenario, seed: u64, dir: &Path) -> Result<Vec<Sum
         series.push((v.name.clone(), m));
     }
     write_comparison_files(dir, &summaries, &series)?;
-    // Last: the page of the variants, linking each variant's own report.html.
-    crate::report::html::write_report(dir)?;
     Ok(summaries)
 }
 

@@ -16,7 +16,16 @@ fn slug(name: &str) -> String {
 /// The page of the variants in `dir`.
 pub fn page(dir: &Path) -> Result<String> {
     let table = Table::read(dir, "comparison.csv")?;
-    let title = dir.file_name().map_or("variants".to_string(), |n| n.to_string_lossy().into_owned());
+    // The scenario's name, from a variant's summary.json (not the folder's: the same results
+    // in another folder give the same page).
+    let title = table
+        .rows
+        .iter()
+        .find_map(|row| {
+            let summary = super::read::json(&dir.join(slug(row.first()?)), "summary.json").ok()?;
+            summary.get("scenario")?.as_str().map(str::to_string)
+        })
+        .unwrap_or_else(|| "variants".to_string());
     let head: String = table.header.iter().map(|h| format!("<th>{}</th>", escape_html(h))).collect();
     let mut rows = String::new();
     for row in &table.rows {
