@@ -15,7 +15,7 @@
 //! ```
 //!
 //! What is here, by room: `check` (validating files without running), `run` (runs, variants,
-//! the results directory), `place` (one-shot placement), `sweep` (sweeps, shards, capacity
+//! the results directory), `place` (one-shot placement), `report` (report.html), `sweep` (sweeps, shards, capacity
 //! searches), `import` (infrastructure code as a scenario), `init` (a scenario to start from),
 //! `types` (the instance types ecsim knows). The types it hands back are the crate's own (`Scenario`, `Summary`,
 //! `RunOutcome`, …), re-exported here so that a caller needs no other path.
@@ -25,6 +25,7 @@ mod check;
 mod import;
 mod init;
 mod place;
+mod report;
 mod run;
 mod sweep;
 mod types;
@@ -39,6 +40,7 @@ pub use check::{check_file, check_text};
 pub use import::{import, is_stack, load_with};
 pub use init::{init_scenario, InitOptions, Launch};
 pub use place::{place, PlaceRequest, Placement};
+pub use report::write_report;
 pub use run::{
     default_results_dir, report_text, run, run_to_dir, run_variants, run_with_progress, simulated_minutes, variant_results_dir,
     write_comparison, write_results, Run,

@@ -107,7 +107,10 @@ pub fn write_comparison(dir: &Path, runs: &[Run]) -> Result<()> {
 
 fn write_comparison_files(dir: &Path, summaries: &[Summary], series: &[(String, Vec<MinuteRow>)]) -> Result<()> {
     output::write_comparison_csv(dir, summaries)?;
-    output::write_comparison_chart(dir, series)
+    output::write_comparison_chart(dir, series)?;
+    // Last: the page of the variants, linking each variant's own report.html.
+    crate::report::html::write_report(dir)?;
+    Ok(())
 }
 
 /// The rows of timeseries.csv, every zone's and the cluster's (the comparison chart's data).

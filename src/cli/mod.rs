@@ -15,6 +15,7 @@ pub mod merge;
 pub mod out;
 pub mod place;
 pub mod previous;
+pub mod report;
 pub mod run;
 pub mod style;
 pub mod sweep;
@@ -67,6 +68,8 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Write the manual pages (one per command into --out DIR), or ecsim.1 to standard output.
     Man(man::ManArgs),
+    /// Build report.html, the page of a results directory (run, sweep or variants), from its files.
+    Report(report::ReportArgs),
 }
 
 /// Entry point of the binary.
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Lessons(args) => lessons::lessons(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => man::man(args),
+        Command::Report(args) => report::report(args),
     };
     match result {
         Ok(code) => code,

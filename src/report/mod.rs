@@ -1,6 +1,7 @@
 //! What a run leaves behind for people: the summary statistics (`summary`), result files
 //! written atomically (`atomic`, `output`) and charts of reservation over simulated time
-//! (`chart`), and what `ecsim run` prints (`terminal`). Reads the recorder's rows; never the
+//! (`chart`), what `ecsim run` prints (`terminal`), and report.html, the page built from a
+//! results directory's files (`html`). Reads the recorder's rows; never the
 //! simulation's state.
 
 pub mod atomic;

@@ -397,6 +397,8 @@ pub fn write_outputs(out: &Path, m: &Manifest, a: &Assembled) -> Result<()> {
     write_atomic(&out.join("cells.json"), &a.cells_json).context("cells.json")?;
     write_atomic(&out.join("sweep.json"), &whole.bytes()).context("sweep.json")?;
     super::chart::sweep_charts(&whole, a, &out.join("charts")).context("sweep charts")?;
+    // Last: the page is built from the files above.
+    crate::report::html::write_report(out)?;
     Ok(())
 }
 

@@ -68,6 +68,7 @@ mod cluster_report;
 mod ecs_fixes;
 mod lessons_index;
 mod placement_lessons;
+mod report_html;
 mod robustness;
 mod sweep;
 mod sweep_charts;

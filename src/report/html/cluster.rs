@@ -8,7 +8,7 @@ mod data;
 #[cfg(test)]
 mod tests;
 
-pub use data::{ClusterData, MAX_INSTANCES, MAX_TASKS};
+pub use data::ClusterData;
 
 use super::Section;
 use anyhow::Result;

@@ -1,34 +1,175 @@
-//! report.html: one self-contained page per results directory (scripts, styles and data
-//! inline; no network access), rebuilt from the directory's files alone. This minimal page
-//! carries the animated cluster (`cluster`); the report's other sections are added around it.
+//! report.html: one self-contained page built from the files of a results directory alone
+//! (a run's, a sweep's, or a scenario's variants'), so that `ecsim report DIR` rebuilds it for
+//! any directory and `ecsim run` / `ecsim sweep` write it as their last file. Scripts, styles and
+//! data are inline (the vendored uPlot charting library, `assets/report/`), nothing is loaded
+//! from the network, and the same directory gives the same bytes. The parts: `read` (CSV and
+//! JSON files), `verdicts` (the plain sentences at the top), `story` (a lesson's steps),
+//! `series` (the panels' time series), `deploy` (the deployment timelines), `events` (the events
+//! table), `sweep` and `variants` (the other kinds of directory), `page` (the template),
+//! `cluster` (the animated cluster, its own section).
 
-pub mod cluster;
+mod cluster;
+mod deploy;
+mod events;
+mod page;
+mod read;
+mod series;
+mod story;
+mod sweep;
+mod variants;
+mod verdicts;
 
-use crate::report::atomic::write_atomic;
+#[cfg(test)]
+mod tests;
+
 use anyhow::{Context, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// One section of the page: its markup (styles inline), its script (run once the page is
-/// loaded) and its data (JSON, already safe inside a `<script>` element).
+pub use page::escape_html;
+
+/// A section of the page contributed by another part of the report (the animated cluster): its
+/// HTML, its script (run after the page's own), and its data (inlined as JSON in
+/// `<script type="application/json" id="cluster-data">`).
+#[derive(Debug, Clone, Default)]
 pub struct Section {
     pub html: String,
     pub script: String,
     pub data_json: String,
 }
 
-/// Writes `dir/report.html` from the files in `dir`.
-pub fn write_report(dir: &Path) -> Result<()> {
-    let mut page = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>ecsim run report</title>\n</head>\n<body>\n",
-    );
-    if let Some(s) = cluster::section(dir)? {
-        page.push_str(&s.html);
-        page.push_str("\n<script type=\"application/json\" id=\"cluster-data\">");
-        page.push_str(&s.data_json);
-        page.push_str("</script>\n<script>\n");
-        page.push_str(&s.script);
-        page.push_str("\n</script>\n");
+/// Beyond these sizes the page aggregates or samples, and says so (docs/report.md, "Large runs").
+pub mod limits {
+    /// More tasks than this in tasks.csv: the deployment timelines are sampled at each minute's
+    /// start instead of following every task's every change.
+    pub const TASKS_EXACT_MAX: usize = 2_000;
+    /// More events than this in events.csv: the events table holds the first
+    /// [`EVENTS_SHOWN_WHEN_LARGE`] rows, and the counts by kind cover them all.
+    pub const EVENTS_ALL_MAX: usize = 20_000;
+    /// The rows the events table keeps of a large run.
+    pub const EVENTS_SHOWN_WHEN_LARGE: usize = 5_000;
+}
+
+/// The name of the page in a results directory.
+pub const REPORT_FILE: &str = "report.html";
+
+/// What kind of results directory `dir` is, from the files it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `ecsim run` of one scenario (or one variant's folder): summary.json and the tables.
+    Run,
+    /// `ecsim sweep` / `ecsim merge`: runs.csv, cells.csv, cells.json, sweep.json.
+    Sweep,
+    /// `ecsim run` of a scenario with variants: comparison.csv and one folder per variant.
+    Variants,
+}
+
+/// The kind of results directory `dir` is, or an error naming the file that is missing.
+pub fn kind(dir: &Path) -> Result<Kind> {
+    if !dir.is_dir() {
+        anyhow::bail!("{} is not a directory", dir.display());
     }
-    page.push_str("</body>\n</html>\n");
-    write_atomic(&dir.join("report.html"), page.as_bytes()).context("report.html")
+    if dir.join("summary.json").is_file() {
+        Ok(Kind::Run)
+    } else if dir.join("cells.json").is_file() {
+        Ok(Kind::Sweep)
+    } else if dir.join("comparison.csv").is_file() {
+        Ok(Kind::Variants)
+    } else {
+        anyhow::bail!(
+            "{} is not a results directory: summary.json is missing (a run's), and so are cells.json (a sweep's) and comparison.csv (a scenario's variants')",
+            dir.display()
+        )
+    }
+}
+
+/// The bytes of report.html for the results directory `dir`.
+pub fn build(dir: &Path) -> Result<String> {
+    match kind(dir)? {
+        Kind::Run => run_page(dir),
+        Kind::Sweep => sweep::page(dir),
+        Kind::Variants => variants::page(dir),
+    }
+}
+
+/// Builds report.html for `dir` and writes it there (atomically); answers its path.
+pub fn write_report(dir: &Path) -> Result<PathBuf> {
+    let html = build(dir).with_context(|| format!("cannot build the report of {}", dir.display()))?;
+    let path = dir.join(REPORT_FILE);
+    super::atomic::write_atomic(&path, html.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// The page of one run: verdicts, the lesson's story, the cluster, the deployments, the panels
+/// and the events, in that order.
+fn run_page(dir: &Path) -> Result<String> {
+    let summary = read::json(dir, "summary.json")?;
+    let timeseries = read::Table::read(dir, "timeseries.csv")?;
+    let services = read::Table::read_optional(dir, "services.csv")?;
+    let deployments = read::Table::read_optional(dir, "deployments.csv")?;
+    let faults = read::Table::read_optional(dir, "faults.csv")?;
+    let alarms = read::Table::read_optional(dir, "alarms.csv")?;
+    let tasks = read::Table::read_optional(dir, "tasks.csv")?;
+    let lesson = read::json_optional(dir, "lesson.json")?;
+    let events = events::read(dir)?;
+    let cluster = cluster::section(dir)?;
+
+    let duration_s = summary.get("duration_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let deploy = deploy::timelines(tasks.as_ref(), services.as_ref(), deployments.as_ref(), duration_s)?;
+    let panels = series::panels(&summary, &timeseries, services.as_ref(), alarms.as_ref(), faults.as_ref(), duration_s)?;
+
+    let mut notes = Vec::new();
+    if deploy.sampled {
+        notes.push(format!(
+            "This run has {} tasks (more than {}): the deployment timelines show the tasks in each state at the start of every minute, not every change.",
+            deploy.task_count,
+            limits::TASKS_EXACT_MAX
+        ));
+    }
+    if events.shown < events.total {
+        notes.push(format!(
+            "This run has {} events (more than {}): the events table holds the first {}; the counts by kind cover them all.",
+            events.total,
+            limits::EVENTS_ALL_MAX,
+            events.shown
+        ));
+    }
+
+    let title = run_title(&summary);
+    let mut body = String::new();
+    body.push_str(&page::header(&title, &run_subtitle(&summary)));
+    body.push_str(&page::notes(&notes));
+    body.push_str(&verdicts::section(&summary, faults.as_ref(), deployments.as_ref()));
+    if let Some(lesson) = &lesson {
+        body.push_str(&story::section(lesson));
+    }
+    if let Some(c) = &cluster {
+        body.push_str(&c.html);
+    }
+    body.push_str(page::RUN_PLACEHOLDERS);
+
+    let data = serde_json::json!({
+        "kind": "run",
+        "duration_s": duration_s,
+        "panels": panels,
+        "deployments": deploy.json,
+        "events": events.json,
+    });
+    Ok(page::render(&page::Page { title: &title, body: &body, data: &data, script: page::RUN_SCRIPT, cluster: cluster.as_ref() }))
+}
+
+/// The scenario's name, with the variant's when there is one.
+fn run_title(summary: &serde_json::Value) -> String {
+    let scenario = summary.get("scenario").and_then(|v| v.as_str()).unwrap_or("run");
+    match summary.get("variant").and_then(|v| v.as_str()) {
+        Some(v) => format!("{scenario} — {v}"),
+        None => scenario.to_string(),
+    }
+}
+
+/// Seed, simulated duration and version, under the title.
+fn run_subtitle(summary: &serde_json::Value) -> String {
+    let seed = summary.get("seed").map(|v| v.to_string()).unwrap_or_default();
+    let duration = summary.get("duration_s").and_then(|v| v.as_f64()).map(page::clock).unwrap_or_default();
+    let version = summary.get("ecsim_version").and_then(|v| v.as_str()).unwrap_or("");
+    format!("seed {seed} · {duration} simulated · ecsim {version}")
 }

@@ -1,7 +1,7 @@
 //! Writes one run's results directory, one writer per file: summary.json, timeseries.csv and
 //! events.csv (`files`), the service, scaling, fault, alarm, load-balancer and task tables
 //! (`files`), and the charts (`charts`); a scenario's variants add comparison.csv and its chart
-//! (`comparison`). Every file is written to a temporary name and renamed, so an interrupted run
+//! (`comparison`); report.html (`super::html`) last, from the files. Every file is written to a temporary name and renamed, so an interrupted run
 //! never leaves a half-written file; [`write_run`] fills the directory in full or the error says
 //! which file failed.
 

@@ -230,6 +230,11 @@ pub struct DeploymentRow {
     pub lowest_healthy: u32,
     pub peak_tasks: u32,
     pub failed_tasks: u32,
+    /// The service's minimumHealthyPercent and maximumPercent when the deployment started: the
+    /// rollout keeps ceil(desired × minimum ÷ 100) tasks healthy and at most
+    /// floor(desired × maximum ÷ 100) in flight.
+    pub minimum_healthy_percent: u32,
+    pub maximum_percent: u32,
 }
 
 /// One row of events.csv.

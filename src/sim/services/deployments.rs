@@ -156,6 +156,8 @@ impl World<'_> {
                     lowest_healthy: d.lowest_healthy.unwrap_or(0),
                     peak_tasks: d.peak_in_flight,
                     failed_tasks: d.breaker.as_ref().map_or(0, |b| b.failed_tasks()),
+                    minimum_healthy_percent: d.minimum_healthy_percent,
+                    maximum_percent: d.maximum_percent,
                 });
             }
         }

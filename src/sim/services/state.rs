@@ -70,6 +70,10 @@ pub struct Deployment {
     /// Started by a rollback: its reason (which deployment it returns to, and why) is kept when
     /// it completes.
     pub rollback: bool,
+    /// The service's minimumHealthyPercent and maximumPercent when the deployment started
+    /// (deployments.csv: the bounds its rollout kept to).
+    pub minimum_healthy_percent: u32,
+    pub maximum_percent: u32,
 }
 
 /// A service's state during the run.
@@ -309,6 +313,8 @@ impl ServiceState {
             bake_until: None,
             lineage,
             rollback: false,
+            minimum_healthy_percent: self.config.minimum_healthy_percent,
+            maximum_percent: self.config.maximum_percent,
         });
         self.throttle.reset();
         self.steady = false;

@@ -1,0 +1,89 @@
+//! Reading a results directory's files for the report: a CSV file as a table of text cells
+//! with its header, JSON files as values. A missing required file is an error that names it;
+//! a missing optional one (a run without services has no services.csv) is `None`.
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+use std::path::Path;
+
+/// A CSV file: its header and its rows, cells as text (empty: no value).
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Reads `dir/name`; an error names the file when it is missing or not CSV.
+    pub fn read(dir: &Path, name: &str) -> Result<Table> {
+        let path = dir.join(name);
+        if !path.is_file() {
+            anyhow::bail!("{} is missing from {}", name, dir.display());
+        }
+        let mut reader =
+            csv::ReaderBuilder::new().flexible(true).from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let header = reader.headers().with_context(|| format!("cannot read {}", path.display()))?.iter().map(str::to_string).collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.with_context(|| format!("{} is not a CSV file ecsim wrote", path.display()))?;
+            rows.push(record.iter().map(str::to_string).collect());
+        }
+        Ok(Table { header, rows })
+    }
+
+    /// Reads `dir/name` when it exists.
+    pub fn read_optional(dir: &Path, name: &str) -> Result<Option<Table>> {
+        if dir.join(name).is_file() {
+            Table::read(dir, name).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The index of column `name`.
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// The text of column `name` in `row` ("" when the column or the cell is missing).
+    pub fn text<'a>(&self, row: &'a [String], name: &str) -> &'a str {
+        self.col(name).and_then(|c| row.get(c)).map_or("", String::as_str)
+    }
+
+    /// The number in column `name` of `row` (`None` when empty or not a number).
+    pub fn num(&self, row: &[String], name: &str) -> Option<f64> {
+        self.text(row, name).trim().parse().ok()
+    }
+}
+
+/// Reads `dir/name` as JSON; an error names the file when it is missing or not JSON.
+pub fn json(dir: &Path, name: &str) -> Result<Value> {
+    let path = dir.join(name);
+    if !path.is_file() {
+        anyhow::bail!("{} is missing from {}", name, dir.display());
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+}
+
+/// Reads `dir/name` as JSON when it exists.
+pub fn json_optional(dir: &Path, name: &str) -> Result<Option<Value>> {
+    if dir.join(name).is_file() {
+        json(dir, name).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// The value at a dotted `path` of `v` ("slo.availability_pct", "services.0.desired").
+pub fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |v, key| match v {
+        Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => v.get(key),
+    })
+}
+
+/// A number as JSON: finite numbers as they are, anything else as null.
+pub fn num_json(x: Option<f64>) -> Value {
+    x.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+}
