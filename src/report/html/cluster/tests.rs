@@ -2,6 +2,7 @@
 //! run shows, and the page's safety (no way out of the `<script>` element).
 
 use super::*;
+use super::data::{MAX_INSTANCES, MAX_TASKS};
 use std::fmt::Write as _;
 use std::fs;
 
