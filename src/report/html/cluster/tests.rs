@@ -1,8 +1,8 @@
 //! Tests of the cluster section: what it reads from a results directory, the sample a large
 //! run shows, and the page's safety (no way out of the `<script>` element).
 
-use super::*;
 use super::data::{MAX_INSTANCES, MAX_TASKS};
+use super::*;
 use std::fmt::Write as _;
 use std::fs;
 
