@@ -39,8 +39,8 @@ pub fn panels(
     duration_s: f64,
 ) -> Result<Value> {
     // Rows by minute, cluster and zones apart.
-    let mut cluster: BTreeMap<i64, &Vec<String>> = BTreeMap::new();
-    let mut zones: BTreeMap<String, BTreeMap<i64, &Vec<String>>> = BTreeMap::new();
+    let mut cluster: BTreeMap<i64, &csv::StringRecord> = BTreeMap::new();
+    let mut zones: BTreeMap<String, BTreeMap<i64, &csv::StringRecord>> = BTreeMap::new();
     for row in &timeseries.rows {
         let Some(minute) = timeseries.num(row, "minute") else { continue };
         let zone = timeseries.text(row, "zone");
@@ -82,7 +82,7 @@ pub fn panels(
 
     let mut services_json = Vec::new();
     if let Some(t) = services {
-        let mut by_service: BTreeMap<&str, BTreeMap<i64, &Vec<String>>> = BTreeMap::new();
+        let mut by_service: BTreeMap<&str, BTreeMap<i64, &csv::StringRecord>> = BTreeMap::new();
         // First appearance order: services.csv lists them as the scenario does.
         let mut order: Vec<&str> = Vec::new();
         for row in &t.rows {

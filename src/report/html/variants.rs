@@ -22,7 +22,7 @@ pub fn page(dir: &Path) -> Result<String> {
         .rows
         .iter()
         .find_map(|row| {
-            let summary = super::read::json(&dir.join(slug(row.first()?)), "summary.json").ok()?;
+            let summary = super::read::json(&dir.join(slug(row.get(0)?)), "summary.json").ok()?;
             summary.get("scenario")?.as_str().map(str::to_string)
         })
         .unwrap_or_else(|| "variants".to_string());
