@@ -32,7 +32,8 @@ pub fn script_safe_json<T: serde::Serialize>(value: &T) -> Result<String> {
 
 /// The section's markup; the script fills the zones, the marks and the legend.
 fn markup(data: &ClusterData) -> String {
-    let note = data.sample_note.as_deref().map_or(String::new(), |n| format!("<p class=\"ecl-note\">{}</p>\n", escape(n)));
+    let note =
+        data.sample_note.as_deref().map_or(String::new(), |n| format!("<p class=\"ecl-note\">{}</p>\n", super::page::escape_html(n)));
     format!(
         r#"<section id="cluster" class="ecl">
 <style>
@@ -60,20 +61,4 @@ fn markup(data: &ClusterData) -> String {
         tasks = data.tasks.len(),
         end = data.end_s,
     )
-}
-
-/// Text made safe for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
