@@ -6,7 +6,7 @@ use super::rules::Constraint;
 use super::PlacementRequest;
 use crate::ecs::cluster::Cluster;
 use crate::ecs::instance::{ContainerInstance, FactsView, InstanceId, InstanceStatus, MAX_RESERVED_PORTS};
-use crate::ecs::task_def::Protocol;
+use crate::ecs::task_def::{Protocol, RequiredAttribute};
 use serde::Serialize;
 use std::fmt;
 
@@ -88,6 +88,26 @@ pub enum FailureReason {
 }
 
 impl FailureReason {
+    /// Every reason, in the order of the enum (`index` is the position here).
+    pub const ALL: [FailureReason; 11] = [
+        FailureReason::Cpu,
+        FailureReason::Memory,
+        FailureReason::Ports,
+        FailureReason::PortsUdp,
+        FailureReason::Eni,
+        FailureReason::Gpu,
+        FailureReason::Agent,
+        FailureReason::Attribute,
+        FailureReason::MemberOf,
+        FailureReason::DistinctInstance,
+        FailureReason::NoInstances,
+    ];
+
+    /// Position in `ALL`, for tables indexed by reason.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             FailureReason::Cpu => "RESOURCE:CPU",
@@ -134,17 +154,24 @@ impl Rejection {
     /// The tail of ECS's service event "The closest matching container-instance <id> …"
     /// (docs/ecs-model.md#placement-failures, ECS-Events).
     pub fn closest_match_text(&self) -> String {
+        let mut text = String::new();
+        let _ = self.write_closest_match_text(&mut text);
+        text
+    }
+
+    /// `closest_match_text` into a buffer the caller reuses (a failed RunTask allocates nothing).
+    pub fn write_closest_match_text(&self, out: &mut impl fmt::Write) -> fmt::Result {
         match self {
-            Rejection::Cpu { .. } => "has insufficient CPU units available.".into(),
-            Rejection::Memory { .. } => "has insufficient memory available.".into(),
-            Rejection::PortInUse { .. } | Rejection::DynamicPorts { .. } => "is already using a port required by your task.".into(),
-            Rejection::TooManyPorts { .. } => "has too many ports registered.".into(),
-            Rejection::Eni { .. } => "has insufficient ENI attachment points available.".into(),
-            Rejection::Gpu { .. } => "has insufficient GPUs available.".into(),
-            Rejection::MissingAttribute { name, .. } => format!("is missing required attribute {name}."),
-            Rejection::AgentDisconnected => "encountered error \"AGENT\".".into(),
-            Rejection::NotActive { status } => format!("is {}.", status.as_str()),
-            Rejection::Constraint { constraint, .. } => format!("does not satisfy the placement constraint {constraint}."),
+            Rejection::Cpu { .. } => out.write_str("has insufficient CPU units available."),
+            Rejection::Memory { .. } => out.write_str("has insufficient memory available."),
+            Rejection::PortInUse { .. } | Rejection::DynamicPorts { .. } => out.write_str("is already using a port required by your task."),
+            Rejection::TooManyPorts { .. } => out.write_str("has too many ports registered."),
+            Rejection::Eni { .. } => out.write_str("has insufficient ENI attachment points available."),
+            Rejection::Gpu { .. } => out.write_str("has insufficient GPUs available."),
+            Rejection::MissingAttribute { name, .. } => write!(out, "is missing required attribute {name}."),
+            Rejection::AgentDisconnected => out.write_str("encountered error \"AGENT\"."),
+            Rejection::NotActive { status } => write!(out, "is {}.", status.as_str()),
+            Rejection::Constraint { constraint, .. } => write!(out, "does not satisfy the placement constraint {constraint}."),
         }
     }
 }
@@ -197,6 +224,93 @@ pub fn passes(cluster: &Cluster, inst: &ContainerInstance, req: &PlacementReques
         && req.constraints.iter().all(|c| constraint_holds(cluster, inst, req, c))
 }
 
+/// What `closest_match` reads of one instance, without building a `Rejection`: the placement
+/// index keeps it for every instance and re-reads it after each change, so it must not allocate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// ACTIVE and not a Fargate task's capacity: the instances `closest_match` ranks.
+    pub ranked: bool,
+    /// Checks failed: agent, the six resource checks, each constraint (0 when not `ranked`).
+    pub failed: u32,
+    /// The reason of the first failing check, in `check`'s order (`None` when not `ranked`).
+    pub first: Option<FailureReason>,
+}
+
+impl Tally {
+    /// `check(..).is_ok()`, which the tally decides too.
+    pub fn passes(&self) -> bool {
+        self.ranked && self.failed == 0
+    }
+}
+
+/// Counts the checks `inst` fails as `closest_match` counts them (same checks, same order), and
+/// the reason of the first; allocation-free.
+pub fn tally(cluster: &Cluster, inst: &ContainerInstance, req: &PlacementRequest) -> Tally {
+    if inst.status != InstanceStatus::Active || inst.fargate {
+        return Tally { ranked: false, failed: 0, first: None };
+    }
+    let r = req.reservation;
+    let mut failed = 0u32;
+    let mut first = None;
+    let mut fail = |reason: FailureReason| {
+        failed += 1;
+        first.get_or_insert(reason);
+    };
+    if !inst.agent_connected {
+        fail(FailureReason::Agent);
+    }
+    if inst.remaining_cpu_units < r.cpu_units {
+        fail(FailureReason::Cpu);
+    }
+    if inst.remaining_memory_mib < r.memory_mib {
+        fail(FailureReason::Memory);
+    }
+    if let Some(ports) = port_check(inst, req) {
+        fail(ports.reason());
+    }
+    if r.enis > 0 && inst.enis_in_use + r.enis > inst.eni_task_limit {
+        fail(FailureReason::Eni);
+    }
+    if inst.remaining_gpus < r.gpus {
+        fail(FailureReason::Gpu);
+    }
+    if req.requires_attributes.iter().any(|a| attribute_missing(inst, a)) {
+        fail(FailureReason::Attribute);
+    }
+    for c in req.constraints {
+        if !constraint_holds(cluster, inst, req, c) {
+            fail(match c {
+                Constraint::DistinctInstance => FailureReason::DistinctInstance,
+                Constraint::MemberOf { .. } => FailureReason::MemberOf,
+            });
+        }
+    }
+    Tally { ranked: true, failed, first }
+}
+
+/// The first check a ranked instance fails, as `closest_match` names it; `None` when it is not
+/// ranked (not ACTIVE, Fargate) or passes every check. O(checks) for one instance.
+pub fn first_failure(cluster: &Cluster, inst: &ContainerInstance, req: &PlacementRequest) -> Option<Rejection> {
+    if inst.status != InstanceStatus::Active || inst.fargate {
+        return None;
+    }
+    if !inst.agent_connected {
+        return Some(Rejection::AgentDisconnected);
+    }
+    match resource_checks(inst, req).into_iter().flatten().next() {
+        Some(r) => Some(r),
+        None => constraint_checks(cluster, inst, req).into_iter().flatten().next(),
+    }
+}
+
+fn attribute_missing(inst: &ContainerInstance, a: &RequiredAttribute) -> bool {
+    match (inst.attributes.get(&a.name), &a.value) {
+        (None, _) => true,
+        (Some(have), Some(want)) => have != want,
+        (Some(_), None) => false,
+    }
+}
+
 /// Every resource check, in reporting order; `None` where the check passes.
 fn resource_checks(inst: &ContainerInstance, req: &PlacementRequest) -> [Option<Rejection>; 6] {
     let r = req.reservation;
@@ -211,11 +325,7 @@ fn resource_checks(inst: &ContainerInstance, req: &PlacementRequest) -> [Option<
     let attribute = req
         .requires_attributes
         .iter()
-        .find(|a| match (inst.attributes.get(&a.name), &a.value) {
-            (None, _) => true,
-            (Some(have), Some(want)) => have != want,
-            (Some(_), None) => false,
-        })
+        .find(|a| attribute_missing(inst, a))
         .map(|a| Rejection::MissingAttribute { name: a.name.clone(), value: a.value.clone() });
     [cpu, memory, ports, eni, gpu, attribute]
 }

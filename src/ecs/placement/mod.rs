@@ -93,9 +93,7 @@ pub fn place(cluster: &Cluster, req: &PlacementRequest, rng: &mut StreamRng, exp
 
     // Step 4: nothing fits.
     if candidates.is_empty() {
-        let closest = filter::closest_match(cluster, req);
-        let reason = closest.as_ref().map_or(FailureReason::NoInstances, |(_, r)| r.reason());
-        let outcome = Outcome::Failed { reason, closest };
+        let outcome = failed(filter::closest_match(cluster, req));
         if let Some(e) = expl.as_mut() {
             e.outcome = Some(outcome.clone());
         }
@@ -131,6 +129,13 @@ pub fn place(cluster: &Cluster, req: &PlacementRequest, rng: &mut StreamRng, exp
         e.outcome = Some(Outcome::Placed { instance: chosen });
     }
     Decision { outcome: Outcome::Placed { instance: chosen }, explanation: expl }
+}
+
+/// The failed outcome naming `closest` (docs/ecs-model.md#placement-failures): its first failing
+/// check gives the reason; no ranked instance at all is `MISSING`.
+pub fn failed(closest: Option<(InstanceId, Rejection)>) -> Outcome {
+    let reason = closest.as_ref().map_or(FailureReason::NoInstances, |(_, r)| r.reason());
+    Outcome::Failed { reason, closest }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::sim::task::Owner;
 use crate::sim::world::{Event, World};
 use crate::workload::Arrivals;
 pub use state::{Waiting, WorkloadState};
+use std::fmt::Write;
 
 pub mod state;
 
@@ -91,17 +92,20 @@ impl World<'_> {
             requires_attributes: &td.requires_attributes,
             tie_break: scenario.tie_break,
         };
-        let fast = match self.indexes[workload.index()].as_mut() {
-            Some(index) => index.place(&self.cluster, &mut self.placement_rng),
-            None => None,
-        };
-        let decision = match fast {
-            Some(instance) => placement::Decision { outcome: Outcome::Placed { instance }, explanation: None },
-            // No index, or nothing fits: the reference says why (with no candidate it draws
-            // nothing, so the random streams stay where the index left them).
+        let index = self.indexes[workload.index()].as_mut();
+        let decision = match index {
+            // The index answers both ways; nothing fits: the closest match, drawing nothing,
+            // as the reference would.
+            Some(index) => {
+                let outcome = match index.place(&self.cluster, &mut self.placement_rng) {
+                    Some(instance) => Outcome::Placed { instance },
+                    None => index.failure(&self.cluster),
+                };
+                placement::Decision { outcome, explanation: None }
+            }
+            // No index (placements are explained): the reference, with its reasoning.
             None => placement::place(&self.cluster, &req, &mut self.placement_rng, scenario.explain_placements),
         };
-        let detail = decision.explanation.as_ref().map(|e| recorder::one_line(e, &self.cluster)).unwrap_or_default();
         match decision.outcome {
             Outcome::Placed { instance } => {
                 let new = NewTask {
@@ -115,23 +119,29 @@ impl World<'_> {
                 };
                 let task = self.start_task(now, instance, new);
                 self.recorder.placed(now.since(submitted_at));
+                let detail = decision.explanation.as_ref().map(|e| recorder::one_line(e, &self.cluster)).unwrap_or_default();
                 self.record(now, EventKind::Placed, task, "", &detail);
                 true
             }
             Outcome::Failed { reason, closest } => {
                 if w.on_unplaceable == Unplaceable::Fail {
-                    let closest_text = closest
-                        .map(|(id, r)| {
-                            format!(
-                                "closest matching container-instance {} {}",
-                                self.cluster.instance(id).ec2_instance_id,
-                                r.closest_match_text()
-                            )
-                        })
-                        .unwrap_or_default();
-                    let detail = if detail.is_empty() { closest_text } else { format!("{detail}; {closest_text}") };
+                    // events.csv's detail, written into the workload's reused buffer.
+                    let mut detail = std::mem::take(&mut self.workloads[workload.index()].detail);
+                    detail.clear();
+                    if let Some(e) = decision.explanation.as_ref() {
+                        let line = recorder::one_line(e, &self.cluster);
+                        if !line.is_empty() {
+                            detail.push_str(&line);
+                            detail.push_str("; ");
+                        }
+                    }
+                    if let Some((id, r)) = closest {
+                        let _ = write!(detail, "closest matching container-instance {} ", self.cluster.instance(id).ec2_instance_id);
+                        let _ = r.write_closest_match_text(&mut detail);
+                    }
                     self.recorder.failed(reason.code());
                     self.recorder.event(now, EventKind::Failed, None, EventSource::Workload(workload.0), None, reason.code(), &detail);
+                    self.workloads[workload.index()].detail = detail;
                 }
                 false
             }

@@ -29,12 +29,23 @@ pub struct WorkloadState {
     pub(super) next_listed: usize,
     pub waiting: VecDeque<Waiting>,
     pub(super) next_ticket: u32,
+    /// events.csv's detail of a failed placement, reused so that a failure allocates no text.
+    pub(super) detail: String,
 }
 
 impl WorkloadState {
     /// A workload's state at t = 0: its task group and streams, nothing waiting.
     pub fn new(group: GroupId, arrivals_rng: StreamRng, run_time_rng: StreamRng, start_delay_rng: StreamRng) -> Self {
-        WorkloadState { group, arrivals_rng, run_time_rng, start_delay_rng, next_listed: 0, waiting: VecDeque::new(), next_ticket: 0 }
+        WorkloadState {
+            group,
+            arrivals_rng,
+            run_time_rng,
+            start_delay_rng,
+            next_listed: 0,
+            waiting: VecDeque::new(),
+            next_ticket: 0,
+            detail: String::new(),
+        }
     }
 
     /// Puts a task that found no room at the back of the queue (FIFO: nothing overtakes it);

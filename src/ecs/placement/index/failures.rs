@@ -1,0 +1,117 @@
+//! The failure side of [`PlacementIndex`](super::PlacementIndex): for every instance, how many
+//! checks it fails and the reason of the first, re-read at each `instance_changed` with the
+//! allocation-free [`filter::tally`](super::filter::tally). From it, "nothing fits" is answered
+//! as the reference answers it (`filter::closest_match`: the ACTIVE non-Fargate instance that
+//! passed the most checks, lowest ordinal on ties) in O(1), updated in O(log n), and the
+//! RunTask failure counts per reason are kept without a scan.
+//!
+//! Every check reads only the instance (its resources, ports, attributes and the task counts of
+//! any group on it), so the tally of an instance changes only when the instance does, and
+//! whoever changes an instance already tells the index: the answer is exact, never stale.
+
+use super::filter::{FailureReason, Tally};
+
+/// Leaf of an instance that `closest_match` does not rank (not ACTIVE, Fargate, or it fits).
+const UNRANKED: u64 = u64::MAX;
+
+/// Instances that cannot take the task, per first failing reason — what RunTask's `failures`
+/// lists, one entry per container instance (docs/ecs-model.md#placement-failures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FailureCounts {
+    by_reason: [u32; FailureReason::ALL.len()],
+}
+
+impl FailureCounts {
+    /// Instances whose first failing check has this reason.
+    pub fn get(&self, reason: FailureReason) -> u32 {
+        self.by_reason[reason.index()]
+    }
+
+    /// The reasons with at least one instance, in `FailureReason::ALL` order.
+    pub fn iter(&self) -> impl Iterator<Item = (FailureReason, u32)> + '_ {
+        FailureReason::ALL.iter().map(|&r| (r, self.get(r))).filter(|&(_, n)| n > 0)
+    }
+
+    pub(super) fn add(&mut self, reason: FailureReason, sign: i32) {
+        let n = &mut self.by_reason[reason.index()];
+        *n = n.wrapping_add_signed(sign);
+    }
+}
+
+/// A min segment tree over ordinals of `(checks failed << 32) | ordinal`, so its root is the
+/// reference's closest match; and the per-reason counts.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Failures {
+    /// Leaves at `size + ordinal`; inner node `i` holds the min of `2i` and `2i + 1`.
+    tree: Vec<u64>,
+    /// Leaves in the tree: a power of two (0 before the first instance).
+    size: usize,
+    /// The reason counted for each ordinal, to take it back out when the instance changes.
+    counted: Vec<Option<FailureReason>>,
+    counts: FailureCounts,
+}
+
+impl Failures {
+    /// Records the tally of `ordinal` (the next unseen ordinal adds an instance).
+    pub(super) fn set(&mut self, ordinal: u32, tally: Tally) {
+        let i = ordinal as usize;
+        if i >= self.counted.len() {
+            debug_assert_eq!(i, self.counted.len(), "instances are added in ordinal order");
+            self.counted.push(None);
+            if i >= self.size {
+                self.grow();
+            }
+        }
+        let reason = if tally.passes() { None } else { tally.first };
+        if let Some(old) = self.counted[i] {
+            self.counts.add(old, -1);
+        }
+        if let Some(new) = reason {
+            self.counts.add(new, 1);
+        }
+        self.counted[i] = reason;
+        let leaf = match reason {
+            Some(_) => (u64::from(tally.failed) << 32) | u64::from(ordinal),
+            None => UNRANKED,
+        };
+        let mut node = self.size + i;
+        self.tree[node] = leaf;
+        while node > 1 {
+            node /= 2;
+            let min = self.tree[2 * node].min(self.tree[2 * node + 1]);
+            if self.tree[node] == min {
+                break; // nothing above changes
+            }
+            self.tree[node] = min;
+        }
+    }
+
+    /// Instances seen so far (ordinals 0 .. len).
+    pub(super) fn len(&self) -> usize {
+        self.counted.len()
+    }
+
+    /// The ordinal of the closest match: fewest checks failed, lowest ordinal on ties.
+    pub(super) fn closest(&self) -> Option<u32> {
+        match self.tree.get(1) {
+            Some(&root) if root != UNRANKED => Some(root as u32),
+            _ => None,
+        }
+    }
+
+    pub(super) fn counts(&self) -> FailureCounts {
+        self.counts
+    }
+
+    /// Doubles the leaves (at least one) and rebuilds the inner nodes: O(n), amortised O(1).
+    fn grow(&mut self) {
+        let size = (self.size * 2).max(1);
+        let mut tree = vec![UNRANKED; 2 * size];
+        tree[size..size + self.size].copy_from_slice(&self.tree[self.size.min(self.tree.len())..]);
+        for node in (1..size).rev() {
+            tree[node] = tree[2 * node].min(tree[2 * node + 1]);
+        }
+        self.tree = tree;
+        self.size = size;
+    }
+}
