@@ -9,6 +9,10 @@
 //! 10 ms per task at this size, places 200 on the same cluster (case a). Throughput is in
 //! placements per second.
 //!
+//! Failures (`placement_failures`): the same instances full, W2's chain; the index answers each
+//! failure (reason and closest match) as the reference does, which scans and ranks every
+//! instance per task.
+//!
 //! `cargo bench --bench placement -- --test` runs every case once on a small cluster.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
@@ -143,5 +147,67 @@ fn bench_placement(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_placement);
+/// W2's failures: the same cluster full (every instance left with 256 MiB and 100..4000 CPU
+/// units), tasks of 256 CPU / 512 MiB under `[spread(zone), binpack(memory)]`, none fits. Per
+/// task the index re-reads one instance (as after another workload's placement), finds no
+/// candidate and answers the failure (reason and closest instance); the reference scans every
+/// instance and then ranks them all for the closest match.
+fn bench_failures(c: &mut Criterion) {
+    let sizes = sizes();
+    let (mut full, group) = cluster(sizes.instances);
+    for (i, inst) in full.instances.iter_mut().enumerate() {
+        inst.remaining_memory_mib = 256;
+        inst.remaining_cpu_units = 100 + (i as u32 * 37) % 3900;
+    }
+    let reservation = Reservation { cpu_units: 256, memory_mib: 512, ..Reservation::default() };
+    let strategies = cases()[1].strategies.clone();
+    let req = PlacementRequest {
+        reservation: &reservation,
+        group,
+        strategies: &strategies,
+        constraints: &[],
+        requires_attributes: &[],
+        tie_break: TieBreak::First,
+    };
+    let mut g = c.benchmark_group("placement_failures");
+    g.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    // The closest match: memory fails everywhere; CPU also fails where 100 + 37·i mod 3900 < 256,
+    // i.e. i = 0..4 (100, 137, 174, 211, 248 units). Instance 5 (285 units) fails memory
+    // alone: RESOURCE:MEMORY on instance 5, for both.
+    let expected = placement::place(&full, &req, &mut Streams::new(1).get("placement"), false).outcome;
+    let memory = placement::Rejection::Memory { remaining_mib: 256, needed_mib: 512 };
+    let closest = Some((ecsim::ecs::InstanceId(5), memory));
+    assert_eq!(expected, placement::Outcome::Failed { reason: placement::FailureReason::Memory, closest });
+    let mut index = PlacementIndex::new(&full, &req);
+    assert_eq!(index.failure(&full), expected, "index and reference agree");
+    assert_eq!(index.place(&full, &mut Streams::new(1).get("placement")), None);
+
+    g.throughput(Throughput::Elements(sizes.index_tasks as u64));
+    g.bench_function("index/w2_full_cluster", |b| {
+        b.iter(|| {
+            let mut rng = Streams::new(1).get("placement");
+            let mut failed = 0;
+            for t in 0..sizes.index_tasks {
+                index.instance_changed(&full, ecsim::ecs::InstanceId((t % sizes.instances) as u32));
+                if index.place(&full, &mut rng).is_none() {
+                    failed += usize::from(matches!(index.failure(&full), placement::Outcome::Failed { .. }));
+                }
+            }
+            assert_eq!(failed, sizes.index_tasks);
+        })
+    });
+    g.throughput(Throughput::Elements(sizes.reference_tasks as u64));
+    g.bench_function("reference/w2_full_cluster", |b| {
+        b.iter(|| {
+            let mut rng = Streams::new(1).get("placement");
+            for _ in 0..sizes.reference_tasks {
+                let outcome = placement::place(&full, &req, &mut rng, false).outcome;
+                assert!(matches!(outcome, placement::Outcome::Failed { .. }));
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_placement, bench_failures);
 criterion_main!(benches);

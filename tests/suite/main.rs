@@ -55,6 +55,7 @@ mod service_lessons;
 mod service_load;
 mod sim_runs;
 mod traffic_history;
+mod w2_workload;
 
 // The library API, against what the binary writes.
 mod api_library;

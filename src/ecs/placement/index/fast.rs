@@ -291,6 +291,11 @@ impl Fast {
             let [l, r] = self.nodes[inner as usize].child;
             let (key, ties) = self.summary(l, r);
             let n = &mut self.nodes[inner as usize];
+            if n.key == key && n.ties == ties {
+                // Unchanged here, so unchanged above: most updates (a task starting, another
+                // workload's task on a full instance) stop at the first level.
+                break;
+            }
             n.key = key;
             n.ties = ties;
         }
