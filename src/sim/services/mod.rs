@@ -17,6 +17,7 @@ mod calls;
 mod daemon;
 mod deployments;
 mod events;
+pub mod index;
 mod launch;
 mod rebalance;
 mod replica;
