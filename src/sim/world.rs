@@ -19,7 +19,7 @@ use crate::sim::monitor::state::Monitor;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::Recorder;
 use crate::sim::scaling::state::{ScalingRow, ServiceScaling};
-use crate::sim::services::index::ServiceIndexes;
+use crate::sim::services::indexes::ServiceIndexes;
 use crate::sim::services::state::ServiceState;
 use crate::sim::standalone::state::WorkloadState;
 use crate::sim::task::{Task, TaskTimer};
@@ -88,7 +88,7 @@ pub struct World<'s> {
     /// decisions and random draws as `placement::place`, in O(log n).
     pub indexes: Vec<Option<PlacementIndex>>,
     /// Each service's placement indexes, one per revision (and capacity provider) it launches,
-    /// built on first use (`sim::services::index`).
+    /// built on first use (`sim::services::indexes`).
     pub service_indexes: Vec<ServiceIndexes>,
     pub recorder: Recorder,
     /// Check model invariants (after every event, and inside scheduler decisions).

@@ -1,7 +1,7 @@
 use super::*;
 use crate::ecs::cluster::InstanceSpec;
-use crate::ecs::instance_types;
 use crate::ecs::instance::InstanceId;
+use crate::ecs::instance_types;
 use crate::engine::Streams;
 use std::collections::BTreeSet;
 
@@ -206,8 +206,6 @@ fn same_seed_same_choice_whatever_the_candidate_order() {
     assert!(distinct.len() > 1, "the seed matters");
 }
 
-
-
 /// A strategy of an inverted chain: every kind, over attributes with few values (ties), and
 /// one every instance lacks.
 fn strategy_pool() -> impl proptest::strategy::Strategy<Value = Strategy> {
@@ -305,7 +303,14 @@ mod oracle {
     /// cluster's group counts, so that tasks already chosen by this call stop counting. Candidates
     /// that are unknown, protected, already being stopped or STOPPED are skipped. When that leaves
     /// fewer than `k`, fewer are returned: the caller emits the docs/ecs-model.md#scale-in "protected tasks" event.
-    pub(super) fn select(cluster: &Cluster, tasks: &[TaskView], candidates: &[u32], k: u32, req: &ScaleInRequest, rng: &mut StreamRng) -> Vec<u32> {
+    pub(super) fn select(
+        cluster: &Cluster,
+        tasks: &[TaskView],
+        candidates: &[u32],
+        k: u32,
+        req: &ScaleInRequest,
+        rng: &mut StreamRng,
+    ) -> Vec<u32> {
         let by_id: BTreeMap<u32, &TaskView> = tasks.iter().map(|t| (t.id, t)).collect();
         // Kept in task-id order: random draws index into it and `First` takes its head, so the
         // answer does not depend on the order the caller listed candidates in.
@@ -335,7 +340,8 @@ mod oracle {
             let best_class = pool.iter().map(|t| preference(t)).min().expect("pool is not empty");
             // Indices into `pool`, ascending, hence in task-id order.
             let mut ties: Vec<usize> = (0..pool.len()).filter(|&i| preference(pool[i]) == best_class).collect();
-            let counts = Counts { cluster, service_tasks_per_instance: &service_tasks_per_instance, chosen_per_instance: &chosen_per_instance };
+            let counts =
+                Counts { cluster, service_tasks_per_instance: &service_tasks_per_instance, chosen_per_instance: &chosen_per_instance };
             for strategy in strategies {
                 if ties.len() <= 1 {
                     break;
