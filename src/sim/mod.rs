@@ -231,6 +231,7 @@ impl<'s> World<'s> {
             scale_in_rng: streams.get("scalein"),
             lifecycle_rng: streams.get("lifecycle"),
             indexes,
+            service_indexes: vec![Default::default(); scenario.services.len()],
             recorder,
             check: options.check_invariants || cfg!(debug_assertions),
             stopped_this_evaluation: Vec::new(),
@@ -257,6 +258,9 @@ fn placement_indexes_hear(world: &mut World<'_>, _now: SimTime, notice: Notice) 
     if let Notice::InstanceChanged(instance) = notice {
         for index in world.indexes.iter_mut().flatten() {
             index.instance_changed(&world.cluster, instance);
+        }
+        for indexes in &mut world.service_indexes {
+            indexes.instance_changed(&world.cluster, instance);
         }
     }
 }

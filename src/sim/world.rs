@@ -19,6 +19,7 @@ use crate::sim::monitor::state::Monitor;
 use crate::sim::notice::Notice;
 use crate::sim::recorder::Recorder;
 use crate::sim::scaling::state::{ScalingRow, ServiceScaling};
+use crate::sim::services::indexes::ServiceIndexes;
 use crate::sim::services::state::ServiceState;
 use crate::sim::standalone::state::WorkloadState;
 use crate::sim::task::{Task, TaskTimer};
@@ -86,6 +87,9 @@ pub struct World<'s> {
     /// One placement index per workload (when placements are not explained): the same
     /// decisions and random draws as `placement::place`, in O(log n).
     pub indexes: Vec<Option<PlacementIndex>>,
+    /// Each service's placement indexes, one per revision (and capacity provider) it launches,
+    /// built on first use (`sim::services::indexes`).
+    pub service_indexes: Vec<ServiceIndexes>,
     pub recorder: Recorder,
     /// Check model invariants (after every event, and inside scheduler decisions).
     pub check: bool,

@@ -6,10 +6,28 @@
 //! healthy, then healthy. Inside that class the service's placement strategies are applied
 //! *inverted*, so that the tasks left behind keep the best spread or packing; remaining ties are
 //! broken at random (stream `scalein`) or by lowest task id (`TieBreak::First`).
+//!
+//! # In O((tasks + k) log tasks)
+//!
+//! Applying the inverted strategies one after the other keeps the tasks whose score tuple is
+//! lexicographically greatest, as placement's chain keeps the least (see
+//! `ecs::placement::index`). A score reads either the task's instance alone — tasks of the
+//! service on it (`spread(instanceId)`), what it would have free (`binpack`): a *local* key — or
+//! the tasks of the service on every instance sharing its value of an attribute
+//! (`spread(attribute:X)`): a *class* key. `random` ends the chain (it leaves one task). So the
+//! candidates are grouped by (preference class, values of the chain's spread attributes); each
+//! group keeps its tasks in task-id order in a segment tree holding, per node, the greatest
+//! local key tuple below it and how many tasks reach it. A pick compares the groups' best full
+//! tuples (class keys from per-value counters), counts the ties, makes the one draw the
+//! step-by-step algorithm makes (`gen_range(0..ties)`, when there is more than one tie and a
+//! `random` strategy or random tie-break), and finds that tie in task-id order by a binary
+//! search over the tied groups' trees. Choosing a task changes the local keys of its instance's
+//! tasks only (O(tasks on it × log)), and one counter per spread attribute. The step-by-step
+//! algorithm is kept as the test oracle (`tests.rs`); a property test checks that both choose
+//! the same tasks with the same draws.
 
 use super::TaskView;
 use crate::ecs::cluster::Cluster;
-use crate::ecs::instance::InstanceId;
 use crate::ecs::placement::strategy::binpack_key;
 use crate::ecs::placement::{BinpackField, SpreadField, Strategy, TieBreak};
 use crate::ecs::task::LastStatus;
@@ -37,20 +55,10 @@ pub struct ScaleInRequest<'a> {
 /// that are unknown, protected, already being stopped or STOPPED are skipped. When that leaves
 /// fewer than `k`, fewer are returned: the caller emits the docs/ecs-model.md#scale-in "protected tasks" event.
 pub fn select(cluster: &Cluster, tasks: &[TaskView], candidates: &[u32], k: u32, req: &ScaleInRequest, rng: &mut StreamRng) -> Vec<u32> {
-    let by_id: BTreeMap<u32, &TaskView> = tasks.iter().map(|t| (t.id, t)).collect();
-    // Kept in task-id order: random draws index into it and `First` takes its head, so the
-    // answer does not depend on the order the caller listed candidates in.
-    let mut pool: Vec<&TaskView> =
-        candidates.iter().filter_map(|id| by_id.get(id).copied()).filter(|t| counts_for_spread(t) && !t.protected).collect();
-    pool.sort_unstable_by_key(|t| t.id);
-    pool.dedup_by_key(|t| t.id);
-
-    let mut service_tasks_per_instance: BTreeMap<InstanceId, u64> = BTreeMap::new();
-    for t in tasks.iter().filter(|t| counts_for_spread(t)) {
-        *service_tasks_per_instance.entry(t.instance).or_insert(0) += 1;
+    let pool = pool(tasks, candidates);
+    if pool.is_empty() || k == 0 {
+        return Vec::new();
     }
-    let mut chosen_per_instance: BTreeMap<InstanceId, u64> = BTreeMap::new();
-
     let default_strategies;
     let strategies = if req.strategies.is_empty() {
         // docs/ecs-model.md#scale-in: "prefer instances in the AZ with the most service tasks, then instances with the
@@ -60,31 +68,37 @@ pub fn select(cluster: &Cluster, tasks: &[TaskView], candidates: &[u32], k: u32,
     } else {
         req.strategies
     };
-
-    let mut chosen = Vec::with_capacity(k as usize);
-    while chosen.len() < k as usize && !pool.is_empty() {
-        let best_class = pool.iter().map(|t| preference(t)).min().expect("pool is not empty");
-        // Indices into `pool`, ascending, hence in task-id order.
-        let mut ties: Vec<usize> = (0..pool.len()).filter(|&i| preference(pool[i]) == best_class).collect();
-        let counts = Counts { cluster, service_tasks_per_instance: &service_tasks_per_instance, chosen_per_instance: &chosen_per_instance };
-        for strategy in strategies {
-            if ties.len() <= 1 {
-                break;
-            }
-            narrow_inverted(&counts, &pool, strategy, req, &mut ties, rng);
-        }
-        let pick = match (ties.len(), req.tie_break) {
-            (1, _) | (_, TieBreak::First) => ties[0],
-            (n, TieBreak::Random) => ties[rng.gen_range(0..n)],
-        };
-        let task = pool.remove(pick);
-        if let Some(n) = service_tasks_per_instance.get_mut(&task.instance) {
-            *n -= 1;
-        }
-        *chosen_per_instance.entry(task.instance).or_insert(0) += 1;
-        chosen.push(task.id);
+    let chain = Chain::of(strategies, req);
+    let mut selection = Selection::new(cluster, tasks, &pool, &chain);
+    let mut chosen = Vec::with_capacity((k as usize).min(pool.len()));
+    while chosen.len() < k as usize {
+        let Some(pick) = selection.pick(rng) else { break };
+        selection.remove(pick);
+        chosen.push(pool[pick].id);
     }
     chosen
+}
+
+/// The candidates that may be chosen, in task-id order (random draws index into this order and
+/// `First` takes its head, so the answer does not depend on the order the caller listed them
+/// in). A task id listed twice in `tasks` is its last entry, as a map built from the list.
+fn pool<'t>(tasks: &'t [TaskView], candidates: &[u32]) -> Vec<&'t TaskView> {
+    let mut by_id: Vec<&TaskView> = tasks.iter().collect();
+    by_id.sort_by_key(|t| t.id); // stable: of equal ids, the last listed is last
+    let mut unique: Vec<&TaskView> = Vec::with_capacity(by_id.len());
+    for t in by_id {
+        match unique.last_mut() {
+            Some(last) if last.id == t.id => *last = t,
+            _ => unique.push(t),
+        }
+    }
+    let mut ids = candidates.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.iter()
+        .filter_map(|id| unique.binary_search_by_key(id, |t| t.id).ok().map(|i| unique[i]))
+        .filter(|t| counts_for_spread(t) && !t.protected)
+        .collect()
 }
 
 /// A task spread counts and a scale-in may choose: meant to run and not STOPPED (docs/ecs-model.md#placement-algorithm).
@@ -106,275 +120,369 @@ fn preference(t: &TaskView) -> u8 {
     }
 }
 
-/// The counts the inverted strategies read, as of the current pick.
-struct Counts<'a> {
-    cluster: &'a Cluster,
-    /// Service tasks (counted as by spread) per instance, minus the tasks chosen so far.
-    service_tasks_per_instance: &'a BTreeMap<InstanceId, u64>,
-    /// Tasks chosen so far per instance: their reservations come back too.
-    chosen_per_instance: &'a BTreeMap<InstanceId, u64>,
+/// Preference classes (`preference`'s values).
+const CLASSES: usize = 4;
+/// Distinct local keys: spread(instanceId), binpack(cpu), binpack(memory).
+const LOCAL_KEYS: usize = 3;
+
+/// A key that reads only the task's instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Local {
+    /// Service tasks on the instance, minus those chosen.
+    Spread,
+    /// What the instance would have free once this task and those chosen on it are gone.
+    Binpack(BinpackField),
 }
 
-/// Keeps in `ties` the tasks the inverted strategy likes best: the largest spread count, the
-/// most remaining after termination, or one random task.
-fn narrow_inverted(
-    counts: &Counts,
-    pool: &[&TaskView],
-    strategy: &Strategy,
-    req: &ScaleInRequest,
-    ties: &mut Vec<usize>,
-    rng: &mut StreamRng,
-) {
-    let instance_of = |i: &usize| pool[*i].instance;
-    let scores: Vec<u64> = match strategy {
-        Strategy::Random => {
-            let keep = ties[rng.gen_range(0..ties.len())];
-            ties.clear();
-            ties.push(keep);
+/// One key of the chain, in chain order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    /// Slot in `Node::key`.
+    Local(usize),
+    /// Index in `Chain::attributes`.
+    Class(usize),
+}
+
+/// The inverted strategies as keys: those before the first `random`, each once.
+struct Chain<'s> {
+    keys: Vec<Key>,
+    locals: Vec<Local>,
+    attributes: Vec<&'s str>,
+    /// More than one tie costs a draw: a `random` strategy, or a random tie-break.
+    draws: bool,
+    task_cpu_units: u64,
+    task_memory_mib: u64,
+}
+
+impl<'s> Chain<'s> {
+    fn of(strategies: &'s [Strategy], req: &ScaleInRequest) -> Self {
+        let mut chain = Chain {
+            keys: Vec::new(),
+            locals: Vec::new(),
+            attributes: Vec::new(),
+            draws: req.tie_break == TieBreak::Random,
+            task_cpu_units: req.task_cpu_units as u64,
+            task_memory_mib: req.task_memory_mib as u64,
+        };
+        for s in strategies {
+            // A key already in the chain keeps every tie: it separates nothing.
+            let key = match s {
+                Strategy::Random => {
+                    chain.draws = true;
+                    break;
+                }
+                Strategy::Spread(SpreadField::Attribute(name)) => match chain.attributes.iter().position(|a| a == name) {
+                    Some(_) => continue,
+                    None => {
+                        chain.attributes.push(name);
+                        Key::Class(chain.attributes.len() - 1)
+                    }
+                },
+                Strategy::Spread(SpreadField::InstanceId) => chain.local(Local::Spread),
+                Strategy::Binpack(field) => chain.local(Local::Binpack(*field)),
+            };
+            if !chain.keys.contains(&key) {
+                chain.keys.push(key);
+            }
+        }
+        chain
+    }
+
+    fn local(&mut self, local: Local) -> Key {
+        let slot = self.locals.iter().position(|l| *l == local).unwrap_or_else(|| {
+            self.locals.push(local);
+            self.locals.len() - 1
+        });
+        Key::Local(slot)
+    }
+}
+
+/// A node of a group's tree: the greatest local key tuple among the tasks below it still in
+/// the pool, and how many reach it (`count` = 0: none left, `key` meaningless).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Node {
+    key: [u64; LOCAL_KEYS],
+    count: u32,
+}
+
+impl Node {
+    const EMPTY: Node = Node { key: [0; LOCAL_KEYS], count: 0 };
+
+    fn join(a: Node, b: Node) -> Node {
+        if a.count == 0 {
+            return b;
+        }
+        if b.count == 0 {
+            return a;
+        }
+        match a.key.cmp(&b.key) {
+            std::cmp::Ordering::Greater => a,
+            std::cmp::Ordering::Less => b,
+            std::cmp::Ordering::Equal => Node { key: a.key, count: a.count + b.count },
+        }
+    }
+}
+
+/// Candidates of one preference class sharing their values of the chain's spread attributes.
+struct Group {
+    /// Index into `Selection::classes`: the attribute value ids.
+    class: usize,
+    /// Pool indices, ascending (so in task-id order).
+    members: Vec<usize>,
+    /// Segment tree over `members`: leaves at `leaves + position`.
+    tree: Vec<Node>,
+    leaves: usize,
+}
+
+impl Group {
+    fn set(&mut self, position: usize, node: Node) {
+        let mut at = self.leaves + position;
+        self.tree[at] = node;
+        while at > 1 {
+            at /= 2;
+            self.tree[at] = Node::join(self.tree[2 * at], self.tree[2 * at + 1]);
+        }
+    }
+
+    fn best(&self) -> Node {
+        self.tree[1]
+    }
+
+    /// Tasks with local key `best` (the group's best) among its first `end` members.
+    fn ties_before(&self, end: usize, best: &[u64; LOCAL_KEYS]) -> usize {
+        let reaches = |n: &Node| if n.count > 0 && n.key == *best { n.count as usize } else { 0 };
+        let (mut lo, mut hi, mut ties) = (self.leaves, self.leaves + end, 0);
+        while lo < hi {
+            if lo & 1 == 1 {
+                ties += reaches(&self.tree[lo]);
+                lo += 1;
+            }
+            if hi & 1 == 1 {
+                hi -= 1;
+                ties += reaches(&self.tree[hi]);
+            }
+            lo /= 2;
+            hi /= 2;
+        }
+        ties
+    }
+}
+
+/// The state of one `select` call.
+struct Selection<'a> {
+    cluster: &'a Cluster,
+    chain: &'a Chain<'a>,
+    pool: &'a [&'a TaskView],
+    /// Service tasks (counted as by spread) per instance index, minus those chosen.
+    service_tasks: Vec<u64>,
+    /// Tasks chosen so far per instance index: their reservations come back too.
+    chosen_on: Vec<u64>,
+    /// Per spread attribute: each instance's value id, and service tasks per value id.
+    value_of: Vec<Vec<u32>>,
+    per_value: Vec<Vec<u64>>,
+    /// Attribute value ids of each class.
+    classes: Vec<Vec<u32>>,
+    groups: Vec<Group>,
+    /// Groups of each preference class, and how many of its candidates are left.
+    by_preference: [Vec<usize>; CLASSES],
+    left: [usize; CLASSES],
+    /// Each pool index's (group, position).
+    slot: Vec<(usize, usize)>,
+    /// Pool indices by instance (sorted by instance, then pool index); `gone` once chosen.
+    on_instance: Vec<usize>,
+    gone: Vec<bool>,
+    /// Scratch: the tied groups of a pick, a full key tuple and the best one.
+    tied: Vec<usize>,
+    full: Vec<u64>,
+    best: Vec<u64>,
+}
+
+impl<'a> Selection<'a> {
+    fn new(cluster: &'a Cluster, tasks: &[TaskView], pool: &'a [&'a TaskView], chain: &'a Chain<'a>) -> Self {
+        let instances = tasks.iter().chain(pool.iter().copied()).map(|t| t.instance.index() + 1).max().unwrap_or(0);
+        let mut service_tasks = vec![0u64; instances];
+        for t in tasks.iter().filter(|t| counts_for_spread(t)) {
+            service_tasks[t.instance.index()] += 1;
+        }
+        // Value ids per attribute, over the instances holding service tasks (pool tasks are
+        // among them); an instance without the attribute is the value `None`, one bucket.
+        let mut value_of = vec![vec![0u32; instances]; chain.attributes.len()];
+        let mut per_value = vec![Vec::new(); chain.attributes.len()];
+        for (a, name) in chain.attributes.iter().enumerate() {
+            let mut ids: BTreeMap<Option<&str>, u32> = BTreeMap::new();
+            for (i, &n) in service_tasks.iter().enumerate().filter(|(_, n)| **n > 0) {
+                let value = cluster.instances[i].attributes.get(*name).map(String::as_str);
+                let next = ids.len() as u32;
+                let id = *ids.entry(value).or_insert(next);
+                if id as usize == per_value[a].len() {
+                    per_value[a].push(0);
+                }
+                per_value[a][id as usize] += n;
+                value_of[a][i] = id;
+            }
+        }
+        let mut selection = Selection {
+            cluster,
+            chain,
+            pool,
+            service_tasks,
+            chosen_on: vec![0; instances],
+            value_of,
+            per_value,
+            classes: Vec::new(),
+            groups: Vec::new(),
+            by_preference: Default::default(),
+            left: [0; CLASSES],
+            slot: vec![(0, 0); pool.len()],
+            on_instance: (0..pool.len()).collect(),
+            gone: vec![false; pool.len()],
+            tied: Vec::new(),
+            full: Vec::with_capacity(chain.keys.len()),
+            best: Vec::with_capacity(chain.keys.len()),
+        };
+        selection.group(pool);
+        selection.on_instance.sort_by_key(|&p| (pool[p].instance, p));
+        selection
+    }
+
+    /// Puts each candidate in its group and builds the groups' trees.
+    fn group(&mut self, pool: &[&TaskView]) {
+        let mut class_ids: BTreeMap<Vec<u32>, usize> = BTreeMap::new();
+        let mut group_ids: BTreeMap<(u8, usize), usize> = BTreeMap::new();
+        for (p, t) in pool.iter().enumerate() {
+            let values: Vec<u32> = self.value_of.iter().map(|v| v[t.instance.index()]).collect();
+            let next = class_ids.len();
+            let class = *class_ids.entry(values.clone()).or_insert(next);
+            if class == self.classes.len() {
+                self.classes.push(values);
+            }
+            let preference = preference(t);
+            let next = self.groups.len();
+            let g = *group_ids.entry((preference, class)).or_insert(next);
+            if g == self.groups.len() {
+                self.groups.push(Group { class, members: Vec::new(), tree: Vec::new(), leaves: 0 });
+                self.by_preference[preference as usize].push(g);
+            }
+            self.slot[p] = (g, self.groups[g].members.len());
+            self.groups[g].members.push(p);
+            self.left[preference as usize] += 1;
+        }
+        for g in 0..self.groups.len() {
+            let leaves = self.groups[g].members.len().next_power_of_two();
+            let mut tree = vec![Node::EMPTY; 2 * leaves];
+            for (position, &p) in self.groups[g].members.iter().enumerate() {
+                tree[leaves + position] = Node { key: self.local_key(p), count: 1 };
+            }
+            for at in (1..leaves).rev() {
+                tree[at] = Node::join(tree[2 * at], tree[2 * at + 1]);
+            }
+            self.groups[g].tree = tree;
+            self.groups[g].leaves = leaves;
+        }
+    }
+
+    /// The local keys of pool task `p`, from its instance as of now.
+    fn local_key(&self, p: usize) -> [u64; LOCAL_KEYS] {
+        let i = self.pool[p].instance.index();
+        let mut key = [0; LOCAL_KEYS];
+        for (slot, local) in self.chain.locals.iter().enumerate() {
+            key[slot] = match local {
+                Local::Spread => self.service_tasks[i],
+                Local::Binpack(field) => {
+                    let per_task = match field {
+                        BinpackField::Cpu => self.chain.task_cpu_units,
+                        BinpackField::Memory => self.chain.task_memory_mib,
+                    };
+                    binpack_key(&self.cluster.instances[i], *field) + per_task * (self.chosen_on[i] + 1)
+                }
+            };
+        }
+        key
+    }
+
+    /// The pool index of the next task to stop, with the draws of the step-by-step algorithm.
+    fn pick(&mut self, rng: &mut StreamRng) -> Option<usize> {
+        let preference = (0..CLASSES).find(|&c| self.left[c] > 0)?;
+        self.tied.clear();
+        self.best.clear();
+        for &g in &self.by_preference[preference] {
+            let root = self.groups[g].best();
+            if root.count == 0 {
+                continue;
+            }
+            self.full.clear();
+            for key in &self.chain.keys {
+                self.full.push(match *key {
+                    Key::Local(slot) => root.key[slot],
+                    Key::Class(a) => self.per_value[a][self.classes[self.groups[g].class][a] as usize],
+                });
+            }
+            if self.tied.is_empty() || self.full > self.best {
+                std::mem::swap(&mut self.full, &mut self.best);
+                self.tied.clear();
+                self.tied.push(g);
+            } else if self.full == self.best {
+                self.tied.push(g);
+            }
+        }
+        let ties: usize = self.tied.iter().map(|&g| self.groups[g].best().count as usize).sum();
+        let nth = if ties > 1 && self.chain.draws { rng.gen_range(0..ties) } else { 0 };
+        // The nth tie in task-id order: the least pool index p with more than nth ties in 0..=p.
+        let ties_through = |p: usize| -> usize {
+            self.tied
+                .iter()
+                .map(|&g| {
+                    let group = &self.groups[g];
+                    let end = group.members.partition_point(|&m| m <= p);
+                    group.ties_before(end, &group.best().key)
+                })
+                .sum()
+        };
+        let (mut lo, mut hi) = (0, self.pool.len() - 1);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if ties_through(mid) > nth {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Some(lo)
+    }
+
+    /// Pool task `p` is chosen: it leaves the pool and stops counting; its instance's other
+    /// candidates see their local keys move.
+    fn remove(&mut self, p: usize) {
+        let t = self.pool[p];
+        let (g, position) = self.slot[p];
+        self.groups[g].set(position, Node::EMPTY);
+        self.gone[p] = true;
+        self.left[preference(t) as usize] -= 1;
+        let i = t.instance.index();
+        self.service_tasks[i] = self.service_tasks[i].saturating_sub(1);
+        self.chosen_on[i] += 1;
+        for a in 0..self.chain.attributes.len() {
+            let value = self.value_of[a][i] as usize;
+            self.per_value[a][value] = self.per_value[a][value].saturating_sub(1);
+        }
+        if self.chain.locals.is_empty() {
             return;
         }
-        Strategy::Spread(SpreadField::InstanceId) => {
-            ties.iter().map(|i| counts.service_tasks_per_instance.get(&instance_of(i)).copied().unwrap_or(0)).collect()
-        }
-        Strategy::Spread(SpreadField::Attribute(name)) => {
-            // Service tasks per attribute value; instances lacking the attribute share one
-            // "absent" bucket, as in placement (docs/ecs-model.md#placement-algorithm, ecsim's choice).
-            let mut per_value: BTreeMap<Option<&str>, u64> = BTreeMap::new();
-            for (&instance, &n) in counts.service_tasks_per_instance {
-                *per_value.entry(attribute(counts.cluster, instance, name)).or_insert(0) += n;
+        let pool = self.pool;
+        let from = self.on_instance.partition_point(|&q| pool[q].instance < t.instance);
+        for k in from..self.on_instance.len() {
+            let q = self.on_instance[k];
+            if pool[q].instance != t.instance {
+                break;
             }
-            ties.iter().map(|i| per_value.get(&attribute(counts.cluster, instance_of(i), name)).copied().unwrap_or(0)).collect()
+            if !self.gone[q] {
+                let (g, position) = self.slot[q];
+                let node = Node { key: self.local_key(q), count: 1 };
+                self.groups[g].set(position, node);
+            }
         }
-        Strategy::Binpack(field) => {
-            let per_task = match field {
-                BinpackField::Cpu => req.task_cpu_units,
-                BinpackField::Memory => req.task_memory_mib,
-            } as u64;
-            ties.iter()
-                .map(|i| {
-                    let instance = instance_of(i);
-                    // This task and every one already chosen on the instance give theirs back.
-                    let leaving = counts.chosen_per_instance.get(&instance).copied().unwrap_or(0) + 1;
-                    binpack_key(counts.cluster.instance(instance), *field) + per_task * leaving
-                })
-                .collect()
-        }
-    };
-    let best = scores.iter().copied().max().unwrap_or(0);
-    let kept: Vec<usize> = ties.iter().zip(&scores).filter(|&(_, &score)| score == best).map(|(&i, _)| i).collect();
-    *ties = kept;
-}
-
-fn attribute<'a>(cluster: &'a Cluster, instance: InstanceId, name: &str) -> Option<&'a str> {
-    cluster.instance(instance).attributes.get(name).map(String::as_str)
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ecs::cluster::InstanceSpec;
-    use crate::ecs::instance_types;
-    use crate::engine::Streams;
-    use std::collections::BTreeSet;
-
-    const AZ: &str = "ecs.availability-zone";
-
-    fn az_spread() -> Vec<Strategy> {
-        vec![Strategy::Spread(SpreadField::Attribute(AZ.into()))]
-    }
-
-    /// A cluster of m5.large instances, one per zone name given.
-    fn cluster(zones: &[&str]) -> Cluster {
-        let mut cluster = Cluster::new("test");
-        for zone in zones {
-            cluster.register(&InstanceSpec {
-                instance_type: instance_types::lookup("m5.large").expect("known type"),
-                availability_zone: zone.to_string(),
-                os_memory_mib: None,
-                reserved_memory_mib: 0,
-                awsvpc_trunking: false,
-                custom_attributes: BTreeMap::new(),
-                registered_at_unix_s: 0,
-                agent_version: "1.70.0".into(),
-                price_usd_per_hour: None,
-            });
-        }
-        cluster
-    }
-
-    fn healthy_task(id: u32, instance: u32) -> TaskView {
-        TaskView {
-            id,
-            instance: InstanceId(instance),
-            deployment: 0,
-            last_status: LastStatus::Running,
-            desired_running: true,
-            healthy: true,
-            unhealthy: false,
-            on_draining_instance: false,
-            protected: false,
-        }
-    }
-
-    /// Healthy tasks, ids from 0, on the given instances.
-    fn tasks_on(instances: &[u32]) -> Vec<TaskView> {
-        instances.iter().enumerate().map(|(id, &i)| healthy_task(id as u32, i)).collect()
-    }
-
-    fn all_ids(tasks: &[TaskView]) -> Vec<u32> {
-        tasks.iter().map(|t| t.id).collect()
-    }
-
-    fn request(strategies: &[Strategy], tie_break: TieBreak) -> ScaleInRequest<'_> {
-        ScaleInRequest { strategies, tie_break, task_cpu_units: 256, task_memory_mib: 1024 }
-    }
-
-    fn rng(seed: u64) -> StreamRng {
-        Streams::new(seed).get("scalein")
-    }
-
-    fn zone_of<'a>(cluster: &'a Cluster, tasks: &[TaskView], id: u32) -> &'a str {
-        let task = tasks.iter().find(|t| t.id == id).expect("known task");
-        &cluster.instance(task.instance).availability_zone
-    }
-
-    /// docs/ecs-model.md#example-scale-in-spread's cluster: AZ a has 3 tasks (2 on i-0, 1 on i-1), b 2 (i-2), c 1 (i-3).
-    fn scale_in_spread_example() -> (Cluster, Vec<TaskView>) {
-        (cluster(&["a", "a", "b", "c"]), tasks_on(&[0, 0, 1, 2, 2, 3]))
-    }
-
-    #[test]
-    fn scale_in_spread_example_spread_az_stops_a_task_of_the_fullest_az_at_random() {
-        let (cluster, tasks) = scale_in_spread_example();
-        let strategies = az_spread();
-        let mut seen = BTreeSet::new();
-        for seed in 0..40 {
-            let picked = select(&cluster, &tasks, &all_ids(&tasks), 1, &request(&strategies, TieBreak::Random), &mut rng(seed));
-            assert_eq!(picked.len(), 1);
-            assert_eq!(zone_of(&cluster, &tasks, picked[0]), "a", "seed {seed}");
-            seen.insert(picked[0]);
-        }
-        assert_eq!(seen, BTreeSet::from([0, 1, 2]), "the task inside AZ a is random");
-        let first = select(&cluster, &tasks, &all_ids(&tasks), 1, &request(&strategies, TieBreak::First), &mut rng(0));
-        assert_eq!(first, vec![0]);
-    }
-
-    #[test]
-    fn counts_are_recomputed_after_each_pick() {
-        // a 3, b 2, c 1 minus 3 tasks → 1, 1, 1 whatever the draws.
-        let (cluster, tasks) = scale_in_spread_example();
-        let strategies = az_spread();
-        for seed in 0..20 {
-            let picked = select(&cluster, &tasks, &all_ids(&tasks), 3, &request(&strategies, TieBreak::Random), &mut rng(seed));
-            let mut left: BTreeMap<&str, u32> = BTreeMap::new();
-            for t in tasks.iter().filter(|t| !picked.contains(&t.id)) {
-                *left.entry(zone_of(&cluster, &tasks, t.id)).or_insert(0) += 1;
-            }
-            assert_eq!(left, BTreeMap::from([("a", 1), ("b", 1), ("c", 1)]), "seed {seed}");
-        }
-    }
-
-    #[test]
-    fn scale_in_binpack_example_binpack_stops_the_task_on_the_emptiest_host() {
-        // Tasks reserve 1024 MiB. i-1 (index 0) 512 MiB left, 2 tasks; i-2 3072, 1 task; i-3 0, 3.
-        let mut cluster = cluster(&["a", "a", "a"]);
-        for (i, remaining_mib) in [512, 3072, 0].into_iter().enumerate() {
-            cluster.instances[i].remaining_memory_mib = remaining_mib;
-        }
-        let tasks = tasks_on(&[0, 0, 1, 2, 2, 2]);
-        let strategies = [Strategy::Binpack(BinpackField::Memory)];
-        let req = request(&strategies, TieBreak::Random);
-        let one = select(&cluster, &tasks, &all_ids(&tasks), 1, &req, &mut rng(1));
-        assert_eq!(one, vec![2], "i-2 would have 4096 MiB free (i-1 1536, i-3 1024)");
-        // The second pick: i-2 is empty now; i-1 would have 1536, i-3 1024 → i-1.
-        let two = select(&cluster, &tasks, &all_ids(&tasks), 2, &req, &mut rng(1));
-        assert_eq!(two[0], 2);
-        assert!(two[1] == 0 || two[1] == 1, "a task on i-1: {two:?}");
-        // Third: i-1 would have 512 + 2 × 1024 = 2560 with both its tasks gone → i-1 again.
-        let three = select(&cluster, &tasks, &all_ids(&tasks), 3, &req, &mut rng(1));
-        let on_i1: BTreeSet<u32> = three[1..].iter().copied().collect();
-        assert_eq!(on_i1, BTreeSet::from([0, 1]));
-    }
-
-    #[test]
-    fn protected_tasks_are_never_chosen_and_k_may_be_unreachable() {
-        let (cluster, mut tasks) = scale_in_spread_example();
-        for t in tasks.iter_mut().filter(|t| t.id != 4) {
-            t.protected = true;
-        }
-        let strategies = az_spread();
-        let picked = select(&cluster, &tasks, &all_ids(&tasks), 2, &request(&strategies, TieBreak::First), &mut rng(0));
-        assert_eq!(picked, vec![4], "only the unprotected task; the caller reports the shortfall");
-    }
-
-    #[test]
-    fn not_running_then_unhealthy_then_warming_up_then_healthy() {
-        // The healthy tasks sit in the fullest AZ, the pending one alone in AZ c: class beats
-        // strategy.
-        let (cluster, mut tasks) = scale_in_spread_example();
-        tasks[5].last_status = LastStatus::Pending; // AZ c
-        tasks[5].healthy = false;
-        tasks[3].unhealthy = true; // AZ b
-        tasks[3].healthy = false;
-        tasks[4].healthy = false; // AZ b, RUNNING, no verdict yet
-        let strategies = az_spread();
-        let picked = select(&cluster, &tasks, &all_ids(&tasks), 4, &request(&strategies, TieBreak::First), &mut rng(0));
-        assert_eq!(picked, vec![5, 3, 4, 0]);
-    }
-
-    #[test]
-    fn no_strategy_means_fullest_az_then_fullest_instance() {
-        // AZ a: i-0 1 task, i-1 2 tasks; AZ b: i-2 2 tasks; AZ c: i-3 1 task.
-        let cluster = cluster(&["a", "a", "b", "c"]);
-        let tasks = tasks_on(&[0, 1, 1, 2, 2, 3]);
-        for seed in 0..10 {
-            let picked = select(&cluster, &tasks, &all_ids(&tasks), 1, &request(&[], TieBreak::Random), &mut rng(seed));
-            assert!(picked == vec![1] || picked == vec![2], "a task on i-1 (AZ a), got {picked:?}");
-        }
-    }
-
-    #[test]
-    fn spread_counts_every_service_task_not_only_candidates() {
-        // AZ a holds 3 tasks that are not candidates (e.g. new-deployment tasks), b 2 and c 1
-        // candidates: among the candidates' AZs, b has more service tasks than c.
-        let (cluster, mut tasks) = scale_in_spread_example();
-        let strategies = az_spread();
-        let candidates = [3, 4, 5];
-        let picked = select(&cluster, &tasks, &candidates, 1, &request(&strategies, TieBreak::First), &mut rng(0));
-        assert_eq!(picked, vec![3]);
-        // Tasks already being stopped do not count: with both b tasks stopping but still listed,
-        // only c's task is a candidate left.
-        tasks[3].desired_running = false;
-        tasks[4].desired_running = false;
-        let picked = select(&cluster, &tasks, &candidates, 2, &request(&strategies, TieBreak::First), &mut rng(0));
-        assert_eq!(picked, vec![5]);
-    }
-
-    #[test]
-    fn random_strategy_picks_one_candidate() {
-        let (cluster, tasks) = scale_in_spread_example();
-        let strategies = [Strategy::Random];
-        let seen: BTreeSet<u32> = (0..60)
-            .map(|seed| select(&cluster, &tasks, &all_ids(&tasks), 1, &request(&strategies, TieBreak::First), &mut rng(seed))[0])
-            .collect();
-        assert_eq!(seen.len(), tasks.len(), "every task can be drawn");
-    }
-
-    #[test]
-    fn same_seed_same_choice_whatever_the_candidate_order() {
-        let (cluster, tasks) = scale_in_spread_example();
-        let strategies = [Strategy::Spread(SpreadField::InstanceId)];
-        let req = request(&strategies, TieBreak::Random);
-        let ids = all_ids(&tasks);
-        let reversed: Vec<u32> = ids.iter().rev().copied().collect();
-        let mut distinct = BTreeSet::new();
-        for seed in 0..20 {
-            let a = select(&cluster, &tasks, &ids, 4, &req, &mut rng(seed));
-            let b = select(&cluster, &tasks, &reversed, 4, &req, &mut rng(seed));
-            assert_eq!(a, b);
-            assert_eq!(a, select(&cluster, &tasks, &ids, 4, &req, &mut rng(seed)));
-            distinct.insert(a);
-        }
-        assert!(distinct.len() > 1, "the seed matters");
-    }
-}
+mod tests;

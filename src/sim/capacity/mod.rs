@@ -37,7 +37,7 @@ use crate::capacity::cost::fargate_cost_usd;
 use crate::capacity::provider::{self, capacity_provider_reservation, CprInput, InstanceShape};
 use crate::ecs::instance::{InstanceId, InstanceStatus};
 use crate::ecs::instance_types::{self};
-use crate::ecs::placement::{self, Constraint, Outcome, PlacementRequest};
+use crate::ecs::placement::{Constraint, Outcome};
 use crate::ecs::service::SchedulingStrategy;
 use crate::ecs::task::LastStatus;
 use crate::ecs::InstanceSpec;

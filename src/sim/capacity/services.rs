@@ -99,19 +99,10 @@ impl World<'_> {
     /// Places one task of the service on an instance of provider `p`'s group, or `None`.
     fn place_on_provider(&mut self, service: ServiceId, p: usize, td: usize, extra: Option<&Constraint>) -> Option<(InstanceId, String)> {
         let scenario = self.scenario;
-        let s = &self.services[service.index()];
-        let mut constraints = s.constraints.clone();
-        constraints.extend(self.capacity.providers[p].member_of.clone());
-        constraints.extend(extra.cloned());
-        let req = PlacementRequest {
-            reservation: &self.reservations[td],
-            group: s.group,
-            strategies: &s.strategies,
-            constraints: &constraints,
-            requires_attributes: &scenario.task_definitions[td].requires_attributes,
-            tie_break: scenario.tie_break,
-        };
-        let decision = placement::place(&self.cluster, &req, &mut self.placement_rng, scenario.explain_placements);
+        // Lent to placement for the call (no clone per task), then put back.
+        let member_of = self.capacity.providers[p].member_of.take();
+        let decision = self.place_service_task(service, td, Some((p, member_of.as_ref())), extra);
+        self.capacity.providers[p].member_of = member_of;
         let Outcome::Placed { instance } = decision.outcome else { return None };
         let mut detail = format!("capacity provider {}", scenario.capacity.providers[p].config.name);
         if let Some(e) = &decision.explanation {

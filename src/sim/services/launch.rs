@@ -1,7 +1,7 @@
 //! Launching service tasks: placing them one at a time, binding each placed task and
 //! starting its lifecycle.
 
-use crate::ecs::placement::{self, Constraint, Outcome, PlacementRequest};
+use crate::ecs::placement::{Constraint, Outcome};
 use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
 use crate::sim::world::World;
@@ -15,8 +15,7 @@ impl World<'_> {
     /// `launch` with one more constraint (AZ rebalancing pins a zone).
     pub(super) fn launch_with(&mut self, now: SimTime, service: ServiceId, n: u32, extra: Option<Constraint>) {
         let idx = service.index();
-        let scenario = self.scenario;
-        if scenario.services[idx].capacity.is_some() {
+        if self.scenario.services[idx].capacity.is_some() {
             // A launch type other than EC2, or a capacity provider strategy (docs/ecs-model.md#capacity-provider-strategy).
             let started = self.launch_by_capacity(now, service, n, extra.as_ref());
             self.report_starts(now, service, &started);
@@ -27,18 +26,7 @@ impl World<'_> {
         let mut started = vec![];
         self.services[idx].waiting_for_resources = false;
         for _ in 0..n {
-            let s = &self.services[idx];
-            let mut constraints = s.constraints.clone();
-            constraints.extend(extra.clone());
-            let req = PlacementRequest {
-                reservation: &self.reservations[td],
-                group: s.group,
-                strategies: &s.strategies,
-                constraints: &constraints,
-                requires_attributes: &scenario.task_definitions[td].requires_attributes,
-                tie_break: scenario.tie_break,
-            };
-            let decision = placement::place(&self.cluster, &req, &mut self.placement_rng, scenario.explain_placements);
+            let decision = self.place_service_task(service, td, None, extra.as_ref());
             let detail = decision.explanation.as_ref().map(|e| crate::sim::recorder::one_line(e, &self.cluster)).unwrap_or_default();
             match decision.outcome {
                 Outcome::Placed { instance } => started.push(self.start_service_task(now, service, instance, td, deployment, &detail)),
