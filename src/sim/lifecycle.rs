@@ -68,8 +68,7 @@ impl World<'_> {
             Span::ZERO
         };
         self.notify(now, Notice::InstanceChanged(instance));
-        let task = TaskId(self.tasks.len() as u32);
-        self.tasks.push(Task {
+        let task = self.tasks.push(Task {
             owner: new.owner,
             task_definition: new.task_definition,
             group: new.group,
@@ -92,6 +91,9 @@ impl World<'_> {
             stopped_for_health: false,
             exited: false,
             protected_until: None,
+            healthy_at: None,
+            draining_at: None,
+            sigterm_at: None,
         });
         let behaviour = &self.scenario.behaviours[new.task_definition as usize];
         match behaviour.fails_to_start_after {
@@ -361,14 +363,37 @@ impl World<'_> {
             self.recorder.completed();
         }
         self.notify(now, Notice::TaskStopped { task });
+        // A workload's task is not read again once its stop is handled (a service's may be:
+        // the service, its load balancer and capacity keep its id).
+        if matches!(self.tasks[task.index()].owner, Owner::Workload(_)) {
+            self.finished.push(task);
+        }
+    }
+
+    /// The tasks that finished during the event just handled are freed (their rows kept).
+    pub(super) fn retire_finished(&mut self) {
+        for task in self.finished.drain(..) {
+            self.tasks.retire(task);
+        }
     }
 
     pub fn record(&mut self, now: SimTime, kind: EventKind, task: TaskId, reason: &str, detail: &str) {
-        let t = &self.tasks[task.index()];
+        let t = &mut self.tasks[task.index()];
         // A standalone task's stop sequence is instantaneous: its STOPPED row says it all.
         if matches!(kind, EventKind::Deactivating | EventKind::Stopping) && !matches!(t.owner, Owner::Service(_)) {
             return;
         }
+        // tasks.csv's healthy_s, draining_s and sigterm_s: the first such event of the task.
+        let first = match kind {
+            EventKind::Healthy => Some(&mut t.healthy_at),
+            EventKind::Deactivating => Some(&mut t.draining_at),
+            EventKind::Stopping => Some(&mut t.sigterm_at),
+            _ => None,
+        };
+        if let Some(at) = first {
+            at.get_or_insert(now);
+        }
+        let t = &self.tasks[task.index()];
         let source = match t.owner {
             Owner::Workload(w) => EventSource::Workload(w),
             Owner::Service(s) => EventSource::Service(s),

@@ -58,8 +58,9 @@ pub use world::{Event, Listener, World};
 pub struct RunOutcome {
     pub recorder: Recorder,
     pub cluster: Cluster,
-    /// Every task of the run, in creation order (tasks.csv is built from them).
-    pub tasks: Vec<Task>,
+    /// Every task of the run by id, in creation order (tasks.csv is built from them); finished
+    /// standalone tasks are held on disk (`Tasks::for_each_record`).
+    pub tasks: task::Tasks,
     pub events_handled: u64,
     /// Load-balancer run totals (empty without load balancers).
     pub traffic: Option<alb::metrics::TrafficTotals>,
@@ -80,22 +81,29 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// The rows of tasks.csv.
-    pub fn task_rows(&self) -> Vec<recorder::TaskRow> {
-        let mut rows = self.recorder.task_rows(&self.tasks, &self.cluster);
-        if !self.capacity.instance_provider.is_empty() {
-            for (row, t) in rows.iter_mut().zip(&self.tasks) {
-                let Owner::Service(s) = t.owner else { continue };
+    /// The rows of tasks.csv, in task order, each handed to `f` (read back from disk for the
+    /// finished tasks: a long run's rows are never all in memory).
+    pub fn for_each_task_row(&self, mut f: impl FnMut(recorder::TaskRow)) -> std::io::Result<()> {
+        let providers = !self.capacity.instance_provider.is_empty();
+        self.recorder.for_each_task_row(&self.tasks, &self.cluster, |t, mut row| {
+            if let (true, Owner::Service(s)) = (providers, t.owner) {
                 if self.capacity.services_with_capacity.get(s.index()).copied().unwrap_or(false) {
                     row.capacity_provider = self.capacity.instance_provider.get(t.instance.index()).cloned().unwrap_or_default();
                 }
             }
-        }
-        rows
+            f(row)
+        })
+    }
+
+    /// The rows of tasks.csv, all in memory (tests and small runs; `for_each_task_row` streams).
+    pub fn task_rows(&self) -> std::io::Result<Vec<recorder::TaskRow>> {
+        let mut rows = Vec::new();
+        self.for_each_task_row(|r| rows.push(r))?;
+        Ok(rows)
     }
 
     /// The rows of instances.csv.
-    pub fn instance_rows(&self) -> Vec<recorder::InstanceRow> {
+    pub fn instance_rows(&self) -> std::io::Result<Vec<recorder::InstanceRow>> {
         let c = &self.capacity;
         self.recorder.instance_rows(&self.cluster, &c.instance_launched_s, &c.instance_purchase, &c.instance_provider)
     }
@@ -168,6 +176,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
             Event::AsgInstanceReady { group, member } => world.on_asg_instance_ready(now, group, member),
             Event::Fault { fault, step, target } => world.on_fault(now, fault, step, target),
         }
+        world.retire_finished();
         // Requests change no cluster or scheduler state: checking after each would only cost.
         if world.check
             && !matches!(event, Event::Request { .. } | Event::RequestDone { .. } | Event::RequestTimeout { .. } | Event::LbTimeouts)
@@ -216,7 +225,8 @@ impl<'s> World<'s> {
             scenario,
             queue: EventQueue::new(),
             cluster,
-            tasks: Vec::new(),
+            tasks: task::Tasks::new(),
+            finished: Vec::new(),
             reservations: scenario.task_definitions.iter().map(|td| td.reservation()).collect(),
             shapes: scenario
                 .workloads

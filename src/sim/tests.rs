@@ -184,7 +184,7 @@ fn the_recorder_names_each_source() {
     w.recorder.event(now, EventKind::Waiting, None, EventSource::Workload(0), None, "", "");
     w.recorder.event(now, EventKind::Service, None, EventSource::Service(ServiceId(0)), None, "", "steady");
     w.recorder.event(now, EventKind::Instance, None, EventSource::Action, Some(InstanceId(1)), "DRAINING", "");
-    let rows: Vec<_> = w.recorder.event_rows(&w.cluster).collect();
+    let rows: Vec<_> = w.recorder.event_rows(&w.cluster).map(Result::unwrap).collect();
     let names: Vec<(&str, &str)> = rows.iter().map(|r| (r.workload.as_str(), r.group.as_str())).collect();
     assert_eq!(names, vec![("jobs", "family:batch"), ("web", "service:web"), ("", "")]);
     assert_eq!((rows[1].detail.as_str(), rows[2].reason.as_str()), ("steady", "DRAINING"));

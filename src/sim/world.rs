@@ -22,7 +22,7 @@ use crate::sim::scaling::state::{ScalingRow, ServiceScaling};
 use crate::sim::services::indexes::ServiceIndexes;
 use crate::sim::services::state::ServiceState;
 use crate::sim::standalone::state::WorkloadState;
-use crate::sim::task::{Task, TaskTimer};
+use crate::sim::task::{TaskTimer, Tasks};
 
 /// Everything that can happen. Small and `Copy`: the queue moves these by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +74,12 @@ pub struct World<'s> {
     pub scenario: &'s Scenario,
     pub queue: EventQueue<Event>,
     pub cluster: Cluster,
-    pub tasks: Vec<Task>,
+    /// Every task by id; finished standalone tasks are retired (freed) after the event that
+    /// stopped them (`finished`).
+    pub tasks: Tasks,
+    /// Standalone tasks that reached STOPPED during the current event: retired once it is
+    /// handled (a notice's listeners may still read them until then).
+    pub finished: Vec<TaskId>,
     /// What one task of each task definition reserves.
     pub reservations: Vec<Reservation>,
     /// The task shapes of the workloads and services (for the stranded-capacity measure).

@@ -69,7 +69,7 @@ fn outgrows_cluster_scales_out_by_cpr_scale_out_example_and_in_by_cpr_scale_in_e
     assert_eq!((minute(&out, "web", 600).provisioning, minute(&out, "web", 600).desired), (2, 6));
     assert_eq!(minute(&out, "web", 660).provisioning, 2);
     assert_eq!((minute(&out, "web", 720).provisioning, minute(&out, "web", 720).running), (0, 6));
-    let tasks = out.task_rows();
+    let tasks = out.task_rows().unwrap();
     let late: Vec<(f64, &str)> = tasks.iter().filter(|t| t.placed_s > 0.0).map(|t| (t.placed_s, t.capacity_provider.as_str())).collect();
     assert_eq!(late, vec![(750.0, "cp-web"), (750.0, "cp-web")]);
     assert!(tasks.iter().all(|t| t.capacity_provider == "cp-web"));
@@ -127,7 +127,7 @@ fn without_termination_protection_a_busy_instance_is_drained_before_it_terminate
     assert_eq!(draining.3, terminated.3);
     assert!(terminated.0 >= draining.0);
     // Whatever ran there was replaced: 5 tasks run at the end, none on the terminated instance.
-    let tasks = out.task_rows();
+    let tasks = out.task_rows().unwrap();
     let alive: Vec<_> = tasks.iter().filter(|t| t.stopped_s.is_none()).collect();
     assert_eq!(alive.len(), 5);
     assert!(alive.iter().all(|t| out.cluster.instances[t.instance as usize].ec2_instance_id != terminated.3));
@@ -164,7 +164,7 @@ fn fargate_vs_ec2_costs_follow_fargate_cost_example_and_the_m5_large_price() {
     assert_eq!(ec2.capacity.cost.ec2[0].billed_seconds, 3600);
     assert!(close(ec2.capacity.cost.total_usd, 0.096), "{}", ec2.capacity.cost.total_usd);
     assert_eq!(ec2.capacity.service_cost_usd, vec![None]);
-    assert!(ec2.task_rows().iter().all(|t| t.capacity_provider == "cp-ec2" && t.placed_s == 150.0));
+    assert!(ec2.task_rows().unwrap().iter().all(|t| t.capacity_provider == "cp-ec2" && t.placed_s == 150.0));
 
     let fargate = cost_of("fargate");
     assert!(close(fargate.capacity.cost.total_usd, 2.0 * task_hour), "{}", fargate.capacity.cost.total_usd);
@@ -176,7 +176,7 @@ fn fargate_vs_ec2_costs_follow_fargate_cost_example_and_the_m5_large_price() {
     let cluster_row = fargate.recorder.minutes.iter().find(|r| r.zone == "cluster" && r.minute == 10).unwrap();
     assert_eq!((cluster_row.instances, cluster_row.running_tasks, cluster_row.cpu_reservation_pct), (0, 2, 0.0));
     // RUNNING at 60 s + 20 s.
-    assert!(fargate.task_rows().iter().all(|t| t.running_s == Some(80.0) && t.capacity_provider == "FARGATE"));
+    assert!(fargate.task_rows().unwrap().iter().all(|t| t.running_s == Some(80.0) && t.capacity_provider == "FARGATE"));
 
     let spot = cost_of("fargate-spot");
     assert!(close(spot.capacity.cost.total_usd, 2.0 * task_hour * 0.3), "{}", spot.capacity.cost.total_usd);
@@ -190,7 +190,7 @@ fn fargate_vs_ec2_costs_follow_fargate_cost_example_and_the_m5_large_price() {
 #[test]
 fn strategy_split_example_strategy_split_is_two_fargate_and_four_spot() {
     let out = run(&lesson("fargate-spot-split"));
-    let tasks = out.task_rows();
+    let tasks = out.task_rows().unwrap();
     let providers: Vec<&str> = tasks.iter().map(|t| t.capacity_provider.as_str()).collect();
     // t1 base → FARGATE; t2–t4 SPOT; t5 tie 1 vs 4/4 → FARGATE; t6 SPOT.
     assert_eq!(providers, ["FARGATE", "FARGATE_SPOT", "FARGATE_SPOT", "FARGATE_SPOT", "FARGATE", "FARGATE_SPOT"]);
@@ -214,7 +214,7 @@ fn capacity_lessons_are_deterministic() {
     for name in ["outgrows-cluster", "fargate-spot-split"] {
         let s = lesson(name);
         let (a, b) = (run(&s), run(&s));
-        assert_eq!(a.task_rows(), b.task_rows(), "{name}");
+        assert_eq!(a.task_rows().unwrap(), b.task_rows().unwrap(), "{name}");
         assert_eq!(a.scaling_rows, b.scaling_rows, "{name}");
         assert_eq!(a.recorder.minutes, b.recorder.minutes, "{name}");
     }
@@ -280,7 +280,7 @@ task_definition = "api"
         out.alarm_rows
     );
     assert_eq!(minute(&out, "api", 600).running, 3);
-    assert!(out.task_rows().iter().all(|t| t.capacity_provider == "cp-json"));
+    assert!(out.task_rows().unwrap().iter().all(|t| t.capacity_provider == "cp-json"));
 }
 
 // ---------------------------------------------------------------- located errors
@@ -433,7 +433,7 @@ task_definition = "web-v2"
     let out = run(&s);
     let d = &out.recorder.deployments;
     assert_eq!(d.iter().map(|d| d.outcome.as_str()).collect::<Vec<_>>(), ["COMPLETED", "COMPLETED"], "{d:#?}");
-    let tasks = out.task_rows();
+    let tasks = out.task_rows().unwrap();
     assert_eq!(tasks.len(), 12);
     assert!(tasks.iter().all(|t| t.capacity_provider == "FARGATE"));
     // Each task had capacity of its own, spread 2 per zone per revision; none is left.
@@ -542,7 +542,7 @@ desired = 2
     assert_eq!(reasons, vec![(300.0, "DRAINING"), (360.0, "ACTIVE")], "{ev:#?}");
     assert!(!ev.iter().any(|e| e.1 == "LAUNCHING" || e.1 == "TERMINATED"));
     // Nothing was stopped: the three tasks of t = 0 still run; the PROVISIONING replacement went.
-    let tasks = out.task_rows();
+    let tasks = out.task_rows().unwrap();
     assert_eq!(tasks.len(), 3, "{tasks:#?}");
     assert!(tasks.iter().all(|t| t.stopped_s.is_none()));
     assert_eq!((minute(&out, "s", 300).provisioning, minute(&out, "s", 360).provisioning), (1, 0));

@@ -156,7 +156,8 @@ pub fn instance_events(out: &RunOutcome) -> Vec<(f64, String, String, String)> {
     out.recorder
         .events
         .iter()
-        .zip(out.recorder.event_rows(&out.cluster))
+        .map(Result::unwrap)
+        .zip(out.recorder.event_rows(&out.cluster).map(Result::unwrap))
         .filter(|(e, _)| e.kind == EventKind::Instance)
         .map(|(_, r)| (r.time_s, r.reason, r.detail, r.instance))
         .collect()
@@ -181,15 +182,16 @@ pub fn events(out: &RunOutcome) -> Vec<Ev> {
     let r = &out.recorder;
     r.events
         .iter()
-        .zip(r.event_rows(&out.cluster))
+        .map(Result::unwrap)
+        .zip(r.event_rows(&out.cluster).map(Result::unwrap))
         .map(|(e, row)| Ev {
             us: e.time.as_micros(),
             kind: e.kind,
             task: e.task,
-            source: r.source_name(e).to_string(),
+            source: r.source_name(&e).to_string(),
             instance: row.instance,
             zone: row.zone,
-            reason: r.reason(e).to_string(),
+            reason: r.reason(&e).to_string(),
             detail: row.detail,
         })
         .collect()

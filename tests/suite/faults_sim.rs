@@ -985,7 +985,7 @@ at = "10m"
     assert_eq!(times(&evs, EventKind::Placed, 2), vec![us(600.0)]);
     assert_eq!(times(&evs, EventKind::Running, 2), vec![us(680.0)]);
     assert_eq!(times(&evs, EventKind::Healthy, 2), vec![us(720.0)]);
-    let rows = out.task_rows();
+    let rows = out.task_rows().unwrap();
     assert_eq!(rows[2].capacity_provider, "FARGATE_SPOT");
     assert_eq!((row.kind, row.service.as_str(), row.desired, row.tasks_lost, row.lowest_healthy), ("spot_interruption", "worker", 2, 1, 1));
     assert_eq!((row.start_s, row.recovered_s, row.time_to_recover_s), (600.0, Some(720.0), Some(120.0)));

@@ -50,6 +50,7 @@ mod capacity_sim;
 mod faults_sim;
 mod init;
 mod lessons_stories;
+mod memory_bounds;
 mod scaling_sim;
 mod service_lessons;
 mod service_load;

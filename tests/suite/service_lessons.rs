@@ -52,14 +52,15 @@ fn events(out: &RunOutcome) -> Vec<Ev> {
     let r = &out.recorder;
     r.events
         .iter()
-        .zip(r.event_rows(&out.cluster))
+        .map(Result::unwrap)
+        .zip(r.event_rows(&out.cluster).map(Result::unwrap))
         .map(|(e, row)| Ev {
             t: e.time.as_secs_f64(),
             kind: e.kind,
             task: e.task,
             instance: e.instance.map(|i| i.0),
-            source: r.source_name(e).to_string(),
-            reason: r.reason(e).to_string(),
+            source: r.source_name(&e).to_string(),
+            reason: r.reason(&e).to_string(),
             detail: row.detail,
         })
         .collect()
@@ -302,7 +303,7 @@ fn sinatra_hi_scales_out_over_three_zones_and_reaches_steady_state() {
     // s = min(8 − 1, 4 − 1) = 3 → b (instance 1), c (instance 2), then all at 1 → instance 0.
     assert_eq!(instances_at(&evs, 0.0, EventKind::Placed), [0]);
     assert_eq!(instances_at(&evs, 300.0, EventKind::Placed), [1, 2, 0]);
-    let rows: Vec<EventRow> = out.recorder.event_rows(&out.cluster).filter(|r| r.event == EventKind::Placed).collect();
+    let rows: Vec<EventRow> = out.recorder.event_rows(&out.cluster).map(Result::unwrap).filter(|r| r.event == EventKind::Placed).collect();
     let zones: Vec<&str> = rows.iter().map(|r| r.zone.as_str()).collect();
     assert_eq!(zones, ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1a"]);
     assert_eq!(message_times(&evs, svc, "service sinatra-hi has started 1 tasks: (task t-000000)."), [0.0]);
@@ -511,7 +512,7 @@ fn drain_instance_replaces_first_and_never_drops_below_4_healthy() {
     assert_eq!(counts(minute(&out, "web", 720)), (4, 4, 4, 6, 4, 0, 1));
     assert_eq!(counts(minute(&out, "web", 960)), (4, 4, 4, 4, 4, 0, 1));
     // The final layout: instances 1 and 2 hold 2 tasks each; instance 0 none.
-    let alive: Vec<u32> = out.task_rows().iter().filter(|r| r.stopped_s.is_none()).map(|r| r.instance).collect();
+    let alive: Vec<u32> = out.task_rows().unwrap().iter().filter(|r| r.stopped_s.is_none()).map(|r| r.instance).collect();
     assert_eq!(alive.iter().filter(|i| **i == 1).count(), 2);
     assert_eq!(alive.iter().filter(|i| **i == 2).count(), 2);
     assert!(!alive.contains(&0));
@@ -529,8 +530,8 @@ fn drain_instance_reaches_steady_state_again() {
 #[test]
 fn task_rows_name_their_service() {
     let out = run_lesson("drain-instance");
-    assert_eq!(out.task_rows().len(), 6);
-    assert!(out.task_rows().iter().all(|r| r.owner == "web"), "{:?}", out.task_rows());
+    assert_eq!(out.task_rows().unwrap().len(), 6);
+    assert!(out.task_rows().unwrap().iter().all(|r| r.owner == "web"), "{:?}", out.task_rows().unwrap());
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -616,10 +617,11 @@ fn every_lesson_is_deterministic() {
     for lesson in LESSONS {
         let a = run_lesson(lesson);
         let b = run_lesson(lesson);
-        let rows = |o: &RunOutcome| serde_json::to_string(&o.recorder.event_rows(&o.cluster).collect::<Vec<_>>()).unwrap();
+        let rows =
+            |o: &RunOutcome| serde_json::to_string(&o.recorder.event_rows(&o.cluster).map(Result::unwrap).collect::<Vec<_>>()).unwrap();
         assert_eq!(rows(&a), rows(&b), "{lesson}: events differ between two runs with one seed");
         assert_eq!(a.recorder.deployments, b.recorder.deployments, "{lesson}");
         assert_eq!(a.recorder.service_minutes, b.recorder.service_minutes, "{lesson}");
-        assert_eq!(a.task_rows(), b.task_rows(), "{lesson}");
+        assert_eq!(a.task_rows().unwrap(), b.task_rows().unwrap(), "{lesson}");
     }
 }

@@ -20,7 +20,12 @@ fn placement_index_gives_the_same_run_as_the_reference() {
             let b = sim::run(&indexed, 5);
             // Everything but the explanation text, which only the reference produces.
             let strip = |r: &sim::RunOutcome| {
-                r.recorder.events.iter().map(|e| (e.time, e.kind, e.task, e.instance, r.recorder.reason(e).to_string())).collect::<Vec<_>>()
+                r.recorder
+                    .events
+                    .iter()
+                    .map(Result::unwrap)
+                    .map(|e| (e.time, e.kind, e.task, e.instance, r.recorder.reason(&e).to_string()))
+                    .collect::<Vec<_>>()
             };
             assert_eq!(strip(&a), strip(&b), "{file}: index and reference disagree");
             assert_eq!(a.recorder.minutes, b.recorder.minutes);
@@ -51,6 +56,7 @@ fn arrivals_follow_the_configured_rates() {
             out.recorder
                 .events
                 .iter()
+                .map(Result::unwrap)
                 .filter(|e| {
                     out.recorder.source_name(e) == w
                         && matches!(
@@ -132,7 +138,7 @@ template = "AZ Balanced Spread"
     let r = &out.recorder;
     assert_eq!(r.placed, 6);
     // Nothing on the DRAINING instance (index 2).
-    assert!(r.events.iter().all(|e| e.instance != Some(ecsim::ecs::instance::InstanceId(2))));
+    assert!(r.events.iter().map(Result::unwrap).all(|e| e.instance != Some(ecsim::ecs::instance::InstanceId(2))));
     // At the end every new task has stopped: remaining is back to what describe said.
     let after: Vec<(u32, u32)> = out.cluster.instances.iter().map(|i| (i.remaining_cpu_units, i.remaining_memory_mib)).collect();
     assert_eq!(before, after);
@@ -156,7 +162,7 @@ fn a_deployment_alarm_fails_the_deployment_and_rolls_back() {
 /// Tasks of `service` per zone, alive and meant to run, at the end of a run.
 fn tasks_per_zone(out: &sim::RunOutcome) -> Vec<(String, usize)> {
     let mut zones: std::collections::BTreeMap<String, usize> = Default::default();
-    for row in out.task_rows().iter().filter(|r| r.stopped_s.is_none() && r.stopping_s.is_none()) {
+    for row in out.task_rows().unwrap().iter().filter(|r| r.stopped_s.is_none() && r.stopping_s.is_none()) {
         *zones.entry(out.cluster.instances[row.instance as usize].availability_zone.clone()).or_default() += 1;
     }
     zones.into_iter().collect()

@@ -32,11 +32,17 @@ fn ms(t: f64) -> i64 {
 type Deltas = BTreeMap<(u32, usize), BTreeMap<i64, i64>>;
 
 /// The timelines of every service with tasks.
-pub fn timelines(tasks: Option<&Table>, services: Option<&Table>, deployments: Option<&Table>, duration_s: f64) -> Result<Timelines> {
-    let (Some(tasks), Some(services)) = (tasks, services) else {
-        return Ok(Timelines { json: json!([]), sampled: false, task_count: tasks.map_or(0, |t| t.rows.len()) });
+/// `tasks`: tasks.csv's rows of the services' tasks (others are not read) and how many rows the
+/// file has.
+pub fn timelines(
+    tasks: Option<(&Table, usize)>,
+    services: Option<&Table>,
+    deployments: Option<&Table>,
+    duration_s: f64,
+) -> Result<Timelines> {
+    let (Some((tasks, task_count)), Some(services)) = (tasks, services) else {
+        return Ok(Timelines { json: json!([]), sampled: false, task_count: tasks.map_or(0, |t| t.1) });
     };
-    let task_count = tasks.rows.len();
     let sampled = task_count > TASKS_EXACT_MAX;
     let end = ms(duration_s);
 

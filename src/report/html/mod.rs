@@ -108,13 +108,26 @@ fn run_page(dir: &Path) -> Result<String> {
     let deployments = read::Table::read_optional(dir, "deployments.csv")?;
     let faults = read::Table::read_optional(dir, "faults.csv")?;
     let alarms = read::Table::read_optional(dir, "alarms.csv")?;
-    let tasks = read::Table::read_optional(dir, "tasks.csv")?;
+    // Of tasks.csv, only the services' tasks (the deployment timelines') and the count.
+    let mut service_names: Vec<&str> = Vec::new();
+    if let Some(s) = &services {
+        for r in &s.rows {
+            let name = s.text(r, "service");
+            if !service_names.contains(&name) {
+                service_names.push(name);
+            }
+        }
+    }
+    let tasks = match dir.join("tasks.csv").is_file() {
+        true => Some(read::Table::read_where(dir, "tasks.csv", |t, r| service_names.contains(&t.text(r, "owner")))?),
+        false => None,
+    };
     let lesson = read::json_optional(dir, "lesson.json")?;
     let events = events::read(dir)?;
     let cluster = cluster::section(dir)?;
 
     let duration_s = summary.get("duration_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
-    let deploy = deploy::timelines(tasks.as_ref(), services.as_ref(), deployments.as_ref(), duration_s)?;
+    let deploy = deploy::timelines(tasks.as_ref().map(|(t, n)| (t, *n)), services.as_ref(), deployments.as_ref(), duration_s)?;
     let panels = series::panels(&summary, &timeseries, services.as_ref(), alarms.as_ref(), faults.as_ref(), duration_s)?;
 
     let mut notes = Vec::new();

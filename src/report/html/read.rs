@@ -32,6 +32,28 @@ impl Table {
         Ok(Table { header, rows })
     }
 
+    /// Reads `dir/name` streaming, keeping only the rows `keep` accepts (a large run's
+    /// tasks.csv is never held whole); answers the table and how many rows the file has.
+    pub fn read_where(dir: &Path, name: &str, keep: impl Fn(&Table, &csv::StringRecord) -> bool) -> Result<(Table, usize)> {
+        let path = dir.join(name);
+        if !path.is_file() {
+            anyhow::bail!("{} is missing from {}", name, dir.display());
+        }
+        let mut reader =
+            csv::ReaderBuilder::new().flexible(true).from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let header = reader.headers().with_context(|| format!("cannot read {}", path.display()))?.iter().map(str::to_string).collect();
+        let mut table = Table { header, rows: Vec::new() };
+        let mut total = 0;
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record).with_context(|| format!("{} is not a CSV file ecsim wrote", path.display()))? {
+            total += 1;
+            if keep(&table, &record) {
+                table.rows.push(record.clone());
+            }
+        }
+        Ok((table, total))
+    }
+
     /// Reads `dir/name` when it exists.
     pub fn read_optional(dir: &Path, name: &str) -> Result<Option<Table>> {
         if dir.join(name).is_file() {

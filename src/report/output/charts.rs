@@ -3,7 +3,7 @@
 
 use super::{slug, title};
 use crate::report::chart::{self, FaultBand};
-use crate::report::service_charts::{HealthEvent, ServiceLines};
+use crate::report::service_charts::{HealthEvent, ServiceLines, GANTT_MAX_INSTANCES};
 use crate::report::summary::Summary;
 use crate::report::{capacity_chart, scaling_chart, service_charts, traffic_chart};
 use crate::sim::recorder::{EventKind, TaskRow};
@@ -52,7 +52,78 @@ pub fn write_traffic_chart(dir: &Path, summary: &Summary, outcome: &RunOutcome, 
     Ok(())
 }
 
-/// tasks-gantt.png/.svg: every task's life on its instance (`rows`: tasks.csv's rows).
+/// The rows of tasks.csv the task charts need, kept as tasks.csv streams by (`offer`), so that
+/// a long run's rows are never all in memory; each chart draws the same picture as from all
+/// rows.
+pub struct ChartRows {
+    /// The Gantt chart's: every task on the instances it shows, and of the others only what
+    /// its legend (one `(owner, deployment)` pair each) and its time axis (the latest time)
+    /// read — on instances it does not draw, so they draw no bar.
+    pub gantt: Vec<TaskRow>,
+    /// The deployment charts': the tasks of the services that deployed, in task order.
+    pub services: ServiceRows,
+    pairs: std::collections::BTreeSet<(String, u32)>,
+    latest: Option<TaskRow>,
+    deployed: Vec<String>,
+}
+
+/// The tasks of the services that deployed, with their task ids (the health events name ids).
+#[derive(Default)]
+pub struct ServiceRows {
+    pub rows: Vec<TaskRow>,
+    /// Task id → index in `rows`.
+    pub index: std::collections::BTreeMap<usize, usize>,
+}
+
+impl ChartRows {
+    pub fn new(outcome: &RunOutcome) -> ChartRows {
+        let mut deployed: Vec<String> = outcome.recorder.deployments.iter().map(|d| d.service.clone()).collect();
+        deployed.sort();
+        deployed.dedup();
+        ChartRows { gantt: Vec::new(), services: ServiceRows::default(), pairs: Default::default(), latest: None, deployed }
+    }
+
+    /// The next row of tasks.csv (rows come in task order).
+    pub fn offer(&mut self, row: TaskRow) {
+        if self.deployed.binary_search(&row.owner).is_ok() {
+            let id: usize = row.task.trim_start_matches("t-").parse().unwrap_or(usize::MAX);
+            self.services.index.insert(id, self.services.rows.len());
+            self.services.rows.push(row.clone());
+        }
+        if (row.instance as usize) < GANTT_MAX_INSTANCES {
+            self.pairs.insert((row.owner.clone(), row.deployment));
+            self.gantt.push(row);
+            return;
+        }
+        let last = |r: &TaskRow| gantt_last_time(r);
+        if self.latest.as_ref().is_none_or(|l| last(&row) > last(l)) {
+            self.latest = Some(row.clone());
+        }
+        if self.pairs.insert((row.owner.clone(), row.deployment)) {
+            self.gantt.push(row);
+        }
+    }
+
+    /// Every row has been offered: the latest-ending task joins the Gantt chart's rows.
+    pub fn finish(mut self) -> ChartRows {
+        if let Some(l) = self.latest.take() {
+            self.gantt.push(l);
+        }
+        self
+    }
+}
+
+/// What the Gantt chart's time axis reads of a row (`service_charts::Life::last_time`): the
+/// stop, else RUNNING (when before the stop), else the placement.
+fn gantt_last_time(r: &TaskRow) -> f64 {
+    let placed = r.placed_s;
+    let stopped = r.stopped_s.filter(|s| s.is_finite()).map(|s| s.max(placed));
+    let serving_until = r.stopping_s.filter(|s| s.is_finite()).map(|s| s.max(placed)).or(stopped);
+    let running = r.running_s.filter(|t| t.is_finite()).map(|t| t.max(placed)).filter(|&t| serving_until.is_none_or(|s| t < s));
+    stopped.or(running).unwrap_or(placed)
+}
+
+/// tasks-gantt.png/.svg: every task's life on its instance (`rows`: `ChartRows::gantt`).
 pub fn write_gantt_chart(dir: &Path, summary: &Summary, outcome: &RunOutcome, rows: &[TaskRow]) -> Result<()> {
     let end_s = summary.duration_s as f64;
     let labels: Vec<(String, String)> =
@@ -64,22 +135,25 @@ pub fn write_gantt_chart(dir: &Path, summary: &Summary, outcome: &RunOutcome, ro
 /// service-<service>-deployments.png/.svg, one per service that deployed: its tasks by
 /// deployment over time, its healthy tasks, desired count and deployment bounds (`rows`:
 /// tasks.csv's rows).
-pub fn write_deployment_charts(dir: &Path, summary: &Summary, outcome: &RunOutcome, rows: &[TaskRow]) -> Result<()> {
+pub fn write_deployment_charts(dir: &Path, summary: &Summary, outcome: &RunOutcome, service_rows: &ServiceRows) -> Result<()> {
     let end_s = summary.duration_s as f64;
-    let health: Vec<HealthEvent> = outcome
-        .recorder
-        .events
-        .iter()
-        .filter_map(|e| {
-            let healthy = match e.kind {
-                EventKind::Healthy => true,
-                EventKind::Unhealthy => false,
-                _ => return None,
-            };
-            Some(HealthEvent { time_s: e.time.as_secs_f64(), task: e.task? as usize, healthy })
-        })
-        .collect();
     let deployments = &outcome.recorder.deployments;
+    if deployments.is_empty() {
+        return Ok(());
+    }
+    let rows = &service_rows.rows[..];
+    // Health events of the kept tasks, naming them by their index in `rows`.
+    let mut health: Vec<HealthEvent> = Vec::new();
+    for e in outcome.recorder.events.iter() {
+        let e = e.map_err(|e| anyhow::anyhow!("events: {e}"))?;
+        let healthy = match e.kind {
+            EventKind::Healthy => true,
+            EventKind::Unhealthy => false,
+            _ => continue,
+        };
+        let Some(&task) = e.task.and_then(|t| service_rows.index.get(&(t as usize))) else { continue };
+        health.push(HealthEvent { time_s: e.time.as_secs_f64(), task, healthy });
+    }
     let mut services: Vec<&str> = deployments.iter().map(|d| d.service.as_str()).collect();
     services.dedup();
     for service in services {

@@ -1,10 +1,10 @@
 //! The tables and the summary of one run: one writer per file. A writer whose table the run
 //! did not produce (no services, no scaling, no faults, …) writes nothing.
 
-use super::{csv_bytes, write_csv_rows};
-use crate::report::atomic::write_atomic;
+use super::{csv_bytes, write_csv_rows, ChartRows};
+use crate::report::atomic::{write_atomic, write_atomic_with};
 use crate::report::summary::Summary;
-use crate::sim::recorder::{InstanceRow, TaskRow};
+use crate::sim::recorder::InstanceRow;
 use crate::sim::RunOutcome;
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -76,9 +76,26 @@ pub fn write_alb_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
     Ok(())
 }
 
-/// tasks.csv: one row per task of the run (`RunOutcome::task_rows`).
-pub fn write_tasks_csv(dir: &Path, rows: &[TaskRow]) -> Result<()> {
-    write_atomic(&dir.join("tasks.csv"), &csv_bytes(rows)?).context("tasks.csv")
+/// tasks.csv: one row per task of the run (`RunOutcome::for_each_task_row`), streamed; returns
+/// the rows the task charts draw (`ChartRows`).
+pub fn write_tasks_csv(dir: &Path, outcome: &RunOutcome) -> Result<ChartRows> {
+    let mut keep = ChartRows::new(outcome);
+    write_atomic_with(&dir.join("tasks.csv"), |w| {
+        let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(w));
+        let mut failed = None;
+        outcome.for_each_task_row(|row| {
+            if failed.is_none() {
+                failed = csv.serialize(&row).err();
+                keep.offer(row);
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(std::io::Error::other(e));
+        }
+        csv.flush()
+    })
+    .context("tasks.csv")?;
+    Ok(keep)
 }
 
 /// instances.csv: one row per container instance of the run (`RunOutcome::instance_rows`), for

@@ -12,6 +12,7 @@ mod lesson;
 
 pub use charts::{
     write_capacity_chart, write_deployment_charts, write_gantt_chart, write_reservation_chart, write_scaling_charts, write_traffic_chart,
+    ChartRows, ServiceRows,
 };
 pub use comparison::{comparison_rows, write_comparison_chart, write_comparison_csv, ComparisonRow};
 pub use files::{
@@ -37,12 +38,13 @@ pub fn csv_bytes<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
 }
 
-/// Streams `rows` as CSV into `path`, atomically (events.csv can have millions of rows).
-pub fn write_csv_rows<T: Serialize>(path: &Path, rows: impl Iterator<Item = T>) -> Result<()> {
+/// Streams `rows` as CSV into `path`, atomically (events.csv can have millions of rows, read
+/// back from the run's temporary files: a row that cannot be read fails the file).
+pub fn write_csv_rows<T: Serialize>(path: &Path, rows: impl Iterator<Item = std::io::Result<T>>) -> Result<()> {
     write_atomic_with(path, |w| {
         let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(w));
         for r in rows {
-            csv.serialize(r).map_err(std::io::Error::other)?;
+            csv.serialize(r?).map_err(std::io::Error::other)?;
         }
         csv.flush()
     })
@@ -69,15 +71,14 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
     write_alb_csv(dir, outcome)?;
     write_traffic_chart(dir, summary, outcome, &faults)?;
     if !outcome.tasks.is_empty() {
-        // tasks.csv and the two task charts read the same rows: built once.
-        let rows = outcome.task_rows();
-        write_tasks_csv(dir, &rows)?;
-        write_gantt_chart(dir, summary, outcome, &rows)?;
-        write_deployment_charts(dir, summary, outcome, &rows)?;
+        // tasks.csv is streamed; the two task charts keep only the rows they draw.
+        let rows = write_tasks_csv(dir, outcome)?.finish();
+        write_gantt_chart(dir, summary, outcome, &rows.gantt)?;
+        write_deployment_charts(dir, summary, outcome, &rows.services)?;
     }
     write_capacity_chart(dir, summary, outcome, &faults)?;
     write_reservation_chart(dir, summary, outcome, &faults)?;
-    write_instances_csv(dir, &outcome.instance_rows())?;
+    write_instances_csv(dir, &outcome.instance_rows().context("instances.csv")?)?;
     // Last: the page reads the files above (`ecsim report DIR` rebuilds it from them alone).
     crate::report::html::write_report(dir)?;
     Ok(())

@@ -1,7 +1,8 @@
 //! What a run records: the event log (every placement, failure, start and stop, with its
 //! reason), per-minute reservation per zone and for the cluster (time-weighted means), and
-//! the figures the summary needs. Fixed-size per-minute state; the event log grows with the
-//! number of tasks, not with time.
+//! the figures the summary needs. Fixed-size per-minute state; the event log and the waits to
+//! place are `spill::Spill`s (a bounded buffer in memory, the rest in a temporary file), so
+//! memory does not grow with the number of events.
 
 use crate::ecs::instance::{ContainerInstance, InstanceId};
 use crate::ecs::placement::{Explanation, Outcome};
@@ -13,8 +14,10 @@ use crate::sim::ids::TaskId;
 use std::collections::BTreeMap;
 
 mod rows;
+pub mod spill;
+use rows::TaskNames;
 pub use rows::{DeploymentRow, EventKind, EventRecord, EventRow, EventSource, InstanceRow, MinuteRow, ServiceMinuteRow, TaskRow};
-use rows::{TaskExtra, TaskNames};
+use spill::Spill;
 /// Running integral of a piecewise-constant value over the current minute.
 #[derive(Debug, Clone, Default)]
 struct Integral {
@@ -67,7 +70,8 @@ pub struct Recorder {
     minute_start_us: u64,
     minute: u64,
     failed_this_minute: u64,
-    pub events: Vec<EventRecord>,
+    /// Every event, in the order recorded (events.csv).
+    pub events: Spill<EventRecord>,
     /// Interned reason codes; index 0 is "".
     reasons: Vec<String>,
     /// Placement explanations (only when `explain_placements` is on).
@@ -80,7 +84,8 @@ pub struct Recorder {
     pub completed: u64,
     pub waiting_at_end: u64,
     pub failures_by_reason: BTreeMap<String, u64>,
-    pub wait_to_place_s: Vec<f64>,
+    /// Each placed task's wait from submission to placement, in placement order.
+    pub wait_to_place_s: Spill<f64>,
 }
 
 impl Recorder {
@@ -229,23 +234,16 @@ impl Recorder {
     }
 
     /// The rows of tasks.csv, in task order, built when the file is written (nothing is
-    /// allocated per task during the run).
-    pub fn task_rows(&self, tasks: &[crate::sim::task::Task], cluster: &Cluster) -> Vec<TaskRow> {
-        // One pass over the event log for the times a `Task` does not keep.
-        let mut extra = vec![TaskExtra::default(); tasks.len()];
-        for e in &self.events {
-            let Some(x) = e.task.and_then(|t| extra.get_mut(t as usize)) else { continue };
-            let at = Some(e.time.as_secs_f64());
-            match e.kind {
-                EventKind::Healthy if x.healthy_s.is_none() => x.healthy_s = at,
-                EventKind::Deactivating if x.draining_s.is_none() => x.draining_s = at,
-                EventKind::Stopping if x.sigterm_s.is_none() => x.sigterm_s = at,
-                _ => {}
-            }
-        }
+    /// allocated per task during the run), each handed to `f`.
+    pub fn for_each_task_row(
+        &self,
+        tasks: &crate::sim::task::Tasks,
+        cluster: &Cluster,
+        mut f: impl FnMut(&crate::sim::task::TaskRecord, TaskRow),
+    ) -> std::io::Result<()> {
         let names =
             TaskNames { workloads: &self.workload_names, services: &self.service_names, task_definitions: &self.task_definitions, cluster };
-        tasks.iter().zip(&extra).enumerate().map(|(i, (t, x))| TaskRow::new(TaskId(i as u32), t, &names, x)).collect()
+        tasks.for_each_record(|id: TaskId, t| f(t, TaskRow::new(id, t, &names)))
     }
 
     /// The rows of instances.csv, in registration order: every container instance but Fargate
@@ -257,13 +255,17 @@ impl Recorder {
         launched_s: &[Option<f64>],
         purchase: &[String],
         provider: &[String],
-    ) -> Vec<InstanceRow> {
+    ) -> std::io::Result<Vec<InstanceRow>> {
         let n = cluster.instances.len();
         let (mut registered, mut draining, mut gone) = (vec![0.0; n], vec![None; n], vec![None; n]);
-        for e in self.events.iter().filter(|e| e.kind == EventKind::Instance) {
+        for e in self.events.iter() {
+            let e = e?;
+            if e.kind != EventKind::Instance {
+                continue;
+            }
             let Some(i) = e.instance.map(InstanceId::index).filter(|&i| i < n) else { continue };
             let at = e.time.as_secs_f64();
-            match self.reason(e) {
+            match self.reason(&e) {
                 // A registration (not a return from DRAINING): its text says so.
                 "ACTIVE" if e.detail.is_some_and(|d| self.details[d as usize].contains(" registered in ")) => registered[i] = at,
                 "DRAINING" if draining[i].is_none() => draining[i] = Some(at),
@@ -271,7 +273,7 @@ impl Recorder {
                 _ => {}
             }
         }
-        cluster
+        Ok(cluster
             .instances
             .iter()
             .enumerate()
@@ -289,14 +291,16 @@ impl Recorder {
                 capacity_provider: provider.get(i).cloned().unwrap_or_default(),
                 purchase: purchase.get(i).cloned().unwrap_or_default(),
             })
-            .collect()
+            .collect())
     }
 
     /// The events as the rows of events.csv, in the order they happened.
-    pub fn event_rows<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = EventRow> + 'a {
+    pub fn event_rows<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = std::io::Result<EventRow>> + 'a {
         self.events.iter().map(move |e| {
+            let e = e?;
+            let e = &e;
             let inst = e.instance.map(|i| cluster.instance(i));
-            EventRow {
+            Ok(EventRow {
                 time_s: e.time.as_secs_f64(),
                 time: e.time.to_string(),
                 event: e.kind,
@@ -307,7 +311,7 @@ impl Recorder {
                 zone: inst.map(|i| i.availability_zone.clone()).unwrap_or_default(),
                 reason: self.reason(e).to_string(),
                 detail: e.detail.map_or(String::new(), |d| self.details[d as usize].clone()),
-            }
+            })
         })
     }
 

@@ -2,6 +2,7 @@
 //! events.csv, tasks.csv, services.csv, deployments.csv and the per-minute cluster and zone
 //! rows.
 
+use super::spill::{Cursor, Record, Writer};
 use crate::ecs::instance::InstanceId;
 use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
@@ -60,6 +61,78 @@ pub struct EventRecord {
     pub detail: Option<u32>,
 }
 
+impl EventKind {
+    /// Every kind, in declaration order (a kind's byte in a spilled record is its index here).
+    const ALL: [EventKind; 18] = [
+        EventKind::Placed,
+        EventKind::Failed,
+        EventKind::Waiting,
+        EventKind::GaveUp,
+        EventKind::Running,
+        EventKind::Healthy,
+        EventKind::Unhealthy,
+        EventKind::FailedToStart,
+        EventKind::Deactivating,
+        EventKind::Stopping,
+        EventKind::Stopped,
+        EventKind::Service,
+        EventKind::Deployment,
+        EventKind::Action,
+        EventKind::Instance,
+        EventKind::TargetHealth,
+        EventKind::Fault,
+        EventKind::ContainerExited,
+    ];
+}
+
+/// `Some(v)` as (1, v), `None` as (0, 0).
+fn put_opt(w: &mut Writer<'_>, v: Option<u32>) {
+    w.u8(u8::from(v.is_some()));
+    w.u32(v.unwrap_or(0));
+}
+
+fn get_opt(c: &mut Cursor<'_>) -> Option<u32> {
+    let some = c.u8() == 1;
+    let v = c.u32();
+    some.then_some(v)
+}
+
+impl Record for EventRecord {
+    const BYTES: usize = 8 + 1 + 5 + 5 + 5 + 2 + 5;
+    fn encode(&self, out: &mut [u8]) {
+        let mut w = Writer::new(out);
+        w.u64(self.time.as_micros());
+        w.u8(EventKind::ALL.iter().position(|k| *k == self.kind).unwrap_or(0) as u8);
+        put_opt(&mut w, self.task);
+        let (tag, v) = match self.source {
+            EventSource::Workload(x) => (0, u32::from(x)),
+            EventSource::Service(s) => (1, u32::from(s.0)),
+            EventSource::Action => (2, 0),
+        };
+        w.u8(tag);
+        w.u32(v);
+        put_opt(&mut w, self.instance.map(|i| i.0));
+        w.u16(self.reason);
+        put_opt(&mut w, self.detail);
+    }
+    fn decode(bytes: &[u8]) -> Self {
+        let mut c = Cursor::new(bytes);
+        let time = SimTime(c.u64());
+        let kind = EventKind::ALL.get(c.u8() as usize).copied().unwrap_or(EventKind::Placed);
+        let task = get_opt(&mut c);
+        let (tag, v) = (c.u8(), c.u32());
+        let source = match tag {
+            0 => EventSource::Workload(v as u16),
+            1 => EventSource::Service(ServiceId(v as u16)),
+            _ => EventSource::Action,
+        };
+        let instance = get_opt(&mut c).map(InstanceId);
+        let reason = c.u16();
+        let detail = get_opt(&mut c);
+        EventRecord { time, kind, task, source, instance, reason, detail }
+    }
+}
+
 /// Who a recorded event belongs to (its workload and group columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventSource {
@@ -107,16 +180,6 @@ pub struct TaskRow {
     pub zone: String,
 }
 
-/// What tasks.csv's later columns need that a `Task` does not hold: the times of its
-/// `healthy`, `deactivating` and `stopping` events (filled from the event log) and its task
-/// definition's label and reservation.
-#[derive(Debug, Clone, Default)]
-pub(super) struct TaskExtra {
-    pub healthy_s: Option<f64>,
-    pub draining_s: Option<f64>,
-    pub sigterm_s: Option<f64>,
-}
-
 /// One row of instances.csv: a container instance's life (Fargate tasks' capacity left out).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InstanceRow {
@@ -141,7 +204,7 @@ pub struct InstanceRow {
 }
 
 impl TaskRow {
-    pub(super) fn new(task: TaskId, t: &crate::sim::task::Task, names: &TaskNames<'_>, extra: &TaskExtra) -> Self {
+    pub(super) fn new(task: TaskId, t: &crate::sim::task::TaskRecord, names: &TaskNames<'_>) -> Self {
         let (workloads, services) = (names.workloads, names.services);
         let (revision, shape) = names.task_definitions.get(t.task_definition as usize).cloned().unwrap_or_default();
         let inst = names.cluster.instances.get(t.instance.index());
@@ -162,9 +225,9 @@ impl TaskRow {
             stopped_s: t.stopped_at.map(SimTime::as_secs_f64),
             stop_code: t.stop_code.map_or("", crate::ecs::task::StopCode::as_str).to_string(),
             capacity_provider: String::new(),
-            healthy_s: extra.healthy_s,
-            draining_s: extra.draining_s,
-            sigterm_s: extra.sigterm_s,
+            healthy_s: t.healthy_at.map(SimTime::as_secs_f64),
+            draining_s: t.draining_at.map(SimTime::as_secs_f64),
+            sigterm_s: t.sigterm_at.map(SimTime::as_secs_f64),
             cpu_units: shape.0,
             memory_mib: shape.1,
             revision,

@@ -177,10 +177,10 @@ impl ClusterData {
         if !tasks_path.exists() && !instances_path.exists() {
             return Ok(None);
         }
-        let tasks_in: Vec<TaskIn> = if tasks_path.exists() { read_csv(&tasks_path)? } else { Vec::new() };
         let instances_in: Vec<InstanceIn> = if instances_path.exists() { read_csv(&instances_path)? } else { Vec::new() };
-        let duration_s = read_duration_s(dir)?.unwrap_or_else(|| last_time_s(&tasks_in, &instances_in));
-        let mut data = build(tasks_in, instances_in, duration_s);
+        let tasks = TasksRead::read(&tasks_path, &instances_in)?;
+        let duration_s = read_duration_s(dir)?.unwrap_or_else(|| last_time_s(tasks.last_time_s, &instances_in));
+        let mut data = build(tasks, instances_in, duration_s);
         read_events(dir, &mut data)?;
         read_scaling(dir, &mut data)?;
         read_provisioning(dir, &mut data)?;
@@ -201,23 +201,110 @@ fn read_duration_s(dir: &Path) -> Result<Option<f64>> {
     Ok(json.get("duration_s").and_then(serde_json::Value::as_f64))
 }
 
-/// The last time any row names (the timeline's end without summary.json).
-fn last_time_s(tasks: &[TaskIn], instances: &[InstanceIn]) -> f64 {
-    let t = tasks.iter().flat_map(|t| [Some(t.placed_s), t.running_s, t.stopped_s]).flatten();
+/// The last time any row names (the timeline's end without summary.json); `tasks_s`: the
+/// tasks' (`TasksRead::last_time_s`).
+fn last_time_s(tasks_s: f64, instances: &[InstanceIn]) -> f64 {
     let i = instances.iter().flat_map(|i| [Some(i.registered_s), i.terminated_s]).flatten();
-    t.chain(i).fold(0.0, f64::max)
+    i.fold(tasks_s, f64::max)
+}
+
+/// What the cluster reads of tasks.csv, streamed (a long run's file is never held whole): the
+/// tasks it may draw, the zones tasks name, how many tasks there are and the last time one
+/// names.
+struct TasksRead {
+    /// The tasks on the shown instances (and Fargate ones), in file order; of a run with more
+    /// than MAX_TASKS of them, the MAX_TASKS + 1 placed first, in placement order (file order
+    /// among equal times), which is all `build` reads of them.
+    kept: Vec<TaskIn>,
+    /// More than MAX_TASKS tasks were candidates (`kept` is in placement order).
+    over: bool,
+    zones: Vec<String>,
+    total: usize,
+    last_time_s: f64,
+}
+
+/// A candidate task ordered by placement time, then file position.
+struct ByPlacement(f64, usize, TaskIn);
+
+impl PartialEq for ByPlacement {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for ByPlacement {}
+impl PartialOrd for ByPlacement {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for ByPlacement {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
+    }
+}
+
+impl TasksRead {
+    fn read(path: &Path, instances_in: &[InstanceIn]) -> Result<TasksRead> {
+        let mut out = TasksRead { kept: Vec::new(), over: false, zones: Vec::new(), total: 0, last_time_s: 0.0 };
+        if !path.exists() {
+            return Ok(out);
+        }
+        let instance_zones = instance_zones(instances_in);
+        let shown = sample_instances(instances_in, &instance_zones);
+        let shown_ids: std::collections::BTreeSet<&str> = shown.iter().map(|&i| instances_in[i].instance.as_str()).collect();
+        let all_ids: std::collections::BTreeSet<&str> = instances_in.iter().map(|i| i.instance.as_str()).collect();
+        let mut zones = std::collections::BTreeSet::new();
+        // The MAX_TASKS + 1 candidates placed first, the latest on top.
+        let mut first: std::collections::BinaryHeap<ByPlacement> = std::collections::BinaryHeap::new();
+        let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+        for (i, t) in r.deserialize::<TaskIn>().enumerate() {
+            let t = t.with_context(|| format!("cannot read {}", path.display()))?;
+            out.total += 1;
+            out.last_time_s = [Some(t.placed_s), t.running_s, t.stopped_s].into_iter().flatten().fold(out.last_time_s, f64::max);
+            if !t.zone.is_empty() && !zones.contains(&t.zone) {
+                zones.insert(t.zone.clone());
+            }
+            // Drawn: on a shown instance, or on none of instances.csv (Fargate).
+            if !shown_ids.contains(t.instance_id.as_str()) && all_ids.contains(t.instance_id.as_str()) {
+                continue;
+            }
+            first.push(ByPlacement(t.placed_s, i, t));
+            if first.len() > MAX_TASKS + 1 {
+                out.over = true;
+                first.pop();
+            }
+        }
+        out.over |= first.len() > MAX_TASKS;
+        let mut kept = first.into_vec();
+        if out.over {
+            kept.sort();
+        } else {
+            kept.sort_by_key(|k| k.1);
+        }
+        out.kept = kept.into_iter().map(|k| k.2).collect();
+        out.zones = zones.into_iter().collect();
+        Ok(out)
+    }
+}
+
+/// The zones of the instances, sorted, without duplicates or empty names.
+fn instance_zones(instances_in: &[InstanceIn]) -> Vec<String> {
+    let mut zones: Vec<String> = instances_in.iter().map(|i| i.zone.clone()).filter(|z| !z.is_empty()).collect();
+    zones.sort();
+    zones.dedup();
+    zones
 }
 
 /// The instances and tasks to draw (a sample for a large run), their zones and colour groups.
-fn build(tasks_in: Vec<TaskIn>, instances_in: Vec<InstanceIn>, duration_s: f64) -> ClusterData {
-    let mut zones: Vec<String> = instances_in.iter().map(|i| i.zone.clone()).chain(tasks_in.iter().map(|t| t.zone.clone())).collect();
-    zones.retain(|z| !z.is_empty());
+fn build(tasks_read: TasksRead, instances_in: Vec<InstanceIn>, duration_s: f64) -> ClusterData {
+    let mut zones: Vec<String> = instance_zones(&instances_in).into_iter().chain(tasks_read.zones).collect();
     zones.sort();
     zones.dedup();
     let zone_index = |z: &str| zones.iter().position(|n| n == z).unwrap_or(0);
 
-    // Instances: all, or the first of each zone in turn up to MAX_INSTANCES.
-    let shown = sample_instances(&instances_in, &zones);
+    // Instances: all, or the first of each zone in turn up to MAX_INSTANCES (zones named only
+    // by tasks have no instance, so the instances' zones pick the same).
+    let shown = sample_instances(&instances_in, &instance_zones(&instances_in));
     let by_id: BTreeMap<&str, usize> = shown.iter().enumerate().map(|(k, &i)| (instances_in[i].instance.as_str(), k)).collect();
     let instances: Vec<Instance> = shown
         .iter()
@@ -241,13 +328,11 @@ fn build(tasks_in: Vec<TaskIn>, instances_in: Vec<InstanceIn>, duration_s: f64) 
 
     // Tasks on the shown instances, and Fargate tasks (on no instance of instances.csv; so are
     // the tasks of a tasks.csv written before it named instances).
-    let all_ids: BTreeMap<&str, ()> = instances_in.iter().map(|i| (i.instance.as_str(), ())).collect();
-    let mut kept: Vec<&TaskIn> =
-        tasks_in.iter().filter(|t| by_id.contains_key(t.instance_id.as_str()) || !all_ids.contains_key(t.instance_id.as_str())).collect();
-    let total_tasks = tasks_in.len();
+    // (`TasksRead` kept them, already sorted by placement when there are too many.)
+    let mut kept: Vec<&TaskIn> = tasks_read.kept.iter().collect();
+    let total_tasks = tasks_read.total;
     let mut end_s = duration_s;
-    if kept.len() > MAX_TASKS {
-        kept.sort_by(|a, b| a.placed_s.total_cmp(&b.placed_s));
+    if tasks_read.over && kept.len() > MAX_TASKS {
         // The window ends when the first task that does not fit was placed: every task placed
         // before then is drawn, so the cluster is right at every instant of the window.
         end_s = kept[MAX_TASKS].placed_s;

@@ -1,0 +1,315 @@
+//! Row logs that do not grow in memory with the run's length: `Spill` keeps at most
+//! `CHUNK_RECORDS` fixed-size records in memory and appends the rest to an unnamed temporary
+//! file (deleted by the system when the log is dropped, or when the process dies: an
+//! interrupted run leaves nothing behind), and reads them back in order when the results are
+//! written; `Slots` is the same file written at a record's index (a finished task's row, in
+//! task order whatever order tasks finish in). When no temporary file can be made, both keep
+//! their records in memory: slower to grow, never lost.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+
+/// Records held in memory before a `Spill` writes them out (one write of
+/// `CHUNK_RECORDS × BYTES` bytes; about 200 KiB for an event).
+pub const CHUNK_RECORDS: usize = 4096;
+
+/// A record of fixed size in bytes, written little-endian.
+pub trait Record: Sized + Clone {
+    const BYTES: usize;
+    fn encode(&self, out: &mut [u8]);
+    fn decode(bytes: &[u8]) -> Self;
+}
+
+/// An append-only log of records: the last ones in memory, the older ones in a temporary file.
+#[derive(Debug)]
+pub struct Spill<T> {
+    buffer: Vec<T>,
+    file: Option<File>,
+    /// Records in the file (they come before `buffer`'s).
+    in_file: u64,
+    /// The file could not be made or written: everything stays in `buffer`.
+    in_memory_only: bool,
+    /// The most records `buffer` ever held (bounded by `CHUNK_RECORDS` while the file works).
+    high_water: usize,
+}
+
+impl<T: Record> Default for Spill<T> {
+    fn default() -> Self {
+        Spill::new()
+    }
+}
+
+impl<T: Record> Spill<T> {
+    pub fn new() -> Self {
+        Spill { buffer: Vec::new(), file: None, in_file: 0, in_memory_only: false, high_water: 0 }
+    }
+
+    /// Appends one record (a file write every `CHUNK_RECORDS` records).
+    pub fn push(&mut self, record: T) {
+        self.buffer.push(record);
+        self.high_water = self.high_water.max(self.buffer.len());
+        if self.buffer.len() >= CHUNK_RECORDS && !self.in_memory_only && self.write_out().is_err() {
+            self.in_memory_only = true;
+        }
+    }
+
+    fn write_out(&mut self) -> io::Result<()> {
+        if self.file.is_none() {
+            self.file = Some(tempfile::tempfile()?);
+        }
+        let mut bytes = vec![0u8; self.buffer.len() * T::BYTES];
+        for (r, out) in self.buffer.iter().zip(bytes.chunks_exact_mut(T::BYTES)) {
+            r.encode(out);
+        }
+        let mut file = self.file.as_ref().ok_or_else(|| io::Error::other("no spill file"))?;
+        // Where the last complete write ended: a failed write is overwritten, never read.
+        file.seek(SeekFrom::Start(self.in_file * T::BYTES as u64))?;
+        file.write_all(&bytes)?;
+        self.in_file += self.buffer.len() as u64;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// How many records were pushed.
+    pub fn len(&self) -> u64 {
+        self.in_file + self.buffer.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The most records ever held in memory at once.
+    pub fn buffered_high_water(&self) -> usize {
+        self.high_water
+    }
+
+    /// The records in the order they were pushed; an item is an error when the file cannot be
+    /// read back (the iteration ends after it).
+    pub fn iter(&self) -> SpillIter<'_, T> {
+        SpillIter { spill: self, next_in_file: 0, chunk: Vec::new(), at: 0, in_buffer: 0, failed: false }
+    }
+
+    /// The records, all in memory (for tests and small runs).
+    pub fn to_vec(&self) -> io::Result<Vec<T>> {
+        self.iter().collect()
+    }
+}
+
+impl<T: Record> Clone for Spill<T> {
+    /// A copy held in memory (the temporary file is not shared).
+    fn clone(&self) -> Self {
+        let buffer: Vec<T> = self.iter().map_while(Result::ok).collect();
+        Spill { high_water: buffer.len(), buffer, file: None, in_file: 0, in_memory_only: true }
+    }
+}
+
+/// Reads a `Spill` back: the file a chunk at a time, then the records in memory.
+pub struct SpillIter<'a, T> {
+    spill: &'a Spill<T>,
+    next_in_file: u64,
+    chunk: Vec<T>,
+    at: usize,
+    in_buffer: usize,
+    failed: bool,
+}
+
+impl<T: Record> SpillIter<'_, T> {
+    fn read_chunk(&mut self) -> io::Result<()> {
+        let n = (self.spill.in_file - self.next_in_file).min(CHUNK_RECORDS as u64) as usize;
+        let mut file = self.spill.file.as_ref().ok_or_else(|| io::Error::other("spill file missing"))?;
+        file.seek(SeekFrom::Start(self.next_in_file * T::BYTES as u64))?;
+        let mut bytes = vec![0u8; n * T::BYTES];
+        file.read_exact(&mut bytes)?;
+        self.chunk.clear();
+        self.chunk.extend(bytes.chunks_exact(T::BYTES).map(T::decode));
+        self.at = 0;
+        self.next_in_file += n as u64;
+        Ok(())
+    }
+}
+
+impl<T: Record> Iterator for SpillIter<'_, T> {
+    type Item = io::Result<T>;
+
+    fn next(&mut self) -> Option<io::Result<T>> {
+        if self.failed {
+            return None;
+        }
+        if self.at == self.chunk.len() && self.next_in_file < self.spill.in_file {
+            if let Err(e) = self.read_chunk() {
+                self.failed = true;
+                return Some(Err(e));
+            }
+        }
+        if let Some(r) = self.chunk.get(self.at) {
+            self.at += 1;
+            return Some(Ok(r.clone()));
+        }
+        let r = self.spill.buffer.get(self.in_buffer)?;
+        self.in_buffer += 1;
+        Some(Ok(r.clone()))
+    }
+}
+
+/// Records written at their index in a temporary file (in memory when none can be made); an
+/// index never written reads back as `None`.
+#[derive(Debug)]
+pub struct Slots<T> {
+    file: Option<File>,
+    memory: std::collections::BTreeMap<u64, T>,
+    in_memory_only: bool,
+    /// One more than the highest index written to the file.
+    end: u64,
+}
+
+impl<T: Record> Default for Slots<T> {
+    fn default() -> Self {
+        Slots::new()
+    }
+}
+
+impl<T: Record> Slots<T> {
+    pub fn new() -> Self {
+        Slots { file: None, memory: std::collections::BTreeMap::new(), in_memory_only: false, end: 0 }
+    }
+
+    /// Stores `record` at `index` (one small write; the system's page cache batches them).
+    pub fn put(&mut self, index: u64, record: T) {
+        if !self.in_memory_only && self.write_at(index, &record).is_ok() {
+            return;
+        }
+        self.in_memory_only = true;
+        self.memory.insert(index, record);
+    }
+
+    fn write_at(&mut self, index: u64, record: &T) -> io::Result<()> {
+        if self.file.is_none() {
+            self.file = Some(tempfile::tempfile()?);
+        }
+        let mut bytes = vec![0u8; T::BYTES + 1];
+        bytes[0] = 1; // written
+        record.encode(&mut bytes[1..]);
+        let mut file = self.file.as_ref().ok_or_else(|| io::Error::other("no slots file"))?;
+        file.seek(SeekFrom::Start(index * (T::BYTES as u64 + 1)))?;
+        file.write_all(&bytes)?;
+        self.end = self.end.max(index + 1);
+        Ok(())
+    }
+
+    /// Reads the records at `range`, in index order (`None` where nothing was written).
+    pub fn read_range(&self, start: u64, end: u64) -> io::Result<Vec<Option<T>>> {
+        let mut out: Vec<Option<T>> = Vec::with_capacity((end - start) as usize);
+        let in_file = end.min(self.end).max(start);
+        if let (Some(mut file), true) = (self.file.as_ref(), in_file > start) {
+            let width = T::BYTES as u64 + 1;
+            file.seek(SeekFrom::Start(start * width))?;
+            let mut bytes = vec![0u8; ((in_file - start) * width) as usize];
+            file.read_exact(&mut bytes)?;
+            out.extend(bytes.chunks_exact(width as usize).map(|b| (b[0] == 1).then(|| T::decode(&b[1..]))));
+        }
+        out.resize((end - start) as usize, None);
+        for (i, r) in self.memory.range(start..end) {
+            out[(i - start) as usize] = Some(r.clone());
+        }
+        Ok(out)
+    }
+}
+
+/// Little-endian field readers and writers for `Record` impls.
+pub struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Cursor { bytes, at: 0 }
+    }
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        let mut a = [0u8; N];
+        a.copy_from_slice(&self.bytes[self.at..self.at + N]);
+        self.at += N;
+        a
+    }
+    pub fn u8(&mut self) -> u8 {
+        self.take::<1>()[0]
+    }
+    pub fn u16(&mut self) -> u16 {
+        u16::from_le_bytes(self.take())
+    }
+    pub fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.take())
+    }
+    pub fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(self.take())
+    }
+}
+
+/// Writes fields one after the other into a record's bytes.
+pub struct Writer<'a> {
+    bytes: &'a mut [u8],
+    at: usize,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(bytes: &'a mut [u8]) -> Self {
+        Writer { bytes, at: 0 }
+    }
+    fn put(&mut self, b: &[u8]) {
+        self.bytes[self.at..self.at + b.len()].copy_from_slice(b);
+        self.at += b.len();
+    }
+    pub fn u8(&mut self, v: u8) {
+        self.put(&[v]);
+    }
+    pub fn u16(&mut self, v: u16) {
+        self.put(&v.to_le_bytes());
+    }
+    pub fn u32(&mut self, v: u32) {
+        self.put(&v.to_le_bytes());
+    }
+    pub fn u64(&mut self, v: u64) {
+        self.put(&v.to_le_bytes());
+    }
+}
+
+impl Record for f64 {
+    const BYTES: usize = 8;
+    fn encode(&self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_bits().to_le_bytes());
+    }
+    fn decode(bytes: &[u8]) -> Self {
+        f64::from_bits(Cursor::new(bytes).u64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spill_gives_back_every_record_in_order_with_a_bounded_buffer() {
+        // 3 chunks and a half: 3 × 4096 records in the file, 2048 in memory.
+        let mut s = Spill::new();
+        let n = 3 * CHUNK_RECORDS + CHUNK_RECORDS / 2;
+        for i in 0..n {
+            s.push(i as f64);
+        }
+        let back: Vec<f64> = s.to_vec().unwrap();
+        assert_eq!(back.len(), n);
+        assert!(back.iter().enumerate().all(|(i, &x)| x == i as f64));
+        assert_eq!(s.buffered_high_water(), CHUNK_RECORDS);
+        assert_eq!(s.clone().to_vec().unwrap(), back);
+    }
+
+    #[test]
+    fn slots_read_back_by_index_and_gaps_are_none() {
+        let mut s = Slots::new();
+        s.put(5, 5.5f64);
+        s.put(2, 2.5);
+        let got = s.read_range(0, 8).unwrap();
+        assert_eq!(got, vec![None, None, Some(2.5), None, None, Some(5.5), None, None]);
+        assert_eq!(s.read_range(3, 6).unwrap(), vec![None, None, Some(5.5)]);
+    }
+}
