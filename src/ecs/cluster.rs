@@ -3,7 +3,7 @@
 //! `release_task`, which keep resources and group counts consistent.
 
 use super::instance::{
-    Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE, DEFAULT_RESERVED_TCP_PORTS,
+    Attributes, Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE, DEFAULT_RESERVED_TCP_PORTS,
 };
 use super::instance_types::InstanceType;
 use super::task_def::Reservation;
@@ -15,7 +15,23 @@ pub struct Cluster {
     pub instances: Vec<ContainerInstance>,
     group_names: Vec<String>,
     group_ids: BTreeMap<String, GroupId>,
+    /// The attribute maps `register` made, by what they were made from, so that the instances
+    /// of one group in one zone share one map (`Attributes`). Bounded by `SHARED_ATTRIBUTE_SETS`.
+    shared_attributes: Vec<(AttributeKey, Attributes)>,
 }
+
+/// What the built-in and custom attributes of a registered instance depend on (the trunk ENI id
+/// aside: an instance with one gets a map of its own).
+#[derive(Debug, Clone, PartialEq)]
+struct AttributeKey {
+    availability_zone: String,
+    instance_type: &'static str,
+    custom: BTreeMap<String, String>,
+}
+
+/// At most this many shared attribute maps are remembered (groups × zones is usually a few
+/// dozen); beyond it the oldest is forgotten, which costs memory, never correctness.
+const SHARED_ATTRIBUTE_SETS: usize = 256;
 
 /// How to register a new instance of a known type.
 #[derive(Debug, Clone)]
@@ -85,29 +101,18 @@ impl Cluster {
             None => t.default_registered_memory_mib(spec.reserved_memory_mib),
         };
         let ec2_instance_id = format!("i-{:017x}", 0x0ec5_1000_0000_0000u64 + ordinal as u64);
-        let mut attributes = BTreeMap::new();
-        let subnet_suffix: String = spec.availability_zone.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-        for (k, v) in [
-            ("ecs.ami-id", "ami-0ecs1m0000000000".to_string()),
-            ("ecs.availability-zone", spec.availability_zone.clone()),
-            ("ecs.instance-type", t.name.to_string()),
-            ("ecs.os-type", "linux".to_string()),
-            ("ecs.os-family", "LINUX".to_string()),
-            ("ecs.cpu-architecture", t.architecture.attribute_value().to_string()),
-            ("ecs.vpc-id", "vpc-0ec5100000000000".to_string()),
-            ("ecs.subnet-id", format!("subnet-{subnet_suffix}")),
-        ] {
-            attributes.insert(k.to_string(), v);
-        }
-        if spec.awsvpc_trunking && t.trunk_eni_tasks.is_some() {
-            attributes.insert("ecs.awsvpc-trunk-id".into(), format!("eni-trunk{ordinal:08x}"));
-        }
-        for (k, v) in &spec.custom_attributes {
-            attributes.insert(k.clone(), v.clone());
-        }
+        let attributes = if spec.awsvpc_trunking && t.trunk_eni_tasks.is_some() {
+            let mut map = built_in_attributes(spec);
+            map.insert("ecs.awsvpc-trunk-id".into(), format!("eni-trunk{ordinal:08x}"));
+            map.extend(spec.custom_attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+            Attributes::from(map)
+        } else {
+            self.shared_attributes_for(spec)
+        };
         self.push_instance(ContainerInstance {
             id: InstanceId(ordinal),
-            arn: format!("arn:aws:ecs:us-east-1:123456789012:container-instance/{}/{:032x}", self.name, ordinal as u128 + 1),
+            // u64 formats the same 32 hex digits as u128, faster (an ordinal is a u32).
+            arn: format!("arn:aws:ecs:us-east-1:123456789012:container-instance/{}/{:032x}", self.name, u64::from(ordinal) + 1),
             ec2_instance_id,
             status: InstanceStatus::Active,
             agent_connected: true,
@@ -138,6 +143,32 @@ impl Cluster {
         })
     }
 
+    /// The shared attribute map of an instance registered from `spec` without a trunk ENI:
+    /// the one made for an earlier instance of the same zone, type and custom attributes, or a
+    /// new one (docs/ecs-model.md#attributes).
+    fn shared_attributes_for(&mut self, spec: &InstanceSpec) -> Attributes {
+        let t = spec.instance_type;
+        let found = self.shared_attributes.iter().find(|(k, _)| {
+            k.instance_type == t.name && k.availability_zone == spec.availability_zone && k.custom == spec.custom_attributes
+        });
+        if let Some((_, attributes)) = found {
+            return attributes.clone();
+        }
+        let mut map = built_in_attributes(spec);
+        map.extend(spec.custom_attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let attributes = Attributes::from(map);
+        if self.shared_attributes.len() == SHARED_ATTRIBUTE_SETS {
+            self.shared_attributes.remove(0);
+        }
+        let key = AttributeKey {
+            availability_zone: spec.availability_zone.clone(),
+            instance_type: t.name,
+            custom: spec.custom_attributes.clone(),
+        };
+        self.shared_attributes.push((key, attributes.clone()));
+        attributes
+    }
+
     /// Registers the capacity of one Fargate task in `zone`: an ACTIVE instance sized exactly to
     /// `r` (so the task fills it), flagged `fargate` so that no other task is ever placed on it
     /// and the cluster's instance counts and reservation leave it out. Its id is
@@ -154,6 +185,7 @@ impl Cluster {
         ] {
             attributes.insert(k.to_string(), v);
         }
+        let attributes = Attributes::from(attributes);
         self.push_instance(ContainerInstance {
             id: InstanceId(ordinal),
             arn: format!("arn:aws:ecs:us-east-1:123456789012:fargate/{}/{:032x}", self.name, ordinal as u128 + 1),
@@ -238,5 +270,92 @@ impl Cluster {
     pub fn zones(&self) -> Vec<String> {
         let set: BTreeSet<&str> = self.instances.iter().filter(|i| !i.fargate).map(|i| i.availability_zone.as_str()).collect();
         set.into_iter().map(str::to_string).collect()
+    }
+}
+
+/// The built-in attributes ECS gives a registered EC2 instance (docs/ecs-model.md#attributes).
+fn built_in_attributes(spec: &InstanceSpec) -> BTreeMap<String, String> {
+    let t = spec.instance_type;
+    let subnet_suffix: String = spec.availability_zone.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    [
+        ("ecs.ami-id", "ami-0ecs1m0000000000".to_string()),
+        ("ecs.availability-zone", spec.availability_zone.clone()),
+        ("ecs.instance-type", t.name.to_string()),
+        ("ecs.os-type", "linux".to_string()),
+        ("ecs.os-family", "LINUX".to_string()),
+        ("ecs.cpu-architecture", t.architecture.attribute_value().to_string()),
+        ("ecs.vpc-id", "vpc-0ec5100000000000".to_string()),
+        ("ecs.subnet-id", format!("subnet-{subnet_suffix}")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecs::instance_types;
+
+    fn spec(zone: &str, trunking: bool) -> InstanceSpec<'static> {
+        InstanceSpec {
+            instance_type: instance_types::lookup("m5.xlarge").expect("a known type"),
+            availability_zone: zone.to_string(),
+            os_memory_mib: None,
+            reserved_memory_mib: 0,
+            awsvpc_trunking: trunking,
+            custom_attributes: [("team".to_string(), "web".to_string())].into_iter().collect(),
+            registered_at_unix_s: 0,
+            agent_version: "1.70.0".into(),
+            price_usd_per_hour: None,
+        }
+    }
+
+    #[test]
+    fn instances_of_one_group_and_zone_share_one_attribute_map_until_one_changes() {
+        // Six instances round-robin over two zones: 0, 2, 4 in 1a share a map, 1, 3, 5 in 1b
+        // another; 8 built-in attributes + 1 custom each.
+        let mut c = Cluster::new("c");
+        for i in 0..6 {
+            c.register(&spec(if i % 2 == 0 { "us-east-1a" } else { "us-east-1b" }, false));
+        }
+        let a = |i: usize| &c.instances[i].attributes;
+        assert!(a(0).shares_with(a(2)) && a(2).shares_with(a(4)));
+        assert!(a(1).shares_with(a(5)));
+        assert!(!a(0).shares_with(a(1)));
+        assert_eq!(a(0).len(), 9);
+        assert_eq!(a(1).get("ecs.availability-zone").map(String::as_str), Some("us-east-1b"));
+        assert_eq!(a(1).get("ecs.subnet-id").map(String::as_str), Some("subnet-useast1b"));
+        assert_eq!(a(0).get("team").map(String::as_str), Some("web"));
+        // PutAttributes on instance 2 changes instance 2 alone.
+        c.instance_mut(InstanceId(2)).attributes.insert("stack".into(), "prod".into());
+        assert_eq!(c.instances[2].attributes.get("stack").map(String::as_str), Some("prod"));
+        assert_eq!(c.instances[0].attributes.get("stack"), None);
+        assert_eq!(c.instances[4].attributes.get("stack"), None);
+        assert!(c.instances[0].attributes.shares_with(&c.instances[4].attributes));
+        // Removing an attribute an instance does not have copies nothing.
+        c.instance_mut(InstanceId(4)).attributes.remove("stack");
+        assert!(c.instances[0].attributes.shares_with(&c.instances[4].attributes));
+    }
+
+    #[test]
+    fn a_trunk_eni_makes_the_map_the_instances_own() {
+        // m5.xlarge supports trunking: each instance gets its own trunk ENI id, so its own map.
+        let mut c = Cluster::new("c");
+        c.register(&spec("us-east-1a", true));
+        c.register(&spec("us-east-1a", true));
+        let (a, b) = (&c.instances[0].attributes, &c.instances[1].attributes);
+        assert!(!a.shares_with(b));
+        assert_eq!(a.get("ecs.awsvpc-trunk-id").map(String::as_str), Some("eni-trunk00000000"));
+        assert_eq!(b.get("ecs.awsvpc-trunk-id").map(String::as_str), Some("eni-trunk00000001"));
+        assert_eq!(a.len(), 10);
+    }
+
+    #[test]
+    fn the_arn_carries_the_ordinal_plus_one_in_32_hex_digits() {
+        let mut c = Cluster::new("prod");
+        c.register(&spec("us-east-1a", false));
+        assert_eq!(c.instances[0].arn, "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/00000000000000000000000000000001");
+        assert_eq!(c.instances[0].ec2_instance_id, "i-00ec5100000000000");
     }
 }

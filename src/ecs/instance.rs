@@ -5,6 +5,7 @@ use super::placement::facts::InstanceFacts;
 use super::task_def::{Protocol, Reservation};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Index of an instance in `Cluster::instances`, in registration order (the "ordinal" that
 /// `tieBreak = first` prefers).
@@ -116,8 +117,9 @@ pub struct ContainerInstance {
     /// awsvpc tasks the instance can host, and how many it hosts.
     pub eni_task_limit: u32,
     pub enis_in_use: u32,
-    /// Every attribute, built-in ones included, by name.
-    pub attributes: BTreeMap<String, String>,
+    /// Every attribute, built-in ones included, by name (shared between instances of one
+    /// group and zone until one of them changes).
+    pub attributes: Attributes,
     pub running_tasks_count: u32,
     pub pending_tasks_count: u32,
     /// Task groups on the instance, sorted by group id (usually a handful).
@@ -244,6 +246,66 @@ impl ContainerInstance {
         if g.active == 0 && g.spreading == 0 {
             self.groups.remove(pos);
         }
+    }
+}
+
+/// An instance's attributes by name. Instances registered from one group in one zone have the
+/// same attributes, so they share one map (copy on write): a 500,000-instance cluster holds a
+/// few dozen maps instead of 500,000 (each 8 built-in attributes, 17 allocations, ~1 KB).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Attributes(Arc<BTreeMap<String, String>>);
+
+impl Attributes {
+    pub fn get(&self, name: &str) -> Option<&String> {
+        self.0.get(name)
+    }
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+    pub fn iter(&self) -> std::collections::btree_map::Iter<'_, String, String> {
+        self.0.iter()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Sets one attribute on this instance alone (the shared map is copied first).
+    pub fn insert(&mut self, name: String, value: String) -> Option<String> {
+        Arc::make_mut(&mut self.0).insert(name, value)
+    }
+    /// Removes one attribute from this instance alone.
+    pub fn remove(&mut self, name: &str) -> Option<String> {
+        if !self.0.contains_key(name) {
+            return None;
+        }
+        Arc::make_mut(&mut self.0).remove(name)
+    }
+    /// True when both are the same shared map (what registering a group's instances relies on).
+    pub fn shares_with(&self, other: &Attributes) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl From<BTreeMap<String, String>> for Attributes {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        Attributes(Arc::new(map))
+    }
+}
+
+impl<'a> IntoIterator for &'a Attributes {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// Serialized as the plain map it is (same JSON as before sharing).
+impl Serialize for Attributes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.as_ref().serialize(serializer)
     }
 }
 

@@ -22,8 +22,10 @@ pub const QUOTA_INSTANCES_PER_CLUSTER: u64 = 5_000;
 /// Tasks per service (ECS quota).
 pub const QUOTA_TASKS_PER_SERVICE: u64 = 5_000;
 /// The most container instances ecsim simulates (instances at t = 0 plus every Auto Scaling
-/// group's maximum): 20 × the quota. A million instances was gigabytes before the first event.
-pub const MAX_INSTANCES: u64 = 100_000;
+/// group's maximum): 200 × the quota. The bundled scale scenario has 500,000
+/// (scenarios/bench/scale-500k.toml); three million took 5.2 GB before the first event when
+/// each instance had its own attribute map, and would still take over 1 GB.
+pub const MAX_INSTANCES: u64 = 1_000_000;
 /// The most tasks one service may ask for (desired count, in the service or an action).
 pub const MAX_TASKS_PER_SERVICE: u64 = 100_000;
 /// The most memory the recorder's per-minute rows may take, estimated before the run.

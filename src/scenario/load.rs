@@ -332,6 +332,10 @@ impl Cx<'_> {
         if let Some(file) = &raw.describe_tasks {
             ok &= self.import_into(file, |p, t| ecs_json::load_tasks(p, t, &mut cluster)).unwrap_or(true);
         }
+        // One allocation for every instance of the groups (500,000 in scenarios/bench/scale-500k.toml);
+        // the limits checked the total before the cluster is built.
+        let total: u64 = raw.instances.iter().map(|g| u64::from(*g.count.get_ref())).sum();
+        cluster.instances.reserve(total.min(super::MAX_INSTANCES) as usize);
         for group in &raw.instances {
             let Some(t) = instance_types::lookup(group.instance_type.get_ref()) else {
                 let name = group.instance_type.get_ref();
@@ -377,22 +381,28 @@ impl Cx<'_> {
                     );
                 }
             }
-            for i in 0..*group.count.get_ref() {
-                let mut attributes = group.attributes.clone();
-                if let Some(name) = &group.name {
-                    attributes.entry("ecsim.instance-group".into()).or_insert_with(|| name.clone());
-                }
-                cluster.register(&InstanceSpec {
+            let mut attributes = group.attributes.clone();
+            if let Some(name) = &group.name {
+                attributes.entry("ecsim.instance-group".into()).or_insert_with(|| name.clone());
+            }
+            // One spec per zone, reused for every instance of the group (building 500,000
+            // instances allocates nothing per instance beyond the instance itself).
+            let specs: Vec<InstanceSpec> = group_zones
+                .iter()
+                .map(|zone| InstanceSpec {
                     instance_type: t,
-                    availability_zone: group_zones[i as usize % group_zones.len()].clone(),
+                    availability_zone: zone.clone(),
                     os_memory_mib: group.os_memory_mib,
                     reserved_memory_mib: raw.reserved_memory_mib,
                     awsvpc_trunking: group.awsvpc_trunking,
-                    custom_attributes: attributes,
+                    custom_attributes: attributes.clone(),
                     registered_at_unix_s: 1_700_000_000,
                     agent_version: "1.70.0".into(),
                     price_usd_per_hour: group.price_usd_per_hour,
-                });
+                })
+                .collect();
+            for i in 0..*group.count.get_ref() {
+                cluster.register(&specs[i as usize % specs.len()]);
             }
         }
         ok.then_some(cluster)

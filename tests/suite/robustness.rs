@@ -17,14 +17,14 @@ fn check(file: &Path) -> Output {
 
 #[test]
 fn three_million_instances_are_refused_at_their_count_before_anything_is_built() {
-    // `count = 3000000` on line 12 (the value starts at column 9): 3,000,000 > 100,000, the
-    // most ecsim simulates (20 × ECS's 5,000 per cluster). Before: 20 s and 5.2 GB.
+    // `count = 3000000` on line 12 (the value starts at column 9): 3,000,000 > 1,000,000, the
+    // most ecsim simulates (200 × ECS's 5,000 per cluster). Before the bound: 20 s and 5.2 GB.
     let file = repro("huge_count/scenario.toml");
     let o = check(&file);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("scenario.toml:12:9: error: this brings the cluster to 3000000 container instances; ecsim simulates at most 100000"),
+        err.contains("scenario.toml:12:9: error: this brings the cluster to 3000000 container instances; ecsim simulates at most 1000000"),
         "{err}"
     );
     assert!(err.contains("help: lower the count (at most 5000 to stay within ECS's quota)"), "{err}");
@@ -165,15 +165,15 @@ fn an_alarm_without_a_name_is_located_at_its_table() {
 
 #[test]
 fn instances_registered_by_actions_count_towards_the_bound() {
-    // 10 instances at t = 0 + 200,000 registered at 10 min = 200,010 > 100,000: refused at the
+    // 10 instances at t = 0 + 2,000,000 registered at 10 min = 2,000,010 > 1,000,000: refused at the
     // action's `count` (line 15, column 1).
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("register.toml");
     let text = "[scenario]\nduration = \"1h\"\n\n[cluster]\nzones = [\"us-east-1a\"]\n\n[[cluster.instances]]\ntype = \"m5.large\"\ncount = 10\n\n\
-                [[actions]]\naction = \"register_instance\"\nat = \"10m\"\ntype = \"m5.large\"\ncount = 200000\nzone = \"us-east-1a\"\n";
+                [[actions]]\naction = \"register_instance\"\nat = \"10m\"\ntype = \"m5.large\"\ncount = 2000000\nzone = \"us-east-1a\"\n";
     std::fs::write(&file, text).unwrap();
     let o = check(&file);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("register.toml:15:1: error: this action brings the cluster to 200010 container instances"), "{err}");
+    assert!(err.contains("register.toml:15:1: error: this action brings the cluster to 2000010 container instances"), "{err}");
 }

@@ -332,7 +332,7 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
         dynamic_port_range: DEFAULT_DYNAMIC_PORT_RANGE,
         eni_task_limit,
         enis_in_use: 0,
-        attributes,
+        attributes: attributes.into(),
         running_tasks_count,
         pending_tasks_count,
         groups: Vec::new(),
