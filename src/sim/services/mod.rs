@@ -7,7 +7,8 @@
 //!
 //! This entry file is one evaluation and a task's change. The parts, each calling only parts
 //! listed after it and none calling back: `replica` and `daemon` (the two schedulers),
-//! `rebalance` (AZ rebalancing), `launch` (placing and starting tasks), `waiting` (services
+//! `rebalance` (AZ rebalancing), `launch` (placing and starting tasks), `place` (one task placed: through the service's
+//! placement index for the revision, `indexes`, or the reference), `waiting` (services
 //! waiting for room), `calls` (what the rest of the run asks: an evaluation, UpdateService,
 //! services.csv, invariants), `deployments` (creating, completing, failing, rolling back),
 //! `events` (what a service says), `view` (what the scheduler sees of the tasks), and `state`
