@@ -131,7 +131,10 @@ fn every_bundled_scenario_reconciles() {
         if path.components().any(|c| c.as_os_str() == "bench") {
             s.duration = s.duration.min(ecsim::engine::Span::from_secs(300));
         }
-        let out = run(&s);
+        // The invariants cost O(instances) per event: on the scale scenarios (50,000 and
+        // 500,000 instances, ~40,000 events in 5 minutes) that is hours, so those run without
+        // them; the identities below are checked on every scenario all the same.
+        let out = if s.cluster.instances.len() > 10_000 { ecsim::sim::run(&s, s.seed) } else { run(&s) };
         if out.traffic.is_some() {
             with_traffic += 1;
         }
