@@ -58,10 +58,14 @@ impl World<'_> {
                 }
                 return Decision { outcome: Outcome::Placed { instance }, explanation: None };
             }
-            // Nothing fits: the reference says why (with no candidate it draws nothing).
-            // The lead swaps this for the index's own failure once it has one.
-            let req = index.request();
-            return placement::place(&self.cluster, &req, &mut self.placement_rng, false);
+            // Nothing fits: the index says why, as the reference would (which draws nothing
+            // when there is no candidate), without a scan.
+            let outcome = index.failure(&self.cluster);
+            if check.is_some() {
+                let reference = placement::place(&self.cluster, &index.request(), &mut self.placement_rng.clone(), false);
+                assert_eq!(reference.outcome, outcome, "service index and reference explain a failure differently");
+            }
+            return Decision { outcome, explanation: None };
         }
         self.place_service_task_by_reference(service, td, provider.and_then(|(_, m)| m), extra)
     }
