@@ -62,7 +62,8 @@ pub struct ChartRows {
     pub gantt: Vec<TaskRow>,
     /// The deployment charts': the tasks of the services that deployed, in task order.
     pub services: ServiceRows,
-    pairs: std::collections::BTreeSet<(String, u32)>,
+    /// The `(owner, deployment)` pairs seen, by owner.
+    pairs: std::collections::BTreeMap<String, std::collections::BTreeSet<u32>>,
     latest: Option<TaskRow>,
     deployed: Vec<String>,
 }
@@ -90,17 +91,27 @@ impl ChartRows {
             self.services.index.insert(id, self.services.rows.len());
             self.services.rows.push(row.clone());
         }
+        // Rows are moved, not copied: a 240,000-task run offers each once.
+        let new_pair = match self.pairs.get_mut(row.owner.as_str()) {
+            Some(deployments) => deployments.insert(row.deployment),
+            None => {
+                self.pairs.insert(row.owner.clone(), [row.deployment].into());
+                true
+            }
+        };
         if (row.instance as usize) < GANTT_MAX_INSTANCES {
-            self.pairs.insert((row.owner.clone(), row.deployment));
             self.gantt.push(row);
             return;
         }
-        let last = |r: &TaskRow| gantt_last_time(r);
-        if self.latest.as_ref().is_none_or(|l| last(&row) > last(l)) {
-            self.latest = Some(row.clone());
-        }
-        if self.pairs.insert((row.owner.clone(), row.deployment)) {
-            self.gantt.push(row);
+        let latest = self.latest.as_ref().is_none_or(|l| gantt_last_time(&row) > gantt_last_time(l));
+        match (new_pair, latest) {
+            (true, true) => {
+                self.latest = Some(row.clone());
+                self.gantt.push(row);
+            }
+            (true, false) => self.gantt.push(row),
+            (false, true) => self.latest = Some(row),
+            (false, false) => {}
         }
     }
 

@@ -187,12 +187,12 @@ impl<T: Record> Slots<T> {
         if self.file.is_none() {
             self.file = Some(tempfile::tempfile()?);
         }
-        let mut bytes = vec![0u8; T::BYTES + 1];
+        let mut bytes = [0u8; 128];
+        let bytes = bytes.get_mut(..T::BYTES + 1).ok_or_else(|| io::Error::other("record too long for a slot"))?;
         bytes[0] = 1; // written
         record.encode(&mut bytes[1..]);
-        let mut file = self.file.as_ref().ok_or_else(|| io::Error::other("no slots file"))?;
-        file.seek(SeekFrom::Start(index * (T::BYTES as u64 + 1)))?;
-        file.write_all(&bytes)?;
+        let file = self.file.as_ref().ok_or_else(|| io::Error::other("no slots file"))?;
+        write_at(file, bytes, index * (T::BYTES as u64 + 1))?;
         self.end = self.end.max(index + 1);
         Ok(())
     }
@@ -214,6 +214,19 @@ impl<T: Record> Slots<T> {
         }
         Ok(out)
     }
+}
+
+/// Writes `bytes` at `offset`: one system call where the platform has positioned writes (a
+/// finished task costs one).
+#[cfg(unix)]
+fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+#[cfg(not(unix))]
+fn write_at(mut file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    file.seek(SeekFrom::Start(offset))?;
+    file.write_all(bytes)
 }
 
 /// Little-endian field readers and writers for `Record` impls.
