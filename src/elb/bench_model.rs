@@ -4,8 +4,7 @@
 //! for scenarios. Arrivals are Poisson (exponential gaps from stream `elb/arrivals`, accumulated
 //! in floating point and rounded per arrival so rounding to the µs adds no bias); service times
 //! come from the targets' [`Distribution`] (stream `elb/service`); random routing draws from
-//! `elb/route`; all three are [`crate::engine::FastRng`] streams, as on the simulator's request
-//! path. The event queue holds one pending arrival and at most one completion per busy
+//! `elb/route`. The event queue holds one pending arrival and at most one completion per busy
 //! worker; each request is two events; nothing is allocated per request.
 //!
 //! The first `warmup` arrivals are discarded: response times are recorded for requests that
@@ -84,9 +83,9 @@ enum Event {
 /// Runs the model to the end (all `warmup + requests` arrivals served or rejected).
 pub fn run(config: &ModelConfig) -> ModelResult {
     let streams = Streams::new(config.seed);
-    let mut arrival_rng = streams.fast("elb/arrivals");
-    let mut service_rng = streams.fast("elb/service");
-    let mut route_rng = streams.fast("elb/route");
+    let mut arrival_rng = streams.get("elb/arrivals");
+    let mut service_rng = streams.get("elb/service");
+    let mut route_rng = streams.get("elb/route");
     // Gaps in µs.
     let gap = Exp::new(config.arrival_rate / 1e6).expect("arrival rate must be positive and finite");
 

@@ -5,7 +5,7 @@
 //! (0.195 %) of its lower bound wide — the "at most 0.2 % wide" rule of the W1 reference
 //! workload — and the value reported for it (its midpoint) is within 1/1024 (0.1 %) of any value
 //! it holds. The range is 0 .. 2^32 µs (about 71 min, so 1 h fits); larger values are clamped
-//! into the last bucket (and counted in `clamped`). 12,288 buckets, 96 KiB, allocated once;
+//! into the last bucket (and counted in `clamped`). 12,288 buckets of u32, 48 KiB, allocated once;
 //! recording is a few integer operations and never allocates. Count, sum (hence the mean),
 //! minimum and maximum are kept exactly.
 //!
@@ -26,11 +26,15 @@ const MAX_EXP: u32 = 31;
 pub const MAX_VALUE_US: u64 = (1u64 << (MAX_EXP + 1)) - 1;
 /// Number of buckets.
 pub const BUCKETS: usize = EXACT as usize + (MAX_EXP as usize - SUB_BITS as usize) * SUB as usize;
+/// Heap bytes of one histogram's counts.
+pub const HEAP_BYTES: usize = BUCKETS * std::mem::size_of::<u32>();
 
 /// Latency histogram; see the module documentation for its resolution.
 #[derive(Clone)]
 pub struct Histogram {
-    counts: Box<[u64; BUCKETS]>,
+    /// Per-bucket counts, u32 to halve the memory (48 KiB): a bucket would need 4.3 billion
+    /// samples to saturate (it then stays at its maximum instead of wrapping).
+    counts: Box<[u32; BUCKETS]>,
     count: u64,
     sum_us: u128,
     min_us: u64,
@@ -85,7 +89,8 @@ impl Histogram {
     #[inline]
     pub fn record(&mut self, latency: Span) {
         let v = latency.as_micros();
-        self.counts[index_of(v)] += 1;
+        let c = &mut self.counts[index_of(v)];
+        *c = c.saturating_add(1);
         self.count += 1;
         self.sum_us += v as u128;
         self.min_us = self.min_us.min(v);
@@ -151,7 +156,7 @@ impl Histogram {
         let mut seen = 0u64;
         let used = self.used();
         for (i, &c) in self.counts[used.clone()].iter().enumerate().map(|(j, c)| (j + used.start, c)) {
-            seen += c;
+            seen += c as u64;
             if seen >= rank {
                 let (low, width) = bucket_bounds(i);
                 let mid = low + (width - 1) / 2;
@@ -165,7 +170,7 @@ impl Histogram {
     pub fn merge(&mut self, other: &Histogram) {
         let used = other.used();
         for (a, b) in self.counts[used.clone()].iter_mut().zip(other.counts[used].iter()) {
-            *a += b;
+            *a = a.saturating_add(*b);
         }
         self.count += other.count;
         self.sum_us += other.sum_us;

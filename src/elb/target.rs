@@ -72,9 +72,9 @@ const IDLE: u64 = 1 << 62;
 #[derive(Debug, Clone)]
 pub struct Target {
     service: Distribution,
-    /// The mean in µs when `service` is exponential (the request path's usual case, drawn
-    /// without going through `Distribution::sample`).
-    exponential_mean_us: Option<f64>,
+    /// 1/λ in seconds, computed as `Exp::new` does, when `service` is exponential (the
+    /// request path's usual case, drawn without going through `Distribution::sample`).
+    exponential_mean_s: Option<f64>,
     /// Arrival time and tag of the request each worker is serving (meaningful only while busy).
     serving: Vec<(SimTime, u64)>,
     /// Idle workers (a stack, so the lowest numbers are used first after a reset).
@@ -108,13 +108,13 @@ impl Target {
     pub fn new(concurrency: u32, queue_limit: Option<usize>, service: Distribution) -> Self {
         let concurrency = concurrency.max(1);
         let capacity = queue_limit.unwrap_or(1024).min(4096);
-        let exponential_mean_us = match service {
-            Distribution::Exponential { mean } if mean.as_micros() > 0 => Some(mean.as_micros() as f64),
+        let exponential_mean_s = match service {
+            Distribution::Exponential { mean } if mean.as_micros() > 0 => Some(1.0 / (1.0 / mean.as_secs_f64())),
             _ => None,
         };
         Target {
             service,
-            exponential_mean_us,
+            exponential_mean_s,
             serving: vec![(SimTime::ZERO, IDLE); concurrency as usize],
             idle: (0..concurrency).rev().collect(),
             queue: VecDeque::with_capacity(capacity),
@@ -185,10 +185,11 @@ impl Target {
     /// One service time for a request starting now with `busy` workers busy (itself included).
     #[inline]
     fn service_time<R: Rng + ?Sized>(&self, busy: u32, rng: &mut R) -> Span {
-        let drawn = match self.exponential_mean_us {
-            // The common case, inlined: one ziggurat Exp(1) draw scaled by the mean and rounded
-            // half up to the µs, as `Span::from_secs_f64` does.
-            Some(mean_us) => Span((rng.sample::<f64, _>(Exp1) * mean_us + 0.5) as u64),
+        let drawn = match self.exponential_mean_s {
+            // The common case, inlined: the same arithmetic as `Distribution::sample` (rand_distr's
+            // `Exp` multiplies an Exp(1) draw by 1/λ computed as 1/(1/mean)), so the same bits,
+            // without rebuilding the distribution per request.
+            Some(lambda_inverse_s) => Span::from_secs_f64(rng.sample::<f64, _>(Exp1) * lambda_inverse_s),
             None => self.service.sample(rng),
         };
         let demand = busy as f64 * self.cpu_per_worker;

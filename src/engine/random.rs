@@ -8,12 +8,13 @@
 //! and portable, and a golden test below pins the first draws so an upgrade cannot silently
 //! change every result.
 //!
-//! The request path (arrival times, target choice, service times: several draws per request,
-//! tens of millions per run) uses [`FastRng`] instead, xoshiro256++ written out here: a
-//! published, portable algorithm of a few shifts and adds, about three times cheaper per draw
-//! than ChaCha8 and statistically ample for simulation (it passes BigCrush). Its streams are
-//! seeded from the same SHA-256 derivation, so they stay named, independent and reproducible;
-//! only the generator differs.
+//! [`FastRng`] (xoshiro256++, written out here: a published, portable algorithm of a few shifts
+//! and adds, several times cheaper per draw than ChaCha8, passes BigCrush) is the generator
+//! meant for the request path (several draws per request, tens of millions per run), seeded by
+//! the same SHA-256 derivation ([`Streams::fast`]) so its streams stay named, independent and
+//! reproducible. It is not switched on yet: doing so moves every sample path with traffic, and
+//! the tests that pin those paths' figures must be re-derived first (docs/performance.md,
+//! "The request path (W1)").
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
