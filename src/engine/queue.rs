@@ -76,6 +76,8 @@ fn heap_pop<E: Copy>(heap: &mut Vec<Pending<E>>) -> Option<Pending<E>> {
         }
         let mut child = first;
         let mut child_key = heap[first].key;
+        // The index is what the loop finds (the smallest child's position), not just a way in.
+        #[allow(clippy::needless_range_loop)]
         for c in first + 1..(first + ARITY).min(n) {
             let key = heap[c].key;
             if key < child_key {
@@ -272,13 +274,12 @@ mod tests {
         let mut q = EventQueue::new();
         let mut reference: std::collections::BTreeSet<(u64, u64)> = Default::default();
         let mut x: u64 = 12345;
-        let mut seq = 1u64;
         for round in 0..20_000u64 {
+            let seq = round + 1;
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let at = q.now().0 + (x >> 33) % 501 * 4_000;
             q.schedule(SimTime(at), seq);
             reference.insert((at, seq));
-            seq += 1;
             if round % 3 == 2 {
                 for _ in 0..2 {
                     let expected = reference.pop_first();
