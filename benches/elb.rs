@@ -4,6 +4,10 @@
 //! ρ = 0.8 (8,000 requests/s), round robin; one iteration runs 1,000,000 requests (2,000,000
 //! heap events: arrival and completion). Throughput is in events per second.
 //!
+//! `w1_random_100_targets_rho_0.8` is the model with W1's shape (`../shared/bench/WORKLOADS.md`):
+//! 100 targets, one worker each, exponential service of mean 100 ms, ρ = 0.8 (800 requests/s),
+//! random routing; 1,000,000 requests per iteration.
+//!
 //! `whole_sim_alb_100_targets` runs the same load through the whole simulator
 //! (`scenarios/bench/alb-100-targets.toml`, 2 simulated minutes: the service's 100 tasks start,
 //! register and pass their first health check, then 8,000 requests/s go through the listener,
@@ -41,6 +45,13 @@ fn bench(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Elements(2 * requests));
     group.bench_function("round_robin_100_targets_rho_0.8", |b| b.iter(|| black_box(run(black_box(&cfg)).events)));
+    let w1 = ModelConfig {
+        arrival_rate: 0.8 * 100.0 / 0.100,
+        service: Distribution::Exponential { mean: Span::from_millis(100) },
+        algorithm: Algorithm::Random,
+        ..config(requests)
+    };
+    group.bench_function("w1_random_100_targets_rho_0.8", |b| b.iter(|| black_box(run(black_box(&w1)).events)));
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench/alb-100-targets.toml");
     let mut scenario = ecsim::scenario::load(&path).expect("the bench scenario loads");

@@ -5,7 +5,7 @@
 //!
 //! A minute's datapoint is a statistic set (SampleCount, Sum, Minimum, Maximum) — what ECS and
 //! the load balancer publish — and, for latency series, a log-linear histogram
-//! (`elb::histogram`, ≤ 0.4 % error) from which percentiles are read: samples are never kept.
+//! (`elb::histogram`, ≤ 0.1 % error) from which percentiles are read: samples are never kept.
 //! A period of k minutes merges k minute sets (Average = Sum ÷ SampleCount over the period,
 //! never a mean of means). A period without samples has no datapoint — `None`, never 0.
 //!
@@ -15,13 +15,13 @@
 
 pub use super::statistics::{Percentile, Period, StatSet, Statistic};
 use super::{DAY_S, MINUTE_S};
-use crate::elb::histogram::{Histogram, BUCKETS};
+use crate::elb::histogram::{Histogram, HEAP_BYTES};
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// Statistic sets kept per series unless an alarm needs more: one day of minutes.
 pub const DEFAULT_RETENTION_MINUTES: u32 = DAY_S / MINUTE_S;
-/// Histograms kept per series unless a percentile alarm needs more (26 KiB each).
+/// Histograms kept per series unless a percentile alarm needs more (48 KiB each).
 pub const DEFAULT_HISTOGRAM_RETENTION_MINUTES: u32 = 60;
 
 // ------------------------------------------------------------------ metric identity
@@ -260,7 +260,7 @@ impl Series {
         let allocated = self.histograms.iter().filter(|s| s.histogram.is_some()).count();
         self.sets.capacity() * std::mem::size_of::<MinuteSlot>()
             + self.histograms.capacity() * std::mem::size_of::<HistogramSlot>()
-            + allocated * BUCKETS * std::mem::size_of::<u64>()
+            + allocated * HEAP_BYTES
     }
 }
 

@@ -14,7 +14,6 @@
 //! * [`WeightedRandom`]: probability ∝ weight (two passes over the slice, no allocation).
 
 use super::target::Target;
-use crate::engine::StreamRng;
 use rand::Rng;
 
 /// Round robin: a cursor over the eligible slice.
@@ -49,7 +48,7 @@ pub struct Random;
 
 impl Random {
     #[inline]
-    pub fn pick(eligible: &[u32], rng: &mut StreamRng) -> Option<u32> {
+    pub fn pick<R: Rng + ?Sized>(eligible: &[u32], rng: &mut R) -> Option<u32> {
         match eligible.len() {
             0 => None,
             1 => Some(eligible[0]),
@@ -66,14 +65,14 @@ impl LeastOutstanding {
     /// One pass: keep the least-loaded target seen; the k-th target tying with it replaces it with
     /// probability 1/k (reservoir sampling), so each tied target is chosen with equal probability.
     #[inline]
-    pub fn pick(eligible: &[u32], targets: &[Target], rng: &mut StreamRng) -> Option<u32> {
+    pub fn pick<R: Rng + ?Sized>(eligible: &[u32], targets: &[Target], rng: &mut R) -> Option<u32> {
         Self::pick_with(eligible, targets, rng, false)
     }
 
     /// `pick` with the scenario's tie break: `first_on_tie` (`tie_break = "first"`) keeps the
     /// first of the tied targets in the slice's order (registration order) and draws nothing.
     #[inline]
-    pub fn pick_with(eligible: &[u32], targets: &[Target], rng: &mut StreamRng, first_on_tie: bool) -> Option<u32> {
+    pub fn pick_with<R: Rng + ?Sized>(eligible: &[u32], targets: &[Target], rng: &mut R, first_on_tie: bool) -> Option<u32> {
         let mut best: Option<(u32, u32)> = None;
         let mut ties = 0u32;
         for &i in eligible {
@@ -106,7 +105,7 @@ pub struct WeightedRandom;
 
 impl WeightedRandom {
     #[inline]
-    pub fn pick(eligible: &[u32], weights: &[f64], rng: &mut StreamRng) -> Option<u32> {
+    pub fn pick<R: Rng + ?Sized>(eligible: &[u32], weights: &[f64], rng: &mut R) -> Option<u32> {
         let weight = |i: u32| {
             let w = weights[i as usize];
             if w > 0.0 {
@@ -149,7 +148,7 @@ pub enum Router {
 impl Router {
     /// One choice among `eligible`, looking at `targets` for least-outstanding-requests.
     #[inline]
-    pub fn pick(&mut self, eligible: &[u32], targets: &[Target], rng: &mut StreamRng) -> Option<u32> {
+    pub fn pick<R: Rng + ?Sized>(&mut self, eligible: &[u32], targets: &[Target], rng: &mut R) -> Option<u32> {
         match self {
             Router::RoundRobin(rr) => rr.pick(eligible),
             Router::Random => Random::pick(eligible, rng),

@@ -29,8 +29,10 @@
 //! completion event). CPU used is integrated as `min(busy × cpu_per_worker, cpu_limit)` over time,
 //! so utilisation never exceeds the limit.
 
-use crate::engine::{SimTime, Span, StreamRng};
+use crate::engine::{SimTime, Span};
 use crate::workload::distribution::Distribution;
+use rand::Rng;
+use rand_distr::Exp1;
 use std::collections::VecDeque;
 
 /// What happened to an arriving request.
@@ -70,6 +72,9 @@ const IDLE: u64 = 1 << 62;
 #[derive(Debug, Clone)]
 pub struct Target {
     service: Distribution,
+    /// 1/λ in seconds, computed as `Exp::new` does, when `service` is exponential (the
+    /// request path's usual case, drawn without going through `Distribution::sample`).
+    exponential_mean_s: Option<f64>,
     /// Arrival time and tag of the request each worker is serving (meaningful only while busy).
     serving: Vec<(SimTime, u64)>,
     /// Idle workers (a stack, so the lowest numbers are used first after a reset).
@@ -103,8 +108,13 @@ impl Target {
     pub fn new(concurrency: u32, queue_limit: Option<usize>, service: Distribution) -> Self {
         let concurrency = concurrency.max(1);
         let capacity = queue_limit.unwrap_or(1024).min(4096);
+        let exponential_mean_s = match service {
+            Distribution::Exponential { mean } if mean.as_micros() > 0 => Some(1.0 / (1.0 / mean.as_secs_f64())),
+            _ => None,
+        };
         Target {
             service,
+            exponential_mean_s,
             serving: vec![(SimTime::ZERO, IDLE); concurrency as usize],
             idle: (0..concurrency).rev().collect(),
             queue: VecDeque::with_capacity(capacity),
@@ -174,8 +184,14 @@ impl Target {
 
     /// One service time for a request starting now with `busy` workers busy (itself included).
     #[inline]
-    fn service_time(&self, busy: u32, rng: &mut StreamRng) -> Span {
-        let drawn = self.service.sample(rng);
+    fn service_time<R: Rng + ?Sized>(&self, busy: u32, rng: &mut R) -> Span {
+        let drawn = match self.exponential_mean_s {
+            // The common case, inlined: the same arithmetic as `Distribution::sample` (rand_distr's
+            // `Exp` multiplies an Exp(1) draw by 1/λ computed as 1/(1/mean)), so the same bits,
+            // without rebuilding the distribution per request.
+            Some(lambda_inverse_s) => Span::from_secs_f64(rng.sample::<f64, _>(Exp1) * lambda_inverse_s),
+            None => self.service.sample(rng),
+        };
         let demand = busy as f64 * self.cpu_per_worker;
         if demand > self.cpu_limit {
             Span::from_secs_f64(drawn.as_secs_f64() * demand / self.cpu_limit)
@@ -186,7 +202,7 @@ impl Target {
 
     /// A request with `tag` arrives at `now`.
     #[inline]
-    pub fn arrive(&mut self, now: SimTime, tag: u64, rng: &mut StreamRng) -> Arrival {
+    pub fn arrive<R: Rng + ?Sized>(&mut self, now: SimTime, tag: u64, rng: &mut R) -> Arrival {
         debug_assert!(tag & (ANSWERED | IDLE) == 0, "tag {tag:#x} uses a reserved bit");
         self.arrived += 1;
         if let Some(&worker) = self.idle.last() {
@@ -207,7 +223,7 @@ impl Target {
 
     /// `worker` finishes its request at `now`; it starts the next queued request, if any.
     #[inline]
-    pub fn complete(&mut self, worker: u32, now: SimTime, rng: &mut StreamRng) -> Completion {
+    pub fn complete<R: Rng + ?Sized>(&mut self, worker: u32, now: SimTime, rng: &mut R) -> Completion {
         debug_assert!(!self.idle.contains(&worker), "completion of idle worker {worker}");
         self.completed += 1;
         let (arrived_at, stored) = self.serving[worker as usize];

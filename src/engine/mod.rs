@@ -10,5 +10,5 @@ pub mod random;
 pub mod time;
 
 pub use queue::EventQueue;
-pub use random::{StreamRng, Streams};
+pub use random::{FastRng, StreamRng, Streams};
 pub use time::{SimTime, Span, SpanParseError};

@@ -147,11 +147,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
     // over [60k, 60(k+1)), before what happens at 60(k+1).
     world.queue.schedule_first(SimTime::from_secs(60), Event::MinuteEnded);
 
-    while let Some(t) = world.queue.peek_time() {
-        if t > end {
-            break;
-        }
-        let Some((now, event)) = world.queue.pop() else { break };
+    while let Some((now, event)) = world.queue.pop_until(end) {
         match event {
             Event::Arrival { workload } => world.on_arrival(now, workload, true),
             Event::ListedArrival { workload } => world.on_arrival(now, workload, false),

@@ -4,7 +4,7 @@
 //! Sampling goes through `rand_distr` (pinned in Cargo.toml) and is rounded to whole
 //! microseconds, so simulated time stays integer.
 
-use crate::engine::{Span, StreamRng};
+use crate::engine::Span;
 use rand::Rng;
 use rand_distr::{Distribution as _, Exp, LogNormal, Weibull};
 use serde::{Deserialize, Serialize};
@@ -52,7 +52,7 @@ impl Distribution {
     }
 
     /// One draw. Parameters were validated at load time; anything degenerate gives the mean.
-    pub fn sample(&self, rng: &mut StreamRng) -> Span {
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Span {
         match self {
             Distribution::Constant { value } => *value,
             Distribution::Exponential { mean } => match Exp::new(1.0 / mean.as_secs_f64()) {

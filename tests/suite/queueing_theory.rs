@@ -14,7 +14,7 @@
 //! ≥ 100,000), then measures. The check is
 //!     |mean over seeds − theory| ≤ 3 · sd(seeds)/√5 + bias allowance,
 //! where the allowance covers what the seed spread cannot see: rounding of service times to the
-//! µs (≤ 0.5 µs on 100 ms, 5·10⁻⁶), the histogram's bucket midpoints for percentiles (≤ 0.4 %),
+//! µs (≤ 0.5 µs on 100 ms, 5·10⁻⁶), the histogram's bucket midpoints for percentiles (≤ 0.1 %),
 //! the residual start-up transient (negligible after the warm-up above), and the noise of an
 //! sd estimated from 5 seeds. It is 0.5 % of the theoretical value for means and probabilities
 //! and 1 % for percentiles.

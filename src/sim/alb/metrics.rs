@@ -6,7 +6,7 @@
 //! (`tally`); the run's totals are the minutes' sums, folded in as each minute closes, so the
 //! rows and the totals reconcile by construction. `RequestCount` (a target was chosen) counts
 //! when the target is chosen, as the alarms and scaling policies read it. `TargetResponseTime` comes from fixed-size log-linear
-//! histograms (≤ 0.4 % error, `elb::histogram`), one per (group, zone) for the minute and one per
+//! histograms (≤ 0.1 % error, buckets ≤ 0.2 % wide, `elb::histogram`), one per (group, zone) for the minute and one per
 //! group for the run — never a vector of latencies. Host counts are time-weighted over the minute
 //! (Average) with the extremes of the instantaneous count (Minimum/Maximum) [INF, docs/ecs-model.md#alb-metrics], kept
 //! exactly per (group, zone), per group, per zone and for the whole load balancer.

@@ -3,7 +3,7 @@
 //! so that consecutive arrivals cost O(1).
 
 use super::RateProfile;
-use crate::engine::{SimTime, StreamRng};
+use crate::engine::SimTime;
 use rand::Rng;
 use rand_distr::Exp1;
 
@@ -41,7 +41,7 @@ impl PoissonArrivals {
     /// next arrival is beyond the end of simulated time). Takes exactly one Exp(1) draw from
     /// `rng` per call. Two arrivals closer than half a microsecond round to the same time, so
     /// at very high rates the result can equal `now`.
-    pub fn next_after(&mut self, now: SimTime, rng: &mut StreamRng) -> Option<SimTime> {
+    pub fn next_after<R: Rng + ?Sized>(&mut self, now: SimTime, rng: &mut R) -> Option<SimTime> {
         if self.last != Some(now) {
             self.seek(now.as_secs_f64());
         }
@@ -107,7 +107,22 @@ impl PoissonArrivals {
                 self.local_s = self.local_s.max(t1);
                 continue;
             }
-            let slope = (rates[self.segment + 1] - rates[self.segment]) / (t1 - t0);
+            let (r0, r1) = (rates[self.segment], rates[self.segment + 1]);
+            if r0 == r1 && r0 > 0.0 {
+                // A flat segment (every step, every constant rate): τ = exp / r. The general
+                // formula below gives the same bits here (√(r²) = r exactly in IEEE arithmetic,
+                // and 2·exp / 2r = exp / r), so this is only the cheap way to the same answer.
+                let to_end = r0 * (t1 - self.local_s);
+                if to_end < exp {
+                    exp -= to_end;
+                    self.segment += 1;
+                    self.local_s = t1;
+                    continue;
+                }
+                self.local_s = (self.local_s + exp / r0).min(t1);
+                return Some(self.absolute_s());
+            }
+            let slope = (r1 - r0) / (t1 - t0);
             let r = (rates[self.segment] + slope * (self.local_s - t0)).max(0.0);
             let to_end = (r + rates[self.segment + 1]) / 2.0 * (t1 - self.local_s);
             if to_end < exp {
