@@ -311,7 +311,7 @@ impl<'a> Selection<'a> {
         for (a, name) in chain.attributes.iter().enumerate() {
             let mut ids: BTreeMap<Option<&str>, u32> = BTreeMap::new();
             for (i, &n) in service_tasks.iter().enumerate().filter(|(_, n)| **n > 0) {
-                let value = cluster.instances[i].attributes.get(*name).map(String::as_str);
+                let value = cluster.instances[i].attributes.get(name).map(String::as_str);
                 let next = ids.len() as u32;
                 let id = *ids.entry(value).or_insert(next);
                 if id as usize == per_value[a].len() {
