@@ -1,3 +1,6 @@
+//! Tests of `scale_in`: worked examples, and the indexed selection against the step-by-step
+//! algorithm it replaced (kept here as `oracle`), same tasks, same order, same draws.
+
 use super::*;
 use crate::ecs::cluster::InstanceSpec;
 use crate::ecs::instance::InstanceId;
