@@ -4,6 +4,7 @@
 
 use super::{Scenario, SimTime, Summary};
 use crate::report::atomic::{recover_dir, replace_dir};
+pub use crate::report::output::Outputs;
 use crate::report::output::{self, slug};
 use crate::sim::recorder::MinuteRow;
 use crate::sim::{self, RunOptions, RunOutcome};
@@ -87,6 +88,20 @@ pub fn write_results(dir: &Path, run: &Run) -> Result<()> {
     output::write_run(dir, &run.summary, &run.outcome)
 }
 
+/// [`write_results`], writing only the files of `outputs` (`ecsim run --outputs`).
+///
+/// ```
+/// let scenario = ecsim::api::load(std::path::Path::new("scenarios/quickstart.toml")).unwrap();
+/// let run = ecsim::api::run(&scenario, 1);
+/// let dir = tempfile::tempdir().unwrap();
+/// ecsim::api::write_results_with(dir.path(), &run, ecsim::api::Outputs::Data).unwrap();
+/// assert!(dir.path().join("events.csv").exists());
+/// assert!(!dir.path().join("report.html").exists());
+/// ```
+pub fn write_results_with(dir: &Path, run: &Run, outputs: Outputs) -> Result<()> {
+    output::write_run_with(dir, &run.summary, &run.outcome, outputs)
+}
+
 /// Writes comparison.csv (one row of headline figures per run) and comparison.png/.svg (the
 /// runs' cluster CPU reservation, zone balance and tasks refused) into `dir`; `runs` are a scenario's variants.
 ///
@@ -102,11 +117,17 @@ pub fn write_comparison(dir: &Path, runs: &[Run]) -> Result<()> {
     let summaries: Vec<Summary> = runs.iter().map(|r| r.summary.clone()).collect();
     let series: Vec<(String, Vec<MinuteRow>)> =
         runs.iter().map(|r| (r.summary.variant.clone().unwrap_or_default(), cluster_minutes(&r.outcome))).collect();
-    write_comparison_files(dir, &summaries, &series)
+    write_comparison_files(dir, &summaries, &series, Outputs::All)
 }
 
-fn write_comparison_files(dir: &Path, summaries: &[Summary], series: &[(String, Vec<MinuteRow>)]) -> Result<()> {
+fn write_comparison_files(dir: &Path, summaries: &[Summary], series: &[(String, Vec<MinuteRow>)], outputs: Outputs) -> Result<()> {
+    if outputs == Outputs::Summary {
+        return Ok(());
+    }
     output::write_comparison_csv(dir, summaries)?;
+    if outputs == Outputs::Data {
+        return Ok(());
+    }
     output::write_comparison_chart(dir, series)?;
     // Last: the page of the variants, linking each variant's own report.html.
     crate::report::html::write_report(dir)?;
@@ -156,6 +177,26 @@ pub fn simulated_minutes(scenario: &Scenario) -> u64 {
 /// assert!(!dir.path().join(".quickstart.partial").exists());
 /// ```
 pub fn run_to_dir(scenario: &Scenario, seed: u64, out: &Path, progress: &mut dyn FnMut(SimTime)) -> Result<Vec<Summary>> {
+    run_to_dir_with(scenario, seed, out, Outputs::All, progress)
+}
+
+/// [`run_to_dir`], writing only the files of `outputs` (`ecsim run --outputs`).
+///
+/// ```
+/// let scenario = ecsim::api::load(std::path::Path::new("scenarios/quickstart.toml")).unwrap();
+/// let dir = tempfile::tempdir().unwrap();
+/// let out = dir.path().join("quickstart");
+/// ecsim::api::run_to_dir_with(&scenario, 1, &out, ecsim::api::Outputs::Summary, &mut |_| {}).unwrap();
+/// let files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+/// assert_eq!(files, ["summary.json"]);
+/// ```
+pub fn run_to_dir_with(
+    scenario: &Scenario,
+    seed: u64,
+    out: &Path,
+    outputs: Outputs,
+    progress: &mut dyn FnMut(SimTime),
+) -> Result<Vec<Summary>> {
     let staging = staging_dir(out);
     recover_dir(out).with_context(|| format!("cannot recover {}", out.display()))?;
     if staging.exists() {
@@ -163,10 +204,10 @@ pub fn run_to_dir(scenario: &Scenario, seed: u64, out: &Path, progress: &mut dyn
     }
     let summaries = if scenario.variants.is_empty() {
         let run = run_with_progress(scenario, seed, progress);
-        write_results(&staging, &run)?;
+        write_results_with(&staging, &run, outputs)?;
         vec![run.summary]
     } else {
-        variants_to_dir(scenario, seed, &staging)?
+        variants_to_dir(scenario, seed, &staging, outputs)?
     };
     // Old or new results at `out` whatever the moment of a kill (docs/outputs.md).
     replace_dir(&staging, out).with_context(|| format!("cannot move results to {}", out.display()))?;
@@ -190,13 +231,13 @@ fn staging_dir(out: &Path) -> PathBuf {
 
 /// Runs the variants in parallel, each written into its own folder as soon as it ends (so
 /// that no more than one run per thread is held in memory), then comparison.csv and its chart.
-fn variants_to_dir(scenario: &Scenario, seed: u64, dir: &Path) -> Result<Vec<Summary>> {
+fn variants_to_dir(scenario: &Scenario, seed: u64, dir: &Path, outputs: Outputs) -> Result<Vec<Summary>> {
     let results: Vec<Result<(Summary, Vec<MinuteRow>)>> = scenario
         .variants
         .par_iter()
         .map(|v| {
             let run = run_variant(&scenario.with_variant(v), Some(&v.name), seed, &mut |_| {});
-            write_results(&dir.join(slug(&v.name)), &run)?;
+            write_results_with(&dir.join(slug(&v.name)), &run, outputs)?;
             let minutes = cluster_minutes(&run.outcome);
             Ok((run.summary, minutes))
         })
@@ -208,7 +249,7 @@ fn variants_to_dir(scenario: &Scenario, seed: u64, dir: &Path) -> Result<Vec<Sum
         summaries.push(s);
         series.push((v.name.clone(), m));
     }
-    write_comparison_files(dir, &summaries, &series)?;
+    write_comparison_files(dir, &summaries, &series, outputs)?;
     Ok(summaries)
 }
 

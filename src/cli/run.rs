@@ -36,6 +36,32 @@ pub struct RunArgs {
     /// the results directory) instead of the report; warnings and notes stay on standard error.
     #[arg(long)]
     pub json: bool,
+    /// Which result files to write: everything (charts and report.html included), the data
+    /// (summary.json and the CSV files), or summary.json alone — for scripts and benchmarks
+    /// that read no chart.
+    #[arg(long, value_enum, default_value_t = OutputSet::All)]
+    pub outputs: OutputSet,
+}
+
+/// `--outputs`: the result files `ecsim run` writes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputSet {
+    /// summary.json, the CSV files, the charts and report.html
+    All,
+    /// summary.json, lesson.json and the CSV files; no chart, no report.html
+    Data,
+    /// summary.json (and lesson.json for a lesson) only
+    Summary,
+}
+
+impl From<OutputSet> for api::Outputs {
+    fn from(set: OutputSet) -> api::Outputs {
+        match set {
+            OutputSet::All => api::Outputs::All,
+            OutputSet::Data => api::Outputs::Data,
+            OutputSet::Summary => api::Outputs::Summary,
+        }
+    }
 }
 
 #[allow(clippy::disallowed_methods)] // wall time only decides whether to show a progress bar
@@ -66,7 +92,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut shown = false;
-    let summaries = api::run_to_dir(&scenario, seed, &out, &mut |now| {
+    let summaries = api::run_to_dir_with(&scenario, seed, &out, args.outputs.into(), &mut |now| {
         bar.set_position(now.whole_secs() / 60);
         // Only runs longer than a second get a bar, and only on a terminal.
         if !args.quiet && !shown && started.elapsed().as_secs_f64() > 1.0 {

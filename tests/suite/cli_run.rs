@@ -343,3 +343,32 @@ fn check_validates_sweep_files_cell_by_cell() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad-sweep.toml:8:") && stderr.contains("unknown field `desird_count`"), "{stderr}");
 }
+
+/// `--outputs data` writes the same data files as a full run, byte for byte, and no chart or
+/// page; `--outputs summary` writes summary.json alone (quickstart is no lesson, so no
+/// lesson.json either).
+#[test]
+fn outputs_data_and_summary_write_a_subset_of_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = repo("scenarios/quickstart.toml");
+    let run = |out: &Path, set: &str| {
+        let status = ecsim().args(["run", "--quiet", "--outputs", set, "--out"]).arg(out).arg(&scenario).status().unwrap();
+        assert!(status.success(), "--outputs {set}");
+        read_all(out)
+    };
+    let all = run(&tmp.path().join("all"), "all");
+    let data = run(&tmp.path().join("data"), "data");
+    let summary = run(&tmp.path().join("summary"), "summary");
+    let names = |files: &[(String, Vec<u8>)]| files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    let data_names = names(&data);
+    assert!(data_names.contains(&"events.csv".to_string()) && data_names.contains(&"tasks.csv".to_string()), "{data_names:?}");
+    for (name, bytes) in &data {
+        assert!(name.ends_with(".csv") || name.ends_with(".json"), "--outputs data wrote {name}");
+        let full = all.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("{name} is not in the full run"));
+        assert_eq!(&full.1, bytes, "{name} differs from the full run's");
+    }
+    let expected_data: Vec<String> = names(&all).into_iter().filter(|n| n.ends_with(".csv") || n.ends_with(".json")).collect();
+    assert_eq!(data_names, expected_data, "--outputs data writes every data file of the full run");
+    assert_eq!(names(&summary), ["summary.json"]);
+    assert_eq!(summary[0].1, all.iter().find(|(n, _)| n == "summary.json").unwrap().1);
+}

@@ -51,15 +51,49 @@ pub fn write_csv_rows<T: Serialize>(path: &Path, rows: impl Iterator<Item = std:
     .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Which result files a run writes (`ecsim run --outputs`): everything by default; a run
+/// that only feeds a script or a benchmark can skip the charts and the page, or keep only
+/// summary.json. The files written are the same bytes whichever set they belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Outputs {
+    /// Every file: summary.json, lesson.json, the CSV files, the charts and report.html.
+    #[default]
+    All,
+    /// summary.json, lesson.json and the CSV files; no chart, no report.html.
+    Data,
+    /// summary.json and lesson.json only.
+    Summary,
+}
+
+impl Outputs {
+    fn csv(self) -> bool {
+        self != Outputs::Summary
+    }
+    fn charts(self) -> bool {
+        self == Outputs::All
+    }
+}
+
 /// Writes every output of one run into `dir` (created if missing). Which files a run has
 /// depends on what it modelled (services, scaling, faults, load balancers, capacity); each
 /// writer below decides for its own file and writes nothing when it has nothing to say.
 pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<()> {
-    // One band per fault occurrence on the time-series charts.
-    let faults = FaultBand::from_rows(&outcome.fault_rows);
+    write_run_with(dir, summary, outcome, Outputs::All)
+}
+
+/// [`write_run`], writing only the files of `outputs`.
+pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outputs: Outputs) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     write_summary_json(dir, summary)?;
     write_lesson_json(dir, summary)?;
+    if !outputs.csv() {
+        return Ok(());
+    }
+    if !outputs.charts() {
+        return write_data(dir, outcome);
+    }
+    // One band per fault occurrence on the time-series charts.
+    let faults = FaultBand::from_rows(&outcome.fault_rows);
     write_timeseries_csv(dir, outcome)?;
     write_events_csv(dir, outcome)?;
     write_services_csv(dir, outcome)?;
@@ -81,6 +115,23 @@ pub fn write_run(dir: &Path, summary: &Summary, outcome: &RunOutcome) -> Result<
     write_instances_csv(dir, &outcome.instance_rows().context("instances.csv")?)?;
     // Last: the page reads the files above (`ecsim report DIR` rebuilds it from them alone).
     crate::report::html::write_report(dir)?;
+    Ok(())
+}
+
+/// The CSV files of [`write_run`], in its order, without the charts and the page.
+fn write_data(dir: &Path, outcome: &RunOutcome) -> Result<()> {
+    write_timeseries_csv(dir, outcome)?;
+    write_events_csv(dir, outcome)?;
+    write_services_csv(dir, outcome)?;
+    write_scaling_csv(dir, outcome)?;
+    write_faults_csv(dir, outcome)?;
+    write_alarms_csv(dir, outcome)?;
+    write_alarm_actions_csv(dir, outcome)?;
+    write_alb_csv(dir, outcome)?;
+    if !outcome.tasks.is_empty() {
+        write_tasks_csv(dir, outcome)?;
+    }
+    write_instances_csv(dir, &outcome.instance_rows().context("instances.csv")?)?;
     Ok(())
 }
 
