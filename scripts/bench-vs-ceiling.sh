@@ -5,12 +5,15 @@
 # What each figure means and how to read it: docs/performance.md.
 #
 # usage: scripts/bench-vs-ceiling.sh [--quick] [--rounds N] [--R N] [--H "1000 10000"]
-#                                    [--others full|quick|none] [--markdown | --csv]
+#                                    [--others full|quick|none] [--outputs all|data]
+#                                    [--markdown | --csv]
 #   --quick       R = 10^6, H = 1,000, 3 rounds, the small scale scenario, no 96-hour run
 #   --rounds N    timed rounds per pair after one warm-up round (default 5); medians reported
 #   --R N         W1 arrivals (default 10^7)
 #   --H LIST      W2 cluster sizes (default "1000 10000")
 #   --others      which whole-run goals to time beside (default full; quick with --quick)
+#   --outputs S   which result files ecsim writes in every timed run (`ecsim run --outputs`):
+#                 all (default, as a user runs it) or data (no chart, no report.html)
 #   --markdown    the table as Markdown (for the README); --csv as CSV
 # environment: ECSIM_BENCH_DIR (default <project>/../shared/bench), ECSIM_BIN (default: build
 # target/release/ecsim), CARGO_TARGET_DIR (where both are built).
@@ -26,6 +29,7 @@ ROUNDS=5
 R=10000000
 HS="1000 10000"
 OTHERS=full
+OUTPUTS=all
 FORMAT=table
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -34,14 +38,16 @@ while [ $# -gt 0 ]; do
         --R) R=${2:?}; shift ;;
         --H) HS=${2:?}; shift ;;
         --others) OTHERS=${2:?}; shift ;;
+        --outputs) OUTPUTS=${2:?}; shift ;;
         --markdown) FORMAT=markdown ;;
         --csv) FORMAT=csv ;;
-        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-vs-ceiling: unknown argument $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
 done
 case "$OTHERS" in full | quick | none) ;; *) echo "bench-vs-ceiling: --others full|quick|none" >&2; exit 64 ;; esac
+case "$OUTPUTS" in all | data) ;; *) echo "bench-vs-ceiling: --outputs all|data (W2's check reads tasks.csv)" >&2; exit 64 ;; esac
 R=$(python3 -c "print(int(float('$R')))")
 [ -d "$BENCH/ceiling" ] || { echo "bench-vs-ceiling: no ceiling at $BENCH/ceiling (set ECSIM_BENCH_DIR)" >&2; exit 66; }
 [ -x /usr/bin/time ] || { echo "bench-vs-ceiling: needs /usr/bin/time (GNU time) for peak RSS" >&2; exit 69; }
@@ -89,11 +95,11 @@ for round in $(seq 0 "$ROUNDS"); do
     if [ "$round" = 0 ]; then WARM=1; else WARM=0; fi
     log "round $round of $ROUNDS${WARM:+ }$([ "$WARM" = 1 ] && echo '(warm-up)')"
     for routing in $W1_ROUTINGS; do
-        timed "w1-$routing.ecsim" "$ECSIM_BIN" run "$WORK/w1-$routing.toml" -q --out "$WORK/o-w1-$routing"
+        timed "w1-$routing.ecsim" "$ECSIM_BIN" run "$WORK/w1-$routing.toml" -q --outputs "$OUTPUTS" --out "$WORK/o-w1-$routing"
         timed "w1-$routing.ceiling" "$CEIL/w1" --rho 0.8 --routing "$routing" --R "$R" --seed 1
     done
     for h in $HS; do
-        timed "w2-$h.ecsim" "$ECSIM_BIN" run "$WORK/w2-$h.toml" -q --out "$WORK/o-w2-$h"
+        timed "w2-$h.ecsim" "$ECSIM_BIN" run "$WORK/w2-$h.toml" -q --outputs "$OUTPUTS" --out "$WORK/o-w2-$h"
         timed "w2-$h.naive" "$CEIL/w2" --H "$h" --algo naive
         timed "w2-$h.bucketed" "$CEIL/w2" --H "$h" --algo bucketed
     done
@@ -107,25 +113,25 @@ if [ "$OTHERS" != none ]; then
         [ -e "$f" ] || continue
         key="svc-$(basename "$f" .toml)"
         log "$key"
-        timed "$key" "$ECSIM_BIN" run "$f" -q --out "$WORK/o-$key" && OTHER_KEYS+=("$key")
+        timed "$key" "$ECSIM_BIN" run "$f" -q --outputs "$OUTPUTS" --out "$WORK/o-$key" && OTHER_KEYS+=("$key")
     done
     if [ "$OTHERS" = full ]; then long_hours="6 96"; scale=scale-500k; else long_hours="6 24"; scale=scale-50k; fi
     for hours in $long_hours; do
         printf '[scenario]\nduration = "%sh"\n' "$hours" > "$WORK/large-$hours.toml"
         key="large-cluster-${hours}h"
         log "$key"
-        timed "$key" "$ECSIM_BIN" run "$ROOT/scenarios/bench/large-cluster.toml" --overlay "$WORK/large-$hours.toml" -q --out "$WORK/o-$key" &&
+        timed "$key" "$ECSIM_BIN" run "$ROOT/scenarios/bench/large-cluster.toml" --overlay "$WORK/large-$hours.toml" -q --outputs "$OUTPUTS" --out "$WORK/o-$key" &&
             OTHER_KEYS+=("$key")
     done
     log "$scale"
-    timed "$scale" "$ECSIM_BIN" run "$ROOT/scenarios/bench/$scale.toml" -q --out "$WORK/o-$scale" && OTHER_KEYS+=("$scale")
+    timed "$scale" "$ECSIM_BIN" run "$ROOT/scenarios/bench/$scale.toml" -q --outputs "$OUTPUTS" --out "$WORK/o-$scale" && OTHER_KEYS+=("$scale")
 fi
 
 # The table.
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$ROOT" diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT+changes"
 CPU=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || echo unknown)
-WORK="$WORK" FORMAT="$FORMAT" ROUNDS="$ROUNDS" R="$R" HS="$HS" OTHER_KEYS="${OTHER_KEYS[*]:-}" \
+WORK="$WORK" OUTPUTS="$OUTPUTS" FORMAT="$FORMAT" ROUNDS="$ROUNDS" R="$R" HS="$HS" OTHER_KEYS="${OTHER_KEYS[*]:-}" \
     DATE="$(date -u +%Y-%m-%d)" MACHINE="$(nproc) cores, ${CPU:-unknown}" COMMIT="$COMMIT" \
     python3 - <<'PY'
 import csv, json, os, statistics, sys
@@ -209,7 +215,7 @@ if len(longs) == 2 and samples(longs[0]) and samples(longs[1]):
     notes.append(f"{longs[1]} / {longs[0]} peak memory: {b:.0f} / {a:.0f} MiB = {b / a:.2f}x (goal <= 1.5x)")
 
 head = ["workload", "ecsim s", "ceiling s", "speed vs ceiling", "throughput (ecsim vs ceiling)", "peak RSS MiB (ecsim / ceiling)"]
-meta = (f"{os.environ['DATE']}, {os.environ['MACHINE']}, ecsim {os.environ['COMMIT']}; "
+meta = (f"{os.environ['DATE']}, {os.environ['MACHINE']}, ecsim {os.environ['COMMIT']} (--outputs {os.environ['OUTPUTS']}); "
         f"medians of {rounds} interleaved rounds after one warm-up (other goals: one run each)")
 if fmt == "csv":
     w = csv.writer(sys.stdout)
