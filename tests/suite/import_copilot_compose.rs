@@ -30,9 +30,13 @@ fn load_and_run(imported: &Imported) -> api::Run {
     api::run(&scenario, 1)
 }
 
-/// Writes `text` to a fresh file named `name` and imports it (with `options`).
+/// Writes `text` to a fresh file named `name` and imports it (with `options`). Each call gets a
+/// folder of its own: tests run in parallel and many import a file of the same name
+/// (`docker-compose.yml`), which one folder per name let one test overwrite under another.
 fn import_text(name: &str, text: &str, options: &Options) -> Result<Imported, ecsim::scenario::Diagnostics> {
-    let dir = std::env::temp_dir().join(format!("ecsim-import-cc-{}-{}", std::process::id(), name.replace(['/', '.'], "-")));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ecsim-import-cc-{}-{call}-{}", std::process::id(), name.replace(['/', '.'], "-")));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
