@@ -98,6 +98,12 @@ impl PlacementIndex {
         self.req.borrow()
     }
 
+    /// How many instances the index has read (ids are dense: `0..instances_seen()`); fewer than
+    /// the cluster has when instances were registered since and not yet `instance_added`.
+    pub fn instances_seen(&self) -> usize {
+        self.failures.len()
+    }
+
     /// False when the chain is not indexed and `place` runs the reference.
     pub fn is_exact_fast_path(&self) -> bool {
         self.fast.is_some()

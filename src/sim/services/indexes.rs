@@ -13,15 +13,13 @@ use crate::ecs::placement::index::PlacementIndex;
 use crate::ecs::placement::Strategy;
 use crate::ecs::Cluster;
 
-/// One index: what it was built for, and how many instances it has seen.
+/// One index and what it was built for (how many instances it has seen, it knows itself).
 #[derive(Debug, Clone)]
 struct Entry {
     task_definition: usize,
     provider: Option<usize>,
     /// The strategies it was built with (UpdateService may change the service's).
     strategies: Vec<Strategy>,
-    /// Instances registered when it last looked (ids are dense, in registration order).
-    known_instances: usize,
     index: PlacementIndex,
 }
 
@@ -36,7 +34,6 @@ impl ServiceIndexes {
     pub fn instance_changed(&mut self, cluster: &Cluster, id: InstanceId) {
         for e in &mut self.entries {
             e.index.instance_changed(cluster, id);
-            e.known_instances = e.known_instances.max(id.index() + 1);
         }
     }
 
@@ -75,26 +72,25 @@ impl ServiceIndexes {
         let at = match found {
             Some(i) if self.entries[i].strategies == strategies => i,
             Some(i) => {
-                self.entries[i] = Entry::new(task_definition, provider, strategies, cluster, build());
+                self.entries[i] = Entry::new(task_definition, provider, strategies, build());
                 i
             }
             None => {
-                self.entries.push(Entry::new(task_definition, provider, strategies, cluster, build()));
+                self.entries.push(Entry::new(task_definition, provider, strategies, build()));
                 self.entries.len() - 1
             }
         };
         let e = &mut self.entries[at];
         let registered = cluster.instances.len();
-        if registered > e.known_instances {
+        if registered > e.index.instances_seen() {
             e.index.instance_added(cluster, InstanceId((registered - 1) as u32));
-            e.known_instances = registered;
         }
         &mut e.index
     }
 }
 
 impl Entry {
-    fn new(task_definition: usize, provider: Option<usize>, strategies: &[Strategy], cluster: &Cluster, index: PlacementIndex) -> Self {
-        Entry { task_definition, provider, strategies: strategies.to_vec(), known_instances: cluster.instances.len(), index }
+    fn new(task_definition: usize, provider: Option<usize>, strategies: &[Strategy], index: PlacementIndex) -> Self {
+        Entry { task_definition, provider, strategies: strategies.to_vec(), index }
     }
 }
