@@ -172,7 +172,13 @@ impl Recorder {
     pub fn failed(&mut self, reason: &str) {
         self.failed += 1;
         self.failed_this_minute += 1;
-        *self.failures_by_reason.entry(reason.to_string()).or_insert(0) += 1;
+        // A reason is new only once per run: no String is built for the ones already counted.
+        match self.failures_by_reason.get_mut(reason) {
+            Some(n) => *n += 1,
+            None => {
+                self.failures_by_reason.insert(reason.to_string(), 1);
+            }
+        }
     }
     pub fn completed(&mut self) {
         self.completed += 1;
