@@ -5,6 +5,8 @@ use super::placement::facts::InstanceFacts;
 use super::task_def::{Protocol, Reservation};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
 /// Index of an instance in `Cluster::instances`, in registration order (the "ordinal" that
@@ -252,45 +254,80 @@ impl ContainerInstance {
 /// An instance's attributes by name. Instances registered from one group in one zone have the
 /// same attributes, so they share one map (copy on write): a 500,000-instance cluster holds a
 /// few dozen maps instead of 500,000 (each 8 built-in attributes, 17 allocations, ~1 KB).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Attributes(Arc<BTreeMap<String, String>>);
+///
+/// Each map carries a *stamp*: a number drawn from a process-wide counter when the map is
+/// made and again at every change, so two `Attributes` with the same stamp have the same
+/// contents. The placement index reads an instance's spread-attribute values again only when
+/// its stamp moved (a task bound or started changes no attribute), instead of looking the
+/// names up by string after every change. Stamps decide nothing: equality compares contents.
+#[derive(Clone, Default)]
+pub struct Attributes {
+    map: Arc<BTreeMap<String, String>>,
+    /// 0 for the empty default map; see the type's documentation.
+    stamp: u64,
+}
+
+/// The next stamp (0 is the empty default map's).
+fn next_stamp() -> u64 {
+    static STAMPS: AtomicU64 = AtomicU64::new(1);
+    STAMPS.fetch_add(1, AtomicOrdering::Relaxed)
+}
+
+impl PartialEq for Attributes {
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
+    }
+}
+
+impl fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Attributes").field(&self.map).finish()
+    }
+}
 
 impl Attributes {
     pub fn get(&self, name: &str) -> Option<&String> {
-        self.0.get(name)
+        self.map.get(name)
     }
     pub fn contains_key(&self, name: &str) -> bool {
-        self.0.contains_key(name)
+        self.map.contains_key(name)
     }
     pub fn iter(&self) -> std::collections::btree_map::Iter<'_, String, String> {
-        self.0.iter()
+        self.map.iter()
     }
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.map.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.map.is_empty()
     }
     /// Sets one attribute on this instance alone (the shared map is copied first).
     pub fn insert(&mut self, name: String, value: String) -> Option<String> {
-        Arc::make_mut(&mut self.0).insert(name, value)
+        self.stamp = next_stamp();
+        Arc::make_mut(&mut self.map).insert(name, value)
     }
     /// Removes one attribute from this instance alone.
     pub fn remove(&mut self, name: &str) -> Option<String> {
-        if !self.0.contains_key(name) {
+        if !self.map.contains_key(name) {
             return None;
         }
-        Arc::make_mut(&mut self.0).remove(name)
+        self.stamp = next_stamp();
+        Arc::make_mut(&mut self.map).remove(name)
     }
     /// True when both are the same shared map (what registering a group's instances relies on).
     pub fn shares_with(&self, other: &Attributes) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.map, &other.map)
+    }
+    /// Equal stamps mean equal contents (the converse need not hold): what a reader that keeps
+    /// something derived from the attributes compares to know it is still current.
+    pub fn stamp(&self) -> u64 {
+        self.stamp
     }
 }
 
 impl From<BTreeMap<String, String>> for Attributes {
     fn from(map: BTreeMap<String, String>) -> Self {
-        Attributes(Arc::new(map))
+        Attributes { map: Arc::new(map), stamp: next_stamp() }
     }
 }
 
@@ -298,14 +335,14 @@ impl<'a> IntoIterator for &'a Attributes {
     type Item = (&'a String, &'a String);
     type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.map.iter()
     }
 }
 
 /// Serialized as the plain map it is (same JSON as before sharing).
 impl Serialize for Attributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.as_ref().serialize(serializer)
+        self.map.as_ref().serialize(serializer)
     }
 }
 

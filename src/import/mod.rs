@@ -227,6 +227,11 @@ pub fn parse_overlay(path: &Path, text: &str) -> Result<toml::Table, Diagnostics
 /// (as `--parameter` and `--var`, under those of the command line), with the rest of the file as
 /// its overlay (the file's tables without those keys). `None` for a scenario of its own.
 pub fn stack_of(path: &Path, text: &str) -> Option<(Vec<PathBuf>, BTreeMap<String, String>, toml::Table)> {
+    // A `stack` key is spelled out in the text (or hidden behind an escape in a quoted key):
+    // without either, skip parsing a scenario that may be megabytes long.
+    if !text.contains("stack") && !text.contains('\\') {
+        return None;
+    }
     let mut table: toml::Table = toml::from_str(text).ok()?;
     let meta = table.get_mut("scenario")?.as_table_mut()?;
     let stack = meta.remove("stack")?;

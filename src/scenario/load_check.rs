@@ -54,11 +54,14 @@ impl TaskCapacity {
 
 /// The warnings for a valid `scenario` read from `text` at `path`.
 pub fn warnings(scenario: &Scenario, path: &Path, text: &str) -> Vec<Diagnostic> {
-    let locations: Locations = toml::from_str(text).unwrap_or_default();
+    // Parsed only when there is something to warn about: a second parse of a large scenario
+    // (W2's is 1.3 MB) costs as much as loading it did.
+    let locations = std::cell::OnceCell::new();
+    let locations = || -> &Locations { locations.get_or_init(|| toml::from_str(text).unwrap_or_default()) };
     let src = Source::new(path, text);
     // A warning at the entry of `entries` named `name`, or about the whole file.
-    let warn = |entries: &[Spanned<Named>], name: &str, message: String, help: String| {
-        let d = match entries.iter().find(|e| e.get_ref().name.as_deref() == Some(name)) {
+    let warn = |entries: fn(&Locations) -> &[Spanned<Named>], name: &str, message: String, help: String| {
+        let d = match entries(locations()).iter().find(|e| e.get_ref().name.as_deref() == Some(name)) {
             Some(e) => src.diagnostic(Severity::Warning, e.span().start, message),
             None => Diagnostic::warning(path, 0, 0, message),
         };
@@ -106,7 +109,7 @@ pub fn warnings(scenario: &Scenario, path: &Path, text: &str) -> Vec<Diagnostic>
             let timeout = scenario.elb.load_balancers.first().map_or(60, |lb| lb.idle_timeout.whole_secs());
             let others = if parts.len() > 1 { format!(" (with the group's other services: {capacity:.1}/s)") } else { String::new() };
             out.push(warn(
-                &locations.services,
+                |l| &l.services,
                 name,
                 format!(
                         "service {name}: the load offered to target group {} peaks at {peak:.1} requests/s, but {tasks} task(s){scaled} can serve about {:.1}/s{others} ({tasks} × {} workers ÷ {per_request_ms:.0} ms per request{stretch}); requests will queue until the load balancer's idle timeout ({timeout} s) answers them 504",
@@ -127,7 +130,7 @@ pub fn warnings(scenario: &Scenario, path: &Path, text: &str) -> Vec<Diagnostic>
                 warned_task_definitions.push(td);
                 let name = &scenario.task_definition_names[td];
                 out.push(warn(
-                    &locations.task_definitions,
+                    |l| &l.task_definitions,
                     name,
                     format!(
                             "task definition {name}: cpu {cpu} is below concurrency × cpu_per_busy_worker = {} × {} = {wanted:.0} CPU units: with every worker busy each request takes {:.2}× its service time",

@@ -29,8 +29,9 @@
 //!
 //! The reference keeps candidates in ordinal order and, when more than one is left, draws
 //! `gen_range(0..ties)` once (for `random` in the chain or for the final tie-break) and takes
-//! that position. The class trees are sparse trees over the whole ordinal range, so descending
-//! the trees of all tied classes side by side finds the k-th tie in ordinal order. The index
+//! that position. Each class tree keeps its instances in ordinal order, so the k-th tie of one
+//! class is a descent; across tied classes it is the least ordinal with more than k ties at or
+//! below it (the first tie of each class when k = 0, the usual `tieBreak = first`). The index
 //! makes the same draw, so it returns the very instance the reference returns and leaves `rng`
 //! in the same state, in both tie-break modes: a run does not change when the index is used.
 //!

@@ -63,6 +63,14 @@ impl Failures {
             }
         }
         let reason = if tally.passes() { None } else { tally.first };
+        let leaf = match reason {
+            Some(_) => (u64::from(tally.failed) << 32) | u64::from(ordinal),
+            None => UNRANKED,
+        };
+        let mut node = self.size + i;
+        if self.counted[i] == reason && self.tree[node] == leaf {
+            return; // most changes (a task starting, a task on an instance that still fits) change nothing here
+        }
         if let Some(old) = self.counted[i] {
             self.counts.add(old, -1);
         }
@@ -70,11 +78,6 @@ impl Failures {
             self.counts.add(new, 1);
         }
         self.counted[i] = reason;
-        let leaf = match reason {
-            Some(_) => (u64::from(tally.failed) << 32) | u64::from(ordinal),
-            None => UNRANKED,
-        };
-        let mut node = self.size + i;
         self.tree[node] = leaf;
         while node > 1 {
             node /= 2;

@@ -1,8 +1,13 @@
 //! The success side of [`PlacementIndex`](super::PlacementIndex): the chain reduced to keys, the
-//! instances partitioned into classes by their spread attributes' values, one sparse segment
-//! tree per class holding the least local key tuple among its feasible instances, and the
-//! descent that finds the reference's k-th tie (the module documentation of `index` explains
-//! why this is exact).
+//! instances partitioned into classes by their spread attributes' values, one dense segment
+//! tree per class (over the class's own instances, in ordinal order) holding the least local
+//! key tuple among its feasible instances, and the search that finds the reference's k-th tie
+//! across the tied classes (the module documentation of `index` explains why this is exact).
+//!
+//! Dense per-class trees instead of sparse trees over the whole ordinal range: an instance's
+//! leaf is one array index away (no pointer walk down), an update that changes nothing (a task
+//! starting, another workload's task on a full instance) stops at the leaf, and the nodes of
+//! one class sit together in memory.
 
 use super::{LOCAL_KEYS, MAX_KEYS, NIL};
 use crate::ecs::cluster::Cluster;
@@ -35,26 +40,39 @@ enum Key {
 
 /// A node of a class tree. A leaf is one instance; `ties` is 1 if it can take the task, else
 /// 0. An inner node holds the least `key` among the feasible leaves below it and how many
-/// leaves reach it (`ties` = 0: none feasible, `key` meaningless).
-#[derive(Debug, Clone, Copy)]
+/// leaves reach it. A node with `ties` = 0 has a zero `key`, so that an unchanged node
+/// compares equal and an update can stop there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Node {
     key: [u32; LOCAL_KEYS],
     ties: u32,
-    child: [u32; 2],
 }
 
 impl Node {
-    const EMPTY: Node = Node { key: [0; LOCAL_KEYS], ties: 0, child: [NIL, NIL] };
+    const EMPTY: Node = Node { key: [0; LOCAL_KEYS], ties: 0 };
 
     fn leaf(key: Option<[u32; LOCAL_KEYS]>) -> Node {
         match key {
-            Some(key) => Node { key, ties: 1, ..Node::EMPTY },
+            Some(key) => Node { key, ties: 1 },
             None => Node::EMPTY,
         }
     }
 
     fn has_ties_at(&self, key: &[u32; LOCAL_KEYS]) -> bool {
         self.ties > 0 && self.key == *key
+    }
+
+    /// Least key of two subtrees and how many feasible leaves reach it.
+    fn summary(a: Node, b: Node) -> Node {
+        match (a.ties, b.ties) {
+            (0, _) => b,
+            (_, 0) => a,
+            _ => match a.key.cmp(&b.key) {
+                Ordering::Less => a,
+                Ordering::Greater => b,
+                Ordering::Equal => Node { key: a.key, ties: a.ties + b.ties },
+            },
+        }
     }
 }
 
@@ -89,21 +107,130 @@ impl SpreadAttr {
     }
 }
 
-/// Instances with the same values of every spread attribute.
+/// Instances with the same values of every spread attribute, and their tree: a dense segment
+/// tree over the class's *slots*, one per instance that was ever in the class, in ordinal
+/// order (an instance that leaves keeps its slot, empty, for when it comes back).
 #[derive(Debug, Clone)]
 struct Class {
     /// Value id per `Fast::attrs` entry.
     values: Vec<u32>,
-    /// Root of the class tree (depth `Fast::depth`, leaf = ordinal), `NIL` when never used.
-    root: u32,
+    /// The ordinal of each slot, ascending.
+    ordinals: Vec<u32>,
+    /// Heap layout: node 1 is the root, node `i` has children `2i` and `2i + 1`, slot `s` is
+    /// the leaf `cap + s`. Empty until the first slot.
+    tree: Vec<Node>,
+    /// Leaves in `tree`: a power of two, at least the slots.
+    cap: usize,
+}
+
+impl Class {
+    fn new(values: Vec<u32>) -> Self {
+        Class { values, ordinals: Vec::new(), tree: Vec::new(), cap: 0 }
+    }
+
+    fn root(&self) -> Node {
+        self.tree.get(1).copied().unwrap_or(Node::EMPTY)
+    }
+
+    /// Sets the leaf of `slot` and recomputes the nodes above it, stopping at the first that
+    /// does not change (a task starting, or another workload's task on a full instance, stops
+    /// at the leaf).
+    fn set_leaf(&mut self, slot: u32, leaf: Node) {
+        let mut i = self.cap + slot as usize;
+        if self.tree[i] == leaf {
+            return;
+        }
+        self.tree[i] = leaf;
+        while i > 1 {
+            i /= 2;
+            let node = Node::summary(self.tree[2 * i], self.tree[2 * i + 1]);
+            if self.tree[i] == node {
+                break;
+            }
+            self.tree[i] = node;
+        }
+    }
+
+    /// Makes room for `ordinal` in ordinal order and returns its slot, with the slots that moved
+    /// up by one (an instance entering a class it was never in, below one that was: only after
+    /// an attribute change, so O(class) is fine).
+    fn insert(&mut self, ordinal: u32) -> (u32, std::ops::Range<usize>) {
+        let at = self.ordinals.partition_point(|&o| o < ordinal);
+        debug_assert!(self.ordinals.get(at) != Some(&ordinal), "{ordinal} already has a slot");
+        self.ordinals.insert(at, ordinal);
+        let len = self.ordinals.len();
+        let grown = len > self.cap;
+        if grown {
+            let cap = len.next_power_of_two().max(1);
+            let mut tree = vec![Node::EMPTY; 2 * cap];
+            if self.cap > 0 {
+                tree[cap..cap + len - 1].copy_from_slice(&self.tree[self.cap..self.cap + len - 1]);
+            }
+            self.tree = tree;
+            self.cap = cap;
+        }
+        // Leaves at and above `at` move up one; the new leaf starts empty.
+        self.tree.copy_within(self.cap + at..self.cap + len - 1, self.cap + at + 1);
+        self.tree[self.cap + at] = Node::EMPTY;
+        if at + 1 == len && !grown {
+            // Appended (the usual case: instances are read in ordinal order): an empty leaf
+            // changes nothing above it.
+            return (at as u32, len..len);
+        }
+        for i in (1..self.cap).rev() {
+            self.tree[i] = Node::summary(self.tree[2 * i], self.tree[2 * i + 1]);
+        }
+        (at as u32, at + 1..len)
+    }
+
+    /// Feasible slots below `end` whose key is `target` (the class's least key).
+    fn ties_below(&self, end: usize, target: &[u32; LOCAL_KEYS]) -> u64 {
+        let (mut l, mut r) = (self.cap, self.cap + end);
+        let mut sum = 0u64;
+        let count = |n: &Node| if n.has_ties_at(target) { n.ties as u64 } else { 0 };
+        while l < r {
+            if l & 1 == 1 {
+                sum += count(&self.tree[l]);
+                l += 1;
+            }
+            if r & 1 == 1 {
+                r -= 1;
+                sum += count(&self.tree[r]);
+            }
+            l /= 2;
+            r /= 2;
+        }
+        sum
+    }
+
+    /// The ordinal of the `k`-th (0-based) feasible slot with key `target`.
+    fn kth(&self, mut k: u64, target: &[u32; LOCAL_KEYS]) -> u32 {
+        let mut i = 1;
+        while i < self.cap {
+            let left = &self.tree[2 * i];
+            let in_left = if left.has_ties_at(target) { left.ties as u64 } else { 0 };
+            if k < in_left {
+                i *= 2;
+            } else {
+                k -= in_left;
+                i = 2 * i + 1;
+            }
+        }
+        debug_assert!(k == 0 && self.tree[i].has_ties_at(target), "tie not found");
+        self.ordinals[i - self.cap]
+    }
 }
 
 /// What the index last read about an instance.
 #[derive(Debug, Clone, Copy)]
 struct Member {
     class: u32,
+    /// Its slot in `class`.
+    slot: u32,
     /// Its spread count, included in the counters of its class's values.
     spread: u32,
+    /// The stamp of the attributes its class was read from (`Attributes::stamp`).
+    stamp: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -118,16 +245,11 @@ pub(super) struct Fast {
     attrs: Vec<SpreadAttr>,
     classes: Vec<Class>,
     class_ids: BTreeMap<Vec<u32>, u32>,
-    /// Arena of all class trees.
-    nodes: Vec<Node>,
-    /// Trees cover ordinals 0 .. 2^depth.
-    depth: u32,
     /// By ordinal.
     members: Vec<Member>,
     // Scratch buffers, reused so that `place` and updates do not allocate.
     values: Vec<u32>,
     tied: Vec<u32>,
-    cursor: Vec<u32>,
 }
 
 impl Fast {
@@ -173,12 +295,9 @@ impl Fast {
             attrs,
             classes: Vec::new(),
             class_ids: BTreeMap::new(),
-            nodes: Vec::new(),
-            depth: instances.next_power_of_two().trailing_zeros(),
             members: Vec::with_capacity(instances),
             values: Vec::new(),
             tied: Vec::new(),
-            cursor: Vec::new(),
         })
     }
 
@@ -190,51 +309,69 @@ impl Fast {
     /// Reads instance `id`, the next unseen ordinal; `passes`: it can take the task.
     pub(super) fn add(&mut self, cluster: &Cluster, group: GroupId, id: InstanceId, passes: bool) {
         debug_assert_eq!(id.index(), self.members.len(), "instances are added in ordinal order");
-        while (1u64 << self.depth) <= id.0 as u64 {
-            self.grow();
-        }
-        self.members.push(Member { class: NIL, spread: 0 });
+        self.members.push(Member { class: NIL, slot: NIL, spread: 0, stamp: 0 });
         self.refresh(cluster, group, id, passes);
-    }
-
-    /// Doubles the ordinal range: every root becomes the left child of a new root.
-    fn grow(&mut self) {
-        self.depth += 1;
-        for class in &mut self.classes {
-            if class.root != NIL {
-                let old = self.nodes[class.root as usize];
-                self.nodes.push(Node { child: [class.root, NIL], ..old });
-                class.root = (self.nodes.len() - 1) as u32;
-            }
-        }
     }
 
     /// Re-reads instance `id`: its class, its spread count in the counters, its leaf
     /// (`passes`: it can take the task, as `filter::passes` says).
     pub(super) fn refresh(&mut self, cluster: &Cluster, group: GroupId, id: InstanceId, passes: bool) {
         let inst = cluster.instance(id);
-        self.values.clear();
-        for attr in &mut self.attrs {
-            self.values.push(attr.value_id(inst));
-        }
         let old = self.members[id.index()];
-        let class =
-            if old.class != NIL && self.classes[old.class as usize].values == self.values { old.class } else { self.class_of_values() };
-        let spread = inst.spread_count(group);
-        if old.class != NIL {
-            for (attr, &v) in self.attrs.iter_mut().zip(&self.classes[old.class as usize].values) {
-                attr.tasks[v as usize] -= old.spread as u64;
+        let stamp = inst.attributes.stamp();
+        // The class follows from the attributes alone: unchanged stamp, unchanged class.
+        let class = if old.class != NIL && old.stamp == stamp {
+            old.class
+        } else {
+            self.values.clear();
+            for attr in &mut self.attrs {
+                self.values.push(attr.value_id(inst));
+            }
+            if old.class != NIL && self.classes[old.class as usize].values == self.values {
+                old.class
+            } else {
+                self.class_of_values()
+            }
+        };
+        let spread = if self.attrs.is_empty() { 0 } else { inst.spread_count(group) };
+        if old.class != class || old.spread != spread {
+            if old.class != NIL {
+                for (attr, &v) in self.attrs.iter_mut().zip(&self.classes[old.class as usize].values) {
+                    attr.tasks[v as usize] -= old.spread as u64;
+                }
+            }
+            for (attr, &v) in self.attrs.iter_mut().zip(&self.classes[class as usize].values) {
+                attr.tasks[v as usize] += spread as u64;
             }
         }
-        for (attr, &v) in self.attrs.iter_mut().zip(&self.classes[class as usize].values) {
-            attr.tasks[v as usize] += spread as u64;
+        let slot = if old.class == class {
+            old.slot
+        } else {
+            if old.class != NIL {
+                self.classes[old.class as usize].set_leaf(old.slot, Node::EMPTY);
+            }
+            self.slot_in(class, id.0)
+        };
+        let leaf = Node::leaf(passes.then(|| self.local_key(inst, group)));
+        self.classes[class as usize].set_leaf(slot, leaf);
+        self.members[id.index()] = Member { class, slot, spread, stamp };
+    }
+
+    /// The slot of `ordinal` in `class`, made on its first time there.
+    fn slot_in(&mut self, class: u32, ordinal: u32) -> u32 {
+        let c = &mut self.classes[class as usize];
+        if let Ok(slot) = c.ordinals.binary_search(&ordinal) {
+            return slot as u32;
         }
-        if old.class != NIL && old.class != class {
-            self.set_leaf(old.class, id.0, None);
+        let (slot, moved) = c.insert(ordinal);
+        // Members of the class above the new slot moved up one.
+        for s in moved {
+            let m = &mut self.members[c.ordinals[s] as usize];
+            if m.class == class {
+                m.slot = s as u32;
+            }
         }
-        let key = passes.then(|| self.local_key(inst, group));
-        self.set_leaf(class, id.0, key);
-        self.members[id.index()] = Member { class, spread };
+        slot
     }
 
     /// The class of the values in `self.values`, created on first use.
@@ -243,7 +380,7 @@ impl Fast {
             return class;
         }
         let class = self.classes.len() as u32;
-        self.classes.push(Class { values: self.values.clone(), root: NIL });
+        self.classes.push(Class::new(self.values.clone()));
         self.class_ids.insert(self.values.clone(), class);
         class
     }
@@ -260,83 +397,16 @@ impl Fast {
         key
     }
 
-    /// Sets the leaf of `ordinal` in the tree of `class` (`None`: cannot take the task) and
-    /// recomputes the nodes above it.
-    fn set_leaf(&mut self, class: u32, ordinal: u32, key: Option<[u32; LOCAL_KEYS]>) {
-        let depth = self.depth as usize;
-        let mut path = [NIL; 64];
-        let mut node = self.classes[class as usize].root;
-        if node == NIL {
-            if key.is_none() {
-                return; // an absent leaf is already empty
-            }
-            node = self.new_node();
-            self.classes[class as usize].root = node;
-        }
-        for (level, step) in path.iter_mut().enumerate().take(depth) {
-            *step = node;
-            let bit = ((ordinal >> (depth - 1 - level)) & 1) as usize;
-            let mut next = self.nodes[node as usize].child[bit];
-            if next == NIL {
-                if key.is_none() {
-                    return;
-                }
-                next = self.new_node();
-                self.nodes[node as usize].child[bit] = next;
-            }
-            node = next;
-        }
-        self.nodes[node as usize] = Node::leaf(key);
-        for &inner in path[..depth].iter().rev() {
-            let [l, r] = self.nodes[inner as usize].child;
-            let (key, ties) = self.summary(l, r);
-            let n = &mut self.nodes[inner as usize];
-            if n.key == key && n.ties == ties {
-                // Unchanged here, so unchanged above: most updates (a task starting, another
-                // workload's task on a full instance) stop at the first level.
-                break;
-            }
-            n.key = key;
-            n.ties = ties;
-        }
-    }
-
-    fn new_node(&mut self) -> u32 {
-        self.nodes.push(Node::EMPTY);
-        (self.nodes.len() - 1) as u32
-    }
-
-    /// Least key of two subtrees and how many feasible leaves reach it.
-    fn summary(&self, a: u32, b: u32) -> ([u32; LOCAL_KEYS], u32) {
-        let get = |n: u32| {
-            if n == NIL {
-                Node::EMPTY
-            } else {
-                self.nodes[n as usize]
-            }
-        };
-        let (a, b) = (get(a), get(b));
-        match (a.ties, b.ties) {
-            (0, _) => (b.key, b.ties),
-            (_, 0) => (a.key, a.ties),
-            _ => match a.key.cmp(&b.key) {
-                Ordering::Less => (a.key, a.ties),
-                Ordering::Greater => (b.key, b.ties),
-                Ordering::Equal => (a.key, a.ties + b.ties),
-            },
-        }
-    }
-
     pub(super) fn place(&mut self, rng: &mut StreamRng) -> Option<InstanceId> {
         // The least full tuple over the classes, and the classes that reach it.
         self.tied.clear();
         let mut best = [0u64; MAX_KEYS];
         let mut ties: u64 = 0;
         for (c, class) in self.classes.iter().enumerate() {
-            if class.root == NIL || self.nodes[class.root as usize].ties == 0 {
+            let root = class.root();
+            if root.ties == 0 {
                 continue;
             }
-            let root = &self.nodes[class.root as usize];
             let mut full = [0u64; MAX_KEYS];
             for (slot, key) in full.iter_mut().zip(&self.keys) {
                 *slot = match *key {
@@ -367,37 +437,31 @@ impl Fast {
         Some(InstanceId(self.select(k)))
     }
 
-    /// The ordinal of the `k`-th (0-based, in ordinal order) tie across the tied classes: their
-    /// trees share the ordinal layout, so one descent counts every class's ties in the left
-    /// half and goes left or right for all of them.
-    fn select(&mut self, mut k: u64) -> u32 {
-        let Fast { classes, nodes, tied, cursor, depth, .. } = self;
-        cursor.clear();
-        cursor.extend(tied.iter().map(|&c| classes[c as usize].root));
-        // Tied classes have equal full tuples, hence equal local keys at their roots.
-        let target = nodes[cursor[0] as usize].key;
-        let mut ordinal = 0u32;
-        for _ in 0..*depth {
-            let mut left = 0u64;
-            for &n in cursor.iter().filter(|&&n| n != NIL) {
-                let l = nodes[n as usize].child[0];
-                if l != NIL && nodes[l as usize].has_ties_at(&target) {
-                    left += nodes[l as usize].ties as u64;
-                }
-            }
-            let bit = if k < left {
-                0
-            } else {
-                k -= left;
-                1
-            };
-            for n in cursor.iter_mut().filter(|n| **n != NIL) {
-                let c = nodes[*n as usize].child[bit];
-                *n = if c != NIL && nodes[c as usize].has_ties_at(&target) { c } else { NIL };
-            }
-            ordinal = (ordinal << 1) | bit as u32;
+    /// The ordinal of the `k`-th (0-based, in ordinal order) tie across the tied classes.
+    /// Tied classes have equal full tuples, hence equal local keys at their roots: the ties
+    /// are the leaves at that key.
+    fn select(&self, k: u64) -> u32 {
+        let target = self.classes[self.tied[0] as usize].root().key;
+        let tied = || self.tied.iter().map(|&c| &self.classes[c as usize]);
+        if self.tied.len() == 1 {
+            return self.classes[self.tied[0] as usize].kth(k, &target);
         }
-        debug_assert!(k == 0 && cursor.iter().any(|&n| n != NIL), "tie {k} not found");
-        ordinal
+        if k == 0 {
+            // The first tie of each class; the lowest ordinal of those.
+            return tied().map(|c| c.kth(0, &target)).min().unwrap_or(0);
+        }
+        // The least ordinal `x` with more than `k` ties at or below it, by bisection over the
+        // ordinals: O(log n × tied classes × log n), only for draws across classes.
+        let (mut lo, mut hi) = (0u32, self.members.len() as u32 - 1);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let at_or_below: u64 = tied().map(|c| c.ties_below(c.ordinals.partition_point(|&o| o <= mid), &target)).sum();
+            if at_or_below > k {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        lo
     }
 }
