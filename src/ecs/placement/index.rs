@@ -61,6 +61,8 @@ use crate::engine::StreamRng;
 pub use failures::FailureCounts;
 use failures::Failures;
 use fast::Fast;
+#[cfg(test)]
+use fast::SHARED_LAYOUT_CLASSES;
 
 mod failures;
 mod fast;

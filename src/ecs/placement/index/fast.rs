@@ -10,6 +10,10 @@
 //! one class sit together in memory.
 
 use super::{LOCAL_KEYS, MAX_KEYS, NIL};
+
+/// Classes the shared layout (slot = ordinal) allows: each class tree then has a leaf per
+/// instance of the cluster, so 8 classes of 500,000 instances hold 128 MB.
+pub(super) const SHARED_LAYOUT_CLASSES: usize = 8;
 use crate::ecs::cluster::Cluster;
 use crate::ecs::instance::{ContainerInstance, GroupId, InstanceId};
 use crate::ecs::placement::rules::{BinpackField, SpreadField, Strategy, TieBreak};
@@ -108,13 +112,16 @@ impl SpreadAttr {
 }
 
 /// Instances with the same values of every spread attribute, and their tree: a dense segment
-/// tree over the class's *slots*, one per instance that was ever in the class, in ordinal
-/// order (an instance that leaves keeps its slot, empty, for when it comes back).
+/// tree over *slots* in ordinal order. While the index has at most `SHARED_LAYOUT_CLASSES`
+/// classes, a slot is the ordinal itself: every class tree has the same layout, so one descent
+/// through all tied classes finds the k-th tie. Beyond that (a spread over an attribute with
+/// many values), each class has a slot per instance that was ever in it (one that leaves keeps
+/// its slot, empty, for when it comes back), so memory stays O(n) whatever the classes.
 #[derive(Debug, Clone)]
 struct Class {
     /// Value id per `Fast::attrs` entry.
     values: Vec<u32>,
-    /// The ordinal of each slot, ascending.
+    /// The ordinal of each slot, ascending (empty in the shared layout: slot = ordinal).
     ordinals: Vec<u32>,
     /// Heap layout: node 1 is the root, node `i` has children `2i` and `2i + 1`, slot `s` is
     /// the leaf `cap + s`. Empty until the first slot.
@@ -124,8 +131,22 @@ struct Class {
 }
 
 impl Class {
-    fn new(values: Vec<u32>) -> Self {
-        Class { values, ordinals: Vec::new(), tree: Vec::new(), cap: 0 }
+    /// A class with no instance yet, over `cap` slots (0 in the own-slots layout).
+    fn new(values: Vec<u32>, cap: usize) -> Self {
+        let tree = if cap > 0 { vec![Node::EMPTY; 2 * cap] } else { Vec::new() };
+        Class { values, ordinals: Vec::new(), tree, cap }
+    }
+
+    /// Re-lays the tree over `cap` leaves, given the leaf of each slot (`leaves[s]`).
+    fn rebuild(&mut self, cap: usize, leaves: impl Iterator<Item = Node>) {
+        self.tree = vec![Node::EMPTY; 2 * cap];
+        self.cap = cap;
+        for (slot, leaf) in leaves.enumerate() {
+            self.tree[cap + slot] = leaf;
+        }
+        for i in (1..cap).rev() {
+            self.tree[i] = Node::summary(self.tree[2 * i], self.tree[2 * i + 1]);
+        }
     }
 
     fn root(&self) -> Node {
@@ -203,7 +224,7 @@ impl Class {
         sum
     }
 
-    /// The ordinal of the `k`-th (0-based) feasible slot with key `target`.
+    /// The ordinal of the `k`-th (0-based) feasible slot with key `target` (own-slots layout).
     fn kth(&self, mut k: u64, target: &[u32; LOCAL_KEYS]) -> u32 {
         let mut i = 1;
         while i < self.cap {
@@ -245,6 +266,9 @@ pub(super) struct Fast {
     attrs: Vec<SpreadAttr>,
     classes: Vec<Class>,
     class_ids: BTreeMap<Vec<u32>, u32>,
+    /// `Some(leaves)`: the shared layout (slot = ordinal, every class tree over this many
+    /// leaves); `None`: each class over its own slots (see `Class`).
+    shared: Option<usize>,
     /// By ordinal.
     members: Vec<Member>,
     // Scratch buffers, reused so that `place` and updates do not allocate.
@@ -295,6 +319,7 @@ impl Fast {
             attrs,
             classes: Vec::new(),
             class_ids: BTreeMap::new(),
+            shared: Some(instances.next_power_of_two().max(1)),
             members: Vec::with_capacity(instances),
             values: Vec::new(),
             tied: Vec::new(),
@@ -333,6 +358,8 @@ impl Fast {
                 self.class_of_values()
             }
         };
+        // Read again: a new class may have changed the layout, and with it the slots.
+        let old = self.members[id.index()];
         let spread = if self.attrs.is_empty() { 0 } else { inst.spread_count(group) };
         if old.class != class || old.spread != spread {
             if old.class != NIL {
@@ -359,6 +386,18 @@ impl Fast {
 
     /// The slot of `ordinal` in `class`, made on its first time there.
     fn slot_in(&mut self, class: u32, ordinal: u32) -> u32 {
+        if let Some(leaves) = self.shared {
+            if ordinal as usize >= leaves {
+                // More instances than leaves: every class tree doubles (amortised O(1)).
+                let cap = (ordinal as usize + 1).next_power_of_two();
+                for c in &mut self.classes {
+                    let old = std::mem::take(&mut c.tree);
+                    c.rebuild(cap, old[leaves..].iter().copied());
+                }
+                self.shared = Some(cap);
+            }
+            return ordinal;
+        }
         let c = &mut self.classes[class as usize];
         if let Ok(slot) = c.ordinals.binary_search(&ordinal) {
             return slot as u32;
@@ -379,10 +418,33 @@ impl Fast {
         if let Some(&class) = self.class_ids.get(self.values.as_slice()) {
             return class;
         }
+        if self.shared.is_some() && self.classes.len() == SHARED_LAYOUT_CLASSES {
+            self.own_slots();
+        }
         let class = self.classes.len() as u32;
-        self.classes.push(Class::new(self.values.clone()));
+        self.classes.push(Class::new(self.values.clone(), self.shared.unwrap_or(0)));
         self.class_ids.insert(self.values.clone(), class);
         class
+    }
+
+    /// Leaves the shared layout: each class keeps a slot per instance now in it, in ordinal
+    /// order, with the leaf it had. Once, O(n).
+    fn own_slots(&mut self) {
+        let Some(leaves) = self.shared.take() else { return };
+        let mut members_of: Vec<Vec<u32>> = vec![Vec::new(); self.classes.len()];
+        for (ordinal, m) in self.members.iter_mut().enumerate() {
+            if m.class != NIL {
+                let list = &mut members_of[m.class as usize];
+                m.slot = list.len() as u32;
+                list.push(ordinal as u32);
+            }
+        }
+        for (class, ordinals) in self.classes.iter_mut().zip(members_of) {
+            let old = std::mem::take(&mut class.tree);
+            let cap = ordinals.len().next_power_of_two().max(1);
+            class.rebuild(cap, ordinals.iter().map(|&o| old[leaves + o as usize]));
+            class.ordinals = ordinals;
+        }
     }
 
     fn local_key(&self, inst: &ContainerInstance, group: GroupId) -> [u32; LOCAL_KEYS] {
@@ -440,9 +502,24 @@ impl Fast {
     /// The ordinal of the `k`-th (0-based, in ordinal order) tie across the tied classes.
     /// Tied classes have equal full tuples, hence equal local keys at their roots: the ties
     /// are the leaves at that key.
-    fn select(&self, k: u64) -> u32 {
+    fn select(&self, mut k: u64) -> u32 {
         let target = self.classes[self.tied[0] as usize].root().key;
         let tied = || self.tied.iter().map(|&c| &self.classes[c as usize]);
+        if let Some(leaves) = self.shared {
+            // One layout: descend all tied trees together, counting their ties on the left.
+            let mut i = 1;
+            while i < leaves {
+                let left: u64 = tied().map(|c| c.tree[2 * i]).filter(|n| n.has_ties_at(&target)).map(|n| n.ties as u64).sum();
+                if k < left {
+                    i *= 2;
+                } else {
+                    k -= left;
+                    i = 2 * i + 1;
+                }
+            }
+            debug_assert!(k == 0, "tie not found");
+            return (i - leaves) as u32;
+        }
         if self.tied.len() == 1 {
             return self.classes[self.tied[0] as usize].kth(k, &target);
         }
@@ -451,7 +528,7 @@ impl Fast {
             return tied().map(|c| c.kth(0, &target)).min().unwrap_or(0);
         }
         // The least ordinal `x` with more than `k` ties at or below it, by bisection over the
-        // ordinals: O(log n × tied classes × log n), only for draws across classes.
+        // ordinals: O(log n × tied classes × log n), only for draws across many classes.
         let (mut lo, mut hi) = (0u32, self.members.len() as u32 - 1);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;

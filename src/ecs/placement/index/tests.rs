@@ -139,6 +139,43 @@ fn random_ties_across_classes_are_uniform() {
     assert!(chi_square(&counts) < 16.27, "picks {counts:?} are not uniform");
 }
 
+/// Past `SHARED_LAYOUT_CLASSES` classes each class keeps its own slots, and draws across tied
+/// classes search by ordinal instead of one shared descent: the same instances either way.
+/// 24 instances with `team` values 0..11 (two each, 12 classes: the switch happens while the
+/// index is built); spread(team) then binpack(memory) with random ties leaves every class with
+/// no task tied, so the first draws span all 12 classes; then instances change team, one moves
+/// into a class it was never in below its members (a slot in the middle), and the draws go on
+/// with the same index kept current.
+#[test]
+fn many_classes_keep_their_own_slots_and_draw_like_the_reference() {
+    let mut cluster = Cluster::new("c");
+    for i in 0..24 {
+        register(&mut cluster, ZONES[i % 3], "m5.large", Some(&format!("team-{}", i % 12)));
+    }
+    let group = cluster.group_id("service:web");
+    let r = small_task();
+    let strategies = [spread("team"), Strategy::Binpack(BinpackField::Memory)];
+    let req = request(&r, group, &strategies, TieBreak::Random);
+    assert!(SHARED_LAYOUT_CLASSES < 12, "the classes outnumber the shared layout");
+    let mut index = PlacementIndex::new(&cluster, &req);
+    let mut rng_ref = Streams::new(3).get("placement");
+    let mut rng_idx = rng_ref.clone();
+    let retags = [(23u32, "team-0"), (5, "team-new"), (0, "team-new"), (17, "team-new")];
+    for round in 0..70usize {
+        if let Some(&(i, team)) = retags.get(round.saturating_sub(30)) {
+            cluster.instance_mut(InstanceId(i)).attributes.insert("team".into(), team.into());
+            index.instance_changed(&cluster, InstanceId(i));
+        }
+        let expected = placement::place(&cluster, &req, &mut rng_ref, false).instance();
+        let got = index.place(&cluster, &mut rng_idx);
+        assert_eq!(got, expected, "round {round}");
+        assert_eq!(rng_idx.get_word_pos(), rng_ref.get_word_pos(), "same draws as the reference");
+        let id = got.expect("fits");
+        cluster.bind_task(id, group, &r);
+        index.instance_changed(&cluster, id);
+    }
+}
+
 #[test]
 fn random_strategy_in_the_chain_picks_uniformly_among_the_ties_before_it() {
     let mut cluster = Cluster::new("c");
