@@ -157,7 +157,7 @@ impl World<'_> {
         t.running_at = Some(now);
         let (instance, td_index, owner) = (t.instance, t.task_definition as usize, t.owner);
         self.cluster.task_started(instance);
-        self.notify(now, Notice::InstanceChanged(instance));
+        self.notify(now, Notice::InstanceTaskStarted(instance));
         self.record(now, EventKind::Running, task, "", "");
         if let Some(run_time) = self.tasks[task.index()].run_time {
             self.timer(now + run_time, task, TaskTimer::Exited);

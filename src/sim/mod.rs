@@ -261,13 +261,20 @@ const LISTENERS: &[Listener] = &[placement_indexes_hear, services_hear, capacity
 
 /// Every placement index must hear of every change to an instance.
 fn placement_indexes_hear(world: &mut World<'_>, _now: SimTime, notice: Notice) {
-    if let Notice::InstanceChanged(instance) = notice {
-        for index in world.indexes.iter_mut().flatten() {
-            index.instance_changed(&world.cluster, instance);
+    let (instance, only_started) = match notice {
+        Notice::InstanceChanged(instance) => (instance, false),
+        // Half of a RunTask workload's instance changes: most indexes read nothing it changes.
+        Notice::InstanceTaskStarted(instance) => (instance, true),
+        _ => return,
+    };
+    for index in world.indexes.iter_mut().flatten() {
+        match only_started {
+            true => index.task_started(&world.cluster, instance),
+            false => index.instance_changed(&world.cluster, instance),
         }
-        for indexes in &mut world.service_indexes {
-            indexes.instance_changed(&world.cluster, instance);
-        }
+    }
+    for indexes in &mut world.service_indexes {
+        indexes.instance_changed(&world.cluster, instance);
     }
 }
 

@@ -15,6 +15,9 @@ use crate::sim::ids::TaskId;
 pub enum Notice {
     /// An instance's resources, status, tasks or agent changed: the placement indexes re-read it.
     InstanceChanged(InstanceId),
+    /// A task on the instance started: only its running and pending counts changed, which a
+    /// placement index reads only through a `memberOf` constraint (`runningTasksCount`).
+    InstanceTaskStarted(InstanceId),
     /// An instance registered with the cluster (a RunInstances action): capacity bills it.
     InstanceRegistered(InstanceId),
     /// An Auto Scaling group's instance registered: faults draw its lifetime.

@@ -172,6 +172,16 @@ impl PlacementIndex {
         }
     }
 
+    /// A task on instance `id` started (`runningTasksCount` and the pending count moved,
+    /// nothing else): re-read only when a `memberOf` constraint may read the count, or when
+    /// the index has not seen the instance yet. Filters, failure checks and keys read neither.
+    pub fn task_started(&mut self, cluster: &Cluster, id: InstanceId) {
+        let reads_running_count = self.req.constraints.iter().any(|c| matches!(c, Constraint::MemberOf { .. }));
+        if reads_running_count || id.index() >= self.instances_seen() {
+            self.instance_changed(cluster, id);
+        }
+    }
+
     /// Instance `id` was registered after the index was built. Instances registered before it
     /// and not yet added are added too (ids are dense, in registration order).
     pub fn instance_added(&mut self, cluster: &Cluster, id: InstanceId) {

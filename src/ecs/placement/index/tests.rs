@@ -397,7 +397,9 @@ fn index_matches_reference(
                 }
                 t.running = true;
                 cluster.task_started(t.instance);
-                t.instance
+                // What the simulation sends for a task starting: re-read only when it matters.
+                index.task_started(&cluster, t.instance);
+                continue;
             }
             Op::ToggleDrain(i) => {
                 let id = InstanceId((i % cluster.instances.len()) as u32);
