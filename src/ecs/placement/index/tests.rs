@@ -156,7 +156,7 @@ fn many_classes_keep_their_own_slots_and_draw_like_the_reference() {
     let r = small_task();
     let strategies = [spread("team"), Strategy::Binpack(BinpackField::Memory)];
     let req = request(&r, group, &strategies, TieBreak::Random);
-    assert!(SHARED_LAYOUT_CLASSES < 12, "the classes outnumber the shared layout");
+    const { assert!(SHARED_LAYOUT_CLASSES < 12, "the classes outnumber the shared layout") };
     let mut index = PlacementIndex::new(&cluster, &req);
     let mut rng_ref = Streams::new(3).get("placement");
     let mut rng_idx = rng_ref.clone();
