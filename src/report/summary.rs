@@ -254,7 +254,7 @@ impl Summary {
             }
         };
         let stats = Stats::of_series(2 * zones.len() + 2, scan);
-        let reservation = |z: usize| Reservation { cpu_pct: stats[2 * z].clone(), memory_pct: stats[2 * z + 1].clone() };
+        let reservation = |z: usize| Reservation { cpu_pct: stats[2 * z], memory_pct: stats[2 * z + 1] };
         // The cluster rows' stranded capacity, summed in row order.
         let (mut cluster_rows, mut stranded_cpu, mut stranded_mem) = (0u64, 0.0, 0.0);
         for (name, m) in r.minutes.try_iter_indexed().map_while(Result::ok) {

@@ -255,7 +255,8 @@ impl<'s> World<'s> {
 }
 
 /// Who hears the notices, in this order for every notice (the order of the calls the notices
-/// replaced): the placement indexes, services, capacity, faults, standalone workloads. A new
+/// replaced): the placement indexes, services, capacity, faults, standalone workloads, then the
+/// recorder (it only notes which instances changed). A new
 /// listener is one line here; the concern raising a notice names only the bus.
 const LISTENERS: &[Listener] = &[placement_indexes_hear, services_hear, capacity_hear, faults_hear, workloads_hear, recorder_hears];
 

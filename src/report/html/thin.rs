@@ -26,9 +26,9 @@ pub fn bucket_minutes(minutes: u64) -> u64 {
 /// "15 minutes", "1 hour", "3 hours", "1 day", "2 days".
 pub fn bucket_text(b: u64) -> String {
     let plural = |n: u64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
-    if b % 1440 == 0 {
+    if b.is_multiple_of(1440) {
         plural(b / 1440, "day")
-    } else if b % 60 == 0 {
+    } else if b.is_multiple_of(60) {
         plural(b / 60, "hour")
     } else {
         plural(b, "minute")
