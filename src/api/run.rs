@@ -136,7 +136,7 @@ fn write_comparison_files(dir: &Path, summaries: &[Summary], series: &[(String, 
 
 /// The rows of timeseries.csv, every zone's and the cluster's (the comparison chart's data).
 fn cluster_minutes(outcome: &RunOutcome) -> Vec<MinuteRow> {
-    outcome.recorder.minutes.clone()
+    outcome.recorder.minutes.iter().collect()
 }
 
 /// Where `ecsim run` writes a scenario's results without `--out`: `results/<scenario name>`.

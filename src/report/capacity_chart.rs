@@ -14,6 +14,7 @@
 use super::chart::Stroke;
 use super::chart::{fault_legend, pale, render, shorten, ChartError, FaultBand, TimeAxis, PALETTE};
 use super::panels::{values, LegendBlock, Panel, PanelFigure, Scale, Series};
+use super::source::Rows;
 use crate::sim::recorder::{MinuteRow, ServiceMinuteRow};
 use plotters::style::{RGBColor, BLACK};
 use std::path::Path;
@@ -28,8 +29,8 @@ const CLUSTER_GREY: RGBColor = RGBColor(0xbb, 0xbb, 0xbb);
 /// Draws `capacity.png` and `capacity.svg` from timeseries.csv's and services.csv's rows.
 /// `faults` are shaded behind the lines.
 pub fn capacity_chart(
-    minutes: &[MinuteRow],
-    services: &[ServiceMinuteRow],
+    minutes: &(impl Rows<MinuteRow> + ?Sized),
+    services: &(impl Rows<ServiceMinuteRow> + ?Sized),
     faults: &[FaultBand],
     title: &str,
     png: &Path,
@@ -38,19 +39,24 @@ pub fn capacity_chart(
     render(&figure(minutes, services, faults, title), png, svg)
 }
 
-fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], faults: &[FaultBand], title: &str) -> PanelFigure {
-    let last_s = minutes.iter().map(|r| r.time_s).chain(services.iter().map(|r| r.time_s)).max().unwrap_or(0);
-    let count = minutes.iter().map(|r| r.minute + 1).chain(services.iter().map(|r| r.minute + 1)).max().unwrap_or(1);
+fn figure(
+    minutes: &(impl Rows<MinuteRow> + ?Sized),
+    services: &(impl Rows<ServiceMinuteRow> + ?Sized),
+    faults: &[FaultBand],
+    title: &str,
+) -> PanelFigure {
+    let spans = minutes.each().map(|r| (r.time_s, r.minute + 1)).chain(services.each().map(|r| (r.time_s, r.minute + 1)));
+    let (last_s, count) = spans.fold((0, 1), |(s, m), (t, n)| (t.max(s), n.max(m)));
     let axis = TimeAxis::spanning(last_s, count);
     let line =
         |stroke: Stroke, samples: Vec<(u64, u64, f64)>| Series { stroke, segments: axis.steps(&axis.bucket_means(samples.into_iter())) };
     let mean_of = axis.mean_suffix();
 
     // Zones in the recorder's order, the cluster last (drawn on top).
-    let mut zones: Vec<&str> = Vec::new();
-    for r in minutes.iter().filter(|r| r.zone != CLUSTER) {
-        if !zones.contains(&r.zone.as_str()) {
-            zones.push(&r.zone);
+    let mut zones: Vec<String> = Vec::new();
+    for r in minutes.each().filter(|r| r.zone != CLUSTER) {
+        if !zones.contains(&r.zone) {
+            zones.push(r.zone.clone());
         }
     }
     let zone_stroke = |i: usize| Stroke::solid(PALETTE[i % PALETTE.len()], 2);
@@ -58,24 +64,24 @@ fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], faults: &[FaultB
     // The cluster first, wide and pale: the zones drawn over it stay visible where they agree.
     let mut instances: Vec<Series> = vec![line(
         cluster_stroke,
-        minutes.iter().filter(|r| r.zone == CLUSTER).map(|r| (r.minute, r.time_s, r.instances as f64)).collect(),
+        minutes.each().filter(|r| r.zone == CLUSTER).map(|r| (r.minute, r.time_s, r.instances as f64)).collect(),
     )];
     instances.extend(zones.iter().enumerate().map(|(i, z)| {
-        line(zone_stroke(i), minutes.iter().filter(|r| r.zone == *z).map(|r| (r.minute, r.time_s, r.instances as f64)).collect())
+        line(zone_stroke(i), minutes.each().filter(|r| r.zone == *z).map(|r| (r.minute, r.time_s, r.instances as f64)).collect())
     }));
     let mut zone_entries: Vec<(String, Stroke)> = vec![("cluster (wide, pale)".to_string(), cluster_stroke)];
     zone_entries.extend(zones.iter().enumerate().map(|(i, z)| (shorten(z), zone_stroke(i))));
 
-    let mut names: Vec<&str> = Vec::new();
-    for r in services {
-        if !names.contains(&r.service.as_str()) {
-            names.push(&r.service);
+    let mut names: Vec<String> = Vec::new();
+    for r in services.each() {
+        if !names.contains(&r.service) {
+            names.push(r.service.clone());
         }
     }
     let color = |i: usize| PALETTE[i % PALETTE.len()];
     let mut tasks: Vec<Series> = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let rows = || services.iter().filter(move |r| r.service == *name);
+        let rows = || services.each().filter(move |r| r.service == *name);
         tasks.push(line(Stroke::solid(pale(color(i)), 8), rows().map(|r| (r.minute, r.time_s, f64::from(r.desired))).collect()));
         tasks.push(line(Stroke::solid(color(i), 2), rows().map(|r| (r.minute, r.time_s, f64::from(r.running))).collect()));
     }
@@ -91,7 +97,7 @@ fn figure(minutes: &[MinuteRow], services: &[ServiceMinuteRow], faults: &[FaultB
     // The cost so far is a running total read at each minute's end: a line through those
     // instants, from 0 at the start, not a step.
     let cost_at_ends: Vec<(u64, u64, f64)> = std::iter::once((0, 0, 0.0))
-        .chain(minutes.iter().filter(|r| r.zone == CLUSTER).filter_map(|r| r.cost_usd_cumulative.map(|c| (r.minute + 1, r.time_s + 60, c))))
+        .chain(minutes.each().filter(|r| r.zone == CLUSTER).filter_map(|r| r.cost_usd_cumulative.map(|c| (r.minute + 1, r.time_s + 60, c))))
         .collect();
     let cost = vec![Series { stroke: Stroke::solid(BLACK, 2), segments: axis.polyline(&axis.bucket_means(cost_at_ends.into_iter())) }];
 

@@ -12,6 +12,7 @@ pub mod output;
 pub(crate) mod panels;
 pub mod scaling_chart;
 pub mod service_charts;
+pub mod source;
 pub mod summary;
 pub mod terminal;
 pub mod traffic_chart;

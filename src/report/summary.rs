@@ -3,7 +3,6 @@
 
 use crate::model::Scenario;
 use crate::sim::recorder::spill::Spill;
-use crate::sim::recorder::MinuteRow;
 use crate::sim::RunOutcome;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -48,6 +47,68 @@ impl Stats {
         let rank = ((0.95 * n as f64).ceil() as u64).clamp(1, n);
         Stats { mean: round4(sum / n as f64), p95: round4(select(all, rank - 1)), max: round4(max) }
     }
+}
+
+impl Stats {
+    /// `Stats::of` each of `count` series whose values `scan` hands out as (series, value), to
+    /// the bit, in five passes of `scan` whatever the count: the sums in the values' order, the
+    /// p95 found 16 bits of the value's total order per pass (a 64 Ki-entry count table per
+    /// series) instead of by sorting.
+    pub fn of_series(count: usize, scan: impl Fn(&mut dyn FnMut(usize, f64))) -> Vec<Stats> {
+        let (mut n, mut sum, mut max) = (vec![0u64; count], vec![0.0f64; count], vec![f64::NEG_INFINITY; count]);
+        scan(&mut |s, v| {
+            n[s] += 1;
+            sum[s] += v;
+            if v.total_cmp(&max[s]).is_gt() {
+                max[s] = v;
+            }
+        });
+        let mut k: Vec<u64> = n.iter().map(|&n| ((0.95 * n as f64).ceil() as u64).clamp(1, n.max(1)) - 1).collect();
+        let mut prefix = vec![0u64; count];
+        let mut counts: Vec<Vec<u64>> = n.iter().map(|&n| if n > 0 { vec![0u64; 1 << 16] } else { Vec::new() }).collect();
+        for pass in 0..4u32 {
+            let shift = 48 - 16 * pass;
+            counts.iter_mut().for_each(|c| c.iter_mut().for_each(|c| *c = 0));
+            scan(&mut |s, v| {
+                let kk = order_key(v);
+                if pass == 0 || kk >> (shift + 16) == prefix[s] >> (shift + 16) {
+                    counts[s][((kk >> shift) & 0xFFFF) as usize] += 1;
+                }
+            });
+            for s in (0..count).filter(|&s| n[s] > 0) {
+                let mut digit = 0;
+                for (d, &c) in counts[s].iter().enumerate() {
+                    if k[s] < c {
+                        digit = d as u64;
+                        break;
+                    }
+                    k[s] -= c;
+                }
+                prefix[s] |= digit << shift;
+            }
+        }
+        (0..count)
+            .map(|s| match n[s] {
+                0 => Stats::default(),
+                n => Stats { mean: round4(sum[s] / n as f64), p95: round4(from_order_key(prefix[s])), max: round4(max[s]) },
+            })
+            .collect()
+    }
+}
+
+/// A key whose unsigned order is `f64::total_cmp`'s order.
+fn order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | 1 << 63
+    }
+}
+
+/// The value of an `order_key`.
+fn from_order_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 /// The `k`-th smallest (from 0) of the values `all()` yields, in `f64::total_cmp` order.
@@ -180,26 +241,35 @@ impl Summary {
     pub fn new(scenario: &Scenario, variant: Option<&str>, seed: u64, outcome: &RunOutcome) -> Summary {
         let r = &outcome.recorder;
         let zones = r.zone_names();
-        let reservation = |zone: &str| {
-            let rows: Vec<&MinuteRow> = r.minutes.iter().filter(|m| m.zone == zone).collect();
-            Reservation {
-                cpu_pct: Stats::of(&rows.iter().map(|m| m.cpu_reservation_pct).collect::<Vec<_>>()),
-                memory_pct: Stats::of(&rows.iter().map(|m| m.memory_reservation_pct).collect::<Vec<_>>()),
+        // Per zone, then the cluster: CPU (2 z) and memory (2 z + 1) reservation, read from the
+        // row log a few times (never held whole); the same figures as from every row in memory.
+        let series_of: Vec<Option<usize>> =
+            r.minutes.names().iter().map(|n| if n == "cluster" { Some(zones.len()) } else { zones.iter().position(|z| z == n) }).collect();
+        let scan = |f: &mut dyn FnMut(usize, f64)| {
+            for (name, m) in r.minutes.try_iter_indexed().map_while(Result::ok) {
+                if let Some(&Some(z)) = series_of.get(name as usize) {
+                    f(2 * z, m.cpu_reservation_pct);
+                    f(2 * z + 1, m.memory_reservation_pct);
+                }
             }
         };
-        let cluster_rows: Vec<&MinuteRow> = r.minutes.iter().filter(|m| m.zone == "cluster").collect();
-        let mean = |f: &dyn Fn(&MinuteRow) -> f64| {
-            if cluster_rows.is_empty() {
-                0.0
-            } else {
-                round4(cluster_rows.iter().map(|m| f(m)).sum::<f64>() / cluster_rows.len() as f64)
+        let stats = Stats::of_series(2 * zones.len() + 2, scan);
+        let reservation = |z: usize| Reservation { cpu_pct: stats[2 * z], memory_pct: stats[2 * z + 1] };
+        // The cluster rows' stranded capacity, summed in row order.
+        let (mut cluster_rows, mut stranded_cpu, mut stranded_mem) = (0u64, 0.0, 0.0);
+        for (name, m) in r.minutes.try_iter_indexed().map_while(Result::ok) {
+            if series_of.get(name as usize) == Some(&Some(zones.len())) {
+                cluster_rows += 1;
+                stranded_cpu += m.stranded_cpu_units as f64;
+                stranded_mem += m.stranded_memory_mib as f64;
             }
-        };
+        }
+        let mean = |sum: f64| if cluster_rows == 0 { 0.0 } else { round4(sum / cluster_rows as f64) };
         let ec2 = || outcome.cluster.instances.iter().filter(|i| !i.fargate);
         let registered_cpu: u64 = ec2().map(|i| i.registered_cpu_units as u64).sum();
         let registered_mem: u64 = ec2().map(|i| i.registered_memory_mib as u64).sum();
-        let cpu_units_mean = mean(&|m| m.stranded_cpu_units as f64);
-        let memory_mib_mean = mean(&|m| m.stranded_memory_mib as f64);
+        let cpu_units_mean = mean(stranded_cpu);
+        let memory_mib_mean = mean(stranded_mem);
         Summary {
             ecsim_version: env!("CARGO_PKG_VERSION"),
             scenario: scenario.name.clone(),
@@ -218,8 +288,8 @@ impl Summary {
                 failures_by_reason: r.failures_by_reason.clone(),
             },
             wait_to_place_s: Stats::of_spill(&r.wait_to_place_s),
-            reservation_cluster: reservation("cluster"),
-            reservation_by_zone: zones.iter().map(|z| (z.clone(), reservation(z))).collect(),
+            reservation_cluster: reservation(zones.len()),
+            reservation_by_zone: zones.iter().enumerate().map(|(i, z)| (z.clone(), reservation(i))).collect(),
             stranded: Stranded {
                 cpu_units_mean,
                 memory_mib_mean,
@@ -254,15 +324,15 @@ fn service_summaries(scenario: &Scenario, outcome: &RunOutcome) -> Vec<ServiceSu
         .into_iter()
         .map(|name| {
             let ds: Vec<_> = r.deployments.iter().filter(|d| d.service == name).collect();
-            let last = r.service_minutes.iter().rev().find(|m| m.service == name);
+            let last = r.service_minutes.last_named(&name);
             ServiceSummary {
                 deployments: ds.len() as u32,
                 deployments_completed: ds.iter().filter(|d| d.outcome == "COMPLETED").count() as u32,
                 deployments_failed: ds.iter().filter(|d| d.outcome == "FAILED").count() as u32,
                 deployment_durations_s: ds.iter().filter(|d| d.outcome == "COMPLETED").filter_map(|d| d.duration_s).collect(),
-                desired: last.map_or(0, |m| m.desired),
-                running: last.map_or(0, |m| m.running),
-                healthy: last.map_or(0, |m| m.healthy),
+                desired: last.as_ref().map_or(0, |m| m.desired),
+                running: last.as_ref().map_or(0, |m| m.running),
+                healthy: last.as_ref().map_or(0, |m| m.healthy),
                 cost_usd: scenario
                     .services
                     .iter()

@@ -24,6 +24,7 @@
 
 use super::chart::{fault_legend, pale, render, shorten, ChartError, FaultBand, Stroke, TimeAxis, PALETTE};
 use super::panels::{values, LegendBlock, Panel, PanelFigure, Scale, Series};
+use super::source::Rows;
 use crate::sim::alb::metrics::AlbMinuteRow;
 use crate::sim::recorder::MinuteRow;
 use plotters::prelude::*;
@@ -52,7 +53,7 @@ const PERCENTILES: [Percentile; 3] =
 /// timeseries.csv's cluster rows (`minutes`), and the run's `faults`.
 pub fn traffic_chart(
     rows: &[AlbMinuteRow],
-    minutes: &[MinuteRow],
+    minutes: &(impl Rows<MinuteRow> + ?Sized),
     faults: &[FaultBand],
     title: &str,
     png: &Path,
@@ -62,8 +63,8 @@ pub fn traffic_chart(
 }
 
 impl PanelFigure {
-    fn traffic(rows: &[AlbMinuteRow], minutes: &[MinuteRow], faults: &[FaultBand], title: &str) -> PanelFigure {
-        let cluster = || minutes.iter().filter(|r| r.zone == CLUSTER);
+    fn traffic(rows: &[AlbMinuteRow], minutes: &(impl Rows<MinuteRow> + ?Sized), faults: &[FaultBand], title: &str) -> PanelFigure {
+        let cluster = || minutes.each().filter(|r| r.zone == CLUSTER);
         let axis = TimeAxis::spanning(
             rows.iter().map(|r| r.time_s).chain(cluster().map(|r| r.time_s)).max().unwrap_or(0),
             rows.iter().map(|r| r.minute + 1).chain(cluster().map(|r| r.minute + 1)).max().unwrap_or(1),

@@ -7,8 +7,9 @@
 //! * **What ecsim can hold** (errors): values whose run would not fit in memory or would not
 //!   end, refused before anything is allocated, with the figure that was over and what to
 //!   change. The bounds are 20 times the quotas for counts, and an estimate of what the
-//!   recorder keeps per simulated minute for the duration (the recorder keeps every minute's
-//!   rows until the run ends).
+//!   recorder keeps per simulated minute for the duration (every minute's rows are kept to the
+//!   end of the run: the zones' and services' in temporary files, a bounded buffer in memory,
+//!   so the bound is one of disk more than of memory).
 //!
 //! docs/scenarios.md ("Limits") lists them.
 
@@ -28,8 +29,10 @@ pub const QUOTA_TASKS_PER_SERVICE: u64 = 5_000;
 pub const MAX_INSTANCES: u64 = 1_000_000;
 /// The most tasks one service may ask for (desired count, in the service or an action).
 pub const MAX_TASKS_PER_SERVICE: u64 = 100_000;
-/// The most memory the recorder's per-minute rows may take, estimated before the run.
-pub const MAX_RECORDED_BYTES: u64 = 2 << 30;
+/// The most the recorder's per-minute rows may take, estimated before the run: 4 GiB (1,754
+/// days of one service in three zones). It was 2 GiB while the rows were held in memory; they
+/// now wait in temporary files (`sim::recorder::RowLog`), and 1,000 days run in bounded memory.
+pub const MAX_RECORDED_BYTES: u64 = 4 << 30;
 /// The most requests a run may be offered (peak rate × duration): beyond this it takes hours.
 pub const MAX_REQUESTS: f64 = 1e10;
 

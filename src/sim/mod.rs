@@ -255,9 +255,18 @@ impl<'s> World<'s> {
 }
 
 /// Who hears the notices, in this order for every notice (the order of the calls the notices
-/// replaced): the placement indexes, services, capacity, faults, standalone workloads. A new
+/// replaced): the placement indexes, services, capacity, faults, standalone workloads, then the
+/// recorder (it only notes which instances changed). A new
 /// listener is one line here; the concern raising a notice names only the bus.
-const LISTENERS: &[Listener] = &[placement_indexes_hear, services_hear, capacity_hear, faults_hear, workloads_hear];
+const LISTENERS: &[Listener] = &[placement_indexes_hear, services_hear, capacity_hear, faults_hear, workloads_hear, recorder_hears];
+
+/// The recorder counts each zone's tasks and stranded capacity from the instances that changed.
+fn recorder_hears(world: &mut World<'_>, _now: SimTime, notice: Notice) {
+    // A task starting moves its instance's running and pending counts: the zone's too.
+    if let Notice::InstanceChanged(instance) | Notice::InstanceTaskStarted(instance) = notice {
+        world.recorder.instance_changed(instance);
+    }
+}
 
 /// Every placement index must hear of every change to an instance.
 fn placement_indexes_hear(world: &mut World<'_>, _now: SimTime, notice: Notice) {
@@ -334,6 +343,9 @@ impl World<'_> {
         let alb = zone_alb.as_deref().map(|z| (self.alb.zones.as_slice(), z));
         let minute = self.recorder.minute_index();
         if self.recorder.minute_ended(now, &self.cluster, &self.shapes, alb) {
+            if self.check {
+                self.recorder.check_minute_counts(&self.cluster, &self.shapes);
+            }
             self.record_cost_minute(now);
             self.record_service_minute(start);
             // Only whole minutes are datapoints (the run's last partial minute is not published).

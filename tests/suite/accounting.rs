@@ -82,7 +82,7 @@ fn assert_alb_rows(name: &str, t: &TrafficTotals) {
 
 /// timeseries.csv: zone rows sum to the cluster row; cluster rows sum to the run; availability.
 fn assert_timeseries(name: &str, s: &Scenario, out: &RunOutcome, t: &TrafficTotals) {
-    let minutes = &out.recorder.minutes;
+    let minutes = &out.recorder.minutes.to_vec().unwrap();
     let zone_names: Vec<&str> = minutes.iter().filter(|r| r.minute == 0 && r.zone != "cluster").map(|r| r.zone.as_str()).collect();
     for lb in &s.elb.load_balancers {
         for z in &lb.zones {

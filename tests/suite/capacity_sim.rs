@@ -20,7 +20,7 @@ fn lesson(name: &str) -> Scenario {
     load(&format!("scenarios/lessons/capacity/{name}.toml"))
 }
 
-fn minute<'a>(out: &'a RunOutcome, service: &str, time_s: u64) -> &'a ServiceMinuteRow {
+fn minute(out: &RunOutcome, service: &str, time_s: u64) -> ServiceMinuteRow {
     out.recorder
         .service_minutes
         .iter()
@@ -102,7 +102,7 @@ fn outgrows_cluster_scales_out_by_cpr_scale_out_example_and_in_by_cpr_scale_in_e
     assert_eq!(cost.ec2.len(), 1);
     assert_eq!((cost.ec2[0].instances, cost.ec2[0].billed_seconds), (6, 19_380));
     assert!(close(cost.total_usd, 19_380.0 * 0.096 / 3600.0), "{}", cost.total_usd);
-    let last = out.recorder.minutes.iter().rev().find(|r| r.zone == "cluster").unwrap();
+    let last = out.recorder.minutes.iter().filter(|r| r.zone == "cluster").last().unwrap();
     assert_eq!(last.cost_usd_cumulative, Some(0.5168));
     let g = &out.capacity.groups[0];
     assert_eq!((g.desired_at_end, g.in_service_at_end, g.peak_in_service, g.launched, g.terminated), (5, 5, 6, 2, 1));

@@ -73,3 +73,97 @@ fn task_slots_and_row_buffers_stay_bounded_as_the_run_gets_longer() {
     assert_eq!(times.len() as u64, long.recorder.events.len());
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
 }
+
+/// A small service for days on end (the shape of `scenarios/lessons`' rolling-50-200): 6
+/// m5.large in 3 zones, a service of 4 tasks updated once at 10 min, then nothing but minutes.
+fn days(duration: &str) -> ecsim::model::Scenario {
+    let text = format!(
+        r#"
+[scenario]
+name = "days"
+duration = "{duration}"
+seed = 1
+tie_break = "first"
+
+[cluster]
+zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+[[cluster.instances]]
+type = "m5.large"
+count = 6
+
+[lifecycle]
+start_delay = {{ distribution = "constant", value = "20s" }}
+
+[[task_definitions]]
+name = "web-v1"
+family = "web"
+revision = 1
+cpu = 256
+memory = 512
+dynamic_ports = 1
+
+[[task_definitions]]
+name = "web-v2"
+family = "web"
+revision = 2
+cpu = 256
+memory = 512
+dynamic_ports = 1
+
+[[services]]
+name = "web"
+task_definition = "web-v1"
+desired_count = 4
+deployment = {{ minimum_healthy_percent = 50, maximum_percent = 200 }}
+deregistration_delay = "300s"
+
+[[actions]]
+action = "update_service"
+at = "10m"
+service = "web"
+task_definition = "web-v2"
+"#
+    );
+    load_parts("days", &[&text])
+}
+
+#[test]
+fn per_minute_rows_held_in_memory_stay_bounded_as_the_run_gets_longer() {
+    // 10 days = 14,400 minutes and 40 days = 57,600: a row per zone (3) and the cluster's each
+    // minute (57,600 and 230,400 rows), one for the service (14,400 and 57,600). Held in memory
+    // at once: one chunk at most, whatever the length; every row still comes back.
+    for (duration, minutes) in [("10d", 14_400u64), ("40d", 57_600)] {
+        let out = run(&days(duration));
+        assert_eq!(out.recorder.minutes.len(), 4 * minutes, "{duration}");
+        assert_eq!(out.recorder.service_minutes.len(), minutes, "{duration}");
+        assert!(out.recorder.minutes.buffered_high_water() <= CHUNK_RECORDS, "{duration}");
+        assert!(out.recorder.service_minutes.buffered_high_water() <= CHUNK_RECORDS, "{duration}");
+        let last = out.recorder.minutes.last().unwrap();
+        assert_eq!((last.zone.as_str(), last.minute, last.running_tasks), ("cluster", minutes - 1, 4));
+        let rows = out.recorder.service_minutes.to_vec().unwrap();
+        assert!(rows.iter().enumerate().all(|(k, r)| r.minute == k as u64 && r.service == "web"));
+    }
+}
+
+#[test]
+fn a_long_runs_page_and_charts_are_thinned_and_stay_small() {
+    // 40 days = 57,600 minutes, more than the page's 10,080: the page draws buckets of
+    // ceil(57,600 / 10,080) = 6 → 10 minutes (5,760 points a series); the charts average
+    // ceil(57,600 / 450) = 128 minutes a point. The CSV files keep every minute.
+    let scenario = days("40d");
+    let run = ecsim::api::run(&scenario, 1);
+    let dir = tempfile::tempdir().unwrap();
+    ecsim::api::write_results(dir.path(), &run).unwrap();
+    let size = |f: &str| std::fs::metadata(dir.path().join(f)).unwrap().len();
+    let lines = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap().lines().count();
+    assert_eq!(lines("timeseries.csv"), 1 + 4 * 57_600);
+    assert_eq!(lines("services.csv"), 1 + 57_600);
+    // 10 days minute by minute made a 2.5 MB page; 40 days in 10-minute buckets stays under 2 MB.
+    assert!(size("report.html") < 2_000_000, "{}", size("report.html"));
+    let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(page.contains("the panels show the mean of every 10 minutes"));
+    assert!(size("reservation.svg") < 200_000, "{}", size("reservation.svg"));
+    let svg = std::fs::read_to_string(dir.path().join("reservation.svg")).unwrap();
+    assert!(svg.contains("each point the mean of 128 minutes"));
+}

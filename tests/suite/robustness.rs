@@ -53,15 +53,16 @@ fn a_desired_count_above_the_quota_is_a_located_warning() {
 #[test]
 fn a_run_of_3000_days_is_refused_with_the_longest_that_fits() {
     // One service, 3 zones, no target group or alarm: 400 + 300 + 250 × 4 = 1,700 bytes a
-    // minute; 3,000 days = 4,320,000 minutes → 7,344,000,000 bytes = 7,003 MiB > 2,048 MiB.
-    // The longest run that fits: 2 GiB / 1,700 / 1,440 = 877 days. Before: 2.4 MB a simulated
-    // day until the allocator aborted.
+    // minute; 3,000 days = 4,320,000 minutes → 7,344,000,000 bytes = 7,003 MiB > 4,096 MiB.
+    // The longest run that fits: 4 GiB / 1,700 / 1,440 = 1,754 days (877 while the rows were
+    // held in memory under a 2 GiB bound). Before: 2.4 MB a simulated day until the allocator
+    // aborted.
     let o = check(&repro("long_duration/rolling-50-200-3000d.toml"));
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("rolling-50-200-3000d.toml:22:12: error: a run of "), "{err}");
     assert!(err.contains("would keep about 7003 MiB of per-minute rows (4320000 minutes × about 1700 bytes"), "{err}");
-    assert!(err.contains("help: shorten the duration to at most 877 days"), "{err}");
+    assert!(err.contains("help: shorten the duration to at most 1754 days"), "{err}");
 }
 
 #[test]

@@ -110,7 +110,7 @@ fn deployment<'a>(out: &'a RunOutcome, service: &str, id: u32) -> &'a Deployment
 }
 
 /// The services.csv row of the minute that starts at `time_s`.
-fn minute<'a>(out: &'a RunOutcome, service: &str, time_s: u64) -> &'a ServiceMinuteRow {
+fn minute(out: &RunOutcome, service: &str, time_s: u64) -> ServiceMinuteRow {
     out.recorder
         .service_minutes
         .iter()
@@ -218,8 +218,8 @@ fn rolling_50_200_completes_in_360_s_with_peak_8_and_at_least_2_healthy() {
 
     // Minute rows in the middle of each phase (the row of the minute starting at T is taken
     // at T + 60): at 720 s 2 old stopping + 4 new healthy, 8 in flight; at 1020 s done.
-    assert_eq!(counts(minute(&out, "web", 660)), (4, 4, 4, 8, 4, 4, 2));
-    assert_eq!(counts(minute(&out, "web", 960)), (4, 4, 4, 4, 4, 0, 1));
+    assert_eq!(counts(&minute(&out, "web", 660)), (4, 4, 4, 8, 4, 4, 2));
+    assert_eq!(counts(&minute(&out, "web", 960)), (4, 4, 4, 4, 4, 0, 1));
 }
 
 #[test]
@@ -283,11 +283,11 @@ fn rolling_50_100_completes_in_720_s_with_peak_4_and_at_least_2_healthy() {
     assert_eq!(message_times(&evs, "web", "service web has reached a steady state."), [60.0, 1320.0]);
 
     // Round 1 (row of 660 s, taken at 720 s): 2 old stopping + 2 old healthy, no new task.
-    assert_eq!(counts(minute(&out, "web", 660)), (4, 2, 2, 4, 0, 4, 2));
+    assert_eq!(counts(&minute(&out, "web", 660)), (4, 2, 2, 4, 0, 4, 2));
     // Round 2 (row of 1080 s, at 1140 s): 2 new healthy, 2 old stopping.
-    assert_eq!(counts(minute(&out, "web", 1080)), (4, 2, 2, 4, 2, 2, 2));
+    assert_eq!(counts(&minute(&out, "web", 1080)), (4, 2, 2, 4, 2, 2, 2));
     // Done (row of 1320 s, at 1380 s).
-    assert_eq!(counts(minute(&out, "web", 1320)), (4, 4, 4, 4, 4, 0, 1));
+    assert_eq!(counts(&minute(&out, "web", 1320)), (4, 4, 4, 4, 4, 0, 1));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -323,11 +323,11 @@ fn sinatra_hi_scales_out_over_three_zones_and_reaches_steady_state() {
     assert_eq!(deployment_events(&evs).len(), 2, "created and completed, nothing at 300 s");
 
     // Before the scale-out (row of 120 s) and after it (row of 420 s).
-    assert_eq!(counts(minute(&out, svc, 120)), (1, 1, 1, 1, 1, 0, 1));
-    assert_eq!(counts(minute(&out, svc, 420)), (4, 4, 4, 4, 4, 0, 1));
+    assert_eq!(counts(&minute(&out, svc, 120)), (1, 1, 1, 1, 1, 0, 1));
+    assert_eq!(counts(&minute(&out, svc, 420)), (4, 4, 4, 4, 4, 0, 1));
     // At the end: 4 healthy tasks, still 2 in us-east-1a, 1 in each other zone.
     let last = out.recorder.service_minutes.last().unwrap();
-    assert_eq!(counts(last), (4, 4, 4, 4, 4, 0, 1));
+    assert_eq!(counts(&last), (4, 4, 4, 4, 4, 0, 1));
 }
 
 #[test]
@@ -343,7 +343,7 @@ fn sinatra_hi_minute_rows_cover_their_own_minute() {
     let out = run_lesson("sinatra-hi");
     // docs/ecs-model.md#simulated-time: the datapoint of minute [60k, 60(k+1)) — the UpdateService at exactly 300 s belongs
     // to the minute [300, 360). The row of [240, 300) still shows desired 1, 1 running.
-    assert_eq!(counts(minute(&out, "sinatra-hi", 240)), (1, 1, 1, 1, 1, 0, 1));
+    assert_eq!(counts(&minute(&out, "sinatra-hi", 240)), (1, 1, 1, 1, 1, 0, 1));
 }
 
 #[test]
@@ -383,8 +383,8 @@ fn rollout_blocked_90_110_reports_the_configuration_and_never_moves() {
     assert_eq!((d.peak_tasks, d.lowest_healthy, d.failed_tasks), (5, 5, 0));
     // Minute rows: before (row of 300 s) 5 tasks of the only deployment; after (row of 1200 s)
     // 5 old tasks, 0 new, 2 deployments.
-    assert_eq!(counts(minute(&out, "web", 300)), (5, 5, 5, 5, 5, 0, 1));
-    assert_eq!(counts(minute(&out, "web", 1200)), (5, 5, 5, 5, 0, 5, 2));
+    assert_eq!(counts(&minute(&out, "web", 300)), (5, 5, 5, 5, 5, 0, 1));
+    assert_eq!(counts(&minute(&out, "web", 1200)), (5, 5, 5, 5, 0, 5, 2));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -428,7 +428,7 @@ fn circuit_breaker_fails_at_the_third_failed_task_and_rolls_back() {
     assert_eq!((d1.lowest_healthy, d2.lowest_healthy), (4, 4));
     // The rollback completes: 4 healthy web:1 tasks, one deployment left.
     assert_eq!(d2.outcome, "COMPLETED");
-    assert_eq!(counts(out.recorder.service_minutes.last().unwrap()), (4, 4, 4, 4, 4, 0, 1));
+    assert_eq!(counts(&out.recorder.service_minutes.last().unwrap()), (4, 4, 4, 4, 4, 0, 1));
 }
 
 #[test]
@@ -508,9 +508,9 @@ fn drain_instance_replaces_first_and_never_drops_below_4_healthy() {
     // Minute rows (each taken at the end of its minute, away from the instants where something
     // happens): before (row of 480 s); drained tasks deregistering (row of 720 s: 4 RUNNING and
     // healthy, 6 in flight); after (row of 960 s).
-    assert_eq!(counts(minute(&out, "web", 480)), (4, 4, 4, 4, 4, 0, 1));
-    assert_eq!(counts(minute(&out, "web", 720)), (4, 4, 4, 6, 4, 0, 1));
-    assert_eq!(counts(minute(&out, "web", 960)), (4, 4, 4, 4, 4, 0, 1));
+    assert_eq!(counts(&minute(&out, "web", 480)), (4, 4, 4, 4, 4, 0, 1));
+    assert_eq!(counts(&minute(&out, "web", 720)), (4, 4, 4, 6, 4, 0, 1));
+    assert_eq!(counts(&minute(&out, "web", 960)), (4, 4, 4, 4, 4, 0, 1));
     // The final layout: instances 1 and 2 hold 2 tasks each; instance 0 none.
     let alive: Vec<u32> = out.task_rows().unwrap().iter().filter(|r| r.stopped_s.is_none()).map(|r| r.instance).collect();
     assert_eq!(alive.iter().filter(|i| **i == 1).count(), 2);

@@ -26,6 +26,12 @@ impl TimeAxis {
         TimeAxis::spanning(rows.clone().map(|r| r.time_s).max().unwrap_or(0), rows.map(|r| r.minute + 1).max().unwrap_or(1))
     }
 
+    /// `for_rows` over rows read from a source (one pass).
+    pub(crate) fn for_source(rows: &(impl crate::report::source::Rows<MinuteRow> + ?Sized)) -> Self {
+        let (last_s, minutes) = rows.each().fold((0, 1), |(s, m), r| (r.time_s.max(s), (r.minute + 1).max(m)));
+        TimeAxis::spanning(last_s, minutes)
+    }
+
     /// The axis of a run whose last minute starts at `last_s` and that has `minutes` minutes.
     pub(crate) fn spanning(last_s: u64, minutes: u64) -> Self {
         let unit_s = if last_s <= MINUTES_AXIS_MAX_S { 60.0 } else { 3600.0 };
@@ -76,9 +82,13 @@ impl TimeAxis {
     /// (aligned to minute 0, the same for every line): more points than pixels would only
     /// draw noise, and plotters draws a thick line of sub-pixel segments thin and broken.
     /// Each value is held across its minute (a step, as `steps`).
-    pub(crate) fn points<'a>(&self, rows: impl Iterator<Item = &'a MinuteRow>, value: fn(&MinuteRow) -> f64) -> Vec<(f64, f64)> {
+    pub(crate) fn points<R: std::ops::Deref<Target = MinuteRow>>(
+        &self,
+        rows: impl Iterator<Item = R>,
+        value: fn(&MinuteRow) -> f64,
+    ) -> Vec<(f64, f64)> {
         let width = self.bucket_width();
-        self.bucket_means(rows.map(|r| (r.minute, r.time_s, value(r))))
+        self.bucket_means(rows.map(|r| (r.minute, r.time_s, value(&r))))
             .into_iter()
             .flat_map(|(_, x, mean)| {
                 let v = mean.clamp(0.0, 100.0);

@@ -31,6 +31,7 @@ pub(crate) use faults::{draw_fault_bands, fault_legend};
 pub use frame::{ensure_font, ChartError};
 pub(crate) use frame::{frame, pale, render, shorten, trim_number, Areas, Picture, FONT, LEGEND_LABEL_CHARS, PALETTE};
 
+use crate::report::source::Rows;
 use crate::sim::recorder::MinuteRow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -46,8 +47,15 @@ const LEGEND_WIDTH: u32 = 220;
 
 /// CPU and memory reservation per zone and for the cluster against simulated time.
 /// `faults` are shaded behind the lines (`FaultBand`).
-pub fn reservation_chart(rows: &[MinuteRow], faults: &[FaultBand], title: &str, png: &Path, svg: &Path) -> Result<(), ChartError> {
-    let axis = TimeAxis::for_rows(rows.iter());
+/// `rows`: every zone's and the cluster's (in memory, or the run's row log: read once per line).
+pub fn reservation_chart(
+    rows: &(impl Rows<MinuteRow> + ?Sized),
+    faults: &[FaultBand],
+    title: &str,
+    png: &Path,
+    svg: &Path,
+) -> Result<(), ChartError> {
+    let axis = TimeAxis::for_source(rows);
     let zones = zone_order(rows);
     let panel = |caption: &str, y_desc: &str, value: fn(&MinuteRow) -> f64| Panel {
         caption: caption.to_string(),
@@ -56,7 +64,7 @@ pub fn reservation_chart(rows: &[MinuteRow], faults: &[FaultBand], title: &str, 
             .iter()
             .enumerate()
             .map(|(i, zone)| {
-                let points = axis.points(rows.iter().filter(|r| r.zone == *zone), value);
+                let points = axis.points(rows.each().filter(|r| r.zone == *zone), value);
                 if zone == CLUSTER {
                     Line { label: CLUSTER.to_string(), color: BLACK, width: 3, points }
                 } else {
@@ -110,14 +118,16 @@ struct Figure {
 
 /// Zones in order of first appearance (the recorder's order), the cluster last so that its
 /// line is drawn on top.
-fn zone_order(rows: &[MinuteRow]) -> Vec<String> {
+fn zone_order(rows: &(impl Rows<MinuteRow> + ?Sized)) -> Vec<String> {
     let mut zones: Vec<String> = Vec::new();
-    for r in rows {
+    let mut cluster = false;
+    for r in rows.each() {
+        cluster |= r.zone == CLUSTER;
         if r.zone != CLUSTER && !zones.contains(&r.zone) {
             zones.push(r.zone.clone());
         }
     }
-    if rows.iter().any(|r| r.zone == CLUSTER) {
+    if cluster {
         zones.push(CLUSTER.to_string());
     }
     zones

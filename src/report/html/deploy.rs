@@ -39,11 +39,13 @@ pub fn timelines(
     services: Option<&Table>,
     deployments: Option<&Table>,
     duration_s: f64,
+    bucket_minutes: u64,
 ) -> Result<Timelines> {
     let (Some((tasks, task_count)), Some(services)) = (tasks, services) else {
         return Ok(Timelines { json: json!([]), sampled: false, task_count: tasks.map_or(0, |t| t.1) });
     };
-    let sampled = task_count > TASKS_EXACT_MAX;
+    let sampled = task_count > TASKS_EXACT_MAX || bucket_minutes > 1;
+    let step = 60_000 * bucket_minutes.max(1) as i64;
     let end = ms(duration_s);
 
     // Services in services.csv's order.
@@ -90,7 +92,7 @@ pub fn timelines(
     for name in names {
         let Some(d) = deltas.get(name) else { continue };
         // The grid: every minute's start and the end; and every change when exact.
-        let mut grid: BTreeSet<i64> = (0..=end / 60_000).map(|m| m * 60_000).filter(|t| *t <= end).collect();
+        let mut grid: BTreeSet<i64> = (0..=end / step).map(|m| m * step).filter(|t| *t <= end).collect();
         grid.insert(end);
         if !sampled {
             grid.extend(d.values().flat_map(|s| s.keys().copied()).filter(|t| *t <= end));

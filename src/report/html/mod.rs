@@ -16,6 +16,7 @@ mod read;
 mod series;
 mod story;
 mod sweep;
+mod thin;
 mod variants;
 mod verdicts;
 
@@ -103,8 +104,18 @@ pub fn write_report(dir: &Path) -> Result<PathBuf> {
 /// and the events, in that order.
 fn run_page(dir: &Path) -> Result<String> {
     let summary = read::json(dir, "summary.json")?;
-    let timeseries = read::Table::read(dir, "timeseries.csv")?;
-    let services = read::Table::read_optional(dir, "services.csv")?;
+    let duration_s = summary.get("duration_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
+    // A long run's panels are drawn in buckets of whole minutes, read streaming (`thin`).
+    let minutes = (duration_s.max(0.0) / 60.0).ceil() as u64;
+    let bucket = thin::bucket_minutes(minutes);
+    let (timeseries, services, service_changes) = if bucket == 1 {
+        (read::Table::read(dir, "timeseries.csv")?, read::Table::read_optional(dir, "services.csv")?, None)
+    } else {
+        let has_services = dir.join("services.csv").is_file();
+        let services = has_services.then(|| thin::bucketed(dir, "services.csv", "service", bucket)).transpose()?;
+        let changes = has_services.then(|| thin::changes(dir, "services.csv", "service", &["desired", "healthy"])).transpose()?;
+        (thin::bucketed(dir, "timeseries.csv", "zone", bucket)?, services, changes)
+    };
     let deployments = read::Table::read_optional(dir, "deployments.csv")?;
     let faults = read::Table::read_optional(dir, "faults.csv")?;
     let alarms = read::Table::read_optional(dir, "alarms.csv")?;
@@ -126,12 +137,20 @@ fn run_page(dir: &Path) -> Result<String> {
     let events = events::read(dir)?;
     let cluster = cluster::section(dir)?;
 
-    let duration_s = summary.get("duration_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
-    let deploy = deploy::timelines(tasks.as_ref().map(|(t, n)| (t, *n)), services.as_ref(), deployments.as_ref(), duration_s)?;
+    // Every minute's row, or of a long run each change of the desired and healthy counts.
+    let deploy_services = if bucket == 1 { services.as_ref() } else { service_changes.as_ref() };
+    let deploy = deploy::timelines(tasks.as_ref().map(|(t, n)| (t, *n)), deploy_services, deployments.as_ref(), duration_s, bucket)?;
     let panels = series::panels(&summary, &timeseries, services.as_ref(), alarms.as_ref(), faults.as_ref(), duration_s)?;
 
     let mut notes = Vec::new();
-    if deploy.sampled {
+    if bucket > 1 {
+        notes.push(format!(
+            "This run lasts {minutes} minutes (more than {}): the panels show the mean of every {} (each point one bucket), and the deployment timelines the tasks in each state at each bucket's start; timeseries.csv and services.csv in this folder hold every minute.",
+            thin::PAGE_MAX_MINUTES,
+            thin::bucket_text(bucket)
+        ));
+    }
+    if deploy.sampled && deploy.task_count > limits::TASKS_EXACT_MAX {
         notes.push(format!(
             "This run has {} tasks (more than {}): the deployment timelines show the tasks in each state at the start of every minute, not every change.",
             deploy.task_count,

@@ -70,7 +70,7 @@ fn a_rolling_update_stacks_tasks_by_state_and_revision() {
          web,0,web:1,0.0,10.0,10.0,COMPLETED,done,2,0,0,2,0,100,200
          web,1,web:2,90.0,130.0,40.0,COMPLETED,done,2,2,2,4,0,50,200",
     );
-    let t = timelines(Some((&tasks, tasks.rows.len())), Some(&services), Some(&deployments), 180.0).unwrap();
+    let t = timelines(Some((&tasks, tasks.rows.len())), Some(&services), Some(&deployments), 180.0, 1).unwrap();
     assert!(!t.sampled);
     let web = &t.json[0];
     let x: Vec<f64> = web["x"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();

@@ -6,7 +6,7 @@ use crate::report::chart::{self, FaultBand};
 use crate::report::service_charts::{HealthEvent, ServiceLines, GANTT_MAX_INSTANCES};
 use crate::report::summary::Summary;
 use crate::report::{capacity_chart, scaling_chart, service_charts, traffic_chart};
-use crate::sim::recorder::{EventKind, TaskRow};
+use crate::sim::recorder::{EventKind, ServiceMinuteRow, TaskRow};
 use crate::sim::RunOutcome;
 use anyhow::Result;
 use std::path::Path;
@@ -165,6 +165,17 @@ pub fn write_deployment_charts(dir: &Path, summary: &Summary, outcome: &RunOutco
         let Some(&task) = e.task.and_then(|t| service_rows.index.get(&(t as usize))) else { continue };
         health.push(HealthEvent { time_s: e.time.as_secs_f64(), task, healthy });
     }
+    // Of services.csv's rows, the chart draws each service's desired count where it changes:
+    // those rows alone (the first of each service, then changes) draw the same steps.
+    let mut desired_changes: Vec<ServiceMinuteRow> = Vec::new();
+    let mut desired_now: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+    for r in outcome.recorder.service_minutes.try_iter() {
+        let r = r.map_err(|e| anyhow::anyhow!("services' minutes: {e}"))?;
+        if desired_now.get(&r.service) != Some(&r.desired) {
+            desired_now.insert(r.service.clone(), r.desired);
+            desired_changes.push(r);
+        }
+    }
     let mut services: Vec<&str> = deployments.iter().map(|d| d.service.as_str()).collect();
     services.dedup();
     for service in services {
@@ -175,7 +186,7 @@ pub fn write_deployment_charts(dir: &Path, summary: &Summary, outcome: &RunOutco
             .collect();
         let stem = format!("service-{}-deployments", slug(service));
         let bounds = outcome.service_settings.iter().find(|s| s.service == service).map(|s| (s.minimum_healthy_percent, s.maximum_percent));
-        let lines = ServiceLines { minutes: &outcome.recorder.service_minutes, health: &health, bounds };
+        let lines = ServiceLines { minutes: &desired_changes, health: &health, bounds };
         service_charts::revisions_chart(
             rows,
             service,

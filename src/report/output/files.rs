@@ -16,9 +16,10 @@ pub fn write_summary_json(dir: &Path, summary: &Summary) -> Result<()> {
     write_atomic(&dir.join("summary.json"), &json).context("summary.json")
 }
 
-/// timeseries.csv: reservation per zone and for the cluster, one row per minute.
+/// timeseries.csv: reservation per zone and for the cluster, one row per minute, streamed from
+/// the run's row log (every minute, however long the run).
 pub fn write_timeseries_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
-    write_atomic(&dir.join("timeseries.csv"), &csv_bytes(&outcome.recorder.minutes)?).context("timeseries.csv")
+    write_csv_rows(&dir.join("timeseries.csv"), outcome.recorder.minutes.try_iter())
 }
 
 /// events.csv: every recorded event, streamed (it can have millions of rows).
@@ -30,7 +31,7 @@ pub fn write_events_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
 pub fn write_services_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
     let r = &outcome.recorder;
     if !r.service_minutes.is_empty() || !r.deployments.is_empty() {
-        write_atomic(&dir.join("services.csv"), &csv_bytes(&r.service_minutes)?).context("services.csv")?;
+        write_csv_rows(&dir.join("services.csv"), r.service_minutes.try_iter())?;
         write_atomic(&dir.join("deployments.csv"), &csv_bytes(&r.deployments)?).context("deployments.csv")?;
     }
     Ok(())

@@ -29,6 +29,7 @@ use super::chart::{
     draw_fault_bands, draw_runs, fault_legend, frame, render, trim_number, ChartError, FaultBand, PanelAxes, Picture, Stroke, TimeAxis,
     FONT, PALETTE,
 };
+use crate::report::source::Rows;
 use crate::sim::monitor::AlarmRow;
 use crate::sim::recorder::ServiceMinuteRow;
 use crate::sim::scaling::ScalingRow;
@@ -82,7 +83,7 @@ const LEGEND_BLOCK_GAP: i32 = 10;
 #[allow(clippy::too_many_arguments)] // the four CSVs' rows, what of them to draw, and where
 pub fn scaling_chart(
     service: &str,
-    minutes: &[ServiceMinuteRow],
+    minutes: &(impl Rows<ServiceMinuteRow> + ?Sized),
     alarms: &[AlarmRow],
     alarm_names: &[String],
     scaling: &[ScalingRow],
@@ -219,7 +220,7 @@ struct ScalingFigure {
 impl ScalingFigure {
     fn new(
         service: &str,
-        minutes: &[ServiceMinuteRow],
+        minutes: &(impl Rows<ServiceMinuteRow> + ?Sized),
         alarms: &[AlarmRow],
         alarm_names: &[String],
         scaling: &[ScalingRow],
@@ -231,14 +232,15 @@ impl ScalingFigure {
                 names.push(name);
             }
         }
-        let rows: Vec<&ServiceMinuteRow> = minutes.iter().filter(|r| r.service == service).collect();
+        // The service's rows, read again for each line (a long run's log stays on disk).
+        let rows = || minutes.each().filter(move |r| r.service == service);
         let transitions: Vec<&AlarmRow> = alarms.iter().filter(|r| names.contains(&r.alarm.as_str())).collect();
         let decisions: Vec<&ScalingRow> = scaling.iter().filter(|r| r.service == service).collect();
 
         // The run's axis: every service's minutes, and the alarms and decisions drawn, which
         // may come after the last recorded minute.
         let last_s = minutes
-            .iter()
+            .each()
             .map(|r| r.time_s)
             .chain(transitions.iter().map(|r| r.time_s))
             .chain(decisions.iter().map(|r| r.time_s))
@@ -247,7 +249,7 @@ impl ScalingFigure {
         let axis = TimeAxis::spanning(last_s, last_s / 60 + 1);
         let x = |time_s: u64| (time_s as f64 / axis.unit_s).min(axis.max);
         let runs = |value: fn(&ServiceMinuteRow) -> Option<f64>| -> Vec<Vec<(f64, f64)>> {
-            let means = axis.bucket_means(rows.iter().filter_map(|r| value(r).map(|v| (r.minute, r.time_s, v))));
+            let means = axis.bucket_means(rows().filter_map(|r| value(&r).map(|v| (r.minute, r.time_s, v))));
             means.chunk_by(|a, b| b.0 == a.0 + 1).map(|run| run.iter().map(|&(_, x, v)| (x, v)).collect()).collect()
         };
 
@@ -300,7 +302,7 @@ impl ScalingFigure {
         // Memory wide and pale, under CPU and the (dashed) targets: a memory line that sits on a
         // target or on CPU still shows, and is never read as a target.
         let memory = Stroke { color: MEMORY_WIDE, width: 7, dashed: false };
-        let has_memory = rows.iter().any(|r| r.memory_utilization_pct.is_some());
+        let has_memory = rows().any(|r| r.memory_utilization_pct.is_some());
         let mut utilization = Vec::new();
         if has_memory {
             utilization.push(Trace { stroke: memory, runs: step_runs(|r| r.memory_utilization_pct) });

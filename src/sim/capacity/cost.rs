@@ -20,7 +20,8 @@ impl World<'_> {
             total += fargate_cost_usd(r.cpu_units, r.memory_mib, arch, f.spot, now.since(f.billed_from), &prices);
         }
         let total = (total * 1e6).round() / 1e6;
-        if let Some(row) = self.recorder.minutes.iter_mut().rev().find(|r| r.zone == "cluster") {
+        // The cluster's row is the last the recorder closed (it follows the zones' rows).
+        if let Some(row) = self.recorder.minutes.last_mut() {
             row.cost_usd_cumulative = Some(total);
         }
     }

@@ -36,7 +36,7 @@ impl World<'_> {
             return;
         }
         let scenario = self.scenario;
-        let cluster_row = self.recorder.minutes.iter().rev().find(|r| r.zone == "cluster" && r.minute == minute).cloned();
+        let cluster_row = self.recorder.minutes.last_named("cluster").filter(|r| r.minute == minute);
         let alb_rows_from = self.alb.metrics.rows.len().saturating_sub(scenario.elb.target_groups.len());
         for i in 0..self.monitor.published.len() {
             let (series, source) = self.monitor.published[i];

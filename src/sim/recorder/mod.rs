@@ -7,17 +7,21 @@
 use crate::ecs::instance::{ContainerInstance, InstanceId};
 use crate::ecs::placement::{Explanation, Outcome};
 use crate::ecs::task_def::Reservation;
-use crate::ecs::{Cluster, InstanceStatus};
+use crate::ecs::Cluster;
 use crate::engine::{SimTime, Span};
 use crate::model::Scenario;
 use crate::sim::ids::TaskId;
 use std::collections::BTreeMap;
 
+mod log;
 mod rows;
 pub mod spill;
+mod totals;
+pub use log::{NamedRow, RowLog};
 use rows::TaskNames;
 pub use rows::{DeploymentRow, EventKind, EventRecord, EventRow, EventSource, InstanceRow, MinuteRow, ServiceMinuteRow, TaskRow};
 use spill::Spill;
+use totals::counts_in_denominator;
 /// Running integral of a piecewise-constant value over the current minute.
 #[derive(Debug, Clone, Default)]
 struct Integral {
@@ -59,12 +63,14 @@ pub struct Recorder {
     service_names: Vec<String>,
     /// Per task definition: `family:revision` and its reservation (CPU units, MiB), for tasks.csv.
     task_definitions: Vec<(String, (u32, u32))>,
-    /// Per service and minute, for services.csv.
-    pub service_minutes: Vec<ServiceMinuteRow>,
+    /// Per service and minute, for services.csv (bounded in memory: `RowLog`).
+    pub service_minutes: RowLog<ServiceMinuteRow>,
     /// One row per deployment, for deployments.csv.
     pub deployments: Vec<DeploymentRow>,
     /// Instance index → zone index.
     zone_of: Vec<usize>,
+    /// The per-zone counts of the minute's end, kept up to date from the instances that changed.
+    totals: totals::Totals,
     /// Instance index → a Fargate task's capacity (its task counts, its resources do not).
     fargate: Vec<bool>,
     minute_start_us: u64,
@@ -77,7 +83,8 @@ pub struct Recorder {
     /// Placement explanations (only when `explain_placements` is on).
     details: Vec<String>,
     groups: Vec<String>,
-    pub minutes: Vec<MinuteRow>,
+    /// Per zone and minute, and the cluster's row, for timeseries.csv (bounded in memory).
+    pub minutes: RowLog<MinuteRow>,
     pub submitted: u64,
     pub placed: u64,
     pub failed: u64,
@@ -125,6 +132,8 @@ impl Recorder {
         let groups = scenario.workloads.iter().map(|w| w.group.clone()).collect();
         let service_names = scenario.services.iter().map(|s| s.definition.service_name.clone()).collect();
         let fargate = vec![false; zone_of.len()];
+        let mut totals = totals::Totals::default();
+        (0..zone_of.len()).for_each(|i| totals.instance_added(i));
         let task_definitions = scenario
             .task_definitions
             .iter()
@@ -136,6 +145,7 @@ impl Recorder {
         Recorder {
             zones,
             zone_of,
+            totals,
             fargate,
             workload_names,
             service_names,
@@ -342,27 +352,8 @@ impl Recorder {
             return false;
         }
         let start = self.minute_start_us;
-        let n = self.zones.len();
-        let mut running = vec![0u64; n];
-        let mut pending = vec![0u64; n];
-        let mut stranded_cpu = vec![0u64; n];
-        let mut stranded_mem = vec![0u64; n];
-        let mut instances = vec![0u64; n];
-        for (inst, &z) in cluster.instances.iter().zip(&self.zone_of) {
-            running[z] += inst.running_tasks_count as u64;
-            pending[z] += inst.pending_tasks_count as u64;
-            if counts_in_denominator(inst) {
-                instances[z] += 1;
-            }
-            if inst.status == InstanceStatus::Active
-                && !inst.fargate
-                && !shapes.is_empty()
-                && !shapes.iter().any(|r| inst.remaining_cpu_units >= r.cpu_units && inst.remaining_memory_mib >= r.memory_mib)
-            {
-                stranded_cpu[z] += inst.remaining_cpu_units as u64;
-                stranded_mem[z] += inst.remaining_memory_mib as u64;
-            }
-        }
+        // The instances that changed this minute, not the whole cluster (`totals`).
+        let counts: Vec<totals::ZoneCounts> = self.totals.refresh(cluster, &self.zone_of, self.zones.len(), shapes).to_vec();
         let mut cluster_row = MinuteRow {
             minute: self.minute,
             time_s: start / 1_000_000,
@@ -394,13 +385,13 @@ impl Recorder {
                 zone: z.name.clone(),
                 cpu_reservation_pct: pct(cpu_mean, z.registered_cpu),
                 memory_reservation_pct: pct(mem_mean, z.registered_mem),
-                running_tasks: running[i],
-                pending_tasks: pending[i],
+                running_tasks: counts[i].running,
+                pending_tasks: counts[i].pending,
                 tasks_placed: z.placed,
                 tasks_failed: 0,
-                stranded_cpu_units: stranded_cpu[i],
-                stranded_memory_mib: stranded_mem[i],
-                instances: instances[i],
+                stranded_cpu_units: counts[i].stranded_cpu,
+                stranded_memory_mib: counts[i].stranded_mem,
+                instances: counts[i].instances,
                 registered_cpu_units: z.registered_cpu,
                 registered_memory_mib: z.registered_mem,
                 ..MinuteRow::default()
@@ -448,13 +439,26 @@ impl Recorder {
         };
         self.zone_of.push(z);
         self.fargate.push(inst.fargate);
+        self.totals.instance_added(id.index());
         if counts_in_denominator(inst) {
             self.set_counted(now, inst, z, 1);
         }
     }
 
+    /// Something of an instance changed (`Notice::InstanceChanged`): its share of the zone's
+    /// counts is taken again when the minute closes.
+    pub fn instance_changed(&mut self, id: InstanceId) {
+        self.totals.instance_changed(id.index());
+    }
+
+    /// The per-zone counts kept from the changes are those of every instance (invariant checks).
+    pub fn check_minute_counts(&self, cluster: &Cluster, shapes: &[Reservation]) {
+        self.totals.check(cluster, &self.zone_of, shapes);
+    }
+
     /// An instance left or joined the denominators (status change): ACTIVE and DRAINING count.
     pub fn instance_status_changed(&mut self, now: SimTime, inst: &ContainerInstance, was_counted: bool) {
+        self.totals.instance_changed(inst.id.index());
         let z = self.zone_of[inst.id.index()];
         match (was_counted, counts_in_denominator(inst)) {
             (true, false) => self.set_counted(now, inst, z, -1),
@@ -477,12 +481,6 @@ impl Recorder {
     pub fn zone_names(&self) -> Vec<String> {
         self.zones.iter().map(|z| z.name.clone()).collect()
     }
-}
-
-/// ACTIVE and DRAINING instances count in the reservation denominators (docs/ecs-model.md#reservation-edge-cases); a Fargate
-/// task's capacity never does.
-fn counts_in_denominator(inst: &ContainerInstance) -> bool {
-    matches!(inst.status, InstanceStatus::Active | InstanceStatus::Draining) && !inst.fargate
 }
 
 fn reserved_cpu(inst: &ContainerInstance) -> u64 {

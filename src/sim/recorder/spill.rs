@@ -44,13 +44,35 @@ impl<T: Record> Spill<T> {
         Spill { buffer: Vec::new(), file: None, in_file: 0, in_memory_only: false, high_water: 0 }
     }
 
-    /// Appends one record (a file write every `CHUNK_RECORDS` records).
+    /// Appends one record (a file write every `CHUNK_RECORDS` records). A full buffer is written
+    /// out before the record joins it, so the last record pushed is always in memory
+    /// (`last_mut`: a minute's row is completed by the concerns that close the minute after it).
     pub fn push(&mut self, record: T) {
-        self.buffer.push(record);
-        self.high_water = self.high_water.max(self.buffer.len());
         if self.buffer.len() >= CHUNK_RECORDS && !self.in_memory_only && self.write_out().is_err() {
             self.in_memory_only = true;
         }
+        self.buffer.push(record);
+        self.high_water = self.high_water.max(self.buffer.len());
+    }
+
+    /// The last record pushed, to complete it in place.
+    pub fn last_mut(&mut self) -> Option<&mut T> {
+        self.buffer.last_mut()
+    }
+
+    /// The record pushed `index`-th (from 0): from memory, or one read from the file.
+    pub fn get(&self, index: u64) -> io::Result<Option<T>> {
+        if index >= self.len() {
+            return Ok(None);
+        }
+        if index >= self.in_file {
+            return Ok(self.buffer.get((index - self.in_file) as usize).cloned());
+        }
+        let mut file = self.file.as_ref().ok_or_else(|| io::Error::other("spill file missing"))?;
+        file.seek(SeekFrom::Start(index * T::BYTES as u64))?;
+        let mut bytes = vec![0u8; T::BYTES];
+        file.read_exact(&mut bytes)?;
+        Ok(Some(T::decode(&bytes)))
     }
 
     fn write_out(&mut self) -> io::Result<()> {
@@ -257,6 +279,15 @@ impl<'a> Cursor<'a> {
     pub fn u64(&mut self) -> u64 {
         u64::from_le_bytes(self.take())
     }
+    pub fn f64(&mut self) -> f64 {
+        f64::from_bits(self.u64())
+    }
+    /// `Some(x)` as (1, x), `None` as (0, 0).
+    pub fn opt_f64(&mut self) -> Option<f64> {
+        let some = self.u8() == 1;
+        let v = self.f64();
+        some.then_some(v)
+    }
 }
 
 /// Writes fields one after the other into a record's bytes.
@@ -284,6 +315,13 @@ impl<'a> Writer<'a> {
     }
     pub fn u64(&mut self, v: u64) {
         self.put(&v.to_le_bytes());
+    }
+    pub fn f64(&mut self, v: f64) {
+        self.u64(v.to_bits());
+    }
+    pub fn opt_f64(&mut self, v: Option<f64>) {
+        self.u8(u8::from(v.is_some()));
+        self.f64(v.unwrap_or(0.0));
     }
 }
 

@@ -506,7 +506,10 @@ fn read_provisioning(dir: &Path, data: &mut ClusterData) -> Result<()> {
         return Ok(());
     }
     let mut last: BTreeMap<String, u32> = BTreeMap::new();
-    for row in read_csv::<ServiceMinuteIn>(&path)? {
+    // Streamed: a long run's services.csv holds a row per service and minute.
+    let mut reader = csv::Reader::from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    for row in reader.deserialize::<ServiceMinuteIn>() {
+        let row = row.with_context(|| format!("cannot read {}", path.display()))?;
         let t_s = row.time_s + 60.0;
         let before = last.insert(row.service.clone(), row.provisioning).unwrap_or(0);
         if before != row.provisioning && t_s <= data.end_s + 60.0 {
