@@ -9,7 +9,10 @@ use super::service_rules as rules;
 use super::toml_model::*;
 use crate::ecs::instance_types;
 use crate::ecs::scheduler::throttle::ThrottleSchedule;
-use crate::ecs::service::{CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, SchedulingStrategy, ServiceDefinition};
+use crate::ecs::service::{
+    CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, DeploymentStrategy, HookAnswer, LifecycleHook, SchedulingStrategy,
+    ServiceDefinition,
+};
 use crate::ecs::task_def::TaskDefinition;
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
@@ -98,22 +101,64 @@ impl Cx<'_> {
         // (target group, where the scenario names it, container name, container port): the
         // scenario's own `load_balancers` (a missing name is an error), else the JSON's
         // `loadBalancers` (a missing ARN only a warning).
-        type Entry<'r> = (&'r String, Option<std::ops::Range<usize>>, &'r Option<String>, Option<u16>);
+        type Alternate<'r> = Option<(&'r String, Option<std::ops::Range<usize>>, Option<&'r String>)>;
+        type Entry<'r> = (&'r String, Option<std::ops::Range<usize>>, &'r Option<String>, Option<u16>, Alternate<'r>);
         let entries: Vec<Entry> = match &raw.load_balancers {
             Some(list) => list
                 .iter()
-                .map(|lb| (lb.target_group.get_ref(), Some(lb.target_group.span()), &lb.container_name, lb.container_port))
+                .map(|lb| {
+                    let alternate =
+                        lb.alternate_target_group.as_ref().map(|a| (a.get_ref(), Some(a.span()), lb.test_listener_rule.as_ref()));
+                    (lb.target_group.get_ref(), Some(lb.target_group.span()), &lb.container_name, lb.container_port, alternate)
+                })
                 .collect(),
             None => def
                 .load_balancers
                 .iter()
-                .filter_map(|lb| Some((lb.target_group_arn.as_ref()?, None, &lb.container_name, lb.container_port)))
+                .filter_map(|lb| {
+                    let alternate = lb.advanced.as_ref().map(|a| (&a.alternate_target_group_arn, None, a.test_listener_rule.as_ref()));
+                    Some((lb.target_group_arn.as_ref()?, None, &lb.container_name, lb.container_port, alternate))
+                })
                 .collect(),
         };
         let mut out = Vec::new();
-        for (name, span, container_name, container_port) in entries {
+        for (name, span, container_name, container_port, alternate) in entries {
+            let test_listener_rule = alternate.as_ref().and_then(|a| a.2.cloned());
+            let alternate = match alternate {
+                Some((a, aspan, _)) => match (find(a), aspan) {
+                    (Some(i), _) => Some(i),
+                    (None, Some(aspan)) => {
+                        self.error_at(
+                            aspan,
+                            format!("no target group named {a:?}"),
+                            format!("define the alternate target group under [[target_groups]]; defined: {:?}", known()),
+                        );
+                        None
+                    }
+                    // The JSON's ARN is not in the scenario: the service runs without a load
+                    // balancer (the warning below says so for its primary target group).
+                    (None, None) => None,
+                },
+                None => None,
+            };
             match (find(name), span) {
-                (Some(i), _) => out.push(ServiceTargetGroup { target_group: i, container_name: container_name.clone(), container_port }),
+                (Some(i), _) => {
+                    if alternate == Some(i) {
+                        let span = raw.name.span();
+                        self.error_at(
+                            span,
+                            format!("service {:?}: the alternate target group is its primary target group {name:?}", raw.name.get_ref()),
+                            "blue and green revisions need two target groups",
+                        );
+                    }
+                    out.push(ServiceTargetGroup {
+                        target_group: i,
+                        container_name: container_name.clone(),
+                        container_port,
+                        alternate,
+                        test_listener_rule,
+                    })
+                }
                 (None, Some(span)) => self.error_at(
                     span,
                     format!("no target group named {name:?}"),
@@ -134,6 +179,20 @@ impl Cx<'_> {
                         .with_help(format!("add a [[target_groups]] with that name or arn to route traffic to it; defined: {:?}", known())),
                     );
                 }
+            }
+        }
+        if def.deployment.strategy != DeploymentStrategy::Rolling {
+            if let Some(t) = out.iter().find(|t| t.alternate.is_none()) {
+                let tg = &elb.target_groups[t.target_group].name;
+                self.error_at(
+                    raw.name.span(),
+                    format!(
+                        "service {:?}: a {} deployment needs an alternate target group for target group {tg:?}",
+                        raw.name.get_ref(),
+                        def.deployment.strategy.as_str()
+                    ),
+                    "add alternate_target_group = \"<name>\" to its load_balancers entry (advancedConfiguration.alternateTargetGroupArn)",
+                );
             }
         }
         for (i, t) in out.iter().enumerate() {
@@ -174,7 +233,128 @@ impl Cx<'_> {
         if let Some(a) = &raw.alarms {
             d.alarms = Some(DeploymentAlarms { alarm_names: a.alarm_names.clone(), enable: a.enable, rollback: a.rollback });
         }
+        self.build_strategy(raw, &mut d, strategy);
         d
+    }
+
+    /// `strategy`, `bake_time_in_minutes`, `linear`, `canary` and `lifecycle_hooks`
+    /// (docs/ecs-model.md#blue-green-deployments), with ECS's ranges (`service_rules`).
+    fn build_strategy(&mut self, raw: &RawDeploymentConfiguration, d: &mut DeploymentConfiguration, scheduling: SchedulingStrategy) {
+        if let Some(s) = &raw.strategy {
+            match rules::deployment_strategy("strategy", s.get_ref()) {
+                Ok(v) => d.strategy = v,
+                Err(p) => self.error_at(s.span(), p.message, p.help),
+            }
+        }
+        if let Some(b) = &raw.bake_time_in_minutes {
+            match rules::bake_minutes("bake_time_in_minutes", *b.get_ref()) {
+                Ok(v) => d.bake_time_min = v,
+                Err(p) => self.error_at(b.span(), p.message, p.help),
+            }
+        }
+        if let Some(l) = &raw.linear {
+            let r = l.get_ref();
+            if let Some(p) = r.step_percent {
+                match rules::tenth_percent("step_percent", p, 30) {
+                    Ok(v) => d.linear.step_permille = v,
+                    Err(p) => self.error_at(l.span(), p.message, p.help),
+                }
+            }
+            if let Some(b) = r.step_bake_time_in_minutes {
+                match rules::bake_minutes("step_bake_time_in_minutes", b) {
+                    Ok(v) => d.linear.step_bake_time_min = v,
+                    Err(p) => self.error_at(l.span(), p.message, p.help),
+                }
+            }
+        }
+        if let Some(c) = &raw.canary {
+            let r = c.get_ref();
+            if let Some(p) = r.canary_percent {
+                match rules::tenth_percent("canary_percent", p, 1) {
+                    Ok(v) => d.canary.canary_permille = v,
+                    Err(p) => self.error_at(c.span(), p.message, p.help),
+                }
+            }
+            if let Some(b) = r.canary_bake_time_in_minutes {
+                match rules::bake_minutes("canary_bake_time_in_minutes", b) {
+                    Ok(v) => d.canary.canary_bake_time_min = v,
+                    Err(p) => self.error_at(c.span(), p.message, p.help),
+                }
+            }
+        }
+        for h in raw.lifecycle_hooks.iter().flatten() {
+            if let Some(hook) = self.build_hook(h) {
+                d.lifecycle_hooks.push(hook);
+            }
+        }
+        if let Some(t) = raw.traffic_shift_delay {
+            d.traffic_shift_delay_s = t.whole_secs().min(u64::from(u32::MAX)) as u32;
+        }
+        if let Some(t) = raw.first_hook_invocation_delay {
+            d.first_hook_invocation_delay_s = t.whole_secs().min(u64::from(u32::MAX)) as u32;
+        }
+        let problems = rules::strategy_combination(
+            d.strategy,
+            scheduling,
+            raw.bake_time_in_minutes.is_some(),
+            raw.linear.is_some(),
+            raw.canary.is_some(),
+            raw.lifecycle_hooks.as_ref().is_some_and(|h| !h.is_empty()),
+        );
+        let span = raw
+            .strategy
+            .as_ref()
+            .map(Spanned::span)
+            .or(raw.linear.as_ref().map(Spanned::span))
+            .or(raw.canary.as_ref().map(Spanned::span))
+            .or(raw.lifecycle_hooks.as_ref().and_then(|h| h.first()).map(Spanned::span))
+            .or(raw.bake_time_in_minutes.as_ref().map(Spanned::span));
+        if let Some(span) = span {
+            for p in problems {
+                self.error_at(span.clone(), p.message, p.help);
+            }
+        }
+    }
+
+    /// One lifecycle hook and the answer the scenario gives for it.
+    fn build_hook(&mut self, raw: &Spanned<RawLifecycleHook>) -> Option<LifecycleHook> {
+        let r = raw.get_ref();
+        let mut stages = Vec::new();
+        for s in &r.lifecycle_stages {
+            match rules::hook_stage(s) {
+                Ok(st) => stages.push(st),
+                Err(p) => self.error_at(raw.span(), p.message, p.help),
+            }
+        }
+        if r.lifecycle_stages.is_empty() {
+            self.error_at(raw.span(), "a lifecycle hook needs at least one stage in lifecycle_stages", "name the stages it runs at");
+        }
+        let succeeds = match r.answer.as_deref() {
+            None | Some("SUCCEEDED") => true,
+            Some("FAILED") => false,
+            Some(other) => {
+                self.error_at(
+                    raw.span(),
+                    format!("unknown hook answer {other:?}"),
+                    "use \"SUCCEEDED\" or \"FAILED\" (and in_progress_for for IN_PROGRESS first)",
+                );
+                return None;
+            }
+        };
+        let callback = r.callback_delay.unwrap_or(Span::from_secs(30));
+        if callback < Span::from_secs(1) {
+            self.error_at(
+                raw.span(),
+                "callback_delay is under 1 s",
+                "ECS invokes an IN_PROGRESS hook again after callBackDelay seconds (30 by default)",
+            );
+        }
+        Some(LifecycleHook {
+            hook_target_arn: r.hook_target_arn.clone(),
+            lifecycle_stages: stages,
+            answer: HookAnswer { in_progress_s: r.in_progress_for.map_or(0, |s| s.whole_secs().min(u64::from(u32::MAX)) as u32), succeeds },
+            callback_delay_s: callback.whole_secs().clamp(1, u64::from(u32::MAX)) as u32,
+        })
     }
 
     pub(super) fn build_service(
