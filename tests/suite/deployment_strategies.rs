@@ -222,3 +222,31 @@ fn create_service_json_reads_the_strategy_hooks_and_alternate_target_group() {
         .to_string()
         .contains("linearConfiguration is only valid with strategy LINEAR, not BLUE_GREEN"));
 }
+
+/// The circuit breaker counts green tasks that fail to start: web:2's tasks stop 20 s after
+/// launch without reaching RUNNING. desiredCount 6 → threshold max(3, ceil(0.5 × 6)) = 3; the 6
+/// green tasks launched at 600 s all fail at 620 s, the 3rd trips it: ecs-svc/1 FAILED at 620 s
+/// in SCALE_UP (production never moved), rolled back to web:1 whose 6 tasks never stopped.
+#[test]
+fn the_circuit_breaker_counts_green_tasks_that_fail_to_start() {
+    let text = std::fs::read_to_string(crate::common::repo(BLUE_GREEN)).unwrap();
+    let v2 = text.find("name = \"web-v2\"").unwrap();
+    let (head, tail) = text.split_at(v2);
+    let tail = tail.replacen("behaviour = { exit_after_sigterm = \"2s\" }", "behaviour = { fails_to_start_after = \"20s\" }", 1);
+    let text = (head.to_string() + &tail).replace(
+        "deployment = { strategy = \"BLUE_GREEN\",",
+        "deployment = { circuit_breaker = { enable = true, rollback = false }, strategy = \"BLUE_GREEN\",",
+    );
+    let out = run(&load_parts("breaker", &[&text]));
+    let d = deployment(&out, "web", 1);
+    assert_eq!((d.outcome.as_str(), d.ended_s, d.failed_tasks, d.stage.as_deref()), ("FAILED", Some(620.0), 3, Some("SCALE_UP")), "{d:?}");
+    assert_eq!(d.reason, "ECS deployment circuit breaker: tasks failed to start.");
+    let rollback = deployment(&out, "web", 2);
+    assert_eq!(
+        (rollback.task_definition.as_str(), rollback.outcome.as_str()),
+        ("web:1", "COMPLETED"),
+        "a staged deployment always returns to blue"
+    );
+    assert_eq!(out.traffic.as_ref().unwrap().figures.tally.target_5xx, 0);
+    assert_eq!(requests_to(&out, "web-green").0, 0);
+}
