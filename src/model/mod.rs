@@ -144,6 +144,12 @@ pub struct ServiceTargetGroup {
     pub target_group: usize,
     pub container_name: Option<String>,
     pub container_port: Option<u16>,
+    /// `advancedConfiguration.alternateTargetGroupArn`, resolved: the index of the target group
+    /// the other revision of a blue/green, linear or canary deployment registers in.
+    pub alternate: Option<usize>,
+    /// `advancedConfiguration.testListenerRule`, as written (named in events.csv; ecsim sends
+    /// no test traffic, docs/ecs-model.md#blue-green-deployments).
+    pub test_listener_rule: Option<String>,
 }
 
 /// A scheduled action.

@@ -248,6 +248,7 @@ mod tests {
             unhealthy_hosts_min: 0,
             unhealthy_hosts_max: 0,
             unhealthy_routing: 0,
+            forward_weight_pct: None,
         }
     }
 

@@ -9,7 +9,9 @@ use super::service_rules as rules;
 use super::toml_model::*;
 use crate::ecs::instance_types;
 use crate::ecs::scheduler::throttle::ThrottleSchedule;
-use crate::ecs::service::{CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, SchedulingStrategy, ServiceDefinition};
+use crate::ecs::service::{
+    CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, DeploymentStrategy, SchedulingStrategy, ServiceDefinition,
+};
 use crate::ecs::task_def::TaskDefinition;
 use crate::elb::config::ElbConfig;
 use crate::engine::Span;
@@ -98,22 +100,64 @@ impl Cx<'_> {
         // (target group, where the scenario names it, container name, container port): the
         // scenario's own `load_balancers` (a missing name is an error), else the JSON's
         // `loadBalancers` (a missing ARN only a warning).
-        type Entry<'r> = (&'r String, Option<std::ops::Range<usize>>, &'r Option<String>, Option<u16>);
+        type Alternate<'r> = Option<(&'r String, Option<std::ops::Range<usize>>, Option<&'r String>)>;
+        type Entry<'r> = (&'r String, Option<std::ops::Range<usize>>, &'r Option<String>, Option<u16>, Alternate<'r>);
         let entries: Vec<Entry> = match &raw.load_balancers {
             Some(list) => list
                 .iter()
-                .map(|lb| (lb.target_group.get_ref(), Some(lb.target_group.span()), &lb.container_name, lb.container_port))
+                .map(|lb| {
+                    let alternate =
+                        lb.alternate_target_group.as_ref().map(|a| (a.get_ref(), Some(a.span()), lb.test_listener_rule.as_ref()));
+                    (lb.target_group.get_ref(), Some(lb.target_group.span()), &lb.container_name, lb.container_port, alternate)
+                })
                 .collect(),
             None => def
                 .load_balancers
                 .iter()
-                .filter_map(|lb| Some((lb.target_group_arn.as_ref()?, None, &lb.container_name, lb.container_port)))
+                .filter_map(|lb| {
+                    let alternate = lb.advanced.as_ref().map(|a| (&a.alternate_target_group_arn, None, a.test_listener_rule.as_ref()));
+                    Some((lb.target_group_arn.as_ref()?, None, &lb.container_name, lb.container_port, alternate))
+                })
                 .collect(),
         };
         let mut out = Vec::new();
-        for (name, span, container_name, container_port) in entries {
+        for (name, span, container_name, container_port, alternate) in entries {
+            let test_listener_rule = alternate.as_ref().and_then(|a| a.2.cloned());
+            let alternate = match alternate {
+                Some((a, aspan, _)) => match (find(a), aspan) {
+                    (Some(i), _) => Some(i),
+                    (None, Some(aspan)) => {
+                        self.error_at(
+                            aspan,
+                            format!("no target group named {a:?}"),
+                            format!("define the alternate target group under [[target_groups]]; defined: {:?}", known()),
+                        );
+                        None
+                    }
+                    // The JSON's ARN is not in the scenario: the service runs without a load
+                    // balancer (the warning below says so for its primary target group).
+                    (None, None) => None,
+                },
+                None => None,
+            };
             match (find(name), span) {
-                (Some(i), _) => out.push(ServiceTargetGroup { target_group: i, container_name: container_name.clone(), container_port }),
+                (Some(i), _) => {
+                    if alternate == Some(i) {
+                        let span = raw.name.span();
+                        self.error_at(
+                            span,
+                            format!("service {:?}: the alternate target group is its primary target group {name:?}", raw.name.get_ref()),
+                            "blue and green revisions need two target groups",
+                        );
+                    }
+                    out.push(ServiceTargetGroup {
+                        target_group: i,
+                        container_name: container_name.clone(),
+                        container_port,
+                        alternate,
+                        test_listener_rule,
+                    })
+                }
                 (None, Some(span)) => self.error_at(
                     span,
                     format!("no target group named {name:?}"),
@@ -134,6 +178,20 @@ impl Cx<'_> {
                         .with_help(format!("add a [[target_groups]] with that name or arn to route traffic to it; defined: {:?}", known())),
                     );
                 }
+            }
+        }
+        if def.deployment.strategy != DeploymentStrategy::Rolling {
+            if let Some(t) = out.iter().find(|t| t.alternate.is_none()) {
+                let tg = &elb.target_groups[t.target_group].name;
+                self.error_at(
+                    raw.name.span(),
+                    format!(
+                        "service {:?}: a {} deployment needs an alternate target group for target group {tg:?}",
+                        raw.name.get_ref(),
+                        def.deployment.strategy.as_str()
+                    ),
+                    "add alternate_target_group = \"<name>\" to its load_balancers entry (advancedConfiguration.alternateTargetGroupArn)",
+                );
             }
         }
         for (i, t) in out.iter().enumerate() {
@@ -174,6 +232,7 @@ impl Cx<'_> {
         if let Some(a) = &raw.alarms {
             d.alarms = Some(DeploymentAlarms { alarm_names: a.alarm_names.clone(), enable: a.enable, rollback: a.rollback });
         }
+        self.build_strategy(raw, &mut d, strategy);
         d
     }
 

@@ -26,6 +26,7 @@ pub mod load_scaling;
 mod load_service_capacity;
 mod load_service_load;
 mod load_services;
+mod load_strategy;
 mod load_traffic;
 mod load_workloads;
 mod runtime_platform;

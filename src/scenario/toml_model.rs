@@ -239,6 +239,13 @@ pub struct RawServiceLoadBalancer {
     pub target_group: Spanned<String>,
     pub container_name: Option<String>,
     pub container_port: Option<u16>,
+    /// `advancedConfiguration.alternateTargetGroupArn`: a `[[target_groups]]` name or ARN, for
+    /// blue/green, linear and canary deployments (docs/ecs-model.md#blue-green-deployments).
+    pub alternate_target_group: Option<Spanned<String>>,
+    /// `productionListenerRule` and `testListenerRule`, as names (kept for the outputs; ecsim
+    /// moves every rule forwarding to the target group, and models no test traffic).
+    pub production_listener_rule: Option<String>,
+    pub test_listener_rule: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
@@ -368,6 +375,48 @@ pub struct RawDeploymentConfiguration {
     pub circuit_breaker: Option<RawCircuitBreaker>,
     /// CloudWatch alarms that fail the deployment (docs/ecs-model.md#deployment-alarms).
     pub alarms: Option<RawDeploymentAlarms>,
+    /// "ROLLING" (default), "BLUE_GREEN", "LINEAR" or "CANARY" (docs/ecs-model.md#blue-green-deployments).
+    pub strategy: Option<Spanned<String>>,
+    pub bake_time_in_minutes: Option<Spanned<i64>>,
+    pub linear: Option<Spanned<RawLinear>>,
+    pub canary: Option<Spanned<RawCanary>>,
+    pub lifecycle_hooks: Option<Vec<Spanned<RawLifecycleHook>>>,
+    /// ecsim's own: how long after ECS moves a listener rule's weights the load balancer applies
+    /// them (default 0 s; docs/decisions.md).
+    pub traffic_shift_delay: Option<Span>,
+    /// ecsim's own: how long after a stage starts its hooks are first invoked (default 0 s).
+    pub first_hook_invocation_delay: Option<Span>,
+}
+
+/// `linearConfiguration`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawLinear {
+    pub step_percent: Option<f64>,
+    pub step_bake_time_in_minutes: Option<i64>,
+}
+
+/// `canaryConfiguration`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawCanary {
+    pub canary_percent: Option<f64>,
+    pub canary_bake_time_in_minutes: Option<i64>,
+}
+
+/// A `lifecycleHooks` entry, and what the hook answers (the scenario stands in for the Lambda).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawLifecycleHook {
+    /// `hookTargetArn`: the function's ARN or any name.
+    pub hook_target_arn: String,
+    pub lifecycle_stages: Vec<String>,
+    /// "SUCCEEDED" (default) or "FAILED": the answer once `in_progress_for` has passed.
+    pub answer: Option<String>,
+    /// The hook answers IN_PROGRESS for this long after its first invocation (default 0 s).
+    pub in_progress_for: Option<Span>,
+    /// `callBackDelay` returned with IN_PROGRESS (default 30 s).
+    pub callback_delay: Option<Span>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -413,6 +462,13 @@ impl RawActionDeployment {
             maximum_percent: self.maximum_percent.map(|v| Spanned::new(span.clone(), v)),
             circuit_breaker: self.circuit_breaker.clone(),
             alarms: self.alarms.clone(),
+            strategy: None,
+            bake_time_in_minutes: None,
+            linear: None,
+            canary: None,
+            lifecycle_hooks: None,
+            traffic_shift_delay: None,
+            first_hook_invocation_delay: None,
         }
     }
 }

@@ -47,6 +47,7 @@ mod alb_sim;
 mod behaviour_over_time;
 mod capacity_platforms;
 mod capacity_sim;
+mod deployment_strategies;
 mod faults_sim;
 mod init;
 mod lessons_stories;

@@ -1,12 +1,14 @@
 //! The service scheduler's decisions as pure functions of plain inputs
 //! (docs/ecs-model.md#scale-in-and-rebalancing–docs/ecs-model.md#deployments): which
 //! tasks count as healthy, how many tasks a rolling update starts and stops in one evaluation,
-//! which tasks a scale-in stops, the launch throttle and the circuit-breaker threshold.
+//! which tasks a scale-in stops, the launch throttle, the circuit-breaker threshold, and the
+//! stages, traffic steps and hook answers of blue/green, linear and canary deployments.
 //!
 //! The simulation (`sim`) owns the state and the clock; it builds `TaskView`s, asks these
 //! functions, and carries out the answer. Each function is unit-tested on the model's worked
 //! examples.
 
+pub mod blue_green;
 pub mod circuit_breaker;
 pub mod health;
 pub mod rolling;

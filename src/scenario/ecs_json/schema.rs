@@ -221,11 +221,27 @@ static DEPLOYMENT_CONFIGURATION: Schema = Schema {
         ("deploymentCircuitBreaker", Modelled(Object(&CIRCUIT_BREAKER))),
         ("alarms", Modelled(Object(&DEPLOYMENT_ALARMS))),
         ("strategy", M),
-        ("bakeTimeInMinutes", Unmodelled),
-        ("lifecycleHooks", Unmodelled),
-        ("linearConfiguration", Unmodelled),
-        ("canaryConfiguration", Unmodelled),
+        ("bakeTimeInMinutes", M),
+        ("lifecycleHooks", Modelled(ArrayOf(&LIFECYCLE_HOOK))),
+        ("linearConfiguration", Modelled(Object(&LINEAR_CONFIGURATION))),
+        ("canaryConfiguration", Modelled(Object(&CANARY_CONFIGURATION))),
     ],
+};
+
+static LIFECYCLE_HOOK: Schema = Schema {
+    what: "a deployment lifecycle hook",
+    fields: &[("hookTargetArn", M), ("roleArn", M), ("lifecycleStages", M), ("hookDetails", Derived)],
+};
+
+static LINEAR_CONFIGURATION: Schema =
+    Schema { what: "a linear configuration", fields: &[("stepPercent", M), ("stepBakeTimeInMinutes", M)] };
+
+static CANARY_CONFIGURATION: Schema =
+    Schema { what: "a canary configuration", fields: &[("canaryPercent", M), ("canaryBakeTimeInMinutes", M)] };
+
+static ADVANCED_CONFIGURATION: Schema = Schema {
+    what: "a load balancer's advanced configuration",
+    fields: &[("alternateTargetGroupArn", M), ("productionListenerRule", M), ("testListenerRule", M), ("roleArn", M)],
 };
 
 static CIRCUIT_BREAKER: Schema = Schema { what: "a deployment circuit breaker", fields: &[("enable", M), ("rollback", M)] };
@@ -245,7 +261,7 @@ static LOAD_BALANCER: Schema = Schema {
         ("loadBalancerName", M),
         ("containerName", M),
         ("containerPort", M),
-        ("advancedConfiguration", Unmodelled),
+        ("advancedConfiguration", Modelled(Object(&ADVANCED_CONFIGURATION))),
     ],
 };
 

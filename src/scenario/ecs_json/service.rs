@@ -7,8 +7,8 @@ use super::schema::{CREATE_SERVICE_OUTPUT, DESCRIBE_SERVICES, SERVICE};
 use super::{find_placeholder, At, Ctx, JPath, Scalar};
 use crate::ecs::placement::rules::MAX_CONSTRAINTS;
 use crate::ecs::service::{
-    CapacityProviderItem, CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, LaunchType, LoadBalancerRef, SchedulingStrategy,
-    ServiceDefinition,
+    AdvancedConfiguration, CapacityProviderItem, CircuitBreaker, DeploymentAlarms, DeploymentConfiguration, HookAnswer, LaunchType,
+    LifecycleHook, LoadBalancerRef, SchedulingStrategy, ServiceDefinition,
 };
 use crate::model::diagnostic::{Diagnostics, Severity};
 use crate::scenario::json_doc::{other_shape, JsonKind};
@@ -133,6 +133,40 @@ struct RawDeploymentConfiguration {
     deployment_circuit_breaker: Option<RawSwitch>,
     alarms: Option<RawAlarms>,
     strategy: Option<String>,
+    bake_time_in_minutes: Option<Scalar>,
+    linear_configuration: Option<RawLinear>,
+    canary_configuration: Option<RawCanary>,
+    lifecycle_hooks: Option<Vec<RawHook>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawLinear {
+    step_percent: Option<f64>,
+    step_bake_time_in_minutes: Option<Scalar>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCanary {
+    canary_percent: Option<f64>,
+    canary_bake_time_in_minutes: Option<Scalar>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawHook {
+    hook_target_arn: Option<String>,
+    lifecycle_stages: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAdvanced {
+    alternate_target_group_arn: Option<String>,
+    production_listener_rule: Option<String>,
+    test_listener_rule: Option<String>,
+    role_arn: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +196,7 @@ struct RawLoadBalancer {
     load_balancer_name: Option<String>,
     container_name: Option<String>,
     container_port: Option<Scalar>,
+    advanced_configuration: Option<RawAdvanced>,
 }
 
 #[derive(Deserialize)]
@@ -371,15 +406,95 @@ fn deployment(
             d.alarms = Some(DeploymentAlarms { alarm_names, enable, rollback });
         }
     }
+    strategy_settings(ctx, raw, path, &mut d, strategy);
+    d
+}
+
+/// `strategy`, `bakeTimeInMinutes`, `linearConfiguration`, `canaryConfiguration` and
+/// `lifecycleHooks` (docs/ecs-model.md#blue-green-deployments), with ECS's ranges (`service_rules`). A
+/// hook's answer is not in the JSON: it answers SUCCEEDED at its first invocation (a scenario's
+/// `lifecycle_hooks` say otherwise).
+fn strategy_settings(
+    ctx: &mut Ctx,
+    raw: &RawDeploymentConfiguration,
+    path: &JPath,
+    d: &mut DeploymentConfiguration,
+    scheduling: SchedulingStrategy,
+) {
+    let report = |ctx: &mut Ctx, at: &JPath, p: Problem| ctx.error_help(at, At::Value, p.message, p.help);
     if let Some(s) = &raw.strategy {
         let spath = path.key("strategy");
-        if let Some(s) = ctx.one_of(s, &spath, &["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"]) {
-            if s != "ROLLING" {
-                ctx.warn(&spath, At::Value, format!("the {s} deployment strategy is not modelled yet; ecsim simulates a rolling update"));
-            }
+        match rules::deployment_strategy("strategy", s) {
+            Ok(v) => d.strategy = v,
+            Err(p) => report(ctx, &spath, p),
         }
     }
-    d
+    let minutes = |ctx: &mut Ctx, v: &Option<Scalar>, parent: &JPath, name: &str| -> Option<u32> {
+        let at = parent.key(name);
+        let n = ctx.int(v.as_ref()?, &at, i64::MIN, i64::MAX)?;
+        rules::bake_minutes(name, n).map_err(|p| report(ctx, &at, p)).ok()
+    };
+    if let Some(b) = minutes(ctx, &raw.bake_time_in_minutes, path, "bakeTimeInMinutes") {
+        d.bake_time_min = b;
+    }
+    if let Some(l) = &raw.linear_configuration {
+        let lpath = path.key("linearConfiguration");
+        if let Some(p) = l.step_percent {
+            match rules::tenth_percent("stepPercent", p, 30) {
+                Ok(v) => d.linear.step_permille = v,
+                Err(p) => report(ctx, &lpath.key("stepPercent"), p),
+            }
+        }
+        if let Some(b) = minutes(ctx, &l.step_bake_time_in_minutes, &lpath, "stepBakeTimeInMinutes") {
+            d.linear.step_bake_time_min = b;
+        }
+    }
+    if let Some(c) = &raw.canary_configuration {
+        let cpath = path.key("canaryConfiguration");
+        if let Some(p) = c.canary_percent {
+            match rules::tenth_percent("canaryPercent", p, 1) {
+                Ok(v) => d.canary.canary_permille = v,
+                Err(p) => report(ctx, &cpath.key("canaryPercent"), p),
+            }
+        }
+        if let Some(b) = minutes(ctx, &c.canary_bake_time_in_minutes, &cpath, "canaryBakeTimeInMinutes") {
+            d.canary.canary_bake_time_min = b;
+        }
+    }
+    for (i, h) in raw.lifecycle_hooks.iter().flatten().enumerate() {
+        let hpath = path.key("lifecycleHooks").idx(i);
+        let Some(arn) = &h.hook_target_arn else {
+            ctx.error(&hpath, At::Value, "a lifecycle hook needs a `hookTargetArn`");
+            continue;
+        };
+        let mut stages = Vec::new();
+        for (j, st) in h.lifecycle_stages.iter().flatten().enumerate() {
+            match rules::hook_stage(st) {
+                Ok(v) => stages.push(v),
+                Err(p) => report(ctx, &hpath.key("lifecycleStages").idx(j), p),
+            }
+        }
+        if h.lifecycle_stages.as_ref().is_none_or(|s| s.is_empty()) {
+            ctx.error(&hpath, At::Value, "a lifecycle hook needs at least one stage in `lifecycleStages`");
+        }
+        d.lifecycle_hooks.push(LifecycleHook {
+            hook_target_arn: arn.clone(),
+            lifecycle_stages: stages,
+            answer: HookAnswer { in_progress_s: 0, succeeds: true },
+            callback_delay_s: 30,
+        });
+    }
+    let problems = rules::strategy_combination(
+        d.strategy,
+        scheduling,
+        raw.bake_time_in_minutes.is_some(),
+        raw.linear_configuration.is_some(),
+        raw.canary_configuration.is_some(),
+        raw.lifecycle_hooks.as_ref().is_some_and(|h| !h.is_empty()),
+    );
+    for p in problems {
+        ctx.error_help(path, At::Key, p.message, p.help);
+    }
 }
 
 /// `{enable, rollback}`: both are required by the API.
@@ -416,7 +531,25 @@ fn load_balancers(ctx: &mut Ctx, raw: Vec<RawLoadBalancer>, path: &JPath) -> Vec
                 None
             }
         };
-        out.push(LoadBalancerRef { target_group_arn: lb.target_group_arn, container_name: lb.container_name, container_port });
+        let advanced = lb.advanced_configuration.and_then(|a| {
+            let apath = lpath.key("advancedConfiguration");
+            for (name, v) in [
+                ("alternateTargetGroupArn", &a.alternate_target_group_arn),
+                ("productionListenerRule", &a.production_listener_rule),
+                ("roleArn", &a.role_arn),
+            ] {
+                if v.is_none() {
+                    ctx.error(&apath, At::Value, format!("an advanced configuration needs `{name}`"));
+                }
+            }
+            Some(AdvancedConfiguration {
+                alternate_target_group_arn: a.alternate_target_group_arn?,
+                production_listener_rule: a.production_listener_rule?,
+                test_listener_rule: a.test_listener_rule,
+                role_arn: a.role_arn?,
+            })
+        });
+        out.push(LoadBalancerRef { target_group_arn: lb.target_group_arn, container_name: lb.container_name, container_port, advanced });
     }
     out
 }

@@ -141,6 +141,12 @@ pub struct AlbMinuteRow {
     pub unhealthy_hosts_max: u32,
     /// `UnhealthyRoutingRequestCount`: requests routed while failing open.
     pub unhealthy_routing: u64,
+    /// The listener rule's forward weight of the group at the minute's end, % (blue/green,
+    /// linear and canary deployments move it; `sim::alb::weights`). The column is written only
+    /// when a service has an alternate target group (`None` leaves it out); empty when no rule
+    /// forwards to the group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forward_weight_pct: Option<Option<f64>>,
 }
 
 /// The load balancer's figures for one zone and minute (columns of timeseries.csv); the last
@@ -468,6 +474,7 @@ impl AlbMetrics {
                 unhealthy_hosts_min: u_min,
                 unhealthy_hosts_max: u_max,
                 unhealthy_routing: c.unhealthy_routing,
+                forward_weight_pct: None,
             });
         }
         let (zone_rows, total) = by_zone.split_at_mut(zones);

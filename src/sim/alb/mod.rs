@@ -29,7 +29,7 @@
 //! calling only parts listed after it and none calling back: `traffic` (sources and the request
 //! path), `health` (checks), `targets` (registration, draining, removal), `timeouts` (504s,
 //! what is in flight), `state` (the load balancer's own state, testable alone), `metrics`, and
-//! `tally`.
+//! `tally`; `weights` moves listener rules' forward weights during a deployment.
 //!
 //! Hot path: a request is one arrival event and one completion event; a queued request is an entry
 //! in its server's FIFO; nothing is allocated per request. `metrics` keeps per-minute counters and
@@ -42,6 +42,7 @@ pub mod tally;
 mod targets;
 mod timeouts;
 pub mod traffic;
+mod weights;
 
 use crate::engine::{SimTime, Span};
 use crate::sim::world::World;
@@ -61,7 +62,16 @@ impl World<'_> {
         let names: Vec<String> = self.scenario.elb.target_groups.iter().map(|t| t.name.clone()).collect();
         let minute = self.recorder.minute_index();
         let groups = &alb.groups;
-        Some(alb.metrics.minute_ended(minute, start, now, &names, |g| groups[g].targets_now()))
+        let first_row = alb.metrics.rows.len();
+        let zones = alb.metrics.minute_ended(minute, start, now, &names, |g| groups[g].targets_now());
+        if self.records_forward_weights() {
+            // Each target group's row of the minute gets its weight at the minute's end.
+            for r in first_row..self.alb.metrics.rows.len() {
+                let g = names.iter().position(|n| *n == self.alb.metrics.rows[r].target_group);
+                self.alb.metrics.rows[r].forward_weight_pct = Some(g.and_then(|g| self.forward_weight_pct(g)));
+            }
+        }
+        Some(zones)
     }
 
     /// The run's traffic figures, when the scenario has load balancers.

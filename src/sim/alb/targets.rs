@@ -59,7 +59,8 @@ impl World<'_> {
         let alb = &mut self.alb;
         let server = alb.add_server(target, info);
         let generation = alb.info[server.index()].generation;
-        let groups: SmallVec<[usize; 2]> = spec.target_groups.iter().map(|t| t.target_group).collect();
+        // The primary target groups, or the alternates for a staged deployment's green tasks.
+        let groups: SmallVec<[usize; 2]> = self.task_target_groups(task);
         for &gi in &groups {
             let config = &self.scenario.elb.target_groups[gi];
             let g = &mut self.alb.groups[gi];
@@ -235,11 +236,12 @@ impl World<'_> {
         let Some(server) = self.alb.server_of(task) else {
             return (false, false);
         };
-        let Owner::Service(s) = self.tasks[task.index()].owner else { return (false, false) };
+        let Owner::Service(_) = self.tasks[task.index()].owner else { return (false, false) };
         let mut all_healthy = true;
         let mut any_unhealthy = false;
-        for stg in &self.scenario.services[s.index()].target_groups {
-            match self.alb.groups[stg.target_group].targets.iter().find(|t| t.server == server).map(|t| t.state) {
+        // The groups it registers in: a staged deployment's green tasks are in the alternates.
+        for gi in self.task_target_groups(task) {
+            match self.alb.groups[gi].targets.iter().find(|t| t.server == server).map(|t| t.state) {
                 Some(TargetState::Healthy) => {}
                 Some(TargetState::Unhealthy) => {
                     all_healthy = false;

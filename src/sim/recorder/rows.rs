@@ -298,6 +298,21 @@ pub struct DeploymentRow {
     /// floor(desired × maximum ÷ 100) in flight.
     pub minimum_healthy_percent: u32,
     pub maximum_percent: u32,
+    /// The columns of blue/green, linear and canary deployments (docs/outputs.md), written only
+    /// when a service of the scenario has such a strategy (`None` leaves them out):
+    /// ROLLING, BLUE_GREEN, LINEAR or CANARY (a first deployment and a rollback are ROLLING);
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<String>,
+    /// the last lifecycle stage entered (empty for a rolling deployment);
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// every stage entered and when, `STAGE@seconds` separated by `;`;
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage_times: Option<String>,
+    /// the share of production traffic on the deployment's revision when it ended (or at the
+    /// end of the run), %.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub production_traffic_pct: Option<Option<f64>>,
 }
 
 /// One row of events.csv.

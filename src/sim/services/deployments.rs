@@ -3,7 +3,9 @@
 //! CloudWatch alarm (docs/ecs-model.md#deployment-alarms), and what deployments.csv records about each.
 
 use super::state::{DeploymentStatus, RolloutState};
+use crate::ecs::scheduler::blue_green::StagedRollout;
 use crate::ecs::scheduler::circuit_breaker::Record;
+use crate::ecs::service::DeploymentStrategy;
 use crate::engine::{SimTime, Span};
 use crate::sim::ids::ServiceId;
 use crate::sim::recorder::{DeploymentRow, EventKind, EventSource};
@@ -11,7 +13,7 @@ use crate::sim::world::{Event, World};
 
 impl World<'_> {
     /// A deployment event in events.csv: its new state and ECS-style text.
-    fn deployment_event(&mut self, now: SimTime, service: ServiceId, state: &str, text: &str) {
+    pub(super) fn deployment_event(&mut self, now: SimTime, service: ServiceId, state: &str, text: &str) {
         self.recorder.event(now, EventKind::Deployment, None, EventSource::Service(service), None, state, text);
     }
 
@@ -37,6 +39,10 @@ impl World<'_> {
 
     /// The deployment is FAILED (circuit breaker or alarm); it launches no more tasks. With
     /// `rollback`, a deployment of the last COMPLETED task definition starts.
+    ///
+    /// A staged (blue/green, linear, canary) deployment always returns to blue, which still runs
+    /// at full size (docs/ecs-model.md#blue-green-deployments): production traffic moves back at
+    /// once and the rollback deployment stops green.
     pub(super) fn fail_deployment(&mut self, now: SimTime, service: ServiceId, deployment: u32, reason: &str, rollback: bool) {
         let s = &mut self.services[service.index()];
         let name = s.name.clone();
@@ -44,12 +50,27 @@ impl World<'_> {
         d.rollout = RolloutState::Failed;
         d.finished_at = Some(now);
         d.reason = reason.to_string();
+        let (staged, side) = (d.staged.is_some(), d.side);
         self.deployment_event(now, service, "FAILED", &format!("(service {name}) deployment ecs-svc/{deployment} failed: {reason}"));
-        if rollback {
+        if staged {
+            let routes = self.set_forward_weights(service, side, 0);
+            if routes > 0 {
+                let text = format!("(service {name}) production traffic: 0 % to the green revision, 100 % back to blue.");
+                self.deployment_event(now, service, "TRAFFIC_SHIFT", &text);
+            }
+        }
+        if rollback || staged {
             let s = &self.services[service.index()];
             if let Some(good) = s.deployments.iter().rposition(|d| d.rollout == RolloutState::Completed) {
                 let (td, lineage) = (s.deployments[good].task_definition, s.deployments[good].lineage);
-                self.new_deployment(now, service, td, format!("rolling back to deployment ecs-svc/{good}: {reason}"), Some(lineage));
+                self.create_deployment(
+                    now,
+                    service,
+                    td,
+                    format!("rolling back to deployment ecs-svc/{good}: {reason}"),
+                    Some(lineage),
+                    true,
+                );
                 if let Some(d) = self.services[service.index()].deployments.last_mut() {
                     d.rollback = true;
                 }
@@ -81,14 +102,44 @@ impl World<'_> {
     /// Creates a PRIMARY deployment of `task_definition`; earlier ones become ACTIVE. `lineage`
     /// (see `Deployment::lineage`): `None` continues the latest deployment's.
     pub(super) fn new_deployment(&mut self, now: SimTime, service: ServiceId, task_definition: usize, why: String, lineage: Option<u32>) {
+        self.create_deployment(now, service, task_definition, why, lineage, false);
+    }
+
+    /// `new_deployment`, or a rollback (`rollback`: never staged, it returns to the revision
+    /// that runs). With a BLUE_GREEN, LINEAR or CANARY strategy and a revision already
+    /// deployed, the deployment is staged on the side production traffic is not on
+    /// (docs/ecs-model.md#blue-green-deployments); the first deployment has no blue to stage against.
+    fn create_deployment(
+        &mut self,
+        now: SimTime,
+        service: ServiceId,
+        task_definition: usize,
+        why: String,
+        lineage: Option<u32>,
+        rollback: bool,
+    ) {
         let scenario = self.scenario;
         let s = &self.services[service.index()];
         let firing = s.config.alarms.as_ref().is_some_and(|a| a.enable && a.alarm_names.iter().any(|n| self.monitor.in_alarm(n)));
         let s = &mut self.services[service.index()];
+        let has_blue = s.deployments.iter().any(|d| d.rollout == RolloutState::Completed);
         let id = s.start_deployment(now, task_definition, why.clone(), lineage, firing);
+        let strategy = s.config.strategy;
+        let staged = strategy != DeploymentStrategy::Rolling && has_blue && !rollback;
+        if staged {
+            let green_side = 1 - s.production_side;
+            let d = &mut s.deployments[id];
+            d.side = green_side;
+            d.staged = Some(Box::new(StagedRollout::new(strategy, now)));
+        }
         let name = s.name.clone();
         let td = scenario.task_definitions[task_definition].family_revision();
         self.deployment_event(now, service, "IN_PROGRESS", &format!("(service {name}) deployment ecs-svc/{id} of {td} started: {why}"));
+        if staged {
+            let text =
+                format!("(service {name}) deployment ecs-svc/{id} ({}) entered lifecycle stage RECONCILE_SERVICE.", strategy.as_str());
+            self.deployment_event(now, service, "RECONCILE_SERVICE", &text);
+        }
     }
 
     pub(super) fn complete_deployment(&mut self, now: SimTime, service: ServiceId) {
@@ -139,6 +190,9 @@ impl World<'_> {
     /// At the end of the run: deployment rows, and rows for tasks still alive.
     pub(in crate::sim) fn finish(&mut self) {
         let scenario = self.scenario;
+        // The strategy columns are written when a service deploys by stages, so other runs'
+        // deployments.csv keep their columns.
+        let staged_columns = scenario.services.iter().any(|s| s.definition.deployment.strategy != DeploymentStrategy::Rolling);
         for s in &self.services {
             for (id, d) in s.deployments.iter().enumerate() {
                 let superseded = d.status != DeploymentStatus::Primary && d.rollout == RolloutState::InProgress;
@@ -158,6 +212,10 @@ impl World<'_> {
                     failed_tasks: d.breaker.as_ref().map_or(0, |b| b.failed_tasks()),
                     minimum_healthy_percent: d.minimum_healthy_percent,
                     maximum_percent: d.maximum_percent,
+                    strategy: staged_columns.then(|| d.staged.as_ref().map_or("ROLLING", |r| r.strategy.as_str()).to_string()),
+                    stage: staged_columns.then(|| d.staged.as_ref().map_or(String::new(), |r| r.stage.as_str().to_string())),
+                    stage_times: staged_columns.then(|| d.staged.as_ref().map_or(String::new(), |r| r.stage_times_text())),
+                    production_traffic_pct: staged_columns.then(|| d.staged.as_ref().map(|r| f64::from(r.production_permille) / 10.0)),
                 });
             }
         }

@@ -7,6 +7,7 @@
 //!
 //! This entry file is one evaluation and a task's change. The parts, each calling only parts
 //! listed after it and none calling back: `replica` and `daemon` (the two schedulers),
+//! `staged` (blue/green, linear and canary deployments: stages, hooks, traffic shifts),
 //! `rebalance` (AZ rebalancing), `launch` (placing and starting tasks), `place` (one task placed: through the service's
 //! placement index for the revision, `indexes`, or the reference), `waiting` (services
 //! waiting for room), `calls` (what the rest of the run asks: an evaluation, UpdateService,
@@ -23,6 +24,7 @@ mod launch;
 mod place;
 mod rebalance;
 mod replica;
+mod staged;
 mod start;
 pub mod state;
 mod view;
@@ -96,6 +98,7 @@ impl World<'_> {
         self.refresh_health(now, service);
         self.check_deployment_alarms(now, service);
         match self.services[idx].scheduling {
+            SchedulingStrategy::Replica if self.staged_in_progress(service) => self.reconcile_staged(now, service),
             SchedulingStrategy::Replica => self.reconcile_replica(now, service),
             SchedulingStrategy::Daemon => self.reconcile_daemon(now, service),
         }

@@ -7,6 +7,7 @@
 
 use crate::ecs::instance::GroupId;
 use crate::ecs::placement::{Constraint, Strategy};
+use crate::ecs::scheduler::blue_green::StagedRollout;
 use crate::ecs::scheduler::circuit_breaker::{self, CircuitBreaker, ThresholdConfig};
 use crate::ecs::scheduler::throttle::Throttle;
 use crate::ecs::service::{DeploymentConfiguration, SchedulingStrategy};
@@ -74,6 +75,13 @@ pub struct Deployment {
     /// (deployments.csv: the bounds its rollout kept to).
     pub minimum_healthy_percent: u32,
     pub maximum_percent: u32,
+    /// Which of the service's target groups its tasks register in: 0 the primary ones, 1 the
+    /// alternates (docs/ecs-model.md#blue-green-deployments). A staged deployment takes the side
+    /// production traffic is not on.
+    pub side: u8,
+    /// A blue/green, linear or canary deployment's stages; `None` for a rolling update (and for
+    /// the first deployment and rollbacks, which have no blue revision to stage against).
+    pub staged: Option<Box<StagedRollout>>,
 }
 
 /// A service's state during the run.
@@ -107,6 +115,9 @@ pub struct ServiceState {
     /// The latest launch could not place a task for want of resources: a task stopping anywhere
     /// re-evaluates the service at once (`waiting`).
     pub waiting_for_resources: bool,
+    /// The side (see `Deployment::side`) production traffic is on: the last completed
+    /// deployment's.
+    pub production_side: u8,
 }
 
 /// The service states of a run's scenario, in its order.
@@ -213,6 +224,7 @@ impl ServiceState {
             rebalancing_in_progress: false,
             last_problem: String::new(),
             waiting_for_resources: false,
+            production_side: 0,
         }
     }
 
@@ -315,6 +327,8 @@ impl ServiceState {
             rollback: false,
             minimum_healthy_percent: self.config.minimum_healthy_percent,
             maximum_percent: self.config.maximum_percent,
+            side: self.production_side,
+            staged: None,
         });
         self.throttle.reset();
         self.steady = false;
@@ -338,6 +352,8 @@ impl ServiceState {
         for d in self.deployments.iter_mut().take(id) {
             d.status = DeploymentStatus::Inactive;
         }
+        // Production traffic is now on the completed deployment's target groups.
+        self.production_side = self.deployments[id].side;
         Some(id)
     }
 

@@ -44,7 +44,7 @@ impl World<'_> {
         }
     }
 
-    fn is_unhealthy(&self, now: SimTime, service: ServiceId, id: TaskId) -> bool {
+    pub(super) fn is_unhealthy(&self, now: SimTime, service: ServiceId, id: TaskId) -> bool {
         let t = &self.tasks[id.index()];
         let grace = self.scenario.services[service.index()].definition.health_check_grace_period_s as u64;
         let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.map_or(0, |r| now.since(r).whole_secs()));
