@@ -147,6 +147,8 @@ pub struct EventQueue<E> {
     slots: [Option<Pending<E>>; SLOTS],
     /// The slot holding the earliest of them, or `NO_SLOT`.
     slot_min: usize,
+    /// One past the highest slot ever used: the scan for the earliest stops there.
+    slot_end: usize,
     now: SimTime,
     next_seq: u64,
     popped: u64,
@@ -166,6 +168,7 @@ impl<E: Copy> EventQueue<E> {
             far: Vec::with_capacity(1024),
             slots: [None; SLOTS],
             slot_min: NO_SLOT,
+            slot_end: 0,
             now: SimTime::ZERO,
             next_seq: 1,
             popped: 0,
@@ -215,6 +218,7 @@ impl<E: Copy> EventQueue<E> {
         let p = Pending::new(at.max(self.now), self.next_seq, event);
         self.next_seq += 1;
         self.slots[slot] = Some(p);
+        self.slot_end = self.slot_end.max(slot + 1);
         if self.slot_min == NO_SLOT || self.slots[self.slot_min].is_some_and(|m| p.key < m.key) {
             self.slot_min = slot;
         }
@@ -226,7 +230,7 @@ impl<E: Copy> EventQueue<E> {
         let p = self.slots.get_mut(self.slot_min)?.take();
         let mut best = NO_SLOT;
         let mut best_key = u128::MAX;
-        for (i, s) in self.slots.iter().enumerate() {
+        for (i, s) in self.slots[..self.slot_end].iter().enumerate() {
             if let Some(q) = s {
                 if best == NO_SLOT || q.key < best_key {
                     best = i;
