@@ -17,6 +17,14 @@
 //! of the size and one level shallower. A pop takes the smaller of the two tops: the order is
 //! still exactly (time, sequence), whatever the split (docs/performance.md "The request path
 //! (W1)").
+//!
+//! Why slots: a traffic source has exactly one pending arrival at a time, and on the request
+//! path arrivals are half of all events. An event scheduled into a *slot*
+//! ([`EventQueue::schedule_slot`], at most one pending per slot) skips the heaps: the pop compares
+//! the earliest slot with the heaps' tops. It still takes a sequence number when scheduled, so
+//! the order is the same (time, sequence) order as through the heap — only cheaper: no sift up
+//! and no sift down for half the events. Slots are few ([`SLOTS`]); a slot number beyond them
+//! goes through the heaps.
 
 use super::time::{SimTime, Span};
 
@@ -62,11 +70,18 @@ fn heap_push<E: Copy>(heap: &mut Vec<Pending<E>>, p: Pending<E>) {
 }
 
 /// Removes the smallest entry of the 4-ary min-heap `heap`.
+///
+/// Bottom-up (Wegener's variant, as `std::collections::BinaryHeap` does it): the hole left by
+/// the root travels down the smallest children to a leaf, then the last entry is moved up from
+/// there. The last entry almost always belongs near the bottom, so this saves the comparison
+/// with it at every level on the way down — an unpredictable branch — for a short, usually
+/// empty, climb; a full node's smallest child is found without branches.
+// The index is what the loops find (the smallest child's position), not just a way in.
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 fn heap_pop<E: Copy>(heap: &mut Vec<Pending<E>>) -> Option<Pending<E>> {
     let last = heap.pop()?;
     let Some(&top) = heap.first() else { return Some(last) };
-    // Sift `last` down from the root: each step moves the smallest child up.
     let n = heap.len();
     let mut i = 0;
     loop {
@@ -76,23 +91,49 @@ fn heap_pop<E: Copy>(heap: &mut Vec<Pending<E>>) -> Option<Pending<E>> {
         }
         let mut child = first;
         let mut child_key = heap[first].key;
-        // The index is what the loop finds (the smallest child's position), not just a way in.
-        #[allow(clippy::needless_range_loop)]
-        for c in first + 1..(first + ARITY).min(n) {
-            let key = heap[c].key;
-            if key < child_key {
-                child = c;
-                child_key = key;
+        if first + ARITY <= n {
+            for c in first + 1..first + ARITY {
+                let key = heap[c].key;
+                let smaller = key < child_key;
+                child = if smaller { c } else { child };
+                child_key = if smaller { key } else { child_key };
             }
-        }
-        if last.key <= child_key {
-            break;
+        } else {
+            for c in first + 1..n {
+                let key = heap[c].key;
+                if key < child_key {
+                    child = c;
+                    child_key = key;
+                }
+            }
         }
         heap[i] = heap[child];
         i = child;
     }
+    while i > 0 {
+        let parent = (i - 1) / ARITY;
+        if heap[parent].key <= last.key {
+            break;
+        }
+        heap[i] = heap[parent];
+        i = parent;
+    }
     heap[i] = last;
     Some(top)
+}
+
+/// Slots ([`EventQueue::schedule_slot`]): enough for the traffic sources of every bundled
+/// scenario; the earliest slot is found by a scan when one is taken, so they must stay few.
+pub const SLOTS: usize = 8;
+/// `slot_min` when no slot holds an event.
+const NO_SLOT: usize = usize::MAX;
+
+/// Where the earliest pending event waits.
+#[derive(Clone, Copy)]
+enum Source {
+    Near,
+    Far,
+    Slot,
 }
 
 /// Events waiting to happen, and the current simulated time.
@@ -102,6 +143,12 @@ pub struct EventQueue<E> {
     heap: Vec<Pending<E>>,
     /// The other events, the same kind of heap.
     far: Vec<Pending<E>>,
+    /// Events scheduled into slots (`schedule_slot`), at most one per slot.
+    slots: [Option<Pending<E>>; SLOTS],
+    /// The slot holding the earliest of them, or `NO_SLOT`.
+    slot_min: usize,
+    /// One past the highest slot ever used: the scan for the earliest stops there.
+    slot_end: usize,
     now: SimTime,
     next_seq: u64,
     popped: u64,
@@ -116,7 +163,16 @@ impl<E: Copy> Default for EventQueue<E> {
 impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         // Sequence 0 is reserved for `schedule_first`.
-        EventQueue { heap: Vec::with_capacity(1024), far: Vec::with_capacity(1024), now: SimTime::ZERO, next_seq: 1, popped: 0 }
+        EventQueue {
+            heap: Vec::with_capacity(1024),
+            far: Vec::with_capacity(1024),
+            slots: [None; SLOTS],
+            slot_min: NO_SLOT,
+            slot_end: 0,
+            now: SimTime::ZERO,
+            next_seq: 1,
+            popped: 0,
+        }
     }
 
     /// The time of the event being handled (or of the last one handled).
@@ -148,6 +204,44 @@ impl<E: Copy> EventQueue<E> {
         self.schedule(self.now + delay, event);
     }
 
+    /// Schedules `event` at `at` in `slot`, which must not hold an event (its previous one was
+    /// popped): for a chain of events of which one at a time is pending, such as a traffic
+    /// source's next arrival. It pops in the same (time, sequence) order as through
+    /// [`EventQueue::schedule`]; a slot at or beyond [`SLOTS`] simply goes through the heaps.
+    #[inline(always)]
+    pub fn schedule_slot(&mut self, slot: usize, at: SimTime, event: E) {
+        debug_assert!(at >= self.now, "event scheduled in the past: {at} < {}", self.now);
+        if slot >= SLOTS {
+            return self.schedule(at, event);
+        }
+        debug_assert!(self.slots[slot].is_none(), "slot {slot} already holds an event");
+        let p = Pending::new(at.max(self.now), self.next_seq, event);
+        self.next_seq += 1;
+        self.slots[slot] = Some(p);
+        self.slot_end = self.slot_end.max(slot + 1);
+        if self.slot_min == NO_SLOT || self.slots[self.slot_min].is_some_and(|m| p.key < m.key) {
+            self.slot_min = slot;
+        }
+    }
+
+    /// Takes the event of slot `slot_min` and finds the next earliest slot.
+    #[inline(always)]
+    fn take_slot(&mut self) -> Option<Pending<E>> {
+        let p = self.slots.get_mut(self.slot_min)?.take();
+        let mut best = NO_SLOT;
+        let mut best_key = u128::MAX;
+        for (i, s) in self.slots[..self.slot_end].iter().enumerate() {
+            if let Some(q) = s {
+                if best == NO_SLOT || q.key < best_key {
+                    best = i;
+                    best_key = q.key;
+                }
+            }
+        }
+        self.slot_min = best;
+        p
+    }
+
     /// Files `p` in the near or the far heap by how far ahead it is.
     #[inline(always)]
     fn push(&mut self, p: Pending<E>) {
@@ -158,54 +252,70 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// Whether the earliest event is in the far heap.
+    /// Where the earliest event is, and its entry.
     #[inline(always)]
-    fn far_first(&self) -> bool {
-        match (self.heap.first(), self.far.first()) {
-            (Some(near), Some(far)) => far.key < near.key,
-            (None, Some(_)) => true,
-            _ => false,
+    fn earliest(&self) -> Option<(Source, Pending<E>)> {
+        let mut best = match (self.heap.first(), self.far.first()) {
+            (Some(&near), Some(&far)) if far.key < near.key => (Source::Far, far),
+            (Some(&near), _) => (Source::Near, near),
+            (None, Some(&far)) => (Source::Far, far),
+            (None, None) => {
+                let slot = (*self.slots.get(self.slot_min)?)?;
+                return Some((Source::Slot, slot));
+            }
+        };
+        if let Some(Some(slot)) = self.slots.get(self.slot_min) {
+            if slot.key < best.1.key {
+                best = (Source::Slot, *slot);
+            }
         }
+        Some(best)
+    }
+
+    /// Removes the earliest event (found by `earliest`) and advances the clock to its time.
+    #[inline(always)]
+    fn take(&mut self, from: Source) -> Option<(SimTime, E)> {
+        let top = match from {
+            Source::Near => heap_pop(&mut self.heap),
+            Source::Far => heap_pop(&mut self.far),
+            Source::Slot => self.take_slot(),
+        }?;
+        let at = top.at();
+        self.now = at;
+        self.popped += 1;
+        Some((at, top.event))
     }
 
     /// Removes the earliest event and advances the clock to its time.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let top = if self.far_first() { heap_pop(&mut self.far) } else { heap_pop(&mut self.heap) }?;
-        let at = top.at();
-        self.now = at;
-        self.popped += 1;
-        Some((at, top.event))
+        let (from, _) = self.earliest()?;
+        self.take(from)
     }
 
     /// Removes the earliest event if it is due at or before `end` (and advances the clock to
     /// it); `None` when the queue is empty or the next event is later: the run loop's one call
-    /// per event, deciding which heap to take from once.
+    /// per event, deciding where to take from once.
     #[inline(always)]
     pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
-        let far = self.far_first();
-        let next = if far { self.far.first() } else { self.heap.first() }?;
+        let (from, next) = self.earliest()?;
         if next.at() > end {
             return None;
         }
-        let top = if far { heap_pop(&mut self.far) } else { heap_pop(&mut self.heap) }?;
-        let at = top.at();
-        self.now = at;
-        self.popped += 1;
-        Some((at, top.event))
+        self.take(from)
     }
 
     /// Time of the next event without removing it.
     #[inline(always)]
     pub fn peek_time(&self) -> Option<SimTime> {
-        if self.far_first() { self.far.first() } else { self.heap.first() }.map(|p| p.at())
+        self.earliest().map(|(_, p)| p.at())
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() + self.far.len()
+        self.heap.len() + self.far.len() + self.slots.iter().filter(|s| s.is_some()).count()
     }
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty() && self.far.is_empty()
+        self.heap.is_empty() && self.far.is_empty() && self.slot_min == NO_SLOT
     }
     /// Events handled so far (for events-per-second figures).
     pub fn events_popped(&self) -> u64 {
@@ -291,5 +401,63 @@ mod tests {
             assert_eq!(q.pop().map(|(t, e)| (t.0, e)), Some(expected));
         }
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn slot_events_pop_in_the_same_order_as_heap_events() {
+        // Three chains of one pending event each (slots 0, 1 and 9 — 9 is beyond SLOTS, so it
+        // goes through the heaps) among heap events, at times 0 ..= 2 s ahead in 4 ms steps (many
+        // ties between slots and heaps): every pop must be the smallest (time, sequence)
+        // pending, checked against a sorted reference; a popped chain schedules its next event.
+        let mut q = EventQueue::new();
+        let mut reference: std::collections::BTreeSet<(u64, u64)> = Default::default();
+        let mut x: u64 = 777;
+        let mut draw = |now: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            now + (x >> 33) % 501 * 4_000
+        };
+        // Events carry (chain, sequence): chain u64::MAX for heap events.
+        let mut seq = 0u64;
+        for chain in [0u64, 1, 9] {
+            seq += 1;
+            let at = draw(0);
+            q.schedule_slot(chain as usize, SimTime(at), (chain, seq));
+            reference.insert((at, seq));
+        }
+        for round in 0..20_000u64 {
+            seq += 1;
+            let at = draw(q.now().0);
+            q.schedule(SimTime(at), (u64::MAX, seq));
+            reference.insert((at, seq));
+            let expected = reference.pop_first();
+            let (t, (chain, s)) = q.pop().expect("an event is pending");
+            assert_eq!(Some((t.0, s)), expected, "round {round}");
+            if chain != u64::MAX {
+                seq += 1;
+                let at = draw(t.0);
+                q.schedule_slot(chain as usize, SimTime(at), (chain, seq));
+                reference.insert((at, seq));
+            }
+        }
+        assert_eq!(q.len(), reference.len());
+        while let Some(expected) = reference.pop_first() {
+            assert_eq!(q.pop().map(|(t, (_, s))| (t.0, s)), Some(expected));
+        }
+        assert!(q.is_empty() && q.peek_time().is_none());
+    }
+
+    #[test]
+    fn pop_until_leaves_a_later_slot_event_pending() {
+        let mut q = EventQueue::new();
+        q.schedule_slot(0, SimTime::from_secs(7), 's');
+        q.schedule(SimTime::from_secs(2), 'h');
+        let end = SimTime::from_secs(5);
+        assert_eq!(q.pop_until(end), Some((SimTime::from_secs(2), 'h')));
+        assert_eq!(q.pop_until(end), None);
+        assert_eq!((q.len(), q.peek_time()), (1, Some(SimTime::from_secs(7))));
+        // Equal times: the earlier scheduled (the slot's) pops first.
+        q.schedule(SimTime::from_secs(7), 'h');
+        assert_eq!(q.pop(), Some((SimTime::from_secs(7), 's')));
+        assert_eq!(q.pop(), Some((SimTime::from_secs(7), 'h')));
     }
 }

@@ -84,7 +84,8 @@ impl World<'_> {
         };
         if let Some((at, route)) = next {
             self.alb.pending_route[source.index()] = route;
-            self.queue.schedule(at.max(now), Event::Request { source });
+            // One pending arrival per source: its own slot of the event queue (no heap work).
+            self.queue.schedule_slot(source.index(), at.max(now), Event::Request { source });
         }
     }
 
@@ -102,8 +103,13 @@ impl World<'_> {
         let Route { load_balancer, action } = &alb.routes[route as usize];
         // The node: clients spread evenly over the load balancer's zones.
         let (nodes, cursor) = &mut alb.lb_nodes[*load_balancer as usize];
-        let zone = nodes[*cursor % nodes.len()];
-        *cursor = (*cursor + 1) % nodes.len();
+        // (A compare and a reset rather than `% len`: two integer divisions per request showed
+        // in the profile. `lb_nodes` is never empty and the cursor stays below its length.)
+        let zone = nodes[*cursor];
+        *cursor += 1;
+        if *cursor >= nodes.len() {
+            *cursor = 0;
+        }
         alb.metrics.arrived(zone);
         let group = match action {
             RouteAction::Answer { status_code } => {

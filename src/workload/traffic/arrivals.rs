@@ -26,11 +26,15 @@ pub struct PoissonArrivals {
     local_s: f64,
     /// The last time returned, to recognise a call that continues from it.
     last: Option<SimTime>,
+    /// The segment holding `local_s` when its rate is flat and positive: (rate per s, its end
+    /// in local seconds; infinite for the constant rate after the last knot of a curve that
+    /// does not repeat); rate 0 when it is not. `next_after`'s fast path (see there).
+    flat: (f64, f64),
 }
 
 impl PoissonArrivals {
     pub fn new(profile: RateProfile) -> PoissonArrivals {
-        PoissonArrivals { profile, segment: 0, cycle: 0, local_s: 0.0, last: None }
+        PoissonArrivals { profile, segment: 0, cycle: 0, local_s: 0.0, last: None, flat: (0.0, 0.0) }
     }
 
     pub fn profile(&self) -> &RateProfile {
@@ -44,15 +48,46 @@ impl PoissonArrivals {
     pub fn next_after<R: Rng + ?Sized>(&mut self, now: SimTime, rng: &mut R) -> Option<SimTime> {
         if self.last != Some(now) {
             self.seek(now.as_secs_f64());
+            self.flat = self.flat_segment();
         }
         let exp: f64 = rng.sample(Exp1);
-        let at = self.advance(exp).and_then(|t_s| {
+        let (rate, end_s) = self.flat;
+        // The fast path, taken when the arrival falls in the flat segment the cursor is in (every
+        // arrival of a constant or step rate but the one crossing a step): exactly the first
+        // pass of `advance`'s loop there — the same operations in the same order, so the same
+        // bits — without walking the curve. Otherwise `advance` starts from the same state.
+        let t_s = if rate > 0.0 && self.local_s < end_s && rate * (end_s - self.local_s) >= exp {
+            self.local_s = (self.local_s + exp / rate).min(end_s);
+            Some(self.absolute_s())
+        } else {
+            let t_s = self.advance(exp);
+            self.flat = self.flat_segment();
+            t_s
+        };
+        let at = t_s.and_then(|t_s| {
             // Round half up without a libm call (t_s ≥ 0), as `Span::from_secs_f64`.
             let us = t_s * 1e6 + 0.5;
             (us < u64::MAX as f64).then_some(SimTime(us as u64))
         });
         self.last = at;
         at
+    }
+
+    /// The fast path's view of the segment holding `local_s` (`flat`).
+    fn flat_segment(&self) -> (f64, f64) {
+        let curve = self.profile.curve();
+        let (times, rates) = (&curve.times_s, &curve.rates_per_s);
+        let last = times.len() - 1;
+        if self.segment < last {
+            let r = rates[self.segment];
+            if r == rates[self.segment + 1] && r > 0.0 {
+                return (r, times[self.segment + 1]);
+            }
+        } else if curve.period_s.is_none() && rates[last] > 0.0 {
+            // `advance` adds exp / r with no end; min(x, ∞) = x and r·∞ ≥ exp keep the bits.
+            return (rates[last], f64::INFINITY);
+        }
+        (0.0, 0.0)
     }
 
     fn seek(&mut self, t_s: f64) {
