@@ -408,4 +408,6 @@ impl fmt::Display for Predicate {
 }
 
 #[cfg(test)]
+mod error_tests;
+#[cfg(test)]
 mod tests;
