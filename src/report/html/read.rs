@@ -14,16 +14,24 @@ pub struct Table {
     pub rows: Vec<csv::StringRecord>,
 }
 
+/// Opens `dir/name` as one of ecsim's CSV files: its reader and its header. An error names the
+/// file when it is missing or not CSV.
+pub(super) fn open_csv(dir: &Path, name: &str) -> Result<(csv::Reader<std::fs::File>, Vec<String>)> {
+    let path = dir.join(name);
+    if !path.is_file() {
+        anyhow::bail!("{} is missing from {}", name, dir.display());
+    }
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let header = reader.headers().with_context(|| format!("cannot read {}", path.display()))?.iter().map(str::to_string).collect();
+    Ok((reader, header))
+}
+
 impl Table {
     /// Reads `dir/name`; an error names the file when it is missing or not CSV.
     pub fn read(dir: &Path, name: &str) -> Result<Table> {
         let path = dir.join(name);
-        if !path.is_file() {
-            anyhow::bail!("{} is missing from {}", name, dir.display());
-        }
-        let mut reader =
-            csv::ReaderBuilder::new().flexible(true).from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let header = reader.headers().with_context(|| format!("cannot read {}", path.display()))?.iter().map(str::to_string).collect();
+        let (mut reader, header) = open_csv(dir, name)?;
         let mut rows = Vec::new();
         for record in reader.records() {
             let record = record.with_context(|| format!("{} is not a CSV file ecsim wrote", path.display()))?;
@@ -36,12 +44,7 @@ impl Table {
     /// tasks.csv is never held whole); answers the table and how many rows the file has.
     pub fn read_where(dir: &Path, name: &str, keep: impl Fn(&Table, &csv::StringRecord) -> bool) -> Result<(Table, usize)> {
         let path = dir.join(name);
-        if !path.is_file() {
-            anyhow::bail!("{} is missing from {}", name, dir.display());
-        }
-        let mut reader =
-            csv::ReaderBuilder::new().flexible(true).from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let header = reader.headers().with_context(|| format!("cannot read {}", path.display()))?.iter().map(str::to_string).collect();
+        let (mut reader, header) = open_csv(dir, name)?;
         let mut table = Table { header, rows: Vec::new() };
         let mut total = 0;
         let mut record = csv::StringRecord::new();

@@ -35,17 +35,6 @@ pub fn bucket_text(b: u64) -> String {
     }
 }
 
-fn reader(dir: &Path, name: &str) -> Result<(csv::Reader<std::fs::File>, Vec<String>)> {
-    let path = dir.join(name);
-    if !path.is_file() {
-        anyhow::bail!("{} is missing from {}", name, dir.display());
-    }
-    let mut reader =
-        csv::ReaderBuilder::new().flexible(true).from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let header = reader.headers().with_context(|| format!("cannot read {}", path.display()))?.iter().map(str::to_string).collect();
-    Ok((reader, header))
-}
-
 /// One key's (zone's or service's) sums over the bucket being read: per column, the sum and the
 /// count of the cells that hold a number.
 struct Sums {
@@ -58,7 +47,7 @@ struct Sums {
 /// the bucket's cells that hold a number (empty when none does), `minute` and `time_s` the
 /// bucket's start. Holds one bucket per key while reading.
 pub fn bucketed(dir: &Path, name: &str, key: &str, b: u64) -> Result<Table> {
-    let (mut reader, header) = reader(dir, name)?;
+    let (mut reader, header) = super::read::open_csv(dir, name)?;
     let (Some(key_col), Some(minute_col)) = (header.iter().position(|h| h == key), header.iter().position(|h| h == "minute")) else {
         return Ok(Table { header, rows: Vec::new() });
     };
@@ -120,7 +109,7 @@ pub fn bucketed(dir: &Path, name: &str, key: &str, b: u64) -> Result<Table> {
 /// The rows of `dir/name` where one of `columns` changed for the row's `key` (the first row of
 /// each key too): what a step function of those columns needs, exactly.
 pub fn changes(dir: &Path, name: &str, key: &str, columns: &[&str]) -> Result<Table> {
-    let (mut reader, header) = reader(dir, name)?;
+    let (mut reader, header) = super::read::open_csv(dir, name)?;
     let key_col = header.iter().position(|h| h == key);
     let cols: Vec<usize> = columns.iter().filter_map(|c| header.iter().position(|h| h == c)).collect();
     let mut last: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -4,12 +4,29 @@
 use crate::ecs::placement::{Constraint, Outcome};
 use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
-use crate::sim::world::World;
+use crate::sim::world::{Event, World};
 
 impl World<'_> {
     /// Launches up to `n` tasks of the PRIMARY deployment through placement (docs/ecs-model.md#placement).
     pub(super) fn launch(&mut self, now: SimTime, service: ServiceId, n: u32) {
         self.launch_with(now, service, n, None);
+    }
+
+    /// Launches `n` tasks now, or, when the launch throttle holds them back, schedules one
+    /// evaluation for when it allows them. A delayed evaluation, not a pending one: requests
+    /// before then (UpdateService, ticks, task changes) still evaluate at once.
+    pub(super) fn launch_or_delay(&mut self, now: SimTime, service: ServiceId, n: u32) {
+        let idx = service.index();
+        let allowed_at_s = self.services[idx].throttle.next_launch_allowed_at(now.whole_secs());
+        if allowed_at_s > now.whole_secs() {
+            let at = SimTime::from_secs(allowed_at_s);
+            if self.services[idx].delayed_evaluation_at != Some(at) {
+                self.services[idx].delayed_evaluation_at = Some(at);
+                self.queue.schedule(at, Event::ServiceEvaluation { service });
+            }
+        } else {
+            self.launch(now, service, n);
+        }
     }
 
     /// `launch` with one more constraint (AZ rebalancing pins a zone).

@@ -11,7 +11,7 @@ use crate::engine::SimTime;
 use crate::sim::ids::ServiceId;
 use crate::sim::ids::TaskId;
 use crate::sim::recorder::EventKind;
-use crate::sim::world::{Event, World};
+use crate::sim::world::World;
 
 impl World<'_> {
     /// REPLICA (docs/ecs-model.md#replica-reconciliation, docs/ecs-model.md#rolling-updates): the rolling update's plan carried out —
@@ -79,18 +79,7 @@ impl World<'_> {
         // PROVISIONING tasks count as launched (they are tasks to ECS, only not placed yet).
         let launch = plan.launch.saturating_sub(provisioning);
         if launch > 0 && !primary_failed {
-            let allowed_at_s = self.services[idx].throttle.next_launch_allowed_at(now.whole_secs());
-            if allowed_at_s > now.whole_secs() {
-                // A delayed evaluation, not a pending one: requests before then (UpdateService,
-                // ticks, task changes) still evaluate at once.
-                let at = SimTime::from_secs(allowed_at_s);
-                if self.services[idx].delayed_evaluation_at != Some(at) {
-                    self.services[idx].delayed_evaluation_at = Some(at);
-                    self.queue.schedule(at, Event::ServiceEvaluation { service });
-                }
-            } else {
-                self.launch(now, service, launch);
-            }
+            self.launch_or_delay(now, service, launch);
         }
         if self.check {
             // The scheduler's own stops never take healthy tasks below minimumHealthyPercent,

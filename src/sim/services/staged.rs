@@ -259,16 +259,7 @@ impl World<'_> {
         if launch == 0 {
             return;
         }
-        let allowed_at_s = self.services[idx].throttle.next_launch_allowed_at(now.whole_secs());
-        if allowed_at_s > now.whole_secs() {
-            let at = SimTime::from_secs(allowed_at_s);
-            if self.services[idx].delayed_evaluation_at != Some(at) {
-                self.services[idx].delayed_evaluation_at = Some(at);
-                self.queue.schedule(at, Event::ServiceEvaluation { service });
-            }
-        } else {
-            self.launch(now, service, launch);
-        }
+        self.launch_or_delay(now, service, launch);
     }
 
     /// After CLEAN_UP: the deployment is COMPLETED, production traffic is on its side.
