@@ -215,15 +215,13 @@ impl Cx<'_> {
     ) -> DeploymentConfiguration {
         let mut d = base;
         if let Some(m) = &raw.minimum_healthy_percent {
-            match rules::minimum_healthy_percent("minimum_healthy_percent", *m.get_ref()) {
-                Ok(v) => d.minimum_healthy_percent = v,
-                Err(p) => self.error_at(m.span(), p.message, p.help),
+            if let Some(v) = self.obeys(m.span(), rules::minimum_healthy_percent("minimum_healthy_percent", *m.get_ref())) {
+                d.minimum_healthy_percent = v;
             }
         }
         if let Some(m) = &raw.maximum_percent {
-            match rules::maximum_percent("maximum_percent", *m.get_ref(), strategy) {
-                Ok(v) => d.maximum_percent = v,
-                Err(p) => self.error_at(m.span(), p.message, p.help),
+            if let Some(v) = self.obeys(m.span(), rules::maximum_percent("maximum_percent", *m.get_ref(), strategy)) {
+                d.maximum_percent = v;
             }
         }
         if let Some(cb) = &raw.circuit_breaker {

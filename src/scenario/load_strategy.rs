@@ -11,6 +11,11 @@ use crate::engine::Span;
 use toml::Spanned;
 
 impl Cx<'_> {
+    /// A rule's verdict: its value, or its problem reported at `span` (and `None`).
+    pub(super) fn obeys<T>(&mut self, span: std::ops::Range<usize>, verdict: Result<T, rules::Problem>) -> Option<T> {
+        verdict.map_err(|p| self.error_at(span, p.message, p.help)).ok()
+    }
+
     /// `strategy`, `bake_time_in_minutes`, `linear`, `canary` and `lifecycle_hooks`
     /// (docs/ecs-model.md#blue-green-deployments), with ECS's ranges (`service_rules`).
     pub(super) fn build_strategy(
@@ -20,44 +25,38 @@ impl Cx<'_> {
         scheduling: SchedulingStrategy,
     ) {
         if let Some(s) = &raw.strategy {
-            match rules::deployment_strategy("strategy", s.get_ref()) {
-                Ok(v) => d.strategy = v,
-                Err(p) => self.error_at(s.span(), p.message, p.help),
+            if let Some(v) = self.obeys(s.span(), rules::deployment_strategy("strategy", s.get_ref())) {
+                d.strategy = v;
             }
         }
         if let Some(b) = &raw.bake_time_in_minutes {
-            match rules::bake_minutes("bake_time_in_minutes", *b.get_ref()) {
-                Ok(v) => d.bake_time_min = v,
-                Err(p) => self.error_at(b.span(), p.message, p.help),
+            if let Some(v) = self.obeys(b.span(), rules::bake_minutes("bake_time_in_minutes", *b.get_ref())) {
+                d.bake_time_min = v;
             }
         }
         if let Some(l) = &raw.linear {
             let r = l.get_ref();
             if let Some(p) = r.step_percent {
-                match rules::tenth_percent("step_percent", p, 30) {
-                    Ok(v) => d.linear.step_permille = v,
-                    Err(p) => self.error_at(l.span(), p.message, p.help),
+                if let Some(v) = self.obeys(l.span(), rules::tenth_percent("step_percent", p, 30)) {
+                    d.linear.step_permille = v;
                 }
             }
             if let Some(b) = r.step_bake_time_in_minutes {
-                match rules::bake_minutes("step_bake_time_in_minutes", b) {
-                    Ok(v) => d.linear.step_bake_time_min = v,
-                    Err(p) => self.error_at(l.span(), p.message, p.help),
+                if let Some(v) = self.obeys(l.span(), rules::bake_minutes("step_bake_time_in_minutes", b)) {
+                    d.linear.step_bake_time_min = v;
                 }
             }
         }
         if let Some(c) = &raw.canary {
             let r = c.get_ref();
             if let Some(p) = r.canary_percent {
-                match rules::tenth_percent("canary_percent", p, 1) {
-                    Ok(v) => d.canary.canary_permille = v,
-                    Err(p) => self.error_at(c.span(), p.message, p.help),
+                if let Some(v) = self.obeys(c.span(), rules::tenth_percent("canary_percent", p, 1)) {
+                    d.canary.canary_permille = v;
                 }
             }
             if let Some(b) = r.canary_bake_time_in_minutes {
-                match rules::bake_minutes("canary_bake_time_in_minutes", b) {
-                    Ok(v) => d.canary.canary_bake_time_min = v,
-                    Err(p) => self.error_at(c.span(), p.message, p.help),
+                if let Some(v) = self.obeys(c.span(), rules::bake_minutes("canary_bake_time_in_minutes", b)) {
+                    d.canary.canary_bake_time_min = v;
                 }
             }
         }
@@ -100,9 +99,8 @@ impl Cx<'_> {
         let r = raw.get_ref();
         let mut stages = Vec::new();
         for s in &r.lifecycle_stages {
-            match rules::hook_stage(s) {
-                Ok(st) => stages.push(st),
-                Err(p) => self.error_at(raw.span(), p.message, p.help),
+            if let Some(st) = self.obeys(raw.span(), rules::hook_stage(s)) {
+                stages.push(st);
             }
         }
         if r.lifecycle_stages.is_empty() {
