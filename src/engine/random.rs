@@ -8,16 +8,17 @@
 //! and portable, and a golden test below pins the first draws so an upgrade cannot silently
 //! change every result.
 //!
-//! [`FastRng`] (xoshiro256++, written out here: a published, portable algorithm of a few shifts
-//! and adds, several times cheaper per draw than ChaCha8, passes BigCrush) is the generator
-//! meant for the request path (several draws per request, tens of millions per run), seeded by
-//! the same SHA-256 derivation ([`Streams::fast`]) so its streams stay named, independent and
-//! reproducible. It is not switched on yet: doing so moves every sample path with traffic, and
-//! the tests that pin those paths' figures must be re-derived first (docs/performance.md,
-//! "The request path (W1)").
+//! The request path (several draws per request, tens of millions per run) uses [`FastRng`]
+//! instead: xoshiro256++ from `rand_xoshiro` (a published, portable algorithm of a few shifts
+//! and adds, several times cheaper per draw than ChaCha8, passes BigCrush), seeded by the same
+//! SHA-256 derivation ([`Streams::fast`]) so its streams stay named, independent and
+//! reproducible. Its streams: `traffic/<source>` (arrival gaps), `alb-route` (the target group
+//! and target draws) and `alb-service` (service times); a golden test below pins its first
+//! draws too.
 
-use rand::{RngCore, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 use sha2::{Digest, Sha256};
 
 /// The generator every stream uses.
@@ -59,67 +60,17 @@ impl Streams {
     }
 }
 
-/// xoshiro256++ (Blackman and Vigna, <https://prng.di.unimi.it/xoshiro256plusplus.c>): 256 bits
-/// of state, period 2^256 − 1. See the module documentation for why the request path uses it.
-#[derive(Debug, Clone)]
-pub struct FastRng {
-    s: [u64; 4],
-}
-
-impl RngCore for FastRng {
-    #[inline(always)]
-    fn next_u64(&mut self) -> u64 {
-        let s = &mut self.s;
-        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
-    }
-    #[inline(always)]
-    fn next_u32(&mut self) -> u32 {
-        // The high bits are the better ones (the reference's advice for xoshiro).
-        (self.next_u64() >> 32) as u32
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            let bytes = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
-        self.fill_bytes(dest);
-        Ok(())
-    }
-}
-
-impl SeedableRng for FastRng {
-    type Seed = [u8; 32];
-    /// The 32 bytes as four little-endian words. The all-zero state is the one state xoshiro
-    /// cannot leave; a SHA-256 output is never expected to be zero, but it is mapped to a fixed
-    /// non-zero state rather than trusted.
-    fn from_seed(seed: [u8; 32]) -> Self {
-        let mut s = [0u64; 4];
-        for (word, bytes) in s.iter_mut().zip(seed.chunks_exact(8)) {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(bytes);
-            *word = u64::from_le_bytes(b);
-        }
-        if s == [0; 4] {
-            s = [0x9e37_79b9_7f4a_7c15, 0xbf58_476d_1ce4_e5b9, 0x94d0_49bb_1331_11eb, 1];
-        }
-        FastRng { s }
-    }
-}
+/// The request path's generator: xoshiro256++ (Blackman and Vigna,
+/// <https://prng.di.unimi.it/xoshiro256plusplus.c>; 256 bits of state, period 2^256 − 1) from
+/// `rand_xoshiro`, whose output is the reference algorithm's and so fixed across versions (unlike
+/// `rand`'s `SmallRng`, which may change algorithm). Seeded with the 32 bytes of the
+/// stream's SHA-256 seed read as four little-endian words ([`Streams::fast`]).
+pub type FastRng = Xoshiro256PlusPlus;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
+    use rand::{Rng, RngCore};
 
     fn first_draws(rng: &mut StreamRng) -> Vec<u64> {
         (0..4).map(|_| rng.gen()).collect()
@@ -152,6 +103,16 @@ mod tests {
     }
 
     const GOLDEN_PLACEMENT_SEED1: [u64; 4] = [4106926476240900289, 14691545414729606432, 10778231554901192765, 12969767604028680899];
+
+    #[test]
+    fn fast_first_draws_are_pinned() {
+        // Golden values, as `first_draws_are_pinned` for ChaCha8: xoshiro256++ from the state
+        // SHA-256("ecsim-stream-v1\0" ‖ 1 as u64 LE ‖ "alb-service") read as four LE words (the
+        // same four numbers from a 20-line Python transcription of the reference C code).
+        let mut rng = Streams::new(1).fast("alb-service");
+        let draws: Vec<u64> = (0..4).map(|_| rng.next_u64()).collect();
+        assert_eq!(draws, [985133471298373664, 10968140681069656581, 13408770405951477066, 10579354793631593414]);
+    }
 
     #[test]
     fn fast_rng_is_xoshiro256plusplus() {

@@ -87,7 +87,7 @@ fn cpu_pct(out: &RunOutcome, service: &str, time_s: u64) -> f64 {
 /// stream `traffic/<name>` (src/sim/alb/traffic.rs), each arrival `next_after` the previous one.
 fn poisson_arrivals(profile: RateProfile, seed: u64, name: &str, until: SimTime) -> Vec<SimTime> {
     let mut gen = PoissonArrivals::new(profile);
-    let mut rng = Streams::new(seed).get(&format!("traffic/{name}"));
+    let mut rng = Streams::new(seed).fast(&format!("traffic/{name}"));
     let mut out = Vec::new();
     let mut now = SimTime::ZERO;
     while let Some(t) = gen.next_after(now, &mut rng) {

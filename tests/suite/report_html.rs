@@ -101,7 +101,7 @@ fn the_verdicts_carry_summary_json_figures_exactly() {
     ] {
         assert!(paths.contains(&wanted), "{wanted} is said on the page");
     }
-    // This run missed its availability objective (181.8 % of the error budget spent): said so.
+    // This run missed its availability objective (182.3 % of the error budget spent): said so.
     assert!(html.contains("SLO missed"));
     assert!(html.contains("% of the budget is spent — blown"));
     // The fault's row of faults.csv in words.

@@ -93,8 +93,11 @@ pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::Enc
     let mut encoder = png::Encoder::new(&mut out, w, h);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    // Fixed settings: the same pixels always give the same bytes.
-    encoder.set_compression(png::Compression::Default);
+    // Fixed settings: the same pixels always give the same bytes. `Fast` (fdeflate) rather than
+    // `Default` (miniz at level 6): deflating the charts was 4 % of a 10^7-request run's CPU and
+    // 28 % of a 10^6 one's. The files come out two to three times larger (W1's traffic.png
+    // 98 → 320 KB) and decode to the same pixels.
+    encoder.set_compression(png::Compression::Fast);
     encoder.set_filter(png::FilterType::Sub);
     let mut writer = encoder.write_header()?;
     writer.write_image_data(rgb)?;

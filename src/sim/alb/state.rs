@@ -8,7 +8,7 @@ use super::metrics::{AlbMetrics, TaskUsage};
 use crate::elb::config::{Algorithm, HealthCheckConfig, InitialHealthyChecks, RuleAction, TargetGroupConfig};
 use crate::elb::routing::RoundRobin;
 use crate::elb::target::Target;
-use crate::engine::{SimTime, Span, StreamRng, Streams};
+use crate::engine::{FastRng, SimTime, Span, StreamRng, Streams};
 use crate::model::Scenario;
 use crate::sim::ids::TaskId;
 use crate::sim::ids::{ServerId, ServiceId, TargetGroupId};
@@ -339,7 +339,7 @@ pub fn route_for(load_balancer: usize, action: &RuleAction) -> Route {
 
 /// A traffic source's generator state.
 pub enum SourceState {
-    Poisson { arrivals: Box<PoissonArrivals>, rng: Box<StreamRng>, route: u32 },
+    Poisson { arrivals: Box<PoissonArrivals>, rng: Box<FastRng>, route: u32 },
     Replay { replay: Replay, routes: Vec<u32> },
 }
 
@@ -353,8 +353,11 @@ pub struct AlbState {
     pub(super) lb_nodes: Vec<(Vec<u16>, usize)>,
     pub zones: Vec<String>,
     pub routes: Vec<Route>,
-    pub(super) route_rng: StreamRng,
-    pub(super) service_rng: StreamRng,
+    /// The request path's draws (target group, target; service times): the cheaper generator
+    /// (engine::random). The errors' stream keeps ChaCha8: one draw per answered request, and
+    /// only where a target fails some of them.
+    pub(super) route_rng: FastRng,
+    pub(super) service_rng: FastRng,
     pub(super) error_rng: StreamRng,
     pub metrics: AlbMetrics,
     /// The task's server, by task id (grown as tasks are created).
@@ -417,8 +420,8 @@ impl AlbState {
             lb_nodes: Vec::new(),
             zones,
             routes: Vec::new(),
-            route_rng: streams.get("alb-route"),
-            service_rng: streams.get("alb-service"),
+            route_rng: streams.fast("alb-route"),
+            service_rng: streams.fast("alb-service"),
             error_rng: streams.get("alb-errors"),
             metrics,
             server_of_task: Vec::new(),

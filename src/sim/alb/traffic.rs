@@ -51,7 +51,7 @@ impl World<'_> {
             let state = match &src.kind {
                 TrafficKind::Poisson { profile, request } => SourceState::Poisson {
                     arrivals: Box::new(PoissonArrivals::new(profile.clone())),
-                    rng: Box::new(streams.get(&format!("traffic/{}", src.name))),
+                    rng: Box::new(streams.fast(&format!("traffic/{}", src.name))),
                     route: route_of(&mut self.alb, request),
                 },
                 TrafficKind::Replay { replay, requests } => {
