@@ -98,6 +98,10 @@ pub struct World<'s> {
     pub recorder: Recorder,
     /// Check model invariants (after every event, and inside scheduler decisions).
     pub check: bool,
+    /// Per instance at t = 0, under the invariant checks only (empty otherwise): the CPU units,
+    /// memory MiB and ENIs its imported tasks held before the run placed any (the world owns
+    /// the one cluster: the scenario's may have been moved into it).
+    pub held_at_start: Vec<(u64, u64, u32)>,
     /// Tasks the scheduler told to stop during the current evaluation (for its event).
     pub stopped_this_evaluation: Vec<TaskId>,
     /// The load balancers, their targets and the request traffic.

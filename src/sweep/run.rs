@@ -358,8 +358,10 @@ pub fn execute(
 fn run_one(p: &Prepared, m: &Manifest, ci: usize, rep: u32) -> Result<RunRecord> {
     let seed = run_seed(m.master_seed, rep);
     // Built here rather than kept from `prepare`: a grid's scenarios need not fit in memory.
-    let scenario = p.scenario(ci).map_err(|d| anyhow::anyhow!("cell {}: {d}", m.cells[ci].id))?;
-    let outcome = sim::run(&scenario, seed);
+    let mut scenario = p.scenario(ci).map_err(|d| anyhow::anyhow!("cell {}: {d}", m.cells[ci].id))?;
+    // The run takes the cell's cluster rather than copying it (nothing reads it afterwards).
+    let cluster = std::mem::take(&mut scenario.cluster);
+    let outcome = sim::run_from(&scenario, cluster, seed, sim::RunOptions::default(), &mut |_| {});
     let summary = Summary::new(&scenario, None, seed, &outcome);
     let json = serde_json::to_value(&summary).expect("a summary serializes");
     Ok(RunRecord {

@@ -12,6 +12,7 @@ use crate::ecs::instance::InstanceId;
 use crate::ecs::instance_types::{self, Architecture, InstanceType};
 use crate::ecs::placement::Constraint;
 use crate::ecs::task_def::Reservation;
+use crate::ecs::Cluster;
 use crate::engine::{SimTime, StreamRng, Streams};
 use crate::model::Scenario;
 use crate::sim::ids::ServiceId;
@@ -172,9 +173,9 @@ fn managed_alarm_config(spec: &provider::AlarmSpec) -> AlarmConfig {
 }
 
 /// The capacity state at t = 0: the groups' instances, cost items of every instance, each
-/// managed provider's alarms (created in `monitor`).
-pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> CapacityState {
-    let cluster = &scenario.cluster;
+/// managed provider's alarms (created in `monitor`). `cluster` is the world's at t = 0 (the
+/// scenario's own may have been moved into the world, so it is not read).
+pub fn init(scenario: &Scenario, cluster: &Cluster, monitor: &mut Monitor, streams: &Streams) -> CapacityState {
     let mut state = CapacityState::empty(cluster.instances.len(), scenario.services.len(), scenario.capacity.fargate.prices, streams);
     // Every instance of the cluster at t = 0 is billed from the start: on-demand, or its group's
     // purchase option.
@@ -210,7 +211,7 @@ pub fn init(scenario: &Scenario, monitor: &mut Monitor, streams: &Streams) -> Ca
         let alarms = p.config.managed_scaling.enabled.then(|| {
             let [high, low] = provider::managed_scaling_alarms(
                 &p.config.name,
-                &scenario.cluster.name,
+                &cluster.name,
                 &group.name,
                 p.config.managed_scaling.target_capacity_percent,
             );

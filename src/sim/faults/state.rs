@@ -76,9 +76,11 @@ pub struct FaultState {
 }
 
 impl FaultState {
-    pub fn new(scenario: &Scenario, streams: &Streams) -> Self {
+    /// The state for `scenario`'s faults on a cluster of `instances` instances at t = 0 (the
+    /// world's cluster: the scenario's own may have been moved into the world).
+    pub fn new(scenario: &Scenario, instances: usize, streams: &Streams) -> Self {
         let names: Vec<&str> = scenario.faults.iter().map(|f| f.name.as_str()).collect();
-        Self::sized(streams, &names, scenario.cluster.instances.len(), scenario.capacity.zones.len(), scenario.services.len())
+        Self::sized(streams, &names, instances, scenario.capacity.zones.len(), scenario.services.len())
     }
 
     /// The state for faults named `names` on a cluster of `instances` instances, `zones` zones

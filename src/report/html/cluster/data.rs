@@ -251,24 +251,48 @@ impl TasksRead {
         }
         let instance_zones = instance_zones(instances_in);
         let shown = sample_instances(instances_in, &instance_zones);
-        let shown_ids: std::collections::BTreeSet<&str> = shown.iter().map(|&i| instances_in[i].instance.as_str()).collect();
-        let all_ids: std::collections::BTreeSet<&str> = instances_in.iter().map(|i| i.instance.as_str()).collect();
+        // Membership only (never iterated): hashed, as a million rows each look an id up.
+        let shown_ids: std::collections::HashSet<&str> = shown.iter().map(|&i| instances_in[i].instance.as_str()).collect();
+        let all_ids: std::collections::HashSet<&str> = instances_in.iter().map(|i| i.instance.as_str()).collect();
         let mut zones = std::collections::BTreeSet::new();
         // The MAX_TASKS + 1 candidates placed first, the latest on top.
         let mut first: std::collections::BinaryHeap<ByPlacement> = std::collections::BinaryHeap::new();
         let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-        for (i, t) in r.deserialize::<TaskIn>().enumerate() {
-            let t = t.with_context(|| format!("cannot read {}", path.display()))?;
+        let headers = r.headers().with_context(|| format!("cannot read {}", path.display()))?.clone();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let (c_placed, c_running, c_stopped, c_zone, c_instance) =
+            (col("placed_s"), col("running_s"), col("stopped_s"), col("zone"), col("instance_id"));
+        let bad = || format!("cannot read {}", path.display());
+        // A row is read field by field and deserialized whole only when it may be drawn: of a
+        // million rows, a few thousand are (`TaskIn` holds seven strings).
+        let mut rec = csv::StringRecord::new();
+        let mut i = 0;
+        while r.read_record(&mut rec).with_context(bad)? {
+            let field = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("");
+            let time = |c: Option<usize>| -> Result<Option<f64>> {
+                let f = field(c);
+                if f.is_empty() {
+                    Ok(None)
+                } else {
+                    f.parse().map(Some).with_context(bad)
+                }
+            };
+            let placed_s = time(c_placed)?.with_context(bad)?;
+            let (running_s, stopped_s) = (time(c_running)?, time(c_stopped)?);
+            let (zone, instance_id) = (field(c_zone), field(c_instance));
+            let row = i;
+            i += 1;
             out.total += 1;
-            out.last_time_s = [Some(t.placed_s), t.running_s, t.stopped_s].into_iter().flatten().fold(out.last_time_s, f64::max);
-            if !t.zone.is_empty() && !zones.contains(&t.zone) {
-                zones.insert(t.zone.clone());
+            out.last_time_s = [Some(placed_s), running_s, stopped_s].into_iter().flatten().fold(out.last_time_s, f64::max);
+            if !zone.is_empty() && !zones.contains(zone) {
+                zones.insert(zone.to_string());
             }
             // Drawn: on a shown instance, or on none of instances.csv (Fargate).
-            if !shown_ids.contains(t.instance_id.as_str()) && all_ids.contains(t.instance_id.as_str()) {
+            if !shown_ids.contains(instance_id) && all_ids.contains(instance_id) {
                 continue;
             }
-            first.push(ByPlacement(t.placed_s, i, t));
+            let t: TaskIn = rec.deserialize(Some(&headers)).with_context(bad)?;
+            first.push(ByPlacement(t.placed_s, row, t));
             if first.len() > MAX_TASKS + 1 {
                 out.over = true;
                 first.pop();
@@ -453,7 +477,8 @@ fn read_events(dir: &Path, data: &mut ClusterData) -> Result<()> {
         let event = rec.get(c_event).unwrap_or_default();
         let kind = match event {
             b"placed" => {
-                if let Some(&k) = task_index.get(text(&rec, c_task).as_str()) {
+                // A million placements, a few thousand drawn tasks: look up without a copy.
+                if let Some(&k) = std::str::from_utf8(rec.get(c_task).unwrap_or_default()).ok().and_then(|id| task_index.get(id)) {
                     data.tasks[k].placement = text(&rec, c_detail);
                 }
                 continue;
