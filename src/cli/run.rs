@@ -92,7 +92,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut shown = false;
-    let summaries = api::run_to_dir_owned(scenario, seed, &out, args.outputs.into(), &mut |now| {
+    let summaries = api::run_to_dir_before_exit(scenario, seed, &out, args.outputs.into(), &mut |now| {
         bar.set_position(now.whole_secs() / 60);
         // Only runs longer than a second get a bar, and only on a terminal.
         if !args.quiet && !shown && started.elapsed().as_secs_f64() > 1.0 {

@@ -91,39 +91,70 @@ impl Span {
         if s.is_empty() {
             return Err(SpanParseError::new(text, "empty duration"));
         }
-        if let Ok(secs) = s.parse::<f64>() {
-            return finite_span(text, secs, 1.0);
+        match whole_span(s) {
+            Some(span) => Ok(span),
+            None => parse_general(text, s),
         }
-        let mut total_us: u128 = 0;
-        let mut rest = s;
-        while !rest.is_empty() {
-            let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-            if num_len == 0 {
-                return Err(SpanParseError::new(text, "expected a number before the unit"));
-            }
-            let number: f64 = rest[..num_len].parse().map_err(|_| SpanParseError::new(text, "malformed number"))?;
-            rest = &rest[num_len..];
-            let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-            let unit = &rest[..unit_len];
-            rest = &rest[unit_len..];
-            let scale_us = match unit {
-                "us" | "µs" => 1.0,
-                "ms" => 1e3,
-                "s" => 1e6,
-                "m" | "min" => 60e6,
-                "h" => 3600e6,
-                "d" => 86400e6,
-                "" => return Err(SpanParseError::new(text, "missing unit after a number")),
-                _ => return Err(SpanParseError::new(text, "unknown unit; use us, ms, s, m, h or d (e.g. \"90s\", \"1h30m\")")),
-            };
-            let us = number * scale_us;
-            if !us.is_finite() || us < 0.0 {
-                return Err(SpanParseError::new(text, "duration out of range"));
-            }
-            total_us += us.round() as u128;
-        }
-        u64::try_from(total_us).map(Span).map_err(|_| SpanParseError::new(text, "duration out of range"))
     }
+}
+
+/// Any form `Span::parse` takes, `s` being `text` trimmed and not empty.
+fn parse_general(text: &str, s: &str) -> Result<Span, SpanParseError> {
+    if let Ok(secs) = s.parse::<f64>() {
+        return finite_span(text, secs, 1.0);
+    }
+    let mut total_us: u128 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if num_len == 0 {
+            return Err(SpanParseError::new(text, "expected a number before the unit"));
+        }
+        let number: f64 = rest[..num_len].parse().map_err(|_| SpanParseError::new(text, "malformed number"))?;
+        rest = &rest[num_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let scale_us = match unit {
+            "us" | "µs" => 1.0,
+            "ms" => 1e3,
+            "s" => 1e6,
+            "m" | "min" => 60e6,
+            "h" => 3600e6,
+            "d" => 86400e6,
+            "" => return Err(SpanParseError::new(text, "missing unit after a number")),
+            _ => return Err(SpanParseError::new(text, "unknown unit; use us, ms, s, m, h or d (e.g. \"90s\", \"1h30m\")")),
+        };
+        let us = number * scale_us;
+        if !us.is_finite() || us < 0.0 {
+            return Err(SpanParseError::new(text, "duration out of range"));
+        }
+        total_us += us.round() as u128;
+    }
+    u64::try_from(total_us).map(Span).map_err(|_| SpanParseError::new(text, "duration out of range"))
+}
+
+/// The common form read as integers: whole digits then one unit ("99416ms"; W2's arrival lists
+/// hold 100,000 of them, and the general path below tried a float parse of each first). `None`
+/// sends anything else to the general path. Same value as that path: below 2^53 microseconds
+/// the number, the scale and their product are exact in f64, so its rounding changes nothing.
+fn whole_span(s: &str) -> Option<Span> {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 9 {
+        return None;
+    }
+    let scale_us: u64 = match &s[digits..] {
+        "us" | "µs" => 1,
+        "ms" => 1_000,
+        "s" => 1_000_000,
+        "m" | "min" => 60_000_000,
+        "h" => 3_600_000_000,
+        "d" => 86_400_000_000,
+        _ => return None,
+    };
+    let number = s.as_bytes()[..digits].iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    let us = number.checked_mul(scale_us)?;
+    (us < 1 << 53).then_some(Span(us))
 }
 
 fn finite_span(text: &str, value: f64, scale_s: f64) -> Result<Span, SpanParseError> {
@@ -230,6 +261,28 @@ mod tests {
         assert_eq!(Span::parse("1.5s").unwrap(), Span::from_millis(1500));
         assert_eq!(Span::parse("1d").unwrap(), Span::from_secs(86400));
         assert_eq!(Span::parse("42").unwrap(), Span::from_secs(42));
+    }
+
+    #[test]
+    fn whole_numbers_read_as_integers_give_what_the_general_path_gives() {
+        let units = ["us", "µs", "ms", "s", "m", "min", "h", "d"];
+        let numbers = ["0", "7", "99416", "999999999", "104249991", "9007199", "1000000000", "00012"];
+        for number in numbers {
+            for unit in units {
+                let text = format!("{number}{unit}");
+                let general = parse_general(&text, &text);
+                match whole_span(&text) {
+                    // Taken by the integer path: exactly the general path's value.
+                    Some(span) => assert_eq!(Ok(span), general, "{text}"),
+                    // Left to the general path: too many digits or past 2^53 µs.
+                    None => assert!(number.len() > 9 || !matches!(general, Ok(s) if s.as_micros() < 1 << 53), "{text}"),
+                }
+            }
+        }
+        // Not the whole-number form: the general path, as before.
+        for text in ["1.5s", "1h30m", "42", "5 s", "5x", "ms"] {
+            assert_eq!(whole_span(text), None, "{text}");
+        }
     }
 
     #[test]

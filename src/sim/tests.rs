@@ -192,6 +192,27 @@ fn the_recorder_names_each_source() {
     assert!(rows[0].task.is_empty() && rows[0].instance.is_empty());
 }
 
+/// events.csv is written from borrowed rows (`for_each_event_row`); they serialize to the very
+/// bytes of the owned `event_rows`, header included, for every kind of source.
+#[test]
+fn borrowed_event_rows_write_the_same_csv_as_owned_ones() {
+    let s = scenario();
+    let mut w = world(&s);
+    let now = SimTime(61_250_000);
+    w.recorder.event(now, EventKind::Placed, Some(7), EventSource::Workload(0), Some(InstanceId(0)), "", "");
+    w.recorder.event(now, EventKind::Service, None, EventSource::Service(ServiceId(0)), None, "", "steady, \"quoted\"");
+    w.recorder.event(now, EventKind::Instance, None, EventSource::Action, Some(InstanceId(1)), "DRAINING", "");
+    w.recorder.event(now, EventKind::Failed, None, EventSource::Workload(0), None, "RESOURCE:MEMORY", "RunTask");
+    let mut owned = csv::Writer::from_writer(Vec::new());
+    for row in w.recorder.event_rows(&w.cluster) {
+        owned.serialize(row.unwrap()).unwrap();
+    }
+    let mut borrowed = csv::Writer::from_writer(Vec::new());
+    w.recorder.for_each_event_row(&w.cluster, |row| borrowed.serialize(row).map_err(std::io::Error::other)).unwrap();
+    let (owned, borrowed) = (owned.into_inner().unwrap(), borrowed.into_inner().unwrap());
+    assert_eq!(String::from_utf8(borrowed).unwrap(), String::from_utf8(owned).unwrap());
+}
+
 /// The events the run schedules stay small: the queue moves them by value.
 #[test]
 fn events_are_small_and_fault_steps_are_typed() {

@@ -24,7 +24,13 @@ pub fn write_timeseries_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
 
 /// events.csv: every recorded event, streamed (it can have millions of rows).
 pub fn write_events_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
-    write_csv_rows(&dir.join("events.csv"), outcome.recorder.event_rows(&outcome.cluster))
+    let path = dir.join("events.csv");
+    write_atomic_with(&path, |w| {
+        let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(w));
+        outcome.recorder.for_each_event_row(&outcome.cluster, |row| csv.serialize(row).map_err(std::io::Error::other))?;
+        csv.flush()
+    })
+    .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// services.csv (per service and minute) and deployments.csv, for a run with services.

@@ -19,7 +19,9 @@ pub mod spill;
 mod totals;
 pub use log::{NamedRow, RowLog};
 use rows::TaskNames;
-pub use rows::{DeploymentRow, EventKind, EventRecord, EventRow, EventSource, InstanceRow, MinuteRow, ServiceMinuteRow, TaskRow};
+pub use rows::{
+    DeploymentRow, EventKind, EventRecord, EventRow, EventRowRef, EventSource, InstanceRow, MinuteRow, ServiceMinuteRow, TaskRow,
+};
 use spill::Spill;
 use totals::counts_in_denominator;
 /// Running integral of a piecewise-constant value over the current minute.
@@ -80,6 +82,8 @@ pub struct Recorder {
     pub events: Spill<EventRecord>,
     /// Interned reason codes; index 0 is "".
     reasons: Vec<String>,
+    /// The id `event` interned last (an index into `reasons`).
+    last_reason: u16,
     /// Placement explanations (only when `explain_placements` is on).
     details: Vec<String>,
     groups: Vec<String>,
@@ -210,13 +214,7 @@ impl Recorder {
         reason: &str,
         detail: &str,
     ) {
-        let reason = match self.reasons.iter().position(|r| r == reason) {
-            Some(i) => i as u16,
-            None => {
-                self.reasons.push(reason.to_string());
-                (self.reasons.len() - 1) as u16
-            }
-        };
+        let reason = self.reason_id(reason);
         let detail = if detail.is_empty() {
             None
         } else {
@@ -224,6 +222,24 @@ impl Recorder {
             Some((self.details.len() - 1) as u32)
         };
         self.events.push(EventRecord { time: now, kind, task, source, instance, reason, detail });
+    }
+
+    /// The interned id of `reason`. Runs record long stretches of one reason (W2: "" for
+    /// 200,000 starts and binds), so the last id is tried before the list: one compare of a
+    /// short string instead of one per reason seen.
+    fn reason_id(&mut self, reason: &str) -> u16 {
+        if self.reasons.get(self.last_reason as usize).is_some_and(|r| r == reason) {
+            return self.last_reason;
+        }
+        let id = match self.reasons.iter().position(|r| r == reason) {
+            Some(i) => i as u16,
+            None => {
+                self.reasons.push(reason.to_string());
+                (self.reasons.len() - 1) as u16
+            }
+        };
+        self.last_reason = id;
+        id
     }
 
     /// The reason code of a record ("" when none).
@@ -329,6 +345,45 @@ impl Recorder {
                 detail: e.detail.map_or(String::new(), |d| self.details[d as usize].clone()),
             })
         })
+    }
+
+    /// The rows of `event_rows`, borrowed, each handed to `f` (which may stop the walk with an
+    /// error): the strings it formats go into buffers reused from row to row.
+    pub fn for_each_event_row(&self, cluster: &Cluster, mut f: impl FnMut(&EventRowRef) -> std::io::Result<()>) -> std::io::Result<()> {
+        use std::fmt::Write;
+        let (mut time, mut task, mut group) = (String::new(), String::new(), String::new());
+        for e in self.events.iter() {
+            let e = e?;
+            let inst = e.instance.map(|i| cluster.instance(i));
+            time.clear();
+            let _ = write!(time, "{}", e.time);
+            task.clear();
+            if let Some(t) = e.task {
+                let _ = write!(task, "t-{t:06}");
+            }
+            let group = match e.source {
+                EventSource::Action => "",
+                EventSource::Service(s) => {
+                    group.clear();
+                    let _ = write!(group, "service:{}", self.service_names.get(s.index()).map_or("", String::as_str));
+                    group.as_str()
+                }
+                EventSource::Workload(w) => self.groups.get(w as usize).map_or("", String::as_str),
+            };
+            f(&EventRowRef {
+                time_s: e.time.as_secs_f64(),
+                time: &time,
+                event: e.kind,
+                task: &task,
+                workload: self.source_name(&e),
+                group,
+                instance: inst.map_or("", |i| i.ec2_instance_id.as_str()),
+                zone: inst.map_or("", |i| i.availability_zone.as_str()),
+                reason: self.reason(&e),
+                detail: e.detail.map_or("", |d| self.details[d as usize].as_str()),
+            })?;
+        }
+        Ok(())
     }
 
     /// Closes the minute ending at `now`: one row per zone and one for the cluster. Returns
