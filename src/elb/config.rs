@@ -60,6 +60,17 @@ pub struct ListenerConfig {
     pub default_action: RuleAction,
 }
 
+/// Which listener rule a request matched: its load balancer and listener (indexes into
+/// [`ElbConfig::load_balancers`] and its `listeners`) and the rule's priority (`None`: the
+/// listener's default rule). A blue/green deployment's production and test listener rules are
+/// named by it, and each precomputed route belongs to one (docs/ecs-model.md#blue-green-deployments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleKey {
+    pub load_balancer: u16,
+    pub listener: u16,
+    pub priority: Option<u32>,
+}
+
 /// A listener rule (docs/ecs-model.md#listener-rules): all conditions must match (AND); each condition's values are
 /// alternatives (OR).
 #[derive(Debug, Clone)]

@@ -147,9 +147,13 @@ pub struct ServiceTargetGroup {
     /// `advancedConfiguration.alternateTargetGroupArn`, resolved: the index of the target group
     /// the other revision of a blue/green, linear or canary deployment registers in.
     pub alternate: Option<usize>,
-    /// `advancedConfiguration.testListenerRule`, as written (named in events.csv; ecsim sends
-    /// no test traffic, docs/ecs-model.md#blue-green-deployments).
+    /// `advancedConfiguration.testListenerRule`, as written (named in events.csv).
     pub test_listener_rule: Option<String>,
+    /// `advancedConfiguration.productionListenerRule` and `testListenerRule`, resolved: the
+    /// rules whose weights a deployment moves (docs/ecs-model.md#blue-green-deployments).
+    /// Without a production rule every rule forwarding to the pair but the test rule moves.
+    pub production_rule: Option<crate::elb::config::RuleKey>,
+    pub test_rule: Option<crate::elb::config::RuleKey>,
 }
 
 /// A scheduled action.

@@ -227,6 +227,10 @@ pub struct ServiceSummary {
     pub deployments_failed: u32,
     /// Seconds from start to COMPLETED, per completed deployment, in order.
     pub deployment_durations_s: Vec<f64>,
+    /// One line per blue/green, linear or canary deployment: its id, strategy, outcome and the
+    /// stages entered with their times (absent for a service that deploys only by rolling).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub staged_deployments: Vec<String>,
     /// At the end of the run.
     pub desired: u32,
     pub running: u32,
@@ -330,6 +334,14 @@ fn service_summaries(scenario: &Scenario, outcome: &RunOutcome) -> Vec<ServiceSu
                 deployments_completed: ds.iter().filter(|d| d.outcome == "COMPLETED").count() as u32,
                 deployments_failed: ds.iter().filter(|d| d.outcome == "FAILED").count() as u32,
                 deployment_durations_s: ds.iter().filter(|d| d.outcome == "COMPLETED").filter_map(|d| d.duration_s).collect(),
+                staged_deployments: ds
+                    .iter()
+                    .filter_map(|d| {
+                        let stages = d.stage_times.as_deref().filter(|t| !t.is_empty())?;
+                        let strategy = d.strategy.as_deref().unwrap_or("");
+                        Some(format!("ecs-svc/{} {strategy} {}: {}", d.deployment, d.outcome, stages.replace(';', " → ")))
+                    })
+                    .collect(),
                 desired: last.as_ref().map_or(0, |m| m.desired),
                 running: last.as_ref().map_or(0, |m| m.running),
                 healthy: last.as_ref().map_or(0, |m| m.healthy),

@@ -43,6 +43,9 @@ fn run_lines(text: &mut String, s: &Summary) {
             svc.running,
             svc.healthy
         );
+        for staged in &svc.staged_deployments {
+            let _ = writeln!(text, "{who}: service {}: {staged}", svc.service);
+        }
     }
     if let Some(t) = &s.traffic {
         let f = &t.figures;

@@ -100,14 +100,19 @@ impl Cx<'_> {
         // (target group, where the scenario names it, container name, container port): the
         // scenario's own `load_balancers` (a missing name is an error), else the JSON's
         // `loadBalancers` (a missing ARN only a warning).
-        type Alternate<'r> = Option<(&'r String, Option<std::ops::Range<usize>>, Option<&'r String>)>;
+        // The alternate target group and where it is written, then the test and production
+        // listener rules (each with where it is written).
+        type Named = Option<(String, Option<std::ops::Range<usize>>)>;
+        type Alternate<'r> = Option<(&'r String, Option<std::ops::Range<usize>>, Named, Named)>;
         type Entry<'r> = (&'r String, Option<std::ops::Range<usize>>, &'r Option<String>, Option<u16>, Alternate<'r>);
         let entries: Vec<Entry> = match &raw.load_balancers {
             Some(list) => list
                 .iter()
                 .map(|lb| {
+                    let (test, production) = (&lb.test_listener_rule, &lb.production_listener_rule);
+                    let named = |r: &Option<Spanned<String>>| r.as_ref().map(|r| (r.get_ref().clone(), Some(r.span())));
                     let alternate =
-                        lb.alternate_target_group.as_ref().map(|a| (a.get_ref(), Some(a.span()), lb.test_listener_rule.as_ref()));
+                        lb.alternate_target_group.as_ref().map(|a| (a.get_ref(), Some(a.span()), named(test), named(production)));
                     (lb.target_group.get_ref(), Some(lb.target_group.span()), &lb.container_name, lb.container_port, alternate)
                 })
                 .collect(),
@@ -115,16 +120,20 @@ impl Cx<'_> {
                 .load_balancers
                 .iter()
                 .filter_map(|lb| {
-                    let alternate = lb.advanced.as_ref().map(|a| (&a.alternate_target_group_arn, None, a.test_listener_rule.as_ref()));
+                    let alternate = lb.advanced.as_ref().map(|a| {
+                        let test = a.test_listener_rule.as_ref().map(|r| (r.clone(), None));
+                        (&a.alternate_target_group_arn, None, test, Some((a.production_listener_rule.clone(), None)))
+                    });
                     Some((lb.target_group_arn.as_ref()?, None, &lb.container_name, lb.container_port, alternate))
                 })
                 .collect(),
         };
         let mut out = Vec::new();
         for (name, span, container_name, container_port, alternate) in entries {
-            let test_listener_rule = alternate.as_ref().and_then(|a| a.2.cloned());
+            let test_listener_rule = alternate.as_ref().and_then(|a| a.2.as_ref().map(|r| r.0.clone()));
+            let rules = alternate.as_ref().map(|a| (a.2.clone(), a.3.clone()));
             let alternate = match alternate {
-                Some((a, aspan, _)) => match (find(a), aspan) {
+                Some((a, aspan, _, _)) => match (find(a), aspan) {
                     (Some(i), _) => Some(i),
                     (None, Some(aspan)) => {
                         self.error_at(
@@ -150,12 +159,22 @@ impl Cx<'_> {
                             "blue and green revisions need two target groups",
                         );
                     }
+                    let json_at = raw.file.as_ref().map_or(raw.name.span(), Spanned::span);
+                    let mut resolve = |named: Named, what: &str| {
+                        let (rule, span) = named?;
+                        self.resolve_listener_rule(&rule, span, json_at.clone(), elb, i, what)
+                    };
+                    let (test, production) = rules.clone().unwrap_or_default();
+                    let test_rule = resolve(test, "test_listener_rule");
+                    let production_rule = resolve(production, "production_listener_rule");
                     out.push(ServiceTargetGroup {
                         target_group: i,
                         container_name: container_name.clone(),
                         container_port,
                         alternate,
                         test_listener_rule,
+                        production_rule,
+                        test_rule,
                     })
                 }
                 (None, Some(span)) => self.error_at(

@@ -21,6 +21,7 @@ mod load_elb;
 mod load_faults;
 mod load_launch_templates;
 mod load_lesson;
+mod load_listener_rules;
 mod load_providers;
 pub mod load_scaling;
 mod load_service_capacity;

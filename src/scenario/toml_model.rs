@@ -242,10 +242,11 @@ pub struct RawServiceLoadBalancer {
     /// `advancedConfiguration.alternateTargetGroupArn`: a `[[target_groups]]` name or ARN, for
     /// blue/green, linear and canary deployments (docs/ecs-model.md#blue-green-deployments).
     pub alternate_target_group: Option<Spanned<String>>,
-    /// `productionListenerRule` and `testListenerRule`, as names (kept for the outputs; ecsim
-    /// moves every rule forwarding to the target group, and models no test traffic).
-    pub production_listener_rule: Option<String>,
-    pub test_listener_rule: Option<String>,
+    /// `productionListenerRule` and `testListenerRule`: "LB/PORT/default" or "LB/PORT/PRIORITY"
+    /// (a load balancer's name, its listener's port, the rule's priority), or a rule ARN from a
+    /// describe-rules file (docs/ecs-model.md#blue-green-deployments).
+    pub production_listener_rule: Option<Spanned<String>>,
+    pub test_listener_rule: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]

@@ -28,15 +28,21 @@ fn requests_to(out: &RunOutcome, group: &str) -> (u64, u64) {
     rows.iter().filter(|r| r.target_group == group).fold((0, 0), |(n, e), r| (n + r.request_count, e + r.target_5xx))
 }
 
-/// blue-green-test-listener.toml: UpdateService at 600 s; green's 6 tasks start (20 s) and are
-/// healthy at their first check at 620.01 s → POST_SCALE_UP, TEST_TRAFFIC_SHIFT and
-/// POST_TEST_TRAFFIC_SHIFT at 620.01; the hook answers IN_PROGRESS at 620.01 and 650.01
-/// (callBackDelay 30 s), SUCCEEDED at 680.01 (60 s after the first); production moves at
-/// 680.01, BAKE_TIME 680.01 + 5 min = 980.01 → CLEAN_UP and COMPLETED: 380.01 s, 12 tasks at
-/// the peak, every request answered without error. alb.csv: web-green 0 % until minute 10,
-/// 100 % from minute 11 (the minute 660–720 s ends after the shift at 680 s); before minute 10
-/// no rule forwards to web-green (empty), and at 600 s the deployment's RECONCILE_SERVICE gave
-/// it its 0 % share in the production rule.
+/// blue-green-test-listener.toml: UpdateService at 600 s. web:1 is the only service revision
+/// ACTIVE, so the deployment starts at PRE_SCALE_UP (RECONCILE_SERVICE only comes with more
+/// than one); green's 6 tasks start (20 s) and are healthy at their first check at 620.01 s →
+/// POST_SCALE_UP, TEST_TRAFFIC_SHIFT and POST_TEST_TRAFFIC_SHIFT at 620.01; the hook answers
+/// IN_PROGRESS at 620.01 and 650.01 (callBackDelay 30 s), SUCCEEDED at 680.01 (60 s after the
+/// first); production moves at 680.01, BAKE_TIME 680.01 + 5 min = 980.01 → CLEAN_UP and
+/// COMPLETED: 380.01 s, 12 tasks at the peak, every request answered without error. alb.csv
+/// (the production rule's weights): web-green 0 % until minute 10, 100 % from minute 11 (the
+/// minute 660–720 s ends after the shift at 680 s); before minute 10 no rule forwards to
+/// web-green (empty), and at 600 s PRE_SCALE_UP gave it its 0 % share.
+///
+/// Test traffic: the test listener (port 8080, rule "web/8080/default") moves to green at
+/// 620.01 s, production (port 80) only at 680.01. In minute 10 (600–660 s) web-green serves
+/// only the testers' requests from 620.01 s: 5/s × 39.99 s ≈ 200 (Poisson, σ ≈ 14: 150–250);
+/// without the testers source it serves none before production moves.
 #[test]
 fn blue_green_runs_its_stages_in_order_with_the_hook_and_the_bake_time() {
     let out = run(&load(BLUE_GREEN));
@@ -46,7 +52,7 @@ fn blue_green_runs_its_stages_in_order_with_the_hook_and_the_bake_time() {
     assert_eq!(
         d.stage_times.as_deref(),
         Some(
-            "RECONCILE_SERVICE@600;PRE_SCALE_UP@600;SCALE_UP@600;POST_SCALE_UP@620.01;TEST_TRAFFIC_SHIFT@620.01;\
+            "PRE_SCALE_UP@600;SCALE_UP@600;POST_SCALE_UP@620.01;TEST_TRAFFIC_SHIFT@620.01;\
              POST_TEST_TRAFFIC_SHIFT@620.01;PRODUCTION_TRAFFIC_SHIFT@680.01;POST_PRODUCTION_TRAFFIC_SHIFT@680.01;\
              BAKE_TIME@680.01;CLEAN_UP@980.01"
         )
@@ -63,6 +69,20 @@ fn blue_green_runs_its_stages_in_order_with_the_hook_and_the_bake_time() {
     let blue_requests_after_shift: u64 =
         t.rows.iter().filter(|r| r.target_group == "web-blue" && r.minute >= 12).map(|r| r.request_count).sum();
     assert_eq!(blue_requests_after_shift, 0, "production traffic all went to green at 680 s");
+    // Test traffic reaches green before production does.
+    let test_shift = deployment_events(&out).into_iter().find(|e| e.1 == "TEST_TRAFFIC_100").expect("the test rule moved");
+    assert_eq!(test_shift.0, 620.01);
+    assert!(test_shift.2.contains("web/8080/default"), "{test_shift:?}");
+    let green_in_minute_10 = |out: &RunOutcome| {
+        let rows = &out.traffic.as_ref().unwrap().rows;
+        rows.iter().filter(|r| r.target_group == "web-green" && r.minute == 10).map(|r| r.request_count).sum::<u64>()
+    };
+    let tested = green_in_minute_10(&out);
+    assert!((150..=250).contains(&tested), "{tested} test requests served by green before production moved");
+    let text = std::fs::read_to_string(crate::common::repo(BLUE_GREEN)).unwrap();
+    let without_testers = text[..text.find("# A smoke test's requests").unwrap()].to_string() + &text[text.find("[[actions]]").unwrap()..];
+    let production_only = run(&load_parts("no-testers", &[&without_testers]));
+    assert_eq!(green_in_minute_10(&production_only), 0, "production stays on blue until PRODUCTION_TRAFFIC_SHIFT");
 }
 
 /// canary-alarm-rollback.toml: 10 % of 600 requests/s reach web-green from 620.01 s; by the
@@ -151,7 +171,7 @@ fn a_headless_blue_green_keeps_blue_until_the_bake_time_ends() {
     let text = std::fs::read_to_string(crate::common::repo(BLUE_GREEN))
         .unwrap()
         .replace("bake_time_in_minutes = 5, lifecycle_hooks = [{ hook_target_arn = \"smoke-test\", lifecycle_stages = [\"POST_TEST_TRAFFIC_SHIFT\"], in_progress_for = \"1m\" }]", "bake_time_in_minutes = 2")
-        .replace("load_balancers = [{ target_group = \"web-blue\", container_port = 80, alternate_target_group = \"web-green\", production_listener_rule = \"web-80-default\", test_listener_rule = \"web-8080-default\" }]", "");
+        .replace("load_balancers = [{ target_group = \"web-blue\", container_port = 80, alternate_target_group = \"web-green\", production_listener_rule = \"web/80/default\", test_listener_rule = \"web/8080/default\" }]", "");
     let text = text[..text.find("[[traffic]]").unwrap()].to_string() + &text[text.find("[[actions]]").unwrap()..];
     let out = run(&load_parts("headless", &[&text]));
     let d = deployment(&out, "web", 1);
@@ -183,6 +203,25 @@ fn strategy_settings_are_checked_with_ecs_rules() {
     assert!(load_err(&path, &bad)
         .to_string()
         .contains("a BLUE_GREEN deployment needs an alternate target group for target group \"web-blue\""));
+    // A listener rule the scenario does not define (a typo of the port), located at its value.
+    let rule_at = |t: &str| {
+        let l = line("test_listener_rule = ");
+        (l, t.lines().nth(l - 1).unwrap().find("\"web/8080/default\"").map_or(0, |c| c + 1))
+    };
+    let at = rule_at(&text);
+    let bad = text.replace("test_listener_rule = \"web/8080/default\"", "test_listener_rule = \"web/8081/default\"");
+    let e = load_err(&path, &bad);
+    let err = error_with_help_at(&e, at, "test_listener_rule \"web/8081/default\" is no listener rule of the scenario");
+    assert_eq!(err.help.as_deref(), Some("did you mean \"web/8080/default\"?"));
+    // The test listener's rule must forward to the service's target group.
+    let bad = text.replacen(
+        "port = 8080\nprotocol = \"HTTP\"\ndefault_action = { forward = \"web-blue\" }",
+        "port = 8080\nprotocol = \"HTTP\"\ndefault_action = { forward = \"web-green\" }",
+        1,
+    );
+    assert!(load_err(&path, &bad)
+        .to_string()
+        .contains("test_listener_rule \"web/8080/default\" does not forward to the service's target group \"web-blue\""));
 }
 
 /// A create-service JSON with ECS's own fields: LINEAR 20 % every 3 min, bake 15, a hook at two

@@ -104,12 +104,17 @@ pub struct StagedRollout {
 }
 
 impl StagedRollout {
-    /// A deployment starting at RECONCILE_SERVICE at `now`.
-    pub fn new(strategy: DeploymentStrategy, now: SimTime) -> Self {
+    /// A deployment starting at `now`: at RECONCILE_SERVICE when it starts with more than one
+    /// service revision ACTIVE (`reconcile`: tasks of an earlier, interrupted deployment still
+    /// run beside blue's), else at PRE_SCALE_UP — ECS's "the reconciliation stage that only
+    /// happens when you start a new service deployment with more than 1 service revision in an
+    /// ACTIVE state".
+    pub fn new(strategy: DeploymentStrategy, now: SimTime, reconcile: bool) -> Self {
+        let stage = if reconcile { LifecycleStage::ReconcileService } else { LifecycleStage::PreScaleUp };
         StagedRollout {
             strategy,
-            stage: LifecycleStage::ReconcileService,
-            stage_times: vec![(LifecycleStage::ReconcileService, now)],
+            stage,
+            stage_times: vec![(stage, now)],
             action_done: false,
             production_permille: 0,
             test_permille: 0,
@@ -238,7 +243,7 @@ mod tests {
             callback_delay_s: 30,
         };
         let hooks = vec![hook(vec![LifecycleStage::ReconcileService], 60, true), hook(vec![LifecycleStage::PreScaleUp], 0, false)];
-        let mut r = StagedRollout::new(DeploymentStrategy::BlueGreen, at(100));
+        let mut r = StagedRollout::new(DeploymentStrategy::BlueGreen, at(100), true);
         let d = Span::from_secs(10);
         assert_eq!(r.next_hook_step(at(100), &hooks, d), HookStep::Wait(at(110)));
         assert_eq!(r.next_hook_step(at(110), &hooks, d), HookStep::Answered { hook: 0, status: HookStatus::InProgress });
@@ -251,15 +256,18 @@ mod tests {
         assert_eq!(r.stage_times_text(), "RECONCILE_SERVICE@100;PRE_SCALE_UP@170");
     }
 
-    /// The stages run in ECS's order and end after CLEAN_UP; a wait answers its instant until due.
+    /// The stages run in ECS's order and end after CLEAN_UP (RECONCILE_SERVICE only with more
+    /// than one revision ACTIVE); a wait answers its instant until due.
     #[test]
     fn stages_run_in_order_and_waits_end_when_due() {
-        let mut r = StagedRollout::new(DeploymentStrategy::Canary, at(0));
+        let mut r = StagedRollout::new(DeploymentStrategy::Canary, at(0), true);
         let mut seen = vec![r.stage];
         while r.advance(at(1)) {
             seen.push(r.stage);
         }
         assert_eq!(seen, LifecycleStage::ALL.to_vec());
+        let one_revision = StagedRollout::new(DeploymentStrategy::Canary, at(0), false);
+        assert_eq!(one_revision.stage_times, [(LifecycleStage::PreScaleUp, at(0))]);
         assert_eq!(r.bake_due(at(10), 2), Some(at(130)));
         assert_eq!(r.bake_due(at(129), 2), Some(at(130)));
         assert_eq!(r.bake_due(at(130), 2), None);

@@ -29,7 +29,8 @@
 //! calling only parts listed after it and none calling back: `traffic` (sources and the request
 //! path), `health` (checks), `targets` (registration, draining, removal), `timeouts` (504s,
 //! what is in flight), `state` (the load balancer's own state, testable alone), `metrics`, and
-//! `tally`; `weights` moves listener rules' forward weights during a deployment.
+//! `tally`; `weights` moves a deployment's production and test listener rules' forward weights
+//! (a route belongs to the (listener, rule) its requests matched, so the two move apart).
 //!
 //! Hot path: a request is one arrival event and one completion event; a queued request is an entry
 //! in its server's FIFO; nothing is allocated per request. `metrics` keeps per-minute counters and
@@ -49,6 +50,7 @@ use crate::sim::world::World;
 
 pub use state::AlbState;
 use state::TargetState;
+pub(in crate::sim) use weights::Rules;
 
 impl World<'_> {
     /// Closes the load balancer's minute [start, now): alb.csv rows, service CPU, and the per-zone

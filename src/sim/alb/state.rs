@@ -5,7 +5,7 @@
 //! what needs the cluster, the tasks or the event queue is in the other files of `alb`.
 
 use super::metrics::{AlbMetrics, TaskUsage};
-use crate::elb::config::{Algorithm, HealthCheckConfig, InitialHealthyChecks, RuleAction, TargetGroupConfig};
+use crate::elb::config::{Algorithm, HealthCheckConfig, InitialHealthyChecks, RuleAction, RuleKey, TargetGroupConfig};
 use crate::elb::routing::RoundRobin;
 use crate::elb::target::Target;
 use crate::engine::{FastRng, SimTime, Span, StreamRng, Streams};
@@ -299,11 +299,14 @@ impl GroupState {
     }
 }
 
-/// The precomputed answer of the listener rules for one kind of request.
+/// The precomputed answer of the listener rules for one kind of request. A route belongs to the
+/// rule that matched (`rule`): requests matching different rules, or the same rule on another
+/// listener, never share one, so a deployment moving one rule's weights leaves the others'.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     pub load_balancer: u16,
     pub action: RouteAction,
+    pub rule: RuleKey,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -314,8 +317,8 @@ pub enum RouteAction {
     Answer { status_code: u16 },
 }
 
-/// Resolves the rule of `listener` for one kind of request into a [`Route`].
-pub fn route_for(load_balancer: usize, action: &RuleAction) -> Route {
+/// Resolves `rule`, which one kind of request matched, into a [`Route`].
+pub fn route_for(rule: RuleKey, action: &RuleAction) -> Route {
     let action = match action {
         RuleAction::Forward(list) => {
             let mut cumulative = SmallVec::new();
@@ -334,7 +337,7 @@ pub fn route_for(load_balancer: usize, action: &RuleAction) -> Route {
             RouteAction::Answer { status_code: *status_code }
         }
     };
-    Route { load_balancer: load_balancer as u16, action }
+    Route { load_balancer: rule.load_balancer, action, rule }
 }
 
 /// A traffic source's generator state.
@@ -434,7 +437,7 @@ impl AlbState {
         }
     }
 
-    /// The index of `route` in `routes`, adding it if new.
+    /// The index of `route` in `routes`, adding it if new (equal answers of one rule are one route).
     pub fn intern_route(&mut self, route: Route) -> u32 {
         match self.routes.iter().position(|r| *r == route) {
             Some(i) => i as u32,

@@ -17,7 +17,7 @@
 
 use super::state::{route_for, AlbState, Route, RouteAction, SourceState};
 use super::tally::{Outcome, RequestTag};
-use crate::elb::config::Algorithm;
+use crate::elb::config::{Algorithm, RuleKey};
 use crate::elb::routing::{LeastOutstanding, Random};
 use crate::elb::rules::{evaluate, HttpRequest};
 use crate::elb::target::Arrival;
@@ -45,8 +45,9 @@ impl World<'_> {
             let route_of = |alb: &mut AlbState, r: &RequestSpec| {
                 let req =
                     HttpRequest { method: &r.method, host: &r.host, path: &r.path, query: &r.query, headers: &[], source_ip: r.client_ip };
-                let (_, action) = evaluate(listener, &req);
-                alb.intern_route(route_for(src.load_balancer, action))
+                let (priority, action) = evaluate(listener, &req);
+                let rule = RuleKey { load_balancer: src.load_balancer as u16, listener: src.listener as u16, priority };
+                alb.intern_route(route_for(rule, action))
             };
             let state = match &src.kind {
                 TrafficKind::Poisson { profile, request } => SourceState::Poisson {
@@ -100,7 +101,7 @@ impl World<'_> {
     /// A request of `source` following route `route` reaches the load balancer at `now`.
     pub fn send_request(&mut self, now: SimTime, source: SourceId, route: u32) {
         let alb = &mut self.alb;
-        let Route { load_balancer, action } = &alb.routes[route as usize];
+        let Route { load_balancer, action, .. } = &alb.routes[route as usize];
         // The node: clients spread evenly over the load balancer's zones.
         let (nodes, cursor) = &mut alb.lb_nodes[*load_balancer as usize];
         // (A compare and a reset rather than `% len`: two integer divisions per request showed

@@ -53,7 +53,8 @@ impl World<'_> {
         let (staged, side) = (d.staged.is_some(), d.side);
         self.deployment_event(now, service, "FAILED", &format!("(service {name}) deployment ecs-svc/{deployment} failed: {reason}"));
         if staged {
-            let routes = self.set_forward_weights(service, side, 0);
+            // Production and test listener rules both return to blue.
+            let routes = self.set_forward_weights(service, crate::sim::alb::Rules::Both, side, 0);
             if routes > 0 {
                 let text = format!("(service {name}) production traffic: 0 % to the green revision, 100 % back to blue.");
                 self.deployment_event(now, service, "TRAFFIC_SHIFT", &text);
@@ -121,24 +122,34 @@ impl World<'_> {
         let scenario = self.scenario;
         let s = &self.services[service.index()];
         let firing = s.config.alarms.as_ref().is_some_and(|a| a.enable && a.alarm_names.iter().any(|n| self.monitor.in_alarm(n)));
+        // The service revisions ACTIVE now: the deployments with a task meant to run.
+        let mut active: Vec<u32> =
+            s.tasks.iter().map(|t| &self.tasks[t.index()]).filter(|t| t.desired_running).map(|t| t.deployment).collect();
+        active.sort_unstable();
+        active.dedup();
         let s = &mut self.services[service.index()];
         let has_blue = s.deployments.iter().any(|d| d.rollout == RolloutState::Completed);
         let id = s.start_deployment(now, task_definition, why.clone(), lineage, firing);
         let strategy = s.config.strategy;
         let staged = strategy != DeploymentStrategy::Rolling && has_blue && !rollback;
+        let reconcile = active.len() > 1;
         if staged {
             let green_side = 1 - s.production_side;
             let d = &mut s.deployments[id];
             d.side = green_side;
-            d.staged = Some(Box::new(StagedRollout::new(strategy, now)));
+            d.staged = Some(Box::new(StagedRollout::new(strategy, now, reconcile)));
         }
         let name = s.name.clone();
         let td = scenario.task_definitions[task_definition].family_revision();
         self.deployment_event(now, service, "IN_PROGRESS", &format!("(service {name}) deployment ecs-svc/{id} of {td} started: {why}"));
         if staged {
-            let text =
-                format!("(service {name}) deployment ecs-svc/{id} ({}) entered lifecycle stage RECONCILE_SERVICE.", strategy.as_str());
-            self.deployment_event(now, service, "RECONCILE_SERVICE", &text);
+            let (stage, why) = if reconcile {
+                ("RECONCILE_SERVICE", format!(": {} service revisions ACTIVE", active.len()))
+            } else {
+                ("PRE_SCALE_UP", ": one service revision ACTIVE, no RECONCILE_SERVICE".to_string())
+            };
+            let text = format!("(service {name}) deployment ecs-svc/{id} ({}) entered lifecycle stage {stage}{why}.", strategy.as_str());
+            self.deployment_event(now, service, stage, &text);
         }
     }
 

@@ -14,6 +14,7 @@
 use crate::ecs::scheduler::blue_green::{production_steps, HookStatus, HookStep};
 use crate::ecs::service::LifecycleStage;
 use crate::engine::{SimTime, Span};
+use crate::sim::alb::Rules;
 use crate::sim::ids::{ServiceId, TaskId};
 use crate::sim::recorder::EventKind;
 use crate::sim::world::{Event, World};
@@ -140,8 +141,12 @@ impl World<'_> {
                 for t in others {
                     self.stop_service_task(now, t);
                 }
-                let side = self.services[idx].deployments[green as usize].side;
-                self.set_forward_weights(service, side, 0);
+                Work::Done
+            }
+            LifecycleStage::PreScaleUp => {
+                // Production and test rules on blue, green given its 0 % share (alb.csv shows it).
+                let side = self.services[idx].deployments[self.services[idx].primary() as usize].side;
+                self.set_forward_weights(service, Rules::Both, side, 0);
                 Work::Done
             }
             LifecycleStage::ScaleUp => {
@@ -158,10 +163,12 @@ impl World<'_> {
                     return Work::Until(at);
                 }
                 self.staged(service).test_permille = 1000;
+                let side = self.services[idx].deployments.last().map_or(1, |d| d.side);
+                self.set_forward_weights(service, Rules::Test, side, 1000);
                 let name = self.services[idx].name.clone();
                 let rule = self.scenario.services[idx].target_groups.iter().find_map(|g| g.test_listener_rule.clone());
                 let text = match rule {
-                    Some(rule) => format!("(service {name}) test listener rule {rule}: 100 % of test traffic to the green revision (ecsim sends no test traffic)."),
+                    Some(rule) => format!("(service {name}) test listener rule {rule}: 100 % of test traffic to the green revision; production stays on blue."),
                     None => format!("(service {name}) no test listener rule: no test traffic to shift."),
                 };
                 self.deployment_event(now, service, "TEST_TRAFFIC_100", &text);
@@ -212,7 +219,7 @@ impl World<'_> {
     fn shift_event(&mut self, now: SimTime, service: ServiceId, permille: u32) {
         let idx = service.index();
         let side = self.services[idx].deployments.last().map_or(1, |d| d.side);
-        let routes = self.set_forward_weights(service, side, permille);
+        let routes = self.set_forward_weights(service, Rules::Production, side, permille);
         let name = self.services[idx].name.clone();
         let pct = f64::from(permille) / 10.0;
         let text = if routes == 0 {

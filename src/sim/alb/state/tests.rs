@@ -120,12 +120,16 @@ fn a_freed_server_slot_is_reused_with_a_new_generation() {
     assert!(matches!(alb.servers[0].arrive(SimTime::ZERO, 2, &mut rng), Arrival::Queued));
 }
 
-/// Routes are interned: the same answer of the rules is one route.
+/// Routes are interned: the same answer of the same rule is one route; the same answer of a
+/// rule on another listener is a route of its own (its weights move apart).
 #[test]
 fn equal_routes_are_interned_once() {
     let mut alb = AlbState::bare(vec![], 0, 0, 0, &Streams::new(1));
-    let a = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 404 } });
-    let b = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 301 } });
-    let c = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 404 } });
-    assert_eq!((a, b, c, alb.routes.len()), (0, 1, 0, 2));
+    let rule = RuleKey { load_balancer: 0, listener: 0, priority: None };
+    let test_rule = RuleKey { listener: 1, ..rule };
+    let a = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 404 }, rule });
+    let b = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 301 }, rule });
+    let c = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 404 }, rule });
+    let d = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 404 }, rule: test_rule });
+    assert_eq!((a, b, c, d, alb.routes.len()), (0, 1, 0, 2, 3));
 }
