@@ -148,7 +148,9 @@ fn a_blue_green_that_does_not_fit_waits_for_managed_scaling() {
 
 /// The lesson with its hook answering FAILED after its minute IN_PROGRESS: at 680.01 the
 /// deployment FAILS at POST_TEST_TRAFFIC_SHIFT (production never moved: 0 %), the rollback
-/// stops green, and no request ever reached web-green.
+/// stops green, and no production request ever reached web-green. Only the testers' did, from
+/// the test traffic shift at 620.01 s to the rollback at 680.01 s: 5/s × 60 s = 300 (Poisson,
+/// σ ≈ 17: 240–360); without the testers, none.
 #[test]
 fn a_failed_hook_rolls_back_before_production_traffic_moves() {
     let text = std::fs::read_to_string(crate::common::repo(BLUE_GREEN))
@@ -159,7 +161,12 @@ fn a_failed_hook_rolls_back_before_production_traffic_moves() {
     assert_eq!((d.outcome.as_str(), d.ended_s, d.stage.as_deref()), ("FAILED", Some(680.01), Some("POST_TEST_TRAFFIC_SHIFT")));
     assert_eq!(d.reason, "lifecycle hook smoke-test failed at POST_TEST_TRAFFIC_SHIFT.");
     assert_eq!(deployment(&out, "web", 2).outcome, "COMPLETED");
-    assert_eq!(requests_to(&out, "web-green").0, 0);
+    let test_requests = requests_to(&out, "web-green").0;
+    assert!((240..=360).contains(&test_requests), "{test_requests}");
+    assert!(weights(&out, "web-green").iter().all(|w| w.1.unwrap_or(0.0) == 0.0), "production never moved");
+    let cut = |t: &str| t[..t.find("# A smoke test's requests").unwrap()].to_string() + &t[t.find("[[actions]]").unwrap()..];
+    let production_only = run(&load_parts("failed-hook-no-testers", &[&cut(&text)]));
+    assert_eq!(requests_to(&production_only, "web-green").0, 0);
 }
 
 /// A headless service (no load balancer): the stages run, ECS shifts no traffic, and blue's
