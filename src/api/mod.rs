@@ -42,8 +42,8 @@ pub use init::{init_scenario, InitOptions, Launch};
 pub use place::{place, PlaceRequest, Placement};
 pub use report::write_report;
 pub use run::{
-    default_results_dir, report_text, run, run_owned, run_to_dir, run_to_dir_before_exit, run_to_dir_owned, run_to_dir_with, run_variants, run_with_progress,
-    simulated_minutes, variant_results_dir, write_comparison, write_results, write_results_with, Outputs, Run,
+    default_results_dir, report_text, run, run_owned, run_to_dir, run_to_dir_before_exit, run_to_dir_owned, run_to_dir_with, run_variants,
+    run_with_progress, simulated_minutes, variant_results_dir, write_comparison, write_results, write_results_with, Outputs, Run,
 };
 pub use sweep::{
     capacity_answer, capacity_plan, default_capacity_dir, default_sweep_dir, headline_figures, load_sweep, merge_shards, prepare_capacity,

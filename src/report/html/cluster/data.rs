@@ -251,9 +251,9 @@ impl TasksRead {
         }
         let instance_zones = instance_zones(instances_in);
         let shown = sample_instances(instances_in, &instance_zones);
-        // Membership only (never iterated): hashed, as a million rows each look an id up.
-        let shown_ids: std::collections::HashSet<&str> = shown.iter().map(|&i| instances_in[i].instance.as_str()).collect();
-        let all_ids: std::collections::HashSet<&str> = instances_in.iter().map(|i| i.instance.as_str()).collect();
+        // Membership only; ordered sets, as the project's lint asks of every set.
+        let shown_ids: std::collections::BTreeSet<&str> = shown.iter().map(|&i| instances_in[i].instance.as_str()).collect();
+        let all_ids: std::collections::BTreeSet<&str> = instances_in.iter().map(|i| i.instance.as_str()).collect();
         let mut zones = std::collections::BTreeSet::new();
         // The MAX_TASKS + 1 candidates placed first, the latest on top.
         let mut first: std::collections::BinaryHeap<ByPlacement> = std::collections::BinaryHeap::new();
