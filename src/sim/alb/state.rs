@@ -304,8 +304,8 @@ impl GroupState {
 /// listener, never share one, so a deployment moving one rule's weights leaves the others'.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
-    pub load_balancer: u16,
     pub action: RouteAction,
+    /// The rule that answered, and so its listener and load balancer.
     pub rule: RuleKey,
 }
 
@@ -337,7 +337,7 @@ pub fn route_for(rule: RuleKey, action: &RuleAction) -> Route {
             RouteAction::Answer { status_code: *status_code }
         }
     };
-    Route { load_balancer: rule.load_balancer, action, rule }
+    Route { action, rule }
 }
 
 /// A traffic source's generator state.

@@ -101,9 +101,9 @@ impl World<'_> {
     /// A request of `source` following route `route` reaches the load balancer at `now`.
     pub fn send_request(&mut self, now: SimTime, source: SourceId, route: u32) {
         let alb = &mut self.alb;
-        let Route { load_balancer, action, .. } = &alb.routes[route as usize];
+        let Route { action, rule } = &alb.routes[route as usize];
         // The node: clients spread evenly over the load balancer's zones.
-        let (nodes, cursor) = &mut alb.lb_nodes[*load_balancer as usize];
+        let (nodes, cursor) = &mut alb.lb_nodes[rule.load_balancer as usize];
         // (A compare and a reset rather than `% len`: two integer divisions per request showed
         // in the profile. `lb_nodes` is never empty and the cursor stays below its length.)
         let zone = nodes[*cursor];

@@ -157,7 +157,7 @@ mod tests {
 
     fn route(cumulative: &[(TargetGroupId, u32)]) -> Route {
         let rule = RuleKey { load_balancer: 0, listener: 0, priority: None };
-        Route { load_balancer: 0, action: RouteAction::Forward(cumulative.iter().copied().collect()), rule }
+        Route { action: RouteAction::Forward(cumulative.iter().copied().collect()), rule }
     }
 
     fn cumulative(r: &Route) -> Vec<(TargetGroupId, u32)> {

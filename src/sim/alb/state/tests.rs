@@ -127,9 +127,9 @@ fn equal_routes_are_interned_once() {
     let mut alb = AlbState::bare(vec![], 0, 0, 0, &Streams::new(1));
     let rule = RuleKey { load_balancer: 0, listener: 0, priority: None };
     let test_rule = RuleKey { listener: 1, ..rule };
-    let a = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 404 }, rule });
-    let b = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 301 }, rule });
-    let c = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 404 }, rule });
-    let d = alb.intern_route(Route { load_balancer: 0, action: RouteAction::Answer { status_code: 404 }, rule: test_rule });
+    let a = alb.intern_route(Route { action: RouteAction::Answer { status_code: 404 }, rule });
+    let b = alb.intern_route(Route { action: RouteAction::Answer { status_code: 301 }, rule });
+    let c = alb.intern_route(Route { action: RouteAction::Answer { status_code: 404 }, rule });
+    let d = alb.intern_route(Route { action: RouteAction::Answer { status_code: 404 }, rule: test_rule });
     assert_eq!((a, b, c, d, alb.routes.len()), (0, 1, 0, 2, 3));
 }
