@@ -298,7 +298,7 @@ impl World<'_> {
             t.stopping_at = Some(now);
             let (instance, group) = (t.instance, t.group);
             self.cluster.task_stopping(instance, group);
-            self.notify(now, Notice::InstanceChanged(instance));
+            self.notify(now, Notice::InstanceTaskStopping { instance, group });
         }
         let t = &self.tasks[task.index()];
         if t.last_status.is_before_running() {

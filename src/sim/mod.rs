@@ -284,27 +284,24 @@ const LISTENERS: &[Listener] = &[placement_indexes_hear, services_hear, capacity
 /// The recorder counts each zone's tasks and stranded capacity from the instances that changed.
 fn recorder_hears(world: &mut World<'_>, _now: SimTime, notice: Notice) {
     // A task starting moves its instance's running and pending counts: the zone's too.
-    if let Notice::InstanceChanged(instance) | Notice::InstanceTaskStarted(instance) = notice {
+    if let Notice::InstanceChanged(instance) | Notice::InstanceTaskStarted(instance) | Notice::InstanceTaskStopping { instance, .. } =
+        notice
+    {
         world.recorder.instance_changed(instance);
     }
 }
 
 /// Every placement index must hear of every change to an instance.
 fn placement_indexes_hear(world: &mut World<'_>, _now: SimTime, notice: Notice) {
-    let (instance, only_started) = match notice {
-        Notice::InstanceChanged(instance) => (instance, false),
-        // Half of a RunTask workload's instance changes: most indexes read nothing it changes.
-        Notice::InstanceTaskStarted(instance) => (instance, true),
-        _ => return,
-    };
-    for index in world.indexes.iter_mut().flatten() {
-        match only_started {
-            true => index.task_started(&world.cluster, instance),
-            false => index.instance_changed(&world.cluster, instance),
-        }
-    }
-    for indexes in &mut world.service_indexes {
-        indexes.instance_changed(&world.cluster, instance);
+    let cluster = &world.cluster;
+    let indexes = world.indexes.iter_mut().flatten().chain(world.service_indexes.iter_mut().flat_map(|s| s.iter_mut()));
+    match notice {
+        Notice::InstanceChanged(instance) => indexes.for_each(|index| index.instance_changed(cluster, instance)),
+        // A third of a RunTask workload's instance changes each: most indexes read nothing
+        // they change, and skip the instance without touching their own state.
+        Notice::InstanceTaskStarted(instance) => indexes.for_each(|index| index.task_started(cluster, instance)),
+        Notice::InstanceTaskStopping { instance, group } => indexes.for_each(|index| index.task_stopping(cluster, instance, group)),
+        _ => {}
     }
 }
 

@@ -6,7 +6,7 @@
 //! Notices are handled at once, depth first, where they are raised: the calls they replace ran
 //! there, and the run's outputs depend on that order.
 
-use crate::ecs::instance::InstanceId;
+use crate::ecs::instance::{GroupId, InstanceId};
 use crate::sim::ids::ServiceId;
 use crate::sim::ids::TaskId;
 
@@ -18,6 +18,10 @@ pub enum Notice {
     /// A task on the instance started: only its running and pending counts changed, which a
     /// placement index reads only through a `memberOf` constraint (`runningTasksCount`).
     InstanceTaskStarted(InstanceId),
+    /// A task of `group` on the instance began stopping: only the group's spread count there
+    /// changed (it still holds its resources), which an index reads only when it serves that
+    /// group or has constraints.
+    InstanceTaskStopping { instance: InstanceId, group: GroupId },
     /// An instance registered with the cluster (a RunInstances action): capacity bills it.
     InstanceRegistered(InstanceId),
     /// An Auto Scaling group's instance registered: faults draw its lifetime.

@@ -66,6 +66,7 @@ use fast::SHARED_LAYOUT_CLASSES;
 
 mod failures;
 mod fast;
+mod tree;
 
 /// Distinct local keys there can be: binpack(cpu), binpack(memory), spread(instanceId).
 const LOCAL_KEYS: usize = 3;
@@ -178,6 +179,16 @@ impl PlacementIndex {
     pub fn task_started(&mut self, cluster: &Cluster, id: InstanceId) {
         let reads_running_count = self.req.constraints.iter().any(|c| matches!(c, Constraint::MemberOf { .. }));
         if reads_running_count || id.index() >= self.instances_seen() {
+            self.instance_changed(cluster, id);
+        }
+    }
+
+    /// A task of `group` on instance `id` began stopping (its group's spread count there moved,
+    /// nothing else): re-read only when this index serves `group` (its spread keys read that
+    /// count) or has constraints (`distinctInstance` and `memberOf` read task groups), or has
+    /// not seen the instance yet. Filters, failure checks and other groups' keys read neither.
+    pub fn task_stopping(&mut self, cluster: &Cluster, id: InstanceId, group: GroupId) {
+        if group == self.req.group || !self.req.constraints.is_empty() || id.index() >= self.instances_seen() {
             self.instance_changed(cluster, id);
         }
     }

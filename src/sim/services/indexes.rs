@@ -37,6 +37,11 @@ impl ServiceIndexes {
         }
     }
 
+    /// The indexes held, to hear of changes that not every index reads.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut PlacementIndex> {
+        self.entries.iter_mut().map(|e| &mut e.index)
+    }
+
     /// How many indexes are held (tests: built lazily, dropped with their revision).
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -38,46 +38,58 @@ impl FailureCounts {
     }
 }
 
-/// A min segment tree over ordinals of `(checks failed << 32) | ordinal`, so its root is the
-/// reference's closest match; and the per-reason counts.
+/// A min segment tree over ordinals of `(checks failed << 40) | (ordinal << 8) | reason`, so
+/// its root is the reference's closest match (fewest checks failed, then lowest ordinal: the
+/// reason in the low byte never decides, ordinals being distinct); and the per-reason counts.
+/// The leaf holds the reason counted for the instance too, so an update that changes nothing
+/// (most of them) reads one word.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Failures {
     /// Leaves at `size + ordinal`; inner node `i` holds the min of `2i` and `2i + 1`.
     tree: Vec<u64>,
     /// Leaves in the tree: a power of two (0 before the first instance).
     size: usize,
-    /// The reason counted for each ordinal, to take it back out when the instance changes.
-    counted: Vec<Option<FailureReason>>,
+    /// Instances seen (ordinals 0 .. seen).
+    seen: usize,
     counts: FailureCounts,
+}
+
+/// The leaf of a ranked instance that fails `failed` checks, the first for `reason`.
+fn ranked_leaf(failed: u32, ordinal: u32, reason: FailureReason) -> u64 {
+    (u64::from(failed.min(0xff_ffff)) << 40) | (u64::from(ordinal) << 8) | reason.index() as u64
+}
+
+/// The reason a leaf counts (`None` for an unranked leaf).
+fn reason_of(leaf: u64) -> Option<FailureReason> {
+    (leaf != UNRANKED).then(|| FailureReason::ALL[(leaf & 0xff) as usize])
 }
 
 impl Failures {
     /// Records the tally of `ordinal` (the next unseen ordinal adds an instance).
     pub(super) fn set(&mut self, ordinal: u32, tally: Tally) {
         let i = ordinal as usize;
-        if i >= self.counted.len() {
-            debug_assert_eq!(i, self.counted.len(), "instances are added in ordinal order");
-            self.counted.push(None);
+        if i >= self.seen {
+            debug_assert_eq!(i, self.seen, "instances are added in ordinal order");
+            self.seen += 1;
             if i >= self.size {
                 self.grow();
             }
         }
-        let reason = if tally.passes() { None } else { tally.first };
-        let leaf = match reason {
-            Some(_) => (u64::from(tally.failed) << 32) | u64::from(ordinal),
-            None => UNRANKED,
+        let leaf = match (tally.passes(), tally.first) {
+            (false, Some(reason)) => ranked_leaf(tally.failed, ordinal, reason),
+            _ => UNRANKED,
         };
         let mut node = self.size + i;
-        if self.counted[i] == reason && self.tree[node] == leaf {
+        let old = self.tree[node];
+        if old == leaf {
             return; // most changes (a task starting, a task on an instance that still fits) change nothing here
         }
-        if let Some(old) = self.counted[i] {
+        if let Some(old) = reason_of(old) {
             self.counts.add(old, -1);
         }
-        if let Some(new) = reason {
+        if let Some(new) = reason_of(leaf) {
             self.counts.add(new, 1);
         }
-        self.counted[i] = reason;
         self.tree[node] = leaf;
         while node > 1 {
             node /= 2;
@@ -91,13 +103,13 @@ impl Failures {
 
     /// Instances seen so far (ordinals 0 .. len).
     pub(super) fn len(&self) -> usize {
-        self.counted.len()
+        self.seen
     }
 
     /// The ordinal of the closest match: fewest checks failed, lowest ordinal on ties.
     pub(super) fn closest(&self) -> Option<u32> {
         match self.tree.get(1) {
-            Some(&root) if root != UNRANKED => Some(root as u32),
+            Some(&root) if root != UNRANKED => Some((root >> 8) as u32),
             _ => None,
         }
     }

@@ -1,14 +1,16 @@
 //! The success side of [`PlacementIndex`](super::PlacementIndex): the chain reduced to keys, the
 //! instances partitioned into classes by their spread attributes' values, one dense segment
-//! tree per class (over the class's own instances, in ordinal order) holding the least local
-//! key tuple among its feasible instances, and the search that finds the reference's k-th tie
-//! across the tied classes (the module documentation of `index` explains why this is exact).
+//! tree per class ([`Tree`]: 8 children a node, over the class's own instances in ordinal
+//! order) holding the least local key tuple among its feasible instances, and the search that
+//! finds the reference's k-th tie across the tied classes (the module documentation of `index`
+//! explains why this is exact).
 //!
 //! Dense per-class trees instead of sparse trees over the whole ordinal range: an instance's
 //! leaf is one array index away (no pointer walk down), an update that changes nothing (a task
 //! starting, another workload's task on a full instance) stops at the leaf, and the nodes of
 //! one class sit together in memory.
 
+use super::tree::{Node, Tree};
 use super::{LOCAL_KEYS, MAX_KEYS, NIL};
 
 /// Classes the shared layout (slot = ordinal) allows: each class tree then has a leaf per
@@ -40,44 +42,6 @@ enum Key {
     Local(usize),
     /// Index in `Fast::attrs`.
     Class(usize),
-}
-
-/// A node of a class tree. A leaf is one instance; `ties` is 1 if it can take the task, else
-/// 0. An inner node holds the least `key` among the feasible leaves below it and how many
-/// leaves reach it. A node with `ties` = 0 has a zero `key`, so that an unchanged node
-/// compares equal and an update can stop there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Node {
-    key: [u32; LOCAL_KEYS],
-    ties: u32,
-}
-
-impl Node {
-    const EMPTY: Node = Node { key: [0; LOCAL_KEYS], ties: 0 };
-
-    fn leaf(key: Option<[u32; LOCAL_KEYS]>) -> Node {
-        match key {
-            Some(key) => Node { key, ties: 1 },
-            None => Node::EMPTY,
-        }
-    }
-
-    fn has_ties_at(&self, key: &[u32; LOCAL_KEYS]) -> bool {
-        self.ties > 0 && self.key == *key
-    }
-
-    /// Least key of two subtrees and how many feasible leaves reach it.
-    fn summary(a: Node, b: Node) -> Node {
-        match (a.ties, b.ties) {
-            (0, _) => b,
-            (_, 0) => a,
-            _ => match a.key.cmp(&b.key) {
-                Ordering::Less => a,
-                Ordering::Greater => b,
-                Ordering::Equal => Node { key: a.key, ties: a.ties + b.ties },
-            },
-        }
-    }
 }
 
 /// The task counters of one `spread(attribute:X)`.
@@ -123,53 +87,23 @@ struct Class {
     values: Vec<u32>,
     /// The ordinal of each slot, ascending (empty in the shared layout: slot = ordinal).
     ordinals: Vec<u32>,
-    /// Heap layout: node 1 is the root, node `i` has children `2i` and `2i + 1`, slot `s` is
-    /// the leaf `cap + s`. Empty until the first slot.
-    tree: Vec<Node>,
-    /// Leaves in `tree`: a power of two, at least the slots.
-    cap: usize,
+    /// The least local key tuple over the class's feasible slots (slots beyond those in use
+    /// are empty leaves: the shared layout's other classes' ordinals, or room to grow).
+    tree: Tree,
 }
 
 impl Class {
-    /// A class with no instance yet, over `cap` slots (0 in the own-slots layout).
-    fn new(values: Vec<u32>, cap: usize) -> Self {
-        let tree = if cap > 0 { vec![Node::EMPTY; 2 * cap] } else { Vec::new() };
-        Class { values, ordinals: Vec::new(), tree, cap }
-    }
-
-    /// Re-lays the tree over `cap` leaves, given the leaf of each slot (`leaves[s]`).
-    fn rebuild(&mut self, cap: usize, leaves: impl Iterator<Item = Node>) {
-        self.tree = vec![Node::EMPTY; 2 * cap];
-        self.cap = cap;
-        for (slot, leaf) in leaves.enumerate() {
-            self.tree[cap + slot] = leaf;
-        }
-        for i in (1..cap).rev() {
-            self.tree[i] = Node::summary(self.tree[2 * i], self.tree[2 * i + 1]);
-        }
+    /// A class with no instance yet, over `slots` slots (0 in the own-slots layout).
+    fn new(values: Vec<u32>, slots: usize) -> Self {
+        Class { values, ordinals: Vec::new(), tree: Tree::new(slots) }
     }
 
     fn root(&self) -> Node {
-        self.tree.get(1).copied().unwrap_or(Node::EMPTY)
+        self.tree.root()
     }
 
-    /// Sets the leaf of `slot` and recomputes the nodes above it, stopping at the first that
-    /// does not change (a task starting, or another workload's task on a full instance, stops
-    /// at the leaf).
     fn set_leaf(&mut self, slot: u32, leaf: Node) {
-        let mut i = self.cap + slot as usize;
-        if self.tree[i] == leaf {
-            return;
-        }
-        self.tree[i] = leaf;
-        while i > 1 {
-            i /= 2;
-            let node = Node::summary(self.tree[2 * i], self.tree[2 * i + 1]);
-            if self.tree[i] == node {
-                break;
-            }
-            self.tree[i] = node;
-        }
+        self.tree.set(slot as usize, leaf);
     }
 
     /// Makes room for `ordinal` in ordinal order and returns its slot, with the slots that moved
@@ -180,65 +114,25 @@ impl Class {
         debug_assert!(self.ordinals.get(at) != Some(&ordinal), "{ordinal} already has a slot");
         self.ordinals.insert(at, ordinal);
         let len = self.ordinals.len();
-        let grown = len > self.cap;
-        if grown {
-            let cap = len.next_power_of_two().max(1);
-            let mut tree = vec![Node::EMPTY; 2 * cap];
-            if self.cap > 0 {
-                tree[cap..cap + len - 1].copy_from_slice(&self.tree[self.cap..self.cap + len - 1]);
-            }
-            self.tree = tree;
-            self.cap = cap;
-        }
-        // Leaves at and above `at` move up one; the new leaf starts empty.
-        self.tree.copy_within(self.cap + at..self.cap + len - 1, self.cap + at + 1);
-        self.tree[self.cap + at] = Node::EMPTY;
+        let grown = len > self.tree.slots();
         if at + 1 == len && !grown {
-            // Appended (the usual case: instances are read in ordinal order): an empty leaf
-            // changes nothing above it.
+            // Appended (the usual case: instances are read in ordinal order): its leaf is
+            // already empty, and an empty leaf changes nothing above it.
             return (at as u32, len..len);
         }
-        for i in (1..self.cap).rev() {
-            self.tree[i] = Node::summary(self.tree[2 * i], self.tree[2 * i + 1]);
-        }
+        // Leaves at and above `at` move up one; the new leaf starts empty. Room doubles, so
+        // appends stay amortised O(1).
+        let slots = if grown { len.next_power_of_two() } else { self.tree.slots() };
+        let old = std::mem::take(&mut self.tree);
+        let leaves = old.leaves();
+        let moved = leaves[..at].iter().chain(std::iter::once(&Node::EMPTY)).chain(&leaves[at..len - 1]);
+        self.tree = Tree::from_leaves(slots, moved.copied());
         (at as u32, at + 1..len)
     }
 
-    /// Feasible slots below `end` whose key is `target` (the class's least key).
-    fn ties_below(&self, end: usize, target: &[u32; LOCAL_KEYS]) -> u64 {
-        let (mut l, mut r) = (self.cap, self.cap + end);
-        let mut sum = 0u64;
-        let count = |n: &Node| if n.has_ties_at(target) { n.ties as u64 } else { 0 };
-        while l < r {
-            if l & 1 == 1 {
-                sum += count(&self.tree[l]);
-                l += 1;
-            }
-            if r & 1 == 1 {
-                r -= 1;
-                sum += count(&self.tree[r]);
-            }
-            l /= 2;
-            r /= 2;
-        }
-        sum
-    }
-
     /// The ordinal of the `k`-th (0-based) feasible slot with key `target` (own-slots layout).
-    fn kth(&self, mut k: u64, target: &[u32; LOCAL_KEYS]) -> u32 {
-        let mut i = 1;
-        while i < self.cap {
-            let left = &self.tree[2 * i];
-            let in_left = if left.has_ties_at(target) { left.ties as u64 } else { 0 };
-            if k < in_left {
-                i *= 2;
-            } else {
-                k -= in_left;
-                i = 2 * i + 1;
-            }
-        }
-        debug_assert!(k == 0 && self.tree[i].has_ties_at(target), "tie not found");
-        self.ordinals[i - self.cap]
+    fn kth(&self, k: u64, target: &[u32; LOCAL_KEYS]) -> u32 {
+        self.ordinals[self.tree.kth(k, target)]
     }
 }
 
@@ -391,8 +285,7 @@ impl Fast {
                 // More instances than leaves: every class tree doubles (amortised O(1)).
                 let cap = (ordinal as usize + 1).next_power_of_two();
                 for c in &mut self.classes {
-                    let old = std::mem::take(&mut c.tree);
-                    c.rebuild(cap, old[leaves..].iter().copied());
+                    c.tree = Tree::from_leaves(cap, c.tree.leaves().iter().copied());
                 }
                 self.shared = Some(cap);
             }
@@ -430,7 +323,9 @@ impl Fast {
     /// Leaves the shared layout: each class keeps a slot per instance now in it, in ordinal
     /// order, with the leaf it had. Once, O(n).
     fn own_slots(&mut self) {
-        let Some(leaves) = self.shared.take() else { return };
+        if self.shared.take().is_none() {
+            return;
+        }
         let mut members_of: Vec<Vec<u32>> = vec![Vec::new(); self.classes.len()];
         for (ordinal, m) in self.members.iter_mut().enumerate() {
             if m.class != NIL {
@@ -440,9 +335,8 @@ impl Fast {
             }
         }
         for (class, ordinals) in self.classes.iter_mut().zip(members_of) {
-            let old = std::mem::take(&mut class.tree);
             let cap = ordinals.len().next_power_of_two().max(1);
-            class.rebuild(cap, ordinals.iter().map(|&o| old[leaves + o as usize]));
+            class.tree = Tree::from_leaves(cap, ordinals.iter().map(|&o| class.tree.leaf(o as usize)));
             class.ordinals = ordinals;
         }
     }
@@ -502,23 +396,13 @@ impl Fast {
     /// The ordinal of the `k`-th (0-based, in ordinal order) tie across the tied classes.
     /// Tied classes have equal full tuples, hence equal local keys at their roots: the ties
     /// are the leaves at that key.
-    fn select(&self, mut k: u64) -> u32 {
+    fn select(&self, k: u64) -> u32 {
         let target = self.classes[self.tied[0] as usize].root().key;
         let tied = || self.tied.iter().map(|&c| &self.classes[c as usize]);
         if let Some(leaves) = self.shared {
             // One layout: descend all tied trees together, counting their ties on the left.
-            let mut i = 1;
-            while i < leaves {
-                let left: u64 = tied().map(|c| c.tree[2 * i]).filter(|n| n.has_ties_at(&target)).map(|n| n.ties as u64).sum();
-                if k < left {
-                    i *= 2;
-                } else {
-                    k -= left;
-                    i = 2 * i + 1;
-                }
-            }
-            debug_assert!(k == 0, "tie not found");
-            return (i - leaves) as u32;
+            debug_assert!(tied().all(|c| c.tree.slots() == leaves), "one shape");
+            return Tree::kth_across(tied().map(|c| &c.tree), k, &target) as u32;
         }
         if self.tied.len() == 1 {
             return self.classes[self.tied[0] as usize].kth(k, &target);
@@ -532,7 +416,7 @@ impl Fast {
         let (mut lo, mut hi) = (0u32, self.members.len() as u32 - 1);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let at_or_below: u64 = tied().map(|c| c.ties_below(c.ordinals.partition_point(|&o| o <= mid), &target)).sum();
+            let at_or_below: u64 = tied().map(|c| c.tree.ties_below(c.ordinals.partition_point(|&o| o <= mid), &target)).sum();
             if at_or_below > k {
                 hi = mid;
             } else {
