@@ -261,10 +261,7 @@ impl<E: Copy> EventQueue<E> {
     /// earliest slot and the two heaps' tops (keys are unique, so there are no ties).
     #[inline(always)]
     fn earliest(&self) -> Option<(Source, u128)> {
-        let mut best = match self.wheel.min_key() {
-            Some(key) => Some((Source::Wheel, key)),
-            None => None,
-        };
+        let mut best = self.wheel.min_key().map(|key| (Source::Wheel, key));
         let mut consider = |from: Source, key: u128| match best {
             Some((_, b)) if b <= key => {}
             _ => best = Some((from, key)),
