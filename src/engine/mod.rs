@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod queue;
 pub mod random;
 pub mod time;
+mod wheel;
 
 pub use queue::EventQueue;
 pub use random::{FastRng, StreamRng, Streams};

@@ -1,4 +1,4 @@
-//! The future-event list: a 4-ary min-heap on (time, sequence).
+//! The future-event list: a timing wheel and 4-ary min-heaps on (time, sequence).
 //!
 //! The sequence number makes the order total: events scheduled for the same instant pop in the
 //! order they were scheduled, so a run never depends on how the heap breaks ties — and any
@@ -10,13 +10,14 @@
 //! comparisons per level cost less than the saved levels. Entries are moved by value (events
 //! are `Copy`), a hole travelling down or up, with no `unsafe`.
 //!
-//! Why two heaps: on the request path (W1) most pending entries are far in the future — one
-//! idle-timeout watch (minutes away) and one health check (every 30 s to 5 min) per target —
-//! while the events that actually churn (request completions, the next arrival) are due within
-//! a second. Events more than [`NEAR_US`] ahead go to a second heap, so the hot heap is a third
-//! of the size and one level shallower. A pop takes the smaller of the two tops: the order is
-//! still exactly (time, sequence), whatever the split (docs/performance.md "The request path
-//! (W1)").
+//! Why a wheel and two heaps: on the request path (W1) most pending entries are far in the
+//! future — one idle-timeout watch (minutes away) and one health check (every 30 s to 5 min) per
+//! target — while the events that actually churn (request completions) are due within a second.
+//! Events due within [`NEAR_LIMIT_US`] (2.1 s) go to a timing wheel (`engine::wheel`: a ring of
+//! 4 ms buckets, O(1) push and pop), the rest to the far heap; an event whose wheel bucket is
+//! full (many events at one instant) goes to the near heap. A pop takes the smallest of the
+//! wheel's earliest, the heaps' tops and the earliest slot: the order is still exactly (time,
+//! sequence), whatever holds which event (docs/performance.md "The request path (W1)").
 //!
 //! Why slots: a traffic source has exactly one pending arrival at a time, and on the request
 //! path arrivals are half of all events. An event scheduled into a *slot*
@@ -27,32 +28,29 @@
 //! goes through the heaps.
 
 use super::time::{SimTime, Span};
+use super::wheel::{Wheel, NEAR_LIMIT_US};
 
 /// `key` = time (µs) in the high 64 bits, sequence in the low 64: one branch-free u128
 /// comparison orders by (time, sequence).
 #[derive(Clone, Copy)]
-struct Pending<E> {
-    key: u128,
+pub(super) struct Pending<E> {
+    pub(super) key: u128,
     event: E,
 }
 
 impl<E> Pending<E> {
     #[inline]
-    fn new(at: SimTime, seq: u64, event: E) -> Self {
+    pub(super) fn new(at: SimTime, seq: u64, event: E) -> Self {
         Pending { key: (at.0 as u128) << 64 | seq as u128, event }
     }
     #[inline]
-    fn at(&self) -> SimTime {
+    pub(super) fn at(&self) -> SimTime {
         SimTime((self.key >> 64) as u64)
     }
 }
 
 /// Children per heap node.
 const ARITY: usize = 4;
-/// Events due more than this far ahead (µs) wait in the far heap. Any value keeps the order
-/// exact; one second keeps request completions (tens to hundreds of ms) near and timers far.
-pub const NEAR_US: u64 = 1_000_000;
-
 /// Appends `p` to the 4-ary min-heap `heap` and moves it up past every larger parent.
 #[inline(always)]
 fn heap_push<E: Copy>(heap: &mut Vec<Pending<E>>, p: Pending<E>) {
@@ -131,6 +129,7 @@ const NO_SLOT: usize = usize::MAX;
 /// Where the earliest pending event waits.
 #[derive(Clone, Copy)]
 enum Source {
+    Wheel,
     Near,
     Far,
     Slot,
@@ -138,8 +137,10 @@ enum Source {
 
 /// Events waiting to happen, and the current simulated time.
 pub struct EventQueue<E> {
-    /// Events due within [`NEAR_US`] of the time they were scheduled: a 4-ary min-heap on
-    /// `key` (node `i`'s children are `4i + 1 ..= 4i + 4`).
+    /// Events due within [`NEAR_LIMIT_US`] of the time they were scheduled (`engine::wheel`).
+    wheel: Wheel<E>,
+    /// Those of them the wheel refused (their bucket was full): a 4-ary min-heap on `key`
+    /// (node `i`'s children are `4i + 1 ..= 4i + 4`).
     heap: Vec<Pending<E>>,
     /// The other events, the same kind of heap.
     far: Vec<Pending<E>>,
@@ -164,6 +165,7 @@ impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         // Sequence 0 is reserved for `schedule_first`.
         EventQueue {
+            wheel: Wheel::new(),
             heap: Vec::with_capacity(1024),
             far: Vec::with_capacity(1024),
             slots: [None; SLOTS],
@@ -242,40 +244,45 @@ impl<E: Copy> EventQueue<E> {
         p
     }
 
-    /// Files `p` in the near or the far heap by how far ahead it is.
+    /// Files `p` in the wheel (or, its bucket full, the near heap) or the far heap by how far
+    /// ahead it is.
     #[inline(always)]
     fn push(&mut self, p: Pending<E>) {
-        if p.at().0.saturating_sub(self.now.0) <= NEAR_US {
-            heap_push(&mut self.heap, p);
+        if p.at().0.saturating_sub(self.now.0) <= NEAR_LIMIT_US {
+            if let Err(p) = self.wheel.push(p) {
+                heap_push(&mut self.heap, p);
+            }
         } else {
             heap_push(&mut self.far, p);
         }
     }
 
-    /// Where the earliest event is, and its entry.
+    /// Where the earliest event is, and its key: the smallest of the wheel's earliest, the
+    /// earliest slot and the two heaps' tops (keys are unique, so there are no ties).
     #[inline(always)]
-    fn earliest(&self) -> Option<(Source, Pending<E>)> {
-        let mut best = match (self.heap.first(), self.far.first()) {
-            (Some(&near), Some(&far)) if far.key < near.key => (Source::Far, far),
-            (Some(&near), _) => (Source::Near, near),
-            (None, Some(&far)) => (Source::Far, far),
-            (None, None) => {
-                let slot = (*self.slots.get(self.slot_min)?)?;
-                return Some((Source::Slot, slot));
-            }
+    fn earliest(&self) -> Option<(Source, u128)> {
+        let mut best = self.wheel.min_key().map(|key| (Source::Wheel, key));
+        let mut consider = |from: Source, key: u128| match best {
+            Some((_, b)) if b <= key => {}
+            _ => best = Some((from, key)),
         };
         if let Some(Some(slot)) = self.slots.get(self.slot_min) {
-            if slot.key < best.1.key {
-                best = (Source::Slot, *slot);
-            }
+            consider(Source::Slot, slot.key);
         }
-        Some(best)
+        if let Some(near) = self.heap.first() {
+            consider(Source::Near, near.key);
+        }
+        if let Some(far) = self.far.first() {
+            consider(Source::Far, far.key);
+        }
+        best
     }
 
     /// Removes the earliest event (found by `earliest`) and advances the clock to its time.
     #[inline(always)]
     fn take(&mut self, from: Source) -> Option<(SimTime, E)> {
         let top = match from {
+            Source::Wheel => Some(self.wheel.pop()),
             Source::Near => heap_pop(&mut self.heap),
             Source::Far => heap_pop(&mut self.far),
             Source::Slot => self.take_slot(),
@@ -299,7 +306,7 @@ impl<E: Copy> EventQueue<E> {
     #[inline(always)]
     pub fn pop_until(&mut self, end: SimTime) -> Option<(SimTime, E)> {
         let (from, next) = self.earliest()?;
-        if next.at() > end {
+        if (next >> 64) as u64 > end.0 {
             return None;
         }
         self.take(from)
@@ -308,14 +315,14 @@ impl<E: Copy> EventQueue<E> {
     /// Time of the next event without removing it.
     #[inline(always)]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.earliest().map(|(_, p)| p.at())
+        self.earliest().map(|(_, key)| SimTime((key >> 64) as u64))
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() + self.far.len() + self.slots.iter().filter(|s| s.is_some()).count()
+        self.wheel.len() + self.heap.len() + self.far.len() + self.slots.iter().filter(|s| s.is_some()).count()
     }
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty() && self.far.is_empty() && self.slot_min == NO_SLOT
+        self.wheel.is_empty() && self.heap.is_empty() && self.far.is_empty() && self.slot_min == NO_SLOT
     }
     /// Events handled so far (for events-per-second figures).
     pub fn events_popped(&self) -> u64 {
@@ -397,6 +404,46 @@ mod tests {
                 }
             }
         }
+        while let Some(expected) = reference.pop_first() {
+            assert_eq!(q.pop().map(|(t, e)| (t.0, e)), Some(expected));
+        }
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_long_run_of_near_events_wraps_the_wheel_in_order() {
+        // W1's shape over many turns of the wheel: about 80 pending events 0 .. 500 ms ahead in
+        // 1 µs steps, a few far ones (3 .. 4 s), and bursts of 20 at one instant (beyond a
+        // bucket's capacity: those go to the near heap) — 200,000 pops checked against a sorted
+        // reference, the clock reaching about 10 simulated minutes (the ring is 2.1 s).
+        let mut q = EventQueue::new();
+        let mut reference: std::collections::BTreeSet<(u64, u64)> = Default::default();
+        let mut x: u64 = 4242;
+        let mut seq = 0u64;
+        let mut add = |q: &mut EventQueue<u64>, reference: &mut std::collections::BTreeSet<(u64, u64)>, at: u64| {
+            seq += 1;
+            q.schedule(SimTime(at), seq);
+            reference.insert((at, seq));
+        };
+        for round in 0..200_000u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let now = q.now().0;
+            while reference.len() < 80 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                add(&mut q, &mut reference, now + (x >> 33) % 500_000);
+            }
+            if round % 1000 == 0 {
+                add(&mut q, &mut reference, now + 3_000_000 + (x >> 40) % 1_000_000);
+            }
+            if round % 5000 == 0 {
+                for _ in 0..20 {
+                    add(&mut q, &mut reference, now + 7_000);
+                }
+            }
+            let expected = reference.pop_first();
+            assert_eq!(q.pop().map(|(t, e)| (t.0, e)), expected, "round {round}");
+        }
+        assert!(q.now().0 > 300_000_000);
         while let Some(expected) = reference.pop_first() {
             assert_eq!(q.pop().map(|(t, e)| (t.0, e)), Some(expected));
         }
