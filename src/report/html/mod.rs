@@ -179,13 +179,15 @@ fn run_page(dir: &Path) -> Result<String> {
     }
     body.push_str(page::RUN_PLACEHOLDERS);
 
-    let data = serde_json::json!({
-        "kind": "run",
-        "duration_s": duration_s,
-        "panels": panels,
-        "deployments": deploy.json,
-        "events": events.json,
-    });
+    // The page's data object, keys in the order a `serde_json::Value` object writes them
+    // (sorted); the events table's part is already JSON text (`events::Events::json`).
+    let data = format!(
+        "{{\"deployments\":{},\"duration_s\":{},\"events\":{},\"kind\":\"run\",\"panels\":{}}}",
+        deploy.json,
+        serde_json::to_string(&duration_s)?,
+        events.json,
+        panels
+    );
     Ok(page::render(&page::Page { title: &title, body: &body, data: &data, script: page::RUN_SCRIPT, cluster: cluster.as_ref() }))
 }
 

@@ -63,7 +63,7 @@ pub struct EventRecord {
 
 impl EventKind {
     /// Every kind, in declaration order (a kind's byte in a spilled record is its index here).
-    const ALL: [EventKind; 18] = [
+    pub(crate) const ALL: [EventKind; 18] = [
         EventKind::Placed,
         EventKind::Failed,
         EventKind::Waiting,
@@ -83,6 +83,30 @@ impl EventKind {
         EventKind::Fault,
         EventKind::ContainerExited,
     ];
+
+    /// The kind as events.csv names it (its serde name, snake_case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Placed => "placed",
+            EventKind::Failed => "failed",
+            EventKind::Waiting => "waiting",
+            EventKind::GaveUp => "gave_up",
+            EventKind::Running => "running",
+            EventKind::Healthy => "healthy",
+            EventKind::Unhealthy => "unhealthy",
+            EventKind::FailedToStart => "failed_to_start",
+            EventKind::Deactivating => "deactivating",
+            EventKind::Stopping => "stopping",
+            EventKind::Stopped => "stopped",
+            EventKind::Service => "service",
+            EventKind::Deployment => "deployment",
+            EventKind::Action => "action",
+            EventKind::Instance => "instance",
+            EventKind::TargetHealth => "target_health",
+            EventKind::Fault => "fault",
+            EventKind::ContainerExited => "container_exited",
+        }
+    }
 }
 
 /// `Some(v)` as (1, v), `None` as (0, 0).
