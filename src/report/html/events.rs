@@ -21,8 +21,8 @@ pub struct Events {
 /// The columns the table shows, in its order.
 const COLUMNS: [&str; 8] = ["time", "event", "task", "group", "instance", "zone", "reason", "detail"];
 
-/// Reads events.csv of `dir`.
-pub fn read(dir: &Path) -> Result<Events> {
+/// Reads events.csv of `dir`; `each` sees every row too (the cluster's marks), with the header.
+pub fn read(dir: &Path, mut each: impl FnMut(&csv::ByteRecord, &csv::ByteRecord)) -> Result<Events> {
     let path = dir.join("events.csv");
     if !path.is_file() {
         anyhow::bail!("events.csv is missing from {}", dir.display());
@@ -43,6 +43,7 @@ pub fn read(dir: &Path) -> Result<Events> {
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).with_context(|| format!("{} is not a CSV file ecsim wrote", path.display()))? {
         total += 1;
+        each(header.as_byte_record(), record.as_byte_record());
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("");
         // A `String` only for a kind not seen yet (a million rows, eighteen kinds).
         match kinds.get_mut(get(kind)) {

@@ -91,12 +91,6 @@ impl<W: Write> CsvRows<W> {
         }
     }
 
-    /// Bytes the caller has already made safe (no `,`, `"`, `\r`, `\n`), as one field.
-    pub fn plain(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
-        self.sep();
-        f(&mut self.buf);
-    }
-
     /// Ends the record; hands the buffer to the file when it is full enough.
     pub fn end(&mut self) {
         self.buf.push(b'\n');
@@ -119,27 +113,6 @@ impl<W: Write> CsvRows<W> {
         self.out.flush()?;
         Ok(self.out)
     }
-}
-
-/// `n` in decimal, left-padded with zeros to `width` digits (`format!("{n:0width$}")`).
-pub fn push_padded(buf: &mut Vec<u8>, n: u64, width: usize) {
-    let mut b = itoa::Buffer::new();
-    let digits = b.format(n).as_bytes();
-    buf.extend(std::iter::repeat_n(b'0', width.saturating_sub(digits.len())));
-    buf.extend_from_slice(digits);
-}
-
-/// `HH:MM:SS.mmm` of `micros` from the start of the run, as `SimTime`'s `Display` writes it
-/// (hours may pass 24 and take more digits).
-pub fn push_hms_millis(buf: &mut Vec<u8>, micros: u64) {
-    let ms = micros / 1000;
-    push_padded(buf, ms / 3_600_000, 2);
-    buf.push(b':');
-    push_padded(buf, (ms / 60_000) % 60, 2);
-    buf.push(b':');
-    push_padded(buf, (ms / 1000) % 60, 2);
-    buf.push(b'.');
-    push_padded(buf, ms % 1000, 3);
 }
 
 #[cfg(test)]
@@ -233,17 +206,20 @@ mod tests {
         assert_eq!(ours(&rows), theirs(&rows));
     }
 
+    /// events.csv's `time` and `task` columns are formatted by hand (`push_hms_millis`,
+    /// `push_padded`): the bytes `SimTime`'s `Display` and `format!("t-{n:06}")` write.
     #[test]
     fn times_and_padded_numbers_match_their_display() {
+        use crate::sim::recorder::{push_hms_millis, push_padded};
         for us in [0, 999, 1_000, 61_250_000, 3_599_999_999, 3_600_000_000, 86_400_123_456, 360_000_000_000_000] {
-            let mut b = Vec::new();
-            push_hms_millis(&mut b, us);
-            assert_eq!(String::from_utf8(b).unwrap(), SimTime(us).to_string());
+            let mut s = String::new();
+            push_hms_millis(&mut s, SimTime(us));
+            assert_eq!(s, SimTime(us).to_string());
         }
         for n in [0u64, 7, 123_456, 1_234_567, u64::from(u32::MAX)] {
-            let mut b = Vec::new();
-            push_padded(&mut b, n, 6);
-            assert_eq!(String::from_utf8(b).unwrap(), format!("{n:06}"));
+            let mut s = String::new();
+            push_padded(&mut s, n, 6);
+            assert_eq!(s, format!("{n:06}"));
         }
     }
 

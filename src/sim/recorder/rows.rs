@@ -109,6 +109,27 @@ impl EventKind {
     }
 }
 
+/// `n` in decimal, left-padded with zeros to `width` digits: `format!("{n:0width$}")` without
+/// the formatting machinery (events.csv formats two such fields per row).
+pub fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut b = itoa::Buffer::new();
+    let digits = b.format(n);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+    out.push_str(digits);
+}
+
+/// `time` as `SimTime`'s `Display` writes it (`HH:MM:SS.mmm`, hours may pass 24), appended.
+pub fn push_hms_millis(out: &mut String, time: SimTime) {
+    let ms = time.as_micros() / 1000;
+    push_padded(out, ms / 3_600_000, 2);
+    out.push(':');
+    push_padded(out, (ms / 60_000) % 60, 2);
+    out.push(':');
+    push_padded(out, (ms / 1000) % 60, 2);
+    out.push('.');
+    push_padded(out, ms % 1000, 3);
+}
+
 /// `Some(v)` as (1, v), `None` as (0, 0).
 fn put_opt(w: &mut Writer<'_>, v: Option<u32>) {
     w.u8(u8::from(v.is_some()));
