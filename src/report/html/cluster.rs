@@ -5,23 +5,29 @@
 //! directory (`data`); the drawing is assets/report/cluster.js and cluster.css.
 
 mod data;
+mod marks;
 #[cfg(test)]
 mod tests;
 
 pub use data::ClusterData;
+pub use marks::EventMarks;
 
 use super::Section;
 use anyhow::Result;
-use std::path::Path;
 
 const SCRIPT: &str = include_str!("../../../assets/report/cluster.js");
 const STYLE: &str = include_str!("../../../assets/report/cluster.css");
 
-/// The cluster section of the run in `dir`, or None for a run without tasks or instances.
-pub fn section(dir: &Path) -> Result<Option<Section>> {
-    let Some(data) = ClusterData::read(dir)? else { return Ok(None) };
-    let html = markup(&data);
-    Ok(Some(Section { html, script: SCRIPT.to_string(), data_json: script_safe_json(&data)? }))
+/// The cluster section of a run (`ClusterData::read_tasks`, then the marks, then `finish`).
+pub fn section_of(data: &ClusterData) -> Result<Section> {
+    Ok(Section { html: markup(data), script: SCRIPT.to_string(), data_json: script_safe_json(data)? })
+}
+
+/// The cluster section of the run in `dir` read on its own, or None for a run without tasks or
+/// instances (tests; the page shares its pass over events.csv with the events table).
+#[cfg(test)]
+pub fn section(dir: &std::path::Path) -> Result<Option<Section>> {
+    ClusterData::read(dir)?.as_ref().map(section_of).transpose()
 }
 
 /// JSON that cannot end or comment out the `<script>` element that holds it: every `<` (only

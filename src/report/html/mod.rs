@@ -129,13 +129,25 @@ fn run_page(dir: &Path) -> Result<String> {
             }
         }
     }
-    let tasks = match dir.join("tasks.csv").is_file() {
-        true => Some(read::Table::read_where(dir, "tasks.csv", |t, r| service_names.contains(&t.text(r, "owner")))?),
-        false => None,
+    let mut cluster_data = cluster::ClusterData::read_tasks(dir)?;
+    let tasks = match (dir.join("tasks.csv").is_file(), &cluster_data) {
+        // No service, no timeline: only the count, which the cluster's pass already took.
+        (true, Some(c)) if service_names.is_empty() => Some((read::Table::header_only(dir, "tasks.csv")?, c.task_rows)),
+        (true, _) => Some(read::Table::read_where(dir, "tasks.csv", |t, r| service_names.contains(&t.text(r, "owner")))?),
+        (false, _) => None,
     };
     let lesson = read::json_optional(dir, "lesson.json")?;
-    let events = events::read(dir)?;
-    let cluster = cluster::section(dir)?;
+    // One pass over events.csv for the events table and the cluster's marks.
+    let mut marks = None;
+    let events = events::read(dir, |header, row| {
+        if let Some(c) = cluster_data.as_mut() {
+            marks.get_or_insert_with(|| cluster::EventMarks::new(c, header)).row(c, row);
+        }
+    })?;
+    if let Some(c) = cluster_data.as_mut() {
+        c.finish(dir)?;
+    }
+    let cluster = cluster_data.as_ref().map(cluster::section_of).transpose()?;
 
     // Every minute's row, or of a long run each change of the desired and healthy counts.
     let deploy_services = if bucket == 1 { services.as_ref() } else { service_changes.as_ref() };
@@ -179,13 +191,15 @@ fn run_page(dir: &Path) -> Result<String> {
     }
     body.push_str(page::RUN_PLACEHOLDERS);
 
-    let data = serde_json::json!({
-        "kind": "run",
-        "duration_s": duration_s,
-        "panels": panels,
-        "deployments": deploy.json,
-        "events": events.json,
-    });
+    // The page's data object, keys in the order a `serde_json::Value` object writes them
+    // (sorted); the events table's part is already JSON text (`events::Events::json`).
+    let data = format!(
+        "{{\"deployments\":{},\"duration_s\":{},\"events\":{},\"kind\":\"run\",\"panels\":{}}}",
+        deploy.json,
+        serde_json::to_string(&duration_s)?,
+        events.json,
+        panels
+    );
     Ok(page::render(&page::Page { title: &title, body: &body, data: &data, script: page::RUN_SCRIPT, cluster: cluster.as_ref() }))
 }
 

@@ -3,7 +3,6 @@
 //! escaping, and the small pieces every kind of page shares (header, notes, times).
 
 use super::Section;
-use serde_json::Value;
 
 const TEMPLATE: &str = include_str!("../../../assets/report/page.html");
 const CSS: &str = include_str!("../../../assets/report/report.css");
@@ -27,8 +26,8 @@ pub struct Page<'a> {
     pub title: &'a str,
     /// The sections, already HTML.
     pub body: &'a str,
-    /// The page's data, read by its script from `#report-data`.
-    pub data: &'a Value,
+    /// The page's data as JSON text, read by its script from `#report-data`.
+    pub data: &'a str,
     pub script: &'a str,
     pub cluster: Option<&'a Section>,
 }
@@ -36,7 +35,7 @@ pub struct Page<'a> {
 /// The whole page. Placeholders `{{NAME}}` are replaced in one pass over the template, so text
 /// inserted (a scenario named "{{DATA}}") is never read as a placeholder.
 pub fn render(p: &Page) -> String {
-    let data = inline_json(&p.data.to_string());
+    let data = inline_json(p.data);
     let (cluster_data, cluster_script) = match p.cluster {
         Some(c) => (
             format!("<script type=\"application/json\" id=\"cluster-data\">{}</script>", inline_json(&c.data_json)),

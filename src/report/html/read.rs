@@ -57,6 +57,11 @@ impl Table {
         Ok((table, total))
     }
 
+    /// The header of `dir/name` and no rows.
+    pub fn header_only(dir: &Path, name: &str) -> Result<Table> {
+        Ok(Table { header: open_csv(dir, name)?.1, rows: Vec::new() })
+    }
+
     /// Reads `dir/name` when it exists.
     pub fn read_optional(dir: &Path, name: &str) -> Result<Option<Table>> {
         if dir.join(name).is_file() {

@@ -121,7 +121,13 @@ pub fn page(dir: &Path) -> Result<String> {
     body.push_str("<section id=\"sweep-figures\"><h2>Figures against the axes</h2><div class=\"explain\">Each point is a cell's mean over its replications; the bar is its 95 % confidence interval, clipped to what the figure can be (a percentage within 0–100, a count or a cost at least 0). The dashed line is the SLO's objective.</div><div class=\"charts\"></div></section>\n");
     body.push_str(&table);
     let data = json!({"kind": "sweep", "figures": charts});
-    Ok(page::render(&page::Page { title: &format!("Sweep {name}"), body: &body, data: &data, script: page::SWEEP_SCRIPT, cluster: None }))
+    Ok(page::render(&page::Page {
+        title: &format!("Sweep {name}"),
+        body: &body,
+        data: &data.to_string(),
+        script: page::SWEEP_SCRIPT,
+        cluster: None,
+    }))
 }
 
 /// One figure's chart: x is the last numeric axis (else the last axis, as categories), one

@@ -7,6 +7,7 @@
 
 mod charts;
 mod comparison;
+mod csv_row;
 mod files;
 mod lesson;
 

@@ -20,7 +20,8 @@ mod totals;
 pub use log::{NamedRow, RowLog};
 use rows::TaskNames;
 pub use rows::{
-    DeploymentRow, EventKind, EventRecord, EventRow, EventRowRef, EventSource, InstanceRow, MinuteRow, ServiceMinuteRow, TaskRow,
+    push_hms_millis, push_padded, DeploymentRow, EventKind, EventRecord, EventRow, EventRowRef, EventSource, InstanceRow, MinuteRow,
+    ServiceMinuteRow, TaskRow,
 };
 use spill::Spill;
 use totals::counts_in_denominator;
@@ -350,22 +351,23 @@ impl Recorder {
     /// The rows of `event_rows`, borrowed, each handed to `f` (which may stop the walk with an
     /// error): the strings it formats go into buffers reused from row to row.
     pub fn for_each_event_row(&self, cluster: &Cluster, mut f: impl FnMut(&EventRowRef) -> std::io::Result<()>) -> std::io::Result<()> {
-        use std::fmt::Write;
         let (mut time, mut task, mut group) = (String::new(), String::new(), String::new());
         for e in self.events.iter() {
             let e = e?;
             let inst = e.instance.map(|i| cluster.instance(i));
             time.clear();
-            let _ = write!(time, "{}", e.time);
+            rows::push_hms_millis(&mut time, e.time);
             task.clear();
             if let Some(t) = e.task {
-                let _ = write!(task, "t-{t:06}");
+                task.push_str("t-");
+                rows::push_padded(&mut task, t.into(), 6);
             }
             let group = match e.source {
                 EventSource::Action => "",
                 EventSource::Service(s) => {
                     group.clear();
-                    let _ = write!(group, "service:{}", self.service_names.get(s.index()).map_or("", String::as_str));
+                    group.push_str("service:");
+                    group.push_str(self.service_names.get(s.index()).map_or("", String::as_str));
                     group.as_str()
                 }
                 EventSource::Workload(w) => self.groups.get(w as usize).map_or("", String::as_str),

@@ -63,7 +63,7 @@ pub struct EventRecord {
 
 impl EventKind {
     /// Every kind, in declaration order (a kind's byte in a spilled record is its index here).
-    const ALL: [EventKind; 18] = [
+    pub(crate) const ALL: [EventKind; 18] = [
         EventKind::Placed,
         EventKind::Failed,
         EventKind::Waiting,
@@ -83,6 +83,51 @@ impl EventKind {
         EventKind::Fault,
         EventKind::ContainerExited,
     ];
+
+    /// The kind as events.csv names it (its serde name, snake_case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Placed => "placed",
+            EventKind::Failed => "failed",
+            EventKind::Waiting => "waiting",
+            EventKind::GaveUp => "gave_up",
+            EventKind::Running => "running",
+            EventKind::Healthy => "healthy",
+            EventKind::Unhealthy => "unhealthy",
+            EventKind::FailedToStart => "failed_to_start",
+            EventKind::Deactivating => "deactivating",
+            EventKind::Stopping => "stopping",
+            EventKind::Stopped => "stopped",
+            EventKind::Service => "service",
+            EventKind::Deployment => "deployment",
+            EventKind::Action => "action",
+            EventKind::Instance => "instance",
+            EventKind::TargetHealth => "target_health",
+            EventKind::Fault => "fault",
+            EventKind::ContainerExited => "container_exited",
+        }
+    }
+}
+
+/// `n` in decimal, left-padded with zeros to `width` digits: `format!("{n:0width$}")` without
+/// the formatting machinery (events.csv formats two such fields per row).
+pub fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut b = itoa::Buffer::new();
+    let digits = b.format(n);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+    out.push_str(digits);
+}
+
+/// `time` as `SimTime`'s `Display` writes it (`HH:MM:SS.mmm`, hours may pass 24), appended.
+pub fn push_hms_millis(out: &mut String, time: SimTime) {
+    let ms = time.as_micros() / 1000;
+    push_padded(out, ms / 3_600_000, 2);
+    out.push(':');
+    push_padded(out, (ms / 60_000) % 60, 2);
+    out.push(':');
+    push_padded(out, (ms / 1000) % 60, 2);
+    out.push('.');
+    push_padded(out, ms % 1000, 3);
 }
 
 /// `Some(v)` as (1, v), `None` as (0, 0).

@@ -13,10 +13,6 @@ pub const MAX_INSTANCES: usize = 300;
 /// Beyond this many tasks on the shown instances the animation covers only the start of the run
 /// (until the task after this many was placed), so the page stays a few megabytes at most.
 pub const MAX_TASKS: usize = 5_000;
-/// Beyond this many marks on the timeline, marks of one kind within one minute are merged.
-const MAX_MARKS: usize = 400;
-/// A mark's text is cut to this many characters (hover text, not a log).
-const MARK_TEXT_CHARS: usize = 300;
 
 /// Everything the cluster's script reads (serialized into the page as JSON).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -36,6 +32,9 @@ pub struct ClusterData {
     pub provisioning: Vec<Provisioning>,
     /// Said on the page when it shows a sample of the run (None: everything is shown).
     pub sample_note: Option<String>,
+    /// How many rows tasks.csv has (the page's count of tasks; not part of the cluster's JSON).
+    #[serde(skip)]
+    pub task_rows: usize,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -155,24 +154,28 @@ struct InstanceIn {
     purchase: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct ScalingIn {
-    time_s: f64,
-    service: String,
-    from_desired: i64,
-    to_desired: i64,
-    reason: String,
-}
-
 /// Reads every row of a CSV file into `T` (the file must exist).
-fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
+pub(super) fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
     let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
     r.deserialize().collect::<Result<Vec<T>, _>>().with_context(|| format!("cannot read {}", path.display()))
 }
 
 impl ClusterData {
     /// The cluster of the run in `dir`; None when the run had no tasks and no instances file.
+    /// (The page does the same in three steps, so that events.csv is read once for the events
+    /// table and the marks: `read_tasks`, `marks::EventMarks` on each event, `finish`.)
+    #[cfg(test)]
     pub fn read(dir: &Path) -> Result<Option<ClusterData>> {
+        let Some(mut data) = ClusterData::read_tasks(dir)? else { return Ok(None) };
+        super::marks::read_events(dir, &mut data)?;
+        data.finish(dir)?;
+        Ok(Some(data))
+    }
+
+    /// The cluster of the run in `dir` from everything but events.csv and scaling.csv and
+    /// services.csv: no placement explanations or marks yet. None when the run had no tasks and
+    /// no instances file.
+    pub fn read_tasks(dir: &Path) -> Result<Option<ClusterData>> {
         let (tasks_path, instances_path) = (dir.join("tasks.csv"), dir.join("instances.csv"));
         if !tasks_path.exists() && !instances_path.exists() {
             return Ok(None);
@@ -180,13 +183,17 @@ impl ClusterData {
         let instances_in: Vec<InstanceIn> = if instances_path.exists() { read_csv(&instances_path)? } else { Vec::new() };
         let tasks = TasksRead::read(&tasks_path, &instances_in)?;
         let duration_s = read_duration_s(dir)?.unwrap_or_else(|| last_time_s(tasks.last_time_s, &instances_in));
-        let mut data = build(tasks, instances_in, duration_s);
-        read_events(dir, &mut data)?;
-        read_scaling(dir, &mut data)?;
-        read_provisioning(dir, &mut data)?;
-        data.marks.sort_by(|a, b| a.t_s.total_cmp(&b.t_s).then(a.kind.cmp(b.kind)));
-        data.marks = thin_marks(std::mem::take(&mut data.marks));
-        Ok(Some(data))
+        Ok(Some(build(tasks, instances_in, duration_s)))
+    }
+
+    /// After events.csv's marks (`marks::EventMarks`): scaling.csv's marks and services.csv's
+    /// PROVISIONING counts, then the marks in time order, thinned.
+    pub fn finish(&mut self, dir: &Path) -> Result<()> {
+        super::marks::read_scaling(dir, self)?;
+        read_provisioning(dir, self)?;
+        self.marks.sort_by(|a, b| a.t_s.total_cmp(&b.t_s).then(a.kind.cmp(b.kind)));
+        self.marks = super::marks::thin_marks(std::mem::take(&mut self.marks));
+        Ok(())
     }
 }
 
@@ -395,7 +402,8 @@ fn build(tasks_read: TasksRead, instances_in: Vec<InstanceIn>, duration_s: f64) 
         .collect::<Vec<_>>();
 
     let sample_note = sample_note(instances_in.len(), instances.len(), zones.len(), total_tasks, tasks.len(), end_s, duration_s);
-    ClusterData { end_s, duration_s, zones, instances, groups, tasks, marks: Vec::new(), provisioning: Vec::new(), sample_note }
+    let (marks, provisioning) = (Vec::new(), Vec::new());
+    ClusterData { end_s, duration_s, zones, instances, groups, tasks, marks, provisioning, sample_note, task_rows: total_tasks }
 }
 
 /// Indexes of the instances to draw: every one, or — beyond MAX_INSTANCES — the first of each
@@ -456,73 +464,6 @@ pub fn hms(s: f64) -> String {
     format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
-/// events.csv: the placement explanation of each drawn task, and the timeline's marks.
-fn read_events(dir: &Path, data: &mut ClusterData) -> Result<()> {
-    let path = dir.join("events.csv");
-    if !path.exists() {
-        return Ok(());
-    }
-    let task_index: BTreeMap<String, usize> = data.tasks.iter().enumerate().map(|(k, t)| (t.id.clone(), k)).collect();
-    let mut r = csv::Reader::from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let headers = r.byte_headers()?.clone();
-    let col = |name: &str| headers.iter().position(|h| h == name.as_bytes());
-    let (Some(c_time), Some(c_event), Some(c_task), Some(c_workload), Some(c_reason), Some(c_detail)) =
-        (col("time_s"), col("event"), col("task"), col("workload"), col("reason"), col("detail"))
-    else {
-        return Ok(());
-    };
-    let text = |rec: &csv::ByteRecord, c: usize| String::from_utf8_lossy(rec.get(c).unwrap_or_default()).into_owned();
-    let mut rec = csv::ByteRecord::new();
-    while r.read_byte_record(&mut rec).with_context(|| format!("cannot read {}", path.display()))? {
-        let event = rec.get(c_event).unwrap_or_default();
-        let kind = match event {
-            b"placed" => {
-                // A million placements, a few thousand drawn tasks: look up without a copy.
-                if let Some(&k) = std::str::from_utf8(rec.get(c_task).unwrap_or_default()).ok().and_then(|id| task_index.get(id)) {
-                    data.tasks[k].placement = text(&rec, c_detail);
-                }
-                continue;
-            }
-            b"deployment" => "deployment",
-            b"fault" => "fault",
-            b"failed" | b"gave_up" => "failed",
-            b"instance" => "instance",
-            b"action" => "action",
-            b"service" if rec.get(c_detail).is_some_and(|d| d.windows(15).any(|w| w == b"unable to place")) => "failed",
-            _ => continue,
-        };
-        let t_s: f64 = std::str::from_utf8(rec.get(c_time).unwrap_or_default()).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
-        if t_s > data.end_s {
-            continue;
-        }
-        let (who, reason, detail) = (text(&rec, c_workload), text(&rec, c_reason), text(&rec, c_detail));
-        let mut words = match (kind, who.is_empty()) {
-            ("failed", false) => format!("{who}: a task could not be placed: {reason}"),
-            _ => detail.clone(),
-        };
-        if kind == "failed" && !detail.is_empty() && !reason.is_empty() {
-            words = format!("{words} ({detail})");
-        } else if kind == "deployment" && !reason.is_empty() {
-            words = format!("{reason}: {detail}");
-        }
-        data.marks.push(Mark { t_s, kind, text: cut(&words) });
-    }
-    Ok(())
-}
-
-/// scaling.csv: every scaling decision as a mark.
-fn read_scaling(dir: &Path, data: &mut ClusterData) -> Result<()> {
-    let path = dir.join("scaling.csv");
-    if !path.exists() {
-        return Ok(());
-    }
-    for s in read_csv::<ScalingIn>(&path)?.into_iter().filter(|s| s.time_s <= data.end_s) {
-        let text = format!("{}: desired {} → {} ({})", s.service, s.from_desired, s.to_desired, s.reason);
-        data.marks.push(Mark { t_s: s.time_s, kind: "scaling", text: cut(&text) });
-    }
-    Ok(())
-}
-
 /// services.csv: the PROVISIONING count of each service, where it changes (a run without
 /// capacity providers has none).
 fn read_provisioning(dir: &Path, data: &mut ClusterData) -> Result<()> {
@@ -542,55 +483,4 @@ fn read_provisioning(dir: &Path, data: &mut ClusterData) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn cut(text: &str) -> String {
-    if text.chars().count() <= MARK_TEXT_CHARS {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(MARK_TEXT_CHARS - 1).collect();
-        s.push('…');
-        s
-    }
-}
-
-/// Marks of one kind at one instant become one mark; beyond MAX_MARKS, those within one
-/// minute do. A merged mark lists its first texts and how many more (sorted input).
-fn thin_marks(marks: Vec<Mark>) -> Vec<Mark> {
-    let merged = merge_marks(marks, 0.0);
-    if merged.len() <= MAX_MARKS {
-        return merged;
-    }
-    merge_marks(merged, 60.0)
-}
-
-fn merge_marks(marks: Vec<Mark>, bucket_s: f64) -> Vec<Mark> {
-    let key = |m: &Mark| if bucket_s > 0.0 { (m.t_s / bucket_s).floor() * bucket_s } else { m.t_s };
-    // (mark, how many merged into it): the first mark of each (kind, instant or minute).
-    let mut out: Vec<(Mark, usize)> = Vec::new();
-    let mut open: BTreeMap<&'static str, usize> = BTreeMap::new();
-    for m in marks {
-        let k = key(&m);
-        match open.get(m.kind).copied().filter(|&i| key(&out[i].0) == k) {
-            Some(i) => {
-                let (first, n) = &mut out[i];
-                *n += 1;
-                if *n <= 3 {
-                    first.text = cut(&format!("{}\n{}", first.text, m.text));
-                }
-            }
-            None => {
-                open.insert(m.kind, out.len());
-                out.push((m, 1));
-            }
-        }
-    }
-    out.into_iter()
-        .map(|(mut m, n)| {
-            if n > 3 {
-                m.text = format!("{}\n… and {} more", m.text, n - 3);
-            }
-            m
-        })
-        .collect()
 }

@@ -1,0 +1,284 @@
+//! A hand-written CSV row encoder for the two big tables (events.csv and tasks.csv): the same
+//! bytes the `csv` crate's serde writer produces with its defaults, written straight into one
+//! reused buffer. At 100,000 tasks the serde path (a `Serializer` call per field, a `csv_core`
+//! state machine per byte run) cost more than the simulation; this writes a field with one
+//! scan for special bytes and a `memcpy`.
+//!
+//! What "the same bytes" means (csv 1.x, `csv_core`'s `QuoteStyle::Necessary`, `\n` records):
+//! - a text field is quoted when it holds a `,`, a `"`, a `\r` or a `\n`, and a quote inside is
+//!   doubled; every other field (the empty one too) is written as it is;
+//! - integers as `itoa` writes them, floats as `ryu` does (`1.0`, `0.25`, `1e16`, `NaN`);
+//! - `None` as an empty field; fields separated by `,`, a record ended by `\n`;
+//! - the header (the struct's field names) before the first row only: no rows, no header.
+//!
+//! (A record of a single empty field would be `""` in the csv crate; neither table has one
+//! field, so the encoder never meets that case.) The tests compare it with the csv crate.
+
+use std::io::{self, Write};
+
+/// Bytes kept before they are handed to the file (a few hundred rows).
+const FLUSH_BYTES: usize = 64 * 1024;
+
+/// One CSV file being written row by row: fields go into `buf`, which is handed to `out`
+/// whenever it passes `FLUSH_BYTES` (so memory stays flat whatever the row count).
+pub struct CsvRows<W: Write> {
+    out: W,
+    buf: Vec<u8>,
+    /// Whether the next field is the first of its record (no `,` before it).
+    first: bool,
+    /// Whether the header was written (it goes before the first row only).
+    headed: bool,
+}
+
+impl<W: Write> CsvRows<W> {
+    pub fn new(out: W) -> Self {
+        CsvRows { out, buf: Vec::with_capacity(FLUSH_BYTES + 4096), first: true, headed: false }
+    }
+
+    /// Writes `header` (the column names) unless it was already written: call before each row.
+    pub fn header(&mut self, header: &[&str]) {
+        if !self.headed {
+            self.headed = true;
+            for h in header {
+                self.str(h);
+            }
+            self.end();
+        }
+    }
+
+    fn sep(&mut self) {
+        if !self.first {
+            self.buf.push(b',');
+        }
+        self.first = false;
+    }
+
+    /// A text field, quoted when it must be.
+    pub fn str(&mut self, s: &str) {
+        self.sep();
+        let b = s.as_bytes();
+        if b.iter().any(|&c| matches!(c, b',' | b'"' | b'\r' | b'\n')) {
+            self.buf.push(b'"');
+            for &c in b {
+                if c == b'"' {
+                    self.buf.push(b'"');
+                }
+                self.buf.push(c);
+            }
+            self.buf.push(b'"');
+        } else {
+            self.buf.extend_from_slice(b);
+        }
+    }
+
+    /// An unsigned integer (never needs quotes).
+    pub fn u64(&mut self, v: u64) {
+        self.sep();
+        self.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    /// A float as `ryu` writes it (never needs quotes: digits, `.`, `e`, `-`, `NaN`, `inf`).
+    pub fn f64(&mut self, v: f64) {
+        self.sep();
+        self.buf.extend_from_slice(ryu::Buffer::new().format(v).as_bytes());
+    }
+
+    /// An optional float: empty for `None`.
+    pub fn opt_f64(&mut self, v: Option<f64>) {
+        match v {
+            Some(v) => self.f64(v),
+            None => self.sep(),
+        }
+    }
+
+    /// Ends the record; hands the buffer to the file when it is full enough.
+    pub fn end(&mut self) {
+        self.buf.push(b'\n');
+        self.first = true;
+    }
+
+    /// `end`, then the buffer to the file when it passed `FLUSH_BYTES`.
+    pub fn end_row(&mut self) -> io::Result<()> {
+        self.end();
+        if self.buf.len() >= FLUSH_BYTES {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and flushes the file.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.write_all(&self.buf)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SimTime;
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    struct Row<'a> {
+        text: &'a str,
+        n: u64,
+        x: f64,
+        maybe: Option<f64>,
+        last: &'a str,
+    }
+
+    /// Fields that need quoting, or look as if they might: the csv crate decides.
+    const TRICKY: [&str; 16] = [
+        "",
+        "plain",
+        "a,b",
+        "say \"hi\"",
+        "\"",
+        "\"\"",
+        "line\nbreak",
+        "cr\rhere",
+        "crlf\r\n",
+        " leading space",
+        "trailing space ",
+        "#hash",
+        "tab\there",
+        "semi;colon",
+        "ünïcödé, with a comma",
+        "'single'",
+    ];
+    const NUMBERS: [f64; 12] = [0.0, -0.0, 1.0, 0.25, 61.25, 1e16, 1.5e-7, 123456.789, f64::NAN, f64::INFINITY, -3.0, 1e300];
+
+    fn ours(rows: &[Row]) -> Vec<u8> {
+        let mut w = CsvRows::new(Vec::new());
+        for r in rows {
+            w.header(&["text", "n", "x", "maybe", "last"]);
+            w.str(r.text);
+            w.u64(r.n);
+            w.f64(r.x);
+            w.opt_f64(r.maybe);
+            w.str(r.last);
+            w.end_row().unwrap();
+        }
+        w.finish().unwrap()
+    }
+
+    fn theirs(rows: &[Row]) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in rows {
+            w.serialize(r).unwrap();
+        }
+        w.into_inner().unwrap()
+    }
+
+    #[test]
+    fn writes_the_csv_crates_bytes_for_tricky_fields() {
+        let mut rows = Vec::new();
+        for (i, a) in TRICKY.iter().enumerate() {
+            for (j, b) in TRICKY.iter().enumerate() {
+                let x = NUMBERS[(i + j) % NUMBERS.len()];
+                let maybe = (j % 3 != 0).then_some(NUMBERS[(i * 7 + j) % NUMBERS.len()]);
+                rows.push(Row { text: a, n: (i * 1000 + j) as u64 * 7919, x, maybe, last: b });
+            }
+        }
+        assert_eq!(String::from_utf8(ours(&rows)).unwrap(), String::from_utf8(theirs(&rows)).unwrap());
+    }
+
+    #[test]
+    fn no_rows_no_header() {
+        assert!(ours(&[]).is_empty());
+        assert!(theirs(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_row_of_empty_fields_is_commas() {
+        let rows = [Row { text: "", n: 0, x: 0.0, maybe: None, last: "" }];
+        assert_eq!(ours(&rows), theirs(&rows));
+        assert!(ours(&rows).ends_with(b"\n,0,0.0,,\n"));
+    }
+
+    #[test]
+    fn many_rows_pass_the_flush_threshold_intact() {
+        let text = "x".repeat(1000);
+        let rows: Vec<Row> = (0..200).map(|i| Row { text: &text, n: i, x: i as f64 / 3.0, maybe: None, last: "a,\"b\"" }).collect();
+        assert_eq!(ours(&rows), theirs(&rows));
+    }
+
+    /// events.csv's `time` and `task` columns are formatted by hand (`push_hms_millis`,
+    /// `push_padded`): the bytes `SimTime`'s `Display` and `format!("t-{n:06}")` write.
+    #[test]
+    fn times_and_padded_numbers_match_their_display() {
+        use crate::sim::recorder::{push_hms_millis, push_padded};
+        for us in [0, 999, 1_000, 61_250_000, 3_599_999_999, 3_600_000_000, 86_400_123_456, 360_000_000_000_000] {
+            let mut s = String::new();
+            push_hms_millis(&mut s, SimTime(us));
+            assert_eq!(s, SimTime(us).to_string());
+        }
+        for n in [0u64, 7, 123_456, 1_234_567, u64::from(u32::MAX)] {
+            let mut s = String::new();
+            push_padded(&mut s, n, 6);
+            assert_eq!(s, format!("{n:06}"));
+        }
+    }
+
+    /// events.csv and tasks.csv rows, every event kind and tricky texts in every text column:
+    /// the encoder writes what `csv::Writer::serialize` writes for the row structs.
+    #[test]
+    fn event_and_task_rows_match_serde() {
+        use super::super::files::{encode_event, encode_task};
+        use crate::sim::recorder::{EventKind, EventRowRef, TaskRow};
+        let (mut ours, mut theirs) = (CsvRows::new(Vec::new()), csv::Writer::from_writer(Vec::new()));
+        for (i, kind) in EventKind::ALL.iter().enumerate() {
+            let t = |k: usize| TRICKY[(i + k) % TRICKY.len()];
+            let row = EventRowRef {
+                time_s: NUMBERS[i % NUMBERS.len()],
+                time: t(0),
+                event: *kind,
+                task: t(1),
+                workload: t(2),
+                group: t(3),
+                instance: t(4),
+                zone: t(5),
+                reason: t(6),
+                detail: t(7),
+            };
+            encode_event(&mut ours, &row);
+            ours.end_row().unwrap();
+            theirs.serialize(row).unwrap();
+        }
+        assert_eq!(String::from_utf8(ours.finish().unwrap()).unwrap(), String::from_utf8(theirs.into_inner().unwrap()).unwrap());
+
+        let (mut ours, mut theirs) = (CsvRows::new(Vec::new()), csv::Writer::from_writer(Vec::new()));
+        for i in 0..TRICKY.len() * 2 {
+            let t = |k: usize| TRICKY[(i + k) % TRICKY.len()].to_string();
+            let x = |k: usize| (i % 3 != k).then_some(NUMBERS[(i + k) % NUMBERS.len()]);
+            let row = TaskRow {
+                task: t(0),
+                owner: t(1),
+                task_definition: i as u16,
+                deployment: (i * 31) as u32,
+                instance: u32::MAX - i as u32,
+                placed_s: NUMBERS[i % NUMBERS.len()],
+                running_s: x(0),
+                stopping_s: x(1),
+                stopped_s: x(2),
+                stop_code: t(2),
+                capacity_provider: t(3),
+                healthy_s: x(1),
+                draining_s: x(0),
+                sigterm_s: x(2),
+                cpu_units: (i * 256) as u32,
+                memory_mib: (i * 512) as u32,
+                revision: t(4),
+                instance_id: t(5),
+                zone: t(6),
+            };
+            encode_task(&mut ours, &row);
+            ours.end_row().unwrap();
+            theirs.serialize(&row).unwrap();
+        }
+        assert_eq!(String::from_utf8(ours.finish().unwrap()).unwrap(), String::from_utf8(theirs.into_inner().unwrap()).unwrap());
+    }
+}
