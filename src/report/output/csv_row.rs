@@ -91,7 +91,7 @@ impl<W: Write> CsvRows<W> {
         }
     }
 
-    /// Ends the record; hands the buffer to the file when it is full enough.
+    /// Ends the record (the header's; rows end with `end_row`, which also hands the buffer on).
     pub fn end(&mut self) {
         self.buf.push(b'\n');
         self.first = true;

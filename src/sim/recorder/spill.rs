@@ -281,16 +281,14 @@ impl<T: Record> Slots<T> {
     fn write_lowest_page(&mut self) -> io::Result<()> {
         let Some((page, mut p)) = self.pages.pop_first() else { return Ok(()) };
         let first = page * PAGE_RECORDS as u64;
-        let slots: Vec<&[u8]> = p.bytes.chunks_exact(Self::WIDTH).collect();
+        let written = |i: usize| p.bytes[i * Self::WIDTH] == 1;
         let mut i = 0;
-        while i < slots.len() {
-            if slots[i][0] == 0 {
-                i += 1;
-                continue;
+        while i < PAGE_RECORDS {
+            let run = (i..PAGE_RECORDS).take_while(|&j| written(j)).count();
+            if run > 0 {
+                self.write_run(first + i as u64, &p.bytes[i * Self::WIDTH..(i + run) * Self::WIDTH])?;
             }
-            let run = slots[i..].iter().take_while(|s| s[0] == 1).count();
-            self.write_run(first + i as u64, &p.bytes[i * Self::WIDTH..(i + run) * Self::WIDTH])?;
-            i += run;
+            i += run.max(1);
         }
         p.bytes.fill(0);
         self.spare.push(p.bytes);
