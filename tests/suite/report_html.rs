@@ -123,6 +123,60 @@ fn report_rebuilds_a_run_page_byte_for_byte() {
     assert_eq!(std::fs::read(a.join("report.html")).unwrap(), written, "ecsim report rebuilds the same bytes");
 }
 
+/// A run past every limit of the page: 310 instances (more than the 300 drawn), about 9,600
+/// tasks arriving at 800 a minute for 12 minutes (more than the 5,000 the cluster animates),
+/// each placed, started and stopped or failed (more than the 20,000 events the table holds),
+/// with placement explanations. `ecsim run` builds its page from the rows as it writes them;
+/// `ecsim report` from the files: the same bytes.
+const PAST_THE_LIMITS: &str = r#"
+[scenario]
+name = "page-from-rows"
+duration = "12m"
+seed = 7
+explain_placements = true
+
+[cluster]
+zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+[[cluster.instances]]
+type = "m5.large"
+count = 310
+
+[[task_definitions]]
+name = "job"
+family = "job"
+cpu = 512
+memory = 1024
+
+[[workload]]
+name = "jobs"
+task_definition = "job"
+arrivals = { process = "poisson", rate_per_minute = 800 }
+run_time = { distribution = "exponential", mean = "2m" }
+"#;
+
+#[test]
+fn a_large_run_page_is_the_page_rebuilt_from_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("past-the-limits.toml");
+    std::fs::write(&scenario, PAST_THE_LIMITS).unwrap();
+    let dir = tmp.path().join("out");
+    let out = ecsim().args(["run", scenario.to_str().unwrap(), "--out", dir.to_str().unwrap(), "-q"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = page(&dir);
+    // Every limit is passed, so every path of the page is taken: the events table cut to its
+    // first rows, the instances sampled, the animation cut at the 5,000th task, explanations
+    // and failure marks on the drawn tasks and the timeline.
+    assert!(written.contains("the events table holds the first 5000"));
+    assert!(written.contains("it shows 300 of its 310 container instances"));
+    assert!(written.contains("instances passed filters"), "a drawn task's placement explanation");
+    assert!(written.contains("\"kind\":\"failed\""), "a placement failure on the timeline");
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    let out = ecsim_output(&["report", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(page(&dir) == written, "ecsim report rebuilds the bytes ecsim run wrote");
+}
+
 #[test]
 fn a_lesson_story_is_told_step_by_step() {
     let tmp = tempfile::tempdir().unwrap();

@@ -6,11 +6,13 @@
 
 mod data;
 mod marks;
+mod tasks_read;
 #[cfg(test)]
 mod tests;
 
 pub use data::ClusterData;
 pub use marks::EventMarks;
+pub use tasks_read::TasksFeed;
 
 use super::Section;
 use anyhow::Result;

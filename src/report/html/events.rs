@@ -1,8 +1,11 @@
 //! The events table's data: every row of events.csv (time, kind, task, group, instance, zone,
 //! reason, detail), or for a large run the first rows only, with the count of every kind over
-//! all rows (`limits::EVENTS_ALL_MAX`). Read as a stream: events.csv can hold millions of rows.
+//! all rows (`limits::EVENTS_ALL_MAX`). Built one row at a time (`Table`): from the file
+//! (`read`: events.csv can hold millions of rows), or in `ecsim run` from the rows as they are
+//! written.
 
 use super::limits::{EVENTS_ALL_MAX, EVENTS_SHOWN_WHEN_LARGE};
+use crate::sim::recorder::EventRowRef;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,6 +24,82 @@ pub struct Events {
 /// The columns the table shows, in its order.
 const COLUMNS: [&str; 8] = ["time", "event", "task", "group", "instance", "zone", "reason", "detail"];
 
+/// The table being built, one row at a time: from events.csv ([`read`]), or in `ecsim run`
+/// from the rows as events.csv is written (the same cells: the file holds the row's text, and
+/// its `time_s` reads back as the same `f64`).
+pub struct Table {
+    /// The rows as a JSON array's text, kept until the count passes the limit; then cut to the
+    /// first rows (`large_cut`: the text's length after them).
+    rows: Vec<u8>,
+    kept: usize,
+    large_cut: Option<usize>,
+    kinds: BTreeMap<String, usize>,
+    total: usize,
+}
+
+impl Table {
+    pub fn new() -> Table {
+        Table { rows: b"[".to_vec(), kept: 0, large_cut: None, kinds: BTreeMap::new(), total: 0 }
+    }
+
+    /// The next row: its `time_s`, its kind, and its cells in `COLUMNS` order.
+    pub fn row<'c>(&mut self, time_s: f64, kind: &str, cells: impl IntoIterator<Item = &'c str>) {
+        self.total += 1;
+        // A `String` only for a kind not seen yet (a million rows, eighteen kinds).
+        match self.kinds.get_mut(kind) {
+            Some(n) => *n += 1,
+            None => {
+                self.kinds.insert(kind.to_string(), 1);
+            }
+        }
+        if self.kept < EVENTS_ALL_MAX {
+            if self.kept == EVENTS_SHOWN_WHEN_LARGE {
+                self.large_cut = Some(self.rows.len());
+            }
+            if self.kept > 0 {
+                self.rows.push(b',');
+            }
+            self.kept += 1;
+            // As `Value::Array([num_json(t), Value::String(cell), …])` writes itself.
+            let rows = &mut self.rows;
+            rows.push(b'[');
+            // Writing JSON into a `Vec` cannot fail.
+            let _ = serde_json::to_writer(&mut *rows, &super::read::num_json(Some(time_s)));
+            for cell in cells {
+                rows.push(b',');
+                let _ = serde_json::to_writer(&mut *rows, cell);
+            }
+            rows.push(b']');
+        }
+    }
+
+    /// A row of events.csv as `ecsim run` writes it.
+    pub fn event(&mut self, r: &EventRowRef) {
+        let kind = r.event.as_str();
+        self.row(r.time_s, kind, [r.time, kind, r.task, r.group, r.instance, r.zone, r.reason, r.detail]);
+    }
+
+    /// Every row has been taken.
+    pub fn finish(self) -> Result<Events> {
+        let Table { mut rows, kept, large_cut, kinds, total } = self;
+        let shown = match large_cut {
+            Some(cut) if total > EVENTS_ALL_MAX => {
+                rows.truncate(cut);
+                EVENTS_SHOWN_WHEN_LARGE
+            }
+            _ => kept,
+        };
+        rows.push(b']');
+        let rows = String::from_utf8(rows).context("events.csv: not UTF-8")?;
+        let json = format!(
+            "{{\"columns\":{},\"kinds\":{},\"rows\":{rows},\"shown\":{shown},\"total\":{total}}}",
+            serde_json::to_string(&COLUMNS)?,
+            serde_json::to_string(&kinds)?
+        );
+        Ok(Events { json, total, shown })
+    }
+}
+
 /// Reads events.csv of `dir`; `each` sees every row too (the cluster's marks), with the header.
 pub fn read(dir: &Path, mut each: impl FnMut(&csv::ByteRecord, &csv::ByteRecord)) -> Result<Events> {
     let path = dir.join("events.csv");
@@ -34,56 +113,13 @@ pub fn read(dir: &Path, mut each: impl FnMut(&csv::ByteRecord, &csv::ByteRecord)
     let time_s = col("time_s");
     let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| col(c)).collect();
     let kind = col("event");
-    // The rows as a JSON array's text, kept until the count passes the limit; then cut to the
-    // first rows (`large_cut`: the text's length after them).
-    let mut rows: Vec<u8> = b"[".to_vec();
-    let (mut kept, mut large_cut) = (0usize, None);
-    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-    let mut total = 0usize;
+    let mut table = Table::new();
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).with_context(|| format!("{} is not a CSV file ecsim wrote", path.display()))? {
-        total += 1;
         each(header.as_byte_record(), record.as_byte_record());
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("");
-        // A `String` only for a kind not seen yet (a million rows, eighteen kinds).
-        match kinds.get_mut(get(kind)) {
-            Some(n) => *n += 1,
-            None => {
-                kinds.insert(get(kind).to_string(), 1);
-            }
-        }
-        if kept < EVENTS_ALL_MAX {
-            if kept == EVENTS_SHOWN_WHEN_LARGE {
-                large_cut = Some(rows.len());
-            }
-            if kept > 0 {
-                rows.push(b',');
-            }
-            kept += 1;
-            // As `Value::Array([num_json(t), Value::String(cell), …])` writes itself.
-            let t: f64 = get(time_s).parse().unwrap_or(0.0);
-            rows.push(b'[');
-            serde_json::to_writer(&mut rows, &super::read::num_json(Some(t)))?;
-            for c in &cols {
-                rows.push(b',');
-                serde_json::to_writer(&mut rows, get(*c))?;
-            }
-            rows.push(b']');
-        }
+        let t: f64 = get(time_s).parse().unwrap_or(0.0);
+        table.row(t, get(kind), cols.iter().map(|&c| get(c)));
     }
-    let shown = match large_cut {
-        Some(cut) if total > EVENTS_ALL_MAX => {
-            rows.truncate(cut);
-            EVENTS_SHOWN_WHEN_LARGE
-        }
-        _ => kept,
-    };
-    rows.push(b']');
-    let rows = String::from_utf8(rows).context("events.csv: not UTF-8")?;
-    let json = format!(
-        "{{\"columns\":{},\"kinds\":{},\"rows\":{rows},\"shown\":{shown},\"total\":{total}}}",
-        serde_json::to_string(&COLUMNS)?,
-        serde_json::to_string(&kinds)?
-    );
-    Ok(Events { json, total, shown })
+    table.finish()
 }

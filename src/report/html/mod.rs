@@ -2,7 +2,9 @@
 //! (a run's, a sweep's, or a scenario's variants'), so that `ecsim report DIR` rebuilds it for
 //! any directory and `ecsim run` / `ecsim sweep` write it as their last file. Scripts, styles and
 //! data are inline (the vendored uPlot charting library, `assets/report/`), nothing is loaded
-//! from the network, and the same directory gives the same bytes. The parts: `read` (CSV and
+//! from the network, and the same directory gives the same bytes. (`ecsim run` hands the page
+//! the rows of tasks.csv and events.csv as it writes them — `TasksFeed`, `RunFeed` — rather
+//! than have it read back what was just written; the bytes are the same.) The parts: `read` (CSV and
 //! JSON files), `verdicts` (the plain sentences at the top), `story` (a lesson's steps),
 //! `series` (the panels' time series), `deploy` (the deployment timelines), `events` (the events
 //! table), `sweep` and `variants` (the other kinds of directory), `page` (the template),
@@ -23,9 +25,11 @@ mod verdicts;
 #[cfg(test)]
 mod tests;
 
+use crate::sim::recorder::EventRowRef;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
+pub use cluster::TasksFeed;
 pub use page::escape_html;
 
 /// A section of the page contributed by another part of the report (the animated cluster): its
@@ -100,9 +104,76 @@ pub fn write_report(dir: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// What a run's page reads of tasks.csv, instances.csv and summary.json (the animated
+/// cluster's instances and tasks), read ahead: `ecsim run` reads it on a second thread while
+/// the first still writes events.csv and the charts ([`prepare_run`], then
+/// [`write_run_report`]); the page is the same bytes as [`write_report`]'s.
+#[derive(Debug)]
+pub struct RunTasks(Option<cluster::ClusterData>);
+
+/// Reads ahead what the page of the run in `dir` needs of tasks.csv, instances.csv and
+/// summary.json (those files must be written already).
+pub fn prepare_run(dir: &Path) -> Result<RunTasks> {
+    cluster::ClusterData::read_tasks(dir).map(RunTasks).with_context(|| format!("cannot build the report of {}", dir.display()))
+}
+
+/// Ready to take tasks.csv's rows from its writer (instances.csv and summary.json of `dir` must
+/// be written already); [`run_tasks_from`] then gives what [`prepare_run`] would read.
+pub fn run_tasks_feed(dir: &Path) -> Result<cluster::TasksFeed> {
+    cluster::ClusterData::feed(dir).with_context(|| format!("cannot build the report of {}", dir.display()))
+}
+
+/// What [`prepare_run`] reads, from the rows `feed` took as tasks.csv was written.
+pub fn run_tasks_from(dir: &Path, feed: cluster::TasksFeed) -> Result<RunTasks> {
+    let data = cluster::ClusterData::from_feed(dir, feed).with_context(|| format!("cannot build the report of {}", dir.display()))?;
+    Ok(RunTasks(Some(data)))
+}
+
+/// A run's page taking events.csv's rows as `ecsim run` writes them (the events table and
+/// the cluster's marks), after tasks.csv's ([`RunTasks`]): the run does not read back the
+/// file it has just written. [`write_run_report`] then writes the page.
+pub struct RunFeed {
+    cluster: Option<cluster::ClusterData>,
+    marks: Option<cluster::EventMarks>,
+    table: events::Table,
+}
+
+impl RunFeed {
+    pub fn new(tasks: RunTasks) -> RunFeed {
+        let marks = tasks.0.as_ref().map(cluster::EventMarks::for_run);
+        RunFeed { cluster: tasks.0, marks, table: events::Table::new() }
+    }
+
+    /// The next row of events.csv.
+    pub fn event(&mut self, row: &EventRowRef) {
+        self.table.event(row);
+        if let (Some(c), Some(m)) = (self.cluster.as_mut(), &self.marks) {
+            m.event(c, row);
+        }
+    }
+}
+
+/// [`write_report`] for a run's directory, with tasks.csv's and events.csv's rows taken as
+/// they were written ([`RunFeed`]).
+pub fn write_run_report(dir: &Path, feed: RunFeed) -> Result<PathBuf> {
+    let html = (feed.table.finish())
+        .and_then(|events| run_page_with(dir, feed.cluster, Some(events)))
+        .with_context(|| format!("cannot build the report of {}", dir.display()))?;
+    let path = dir.join(REPORT_FILE);
+    super::atomic::write_atomic(&path, html.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
 /// The page of one run: verdicts, the lesson's story, the cluster, the deployments, the panels
 /// and the events, in that order.
 fn run_page(dir: &Path) -> Result<String> {
+    run_page_with(dir, cluster::ClusterData::read_tasks(dir)?, None)
+}
+
+/// [`run_page`] with the cluster's tasks already read (`ClusterData::read_tasks`), and with
+/// the events table and the cluster's marks already taken from events.csv's rows (`events`:
+/// None to read them from the file).
+fn run_page_with(dir: &Path, mut cluster_data: Option<cluster::ClusterData>, events: Option<events::Events>) -> Result<String> {
     let summary = read::json(dir, "summary.json")?;
     let duration_s = summary.get("duration_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
     // A long run's panels are drawn in buckets of whole minutes, read streaming (`thin`).
@@ -129,7 +200,6 @@ fn run_page(dir: &Path) -> Result<String> {
             }
         }
     }
-    let mut cluster_data = cluster::ClusterData::read_tasks(dir)?;
     let tasks = match (dir.join("tasks.csv").is_file(), &cluster_data) {
         // No service, no timeline: only the count, which the cluster's pass already took.
         (true, Some(c)) if service_names.is_empty() => Some((read::Table::header_only(dir, "tasks.csv")?, c.task_rows)),
@@ -138,12 +208,17 @@ fn run_page(dir: &Path) -> Result<String> {
     };
     let lesson = read::json_optional(dir, "lesson.json")?;
     // One pass over events.csv for the events table and the cluster's marks.
-    let mut marks = None;
-    let events = events::read(dir, |header, row| {
-        if let Some(c) = cluster_data.as_mut() {
-            marks.get_or_insert_with(|| cluster::EventMarks::new(c, header)).row(c, row);
+    let events = match events {
+        Some(events) => events,
+        None => {
+            let mut marks = None;
+            events::read(dir, |header, row| {
+                if let Some(c) = cluster_data.as_mut() {
+                    marks.get_or_insert_with(|| cluster::EventMarks::new(c, header)).row(c, row);
+                }
+            })?
         }
-    })?;
+    };
     if let Some(c) = cluster_data.as_mut() {
         c.finish(dir)?;
     }

@@ -26,10 +26,17 @@ pub fn write_timeseries_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
 /// events.csv: every recorded event, streamed (it can have millions of rows) through the
 /// hand-written encoder (`csv_row`: the csv crate's bytes, a fraction of its time).
 pub fn write_events_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
+    write_events_csv_with(dir, outcome, |_| {})
+}
+
+/// [`write_events_csv`], handing each row to `also` as it is written (report.html's events
+/// table and cluster marks take them there instead of reading the file back).
+pub fn write_events_csv_with(dir: &Path, outcome: &RunOutcome, mut also: impl FnMut(&EventRowRef)) -> Result<()> {
     let path = dir.join("events.csv");
     write_atomic_with(&path, |w| {
         let mut csv = CsvRows::new(w);
         outcome.recorder.for_each_event_row(&outcome.cluster, |row| {
+            also(row);
             encode_event(&mut csv, row);
             csv.end_row()
         })?;
@@ -150,6 +157,12 @@ pub fn write_alb_csv(dir: &Path, outcome: &RunOutcome) -> Result<()> {
 /// tasks.csv: one row per task of the run (`RunOutcome::for_each_task_row`), streamed through
 /// the hand-written encoder; returns the rows the task charts draw (`ChartRows`).
 pub fn write_tasks_csv(dir: &Path, outcome: &RunOutcome) -> Result<ChartRows> {
+    write_tasks_csv_with(dir, outcome, |_| {})
+}
+
+/// [`write_tasks_csv`], handing each row to `also` as it is written (the page's cluster takes
+/// them there instead of reading the file back).
+pub fn write_tasks_csv_with(dir: &Path, outcome: &RunOutcome, mut also: impl FnMut(&TaskRow)) -> Result<ChartRows> {
     let mut keep = ChartRows::new(outcome);
     write_atomic_with(&dir.join("tasks.csv"), |w| {
         let mut csv = CsvRows::new(w);
@@ -158,6 +171,7 @@ pub fn write_tasks_csv(dir: &Path, outcome: &RunOutcome) -> Result<ChartRows> {
             if failed.is_none() {
                 encode_task(&mut csv, &row);
                 failed = csv.end_row().err();
+                also(&row);
                 keep.offer(row);
             }
         })?;

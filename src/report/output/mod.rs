@@ -1,7 +1,9 @@
 //! Writes one run's results directory, one writer per file: summary.json, timeseries.csv and
 //! events.csv (`files`), the service, scaling, fault, alarm, load-balancer and task tables
 //! (`files`), and the charts (`charts`); a scenario's variants add comparison.csv and its chart
-//! (`comparison`); report.html (`super::html`) last, from the files. Every file is written to a temporary name and renamed, so an interrupted run
+//! (`comparison`); report.html (`super::html`) last, from the files and the rows of the two
+//! big tables as they were written. A run's files are written on three threads, each file by
+//! one of them (`write_run_with`). Every file is written to a temporary name and renamed, so an interrupted run
 //! never leaves a half-written file; [`write_run`] fills the directory in full or the error says
 //! which file failed.
 
@@ -17,13 +19,15 @@ pub use charts::{
 };
 pub use comparison::{comparison_rows, write_comparison_chart, write_comparison_csv, ComparisonRow};
 pub use files::{
-    write_alarm_actions_csv, write_alarms_csv, write_alb_csv, write_events_csv, write_faults_csv, write_instances_csv, write_scaling_csv,
-    write_services_csv, write_summary_json, write_tasks_csv, write_timeseries_csv,
+    write_alarm_actions_csv, write_alarms_csv, write_alb_csv, write_events_csv, write_events_csv_with, write_faults_csv,
+    write_instances_csv, write_scaling_csv, write_services_csv, write_summary_json, write_tasks_csv, write_tasks_csv_with,
+    write_timeseries_csv,
 };
 pub use lesson::{lesson_json, write_lesson_json};
 
 use super::atomic::write_atomic_with;
 use super::chart::FaultBand;
+use super::html;
 use super::summary::Summary;
 use crate::sim::RunOutcome;
 use anyhow::{Context, Result};
@@ -95,28 +99,56 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
     }
     // One band per fault occurrence on the time-series charts.
     let faults = FaultBand::from_rows(&outcome.fault_rows);
-    write_timeseries_csv(dir, outcome)?;
-    write_events_csv(dir, outcome)?;
-    write_services_csv(dir, outcome)?;
-    write_scaling_csv(dir, outcome)?;
-    write_scaling_charts(dir, summary, outcome, &faults)?;
-    write_faults_csv(dir, outcome)?;
-    write_alarms_csv(dir, outcome)?;
-    write_alarm_actions_csv(dir, outcome)?;
-    write_alb_csv(dir, outcome)?;
-    write_traffic_chart(dir, summary, outcome, &faults)?;
-    if !outcome.tasks.is_empty() {
-        // tasks.csv is streamed; the two task charts keep only the rows they draw.
-        let rows = write_tasks_csv(dir, outcome)?.finish();
-        write_gantt_chart(dir, summary, outcome, &rows.gantt)?;
-        write_deployment_charts(dir, summary, outcome, &rows.services)?;
-    }
-    write_capacity_chart(dir, summary, outcome, &faults)?;
-    write_reservation_chart(dir, summary, outcome, &faults)?;
+    // The page's cluster reads instances.csv with tasks.csv: written first.
     write_instances_csv(dir, &outcome.instance_rows().context("instances.csv")?)?;
-    // Last: the page reads the files above (`ecsim report DIR` rebuilds it from them alone).
-    crate::report::html::write_report(dir)?;
-    Ok(())
+    // Each file is written by one thread, so its bytes do not depend on the schedule. This
+    // thread writes tasks.csv, then events.csv, handing every row to the page as it goes (the
+    // page's cluster needs the tasks before the events' marks); a second thread writes the
+    // smaller tables and the time-series charts meanwhile, and a third the two task charts
+    // from the rows tasks.csv kept. The page comes last.
+    std::thread::scope(|scope| -> Result<()> {
+        let tables = scope.spawn(|| -> Result<()> {
+            write_timeseries_csv(dir, outcome)?;
+            write_services_csv(dir, outcome)?;
+            write_scaling_csv(dir, outcome)?;
+            write_scaling_charts(dir, summary, outcome, &faults)?;
+            write_faults_csv(dir, outcome)?;
+            write_alarms_csv(dir, outcome)?;
+            write_alarm_actions_csv(dir, outcome)?;
+            write_alb_csv(dir, outcome)?;
+            write_traffic_chart(dir, summary, outcome, &faults)?;
+            write_capacity_chart(dir, summary, outcome, &faults)?;
+            write_reservation_chart(dir, summary, outcome, &faults)
+        });
+        let mut task_charts = None;
+        let this = (|| -> Result<html::RunFeed> {
+            let tasks = if outcome.tasks.is_empty() {
+                html::prepare_run(dir)?
+            } else {
+                // tasks.csv is streamed; the two task charts keep only the rows they draw.
+                let mut feed = html::run_tasks_feed(dir)?;
+                let rows = write_tasks_csv_with(dir, outcome, |row| feed.row(row))?.finish();
+                task_charts = Some(scope.spawn(move || -> Result<()> {
+                    write_gantt_chart(dir, summary, outcome, &rows.gantt)?;
+                    write_deployment_charts(dir, summary, outcome, &rows.services)
+                }));
+                html::run_tasks_from(dir, feed)?
+            };
+            let mut page = html::RunFeed::new(tasks);
+            write_events_csv_with(dir, outcome, |row| page.event(row))?;
+            Ok(page)
+        })();
+        // Every thread runs to its end; the errors in a fixed order, so the message does not
+        // depend on which finished first.
+        let tables = tables.join().map_err(|_| anyhow::anyhow!("the thread writing the tables panicked"))?;
+        let task_charts = task_charts.map(|t| t.join().map_err(|_| anyhow::anyhow!("the thread drawing the task charts panicked")));
+        let page = this?;
+        tables?;
+        task_charts.transpose()?.transpose()?;
+        // Last: the page, from the files above and the rows it took (`ecsim report DIR`
+        // rebuilds the same bytes from the files alone).
+        html::write_run_report(dir, page).map(drop)
+    })
 }
 
 /// The CSV files of [`write_run`], in its order, without the charts and the page.

@@ -7,7 +7,7 @@
 //! their records in memory: slower to grow, never lost.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io;
 
 /// Records held in memory before a `Spill` writes them out (one write of
 /// `CHUNK_RECORDS × BYTES` bytes; about 200 KiB for an event).
@@ -68,10 +68,9 @@ impl<T: Record> Spill<T> {
         if index >= self.in_file {
             return Ok(self.buffer.get((index - self.in_file) as usize).cloned());
         }
-        let mut file = self.file.as_ref().ok_or_else(|| io::Error::other("spill file missing"))?;
-        file.seek(SeekFrom::Start(index * T::BYTES as u64))?;
+        let file = self.file.as_ref().ok_or_else(|| io::Error::other("spill file missing"))?;
         let mut bytes = vec![0u8; T::BYTES];
-        file.read_exact(&mut bytes)?;
+        read_at(file, &mut bytes, index * T::BYTES as u64)?;
         Ok(Some(T::decode(&bytes)))
     }
 
@@ -83,10 +82,9 @@ impl<T: Record> Spill<T> {
         for (r, out) in self.buffer.iter().zip(bytes.chunks_exact_mut(T::BYTES)) {
             r.encode(out);
         }
-        let mut file = self.file.as_ref().ok_or_else(|| io::Error::other("no spill file"))?;
+        let file = self.file.as_ref().ok_or_else(|| io::Error::other("no spill file"))?;
         // Where the last complete write ended: a failed write is overwritten, never read.
-        file.seek(SeekFrom::Start(self.in_file * T::BYTES as u64))?;
-        file.write_all(&bytes)?;
+        write_at(file, &bytes, self.in_file * T::BYTES as u64)?;
         self.in_file += self.buffer.len() as u64;
         self.buffer.clear();
         Ok(())
@@ -139,10 +137,9 @@ pub struct SpillIter<'a, T> {
 impl<T: Record> SpillIter<'_, T> {
     fn read_chunk(&mut self) -> io::Result<()> {
         let n = (self.spill.in_file - self.next_in_file).min(CHUNK_RECORDS as u64) as usize;
-        let mut file = self.spill.file.as_ref().ok_or_else(|| io::Error::other("spill file missing"))?;
-        file.seek(SeekFrom::Start(self.next_in_file * T::BYTES as u64))?;
+        let file = self.spill.file.as_ref().ok_or_else(|| io::Error::other("spill file missing"))?;
         let mut bytes = vec![0u8; n * T::BYTES];
-        file.read_exact(&mut bytes)?;
+        read_at(file, &mut bytes, self.next_in_file * T::BYTES as u64)?;
         self.chunk.clear();
         self.chunk.extend(bytes.chunks_exact(T::BYTES).map(T::decode));
         self.at = 0;
@@ -307,11 +304,10 @@ impl<T: Record> Slots<T> {
     pub fn read_range(&self, start: u64, end: u64) -> io::Result<Vec<Option<T>>> {
         let mut out: Vec<Option<T>> = Vec::with_capacity((end - start) as usize);
         let in_file = end.min(self.end).max(start);
-        if let (Some(mut file), true) = (self.file.as_ref(), in_file > start) {
+        if let (Some(file), true) = (self.file.as_ref(), in_file > start) {
             let width = Self::WIDTH as u64;
-            file.seek(SeekFrom::Start(start * width))?;
             let mut bytes = vec![0u8; ((in_file - start) * width) as usize];
-            file.read_exact(&mut bytes)?;
+            read_at(file, &mut bytes, start * width)?;
             out.extend(bytes.chunks_exact(width as usize).map(|b| (b[0] == 1).then(|| T::decode(&b[1..]))));
         }
         out.resize((end - start) as usize, None);
@@ -331,6 +327,26 @@ impl<T: Record> Slots<T> {
     }
 }
 
+/// Fills `bytes` from `offset`. Positioned reads leave the file's cursor alone, so threads can
+/// read one run's logs at the same time (`report::output` writes its files on three threads,
+/// and two of them may read the same log: events.csv and the deployment charts both read the
+/// event log).
+#[cfg(unix)]
+fn read_at(file: &File, bytes: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, bytes, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, bytes: &mut [u8], offset: u64) -> io::Result<()> {
+    // Seek and read are two calls on one cursor: one reader at a time.
+    static ONE_READER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE_READER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(bytes)
+}
+
 /// Writes `bytes` at `offset`: one system call where the platform has positioned writes.
 #[cfg(unix)]
 fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
@@ -339,6 +355,7 @@ fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
 
 #[cfg(not(unix))]
 fn write_at(mut file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
     file.seek(SeekFrom::Start(offset))?;
     file.write_all(bytes)
 }

@@ -3,6 +3,7 @@
 //! run: the instances and tasks to draw, the colour groups (owner and revision), the marks on
 //! the timeline, and — for a large run — the sample shown and why.
 
+use super::tasks_read::{TasksFeed, TasksRead};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -106,52 +107,52 @@ struct ServiceMinuteIn {
 /// A tasks.csv row; the columns after `capacity_provider` are newer, so a results directory
 /// written before them still reads (defaults: no health, draining or SIGTERM times).
 #[derive(Debug, Deserialize)]
-struct TaskIn {
-    task: String,
-    owner: String,
-    task_definition: u32,
-    instance: u32,
-    placed_s: f64,
-    running_s: Option<f64>,
-    stopping_s: Option<f64>,
-    stopped_s: Option<f64>,
+pub(super) struct TaskIn {
+    pub(super) task: String,
+    pub(super) owner: String,
+    pub(super) task_definition: u32,
+    pub(super) instance: u32,
+    pub(super) placed_s: f64,
+    pub(super) running_s: Option<f64>,
+    pub(super) stopping_s: Option<f64>,
+    pub(super) stopped_s: Option<f64>,
     #[serde(default)]
-    stop_code: String,
+    pub(super) stop_code: String,
     #[serde(default)]
-    capacity_provider: String,
+    pub(super) capacity_provider: String,
     #[serde(default)]
-    healthy_s: Option<f64>,
+    pub(super) healthy_s: Option<f64>,
     #[serde(default)]
-    draining_s: Option<f64>,
+    pub(super) draining_s: Option<f64>,
     #[serde(default)]
-    sigterm_s: Option<f64>,
+    pub(super) sigterm_s: Option<f64>,
     #[serde(default)]
-    cpu_units: u32,
+    pub(super) cpu_units: u32,
     #[serde(default)]
-    memory_mib: u32,
+    pub(super) memory_mib: u32,
     #[serde(default)]
-    revision: String,
+    pub(super) revision: String,
     #[serde(default)]
-    instance_id: String,
+    pub(super) instance_id: String,
     #[serde(default)]
-    zone: String,
+    pub(super) zone: String,
 }
 
 #[derive(Debug, Deserialize)]
-struct InstanceIn {
-    instance: String,
-    instance_type: String,
-    zone: String,
-    registered_cpu_units: u32,
-    registered_memory_mib: u32,
-    launched_s: Option<f64>,
-    registered_s: f64,
-    draining_s: Option<f64>,
-    terminated_s: Option<f64>,
+pub(super) struct InstanceIn {
+    pub(super) instance: String,
+    pub(super) instance_type: String,
+    pub(super) zone: String,
+    pub(super) registered_cpu_units: u32,
+    pub(super) registered_memory_mib: u32,
+    pub(super) launched_s: Option<f64>,
+    pub(super) registered_s: f64,
+    pub(super) draining_s: Option<f64>,
+    pub(super) terminated_s: Option<f64>,
     #[serde(default)]
-    capacity_provider: String,
+    pub(super) capacity_provider: String,
     #[serde(default)]
-    purchase: String,
+    pub(super) purchase: String,
 }
 
 /// Reads every row of a CSV file into `T` (the file must exist).
@@ -180,10 +181,24 @@ impl ClusterData {
         if !tasks_path.exists() && !instances_path.exists() {
             return Ok(None);
         }
+        let mut feed = ClusterData::feed(dir)?;
+        feed.read_file(&tasks_path)?;
+        ClusterData::from_feed(dir, feed).map(Some)
+    }
+
+    /// Ready to take tasks.csv's rows ([`TasksFeed`]), with instances.csv of `dir` read.
+    pub fn feed(dir: &Path) -> Result<TasksFeed> {
+        let instances_path = dir.join("instances.csv");
         let instances_in: Vec<InstanceIn> = if instances_path.exists() { read_csv(&instances_path)? } else { Vec::new() };
-        let tasks = TasksRead::read(&tasks_path, &instances_in)?;
+        Ok(TasksFeed::new(instances_in))
+    }
+
+    /// The cluster of `feed`'s rows, as [`ClusterData::read_tasks`] reads it (summary.json of
+    /// `dir` gives the timeline's end).
+    pub fn from_feed(dir: &Path, feed: TasksFeed) -> Result<ClusterData> {
+        let (tasks, instances_in) = feed.finish();
         let duration_s = read_duration_s(dir)?.unwrap_or_else(|| last_time_s(tasks.last_time_s, &instances_in));
-        Ok(Some(build(tasks, instances_in, duration_s)))
+        Ok(build(tasks, instances_in, duration_s))
     }
 
     /// After events.csv's marks (`marks::EventMarks`): scaling.csv's marks and services.csv's
@@ -215,111 +230,8 @@ fn last_time_s(tasks_s: f64, instances: &[InstanceIn]) -> f64 {
     i.fold(tasks_s, f64::max)
 }
 
-/// What the cluster reads of tasks.csv, streamed (a long run's file is never held whole): the
-/// tasks it may draw, the zones tasks name, how many tasks there are and the last time one
-/// names.
-struct TasksRead {
-    /// The tasks on the shown instances (and Fargate ones), in file order; of a run with more
-    /// than MAX_TASKS of them, the MAX_TASKS + 1 placed first, in placement order (file order
-    /// among equal times), which is all `build` reads of them.
-    kept: Vec<TaskIn>,
-    /// More than MAX_TASKS tasks were candidates (`kept` is in placement order).
-    over: bool,
-    zones: Vec<String>,
-    total: usize,
-    last_time_s: f64,
-}
-
-/// A candidate task ordered by placement time, then file position.
-struct ByPlacement(f64, usize, TaskIn);
-
-impl PartialEq for ByPlacement {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == std::cmp::Ordering::Equal
-    }
-}
-impl Eq for ByPlacement {}
-impl PartialOrd for ByPlacement {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for ByPlacement {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
-    }
-}
-
-impl TasksRead {
-    fn read(path: &Path, instances_in: &[InstanceIn]) -> Result<TasksRead> {
-        let mut out = TasksRead { kept: Vec::new(), over: false, zones: Vec::new(), total: 0, last_time_s: 0.0 };
-        if !path.exists() {
-            return Ok(out);
-        }
-        let instance_zones = instance_zones(instances_in);
-        let shown = sample_instances(instances_in, &instance_zones);
-        // Membership only; ordered sets, as the project's lint asks of every set.
-        let shown_ids: std::collections::BTreeSet<&str> = shown.iter().map(|&i| instances_in[i].instance.as_str()).collect();
-        let all_ids: std::collections::BTreeSet<&str> = instances_in.iter().map(|i| i.instance.as_str()).collect();
-        let mut zones = std::collections::BTreeSet::new();
-        // The MAX_TASKS + 1 candidates placed first, the latest on top.
-        let mut first: std::collections::BinaryHeap<ByPlacement> = std::collections::BinaryHeap::new();
-        let mut r = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let headers = r.headers().with_context(|| format!("cannot read {}", path.display()))?.clone();
-        let col = |name: &str| headers.iter().position(|h| h == name);
-        let (c_placed, c_running, c_stopped, c_zone, c_instance) =
-            (col("placed_s"), col("running_s"), col("stopped_s"), col("zone"), col("instance_id"));
-        let bad = || format!("cannot read {}", path.display());
-        // A row is read field by field and deserialized whole only when it may be drawn: of a
-        // million rows, a few thousand are (`TaskIn` holds seven strings).
-        let mut rec = csv::StringRecord::new();
-        let mut i = 0;
-        while r.read_record(&mut rec).with_context(bad)? {
-            let field = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("");
-            let time = |c: Option<usize>| -> Result<Option<f64>> {
-                let f = field(c);
-                if f.is_empty() {
-                    Ok(None)
-                } else {
-                    f.parse().map(Some).with_context(bad)
-                }
-            };
-            let placed_s = time(c_placed)?.with_context(bad)?;
-            let (running_s, stopped_s) = (time(c_running)?, time(c_stopped)?);
-            let (zone, instance_id) = (field(c_zone), field(c_instance));
-            let row = i;
-            i += 1;
-            out.total += 1;
-            out.last_time_s = [Some(placed_s), running_s, stopped_s].into_iter().flatten().fold(out.last_time_s, f64::max);
-            if !zone.is_empty() && !zones.contains(zone) {
-                zones.insert(zone.to_string());
-            }
-            // Drawn: on a shown instance, or on none of instances.csv (Fargate).
-            if !shown_ids.contains(instance_id) && all_ids.contains(instance_id) {
-                continue;
-            }
-            let t: TaskIn = rec.deserialize(Some(&headers)).with_context(bad)?;
-            first.push(ByPlacement(t.placed_s, row, t));
-            if first.len() > MAX_TASKS + 1 {
-                out.over = true;
-                first.pop();
-            }
-        }
-        out.over |= first.len() > MAX_TASKS;
-        let mut kept = first.into_vec();
-        if out.over {
-            kept.sort();
-        } else {
-            kept.sort_by_key(|k| k.1);
-        }
-        out.kept = kept.into_iter().map(|k| k.2).collect();
-        out.zones = zones.into_iter().collect();
-        Ok(out)
-    }
-}
-
 /// The zones of the instances, sorted, without duplicates or empty names.
-fn instance_zones(instances_in: &[InstanceIn]) -> Vec<String> {
+pub(super) fn instance_zones(instances_in: &[InstanceIn]) -> Vec<String> {
     let mut zones: Vec<String> = instances_in.iter().map(|i| i.zone.clone()).filter(|z| !z.is_empty()).collect();
     zones.sort();
     zones.dedup();
@@ -408,7 +320,7 @@ fn build(tasks_read: TasksRead, instances_in: Vec<InstanceIn>, duration_s: f64) 
 
 /// Indexes of the instances to draw: every one, or — beyond MAX_INSTANCES — the first of each
 /// zone in turn (so every zone is seen), in file (registration) order.
-fn sample_instances(instances: &[InstanceIn], zones: &[String]) -> Vec<usize> {
+pub(super) fn sample_instances(instances: &[InstanceIn], zones: &[String]) -> Vec<usize> {
     if instances.len() <= MAX_INSTANCES {
         return (0..instances.len()).collect();
     }

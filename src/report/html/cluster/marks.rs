@@ -3,6 +3,7 @@
 //! are many; and each drawn task's placement explanation (events.csv's `placed` rows).
 
 use super::data::{read_csv, ClusterData, Mark};
+use crate::sim::recorder::EventRowRef;
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -43,42 +44,89 @@ impl EventMarks {
         EventMarks { task_index, cols }
     }
 
+    /// Ready for the rows of events.csv as `ecsim run` writes them ([`EventMarks::event`]).
+    pub fn for_run(data: &ClusterData) -> EventMarks {
+        let task_index = data.tasks.iter().enumerate().map(|(k, t)| (t.id.clone(), k)).collect();
+        // The run's rows have every column; the positions are the file's (unused here).
+        EventMarks { task_index, cols: Some([0, 2, 3, 4, 8, 9]) }
+    }
+
     /// One row of events.csv: a drawn task's placement explanation, or a mark.
     pub fn row(&self, data: &mut ClusterData, rec: &csv::ByteRecord) {
         let Some([c_time, c_event, c_task, c_workload, c_reason, c_detail]) = self.cols else { return };
-        let text = |rec: &csv::ByteRecord, c: usize| String::from_utf8_lossy(rec.get(c).unwrap_or_default()).into_owned();
-        let event = rec.get(c_event).unwrap_or_default();
-        let kind = match event {
-            b"placed" => {
-                if let Some(&k) = std::str::from_utf8(rec.get(c_task).unwrap_or_default()).ok().and_then(|id| self.task_index.get(id)) {
-                    data.tasks[k].placement = text(rec, c_detail);
-                }
-                return;
-            }
-            b"deployment" => "deployment",
-            b"fault" => "fault",
-            b"failed" | b"gave_up" => "failed",
-            b"instance" => "instance",
-            b"action" => "action",
-            b"service" if rec.get(c_detail).is_some_and(|d| d.windows(15).any(|w| w == b"unable to place")) => "failed",
-            _ => return,
-        };
-        let t_s: f64 = std::str::from_utf8(rec.get(c_time).unwrap_or_default()).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
-        if t_s > data.end_s {
+        let field = |c: usize| rec.get(c).unwrap_or_default();
+        let event = std::str::from_utf8(field(c_event)).unwrap_or_default();
+        if mark_kind(event, field(c_detail)).is_none() && event != "placed" {
             return;
         }
-        let (who, reason, detail) = (text(rec, c_workload), text(rec, c_reason), text(rec, c_detail));
+        let text = |c: usize| String::from_utf8_lossy(field(c));
+        let time_s: f64 = std::str::from_utf8(field(c_time)).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+        let (task, workload, reason, detail) = (text(c_task), text(c_workload), text(c_reason), text(c_detail));
+        self.take(data, Fields { time_s, event, task: &task, workload: &workload, reason: &reason, detail: &detail });
+    }
+
+    /// A row of events.csv as `ecsim run` writes it (the same as `row` on the file's line).
+    pub fn event(&self, data: &mut ClusterData, r: &EventRowRef) {
+        if self.cols.is_none() {
+            return;
+        }
+        let event = r.event.as_str();
+        if mark_kind(event, r.detail.as_bytes()).is_none() && event != "placed" {
+            return;
+        }
+        self.take(data, Fields { time_s: r.time_s, event, task: r.task, workload: r.workload, reason: r.reason, detail: r.detail });
+    }
+
+    fn take(&self, data: &mut ClusterData, f: Fields<'_>) {
+        if f.event == "placed" {
+            // Without an explanation there is nothing to keep (a task is placed once: its
+            // `placement` is still empty), and most runs have none: no lookup per placement.
+            if !f.detail.is_empty() {
+                if let Some(&k) = self.task_index.get(f.task) {
+                    data.tasks[k].placement = f.detail.to_string();
+                }
+            }
+            return;
+        }
+        let Some(kind) = mark_kind(f.event, f.detail.as_bytes()) else { return };
+        if f.time_s > data.end_s {
+            return;
+        }
+        let (who, reason, detail) = (f.workload, f.reason, f.detail);
         let mut words = match (kind, who.is_empty()) {
             ("failed", false) => format!("{who}: a task could not be placed: {reason}"),
-            _ => detail.clone(),
+            _ => detail.to_string(),
         };
         if kind == "failed" && !detail.is_empty() && !reason.is_empty() {
             words = format!("{words} ({detail})");
         } else if kind == "deployment" && !reason.is_empty() {
             words = format!("{reason}: {detail}");
         }
-        data.marks.push(Mark { t_s, kind, text: cut(&words) });
+        data.marks.push(Mark { t_s: f.time_s, kind, text: cut(&words) });
     }
+}
+
+/// The fields of an events.csv row the cluster reads.
+struct Fields<'r> {
+    time_s: f64,
+    event: &'r str,
+    task: &'r str,
+    workload: &'r str,
+    reason: &'r str,
+    detail: &'r str,
+}
+
+/// The mark an event of this kind (and detail) makes on the timeline, if any.
+fn mark_kind(event: &str, detail: &[u8]) -> Option<&'static str> {
+    Some(match event {
+        "deployment" => "deployment",
+        "fault" => "fault",
+        "failed" | "gave_up" => "failed",
+        "instance" => "instance",
+        "action" => "action",
+        "service" if detail.windows(15).any(|w| w == b"unable to place") => "failed",
+        _ => return None,
+    })
 }
 
 /// events.csv of `dir`, read for the cluster alone (tests; the page shares its pass).
