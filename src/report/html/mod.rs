@@ -25,7 +25,7 @@ mod verdicts;
 #[cfg(test)]
 mod tests;
 
-use crate::sim::recorder::EventRowRef;
+use crate::sim::recorder::{EventRowRef, InstanceRow};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -117,10 +117,10 @@ pub fn prepare_run(dir: &Path) -> Result<RunTasks> {
     cluster::ClusterData::read_tasks(dir).map(RunTasks).with_context(|| format!("cannot build the report of {}", dir.display()))
 }
 
-/// Ready to take tasks.csv's rows from its writer (instances.csv and summary.json of `dir` must
-/// be written already); [`run_tasks_from`] then gives what [`prepare_run`] would read.
-pub fn run_tasks_feed(dir: &Path) -> Result<cluster::TasksFeed> {
-    cluster::ClusterData::feed(dir).with_context(|| format!("cannot build the report of {}", dir.display()))
+/// Ready to take tasks.csv's rows from its writer, with instances.csv's rows as the run wrote
+/// them; [`run_tasks_from`] then gives what [`prepare_run`] would read.
+pub fn run_tasks_feed(instances: Vec<InstanceRow>) -> cluster::TasksFeed {
+    cluster::ClusterData::feed_from_rows(instances)
 }
 
 /// What [`prepare_run`] reads, from the rows `feed` took as tasks.csv was written.

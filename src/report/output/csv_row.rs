@@ -211,7 +211,10 @@ mod tests {
     #[test]
     fn times_and_padded_numbers_match_their_display() {
         use crate::sim::recorder::{push_hms_millis, push_padded};
-        for us in [0, 999, 1_000, 61_250_000, 3_599_999_999, 3_600_000_000, 86_400_123_456, 360_000_000_000_000] {
+        // 99:59:59.999 and 100:00:00.000: the last time of the two-digit fast path and the first after.
+        for us in
+            [0, 999, 1_000, 61_250_000, 3_599_999_999, 3_600_000_000, 86_400_123_456, 359_999_999_999, 360_000_000_000, 360_000_000_000_000]
+        {
             let mut s = String::new();
             push_hms_millis(&mut s, SimTime(us));
             assert_eq!(s, SimTime(us).to_string());
@@ -220,6 +223,9 @@ mod tests {
             let mut s = String::new();
             push_padded(&mut s, n, 6);
             assert_eq!(s, format!("{n:06}"));
+            let mut wide = String::new();
+            push_padded(&mut wide, n, 25);
+            assert_eq!(wide, format!("{n:025}"), "padding wider than one copy of the zeros");
         }
     }
 

@@ -100,7 +100,8 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
     // One band per fault occurrence on the time-series charts.
     let faults = FaultBand::from_rows(&outcome.fault_rows);
     // The page's cluster reads instances.csv with tasks.csv: written first.
-    write_instances_csv(dir, &outcome.instance_rows().context("instances.csv")?)?;
+    let instance_rows = outcome.instance_rows().context("instances.csv")?;
+    write_instances_csv(dir, &instance_rows)?;
     // Each file is written by one thread, so its bytes do not depend on the schedule. This
     // thread writes tasks.csv, then events.csv, handing every row to the page as it goes (the
     // page's cluster needs the tasks before the events' marks); a second thread writes the
@@ -126,7 +127,7 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
                 html::prepare_run(dir)?
             } else {
                 // tasks.csv is streamed; the two task charts keep only the rows they draw.
-                let mut feed = html::run_tasks_feed(dir)?;
+                let mut feed = html::run_tasks_feed(instance_rows);
                 let rows = write_tasks_csv_with(dir, outcome, |row| feed.row(row))?.finish();
                 task_charts = Some(scope.spawn(move || -> Result<()> {
                     write_gantt_chart(dir, summary, outcome, &rows.gantt)?;

@@ -4,6 +4,7 @@
 //! the timeline, and — for a large run — the sample shown and why.
 
 use super::tasks_read::{TasksFeed, TasksRead};
+use crate::sim::recorder::InstanceRow;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -191,6 +192,27 @@ impl ClusterData {
         let instances_path = dir.join("instances.csv");
         let instances_in: Vec<InstanceIn> = if instances_path.exists() { read_csv(&instances_path)? } else { Vec::new() };
         Ok(TasksFeed::new(instances_in))
+    }
+
+    /// [`ClusterData::feed`] with instances.csv's rows as the run wrote them (not read back).
+    pub fn feed_from_rows(rows: Vec<InstanceRow>) -> TasksFeed {
+        let instances_in = rows
+            .into_iter()
+            .map(|r| InstanceIn {
+                instance: r.instance,
+                instance_type: r.instance_type,
+                zone: r.zone,
+                registered_cpu_units: r.registered_cpu_units,
+                registered_memory_mib: r.registered_memory_mib,
+                launched_s: r.launched_s,
+                registered_s: r.registered_s,
+                draining_s: r.draining_s,
+                terminated_s: r.terminated_s,
+                capacity_provider: r.capacity_provider,
+                purchase: r.purchase,
+            })
+            .collect();
+        TasksFeed::new(instances_in)
     }
 
     /// The cluster of `feed`'s rows, as [`ClusterData::read_tasks`] reads it (summary.json of
