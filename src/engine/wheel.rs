@@ -29,6 +29,8 @@ pub const BUCKETS: usize = 512;
 const WORDS: usize = BUCKETS / 64;
 /// Entries per bucket before pushes go to the queue's heap instead.
 pub const BUCKET_CAP: usize = 8;
+// `lens` counts a bucket's entries in a byte.
+const _: () = assert!(BUCKET_CAP <= u8::MAX as usize);
 /// The furthest ahead of the clock (µs) an event may be pushed: the ring's span less two
 /// buckets (one for the clock's partly elapsed bucket, one to spare), so no bucket ever holds
 /// events of two turns.
@@ -39,9 +41,15 @@ const _: () = assert!(NEAR_LIMIT_US >= 2_000_000);
 /// The wheel; see the module documentation.
 pub struct Wheel<E> {
     /// Bucket `b` holds events due in [k·2^SHIFT, (k+1)·2^SHIFT) µs for the one k ≡ b (mod
-    /// BUCKETS) within reach of the clock; unordered. Each grows to at most `BUCKET_CAP` once
-    /// (amortised; never per event after that).
-    buckets: Vec<Vec<Pending<E>>>,
+    /// BUCKETS) within reach of the clock, unordered, in `buckets[b][..lens[b]]`. One flat
+    /// allocation (`BUCKETS` × `BUCKET_CAP` entries, 128 KiB), made at the first push (filled
+    /// with copies of that entry, never read before overwritten): a push or a pop reaches its
+    /// entry with one load, where a `Vec` per bucket cost a dependent load of the bucket's
+    /// header first — an L1 miss, as the clock walks round 512 headers — and scattered the
+    /// entries over 512 small allocations.
+    buckets: Vec<[Pending<E>; BUCKET_CAP]>,
+    /// Entries in each bucket (512 bytes: stays in L1).
+    lens: [u8; BUCKETS],
     /// Bit b of word b / 64: bucket b is not empty.
     occupied: [u64; WORDS],
     len: usize,
@@ -57,7 +65,7 @@ impl<E: Copy> Default for Wheel<E> {
 
 impl<E: Copy> Wheel<E> {
     pub fn new() -> Self {
-        Wheel { buckets: (0..BUCKETS).map(|_| Vec::new()).collect(), occupied: [0; WORDS], len: 0, min: (0, 0, 0) }
+        Wheel { buckets: Vec::new(), lens: [0; BUCKETS], occupied: [0; WORDS], len: 0, min: (0, 0, 0) }
     }
 
     #[inline(always)]
@@ -83,26 +91,40 @@ impl<E: Copy> Wheel<E> {
     #[inline(always)]
     pub fn push(&mut self, p: Pending<E>) -> Result<(), Pending<E>> {
         let b = Self::bucket_of(p.at().0);
-        let bucket = &mut self.buckets[b];
-        if bucket.len() >= BUCKET_CAP {
+        let n = self.lens[b] as usize;
+        if n >= BUCKET_CAP {
             return Err(p);
         }
-        bucket.push(p);
+        if self.buckets.is_empty() {
+            self.allocate(p);
+        }
+        self.buckets[b][n] = p;
+        self.lens[b] = n as u8 + 1;
         self.occupied[b / 64] |= 1 << (b % 64);
         if self.len == 0 || p.key < self.min.2 {
-            self.min = (b, bucket.len() - 1, p.key);
+            self.min = (b, n, p.key);
         }
         self.len += 1;
         Ok(())
+    }
+
+    /// The one allocation, at the first push (`E` has no default to fill it with otherwise).
+    #[cold]
+    fn allocate(&mut self, fill: Pending<E>) {
+        self.buckets = vec![[fill; BUCKET_CAP]; BUCKETS];
     }
 
     /// Removes the earliest entry (the wheel must not be empty) and finds the next earliest.
     #[inline(always)]
     pub fn pop(&mut self) -> Pending<E> {
         let (b, i, _) = self.min;
+        let n = self.lens[b] as usize - 1;
         let bucket = &mut self.buckets[b];
-        let top = bucket.swap_remove(i);
-        if bucket.is_empty() {
+        let top = bucket[i];
+        // `swap_remove`: the bucket's last entry fills the hole.
+        bucket[i] = bucket[n];
+        self.lens[b] = n as u8;
+        if n == 0 {
             self.occupied[b / 64] &= !(1 << (b % 64));
         }
         self.len -= 1;
@@ -111,7 +133,8 @@ impl<E: Copy> Wheel<E> {
             let next = self.first_occupied_from(b);
             let mut pos = 0;
             let mut key = u128::MAX;
-            for (j, q) in self.buckets[next].iter().enumerate() {
+            let entries = &self.buckets[next];
+            for (j, q) in entries[..(self.lens[next] as usize).min(BUCKET_CAP)].iter().enumerate() {
                 if q.key < key {
                     pos = j;
                     key = q.key;
