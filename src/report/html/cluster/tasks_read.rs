@@ -53,6 +53,8 @@ pub(super) struct RowTimes<'r> {
     pub(super) stopped_s: Option<f64>,
     pub(super) zone: &'r str,
     pub(super) instance_id: &'r str,
+    /// The instance's position in instances.csv, if the row says (a hint, checked).
+    pub(super) position: Option<u32>,
 }
 
 /// tasks.csv's rows, taken one at a time, with instances.csv already read.
@@ -61,6 +63,10 @@ pub struct TasksFeed {
     /// The instance ids, sorted and without duplicates, each with whether it is drawn (an
     /// ordered lookup, as the project's lint asks of every set).
     ids: Vec<(u32, bool)>,
+    /// By position in instances.csv: whether its id is drawn (`ids`' flag), for the run's rows,
+    /// which name the instance's position too (`TaskRow::instance`): one comparison of the id
+    /// instead of a search of half a million ids per row.
+    id_drawn: Vec<bool>,
     zones: BTreeSet<String>,
     /// The MAX_TASKS + 1 candidates placed first, the latest on top.
     first: BinaryHeap<ByPlacement>,
@@ -76,23 +82,29 @@ impl TasksFeed {
         }
         let mut order: Vec<u32> = (0..instances_in.len() as u32).collect();
         order.sort_by(|&a, &b| instances_in[a as usize].instance.cmp(&instances_in[b as usize].instance));
-        // One entry per id: drawn when any instance of that id is (ids are unique in a run's file).
+        // One entry per id: drawn when any instance of that id is (ids are unique in a run of
+        // ecsim's own instances; a cluster state read from ECS's JSON may repeat one, or leave
+        // several empty).
         let mut ids: Vec<(u32, bool)> = Vec::with_capacity(order.len());
-        for i in order {
-            match ids.last_mut() {
-                Some((last, shown)) if instances_in[*last as usize].instance == instances_in[i as usize].instance => {
-                    *shown |= drawn[i as usize]
-                }
-                _ => ids.push((i, drawn[i as usize])),
+        let mut id_drawn = vec![false; instances_in.len()];
+        for same in order.chunk_by(|&a, &b| instances_in[a as usize].instance == instances_in[b as usize].instance) {
+            let shown = same.iter().any(|&i| drawn[i as usize]);
+            ids.push((same[0], shown));
+            for &i in same {
+                id_drawn[i as usize] = shown;
             }
         }
         let out = TasksRead { kept: Vec::new(), over: false, zones: Vec::new(), total: 0, last_time_s: 0.0 };
-        TasksFeed { instances_in, ids, zones: BTreeSet::new(), first: BinaryHeap::new(), out }
+        TasksFeed { instances_in, ids, id_drawn, zones: BTreeSet::new(), first: BinaryHeap::new(), out }
     }
 
     /// Whether the instance `id` of instances.csv is drawn: None when no instance has that id
-    /// (a Fargate task's, drawn in its zone's box).
-    fn drawn(&self, id: &str) -> Option<bool> {
+    /// (a Fargate task's, drawn in its zone's box). `position`: where the row says the instance
+    /// is in instances.csv, checked against the id before it is believed.
+    fn drawn(&self, id: &str, position: Option<u32>) -> Option<bool> {
+        if let Some(i) = position.map(|p| p as usize).filter(|&p| self.instances_in.get(p).is_some_and(|inst| inst.instance == id)) {
+            return Some(self.id_drawn[i]);
+        }
         let found = self.ids.binary_search_by(|&(i, _)| self.instances_in[i as usize].instance.as_str().cmp(id));
         found.ok().map(|k| self.ids[k].1)
     }
@@ -107,7 +119,7 @@ impl TasksFeed {
             self.zones.insert(row.zone.to_string());
         }
         // Drawn: on a shown instance, or on none of instances.csv (Fargate).
-        if self.drawn(row.instance_id) == Some(false) {
+        if self.drawn(row.instance_id, row.position) == Some(false) {
             return Ok(());
         }
         let t = whole()?;
@@ -121,8 +133,14 @@ impl TasksFeed {
 
     /// The next row of tasks.csv as its writer has it (`ecsim run`).
     pub fn row(&mut self, r: &TaskRow) {
-        let times =
-            RowTimes { placed_s: r.placed_s, running_s: r.running_s, stopped_s: r.stopped_s, zone: &r.zone, instance_id: &r.instance_id };
+        let times = RowTimes {
+            placed_s: r.placed_s,
+            running_s: r.running_s,
+            stopped_s: r.stopped_s,
+            zone: &r.zone,
+            instance_id: &r.instance_id,
+            position: Some(r.instance),
+        };
         // Building a `TaskIn` from a row cannot fail.
         let _ = self.offer(times, || Ok(task_in(r)));
     }
@@ -152,6 +170,8 @@ impl TasksFeed {
         let col = |name: &str| headers.iter().position(|h| h == name);
         let (c_placed, c_running, c_stopped, c_zone, c_instance) =
             (col("placed_s"), col("running_s"), col("stopped_s"), col("zone"), col("instance_id"));
+        // The instance's position in instances.csv: a hint for the lookup of its id.
+        let c_position = col("instance");
         let bad = || format!("cannot read {}", path.display());
         let mut rec = csv::StringRecord::new();
         while r.read_record(&mut rec).with_context(bad)? {
@@ -171,6 +191,7 @@ impl TasksFeed {
                 stopped_s: time(c_stopped)?,
                 zone: field(c_zone),
                 instance_id: field(c_instance),
+                position: field(c_position).parse().ok(),
             };
             self.offer(times, || rec.deserialize(Some(&headers)).with_context(bad))?;
         }
