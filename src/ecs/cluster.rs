@@ -3,7 +3,8 @@
 //! `release_task`, which keep resources and group counts consistent.
 
 use super::instance::{
-    Attributes, Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE, DEFAULT_RESERVED_TCP_PORTS,
+    Attributes, Binding, ContainerInstance, GroupCounts, GroupId, InstanceId, InstanceStatus, PortSet, DEFAULT_DYNAMIC_PORT_RANGE,
+    DEFAULT_RESERVED_TCP_PORTS,
 };
 use super::instance_types::InstanceType;
 use super::task_def::Reservation;
@@ -128,8 +129,8 @@ impl Cluster {
             remaining_gpus: t.gpus,
             reserved_tcp_ports: DEFAULT_RESERVED_TCP_PORTS.to_vec(),
             reserved_udp_ports: vec![],
-            bound_tcp_ports: BTreeSet::new(),
-            bound_udp_ports: BTreeSet::new(),
+            bound_tcp_ports: PortSet::new(),
+            bound_udp_ports: PortSet::new(),
             task_static_ports: 0,
             dynamic_port_range: DEFAULT_DYNAMIC_PORT_RANGE,
             eni_task_limit: t.awsvpc_task_limit(spec.awsvpc_trunking),
@@ -137,7 +138,7 @@ impl Cluster {
             attributes,
             running_tasks_count: 0,
             pending_tasks_count: 0,
-            groups: Vec::new(),
+            groups: GroupCounts::new(),
             price_usd_per_hour: spec.price_usd_per_hour.unwrap_or(t.price_usd_per_hour),
             fargate: false,
         })
@@ -204,8 +205,8 @@ impl Cluster {
             remaining_gpus: r.gpus,
             reserved_tcp_ports: vec![],
             reserved_udp_ports: vec![],
-            bound_tcp_ports: BTreeSet::new(),
-            bound_udp_ports: BTreeSet::new(),
+            bound_tcp_ports: PortSet::new(),
+            bound_udp_ports: PortSet::new(),
             task_static_ports: 0,
             dynamic_port_range: DEFAULT_DYNAMIC_PORT_RANGE,
             eni_task_limit: r.enis.max(1),
@@ -213,7 +214,7 @@ impl Cluster {
             attributes,
             running_tasks_count: 0,
             pending_tasks_count: 0,
-            groups: Vec::new(),
+            groups: GroupCounts::new(),
             price_usd_per_hour: 0.0,
             fargate: true,
         })

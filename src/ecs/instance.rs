@@ -2,9 +2,10 @@
 //! the task groups they host (docs/ecs-model.md#container-instances, docs/ecs-model.md#registered-resources, docs/ecs-model.md#attributes).
 
 use super::placement::facts::InstanceFacts;
+pub use super::ports::PortSet;
 use super::task_def::{Protocol, Reservation};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Arc;
@@ -82,6 +83,9 @@ pub struct GroupCount {
 /// allocate (it happens for every placed task).
 pub type Ports = smallvec::SmallVec<[u16; 4]>;
 
+/// The task groups on one instance, sorted by group id, the first two held inline.
+pub type GroupCounts = smallvec::SmallVec<[GroupCount; 2]>;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Binding {
     pub tcp_ports: Ports,
@@ -111,8 +115,8 @@ pub struct ContainerInstance {
     pub reserved_tcp_ports: Vec<u16>,
     pub reserved_udp_ports: Vec<u16>,
     /// Host ports bound by tasks (static and dynamic).
-    pub bound_tcp_ports: BTreeSet<u16>,
-    pub bound_udp_ports: BTreeSet<u16>,
+    pub bound_tcp_ports: PortSet,
+    pub bound_udp_ports: PortSet,
     /// Static ports bound by tasks (with the reserved list, limited to 100).
     pub task_static_ports: u32,
     pub dynamic_port_range: (u16, u16),
@@ -124,8 +128,9 @@ pub struct ContainerInstance {
     pub attributes: Attributes,
     pub running_tasks_count: u32,
     pub pending_tasks_count: u32,
-    /// Task groups on the instance, sorted by group id (usually a handful).
-    pub groups: Vec<GroupCount>,
+    /// Task groups on the instance, sorted by group id (usually one or two: held in the
+    /// instance, no pointer to follow when a bind or a spread key counts them).
+    pub groups: GroupCounts,
     pub price_usd_per_hour: f64,
     /// A Fargate task's own capacity (`Cluster::register_fargate`): sized exactly to its one
     /// task, never a placement candidate, outside the cluster's instance counts and reservation.
@@ -158,7 +163,7 @@ impl ContainerInstance {
             Protocol::Tcp => (&self.bound_tcp_ports, &self.reserved_tcp_ports),
             Protocol::Udp => (&self.bound_udp_ports, &self.reserved_udp_ports),
         };
-        let taken = bound.range(lo..=hi).count() + reserved.iter().filter(|p| (lo..=hi).contains(*p) && !bound.contains(p)).count();
+        let taken = bound.count_in(lo..=hi) + reserved.iter().filter(|p| (lo..=hi).contains(*p) && !bound.contains(p)).count();
         (hi as u32 - lo as u32 + 1).saturating_sub(taken as u32)
     }
 

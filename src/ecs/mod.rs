@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod instance;
 pub mod instance_types;
 pub mod placement;
+pub mod ports;
 pub mod scheduler;
 pub mod service;
 pub mod task;

@@ -9,7 +9,7 @@
 //! chosen instance before the next is placed (docs/ecs-model.md#placement-algorithm).
 
 use ecsim::ecs::cluster::{Cluster, InstanceSpec};
-use ecsim::ecs::instance::{Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, MAX_RESERVED_PORTS};
+use ecsim::ecs::instance::{Binding, ContainerInstance, GroupId, InstanceId, InstanceStatus, PortSet, MAX_RESERVED_PORTS};
 use ecsim::ecs::instance_types::{self, InstanceType};
 
 /// The 19 types of the first table: the properties draw from them (the full table adds nothing
@@ -384,7 +384,7 @@ fn fits(inst: &ContainerInstance, req: &PlacementRequest) -> bool {
     // Free dynamic ports: ports of the range neither reserved nor bound.
     let (lo, hi) = inst.dynamic_port_range;
     let size = (hi - lo) as usize + 1;
-    let taken = |reserved: &[u16], bound: &BTreeSet<u16>| -> usize {
+    let taken = |reserved: &[u16], bound: &PortSet| -> usize {
         reserved.iter().chain(bound).filter(|p| (lo..=hi).contains(*p)).collect::<BTreeSet<_>>().len()
     };
     let free_tcp = size - taken(&inst.reserved_tcp_ports, &inst.bound_tcp_ports);

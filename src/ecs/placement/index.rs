@@ -42,8 +42,15 @@
 //! an instance must call [`PlacementIndex::instance_changed`]: binding or releasing a task of
 //! *any* group (resources, ports and `task:group` change), a task starting
 //! (`runningTasksCount`), draining, reconnecting, attribute updates; and
-//! [`PlacementIndex::instance_added`] for instances registered after `new`. Each call is
-//! O(spread attributes + log n) and re-runs the filter on that one instance.
+//! [`PlacementIndex::instance_added`] for instances registered after `new`. A change to an
+//! instance the index has seen is noted, not read: the index re-reads the noted instances,
+//! each once, when it is next asked (`place`, `failure`, `failure_counts`). Every index hears
+//! every bind and release, but is asked only for its own tasks; in between, tasks bin-packed
+//! onto the same few instances change each of them many times (W2's five workloads: several
+//! binds per instance between two questions to one index). Each read is O(spread attributes +
+//! log n) and re-runs the filter on that one instance. What the index answers depends only on
+//! what it read last about every instance, never on the order it read them in, so reading
+//! late changes no decision.
 //!
 //! Cost of `place`: O(classes × keys) to find the least tuple plus O(tied classes × log n) to
 //! find the tie, without allocation. With the usual zone spread that is 3 classes; a spread over
@@ -83,6 +90,11 @@ pub struct PlacementIndex {
     fast: Option<Fast>,
     /// Kept for every chain: failures never depend on the strategies.
     failures: Failures,
+    /// Seen instances changed since the index last read them, in the order they first
+    /// changed; read at the next question (see "Keeping it current").
+    noted: Vec<u32>,
+    /// By ordinal, for the instances seen: in `noted`.
+    is_noted: Vec<bool>,
 }
 
 impl PlacementIndex {
@@ -90,7 +102,7 @@ impl PlacementIndex {
     pub fn new(cluster: &Cluster, req: &PlacementRequest) -> PlacementIndex {
         let req = OwnedRequest::from(req);
         let fast = Fast::for_chain(&req.strategies, req.tie_break, cluster.instances.len());
-        let mut index = PlacementIndex { req, fast, failures: Failures::default() };
+        let mut index = PlacementIndex { req, fast, failures: Failures::default(), noted: Vec::new(), is_noted: Vec::new() };
         if let Some(last) = cluster.instances.len().checked_sub(1) {
             index.instance_changed(cluster, InstanceId(last as u32));
         }
@@ -117,6 +129,7 @@ impl PlacementIndex {
     /// from `rng`. `None` when no instance passes the filters and constraints ([`failure`](Self::failure)
     /// says why). The caller binds the task and then calls `instance_changed`.
     pub fn place(&mut self, cluster: &Cluster, rng: &mut StreamRng) -> Option<InstanceId> {
+        self.read_noted(cluster);
         let req = self.req.borrow();
         let Some(fast) = self.fast.as_mut() else {
             return super::place(cluster, &req, rng, false).instance();
@@ -136,7 +149,8 @@ impl PlacementIndex {
     /// ordinal on ties, with its first failing check) — in O(checks of one instance), without a
     /// scan and drawing nothing. (When something fits it still names the closest instance
     /// among those that do not.) The full explanation stays the reference's, with `explain`.
-    pub fn failure(&self, cluster: &Cluster) -> Outcome {
+    pub fn failure(&mut self, cluster: &Cluster) -> Outcome {
+        self.read_noted(cluster);
         let req = self.req.borrow();
         debug_assert_eq!(self.failures.len(), cluster.instances.len(), "an instance was registered without instance_added");
         let closest = self.failures.closest().and_then(|ordinal| {
@@ -150,25 +164,57 @@ impl PlacementIndex {
 
     /// RunTask's failure counts: the instances that cannot take the task by the reason of their
     /// first failing check (ACTIVE non-Fargate instances only, as ranked for the closest match).
-    pub fn failure_counts(&self) -> FailureCounts {
+    pub fn failure_counts(&mut self, cluster: &Cluster) -> FailureCounts {
+        self.read_noted(cluster);
         self.failures.counts()
     }
 
     /// Instance `id` changed (a task bound, released or started, status, agent, attributes):
-    /// re-read it. An id the index has not seen yet is added, as by `instance_added`, with
-    /// every unseen id below it (ids are dense, in registration order).
+    /// it is read again at the next question. An id the index has not seen yet is added now,
+    /// as by `instance_added`, with every unseen id below it (ids are dense, in registration
+    /// order), after the noted ones are read.
     pub fn instance_changed(&mut self, cluster: &Cluster, id: InstanceId) {
+        let i = id.index();
+        if i < self.is_noted.len() {
+            if !self.is_noted[i] {
+                self.is_noted[i] = true;
+                self.noted.push(id.0);
+            }
+            return;
+        }
+        self.read_noted(cluster);
+        for ordinal in self.failures.len()..=i {
+            self.read(cluster, InstanceId(ordinal as u32));
+            self.is_noted.push(false);
+        }
+    }
+
+    /// Reads the instances noted since the last question, each once.
+    fn read_noted(&mut self, cluster: &Cluster) {
+        if self.noted.is_empty() {
+            return;
+        }
+        // Taken out and put back: its room is reused, nothing is allocated per question.
+        let mut noted = std::mem::take(&mut self.noted);
+        for &ordinal in &noted {
+            self.is_noted[ordinal as usize] = false;
+            self.read(cluster, InstanceId(ordinal));
+        }
+        noted.clear();
+        self.noted = noted;
+    }
+
+    /// Reads instance `id` now: its failure tally, and its leaf (added when it is the next
+    /// unseen ordinal).
+    fn read(&mut self, cluster: &Cluster, id: InstanceId) {
         let req = self.req.borrow();
-        for ordinal in self.failures.len().min(id.index())..=id.index() {
-            let id = InstanceId(ordinal as u32);
-            let tally = filter::tally(cluster, cluster.instance(id), &req);
-            self.failures.set(id.0, tally);
-            if let Some(fast) = self.fast.as_mut() {
-                if id.index() < fast.len() {
-                    fast.refresh(cluster, req.group, id, tally.passes());
-                } else {
-                    fast.add(cluster, req.group, id, tally.passes());
-                }
+        let tally = filter::tally(cluster, cluster.instance(id), &req);
+        self.failures.set(id.0, tally);
+        if let Some(fast) = self.fast.as_mut() {
+            if id.index() < fast.len() {
+                fast.refresh(cluster, req.group, id, tally.passes());
+            } else {
+                fast.add(cluster, req.group, id, tally.passes());
             }
         }
     }

@@ -10,7 +10,9 @@
 use super::schema::{DESCRIBE_CONTAINER_INSTANCES, DESCRIBE_TASKS};
 use super::task_def::RawAttribute;
 use super::{At, Ctx, JPath, Scalar};
-use crate::ecs::instance::{ContainerInstance, InstanceId, InstanceStatus, DEFAULT_DYNAMIC_PORT_RANGE, DEFAULT_RESERVED_TCP_PORTS};
+use crate::ecs::instance::{
+    ContainerInstance, GroupCounts, InstanceId, InstanceStatus, PortSet, DEFAULT_DYNAMIC_PORT_RANGE, DEFAULT_RESERVED_TCP_PORTS,
+};
 use crate::ecs::instance_types;
 use crate::ecs::Cluster;
 use crate::model::diagnostic::{Diagnostics, Severity};
@@ -297,7 +299,7 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
                 format!("remaining {name} lacks the reserved port {p}; remaining ports must include every registered one"),
             );
         }
-        bound.push(taken.difference(reserved).copied().collect::<BTreeSet<u16>>());
+        bound.push(taken.difference(reserved).copied().collect::<PortSet>());
     }
     let bound_udp_ports = bound.pop().unwrap_or_default();
     let bound_tcp_ports = bound.pop().unwrap_or_default();
@@ -335,7 +337,7 @@ fn instance(ctx: &mut Ctx, raw: RawInstance, path: &JPath) -> Option<ContainerIn
         attributes: attributes.into(),
         running_tasks_count,
         pending_tasks_count,
-        groups: Vec::new(),
+        groups: GroupCounts::new(),
         price_usd_per_hour,
         fargate: false,
     })

@@ -371,7 +371,7 @@ fn index_matches_reference(
                 for (_, r) in explanation.rejected.iter().filter(|(_, r)| !matches!(r, filter::Rejection::NotActive { .. })) {
                     expected[r.reason().index()] += 1;
                 }
-                let counts = index.failure_counts();
+                let counts = index.failure_counts(&cluster);
                 prop_assert_eq!(FailureReason::ALL.map(|r| counts.get(r)), expected);
                 let Some(id) = got else {
                     // Reason, closest instance and its rejection: all the reference's.
@@ -478,14 +478,14 @@ fn failure_names_the_closest_instance_and_counts_reasons_like_run_task() {
     assert_eq!(index.place(&cluster, &mut rng), None);
     let cpu = filter::Rejection::Cpu { remaining_units: 100, needed_units: 256 };
     assert_eq!(index.failure(&cluster), Outcome::Failed { reason: FailureReason::Cpu, closest: Some((a, cpu)) });
-    let counts: Vec<(FailureReason, u32)> = index.failure_counts().iter().collect();
+    let counts: Vec<(FailureReason, u32)> = index.failure_counts(&cluster).iter().collect();
     assert_eq!(counts, [(FailureReason::Cpu, 1), (FailureReason::Memory, 1)]);
     // i-0 drains: it is no longer ranked, so i-1 (memory) is closest and counted alone.
     cluster.instance_mut(a).status = InstanceStatus::Draining;
     index.instance_changed(&cluster, a);
     let memory = filter::Rejection::Memory { remaining_mib: 100, needed_mib: 512 };
     assert_eq!(index.failure(&cluster), Outcome::Failed { reason: FailureReason::Memory, closest: Some((b, memory)) });
-    assert_eq!(index.failure_counts().iter().collect::<Vec<_>>(), [(FailureReason::Memory, 1)]);
+    assert_eq!(index.failure_counts(&cluster).iter().collect::<Vec<_>>(), [(FailureReason::Memory, 1)]);
     // i-1's agent disconnects too: two failed checks, still the only ranked instance, and
     // its first failing check is the agent.
     cluster.instance_mut(b).agent_connected = false;
@@ -496,7 +496,7 @@ fn failure_names_the_closest_instance_and_counts_reasons_like_run_task() {
     cluster.instance_mut(b).status = InstanceStatus::Draining;
     index.instance_changed(&cluster, b);
     assert_eq!(index.failure(&cluster), Outcome::Failed { reason: FailureReason::NoInstances, closest: None });
-    assert_eq!(index.failure_counts(), FailureCounts::default());
+    assert_eq!(index.failure_counts(&cluster), FailureCounts::default());
     // The reference agrees at each step; checked for the last one here (the property test
     // covers the rest).
     assert_eq!(placement::place(&cluster, &req, &mut rng, false).outcome, index.failure(&cluster));
