@@ -112,8 +112,8 @@ pub struct ContainerInstance {
     pub remaining_memory_mib: u32,
     pub remaining_gpus: u32,
     /// The agent's reserved ports (never given to tasks).
-    pub reserved_tcp_ports: Vec<u16>,
-    pub reserved_udp_ports: Vec<u16>,
+    pub reserved_tcp_ports: PortSet,
+    pub reserved_udp_ports: PortSet,
     /// Host ports bound by tasks (static and dynamic).
     pub bound_tcp_ports: PortSet,
     pub bound_udp_ports: PortSet,
