@@ -27,7 +27,7 @@
 //!   people write, with a "did you mean" suggestion, and warnings in describe-* output (AWS
 //!   adds output fields over time, and that text was not written by hand).
 //!
-//! Nothing here panics on any input; `tests/suite/ecs_json.rs` feeds it truncated and garbled files.
+//! Nothing here panics on any input; `tests/suite/ecs_json/robustness.rs` feeds it truncated and garbled files.
 
 mod cluster_state;
 mod placement;

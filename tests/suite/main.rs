@@ -8,8 +8,11 @@
 //! Where the data lives: `tests/fixtures/` (AWS JSON, access logs, reproducers; see its
 //! README), `tests/suite/snapshots/` (the lesson snapshots, insta's `.snap` files), and the
 //! cases proptest once shrank, re-run first on every run, in
-//! `tests/proptest-regressions/<module>.txt`: that is where proptest looks for a module of a
-//! test crate whose root is `main.rs` (the folder beside the root's, then the module's path).
+//! `tests/proptest-regressions/<path>.txt`, `<path>` being the source file of the `proptest!`
+//! block under `tests/suite/` (`accounting.txt`, `placement_props/properties.txt`): that is where
+//! proptest looks in a test crate whose root is `main.rs` (the folder beside the root's, then the
+//! source file's path from the root's folder, `.rs` replaced by `.txt`). A test moved to another
+//! file takes its regression file with it.
 //!
 //! The fuzz harness (`tests/fuzz/`) stays a binary of its own: it installs a global allocator
 //! with a heap cap and a wall-clock watchdog for the whole process, which would count every
