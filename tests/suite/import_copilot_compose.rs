@@ -40,7 +40,10 @@ fn import_text(name: &str, text: &str, options: &Options) -> Result<Imported, ec
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    api::import(&[path], options)
+    let imported = api::import(&[path], options);
+    // The import has read everything it needs: leave no folder behind per call.
+    let _ = std::fs::remove_dir_all(&dir);
+    imported
 }
 
 #[track_caller]
@@ -278,6 +281,7 @@ fn copilot_web_services_share_the_environment_load_balancer() {
     let run = api::run(&scenario, 1);
     assert_eq!(running(&run, "front"), (2, 2));
     assert_eq!(running(&run, "api"), (1, 1));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -446,6 +450,7 @@ fn compose_with_ecs_params_on_fargate() {
     );
     let run = load_and_run(&imported);
     assert_eq!(running(&run, &project), (1, 1));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -25,7 +25,7 @@ mod verdicts;
 #[cfg(test)]
 mod tests;
 
-use crate::sim::recorder::{EventRowRef, InstanceRow};
+use crate::sim::recorder::{EventKind, EventRowRef, InstanceRow};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -129,24 +129,56 @@ pub fn run_tasks_from(dir: &Path, feed: cluster::TasksFeed) -> Result<RunTasks> 
     Ok(RunTasks(Some(data)))
 }
 
-/// A run's page taking events.csv's rows as `ecsim run` writes them (the events table and
-/// the cluster's marks), after tasks.csv's ([`RunTasks`]): the run does not read back the
-/// file it has just written. [`write_run_report`] then writes the page.
+/// The events table of a run's page, taking events.csv's rows as `ecsim run` writes them. It
+/// needs nothing of tasks.csv, so the thread writing events.csv feeds it while another writes
+/// tasks.csv; the run does not read back the file it has just written.
+pub struct EventsFeed(events::Table);
+
+impl EventsFeed {
+    pub fn new() -> EventsFeed {
+        EventsFeed(events::Table::new())
+    }
+
+    /// The next row of events.csv.
+    pub fn event(&mut self, row: &EventRowRef) {
+        self.0.event(row);
+    }
+}
+
+impl Default for EventsFeed {
+    fn default() -> Self {
+        EventsFeed::new()
+    }
+}
+
+/// A run's page after tasks.csv's rows ([`RunTasks`]), taking the cluster's marks from
+/// events.csv's rows ([`RunFeed::mark`], only the rows [`RunFeed::mark_wanted`] keeps);
+/// [`write_run_report`] then writes the page with the events table ([`EventsFeed`]).
 pub struct RunFeed {
     cluster: Option<cluster::ClusterData>,
     marks: Option<cluster::EventMarks>,
-    table: events::Table,
 }
 
 impl RunFeed {
     pub fn new(tasks: RunTasks) -> RunFeed {
         let marks = tasks.0.as_ref().map(cluster::EventMarks::for_run);
-        RunFeed { cluster: tasks.0, marks, table: events::Table::new() }
+        RunFeed { cluster: tasks.0, marks }
     }
 
-    /// The next row of events.csv.
-    pub fn event(&mut self, row: &EventRowRef) {
-        self.table.event(row);
+    /// Whether the page draws a cluster, so takes marks at all.
+    pub fn takes_marks(&self) -> bool {
+        self.cluster.is_some() && self.marks.is_some()
+    }
+
+    /// Whether a row of this kind, with an explanation or without, can be a mark or a drawn
+    /// task's explanation: the rows [`RunFeed::mark`] would skip need not be formatted.
+    pub fn mark_wanted(kind: EventKind, has_detail: bool) -> bool {
+        cluster::EventMarks::wants(kind.as_str(), has_detail)
+    }
+
+    /// The next row of events.csv that [`RunFeed::mark_wanted`] keeps (any other is skipped
+    /// here too).
+    pub fn mark(&mut self, row: &EventRowRef) {
         if let (Some(c), Some(m)) = (self.cluster.as_mut(), &self.marks) {
             m.event(c, row);
         }
@@ -154,9 +186,9 @@ impl RunFeed {
 }
 
 /// [`write_report`] for a run's directory, with tasks.csv's and events.csv's rows taken as
-/// they were written ([`RunFeed`]).
-pub fn write_run_report(dir: &Path, feed: RunFeed) -> Result<PathBuf> {
-    let html = (feed.table.finish())
+/// they were written ([`RunFeed`], [`EventsFeed`]).
+pub fn write_run_report(dir: &Path, feed: RunFeed, events: EventsFeed) -> Result<PathBuf> {
+    let html = (events.0.finish())
         .and_then(|events| run_page_with(dir, feed.cluster, Some(events)))
         .with_context(|| format!("cannot build the report of {}", dir.display()))?;
     let path = dir.join(REPORT_FILE);

@@ -2,7 +2,7 @@
 //! events.csv (`files`), the service, scaling, fault, alarm, load-balancer and task tables
 //! (`files`), and the charts (`charts`); a scenario's variants add comparison.csv and its chart
 //! (`comparison`); report.html (`super::html`) last, from the files and the rows of the two
-//! big tables as they were written. A run's files are written on three threads, each file by
+//! big tables as they were written. A run's files are written on four threads, each file by
 //! one of them (`write_run_with`). Every file is written to a temporary name and renamed, so an interrupted run
 //! never leaves a half-written file; [`write_run`] fills the directory in full or the error says
 //! which file failed.
@@ -99,15 +99,21 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
     }
     // One band per fault occurrence on the time-series charts.
     let faults = FaultBand::from_rows(&outcome.fault_rows);
-    // The page's cluster reads instances.csv with tasks.csv: written first.
-    let instance_rows = outcome.instance_rows().context("instances.csv")?;
-    write_instances_csv(dir, &instance_rows)?;
-    // Each file is written by one thread, so its bytes do not depend on the schedule. This
-    // thread writes tasks.csv, then events.csv, handing every row to the page as it goes (the
-    // page's cluster needs the tasks before the events' marks); a second thread writes the
-    // smaller tables and the time-series charts meanwhile, and a third the two task charts
-    // from the rows tasks.csv kept. The page comes last.
+    // Each file is written by one thread, so its bytes do not depend on the schedule.
+    // - events.csv, the biggest file, from the start on a thread of its own, feeding the
+    //   page's events table (which needs nothing else);
+    // - this thread: instances.csv, then tasks.csv (the page's cluster reads them in that
+    //   order), handing every task row to the page as it goes, then the cluster's marks from
+    //   the few event rows that can be one (read again, not formatted: a mark needs the tasks);
+    // - the smaller tables and the time-series charts on a third thread, and the two task
+    //   charts, from the rows tasks.csv kept, on a fourth.
+    // The page comes last.
     std::thread::scope(|scope| -> Result<()> {
+        let events = scope.spawn(|| -> Result<html::EventsFeed> {
+            let mut table = html::EventsFeed::new();
+            write_events_csv_with(dir, outcome, |row| table.event(row))?;
+            Ok(table)
+        });
         let tables = scope.spawn(|| -> Result<()> {
             write_timeseries_csv(dir, outcome)?;
             write_services_csv(dir, outcome)?;
@@ -123,6 +129,8 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
         });
         let mut task_charts = None;
         let this = (|| -> Result<html::RunFeed> {
+            let instance_rows = outcome.instance_rows().context("instances.csv")?;
+            write_instances_csv(dir, &instance_rows)?;
             let tasks = if outcome.tasks.is_empty() {
                 html::prepare_run(dir)?
             } else {
@@ -136,37 +144,54 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
                 html::run_tasks_from(dir, feed)?
             };
             let mut page = html::RunFeed::new(tasks);
-            write_events_csv_with(dir, outcome, |row| page.event(row))?;
+            if page.takes_marks() {
+                let cluster = &outcome.cluster;
+                let mark = |row: &_| {
+                    page.mark(row);
+                    Ok(())
+                };
+                outcome.recorder.for_each_event_row_where(cluster, html::RunFeed::mark_wanted, mark).context("events.csv")?;
+            }
             Ok(page)
         })();
         // Every thread runs to its end; the errors in a fixed order, so the message does not
         // depend on which finished first.
+        let events = events.join().map_err(|_| anyhow::anyhow!("the thread writing events.csv panicked"))?;
         let tables = tables.join().map_err(|_| anyhow::anyhow!("the thread writing the tables panicked"))?;
         let task_charts = task_charts.map(|t| t.join().map_err(|_| anyhow::anyhow!("the thread drawing the task charts panicked")));
         let page = this?;
+        let events = events?;
         tables?;
         task_charts.transpose()?.transpose()?;
         // Last: the page, from the files above and the rows it took (`ecsim report DIR`
         // rebuilds the same bytes from the files alone).
-        html::write_run_report(dir, page).map(drop)
+        html::write_run_report(dir, page, events).map(drop)
     })
 }
 
-/// The CSV files of [`write_run`], in its order, without the charts and the page.
+/// The CSV files of [`write_run`] without the charts and the page: events.csv on a thread of
+/// its own, the others on this one, each file by one thread (the same bytes whatever the
+/// schedule); the first error in a fixed order.
 fn write_data(dir: &Path, outcome: &RunOutcome) -> Result<()> {
-    write_timeseries_csv(dir, outcome)?;
-    write_events_csv(dir, outcome)?;
-    write_services_csv(dir, outcome)?;
-    write_scaling_csv(dir, outcome)?;
-    write_faults_csv(dir, outcome)?;
-    write_alarms_csv(dir, outcome)?;
-    write_alarm_actions_csv(dir, outcome)?;
-    write_alb_csv(dir, outcome)?;
-    if !outcome.tasks.is_empty() {
-        write_tasks_csv(dir, outcome)?;
-    }
-    write_instances_csv(dir, &outcome.instance_rows().context("instances.csv")?)?;
-    Ok(())
+    std::thread::scope(|scope| -> Result<()> {
+        let events = scope.spawn(|| write_events_csv(dir, outcome));
+        let rest = (|| -> Result<()> {
+            write_timeseries_csv(dir, outcome)?;
+            write_services_csv(dir, outcome)?;
+            write_scaling_csv(dir, outcome)?;
+            write_faults_csv(dir, outcome)?;
+            write_alarms_csv(dir, outcome)?;
+            write_alarm_actions_csv(dir, outcome)?;
+            write_alb_csv(dir, outcome)?;
+            if !outcome.tasks.is_empty() {
+                write_tasks_csv(dir, outcome)?;
+            }
+            write_instances_csv(dir, &outcome.instance_rows().context("instances.csv")?)
+        })();
+        let events = events.join().map_err(|_| anyhow::anyhow!("the thread writing events.csv panicked"))?;
+        rest?;
+        events
+    })
 }
 
 /// A file or folder name for a variant or service: lowercase, spaces and punctuation as dashes.

@@ -350,10 +350,25 @@ impl Recorder {
 
     /// The rows of `event_rows`, borrowed, each handed to `f` (which may stop the walk with an
     /// error): the strings it formats go into buffers reused from row to row.
-    pub fn for_each_event_row(&self, cluster: &Cluster, mut f: impl FnMut(&EventRowRef) -> std::io::Result<()>) -> std::io::Result<()> {
+    pub fn for_each_event_row(&self, cluster: &Cluster, f: impl FnMut(&EventRowRef) -> std::io::Result<()>) -> std::io::Result<()> {
+        self.for_each_event_row_where(cluster, |_, _| true, f)
+    }
+
+    /// [`Recorder::for_each_event_row`] for the events `keep` takes, by their kind and whether
+    /// they carry an explanation: the others are read, not formatted (report.html's cluster
+    /// marks take a few hundred rows of millions).
+    pub fn for_each_event_row_where(
+        &self,
+        cluster: &Cluster,
+        keep: impl Fn(EventKind, bool) -> bool,
+        mut f: impl FnMut(&EventRowRef) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let (mut time, mut task, mut group) = (String::new(), String::new(), String::new());
         for e in self.events.iter() {
             let e = e?;
+            if !keep(e.kind, e.detail.is_some()) {
+                continue;
+            }
             let inst = e.instance.map(|i| cluster.instance(i));
             time.clear();
             rows::push_hms_millis(&mut time, e.time);

@@ -51,6 +51,14 @@ impl EventMarks {
         EventMarks { task_index, cols: Some([0, 2, 3, 4, 8, 9]) }
     }
 
+    /// Whether a row with this `event`, with an explanation (`has_detail`) or without, may
+    /// be taken ([`EventMarks::event`] skips the others): a mark's kind, or a placement with
+    /// its explanation. A `service` row is a mark only when its explanation says it could not
+    /// place a task: every one is kept, for [`EventMarks::event`] to read.
+    pub fn wants(event: &str, has_detail: bool) -> bool {
+        mark_kind(event, b"unable to place").is_some() || (event == "placed" && has_detail)
+    }
+
     /// One row of events.csv: a drawn task's placement explanation, or a mark.
     pub fn row(&self, data: &mut ClusterData, rec: &csv::ByteRecord) {
         let Some([c_time, c_event, c_task, c_workload, c_reason, c_detail]) = self.cols else { return };
