@@ -146,11 +146,11 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
             let mut page = html::RunFeed::new(tasks);
             if page.takes_marks() {
                 let cluster = &outcome.cluster;
-                let mark = |row: &_| {
+                (outcome.recorder.for_each_event_row_where(cluster, html::RunFeed::mark_wanted, |row| {
                     page.mark(row);
                     Ok(())
-                };
-                outcome.recorder.for_each_event_row_where(cluster, html::RunFeed::mark_wanted, mark).context("events.csv")?;
+                }))
+                .context("events.csv")?;
             }
             Ok(page)
         })();

@@ -13,6 +13,7 @@ use crate::model::Scenario;
 use crate::sim::ids::TaskId;
 use std::collections::BTreeMap;
 
+mod lifetimes;
 mod log;
 mod rows;
 pub mod spill;
@@ -87,6 +88,8 @@ pub struct Recorder {
     last_reason: u16,
     /// Placement explanations (only when `explain_placements` is on).
     details: Vec<String>,
+    /// Each instance's registration, draining and deregistration times (instances.csv).
+    lifetimes: lifetimes::Lifetimes,
     groups: Vec<String>,
     /// Per zone and minute, and the cluster's row, for timeseries.csv (bounded in memory).
     pub minutes: RowLog<MinuteRow>,
@@ -215,6 +218,9 @@ impl Recorder {
         reason: &str,
         detail: &str,
     ) {
+        if let (EventKind::Instance, Some(i)) = (kind, instance) {
+            self.lifetimes.note(i.index(), now, reason, detail);
+        }
         let reason = self.reason_id(reason);
         let detail = if detail.is_empty() {
             None
@@ -289,38 +295,22 @@ impl Recorder {
         purchase: &[String],
         provider: &[String],
     ) -> std::io::Result<Vec<InstanceRow>> {
-        let n = cluster.instances.len();
-        let (mut registered, mut draining, mut gone) = (vec![0.0; n], vec![None; n], vec![None; n]);
-        for e in self.events.iter() {
-            let e = e?;
-            if e.kind != EventKind::Instance {
-                continue;
-            }
-            let Some(i) = e.instance.map(InstanceId::index).filter(|&i| i < n) else { continue };
-            let at = e.time.as_secs_f64();
-            match self.reason(&e) {
-                // A registration (not a return from DRAINING): its text says so.
-                "ACTIVE" if e.detail.is_some_and(|d| self.details[d as usize].contains(" registered in ")) => registered[i] = at,
-                "DRAINING" if draining[i].is_none() => draining[i] = Some(at),
-                "INACTIVE" | "TERMINATED" if gone[i].is_none() => gone[i] = Some(at),
-                _ => {}
-            }
-        }
         Ok(cluster
             .instances
             .iter()
             .enumerate()
             .filter(|(_, inst)| !inst.fargate)
-            .map(|(i, inst)| InstanceRow {
+            .map(|(i, inst)| (i, inst, self.lifetimes.seconds(i)))
+            .map(|(i, inst, (registered_s, draining_s, terminated_s))| InstanceRow {
                 instance: inst.ec2_instance_id.clone(),
                 instance_type: inst.instance_type.clone(),
                 zone: inst.availability_zone.clone(),
                 registered_cpu_units: inst.registered_cpu_units,
                 registered_memory_mib: inst.registered_memory_mib,
                 launched_s: launched_s.get(i).copied().flatten(),
-                registered_s: registered[i],
-                draining_s: draining[i],
-                terminated_s: gone[i],
+                registered_s,
+                draining_s,
+                terminated_s,
                 capacity_provider: provider.get(i).cloned().unwrap_or_default(),
                 purchase: purchase.get(i).cloned().unwrap_or_default(),
             })
