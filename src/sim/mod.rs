@@ -84,12 +84,15 @@ pub struct RunOutcome {
 impl RunOutcome {
     /// The rows of tasks.csv, in task order, each handed to `f` (read back from disk for the
     /// finished tasks: a long run's rows are never all in memory).
-    pub fn for_each_task_row(&self, mut f: impl FnMut(recorder::TaskRow)) -> std::io::Result<()> {
+    /// The rows of tasks.csv, in task order, each handed to `f` (borrowed: one row is written
+    /// over for the next task; `f` clones what it keeps).
+    pub fn for_each_task_row(&self, mut f: impl FnMut(&recorder::TaskRow)) -> std::io::Result<()> {
         let providers = !self.capacity.instance_provider.is_empty();
-        self.recorder.for_each_task_row(&self.tasks, &self.cluster, |t, mut row| {
+        self.recorder.for_each_task_row(&self.tasks, &self.cluster, |t, row| {
             if let (true, Owner::Service(s)) = (providers, t.owner) {
                 if self.capacity.services_with_capacity.get(s.index()).copied().unwrap_or(false) {
-                    row.capacity_provider = self.capacity.instance_provider.get(t.instance.index()).cloned().unwrap_or_default();
+                    let provider = self.capacity.instance_provider.get(t.instance.index());
+                    row.capacity_provider.push_str(provider.map_or("", String::as_str));
                 }
             }
             f(row)
@@ -99,7 +102,7 @@ impl RunOutcome {
     /// The rows of tasks.csv, all in memory (tests and small runs; `for_each_task_row` streams).
     pub fn task_rows(&self) -> std::io::Result<Vec<recorder::TaskRow>> {
         let mut rows = Vec::new();
-        self.for_each_task_row(|r| rows.push(r))?;
+        self.for_each_task_row(|r| rows.push(r.clone()))?;
         Ok(rows)
     }
 

@@ -84,14 +84,13 @@ impl ChartRows {
         ChartRows { gantt: Vec::new(), services: ServiceRows::default(), pairs: Default::default(), latest: None, deployed }
     }
 
-    /// The next row of tasks.csv (rows come in task order).
-    pub fn offer(&mut self, row: TaskRow) {
+    /// The next row of tasks.csv (rows come in task order): copied if a chart keeps it.
+    pub fn offer(&mut self, row: &TaskRow) {
         if self.deployed.binary_search(&row.owner).is_ok() {
             let id: usize = row.task.trim_start_matches("t-").parse().unwrap_or(usize::MAX);
             self.services.index.insert(id, self.services.rows.len());
             self.services.rows.push(row.clone());
         }
-        // Rows are moved, not copied: a 240,000-task run offers each once.
         let new_pair = match self.pairs.get_mut(row.owner.as_str()) {
             Some(deployments) => deployments.insert(row.deployment),
             None => {
@@ -100,17 +99,18 @@ impl ChartRows {
             }
         };
         if (row.instance as usize) < GANTT_MAX_INSTANCES {
-            self.gantt.push(row);
+            self.gantt.push(row.clone());
             return;
         }
-        let latest = self.latest.as_ref().is_none_or(|l| gantt_last_time(&row) > gantt_last_time(l));
+        let latest = self.latest.as_ref().is_none_or(|l| gantt_last_time(row) > gantt_last_time(l));
         match (new_pair, latest) {
             (true, true) => {
                 self.latest = Some(row.clone());
-                self.gantt.push(row);
+                self.gantt.push(row.clone());
             }
-            (true, false) => self.gantt.push(row),
-            (false, true) => self.latest = Some(row),
+            (true, false) => self.gantt.push(row.clone()),
+            // Written over, not reallocated: the latest task changes often in a long run.
+            (false, true) => self.latest.get_or_insert_with(TaskRow::default).clone_from(row),
             (false, false) => {}
         }
     }

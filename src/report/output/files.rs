@@ -169,9 +169,9 @@ pub fn write_tasks_csv_with(dir: &Path, outcome: &RunOutcome, mut also: impl FnM
         let mut failed = None;
         outcome.for_each_task_row(|row| {
             if failed.is_none() {
-                encode_task(&mut csv, &row);
+                encode_task(&mut csv, row);
                 failed = csv.end_row().err();
-                also(&row);
+                also(row);
                 keep.offer(row);
             }
         })?;

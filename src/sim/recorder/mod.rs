@@ -278,11 +278,16 @@ impl Recorder {
         &self,
         tasks: &crate::sim::task::Tasks,
         cluster: &Cluster,
-        mut f: impl FnMut(&crate::sim::task::TaskRecord, TaskRow),
+        mut f: impl FnMut(&crate::sim::task::TaskRecord, &mut TaskRow),
     ) -> std::io::Result<()> {
         let names =
             TaskNames { workloads: &self.workload_names, services: &self.service_names, task_definitions: &self.task_definitions, cluster };
-        tasks.for_each_record(|id: TaskId, t| f(t, TaskRow::new(id, t, &names)))
+        // One row, written over for each task (see `TaskRow::fill`).
+        let mut row = TaskRow::default();
+        tasks.for_each_record(|id: TaskId, t| {
+            row.fill(id, t, &names);
+            f(t, &mut row)
+        })
     }
 
     /// The rows of instances.csv, in registration order: every container instance but Fargate

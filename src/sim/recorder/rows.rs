@@ -210,7 +210,7 @@ pub enum EventSource {
 }
 
 /// One row of tasks.csv: a task's life, for the Gantt chart.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct TaskRow {
     pub task: String,
     /// Workload or service name.
@@ -271,40 +271,41 @@ pub struct InstanceRow {
 }
 
 impl TaskRow {
-    pub(super) fn new(task: TaskId, t: &crate::sim::task::TaskRecord, names: &TaskNames<'_>) -> Self {
-        let (workloads, services) = (names.workloads, names.services);
-        let (revision, shape) = names.task_definitions.get(t.task_definition as usize).cloned().unwrap_or_default();
+    /// The row of task `task`, written over this one: its texts reuse their buffers, so that
+    /// a million rows written one after another allocate nothing per row.
+    pub(super) fn fill(&mut self, task: TaskId, t: &crate::sim::task::TaskRecord, names: &TaskNames<'_>) {
+        fn set(field: &mut String, text: &str) {
+            field.clear();
+            field.push_str(text);
+        }
+        let (revision, shape) = names.task_definitions.get(t.task_definition as usize).map_or(("", (0, 0)), |(r, s)| (r.as_str(), *s));
         let inst = names.cluster.instances.get(t.instance.index());
         let owner = match t.owner {
-            crate::sim::task::Owner::Workload(w) => workloads.get(w as usize).cloned().unwrap_or_default(),
-            crate::sim::task::Owner::Service(s) => services.get(s.index()).cloned().unwrap_or_default(),
-            crate::sim::task::Owner::Action => "run_task".into(),
+            crate::sim::task::Owner::Workload(w) => names.workloads.get(w as usize).map_or("", String::as_str),
+            crate::sim::task::Owner::Service(s) => names.services.get(s.index()).map_or("", String::as_str),
+            crate::sim::task::Owner::Action => "run_task",
         };
         // `format!("t-{:06}")`'s bytes without its formatting machinery (a million rows).
-        let mut name = String::with_capacity(10);
-        name.push_str("t-");
-        push_padded(&mut name, u64::from(task.0), 6);
-        TaskRow {
-            task: name,
-            owner,
-            task_definition: t.task_definition,
-            deployment: t.deployment,
-            instance: t.instance.0,
-            placed_s: t.placed_at.as_secs_f64(),
-            running_s: t.running_at.map(SimTime::as_secs_f64),
-            stopping_s: t.stopping_at.map(SimTime::as_secs_f64),
-            stopped_s: t.stopped_at.map(SimTime::as_secs_f64),
-            stop_code: t.stop_code.map_or("", crate::ecs::task::StopCode::as_str).to_string(),
-            capacity_provider: String::new(),
-            healthy_s: t.healthy_at.map(SimTime::as_secs_f64),
-            draining_s: t.draining_at.map(SimTime::as_secs_f64),
-            sigterm_s: t.sigterm_at.map(SimTime::as_secs_f64),
-            cpu_units: shape.0,
-            memory_mib: shape.1,
-            revision,
-            instance_id: inst.map(|i| i.ec2_instance_id.clone()).unwrap_or_default(),
-            zone: inst.map(|i| i.availability_zone.clone()).unwrap_or_default(),
-        }
+        self.task.clear();
+        self.task.push_str("t-");
+        push_padded(&mut self.task, u64::from(task.0), 6);
+        set(&mut self.owner, owner);
+        self.task_definition = t.task_definition;
+        self.deployment = t.deployment;
+        self.instance = t.instance.0;
+        self.placed_s = t.placed_at.as_secs_f64();
+        self.running_s = t.running_at.map(SimTime::as_secs_f64);
+        self.stopping_s = t.stopping_at.map(SimTime::as_secs_f64);
+        self.stopped_s = t.stopped_at.map(SimTime::as_secs_f64);
+        set(&mut self.stop_code, t.stop_code.map_or("", crate::ecs::task::StopCode::as_str));
+        self.capacity_provider.clear();
+        self.healthy_s = t.healthy_at.map(SimTime::as_secs_f64);
+        self.draining_s = t.draining_at.map(SimTime::as_secs_f64);
+        self.sigterm_s = t.sigterm_at.map(SimTime::as_secs_f64);
+        (self.cpu_units, self.memory_mib) = shape;
+        set(&mut self.revision, revision);
+        set(&mut self.instance_id, inst.map_or("", |i| i.ec2_instance_id.as_str()));
+        set(&mut self.zone, inst.map_or("", |i| i.availability_zone.as_str()));
     }
 }
 
