@@ -107,7 +107,7 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
     //   the few event rows that can be one (read again, not formatted: a mark needs the tasks);
     // - the smaller tables and the time-series charts on a third thread, and the two task
     //   charts, from the rows tasks.csv kept, on a fourth.
-    // The page comes last.
+    // The page comes once the tables are written, while the task charts may still be drawn.
     std::thread::scope(|scope| -> Result<()> {
         let events = scope.spawn(|| -> Result<html::EventsFeed> {
             let mut table = html::EventsFeed::new();
@@ -156,16 +156,20 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
         })();
         // Every thread runs to its end; the errors in a fixed order, so the message does not
         // depend on which finished first.
-        let events = events.join().map_err(|_| anyhow::anyhow!("the thread writing events.csv panicked"))?;
-        let tables = tables.join().map_err(|_| anyhow::anyhow!("the thread writing the tables panicked"))?;
+        let events = events.join().map_err(|_| anyhow::anyhow!("the thread writing events.csv panicked"));
+        let tables = tables.join().map_err(|_| anyhow::anyhow!("the thread writing the tables panicked"));
+        // The page, from the files above and the rows it took (`ecsim report DIR` rebuilds the
+        // same bytes from the files alone), while the task charts are still being drawn: it
+        // reads no chart.
+        let page = (|| -> Result<()> {
+            let (page, events) = (this?, events??);
+            tables??;
+            html::write_run_report(dir, page, events).map(drop)
+        })();
         let task_charts = task_charts.map(|t| t.join().map_err(|_| anyhow::anyhow!("the thread drawing the task charts panicked")));
-        let page = this?;
-        let events = events?;
-        tables?;
+        page?;
         task_charts.transpose()?.transpose()?;
-        // Last: the page, from the files above and the rows it took (`ecsim report DIR`
-        // rebuilds the same bytes from the files alone).
-        html::write_run_report(dir, page, events).map(drop)
+        Ok(())
     })
 }
 
