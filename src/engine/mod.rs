@@ -5,6 +5,7 @@
 //! This layer knows nothing of ECS; it is generic over the event type.
 
 pub mod calendar;
+mod coarse;
 pub mod queue;
 pub mod random;
 pub mod time;

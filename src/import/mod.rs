@@ -218,7 +218,7 @@ fn finish(draft: &mut Draft, first: &Path, diags: &mut Diagnostics) {
 pub fn parse_overlay(path: &Path, text: &str) -> Result<toml::Table, Diagnostics> {
     toml::from_str(text).map_err(|e| {
         let (line, col) = e.span().map_or((1, 1), |s| crate::model::diagnostic::line_col(text, s.start));
-        Diagnostics::from(Diagnostic::error(path, line, col, e.message().to_string()).with_source(text))
+        Diagnostics::from(Diagnostic::error(path, line, col, crate::scenario::toml_message(text, &e)).with_source(text))
     })
 }
 

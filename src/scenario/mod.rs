@@ -34,6 +34,7 @@ mod runtime_platform;
 mod service_rules;
 pub mod toml_elb;
 mod toml_errors;
+pub(crate) use toml_errors::toml_message;
 pub mod toml_model;
 
 // Integration tests name these through `scenario`; the types live in `crate::model`.

@@ -17,7 +17,8 @@ const MAX_PER_SECTION: usize = 50;
 /// enum's) also names its key and suggests the closest accepted value: "unknown variant `spred`
 /// for `type`, expected one of …" with "did you mean \"spread\"?".
 pub fn message_and_help(text: &str, e: &toml::de::Error) -> (String, String) {
-    let message = e.message().trim();
+    let message = toml_message(text, e);
+    let message = message.as_str();
     let help = if message.contains("unknown field") {
         "remove or rename the key; docs/scenarios.md lists every key"
     } else if message.contains("missing field") {
@@ -34,6 +35,32 @@ pub fn message_and_help(text: &str, e: &toml::de::Error) -> (String, String) {
     match e.span().and_then(|s| key_before(text, s.start)) {
         Some(key) => (format!("unknown variant `{value}` for `{key}`{expected}"), help),
         None => (message.to_string(), help),
+    }
+}
+
+/// The message of a TOML error of `text`, trimmed. The parser says "duplicate key" alone; the
+/// message then names the key (the text the error's span covers) and the table it is in (the
+/// header above it), as in "duplicate key `name` in table `scenario`".
+pub fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim();
+    if message != "duplicate key" {
+        return message.to_string();
+    }
+    let Some(span) = e.span().filter(|s| text.get(s.clone()).is_some()) else { return message.to_string() };
+    let key = text[span.clone()].trim();
+    let key = ['"', '\''].iter().find_map(|&q| key.strip_prefix(q).and_then(|k| k.strip_suffix(q))).unwrap_or(key);
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..span.start];
+    if line.trim_start().starts_with('[') {
+        return format!("duplicate table `{key}`");
+    }
+    if line.contains('{') {
+        return format!("duplicate key `{key}`"); // in an inline table
+    }
+    let header = text[..line_start].lines().rev().map(str::trim).find(|l| l.starts_with('['));
+    match header.map(|h| h.trim_start_matches('[').split(']').next().unwrap_or("").trim()) {
+        Some(table) => format!("duplicate key `{key}` in table `{table}`"),
+        None => format!("duplicate key `{key}` in document root"),
     }
 }
 
@@ -70,8 +97,8 @@ fn blank_table_at(text: &str, at: usize) -> Option<String> {
     Some(out)
 }
 
-/// The errors of `text` as a scenario: the whole-file error first, then each section's, in
-/// file order, without repeats.
+/// The errors of `text` as a scenario: the whole-file error and each section's, in file order,
+/// without repeats.
 pub fn all_errors(text: &str, first: toml::de::Error) -> Vec<toml::de::Error> {
     let mut out = vec![first];
     macro_rules! section {
@@ -116,11 +143,9 @@ pub fn all_errors(text: &str, first: toml::de::Error) -> Vec<toml::de::Error> {
     section!(fargate: super::load_capacity::RawFargate);
     section!(faults: Vec<super::load_faults::RawFault>);
     section!(slo: super::load_faults::RawSlo);
-    let first = out.remove(0);
-    // The whole-file error stays first when it is also a section's; the rest in file order.
-    out.retain(|e| !(e.span() == first.span() && e.message() == first.message()));
+    // In file order (the parser meets the sections in its own order, not necessarily the
+    // file's: its first error need not be the first in the file).
     out.sort_by_key(|e| e.span().map_or(0, |s| s.start));
-    out.insert(0, first);
     out
 }
 
@@ -141,6 +166,19 @@ mod tests {
         // A value on a line of its own has no key to name.
         assert_eq!(super::key_before("x = [\n  \"a\"]", 8), None);
         assert_eq!(super::key_before("a.b-c = 1", 8), Some("b-c"));
+    }
+
+    #[test]
+    fn a_duplicate_key_is_named_with_its_table() {
+        let message = |text: &str| super::toml_message(text, &toml::from_str::<toml::Table>(text).unwrap_err());
+        assert_eq!(message("[scenario]\nname = \"x\"\nname = \"y\"\n"), "duplicate key `name` in table `scenario`");
+        assert_eq!(message("[[cluster.instances]]\ncount = 1\ncount = 2\n"), "duplicate key `count` in table `cluster.instances`");
+        assert_eq!(message("seed = 1\nseed = 2\n"), "duplicate key `seed` in document root");
+        assert_eq!(message("[t]\n\"q k\" = 1\n'q k' = 2\n"), "duplicate key `q k` in table `t`");
+        assert_eq!(message("x = { a = 1, a = 2 }\n"), "duplicate key `a`");
+        assert_eq!(message("[scenario]\nseed = 1\n[scenario]\nname = \"x\"\n"), "duplicate table `scenario`");
+        // Any other message is the parser's.
+        assert_eq!(message("x = \n"), toml::from_str::<toml::Table>("x = \n").unwrap_err().message().trim());
     }
 
     #[test]

@@ -20,7 +20,7 @@ type Module = Vec<String>;
 const COMMON: &[&str] = &[
     "new", "len", "get", "get_mut", "push", "pop", "insert", "remove", "iter", "iter_mut", "contains", "clear", "is_empty", "as_str",
     "index", "min", "max", "sum", "next", "take", "clone", "default", "fmt", "from", "into", "map", "set", "add", "sub", "cmp", "eq",
-    "hash", "extend", "drain", "first", "last", "find", "count", "value", "name", "run", "finish", "event", "record", "reset",
+    "hash", "extend", "drain", "first", "last", "find", "count", "value", "name", "run", "finish", "event", "record", "reset", "fill",
 ];
 
 fn sim_dir() -> PathBuf {

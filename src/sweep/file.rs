@@ -145,7 +145,7 @@ pub fn parse(path: &Path) -> Result<SweepFile, Diagnostics> {
 pub fn parse_str(path: &Path, text: &str) -> Result<SweepFile, Diagnostics> {
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let (line, col) = e.span().map_or((0, 0), |s| line_col(text, s.start));
-        Diagnostic::error(path, line, col, e.message().trim().to_string()).with_source(text).with_help("docs/sweeps.md lists every key")
+        Diagnostic::error(path, line, col, scenario::toml_message(text, &e)).with_source(text).with_help("docs/sweeps.md lists every key")
     })?;
     let mut file = SweepFile {
         path: path.to_path_buf(),
@@ -390,7 +390,7 @@ pub fn prepare(file: SweepFile) -> Result<Prepared, Diagnostics> {
     let base = scenario::load_str(&file.base_path, &base_text)?;
     let base_doc: Table = toml::from_str(&base_text).map_err(|e| {
         let (line, col) = e.span().map_or((1, 1), |s| line_col(&base_text, s.start));
-        Diagnostic::error(&file.base_path, line, col, e.message().trim().to_string()).with_source(&base_text)
+        Diagnostic::error(&file.base_path, line, col, scenario::toml_message(&base_text, &e)).with_source(&base_text)
     })?;
     let mut diags = Diagnostics::default();
     for axis in file.dims.iter().flat_map(|d| &d.members) {

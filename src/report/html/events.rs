@@ -5,7 +5,7 @@
 //! written.
 
 use super::limits::{EVENTS_ALL_MAX, EVENTS_SHOWN_WHEN_LARGE};
-use crate::sim::recorder::EventRowRef;
+use crate::sim::recorder::{EventKind, EventRowRef};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -34,17 +34,19 @@ pub struct Table {
     kept: usize,
     large_cut: Option<usize>,
     kinds: BTreeMap<String, usize>,
+    /// The rows of each kind taken from the run ([`Table::event`]), by `EventKind` index:
+    /// counted in place, added to `kinds` at the end (no string compared per row).
+    run_kinds: [usize; EventKind::ALL.len()],
     total: usize,
 }
 
 impl Table {
     pub fn new() -> Table {
-        Table { rows: b"[".to_vec(), kept: 0, large_cut: None, kinds: BTreeMap::new(), total: 0 }
+        Table { rows: b"[".to_vec(), kept: 0, large_cut: None, kinds: BTreeMap::new(), run_kinds: [0; EventKind::ALL.len()], total: 0 }
     }
 
     /// The next row: its `time_s`, its kind, and its cells in `COLUMNS` order.
     pub fn row<'c>(&mut self, time_s: f64, kind: &str, cells: impl IntoIterator<Item = &'c str>) {
-        self.total += 1;
         // A `String` only for a kind not seen yet (a million rows, eighteen kinds).
         match self.kinds.get_mut(kind) {
             Some(n) => *n += 1,
@@ -52,6 +54,12 @@ impl Table {
                 self.kinds.insert(kind.to_string(), 1);
             }
         }
+        self.cells(time_s, cells);
+    }
+
+    /// A row's cells (its kind counted by the caller).
+    fn cells<'c>(&mut self, time_s: f64, cells: impl IntoIterator<Item = &'c str>) {
+        self.total += 1;
         if self.kept < EVENTS_ALL_MAX {
             if self.kept == EVENTS_SHOWN_WHEN_LARGE {
                 self.large_cut = Some(self.rows.len());
@@ -76,12 +84,16 @@ impl Table {
     /// A row of events.csv as `ecsim run` writes it.
     pub fn event(&mut self, r: &EventRowRef) {
         let kind = r.event.as_str();
-        self.row(r.time_s, kind, [r.time, kind, r.task, r.group, r.instance, r.zone, r.reason, r.detail]);
+        self.run_kinds[r.event.index()] += 1;
+        self.cells(r.time_s, [r.time, kind, r.task, r.group, r.instance, r.zone, r.reason, r.detail]);
     }
 
     /// Every row has been taken.
     pub fn finish(self) -> Result<Events> {
-        let Table { mut rows, kept, large_cut, kinds, total } = self;
+        let Table { mut rows, kept, large_cut, mut kinds, run_kinds, total } = self;
+        for (kind, n) in EventKind::ALL.iter().zip(run_kinds).filter(|&(_, n)| n > 0) {
+            *kinds.entry(kind.as_str().to_string()).or_insert(0) += n;
+        }
         let shown = match large_cut {
             Some(cut) if total > EVENTS_ALL_MAX => {
                 rows.truncate(cut);

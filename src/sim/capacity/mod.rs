@@ -124,6 +124,9 @@ impl World<'_> {
     }
 
     fn terminate_if_drained(&mut self, now: SimTime, instance: InstanceId) {
+        if self.capacity.groups.is_empty() {
+            return; // no instance is a group's (and the lookup below is a cache miss per task stopped)
+        }
         let info = self.capacity.info(instance);
         let Some(g) = info.group else { return };
         let g = g as usize;

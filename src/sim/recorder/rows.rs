@@ -84,6 +84,11 @@ impl EventKind {
         EventKind::ContainerExited,
     ];
 
+    /// Its index in [`EventKind::ALL`] (counters by kind are arrays indexed by it).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The kind as events.csv names it (its serde name, snake_case).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -108,6 +113,15 @@ impl EventKind {
         }
     }
 }
+
+// `EventKind::index` is the position in `ALL`: checked when the crate is compiled.
+const _: () = {
+    let mut i = 0;
+    while i < EventKind::ALL.len() {
+        assert!(EventKind::ALL[i] as usize == i, "EventKind::ALL is in declaration order");
+        i += 1;
+    }
+};
 
 /// `n` in decimal, left-padded with zeros to `width` digits: `format!("{n:0width$}")` without
 /// the formatting machinery (events.csv formats two such fields per row).
@@ -169,7 +183,7 @@ impl Record for EventRecord {
     fn encode(&self, out: &mut [u8]) {
         let mut w = Writer::new(out);
         w.u64(self.time.as_micros());
-        w.u8(EventKind::ALL.iter().position(|k| *k == self.kind).unwrap_or(0) as u8);
+        w.u8(self.kind.index() as u8);
         put_opt(&mut w, self.task);
         let (tag, v) = match self.source {
             EventSource::Workload(x) => (0, u32::from(x)),
