@@ -496,12 +496,12 @@ mod tests {
             while reference.len() < 2_000 {
                 x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 let ahead = match (x >> 60) % 4 {
-                    0 => (x >> 33) % 2_000_000,                             // near
-                    1 => 2_200_000 + (x >> 20) % 7_200_000_000,             // up to 2 h
-                    2 => ((now >> 20) + 3 + (x >> 40) % 5_000 << 20) - now, // a bucket's edge
-                    _ => 2_200_000 + (x >> 30) % 600_000_000,               // the next 10 minutes
+                    0 => (x >> 33) % 2_000_000,                               // near
+                    1 => 2_200_000 + (x >> 20) % 7_200_000_000,               // up to 2 h
+                    2 => (((now >> 20) + 3 + (x >> 40) % 5_000) << 20) - now, // a bucket's edge
+                    _ => 2_200_000 + (x >> 30) % 600_000_000,                 // the next 10 minutes
                 };
-                let burst = if (x >> 8) % 50 == 0 { 30 } else { 1 };
+                let burst = if (x >> 8).is_multiple_of(50) { 30 } else { 1 };
                 for _ in 0..burst {
                     seq += 1;
                     q.schedule(SimTime(now + ahead), seq);
