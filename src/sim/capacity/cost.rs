@@ -8,10 +8,17 @@ impl World<'_> {
     /// already, plus everything still open billed to `now` (item by item, without building a
     /// ledger: this runs every minute over every instance).
     pub(in crate::sim) fn record_cost_minute(&mut self, now: SimTime) {
+        let c = &mut self.capacity;
+        c.open_runs.refresh(&c.items, c.closes);
         let c = &self.capacity;
         let mut total = c.closed.report().total_usd;
-        for it in c.items.iter().filter(|it| it.end.is_none()) {
-            total += crate::capacity::cost::ec2_cost_usd(it.usd_per_hour, now.since(it.start));
+        // Item by item in item order, as `ledger_at` bills them: a run's items have equal
+        // terms, so the term is computed once and added once per item (the same sum, to the bit).
+        for &(usd_per_hour, start, items) in &c.open_runs.runs {
+            let term = crate::capacity::cost::ec2_cost_usd(usd_per_hour, now.since(start));
+            for _ in 0..items {
+                total += term;
+            }
         }
         let prices = c.closed.fargate_prices;
         for f in c.fargate.values().filter(|f| now > f.billed_from) {

@@ -90,6 +90,34 @@ pub(super) struct CostItem {
     pub(super) end: Option<SimTime>,
 }
 
+/// The open cost items, in item order, as runs of consecutive open items with one price and
+/// one start: the cost row of every minute adds one term per item, and 500,000 instances
+/// registered at once are a handful of runs. Rebuilt when an item was added or closed since.
+#[derive(Debug, Clone, Default)]
+pub(super) struct OpenRuns {
+    /// (items, closes) when built.
+    built_from: (usize, u64),
+    /// (USD per hour, start, items).
+    pub(super) runs: Vec<(f64, SimTime, u32)>,
+}
+
+impl OpenRuns {
+    /// Rebuilds the runs unless `items` and `closes` are what they were built from.
+    pub(super) fn refresh(&mut self, items: &[CostItem], closes: u64) {
+        if self.built_from == (items.len(), closes) {
+            return;
+        }
+        self.built_from = (items.len(), closes);
+        self.runs.clear();
+        for it in items.iter().filter(|it| it.end.is_none()) {
+            match self.runs.last_mut() {
+                Some((usd, start, n)) if usd.to_bits() == it.usd_per_hour.to_bits() && *start == it.start => *n += 1,
+                _ => self.runs.push((it.usd_per_hour, it.start, 1)),
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(super) struct FargateTask {
     pub(super) task: TaskId,
@@ -120,6 +148,10 @@ pub struct CapacityState {
     pub provisioning: Vec<Vec<Provisioning>>,
     pub(super) info: Vec<InstanceInfo>,
     pub(super) items: Vec<CostItem>,
+    /// Items closed so far (with `items.len()`, what `open_runs` was built from).
+    pub(super) closes: u64,
+    /// The open items as runs of one price and one start, for the cost row of each minute.
+    pub(super) open_runs: OpenRuns,
     /// Fargate tasks not yet STOPPED, by their capacity's instance id.
     pub(super) fargate: BTreeMap<u32, FargateTask>,
     /// Everything already billed (terminated instances, STOPPED Fargate tasks).
@@ -234,6 +266,8 @@ impl CapacityState {
             provisioning: vec![Vec::new(); services],
             info: vec![NO_INFO; instances],
             items: Vec::new(),
+            closes: 0,
+            open_runs: Default::default(),
             fargate: BTreeMap::new(),
             closed: CostLedger::new(fargate_prices),
             service_fargate_usd: vec![0.0; services],
@@ -258,6 +292,7 @@ impl CapacityState {
         let it = &mut self.items[item];
         if it.end.is_none() {
             it.end = Some(end);
+            self.closes += 1;
             self.closed.add_instance(it.instance_type, it.purchase, it.usd_per_hour, end.since(it.start));
         }
     }
