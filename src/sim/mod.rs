@@ -107,7 +107,7 @@ impl RunOutcome {
     }
 
     /// The rows of instances.csv.
-    pub fn instance_rows(&self) -> std::io::Result<Vec<recorder::InstanceRow>> {
+    pub fn instance_rows(&self) -> Vec<recorder::InstanceRow> {
         let c = &self.capacity;
         self.recorder.instance_rows(&self.cluster, &c.instance_launched_s, &c.instance_purchase, &c.instance_provider)
     }

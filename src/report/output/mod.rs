@@ -129,7 +129,7 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
         });
         let mut task_charts = None;
         let this = (|| -> Result<html::RunFeed> {
-            let instance_rows = outcome.instance_rows().context("instances.csv")?;
+            let instance_rows = outcome.instance_rows();
             write_instances_csv(dir, &instance_rows)?;
             let tasks = if outcome.tasks.is_empty() {
                 html::prepare_run(dir)?
@@ -190,7 +190,7 @@ fn write_data(dir: &Path, outcome: &RunOutcome) -> Result<()> {
             if !outcome.tasks.is_empty() {
                 write_tasks_csv(dir, outcome)?;
             }
-            write_instances_csv(dir, &outcome.instance_rows().context("instances.csv")?)
+            write_instances_csv(dir, &outcome.instance_rows())
         })();
         let events = events.join().map_err(|_| anyhow::anyhow!("the thread writing events.csv panicked"))?;
         rest?;

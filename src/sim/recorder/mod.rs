@@ -299,8 +299,8 @@ impl Recorder {
         launched_s: &[Option<f64>],
         purchase: &[String],
         provider: &[String],
-    ) -> std::io::Result<Vec<InstanceRow>> {
-        Ok(cluster
+    ) -> Vec<InstanceRow> {
+        cluster
             .instances
             .iter()
             .enumerate()
@@ -319,7 +319,7 @@ impl Recorder {
                 capacity_provider: provider.get(i).cloned().unwrap_or_default(),
                 purchase: purchase.get(i).cloned().unwrap_or_default(),
             })
-            .collect())
+            .collect()
     }
 
     /// The events as the rows of events.csv, in the order they happened.
