@@ -32,6 +32,7 @@ mod load_traffic;
 mod load_workloads;
 mod runtime_platform;
 mod service_rules;
+mod toml_arrivals;
 pub mod toml_elb;
 mod toml_errors;
 pub(crate) use toml_errors::toml_message;

@@ -292,8 +292,8 @@ fn one() -> Spanned<u32> {
     Spanned::new(0..0, 1)
 }
 
-#[derive(Debug, Deserialize, Clone)]
-#[serde(tag = "process", rename_all = "snake_case", deny_unknown_fields)]
+/// A workload's `arrivals`, tagged by `process` (read in `toml_arrivals`, without buffering).
+#[derive(Debug, Clone)]
 pub enum RawArrivals {
     Poisson { rate_per_minute: f64 },
     Times { at: Vec<Span> },

@@ -12,13 +12,25 @@ use std::path::Path;
 
 /// The table's data (JSON text) and how much of events.csv it holds.
 pub struct Events {
-    /// `{"columns":…,"kinds":…,"rows":…,"shown":…,"total":…}`: the keys in the order a
-    /// `serde_json::Value` object (a `BTreeMap`) writes them, so the page's bytes are those of
-    /// the `Value` this used to be. Written as text: a `Value` per cell of 20,000 rows cost
-    /// more than the rest of a small run's page.
-    pub json: String,
+    /// `{"columns":…,"kinds":…,"rows":` — the JSON text is this, `rows` and `tail`
+    /// ([`Events::json_parts`]), kept apart so that the rows (megabytes) are written to the
+    /// page where they lie. The keys are in the order a `serde_json::Value` object (a
+    /// `BTreeMap`) writes them, so the page's bytes are those of the `Value` this used to be.
+    /// Written as text: a `Value` per cell of 20,000 rows cost more than the rest of a small
+    /// run's page.
+    head: String,
+    rows: String,
+    /// `,"shown":…,"total":…}`
+    tail: String,
     pub total: usize,
     pub shown: usize,
+}
+
+impl Events {
+    /// The table's JSON text, in the three pieces it is written in.
+    pub fn json_parts(&self) -> [&str; 3] {
+        [&self.head, &self.rows, &self.tail]
+    }
 }
 
 /// The columns the table shows, in its order.
@@ -103,12 +115,9 @@ impl Table {
         };
         rows.push(b']');
         let rows = String::from_utf8(rows).context("events.csv: not UTF-8")?;
-        let json = format!(
-            "{{\"columns\":{},\"kinds\":{},\"rows\":{rows},\"shown\":{shown},\"total\":{total}}}",
-            serde_json::to_string(&COLUMNS)?,
-            serde_json::to_string(&kinds)?
-        );
-        Ok(Events { json, total, shown })
+        let head = format!("{{\"columns\":{},\"kinds\":{},\"rows\":", serde_json::to_string(&COLUMNS)?, serde_json::to_string(&kinds)?);
+        let tail = format!(",\"shown\":{shown},\"total\":{total}}}");
+        Ok(Events { head, rows, tail, total, shown })
     }
 }
 

@@ -90,7 +90,7 @@ pub fn kind(dir: &Path) -> Result<Kind> {
 /// The bytes of report.html for the results directory `dir`.
 pub fn build(dir: &Path) -> Result<String> {
     match kind(dir)? {
-        Kind::Run => run_page(dir),
+        Kind::Run => run_page(dir).map(|page| page.render()),
         Kind::Sweep => sweep::page(dir),
         Kind::Variants => variants::page(dir),
     }
@@ -188,24 +188,55 @@ impl RunFeed {
 /// [`write_report`] for a run's directory, with tasks.csv's and events.csv's rows taken as
 /// they were written ([`RunFeed`], [`EventsFeed`]).
 pub fn write_run_report(dir: &Path, feed: RunFeed, events: EventsFeed) -> Result<PathBuf> {
-    let html = (events.0.finish())
+    let page = (events.0.finish())
         .and_then(|events| run_page_with(dir, feed.cluster, Some(events)))
         .with_context(|| format!("cannot build the report of {}", dir.display()))?;
     let path = dir.join(REPORT_FILE);
-    super::atomic::write_atomic(&path, html.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    super::atomic::write_atomic_with(&path, |w| page.write_to(w)).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
+}
+
+/// A run's page, its parts made and not yet joined: written straight to report.html
+/// (`write_to`), or rendered as one string (`render`).
+struct RunPage {
+    title: String,
+    body: String,
+    /// The page's data object before and after the events table's JSON.
+    data_head: String,
+    data_tail: String,
+    events: events::Events,
+    cluster: Option<Section>,
+}
+
+impl RunPage {
+    fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        page::render_to(&self.page(&self.data()), out)
+    }
+
+    fn render(&self) -> String {
+        page::render(&self.page(&self.data()))
+    }
+
+    fn data(&self) -> [&str; 5] {
+        let [head, rows, tail] = self.events.json_parts();
+        [&self.data_head, head, rows, tail, &self.data_tail]
+    }
+
+    fn page<'a>(&'a self, data: &'a [&'a str]) -> page::Page<'a> {
+        page::Page { title: &self.title, body: &self.body, data, script: page::RUN_SCRIPT, cluster: self.cluster.as_ref() }
+    }
 }
 
 /// The page of one run: verdicts, the lesson's story, the cluster, the deployments, the panels
 /// and the events, in that order.
-fn run_page(dir: &Path) -> Result<String> {
+fn run_page(dir: &Path) -> Result<RunPage> {
     run_page_with(dir, cluster::ClusterData::read_tasks(dir)?, None)
 }
 
 /// [`run_page`] with the cluster's tasks already read (`ClusterData::read_tasks`), and with
 /// the events table and the cluster's marks already taken from events.csv's rows (`events`:
 /// None to read them from the file).
-fn run_page_with(dir: &Path, mut cluster_data: Option<cluster::ClusterData>, events: Option<events::Events>) -> Result<String> {
+fn run_page_with(dir: &Path, mut cluster_data: Option<cluster::ClusterData>, events: Option<events::Events>) -> Result<RunPage> {
     let summary = read::json(dir, "summary.json")?;
     let duration_s = summary.get("duration_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
     // A long run's panels are drawn in buckets of whole minutes, read streaming (`thin`).
@@ -299,15 +330,10 @@ fn run_page_with(dir: &Path, mut cluster_data: Option<cluster::ClusterData>, eve
     body.push_str(page::RUN_PLACEHOLDERS);
 
     // The page's data object, keys in the order a `serde_json::Value` object writes them
-    // (sorted); the events table's part is already JSON text (`events::Events::json`).
-    let data = format!(
-        "{{\"deployments\":{},\"duration_s\":{},\"events\":{},\"kind\":\"run\",\"panels\":{}}}",
-        deploy.json,
-        serde_json::to_string(&duration_s)?,
-        events.json,
-        panels
-    );
-    Ok(page::render(&page::Page { title: &title, body: &body, data: &data, script: page::RUN_SCRIPT, cluster: cluster.as_ref() }))
+    // (sorted); the events table's part is already JSON text (`events::Events::json_parts`).
+    let data_head = format!("{{\"deployments\":{},\"duration_s\":{},\"events\":", deploy.json, serde_json::to_string(&duration_s)?);
+    let data_tail = format!(",\"kind\":\"run\",\"panels\":{panels}}}");
+    Ok(RunPage { title, body, data_head, data_tail, events, cluster })
 }
 
 /// The scenario's name, with the variant's when there is one.

@@ -3,6 +3,7 @@
 //! escaping, and the small pieces every kind of page shares (header, notes, times).
 
 use super::Section;
+use std::io::{self, Write};
 
 const TEMPLATE: &str = include_str!("../../../assets/report/page.html");
 const CSS: &str = include_str!("../../../assets/report/report.css");
@@ -26,8 +27,10 @@ pub struct Page<'a> {
     pub title: &'a str,
     /// The sections, already HTML.
     pub body: &'a str,
-    /// The page's data as JSON text, read by its script from `#report-data`.
-    pub data: &'a str,
+    /// The page's data as JSON text, in pieces written one after another (a run's events
+    /// table is megabytes: it is written where it lies, not copied into one string first),
+    /// read by its script from `#report-data`.
+    pub data: &'a [&'a str],
     pub script: &'a str,
     pub cluster: Option<&'a Section>,
 }
@@ -35,38 +38,52 @@ pub struct Page<'a> {
 /// The whole page. Placeholders `{{NAME}}` are replaced in one pass over the template, so text
 /// inserted (a scenario named "{{DATA}}") is never read as a placeholder.
 pub fn render(p: &Page) -> String {
-    let data = inline_json(p.data);
-    let (cluster_data, cluster_script) = match p.cluster {
-        Some(c) => (
-            format!("<script type=\"application/json\" id=\"cluster-data\">{}</script>", inline_json(&c.data_json)),
-            format!("<script>\n{}\n</script>", c.script),
-        ),
-        None => (String::new(), String::new()),
-    };
-    let title = escape_html(p.title);
-    let mut out = String::with_capacity(TEMPLATE.len() + UPLOT_JS.len() + data.len() + p.body.len() + 4096);
+    let mut out = Vec::with_capacity(TEMPLATE.len() + UPLOT_JS.len() + p.body.len() + 4096);
+    // Writing into a `Vec` cannot fail.
+    let _ = render_to(p, &mut out);
+    // Every piece is a `str` and the escaping writes ASCII.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`render`] straight into `out` (the page's file): no copy of the page, of its data or of
+/// the cluster's data is made first. For a run of 10,000 tasks those copies and the fresh
+/// memory they took were most of the time spent on the page.
+pub fn render_to(p: &Page, out: &mut dyn Write) -> io::Result<()> {
     let mut rest = TEMPLATE;
     while let Some(start) = rest.find("{{") {
         let Some(len) = rest[start..].find("}}") else { break };
-        out.push_str(&rest[..start]);
+        out.write_all(rest[..start].as_bytes())?;
         let name = &rest[start + 2..start + len];
-        out.push_str(match name {
-            "TITLE" => &title,
-            "UPLOT_CSS" => UPLOT_CSS,
-            "CSS" => CSS,
-            "BODY" => p.body,
-            "DATA" => &data,
-            "CLUSTER_DATA" => &cluster_data,
-            "UPLOT_JS" => uplot_js(),
-            "COMMON_JS" => COMMON_JS,
-            "SCRIPT" => p.script,
-            "CLUSTER_SCRIPT" => &cluster_script,
-            _ => &rest[start..start + len + 2],
-        });
+        match name {
+            "TITLE" => out.write_all(escape_html(p.title).as_bytes())?,
+            "UPLOT_CSS" => out.write_all(UPLOT_CSS.as_bytes())?,
+            "CSS" => out.write_all(CSS.as_bytes())?,
+            "BODY" => out.write_all(p.body.as_bytes())?,
+            "DATA" => {
+                for piece in p.data {
+                    write_inline_json(out, piece)?;
+                }
+            }
+            "CLUSTER_DATA" => {
+                if let Some(c) = p.cluster {
+                    out.write_all(b"<script type=\"application/json\" id=\"cluster-data\">")?;
+                    write_inline_json(out, &c.data_json)?;
+                    out.write_all(b"</script>")?;
+                }
+            }
+            "UPLOT_JS" => out.write_all(uplot_js().as_bytes())?,
+            "COMMON_JS" => out.write_all(COMMON_JS.as_bytes())?,
+            "SCRIPT" => out.write_all(p.script.as_bytes())?,
+            "CLUSTER_SCRIPT" => {
+                if let Some(c) = p.cluster {
+                    write!(out, "<script>\n{}\n</script>", c.script)?;
+                }
+            }
+            _ => out.write_all(rest[start..start + len + 2].as_bytes())?,
+        }
         rest = &rest[start + len + 2..];
     }
-    out.push_str(rest);
-    out
+    out.write_all(rest.as_bytes())
 }
 
 /// uPlot without its banner comment, which holds the project's web address: the page holds no
@@ -80,8 +97,25 @@ fn uplot_js() -> &'static str {
 
 /// JSON text safe inside `<script>`: no `<` at all (so no `</script>` and no `<!--`), written as
 /// `\u003c`, which JSON reads back as `<`; `<` appears only inside JSON strings.
+#[cfg(test)]
 pub fn inline_json(json: &str) -> String {
-    json.replace('<', "\\u003c")
+    let mut out = Vec::with_capacity(json.len());
+    // Writing into a `Vec` cannot fail, and the text stays UTF-8 (only ASCII `<` is replaced).
+    let _ = write_inline_json(&mut out, json);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// JSON text written to `out` safe inside `<script>`, as it goes (see `inline_json`).
+fn write_inline_json(out: &mut dyn Write, json: &str) -> io::Result<()> {
+    let mut parts = json.split('<');
+    if let Some(first) = parts.next() {
+        out.write_all(first.as_bytes())?;
+    }
+    for part in parts {
+        out.write_all(b"\\u003c")?;
+        out.write_all(part.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Text as HTML: `&`, `<`, `>`, `"` and `'` escaped.

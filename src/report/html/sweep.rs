@@ -124,7 +124,7 @@ pub fn page(dir: &Path) -> Result<String> {
     Ok(page::render(&page::Page {
         title: &format!("Sweep {name}"),
         body: &body,
-        data: &data.to_string(),
+        data: &[&data.to_string()],
         script: page::SWEEP_SCRIPT,
         cluster: None,
     }))

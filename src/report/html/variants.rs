@@ -50,5 +50,11 @@ pub fn page(dir: &Path) -> Result<String> {
     body.push_str(&format!(
         "<section id=\"comparison\"><h2>The variants side by side</h2><div class=\"explain\">comparison.csv: tasks placed and refused, mean reservation, the spread between zones, stranded capacity and cost. Each variant's name opens its own report.</div><div class=\"table-wrap\"><table><thead><tr>{head}</tr></thead><tbody>\n{rows}</tbody></table></div></section>\n"
     ));
-    Ok(page::render(&page::Page { title: &title, body: &body, data: &json!({"kind": "variants"}).to_string(), script: "", cluster: None }))
+    Ok(page::render(&page::Page {
+        title: &title,
+        body: &body,
+        data: &[&json!({"kind": "variants"}).to_string()],
+        script: "",
+        cluster: None,
+    }))
 }

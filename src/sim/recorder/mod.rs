@@ -235,6 +235,13 @@ impl Recorder {
     /// 200,000 starts and binds), so the last id is tried before the list: one compare of a
     /// short string instead of one per reason seen.
     fn reason_id(&mut self, reason: &str) -> u16 {
+        // Most events have no reason, and "" is id 0. Told apart by length, not compared: the
+        // compare of two empty strings still calls memcmp with their dangling pointers, and
+        // its masked vector load of an unmapped address costs a microcode assist of about
+        // 100 ns on this machine's Xeon (10 % of W2's run).
+        if reason.is_empty() {
+            return 0;
+        }
         if self.reasons.get(self.last_reason as usize).is_some_and(|r| r == reason) {
             return self.last_reason;
         }

@@ -60,13 +60,16 @@ impl Node {
     }
 
     /// The parent after one child went from `old` to `new`, without reading the others, when
-    /// that can be told: `None` when the child was all of the parent's least key (the least
-    /// may rise: the caller reads the children again).
+    /// that can be told: `None` when the child was all of the parent's least key and rose or
+    /// left (the least may rise: the caller reads the children again).
     fn patch(parent: Node, old: Node, new: Node) -> Option<Node> {
         let mut p = parent;
         if old.ties > 0 && p.ties > 0 && old.key == p.key {
             if p.ties == old.ties {
-                return None;
+                // Every other child is above `old.key` or has no feasible leaf, so a child that
+                // stays at or goes below it is the parent's least alone. The usual case under
+                // binpack: a task placed on the fullest instance leaves it fuller still.
+                return (new.ties > 0 && new.key <= old.key).then_some(new);
             }
             p.ties -= old.ties;
         }
