@@ -52,7 +52,7 @@ pub fn render_to(p: &Page, out: &mut dyn Write) -> io::Result<()> {
     let mut rest = TEMPLATE;
     while let Some(start) = rest.find("{{") {
         let Some(len) = rest[start..].find("}}") else { break };
-        out.write_all(rest[..start].as_bytes())?;
+        out.write_all(&rest.as_bytes()[..start])?;
         let name = &rest[start + 2..start + len];
         match name {
             "TITLE" => out.write_all(escape_html(p.title).as_bytes())?,
@@ -79,7 +79,7 @@ pub fn render_to(p: &Page, out: &mut dyn Write) -> io::Result<()> {
                     write!(out, "<script>\n{}\n</script>", c.script)?;
                 }
             }
-            _ => out.write_all(rest[start..start + len + 2].as_bytes())?,
+            _ => out.write_all(&rest.as_bytes()[start..start + len + 2])?,
         }
         rest = &rest[start + len + 2..];
     }
