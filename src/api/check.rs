@@ -33,7 +33,9 @@ fn kind_of(path: &Path, text: &str) -> Kind {
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match extension.as_str() {
         "toml" => {
-            let is_sweep = toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("sweep"));
+            // Long lists of arrival times need not be parsed to see the file's tables.
+            let probe = crate::scenario::bulk_times::extract(text).map(|(probe, _)| probe);
+            let is_sweep = toml::from_str::<toml::Table>(probe.as_deref().unwrap_or(text)).is_ok_and(|t| t.contains_key("sweep"));
             return if is_sweep { Kind::Sweep } else { Kind::Scenario };
         }
         // YAML that does not parse is an importer's to locate.

@@ -34,7 +34,9 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
 /// up in `files` (by its path joined to the scenario's folder) and only then read from disk:
 /// an imported stack (`crate::import`) runs without writing its task definitions anywhere.
 pub fn load_with_files(path: &Path, text: &str, files: &BTreeMap<PathBuf, String>) -> Result<Scenario, Diagnostics> {
-    let raw: RawScenario = toml::from_str(text).map_err(|first| {
+    // Long lists of arrival times are read ahead of the parser (`bulk_times`).
+    let raw = super::bulk_times::parse_scenario(text);
+    let raw: RawScenario = raw.map_err(|first| {
         // A type error does not hide the others: each section's first error is reported too.
         let src = Source::new(path, text);
         let located = |e: &toml::de::Error| {

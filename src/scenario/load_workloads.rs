@@ -95,7 +95,15 @@ impl Cx<'_> {
                 }
                 Arrivals::Poisson { rate_per_minute: *rate_per_minute }
             }
-            RawArrivals::Times { at } => {
+            RawArrivals::Times { bulk: Some(_), .. } => {
+                self.error_at(
+                    raw.arrivals.span(),
+                    "`at` holds a string ecsim keeps for its own use",
+                    "write the arrival times as durations, e.g. at = [\"1m\", \"2m\"]",
+                );
+                Arrivals::Times { at: Vec::new() }
+            }
+            RawArrivals::Times { at, .. } => {
                 if at.windows(2).any(|w| w[0] > w[1]) {
                     self.error_at(raw.arrivals.span(), "arrival times are not in increasing order", "sort the `at` list");
                 }

@@ -5,6 +5,7 @@
 
 pub mod autoscaling_json;
 pub mod behaviour;
+pub(crate) mod bulk_times;
 pub mod capacity_json;
 mod capacity_rules;
 pub mod cloudwatch_json;

@@ -6,11 +6,14 @@
 //! 100,000 arrival times (the W2 reference workload) that is 100,000 strings allocated, copied
 //! and freed again, 6 % of the run's instructions. Here each time is parsed straight from the
 //! document. The messages are serde's own, in the same order: a missing or unknown `process`
-//! first, then the first field the process does not take, then a missing field.
+//! first, then the first field the process does not take, then a missing field. A long `at`
+//! list may have been read ahead of the parser (`bulk_times`): it arrives as its marker.
 
+use super::bulk_times;
 use super::toml_model::RawArrivals;
 use crate::engine::Span;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, IntoDeserializer, MapAccess, Visitor};
+use serde::Deserialize;
 use std::fmt;
 
 const PROCESSES: &[&str] = &["poisson", "times"];
@@ -33,7 +36,7 @@ impl<'de> Visitor<'de> for ArrivalsVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawArrivals, A::Error> {
         let mut process: Option<String> = None;
         let mut rate_per_minute: Option<f64> = None;
-        let mut at: Option<Vec<Span>> = None;
+        let mut at: Option<Vec<AtItem>> = None;
         // Keys in document order, to name the first one the process does not take once the
         // process is known (it may come last).
         let mut keys: Vec<String> = Vec::new();
@@ -51,7 +54,7 @@ impl<'de> Visitor<'de> for ArrivalsVisitor {
                     continue;
                 }
                 "rate_per_minute" if rate_per_minute.is_none() => rate_per_minute = Some(map.next_value()?),
-                "at" if at.is_none() => at = Some(map.next_value()?),
+                "at" if at.is_none() => at = Some(map.next_value::<Vec<AtItem>>()?),
                 "rate_per_minute" | "at" => return Err(de::Error::duplicate_field(field_name(&key))),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -70,8 +73,63 @@ impl<'de> Visitor<'de> for ArrivalsVisitor {
             "poisson" => {
                 Ok(RawArrivals::Poisson { rate_per_minute: rate_per_minute.ok_or_else(|| de::Error::missing_field("rate_per_minute"))? })
             }
-            _ => Ok(RawArrivals::Times { at: at.ok_or_else(|| de::Error::missing_field("at"))? }),
+            _ => {
+                let items = at.ok_or_else(|| de::Error::missing_field("at"))?;
+                // A list read ahead (`bulk_times`) is its marker alone.
+                if let [AtItem::Bulk(index)] = items.as_slice() {
+                    return Ok(RawArrivals::Times { at: Vec::new(), bulk: Some(*index) });
+                }
+                let at = items
+                    .into_iter()
+                    .map(|item| match item {
+                        AtItem::Time(t) => Ok(t),
+                        AtItem::Bulk(_) => Err(de::Error::custom("a list read ahead is not alone in its `at`")),
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok(RawArrivals::Times { at, bulk: None })
+            }
         }
+    }
+}
+
+/// One element of an `at` list: a time, or the marker of a list read ahead of the parser.
+enum AtItem {
+    Time(Span),
+    Bulk(u32),
+}
+
+impl<'de> serde::Deserialize<'de> for AtItem {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<AtItem, D::Error> {
+        d.deserialize_any(AtItemVisitor)
+    }
+}
+
+struct AtItemVisitor;
+
+impl<'de> Visitor<'de> for AtItemVisitor {
+    type Value = AtItem;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a duration such as \"250ms\", \"90s\", \"5m\", \"2h\" or \"1h30m\"")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<AtItem, E> {
+        match bulk_times::marker_index(v) {
+            Some(index) => Ok(AtItem::Bulk(index)),
+            None => Span::deserialize(v.into_deserializer()).map(AtItem::Time),
+        }
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<AtItem, E> {
+        Span::deserialize(v.into_deserializer()).map(AtItem::Time)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<AtItem, E> {
+        Span::deserialize(v.into_deserializer()).map(AtItem::Time)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<AtItem, E> {
+        Span::deserialize(v.into_deserializer()).map(AtItem::Time)
     }
 }
 
@@ -103,9 +161,12 @@ mod tests {
         assert!(matches!(a, RawArrivals::Poisson { rate_per_minute } if rate_per_minute == 30.0));
         // `at` before `process`: the times are read before the process is known.
         let a = read(r#"arrivals = { at = ["1s", "250ms"], process = "times" }"#).unwrap();
-        assert!(matches!(a, RawArrivals::Times { ref at } if at == &[Span::from_secs(1), Span::from_millis(250)]));
+        assert!(matches!(a, RawArrivals::Times { ref at, bulk: None } if at == &[Span::from_secs(1), Span::from_millis(250)]));
         let a = read("[arrivals]\nprocess = \"times\"\nat = []\n").unwrap();
-        assert!(matches!(a, RawArrivals::Times { ref at } if at.is_empty()));
+        assert!(matches!(a, RawArrivals::Times { ref at, bulk: None } if at.is_empty()));
+        // A list read ahead: its marker alone.
+        let a = read(r#"arrivals = { process = "times", at = ["\u0000bulk-times:2"] }"#).unwrap();
+        assert!(matches!(a, RawArrivals::Times { ref at, bulk: Some(2) } if at.is_empty()));
     }
 
     /// The messages serde's derived internally tagged enum gives, word for word.

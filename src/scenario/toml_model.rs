@@ -295,8 +295,15 @@ fn one() -> Spanned<u32> {
 /// A workload's `arrivals`, tagged by `process` (read in `toml_arrivals`, without buffering).
 #[derive(Debug, Clone)]
 pub enum RawArrivals {
-    Poisson { rate_per_minute: f64 },
-    Times { at: Vec<Span> },
+    Poisson {
+        rate_per_minute: f64,
+    },
+    /// `bulk`: the list was read ahead of the parser (`bulk_times`): `at` is empty until the
+    /// loader puts that list in.
+    Times {
+        at: Vec<Span>,
+        bulk: Option<u32>,
+    },
 }
 
 #[derive(Debug, Deserialize, Default)]
