@@ -87,7 +87,8 @@ pub fn extract(text: &str) -> Option<(String, BulkTimes)> {
             _ => i += 1,
         }
     }
-    out.map(|o| (String::from_utf8(o).expect("only ASCII replaced"), bulk))
+    // Every byte of a replaced list became ASCII, so the text stays UTF-8.
+    out.and_then(|o| String::from_utf8(o).ok()).map(|text| (text, bulk))
 }
 
 /// Scans the inline table opening at `open` (the `{`), reading its long `at` list ahead;
