@@ -5,7 +5,7 @@
 use super::{Scenario, SimTime, Summary};
 use crate::ecs::Cluster;
 use crate::model::Variant;
-use crate::report::atomic::{recover_dir, replace_dir};
+use crate::report::atomic::{recover_dir, replace_dir, DeferredSyncs};
 pub use crate::report::output::Outputs;
 use crate::report::output::{self, slug};
 use crate::sim::recorder::MinuteRow;
@@ -285,6 +285,8 @@ fn to_dir(
     if staging.exists() {
         std::fs::remove_dir_all(&staging).with_context(|| format!("cannot clear {}", staging.display()))?;
     }
+    // The files' syncs wait for `replace_dir`: the writers go on while the disk catches up.
+    let _syncs = DeferredSyncs::begin(&staging);
     let summaries = if scenario.variants.is_empty() {
         let run = run_variant(scenario, cluster, None, seed, progress);
         write_results_with(&staging, &run, outputs)?;

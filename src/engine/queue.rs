@@ -161,6 +161,9 @@ pub struct EventQueue<E> {
     now: SimTime,
     next_seq: u64,
     popped: u64,
+    /// Events later than this (µs) are never popped by the run that set it
+    /// ([`EventQueue::set_horizon`]) and are not kept.
+    horizon_us: u64,
 }
 
 impl<E: Copy> Default for EventQueue<E> {
@@ -183,12 +186,22 @@ impl<E: Copy> EventQueue<E> {
             now: SimTime::ZERO,
             next_seq: 1,
             popped: 0,
+            horizon_us: u64::MAX,
         }
     }
 
     /// The time of the event being handled (or of the last one handled).
     pub fn now(&self) -> SimTime {
         self.now
+    }
+
+    /// Events scheduled after `end` are dropped instead of kept: for a run that pops only up to
+    /// `end` ([`EventQueue::pop_until`]) and then ends, they could never happen. A task that
+    /// runs past the end of a run sets a timer past it; keeping 100,000 such timers cost a
+    /// heap of 100,000 entries and its memory for nothing. Each still takes its sequence
+    /// number, so the events kept pop in the same order either way.
+    pub fn set_horizon(&mut self, end: SimTime) {
+        self.horizon_us = end.0;
     }
 
     /// Schedules `event` at `at`. Scheduling in the past is a model bug, not user input.
@@ -228,6 +241,9 @@ impl<E: Copy> EventQueue<E> {
         debug_assert!(self.slots[slot].is_none(), "slot {slot} already holds an event");
         let p = Pending::new(at.max(self.now), self.next_seq, event);
         self.next_seq += 1;
+        if p.at().0 > self.horizon_us {
+            return;
+        }
         self.slots[slot] = Some(p);
         self.slot_end = self.slot_end.max(slot + 1);
         if self.slot_min == NO_SLOT || self.slots[self.slot_min].is_some_and(|m| p.key < m.key) {
@@ -254,9 +270,12 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Files `p` in the wheel (or, its bucket full, the near heap) or the far heap by how far
-    /// ahead it is.
+    /// ahead it is; drops it when it is after the horizon.
     #[inline(always)]
     fn push(&mut self, p: Pending<E>) {
+        if p.at().0 > self.horizon_us {
+            return;
+        }
         if p.at().0.saturating_sub(self.now.0) <= NEAR_LIMIT_US {
             if let Err(p) = self.wheel.push(p) {
                 heap_push(&mut self.heap, p);
@@ -396,6 +415,26 @@ mod tests {
         assert_eq!(q.pop_until(end), None);
         // The later event stays, and the clock stays at the last event handled.
         assert_eq!((q.len(), q.now(), q.events_popped()), (1, SimTime::from_secs(3), 1));
+    }
+
+    #[test]
+    fn events_after_the_horizon_are_dropped_and_the_rest_keep_their_order() {
+        // Horizon 5 s: 'late' (10 s, far heap), 'late-slot' (6 s, a slot) and 'much-later' (30 d)
+        // are dropped; 'a' (3 s) and 'at-end' (5 s, scheduled after 'late' took sequence 2) pop
+        // in (time, sequence) order, and the queue holds nothing else.
+        let mut q = EventQueue::new();
+        q.set_horizon(SimTime::from_secs(5));
+        q.schedule(SimTime::from_secs(3), "a");
+        q.schedule(SimTime::from_secs(10), "late");
+        q.schedule(SimTime::from_secs(5), "at-end");
+        q.schedule_slot(0, SimTime::from_secs(6), "late-slot");
+        q.schedule(SimTime::from_secs(30 * 86_400), "much-later");
+        assert_eq!(q.len(), 2);
+        let end = SimTime::from_secs(5);
+        assert_eq!(q.pop_until(end), Some((SimTime::from_secs(3), "a")));
+        assert_eq!(q.pop_until(end), Some((SimTime::from_secs(5), "at-end")));
+        assert_eq!(q.pop_until(end), None);
+        assert!(q.is_empty());
     }
 
     #[test]

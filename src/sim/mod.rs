@@ -140,9 +140,11 @@ pub fn run_with(scenario: &Scenario, seed: u64, options: RunOptions, progress: &
 pub fn run_from(scenario: &Scenario, cluster: Cluster, seed: u64, options: RunOptions, progress: &mut dyn FnMut(SimTime)) -> RunOutcome {
     let streams = Streams::new(seed);
     let mut world = World::with_cluster(scenario, cluster, &streams, options);
+    let end = SimTime::ZERO + scenario.duration;
+    // Nothing after `end` is popped below: the queue need not keep it.
+    world.queue.set_horizon(end);
     world.schedule_faults();
     world.start_traffic(&streams);
-    let end = SimTime::ZERO + scenario.duration;
     world.schedule_first_arrivals();
     for (i, s) in scenario.services.iter().enumerate() {
         world.queue.schedule(SimTime::ZERO + s.created_at, Event::ServiceEvaluation { service: ServiceId::at(i) });

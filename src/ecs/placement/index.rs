@@ -103,8 +103,20 @@ impl PlacementIndex {
         let req = OwnedRequest::from(req);
         let fast = Fast::for_chain(&req.strategies, req.tie_break, cluster.instances.len());
         let mut index = PlacementIndex { req, fast, failures: Failures::default(), noted: Vec::new(), is_noted: Vec::new() };
-        if let Some(last) = cluster.instances.len().checked_sub(1) {
-            index.instance_changed(cluster, InstanceId(last as u32));
+        // Every instance read once, the trees' inner nodes computed after the last leaf: O(n)
+        // for the trees (a walk to the root per instance was most of building W2's indexes).
+        let n = cluster.instances.len();
+        index.failures.defer_updates(n);
+        if let Some(fast) = index.fast.as_mut() {
+            fast.defer_updates();
+        }
+        for ordinal in 0..n {
+            index.read(cluster, InstanceId(ordinal as u32));
+        }
+        index.is_noted = vec![false; n];
+        index.failures.finish_deferred();
+        if let Some(fast) = index.fast.as_mut() {
+            fast.finish_deferred();
         }
         index
     }

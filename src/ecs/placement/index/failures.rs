@@ -52,6 +52,8 @@ pub(super) struct Failures {
     /// Instances seen (ordinals 0 .. seen).
     seen: usize,
     counts: FailureCounts,
+    /// Leaves are set without their inner nodes until `finish_deferred`.
+    deferred: bool,
 }
 
 /// The leaf of a ranked instance that fails `failed` checks, the first for `reason`.
@@ -91,6 +93,9 @@ impl Failures {
             self.counts.add(new, 1);
         }
         self.tree[node] = leaf;
+        if self.deferred {
+            return;
+        }
         while node > 1 {
             node /= 2;
             let min = self.tree[2 * node].min(self.tree[2 * node + 1]);
@@ -118,15 +123,39 @@ impl Failures {
         self.counts
     }
 
+    /// Until `finish_deferred`, `set` writes leaves and counts only, with room for `instances`
+    /// made at once: for reading every instance when the index is built, O(n) in all.
+    pub(super) fn defer_updates(&mut self, instances: usize) {
+        self.deferred = true;
+        if instances > self.size {
+            self.resize(instances.next_power_of_two());
+        }
+    }
+
+    /// Computes the inner nodes from the leaves and ends `defer_updates`.
+    pub(super) fn finish_deferred(&mut self) {
+        if std::mem::take(&mut self.deferred) {
+            self.rebuild();
+        }
+    }
+
     /// Doubles the leaves (at least one) and rebuilds the inner nodes: O(n), amortised O(1).
     fn grow(&mut self) {
-        let size = (self.size * 2).max(1);
+        self.resize((self.size * 2).max(1));
+    }
+
+    /// `size` leaves (a power of two, at least the current), the current ones kept.
+    fn resize(&mut self, size: usize) {
         let mut tree = vec![UNRANKED; 2 * size];
         tree[size..size + self.size].copy_from_slice(&self.tree[self.size.min(self.tree.len())..]);
-        for node in (1..size).rev() {
-            tree[node] = tree[2 * node].min(tree[2 * node + 1]);
-        }
         self.tree = tree;
         self.size = size;
+        self.rebuild();
+    }
+
+    fn rebuild(&mut self) {
+        for node in (1..self.size).rev() {
+            self.tree[node] = self.tree[2 * node].min(self.tree[2 * node + 1]);
+        }
     }
 }

@@ -102,8 +102,13 @@ impl Class {
         self.tree.root()
     }
 
-    fn set_leaf(&mut self, slot: u32, leaf: Node) {
-        self.tree.set(slot as usize, leaf);
+    /// Sets the leaf of `slot`; `deferred`: the nodes above it are left for `Tree::rebuild`.
+    fn set_leaf(&mut self, slot: u32, leaf: Node, deferred: bool) {
+        if deferred {
+            self.tree.set_leaf_only(slot as usize, leaf);
+        } else {
+            self.tree.set(slot as usize, leaf);
+        }
     }
 
     /// Makes room for `ordinal` in ordinal order and returns its slot, with the slots that moved
@@ -168,6 +173,9 @@ pub(super) struct Fast {
     // Scratch buffers, reused so that `place` and updates do not allocate.
     values: Vec<u32>,
     tied: Vec<u32>,
+    /// Leaves are set without their inner nodes until `finish_deferred` (the first read of
+    /// every instance, when the index is built).
+    deferred: bool,
 }
 
 impl Fast {
@@ -217,7 +225,23 @@ impl Fast {
             members: Vec::with_capacity(instances),
             values: Vec::new(),
             tied: Vec::new(),
+            deferred: false,
         })
+    }
+
+    /// Until `finish_deferred`, updates set leaves only: for reading every instance once when
+    /// the index is built, O(n) for the trees instead of a walk to the root per instance.
+    pub(super) fn defer_updates(&mut self) {
+        self.deferred = true;
+    }
+
+    /// Computes the inner nodes of every class tree from its leaves and ends `defer_updates`.
+    pub(super) fn finish_deferred(&mut self) {
+        if std::mem::take(&mut self.deferred) {
+            for class in &mut self.classes {
+                class.tree.rebuild();
+            }
+        }
     }
 
     /// Instances seen so far (ordinals 0 .. len).
@@ -269,12 +293,12 @@ impl Fast {
             old.slot
         } else {
             if old.class != NIL {
-                self.classes[old.class as usize].set_leaf(old.slot, Node::EMPTY);
+                self.classes[old.class as usize].set_leaf(old.slot, Node::EMPTY, self.deferred);
             }
             self.slot_in(class, id.0)
         };
         let leaf = Node::leaf(passes.then(|| self.local_key(inst, group)));
-        self.classes[class as usize].set_leaf(slot, leaf);
+        self.classes[class as usize].set_leaf(slot, leaf, self.deferred);
         self.members[id.index()] = Member { class, slot, spread, stamp };
     }
 
@@ -354,6 +378,7 @@ impl Fast {
     }
 
     pub(super) fn place(&mut self, rng: &mut StreamRng) -> Option<InstanceId> {
+        debug_assert!(!self.deferred, "placing with deferred updates");
         // The least full tuple over the classes, and the classes that reach it.
         self.tied.clear();
         let mut best = [0u64; MAX_KEYS];

@@ -126,14 +126,25 @@ impl Tree {
         for (slot, leaf) in leaves.take(slots).enumerate() {
             tree.nodes[slot] = leaf;
         }
-        for l in 1..tree.levels.len() - 1 {
-            let (below, above) = tree.nodes.split_at_mut(tree.levels[l]);
-            let below = &below[tree.levels[l - 1]..];
+        tree.rebuild();
+        tree
+    }
+
+    /// Sets the leaf of `slot` and nothing above it: for a build that sets every leaf and then
+    /// calls [`Tree::rebuild`] once, O(slots) in all instead of a walk up per leaf.
+    pub(super) fn set_leaf_only(&mut self, slot: usize, leaf: Node) {
+        self.nodes[slot] = leaf;
+    }
+
+    /// Computes every inner node from the leaves, level by level: O(slots).
+    pub(super) fn rebuild(&mut self) {
+        for l in 1..self.levels.len() - 1 {
+            let (below, above) = self.nodes.split_at_mut(self.levels[l]);
+            let below = &below[self.levels[l - 1]..];
             for (parent, children) in above.iter_mut().zip(below.chunks(B)) {
                 *parent = Node::summary_of(children);
             }
         }
-        tree
     }
 
     /// Leaves in the tree.
