@@ -278,3 +278,26 @@ fn a_directory_that_is_not_results_is_refused_naming_the_file() {
     let out = ecsim_output(&["report", tmp.path().join("nowhere").to_str().unwrap()]);
     assert!(stderr(&out).contains("is not a directory"), "{}", stderr(&out));
 }
+
+/// A cluster of EC2 instances and Fargate tasks (whose pseudo-instances instances.csv does not
+/// list): `ecsim run` finds each task's instance in instances.csv by its ordinal, `ecsim
+/// report` by its id; the pages are the same bytes, for every variant.
+#[test]
+fn a_page_with_fargate_tasks_is_the_page_rebuilt_from_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_to("scenarios/lessons/capacity/fargate-vs-ec2.toml", &tmp.path().join("out"));
+    let mut pages = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("report.html").exists() || !dir.join("tasks.csv").exists() {
+            continue;
+        }
+        let written = page(&dir);
+        std::fs::remove_file(dir.join("report.html")).unwrap();
+        let rebuilt = ecsim_output(&["report", dir.to_str().unwrap()]);
+        assert!(rebuilt.status.success(), "{}", stderr(&rebuilt));
+        assert!(page(&dir) == written, "{}: ecsim report rebuilds the bytes ecsim run wrote", dir.display());
+        pages += 1;
+    }
+    assert!(pages >= 2, "a page per variant");
+}

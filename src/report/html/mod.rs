@@ -25,6 +25,7 @@ mod verdicts;
 #[cfg(test)]
 mod tests;
 
+use crate::ecs::cluster::Cluster;
 use crate::sim::recorder::{EventKind, EventRowRef, InstanceRow};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -118,9 +119,10 @@ pub fn prepare_run(dir: &Path) -> Result<RunTasks> {
 }
 
 /// Ready to take tasks.csv's rows from its writer, with instances.csv's rows as the run wrote
-/// them; [`run_tasks_from`] then gives what [`prepare_run`] would read.
-pub fn run_tasks_feed(instances: Vec<InstanceRow>) -> cluster::TasksFeed {
-    cluster::ClusterData::feed_from_rows(instances)
+/// them from `cluster` (its instances that are not Fargate's, in ordinal order);
+/// [`run_tasks_from`] then gives what [`prepare_run`] would read.
+pub fn run_tasks_feed(instances: Vec<InstanceRow>, cluster: &Cluster) -> cluster::TasksFeed {
+    cluster::ClusterData::feed_from_rows(instances).with_ordinals(cluster.instances.iter().map(|i| !i.fargate))
 }
 
 /// What [`prepare_run`] reads, from the rows `feed` took as tasks.csv was written.
@@ -182,6 +184,78 @@ impl RunFeed {
         if let (Some(c), Some(m)) = (self.cluster.as_mut(), &self.marks) {
             m.event(c, row);
         }
+    }
+}
+
+/// The rows of events.csv that [`RunFeed::mark_wanted`] keeps, copied as the thread writing
+/// events.csv meets them, so that the page need not read the run's events a second time (at
+/// 500,000 instances that second pass was a quarter of a second). At most `MAX_KEPT` rows:
+/// past that the copy is dropped and the caller reads the events again, so memory stays
+/// bounded whatever the run's length.
+#[derive(Debug, Default)]
+pub struct MarkRows {
+    rows: Option<Vec<KeptRow>>,
+}
+
+/// The fields of an events.csv row [`RunFeed::mark`] reads.
+#[derive(Debug)]
+struct KeptRow {
+    time_s: f64,
+    event: EventKind,
+    task: String,
+    workload: String,
+    reason: String,
+    detail: String,
+}
+
+impl MarkRows {
+    /// Rows kept at most (a few MB).
+    pub const MAX_KEPT: usize = 50_000;
+
+    pub fn new() -> MarkRows {
+        MarkRows { rows: Some(Vec::new()) }
+    }
+
+    /// The next row of events.csv: kept when it may be a mark.
+    pub fn offer(&mut self, r: &EventRowRef) {
+        let Some(rows) = self.rows.as_mut() else { return };
+        if !RunFeed::mark_wanted(r.event, !r.detail.is_empty()) {
+            return;
+        }
+        if rows.len() == Self::MAX_KEPT {
+            self.rows = None;
+            return;
+        }
+        let own = |s: &str| s.to_string();
+        rows.push(KeptRow {
+            time_s: r.time_s,
+            event: r.event,
+            task: own(r.task),
+            workload: own(r.workload),
+            reason: own(r.reason),
+            detail: own(r.detail),
+        });
+    }
+
+    /// Hands every kept row to `feed`, in events.csv's order; false (nothing handed) when there
+    /// were too many to keep.
+    pub fn replay(&self, feed: &mut RunFeed) -> bool {
+        let Some(rows) = &self.rows else { return false };
+        for k in rows {
+            feed.mark(&EventRowRef {
+                time_s: k.time_s,
+                time: "",
+                event: k.event,
+                task: &k.task,
+                workload: &k.workload,
+                group: "",
+                instance: "",
+                zone: "",
+                reason: &k.reason,
+                detail: &k.detail,
+            });
+        }
+        true
     }
 }
 

@@ -95,3 +95,34 @@ fn a_rolling_update_stacks_tasks_by_state_and_revision() {
     assert_eq!(web["healthy"][3], 2.0);
     assert_eq!(web["healthy"][6], 4.0);
 }
+
+#[test]
+fn mark_rows_keep_the_wanted_rows_in_order_up_to_their_limit() {
+    use super::MarkRows;
+    use crate::sim::recorder::{EventKind, EventRowRef};
+    let row = |event: EventKind, task: &'static str, detail: &'static str| EventRowRef {
+        time_s: 1.0,
+        time: "00:00:01.000",
+        event,
+        task,
+        workload: "web",
+        group: "web",
+        instance: "i-0a",
+        zone: "us-east-1a",
+        reason: "RESOURCE:MEMORY",
+        detail,
+    };
+    // A failure is a mark; a placement without its explanation is not (nothing to keep).
+    let mut marks = MarkRows::new();
+    marks.offer(&row(EventKind::Failed, "", "closest matching container-instance i-0a"));
+    marks.offer(&row(EventKind::Placed, "t-000001", ""));
+    marks.offer(&row(EventKind::Placed, "t-000002", "1 of 2 instances passed filters"));
+    let kept: Vec<(EventKind, String)> = marks.rows.as_ref().unwrap().iter().map(|k| (k.event, k.task.clone())).collect();
+    assert_eq!(kept, [(EventKind::Failed, String::new()), (EventKind::Placed, "t-000002".to_string())]);
+    // One more than the limit: the copy is dropped, and the caller reads the events again.
+    let mut many = MarkRows::new();
+    for _ in 0..=MarkRows::MAX_KEPT {
+        many.offer(&row(EventKind::Failed, "", "x"));
+    }
+    assert!(many.rows.is_none());
+}

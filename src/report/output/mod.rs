@@ -104,15 +104,19 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
     //   page's events table (which needs nothing else);
     // - this thread: instances.csv, then tasks.csv (the page's cluster reads them in that
     //   order), handing every task row to the page as it goes, then the cluster's marks from
-    //   the few event rows that can be one (read again, not formatted: a mark needs the tasks);
+    //   the few event rows that can be one, which the events thread kept (a mark needs the
+    //   tasks, so it is taken once both are done);
     // - the smaller tables and the time-series charts on a third thread, and the two task
     //   charts, from the rows tasks.csv kept, on a fourth.
     // The page comes once the tables are written, while the task charts may still be drawn.
     std::thread::scope(|scope| -> Result<()> {
-        let events = scope.spawn(|| -> Result<html::EventsFeed> {
-            let mut table = html::EventsFeed::new();
-            write_events_csv_with(dir, outcome, |row| table.event(row))?;
-            Ok(table)
+        let events = scope.spawn(|| -> Result<(html::EventsFeed, html::MarkRows)> {
+            let (mut table, mut marks) = (html::EventsFeed::new(), html::MarkRows::new());
+            write_events_csv_with(dir, outcome, |row| {
+                table.event(row);
+                marks.offer(row);
+            })?;
+            Ok((table, marks))
         });
         let tables = scope.spawn(|| -> Result<()> {
             write_timeseries_csv(dir, outcome)?;
@@ -135,7 +139,7 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
                 html::prepare_run(dir)?
             } else {
                 // tasks.csv is streamed; the two task charts keep only the rows they draw.
-                let mut feed = html::run_tasks_feed(instance_rows);
+                let mut feed = html::run_tasks_feed(instance_rows, &outcome.cluster);
                 let rows = write_tasks_csv_with(dir, outcome, |row| feed.row(row))?.finish();
                 task_charts = Some(scope.spawn(move || -> Result<()> {
                     write_gantt_chart(dir, summary, outcome, &rows.gantt)?;
@@ -143,16 +147,7 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
                 }));
                 html::run_tasks_from(dir, feed)?
             };
-            let mut page = html::RunFeed::new(tasks);
-            if page.takes_marks() {
-                let cluster = &outcome.cluster;
-                (outcome.recorder.for_each_event_row_where(cluster, html::RunFeed::mark_wanted, |row| {
-                    page.mark(row);
-                    Ok(())
-                }))
-                .context("events.csv")?;
-            }
-            Ok(page)
+            Ok(html::RunFeed::new(tasks))
         })();
         // Every thread runs to its end; the errors in a fixed order, so the message does not
         // depend on which finished first.
@@ -162,7 +157,17 @@ pub fn write_run_with(dir: &Path, summary: &Summary, outcome: &RunOutcome, outpu
         // same bytes from the files alone), while the task charts are still being drawn: it
         // reads no chart.
         let page = (|| -> Result<()> {
-            let (page, events) = (this?, events??);
+            let (mut page, (events, marks)) = (this?, events??);
+            // The cluster's marks: the rows the events thread kept, or (too many to keep) the
+            // events read again, the rows that cannot be a mark skipped unformatted.
+            if page.takes_marks() && !marks.replay(&mut page) {
+                let cluster = &outcome.cluster;
+                (outcome.recorder.for_each_event_row_where(cluster, html::RunFeed::mark_wanted, |row| {
+                    page.mark(row);
+                    Ok(())
+                }))
+                .context("events.csv")?;
+            }
             tables??;
             html::write_run_report(dir, page, events).map(drop)
         })();

@@ -53,9 +53,15 @@ pub(super) struct RowTimes<'r> {
     pub(super) stopped_s: Option<f64>,
     pub(super) zone: &'r str,
     pub(super) instance_id: &'r str,
-    /// The instance's position in instances.csv, if the row says (a hint, checked).
+    /// The instance's position in instances.csv, if the row says (a hint, checked unless
+    /// `known`).
     pub(super) position: Option<u32>,
+    /// `position` is the instance's, for sure (the run's own rows).
+    pub(super) known: bool,
 }
+
+/// `TasksFeed::row_of_ordinal` of an instance instances.csv does not list.
+const NOT_LISTED: u32 = u32::MAX;
 
 /// tasks.csv's rows, taken one at a time, with instances.csv already read.
 pub struct TasksFeed {
@@ -67,6 +73,11 @@ pub struct TasksFeed {
     /// which name the instance's position too (`TaskRow::instance`): one comparison of the id
     /// instead of a search of half a million ids per row.
     id_drawn: Vec<bool>,
+    /// By cluster ordinal (`TaskRow::instance`): the instance's position in instances.csv, or
+    /// `NOT_LISTED` (a Fargate task's). Known to the run, which wrote both
+    /// ([`TasksFeed::with_ordinals`]): its rows then need no check of the id at that position,
+    /// a cache miss per row at half a million instances (two fifths of writing tasks.csv).
+    row_of_ordinal: Vec<u32>,
     zones: BTreeSet<String>,
     /// The MAX_TASKS + 1 candidates placed first, the latest on top.
     first: BinaryHeap<ByPlacement>,
@@ -95,13 +106,36 @@ impl TasksFeed {
             }
         }
         let out = TasksRead { kept: Vec::new(), over: false, zones: Vec::new(), total: 0, last_time_s: 0.0 };
-        TasksFeed { instances_in, ids, id_drawn, zones: BTreeSet::new(), first: BinaryHeap::new(), out }
+        TasksFeed { instances_in, ids, id_drawn, row_of_ordinal: Vec::new(), zones: BTreeSet::new(), first: BinaryHeap::new(), out }
+    }
+
+    /// The run's cluster, instance by instance in ordinal order: whether instances.csv lists it
+    /// (the rows it was built from are those instances, in that order). Ignored unless the
+    /// listed ones are as many as the rows.
+    pub fn with_ordinals(mut self, listed: impl Iterator<Item = bool>) -> TasksFeed {
+        let mut next = 0u32;
+        let rows: Vec<u32> = listed
+            .map(|l| {
+                if !l {
+                    return NOT_LISTED;
+                }
+                next += 1;
+                next - 1
+            })
+            .collect();
+        if next as usize == self.instances_in.len() {
+            self.row_of_ordinal = rows;
+        }
+        self
     }
 
     /// Whether the instance `id` of instances.csv is drawn: None when no instance has that id
     /// (a Fargate task's, drawn in its zone's box). `position`: where the row says the instance
     /// is in instances.csv, checked against the id before it is believed.
-    fn drawn(&self, id: &str, position: Option<u32>) -> Option<bool> {
+    fn drawn(&self, id: &str, position: Option<u32>, known: bool) -> Option<bool> {
+        if let Some(i) = position.filter(|_| known).and_then(|p| self.id_drawn.get(p as usize)) {
+            return Some(*i);
+        }
         if let Some(i) = position.map(|p| p as usize).filter(|&p| self.instances_in.get(p).is_some_and(|inst| inst.instance == id)) {
             return Some(self.id_drawn[i]);
         }
@@ -119,7 +153,7 @@ impl TasksFeed {
             self.zones.insert(row.zone.to_string());
         }
         // Drawn: on a shown instance, or on none of instances.csv (Fargate).
-        if self.drawn(row.instance_id, row.position) == Some(false) {
+        if self.drawn(row.instance_id, row.position, row.known) == Some(false) {
             return Ok(());
         }
         let t = whole()?;
@@ -133,13 +167,19 @@ impl TasksFeed {
 
     /// The next row of tasks.csv as its writer has it (`ecsim run`).
     pub fn row(&mut self, r: &TaskRow) {
+        let (position, known) = match self.row_of_ordinal.get(r.instance as usize) {
+            Some(&NOT_LISTED) => (None, false),
+            Some(&row) => (Some(row), true),
+            None => (Some(r.instance), false),
+        };
         let times = RowTimes {
             placed_s: r.placed_s,
             running_s: r.running_s,
             stopped_s: r.stopped_s,
             zone: &r.zone,
             instance_id: &r.instance_id,
-            position: Some(r.instance),
+            position,
+            known,
         };
         // Building a `TaskIn` from a row cannot fail.
         let _ = self.offer(times, || Ok(task_in(r)));
@@ -192,6 +232,7 @@ impl TasksFeed {
                 zone: field(c_zone),
                 instance_id: field(c_instance),
                 position: field(c_position).parse().ok(),
+                known: false,
             };
             self.offer(times, || rec.deserialize(Some(&headers)).with_context(bad))?;
         }
