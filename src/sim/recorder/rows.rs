@@ -223,8 +223,9 @@ pub enum EventSource {
     Action,
 }
 
-/// One row of tasks.csv: a task's life, for the Gantt chart.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+/// One row of tasks.csv: a task's life, for the Gantt chart. (`Clone` by hand: `clone_from`
+/// reuses the strings, where the derived one allocates all seven again.)
+#[derive(Debug, Default, Serialize, PartialEq)]
 pub struct TaskRow {
     pub task: String,
     /// Workload or service name.
@@ -259,6 +260,61 @@ pub struct TaskRow {
     /// The instance as events.csv names it (an EC2 id, or `fargate-<n>`) and its zone.
     pub instance_id: String,
     pub zone: String,
+}
+
+impl Clone for TaskRow {
+    fn clone(&self) -> Self {
+        let mut row = TaskRow::default();
+        row.clone_from(self);
+        row
+    }
+
+    /// Field by field, each string written over in its own buffer: the Gantt chart's rows copy
+    /// the latest-ending task at every row of a long run (`ChartRows::offer`), where the
+    /// derived `clone_from` (a whole new row) allocated and freed seven strings each time.
+    fn clone_from(&mut self, source: &Self) {
+        // Destructured, so that a new field cannot be forgotten here.
+        let TaskRow {
+            task,
+            owner,
+            task_definition,
+            deployment,
+            instance,
+            placed_s,
+            running_s,
+            stopping_s,
+            stopped_s,
+            stop_code,
+            capacity_provider,
+            healthy_s,
+            draining_s,
+            sigterm_s,
+            cpu_units,
+            memory_mib,
+            revision,
+            instance_id,
+            zone,
+        } = source;
+        self.task.clone_from(task);
+        self.owner.clone_from(owner);
+        self.task_definition = *task_definition;
+        self.deployment = *deployment;
+        self.instance = *instance;
+        self.placed_s = *placed_s;
+        self.running_s = *running_s;
+        self.stopping_s = *stopping_s;
+        self.stopped_s = *stopped_s;
+        self.stop_code.clone_from(stop_code);
+        self.capacity_provider.clone_from(capacity_provider);
+        self.healthy_s = *healthy_s;
+        self.draining_s = *draining_s;
+        self.sigterm_s = *sigterm_s;
+        self.cpu_units = *cpu_units;
+        self.memory_mib = *memory_mib;
+        self.revision.clone_from(revision);
+        self.instance_id.clone_from(instance_id);
+        self.zone.clone_from(zone);
+    }
 }
 
 /// One row of instances.csv: a container instance's life (Fargate tasks' capacity left out).
