@@ -73,7 +73,11 @@ mkdir -p "$WORK/s"
 timed() {
     local key=$1 start end; shift
     # Wall time in nanoseconds around the process (GNU time's %e has 10 ms steps: the bucketed
-    # ceiling at H = 1,000 takes about 2 ms); GNU time for the peak RSS.
+    # ceiling at H = 1,000 takes about 2 ms); GNU time for the peak RSS. The disk is settled
+    # first, untimed: ecsim syncs its result files before they replace the old ones, and a
+    # sync waits for whatever else the disk is still writing — W2 after W1 at R = 10^7 took
+    # 0.056 s at H = 1,000 where it takes 0.042–0.047 s on a quiet disk.
+    sync
     start=$(date +%s%N)
     /usr/bin/time -f "%M" -o "$WORK/time" "$@" > "$WORK/$key.out" 2> "$WORK/$key.err" || {
         log "$key failed:"; tail -5 "$WORK/$key.err" >&2; return 1; }
