@@ -31,6 +31,9 @@ pub struct Spill<T> {
     in_memory_only: bool,
     /// The most records `buffer` ever held (bounded by `CHUNK_RECORDS` while the file works).
     high_water: usize,
+    /// The encoded chunk of `write_out`, its room kept from chunk to chunk: no 200 KiB
+    /// allocated per chunk.
+    bytes: Vec<u8>,
 }
 
 impl<T: Record> Default for Spill<T> {
@@ -41,7 +44,7 @@ impl<T: Record> Default for Spill<T> {
 
 impl<T: Record> Spill<T> {
     pub fn new() -> Self {
-        Spill { buffer: Vec::new(), file: None, in_file: 0, in_memory_only: false, high_water: 0 }
+        Spill { buffer: Vec::new(), file: None, in_file: 0, in_memory_only: false, high_water: 0, bytes: Vec::new() }
     }
 
     /// Appends one record (a file write every `CHUNK_RECORDS` records). A full buffer is written
@@ -78,13 +81,18 @@ impl<T: Record> Spill<T> {
         if self.file.is_none() {
             self.file = Some(tempfile::tempfile()?);
         }
-        let mut bytes = vec![0u8; self.buffer.len() * T::BYTES];
+        let mut bytes = std::mem::take(&mut self.bytes);
+        // Zeroed, as a fresh buffer was: an encoder that skips a byte writes the same file.
+        bytes.clear();
+        bytes.resize(self.buffer.len() * T::BYTES, 0);
         for (r, out) in self.buffer.iter().zip(bytes.chunks_exact_mut(T::BYTES)) {
             r.encode(out);
         }
         let file = self.file.as_ref().ok_or_else(|| io::Error::other("no spill file"))?;
         // Where the last complete write ended: a failed write is overwritten, never read.
-        write_at(file, &bytes, self.in_file * T::BYTES as u64)?;
+        let written = write_at(file, &bytes, self.in_file * T::BYTES as u64);
+        self.bytes = bytes;
+        written?;
         self.in_file += self.buffer.len() as u64;
         self.buffer.clear();
         Ok(())
@@ -107,7 +115,7 @@ impl<T: Record> Spill<T> {
     /// The records in the order they were pushed; an item is an error when the file cannot be
     /// read back (the iteration ends after it).
     pub fn iter(&self) -> SpillIter<'_, T> {
-        SpillIter { spill: self, next_in_file: 0, chunk: Vec::new(), at: 0, in_buffer: 0, failed: false }
+        SpillIter { spill: self, next_in_file: 0, chunk: Vec::new(), bytes: Vec::new(), at: 0, in_buffer: 0, failed: false }
     }
 
     /// The records, all in memory (for tests and small runs).
@@ -120,7 +128,7 @@ impl<T: Record> Clone for Spill<T> {
     /// A copy held in memory (the temporary file is not shared).
     fn clone(&self) -> Self {
         let buffer: Vec<T> = self.iter().map_while(Result::ok).collect();
-        Spill { high_water: buffer.len(), buffer, file: None, in_file: 0, in_memory_only: true }
+        Spill { high_water: buffer.len(), buffer, file: None, in_file: 0, in_memory_only: true, bytes: Vec::new() }
     }
 }
 
@@ -129,6 +137,8 @@ pub struct SpillIter<'a, T> {
     spill: &'a Spill<T>,
     next_in_file: u64,
     chunk: Vec<T>,
+    /// The chunk as read, its room reused from chunk to chunk.
+    bytes: Vec<u8>,
     at: usize,
     in_buffer: usize,
     failed: bool,
@@ -138,10 +148,10 @@ impl<T: Record> SpillIter<'_, T> {
     fn read_chunk(&mut self) -> io::Result<()> {
         let n = (self.spill.in_file - self.next_in_file).min(CHUNK_RECORDS as u64) as usize;
         let file = self.spill.file.as_ref().ok_or_else(|| io::Error::other("spill file missing"))?;
-        let mut bytes = vec![0u8; n * T::BYTES];
-        read_at(file, &mut bytes, self.next_in_file * T::BYTES as u64)?;
+        self.bytes.resize(n * T::BYTES, 0);
+        read_at(file, &mut self.bytes, self.next_in_file * T::BYTES as u64)?;
         self.chunk.clear();
-        self.chunk.extend(bytes.chunks_exact(T::BYTES).map(T::decode));
+        self.chunk.extend(self.bytes.chunks_exact(T::BYTES).map(T::decode));
         self.at = 0;
         self.next_in_file += n as u64;
         Ok(())
