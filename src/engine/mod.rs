@@ -13,4 +13,4 @@ mod wheel;
 
 pub use queue::EventQueue;
 pub use random::{FastRng, StreamRng, Streams};
-pub use time::{SimTime, Span, SpanParseError};
+pub use time::{MaybeTime, SimTime, Span, SpanParseError};

@@ -17,6 +17,60 @@ pub struct SimTime(pub u64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Span(pub u64);
 
+/// An instant that may not have happened yet, in 8 bytes where `Option<SimTime>` takes 16:
+/// a task keeps seven of them, and at 100,000 tasks the difference was 5.6 MB of memory
+/// touched for the first time (page faults were a fifth of W2's run). `u64::MAX` µs (584,000
+/// years) stands for none: an instant that late is kept as one microsecond earlier.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MaybeTime(u64);
+
+impl MaybeTime {
+    pub const NONE: MaybeTime = MaybeTime(u64::MAX);
+
+    pub fn some(t: SimTime) -> MaybeTime {
+        MaybeTime(t.0.min(u64::MAX - 1))
+    }
+    pub fn get(self) -> Option<SimTime> {
+        (self.0 != u64::MAX).then_some(SimTime(self.0))
+    }
+    pub fn is_some(self) -> bool {
+        self.0 != u64::MAX
+    }
+    pub fn is_none(self) -> bool {
+        self.0 == u64::MAX
+    }
+    /// Sets it to `t` unless it is set already.
+    pub fn get_or_insert(&mut self, t: SimTime) {
+        if self.is_none() {
+            *self = MaybeTime::some(t);
+        }
+    }
+}
+
+impl Default for MaybeTime {
+    fn default() -> Self {
+        MaybeTime::NONE
+    }
+}
+
+impl From<Option<SimTime>> for MaybeTime {
+    fn from(t: Option<SimTime>) -> Self {
+        t.map_or(MaybeTime::NONE, MaybeTime::some)
+    }
+}
+
+impl From<MaybeTime> for Option<SimTime> {
+    fn from(t: MaybeTime) -> Self {
+        t.get()
+    }
+}
+
+impl fmt::Debug for MaybeTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
 
@@ -249,6 +303,22 @@ impl serde::Serialize for Span {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_maybe_time_is_an_option_of_half_the_size() {
+        assert_eq!(std::mem::size_of::<MaybeTime>(), 8);
+        assert_eq!(MaybeTime::default().get(), None);
+        let t = SimTime::from_secs(90);
+        assert_eq!(MaybeTime::some(t).get(), Some(t));
+        assert_eq!(MaybeTime::from(Some(SimTime::ZERO)).get(), Some(SimTime::ZERO));
+        // The one instant it cannot hold is kept a microsecond earlier.
+        assert_eq!(MaybeTime::some(SimTime(u64::MAX)).get(), Some(SimTime(u64::MAX - 1)));
+        let mut first = MaybeTime::NONE;
+        first.get_or_insert(t);
+        first.get_or_insert(SimTime::from_secs(120));
+        assert_eq!(Option::<SimTime>::from(first), Some(t));
+        assert_eq!(format!("{:?}", MaybeTime::NONE), "None");
+    }
+
     use super::*;
 
     #[test]

@@ -6,7 +6,7 @@ use crate::ecs::instance::{InstanceId, InstanceStatus};
 use crate::ecs::placement::{self, Outcome, PlacementRequest, Strategy};
 use crate::ecs::task::StopCode;
 use crate::ecs::InstanceSpec;
-use crate::engine::SimTime;
+use crate::engine::{MaybeTime, SimTime};
 use crate::model::ActionKind;
 use crate::sim::ids::ServiceId;
 use crate::sim::ids::TaskId;
@@ -83,7 +83,7 @@ impl World<'_> {
             }
             ActionKind::ProtectTask { service, index, expires_in } => {
                 if let Some(&task) = self.services[*service].tasks.get(*index as usize) {
-                    self.tasks[task.index()].protected_until = Some(now + *expires_in);
+                    self.tasks[task.index()].protected_until = MaybeTime::some(now + *expires_in);
                     self.request_evaluation(now, ServiceId::at(*service));
                 }
             }

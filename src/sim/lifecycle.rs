@@ -18,7 +18,7 @@
 use crate::ecs::instance::{GroupId, InstanceId, InstanceStatus};
 use crate::ecs::scheduler::health::NO_CHECK_HEALTHY_AFTER_S;
 use crate::ecs::task::{LastStatus, StopCode};
-use crate::engine::{SimTime, Span};
+use crate::engine::{MaybeTime, SimTime, Span};
 use crate::model::behaviour::CheckKind;
 use crate::model::HealthAnswer;
 use crate::sim::ids::TaskId;
@@ -80,9 +80,9 @@ impl World<'_> {
             generation: 0,
             submitted_at: new.submitted_at,
             placed_at: now,
-            running_at: None,
-            stopping_at: None,
-            stopped_at: None,
+            running_at: MaybeTime::NONE,
+            stopping_at: MaybeTime::NONE,
+            stopped_at: MaybeTime::NONE,
             run_time: new.run_time,
             container_healthy: None,
             health_failures: 0,
@@ -90,10 +90,10 @@ impl World<'_> {
             stop_code: None,
             stopped_for_health: false,
             exited: false,
-            protected_until: None,
-            healthy_at: None,
-            draining_at: None,
-            sigterm_at: None,
+            protected_until: MaybeTime::NONE,
+            healthy_at: MaybeTime::NONE,
+            draining_at: MaybeTime::NONE,
+            sigterm_at: MaybeTime::NONE,
         });
         let behaviour = &self.scenario.behaviours[new.task_definition as usize];
         match behaviour.fails_to_start_after {
@@ -154,7 +154,7 @@ impl World<'_> {
     fn on_running(&mut self, now: SimTime, task: TaskId) {
         self.set_status(task, LastStatus::Running);
         let t = &mut self.tasks[task.index()];
-        t.running_at = Some(now);
+        t.running_at = MaybeTime::some(now);
         let (instance, td_index, owner) = (t.instance, t.task_definition as usize, t.owner);
         self.cluster.task_started(instance);
         self.notify(now, Notice::InstanceTaskStarted(instance));
@@ -196,7 +196,7 @@ impl World<'_> {
         else {
             return;
         };
-        let (answer, response) = self.scenario.behaviours[td_index].health_at(CheckKind::Container, now, t.running_at);
+        let (answer, response) = self.scenario.behaviours[td_index].health_at(CheckKind::Container, now, t.running_at.get());
         let timeout = Span::from_secs(hc.timeout_s as u64);
         let (after, passed) = match answer {
             _ if response >= timeout => (timeout, false),
@@ -225,7 +225,7 @@ impl World<'_> {
         // verdict; otherwise the first verdict is final and the checks can stop.
         let varies = self.scenario.behaviours[td_index].health_varies(CheckKind::Container);
         let next = now + Span::from_secs(hc.interval_s as u64);
-        let running_for = t.running_at.map_or(Span::ZERO, |r| now.since(r));
+        let running_for = t.running_at.get().map_or(Span::ZERO, |r| now.since(r));
         if passes {
             let t = &mut self.tasks[task.index()];
             t.health_failures = 0;
@@ -295,7 +295,7 @@ impl World<'_> {
         t.healthy = false;
         t.stop_code.get_or_insert(code);
         if t.stopping_at.is_none() {
-            t.stopping_at = Some(now);
+            t.stopping_at = MaybeTime::some(now);
             let (instance, group) = (t.instance, t.group);
             self.cluster.task_stopping(instance, group);
             self.notify(now, Notice::InstanceTaskStopping { instance, group });
@@ -343,7 +343,7 @@ impl World<'_> {
         let was_running = self.tasks[task.index()].running_at.is_some() && self.tasks[task.index()].last_status >= LastStatus::Running;
         self.set_status(task, LastStatus::Stopped);
         let t = &mut self.tasks[task.index()];
-        t.stopped_at = Some(now);
+        t.stopped_at = MaybeTime::some(now);
         t.desired_running = false;
         t.healthy = false;
         let (instance, group, td) = (t.instance, t.group, t.task_definition as usize);

@@ -5,7 +5,7 @@
 
 use crate::ecs::instance::{Binding, GroupId, InstanceId};
 use crate::ecs::task::{LastStatus, StopCode};
-use crate::engine::{SimTime, Span};
+use crate::engine::{MaybeTime, SimTime, Span};
 use crate::sim::ids::{ServiceId, TaskId};
 use crate::sim::recorder::spill::{Cursor, Record, Slots, Writer};
 
@@ -58,10 +58,10 @@ pub struct Task {
     pub generation: u32,
     pub submitted_at: SimTime,
     pub placed_at: SimTime,
-    pub running_at: Option<SimTime>,
+    pub running_at: MaybeTime,
     /// When desiredStatus became STOPPED.
-    pub stopping_at: Option<SimTime>,
-    pub stopped_at: Option<SimTime>,
+    pub stopping_at: MaybeTime,
+    pub stopped_at: MaybeTime,
     /// Standalone tasks: how long the work takes once RUNNING.
     pub run_time: Option<Span>,
     /// Container health: None = UNKNOWN (or no health check), Some(true) HEALTHY.
@@ -75,12 +75,12 @@ pub struct Task {
     /// The application has already exited (no SIGTERM wait in the stop sequence).
     pub exited: bool,
     /// Task scale-in protection expires then.
-    pub protected_until: Option<SimTime>,
+    pub protected_until: MaybeTime,
     /// When it first counted as healthy, began deactivating, was sent SIGTERM (its `healthy`,
     /// `deactivating` and `stopping` events; tasks.csv's `healthy_s`, `draining_s`, `sigterm_s`).
-    pub healthy_at: Option<SimTime>,
-    pub draining_at: Option<SimTime>,
-    pub sigterm_at: Option<SimTime>,
+    pub healthy_at: MaybeTime,
+    pub draining_at: MaybeTime,
+    pub sigterm_at: MaybeTime,
 }
 
 /// A finished task as tasks.csv needs it, once its `Task` is freed: fixed-size, written to
@@ -109,13 +109,13 @@ impl TaskRecord {
             deployment: t.deployment,
             instance: t.instance,
             placed_at: t.placed_at,
-            running_at: t.running_at,
-            stopping_at: t.stopping_at,
-            stopped_at: t.stopped_at,
+            running_at: t.running_at.get(),
+            stopping_at: t.stopping_at.get(),
+            stopped_at: t.stopped_at.get(),
             stop_code: t.stop_code,
-            healthy_at: t.healthy_at,
-            draining_at: t.draining_at,
-            sigterm_at: t.sigterm_at,
+            healthy_at: t.healthy_at.get(),
+            draining_at: t.draining_at.get(),
+            sigterm_at: t.sigterm_at.get(),
         }
     }
 }
@@ -239,9 +239,9 @@ impl Tasks {
             generation: u32::MAX,
             submitted_at: SimTime::ZERO,
             placed_at: SimTime::ZERO,
-            running_at: None,
-            stopping_at: None,
-            stopped_at: None,
+            running_at: MaybeTime::NONE,
+            stopping_at: MaybeTime::NONE,
+            stopped_at: MaybeTime::NONE,
             run_time: None,
             container_healthy: None,
             health_failures: 0,
@@ -249,10 +249,10 @@ impl Tasks {
             stop_code: None,
             stopped_for_health: false,
             exited: true,
-            protected_until: None,
-            healthy_at: None,
-            draining_at: None,
-            sigterm_at: None,
+            protected_until: MaybeTime::NONE,
+            healthy_at: MaybeTime::NONE,
+            draining_at: MaybeTime::NONE,
+            sigterm_at: MaybeTime::NONE,
         };
         Tasks {
             pages: Default::default(),

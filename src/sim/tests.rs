@@ -86,7 +86,7 @@ fn a_task_runs_on_its_timers_and_stale_timers_are_dropped() {
     assert_eq!((at, event), (SimTime::from_secs(15), Event::TaskTimer { task, generation: 0, timer: TaskTimer::Started }));
     w.on_task_timer(at, task, 0, TaskTimer::Started);
     assert_eq!(w.tasks[task.index()].last_status, LastStatus::Running);
-    assert_eq!(w.tasks[task.index()].running_at, Some(SimTime::from_secs(15)));
+    assert_eq!(w.tasks[task.index()].running_at.get(), Some(SimTime::from_secs(15)));
     let (at, event) = pop(&mut w);
     assert_eq!((at, event), (SimTime::from_secs(615), Event::TaskTimer { task, generation: 1, timer: TaskTimer::Exited }));
     // The Started timer again, with the generation of PENDING: stale, nothing happens.

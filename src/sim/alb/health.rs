@@ -52,7 +52,7 @@ impl World<'_> {
         if verdict == CheckStep::Send {
             let t = &self.tasks[task.index()];
             let (answer, response) = if self.alb.info[server.index()].alive {
-                self.scenario.behaviours[t.task_definition as usize].health_at(CheckKind::Target, now, t.running_at)
+                self.scenario.behaviours[t.task_definition as usize].health_at(CheckKind::Target, now, t.running_at.get())
             } else {
                 (HealthAnswer::Hang, hc.timeout)
             };

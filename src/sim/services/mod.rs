@@ -46,7 +46,7 @@ impl World<'_> {
         self.notify(now, Notice::ServiceChanged { service });
         let t = &self.tasks[task.index()];
         let (status, deployment, reached_running) = (t.last_status, t.deployment, t.running_at.is_some());
-        if status == LastStatus::Running && t.running_at == Some(now) {
+        if status == LastStatus::Running && t.running_at.get() == Some(now) {
             let s = &mut self.services[service.index()];
             s.throttle.record_running();
             if let Some(b) = s.deployments.get_mut(deployment as usize).and_then(|d| d.breaker.as_mut()) {

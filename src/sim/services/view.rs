@@ -30,7 +30,7 @@ impl World<'_> {
             let t = &self.tasks[id.index()];
             let has_check =
                 scenario.task_definitions[t.task_definition as usize].containers.iter().any(|c| c.essential && c.health_check.is_some());
-            let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.map_or(0, |r| now.since(r).whole_secs()));
+            let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.get().map_or(0, |r| now.since(r).whole_secs()));
             let (target_healthy_in_all, _) = self.target_health(id);
             let t = &mut self.tasks[id.index()];
             t.healthy = health::counts_as_healthy(&HealthInput {
@@ -47,7 +47,7 @@ impl World<'_> {
     pub(super) fn is_unhealthy(&self, now: SimTime, service: ServiceId, id: TaskId) -> bool {
         let t = &self.tasks[id.index()];
         let grace = self.scenario.services[service.index()].definition.health_check_grace_period_s as u64;
-        let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.map_or(0, |r| now.since(r).whole_secs()));
+        let running_for_s = (t.last_status == LastStatus::Running).then(|| t.running_at.get().map_or(0, |r| now.since(r).whole_secs()));
         health::is_unhealthy(&UnhealthyInput {
             running_for_s,
             desired_running: t.desired_running,
@@ -73,7 +73,7 @@ impl World<'_> {
                     healthy: t.healthy,
                     unhealthy: self.is_unhealthy(now, service, id),
                     on_draining_instance: self.cluster.instance(t.instance).status == InstanceStatus::Draining,
-                    protected: t.protected_until.is_some_and(|until| now < until),
+                    protected: t.protected_until.get().is_some_and(|until| now < until),
                 }
             })
             .collect()

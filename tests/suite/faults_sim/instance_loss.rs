@@ -201,7 +201,7 @@ duration = "20m"
             assert_eq!(secs(task(&out, t).stopped_at), Some(start + 60.0), "task {t} in b");
         } else {
             // Still RUNNING at the end of the outage (and at the end of the run).
-            assert!(task(&out, t).stopped_at.is_none_or(|s| s.as_secs_f64() > end), "task {t} in {z} stopped");
+            assert!(task(&out, t).stopped_at.get().is_none_or(|s| s.as_secs_f64() > end), "task {t} in {z} stopped");
             assert!(times(&evs, EventKind::Deactivating, t).is_empty(), "task {t} in {z}");
         }
     }

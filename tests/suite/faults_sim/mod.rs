@@ -60,7 +60,8 @@ fn alb_minute<'a>(out: &'a RunOutcome, group: &str, time_s: u64) -> &'a AlbMinut
         .unwrap_or_else(|| panic!("no alb.csv row for {group} at {time_s} s"))
 }
 
-fn secs(t: Option<ecsim::engine::SimTime>) -> Option<f64> {
+fn secs(t: impl Into<Option<ecsim::engine::SimTime>>) -> Option<f64> {
+    let t: Option<ecsim::engine::SimTime> = t.into();
     t.map(|t| t.as_secs_f64())
 }
 
