@@ -17,6 +17,8 @@
 #   --markdown    the table as Markdown (for the README); --csv as CSV
 # environment: ECSIM_BENCH_DIR (default <project>/../shared/bench), ECSIM_BIN (default: build
 # target/release/ecsim), CARGO_TARGET_DIR (where both are built).
+# W2 is timed twice per round: with the result files of --outputs, and writing summary.json
+# only (the ceiling writes nothing but its counts: the like-for-like rows of the table).
 # W2's placed/failed/zone counts are compared with the ceiling's and a difference is printed:
 # W2's spread rule differs from ECS's on tied zones, and ecsim follows ECS (see the note it
 # prints; tests/suite/w2_workload.rs checks ecsim against both rules). Timings never fail it.
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
         --outputs) OUTPUTS=${2:?}; shift ;;
         --markdown) FORMAT=markdown ;;
         --csv) FORMAT=csv ;;
-        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-vs-ceiling: unknown argument $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
@@ -104,6 +106,8 @@ for round in $(seq 0 "$ROUNDS"); do
     done
     for h in $HS; do
         timed "w2-$h.ecsim" "$ECSIM_BIN" run "$WORK/w2-$h.toml" -q --outputs "$OUTPUTS" --out "$WORK/o-w2-$h"
+        # Like for like: the ceiling prints its counts and writes nothing; ecsim's summary.json.
+        timed "w2-$h.ecsim-summary" "$ECSIM_BIN" run "$WORK/w2-$h.toml" -q --outputs summary --out "$WORK/o-w2s-$h"
         timed "w2-$h.naive" "$CEIL/w2" --H "$h" --algo naive
         timed "w2-$h.bucketed" "$CEIL/w2" --H "$h" --algo bucketed
     done
@@ -188,6 +192,14 @@ for h in hs:
         rows.append([f"W2 H = {h:,} vs {algo}" + ("" if agree else " (counts differ*)"), fmt_s(e[0]), fmt_s(c[0]),
                      fmt_ratio(e[0], c[0]),
                      f"{fmt_rate(m / e[0])} vs {fmt_rate(m / c[0])} placements", f"{e[1]:.0f} / {c[1]:.0f}"])
+    # The same run writing summary.json only, as the ceiling writes nothing but its counts.
+    es = samples(f"w2-{h}.ecsim-summary")
+    for algo in ("naive", "bucketed"):
+        c = samples(f"w2-{h}.{algo}")
+        if es and c:
+            m = 10 * h
+            rows.append([f"W2 H = {h:,} vs {algo}, summary.json only", fmt_s(es[0]), fmt_s(c[0]), fmt_ratio(es[0], c[0]),
+                         f"{fmt_rate(m / es[0])} vs {fmt_rate(m / c[0])} placements", f"{es[1]:.0f} / {c[1]:.0f}"])
     if h == hs[-1]:
         notes.append(f"W2 H = {h:,}: {mine['placed']:,} placed, {mine['failed']:,} failed, zones {mine_z} "
                      f"(agrees with the ceiling: {'no' if disagree else 'yes'})")

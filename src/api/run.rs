@@ -71,17 +71,31 @@ pub fn run_owned(mut scenario: Scenario, seed: u64) -> Run {
 /// One run of `scenario` starting from `cluster` (the scenario's, moved or copied by the
 /// caller; `scenario.cluster` is not read).
 fn run_variant(scenario: &Scenario, cluster: Cluster, variant: Option<&str>, seed: u64, progress: &mut dyn FnMut(SimTime)) -> Run {
-    let outcome = sim::run_from(scenario, cluster, seed, RunOptions::default(), progress);
+    run_for(scenario, cluster, variant, seed, progress, Outputs::All)
+}
+
+/// [`run_variant`] for a run whose files will be `outputs`: with summary.json alone, no event
+/// log is kept (no file shows it).
+fn run_for(
+    scenario: &Scenario,
+    cluster: Cluster,
+    variant: Option<&str>,
+    seed: u64,
+    progress: &mut dyn FnMut(SimTime),
+    outputs: Outputs,
+) -> Run {
+    let options = RunOptions { without_event_log: outputs == Outputs::Summary, ..RunOptions::default() };
+    let outcome = sim::run_from(scenario, cluster, seed, options, progress);
     let summary = Summary::new(scenario, variant, seed, &outcome);
     Run { summary, outcome }
 }
 
 /// One run of `variant` of `scenario`: the variant's scenario is a copy already, so the run
 /// takes its cluster.
-fn run_one_variant(scenario: &Scenario, variant: &Variant, seed: u64) -> Run {
+fn run_one_variant(scenario: &Scenario, variant: &Variant, seed: u64, outputs: Outputs) -> Run {
     let mut s = scenario.with_variant(variant);
     let cluster = std::mem::take(&mut s.cluster);
-    run_variant(&s, cluster, Some(&variant.name), seed, &mut |_| {})
+    run_for(&s, cluster, Some(&variant.name), seed, &mut |_| {}, outputs)
 }
 
 /// Runs every variant of `scenario` with the same seed (common random numbers: identical
@@ -95,7 +109,7 @@ fn run_one_variant(scenario: &Scenario, variant: &Variant, seed: u64) -> Run {
 /// assert_eq!(runs[0].summary.variant.as_deref(), Some(scenario.variants[0].name.as_str()));
 /// ```
 pub fn run_variants(scenario: &Scenario, seed: u64) -> Vec<Run> {
-    scenario.variants.par_iter().map(|v| run_one_variant(scenario, v, seed)).collect()
+    scenario.variants.par_iter().map(|v| run_one_variant(scenario, v, seed, Outputs::All)).collect()
 }
 
 /// Writes every result file of `run` into `dir` (created if missing): summary.json,
@@ -288,7 +302,7 @@ fn to_dir(
     // The files' syncs wait for `replace_dir`: the writers go on while the disk catches up.
     let _syncs = DeferredSyncs::begin(&staging);
     let summaries = if scenario.variants.is_empty() {
-        let run = run_variant(scenario, cluster, None, seed, progress);
+        let run = run_for(scenario, cluster, None, seed, progress, outputs);
         write_results_with(&staging, &run, outputs)?;
         release(run.outcome);
         vec![run.summary]
@@ -322,7 +336,7 @@ fn variants_to_dir(scenario: &Scenario, seed: u64, dir: &Path, outputs: Outputs)
         .variants
         .par_iter()
         .map(|v| {
-            let run = run_one_variant(scenario, v, seed);
+            let run = run_one_variant(scenario, v, seed, outputs);
             write_results_with(&dir.join(slug(&v.name)), &run, outputs)?;
             let minutes = cluster_minutes(&run.outcome);
             Ok((run.summary, minutes))

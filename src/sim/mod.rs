@@ -119,6 +119,9 @@ pub struct RunOptions {
     /// Check the model's invariants after every event (tests turn this on; it costs O(n)
     /// per event).
     pub check_invariants: bool,
+    /// Keep no event log: for a run whose events no file will show (`ecsim run --outputs
+    /// summary`). Every other record, and so summary.json, is the same.
+    pub without_event_log: bool,
 }
 
 /// The scheduler's periodic evaluation (docs/ecs-model.md#simulated-time, ecsim's choice).
@@ -239,7 +242,8 @@ impl<'s> World<'s> {
         let faults = faults::state::FaultState::new(scenario, cluster.instances.len(), streams);
         let workloads = standalone::state::init(scenario, &mut cluster, streams);
         let services = services::init(scenario, &mut cluster);
-        let recorder = Recorder::new(&cluster, scenario);
+        let mut recorder = Recorder::new(&cluster, scenario);
+        recorder.without_event_log = options.without_event_log;
         let indexes = standalone::state::indexes(scenario, &cluster, &workloads);
         let alb = alb::AlbState::new(scenario, recorder.zone_names(), streams);
         let mut world = World {

@@ -48,7 +48,7 @@ fn scenario() -> Scenario {
 }
 
 fn world(scenario: &Scenario) -> World<'_> {
-    World::new(scenario, &Streams::new(1), RunOptions { check_invariants: true })
+    World::new(scenario, &Streams::new(1), RunOptions { check_invariants: true, ..Default::default() })
 }
 
 fn new_task(w: &World, owner: Owner, start_delay_s: u64) -> NewTask {

@@ -375,3 +375,24 @@ fn outputs_data_and_summary_write_a_subset_of_the_same_bytes() {
     assert_eq!(names(&summary), ["summary.json"]);
     assert_eq!(summary[0].1, all.iter().find(|(n, _)| n == "summary.json").unwrap().1);
 }
+
+/// With `--outputs summary` a run keeps no event log (no file shows it): its summary.json is
+/// still the full run's, byte for byte, for runs with instances that come and go, failures,
+/// services and faults.
+#[test]
+fn a_run_without_its_event_log_has_the_same_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    for scenario in [
+        "scenarios/lessons/faults/spot-with-draining.toml",
+        "scenarios/lessons/services/circuit-breaker-rollback.toml",
+        "scenarios/lessons/scaling/step-cpu-50.toml",
+    ] {
+        let run = |set: &str| {
+            let out = tmp.path().join(set);
+            let status = ecsim().args(["run", "--quiet", "--outputs", set, "--out"]).arg(&out).arg(repo(scenario)).status().unwrap();
+            assert!(status.success(), "{scenario} --outputs {set}");
+            std::fs::read(out.join("summary.json")).unwrap()
+        };
+        assert_eq!(run("summary"), run("all"), "{scenario}");
+    }
+}

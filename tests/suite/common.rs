@@ -81,7 +81,7 @@ pub fn run(s: &Scenario) -> RunOutcome {
 
 /// Runs with the model's invariants checked after every event.
 pub fn run_seed(s: &Scenario, seed: u64) -> RunOutcome {
-    sim::run_with(s, seed, RunOptions { check_invariants: true }, &mut |_| {})
+    sim::run_with(s, seed, RunOptions { check_invariants: true, ..Default::default() }, &mut |_| {})
 }
 
 pub fn traffic(out: &RunOutcome) -> &TrafficTotals {

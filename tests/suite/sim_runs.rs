@@ -36,7 +36,7 @@ fn placement_index_gives_the_same_run_as_the_reference() {
 #[test]
 fn invariants_hold_after_every_event() {
     let s = load("scenarios/quickstart.toml");
-    let out = sim::run_with(&s, 9, RunOptions { check_invariants: true }, &mut |_| {});
+    let out = sim::run_with(&s, 9, RunOptions { check_invariants: true, ..Default::default() }, &mut |_| {});
     let r = &out.recorder;
     assert_eq!(r.submitted, r.placed + r.failed + r.waiting_at_end);
     assert!(r.completed <= r.placed);
@@ -134,7 +134,7 @@ template = "AZ Balanced Spread"
     assert_eq!(s.cluster.instances.len(), 4);
     let before: Vec<(u32, u32)> = s.cluster.instances.iter().map(|i| (i.remaining_cpu_units, i.remaining_memory_mib)).collect();
     assert_eq!(before[0], (1280, 6144));
-    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true }, &mut |_| {});
+    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true, ..Default::default() }, &mut |_| {});
     let r = &out.recorder;
     assert_eq!(r.placed, 6);
     // Nothing on the DRAINING instance (index 2).
@@ -150,7 +150,7 @@ fn a_deployment_alarm_fails_the_deployment_and_rolls_back() {
     // ALARM at 630 s → deployment 1 FAILED at 630 s; rollback deployment 2 (web:1) completes;
     // min 100 % keeps 4 healthy tasks throughout.
     let s = load("scenarios/lessons/services/alarm-rollback.toml");
-    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true }, &mut |_| {});
+    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true, ..Default::default() }, &mut |_| {});
     let d = &out.recorder.deployments;
     assert_eq!(d.len(), 3);
     assert_eq!((d[1].outcome.as_str(), d[1].ended_s), ("FAILED", Some(630.0)));
@@ -173,7 +173,7 @@ fn az_rebalancing_moves_tasks_back_into_the_returning_zone() {
     // scenarios/lessons/services/az-rebalancing.toml (docs/ecs-model.md#example-az-rebalancing): 2/2/2 → c loses its instances →
     // 3/3/0 → two instances return in c → rebalancing → 2/2/2.
     let s = load("scenarios/lessons/services/az-rebalancing.toml");
-    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true }, &mut |_| {});
+    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true, ..Default::default() }, &mut |_| {});
     let z =
         |a: usize, b: usize, c: usize| vec![("us-east-1a".to_string(), a), ("us-east-1b".to_string(), b), ("us-east-1c".to_string(), c)];
     assert_eq!(tasks_per_zone(&out), z(2, 2, 2));
@@ -212,6 +212,6 @@ task_definition = "nginx"
     let d = &s.services[0].definition;
     assert_eq!((d.desired_count, d.deployment.minimum_healthy_percent, d.deployment.maximum_percent), (2, 50, 200));
     assert!(d.deployment.circuit_breaker.as_ref().is_some_and(|c| c.enable && c.rollback));
-    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true }, &mut |_| {});
+    let out = sim::run_with(&s, 1, RunOptions { check_invariants: true, ..Default::default() }, &mut |_| {});
     assert_eq!(out.recorder.service_minutes.last().map(|m| (m.running, m.healthy)), Some((2, 2)));
 }

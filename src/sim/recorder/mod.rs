@@ -82,6 +82,8 @@ pub struct Recorder {
     failed_this_minute: u64,
     /// Every event, in the order recorded (events.csv).
     pub events: Spill<EventRecord>,
+    /// `events` is left empty: no output will read it (`RunOptions::without_event_log`).
+    pub without_event_log: bool,
     /// Interned reason codes; index 0 is "".
     reasons: Vec<String>,
     /// The id `event` interned last (an index into `reasons`).
@@ -220,6 +222,9 @@ impl Recorder {
     ) {
         if let (EventKind::Instance, Some(i)) = (kind, instance) {
             self.lifetimes.note(i.index(), now, reason, detail);
+        }
+        if self.without_event_log {
+            return;
         }
         let reason = self.reason_id(reason);
         let detail = if detail.is_empty() {

@@ -140,7 +140,7 @@ desired_count = 4
     fn an_index_per_revision_built_on_first_launch_and_dropped_with_its_revision() {
         let scenario = crate::scenario::load_str(std::path::Path::new("unit.toml"), SCENARIO).unwrap_or_else(|d| panic!("{d}"));
         // Invariant checks on: every indexed placement is also checked against the reference.
-        let mut w = World::new(&scenario, &Streams::new(1), RunOptions { check_invariants: true });
+        let mut w = World::new(&scenario, &Streams::new(1), RunOptions { check_invariants: true, ..Default::default() });
         let web = ServiceId::at(0);
         assert!(w.service_indexes[0].is_empty(), "nothing built before the first launch");
         w.on_service_evaluation(SimTime::ZERO, web);
