@@ -101,7 +101,7 @@ impl Cluster {
             Some(m) => m.saturating_sub(spec.reserved_memory_mib),
             None => t.default_registered_memory_mib(spec.reserved_memory_mib),
         };
-        // Formatted by hand: `format!` with padded hex was most of registering an instance
+        // Formatted by hand: `format!` with padded hex was a third of registering an instance
         // (500,000 of them in the scale scenario).
         let mut ec2_instance_id = String::with_capacity(19);
         ec2_instance_id.push_str("i-");
@@ -389,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn hex_by_hand_is_formats_hex() {
+    fn hex_by_hand_is_what_format_writes() {
         for v in [0u64, 1, 15, 16, 0xabc, 0x0ec5_1000_0000_0000, 0x0ec5_1000_0007_a11f, u64::from(u32::MAX) + 1, u64::MAX] {
             for width in [1, 17, 32] {
                 let mut s = String::new();
