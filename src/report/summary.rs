@@ -410,20 +410,23 @@ mod tests {
         assert_eq!(Stats::of(&[]), Stats::default());
     }
 
+    /// Values of both signs, both zeros and repeats, so that an order must be `total_cmp`'s
+    /// and not only `<`'s.
+    fn value(i: u64) -> f64 {
+        let z = (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let z = (z ^ (z >> 31)) % 2001;
+        if z == 2000 {
+            -0.0
+        } else {
+            (z as f64 - 1000.0) / 8.0
+        }
+    }
+
     #[test]
     fn of_spill_is_of_its_values_whether_copied_or_counted() {
         // A log under `SPILL_SELECTED_IN_MEMORY` (copied) and one over it (digit by digit),
         // values mixing signs, both zeros and repeats, over several spilled chunks: each must
         // be `Stats::of` its values, to the bit.
-        let value = |i: u64| {
-            let z = (i + 3).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let z = (z ^ (z >> 29)) % 4001;
-            if z == 4000 {
-                -0.0
-            } else {
-                (z as f64 - 2000.0) / 16.0
-            }
-        };
         for n in [1u64, 94_124, SPILL_SELECTED_IN_MEMORY + 5] {
             let mut spill = Spill::new();
             let values: Vec<f64> = (0..n).map(value).collect();
@@ -443,15 +446,6 @@ mod tests {
         // among a copy); 70,000 values (past the 65,536 of `SELECTED_IN_MEMORY`: digit by
         // digit); one value. Values mix signs, zeros of both signs and repeats, so the order is
         // `total_cmp`'s and not only `<`'s. Each must be `Stats::of` its own values, to the bit.
-        let value = |i: u64| {
-            let z = (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let z = (z ^ (z >> 31)) % 2001;
-            if z == 2000 {
-                -0.0
-            } else {
-                (z as f64 - 1000.0) / 8.0
-            }
-        };
         let series: Vec<Vec<f64>> = vec![vec![], (0..120).map(value).collect(), (0..70_000).map(|i| value(i + 7)).collect(), vec![3.25]];
         let scan = |f: &mut dyn FnMut(usize, f64)| {
             for i in 0..70_000 {
