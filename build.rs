@@ -1,16 +1,71 @@
-//! Embeds the index of the bundled lessons in the binary, so `ecsim lessons` works after
-//! `cargo install` with no scenarios folder at hand. It reads the `[lesson]` table (title, what
-//! it shows) of every `scenarios/lessons/**.toml`, and the `lesson.json` (title, shows, the
-//! `ecsim place` arguments) of every placement lesson folder, and writes them as a Rust array
-//! that `src/cli/lessons.rs` includes. A file it cannot read is a build warning and is left out
-//! (the test `tests/suite/lessons_index.rs` fails on it, with the file named).
+//! Compiles two tables into the binary.
+//!
+//! * The index of the bundled lessons, so `ecsim lessons` works after `cargo install` with no
+//!   scenarios folder at hand. It reads the `[lesson]` table (title, what it shows) of every
+//!   `scenarios/lessons/**.toml`, and the `lesson.json` (title, shows, the `ecsim place`
+//!   arguments) of every placement lesson folder, and writes them as a Rust array that
+//!   `src/cli/lessons.rs` includes. A file it cannot read is a build warning and is left out
+//!   (the test `tests/suite/lessons_index.rs` fails on it, with the file named).
+//! * The EC2 instance types of `data/instance_types.tsv`, as a Rust array and its index by
+//!   name that `src/ecs/instance_types.rs` includes: parsing the 1,300-row table took about a
+//!   millisecond of every command. The rules a row follows are `src/ecs/instance_types/row.rs`,
+//!   the file the crate's tests read; a row that breaks them is a build warning and is left
+//!   out (a test fails on it).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "src/ecs/instance_types/row.rs"]
+mod instance_type_row;
+
 const ROOT: &str = "scenarios/lessons";
+const INSTANCE_TYPES: &str = "data/instance_types.tsv";
 
 fn main() {
+    lessons_index();
+    instance_types();
+}
+
+fn out_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"))
+}
+
+/// `instance_types.rs` in `OUT_DIR`: `TYPES`, the rows in the table's order; `BY_NAME`, (name,
+/// position in `TYPES`) sorted by name; `PROBLEMS`, the rows left out and why.
+fn instance_types() {
+    println!("cargo:rerun-if-changed={INSTANCE_TYPES}");
+    println!("cargo:rerun-if-changed=src/ecs/instance_types/row.rs");
+    let text = std::fs::read_to_string(INSTANCE_TYPES).expect("read data/instance_types.tsv");
+    let (rows, problems) = instance_type_row::parse(&text);
+    for p in &problems {
+        println!("cargo:warning=instance types: {INSTANCE_TYPES} {p}");
+    }
+    let mut out = format!("pub(super) static TYPES: [InstanceType; {}] = [\n", rows.len());
+    for r in &rows {
+        let arch = if r.arm64 { "Arm64" } else { "X86_64" };
+        let trunk = r.trunk_eni_tasks.map_or("None".to_string(), |n| format!("Some({n})"));
+        // `{:?}` writes the shortest decimal that reads back as the same f64.
+        let (price, known) = r.usd_per_hour.map_or(("0.0".to_string(), false), |p| (format!("{p:?}"), true));
+        let _ = writeln!(
+            out,
+            "    InstanceType {{ name: {:?}, architecture: Architecture::{arch}, vcpus: {}, memory_mib_nominal: {}, \
+             max_enis: {}, ipv4_per_eni: {}, trunk_eni_tasks: {trunk}, gpus: {}, price_usd_per_hour: {price}, price_known: {known} }},",
+            r.name, r.vcpus, r.memory_mib, r.max_enis, r.ipv4_per_eni, r.nvidia_gpus
+        );
+    }
+    out += "];\n";
+    let mut by_name: Vec<(&str, usize)> = rows.iter().enumerate().map(|(i, r)| (r.name, i)).collect();
+    by_name.sort_unstable();
+    let _ = writeln!(out, "pub(super) static BY_NAME: [(&str, u32); {}] = [", by_name.len());
+    for (name, i) in by_name {
+        let _ = writeln!(out, "    ({name:?}, {i}),");
+    }
+    out += "];\n";
+    let _ = writeln!(out, "pub(super) static PROBLEMS: [&str; {}] = {:?};", problems.len(), problems);
+    std::fs::write(out_dir().join("instance_types.rs"), out).expect("write instance_types.rs");
+}
+
+fn lessons_index() {
     // A folder: Cargo scans every file under it for changes.
     println!("cargo:rerun-if-changed={ROOT}");
     let mut files = Vec::new();
@@ -30,7 +85,7 @@ fn main() {
         }
     }
     out += "]\n";
-    let dest = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("lessons_index.rs");
+    let dest = out_dir().join("lessons_index.rs");
     std::fs::write(dest, out).expect("write lessons_index.rs");
 }
 
