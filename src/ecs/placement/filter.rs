@@ -332,6 +332,11 @@ fn resource_checks(inst: &ContainerInstance, req: &PlacementRequest) -> [Option<
 
 fn port_check(inst: &ContainerInstance, req: &PlacementRequest) -> Option<Rejection> {
     let r = req.reservation;
+    // Most tasks reserve no host port (awsvpc tasks, tasks without port mappings): nothing to
+    // check, and every placement index re-reads every instance that changed.
+    if r.static_tcp_ports.is_empty() && r.static_udp_ports.is_empty() && r.dynamic_tcp_ports == 0 && r.dynamic_udp_ports == 0 {
+        return None;
+    }
     let statics = r.static_tcp_ports.iter().map(|&p| (p, Protocol::Tcp)).chain(r.static_udp_ports.iter().map(|&p| (p, Protocol::Udp)));
     for (port, protocol) in statics {
         if !inst.port_free(port, protocol) {

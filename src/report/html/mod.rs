@@ -317,12 +317,12 @@ fn run_page_with(dir: &Path, mut cluster_data: Option<cluster::ClusterData>, eve
     let minutes = (duration_s.max(0.0) / 60.0).ceil() as u64;
     let bucket = thin::bucket_minutes(minutes);
     let (timeseries, services, service_changes) = if bucket == 1 {
-        (read::Table::read(dir, "timeseries.csv")?, read::Table::read_optional(dir, "services.csv")?, None)
+        (series::Minutes::read(dir)?, read::Table::read_optional(dir, "services.csv")?, None)
     } else {
         let has_services = dir.join("services.csv").is_file();
         let services = has_services.then(|| thin::bucketed(dir, "services.csv", "service", bucket)).transpose()?;
         let changes = has_services.then(|| thin::changes(dir, "services.csv", "service", &["desired", "healthy"])).transpose()?;
-        (thin::bucketed(dir, "timeseries.csv", "zone", bucket)?, services, changes)
+        (series::Minutes::of(&thin::bucketed(dir, "timeseries.csv", "zone", bucket)?), services, changes)
     };
     let deployments = read::Table::read_optional(dir, "deployments.csv")?;
     let faults = read::Table::read_optional(dir, "faults.csv")?;

@@ -29,27 +29,84 @@ const CLUSTER_COLUMNS: [&str; 16] = [
     "cost_usd_cumulative",
 ];
 
+/// The values of timeseries.csv the panels draw, as numbers by minute: the cluster row's
+/// `CLUSTER_COLUMNS` and each zone row's instances and CPU reservation. A week of minutes of a
+/// large cluster held as rows of text took more memory than the run itself.
+#[derive(Debug, Default)]
+pub struct Minutes {
+    /// Which of `CLUSTER_COLUMNS` the file has.
+    has: [bool; CLUSTER_COLUMNS.len()],
+    cluster: BTreeMap<i64, [Option<f64>; CLUSTER_COLUMNS.len()]>,
+    /// By zone: instances, cpu_reservation_pct.
+    zones: BTreeMap<String, BTreeMap<i64, [Option<f64>; 2]>>,
+}
+
+/// Where the zone rows' two values are among `CLUSTER_COLUMNS`.
+const ZONE_COLUMNS: [usize; 2] = [11, 9];
+
+impl Minutes {
+    /// Reads `dir/timeseries.csv` streaming, one row at a time.
+    pub fn read(dir: &std::path::Path) -> Result<Minutes> {
+        let (mut reader, header) = super::read::open_csv(dir, "timeseries.csv")?;
+        let (mut minutes, columns) = Minutes::new(&header);
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record).map_err(|e| anyhow::anyhow!("timeseries.csv is not a CSV file ecsim wrote: {e}"))? {
+            minutes.row(&columns, &record);
+        }
+        Ok(minutes)
+    }
+
+    /// From a table of timeseries.csv's columns (a long run's buckets, `thin::bucketed`).
+    pub fn of(table: &Table) -> Minutes {
+        let (mut minutes, columns) = Minutes::new(&table.header);
+        for row in &table.rows {
+            minutes.row(&columns, row);
+        }
+        minutes
+    }
+
+    /// No minute yet, and where the file's columns are: minute, zone, then `CLUSTER_COLUMNS`.
+    fn new(header: &[String]) -> (Minutes, Columns) {
+        let at = |name: &str| header.iter().position(|h| h == name);
+        let columns = Columns { minute: at("minute"), zone: at("zone"), values: CLUSTER_COLUMNS.map(at) };
+        (Minutes { has: columns.values.map(|c| c.is_some()), ..Minutes::default() }, columns)
+    }
+
+    /// One row (a later row of the same minute and zone replaces an earlier one; a row without
+    /// a minute is skipped).
+    fn row(&mut self, columns: &Columns, row: &csv::StringRecord) {
+        let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).unwrap_or("");
+        let num = |c: Option<usize>| cell(c).trim().parse::<f64>().ok();
+        let Some(minute) = num(columns.minute) else { return };
+        let values = columns.values.map(num);
+        match cell(columns.zone) {
+            "cluster" => {
+                self.cluster.insert(minute as i64, values);
+            }
+            zone => {
+                self.zones.entry(zone.to_string()).or_default().insert(minute as i64, ZONE_COLUMNS.map(|c| values[c]));
+            }
+        }
+    }
+}
+
+/// Where timeseries.csv's columns are (`None`: the file has no such column).
+struct Columns {
+    minute: Option<usize>,
+    zone: Option<usize>,
+    values: [Option<usize>; CLUSTER_COLUMNS.len()],
+}
+
 /// The panels' data.
 pub fn panels(
     summary: &Value,
-    timeseries: &Table,
+    timeseries: &Minutes,
     services: Option<&Table>,
     alarms: Option<&Table>,
     faults: Option<&Table>,
     duration_s: f64,
 ) -> Result<Value> {
-    // Rows by minute, cluster and zones apart.
-    let mut cluster: BTreeMap<i64, &csv::StringRecord> = BTreeMap::new();
-    let mut zones: BTreeMap<String, BTreeMap<i64, &csv::StringRecord>> = BTreeMap::new();
-    for row in &timeseries.rows {
-        let Some(minute) = timeseries.num(row, "minute") else { continue };
-        let zone = timeseries.text(row, "zone");
-        if zone == "cluster" {
-            cluster.insert(minute as i64, row);
-        } else {
-            zones.entry(zone.to_string()).or_default().insert(minute as i64, row);
-        }
-    }
+    let cluster = &timeseries.cluster;
     let minutes: Vec<i64> = cluster.keys().copied().collect();
     let last_start = minutes.last().map_or(0.0, |m| *m as f64 * 60.0);
     let end_s = if duration_s > last_start { duration_s } else { last_start + 60.0 };
@@ -64,19 +121,19 @@ pub fn panels(
     };
 
     let mut cluster_json = Map::new();
-    for c in CLUSTER_COLUMNS {
-        if timeseries.col(c).is_some() {
-            cluster_json.insert(c.into(), per_minute(&|m| cluster.get(&m).and_then(|r| timeseries.num(r, c))));
+    for (c, name) in CLUSTER_COLUMNS.iter().enumerate() {
+        if timeseries.has[c] {
+            cluster_json.insert(name.to_string(), per_minute(&|m| cluster.get(&m).and_then(|r| r[c])));
         }
     }
     let mut zones_json = Map::new();
-    for (zone, rows) in &zones {
+    for (zone, rows) in &timeseries.zones {
         zones_json.insert(
             zone.clone(),
-            json!({
-                "instances": per_minute(&|m| rows.get(&m).and_then(|r| timeseries.num(r, "instances"))),
-                "cpu_reservation_pct": per_minute(&|m| rows.get(&m).and_then(|r| timeseries.num(r, "cpu_reservation_pct"))),
-            }),
+            object([
+                ("instances", per_minute(&|m| rows.get(&m).and_then(|r| r[0]))),
+                ("cpu_reservation_pct", per_minute(&|m| rows.get(&m).and_then(|r| r[1]))),
+            ]),
         );
     }
 
@@ -96,26 +153,33 @@ pub fn panels(
         for name in order {
             let rows = &by_service[name];
             let col = |c: &'static str| per_minute(&|m| rows.get(&m).and_then(|r| t.num(r, c)));
-            services_json.push(json!({
-                "name": name,
-                "desired": col("desired"),
-                "running": col("running"),
-                "healthy": col("healthy"),
-                "cpu_utilization_pct": col("cpu_utilization_pct"),
-            }));
+            services_json.push(object([
+                ("name", json!(name)),
+                ("desired", col("desired")),
+                ("running", col("running")),
+                ("healthy", col("healthy")),
+                ("cpu_utilization_pct", col("cpu_utilization_pct")),
+            ]));
         }
     }
 
-    Ok(json!({
-        "x": x,
-        "end_s": end_s,
-        "has_lb": summary.get("traffic").is_some_and(|t| !t.is_null()),
-        "cluster": cluster_json,
-        "zones": zones_json,
-        "services": services_json,
-        "alarms": alarms.map_or_else(|| json!([]), alarm_changes),
-        "faults": faults.map_or_else(|| json!([]), fault_bands),
-    }))
+    // Moved into the object, not copied: `json!` would serialise a copy of each array, and
+    // a week of minutes held twice was most of a long run's peak memory.
+    Ok(object([
+        ("x", Value::Array(x)),
+        ("end_s", json!(end_s)),
+        ("has_lb", Value::Bool(summary.get("traffic").is_some_and(|t| !t.is_null()))),
+        ("cluster", Value::Object(cluster_json)),
+        ("zones", Value::Object(zones_json)),
+        ("services", Value::Array(services_json)),
+        ("alarms", alarms.map_or_else(|| json!([]), alarm_changes)),
+        ("faults", faults.map_or_else(|| json!([]), fault_bands)),
+    ]))
+}
+
+/// A JSON object of `fields`, in their order, the values moved in.
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// Each alarm's state changes by name (alarms.csv), with the state it started in.
@@ -164,4 +228,31 @@ fn fault_bands(t: &Table) -> Value {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_rows_keep_their_instances_and_cpu_reservation() {
+        assert_eq!(ZONE_COLUMNS.map(|c| CLUSTER_COLUMNS[c]), ["instances", "cpu_reservation_pct"]);
+        let table = Table {
+            header: ["minute", "zone", "instances", "cpu_reservation_pct", "requests"].map(String::from).to_vec(),
+            rows: vec![
+                csv::StringRecord::from(vec!["0", "cluster", "6", "50.5", "10"]),
+                csv::StringRecord::from(vec!["0", "us-east-1a", "2", "40", ""]),
+                csv::StringRecord::from(vec!["x", "cluster", "1", "1", "1"]),
+                csv::StringRecord::from(vec!["1", "cluster", "6", "", "12"]),
+            ],
+        };
+        let m = Minutes::of(&table);
+        // The row without a minute is skipped; an empty cell is no value.
+        assert_eq!(m.cluster.len(), 2);
+        assert_eq!((m.cluster[&0][11], m.cluster[&0][9], m.cluster[&0][0]), (Some(6.0), Some(50.5), Some(10.0)));
+        assert_eq!(m.cluster[&1][9], None);
+        assert_eq!(m.zones["us-east-1a"][&0], [Some(2.0), Some(40.0)]);
+        // Columns the file lacks are not drawn.
+        assert!(m.has[0] && m.has[9] && m.has[11] && !m.has[1]);
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::{slug, title};
 use crate::report::chart::{self, FaultBand};
-use crate::report::service_charts::{HealthEvent, ServiceLines, GANTT_MAX_INSTANCES};
+use crate::report::service_charts::{GanttRow, HealthEvent, ServiceLines, GANTT_MAX_INSTANCES};
 use crate::report::summary::Summary;
 use crate::report::{capacity_chart, scaling_chart, service_charts, traffic_chart};
 use crate::sim::recorder::{EventKind, ServiceMinuteRow, TaskRow};
@@ -59,11 +59,13 @@ pub struct ChartRows {
     /// The Gantt chart's: every task on the instances it shows, and of the others only what
     /// its legend (one `(owner, deployment)` pair each) and its time axis (the latest time)
     /// read — on instances it does not draw, so they draw no bar.
-    pub gantt: Vec<TaskRow>,
+    /// Compact copies (`GanttRow`): a long run keeps every task of the instances drawn.
+    pub gantt: Vec<GanttRow>,
     /// The deployment charts': the tasks of the services that deployed, in task order.
     pub services: ServiceRows,
-    /// The `(owner, deployment)` pairs seen, by owner.
-    pairs: std::collections::BTreeMap<String, std::collections::BTreeSet<u32>>,
+    /// The `(owner, deployment)` pairs seen, by owner, with the owner's name the Gantt
+    /// chart's rows share.
+    pairs: std::collections::BTreeMap<String, (std::sync::Arc<str>, std::collections::BTreeSet<u32>)>,
     latest: Option<TaskRow>,
     deployed: Vec<String>,
 }
@@ -91,24 +93,25 @@ impl ChartRows {
             self.services.index.insert(id, self.services.rows.len());
             self.services.rows.push(row.clone());
         }
-        let new_pair = match self.pairs.get_mut(row.owner.as_str()) {
-            Some(deployments) => deployments.insert(row.deployment),
+        let (owner, new_pair) = match self.pairs.get_mut(row.owner.as_str()) {
+            Some((owner, deployments)) => (owner.clone(), deployments.insert(row.deployment)),
             None => {
-                self.pairs.insert(row.owner.clone(), [row.deployment].into());
-                true
+                let owner: std::sync::Arc<str> = row.owner.as_str().into();
+                self.pairs.insert(row.owner.clone(), (owner.clone(), [row.deployment].into()));
+                (owner, true)
             }
         };
         if (row.instance as usize) < GANTT_MAX_INSTANCES {
-            self.gantt.push(row.clone());
+            self.gantt.push(GanttRow::of(row, owner));
             return;
         }
         let latest = self.latest.as_ref().is_none_or(|l| gantt_last_time(row) > gantt_last_time(l));
         match (new_pair, latest) {
             (true, true) => {
                 self.latest = Some(row.clone());
-                self.gantt.push(row.clone());
+                self.gantt.push(GanttRow::of(row, owner));
             }
-            (true, false) => self.gantt.push(row.clone()),
+            (true, false) => self.gantt.push(GanttRow::of(row, owner)),
             // Written over, not reallocated: the latest task changes often in a long run.
             (false, true) => self.latest.get_or_insert_with(TaskRow::default).clone_from(row),
             (false, false) => {}
@@ -118,7 +121,8 @@ impl ChartRows {
     /// Every row has been offered: the latest-ending task joins the Gantt chart's rows.
     pub fn finish(mut self) -> ChartRows {
         if let Some(l) = self.latest.take() {
-            self.gantt.push(l);
+            let owner = self.pairs.get(l.owner.as_str()).map_or_else(|| l.owner.as_str().into(), |(owner, _)| owner.clone());
+            self.gantt.push(GanttRow::of(&l, owner));
         }
         self
     }
@@ -135,7 +139,7 @@ fn gantt_last_time(r: &TaskRow) -> f64 {
 }
 
 /// tasks-gantt.png/.svg: every task's life on its instance (`rows`: `ChartRows::gantt`).
-pub fn write_gantt_chart(dir: &Path, summary: &Summary, outcome: &RunOutcome, rows: &[TaskRow]) -> Result<()> {
+pub fn write_gantt_chart(dir: &Path, summary: &Summary, outcome: &RunOutcome, rows: &[GanttRow]) -> Result<()> {
     let end_s = summary.duration_s as f64;
     let labels: Vec<(String, String)> =
         outcome.cluster.instances.iter().map(|i| (i.ec2_instance_id.clone(), i.availability_zone.clone())).collect();

@@ -22,7 +22,7 @@ mod gantt;
 mod revisions;
 
 pub use bounds::{desired_steps, healthy_steps, max_tasks_steps, min_healthy_steps, CountSteps, HealthEvent, ServiceLines};
-pub use gantt::gantt_chart;
+pub use gantt::{gantt_chart, GanttRow, GanttTask};
 pub use revisions::revisions_chart;
 
 use super::chart::{render, ChartError, Picture, FONT, PALETTE};
@@ -102,10 +102,14 @@ struct Life {
 
 impl Life {
     fn of(r: &TaskRow) -> Life {
-        let placed = r.placed_s;
-        let stopped = r.stopped_s.filter(|s| s.is_finite()).map(|s| s.max(placed));
-        let serving_until = r.stopping_s.filter(|s| s.is_finite()).map(|s| s.max(placed)).or(stopped);
-        let running = r.running_s.filter(|t| t.is_finite()).map(|t| t.max(placed)).filter(|&t| serving_until.is_none_or(|s| t < s));
+        Life::at((r.placed_s, r.running_s, r.stopping_s, r.stopped_s))
+    }
+
+    /// From (placed, RUNNING, told to stop, STOPPED).
+    fn at((placed, running_s, stopping_s, stopped_s): (f64, Option<f64>, Option<f64>, Option<f64>)) -> Life {
+        let stopped = stopped_s.filter(|s| s.is_finite()).map(|s| s.max(placed));
+        let serving_until = stopping_s.filter(|s| s.is_finite()).map(|s| s.max(placed)).or(stopped);
+        let running = running_s.filter(|t| t.is_finite()).map(|t| t.max(placed)).filter(|&t| serving_until.is_none_or(|s| t < s));
         Life { placed, running, serving_until, stopped }
     }
 
