@@ -5,7 +5,7 @@
 //! its own minute (a value of minute 10 spans 600–660 s).
 
 use super::read::{num_json, Table};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -50,7 +50,8 @@ impl Minutes {
         let (mut reader, header) = super::read::open_csv(dir, "timeseries.csv")?;
         let (mut minutes, columns) = Minutes::new(&header);
         let mut record = csv::StringRecord::new();
-        while reader.read_record(&mut record).map_err(|e| anyhow::anyhow!("timeseries.csv is not a CSV file ecsim wrote: {e}"))? {
+        let not_csv = || format!("{} is not a CSV file ecsim wrote", dir.join("timeseries.csv").display());
+        while reader.read_record(&mut record).with_context(not_csv)? {
             minutes.row(&columns, &record);
         }
         Ok(minutes)
@@ -254,5 +255,18 @@ mod tests {
         assert_eq!(m.zones["us-east-1a"][&0], [Some(2.0), Some(40.0)]);
         // Columns the file lacks are not drawn.
         assert!(m.has[0] && m.has[9] && m.has[11] && !m.has[1]);
+    }
+
+    #[test]
+    fn a_missing_or_broken_timeseries_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = Minutes::read(dir.path()).unwrap_err().to_string();
+        assert!(missing.contains("timeseries.csv is missing from"), "{missing}");
+        std::fs::write(dir.path().join("timeseries.csv"), b"minute,zone\n0,\xff\n").unwrap();
+        let broken = format!("{:#}", Minutes::read(dir.path()).unwrap_err());
+        assert!(broken.contains("timeseries.csv is not a CSV file ecsim wrote"), "{broken}");
+        std::fs::write(dir.path().join("timeseries.csv"), "minute,zone,instances\n0,cluster,3\n0,us-east-1a,3\n").unwrap();
+        let read = Minutes::read(dir.path()).unwrap();
+        assert_eq!((read.cluster[&0][11], read.zones["us-east-1a"][&0][0]), (Some(3.0), Some(3.0)));
     }
 }
