@@ -23,41 +23,9 @@ const GANTT_LABEL_AREA: u32 = 170;
 /// by zone, each task a bar from placement to stop or `end_s`: light while PENDING, solid
 /// while RUNNING, coloured by `(owner, deployment)`. Tasks of one instance that overlap in
 /// time are stacked in sub-lanes. Only the first `GANTT_MAX_INSTANCES` instances are drawn.
-pub fn gantt_chart<R: GanttTask>(
-    rows: &[R],
-    instance_labels: &[(String, String)],
-    end_s: f64,
-    png: &Path,
-    svg: &Path,
-) -> Result<(), ChartError> {
+pub fn gantt_chart(rows: &[GanttRow], instance_labels: &[(String, String)], end_s: f64, png: &Path, svg: &Path) -> Result<(), ChartError> {
     let figure = GanttFigure::new(rows, instance_labels, end_s);
     render(&figure, png, svg)
-}
-
-/// What the Gantt chart reads of a task: its row of tasks.csv (`TaskRow`), or the compact copy
-/// a run keeps for the chart (`GanttRow`).
-pub trait GanttTask {
-    /// The workload or service.
-    fn owner(&self) -> &str;
-    fn deployment(&self) -> u32;
-    fn instance(&self) -> u32;
-    /// Placed, RUNNING, told to stop, STOPPED (seconds; `None`: never).
-    fn instants(&self) -> (f64, Option<f64>, Option<f64>, Option<f64>);
-}
-
-impl GanttTask for TaskRow {
-    fn owner(&self) -> &str {
-        &self.owner
-    }
-    fn deployment(&self) -> u32 {
-        self.deployment
-    }
-    fn instance(&self) -> u32 {
-        self.instance
-    }
-    fn instants(&self) -> (f64, Option<f64>, Option<f64>, Option<f64>) {
-        (self.placed_s, self.running_s, self.stopping_s, self.stopped_s)
-    }
 }
 
 /// What the chart draws of a task, kept while tasks.csv is written (`ChartRows`): a long run
@@ -89,26 +57,15 @@ impl GanttRow {
             stopped_s: row.stopped_s,
         }
     }
-}
 
-impl GanttTask for GanttRow {
-    fn owner(&self) -> &str {
-        &self.owner
-    }
-    fn deployment(&self) -> u32 {
-        self.deployment
-    }
-    fn instance(&self) -> u32 {
-        self.instance
-    }
-    fn instants(&self) -> (f64, Option<f64>, Option<f64>, Option<f64>) {
-        (self.placed_s, self.running_s, self.stopping_s, self.stopped_s)
+    fn life(&self) -> Life {
+        Life::at((self.placed_s, self.running_s, self.stopping_s, self.stopped_s))
     }
 }
 
 /// The pairs `(owner, deployment)` of the rows, sorted; a pair's colour is its index here.
-fn owner_deployments<'a, R: GanttTask + 'a>(rows: impl Iterator<Item = &'a R>) -> Vec<(&'a str, u32)> {
-    let mut pairs: Vec<(&str, u32)> = rows.map(|r| (r.owner(), r.deployment())).collect();
+fn owner_deployments<'a>(rows: impl Iterator<Item = &'a GanttRow>) -> Vec<(&'a str, u32)> {
+    let mut pairs: Vec<(&str, u32)> = rows.map(|r| (&*r.owner, r.deployment)).collect();
     pairs.sort_unstable();
     pairs.dedup();
     pairs
@@ -179,22 +136,22 @@ struct GanttFigure {
 }
 
 impl GanttFigure {
-    fn new<R: GanttTask>(rows: &[R], instance_labels: &[(String, String)], end_s: f64) -> GanttFigure {
-        let rows: Vec<&R> = rows.iter().filter(|r| r.instants().0.is_finite()).collect();
-        let instances = rows.iter().map(|r| r.instance() as usize + 1).max().unwrap_or(0).max(instance_labels.len());
+    fn new(rows: &[GanttRow], instance_labels: &[(String, String)], end_s: f64) -> GanttFigure {
+        let rows: Vec<&GanttRow> = rows.iter().filter(|r| r.placed_s.is_finite()).collect();
+        let instances = rows.iter().map(|r| r.instance as usize + 1).max().unwrap_or(0).max(instance_labels.len());
         let shown = instances.min(GANTT_MAX_INSTANCES);
-        let last_event = rows.iter().map(|r| Life::at(r.instants()).last_time()).fold(0.0, f64::max);
+        let last_event = rows.iter().map(|r| r.life().last_time()).fold(0.0, f64::max);
         let clock = Clock::for_end(finite_or_zero(end_s).max(last_event));
         let end = clock.end_s;
 
         let pairs = owner_deployments(rows.iter().copied());
-        let color_of = |r: &R| pairs.binary_search(&(r.owner(), r.deployment())).unwrap_or(0);
+        let color_of = |r: &GanttRow| pairs.binary_search(&(&*r.owner, r.deployment)).unwrap_or(0);
 
         // Bars per instance, in the rows' order, then stacked.
         let mut per_instance: Vec<Vec<Bar>> = (0..shown).map(|_| Vec::new()).collect();
         for r in &rows {
-            let Some(bars) = per_instance.get_mut(r.instance() as usize) else { continue };
-            let life = Life::at(r.instants());
+            let Some(bars) = per_instance.get_mut(r.instance as usize) else { continue };
+            let life = r.life();
             let stop = life.stopped.unwrap_or(end).max(life.placed);
             bars.push(Bar {
                 start: clock.units(life.placed),

@@ -22,7 +22,7 @@ mod gantt;
 mod revisions;
 
 pub use bounds::{desired_steps, healthy_steps, max_tasks_steps, min_healthy_steps, CountSteps, HealthEvent, ServiceLines};
-pub use gantt::{gantt_chart, GanttRow, GanttTask};
+pub use gantt::{gantt_chart, GanttRow};
 pub use revisions::revisions_chart;
 
 use super::chart::{render, ChartError, Picture, FONT, PALETTE};

@@ -37,6 +37,11 @@ fn instances(n: usize) -> Vec<(String, String)> {
 
 /// A rolling update of "web": 4 old tasks running 0–360 s, 4 new placed at 0 and running
 /// at 20, one of each per instance; and a standalone "batch" task on instance 1.
+/// The chart's rows of tasks.csv's rows (`GanttRow`, as a run keeps them).
+fn compact(rows: &[TaskRow]) -> Vec<GanttRow> {
+    rows.iter().map(|r| GanttRow::of(r, r.owner.as_str().into())).collect()
+}
+
 fn rolling_update() -> Vec<TaskRow> {
     let mut rows = Vec::new();
     for i in 0..4 {
@@ -123,7 +128,7 @@ fn gantt_chart_writes_a_decodable_png_and_an_svg_naming_zones_and_instances() {
     let dir = tempfile::tempdir().unwrap();
     let (png, svg) = paths(&dir, "gantt");
     let instances = instances(4);
-    gantt_chart(&rolling_update(), &instances, 600.0, &png, &svg).unwrap();
+    gantt_chart(&compact(&rolling_update()), &instances, 600.0, &png, &svg).unwrap();
     // Few lanes: the minimum height.
     assert_eq!(is_png(&fs::read(&png).unwrap()), (GANTT_WIDTH, GANTT_MIN_HEIGHT));
     let text = fs::read_to_string(&svg).unwrap();
@@ -146,14 +151,8 @@ fn the_same_rows_give_the_same_bytes() {
     assert_eq!(fs::read(&png1).unwrap(), fs::read(&png2).unwrap());
     assert_eq!(fs::read(&svg1).unwrap(), fs::read(&svg2).unwrap());
 
-    gantt_chart(&rows, &instances(4), 600.0, &png1, &svg1).unwrap();
-    gantt_chart(&rows, &instances(4), 600.0, &png2, &svg2).unwrap();
-    assert_eq!(fs::read(&png1).unwrap(), fs::read(&png2).unwrap());
-    assert_eq!(fs::read(&svg1).unwrap(), fs::read(&svg2).unwrap());
-
-    // The compact rows a run keeps for the chart draw the very same chart as tasks.csv's rows.
-    let compact: Vec<GanttRow> = rows.iter().map(|r| GanttRow::of(r, r.owner.as_str().into())).collect();
-    gantt_chart(&compact, &instances(4), 600.0, &png2, &svg2).unwrap();
+    gantt_chart(&compact(&rows), &instances(4), 600.0, &png1, &svg1).unwrap();
+    gantt_chart(&compact(&rows), &instances(4), 600.0, &png2, &svg2).unwrap();
     assert_eq!(fs::read(&png1).unwrap(), fs::read(&png2).unwrap());
     assert_eq!(fs::read(&svg1).unwrap(), fs::read(&svg2).unwrap());
 }
@@ -164,7 +163,7 @@ fn empty_and_degenerate_inputs_still_draw_axes() {
     let (png, svg) = paths(&dir, "e");
     revisions_chart(&[], "web", &[], 0.0, &ServiceLines::default(), &png, &svg).unwrap();
     assert_eq!(is_png(&fs::read(&png).unwrap()), REVISIONS_SIZE);
-    gantt_chart::<TaskRow>(&[], &[], 0.0, &png, &svg).unwrap();
+    gantt_chart(&[], &[], 0.0, &png, &svg).unwrap();
     assert_eq!(is_png(&fs::read(&png).unwrap()), (GANTT_WIDTH, GANTT_MIN_HEIGHT));
     // Instances without labels, an unknown owner, odd times, an end before the last event.
     let rows = vec![
@@ -175,7 +174,7 @@ fn empty_and_degenerate_inputs_still_draw_axes() {
     ];
     revisions_chart(&rows, "web", &labels(), f64::NAN, &ServiceLines::default(), &png, &svg).unwrap();
     assert!(fs::read_to_string(&svg).unwrap().contains("deployment 2"));
-    gantt_chart(&rows, &instances(1), -5.0, &png, &svg).unwrap();
+    gantt_chart(&compact(&rows), &instances(1), -5.0, &png, &svg).unwrap();
     let text = fs::read_to_string(&svg).unwrap();
     assert!(text.contains("instance 3") && text.contains("(unknown zone)") && text.contains("(unknown) · d0"), "{text}");
 }
@@ -184,7 +183,7 @@ fn empty_and_degenerate_inputs_still_draw_axes() {
 fn a_missing_directory_is_reported_with_its_path() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("missing/r.png");
-    let err = gantt_chart(&rolling_update(), &instances(4), 600.0, &png, &dir.path().join("r.svg")).unwrap_err();
+    let err = gantt_chart(&compact(&rolling_update()), &instances(4), 600.0, &png, &dir.path().join("r.svg")).unwrap_err();
     assert!(matches!(err, ChartError::Io { ref path, .. } if *path == png), "{err}");
 }
 
@@ -207,7 +206,7 @@ fn many_instances_are_cut_at_the_limit_and_the_title_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let (png, svg) = paths(&dir, "busy");
     let (rows, instances) = busy();
-    gantt_chart(&rows, &instances, 4.0 * 3600.0, &png, &svg).unwrap();
+    gantt_chart(&compact(&rows), &instances, 4.0 * 3600.0, &png, &svg).unwrap();
     let (w, h) = is_png(&fs::read(&png).unwrap());
     assert_eq!(w, GANTT_WIDTH);
     assert!((GANTT_MIN_HEIGHT..=GANTT_MAX_HEIGHT).contains(&h), "{h}");
